@@ -1,0 +1,59 @@
+# SparseText: the two commands a newcomer needs are `make demo` and `make test`.
+SHELL := /bin/bash
+SWIFT ?= swift
+CONFIG ?= release
+BIN := .build/$(CONFIG)/sparsetext
+APT_PACKAGES := pkg-config libutf8proc-dev libopenblas-dev zlib1g-dev
+PYTHON ?= python3
+
+.PHONY: all deps build test lint format demo bench clean python-deps
+
+all: build
+
+# Installs the system libraries only when pkg-config cannot find them.
+deps:
+	@missing=""; \
+	command -v pkg-config >/dev/null 2>&1 || missing="pkg-config"; \
+	for pc in libutf8proc:libutf8proc-dev openblas:libopenblas-dev zlib:zlib1g-dev; do \
+	  mod=$${pc%%:*}; pkg=$${pc##*:}; \
+	  if ! command -v pkg-config >/dev/null 2>&1 || ! pkg-config --exists $$mod; then missing="$$missing $$pkg"; fi; \
+	done; \
+	if [ -n "$$missing" ]; then \
+	  if ! command -v apt-get >/dev/null 2>&1; then \
+	    echo "error: missing system libraries:$$missing; this system has no apt-get." >&2; \
+	    echo "Install utf8proc, OpenBLAS and zlib with your package manager (e.g. 'brew install utf8proc'), then run make again." >&2; \
+	    exit 1; \
+	  fi; \
+	  sudo=""; [ "$$(id -u)" -eq 0 ] || sudo="sudo"; \
+	  echo "Installing:$$missing"; \
+	  $$sudo apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$sudo apt-get install -y -qq $$missing; \
+	fi
+
+build: deps
+	$(SWIFT) build -c $(CONFIG) --product sparsetext
+
+# Python is only used by interop tests; they are skipped when these cannot be installed.
+python-deps:
+	@$(PYTHON) -c "import numpy, scipy, safetensors" 2>/dev/null || \
+	  $(PYTHON) -m pip install --quiet --disable-pip-version-check numpy scipy safetensors 2>/dev/null || \
+	  echo "note: numpy/scipy/safetensors unavailable; Python interop checks will be skipped"
+
+lint:
+	$(SWIFT) format lint --strict --recursive --parallel Package.swift Sources Tests Examples
+
+format:
+	$(SWIFT) format --in-place --recursive --parallel Package.swift Sources Tests Examples
+
+test: deps python-deps lint
+	$(SWIFT) build --build-tests
+	$(SWIFT) test --skip-build --parallel
+
+demo: build
+	$(BIN) corpus fetch bbc
+	$(BIN) vectorize-demo
+
+bench: build
+	@echo "see Benchmarks/README.md"
+
+clean:
+	rm -rf .build

@@ -1,0 +1,59 @@
+// swift-tools-version: 6.1
+import PackageDescription
+
+#if os(Linux)
+  let blasTarget: Target = .systemLibrary(
+    name: "CBLAS",
+    pkgConfig: "openblas",
+    providers: [.apt(["libopenblas-dev"])]
+  )
+  let blasLinker: [LinkerSetting] = []
+#else
+  let blasTarget: Target = .systemLibrary(name: "CBLAS", path: "Sources/CBLASAccelerate")
+  let blasLinker: [LinkerSetting] = [.linkedFramework("Accelerate")]
+#endif
+
+let package = Package(
+  name: "SparseText",
+  platforms: [.macOS(.v14)],
+  products: [
+    .library(name: "SparseText", targets: ["SparseText"]),
+    .executable(name: "sparsetext", targets: ["sparsetext"]),
+  ],
+  dependencies: [
+    .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+    .package(url: "https://github.com/weichsel/ZIPFoundation", from: "0.9.19"),
+  ],
+  targets: [
+    .systemLibrary(
+      name: "CUTF8Proc",
+      pkgConfig: "libutf8proc",
+      providers: [.apt(["libutf8proc-dev"]), .brew(["utf8proc"])]
+    ),
+    blasTarget,
+    .target(
+      name: "SparseText",
+      dependencies: [
+        "CUTF8Proc",
+        "CBLAS",
+        .product(name: "ZIPFoundation", package: "ZIPFoundation"),
+      ],
+      linkerSettings: blasLinker
+    ),
+    .executableTarget(
+      name: "sparsetext",
+      dependencies: [
+        "SparseText",
+        .product(name: "ArgumentParser", package: "swift-argument-parser"),
+      ]
+    ),
+    .testTarget(
+      name: "SparseTextTests",
+      dependencies: ["SparseText"]
+    ),
+    .testTarget(
+      name: "sparsetextTests",
+      dependencies: ["SparseText"]
+    ),
+  ]
+)

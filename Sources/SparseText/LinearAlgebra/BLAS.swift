@@ -1,0 +1,90 @@
+import CBLAS
+
+/// Thin, typed wrappers over the system BLAS (OpenBLAS on Linux, Accelerate on macOS).
+///
+/// All matrices are row-major. Each wrapper has a plain Swift reference implementation in
+/// ``ReferenceKernels`` that the tests compare against.
+public enum BLAS {
+  /// Whether an operand is used as stored or transposed.
+  public enum Transpose: Sendable {
+    case none
+    case transpose
+
+    var cblas: CBLAS_TRANSPOSE { self == .none ? CblasNoTrans : CblasTrans }
+  }
+
+  /// `C = alpha · op(A) · op(B) + beta · C` on row-major buffers.
+  ///
+  /// `op(A)` is `m × k`, `op(B)` is `k × n`, `C` is `m × n`; `lda`, `ldb`, `ldc` are the
+  /// stored row lengths of `A`, `B` and `C`.
+  public static func sgemm(
+    _ transA: Transpose, _ transB: Transpose,
+    m: Int, n: Int, k: Int,
+    alpha: Float,
+    a: UnsafePointer<Float>, lda: Int,
+    b: UnsafePointer<Float>, ldb: Int,
+    beta: Float,
+    c: UnsafeMutablePointer<Float>, ldc: Int
+  ) {
+    guard m > 0, n > 0 else { return }
+    cblas_sgemm(
+      CblasRowMajor, transA.cblas, transB.cblas, Int32(m), Int32(n), Int32(k), alpha, a,
+      Int32(lda), b, Int32(ldb), beta, c, Int32(ldc))
+  }
+
+  /// `y = alpha · op(A) · x + beta · y` for a row-major `rows × columns` matrix `A`.
+  public static func sgemv(
+    _ trans: Transpose, rows: Int, columns: Int, alpha: Float,
+    a: UnsafePointer<Float>, lda: Int,
+    x: UnsafePointer<Float>, beta: Float, y: UnsafeMutablePointer<Float>
+  ) {
+    guard rows > 0, columns > 0 else { return }
+    cblas_sgemv(
+      CblasRowMajor, trans.cblas, Int32(rows), Int32(columns), alpha, a, Int32(lda), x, 1,
+      beta, y, 1)
+  }
+
+  /// `y += alpha · x` over `count` elements.
+  public static func saxpy(
+    count: Int, alpha: Float, x: UnsafePointer<Float>, y: UnsafeMutablePointer<Float>
+  ) {
+    guard count > 0 else { return }
+    cblas_saxpy(Int32(count), alpha, x, 1, y, 1)
+  }
+
+  /// The dot product of two vectors of `count` elements.
+  public static func sdot(count: Int, _ x: UnsafePointer<Float>, _ y: UnsafePointer<Float>)
+    -> Float
+  {
+    guard count > 0 else { return 0 }
+    return cblas_sdot(Int32(count), x, 1, y, 1)
+  }
+
+  /// The number of threads the BLAS library uses.
+  public static var threadCount: Int {
+    get { Int(openblas_get_num_threads()) }
+    set { openblas_set_num_threads(Int32(max(1, newValue))) }
+  }
+}
+
+/// Plain Swift versions of the BLAS kernels, for tests and as documentation of what the
+/// fast paths compute.
+public enum ReferenceKernels {
+  /// Reference `C = alpha · op(A) · op(B) + beta · C` on row-major arrays.
+  public static func sgemm(
+    _ transA: BLAS.Transpose, _ transB: BLAS.Transpose, m: Int, n: Int, k: Int, alpha: Float,
+    a: [Float], lda: Int, b: [Float], ldb: Int, beta: Float, c: inout [Float], ldc: Int
+  ) {
+    for i in 0..<m {
+      for j in 0..<n {
+        var sum: Double = 0
+        for p in 0..<k {
+          let aValue = transA == .none ? a[i * lda + p] : a[p * lda + i]
+          let bValue = transB == .none ? b[p * ldb + j] : b[j * ldb + p]
+          sum += Double(aValue) * Double(bValue)
+        }
+        c[i * ldc + j] = alpha * Float(sum) + (beta == 0 ? 0 : beta * c[i * ldc + j])
+      }
+    }
+  }
+}

@@ -1,0 +1,117 @@
+import Dispatch
+import Foundation
+
+/// Work splitting over rows or documents.
+///
+/// Work is cut into contiguous chunks whose boundaries depend only on the item count and the
+/// chunk count, never on timing, so a caller that combines chunk results in chunk order gets the
+/// same answer on every run.
+public enum Parallel {
+  /// The number of workers used by default: the number of active processors.
+  public static var defaultWorkerCount: Int {
+    max(1, ProcessInfo.processInfo.activeProcessorCount)
+  }
+
+  /// Splits `0..<count` into at most `chunks` contiguous ranges of near-equal size.
+  public static func ranges(count: Int, chunks: Int) -> [Range<Int>] {
+    guard count > 0 else { return [] }
+    let n = max(1, min(chunks, count))
+    let base = count / n
+    let extra = count % n
+    var result: [Range<Int>] = []
+    result.reserveCapacity(n)
+    var start = 0
+    for i in 0..<n {
+      let size = base + (i < extra ? 1 : 0)
+      result.append(start..<(start + size))
+      start += size
+    }
+    return result
+  }
+
+  /// Runs `body` once for each chunk of `0..<count`, concurrently, and returns the chunk
+  /// results in chunk order.
+  ///
+  /// - Parameters:
+  ///   - count: the number of items.
+  ///   - workers: how many chunks to cut (defaults to ``defaultWorkerCount``).
+  ///   - minimumChunk: below this many items per chunk the work runs on the calling thread.
+  ///   - body: the work for one range of items.
+  public static func map<T: Sendable, E: Error>(
+    count: Int,
+    workers: Int = defaultWorkerCount,
+    minimumChunk: Int = 1,
+    _ body: @Sendable (Range<Int>) throws(E) -> T
+  ) throws(E) -> [T] {
+    let chunkCount = max(1, min(workers, count / max(1, minimumChunk)))
+    let parts = ranges(count: count, chunks: chunkCount)
+    if parts.count <= 1 {
+      var single: [T] = []
+      for part in parts { single.append(try body(part)) }
+      return single
+    }
+    let results = ResultSlots<T, E>(count: parts.count)
+    DispatchQueue.concurrentPerform(iterations: parts.count) { index in
+      do throws(E) {
+        results.set(index, .success(try body(parts[index])))
+      } catch {
+        results.set(index, .failure(error))
+      }
+    }
+    return try results.values()
+  }
+
+  /// Runs `body` for each chunk of `0..<count` concurrently, for work that writes into
+  /// disjoint parts of a shared buffer.
+  public static func forEach(
+    count: Int,
+    workers: Int = defaultWorkerCount,
+    minimumChunk: Int = 1,
+    _ body: @Sendable (Range<Int>) -> Void
+  ) {
+    _ = map(count: count, workers: workers, minimumChunk: minimumChunk) { body($0) }
+  }
+}
+
+/// Slots written once each from concurrent workers, read after they have all finished.
+private final class ResultSlots<T, E: Error>: @unchecked Sendable {
+  private var slots: [Result<T, E>?]
+  private let lock = NSLock()
+
+  init(count: Int) { slots = Array(repeating: nil, count: count) }
+
+  func set(_ index: Int, _ value: Result<T, E>) {
+    lock.lock()
+    slots[index] = value
+    lock.unlock()
+  }
+
+  func values() throws(E) -> [T] {
+    var out: [T] = []
+    out.reserveCapacity(slots.count)
+    for slot in slots { out.append(try slot!.get()) }
+    return out
+  }
+}
+
+/// A pointer wrapper for handing disjoint parts of one buffer to concurrent workers.
+///
+/// The caller promises that no two workers write the same element.
+public struct UnsafeSharedBuffer<Element>: @unchecked Sendable {
+  /// The shared buffer.
+  public let base: UnsafeMutablePointer<Element>
+  /// Its element count.
+  public let count: Int
+
+  /// Wraps `buffer`; it must outlive every use of the wrapper.
+  public init(_ buffer: UnsafeMutableBufferPointer<Element>) {
+    base = buffer.baseAddress ?? UnsafeMutablePointer(bitPattern: 1)!
+    count = buffer.count
+  }
+
+  /// The element at `index`, read or written.
+  public subscript(index: Int) -> Element {
+    get { base[index] }
+    nonmutating set { base[index] = newValue }
+  }
+}

@@ -1,0 +1,106 @@
+import Foundation
+
+/// A problem with the input data: a file that cannot be read, bytes that are not text,
+/// a record that does not parse, a corpus that cannot be learned from.
+public enum DataError: Error, Sendable, Equatable {
+  /// The file does not exist or cannot be opened.
+  case unreadableFile(file: String, reason: String)
+  /// Bytes that are not valid in the declared encoding (strict decoding only).
+  case invalidEncoding(file: String, line: Int, byteOffset: Int, encoding: String)
+  /// A record that does not parse in the given format.
+  case malformedRecord(file: String, line: Int, column: Int?, byteOffset: Int, reason: String)
+  /// There is nothing to learn from (no documents, empty vocabulary, a single class, ...).
+  case unusableCorpus(reason: String, suggestion: String)
+  /// Two inputs that must agree do not (row counts, feature counts, label counts).
+  case shapeMismatch(what: String, expected: String, actual: String)
+}
+
+extension DataError: LocalizedError, CustomStringConvertible {
+  public var description: String {
+    switch self {
+    case .unreadableFile(let file, let reason):
+      return "cannot read '\(file)': \(reason). Check the path and its permissions."
+    case .invalidEncoding(let file, let line, let byteOffset, let encoding):
+      return
+        "\(file):\(line): byte offset \(byteOffset): invalid \(encoding). "
+        + "Pass --encoding windows-1252 or latin-1 for legacy files, "
+        + "or drop --strict-encoding to replace bad bytes with U+FFFD."
+    case .malformedRecord(let file, let line, let column, let byteOffset, let reason):
+      let location = column.map { "\(file):\(line):\($0)" } ?? "\(file):\(line)"
+      return
+        "\(location): byte offset \(byteOffset): \(reason). "
+        + "Fix the record, or pass --on-bad-record skip to skip and count such records."
+    case .unusableCorpus(let reason, let suggestion):
+      return "\(reason). \(suggestion)"
+    case .shapeMismatch(let what, let expected, let actual):
+      return "\(what): expected \(expected), got \(actual)."
+    }
+  }
+
+  public var errorDescription: String? { description }
+}
+
+/// A configuration value outside its allowed range, or options that cannot be combined.
+public enum ConfigurationError: Error, Sendable, Equatable {
+  /// `field` is `value`, which is outside `allowed`.
+  case outOfRange(field: String, value: String, allowed: String)
+  /// Two or more settings that contradict each other.
+  case conflict(reason: String, suggestion: String)
+}
+
+extension ConfigurationError: LocalizedError, CustomStringConvertible {
+  public var description: String {
+    switch self {
+    case .outOfRange(let field, let value, let allowed):
+      return "\(field) is \(value), but it must be \(allowed)."
+    case .conflict(let reason, let suggestion):
+      return "\(reason). \(suggestion)"
+    }
+  }
+
+  public var errorDescription: String? { description }
+}
+
+/// A model file or bundle that is missing, damaged, from another version, or inconsistent.
+public enum ModelFormatError: Error, Sendable, Equatable {
+  /// A file the bundle needs is not there.
+  case missingFile(file: String)
+  /// The file ends before the data its header announces.
+  case truncated(file: String, expected: Int, actual: Int)
+  /// The file is larger, or announces more data, than is allowed.
+  case oversized(file: String, limit: Int, actual: Int)
+  /// The file does not parse.
+  case corrupt(file: String, reason: String)
+  /// The file's format version is not one this library reads.
+  case unsupportedVersion(file: String, found: String, supported: String)
+  /// Two parts of the bundle disagree (vocabulary size against weight shapes, ...).
+  case inconsistent(file: String, reason: String)
+}
+
+extension ModelFormatError: LocalizedError, CustomStringConvertible {
+  public var description: String {
+    switch self {
+    case .missingFile(let file):
+      return
+        "'\(file)' is missing. Is this a SparseText model directory? Re-create it with `sparsetext fit`."
+    case .truncated(let file, let expected, let actual):
+      return
+        "'\(file)' is truncated: expected \(expected) bytes, found \(actual). "
+        + "The file was cut short; write it again."
+    case .oversized(let file, let limit, let actual):
+      return
+        "'\(file)' is too large: \(actual) bytes against a limit of \(limit). It is not a file this library wrote."
+    case .corrupt(let file, let reason):
+      return "'\(file)' is damaged: \(reason). Write it again from the original data."
+    case .unsupportedVersion(let file, let found, let supported):
+      return
+        "'\(file)' has format version \(found); this build reads \(supported). "
+        + "Use a matching sparsetext version or re-create the model."
+    case .inconsistent(let file, let reason):
+      return
+        "'\(file)' does not match the rest of the model: \(reason). Re-create the model; do not edit bundle files by hand."
+    }
+  }
+
+  public var errorDescription: String? { description }
+}
