@@ -1,0 +1,220 @@
+import Foundation
+
+/// Turns a document into the terms a vectorizer counts: normalization, tokens, stop words and
+/// n-grams, in one configurable pass.
+///
+/// Two presets cover most needs:
+/// - ``Configuration/unicode`` (the default): NFKC and full case folding through utf8proc, word
+///   boundaries from Unicode general categories, scripts written without spaces (Chinese,
+///   Japanese, Thai, …) split into characters, emoji kept whole.
+/// - ``Configuration/sklearn``: exactly scikit-learn's `CountVectorizer` analyzer (`lowercase`,
+///   `token_pattern=r"(?u)\b\w\w+\b"`, `strip_accents`, `analyzer`, `ngram_range`,
+///   `stop_words`), so vocabularies and values match scikit-learn's.
+///
+/// ```swift
+/// let tokenizer = try Tokenizer(.init(ngrams: 1...2))
+/// tokenizer.terms(in: "Ｆｕｌｌ-width text, naïve café 東京")
+/// ```
+public struct Tokenizer: Sendable {
+  /// What produces the terms.
+  public enum Analyzer: String, Codable, Sendable, CaseIterable {
+    /// Word tokens and word n-grams.
+    case word
+    /// Character n-grams over the whole (white-space-collapsed) text.
+    case char
+    /// Character n-grams inside words padded with one space (scikit-learn's `char_wb`).
+    case charWordBounded = "char_wb"
+  }
+
+  /// The rule set for normalization and word boundaries.
+  public enum Preset: String, Codable, Sendable, CaseIterable {
+    /// Unicode-correct tokenizing (NFKC, case folding, category-based boundaries).
+    case unicode
+    /// scikit-learn's analyzer, reproduced exactly.
+    case sklearn
+  }
+
+  /// How accents are removed.
+  public enum AccentStripping: String, Codable, Sendable, CaseIterable {
+    /// Keep accents.
+    case none
+    /// Decompose (NFKD) and keep only ASCII (scikit-learn's `"ascii"`).
+    case ascii
+    /// Decompose (NFKD) and drop combining marks (scikit-learn's `"unicode"`).
+    case unicode
+  }
+
+  /// Settings of a ``Tokenizer``. Every field has a documented default.
+  public struct Configuration: Codable, Sendable, Equatable {
+    /// The rule set; `.unicode` by default.
+    public var preset: Preset
+    /// Word or character n-grams; `.word` by default.
+    public var analyzer: Analyzer
+    /// Smallest and largest n-gram length; `1...1` by default.
+    public var ngrams: ClosedRange<Int>
+    /// Lowercase (sklearn preset: Python's `str.lower`) or case-fold (unicode preset);
+    /// `true` by default.
+    public var lowercase: Bool
+    /// Accent removal; `.none` by default.
+    public var stripAccents: AccentStripping
+    /// Words dropped before n-grams are formed (word analyzer only); none by default.
+    /// ``StopWords/english`` is scikit-learn's list.
+    public var stopWords: [String]
+    /// Unicode preset: shortest word token kept, in characters (single characters of
+    /// Chinese, Japanese, Thai, … and emoji are always kept); 2 by default.
+    public var minimumTokenLength: Int
+    /// Unicode preset: keep `don't` and `l'homme` as one token; `true` by default.
+    public var joinApostrophes: Bool
+    /// Unicode preset: keep `state-of-the-art` as one token; `false` by default.
+    public var joinHyphens: Bool
+    /// Unicode preset: split Han, Hiragana, Katakana, Thai, Lao, Khmer and Myanmar runs into
+    /// single characters; `true` by default.
+    public var splitUnspacedScripts: Bool
+    /// Unicode preset: keep emoji and other pictographic symbols as tokens; `true` by default.
+    public var keepEmoji: Bool
+    /// Unicode preset: replace URLs with `<url>` and `@mentions` with `<user>`, and keep
+    /// `#hashtags` with their `#`; `false` by default (turn it on for social media text).
+    public var normalizeSocialText: Bool
+
+    /// Creates a configuration; see each property for its default.
+    public init(
+      preset: Preset = .unicode,
+      analyzer: Analyzer = .word,
+      ngrams: ClosedRange<Int> = 1...1,
+      lowercase: Bool = true,
+      stripAccents: AccentStripping = .none,
+      stopWords: [String] = [],
+      minimumTokenLength: Int = 2,
+      joinApostrophes: Bool = true,
+      joinHyphens: Bool = false,
+      splitUnspacedScripts: Bool = true,
+      keepEmoji: Bool = true,
+      normalizeSocialText: Bool = false
+    ) {
+      self.preset = preset
+      self.analyzer = analyzer
+      self.ngrams = ngrams
+      self.lowercase = lowercase
+      self.stripAccents = stripAccents
+      self.stopWords = stopWords
+      self.minimumTokenLength = minimumTokenLength
+      self.joinApostrophes = joinApostrophes
+      self.joinHyphens = joinHyphens
+      self.splitUnspacedScripts = splitUnspacedScripts
+      self.keepEmoji = keepEmoji
+      self.normalizeSocialText = normalizeSocialText
+    }
+
+    /// The unicode preset with its defaults.
+    public static var unicode: Configuration { Configuration() }
+
+    /// scikit-learn's `CountVectorizer()` analyzer with its defaults.
+    public static var sklearn: Configuration { Configuration(preset: .sklearn) }
+
+    /// Checks every field; throws ``ConfigurationError`` naming the first bad one.
+    public func validate() throws {
+      guard ngrams.lowerBound >= 1 else {
+        throw ConfigurationError.outOfRange(
+          field: "ngrams", value: "\(ngrams.lowerBound)-\(ngrams.upperBound)",
+          allowed: "a range of lengths starting at 1 or more, e.g. 1-2")
+      }
+      guard ngrams.upperBound <= 32 else {
+        throw ConfigurationError.outOfRange(
+          field: "ngrams", value: "\(ngrams.lowerBound)-\(ngrams.upperBound)",
+          allowed: "at most 32 long")
+      }
+      guard (1...64).contains(minimumTokenLength) else {
+        throw ConfigurationError.outOfRange(
+          field: "minimumTokenLength", value: "\(minimumTokenLength)", allowed: "1...64")
+      }
+    }
+  }
+
+  /// The configuration this tokenizer applies.
+  public let configuration: Configuration
+  let stopWordTable: ByteStringTable?
+
+  /// Creates a tokenizer; throws when the configuration is invalid.
+  public init(_ configuration: Configuration = .unicode) throws {
+    try configuration.validate()
+    self.configuration = configuration
+    if configuration.stopWords.isEmpty || configuration.analyzer != .word {
+      stopWordTable = nil
+    } else {
+      var table = ByteStringTable(capacity: configuration.stopWords.count)
+      for word in configuration.stopWords { table.insert(word) }
+      stopWordTable = table
+    }
+  }
+
+  /// The terms of `text`, in order, repeats included: what a vectorizer counts.
+  ///
+  /// With the sklearn preset this equals `CountVectorizer(...).build_analyzer()(text)`.
+  public func terms(in text: String) -> [String] {
+    var result: [String] = []
+    let workspace = TokenizerWorkspace()
+    forEachTerm(in: text, workspace: workspace) { bytes in
+      result.append(String(decoding: bytes, as: UTF8.self))
+    }
+    return result
+  }
+
+  /// The word tokens of `text` before stop words and n-grams (word analyzer semantics, whatever
+  /// the configured analyzer).
+  public func tokens(in text: String) -> [String] {
+    let workspace = TokenizerWorkspace()
+    var copy = text
+    copy.withUTF8 { bytes in tokenize(bytes, workspace: workspace) }
+    return (0..<workspace.tokenCount).map { i in
+      String(decoding: workspace.tokenBytes(i), as: UTF8.self)
+    }
+  }
+}
+
+/// Reusable buffers for one thread's tokenizing; create one per worker.
+public final class TokenizerWorkspace {
+  var bytes: [UInt8] = []
+  var ends: [Int] = []
+  var kept: [Int] = []
+  var gram: [UInt8] = []
+  var scalars: [UInt32] = []
+  var scratch: [UInt32] = []
+  var scratch2: [UInt32] = []
+  var offsets: [Int] = []
+
+  /// Creates empty buffers.
+  public init() {}
+
+  var tokenCount: Int { ends.count }
+
+  func tokenRange(_ i: Int) -> Range<Int> {
+    (i == 0 ? 0 : ends[i - 1])..<ends[i]
+  }
+
+  func tokenBytes(_ i: Int) -> ArraySlice<UInt8> { bytes[tokenRange(i)] }
+
+  func reset() {
+    bytes.removeAll(keepingCapacity: true)
+    ends.removeAll(keepingCapacity: true)
+  }
+
+  func endToken() { ends.append(bytes.count) }
+
+  func append(scalar s: UInt32) {
+    if s < 0x80 {
+      bytes.append(UInt8(s))
+    } else if s < 0x800 {
+      bytes.append(UInt8(0xC0 | (s >> 6)))
+      bytes.append(UInt8(0x80 | (s & 0x3F)))
+    } else if s < 0x10000 {
+      bytes.append(UInt8(0xE0 | (s >> 12)))
+      bytes.append(UInt8(0x80 | ((s >> 6) & 0x3F)))
+      bytes.append(UInt8(0x80 | (s & 0x3F)))
+    } else {
+      bytes.append(UInt8(0xF0 | (s >> 18)))
+      bytes.append(UInt8(0x80 | ((s >> 12) & 0x3F)))
+      bytes.append(UInt8(0x80 | ((s >> 6) & 0x3F)))
+      bytes.append(UInt8(0x80 | (s & 0x3F)))
+    }
+  }
+}

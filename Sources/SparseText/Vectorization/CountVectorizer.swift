@@ -1,0 +1,184 @@
+/// Term counts per document (scikit-learn's `CountVectorizer`): a vocabulary learned from a
+/// corpus and a CSR matrix of counts (or 0/1 with ``Configuration/binary``).
+public struct CountVectorizer: Sendable {
+  /// Settings of a ``CountVectorizer``.
+  public struct Configuration: Codable, Sendable, Equatable {
+    /// How documents become terms; the unicode preset by default.
+    public var tokenizer: Tokenizer.Configuration
+    /// Drop terms in fewer documents than this (`min_df`); `.count(1)` by default.
+    public var minDocumentFrequency: DocumentFrequencyBound
+    /// Drop terms in more documents than this (`max_df`); `.fraction(1)` by default.
+    public var maxDocumentFrequency: DocumentFrequencyBound
+    /// Keep only this many terms, the most frequent in the corpus (`max_features`); all by
+    /// default. Ties at the cut are broken in favour of the earlier term in sorted order.
+    public var maxFeatures: Int?
+    /// Record presence (1) instead of counts; `false` by default.
+    public var binary: Bool
+
+    /// Creates a configuration; see each property for its default.
+    public init(
+      tokenizer: Tokenizer.Configuration = .unicode,
+      minDocumentFrequency: DocumentFrequencyBound = .count(1),
+      maxDocumentFrequency: DocumentFrequencyBound = .fraction(1),
+      maxFeatures: Int? = nil,
+      binary: Bool = false
+    ) {
+      self.tokenizer = tokenizer
+      self.minDocumentFrequency = minDocumentFrequency
+      self.maxDocumentFrequency = maxDocumentFrequency
+      self.maxFeatures = maxFeatures
+      self.binary = binary
+    }
+
+    /// Checks every field; throws ``ConfigurationError`` naming the first bad one.
+    public func validate() throws {
+      try tokenizer.validate()
+      try minDocumentFrequency.validate(field: "minDocumentFrequency (min_df)")
+      try maxDocumentFrequency.validate(field: "maxDocumentFrequency (max_df)")
+      if let maxFeatures, maxFeatures < 1 {
+        throw ConfigurationError.outOfRange(
+          field: "maxFeatures (max_features)", value: "\(maxFeatures)", allowed: "1 or more")
+      }
+    }
+  }
+
+  /// The configuration this vectorizer was fitted with.
+  public let configuration: Configuration
+  /// The learned terms, in column order.
+  public let vocabulary: Vocabulary
+  /// The tokenizer built from ``Configuration/tokenizer``.
+  public let tokenizer: Tokenizer
+
+  /// Learns the vocabulary of `documents`.
+  public init(fitting documents: [String], configuration: Configuration = .init()) throws {
+    self = try CountVectorizer.fitTransform(documents, configuration: configuration).vectorizer
+  }
+
+  /// Uses a fixed vocabulary (scikit-learn's `vocabulary=` argument, or a saved model).
+  public init(vocabulary: Vocabulary, configuration: Configuration = .init()) throws {
+    try configuration.validate()
+    self.configuration = configuration
+    self.vocabulary = vocabulary
+    self.tokenizer = try Tokenizer(configuration.tokenizer)
+  }
+
+  /// Learns the vocabulary and returns the count matrix of the same documents, tokenizing once.
+  public static func fitTransform(_ documents: [String], configuration: Configuration = .init())
+    throws -> (vectorizer: CountVectorizer, counts: SparseMatrix)
+  {
+    try configuration.validate()
+    let tokenizer = try Tokenizer(configuration.tokenizer)
+    let raw = TermCounting.count(documents, tokenizer: tokenizer)
+    guard raw.terms.count > 0 else {
+      throw DataError.unusableCorpus(
+        reason: "empty vocabulary: the \(documents.count) documents contain no terms",
+        suggestion:
+          "Perhaps the documents only contain stop words, or are empty; check the input and the text column."
+      )
+    }
+    let (vocabulary, columnOf) = try selectTerms(
+      raw, documentCount: documents.count, configuration: configuration)
+    let counts = remap(
+      raw, columnOf: columnOf, columns: vocabulary.count, binary: configuration.binary)
+    let vectorizer = CountVectorizer(
+      configuration: configuration, vocabulary: vocabulary, tokenizer: tokenizer)
+    return (vectorizer, counts)
+  }
+
+  private init(configuration: Configuration, vocabulary: Vocabulary, tokenizer: Tokenizer) {
+    self.configuration = configuration
+    self.vocabulary = vocabulary
+    self.tokenizer = tokenizer
+  }
+
+  /// The count matrix of `documents` over the fitted vocabulary (unknown terms are ignored).
+  public func transform(_ documents: [String]) -> SparseMatrix {
+    let vocabulary = self.vocabulary
+    var counts = TermCounting.countColumns(
+      documents, tokenizer: tokenizer, columns: vocabulary.count
+    ) { bytes in vocabulary.index(ofUTF8: bytes).map { ($0, 1) } }
+    if configuration.binary {
+      counts = SparseMatrix(
+        uncheckedRows: counts.rows, columns: counts.columns, rowOffsets: counts.rowOffsets,
+        columnIndices: counts.columnIndices,
+        values: Array(repeating: 1, count: counts.nonzeroCount))
+    }
+    return counts
+  }
+
+  /// scikit-learn's `_sort_features` and `_limit_features`: sorted terms, document-frequency
+  /// bounds, then the `maxFeatures` most frequent.
+  private static func selectTerms(
+    _ raw: TermCounting.Counts, documentCount: Int, configuration: Configuration
+  ) throws -> (Vocabulary, [Int32]) {
+    let termCount = raw.terms.count
+    var documentFrequency = [Int](repeating: 0, count: termCount)
+    var totals = [Double](repeating: 0, count: termCount)
+    for (k, id) in raw.termIDs.enumerated() {
+      documentFrequency[Int(id)] += 1
+      totals[Int(id)] += Double(raw.counts[k])
+    }
+    let high = configuration.maxDocumentFrequency.documents(outOf: documentCount)
+    let low = configuration.minDocumentFrequency.documents(outOf: documentCount)
+    guard high >= low else {
+      throw ConfigurationError.conflict(
+        reason:
+          "max_df (\(configuration.maxDocumentFrequency)) corresponds to fewer documents than min_df (\(configuration.minDocumentFrequency))",
+        suggestion: "Lower min_df or raise max_df.")
+    }
+    // Sorted by UTF-8 bytes, which is code point order, which is how Python sorts strings.
+    var order = Array(0..<termCount)
+    order.sort { a, b in raw.terms.bytes(a).lexicographicallyPrecedes(raw.terms.bytes(b)) }
+    var kept = order.filter { id in
+      let df = Double(documentFrequency[id])
+      return df <= high && df >= low
+    }
+    if let limit = configuration.maxFeatures, kept.count > limit {
+      let ranked = kept.indices.sorted { a, b in
+        let ta = totals[kept[a]]
+        let tb = totals[kept[b]]
+        return ta != tb ? ta > tb : a < b
+      }
+      kept = ranked.prefix(limit).sorted().map { kept[$0] }
+    }
+    guard !kept.isEmpty else {
+      throw DataError.unusableCorpus(
+        reason: "after pruning, no terms remain (\(termCount) terms before min_df/max_df)",
+        suggestion: "Try a lower min_df or a higher max_df.")
+    }
+    var columnOf = [Int32](repeating: -1, count: termCount)
+    for (column, id) in kept.enumerated() { columnOf[id] = Int32(column) }
+    let vocabulary = try Vocabulary(terms: kept.map { raw.terms.string($0) })
+    return (vocabulary, columnOf)
+  }
+
+  /// Rewrites raw term ids as vocabulary columns, dropping pruned terms and sorting each row.
+  private static func remap(
+    _ raw: TermCounting.Counts, columnOf: [Int32], columns: Int, binary: Bool
+  ) -> SparseMatrix {
+    let rows = raw.rowOffsets.count - 1
+    var offsets: [Int64] = [0]
+    offsets.reserveCapacity(rows + 1)
+    var indices: [Int32] = []
+    var values: [Float] = []
+    indices.reserveCapacity(raw.termIDs.count)
+    values.reserveCapacity(raw.termIDs.count)
+    var entries: [(Int32, Float)] = []
+    for r in 0..<rows {
+      entries.removeAll(keepingCapacity: true)
+      for k in Int(raw.rowOffsets[r])..<Int(raw.rowOffsets[r + 1]) {
+        let column = columnOf[Int(raw.termIDs[k])]
+        if column >= 0 { entries.append((column, binary ? 1 : raw.counts[k])) }
+      }
+      entries.sort { $0.0 < $1.0 }
+      for (column, value) in entries {
+        indices.append(column)
+        values.append(value)
+      }
+      offsets.append(Int64(indices.count))
+    }
+    return SparseMatrix(
+      uncheckedRows: rows, columns: columns, rowOffsets: offsets, columnIndices: indices,
+      values: values)
+  }
+}

@@ -1,0 +1,247 @@
+import Foundation
+
+/// How each document's vector is scaled.
+public enum VectorNorm: String, Codable, Sendable, CaseIterable {
+  /// Unit Euclidean length.
+  case l2
+  /// Unit sum of absolute values.
+  case l1
+  /// No scaling.
+  case none
+}
+
+/// Reweights counts by inverse document frequency (scikit-learn's `TfidfTransformer`).
+public struct TfidfTransformer: Sendable, Equatable {
+  /// Settings of a ``TfidfTransformer``.
+  public struct Configuration: Codable, Sendable, Equatable {
+    /// Row normalization; `.l2` by default.
+    public var norm: VectorNorm
+    /// Multiply by idf; `true` by default.
+    public var useIDF: Bool
+    /// Add one to document frequencies as if a document held every term once; `true` by
+    /// default.
+    public var smoothIDF: Bool
+    /// Replace a count `tf` by `1 + ln(tf)`; `false` by default.
+    public var sublinearTF: Bool
+
+    /// Creates a configuration; see each property for its default.
+    public init(
+      norm: VectorNorm = .l2, useIDF: Bool = true, smoothIDF: Bool = true,
+      sublinearTF: Bool = false
+    ) {
+      self.norm = norm
+      self.useIDF = useIDF
+      self.smoothIDF = smoothIDF
+      self.sublinearTF = sublinearTF
+    }
+  }
+
+  /// The configuration.
+  public let configuration: Configuration
+  /// The inverse document frequency of each column (all ones when `useIDF` is off).
+  public let idf: [Float]
+  private let idfDouble: [Double]
+
+  /// Learns idf from a count matrix: `ln((1 + n) / (1 + df)) + 1` when smoothing, else
+  /// `ln(n / df) + 1`.
+  public init(fitting counts: SparseMatrix, configuration: Configuration = .init()) {
+    var df = [Double](repeating: 0, count: counts.columns)
+    for (k, column) in counts.columnIndices.enumerated() where counts.values[k] != 0 {
+      df[Int(column)] += 1
+    }
+    let smooth = configuration.smoothIDF ? 1.0 : 0.0
+    let n = Double(counts.rows) + smooth
+    let weights =
+      configuration.useIDF
+      ? df.map { log(n / ($0 + smooth)) + 1 } : Array(repeating: 1.0, count: counts.columns)
+    self.configuration = configuration
+    self.idfDouble = weights
+    self.idf = weights.map { Float($0) }
+  }
+
+  /// Restores a fitted transformer from its idf weights.
+  public init(idf: [Float], configuration: Configuration = .init()) {
+    self.configuration = configuration
+    self.idf = idf
+    self.idfDouble = idf.map { Double($0) }
+  }
+
+  /// Applies sublinear tf, idf and the norm to a count matrix with matching columns.
+  public func transform(_ counts: SparseMatrix) throws -> SparseMatrix {
+    guard counts.columns == idf.count else {
+      throw DataError.shapeMismatch(
+        what: "columns of the count matrix", expected: "\(idf.count)", actual: "\(counts.columns)")
+    }
+    return normalizedRows(counts)
+  }
+
+  /// Applies sublinear tf, idf (when enabled) and the norm, row by row.
+  func normalizedRows(_ counts: SparseMatrix) -> SparseMatrix {
+    var values = counts.values
+    let c = configuration
+    let weights = idfDouble
+    let rowOffsets = counts.rowOffsets
+    let columnIndices = counts.columnIndices
+    values.withUnsafeMutableBufferPointer { buffer in
+      let shared = UnsafeSharedBuffer(buffer)
+      Parallel.forEach(count: counts.rows, minimumChunk: 256) { rows in
+        var scratch: [Double] = []
+        for r in rows {
+          let start = Int(rowOffsets[r])
+          let end = Int(rowOffsets[r + 1])
+          scratch.removeAll(keepingCapacity: true)
+          var norm = 0.0
+          for k in start..<end {
+            var v = Double(shared[k])
+            if c.sublinearTF && v != 0 { v = log(v) + 1 }
+            if c.useIDF { v *= weights[Int(columnIndices[k])] }
+            scratch.append(v)
+            switch c.norm {
+            case .l2: norm += v * v
+            case .l1: norm += abs(v)
+            case .none: break
+            }
+          }
+          let scale: Double
+          switch c.norm {
+          case .l2: scale = norm > 0 ? 1 / norm.squareRoot() : 1
+          case .l1: scale = norm > 0 ? 1 / norm : 1
+          case .none: scale = 1
+          }
+          for k in start..<end { shared[k] = Float(scratch[k - start] * scale) }
+        }
+      }
+    }
+    return SparseMatrix(
+      uncheckedRows: counts.rows, columns: counts.columns, rowOffsets: rowOffsets,
+      columnIndices: columnIndices, values: values)
+  }
+}
+
+/// TF-IDF features (scikit-learn's `TfidfVectorizer`): counts, then idf weights, then a norm.
+///
+/// ```swift
+/// let (vectorizer, x) = try TfidfVectorizer.fitTransform(
+///   documents, configuration: .init(tokenizer: .sklearn, minDocumentFrequency: .count(2)))
+/// ```
+public struct TfidfVectorizer: Sendable {
+  /// Settings of a ``TfidfVectorizer``: the counting settings and the weighting settings.
+  public struct Configuration: Codable, Sendable, Equatable {
+    /// How documents become terms; the unicode preset by default.
+    public var tokenizer: Tokenizer.Configuration
+    /// `min_df`; `.count(1)` by default.
+    public var minDocumentFrequency: DocumentFrequencyBound
+    /// `max_df`; `.fraction(1)` by default.
+    public var maxDocumentFrequency: DocumentFrequencyBound
+    /// `max_features`; all terms by default.
+    public var maxFeatures: Int?
+    /// Use presence (1) instead of counts before weighting; `false` by default.
+    public var binary: Bool
+    /// Row normalization; `.l2` by default.
+    public var norm: VectorNorm
+    /// Multiply by idf; `true` by default.
+    public var useIDF: Bool
+    /// Smooth idf; `true` by default.
+    public var smoothIDF: Bool
+    /// `1 + ln(tf)`; `false` by default.
+    public var sublinearTF: Bool
+
+    /// Creates a configuration; see each property for its default.
+    public init(
+      tokenizer: Tokenizer.Configuration = .unicode,
+      minDocumentFrequency: DocumentFrequencyBound = .count(1),
+      maxDocumentFrequency: DocumentFrequencyBound = .fraction(1),
+      maxFeatures: Int? = nil,
+      binary: Bool = false,
+      norm: VectorNorm = .l2,
+      useIDF: Bool = true,
+      smoothIDF: Bool = true,
+      sublinearTF: Bool = false
+    ) {
+      self.tokenizer = tokenizer
+      self.minDocumentFrequency = minDocumentFrequency
+      self.maxDocumentFrequency = maxDocumentFrequency
+      self.maxFeatures = maxFeatures
+      self.binary = binary
+      self.norm = norm
+      self.useIDF = useIDF
+      self.smoothIDF = smoothIDF
+      self.sublinearTF = sublinearTF
+    }
+
+    /// The counting part.
+    public var counting: CountVectorizer.Configuration {
+      CountVectorizer.Configuration(
+        tokenizer: tokenizer, minDocumentFrequency: minDocumentFrequency,
+        maxDocumentFrequency: maxDocumentFrequency, maxFeatures: maxFeatures, binary: binary)
+    }
+
+    /// The weighting part.
+    public var weighting: TfidfTransformer.Configuration {
+      TfidfTransformer.Configuration(
+        norm: norm, useIDF: useIDF, smoothIDF: smoothIDF, sublinearTF: sublinearTF)
+    }
+
+    /// Checks every field; throws ``ConfigurationError`` naming the first bad one.
+    public func validate() throws { try counting.validate() }
+  }
+
+  /// The configuration.
+  public let configuration: Configuration
+  /// The counting stage.
+  public let counter: CountVectorizer
+  /// The weighting stage.
+  public let transformer: TfidfTransformer
+
+  /// The learned terms, in column order.
+  public var vocabulary: Vocabulary { counter.vocabulary }
+  /// The idf weight of each column.
+  public var idf: [Float] { transformer.idf }
+  /// The tokenizer.
+  public var tokenizer: Tokenizer { counter.tokenizer }
+
+  /// Learns vocabulary and idf from `documents`.
+  public init(fitting documents: [String], configuration: Configuration = .init()) throws {
+    self = try TfidfVectorizer.fitTransform(documents, configuration: configuration).vectorizer
+  }
+
+  /// Restores a fitted vectorizer (for example from a saved model).
+  public init(vocabulary: Vocabulary, idf: [Float], configuration: Configuration) throws {
+    guard idf.count == vocabulary.count else {
+      throw DataError.shapeMismatch(
+        what: "idf weights", expected: "\(vocabulary.count) (one per term)", actual: "\(idf.count)")
+    }
+    self.configuration = configuration
+    self.counter = try CountVectorizer(
+      vocabulary: vocabulary, configuration: configuration.counting)
+    self.transformer = TfidfTransformer(idf: idf, configuration: configuration.weighting)
+  }
+
+  /// Learns vocabulary and idf and returns the TF-IDF matrix of the same documents, tokenizing
+  /// them once.
+  public static func fitTransform(_ documents: [String], configuration: Configuration = .init())
+    throws -> (vectorizer: TfidfVectorizer, features: SparseMatrix)
+  {
+    let (counter, counts) = try CountVectorizer.fitTransform(
+      documents, configuration: configuration.counting)
+    let transformer = TfidfTransformer(fitting: counts, configuration: configuration.weighting)
+    let vectorizer = TfidfVectorizer(
+      configuration: configuration, counter: counter, transformer: transformer)
+    return (vectorizer, try transformer.transform(counts))
+  }
+
+  private init(
+    configuration: Configuration, counter: CountVectorizer, transformer: TfidfTransformer
+  ) {
+    self.configuration = configuration
+    self.counter = counter
+    self.transformer = transformer
+  }
+
+  /// The TF-IDF matrix of `documents` (unknown terms are ignored).
+  public func transform(_ documents: [String]) -> SparseMatrix {
+    // The count matrix has exactly `idf.count` columns, so weighting cannot fail.
+    // swift-format-ignore: NeverUseForceTry
+    try! transformer.transform(counter.transform(documents))
+  }
+}

@@ -1,0 +1,99 @@
+/// The terms a vectorizer knows, in column order (sorted by code point, as scikit-learn sorts
+/// them).
+public struct Vocabulary: Sendable, Equatable, Codable {
+  /// The terms; the term at index `i` is column `i`.
+  public let terms: [String]
+  let table: ByteStringTable
+
+  /// Creates a vocabulary whose columns are `terms` in the given order.
+  ///
+  /// - Throws: ``DataError/unusableCorpus(reason:suggestion:)`` when a term is repeated.
+  public init(terms: [String]) throws {
+    var table = ByteStringTable(capacity: terms.count)
+    for (i, term) in terms.enumerated() where table.insert(term) != i {
+      throw DataError.unusableCorpus(
+        reason: "the vocabulary lists the term '\(term)' twice",
+        suggestion: "Give every term once.")
+    }
+    self.terms = terms
+    self.table = table
+  }
+
+  /// The number of terms (columns).
+  public var count: Int { terms.count }
+
+  /// The column of `term`, or `nil` when it is not in the vocabulary.
+  public func index(of term: String) -> Int? { table.find(term) }
+
+  /// The column of a term given as UTF-8 bytes.
+  public func index(ofUTF8 bytes: UnsafeBufferPointer<UInt8>) -> Int? { table.find(bytes) }
+
+  /// The vocabulary as scikit-learn's `vocabulary_`: term → column.
+  public var columnsByTerm: [String: Int] {
+    Dictionary(uniqueKeysWithValues: terms.enumerated().map { ($1, $0) })
+  }
+
+  public static func == (lhs: Vocabulary, rhs: Vocabulary) -> Bool { lhs.terms == rhs.terms }
+
+  /// Decodes from a JSON array of terms in column order.
+  public init(from decoder: any Decoder) throws {
+    let container = try decoder.singleValueContainer()
+    try self.init(terms: container.decode([String].self))
+  }
+
+  /// Encodes as a JSON array of terms in column order.
+  public func encode(to encoder: any Encoder) throws {
+    var container = encoder.singleValueContainer()
+    try container.encode(terms)
+  }
+}
+
+/// A document-frequency bound: an absolute number of documents or a fraction of them
+/// (scikit-learn's `min_df`/`max_df`, where an int counts and a float is a proportion).
+public enum DocumentFrequencyBound: Sendable, Equatable, Codable {
+  /// At least / at most this many documents.
+  case count(Int)
+  /// At least / at most this proportion of the documents, in `0...1`.
+  case fraction(Double)
+
+  func documents(outOf total: Int) -> Double {
+    switch self {
+    case .count(let n): return Double(n)
+    case .fraction(let f): return f * Double(total)
+    }
+  }
+
+  func validate(field: String) throws {
+    switch self {
+    case .count(let n) where n < 0:
+      throw ConfigurationError.outOfRange(
+        field: field, value: "\(n)", allowed: "a count of at least 0, or a fraction in 0...1")
+    case .fraction(let f) where !(0...1).contains(f):
+      throw ConfigurationError.outOfRange(
+        field: field, value: "\(f)", allowed: "a fraction in 0...1, or a whole count")
+    default:
+      break
+    }
+  }
+}
+
+extension DocumentFrequencyBound: CustomStringConvertible {
+  /// `2` for a count, `0.9` for a fraction (how the command line writes them).
+  public var description: String {
+    switch self {
+    case .count(let n): return "\(n)"
+    case .fraction(let f): return "\(f)"
+    }
+  }
+
+  /// Parses `2` as a count and `0.5` (anything with a `.` or exponent) as a fraction.
+  public init?(_ text: String) {
+    if let n = Int(text) {
+      self = .count(n)
+    } else if let f = Double(text) {
+      self = .fraction(f)
+    } else {
+      return nil
+    }
+  }
+}

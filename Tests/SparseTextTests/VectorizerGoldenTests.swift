@@ -1,0 +1,135 @@
+import Foundation
+import Testing
+
+@testable import SparseText
+
+private struct GoldenDocuments: Decodable {
+  let sklearn: String
+  let documents: [String]
+}
+
+private struct GoldenParams: Decodable {
+  let ngram_range: [Int]?
+  let min_df: Double?
+  let max_df: Double?
+  let max_features: Int?
+  let sublinear_tf: Bool?
+  let analyzer: String?
+  let strip_accents: String?
+  let norm: String?
+  let stop_words: String?
+  let use_idf: Bool?
+  let smooth_idf: Bool?
+  let binary: Bool?
+  let lowercase: Bool?
+  let n_features: Int?
+  let alternate_sign: Bool?
+
+  var tokenizer: Tokenizer.Configuration {
+    var c = Tokenizer.Configuration.sklearn
+    if let r = ngram_range { c.ngrams = r[0]...r[1] }
+    if let a = analyzer { c.analyzer = Tokenizer.Analyzer(rawValue: a)! }
+    if let s = strip_accents { c.stripAccents = Tokenizer.AccentStripping(rawValue: s)! }
+    if stop_words == "english" { c.stopWords = StopWords.english }
+    if let l = lowercase { c.lowercase = l }
+    return c
+  }
+
+  var vectorNorm: VectorNorm {
+    norm.map { VectorNorm(rawValue: $0)! } ?? .l2
+  }
+
+  func bound(_ value: Double?, default fallback: DocumentFrequencyBound) -> DocumentFrequencyBound {
+    guard let value else { return fallback }
+    return value == value.rounded() && value > 1 ? .count(Int(value)) : .fraction(value)
+  }
+}
+
+private struct GoldenCase: Decodable {
+  let params: GoldenParams
+  let vocabulary: [String]?
+  let analyzed: [[String]]?
+  let idf: [Double]?
+  let matrix: GoldenCSR
+}
+
+@Suite struct VectorizerGoldenTests {
+  static let vectorizerCases = [
+    "tfidf_defaults", "tfidf_bigrams_pruned", "tfidf_char_wb_2_4", "tfidf_char_1_3",
+    "tfidf_strip_ascii", "tfidf_strip_unicode_l1", "tfidf_stop_english_noidf",
+    "tfidf_nosmooth_maxfeatures", "count_binary", "count_uppercase",
+  ]
+
+  static let hashingCases = [
+    "hashing_1024_signed_nonorm", "hashing_1m_unsigned_nonorm", "hashing_1024_l2",
+  ]
+
+  private func documents() throws -> [String] {
+    try GoldenFixtures.load(GoldenDocuments.self, "text/documents.json").documents
+  }
+
+  private func expectMatrix(_ actual: SparseMatrix, equals expected: GoldenCSR, _ name: String) {
+    #expect(actual.rows == expected.shape[0], "\(name): rows")
+    #expect(actual.columns == expected.shape[1], "\(name): columns")
+    #expect(actual.rowOffsets == expected.indptr, "\(name): row offsets")
+    #expect(actual.columnIndices == expected.indices, "\(name): column indices")
+    guard actual.values.count == expected.data.count else { return }
+    let worst = zip(actual.values, expected.data).map { abs(Double($0) - $1) }.max() ?? 0
+    #expect(worst <= 1e-6, "\(name): largest difference \(worst)")
+  }
+
+  @Test(arguments: vectorizerCases)
+  func matchesScikitLearn(_ name: String) throws {
+    let golden = try GoldenFixtures.load(GoldenCase.self, "text/\(name).json")
+    let docs = try documents()
+    let p = golden.params
+    let tokenizer = try Tokenizer(p.tokenizer)
+    if let analyzed = golden.analyzed {
+      for (document, expected) in zip(docs, analyzed) {
+        #expect(tokenizer.terms(in: document) == expected, "\(name): terms of \(document)")
+      }
+    }
+    let configuration = TfidfVectorizer.Configuration(
+      tokenizer: p.tokenizer,
+      minDocumentFrequency: p.bound(p.min_df, default: .count(1)),
+      maxDocumentFrequency: p.bound(p.max_df, default: .fraction(1)),
+      maxFeatures: p.max_features, binary: p.binary ?? false, norm: p.vectorNorm,
+      useIDF: p.use_idf ?? true, smoothIDF: p.smooth_idf ?? true,
+      sublinearTF: p.sublinear_tf ?? false)
+    if name.hasPrefix("count") {
+      let (vectorizer, counts) = try CountVectorizer.fitTransform(
+        docs, configuration: configuration.counting)
+      #expect(vectorizer.vocabulary.terms == golden.vocabulary)
+      expectMatrix(counts, equals: golden.matrix, name)
+      expectMatrix(vectorizer.transform(docs), equals: golden.matrix, name + " (transform)")
+    } else {
+      let (vectorizer, x) = try TfidfVectorizer.fitTransform(docs, configuration: configuration)
+      #expect(vectorizer.vocabulary.terms == golden.vocabulary)
+      if let idf = golden.idf {
+        let worst = zip(vectorizer.idf, idf).map { abs(Double($0) - $1) }.max() ?? 0
+        #expect(worst <= 1e-6)
+      }
+      expectMatrix(x, equals: golden.matrix, name)
+      expectMatrix(vectorizer.transform(docs), equals: golden.matrix, name + " (transform)")
+    }
+  }
+
+  @Test(arguments: hashingCases)
+  func hashingMatchesScikitLearn(_ name: String) throws {
+    let golden = try GoldenFixtures.load(GoldenCase.self, "text/\(name).json")
+    let p = golden.params
+    let vectorizer = try HashingVectorizer(
+      .init(
+        tokenizer: .sklearn, features: p.n_features ?? (1 << 20),
+        alternateSign: p.alternate_sign ?? true, norm: p.vectorNorm))
+    expectMatrix(vectorizer.transform(try documents()), equals: golden.matrix, name)
+  }
+
+  @Test func murmurHashKnownValues() {
+    // Reference values of MurmurHash3_x86_32 (seed 0 unless given).
+    #expect(MurmurHash3.x86_32("") == 0)
+    #expect(MurmurHash3.x86_32("", seed: 1) == 0x514E_28B7)
+    #expect(MurmurHash3.x86_32("test") == 0xBA6B_D213)
+    #expect(MurmurHash3.x86_32("Hello, world!", seed: 1234) == 0xFAF6_CDB3)
+  }
+}
