@@ -9,7 +9,9 @@ enum GoldenFixtures {
 
   static func load<T: Decodable>(_ type: T.Type, _ path: String) throws -> T {
     let data = try Data(contentsOf: root.appendingPathComponent(path))
-    return try JSONDecoder().decode(T.self, from: data)
+    let decoder = JSONDecoder()
+    decoder.keyDecodingStrategy = .convertFromSnakeCase
+    return try decoder.decode(T.self, from: data)
   }
 }
 

@@ -9,28 +9,28 @@ private struct GoldenDocuments: Decodable {
 }
 
 private struct GoldenParams: Decodable {
-  let ngram_range: [Int]?
-  let min_df: Double?
-  let max_df: Double?
-  let max_features: Int?
-  let sublinear_tf: Bool?
+  let ngramRange: [Int]?
+  let minDf: Double?
+  let maxDf: Double?
+  let maxFeatures: Int?
+  let sublinearTf: Bool?
   let analyzer: String?
-  let strip_accents: String?
+  let stripAccents: String?
   let norm: String?
-  let stop_words: String?
-  let use_idf: Bool?
-  let smooth_idf: Bool?
+  let stopWords: String?
+  let useIdf: Bool?
+  let smoothIdf: Bool?
   let binary: Bool?
   let lowercase: Bool?
-  let n_features: Int?
-  let alternate_sign: Bool?
+  let nFeatures: Int?
+  let alternateSign: Bool?
 
   var tokenizer: Tokenizer.Configuration {
     var c = Tokenizer.Configuration.sklearn
-    if let r = ngram_range { c.ngrams = r[0]...r[1] }
+    if let r = ngramRange { c.ngrams = r[0]...r[1] }
     if let a = analyzer { c.analyzer = Tokenizer.Analyzer(rawValue: a)! }
-    if let s = strip_accents { c.stripAccents = Tokenizer.AccentStripping(rawValue: s)! }
-    if stop_words == "english" { c.stopWords = StopWords.english }
+    if let s = stripAccents { c.stripAccents = Tokenizer.AccentStripping(rawValue: s)! }
+    if stopWords == "english" { c.stopWords = StopWords.english }
     if let l = lowercase { c.lowercase = l }
     return c
   }
@@ -91,11 +91,11 @@ private struct GoldenCase: Decodable {
     }
     let configuration = TfidfVectorizer.Configuration(
       tokenizer: p.tokenizer,
-      minDocumentFrequency: p.bound(p.min_df, default: .count(1)),
-      maxDocumentFrequency: p.bound(p.max_df, default: .fraction(1)),
-      maxFeatures: p.max_features, binary: p.binary ?? false, norm: p.vectorNorm,
-      useIDF: p.use_idf ?? true, smoothIDF: p.smooth_idf ?? true,
-      sublinearTF: p.sublinear_tf ?? false)
+      minDocumentFrequency: p.bound(p.minDf, default: .count(1)),
+      maxDocumentFrequency: p.bound(p.maxDf, default: .fraction(1)),
+      maxFeatures: p.maxFeatures, binary: p.binary ?? false, norm: p.vectorNorm,
+      useIDF: p.useIdf ?? true, smoothIDF: p.smoothIdf ?? true,
+      sublinearTF: p.sublinearTf ?? false)
     if name.hasPrefix("count") {
       let (vectorizer, counts) = try CountVectorizer.fitTransform(
         docs, configuration: configuration.counting)
@@ -120,16 +120,16 @@ private struct GoldenCase: Decodable {
     let p = golden.params
     let vectorizer = try HashingVectorizer(
       .init(
-        tokenizer: .sklearn, features: p.n_features ?? (1 << 20),
-        alternateSign: p.alternate_sign ?? true, norm: p.vectorNorm))
+        tokenizer: .sklearn, features: p.nFeatures ?? (1 << 20),
+        alternateSign: p.alternateSign ?? true, norm: p.vectorNorm))
     expectMatrix(vectorizer.transform(try documents()), equals: golden.matrix, name)
   }
 
   @Test func murmurHashKnownValues() {
-    // Reference values of MurmurHash3_x86_32 (seed 0 unless given).
-    #expect(MurmurHash3.x86_32("") == 0)
-    #expect(MurmurHash3.x86_32("", seed: 1) == 0x514E_28B7)
-    #expect(MurmurHash3.x86_32("test") == 0xBA6B_D213)
-    #expect(MurmurHash3.x86_32("Hello, world!", seed: 1234) == 0xFAF6_CDB3)
+    // Reference values of MurmurHash3_hash32 (seed 0 unless given).
+    #expect(MurmurHash3.hash32("") == 0)
+    #expect(MurmurHash3.hash32("", seed: 1) == 0x514E_28B7)
+    #expect(MurmurHash3.hash32("test") == 0xBA6B_D213)
+    #expect(MurmurHash3.hash32("Hello, world!", seed: 1234) == 0xFAF6_CDB3)
   }
 }

@@ -58,7 +58,7 @@ public struct HashingVectorizer: Sendable {
   static func column(ofUTF8 bytes: UnsafeBufferPointer<UInt8>, configuration: Configuration)
     -> (index: Int, sign: Float)
   {
-    let h = Int32(bitPattern: MurmurHash3.x86_32(bytes, seed: 0))
+    let h = Int32(bitPattern: MurmurHash3.hash32(bytes, seed: 0))
     let magnitude = h == Int32.min ? Int64(1) << 31 : Int64(abs(h))
     let index = Int(magnitude % Int64(configuration.features))
     let sign: Float = configuration.alternateSign && h < 0 ? -1 : 1
@@ -88,7 +88,7 @@ public struct HashingVectorizer: Sendable {
 /// MurmurHash3 (x86, 32-bit), as scikit-learn's `murmurhash3_32` computes it.
 public enum MurmurHash3 {
   /// The 32-bit hash of `bytes` with `seed`.
-  public static func x86_32(_ bytes: UnsafeBufferPointer<UInt8>, seed: UInt32) -> UInt32 {
+  public static func hash32(_ bytes: UnsafeBufferPointer<UInt8>, seed: UInt32) -> UInt32 {
     let c1: UInt32 = 0xcc9e_2d51
     let c2: UInt32 = 0x1b87_3593
     var h = seed
@@ -133,8 +133,8 @@ public enum MurmurHash3 {
   }
 
   /// The hash of a string's UTF-8.
-  public static func x86_32(_ string: String, seed: UInt32 = 0) -> UInt32 {
+  public static func hash32(_ string: String, seed: UInt32 = 0) -> UInt32 {
     var copy = string
-    return copy.withUTF8 { x86_32($0, seed: seed) }
+    return copy.withUTF8 { hash32($0, seed: seed) }
   }
 }
