@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 import SparseText
 
 @main
@@ -6,7 +7,22 @@ struct SparseTextCommand: ParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "sparsetext",
     abstract: "Turn raw text into features: tokens, TF-IDF, sparse codes, predictions.",
+    discussion: """
+      Exit codes: 0 success, 1 runtime failure, 2 usage or configuration error,
+      3 data error (unreadable or malformed input), 4 model format error.
+      Progress goes to standard error (silence it with --quiet); results go to standard
+      output or to the files you name.
+      """,
     version: SparseTextVersion.library,
-    subcommands: []
+    subcommands: [Vectorize.self, Corpus.self]
   )
+
+  static func main() {
+    do {
+      var command = try parseAsRoot()
+      try command.run()
+    } catch {
+      Terminal.exit(with: error, command: self)
+    }
+  }
 }

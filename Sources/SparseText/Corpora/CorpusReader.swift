@@ -1,0 +1,426 @@
+import Foundation
+
+/// Reads a corpus in any of the ``CorpusFormat``s, one document at a time, reporting every
+/// malformed record with its file, line, column and byte offset.
+///
+/// ```swift
+/// let reader = CorpusReader(path: "tweets.csv", options: .init(labelColumn: "sentiment"))
+/// let (documents, report) = try reader.readAll()
+/// ```
+public struct CorpusReader: Sendable {
+  /// How to read the input.
+  public struct Options: Sendable, Equatable {
+    /// The format; inferred from the path when `nil`.
+    public var format: CorpusFormat?
+    /// The text encoding; UTF-8 by default.
+    public var encoding: TextDecoder.Encoding
+    /// Reject invalid UTF-8 instead of replacing it; `false` by default.
+    public var strictEncoding: Bool
+    /// What to do with malformed records; stop by default.
+    public var onBadRecord: BadRecordPolicy
+    /// CSV/TSV: the text column, by header name or 0-based index; `text` (or the last column).
+    public var textColumn: String?
+    /// CSV/TSV: the label column, by header name or 0-based index; `label`, `sentiment`,
+    /// `category`, `class` or `topic` when the header has one.
+    public var labelColumn: String?
+    /// CSV/TSV: whether the first record is a header; guessed when `nil` (it is when it names
+    /// the requested columns or a column called `text`).
+    public var hasHeader: Bool?
+    /// CSV/TSV: the field separator; `,` for CSV and tab for TSV.
+    public var delimiter: UInt8?
+    /// JSONL: the text field (dots reach into nested objects); `text` by default.
+    public var textField: String
+    /// JSONL: the label field; `label` by default (a string, a number or an array of them).
+    public var labelField: String
+    /// fastText: the label prefix; `__label__` by default.
+    public var labelPrefix: String
+
+    /// Creates options; see each property for its default.
+    public init(
+      format: CorpusFormat? = nil, encoding: TextDecoder.Encoding = .utf8,
+      strictEncoding: Bool = false, onBadRecord: BadRecordPolicy = .error,
+      textColumn: String? = nil, labelColumn: String? = nil, hasHeader: Bool? = nil,
+      delimiter: UInt8? = nil, textField: String = "text", labelField: String = "label",
+      labelPrefix: String = "__label__"
+    ) {
+      self.format = format
+      self.encoding = encoding
+      self.strictEncoding = strictEncoding
+      self.onBadRecord = onBadRecord
+      self.textColumn = textColumn
+      self.labelColumn = labelColumn
+      self.hasHeader = hasHeader
+      self.delimiter = delimiter
+      self.textField = textField
+      self.labelField = labelField
+      self.labelPrefix = labelPrefix
+    }
+  }
+
+  /// The path read, or `-` for standard input.
+  public let path: String
+  /// The options.
+  public let options: Options
+
+  /// Creates a reader of `path` (`-` reads standard input).
+  public init(path: String, options: Options = .init()) {
+    self.path = path
+    self.options = options
+  }
+
+  /// The format that will be used.
+  public var format: CorpusFormat {
+    if let format = options.format { return format }
+    var isDirectory: ObjCBool = false
+    let exists = FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory)
+    return CorpusFormat.inferred(from: path, isDirectory: exists && isDirectory.boolValue)
+  }
+
+  /// Reads every document into memory.
+  public func readAll() throws -> (documents: [LabeledDocument], report: CorpusReadReport) {
+    var documents: [LabeledDocument] = []
+    let report = try forEach { documents.append($0) }
+    return (documents, report)
+  }
+
+  /// Calls `body` with each document in order and returns what was seen.
+  @discardableResult
+  public func forEach(_ body: (LabeledDocument) throws -> Void) throws -> CorpusReadReport {
+    var context = Context(
+      file: path == "-" ? "<stdin>" : path,
+      decoder: TextDecoder(encoding: options.encoding, strict: options.strictEncoding),
+      policy: options.onBadRecord)
+    switch format {
+    case .folder:
+      try readFolder(&context, body)
+    default:
+      let data = try load()
+      try data.withUnsafeBytes { raw in
+        let bytes = raw.bindMemory(to: UInt8.self)
+        switch format {
+        case .lines, .fasttext: try readLines(bytes, &context, body)
+        case .csv, .tsv: try readDelimited(bytes, &context, body)
+        case .jsonl: try readJSONLines(bytes, &context, body)
+        case .folder: break
+        }
+      }
+    }
+    return context.report
+  }
+
+  // MARK: - Shared state
+
+  struct Context {
+    let file: String
+    let decoder: TextDecoder
+    let policy: BadRecordPolicy
+    var report = CorpusReadReport()
+    var problems = TextDecoder.Problems()
+
+    mutating func decode(_ bytes: UnsafeBufferPointer<UInt8>, line: Int, byteOffset: Int) throws
+      -> String
+    {
+      if decoder.encoding == .utf8OrLatin1, TextDecoder.firstInvalidUTF8(bytes) != nil {
+        report.latin1Documents += 1
+      }
+      let text = try decoder.decode(
+        bytes, file: file, line: line, byteOffset: byteOffset, problems: &problems)
+      if problems.replacements != report.replacedBytes {
+        report.replacedBytes = problems.replacements
+        if report.firstEncodingProblem == nil, let l = problems.firstLine,
+          let o = problems.firstByteOffset
+        {
+          report.firstEncodingProblem = "\(file):\(l): byte offset \(o)"
+        }
+      }
+      return text
+    }
+
+    /// Skips or throws, by policy.
+    mutating func bad(_ error: DataError) throws {
+      guard policy == .skip else { throw error }
+      report.skippedRecords += 1
+      if report.firstSkipped == nil { report.firstSkipped = error.description }
+    }
+  }
+
+  private func load() throws -> Data {
+    if path == "-" {
+      return FileHandle.standardInput.readDataToEndOfFile()
+    }
+    var isDirectory: ObjCBool = false
+    guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
+      throw DataError.unreadableFile(file: path, reason: "no such file")
+    }
+    guard !isDirectory.boolValue else {
+      throw DataError.unreadableFile(
+        file: path, reason: "it is a directory; pass --format folder for DIR/<label>/*.txt corpora")
+    }
+    do {
+      return try Data(contentsOf: URL(fileURLWithPath: path), options: .mappedIfSafe)
+    } catch {
+      throw DataError.unreadableFile(file: path, reason: error.localizedDescription)
+    }
+  }
+
+  // MARK: - Lines and fastText
+
+  private func readLines(
+    _ bytes: UnsafeBufferPointer<UInt8>, _ context: inout Context,
+    _ body: (LabeledDocument) throws -> Void
+  ) throws {
+    let fastText = format == .fasttext
+    let prefix = Array(options.labelPrefix.utf8)
+    var start = 0
+    var line = 1
+    if bytes.count >= 3, bytes[0] == 0xEF, bytes[1] == 0xBB, bytes[2] == 0xBF { start = 3 }
+    var index = 0
+    while start < bytes.count {
+      var end = start
+      while end < bytes.count && bytes[end] != 0x0A { end += 1 }
+      var contentEnd = end
+      if contentEnd > start && bytes[contentEnd - 1] == 0x0D { contentEnd -= 1 }
+      var textStart = start
+      var labels: [String] = []
+      if fastText {
+        while textStart < contentEnd {
+          let remaining = contentEnd - textStart
+          guard remaining > prefix.count,
+            bytes[textStart..<(textStart + prefix.count)].elementsEqual(prefix)
+          else { break }
+          var labelEnd = textStart + prefix.count
+          while labelEnd < contentEnd && bytes[labelEnd] != 0x20 && bytes[labelEnd] != 0x09 {
+            labelEnd += 1
+          }
+          let label = try context.decode(
+            UnsafeBufferPointer(rebasing: bytes[(textStart + prefix.count)..<labelEnd]), line: line,
+            byteOffset: textStart)
+          labels.append(label)
+          textStart = labelEnd
+          while textStart < contentEnd && (bytes[textStart] == 0x20 || bytes[textStart] == 0x09) {
+            textStart += 1
+          }
+        }
+      }
+      let text = try context.decode(
+        UnsafeBufferPointer(rebasing: bytes[textStart..<contentEnd]), line: line,
+        byteOffset: textStart)
+      try body(LabeledDocument(id: String(index), text: text, labels: labels, line: line))
+      context.report.documents += 1
+      index += 1
+      line += 1
+      start = end + 1
+    }
+  }
+
+  // MARK: - CSV and TSV
+
+  private func readDelimited(
+    _ bytes: UnsafeBufferPointer<UInt8>, _ context: inout Context,
+    _ body: (LabeledDocument) throws -> Void
+  ) throws {
+    let delimiter = options.delimiter ?? (format == .tsv ? 0x09 : 0x2C)
+    var parser = CSVParser(bytes: bytes, delimiter: delimiter)
+    var record = CSVParser.Record()
+    guard try parser.next(into: &record, file: context.file) else { return }
+    var header: [String]? = nil
+    let firstFields = try record.fields.map { field in
+      try context.decode(
+        UnsafeBufferPointer(rebasing: bytes[field.range]), line: record.line,
+        byteOffset: field.range.lowerBound)
+    }
+    let lowered = firstFields.map { $0.trimmingCharacters(in: .whitespaces).lowercased() }
+    let requested = [options.textColumn, options.labelColumn].compactMap { $0?.lowercased() }
+    let looksLikeHeader =
+      lowered.contains("text")
+      || (!requested.isEmpty
+        && requested.allSatisfy { name in
+          Int(name) != nil || lowered.contains(name)
+        } && requested.contains { Int($0) == nil })
+    if options.hasHeader ?? looksLikeHeader { header = lowered }
+    let width = firstFields.count
+    let textIndex = try column(
+      options.textColumn, header: header, width: width,
+      defaults: ["text", "document", "content", "sentence", "review"], fallback: width - 1,
+      role: "text", flag: "--text-column")!
+    let labelIndex = try column(
+      options.labelColumn, header: header, width: width,
+      defaults: ["label", "labels", "sentiment", "category", "class", "topic", "target"],
+      fallback: nil, role: "label", flag: "--label-column")
+    var index = 0
+    func emit(_ record: CSVParser.Record, _ context: inout Context) throws {
+      guard record.fields.count == width else {
+        if record.fields.count == 1 && record.fields[0].range.isEmpty { return }  // blank line
+        try context.bad(
+          DataError.malformedRecord(
+            file: context.file, line: record.line, column: nil, byteOffset: record.byteOffset,
+            reason: "expected \(width) fields, found \(record.fields.count)"))
+        return
+      }
+      let textField = record.fields[textIndex]
+      let text = try parser.fieldBytes(textField).withUnsafeBufferPointer {
+        try context.decode($0, line: record.line, byteOffset: textField.range.lowerBound)
+      }
+      var labels: [String] = []
+      if let labelIndex {
+        let labelField = record.fields[labelIndex]
+        let label = try parser.fieldBytes(labelField).withUnsafeBufferPointer {
+          try context.decode($0, line: record.line, byteOffset: labelField.range.lowerBound)
+        }.trimmingCharacters(in: .whitespaces)
+        if !label.isEmpty { labels = [label] }
+      }
+      try body(LabeledDocument(id: String(index), text: text, labels: labels, line: record.line))
+      context.report.documents += 1
+      index += 1
+    }
+    if header == nil { try emit(record, &context) }
+    while true {
+      do {
+        guard try parser.next(into: &record, file: context.file) else { break }
+      } catch let error as DataError {
+        try context.bad(error)
+        break
+      }
+      try emit(record, &context)
+    }
+  }
+
+  private func column(
+    _ requested: String?, header: [String]?, width: Int, defaults: [String], fallback: Int?,
+    role: String, flag: String
+  ) throws -> Int? {
+    if let requested {
+      if let index = Int(requested) {
+        guard index >= 0 && index < width else {
+          throw ConfigurationError.outOfRange(
+            field: flag, value: requested, allowed: "a column index in 0..<\(width)")
+        }
+        return index
+      }
+      guard let header, let index = header.firstIndex(of: requested.lowercased()) else {
+        let names = header.map { $0.joined(separator: ", ") } ?? "no header row"
+        throw ConfigurationError.outOfRange(
+          field: flag, value: requested, allowed: "one of the header's columns (\(names))")
+      }
+      return index
+    }
+    if let header {
+      for name in defaults { if let index = header.firstIndex(of: name) { return index } }
+    }
+    return fallback
+  }
+
+  // MARK: - JSON lines
+
+  private func readJSONLines(
+    _ bytes: UnsafeBufferPointer<UInt8>, _ context: inout Context,
+    _ body: (LabeledDocument) throws -> Void
+  ) throws {
+    var start = 0
+    var line = 1
+    var index = 0
+    while start < bytes.count {
+      var end = start
+      while end < bytes.count && bytes[end] != 0x0A { end += 1 }
+      defer {
+        start = end + 1
+        line += 1
+      }
+      let slice = bytes[start..<end]
+      if slice.allSatisfy({ $0 == 0x20 || $0 == 0x0D || $0 == 0x09 }) { continue }
+      let object: Any
+      do {
+        object = try JSONSerialization.jsonObject(with: Data(slice), options: [])
+      } catch {
+        try context.bad(
+          .malformedRecord(
+            file: context.file, line: line, column: nil, byteOffset: start,
+            reason: "not valid JSON"))
+        continue
+      }
+      guard let record = object as? [String: Any] else {
+        try context.bad(
+          .malformedRecord(
+            file: context.file, line: line, column: nil, byteOffset: start,
+            reason: "expected a JSON object"))
+        continue
+      }
+      guard let text = lookup(options.textField, in: record) as? String else {
+        try context.bad(
+          .malformedRecord(
+            file: context.file, line: line, column: nil, byteOffset: start,
+            reason: "no string field '\(options.textField)' (choose it with --text-field)"))
+        continue
+      }
+      var labels: [String] = []
+      switch lookup(options.labelField, in: record) {
+      case let value as String: labels = [value]
+      case let value as NSNumber: labels = [value.stringValue]
+      case let values as [Any]: labels = values.map { "\($0)" }
+      default: break
+      }
+      try body(LabeledDocument(id: String(index), text: text, labels: labels, line: line))
+      context.report.documents += 1
+      index += 1
+    }
+  }
+
+  private func lookup(_ path: String, in object: [String: Any]) -> Any? {
+    var current: Any? = object
+    for key in path.split(separator: ".") {
+      current = (current as? [String: Any])?[String(key)]
+    }
+    return current
+  }
+
+  // MARK: - Folders
+
+  private func readFolder(_ context: inout Context, _ body: (LabeledDocument) throws -> Void)
+    throws
+  {
+    let root = URL(fileURLWithPath: path)
+    let manager = FileManager.default
+    guard let labels = try? manager.contentsOfDirectory(atPath: path) else {
+      throw DataError.unreadableFile(file: path, reason: "not a readable directory")
+    }
+    let labelNames = labels.filter { name in
+      var isDirectory: ObjCBool = false
+      return !name.hasPrefix(".")
+        && manager.fileExists(
+          atPath: root.appendingPathComponent(name).path, isDirectory: &isDirectory)
+        && isDirectory.boolValue
+    }.sorted()
+    guard !labelNames.isEmpty else {
+      throw DataError.unusableCorpus(
+        reason: "'\(path)' has no label folders",
+        suggestion: "A folder corpus is DIR/<label>/*.txt: one subfolder per label.")
+    }
+    for label in labelNames {
+      let folder = root.appendingPathComponent(label)
+      let files = ((try? manager.contentsOfDirectory(atPath: folder.path)) ?? [])
+        .filter { !$0.hasPrefix(".") && $0.hasSuffix(".txt") }.sorted()
+      for name in files {
+        let file = folder.appendingPathComponent(name)
+        let data: Data
+        do {
+          data = try Data(contentsOf: file)
+        } catch {
+          try context.bad(.unreadableFile(file: file.path, reason: error.localizedDescription))
+          continue
+        }
+        let fileContext = Context(file: file.path, decoder: context.decoder, policy: context.policy)
+        var inner = fileContext
+        inner.report = context.report
+        inner.problems = context.problems
+        let text = try data.withUnsafeBytes { raw in
+          try inner.decode(raw.bindMemory(to: UInt8.self), line: 1, byteOffset: 0)
+        }
+        context.report = inner.report
+        context.problems = inner.problems
+        let stem = (name as NSString).deletingPathExtension
+        try body(LabeledDocument(id: "\(label)/\(stem)", text: text, labels: [label], line: 0))
+        context.report.documents += 1
+      }
+    }
+  }
+}

@@ -1,0 +1,84 @@
+import Foundation
+
+#if canImport(Glibc)
+  import Glibc
+#elseif canImport(Darwin)
+  import Darwin
+#endif
+
+/// Writes that either complete or leave the destination untouched: data goes to a temporary
+/// sibling, is flushed to disk, and is renamed over the destination.
+public enum AtomicFile {
+  /// Writes `data` to `url` atomically.
+  public static func write(_ data: Data, to url: URL) throws {
+    try write(to: url) { temporary in try data.write(to: temporary) }
+  }
+
+  /// Lets `body` write a temporary file, then moves it over `url`. When `body` throws, the
+  /// temporary file is removed and `url` is left as it was.
+  public static func write(to url: URL, _ body: (URL) throws -> Void) throws {
+    let directory = url.deletingLastPathComponent()
+    let temporary = directory.appendingPathComponent(
+      ".\(url.lastPathComponent).tmp-\(ProcessInfo.processInfo.processIdentifier)-\(UUID().uuidString.prefix(8))"
+    )
+    do {
+      try body(temporary)
+      try synchronize(temporary)
+      try replace(url, with: temporary)
+      try? synchronize(directory)
+    } catch {
+      try? FileManager.default.removeItem(at: temporary)
+      throw error
+    }
+  }
+
+  /// Lets `body` fill a temporary directory, then swaps it into place at `url` (an existing
+  /// directory there is replaced only once the new one is complete).
+  public static func writeDirectory(at url: URL, _ body: (URL) throws -> Void) throws {
+    let parent = url.deletingLastPathComponent()
+    try FileManager.default.createDirectory(at: parent, withIntermediateDirectories: true)
+    let temporary = parent.appendingPathComponent(
+      ".\(url.lastPathComponent).tmp-\(UUID().uuidString.prefix(8))")
+    do {
+      try FileManager.default.createDirectory(at: temporary, withIntermediateDirectories: false)
+      try body(temporary)
+      for item in try FileManager.default.contentsOfDirectory(atPath: temporary.path) {
+        try synchronize(temporary.appendingPathComponent(item))
+      }
+      try synchronize(temporary)
+      var old: URL? = nil
+      if FileManager.default.fileExists(atPath: url.path) {
+        let aside = parent.appendingPathComponent(
+          ".\(url.lastPathComponent).old-\(UUID().uuidString.prefix(8))")
+        try FileManager.default.moveItem(at: url, to: aside)
+        old = aside
+      }
+      do {
+        try FileManager.default.moveItem(at: temporary, to: url)
+      } catch {
+        if let old { try? FileManager.default.moveItem(at: old, to: url) }
+        throw error
+      }
+      if let old { try? FileManager.default.removeItem(at: old) }
+      try? synchronize(parent)
+    } catch {
+      try? FileManager.default.removeItem(at: temporary)
+      throw error
+    }
+  }
+
+  private static func replace(_ url: URL, with temporary: URL) throws {
+    guard rename(temporary.path, url.path) == 0 else {
+      let reason = String(cString: strerror(errno))
+      throw DataError.unreadableFile(file: url.path, reason: "cannot write: \(reason)")
+    }
+  }
+
+  /// Flushes a file or directory to disk.
+  static func synchronize(_ url: URL) throws {
+    let fd = open(url.path, O_RDONLY)
+    guard fd >= 0 else { return }
+    defer { close(fd) }
+    _ = fsync(fd)
+  }
+}

@@ -1,0 +1,230 @@
+import Foundation
+
+/// NumPy's `.npy` format (version 1.0, or 2.0 for large headers): a little-endian array in C
+/// order behind a small text header.
+public enum NumPyArray {
+  /// The element types this library reads and writes.
+  public enum ElementType: String, Sendable {
+    case float32 = "<f4"
+    case float64 = "<f8"
+    case int32 = "<i4"
+    case int64 = "<i8"
+
+    var size: Int {
+      switch self {
+      case .float32, .int32: return 4
+      case .float64, .int64: return 8
+      }
+    }
+  }
+
+  /// A decoded array: shape, element type and raw little-endian bytes.
+  public struct Array: Sendable {
+    /// The shape, outermost first.
+    public let shape: [Int]
+    /// The element type.
+    public let elementType: ElementType
+    /// `shape.reduce(1, *) × elementType.size` bytes.
+    public let bytes: Data
+
+    /// The elements as Float (float64 and integers are converted).
+    public func floats() -> [Float] {
+      switch elementType {
+      case .float32: return load(Float.self)
+      case .float64: return load(Double.self).map { Float($0) }
+      case .int32: return load(Int32.self).map { Float($0) }
+      case .int64: return load(Int64.self).map { Float($0) }
+      }
+    }
+
+    /// The elements as Int64 (floats are truncated).
+    public func integers() -> [Int64] {
+      switch elementType {
+      case .float32: return load(Float.self).map { Int64($0) }
+      case .float64: return load(Double.self).map { Int64($0) }
+      case .int32: return load(Int32.self).map { Int64($0) }
+      case .int64: return load(Int64.self)
+      }
+    }
+
+    private func load<T>(_: T.Type) -> [T] {
+      let count = bytes.count / MemoryLayout<T>.size
+      return [T](unsafeUninitializedCapacity: count) { buffer, initialized in
+        _ = bytes.copyBytes(to: buffer)
+        initialized = count
+      }
+    }
+  }
+
+  /// Encodes an array of `shape` from raw little-endian element bytes.
+  public static func encode(shape: [Int], elementType: ElementType, bytes: Data) -> Data {
+    encode(shape: shape, descriptor: elementType.rawValue, bytes: bytes)
+  }
+
+  /// Encodes an array whose NumPy type descriptor is `descriptor` (e.g. `<U3`).
+  static func encode(shape: [Int], descriptor: String, bytes: Data) -> Data {
+    let shapeText: String
+    switch shape.count {
+    case 0: shapeText = "()"
+    case 1: shapeText = "(\(shape[0]),)"
+    default: shapeText = "(" + shape.map(String.init).joined(separator: ", ") + ")"
+    }
+    var header =
+      "{'descr': '\(descriptor)', 'fortran_order': False, 'shape': \(shapeText), }"
+    let preamble = 10
+    let unpadded = preamble + header.utf8.count + 1
+    header += String(repeating: " ", count: (64 - unpadded % 64) % 64) + "\n"
+    var data = Data([0x93, 0x4E, 0x55, 0x4D, 0x50, 0x59])  // \x93NUMPY
+    if header.utf8.count <= 65_535 {
+      data.append(contentsOf: [1, 0])
+      let length = UInt16(header.utf8.count)
+      data.append(contentsOf: [UInt8(length & 0xFF), UInt8(length >> 8)])
+    } else {
+      data.append(contentsOf: [2, 0])
+      let length = UInt32(header.utf8.count + 2)
+      header += "  "
+      withUnsafeBytes(of: length.littleEndian) { data.append(contentsOf: $0) }
+    }
+    data.append(contentsOf: header.utf8)
+    data.append(bytes)
+    return data
+  }
+
+  /// Encodes Float32 values.
+  public static func encode(shape: [Int], floats: [Float]) -> Data {
+    encode(shape: shape, elementType: .float32, bytes: floats.withUnsafeBytes { Data($0) })
+  }
+
+  /// Encodes Int64 values.
+  public static func encode(shape: [Int], integers: [Int64]) -> Data {
+    encode(shape: shape, elementType: .int64, bytes: integers.withUnsafeBytes { Data($0) })
+  }
+
+  /// Encodes Int32 values.
+  public static func encode(shape: [Int], integers: [Int32]) -> Data {
+    encode(shape: shape, elementType: .int32, bytes: integers.withUnsafeBytes { Data($0) })
+  }
+
+  /// Writes a dense matrix as a float32 `.npy` file, atomically.
+  public static func write(_ matrix: DenseMatrix, to url: URL) throws {
+    try AtomicFile.write(
+      encode(shape: [matrix.rows, matrix.columns], floats: matrix.values), to: url)
+  }
+
+  /// Reads a 2-D `.npy` file as a dense Float matrix.
+  public static func readMatrix(from url: URL) throws -> DenseMatrix {
+    let array = try decode(try readFile(url), file: url.path)
+    guard array.shape.count == 2 else {
+      throw ModelFormatError.corrupt(
+        file: url.path, reason: "expected a 2-D array, found shape \(array.shape)")
+    }
+    return try DenseMatrix(rows: array.shape[0], columns: array.shape[1], values: array.floats())
+  }
+
+  static func readFile(_ url: URL) throws -> Data {
+    do {
+      return try Data(contentsOf: url, options: .mappedIfSafe)
+    } catch {
+      throw DataError.unreadableFile(file: url.path, reason: error.localizedDescription)
+    }
+  }
+
+  /// Decodes `.npy` bytes, checking the header against the data length.
+  public static func decode(_ data: Data, file: String) throws -> Array {
+    let bytes = [UInt8](data.prefix(12))
+    guard bytes.count >= 10, bytes[0] == 0x93, bytes[1...5].elementsEqual("NUMPY".utf8) else {
+      throw ModelFormatError.corrupt(file: file, reason: "not a NumPy .npy file (bad magic)")
+    }
+    let major = bytes[6]
+    let headerLength: Int
+    let headerStart: Int
+    switch major {
+    case 1:
+      headerLength = Int(bytes[8]) | Int(bytes[9]) << 8
+      headerStart = 10
+    case 2, 3:
+      guard bytes.count >= 12 else {
+        throw ModelFormatError.truncated(file: file, expected: 12, actual: bytes.count)
+      }
+      headerLength =
+        Int(bytes[8]) | Int(bytes[9]) << 8 | Int(bytes[10]) << 16 | Int(bytes[11]) << 24
+      headerStart = 12
+    default:
+      throw ModelFormatError.unsupportedVersion(
+        file: file, found: "\(major).\(bytes[7])", supported: "1.0, 2.0 and 3.0")
+    }
+    guard headerStart + headerLength <= data.count else {
+      throw ModelFormatError.truncated(
+        file: file, expected: headerStart + headerLength, actual: data.count)
+    }
+    let start = data.startIndex + headerStart
+    let header = String(decoding: data[start..<(start + headerLength)], as: UTF8.self)
+    guard let descr = value(of: "descr", in: header),
+      let type = ElementType(
+        rawValue: descr.trimmingCharacters(in: CharacterSet(charactersIn: "'\""))
+      )
+    else {
+      throw ModelFormatError.corrupt(
+        file: file,
+        reason:
+          "unsupported element type in header \(header.prefix(80)); use float32, float64, int32 or int64"
+      )
+    }
+    if let fortran = value(of: "fortran_order", in: header), fortran.hasPrefix("True") {
+      throw ModelFormatError.corrupt(
+        file: file,
+        reason: "Fortran-ordered arrays are not supported; save with np.ascontiguousarray")
+    }
+    guard let shapeText = value(of: "shape", in: header),
+      let shape = parseShape(shapeText)
+    else {
+      throw ModelFormatError.corrupt(file: file, reason: "cannot read the shape in the header")
+    }
+    var count = 1
+    for dimension in shape {
+      let (product, overflow) = count.multipliedReportingOverflow(by: dimension)
+      guard !overflow, dimension >= 0 else {
+        throw ModelFormatError.corrupt(file: file, reason: "impossible shape \(shape)")
+      }
+      count = product
+    }
+    let (byteCount, overflow) = count.multipliedReportingOverflow(by: type.size)
+    let available = data.count - headerStart - headerLength
+    guard !overflow, byteCount <= available else {
+      throw ModelFormatError.truncated(
+        file: file, expected: headerStart + headerLength + (overflow ? Int.max / 2 : byteCount),
+        actual: data.count)
+    }
+    let payloadStart = start + headerLength
+    return Array(
+      shape: shape, elementType: type, bytes: Data(data[payloadStart..<(payloadStart + byteCount)]))
+  }
+
+  private static func value(of key: String, in header: String) -> String? {
+    guard let keyRange = header.range(of: "'\(key)':") ?? header.range(of: "\"\(key)\":") else {
+      return nil
+    }
+    let rest = header[keyRange.upperBound...].drop(while: { $0 == " " })
+    if rest.first == "(" {
+      guard let close = rest.firstIndex(of: ")") else { return nil }
+      return String(rest[...close])
+    }
+    let end = rest.firstIndex(where: { $0 == "," || $0 == "}" }) ?? rest.endIndex
+    return String(rest[..<end]).trimmingCharacters(in: .whitespaces)
+  }
+
+  private static func parseShape(_ text: String) -> [Int]? {
+    guard text.hasPrefix("("), text.hasSuffix(")") else { return nil }
+    let inner = text.dropFirst().dropLast()
+    var shape: [Int] = []
+    for part in inner.split(separator: ",") {
+      let trimmed = part.trimmingCharacters(in: .whitespaces)
+      if trimmed.isEmpty { continue }
+      guard let n = Int(trimmed.hasSuffix("L") ? String(trimmed.dropLast()) : trimmed) else {
+        return nil
+      }
+      shape.append(n)
+    }
+    return shape
+  }
+}

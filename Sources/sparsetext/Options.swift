@@ -1,0 +1,87 @@
+import ArgumentParser
+import Foundation
+import SparseText
+
+/// `--quiet` and `--json`, shared by every subcommand.
+struct GlobalOptions: ParsableArguments {
+  @Flag(name: .shortAndLong, help: "Print no progress or notes on standard error.")
+  var quiet = false
+
+  @Flag(help: "Print the summary as one JSON object on standard output.")
+  var json = false
+}
+
+extension TextDecoder.Encoding: ExpressibleByArgument {}
+extension BadRecordPolicy: ExpressibleByArgument {}
+extension CorpusFormat: ExpressibleByArgument {}
+
+/// Where documents come from and how to read them.
+struct InputOptions: ParsableArguments {
+  @Argument(
+    help: ArgumentHelp(
+      "The corpus: a file, a DIR/<label>/*.txt folder, or - for standard input.",
+      valueName: "input"))
+  var input: String
+
+  @Option(help: "lines, fasttext, csv, tsv, jsonl or folder (default: from the extension).")
+  var format: CorpusFormat?
+
+  @Option(help: "CSV/TSV text column, by header name or 0-based index.")
+  var textColumn: String?
+
+  @Option(help: "CSV/TSV label column, by header name or 0-based index.")
+  var labelColumn: String?
+
+  @Option(help: "JSONL field holding the text.")
+  var textField = "text"
+
+  @Option(help: "JSONL field holding the label(s).")
+  var labelField = "label"
+
+  @Option(help: "fastText label prefix.")
+  var labelPrefix = "__label__"
+
+  @Option(help: "utf-8, utf-8-or-latin-1, windows-1252 or latin-1.")
+  var encoding: TextDecoder.Encoding = .utf8
+
+  @Flag(help: "Fail on invalid UTF-8 instead of replacing it with U+FFFD.")
+  var strictEncoding = false
+
+  @Option(help: "What to do with malformed records: error or skip.")
+  var onBadRecord: BadRecordPolicy = .error
+
+  @Flag(
+    inversion: .prefixedNo,
+    help: "Whether a CSV/TSV file starts with a header row (default: guessed).")
+  var header: Bool?
+
+  var reader: CorpusReader {
+    CorpusReader(
+      path: input,
+      options: .init(
+        format: format, encoding: encoding, strictEncoding: strictEncoding,
+        onBadRecord: onBadRecord, textColumn: textColumn, labelColumn: labelColumn,
+        hasHeader: header, textField: textField, labelField: labelField,
+        labelPrefix: labelPrefix))
+  }
+
+  /// Reads every document, warning once about replaced bytes and skipped records.
+  func read(quiet: Bool) throws -> [LabeledDocument] {
+    let (documents, report) = try reader.readAll()
+    if report.replacedBytes > 0, let first = report.firstEncodingProblem {
+      Terminal.warn(
+        "\(report.replacedBytes) invalid UTF-8 byte sequence(s) replaced by U+FFFD, first at \(first); "
+          + "use --encoding windows-1252 or latin-1 for legacy files, or --strict-encoding to stop")
+    }
+    if report.skippedRecords > 0 {
+      Terminal.warn(
+        "skipped \(report.skippedRecords) malformed record(s); first: \(report.firstSkipped ?? "?")"
+      )
+    }
+    if documents.isEmpty {
+      throw DataError.unusableCorpus(
+        reason: "'\(input)' holds no documents", suggestion: "Check the file and --format.")
+    }
+    return documents
+  }
+}

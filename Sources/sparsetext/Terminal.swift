@@ -1,0 +1,143 @@
+import ArgumentParser
+import Foundation
+import SparseText
+
+#if canImport(Glibc)
+  import Glibc
+#elseif canImport(Darwin)
+  import Darwin
+#endif
+
+/// Writing to the terminal, and turning errors into messages and exit codes.
+enum Terminal {
+  /// Exit codes documented in `sparsetext --help`.
+  enum Status: Int32 {
+    case success = 0
+    case runtime = 1
+    case usage = 2
+    case data = 3
+    case modelFormat = 4
+  }
+
+  static func printError(_ message: String) {
+    FileHandle.standardError.write(Data("error: \(message)\n".utf8))
+  }
+
+  static func warn(_ message: String) {
+    FileHandle.standardError.write(Data("warning: \(message)\n".utf8))
+  }
+
+  static func note(_ message: String, quiet: Bool) {
+    guard !quiet else { return }
+    FileHandle.standardError.write(Data("\(message)\n".utf8))
+  }
+
+  /// Prints `error` the way users should see it and exits with its code.
+  static func exit(with error: any Error, command: any ParsableCommand.Type) -> Never {
+    let status: Status
+    switch error {
+    case let error as DataError:
+      printError(error.description)
+      status = .data
+    case let error as ModelFormatError:
+      printError(error.description)
+      status = .modelFormat
+    case let error as ConfigurationError:
+      printError(error.description)
+      status = .usage
+    case let error as CommandError:
+      printError(error.message)
+      status = error.status
+    default:
+      let code = command.exitCode(for: error)
+      if code == .success {
+        command.exit(withError: error)
+      }
+      let message = command.fullMessage(for: error)
+      if !message.isEmpty {
+        FileHandle.standardError.write(
+          Data((message.hasSuffix("\n") ? message : message + "\n").utf8))
+      }
+      status = code == .validationFailure ? .usage : .runtime
+    }
+    Foundation.exit(status.rawValue)
+  }
+
+  static var standardErrorIsTerminal: Bool { isatty(STDERR_FILENO) != 0 }
+}
+
+/// A failure the command itself reports, with its exit status.
+struct CommandError: Error {
+  let message: String
+  let status: Terminal.Status
+
+  static func usage(_ message: String) -> CommandError {
+    CommandError(message: message, status: .usage)
+  }
+  static func runtime(_ message: String) -> CommandError {
+    CommandError(message: message, status: .runtime)
+  }
+}
+
+/// A progress line on standard error: a bar on a terminal, nothing otherwise.
+final class ProgressBar: @unchecked Sendable {
+  private let total: Int
+  private let label: String
+  private let enabled: Bool
+  private let lock = NSLock()
+  private var done = 0
+  private var lastDraw = Date.distantPast
+  private let start = Date()
+
+  init(total: Int, label: String, quiet: Bool) {
+    self.total = total
+    self.label = label
+    self.enabled = !quiet && Terminal.standardErrorIsTerminal
+  }
+
+  func advance(by count: Int = 1) {
+    guard enabled else { return }
+    lock.lock()
+    defer { lock.unlock() }
+    done += count
+    let now = Date()
+    guard now.timeIntervalSince(lastDraw) > 0.1 || done >= total else { return }
+    lastDraw = now
+    draw(now)
+  }
+
+  /// Sets a free-form status after the counts (e.g. the loss).
+  func set(done value: Int, status: String = "") {
+    guard enabled else { return }
+    lock.lock()
+    defer { lock.unlock() }
+    done = value
+    draw(Date(), status: status)
+  }
+
+  private func draw(_ now: Date, status: String = "") {
+    let elapsed = now.timeIntervalSince(start)
+    let fraction = total > 0 ? min(1, Double(done) / Double(total)) : 0
+    let width = 24
+    let filled = Int(fraction * Double(width))
+    let bar = String(repeating: "█", count: filled) + String(repeating: "·", count: width - filled)
+    let rate = elapsed > 0 ? Double(done) / elapsed : 0
+    let remaining = rate > 0 ? Double(total - done) / rate : 0
+    let line = String(
+      format: "\r%@ %@ %d/%d  %.0f/s  ETA %@ %@\u{1B}[K", label, bar, done, total, rate,
+      Self.duration(remaining), status)
+    FileHandle.standardError.write(Data(line.utf8))
+  }
+
+  func finish() {
+    guard enabled else { return }
+    lock.lock()
+    defer { lock.unlock() }
+    FileHandle.standardError.write(Data("\r\u{1B}[K".utf8))
+  }
+
+  static func duration(_ seconds: Double) -> String {
+    let s = Int(seconds.rounded())
+    return s >= 60 ? "\(s / 60)m\(s % 60)s" : "\(s)s"
+  }
+}
