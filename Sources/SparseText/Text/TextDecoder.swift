@@ -90,7 +90,15 @@ public struct TextDecoder: Sendable {
   public static func firstInvalidUTF8(_ bytes: UnsafeBufferPointer<UInt8>) -> Int? {
     var i = 0
     let n = bytes.count
+    guard let base = bytes.baseAddress else { return nil }
+    let raw = UnsafeRawPointer(base)
     while i < n {
+      while i + 8 <= n
+        && raw.loadUnaligned(fromByteOffset: i, as: UInt64.self) & 0x8080_8080_8080_8080 == 0
+      {
+        i += 8
+      }
+      guard i < n else { break }
       let b0 = bytes[i]
       if b0 < 0x80 {
         i += 1

@@ -3,82 +3,142 @@ extension Tokenizer {
   /// Calls `body` with the UTF-8 bytes of each term of `text`, in order. The buffer is only
   /// valid during the call. Reusing one `workspace` per thread avoids allocations.
   public func forEachTerm(
-    in text: String, workspace: TokenizerWorkspace,
+    in text: String, workspace: inout TokenizerWorkspace,
     _ body: (UnsafeBufferPointer<UInt8>) -> Void
   ) {
     var copy = text
-    copy.withUTF8 { bytes in forEachTerm(utf8: bytes, workspace: workspace, body) }
+    copy.withUTF8 { bytes in forEachTerm(utf8: bytes, workspace: &workspace, body) }
   }
 
   /// Calls `body` with each term of a valid UTF-8 text; see ``forEachTerm(in:workspace:_:)``.
   public func forEachTerm(
-    utf8 text: UnsafeBufferPointer<UInt8>, workspace: TokenizerWorkspace,
+    utf8 text: UnsafeBufferPointer<UInt8>, workspace: inout TokenizerWorkspace,
     _ body: (UnsafeBufferPointer<UInt8>) -> Void
   ) {
     switch configuration.analyzer {
     case .word:
-      tokenize(text, workspace: workspace)
-      emitWordNgrams(workspace: workspace, body)
+      tokenize(text, workspace: &workspace)
+      emitWordNgrams(workspace: &workspace, body)
     case .char:
-      preprocessScalars(text, workspace: workspace)
-      emitCharNgrams(workspace: workspace, body)
+      preprocessScalars(text, workspace: &workspace)
+      emitCharNgrams(workspace: &workspace, body)
     case .charWordBounded:
-      preprocessScalars(text, workspace: workspace)
-      emitWordBoundedCharNgrams(workspace: workspace, body)
+      preprocessScalars(text, workspace: &workspace)
+      emitWordBoundedCharNgrams(workspace: &workspace, body)
     }
   }
 
   // MARK: - Word tokens
 
-  func tokenize(_ text: UnsafeBufferPointer<UInt8>, workspace: TokenizerWorkspace) {
+  func tokenize(_ text: UnsafeBufferPointer<UInt8>, workspace: inout TokenizerWorkspace) {
     workspace.reset()
     switch configuration.preset {
     case .sklearn:
-      if isASCII(text) {
-        scanSklearnASCII(text, workspace: workspace)
-      } else {
-        preprocessScalars(text, workspace: workspace)
-        scanSklearnScalars(workspace: workspace)
+      if configuration.stripAccents != .none || !scanSklearnBytes(text, workspace: &workspace) {
+        workspace.reset()
+        preprocessScalars(text, workspace: &workspace)
+        scanSklearnScalars(workspace: &workspace)
       }
     case .unicode:
       if isASCII(text) || (!configuration.lowercase && configuration.stripAccents == .none) {
-        scanUnicode(text, workspace: workspace)
+        scanUnicode(text, workspace: &workspace)
       } else {
         var folded = UnicodeProperties.foldCompatibility(
           text, stripMarks: configuration.stripAccents != .none,
           caseFold: configuration.lowercase)
-        folded.withUnsafeBufferPointer { scanUnicode($0, workspace: workspace) }
+        folded.withUnsafeBufferPointer { scanUnicode($0, workspace: &workspace) }
       }
     }
   }
 
-  /// `(?u)\b\w\w+\b` over lowercased ASCII.
-  private func scanSklearnASCII(_ text: UnsafeBufferPointer<UInt8>, workspace: TokenizerWorkspace) {
-    let lower = configuration.lowercase
-    var start = -1
-    var i = 0
+  /// `(?u)\b\w\w+\b` over the UTF-8 bytes directly, lowercasing as it goes (ASCII through a
+  /// table, other scalars through their simple lowercase mapping). Returns `false`, having
+  /// produced nothing usable, when the text needs Python's context-dependent lowercasing
+  /// (U+0130 or a capital sigma), which the scalar path handles.
+  private func scanSklearnBytes(
+    _ text: UnsafeBufferPointer<UInt8>, workspace: inout TokenizerWorkspace
+  ) -> Bool {
     let n = text.count
-    while i <= n {
-      let b: UInt8 = i < n ? text[i] : 0x20
-      let isWord = Tokenizer.asciiWordTable[Int(b)]
-      if isWord {
-        if start < 0 { start = i }
-      } else if start >= 0 {
-        if i - start >= 2 {
-          for k in start..<i {
-            let c = text[k]
-            workspace.bytes.append(lower && c >= 0x41 && c <= 0x5A ? c | 0x20 : c)
+    let lower = configuration.lowercase
+    var out: [UInt8] = []
+    var ends: [Int] = []
+    swap(&out, &workspace.bytes)
+    swap(&ends, &workspace.ends)
+    defer {
+      swap(&out, &workspace.bytes)
+      swap(&ends, &workspace.ends)
+    }
+    out.removeAll(keepingCapacity: true)
+    out.append(contentsOf: repeatElement(0, count: 2 * n + 8))
+    var length = 0
+    let completed = out.withUnsafeMutableBufferPointer { buffer -> Bool in
+      let o = buffer.baseAddress!
+      let table = lower ? Tokenizer.asciiLowerWord : Tokenizer.asciiKeepWord
+      var i = 0
+      var tokenStart = 0
+      var tokenScalars = 0
+      while i < n {
+        let b = text[i]
+        if b < 0x80 {
+          let mapped = table[Int(b)]
+          if mapped != 0 {
+            o[length] = mapped
+            length += 1
+            tokenScalars += 1
+          } else {
+            if tokenScalars >= 2 { ends.append(length) } else { length = tokenStart }
+            tokenStart = length
+            tokenScalars = 0
           }
-          workspace.endToken()
+          i += 1
+          continue
         }
-        start = -1
+        let (scalar, size) = decodeScalar(text, at: i)
+        i += size
+        if lower && (scalar == 0x130 || scalar == 0x3A3) { return false }
+        let s = lower ? UnicodeProperties.simpleLowercase(scalar) : scalar
+        if UnicodeProperties.isPythonWord(s) {
+          length += Tokenizer.encodeUTF8(s, into: o + length)
+          tokenScalars += 1
+        } else {
+          if tokenScalars >= 2 { ends.append(length) } else { length = tokenStart }
+          tokenStart = length
+          tokenScalars = 0
+        }
       }
-      i += 1
+      if tokenScalars >= 2 { ends.append(length) } else { length = tokenStart }
+      return true
+    }
+    if completed { out.removeSubrange(length...) }
+    return completed
+  }
+
+  /// Writes `s` as UTF-8 at `p` and returns the number of bytes written.
+  @inline(__always)
+  static func encodeUTF8(_ s: UInt32, into p: UnsafeMutablePointer<UInt8>) -> Int {
+    if s < 0x80 {
+      p[0] = UInt8(s)
+      return 1
+    } else if s < 0x800 {
+      p[0] = UInt8(0xC0 | (s >> 6))
+      p[1] = UInt8(0x80 | (s & 0x3F))
+      return 2
+    } else if s < 0x10000 {
+      p[0] = UInt8(0xE0 | (s >> 12))
+      p[1] = UInt8(0x80 | ((s >> 6) & 0x3F))
+      p[2] = UInt8(0x80 | (s & 0x3F))
+      return 3
+    } else {
+      p[0] = UInt8(0xF0 | (s >> 18))
+      p[1] = UInt8(0x80 | ((s >> 12) & 0x3F))
+      p[2] = UInt8(0x80 | ((s >> 6) & 0x3F))
+      p[3] = UInt8(0x80 | (s & 0x3F))
+      return 4
     }
   }
 
   /// `(?u)\b\w\w+\b` over the preprocessed scalars in `workspace.scalars`.
-  private func scanSklearnScalars(workspace: TokenizerWorkspace) {
+  private func scanSklearnScalars(workspace: inout TokenizerWorkspace) {
     let scalars = workspace.scalars
     var start = -1
     for i in 0...scalars.count {
@@ -96,7 +156,8 @@ extension Tokenizer {
   }
 
   /// The unicode preset's word boundaries over (already normalized) UTF-8.
-  private func scanUnicode(_ text: UnsafeBufferPointer<UInt8>, workspace: TokenizerWorkspace) {
+  private func scanUnicode(_ text: UnsafeBufferPointer<UInt8>, workspace: inout TokenizerWorkspace)
+  {
     let c = configuration
     let asciiLower = c.lowercase
     var i = 0
@@ -197,7 +258,7 @@ extension Tokenizer {
         continue
       }
       if c.keepEmoji && UnicodeProperties.isPictographic(s) {
-        i = appendEmoji(text, at: i, workspace: workspace)
+        i = appendEmoji(text, at: i, workspace: &workspace)
         workspace.endToken()
         continue
       }
@@ -209,7 +270,7 @@ extension Tokenizer {
   /// Appends one emoji sequence (flags, ZWJ sequences, modifiers) and returns the position
   /// after it.
   private func appendEmoji(
-    _ text: UnsafeBufferPointer<UInt8>, at start: Int, workspace: TokenizerWorkspace
+    _ text: UnsafeBufferPointer<UInt8>, at start: Int, workspace: inout TokenizerWorkspace
   ) -> Int {
     let n = text.count
     var (s, length) = decodeScalar(text, at: start)
@@ -246,7 +307,7 @@ extension Tokenizer {
   // MARK: - Stop words and n-grams
 
   private func emitWordNgrams(
-    workspace: TokenizerWorkspace, _ body: (UnsafeBufferPointer<UInt8>) -> Void
+    workspace: inout TokenizerWorkspace, _ body: (UnsafeBufferPointer<UInt8>) -> Void
   ) {
     workspace.kept.removeAll(keepingCapacity: true)
     let bytes = workspace.bytes
@@ -280,7 +341,7 @@ extension Tokenizer {
   // MARK: - Character n-grams
 
   /// Decodes, lowercases and strips accents as configured, into `workspace.scalars`.
-  func preprocessScalars(_ text: UnsafeBufferPointer<UInt8>, workspace: TokenizerWorkspace) {
+  func preprocessScalars(_ text: UnsafeBufferPointer<UInt8>, workspace: inout TokenizerWorkspace) {
     workspace.scalars.removeAll(keepingCapacity: true)
     switch configuration.preset {
     case .sklearn:
@@ -316,7 +377,7 @@ extension Tokenizer {
   }
 
   private func emitCharNgrams(
-    workspace: TokenizerWorkspace, _ body: (UnsafeBufferPointer<UInt8>) -> Void
+    workspace: inout TokenizerWorkspace, _ body: (UnsafeBufferPointer<UInt8>) -> Void
   ) {
     // Runs of two or more white-space characters become one space (`re.sub(r"\s\s+", " ")`).
     let scalars = workspace.scalars
@@ -333,12 +394,12 @@ extension Tokenizer {
         i += 1
       }
     }
-    encode(workspace.scratch, workspace: workspace)
-    emitNgrams(count: workspace.scratch.count, workspace: workspace, padded: false, body)
+    encode(workspace.scratch, workspace: &workspace)
+    emitNgrams(count: workspace.scratch.count, workspace: &workspace, padded: false, body)
   }
 
   private func emitWordBoundedCharNgrams(
-    workspace: TokenizerWorkspace, _ body: (UnsafeBufferPointer<UInt8>) -> Void
+    workspace: inout TokenizerWorkspace, _ body: (UnsafeBufferPointer<UInt8>) -> Void
   ) {
     let scalars = workspace.scalars
     var i = 0
@@ -351,15 +412,15 @@ extension Tokenizer {
       workspace.scratch.append(0x20)
       workspace.scratch.append(contentsOf: scalars[i..<j])
       workspace.scratch.append(0x20)
-      encode(workspace.scratch, workspace: workspace)
-      emitNgrams(count: workspace.scratch.count, workspace: workspace, padded: true, body)
+      encode(workspace.scratch, workspace: &workspace)
+      emitNgrams(count: workspace.scratch.count, workspace: &workspace, padded: true, body)
       i = j
     }
   }
 
   /// Writes `scalars` as UTF-8 into `workspace.gram`, with the byte offset of each scalar in
   /// `workspace.offsets` (one more entry at the end).
-  private func encode(_ scalars: [UInt32], workspace: TokenizerWorkspace) {
+  private func encode(_ scalars: [UInt32], workspace: inout TokenizerWorkspace) {
     workspace.bytes.removeAll(keepingCapacity: true)
     workspace.offsets.removeAll(keepingCapacity: true)
     for s in scalars {
@@ -371,7 +432,7 @@ extension Tokenizer {
 
   /// scikit-learn's `_char_ngrams` (unpadded) and the per-word loop of `_char_wb_ngrams`.
   private func emitNgrams(
-    count: Int, workspace: TokenizerWorkspace, padded: Bool,
+    count: Int, workspace: inout TokenizerWorkspace, padded: Bool,
     _ body: (UnsafeBufferPointer<UInt8>) -> Void
   ) {
     let offsets = workspace.offsets
@@ -452,8 +513,18 @@ extension Tokenizer {
     return (0xFFFD, 1)
   }
 
-  static let asciiWordTable: [Bool] = (0..<256).map { b in
-    (b >= 0x30 && b <= 0x39) || (b >= 0x41 && b <= 0x5A) || (b >= 0x61 && b <= 0x7A) || b == 0x5F
+  /// For each ASCII byte: its lowercase form when it is a `\w` character, else 0.
+  static let asciiLowerWord: [UInt8] = (0..<128).map { b in
+    let isWord =
+      (b >= 0x30 && b <= 0x39) || (b >= 0x41 && b <= 0x5A) || (b >= 0x61 && b <= 0x7A) || b == 0x5F
+    return isWord ? UInt8(b >= 0x41 && b <= 0x5A ? b | 0x20 : b) : 0
+  }
+
+  /// For each ASCII byte: itself when it is a `\w` character, else 0.
+  static let asciiKeepWord: [UInt8] = (0..<128).map { b in
+    let isWord =
+      (b >= 0x30 && b <= 0x39) || (b >= 0x41 && b <= 0x5A) || (b >= 0x61 && b <= 0x7A) || b == 0x5F
+    return isWord ? UInt8(b) : 0
   }
 
   static let asciiAlnumTable: [Bool] = (0..<128).map { b in

@@ -152,8 +152,8 @@ public struct Tokenizer: Sendable {
   /// With the sklearn preset this equals `CountVectorizer(...).build_analyzer()(text)`.
   public func terms(in text: String) -> [String] {
     var result: [String] = []
-    let workspace = TokenizerWorkspace()
-    forEachTerm(in: text, workspace: workspace) { bytes in
+    var workspace = TokenizerWorkspace()
+    forEachTerm(in: text, workspace: &workspace) { bytes in
       result.append(String(decoding: bytes, as: UTF8.self))
     }
     return result
@@ -162,17 +162,17 @@ public struct Tokenizer: Sendable {
   /// The word tokens of `text` before stop words and n-grams (word analyzer semantics, whatever
   /// the configured analyzer).
   public func tokens(in text: String) -> [String] {
-    let workspace = TokenizerWorkspace()
+    var workspace = TokenizerWorkspace()
     var copy = text
-    copy.withUTF8 { bytes in tokenize(bytes, workspace: workspace) }
+    copy.withUTF8 { bytes in tokenize(bytes, workspace: &workspace) }
     return (0..<workspace.tokenCount).map { i in
       String(decoding: workspace.tokenBytes(i), as: UTF8.self)
     }
   }
 }
 
-/// Reusable buffers for one thread's tokenizing; create one per worker.
-public final class TokenizerWorkspace {
+/// Reusable buffers for one thread's tokenizing; keep one per worker and pass it `inout`.
+public struct TokenizerWorkspace: Sendable {
   var bytes: [UInt8] = []
   var ends: [Int] = []
   var kept: [Int] = []
@@ -193,14 +193,14 @@ public final class TokenizerWorkspace {
 
   func tokenBytes(_ i: Int) -> ArraySlice<UInt8> { bytes[tokenRange(i)] }
 
-  func reset() {
+  mutating func reset() {
     bytes.removeAll(keepingCapacity: true)
     ends.removeAll(keepingCapacity: true)
   }
 
-  func endToken() { ends.append(bytes.count) }
+  mutating func endToken() { ends.append(bytes.count) }
 
-  func append(scalar s: UInt32) {
+  mutating func append(scalar s: UInt32) {
     if s < 0x80 {
       bytes.append(UInt8(s))
     } else if s < 0x800 {

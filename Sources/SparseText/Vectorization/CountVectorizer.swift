@@ -152,33 +152,49 @@ public struct CountVectorizer: Sendable {
     return (vocabulary, columnOf)
   }
 
-  /// Rewrites raw term ids as vocabulary columns, dropping pruned terms and sorting each row.
+  /// Rewrites raw term ids as vocabulary columns, dropping pruned terms. Rows come out with
+  /// sorted columns by a two-pass counting sort (through column-major order), in O(nonzeros).
   private static func remap(
     _ raw: TermCounting.Counts, columnOf: [Int32], columns: Int, binary: Bool
   ) -> SparseMatrix {
     let rows = raw.rowOffsets.count - 1
-    var offsets: [Int64] = [0]
-    offsets.reserveCapacity(rows + 1)
-    var indices: [Int32] = []
-    var values: [Float] = []
-    indices.reserveCapacity(raw.termIDs.count)
-    values.reserveCapacity(raw.termIDs.count)
-    var entries: [(Int32, Float)] = []
+    var columnStart = [Int](repeating: 0, count: columns + 1)
+    for id in raw.termIDs {
+      let column = columnOf[Int(id)]
+      if column >= 0 { columnStart[Int(column) + 1] += 1 }
+    }
+    for c in 0..<columns { columnStart[c + 1] += columnStart[c] }
+    let nonzeros = columnStart[columns]
+    var rowOf = [Int32](repeating: 0, count: nonzeros)
+    var valueOf = [Float](repeating: 0, count: nonzeros)
+    var rowCounts = [Int64](repeating: 0, count: rows + 1)
+    var next = columnStart
     for r in 0..<rows {
-      entries.removeAll(keepingCapacity: true)
       for k in Int(raw.rowOffsets[r])..<Int(raw.rowOffsets[r + 1]) {
-        let column = columnOf[Int(raw.termIDs[k])]
-        if column >= 0 { entries.append((column, binary ? 1 : raw.counts[k])) }
+        let column = Int(columnOf[Int(raw.termIDs[k])])
+        guard column >= 0 else { continue }
+        let position = next[column]
+        next[column] += 1
+        rowOf[position] = Int32(r)
+        valueOf[position] = binary ? 1 : raw.counts[k]
+        rowCounts[r + 1] += 1
       }
-      entries.sort { $0.0 < $1.0 }
-      for (column, value) in entries {
-        indices.append(column)
-        values.append(value)
+    }
+    for r in 0..<rows { rowCounts[r + 1] += rowCounts[r] }
+    var indices = [Int32](repeating: 0, count: nonzeros)
+    var values = [Float](repeating: 0, count: nonzeros)
+    var nextInRow = rowCounts
+    for c in 0..<columns {
+      for position in columnStart[c]..<columnStart[c + 1] {
+        let r = Int(rowOf[position])
+        let slot = Int(nextInRow[r])
+        nextInRow[r] += 1
+        indices[slot] = Int32(c)
+        values[slot] = valueOf[position]
       }
-      offsets.append(Int64(indices.count))
     }
     return SparseMatrix(
-      uncheckedRows: rows, columns: columns, rowOffsets: offsets, columnIndices: indices,
+      uncheckedRows: rows, columns: columns, rowOffsets: rowCounts, columnIndices: indices,
       values: values)
   }
 }

@@ -34,9 +34,9 @@ enum TermCounting {
       var counts: [Float] = []
       var perDocument: [Int32] = []
       var touched: [Int32] = []
-      let workspace = TokenizerWorkspace()
+      var workspace = TokenizerWorkspace()
       for d in range {
-        tokenizer.forEachTerm(in: documents[d], workspace: workspace) { bytes in
+        tokenizer.forEachTerm(in: documents[d], workspace: &workspace) { bytes in
           let id = table.insert(bytes)
           if id >= perDocument.count { perDocument.append(0) }
           if perDocument[id] == 0 { touched.append(Int32(id)) }
@@ -97,9 +97,9 @@ enum TermCounting {
       var sums = [Float](repeating: 0, count: columns)
       var seen = [Bool](repeating: false, count: columns)
       var touched: [Int32] = []
-      let workspace = TokenizerWorkspace()
+      var workspace = TokenizerWorkspace()
       for d in range {
-        tokenizer.forEachTerm(in: documents[d], workspace: workspace) { bytes in
+        tokenizer.forEachTerm(in: documents[d], workspace: &workspace) { bytes in
           guard let hit = column(bytes) else { return }
           if !seen[hit.index] {
             seen[hit.index] = true
