@@ -1,0 +1,314 @@
+import Foundation
+
+/// L2-regularized logistic regression, binary (one sigmoid) or multinomial (softmax), fitted by
+/// our L-BFGS in Double, with scikit-learn's conventions: the data term is summed over samples,
+/// the penalty is `½‖W‖²/C`, the intercept is not penalized, classes are sorted.
+///
+/// ```swift
+/// let model = try LogisticRegression(fitting: x, labels: y, configuration: .init(inverseRegularization: 10))
+/// let p = model.probabilities(for: x)
+/// ```
+public struct LogisticRegression: Sendable {
+  /// Class weights.
+  public enum ClassWeight: String, Codable, Sendable, CaseIterable {
+    /// Every sample counts once.
+    case none
+    /// Weight each class by `Σw / (classes × Σw of the class)` (scikit-learn's `"balanced"`,
+    /// with its sample-weighted class counts).
+    case balanced
+  }
+
+  /// Settings of a ``LogisticRegression``.
+  public struct Configuration: Codable, Sendable, Equatable {
+    /// `C`: larger means less regularization; 1 by default.
+    public var inverseRegularization: Double
+    /// Stop when the largest gradient entry of the (sample-weight-normalized) objective is at
+    /// most this; 1e-4 by default, as scikit-learn.
+    public var tolerance: Double
+    /// The most L-BFGS iterations; 100 by default.
+    public var maxIterations: Int
+    /// Class weights; none by default.
+    public var classWeight: ClassWeight
+    /// Learn an intercept per class; `true` by default.
+    public var fitIntercept: Bool
+
+    /// Creates a configuration; see each property for its default.
+    public init(
+      inverseRegularization: Double = 1, tolerance: Double = 1e-4, maxIterations: Int = 100,
+      classWeight: ClassWeight = .none, fitIntercept: Bool = true
+    ) {
+      self.inverseRegularization = inverseRegularization
+      self.tolerance = tolerance
+      self.maxIterations = maxIterations
+      self.classWeight = classWeight
+      self.fitIntercept = fitIntercept
+    }
+
+    /// Checks every field; throws ``ConfigurationError`` naming the first bad one.
+    public func validate() throws {
+      guard inverseRegularization > 0, inverseRegularization.isFinite else {
+        throw ConfigurationError.outOfRange(
+          field: "inverseRegularization (C)", value: "\(inverseRegularization)",
+          allowed: "a positive number")
+      }
+      guard tolerance > 0 else {
+        throw ConfigurationError.outOfRange(
+          field: "tolerance", value: "\(tolerance)", allowed: "a positive number")
+      }
+      guard maxIterations >= 1 else {
+        throw ConfigurationError.outOfRange(
+          field: "maxIterations", value: "\(maxIterations)", allowed: "1 or more")
+      }
+    }
+  }
+
+  /// How the solver ended.
+  public struct Convergence: Sendable, Equatable, Codable {
+    /// Iterations done.
+    public var iterations: Int
+    /// The objective at the solution, as scikit-learn writes it (summed data term + ½‖W‖²/C).
+    public var objective: Double
+    /// The largest gradient entry of the normalized objective.
+    public var gradientNorm: Double
+    /// Whether the tolerance was met within `maxIterations`.
+    public var converged: Bool
+  }
+
+  /// The configuration.
+  public let configuration: Configuration
+  /// The class labels, sorted.
+  public let classes: [String]
+  /// Weights, `outputs × features` row-major (one row for two classes).
+  public let weights: DenseMatrix
+  /// Intercepts, one per output.
+  public let intercepts: [Float]
+  /// How fitting ended (zero iterations for a restored model).
+  public let convergence: Convergence
+
+  /// The number of features.
+  public var featureCount: Int { weights.columns }
+
+  /// Fits the model to sparse or dense features.
+  public init(
+    fitting x: some FeatureMatrix, labels: [String], sampleWeights: [Float]? = nil,
+    configuration: Configuration = .init()
+  ) throws {
+    try configuration.validate()
+    guard labels.count == x.rows else {
+      throw DataError.shapeMismatch(
+        what: "labels", expected: "\(x.rows) (one per row)", actual: "\(labels.count)")
+    }
+    if let sampleWeights, sampleWeights.count != x.rows {
+      throw DataError.shapeMismatch(
+        what: "sample weights", expected: "\(x.rows)", actual: "\(sampleWeights.count)")
+    }
+    let classes = Array(Set(labels)).sorted()
+    guard classes.count >= 2 else {
+      throw DataError.unusableCorpus(
+        reason: "the labels hold a single class ('\(classes.first ?? "")')",
+        suggestion: "A classifier needs at least two classes; check the label column.")
+    }
+    let classIndex = Dictionary(uniqueKeysWithValues: classes.enumerated().map { ($1, $0) })
+    let targets = labels.map { classIndex[$0]! }
+    var weightsPerSample =
+      sampleWeights.map { $0.map(Double.init) } ?? Array(repeating: 1, count: x.rows)
+    if configuration.classWeight == .balanced {
+      // scikit-learn (1.6 and later) counts each class by its summed sample weight.
+      var counts = [Double](repeating: 0, count: classes.count)
+      for (i, t) in targets.enumerated() { counts[t] += weightsPerSample[i] }
+      let total = counts.reduce(0, +)
+      let scale = counts.map { total / (Double(classes.count) * $0) }
+      for i in 0..<x.rows { weightsPerSample[i] *= scale[targets[i]] }
+    }
+    let problem = LogisticProblem(
+      x: x, targets: targets, sampleWeights: weightsPerSample,
+      outputs: classes.count == 2 ? 1 : classes.count, classes: classes.count,
+      c: configuration.inverseRegularization, fitIntercept: configuration.fitIntercept)
+    var solverConfiguration = LBFGS.Configuration()
+    solverConfiguration.gradientTolerance = configuration.tolerance
+    solverConfiguration.maxIterations = configuration.maxIterations
+    let result = LBFGS(solverConfiguration).minimize(
+      from: Array(repeating: 0, count: problem.parameterCount)
+    ) { parameters, gradient in problem.evaluate(parameters, gradient: &gradient) }
+    let k = problem.outputs
+    let d = x.columns
+    self.configuration = configuration
+    self.classes = classes
+    self.weights = DenseMatrix(
+      uncheckedRows: k, columns: d, values: result.x[0..<(k * d)].map { Float($0) })
+    self.intercepts =
+      configuration.fitIntercept
+      ? result.x[(k * d)...].map { Float($0) } : Array(repeating: 0, count: k)
+    self.convergence = Convergence(
+      iterations: result.iterations, objective: result.value * problem.totalWeight,
+      gradientNorm: result.gradientNorm,
+      converged: result.converged && result.iterations < configuration.maxIterations)
+  }
+
+  /// Restores a fitted model from its parameters.
+  public init(
+    weights: DenseMatrix, intercepts: [Float], classes: [String],
+    configuration: Configuration = .init()
+  ) throws {
+    let expectedOutputs = classes.count == 2 ? 1 : classes.count
+    guard classes.count >= 2, weights.rows == expectedOutputs, intercepts.count == expectedOutputs
+    else {
+      throw ModelFormatError.inconsistent(
+        file: "classifier",
+        reason:
+          "\(classes.count) classes need \(expectedOutputs) weight rows and intercepts, found \(weights.rows) and \(intercepts.count)"
+      )
+    }
+    self.configuration = configuration
+    self.classes = classes
+    self.weights = weights
+    self.intercepts = intercepts
+    self.convergence = Convergence(
+      iterations: 0, objective: .nan, gradientNorm: .nan, converged: true)
+  }
+
+  /// The parameters as tensors named like a PyTorch `Linear` module.
+  public var parameters: [String: Tensor] {
+    ["classifier.weight": Tensor(weights), "classifier.bias": Tensor(vector: intercepts)]
+  }
+
+  /// The linear scores `X·Wᵀ + b`, rows × outputs (one column for two classes).
+  public func decisionFunction(_ x: some FeatureMatrix) -> DenseMatrix {
+    let k = weights.rows
+    let w = weights.values.map(Double.init)
+    let b = intercepts
+    let parts = Parallel.map(count: x.rows, minimumChunk: 512) { range -> [Float] in
+      var out: [Double] = []
+      x.multiplyRows(range, weights: w, outputs: k, into: &out)
+      return out.enumerated().map { Float($1) + b[$0 % k] }
+    }
+    return DenseMatrix(uncheckedRows: x.rows, columns: k, values: parts.flatMap { $0 })
+  }
+
+  /// Class probabilities, rows × classes, columns in ``classes`` order.
+  public func probabilities(for x: some FeatureMatrix) -> DenseMatrix {
+    let scores = decisionFunction(x)
+    let k = classes.count
+    var out = DenseMatrix(zeros: x.rows, columns: k)
+    for r in 0..<x.rows {
+      if k == 2 {
+        let p = 1 / (1 + exp(-Double(scores.values[r])))
+        out.values[r * 2] = Float(1 - p)
+        out.values[r * 2 + 1] = Float(p)
+      } else {
+        let row = scores.row(r).map(Double.init)
+        let top = row.max() ?? 0
+        let e = row.map { exp($0 - top) }
+        let total = e.reduce(0, +)
+        for j in 0..<k { out.values[r * k + j] = Float(e[j] / total) }
+      }
+    }
+    return out
+  }
+
+  /// The most probable class of each row.
+  public func predict(_ x: some FeatureMatrix) -> [String] {
+    let scores = decisionFunction(x)
+    return (0..<x.rows).map { r in
+      if classes.count == 2 { return classes[scores.values[r] > 0 ? 1 : 0] }
+      let row = scores.row(r)
+      var best = row.startIndex
+      for i in row.indices where row[i] > row[best] { best = i }
+      return classes[best - row.startIndex]
+    }
+  }
+}
+
+/// The normalized objective `(1/S)·Σ sᵢ·lossᵢ + ½‖W‖²/(C·S)` (S = Σ sᵢ) and its gradient, which
+/// is what scikit-learn's lbfgs path minimizes, so the same tolerance means the same thing.
+struct LogisticProblem: Sendable {
+  let x: any FeatureMatrix
+  let targets: [Int]
+  let sampleWeights: [Double]
+  let outputs: Int
+  let classes: Int
+  let c: Double
+  let fitIntercept: Bool
+  let totalWeight: Double
+
+  init(
+    x: some FeatureMatrix, targets: [Int], sampleWeights: [Double], outputs: Int, classes: Int,
+    c: Double, fitIntercept: Bool
+  ) {
+    self.x = x
+    self.targets = targets
+    self.sampleWeights = sampleWeights
+    self.outputs = outputs
+    self.classes = classes
+    self.c = c
+    self.fitIntercept = fitIntercept
+    self.totalWeight = sampleWeights.reduce(0, +)
+  }
+
+  var parameterCount: Int { outputs * x.columns + (fitIntercept ? outputs : 0) }
+
+  func evaluate(_ parameters: [Double], gradient: inout [Double]) -> Double {
+    let k = outputs
+    let d = x.columns
+    let weights = Array(parameters[0..<(k * d)])
+    let intercepts = fitIntercept ? Array(parameters[(k * d)...]) : Array(repeating: 0, count: k)
+    let x = self.x
+    let targets = self.targets
+    let sampleWeights = self.sampleWeights
+    let parts = Parallel.map(count: x.rows, minimumChunk: 2048) {
+      range -> (loss: Double, gradient: [Double], interceptGradient: [Double]) in
+      var scores: [Double] = []
+      x.multiplyRows(range, weights: weights, outputs: k, into: &scores)
+      var loss = 0.0
+      var interceptGradient = [Double](repeating: 0, count: k)
+      for r in range {
+        let base = (r - range.lowerBound) * k
+        let s = sampleWeights[r]
+        let t = targets[r]
+        if k == 1 {
+          let z = scores[base] + intercepts[0]
+          let y = t == 1 ? 1.0 : 0.0
+          // log(1 + e^z) − y·z, computed stably.
+          loss += s * ((z > 0 ? z + log1p(exp(-z)) : log1p(exp(z))) - y * z)
+          let p = 1 / (1 + exp(-z))
+          scores[base] = s * (p - y)
+          interceptGradient[0] += scores[base]
+        } else {
+          var top = -Double.infinity
+          for j in 0..<k {
+            scores[base + j] += intercepts[j]
+            top = max(top, scores[base + j])
+          }
+          var total = 0.0
+          for j in 0..<k { total += exp(scores[base + j] - top) }
+          let logTotal = log(total) + top
+          loss += s * (logTotal - scores[base + t])
+          for j in 0..<k {
+            let p = exp(scores[base + j] - logTotal)
+            scores[base + j] = s * (p - (j == t ? 1 : 0))
+            interceptGradient[j] += scores[base + j]
+          }
+        }
+      }
+      var partial = [Double](repeating: 0, count: k * d)
+      x.accumulateTransposed(range, coefficients: scores, outputs: k, into: &partial)
+      return (loss, partial, interceptGradient)
+    }
+    let scale = 1 / totalWeight
+    let alpha = 1 / (c * totalWeight)
+    gradient = [Double](repeating: 0, count: parameterCount)
+    var loss = 0.0
+    for part in parts {
+      loss += part.loss
+      for i in 0..<(k * d) { gradient[i] += part.gradient[i] }
+      if fitIntercept { for j in 0..<k { gradient[k * d + j] += part.interceptGradient[j] } }
+    }
+    var penalty = 0.0
+    for i in 0..<(k * d) {
+      penalty += weights[i] * weights[i]
+      gradient[i] = gradient[i] * scale + alpha * weights[i]
+    }
+    if fitIntercept { for j in 0..<k { gradient[k * d + j] *= scale } }
+    return loss * scale + 0.5 * alpha * penalty
+  }
+}
