@@ -1,0 +1,174 @@
+extension SparseAutoencoder {
+  /// The encoder's activation function.
+  public enum Activation: String, Codable, Sendable, CaseIterable {
+    /// `1 / (1 + e^-a)`: the classic KL-sparse formulation.
+    case sigmoid
+    /// `max(0, a)`.
+    case relu
+  }
+
+  /// The decoder's output function.
+  public enum Output: String, Codable, Sendable, CaseIterable {
+    /// `x̂ = W₂h + b₂`.
+    case identity
+    /// `x̂ = σ(W₂h + b₂)`; required by the cross-entropy loss.
+    case sigmoid
+  }
+
+  /// The reconstruction loss.
+  public enum Loss: String, Codable, Sendable, CaseIterable {
+    /// `½‖x̂ − x‖²` per document, averaged over the batch.
+    case mse
+    /// Binary cross-entropy per document, averaged (inputs are clamped to [0, 1]).
+    case bce
+  }
+
+  /// The optimizer.
+  public enum OptimizerKind: String, Codable, Sendable, CaseIterable {
+    /// Adam (learning rate 1e-3, β₁ 0.9, β₂ 0.999, ε 1e-8).
+    case adam
+    /// Stochastic gradient descent with momentum (learning rate 0.1, momentum 0.9).
+    case sgd
+    /// AdaDelta (learning rate 1, ρ 0.95, ε 1e-6), the classic Keras recipe.
+    case adadelta
+  }
+
+  /// Settings of a ``SparseAutoencoder``. The defaults are the ones measured to keep the
+  /// signal on BBC while meeting the sparsity target (see the README's results).
+  public struct Configuration: Codable, Sendable, Equatable {
+    /// Code size; 256 by default.
+    public var hiddenUnits: Int
+    /// Encoder activation; sigmoid by default.
+    public var activation: Activation
+    /// Decoder output; identity by default.
+    public var output: Output
+    /// Share the decoder's weights with the encoder (`W₂ = W₁ᵀ`); `false` by default.
+    public var tiedWeights: Bool
+    /// Keep only the `k` largest pre-activations per document (ReLU, no KL term); off by default.
+    public var topK: Int?
+    /// ρ, the target mean activation; 0.05 by default.
+    public var sparsityTarget: Double
+    /// β, the weight of `Σⱼ KL(ρ‖ρ̂ⱼ)`; 3 by default.
+    public var sparsityWeight: Double
+    /// λ, the weight decay `λ/2·(‖W₁‖² + ‖W₂‖²)`; 1e-4 by default.
+    public var weightDecay: Double
+    /// α, the weight of the mean L1 norm of the codes; 0 by default.
+    public var l1Weight: Double
+    /// The reconstruction loss; MSE by default.
+    public var loss: Loss
+    /// Inputs are multiplied by this before encoding. L2-normalized TF-IDF rows have tiny
+    /// entries, so their reconstruction error is drowned by β·KL; scaling by 10 restores the
+    /// balance (corpora.md's measurements). 10 by default.
+    public var inputScale: Double
+    /// The optimizer; Adam by default.
+    public var optimizer: OptimizerKind
+    /// The step size; the optimizer's default when `nil`.
+    public var learningRate: Double?
+    /// SGD momentum; 0.9 by default.
+    public var momentum: Double
+    /// Passes over the training rows; 20 by default.
+    public var epochs: Int
+    /// Rows per minibatch; 64 by default.
+    public var batchSize: Int
+    /// Seed of every random choice (initialization, shuffling, sampling); 13 by default.
+    public var seed: UInt64
+    /// Fraction of rows held out for early stopping; 0 (off) by default.
+    public var validationFraction: Double
+    /// Epochs without validation improvement before stopping; 3 by default.
+    public var patience: Int
+    /// Reconstruction sampling: reconstruct the batch's nonzero columns plus this many random
+    /// other columns per batch, importance-weighted so the loss stays unbiased (Dauphin, Glorot
+    /// & Bengio 2011). Off (`nil`) by default: every column is reconstructed.
+    public var sampledColumns: Int?
+    /// An activation above this counts as firing, for dead units and L0; 0.1 by default.
+    public var activeThreshold: Double
+
+    /// Creates a configuration; see each property for its default.
+    public init(
+      hiddenUnits: Int = 256, activation: Activation = .sigmoid, output: Output = .identity,
+      tiedWeights: Bool = false, topK: Int? = nil, sparsityTarget: Double = 0.05,
+      sparsityWeight: Double = 3, weightDecay: Double = 1e-4, l1Weight: Double = 0,
+      loss: Loss = .mse, inputScale: Double = 10, optimizer: OptimizerKind = .adam,
+      learningRate: Double? = nil, momentum: Double = 0.9, epochs: Int = 20,
+      batchSize: Int = 64, seed: UInt64 = 13, validationFraction: Double = 0, patience: Int = 3,
+      sampledColumns: Int? = nil, activeThreshold: Double = 0.1
+    ) {
+      self.hiddenUnits = hiddenUnits
+      self.activation = activation
+      self.output = output
+      self.tiedWeights = tiedWeights
+      self.topK = topK
+      self.sparsityTarget = sparsityTarget
+      self.sparsityWeight = sparsityWeight
+      self.weightDecay = weightDecay
+      self.l1Weight = l1Weight
+      self.loss = loss
+      self.inputScale = inputScale
+      self.optimizer = optimizer
+      self.learningRate = learningRate
+      self.momentum = momentum
+      self.epochs = epochs
+      self.batchSize = batchSize
+      self.seed = seed
+      self.validationFraction = validationFraction
+      self.patience = patience
+      self.sampledColumns = sampledColumns
+      self.activeThreshold = activeThreshold
+    }
+
+    /// The learning rate in effect.
+    public var effectiveLearningRate: Double {
+      learningRate
+        ?? {
+          switch optimizer {
+          case .adam: return 1e-3
+          case .sgd: return 0.1
+          case .adadelta: return 1
+          }
+        }()
+    }
+
+    /// Whether the KL term is used (not in TopK mode).
+    public var usesKL: Bool { topK == nil && sparsityWeight > 0 }
+
+    /// Checks every field; throws ``ConfigurationError`` naming the first bad one.
+    public func validate(inputColumns: Int? = nil) throws {
+      func check(_ ok: Bool, _ field: String, _ value: Any, _ allowed: String) throws {
+        if !ok {
+          throw ConfigurationError.outOfRange(field: field, value: "\(value)", allowed: allowed)
+        }
+      }
+      try check(hiddenUnits >= 1, "hiddenUnits (--hidden)", hiddenUnits, "1 or more")
+      if let inputColumns {
+        try check(
+          hiddenUnits <= inputColumns, "hiddenUnits (--hidden)", hiddenUnits,
+          "at most the number of input features (\(inputColumns)); lower --hidden")
+      }
+      try check(
+        sparsityTarget > 0 && sparsityTarget < 1, "sparsityTarget (--sparsity)", sparsityTarget,
+        "strictly between 0 and 1")
+      try check(sparsityWeight >= 0, "sparsityWeight (--beta)", sparsityWeight, "0 or more")
+      try check(weightDecay >= 0, "weightDecay", weightDecay, "0 or more")
+      try check(l1Weight >= 0, "l1Weight (--l1)", l1Weight, "0 or more")
+      try check(inputScale > 0, "inputScale", inputScale, "a positive number")
+      try check(epochs >= 0, "epochs", epochs, "0 or more")
+      try check(batchSize >= 1, "batchSize", batchSize, "1 or more")
+      try check(
+        validationFraction >= 0 && validationFraction < 1, "validationFraction",
+        validationFraction, "in [0, 1)")
+      try check(patience >= 1, "patience", patience, "1 or more")
+      try check(effectiveLearningRate > 0, "learningRate", effectiveLearningRate, "positive")
+      if let topK {
+        try check(topK >= 1 && topK <= hiddenUnits, "topK", topK, "1...hiddenUnits")
+      }
+      if let sampledColumns {
+        try check(sampledColumns >= 1, "sampledColumns", sampledColumns, "1 or more")
+      }
+      if loss == .bce && output != .sigmoid {
+        throw ConfigurationError.conflict(
+          reason: "the cross-entropy loss needs outputs in (0, 1)",
+          suggestion: "Use --output sigmoid with --loss bce, or --loss mse.")
+      }
+    }
+  }
+}

@@ -1,0 +1,362 @@
+import Foundation
+
+extension SparseAutoencoder {
+  /// The loss terms of one batch.
+  struct Terms {
+    var reconstruction = 0.0
+    var sparsity = 0.0
+    var weightDecay = 0.0
+    var l1 = 0.0
+    var meanActivation = 0.0
+    var total: Double { reconstruction + sparsity + weightDecay + l1 }
+  }
+
+  /// Minibatch training: forward, loss, backward, optimizer step; epochs, early stopping and
+  /// checkpoints.
+  struct Trainer {
+    let configuration: Configuration
+    let layout: Layout
+    var theta: [Float]
+    var optimizer: Optimizer
+    var generator: SeededGenerator
+    var epoch = 0
+    var history: [EpochSummary] = []
+    var best: (loss: Double, parameters: [Float])?
+    var stale = 0
+
+    init(configuration: Configuration, layout: Layout) {
+      self.configuration = configuration
+      self.layout = layout
+      var generator = SeededGenerator(seed: configuration.seed)
+      var theta = [Float](repeating: 0, count: layout.count)
+      let r = Float((6.0 / Double(layout.inputs + layout.hidden + 1)).squareRoot())
+      for range in layout.weights {
+        for i in range { theta[i] = (2 * generator.nextFloat() - 1) * r }
+      }
+      self.theta = theta
+      self.generator = generator
+      self.optimizer = Optimizer(
+        kind: configuration.optimizer, learningRate: configuration.effectiveLearningRate,
+        momentum: configuration.momentum, count: layout.count)
+    }
+
+    mutating func restore(_ checkpoint: Checkpoint) {
+      theta = checkpoint.parameters
+      optimizer.state = checkpoint.optimizerState
+      optimizer.steps = checkpoint.steps
+      generator = checkpoint.generator
+      epoch = checkpoint.epoch
+      history = checkpoint.history
+      best = checkpoint.best
+      stale = checkpoint.stale
+    }
+
+    var checkpoint: Checkpoint {
+      Checkpoint(
+        configuration: configuration, inputColumns: layout.inputs, epoch: epoch,
+        parameters: theta, optimizerState: optimizer.state, steps: optimizer.steps,
+        generator: generator, history: history, best: best, stale: stale)
+    }
+
+    /// The trained parameters: the best ones under early stopping, else the last.
+    var result: [Float] { best?.parameters ?? theta }
+
+    /// Held-out rows for early stopping, drawn from a generator of their own so the split does
+    /// not depend on how far training has gone.
+    func split(_ rows: Int) -> (train: [Int], validation: [Int]) {
+      guard configuration.validationFraction > 0 else { return (Array(0..<rows), []) }
+      var splitGenerator = SeededGenerator(seed: configuration.seed ^ 0x5EED_5EED)
+      var order = Array(0..<rows)
+      order.shuffle(using: &splitGenerator)
+      let count = min(rows - 1, max(1, Int(Double(rows) * configuration.validationFraction)))
+      return (order.dropFirst(count).sorted(), order.prefix(count).sorted())
+    }
+
+    mutating func train(_ x: SparseMatrix, progress: (@Sendable (TrainingEvent) -> Void)?) throws {
+      let (trainRows, validationRows) = split(x.rows)
+      let batchSize = configuration.batchSize
+      var gradient = [Float](repeating: 0, count: layout.count)
+      while epoch < configuration.epochs {
+        if !validationRows.isEmpty && stale >= configuration.patience { break }
+        epoch += 1
+        let started = Date()
+        var order = trainRows
+        order.shuffle(using: &generator)
+        let batches = (order.count + batchSize - 1) / batchSize
+        var sums = Terms()
+        for b in 0..<batches {
+          let rows = Array(order[(b * batchSize)..<min(order.count, (b + 1) * batchSize)])
+          let terms: Terms
+          do {
+            let parameters = theta
+            terms = lossAndGradient(x, rows: rows, theta: parameters, gradient: &gradient)
+          }
+          optimizer.step(&theta, gradient: gradient)
+          sums.reconstruction += terms.reconstruction
+          sums.sparsity += terms.sparsity
+          sums.weightDecay += terms.weightDecay
+          sums.l1 += terms.l1
+          sums.meanActivation += terms.meanActivation
+          progress?(.batch(epoch: epoch, batch: b + 1, batches: batches, loss: terms.total))
+        }
+        guard sums.total.isFinite else {
+          throw DataError.unusableCorpus(
+            reason: "training diverged in epoch \(epoch) (the loss is not a number)",
+            suggestion: "Lower the learning rate or the input scale.")
+        }
+        let n = Double(max(1, batches))
+        var summary = EpochSummary(
+          epoch: epoch, loss: sums.total / n, reconstruction: sums.reconstruction / n,
+          sparsity: sums.sparsity / n, weightDecay: sums.weightDecay / n, l1: sums.l1 / n,
+          meanActivation: sums.meanActivation / n, validationLoss: nil, seconds: 0)
+        if !validationRows.isEmpty {
+          let loss = validationLoss(x, rows: validationRows)
+          summary.validationLoss = loss
+          if best == nil || loss < best!.loss {
+            best = (loss, theta)
+            stale = 0
+          } else {
+            stale += 1
+          }
+        }
+        summary.seconds = Date().timeIntervalSince(started)
+        history.append(summary)
+        progress?(.epoch(summary))
+        progress?(.checkpoint(checkpoint))
+      }
+    }
+
+    func validationLoss(_ x: SparseMatrix, rows: [Int]) -> Double {
+      var scratch = [Float](repeating: 0, count: layout.count)
+      var total = 0.0
+      var weight = 0.0
+      var start = 0
+      var copy = self
+      copy.generator = SeededGenerator(seed: 0)
+      let unsampled = Configuration.withoutSampling(configuration)
+      while start < rows.count {
+        let batch = Array(rows[start..<min(rows.count, start + 256)])
+        let terms = copy.lossAndGradient(
+          x, rows: batch, theta: theta, gradient: &scratch, configurationOverride: unsampled)
+        total += (terms.reconstruction + terms.sparsity + terms.l1) * Double(batch.count)
+        weight += Double(batch.count)
+        start += 256
+      }
+      return total / max(weight, 1)
+    }
+
+    /// The loss of one batch and its gradient with respect to every parameter.
+    mutating func lossAndGradient(
+      _ x: SparseMatrix, rows: [Int], theta: [Float], gradient: inout [Float],
+      configurationOverride: Configuration? = nil
+    ) -> Terms {
+      let c = configurationOverride ?? configuration
+      let h = layout.hidden
+      let n = layout.inputs
+      let batch = rows.count
+      let scale = Float(c.inputScale)
+      var terms = Terms()
+      for i in gradient.indices { gradient[i] = 0 }
+
+      // Forward: pre-activations and codes.
+      var a = [Float](repeating: 0, count: batch * h)
+      Kernels.encode(
+        x, rows: rows, theta: theta, layout: layout, configuration: c, preactivation: &a)
+      var codes = a
+      Kernels.activate(&codes, rows: batch, hidden: h, configuration: c)
+
+      // The columns to reconstruct, with importance weights when sampling.
+      var columns: [Int] = []
+      var columnWeight: [Float] = []
+      var positionOf = [Int32](repeating: -1, count: 0)
+      let everyColumn: Bool
+      if let sampled = c.sampledColumns, sampled < n {
+        positionOf = [Int32](repeating: -1, count: n)
+        for r in rows {
+          for p in x.storageRange(ofRow: r) {
+            let column = Int(x.columnIndices[p])
+            if positionOf[column] < 0 {
+              positionOf[column] = Int32(columns.count)
+              columns.append(column)
+            }
+          }
+        }
+        let present = columns.count
+        let others = n - present
+        let draws = min(sampled, others)
+        columnWeight = Array(repeating: 1, count: present)
+        if draws > 0 {
+          // Uniform sample of the other columns without replacement (rejection; draws ≪ n).
+          var chosen = 0
+          let weight = Float(others) / Float(draws)
+          while chosen < draws {
+            let column = Int(generator.next() % UInt64(n))
+            if positionOf[column] >= 0 { continue }
+            positionOf[column] = Int32(columns.count)
+            columns.append(column)
+            columnWeight.append(weight)
+            chosen += 1
+          }
+        }
+        everyColumn = false
+      } else {
+        everyColumn = true
+      }
+      let m = everyColumn ? n : columns.count
+
+      // Decoder weights for the chosen columns ([m, h]) and biases.
+      let decoderStart = layout.decoderWeight.lowerBound
+      let biasStart = layout.decoderBias.lowerBound
+      var w2: [Float]
+      if everyColumn {
+        w2 = Array(theta[layout.decoderWeight])
+      } else {
+        w2 = [Float](repeating: 0, count: m * h)
+        for (k, column) in columns.enumerated() {
+          for j in 0..<h { w2[k * h + j] = theta[decoderStart + column * h + j] }
+        }
+      }
+      var z = [Float](repeating: 0, count: batch * m)
+      for r in 0..<batch {
+        for k in 0..<m { z[r * m + k] = theta[biasStart + (everyColumn ? k : columns[k])] }
+      }
+      BLAS.sgemm(
+        .none, .transpose, m: batch, n: m, k: h, alpha: 1, a: codes, lda: h, b: w2, ldb: h,
+        beta: 1, c: &z, ldc: m)
+      if c.output == .sigmoid { for i in z.indices { z[i] = 1 / (1 + exp(-z[i])) } }
+
+      // Targets (scaled) at the chosen columns.
+      var target = [Float](repeating: 0, count: batch * m)
+      for (local, r) in rows.enumerated() {
+        for p in x.storageRange(ofRow: r) {
+          let column = Int(x.columnIndices[p])
+          let k = everyColumn ? column : Int(positionOf[column])
+          target[local * m + k] = scale * x.values[p]
+        }
+      }
+
+      // Reconstruction loss and dL/dz (z now holds x̂).
+      let inverseBatch = 1 / Float(batch)
+      var reconstruction = 0.0
+      for r in 0..<batch {
+        for k in 0..<m {
+          let i = r * m + k
+          let w: Float = everyColumn ? 1 : columnWeight[k]
+          let xhat = z[i]
+          let t = target[i]
+          switch c.loss {
+          case .mse:
+            let d = xhat - t
+            reconstruction += Double(w * 0.5 * d * d)
+            z[i] = w * d * inverseBatch * (c.output == .sigmoid ? xhat * (1 - xhat) : 1)
+          case .bce:
+            let y = min(max(t, 0), 1)
+            let p = min(max(xhat, 1e-7), 1 - 1e-7)
+            reconstruction -= Double(w * (y * log(p) + (1 - y) * log(1 - p)))
+            z[i] = w * (xhat - y) * inverseBatch
+          }
+        }
+      }
+      terms.reconstruction = reconstruction / Double(batch)
+      let dz = z
+
+      // Decoder gradients: dW₂[C] = dzᵀ·H, db₂[C] = Σ_r dz.
+      var dw2 = [Float](repeating: 0, count: m * h)
+      BLAS.sgemm(
+        .transpose, .none, m: m, n: h, k: batch, alpha: 1, a: dz, lda: m, b: codes, ldb: h,
+        beta: 0, c: &dw2, ldc: h)
+      for k in 0..<m {
+        let column = everyColumn ? k : columns[k]
+        var sum: Float = 0
+        for r in 0..<batch { sum += dz[r * m + k] }
+        gradient[biasStart + column] += sum
+        for j in 0..<h { gradient[decoderStart + column * h + j] += dw2[k * h + j] }
+      }
+
+      // dL/dH from the reconstruction.
+      var dh = [Float](repeating: 0, count: batch * h)
+      BLAS.sgemm(
+        .none, .none, m: batch, n: h, k: m, alpha: 1, a: dz, lda: m, b: w2, ldb: h, beta: 0,
+        c: &dh, ldc: h)
+
+      // Sparsity: β·Σⱼ KL(ρ‖ρ̂ⱼ) with ρ̂ the batch mean activation.
+      var meanActivation = 0.0
+      var rhoHat = [Double](repeating: 0, count: h)
+      for r in 0..<batch { for j in 0..<h { rhoHat[j] += Double(codes[r * h + j]) } }
+      for j in 0..<h {
+        rhoHat[j] /= Double(batch)
+        meanActivation += rhoHat[j]
+      }
+      terms.meanActivation = meanActivation / Double(h)
+      if c.usesKL {
+        let rho = c.sparsityTarget
+        let beta = c.sparsityWeight
+        var kl = 0.0
+        var dkl = [Float](repeating: 0, count: h)
+        for j in 0..<h {
+          let q = min(max(rhoHat[j], 1e-6), 1 - 1e-6)
+          kl += rho * log(rho / q) + (1 - rho) * log((1 - rho) / (1 - q))
+          dkl[j] = Float(beta * (-rho / q + (1 - rho) / (1 - q)) / Double(batch))
+        }
+        terms.sparsity = beta * kl
+        for r in 0..<batch { for j in 0..<h { dh[r * h + j] += dkl[j] } }
+      }
+      if c.l1Weight > 0 {
+        var l1 = 0.0
+        let alpha = Float(c.l1Weight) * inverseBatch
+        for i in dh.indices {
+          l1 += Double(abs(codes[i]))
+          if codes[i] > 0 { dh[i] += alpha } else if codes[i] < 0 { dh[i] -= alpha }
+        }
+        terms.l1 = c.l1Weight * l1 / Double(batch)
+      }
+
+      // Through the activation: dA.
+      for i in dh.indices {
+        if c.topK != nil || c.activation == .relu {
+          if codes[i] <= 0 { dh[i] = 0 }
+        } else {
+          dh[i] *= codes[i] * (1 - codes[i])
+        }
+      }
+
+      // Encoder gradients: dW₁ᵀ[c, :] += (s·x_c)·dA[r, :], db₁ = Σ_r dA.
+      let encoderBias = layout.encoderBias.lowerBound
+      gradient.withUnsafeMutableBufferPointer { g in
+        dh.withUnsafeBufferPointer { da in
+          for (local, r) in rows.enumerated() {
+            for p in x.storageRange(ofRow: r) {
+              let column = Int(x.columnIndices[p])
+              BLAS.saxpy(
+                count: h, alpha: scale * x.values[p], x: da.baseAddress! + local * h,
+                y: g.baseAddress! + column * h)
+            }
+            for j in 0..<h { g[encoderBias + j] += da[local * h + j] }
+          }
+        }
+      }
+
+      // Weight decay λ/2·(‖W₁‖² + ‖W₂‖²); tied weights count twice.
+      if c.weightDecay > 0 {
+        let lambda = Float(c.weightDecay) * (layout.tied ? 2 : 1)
+        var squares = 0.0
+        for range in layout.weights {
+          for i in range {
+            squares += Double(theta[i] * theta[i])
+            gradient[i] += lambda * theta[i]
+          }
+        }
+        terms.weightDecay = 0.5 * Double(lambda) * squares
+      }
+      return terms
+    }
+  }
+}
+
+extension SparseAutoencoder.Configuration {
+  static func withoutSampling(_ c: Self) -> Self {
+    var copy = c
+    copy.sampledColumns = nil
+    return copy
+  }
+}

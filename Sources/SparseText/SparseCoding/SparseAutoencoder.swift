@@ -1,0 +1,251 @@
+import Foundation
+
+/// A sparse autoencoder over sparse document vectors: `h = f(W₁x + b₁)`, `x̂ = g(W₂h + b₂)`,
+/// trained to minimize `L_rec + β·Σⱼ KL(ρ‖ρ̂ⱼ) + λ/2·(‖W₁‖² + ‖W₂‖²) + α·mean‖h‖₁` (or with
+/// TopK codes instead of the KL term). The codes `h` are the features; each decoder column says
+/// which terms a latent unit stands for.
+///
+/// Inputs stay sparse: the encoder adds weight rows for the nonzero entries of each document,
+/// and only the decoder and its gradients are dense matrix products (BLAS `sgemm`).
+///
+/// ```swift
+/// let sae = try SparseAutoencoder(training: x, configuration: .init(hiddenUnits: 256))
+/// let codes = sae.encode(x)
+/// ```
+public struct SparseAutoencoder: Sendable {
+  /// Loss terms and code statistics of one epoch.
+  public struct EpochSummary: Sendable, Equatable, Codable {
+    /// 1-based epoch number.
+    public var epoch: Int
+    /// Mean total loss over the epoch's batches.
+    public var loss: Double
+    /// Mean reconstruction term.
+    public var reconstruction: Double
+    /// Mean `β·Σ KL` term.
+    public var sparsity: Double
+    /// Mean weight-decay term.
+    public var weightDecay: Double
+    /// Mean L1 term.
+    public var l1: Double
+    /// Mean activation over the epoch's batches (ρ̂).
+    public var meanActivation: Double
+    /// Loss on the held-out rows, when early stopping is on.
+    public var validationLoss: Double?
+    /// Wall-clock seconds of the epoch.
+    public var seconds: Double
+  }
+
+  /// Something that happened during training.
+  public enum TrainingEvent: Sendable {
+    /// A batch finished.
+    case batch(epoch: Int, batch: Int, batches: Int, loss: Double)
+    /// An epoch finished.
+    case epoch(EpochSummary)
+    /// A checkpoint after an epoch, to save for `--resume`.
+    case checkpoint(Checkpoint)
+  }
+
+  /// Everything needed to continue training exactly where it stopped.
+  public struct Checkpoint: Sendable {
+    /// The configuration being trained.
+    public var configuration: Configuration
+    /// The number of input columns.
+    public var inputColumns: Int
+    /// Epochs completed.
+    public var epoch: Int
+    /// Flat parameters.
+    public var parameters: [Float]
+    /// Flat optimizer state.
+    public var optimizerState: [[Float]]
+    /// Optimizer steps taken.
+    public var steps: Int
+    /// The random generator's state.
+    public var generator: SeededGenerator
+    /// Per-epoch history so far.
+    public var history: [EpochSummary]
+    /// Best validation loss and its parameters, for early stopping.
+    public var best: (loss: Double, parameters: [Float])?
+    /// Epochs since the best validation loss.
+    public var stale: Int
+  }
+
+  /// The configuration.
+  public let configuration: Configuration
+  /// The number of input columns (vocabulary size).
+  public let inputColumns: Int
+  /// Per-epoch training history (empty for a restored model).
+  public let history: [EpochSummary]
+  let layout: Layout
+  let theta: [Float]
+
+  /// Where each parameter lives in the flat parameter vector. The encoder is stored transposed
+  /// (`[inputs, hidden]`) so the row of a term is contiguous; ``parameters`` exports PyTorch's
+  /// `[hidden, inputs]`.
+  struct Layout: Sendable {
+    let inputs: Int
+    let hidden: Int
+    let tied: Bool
+    var encoderWeight: Range<Int> { 0..<(inputs * hidden) }
+    var encoderBias: Range<Int> { encoderWeight.upperBound..<(encoderWeight.upperBound + hidden) }
+    var decoderWeight: Range<Int> {
+      tied ? encoderWeight : encoderBias.upperBound..<(encoderBias.upperBound + inputs * hidden)
+    }
+    var decoderBias: Range<Int> {
+      let start = tied ? encoderBias.upperBound : decoderWeight.upperBound
+      return start..<(start + inputs)
+    }
+    var count: Int { decoderBias.upperBound }
+    /// Ranges that weight decay applies to.
+    var weights: [Range<Int>] { tied ? [encoderWeight] : [encoderWeight, decoderWeight] }
+  }
+
+  // MARK: - Training
+
+  /// Trains on the rows of `x` (documents × terms).
+  ///
+  /// - Parameters:
+  ///   - resumingFrom: a checkpoint of an interrupted run with the same data and configuration;
+  ///     training continues to the same result as an uninterrupted run.
+  ///   - progress: called from the training thread after each batch and epoch.
+  public init(
+    training x: SparseMatrix, configuration: Configuration = .init(),
+    resumingFrom checkpoint: Checkpoint? = nil,
+    progress: (@Sendable (TrainingEvent) -> Void)? = nil
+  ) throws {
+    try configuration.validate(inputColumns: x.columns)
+    guard x.rows >= 2 else {
+      throw DataError.unusableCorpus(
+        reason: "a sparse autoencoder needs at least 2 documents, got \(x.rows)",
+        suggestion: "Give it more documents.")
+    }
+    let layout = Layout(
+      inputs: x.columns, hidden: configuration.hiddenUnits, tied: configuration.tiedWeights)
+    var trainer = Trainer(configuration: configuration, layout: layout)
+    if let checkpoint {
+      guard checkpoint.configuration == configuration, checkpoint.inputColumns == x.columns,
+        checkpoint.parameters.count == layout.count
+      else {
+        throw ModelFormatError.inconsistent(
+          file: "checkpoint",
+          reason: "it was made with another configuration or another number of input columns")
+      }
+      trainer.restore(checkpoint)
+    }
+    try trainer.train(x, progress: progress)
+    self.configuration = configuration
+    self.inputColumns = x.columns
+    self.layout = layout
+    self.theta = trainer.result
+    self.history = trainer.history
+  }
+
+  /// Restores a trained model from its tensors (`encoder.weight` [hidden, inputs],
+  /// `encoder.bias`, `decoder.weight` [inputs, hidden], `decoder.bias`).
+  public init(parameters: [String: Tensor], configuration: Configuration) throws {
+    guard let encoder = parameters["encoder.weight"], encoder.shape.count == 2 else {
+      throw ModelFormatError.inconsistent(
+        file: "model.safetensors", reason: "no 2-D encoder.weight tensor")
+    }
+    let hidden = encoder.shape[0]
+    let inputs = encoder.shape[1]
+    guard hidden == configuration.hiddenUnits else {
+      throw ModelFormatError.inconsistent(
+        file: "model.safetensors",
+        reason:
+          "encoder.weight has \(hidden) rows but the configuration says \(configuration.hiddenUnits) hidden units"
+      )
+    }
+    func tensor(_ name: String, _ shape: [Int]) throws -> [Float] {
+      guard let t = parameters[name], t.shape == shape else {
+        throw ModelFormatError.inconsistent(
+          file: "model.safetensors",
+          reason:
+            "\(name) should have shape \(shape), found \(parameters[name]?.shape.description ?? "nothing")"
+        )
+      }
+      return t.values
+    }
+    let layout = Layout(inputs: inputs, hidden: hidden, tied: configuration.tiedWeights)
+    var theta = [Float](repeating: 0, count: layout.count)
+    // encoder.weight is [hidden, inputs]; store it transposed.
+    for j in 0..<hidden {
+      for c in 0..<inputs { theta[c * hidden + j] = encoder.values[j * inputs + c] }
+    }
+    theta.replaceSubrange(layout.encoderBias, with: try tensor("encoder.bias", [hidden]))
+    if !configuration.tiedWeights {
+      theta.replaceSubrange(
+        layout.decoderWeight, with: try tensor("decoder.weight", [inputs, hidden]))
+    }
+    theta.replaceSubrange(layout.decoderBias, with: try tensor("decoder.bias", [inputs]))
+    self.configuration = configuration
+    self.inputColumns = inputs
+    self.layout = layout
+    self.theta = theta
+    self.history = []
+  }
+
+  /// The parameters, named and shaped like PyTorch modules: `encoder.weight` [hidden, inputs],
+  /// `encoder.bias` [hidden], `decoder.weight` [inputs, hidden], `decoder.bias` [inputs].
+  public var parameters: [String: Tensor] {
+    let h = layout.hidden
+    let n = layout.inputs
+    var encoder = [Float](repeating: 0, count: n * h)
+    for c in 0..<n {
+      for j in 0..<h { encoder[j * n + c] = theta[c * h + j] }
+    }
+    return [
+      "encoder.weight": try! Tensor(shape: [h, n], values: encoder),  // swift-format-ignore
+      "encoder.bias": Tensor(vector: Array(theta[layout.encoderBias])),
+      "decoder.weight": try! Tensor(shape: [n, h], values: Array(theta[layout.decoderWeight])),
+      "decoder.bias": Tensor(vector: Array(theta[layout.decoderBias])),
+    ]
+  }
+
+  // MARK: - Using the model
+
+  /// The codes of the rows of `x` (documents × hidden units), computed over row blocks in
+  /// parallel.
+  public func encode(_ x: SparseMatrix) -> DenseMatrix {
+    precondition(x.columns == inputColumns, "x has \(x.columns) columns, the model \(inputColumns)")
+    let h = layout.hidden
+    var out = [Float](repeating: 0, count: x.rows * h)
+    let theta = self.theta
+    let layout = self.layout
+    let configuration = self.configuration
+    out.withUnsafeMutableBufferPointer { buffer in
+      let shared = UnsafeSharedBuffer(buffer)
+      Parallel.forEach(count: x.rows, minimumChunk: 64) { rows in
+        var block = [Float](repeating: 0, count: rows.count * h)
+        Kernels.encode(
+          x, rows: rows, theta: theta, layout: layout, configuration: configuration,
+          preactivation: &block)
+        Kernels.activate(&block, rows: rows.count, hidden: h, configuration: configuration)
+        for k in 0..<block.count { shared[rows.lowerBound * h + k] = block[k] }
+      }
+    }
+    return DenseMatrix(uncheckedRows: x.rows, columns: h, values: out)
+  }
+
+  /// Reconstructions `x̂` of the rows of `x`, in the input's scale (divided by `inputScale`).
+  public func reconstruct(_ x: SparseMatrix) -> DenseMatrix {
+    let codes = encode(x)
+    var out = Kernels.decode(codes, theta: theta, layout: layout, configuration: configuration)
+    let scale = Float(1 / configuration.inputScale)
+    for k in out.values.indices { out.values[k] *= scale }
+    return out
+  }
+
+  /// The `count` terms (columns) with the largest decoder weights for a latent unit.
+  public func topTerms(latent: Int, count: Int) -> [(column: Int, weight: Float)] {
+    let h = layout.hidden
+    let base = layout.decoderWeight.lowerBound
+    var column = (0..<layout.inputs).map { c in (column: c, weight: theta[base + c * h + latent]) }
+    column.sort { $0.weight != $1.weight ? $0.weight > $1.weight : $0.column < $1.column }
+    return Array(column.prefix(count))
+  }
+
+  /// Reconstruction error, activation and sparsity statistics on `x`.
+  public func metrics(on x: SparseMatrix) -> SparseCodingMetrics {
+    SparseCodingMetrics(model: self, x: x)
+  }
+}

@@ -1,0 +1,186 @@
+import Foundation
+import Testing
+
+@testable import SparseText
+
+/// A small random nonnegative sparse matrix.
+private func randomSparse(rows: Int, columns: Int, density: Double, seed: UInt64) -> SparseMatrix {
+  var generator = SeededGenerator(seed: seed)
+  var entries: [[(column: Int, value: Float)]] = []
+  for _ in 0..<rows {
+    var row: [(column: Int, value: Float)] = []
+    for c in 0..<columns where generator.nextDouble() < density {
+      row.append((c, 0.05 + generator.nextFloat() * 0.2))
+    }
+    if row.isEmpty { row.append((Int(generator.next() % UInt64(columns)), 0.1)) }
+    entries.append(row)
+  }
+  // swift-format-ignore: NeverUseForceTry
+  return try! SparseMatrix(rows: entries, columns: columns)
+}
+
+@Suite struct SparseAutoencoderGradientTests {
+  static let variants: [SparseAutoencoder.Configuration] = [
+    .init(
+      hiddenUnits: 4, activation: .sigmoid, output: .identity, sparsityWeight: 3, weightDecay: 1e-2,
+      l1Weight: 0.1, inputScale: 3),
+    .init(
+      hiddenUnits: 4, activation: .sigmoid, output: .sigmoid, sparsityWeight: 0.5,
+      weightDecay: 1e-2, loss: .bce, inputScale: 3),
+    .init(
+      hiddenUnits: 4, activation: .relu, output: .identity, tiedWeights: true, sparsityWeight: 0.5,
+      weightDecay: 1e-2, l1Weight: 0.05, inputScale: 3),
+    .init(
+      hiddenUnits: 4, activation: .sigmoid, output: .identity, tiedWeights: true, sparsityWeight: 1,
+      weightDecay: 1e-3, loss: .mse, inputScale: 3),
+    .init(hiddenUnits: 5, output: .identity, topK: 2, weightDecay: 1e-2, inputScale: 3),
+  ]
+
+  /// Central differences in Float with step 1e-3 against the analytic gradient. Float rounding of
+  /// the activations limits the agreement, so the tolerance is a relative error of 2e-2 on
+  /// entries whose gradient is not tiny (documented in the SparseAutoencoder docs).
+  @Test(arguments: Array(variants.indices))
+  func analyticGradientMatchesFiniteDifferences(_ index: Int) throws {
+    let configuration = Self.variants[index]
+    let x = randomSparse(rows: 6, columns: 9, density: 0.4, seed: 5)
+    let layout = SparseAutoencoder.Layout(
+      inputs: 9, hidden: configuration.hiddenUnits, tied: configuration.tiedWeights)
+    var trainer = SparseAutoencoder.Trainer(configuration: configuration, layout: layout)
+    var generator = SeededGenerator(seed: 99)
+    for i in trainer.theta.indices { trainer.theta[i] += (generator.nextFloat() - 0.5) * 0.5 }
+    let rows = Array(0..<6)
+    var gradient = [Float](repeating: 0, count: layout.count)
+    let theta = trainer.theta
+    _ = trainer.lossAndGradient(x, rows: rows, theta: theta, gradient: &gradient)
+    var checked = 0
+    for i in theta.indices {
+      var plus = theta
+      var minus = theta
+      let step: Float = 1e-3
+      plus[i] += step
+      minus[i] -= step
+      var scratch = [Float](repeating: 0, count: layout.count)
+      let up = trainer.lossAndGradient(x, rows: rows, theta: plus, gradient: &scratch).total
+      let down = trainer.lossAndGradient(x, rows: rows, theta: minus, gradient: &scratch).total
+      let numeric = (up - down) / Double(2 * step)
+      let analytic = Double(gradient[i])
+      if abs(numeric) < 1e-3 && abs(analytic) < 1e-3 { continue }
+      // TopK: a perturbation can change which units are kept; skip kinks.
+      let relative = abs(numeric - analytic) / max(abs(numeric), abs(analytic))
+      if configuration.topK != nil && relative > 0.5 { continue }
+      #expect(relative < 2e-2, "parameter \(i): numeric \(numeric), analytic \(analytic)")
+      checked += 1
+    }
+    #expect(checked > layout.count / 4)
+  }
+}
+
+@Suite struct SparseAutoencoderTrainingTests {
+  @Test func sameSeedSameModelAndLossDecreases() throws {
+    let x = randomSparse(rows: 40, columns: 30, density: 0.15, seed: 1)
+    let configuration = SparseAutoencoder.Configuration(
+      hiddenUnits: 8, inputScale: 5, epochs: 12, batchSize: 8, seed: 7)
+    let a = try SparseAutoencoder(training: x, configuration: configuration)
+    let b = try SparseAutoencoder(training: x, configuration: configuration)
+    #expect(a.theta == b.theta)
+    #expect(a.history.count == 12)
+    #expect(a.history.last!.loss < a.history.first!.loss)
+    var other = configuration
+    other.seed = 8
+    #expect(try SparseAutoencoder(training: x, configuration: other).theta != a.theta)
+  }
+
+  @Test func resumingFromACheckpointGivesTheUninterruptedResult() throws {
+    let x = randomSparse(rows: 30, columns: 20, density: 0.2, seed: 2)
+    var configuration = SparseAutoencoder.Configuration(
+      hiddenUnits: 6, inputScale: 5, epochs: 6, batchSize: 7, seed: 3, sampledColumns: 4)
+    let full = try SparseAutoencoder(training: x, configuration: configuration)
+    let saved = CheckpointBox()
+    configuration.epochs = 6
+    _ = try SparseAutoencoder(training: x, configuration: configuration) { event in
+      if case .checkpoint(let checkpoint) = event, checkpoint.epoch == 3 { saved.set(checkpoint) }
+    }
+    let checkpoint = try #require(saved.value)
+    let resumed = try SparseAutoencoder(
+      training: x, configuration: configuration, resumingFrom: checkpoint)
+    #expect(resumed.theta == full.theta)
+    #expect(resumed.history.count == 6)
+  }
+
+  @Test func topKKeepsExactlyKUnits() throws {
+    let x = randomSparse(rows: 20, columns: 25, density: 0.3, seed: 4)
+    let model = try SparseAutoencoder(
+      training: x,
+      configuration: .init(hiddenUnits: 10, topK: 3, inputScale: 5, epochs: 2, batchSize: 5))
+    let codes = model.encode(x)
+    for r in 0..<codes.rows {
+      #expect(codes.row(r).filter { $0 != 0 }.count <= 3)
+    }
+  }
+
+  @Test func parametersRoundTripAndEncodeMatchesTheFormula() throws {
+    let x = randomSparse(rows: 12, columns: 10, density: 0.3, seed: 6)
+    let configuration = SparseAutoencoder.Configuration(
+      hiddenUnits: 4, inputScale: 2, epochs: 2, batchSize: 4)
+    let model = try SparseAutoencoder(training: x, configuration: configuration)
+    let restored = try SparseAutoencoder(parameters: model.parameters, configuration: configuration)
+    #expect(restored.encode(x) == model.encode(x))
+    // h = σ(W₁·(s·x) + b₁) with W₁ = encoder.weight [hidden, inputs].
+    let w = model.parameters["encoder.weight"]!.values
+    let b = model.parameters["encoder.bias"]!.values
+    let codes = model.encode(x)
+    let dense = x.densified()
+    for j in 0..<4 {
+      var a = Double(b[j])
+      for c in 0..<10 { a += Double(w[j * 10 + c]) * 2 * Double(dense[0, c]) }
+      #expect(abs(1 / (1 + exp(-a)) - Double(codes[0, j])) < 1e-5)
+    }
+    #expect(throws: ModelFormatError.self) {
+      var broken = model.parameters
+      broken["decoder.bias"] = Tensor(vector: [1, 2])
+      _ = try SparseAutoencoder(parameters: broken, configuration: configuration)
+    }
+  }
+
+  @Test func learnsAKnownSparseSignal() throws {
+    // Documents built from 4 disjoint "topics" of 5 terms each: a model with 4 units should
+    // reconstruct them far better than predicting the mean.
+    var entries: [[(column: Int, value: Float)]] = []
+    var generator = SeededGenerator(seed: 11)
+    for d in 0..<80 {
+      let topic = d % 4
+      entries.append((0..<5).map { (topic * 5 + $0, 0.3 + 0.1 * generator.nextFloat()) })
+    }
+    let x = try SparseMatrix(rows: entries, columns: 20)
+    let model = try SparseAutoencoder(
+      training: x,
+      configuration: .init(
+        hiddenUnits: 4, sparsityTarget: 0.25, sparsityWeight: 0.1, inputScale: 3,
+        learningRate: 0.01, epochs: 60, batchSize: 8))
+    let metrics = model.metrics(on: x)
+    #expect(metrics.fractionOfVarianceUnexplained < 0.2, "\(metrics)")
+  }
+
+  @Test func rejectsMoreHiddenUnitsThanInputs() {
+    let x = randomSparse(rows: 5, columns: 3, density: 0.5, seed: 1)
+    #expect(throws: ConfigurationError.self) {
+      _ = try SparseAutoencoder(training: x, configuration: .init(hiddenUnits: 8))
+    }
+  }
+}
+
+/// Holds a checkpoint captured from the progress callback.
+private final class CheckpointBox: @unchecked Sendable {
+  private let lock = NSLock()
+  private var stored: SparseAutoencoder.Checkpoint?
+  func set(_ value: SparseAutoencoder.Checkpoint) {
+    lock.lock()
+    stored = value
+    lock.unlock()
+  }
+  var value: SparseAutoencoder.Checkpoint? {
+    lock.lock()
+    defer { lock.unlock() }
+    return stored
+  }
+}
