@@ -15,14 +15,8 @@ extension TextDecoder.Encoding: ExpressibleByArgument {}
 extension BadRecordPolicy: ExpressibleByArgument {}
 extension CorpusFormat: ExpressibleByArgument {}
 
-/// Where documents come from and how to read them.
-struct InputOptions: ParsableArguments {
-  @Argument(
-    help: ArgumentHelp(
-      "The corpus: a file, a DIR/<label>/*.txt folder, or - for standard input.",
-      valueName: "input"))
-  var input: String
-
+/// How to read documents (everything but the path).
+struct ReadOptions: ParsableArguments {
   @Option(help: "lines, fasttext, csv, tsv, jsonl or folder (default: from the extension).")
   var format: CorpusFormat?
 
@@ -55,9 +49,9 @@ struct InputOptions: ParsableArguments {
     help: "Whether a CSV/TSV file starts with a header row (default: guessed).")
   var header: Bool?
 
-  var reader: CorpusReader {
+  func reader(_ path: String) -> CorpusReader {
     CorpusReader(
-      path: input,
+      path: path,
       options: .init(
         format: format, encoding: encoding, strictEncoding: strictEncoding,
         onBadRecord: onBadRecord, textColumn: textColumn, labelColumn: labelColumn,
@@ -65,9 +59,9 @@ struct InputOptions: ParsableArguments {
         labelPrefix: labelPrefix))
   }
 
-  /// Reads every document, warning once about replaced bytes and skipped records.
-  func read(quiet: Bool) throws -> [LabeledDocument] {
-    let (documents, report) = try reader.readAll()
+  /// Reads every document of `path`, warning once about replaced bytes and skipped records.
+  func read(_ path: String) throws -> [LabeledDocument] {
+    let (documents, report) = try reader(path).readAll()
     if report.replacedBytes > 0, let first = report.firstEncodingProblem {
       Terminal.warn(
         "\(report.replacedBytes) invalid UTF-8 byte sequence(s) replaced by U+FFFD, first at \(first); "
@@ -80,8 +74,24 @@ struct InputOptions: ParsableArguments {
     }
     if documents.isEmpty {
       throw DataError.unusableCorpus(
-        reason: "'\(input)' holds no documents", suggestion: "Check the file and --format.")
+        reason: "'\(path)' holds no documents", suggestion: "Check the file and --format.")
     }
     return documents
   }
+}
+
+/// Where documents come from and how to read them.
+struct InputOptions: ParsableArguments {
+  @Argument(
+    help: ArgumentHelp(
+      "The corpus: a file, a DIR/<label>/*.txt folder, or - for standard input.",
+      valueName: "input"))
+  var input: String
+
+  @OptionGroup var read: ReadOptions
+
+  var reader: CorpusReader { read.reader(input) }
+
+  /// Reads every document, warning once about replaced bytes and skipped records.
+  func read(quiet: Bool) throws -> [LabeledDocument] { try read.read(input) }
 }

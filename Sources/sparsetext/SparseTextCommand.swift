@@ -14,10 +14,14 @@ struct SparseTextCommand: ParsableCommand {
       output or to the files you name.
       """,
     version: SparseTextVersion.library,
-    subcommands: [Vectorize.self, Corpus.self]
+    subcommands: [
+      Vectorize.self, TrainSAE.self, Encode.self, Inspect.self, ExperimentCommand.self,
+      Corpus.self,
+    ]
   )
 
   static func main() {
+    Terminal.useFastBLASKernels()
     do {
       var command = try parseAsRoot()
       try command.run()

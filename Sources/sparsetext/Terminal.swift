@@ -64,6 +64,23 @@ enum Terminal {
   }
 
   static var standardErrorIsTerminal: Bool { isatty(STDERR_FILENO) != 0 }
+
+  /// Restarts the process once with `OPENBLAS_CORETYPE=Haswell` when OpenBLAS picked its SSE3
+  /// kernels on a processor with AVX2 (see ``BLAS/usesSlowFallbackKernels``). A value the user
+  /// set is always left alone.
+  static func useFastBLASKernels() {
+    #if os(Linux)
+      guard ProcessInfo.processInfo.environment["OPENBLAS_CORETYPE"] == nil,
+        BLAS.usesSlowFallbackKernels
+      else { return }
+      setenv("OPENBLAS_CORETYPE", "Haswell", 1)
+      let arguments = CommandLine.arguments
+      var pointers = arguments.map { strdup($0) }
+      pointers.append(nil)
+      execv("/proc/self/exe", &pointers)
+    // execv returns only on failure: carry on with the slow kernels.
+    #endif
+  }
 }
 
 /// A failure the command itself reports, with its exit status.

@@ -1,4 +1,5 @@
 import CBLAS
+import Foundation
 
 /// Thin, typed wrappers over the system BLAS (OpenBLAS on Linux, Accelerate on macOS).
 ///
@@ -58,6 +59,36 @@ public enum BLAS {
   {
     guard count > 0 else { return 0 }
     return cblas_sdot(Int32(count), x, 1, y, 1)
+  }
+
+  /// The kernel family the BLAS library chose for this processor (OpenBLAS's core name, e.g.
+  /// `Haswell`), or `Accelerate`.
+  public static var kernelName: String {
+    #if os(Linux)
+      guard let name = openblas_get_corename() else { return "unknown" }
+      return String(cString: name)
+    #else
+      return "Accelerate"
+    #endif
+  }
+
+  /// Whether the BLAS library fell back to pre-AVX kernels on a processor that has AVX2 and FMA.
+  ///
+  /// Debian 12's OpenBLAS 0.3.21 does not recognize some recent Xeons and then runs its SSE3
+  /// ("Prescott") kernels, several times slower. Setting `OPENBLAS_CORETYPE=Haswell` before the
+  /// library loads fixes it; the `sparsetext` command does that for itself.
+  public static var usesSlowFallbackKernels: Bool {
+    #if os(Linux)
+      let slow = ["Prescott", "Core2", "Penryn", "Dunnington", "Nehalem", "Atom", "Katmai"]
+      guard slow.contains(kernelName),
+        let cpuinfo = try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8),
+        let flags = cpuinfo.split(separator: "\n").first(where: { $0.hasPrefix("flags") })
+      else { return false }
+      let set = Set(flags.split(separator: " "))
+      return set.contains("avx2") && set.contains("fma")
+    #else
+      return false
+    #endif
   }
 
   /// The number of threads the BLAS library uses.

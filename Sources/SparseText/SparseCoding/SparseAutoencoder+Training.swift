@@ -23,6 +23,9 @@ extension SparseAutoencoder {
     var history: [EpochSummary] = []
     var best: (loss: Double, parameters: [Float])?
     var stale = 0
+    /// Reused batch buffers (decoder outputs and targets), to avoid large allocations per batch.
+    var scratchOutput: [Float] = []
+    var scratchTarget: [Float] = []
 
     init(configuration: Configuration, layout: Layout) {
       self.configuration = configuration
@@ -156,7 +159,9 @@ extension SparseAutoencoder {
       let batch = rows.count
       let scale = Float(c.inputScale)
       var terms = Terms()
-      for i in gradient.indices { gradient[i] = 0 }
+      gradient.withUnsafeMutableBufferPointer { g in
+        g.baseAddress!.initialize(repeating: 0, count: g.count)
+      }
 
       // Forward: pre-activations and codes.
       var a = [Float](repeating: 0, count: batch * h)
@@ -204,29 +209,47 @@ extension SparseAutoencoder {
       }
       let m = everyColumn ? n : columns.count
 
-      // Decoder weights for the chosen columns ([m, h]) and biases.
+      // Decoder: x̂ = g(H·W₂[C]ᵀ + b₂[C]); W₂ is used in place when every column is
+      // reconstructed, gathered into [m, h] when sampling.
       let decoderStart = layout.decoderWeight.lowerBound
       let biasStart = layout.decoderBias.lowerBound
-      var w2: [Float]
-      if everyColumn {
-        w2 = Array(theta[layout.decoderWeight])
-      } else {
-        w2 = [Float](repeating: 0, count: m * h)
+      var gathered: [Float] = []
+      if !everyColumn {
+        gathered = [Float](repeating: 0, count: m * h)
         for (k, column) in columns.enumerated() {
-          for j in 0..<h { w2[k * h + j] = theta[decoderStart + column * h + j] }
+          for j in 0..<h { gathered[k * h + j] = theta[decoderStart + column * h + j] }
         }
       }
-      var z = [Float](repeating: 0, count: batch * m)
-      for r in 0..<batch {
-        for k in 0..<m { z[r * m + k] = theta[biasStart + (everyColumn ? k : columns[k])] }
+      var z = scratchOutput
+      var target = scratchTarget
+      scratchOutput = []
+      scratchTarget = []
+      defer {
+        scratchOutput = z
+        scratchTarget = target
       }
-      BLAS.sgemm(
-        .none, .transpose, m: batch, n: m, k: h, alpha: 1, a: codes, lda: h, b: w2, ldb: h,
-        beta: 1, c: &z, ldc: m)
+      z.removeAll(keepingCapacity: true)
+      z.reserveCapacity(batch * m)
+      for _ in 0..<batch {
+        if everyColumn {
+          z.append(contentsOf: theta[layout.decoderBias])
+        } else {
+          for k in 0..<m { z.append(theta[biasStart + columns[k]]) }
+        }
+      }
+      theta.withUnsafeBufferPointer { t in
+        gathered.withUnsafeBufferPointer { g in
+          let w2 = everyColumn ? t.baseAddress! + decoderStart : g.baseAddress!
+          BLAS.sgemm(
+            .none, .transpose, m: batch, n: m, k: h, alpha: 1, a: codes, lda: h, b: w2, ldb: h,
+            beta: 1, c: &z, ldc: m)
+        }
+      }
       if c.output == .sigmoid { for i in z.indices { z[i] = 1 / (1 + exp(-z[i])) } }
 
       // Targets (scaled) at the chosen columns.
-      var target = [Float](repeating: 0, count: batch * m)
+      target.removeAll(keepingCapacity: true)
+      target.append(contentsOf: repeatElement(0, count: batch * m))
       for (local, r) in rows.enumerated() {
         for p in x.storageRange(ofRow: r) {
           let column = Int(x.columnIndices[p])
@@ -235,10 +258,11 @@ extension SparseAutoencoder {
         }
       }
 
-      // Reconstruction loss and dL/dz (z now holds x̂).
+      // Reconstruction loss, and dL/dz in place of x̂.
       let inverseBatch = 1 / Float(batch)
       var reconstruction = 0.0
       for r in 0..<batch {
+        var rowLoss: Float = 0
         for k in 0..<m {
           let i = r * m + k
           let w: Float = everyColumn ? 1 : columnWeight[k]
@@ -247,37 +271,54 @@ extension SparseAutoencoder {
           switch c.loss {
           case .mse:
             let d = xhat - t
-            reconstruction += Double(w * 0.5 * d * d)
+            rowLoss += w * 0.5 * d * d
             z[i] = w * d * inverseBatch * (c.output == .sigmoid ? xhat * (1 - xhat) : 1)
           case .bce:
             let y = min(max(t, 0), 1)
             let p = min(max(xhat, 1e-7), 1 - 1e-7)
-            reconstruction -= Double(w * (y * log(p) + (1 - y) * log(1 - p)))
+            rowLoss -= w * (y * log(p) + (1 - y) * log(1 - p))
             z[i] = w * (xhat - y) * inverseBatch
           }
         }
+        reconstruction += Double(rowLoss)
       }
       terms.reconstruction = reconstruction / Double(batch)
-      let dz = z
 
-      // Decoder gradients: dW₂[C] = dzᵀ·H, db₂[C] = Σ_r dz.
-      var dw2 = [Float](repeating: 0, count: m * h)
-      BLAS.sgemm(
-        .transpose, .none, m: m, n: h, k: batch, alpha: 1, a: dz, lda: m, b: codes, ldb: h,
-        beta: 0, c: &dw2, ldc: h)
-      for k in 0..<m {
-        let column = everyColumn ? k : columns[k]
-        var sum: Float = 0
-        for r in 0..<batch { sum += dz[r * m + k] }
-        gradient[biasStart + column] += sum
-        for j in 0..<h { gradient[decoderStart + column * h + j] += dw2[k * h + j] }
-      }
-
-      // dL/dH from the reconstruction.
+      // Decoder gradients: dW₂[C] += dzᵀ·H, db₂[C] += Σ_r dz; and dL/dH = dz·W₂[C].
       var dh = [Float](repeating: 0, count: batch * h)
-      BLAS.sgemm(
-        .none, .none, m: batch, n: h, k: m, alpha: 1, a: dz, lda: m, b: w2, ldb: h, beta: 0,
-        c: &dh, ldc: h)
+      gradient.withUnsafeMutableBufferPointer { gradientBuffer in
+        let grad = gradientBuffer.baseAddress!
+        if everyColumn {
+          BLAS.sgemm(
+            .transpose, .none, m: m, n: h, k: batch, alpha: 1, a: z, lda: m, b: codes, ldb: h,
+            beta: 1, c: grad + decoderStart, ldc: h)
+          z.withUnsafeBufferPointer { dz in
+            for r in 0..<batch {
+              BLAS.saxpy(count: m, alpha: 1, x: dz.baseAddress! + r * m, y: grad + biasStart)
+            }
+          }
+        } else {
+          var dw2 = [Float](repeating: 0, count: m * h)
+          BLAS.sgemm(
+            .transpose, .none, m: m, n: h, k: batch, alpha: 1, a: z, lda: m, b: codes, ldb: h,
+            beta: 0, c: &dw2, ldc: h)
+          for k in 0..<m {
+            let column = columns[k]
+            var sum: Float = 0
+            for r in 0..<batch { sum += z[r * m + k] }
+            grad[biasStart + column] += sum
+            for j in 0..<h { grad[decoderStart + column * h + j] += dw2[k * h + j] }
+          }
+        }
+      }
+      theta.withUnsafeBufferPointer { t in
+        gathered.withUnsafeBufferPointer { g in
+          let w2 = everyColumn ? t.baseAddress! + decoderStart : g.baseAddress!
+          BLAS.sgemm(
+            .none, .none, m: batch, n: h, k: m, alpha: 1, a: z, lda: m, b: w2, ldb: h, beta: 0,
+            c: &dh, ldc: h)
+        }
+      }
 
       // Sparsity: β·Σⱼ KL(ρ‖ρ̂ⱼ) with ρ̂ the batch mean activation.
       var meanActivation = 0.0
@@ -340,10 +381,17 @@ extension SparseAutoencoder {
       if c.weightDecay > 0 {
         let lambda = Float(c.weightDecay) * (layout.tied ? 2 : 1)
         var squares = 0.0
-        for range in layout.weights {
-          for i in range {
-            squares += Double(theta[i] * theta[i])
-            gradient[i] += lambda * theta[i]
+        theta.withUnsafeBufferPointer { t in
+          gradient.withUnsafeMutableBufferPointer { g in
+            for range in layout.weights {
+              squares += Double(
+                BLAS.sdot(
+                  count: range.count, t.baseAddress! + range.lowerBound,
+                  t.baseAddress! + range.lowerBound))
+              BLAS.saxpy(
+                count: range.count, alpha: lambda, x: t.baseAddress! + range.lowerBound,
+                y: g.baseAddress! + range.lowerBound)
+            }
           }
         }
         terms.weightDecay = 0.5 * Double(lambda) * squares

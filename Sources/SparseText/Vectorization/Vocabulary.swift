@@ -1,3 +1,5 @@
+import Foundation
+
 /// The terms a vectorizer knows, in column order (sorted by code point, as scikit-learn sorts
 /// them).
 public struct Vocabulary: Sendable, Equatable, Codable {
@@ -28,9 +30,24 @@ public struct Vocabulary: Sendable, Equatable, Codable {
   /// The column of a term given as UTF-8 bytes.
   public func index(ofUTF8 bytes: UnsafeBufferPointer<UInt8>) -> Int? { table.find(bytes) }
 
-  /// The vocabulary as scikit-learn's `vocabulary_`: term → column.
-  public var columnsByTerm: [String: Int] {
-    Dictionary(uniqueKeysWithValues: terms.enumerated().map { ($1, $0) })
+  /// The vocabulary as a JSON object `{"term": column, …}` (scikit-learn's `vocabulary_`).
+  ///
+  /// Written term by term rather than through a Swift `Dictionary`, whose `String` keys compare
+  /// canonically equivalent spellings (`é` and `e` + U+0301) as equal; terms are distinct byte
+  /// strings here, as they are in Python.
+  public func jsonObject() -> Data {
+    var out = Data("{".utf8)
+    let encoder = JSONEncoder()
+    encoder.outputFormatting = [.withoutEscapingSlashes]
+    for (column, term) in terms.enumerated() {
+      if column > 0 { out.append(contentsOf: ",\n".utf8) }
+      // Encoding a String cannot fail.
+      // swift-format-ignore: NeverUseForceTry
+      out.append(try! encoder.encode(term))
+      out.append(contentsOf: ":\(column)".utf8)
+    }
+    out.append(contentsOf: "}\n".utf8)
+    return out
   }
 
   public static func == (lhs: Vocabulary, rhs: Vocabulary) -> Bool { lhs.terms == rhs.terms }

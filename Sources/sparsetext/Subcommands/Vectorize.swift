@@ -100,7 +100,5 @@ struct Vectorize: ParsableCommand {
 
 /// Writes `{"term": column, …}` (scikit-learn's `vocabulary_`) atomically.
 func writeVocabulary(_ vocabulary: Vocabulary, to url: URL) throws {
-  let encoder = JSONEncoder()
-  encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-  try AtomicFile.write(try encoder.encode(vocabulary.columnsByTerm), to: url)
+  try AtomicFile.write(vocabulary.jsonObject(), to: url)
 }

@@ -1,0 +1,195 @@
+import Foundation
+
+/// The model bundle: a directory with `config.json` (format, versions, every stage's
+/// configuration), `vocabulary.json` (the terms as a JSON array in column order) and `model.safetensors` (`idf`,
+/// `encoder.*`, `decoder.*`, `classifier.*`), written atomically and read defensively.
+extension TextFeaturePipeline {
+  /// The bundle format's name.
+  public static let formatName = "sparsetext-model"
+  /// The bundle format version this build writes and reads.
+  public static let formatVersion = 1
+
+  /// What `config.json` holds.
+  struct BundleConfig: Codable {
+    var format: String
+    var formatVersion: Int
+    var libraryVersion: String
+    var utf8procVersion: String
+    var unicodeVersion: String
+    var configuration: Configuration
+    var vocabularySize: Int
+    var classes: [String]?
+
+    enum CodingKeys: String, CodingKey {
+      case format
+      case formatVersion = "format_version"
+      case libraryVersion = "library_version"
+      case utf8procVersion = "utf8proc_version"
+      case unicodeVersion = "unicode_version"
+      case configuration
+      case vocabularySize = "vocabulary_size"
+      case classes
+    }
+  }
+
+  /// Writes the bundle to the directory `url`, atomically (an existing bundle is replaced only
+  /// once the new one is complete).
+  public func write(to url: URL) throws {
+    var configuration = self.configuration
+    if classifier == nil { configuration.classifier = nil }
+    let config = BundleConfig(
+      format: Self.formatName, formatVersion: Self.formatVersion,
+      libraryVersion: SparseTextVersion.library, utf8procVersion: SparseTextVersion.utf8proc,
+      unicodeVersion: SparseTextVersion.unicode, configuration: configuration,
+      vocabularySize: vectorizer.vocabulary.count, classes: classifier?.classes)
+    var tensors: [String: Tensor] = ["idf": Tensor(vector: vectorizer.idf)]
+    if let autoencoder {
+      tensors.merge(autoencoder.parameters) { $1 }
+    }
+    if let classifier {
+      tensors.merge(classifier.parameters) { $1 }
+    }
+    let encoder = JSONEncoder()
+    encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+    let configData = try encoder.encode(config)
+    let vocabularyData = try encoder.encode(vectorizer.vocabulary.terms)
+    try AtomicFile.writeDirectory(at: url) { folder in
+      try configData.write(to: folder.appendingPathComponent("config.json"))
+      try vocabularyData.write(to: folder.appendingPathComponent("vocabulary.json"))
+      try SafeTensors.encode(
+        tensors,
+        metadata: ["format": Self.formatName, "format_version": "\(Self.formatVersion)"]
+      ).write(to: folder.appendingPathComponent("model.safetensors"))
+    }
+  }
+
+  /// Loads a bundle, checking that every part is present, of this format version, and
+  /// consistent with the others.
+  public init(contentsOf url: URL) throws {
+    let configURL = url.appendingPathComponent("config.json")
+    let vocabularyURL = url.appendingPathComponent("vocabulary.json")
+    let tensorsURL = url.appendingPathComponent("model.safetensors")
+    let configData = try Self.readSmallFile(configURL, limit: 16 << 20)
+    let config: BundleConfig
+    do {
+      config = try JSONDecoder().decode(BundleConfig.self, from: configData)
+    } catch {
+      throw ModelFormatError.corrupt(file: configURL.path, reason: Self.describe(error))
+    }
+    guard config.format == Self.formatName else {
+      throw ModelFormatError.corrupt(
+        file: configURL.path, reason: "format is '\(config.format)', not '\(Self.formatName)'")
+    }
+    guard config.formatVersion == Self.formatVersion else {
+      throw ModelFormatError.unsupportedVersion(
+        file: configURL.path, found: "\(config.formatVersion)", supported: "\(Self.formatVersion)")
+    }
+    let vocabularyData = try Self.readSmallFile(vocabularyURL, limit: 1 << 30)
+    let terms: [String]
+    do {
+      terms = try JSONDecoder().decode([String].self, from: vocabularyData)
+    } catch {
+      throw ModelFormatError.corrupt(file: vocabularyURL.path, reason: Self.describe(error))
+    }
+    guard terms.count == config.vocabularySize else {
+      throw ModelFormatError.inconsistent(
+        file: vocabularyURL.path,
+        reason: "\(terms.count) terms, but config.json says \(config.vocabularySize)")
+    }
+    guard FileManager.default.fileExists(atPath: tensorsURL.path) else {
+      throw ModelFormatError.missingFile(file: tensorsURL.path)
+    }
+    let (tensors, _) = try SafeTensors.read(from: tensorsURL)
+    guard let idf = tensors["idf"], idf.shape == [terms.count] else {
+      throw ModelFormatError.inconsistent(
+        file: tensorsURL.path,
+        reason:
+          "idf should have shape [\(terms.count)], found \(tensors["idf"]?.shape.description ?? "nothing")"
+      )
+    }
+    let vocabulary: Vocabulary
+    do {
+      vocabulary = try Vocabulary(terms: terms)
+    } catch {
+      throw ModelFormatError.corrupt(file: vocabularyURL.path, reason: "\(error)")
+    }
+    let vectorizer = try TfidfVectorizer(
+      vocabulary: vocabulary, idf: idf.values, configuration: config.configuration.vectorizer)
+    var autoencoder: SparseAutoencoder?
+    if let sae = config.configuration.autoencoder {
+      do {
+        autoencoder = try SparseAutoencoder(parameters: tensors, configuration: sae)
+      } catch let error as ModelFormatError {
+        throw ModelFormatError.inconsistent(file: tensorsURL.path, reason: error.description)
+      }
+      guard autoencoder!.inputColumns == terms.count else {
+        throw ModelFormatError.inconsistent(
+          file: tensorsURL.path,
+          reason:
+            "the encoder reads \(autoencoder!.inputColumns) terms, the vocabulary has \(terms.count)"
+        )
+      }
+    }
+    var classifier: LogisticRegression?
+    if let lr = config.configuration.classifier, let classes = config.classes {
+      guard let weight = tensors["classifier.weight"], weight.shape.count == 2,
+        let bias = tensors["classifier.bias"], bias.shape.count == 1
+      else {
+        throw ModelFormatError.inconsistent(
+          file: tensorsURL.path, reason: "classifier.weight or classifier.bias is missing")
+      }
+      let expected: Int
+      switch config.configuration.effectiveClassifierInput {
+      case .tfidf: expected = terms.count
+      case .codes: expected = autoencoder?.configuration.hiddenUnits ?? -1
+      case .both: expected = terms.count + (autoencoder?.configuration.hiddenUnits ?? -1)
+      }
+      guard weight.shape[1] == expected else {
+        throw ModelFormatError.inconsistent(
+          file: tensorsURL.path,
+          reason:
+            "classifier.weight reads \(weight.shape[1]) features, the pipeline makes \(expected)")
+      }
+      do {
+        classifier = try LogisticRegression(
+          weights: try weight.matrix(), intercepts: bias.values, classes: classes,
+          configuration: lr)
+      } catch let error as ModelFormatError {
+        throw ModelFormatError.inconsistent(file: tensorsURL.path, reason: error.description)
+      }
+    }
+    self.init(
+      configuration: config.configuration, vectorizer: vectorizer, autoencoder: autoencoder,
+      classifier: classifier)
+  }
+
+  private static func readSmallFile(_ url: URL, limit: Int) throws -> Data {
+    guard let attributes = try? FileManager.default.attributesOfItem(atPath: url.path),
+      let size = attributes[.size] as? Int
+    else {
+      throw ModelFormatError.missingFile(file: url.path)
+    }
+    guard size <= limit else {
+      throw ModelFormatError.oversized(file: url.path, limit: limit, actual: size)
+    }
+    do {
+      return try Data(contentsOf: url)
+    } catch {
+      throw ModelFormatError.missingFile(file: url.path)
+    }
+  }
+
+  private static func describe(_ error: any Error) -> String {
+    switch error {
+    case DecodingError.keyNotFound(let key, let context):
+      return
+        "missing key '\((context.codingPath + [key]).map(\.stringValue).joined(separator: "."))'"
+    case DecodingError.typeMismatch(_, let context), DecodingError.valueNotFound(_, let context),
+      DecodingError.dataCorrupted(let context):
+      let path = context.codingPath.map(\.stringValue).joined(separator: ".")
+      return "\(context.debugDescription)\(path.isEmpty ? "" : " at '\(path)'")"
+    default:
+      return "not valid JSON"
+    }
+  }
+}

@@ -1,0 +1,126 @@
+import Foundation
+
+/// The autoencoder's own directory (`sparsetext train-sae -o DIR`): `config.json`,
+/// `model.safetensors` (PyTorch-style names), `training.json` (per-epoch loss terms and final
+/// metrics) and `checkpoint/` for `--resume`.
+extension SparseAutoencoder {
+  /// The directory format's name.
+  public static let formatName = "sparsetext-autoencoder"
+
+  struct FileConfig: Codable {
+    var format: String
+    var formatVersion: Int
+    var libraryVersion: String
+    var inputColumns: Int
+    var configuration: Configuration
+  }
+
+  /// Writes `config.json` and `model.safetensors` into `directory` (atomically, each file).
+  public func write(to directory: URL) throws {
+    try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+    let config = FileConfig(
+      format: Self.formatName, formatVersion: 1, libraryVersion: SparseTextVersion.library,
+      inputColumns: inputColumns, configuration: configuration)
+    let encoder = JSONEncoder()
+    encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+    try AtomicFile.write(
+      try encoder.encode(config), to: directory.appendingPathComponent("config.json"))
+    try SafeTensors.write(
+      parameters, metadata: ["format": Self.formatName],
+      to: directory.appendingPathComponent("model.safetensors"))
+  }
+
+  /// Reads a directory written by ``write(to:)``.
+  public init(contentsOf directory: URL) throws {
+    let configURL = directory.appendingPathComponent("config.json")
+    guard let data = try? Data(contentsOf: configURL) else {
+      throw ModelFormatError.missingFile(file: configURL.path)
+    }
+    let config: FileConfig
+    do {
+      config = try JSONDecoder().decode(FileConfig.self, from: data)
+    } catch {
+      throw ModelFormatError.corrupt(file: configURL.path, reason: "\(error)")
+    }
+    guard config.format == Self.formatName else {
+      throw ModelFormatError.corrupt(
+        file: configURL.path, reason: "format is '\(config.format)', not '\(Self.formatName)'")
+    }
+    guard config.formatVersion == 1 else {
+      throw ModelFormatError.unsupportedVersion(
+        file: configURL.path, found: "\(config.formatVersion)", supported: "1")
+    }
+    let (tensors, _) = try SafeTensors.read(
+      from: directory.appendingPathComponent("model.safetensors"))
+    try self.init(parameters: tensors, configuration: config.configuration)
+    guard inputColumns == config.inputColumns else {
+      throw ModelFormatError.inconsistent(
+        file: configURL.path,
+        reason: "config says \(config.inputColumns) inputs, the weights have \(inputColumns)")
+    }
+  }
+}
+
+extension SparseAutoencoder.Checkpoint {
+  struct State: Codable {
+    var configuration: SparseAutoencoder.Configuration
+    var inputColumns: Int
+    var epoch: Int
+    var steps: Int
+    var generator: SeededGenerator
+    var history: [SparseAutoencoder.EpochSummary]
+    var bestLoss: Double?
+    var stale: Int
+  }
+
+  /// Writes the checkpoint as `state.json` + `tensors.safetensors` in `directory`, atomically.
+  public func write(to directory: URL) throws {
+    var tensors: [String: Tensor] = ["parameters": Tensor(vector: parameters)]
+    for (k, buffer) in optimizerState.enumerated() {
+      tensors["optimizer.\(k)"] = Tensor(vector: buffer)
+    }
+    if let best { tensors["best"] = Tensor(vector: best.parameters) }
+    let state = State(
+      configuration: configuration, inputColumns: inputColumns, epoch: epoch, steps: steps,
+      generator: generator, history: history, bestLoss: best?.loss, stale: stale)
+    let stateData = try JSONEncoder().encode(state)
+    let tensorData = SafeTensors.encode(tensors)
+    try AtomicFile.writeDirectory(at: directory) { folder in
+      try stateData.write(to: folder.appendingPathComponent("state.json"))
+      try tensorData.write(to: folder.appendingPathComponent("tensors.safetensors"))
+    }
+  }
+
+  /// Reads a checkpoint written by ``write(to:)``.
+  public init(contentsOf directory: URL) throws {
+    let stateURL = directory.appendingPathComponent("state.json")
+    guard let data = try? Data(contentsOf: stateURL) else {
+      throw ModelFormatError.missingFile(file: stateURL.path)
+    }
+    let state: State
+    do {
+      state = try JSONDecoder().decode(State.self, from: data)
+    } catch {
+      throw ModelFormatError.corrupt(file: stateURL.path, reason: "\(error)")
+    }
+    let (tensors, _) = try SafeTensors.read(
+      from: directory.appendingPathComponent("tensors.safetensors"))
+    guard let parameters = tensors["parameters"]?.values else {
+      throw ModelFormatError.corrupt(file: directory.path, reason: "no parameters tensor")
+    }
+    var optimizerState: [[Float]] = []
+    while let buffer = tensors["optimizer.\(optimizerState.count)"] {
+      optimizerState.append(buffer.values)
+    }
+    guard optimizerState.allSatisfy({ $0.count == parameters.count }) else {
+      throw ModelFormatError.inconsistent(
+        file: directory.path, reason: "optimizer state and parameters differ in size")
+    }
+    self.init(
+      configuration: state.configuration, inputColumns: state.inputColumns, epoch: state.epoch,
+      parameters: parameters, optimizerState: optimizerState, steps: state.steps,
+      generator: state.generator, history: state.history,
+      best: state.bestLoss.flatMap { loss in tensors["best"].map { (loss, $0.values) } },
+      stale: state.stale)
+  }
+}

@@ -1,0 +1,95 @@
+import ArgumentParser
+import Foundation
+import SparseText
+
+struct Inspect: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    abstract: "Show what each latent unit learned: its top terms and how often it fires.",
+    discussion: """
+      Examples:
+        sparsetext inspect sae/ --vocabulary vocab.json --top 10
+        sparsetext inspect model/ --units 20
+      """)
+
+  @Argument(help: "An autoencoder directory or a model bundle.")
+  var model: String
+
+  @Option(help: "The vocabulary (vectorize --vocabulary-out) for an autoencoder directory.")
+  var vocabulary: String?
+
+  @Option(help: "Terms per unit.")
+  var top = 10
+
+  @Option(help: "Show only this many units (most frequently firing first).")
+  var units: Int?
+
+  @OptionGroup var global: GlobalOptions
+
+  func run() throws {
+    let url = URL(fileURLWithPath: model)
+    let sae: SparseAutoencoder
+    let terms: [String]
+    if try ModelDirectory.kind(of: url) == .autoencoder {
+      sae = try SparseAutoencoder(contentsOf: url)
+      guard let vocabulary else {
+        throw CommandError.usage(
+          "pass --vocabulary vocab.json (written by vectorize --vocabulary-out)")
+      }
+      terms = try readVocabularyObject(URL(fileURLWithPath: vocabulary), expected: sae.inputColumns)
+    } else {
+      let pipeline = try TextFeaturePipeline(contentsOf: url)
+      guard let autoencoder = pipeline.autoencoder else {
+        throw CommandError.usage("this model has no autoencoder to inspect")
+      }
+      sae = autoencoder
+      terms = pipeline.vectorizer.vocabulary.terms
+    }
+    var firing = [Double](repeating: .nan, count: sae.configuration.hiddenUnits)
+    if let data = try? Data(contentsOf: url.appendingPathComponent("training.json")),
+      let report = try? JSONDecoder().decode(TrainingReport.self, from: data),
+      report.firingRates.count == firing.count
+    {
+      firing = report.firingRates
+    }
+    var order = Array(0..<sae.configuration.hiddenUnits)
+    if !firing.contains(where: \.isNaN) {
+      order.sort { firing[$0] != firing[$1] ? firing[$0] > firing[$1] : $0 < $1 }
+    }
+    if let units { order = Array(order.prefix(units)) }
+    var rows: [[String: Any]] = []
+    for unit in order {
+      let top = sae.topTerms(latent: unit, count: self.top)
+      rows.append([
+        "unit": unit, "firing_rate": firing[unit].isNaN ? NSNull() : firing[unit],
+        "terms": top.map { terms[$0.column] }, "weights": top.map { Double($0.weight) },
+      ])
+      if !global.json {
+        let rate = firing[unit].isNaN ? "" : String(format: " fires on %5.1f%%", firing[unit] * 100)
+        print(
+          String(format: "unit %3d%@: ", unit, rate)
+            + top.map { terms[$0.column] }.joined(separator: " "))
+      }
+    }
+    if global.json {
+      let data = try JSONSerialization.data(withJSONObject: rows, options: [.sortedKeys])
+      print(String(decoding: data, as: UTF8.self))
+    }
+  }
+}
+
+/// Reads a `{"term": column}` vocabulary into terms in column order.
+func readVocabularyObject(_ url: URL, expected: Int) throws -> [String] {
+  guard let data = try? Data(contentsOf: url),
+    let object = try? JSONSerialization.jsonObject(with: data) as? [String: Int]
+  else {
+    throw DataError.unreadableFile(file: url.path, reason: "not a JSON object of term → column")
+  }
+  var terms = [String](repeating: "", count: expected)
+  for (term, column) in object where column >= 0 && column < expected { terms[column] = term }
+  guard object.count == expected else {
+    throw DataError.shapeMismatch(
+      what: "terms in \(url.lastPathComponent)", expected: "\(expected) (the model's inputs)",
+      actual: "\(object.count)")
+  }
+  return terms
+}

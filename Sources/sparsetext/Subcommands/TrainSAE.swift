@@ -1,0 +1,118 @@
+import ArgumentParser
+import Foundation
+import SparseText
+
+struct TrainSAE: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "train-sae",
+    abstract: "Train a sparse autoencoder on a TF-IDF matrix (.npz from `vectorize`).",
+    discussion: """
+      Example:
+        sparsetext vectorize bbc/ --min-df 2 --sublinear-tf -o x.npz --vocabulary-out vocab.json
+        sparsetext train-sae x.npz -o sae/ --hidden 256 --epochs 20
+        sparsetext inspect sae/ --vocabulary vocab.json --top 10
+      The directory holds config.json, model.safetensors (encoder.weight [hidden, vocab], …),
+      training.json (each epoch's loss terms, final metrics) and checkpoint/ for --resume.
+      """)
+
+  @Argument(help: "The features: a SciPy CSR .npz file.")
+  var features: String
+
+  @Option(name: .shortAndLong, help: "The model directory to write.")
+  var output: String
+
+  @Flag(help: "Continue from output/checkpoint to the same result as an uninterrupted run.")
+  var resume = false
+
+  @OptionGroup var autoencoder: AutoencoderOptions
+  @OptionGroup var global: GlobalOptions
+
+  func run() throws {
+    let x = try SparseMatrix.readNPZ(from: URL(fileURLWithPath: features))
+    let configuration = autoencoder.configuration
+    let directory = URL(fileURLWithPath: output)
+    let checkpointURL = directory.appendingPathComponent("checkpoint")
+    var checkpoint: SparseAutoencoder.Checkpoint?
+    if resume {
+      guard FileManager.default.fileExists(atPath: checkpointURL.path) else {
+        throw CommandError.usage(
+          "no checkpoint in \(checkpointURL.path); run without --resume to start training")
+      }
+      checkpoint = try SparseAutoencoder.Checkpoint(contentsOf: checkpointURL)
+    }
+    try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+    let display = TrainingDisplay(epochs: configuration.epochs, quiet: global.quiet)
+    let failure = FailureBox()
+    let started = Date()
+    let model = try SparseAutoencoder(
+      training: x, configuration: configuration, resumingFrom: checkpoint
+    ) { event in
+      display.handle(event)
+      if case .checkpoint(let state) = event {
+        do { try state.write(to: checkpointURL) } catch { failure.record(error) }
+      }
+    }
+    if let error = failure.error { throw error }
+    let seconds = Date().timeIntervalSince(started)
+    try model.write(to: directory)
+    let metrics = model.metrics(on: x)
+    let firing = firingRates(model.encode(x), threshold: Float(configuration.activeThreshold))
+    let report = TrainingReport(
+      epochs: model.history, metrics: metrics, firingRates: firing, seconds: seconds,
+      documents: x.rows, terms: x.columns)
+    let encoder = JSONEncoder()
+    encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+    let reportData = try encoder.encode(report)
+    try AtomicFile.write(reportData, to: directory.appendingPathComponent("training.json"))
+    if global.json {
+      print(String(decoding: reportData, as: UTF8.self))
+    } else {
+      print(
+        String(
+          format:
+            "trained %d units on %d × %d in %.1f s (%.2f s/epoch)\nreconstruction: MSE %.3g, ½‖x̂−x‖² per document %.4f, FVU %.4f\nactivation: mean %.4f (target %.3f), %d dead units of %d, %.1f active units per document",
+          configuration.hiddenUnits, x.rows, x.columns, seconds,
+          model.history.isEmpty
+            ? 0 : model.history.map(\.seconds).reduce(0, +) / Double(model.history.count),
+          metrics.meanSquaredError, metrics.halfSquaredErrorPerDocument,
+          metrics.fractionOfVarianceUnexplained, metrics.meanActivation, metrics.sparsityTarget,
+          metrics.deadUnits, metrics.hiddenUnits, metrics.activeUnitsPerDocument))
+      print("model: \(directory.path)")
+    }
+  }
+}
+
+/// `training.json`.
+struct TrainingReport: Codable {
+  var epochs: [SparseAutoencoder.EpochSummary]
+  var metrics: SparseCodingMetrics
+  var firingRates: [Double]
+  var seconds: Double
+  var documents: Int
+  var terms: Int
+
+  enum CodingKeys: String, CodingKey {
+    case epochs, metrics, seconds, documents, terms
+    case firingRates = "firing_rates"
+  }
+}
+
+/// The fraction of documents on which each unit is above `threshold`.
+func firingRates(_ codes: DenseMatrix, threshold: Float) -> [Double] {
+  var counts = [Int](repeating: 0, count: codes.columns)
+  for r in 0..<codes.rows {
+    for j in 0..<codes.columns where codes[r, j] > threshold { counts[j] += 1 }
+  }
+  return counts.map { Double($0) / Double(max(1, codes.rows)) }
+}
+
+/// The first error raised inside a callback.
+final class FailureBox: @unchecked Sendable {
+  private let lock = NSLock()
+  private(set) var error: (any Error)?
+  func record(_ error: any Error) {
+    lock.lock()
+    if self.error == nil { self.error = error }
+    lock.unlock()
+  }
+}
