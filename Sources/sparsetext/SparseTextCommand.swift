@@ -15,8 +15,8 @@ struct SparseTextCommand: ParsableCommand {
       """,
     version: SparseTextVersion.library,
     subcommands: [
-      Vectorize.self, TrainSAE.self, Encode.self, Inspect.self, ExperimentCommand.self,
-      Corpus.self,
+      Vectorize.self, Fit.self, Predict.self, Evaluate.self, Encode.self, Inspect.self,
+      TrainSAE.self, ExperimentCommand.self, ExportEmbeddings.self, Corpus.self,
     ]
   )
 

@@ -68,12 +68,22 @@ public struct CorpusReader: Sendable {
     self.options = options
   }
 
-  /// The format that will be used.
+  /// The format that will be used: the one given, else inferred from the path; a plain-text
+  /// file whose first line starts with the fastText label prefix is read as fastText.
   public var format: CorpusFormat {
     if let format = options.format { return format }
     var isDirectory: ObjCBool = false
     let exists = FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory)
-    return CorpusFormat.inferred(from: path, isDirectory: exists && isDirectory.boolValue)
+    let inferred = CorpusFormat.inferred(from: path, isDirectory: exists && isDirectory.boolValue)
+    if inferred == .lines, exists, !isDirectory.boolValue,
+      let handle = FileHandle(forReadingAtPath: path)
+    {
+      defer { try? handle.close() }
+      let head = handle.readData(ofLength: 64)
+      let body = head.starts(with: [0xEF, 0xBB, 0xBF]) ? head.dropFirst(3) : head[...]
+      if body.starts(with: Data(options.labelPrefix.utf8)) { return .fasttext }
+    }
+    return inferred
   }
 
   /// Reads every document into memory.

@@ -37,6 +37,9 @@ struct Vectorize: ParsableCommand {
       "Hash terms into N columns instead of learning a vocabulary.", valueName: "N"))
   var hashing: Int?
 
+  @Option(help: "Use a fitted model bundle's vocabulary and idf (exactly the autoencoder's input).")
+  var model: String?
+
   @Flag(help: "Keep alternate signs off when hashing.")
   var noAlternateSign = false
 
@@ -54,7 +57,11 @@ struct Vectorize: ParsableCommand {
     let matrix: SparseMatrix
     var vocabulary: Vocabulary?
     let configuration = try vectorizer.tfidf()
-    if let hashing {
+    if let model {
+      let pipeline = try TextFeaturePipeline(contentsOf: URL(fileURLWithPath: model))
+      matrix = pipeline.features(for: texts)
+      vocabulary = pipeline.vectorizer.vocabulary
+    } else if let hashing {
       let hasher = try HashingVectorizer(
         .init(
           tokenizer: configuration.tokenizer, features: hashing, alternateSign: !noAlternateSign,
