@@ -27,8 +27,8 @@ struct AutoencoderOptions: ParsableArguments {
   @Option(help: "Encoder activation: sigmoid or relu.")
   var activation: SparseAutoencoder.Activation = .sigmoid
 
-  @Option(help: "Decoder output: identity or sigmoid.")
-  var output: SparseAutoencoder.Output = .identity
+  @Option(name: .customLong("decoder"), help: "Decoder output: identity or sigmoid.")
+  var decoder: SparseAutoencoder.Output = .identity
 
   @Option(help: "Keep the K largest pre-activations per document (ReLU, no KL term).")
   var topk: Int?
@@ -65,7 +65,7 @@ struct AutoencoderOptions: ParsableArguments {
 
   var configuration: SparseAutoencoder.Configuration {
     SparseAutoencoder.Configuration(
-      hiddenUnits: hidden, activation: topk != nil ? .relu : activation, output: output,
+      hiddenUnits: hidden, activation: topk != nil ? .relu : activation, output: decoder,
       tiedWeights: tied, topK: topk, sparsityTarget: sparsity, sparsityWeight: beta,
       weightDecay: weightDecay, l1Weight: l1, loss: loss, inputScale: inputScale,
       optimizer: optimizer, learningRate: learningRate, epochs: epochs, batchSize: batchSize,

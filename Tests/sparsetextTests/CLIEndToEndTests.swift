@@ -1,0 +1,257 @@
+import Foundation
+import Testing
+
+/// A tiny labelled corpus the tests write themselves: two topics, fastText lines.
+private func writeCorpus(in directory: URL, name: String = "train.txt", count: Int = 60) throws
+  -> URL
+{
+  let sport = ["match", "goal", "team", "season", "coach", "league", "cup", "striker"]
+  let money = ["bank", "shares", "profit", "market", "rates", "investors", "growth", "bond"]
+  let filler = ["the", "a", "said", "new", "year", "after", "report", "week"]
+  var lines: [String] = []
+  for i in 0..<count {
+    let topic = i % 2 == 0 ? sport : money
+    let words = (0..<6).map { k in k % 2 == 0 ? topic[(i + k) % 8] : filler[(i * 3 + k) % 8] }
+    lines.append("__label__\(i % 2 == 0 ? "sport" : "money") " + words.joined(separator: " "))
+  }
+  let url = directory.appendingPathComponent(name)
+  try (lines.joined(separator: "\n") + "\n").write(to: url, atomically: true, encoding: .utf8)
+  return url
+}
+
+private var pythonHasScientificStack: Bool {
+  let process = Process()
+  process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+  process.arguments = ["python3", "-c", "import numpy, scipy, safetensors"]
+  process.standardOutput = FileHandle.nullDevice
+  process.standardError = FileHandle.nullDevice
+  guard (try? process.run()) != nil else { return false }
+  process.waitUntilExit()
+  return process.terminationStatus == 0
+}
+
+private func python(_ script: String) throws -> (status: Int32, output: String) {
+  let process = Process()
+  process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+  process.arguments = ["python3", "-c", script]
+  let pipe = Pipe()
+  process.standardOutput = pipe
+  process.standardError = pipe
+  try process.run()
+  let data = pipe.fileHandleForReading.readDataToEndOfFile()
+  process.waitUntilExit()
+  return (process.terminationStatus, String(decoding: data, as: UTF8.self))
+}
+
+@Suite(.serialized) struct CLIEndToEndTests {
+  @Test func vectorizeWritesNPZAndVocabulary() throws {
+    let dir = try CLI.temporaryDirectory()
+    let corpus = try writeCorpus(in: dir)
+    let result = try CLI.run([
+      "vectorize", corpus.path, "-o", dir.appendingPathComponent("x.npz").path,
+      "--vocabulary-out", dir.appendingPathComponent("vocab.json").path, "--json", "--quiet",
+    ])
+    #expect(result.status == 0, "\(result.stderr)")
+    let summary = try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any]
+    #expect(summary?["documents"] as? Int == 60)
+    let vocabulary =
+      try JSONSerialization.jsonObject(
+        with: Data(contentsOf: dir.appendingPathComponent("vocab.json"))) as? [String: Int]
+    #expect(vocabulary?["match"] != nil)
+    #expect(vocabulary?["__label__sport"] == nil)
+  }
+
+  @Test func fitPredictEvaluateEncodeInspectExport() throws {
+    let dir = try CLI.temporaryDirectory()
+    let corpus = try writeCorpus(in: dir)
+    let model = dir.appendingPathComponent("model").path
+    let fit = try CLI.run([
+      "fit", corpus.path, "-o", model, "--hidden", "4", "--epochs", "3", "--quiet",
+    ])
+    #expect(fit.status == 0, "\(fit.stderr)")
+    for file in ["config.json", "vocabulary.json", "model.safetensors"] {
+      #expect(FileManager.default.fileExists(atPath: model + "/" + file))
+    }
+    let evaluate = try CLI.run(["evaluate", model, corpus.path, "--json"])
+    #expect(evaluate.status == 0, "\(evaluate.stderr)")
+    let report =
+      try JSONSerialization.jsonObject(with: Data(evaluate.stdout.utf8)) as? [String: Any]
+    #expect((report?["accuracy"] as? Double ?? 0) > 0.9)
+    let predict = try CLI.run([
+      "predict", model, corpus.path, "--probabilities", "--output-format", "jsonl",
+    ])
+    #expect(predict.status == 0)
+    let lines = predict.stdout.split(separator: "\n")
+    #expect(lines.count == 60)
+    #expect(lines[0].contains("\"probabilities\""))
+    let codes = dir.appendingPathComponent("codes.npy").path
+    #expect(try CLI.run(["encode", model, corpus.path, "-o", codes, "--quiet"]).status == 0)
+    #expect(FileManager.default.fileExists(atPath: codes))
+    let inspect = try CLI.run(["inspect", model, "--top", "3"])
+    #expect(inspect.status == 0)
+    #expect(inspect.stdout.contains("unit"))
+    let vec = dir.appendingPathComponent("terms.vec").path
+    #expect(try CLI.run(["export-embeddings", model, "-o", vec]).status == 0)
+    let header = try String(contentsOfFile: vec, encoding: .utf8).split(separator: "\n")[0]
+    #expect(header.hasSuffix(" 4"))
+  }
+
+  @Test func trainSAEResumesAndInspectsWithAVocabulary() throws {
+    let dir = try CLI.temporaryDirectory()
+    let corpus = try writeCorpus(in: dir)
+    let x = dir.appendingPathComponent("x.npz").path
+    let vocab = dir.appendingPathComponent("vocab.json").path
+    #expect(
+      try CLI.run(["vectorize", corpus.path, "-o", x, "--vocabulary-out", vocab, "-q"]).status == 0)
+    let sae = dir.appendingPathComponent("sae").path
+    let train = try CLI.run(["train-sae", x, "-o", sae, "--hidden", "4", "--epochs", "2", "-q"])
+    #expect(train.status == 0, "\(train.stderr)")
+    let training =
+      try JSONSerialization.jsonObject(
+        with: Data(contentsOf: URL(fileURLWithPath: sae + "/training.json"))) as? [String: Any]
+    #expect((training?["epochs"] as? [Any])?.count == 2)
+    let resumed = try CLI.run([
+      "train-sae", x, "-o", sae, "--hidden", "4", "--epochs", "3", "--resume", "-q",
+    ])
+    // A checkpoint made with 2 epochs belongs to another configuration: clear refusal.
+    #expect(resumed.status == 4)
+    #expect(resumed.stderr.contains("error:"))
+    let inspect = try CLI.run(["inspect", sae, "--vocabulary", vocab, "--top", "2"])
+    #expect(inspect.status == 0, "\(inspect.stderr)")
+    let codes = dir.appendingPathComponent("codes.npy").path
+    #expect(try CLI.run(["encode", sae, x, "-o", codes]).status == 0)
+  }
+
+  @Test func experimentWritesAReport() throws {
+    let dir = try CLI.temporaryDirectory()
+    let train = try writeCorpus(in: dir, name: "train.txt", count: 80)
+    let test = try writeCorpus(in: dir, name: "test.txt", count: 20)
+    let report = dir.appendingPathComponent("report").path
+    let result = try CLI.run([
+      "experiment", "--train", train.path, "--test", test.path, "--hidden", "4", "--epochs", "2",
+      "--label-fractions", "0.25,1", "--report", report, "-q",
+    ])
+    #expect(result.status == 0, "\(result.stderr)")
+    #expect(result.stdout.contains("tfidf_lr"))
+    #expect(result.stdout.contains("concat_lr"))
+    let json =
+      try JSONSerialization.jsonObject(
+        with: Data(contentsOf: URL(fileURLWithPath: report + "/report.json"))) as? [String: Any]
+    #expect((json?["pipelines"] as? [Any])?.count == 3)
+    #expect((json?["learning_curve"] as? [Any])?.count == 6)
+    let svg = try String(contentsOfFile: report + "/learning_curve.svg", encoding: .utf8)
+    #expect(svg.contains("<svg") && svg.contains("sae_lr"))
+  }
+
+  @Test func corpusStatsReadsEveryFormat() throws {
+    let dir = try CLI.temporaryDirectory()
+    let csv = dir.appendingPathComponent("t.csv")
+    try "label,text\r\npos,\"good, \"\"very\"\" good\r\nindeed\"\r\nneg,bad\r\n".write(
+      to: csv, atomically: true, encoding: .utf8)
+    let jsonl = dir.appendingPathComponent("t.jsonl")
+    try "{\"text\": \"hello there\", \"label\": \"a\"}\n{\"text\": \"bye\", \"label\": \"b\"}\n"
+      .write(to: jsonl, atomically: true, encoding: .utf8)
+    let folder = dir.appendingPathComponent("docs")
+    try FileManager.default.createDirectory(
+      at: folder.appendingPathComponent("x"), withIntermediateDirectories: true)
+    try "one doc".write(
+      to: folder.appendingPathComponent("x/1.txt"), atomically: true, encoding: .utf8)
+    for (path, documents) in [(csv.path, 2), (jsonl.path, 2), (folder.path, 1)] {
+      let result = try CLI.run(["corpus", "stats", path, "--json"])
+      #expect(result.status == 0, "\(path): \(result.stderr)")
+      let summary =
+        try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any]
+      #expect(summary?["documents"] as? Int == documents, "\(path)")
+    }
+    let stdin = try CLI.run(["corpus", "stats", "-", "--json"], input: Data("a b\nc d\n".utf8))
+    #expect(stdin.stdout.contains("\"documents\":2"))
+  }
+
+  @Test func badInputGivesAClearErrorAndNoOutput() throws {
+    let dir = try CLI.temporaryDirectory()
+    let output = dir.appendingPathComponent("x.npz").path
+    let missing = try CLI.run([
+      "vectorize", dir.appendingPathComponent("nope.txt").path, "-o", output,
+    ])
+    #expect(missing.status == 3)
+    #expect(missing.stderr.hasPrefix("error: "))
+    let broken = dir.appendingPathComponent("broken.csv")
+    try "text,label\n\"unterminated,a\n".write(to: broken, atomically: true, encoding: .utf8)
+    let malformed = try CLI.run(["vectorize", broken.path, "-o", output])
+    #expect(malformed.status == 3)
+    #expect(malformed.stderr.contains("broken.csv:2"))
+    #expect(malformed.stderr.contains("byte offset"))
+    let empty = dir.appendingPathComponent("stop.txt")
+    try "the and of\nthe the\n".write(to: empty, atomically: true, encoding: .utf8)
+    let noTerms = try CLI.run(["vectorize", empty.path, "-o", output, "--stop-words", "english"])
+    #expect(noTerms.status == 3)
+    #expect(noTerms.stderr.contains("vocabulary"))
+    let badRange = try CLI.run(["vectorize", empty.path, "-o", output, "--ngrams", "3-1"])
+    #expect(badRange.status == 2)
+    let usage = try CLI.run(["vectorize"])
+    #expect(usage.status == 2)
+    let single = dir.appendingPathComponent("single.txt")
+    try "__label__a one two\n__label__a three four\n".write(
+      to: single, atomically: true, encoding: .utf8)
+    let oneClass = try CLI.run([
+      "fit", single.path, "-o", dir.appendingPathComponent("m").path, "--no-autoencoder",
+    ])
+    #expect(oneClass.status == 3)
+    #expect(oneClass.stderr.contains("single class"))
+    #expect(!FileManager.default.fileExists(atPath: output))
+    #expect(!FileManager.default.fileExists(atPath: dir.appendingPathComponent("m").path))
+  }
+
+  @Test func damagedBundlesAreRefused() throws {
+    let dir = try CLI.temporaryDirectory()
+    let corpus = try writeCorpus(in: dir)
+    let model = dir.appendingPathComponent("model")
+    #expect(
+      try CLI.run(["fit", corpus.path, "-o", model.path, "--hidden", "3", "--epochs", "1", "-q"])
+        .status == 0)
+    let weights = model.appendingPathComponent("model.safetensors")
+    let data = try Data(contentsOf: weights)
+    try data.prefix(data.count / 2).write(to: weights)
+    let truncated = try CLI.run(["predict", model.path, corpus.path])
+    #expect(truncated.status == 4)
+    #expect(truncated.stderr.contains("model.safetensors"))
+    try "{\"format\": \"sparsetext-model\", \"format_version\": 99}".write(
+      to: model.appendingPathComponent("config.json"), atomically: true, encoding: .utf8)
+    let version = try CLI.run(["predict", model.path, corpus.path])
+    #expect(version.status == 4)
+    let absent = try CLI.run(["predict", dir.appendingPathComponent("none").path, corpus.path])
+    #expect(absent.status == 4)
+  }
+
+  @Test(.enabled(if: pythonHasScientificStack))
+  func pythonReadsTheFiles() throws {
+    let dir = try CLI.temporaryDirectory()
+    let corpus = try writeCorpus(in: dir)
+    let model = dir.appendingPathComponent("model").path
+    let x = dir.appendingPathComponent("x.npz").path
+    let codes = dir.appendingPathComponent("codes.npy").path
+    #expect(
+      try CLI.run(["fit", corpus.path, "-o", model, "--hidden", "4", "--epochs", "2", "-q"]).status
+        == 0)
+    #expect(try CLI.run(["vectorize", "--model", model, corpus.path, "-o", x, "-q"]).status == 0)
+    #expect(try CLI.run(["encode", model, corpus.path, "-o", codes, "-q"]).status == 0)
+    // Recompute the codes from the safetensors weights and the exported TF-IDF: sigmoid(s·x·Wᵀ + b).
+    let script = """
+      import json, numpy as np, scipy.sparse as sp
+      from safetensors.numpy import load_file
+      t = load_file('\(model)/model.safetensors')
+      cfg = json.load(open('\(model)/config.json'))
+      s = cfg['configuration']['autoencoder']['inputScale']
+      x = sp.load_npz('\(x)').toarray()
+      codes = 1 / (1 + np.exp(-(s * x @ t['encoder.weight'].T + t['encoder.bias'])))
+      ours = np.load('\(codes)')
+      assert t['encoder.weight'].shape == (4, x.shape[1]), t['encoder.weight'].shape
+      assert t['idf'].shape == (x.shape[1],)
+      print(float(np.abs(codes - ours).max()))
+      """
+    let (status, output) = try python(script)
+    #expect(status == 0, "\(output)")
+    let difference = Double(output.trimmingCharacters(in: .whitespacesAndNewlines)) ?? 1
+    #expect(difference < 1e-5)
+  }
+}
