@@ -6,7 +6,7 @@ BIN := .build/$(CONFIG)/sparsetext
 APT_PACKAGES := pkg-config libutf8proc-dev libopenblas-dev zlib1g-dev
 PYTHON ?= python3
 
-.PHONY: all deps build test lint format demo bench clean python-deps
+.PHONY: all deps build test lint format demo bench clean python-deps examples
 
 all: build
 
@@ -47,13 +47,28 @@ format:
 test: deps python-deps lint
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --skip-build --parallel
+	.build/debug/EmbeddingsQuickstart
 
+# The main job end to end on the BBC corpus: fetch, fit → evaluate → inspect on a train/test
+# split (the fixed split from ../shared/splits when present), then the experiment table.
+SPLIT_BBC := $(wildcard ../shared/splits/bbc.tsv)
+OUT := out
 demo: build
+	@mkdir -p $(OUT)
 	$(BIN) corpus fetch bbc
-	$(BIN) vectorize-demo
+	$(BIN) corpus split --corpus bbc $(if $(SPLIT_BBC),--split $(SPLIT_BBC),) \
+	  --train-out $(OUT)/bbc-train.jsonl --test-out $(OUT)/bbc-test.jsonl
+	$(BIN) fit $(OUT)/bbc-train.jsonl -o $(OUT)/bbc-model --min-df 2 --sublinear-tf --max-features 10000 --hidden 256 --epochs 20
+	$(BIN) evaluate $(OUT)/bbc-model $(OUT)/bbc-test.jsonl
+	$(BIN) inspect $(OUT)/bbc-model --units 12 --top 8
+	$(BIN) experiment --train $(OUT)/bbc-train.jsonl --test $(OUT)/bbc-test.jsonl \
+	  --min-df 2 --sublinear-tf --max-features 10000 --hidden 256 --epochs 20 \
+	  --label-fractions 0.01,0.05,0.1,0.5,1 --report $(OUT)/bbc-report
 
+# Peers measured side by side in one run (scikit-learn, PyTorch), ratios printed.
 bench: build
-	@echo "see Benchmarks/README.md"
+	bash Benchmarks/setup.sh
+	OPENBLAS_CORETYPE=$${OPENBLAS_CORETYPE:-Haswell} .venv-bench/bin/python Benchmarks/run.py --sparsetext $(BIN) $(BENCH_ARGS)
 
 clean:
 	rm -rf .build

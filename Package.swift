@@ -47,6 +47,11 @@ let package = Package(
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ]
     ),
+    .executableTarget(
+      name: "EmbeddingsQuickstart",
+      dependencies: ["SparseText"],
+      path: "Examples/EmbeddingsQuickstart"
+    ),
     .testTarget(
       name: "SparseTextTests",
       dependencies: ["SparseText"]

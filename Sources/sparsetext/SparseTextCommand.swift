@@ -16,7 +16,7 @@ struct SparseTextCommand: ParsableCommand {
     version: SparseTextVersion.library,
     subcommands: [
       Vectorize.self, Fit.self, Predict.self, Evaluate.self, Encode.self, Inspect.self,
-      TrainSAE.self, ExperimentCommand.self, ExportEmbeddings.self, Corpus.self,
+      TrainSAE.self, ExperimentCommand.self, ExportEmbeddings.self, Corpus.self, BenchLR.self,
     ]
   )
 

@@ -5,7 +5,7 @@ import SparseText
 struct Corpus: ParsableCommand {
   static let configuration = CommandConfiguration(
     abstract: "Fetch, locate and describe corpora.",
-    subcommands: [Fetch.self, List.self, Path.self, Stats.self])
+    subcommands: [Fetch.self, List.self, Path.self, Stats.self, Split.self])
 
   struct Fetch: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -125,6 +125,75 @@ struct Corpus: ParsableCommand {
         "encoding problems: \(report.replacedBytes) replaced byte sequence(s)\(report.firstEncodingProblem.map { ", first at " + $0 } ?? "")"
       )
       print("malformed records skipped: \(report.skippedRecords)")
+    }
+  }
+
+  struct Split: ParsableCommand {
+    static let configuration = CommandConfiguration(
+      abstract:
+        "Split a labelled corpus into train and test JSONL files (stratified, or a fixed split file).",
+      discussion: """
+        Examples:
+          sparsetext corpus split --corpus bbc --split ../shared/splits/bbc.tsv --train-out train.jsonl --test-out test.jsonl
+          sparsetext corpus split reviews.csv --label-column label --test-fraction 0.2 --train-out train.jsonl --test-out test.jsonl
+        Each line is {"id", "text", "label"}; read them back with --format jsonl.
+        """)
+
+    @Argument(help: "A labelled corpus (or use --corpus).")
+    var input: String?
+
+    @Option(help: "A default corpus (bbc, twitter), read with its reference decoding.")
+    var corpus: String?
+
+    @Option(help: "A fixed split file (id, split, label, sha1_12).")
+    var split: String?
+
+    @Option(help: "Test fraction of a stratified split.")
+    var testFraction = 0.2
+
+    @Option(help: "Seed of the stratified split.")
+    var seed: UInt64 = 13
+
+    @Option(help: "Where to write the training part.")
+    var trainOut: String
+
+    @Option(help: "Where to write the test part.")
+    var testOut: String
+
+    @OptionGroup var read: ReadOptions
+    @OptionGroup var global: GlobalOptions
+
+    func run() throws {
+      let documents: [LabeledDocument]
+      if let corpus {
+        documents = try CorpusCatalog.load(try CorpusCatalog.entry(named: corpus)).documents
+      } else if let input {
+        documents = try read.read(input)
+      } else {
+        throw CommandError.usage("give INPUT or --corpus NAME")
+      }
+      let train: [LabeledDocument]
+      let test: [LabeledDocument]
+      if let split {
+        (train, test) = try FixedSplit(contentsOf: URL(fileURLWithPath: split)).apply(to: documents)
+      } else {
+        let labels = try documents.map { try Experiment.label(of: $0) }
+        let parts = try StratifiedSplit.trainTest(
+          labels: labels, testFraction: testFraction, seed: seed)
+        (train, test) = (parts.train.map { documents[$0] }, parts.test.map { documents[$0] })
+      }
+      for (part, path) in [(train, trainOut), (test, testOut)] {
+        var text = ""
+        for document in part {
+          let object: [String: Any] = [
+            "id": document.id, "text": document.text, "label": document.label ?? NSNull(),
+          ]
+          let data = try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])
+          text += String(decoding: data, as: UTF8.self) + "\n"
+        }
+        try AtomicFile.write(Data(text.utf8), to: URL(fileURLWithPath: path))
+      }
+      Terminal.note("\(train.count) training and \(test.count) test documents", quiet: global.quiet)
     }
   }
 }

@@ -37,6 +37,7 @@ struct ExperimentCommand: ParsableCommand {
   var cv: Int?
 
   @Option(
+    name: .customLong("C"),
     help: ArgumentHelp(
       "Regularization C, or a comma-separated grid chosen by CV on the training part.",
       valueName: "C,…"))

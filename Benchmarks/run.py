@@ -1,0 +1,219 @@
+#!/usr/bin/env python3
+"""`make bench`: sparsetext and its peers measured side by side in one run, ratios printed.
+
+Each measurement runs in a fresh process; peak memory is that process's maximum resident set.
+Results: a markdown table on stdout and Benchmarks/results/latest.json.
+"""
+import argparse
+import json
+import os
+import pathlib
+import resource
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+
+ROOT = pathlib.Path(__file__).resolve().parent.parent
+SPLITS = ROOT.parent / "shared" / "splits"
+
+PEER_VECTORIZE = r"""
+import json, os, sys, time, csv, io
+from sklearn.feature_extraction.text import TfidfVectorizer
+import scipy.sparse as sp
+corpus, path, ngrams, dump = sys.argv[1], sys.argv[2], int(sys.argv[3]), sys.argv[4]
+def decode(b):
+    try: return b.decode("utf-8")
+    except UnicodeDecodeError: return b.decode("latin-1")
+docs = []
+if corpus == "bbc":
+    for label in sorted(os.listdir(path)):
+        for name in sorted(os.listdir(os.path.join(path, label))):
+            if name.endswith(".txt"):
+                docs.append(decode(open(os.path.join(path, label, name), "rb").read()))
+else:
+    raw = open(path, "rb").read()
+    text = raw.decode("latin-1")  # byte-preserving, then decode each field as the reference did
+    rows = list(csv.reader(io.StringIO(text, newline="")))
+    col = rows[0].index("text")
+    docs = [decode(r[col].encode("latin-1")) for r in rows[1:]]
+size = sum(len(d.encode("utf-8")) for d in docs)
+v = TfidfVectorizer(sublinear_tf=True, min_df=2, ngram_range=(1, ngrams))
+start = time.perf_counter()
+x = v.fit_transform(docs)
+seconds = time.perf_counter() - start
+if dump:
+    sp.save_npz(os.path.join(dump, "X.npz"), x)
+    json.dump(v.vocabulary_, open(os.path.join(dump, "vocab.json"), "w"))
+print(json.dumps({"seconds": seconds, "bytes": size, "terms": x.shape[1], "nonzeros": int(x.nnz)}))
+"""
+
+PEER_LR = r"""
+import json, sys, time
+import numpy as np, scipy.sparse as sp
+from sklearn.linear_model import LogisticRegression
+from sklearn.metrics import accuracy_score, f1_score
+xtr, ytr, xte, yte, c = sys.argv[1:6]
+xtr, xte = sp.load_npz(xtr), sp.load_npz(xte)
+ytr = open(ytr).read().split("\n")[:-1]; yte = open(yte).read().split("\n")[:-1]
+times = []
+for _ in range(3):
+    start = time.perf_counter()
+    m = LogisticRegression(C=float(c), tol=1e-4, max_iter=1000).fit(xtr, ytr)
+    times.append(time.perf_counter() - start)
+p = m.predict(xte)
+print(json.dumps({"seconds": sorted(times)[1], "iterations": int(np.max(m.n_iter_)),
+                  "accuracy": accuracy_score(yte, p), "macro_f1": f1_score(yte, p, average="macro")}))
+"""
+
+PEER_SGEMM = r"""
+import json, time, numpy as np
+a = np.random.rand(64, 256).astype(np.float32); b = np.random.rand(10000, 256).astype(np.float32)
+for _ in range(5): a @ b.T
+start = time.perf_counter(); n = 200
+for _ in range(n): a @ b.T
+dt = (time.perf_counter() - start) / n
+print(json.dumps({"gflops": 2 * 64 * 256 * 10000 / dt / 1e9}))
+"""
+
+
+def run(command, env=None):
+    """Runs a command in a fresh process: (parsed JSON of its last stdout line, peak RSS in MB)."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    result = subprocess.run(command, capture_output=True, text=True, env=env)
+    peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    if result.returncode != 0:
+        raise RuntimeError(f"{' '.join(map(str, command))} failed:\n{result.stderr[-2000:]}")
+    lines = [l for l in result.stdout.strip().split("\n") if l.startswith("{")]
+    # ru_maxrss of RUSAGE_CHILDREN is the largest child so far; report it only when it grew.
+    return json.loads(lines[-1]), (peak / 1024 if peak > before else None)
+
+
+def fresh_peak(command, env=None):
+    """Peak RSS of one command measured alone, through /usr/bin/time-free getrusage in a wrapper."""
+    wrapper = [sys.executable, "-c",
+               "import resource, subprocess, sys, json;"
+               "r = subprocess.run(sys.argv[1:], capture_output=True, text=True);"
+               "sys.stdout.write(r.stdout);"
+               "print(json.dumps({'peak_mb': resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024, 'rc': r.returncode}))"] + command
+    result = subprocess.run(wrapper, capture_output=True, text=True, env=env)
+    lines = [l for l in result.stdout.strip().split("\n") if l.startswith("{")]
+    return json.loads(lines[0]) if len(lines) > 1 else None, json.loads(lines[-1])
+
+
+def median(values):
+    return statistics.median(values) if values else float("nan")
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--sparsetext", default=str(ROOT / ".build/release/sparsetext"))
+    parser.add_argument("--corpora", nargs="+", default=["bbc", "twitter"])
+    parser.add_argument("--repeats", type=int, default=5)
+    parser.add_argument("--sae-epochs", type=int, default=3)
+    args = parser.parse_args()
+    st = args.sparsetext
+    py = sys.executable
+    peer_env = dict(os.environ)
+    rows, results = [], {}
+    for corpus in args.corpora:
+        subprocess.run([st, "corpus", "fetch", corpus, "-q"], check=True, capture_output=True)
+        path = subprocess.run([st, "corpus", "path", corpus], check=True, capture_output=True,
+                              text=True).stdout.strip()
+        read = ["--encoding", "utf-8-or-latin-1"] + (["--text-column", "text"] if corpus == "twitter" else [])
+        work = pathlib.Path(tempfile.mkdtemp(prefix=f"bench-{corpus}-"))
+        for ngrams in (1, 2):
+            ours_t, theirs_t = [], []
+            ours_peak = theirs_peak = 0.0
+            size = 0
+            for _ in range(args.repeats):
+                out, peak = fresh_peak([st, "vectorize", path, *read, "--preset", "sklearn",
+                                        "--sublinear-tf", "--min-df", "2", "--ngrams", f"1-{ngrams}",
+                                        "-o", str(work / "X.npz"), "--vocabulary-out",
+                                        str(work / "vocab.json"), "--json", "-q"])
+                ours_t.append(out["seconds"]); size = out["bytes"]; ours_peak = max(ours_peak, peak["peak_mb"])
+                out, peak = fresh_peak([py, "-c", PEER_VECTORIZE, corpus, path, str(ngrams),
+                                        str(work) if ngrams == 1 else ""], env=peer_env)
+                theirs_t.append(out["seconds"]); theirs_peak = max(theirs_peak, peak["peak_mb"])
+            ours_mbs = size / 1e6 / median(ours_t)
+            theirs_mbs = size / 1e6 / median(theirs_t)
+            rows.append((corpus, f"vectorize 1-{ngrams} (MB/s)", ours_mbs, theirs_mbs, ours_mbs / theirs_mbs))
+            rows.append((corpus, f"vectorize 1-{ngrams} peak RSS (MB)", ours_peak, theirs_peak, ours_peak / theirs_peak))
+            results[f"{corpus}_vectorize_{ngrams}"] = {"ours_seconds": ours_t, "sklearn_seconds": theirs_t,
+                                                       "bytes": size, "ours_peak_mb": ours_peak,
+                                                       "sklearn_peak_mb": theirs_peak}
+            if ngrams == 1:
+                # Exactness on the whole corpus: vocabulary identical, values within 1e-6.
+                subprocess.run([st, "vectorize", path, *read, "--preset", "sklearn", "--sublinear-tf",
+                                "--min-df", "2", "-o", str(work / "ours.npz"), "--vocabulary-out",
+                                str(work / "ours_vocab.json"), "-q"], check=True, capture_output=True)
+                check = subprocess.run([py, "-c",
+                    "import json,sys,scipy.sparse as sp\n"
+                    f"a=sp.load_npz('{work}/ours.npz');b=sp.load_npz('{work}/X.npz')\n"
+                    f"va=json.load(open('{work}/ours_vocab.json'));vb=json.load(open('{work}/vocab.json'))\n"
+                    "print(json.dumps({'same_vocabulary': va==vb, 'max_abs_diff': float(abs(a-b).max()) if va==vb else None}))"],
+                    capture_output=True, text=True)
+                exact = json.loads(check.stdout.strip().split("\n")[-1])
+                results[f"{corpus}_exactness"] = exact
+                rows.append((corpus, "exact vs sklearn (vocab, max |Δ|)", exact["same_vocabulary"],
+                             exact["max_abs_diff"], ""))
+        # Fixed split → TF-IDF (sklearn, so both classifiers read identical inputs) → LR.
+        split = SPLITS / f"{corpus}.tsv"
+        if split.exists():
+            subprocess.run([st, "corpus", "split", "--corpus", corpus, "--split", str(split),
+                            "--train-out", str(work / "train.jsonl"), "--test-out", str(work / "test.jsonl"), "-q"],
+                           check=True, capture_output=True)
+            prep = subprocess.run([py, "-c",
+                "import json,sys,scipy.sparse as sp\n"
+                "from sklearn.feature_extraction.text import TfidfVectorizer\n"
+                f"tr=[json.loads(l) for l in open('{work}/train.jsonl')];te=[json.loads(l) for l in open('{work}/test.jsonl')]\n"
+                "v=TfidfVectorizer(sublinear_tf=True,min_df=2);a=v.fit_transform([d['text'] for d in tr]);b=v.transform([d['text'] for d in te])\n"
+                f"sp.save_npz('{work}/tr.npz',a.astype('float32'));sp.save_npz('{work}/te.npz',b.astype('float32'))\n"
+                f"open('{work}/ytr.txt','w').write(''.join(d['label']+chr(10) for d in tr));open('{work}/yte.txt','w').write(''.join(d['label']+chr(10) for d in te))\n"
+                "v10=TfidfVectorizer(sublinear_tf=True,min_df=2,max_features=10000);sp.save_npz(" + f"'{work}/sae.npz'" + ",v10.fit_transform([d['text'] for d in tr]).astype('float32'))"],
+                capture_output=True, text=True)
+            if prep.returncode != 0:
+                print(prep.stderr, file=sys.stderr)
+            c = "10" if corpus == "bbc" else "1"
+            ours, _ = run([st, "bench-lr", "--train", str(work / "tr.npz"), "--train-labels", str(work / "ytr.txt"),
+                           "--test", str(work / "te.npz"), "--test-labels", str(work / "yte.txt"), "--C", c])
+            theirs, _ = run([py, "-c", PEER_LR, str(work / "tr.npz"), str(work / "ytr.txt"),
+                             str(work / "te.npz"), str(work / "yte.txt"), c], env=peer_env)
+            results[f"{corpus}_lr"] = {"ours": ours, "sklearn": theirs}
+            rows.append((corpus, f"LR fit C={c} (s)", ours["seconds"], theirs["seconds"], theirs["seconds"] / ours["seconds"]))
+            rows.append((corpus, "LR test accuracy", ours["accuracy"], theirs["accuracy"], ""))
+            # Sparse autoencoder seconds per epoch, same architecture, batch, optimizer, epochs.
+            sae_dir = work / "sae"
+            subprocess.run([st, "train-sae", str(work / "sae.npz"), "-o", str(sae_dir), "--epochs",
+                            str(args.sae_epochs), "-q"], check=True, capture_output=True)
+            training = json.load(open(sae_dir / "training.json"))
+            epochs = [e["seconds"] for e in training["epochs"]]
+            ours_epoch = median(epochs[1:] if len(epochs) > 2 else epochs)
+            ours_loss = training["epochs"][-1]["loss"]
+            try:
+                theirs, _ = run([py, str(ROOT / "Benchmarks/sae_torch.py"), str(work / "sae.npz"),
+                                 "--epochs", str(args.sae_epochs)], env=peer_env)
+                rows.append((corpus, "SAE s/epoch (PyTorch 2 threads)", ours_epoch, theirs["seconds_per_epoch"],
+                             theirs["seconds_per_epoch"] / ours_epoch))
+                rows.append((corpus, "SAE final loss", ours_loss, theirs["loss"],
+                             ours_loss / theirs["loss"]))
+                results[f"{corpus}_sae"] = {"ours_epochs": epochs, "ours_loss": ours_loss, "torch": theirs}
+            except Exception as error:  # noqa: BLE001 - a missing peer should not hide our numbers
+                rows.append((corpus, "SAE s/epoch (PyTorch unavailable)", ours_epoch, None, ""))
+                results[f"{corpus}_sae"] = {"ours_epochs": epochs, "ours_loss": ours_loss, "torch_error": str(error)[:500]}
+    sgemm, _ = run([py, "-c", PEER_SGEMM], env=peer_env)
+    results["numpy_sgemm_gflops"] = sgemm["gflops"]
+    print("| corpus | measurement | sparsetext | peer | ratio (ours ÷ peer for speed-ups) |")
+    print("|---|---|---:|---:|---:|")
+    for corpus, what, ours, theirs, ratio in rows:
+        fmt = lambda v: f"{v:.3f}" if isinstance(v, float) else str(v)
+        print(f"| {corpus} | {what} | {fmt(ours)} | {fmt(theirs)} | {fmt(ratio)} |")
+    print(f"\nnumpy sgemm 64×256×10000: {sgemm['gflops']:.1f} GFLOP/s")
+    out = ROOT / "Benchmarks/results"
+    out.mkdir(exist_ok=True)
+    (out / "latest.json").write_text(json.dumps(results, indent=1) + "\n")
+
+
+if __name__ == "__main__":
+    main()
