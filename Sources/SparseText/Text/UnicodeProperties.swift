@@ -171,7 +171,7 @@ enum UnicodeProperties {
 
   /// A scalar that starts an emoji or pictographic symbol token.
   static func isPictographic(_ scalar: UInt32) -> Bool {
-    if scalar < 0xA9 { return false }
+    if scalar < 0xA9 || scalar == 0xFFFD || scalar == 0xFFFC { return false }
     if isRegionalIndicator(scalar) { return true }
     let c = category(scalar)
     return c == 22 || (0x1F3FB...0x1F3FF).contains(scalar)

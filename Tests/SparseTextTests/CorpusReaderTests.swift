@@ -1,0 +1,331 @@
+import Foundation
+import Testing
+
+@testable import SparseText
+
+private func temporaryFile(_ name: String, _ bytes: [UInt8]) throws -> URL {
+  let directory = FileManager.default.temporaryDirectory.appendingPathComponent(
+    "sparsetext-reader-\(UUID().uuidString)")
+  try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+  let url = directory.appendingPathComponent(name)
+  try Data(bytes).write(to: url)
+  return url
+}
+
+@Suite struct TextDecoderTests {
+  @Test func invalidBytesAreReplacedCountedAndLocated() throws {
+    var problems = TextDecoder.Problems()
+    let bytes: [UInt8] = Array("ok\nbad ".utf8) + [0xFF, 0xFE] + Array(" end".utf8)
+    let text = try bytes.withUnsafeBufferPointer {
+      try TextDecoder().decode($0, file: "f.txt", line: 10, byteOffset: 100, problems: &problems)
+    }
+    #expect(text == "ok\nbad \u{FFFD}\u{FFFD} end")
+    #expect(problems.replacements == 2)
+    #expect(problems.firstLine == 11)
+    #expect(problems.firstByteOffset == 107)
+    #expect(
+      throws: DataError.invalidEncoding(file: "f.txt", line: 11, byteOffset: 107, encoding: "UTF-8")
+    ) {
+      var p = TextDecoder.Problems()
+      _ = try bytes.withUnsafeBufferPointer {
+        try TextDecoder(strict: true).decode(
+          $0, file: "f.txt", line: 10, byteOffset: 100, problems: &p)
+      }
+    }
+  }
+
+  @Test func legacyEncodingsAndTheByteOrderMark() throws {
+    #expect(
+      try TextDecoder(encoding: .windows1252).decode([0x93, 0x68, 0x69, 0x94, 0x80]) == "“hi”€")
+    #expect(try TextDecoder(encoding: .latin1).decode([0x93, 0xE9]) == "\u{93}é")
+    #expect(try TextDecoder().decode([0xEF, 0xBB, 0xBF, 0x61]) == "a")
+    #expect(try TextDecoder(encoding: .utf8OrLatin1).decode([0x63, 0x61, 0x66, 0xE9]) == "café")
+    #expect(
+      TextDecoder.firstInvalidUTF8(UnsafeBufferPointer(start: [0xED, 0xA0, 0x80], count: 3)) == 0)
+  }
+}
+
+@Suite struct CorpusReaderTests {
+  @Test func csvWithTwitterQuirks() throws {
+    // CRLF records, a lone CR inside a quoted field, doubled quotes, a bad byte.
+    let bytes: [UInt8] =
+      Array("sentiment,confidence,text\r\n".utf8)
+      + Array("negative,0.9,\"so \"\"bad\"\"\rreally\"\r\n".utf8)
+      + Array("positive,1,caf".utf8) + [0xE9] + Array("\r\n".utf8)
+      + Array("neutral,0.5,\"a,b\"".utf8)
+    let url = try temporaryFile("t.csv", bytes)
+    let reader = CorpusReader(
+      path: url.path, options: .init(encoding: .utf8OrLatin1, labelColumn: "sentiment"))
+    let (documents, report) = try reader.readAll()
+    #expect(documents.map(\.text) == ["so \"bad\"\rreally", "café", "a,b"])
+    #expect(documents.map(\.label) == ["negative", "positive", "neutral"])
+    #expect(documents.map(\.id) == ["0", "1", "2"])
+    #expect(report.latin1Documents == 1)
+  }
+
+  @Test func malformedRecordsAreLocatedOrSkipped() throws {
+    let url = try temporaryFile("bad.csv", Array("text,label\na,x\nb,y,z\n\"open,w\n".utf8))
+    #expect(
+      throws: DataError.malformedRecord(
+        file: url.path, line: 3, column: nil, byteOffset: 15, reason: "expected 2 fields, found 3")
+    ) {
+      _ = try CorpusReader(path: url.path).readAll()
+    }
+    let (documents, report) = try CorpusReader(path: url.path, options: .init(onBadRecord: .skip))
+      .readAll()
+    #expect(documents.map(\.text) == ["a"])
+    #expect(report.skippedRecords == 2)
+  }
+
+  @Test func jsonLinesFastTextLinesAndFolders() throws {
+    let jsonl = try temporaryFile(
+      "t.jsonl", Array("{\"body\": {\"text\": \"hi\"}, \"y\": [\"a\", \"b\"]}\n\nnot json\n".utf8))
+    let options = CorpusReader.Options(onBadRecord: .skip, textField: "body.text", labelField: "y")
+    let (documents, report) = try CorpusReader(path: jsonl.path, options: options).readAll()
+    #expect(documents.count == 1 && documents[0].labels == ["a", "b"])
+    #expect(report.skippedRecords == 1)
+    let fasttext = try temporaryFile(
+      "t.txt", Array("__label__x __label__y two words\r\nplain\n".utf8))
+    let lines = try CorpusReader(path: fasttext.path).readAll().documents
+    #expect(lines[0].labels == ["x", "y"] && lines[0].text == "two words")
+    #expect(lines[1].labels == [] && lines[1].text == "plain")
+    let folder = fasttext.deletingLastPathComponent().appendingPathComponent("corpus")
+    for (label, name) in [("b", "2"), ("a", "1"), ("a", "0")] {
+      try FileManager.default.createDirectory(
+        at: folder.appendingPathComponent(label), withIntermediateDirectories: true)
+      try Data("\(label)\(name)".utf8).write(
+        to: folder.appendingPathComponent("\(label)/\(name).txt"))
+    }
+    let files = try CorpusReader(path: folder.path).readAll().documents
+    #expect(files.map(\.id) == ["a/0", "a/1", "b/2"])
+  }
+
+  @Test func fixedSplitsCheckHashes() throws {
+    let documents = [
+      LabeledDocument(id: "0", text: "abc", labels: ["x"]),
+      LabeledDocument(id: "1", text: "def", labels: ["y"]),
+    ]
+    let sha = String(Digest.sha1Hex(Array("abc".utf8)).prefix(12))
+    let good = try temporaryFile(
+      "s.tsv", Array("id\tsplit\tlabel\tsha1_12\n0\ttrain\tx\t\(sha)\n".utf8))
+    let (train, test) = try FixedSplit(contentsOf: good).apply(to: documents)
+    #expect(train.map(\.id) == ["0"] && test.isEmpty)
+    let bad = try temporaryFile(
+      "s.tsv", Array("id\tsplit\tlabel\tsha1_12\n1\ttest\ty\t\(sha)\n".utf8))
+    #expect(throws: DataError.self) { try FixedSplit(contentsOf: bad).apply(to: documents) }
+  }
+
+  @Test func digestsMatchStandardVectors() {
+    #expect(
+      Digest.sha256Hex(Array("abc".utf8))
+        == "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad")
+    #expect(
+      Digest.sha256Hex([UInt8]())
+        == "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855")
+    #expect(Digest.sha1Hex(Array("abc".utf8)) == "a9993e364706816aba3e25717850c26c9cd0d89d")
+    #expect(
+      Digest.sha1Hex(Array("abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq".utf8))
+        == "84983e441c3bd26ebaae4aa1f95129e5e54670f1")
+  }
+
+  @Test func manifestAgreesWithTheCatalog() throws {
+    let url = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+      .deletingLastPathComponent()
+      .deletingLastPathComponent().appendingPathComponent("corpora/manifest.json")
+    let object = try JSONSerialization.jsonObject(with: Data(contentsOf: url)) as? [String: Any]
+    let entries = try #require(object?["corpora"] as? [[String: Any]])
+    #expect(entries.count == CorpusCatalog.entries.count)
+    for (entry, known) in zip(entries, CorpusCatalog.entries) {
+      #expect(entry["name"] as? String == known.name)
+      #expect(entry["package"] as? String == known.package)
+      #expect(entry["version"] as? String == known.version)
+      #expect(entry["sha256"] as? String == known.sha256)
+      #expect(entry["documents"] as? Int == known.documents)
+      #expect(entry["classes"] as? [String] == known.classes)
+    }
+  }
+}
+
+@Suite struct FuzzTests {
+  /// Seeded random and mutated inputs: every reader either reads or reports, never crashes.
+  @Test func readersSurviveRandomAndMutatedInput() throws {
+    var generator = SeededGenerator(seed: 2024)
+    let seeds: [[UInt8]] = [
+      Array("text,label\n\"a \"\"q\"\" b\",x\r\nc,y\n".utf8),
+      Array("{\"text\": \"hi\", \"label\": \"a\"}\n{\"text\": 3}\n".utf8),
+      Array("__label__a one two\n__label__b three\n".utf8),
+    ]
+    let directory = FileManager.default.temporaryDirectory.appendingPathComponent(
+      "sparsetext-fuzz-\(UUID().uuidString)")
+    try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+    let url = directory.appendingPathComponent("input")
+    var outcomes = 0
+    for case_ in 0..<600 {
+      var bytes = seeds[case_ % seeds.count]
+      let mutations = Int(generator.next() % 6)
+      for _ in 0..<mutations {
+        let position = Int(generator.next() % UInt64(max(1, bytes.count)))
+        switch generator.next() % 3 {
+        case 0: if !bytes.isEmpty { bytes[position] = UInt8(truncatingIfNeeded: generator.next()) }
+        case 1:
+          bytes.insert(UInt8(truncatingIfNeeded: generator.next()), at: min(position, bytes.count))
+        default: if !bytes.isEmpty { bytes.remove(at: position) }
+        }
+      }
+      if case_ % 10 == 0 {
+        bytes = (0..<Int(generator.next() % 64)).map { _ in
+          UInt8(truncatingIfNeeded: generator.next())
+        }
+      }
+      try Data(bytes).write(to: url)
+      for format in [CorpusFormat.csv, .tsv, .jsonl, .fasttext, .lines] {
+        for policy in [BadRecordPolicy.error, .skip] {
+          let reader = CorpusReader(
+            path: url.path, options: .init(format: format, onBadRecord: policy))
+          do {
+            _ = try reader.readAll()
+          } catch is DataError {
+          } catch is ConfigurationError {
+          }
+          outcomes += 1
+        }
+      }
+    }
+    #expect(outcomes == 600 * 10)
+  }
+
+  @Test func fileFormatReadersSurviveDamagedFiles() throws {
+    var generator = SeededGenerator(seed: 7)
+    let matrix = try SparseMatrix(rows: [[(1, 2)], [(0, 1), (2, 3)]], columns: 3)
+    let directory = FileManager.default.temporaryDirectory.appendingPathComponent(
+      "sparsetext-fuzz-\(UUID().uuidString)")
+    try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+    let npz = directory.appendingPathComponent("x.npz")
+    try matrix.writeNPZ(to: npz)
+    let npzBytes = [UInt8](try Data(contentsOf: npz))
+    let tensors = SafeTensors.encode(["w": try Tensor(shape: [2, 2], values: [1, 2, 3, 4])])
+    let npy = NumPyArray.encode(shape: [2, 2], floats: [1, 2, 3, 4])
+    var thrown = 0
+    for case_ in 0..<1500 {
+      let source: [UInt8] = [npzBytes, [UInt8](tensors), [UInt8](npy)][case_ % 3]
+      var bytes = source
+      if case_ % 5 == 0 {
+        bytes = Array(bytes.prefix(Int(generator.next() % UInt64(bytes.count))))
+      } else {
+        for _ in 0..<(1 + Int(generator.next() % 4)) {
+          let position = Int(generator.next() % UInt64(bytes.count))
+          bytes[position] = UInt8(truncatingIfNeeded: generator.next())
+        }
+      }
+      do {
+        switch case_ % 3 {
+        case 0:
+          try Data(bytes).write(to: npz)
+          _ = try SparseMatrix.readNPZ(from: npz)
+        case 1:
+          _ = try SafeTensors.decode(Data(bytes), file: "t")
+        default:
+          _ = try NumPyArray.decode(Data(bytes), file: "a")
+        }
+      } catch is ModelFormatError {
+        thrown += 1
+      } catch is DataError {
+        thrown += 1
+      }
+    }
+    #expect(thrown > 100)
+  }
+}
+
+@Suite struct BundleFuzzTests {
+  @Test func damagedBundlesNeverCrashTheLoader() throws {
+    let directory = FileManager.default.temporaryDirectory.appendingPathComponent(
+      "sparsetext-bundle-\(UUID().uuidString)")
+    let documents = (0..<12).map { "word\($0 % 4) other\($0 % 3) text" }
+    let pipeline = try TextFeaturePipeline(
+      fitting: documents, labels: documents.indices.map { $0 % 2 == 0 ? "a" : "b" },
+      configuration: .init(autoencoder: .init(hiddenUnits: 2, epochs: 1, batchSize: 4)))
+    let bundle = directory.appendingPathComponent("model")
+    try pipeline.write(to: bundle)
+    let files = ["config.json", "vocabulary.json", "model.safetensors"]
+    let originals = try files.map { try Data(contentsOf: bundle.appendingPathComponent($0)) }
+    var generator = SeededGenerator(seed: 99)
+    var refused = 0
+    for case_ in 0..<300 {
+      let index = case_ % files.count
+      var bytes = [UInt8](originals[index])
+      if case_ % 4 == 0 {
+        bytes = Array(bytes.prefix(Int(generator.next() % UInt64(bytes.count))))
+      } else {
+        for _ in 0..<(1 + Int(generator.next() % 3)) {
+          bytes[Int(generator.next() % UInt64(bytes.count))] = UInt8(
+            truncatingIfNeeded: generator.next())
+        }
+      }
+      try Data(bytes).write(to: bundle.appendingPathComponent(files[index]))
+      do {
+        _ = try TextFeaturePipeline(contentsOf: bundle)
+      } catch is ModelFormatError {
+        refused += 1
+      } catch is DataError {
+        refused += 1
+      } catch is ConfigurationError {
+        refused += 1
+      }
+      try originals[index].write(to: bundle.appendingPathComponent(files[index]))
+    }
+    #expect(refused > 100)
+    #expect(try TextFeaturePipeline(contentsOf: bundle).classes == ["a", "b"])
+  }
+}
+
+@Suite struct SerializationTests {
+  @Test func npyNpzAndSafetensorsRoundTrip() throws {
+    let directory = FileManager.default.temporaryDirectory.appendingPathComponent(
+      "sparsetext-ser-\(UUID().uuidString)")
+    try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+    let matrix = try SparseMatrix(rows: [[(1, 2.5)], [], [(0, 1), (3, -3)]], columns: 4)
+    try matrix.writeNPZ(to: directory.appendingPathComponent("x.npz"))
+    #expect(try SparseMatrix.readNPZ(from: directory.appendingPathComponent("x.npz")) == matrix)
+    let dense = matrix.densified()
+    try NumPyArray.write(dense, to: directory.appendingPathComponent("d.npy"))
+    #expect(try NumPyArray.readMatrix(from: directory.appendingPathComponent("d.npy")) == dense)
+    let tensors = ["b": Tensor(vector: [1, 2]), "a": try Tensor(shape: [2, 1], values: [3, 4])]
+    try SafeTensors.write(
+      tensors, metadata: ["k": "v"], to: directory.appendingPathComponent("t.safetensors"))
+    let (read, metadata) = try SafeTensors.read(
+      from: directory.appendingPathComponent("t.safetensors"))
+    #expect(read == tensors && metadata == ["k": "v"])
+    #expect(SafeTensors.halfToFloat(0x3C00) == 1 && SafeTensors.halfToFloat(0xC000) == -2)
+  }
+
+  @Test func hostileSafetensorsHeadersAreRefused() {
+    var huge = Data([0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0x7F])
+    huge.append(Data("{}".utf8))
+    #expect(throws: ModelFormatError.self) { try SafeTensors.decode(huge, file: "h") }
+    let header = Data(
+      "{\"w\":{\"dtype\":\"F32\",\"shape\":[1000000000,1000000000],\"data_offsets\":[0,4]}}".utf8)
+    var lying = Data()
+    withUnsafeBytes(of: UInt64(header.count).littleEndian) { lying.append(contentsOf: $0) }
+    lying.append(header)
+    lying.append(Data([0, 0, 0, 0]))
+    #expect(throws: ModelFormatError.self) { try SafeTensors.decode(lying, file: "l") }
+  }
+
+  @Test func atomicWritesLeaveNothingBehindOnFailure() throws {
+    let directory = FileManager.default.temporaryDirectory.appendingPathComponent(
+      "sparsetext-atomic-\(UUID().uuidString)")
+    try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+    let target = directory.appendingPathComponent("out.bin")
+    struct Boom: Error {}
+    #expect(throws: Boom.self) {
+      try AtomicFile.write(to: target) { temporary in
+        try Data("partial".utf8).write(to: temporary)
+        throw Boom()
+      }
+    }
+    #expect(try FileManager.default.contentsOfDirectory(atPath: directory.path).isEmpty)
+    try AtomicFile.write(Data("done".utf8), to: target)
+    #expect(try String(contentsOf: target, encoding: .utf8) == "done")
+  }
+}
