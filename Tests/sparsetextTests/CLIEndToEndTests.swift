@@ -253,5 +253,14 @@ private func python(_ script: String) throws -> (status: Int32, output: String) 
     #expect(status == 0, "\(output)")
     let difference = Double(output.trimmingCharacters(in: .whitespacesAndNewlines)) ?? 1
     #expect(difference < 1e-5)
+    // The documented interop example does the same and exits non-zero on a mismatch.
+    let example = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+      .deletingLastPathComponent().deletingLastPathComponent()
+      .appendingPathComponent("Examples/python/recompute_codes.py").path
+    let run = try python(
+      "import runpy, sys; sys.argv = ['x', '\(model)', '\(x)', '\(codes)']; runpy.run_path('\(example)', run_name='__main__')"
+    )
+    #expect(run.status == 0, "\(run.output)")
+    #expect(run.output.contains("largest difference"))
   }
 }
