@@ -91,6 +91,20 @@ public struct ByteStringTable: Sendable {
     }
   }
 
+  /// Sorts ids by their bytes (unsigned, shorter first on a common prefix): for UTF-8 this is
+  /// code point order, the order of Python's `sorted` on strings.
+  public func sortByBytes(_ ids: inout [Int]) {
+    arena.withUnsafeBufferPointer { all in
+      guard let base = all.baseAddress else { return }
+      ids.sort { a, b in
+        let la = Int(lengths[a])
+        let lb = Int(lengths[b])
+        let order = memcmp(base + starts[a], base + starts[b], min(la, lb))
+        return order != 0 ? order < 0 : la < lb
+      }
+    }
+  }
+
   /// The stored hash of `id`.
   public func storedHash(_ id: Int) -> UInt64 { hashes[id] }
 

@@ -127,8 +127,12 @@ public struct CountVectorizer: Sendable {
         suggestion: "Lower min_df or raise max_df.")
     }
     // Sorted by UTF-8 bytes, which is code point order, which is how Python sorts strings.
-    var order = Array(0..<termCount)
-    order.sort { a, b in raw.terms.bytes(a).lexicographicallyPrecedes(raw.terms.bytes(b)) }
+    // Only terms inside the document-frequency bounds are sorted.
+    var order = (0..<termCount).filter { id in
+      let df = Double(documentFrequency[id])
+      return df <= high && df >= low
+    }
+    raw.terms.sortByBytes(&order)
     var kept = order.filter { id in
       let df = Double(documentFrequency[id])
       return df <= high && df >= low
