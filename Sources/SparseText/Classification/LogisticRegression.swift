@@ -255,7 +255,7 @@ struct LogisticProblem: Sendable {
     let x = self.x
     let targets = self.targets
     let sampleWeights = self.sampleWeights
-    let parts = Parallel.map(count: x.rows, minimumChunk: 2048) {
+    let parts = Parallel.map(count: x.rows, minimumChunk: 256) {
       range -> (loss: Double, gradient: [Double], interceptGradient: [Double]) in
       var scores: [Double] = []
       x.multiplyRows(range, weights: weights, outputs: k, into: &scores)
