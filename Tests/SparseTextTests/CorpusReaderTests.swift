@@ -299,6 +299,12 @@ private func temporaryFile(_ name: String, _ bytes: [UInt8]) throws -> URL {
     #expect(SafeTensors.halfToFloat(0x3C00) == 1 && SafeTensors.halfToFloat(0xC000) == -2)
   }
 
+  @Test func svmlightTextIsZeroBasedWithLabels() throws {
+    let matrix = try SparseMatrix(rows: [[(1, 2.5)], [], [(0, 1), (3, -3)]], columns: 4)
+    #expect(matrix.svmlightText(labels: ["a", "b c", "d"]) == "a 1:2.5\nb_c\nd 0:1.0 3:-3.0\n")
+    #expect(matrix.svmlightText(zeroBased: false).hasPrefix("0 2:2.5\n"))
+  }
+
   @Test func hostileSafetensorsHeadersAreRefused() {
     var huge = Data([0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0x7F])
     huge.append(Data("{}".utf8))

@@ -17,7 +17,9 @@ struct Vectorize: ParsableCommand {
   @OptionGroup var vectorizer: VectorizerOptions
   @OptionGroup var global: GlobalOptions
 
-  @Option(name: .shortAndLong, help: "The .npz file to write.")
+  @Option(
+    name: .shortAndLong,
+    help: "The file to write: .npz (SciPy CSR) or .svm/.libsvm/.svmlight (zero-based text).")
   var output: String
 
   @Option(help: "Also write the vocabulary as a JSON object term → column.")
@@ -78,7 +80,14 @@ struct Vectorize: ParsableCommand {
       vocabulary = fitted.vocabulary
     }
     let seconds = Date().timeIntervalSince(started)
-    try matrix.writeNPZ(to: URL(fileURLWithPath: output))
+    let url = URL(fileURLWithPath: output)
+    switch url.pathExtension.lowercased() {
+    case "svm", "libsvm", "svmlight":
+      let labels = documents.allSatisfy { $0.label != nil } ? documents.map { $0.label! } : nil
+      try AtomicFile.write(Data(matrix.svmlightText(labels: labels).utf8), to: url)
+    default:
+      try matrix.writeNPZ(to: url)
+    }
     if let vocabularyOut, let vocabulary {
       try writeVocabulary(vocabulary, to: URL(fileURLWithPath: vocabularyOut))
     }
