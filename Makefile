@@ -68,7 +68,7 @@ demo: build
 # Peers measured side by side in one run (scikit-learn, PyTorch), ratios printed.
 bench: build
 	bash Benchmarks/setup.sh
-	OPENBLAS_CORETYPE=$${OPENBLAS_CORETYPE:-Haswell} .venv-bench/bin/python Benchmarks/run.py --sparsetext $(BIN) $(BENCH_ARGS)
+	.venv-bench/bin/python Benchmarks/run.py --sparsetext $(BIN) $(BENCH_ARGS)
 
 clean:
 	rm -rf .build

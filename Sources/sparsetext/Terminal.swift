@@ -65,15 +65,15 @@ enum Terminal {
 
   static var standardErrorIsTerminal: Bool { isatty(STDERR_FILENO) != 0 }
 
-  /// Restarts the process once with `OPENBLAS_CORETYPE=Haswell` when OpenBLAS picked its SSE3
-  /// kernels on a processor with AVX2 (see ``BLAS/usesSlowFallbackKernels``). A value the user
-  /// set is always left alone.
+  /// Restarts the process once with `OPENBLAS_CORETYPE` set when OpenBLAS picked its SSE3
+  /// kernels on a processor with AVX2 (see ``BLAS/betterKernelFamily``). A value the user set
+  /// is always left alone.
   static func useFastBLASKernels() {
     #if os(Linux)
       guard ProcessInfo.processInfo.environment["OPENBLAS_CORETYPE"] == nil,
-        BLAS.usesSlowFallbackKernels
+        let family = BLAS.betterKernelFamily
       else { return }
-      setenv("OPENBLAS_CORETYPE", "Haswell", 1)
+      setenv("OPENBLAS_CORETYPE", family, 1)
       let arguments = CommandLine.arguments
       var pointers = arguments.map { strdup($0) }
       pointers.append(nil)

@@ -72,22 +72,26 @@ public enum BLAS {
     #endif
   }
 
-  /// Whether the BLAS library fell back to pre-AVX kernels on a processor that has AVX2 and FMA.
+  /// The OpenBLAS kernel family to ask for when the library fell back to pre-AVX kernels on a
+  /// processor that has AVX2 and FMA (`SkylakeX` with AVX-512, else `Haswell`); `nil` when the
+  /// kernels in use are fine.
   ///
   /// Debian 12's OpenBLAS 0.3.21 does not recognize some recent Xeons and then runs its SSE3
-  /// ("Prescott") kernels, several times slower. Setting `OPENBLAS_CORETYPE=Haswell` before the
-  /// library loads fixes it; the `sparsetext` command does that for itself.
-  public static var usesSlowFallbackKernels: Bool {
+  /// ("Prescott") kernels, several times slower. Setting `OPENBLAS_CORETYPE` before the library
+  /// loads fixes it; the `sparsetext` command does that for itself.
+  public static var betterKernelFamily: String? {
     #if os(Linux)
       let slow = ["Prescott", "Core2", "Penryn", "Dunnington", "Nehalem", "Atom", "Katmai"]
       guard slow.contains(kernelName),
         let cpuinfo = try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8),
         let flags = cpuinfo.split(separator: "\n").first(where: { $0.hasPrefix("flags") })
-      else { return false }
+      else { return nil }
       let set = Set(flags.split(separator: " "))
-      return set.contains("avx2") && set.contains("fma")
+      guard set.contains("avx2") && set.contains("fma") else { return nil }
+      let avx512 = ["avx512f", "avx512bw", "avx512dq", "avx512vl", "avx512cd"]
+      return avx512.allSatisfy { set.contains(Substring($0)) } ? "SkylakeX" : "Haswell"
     #else
-      return false
+      return nil
     #endif
   }
 

@@ -19,7 +19,16 @@ struct Optimizer: Sendable {
     self.steps = 0
   }
 
-  mutating func step(_ theta: inout [Float], gradient: [Float]) {
+  /// Weight decay folded into the update: `g += λ·θ` on `ranges`, in the same pass.
+  struct Decay: Sendable {
+    let lambda: Float
+    let ranges: [Range<Int>]
+  }
+
+  /// Applies one update; with `decay`, adds `λ·θ` to the gradient of the decayed ranges first
+  /// and returns `Σθ²` over them (before the update), so weight decay costs no extra pass.
+  @discardableResult
+  mutating func step(_ theta: inout [Float], gradient: [Float], decay: Decay? = nil) -> Double {
     steps += 1
     let count = theta.count
     let lr = learningRate
@@ -31,6 +40,7 @@ struct Optimizer: Sendable {
     var first = state[0]
     var second = state.count > 1 ? state[1] : []
     state = []
+    var total = 0.0
     theta.withUnsafeMutableBufferPointer { thetaBuffer in
       first.withUnsafeMutableBufferPointer { firstBuffer in
         second.withUnsafeMutableBufferPointer { secondBuffer in
@@ -39,40 +49,70 @@ struct Optimizer: Sendable {
             let m = UnsafeSharedBuffer(firstBuffer)
             let v = UnsafeSharedBuffer(secondBuffer)
             let shared = SendableBuffer(gradientBuffer)
-            Parallel.forEach(count: count, minimumChunk: 1 << 16) { range in
+            let squares = Parallel.map(count: count, minimumChunk: 1 << 16) { chunk -> Double in
               let g = shared.buffer
-              switch kind {
-              case .adam:
-                for i in range {
-                  let gi = g[i]
-                  let mi = 0.9 * m[i] + 0.1 * gi
-                  let vi = 0.999 * v[i] + 0.001 * gi * gi
-                  m[i] = mi
-                  v[i] = vi
-                  p[i] -= lr * (mi / correction1) / ((vi / correction2).squareRoot() + 1e-8)
+              var squares = 0.0
+              for (range, decayed) in Optimizer.segments(chunk, decay?.ranges ?? []) {
+                let lambda: Float = decayed ? decay!.lambda : 0
+                if decayed {
+                  var partial: Float = 0
+                  for i in range { partial += p[i] * p[i] }
+                  squares += Double(partial)
                 }
-              case .sgd:
-                for i in range {
-                  let vi = mu * m[i] + g[i]
-                  m[i] = vi
-                  p[i] -= lr * vi
-                }
-              case .adadelta:
-                for i in range {
-                  let gi = g[i]
-                  let eg = 0.95 * m[i] + 0.05 * gi * gi
-                  let delta = -((v[i] + 1e-6).squareRoot() / (eg + 1e-6).squareRoot()) * gi
-                  m[i] = eg
-                  v[i] = 0.95 * v[i] + 0.05 * delta * delta
-                  p[i] += lr * delta
+                switch kind {
+                case .adam:
+                  for i in range {
+                    let gi = g[i] + lambda * p[i]
+                    let mi = 0.9 * m[i] + 0.1 * gi
+                    let vi = 0.999 * v[i] + 0.001 * gi * gi
+                    m[i] = mi
+                    v[i] = vi
+                    p[i] -= lr * (mi / correction1) / ((vi / correction2).squareRoot() + 1e-8)
+                  }
+                case .sgd:
+                  for i in range {
+                    let vi = mu * m[i] + g[i] + lambda * p[i]
+                    m[i] = vi
+                    p[i] -= lr * vi
+                  }
+                case .adadelta:
+                  for i in range {
+                    let gi = g[i] + lambda * p[i]
+                    let eg = 0.95 * m[i] + 0.05 * gi * gi
+                    let delta = -((v[i] + 1e-6).squareRoot() / (eg + 1e-6).squareRoot()) * gi
+                    m[i] = eg
+                    v[i] = 0.95 * v[i] + 0.05 * delta * delta
+                    p[i] += lr * delta
+                  }
                 }
               }
+              return squares
             }
+            total = squares.reduce(0, +)
           }
         }
       }
     }
     state = kind == .sgd ? [first] : [first, second]
+    return total
+  }
+}
+
+extension Optimizer {
+  /// Cuts `chunk` into pieces that are entirely inside or entirely outside `ranges` (sorted,
+  /// disjoint), in order.
+  static func segments(_ chunk: Range<Int>, _ ranges: [Range<Int>]) -> [(Range<Int>, Bool)] {
+    var pieces: [(Range<Int>, Bool)] = []
+    var position = chunk.lowerBound
+    for range in ranges where range.upperBound > position && range.lowerBound < chunk.upperBound {
+      let start = max(range.lowerBound, position)
+      if start > position { pieces.append((position..<start, false)) }
+      let end = min(range.upperBound, chunk.upperBound)
+      pieces.append((start..<end, true))
+      position = end
+    }
+    if position < chunk.upperBound { pieces.append((position..<chunk.upperBound, false)) }
+    return pieces
   }
 }
 

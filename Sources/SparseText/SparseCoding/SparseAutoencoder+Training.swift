@@ -79,6 +79,12 @@ extension SparseAutoencoder {
       let (trainRows, validationRows) = split(x.rows)
       let batchSize = configuration.batchSize
       var gradient = [Float](repeating: 0, count: layout.count)
+      // Weight decay is added inside the optimizer's pass (same result, one pass fewer).
+      let decay =
+        configuration.weightDecay > 0
+        ? Optimizer.Decay(
+          lambda: Float(configuration.weightDecay) * (layout.tied ? 2 : 1), ranges: layout.weights)
+        : nil
       while epoch < configuration.epochs {
         if !validationRows.isEmpty && stale >= configuration.patience { break }
         epoch += 1
@@ -89,12 +95,14 @@ extension SparseAutoencoder {
         var sums = Terms()
         for b in 0..<batches {
           let rows = Array(order[(b * batchSize)..<min(order.count, (b + 1) * batchSize)])
-          let terms: Terms
+          var terms: Terms
           do {
             let parameters = theta
-            terms = lossAndGradient(x, rows: rows, theta: parameters, gradient: &gradient)
+            terms = lossAndGradient(
+              x, rows: rows, theta: parameters, gradient: &gradient, foldWeightDecay: true)
           }
-          optimizer.step(&theta, gradient: gradient)
+          let squares = optimizer.step(&theta, gradient: gradient, decay: decay)
+          if let decay { terms.weightDecay = 0.5 * Double(decay.lambda) * squares }
           sums.reconstruction += terms.reconstruction
           sums.sparsity += terms.sparsity
           sums.weightDecay += terms.weightDecay
@@ -149,9 +157,12 @@ extension SparseAutoencoder {
     }
 
     /// The loss of one batch and its gradient with respect to every parameter.
+    ///
+    /// With `foldWeightDecay`, the weight-decay term and its gradient are left to the optimizer
+    /// (``Optimizer/step(_:gradient:decay:)``).
     mutating func lossAndGradient(
       _ x: SparseMatrix, rows: [Int], theta: [Float], gradient: inout [Float],
-      configurationOverride: Configuration? = nil
+      configurationOverride: Configuration? = nil, foldWeightDecay: Bool = false
     ) -> Terms {
       let c = configurationOverride ?? configuration
       let h = layout.hidden
@@ -378,7 +389,7 @@ extension SparseAutoencoder {
       }
 
       // Weight decay λ/2·(‖W₁‖² + ‖W₂‖²); tied weights count twice.
-      if c.weightDecay > 0 {
+      if c.weightDecay > 0 && !foldWeightDecay {
         let lambda = Float(c.weightDecay) * (layout.tied ? 2 : 1)
         var squares = 0.0
         theta.withUnsafeBufferPointer { t in
