@@ -95,3 +95,41 @@ struct InputOptions: ParsableArguments {
   /// Reads every document, warning once about replaced bytes and skipped records.
   func read(quiet: Bool) throws -> [LabeledDocument] { try read.read(input) }
 }
+
+/// A labelled corpus and how to divide it into training and test parts: INPUT or `--corpus`,
+/// then a fixed `--split` file or a stratified split by `--test-fraction`.
+struct SplitOptions: ParsableArguments {
+  @Option(help: "A default corpus (bbc, twitter), read with its reference decoding.")
+  var corpus: String?
+
+  @Option(help: "A fixed split file (id, split, label, sha1_12) for --corpus or INPUT.")
+  var split: String?
+
+  @Option(help: "Test fraction of a stratified split of INPUT.")
+  var testFraction = 0.2
+
+  /// The documents of `--corpus` or `input`, and where they came from.
+  func documents(input: String?, read: ReadOptions) throws -> (
+    documents: [LabeledDocument], source: String
+  ) {
+    if let corpus {
+      let entry = try CorpusCatalog.entry(named: corpus)
+      return (try CorpusCatalog.load(entry).documents, entry.requirement)
+    }
+    guard let input else { throw CommandError.usage("give INPUT or --corpus NAME") }
+    return (try read.read(input), input)
+  }
+
+  /// One training/test division: the fixed split when given, else stratified with `seed`.
+  func divide(_ documents: [LabeledDocument], seed: UInt64) throws -> (
+    train: [LabeledDocument], test: [LabeledDocument]
+  ) {
+    if let split {
+      return try FixedSplit(contentsOf: URL(fileURLWithPath: split)).apply(to: documents)
+    }
+    let labels = try documents.map { try Experiment.label(of: $0) }
+    let parts = try StratifiedSplit.trainTest(
+      labels: labels, testFraction: testFraction, seed: seed)
+    return (parts.train.map { documents[$0] }, parts.test.map { documents[$0] })
+  }
+}

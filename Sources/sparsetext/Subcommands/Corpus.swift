@@ -142,14 +142,7 @@ struct Corpus: ParsableCommand {
     @Argument(help: "A labelled corpus (or use --corpus).")
     var input: String?
 
-    @Option(help: "A default corpus (bbc, twitter), read with its reference decoding.")
-    var corpus: String?
-
-    @Option(help: "A fixed split file (id, split, label, sha1_12).")
-    var split: String?
-
-    @Option(help: "Test fraction of a stratified split.")
-    var testFraction = 0.2
+    @OptionGroup var source: SplitOptions
 
     @Option(help: "Seed of the stratified split.")
     var seed: UInt64 = 13
@@ -164,24 +157,8 @@ struct Corpus: ParsableCommand {
     @OptionGroup var global: GlobalOptions
 
     func run() throws {
-      let documents: [LabeledDocument]
-      if let corpus {
-        documents = try CorpusCatalog.load(try CorpusCatalog.entry(named: corpus)).documents
-      } else if let input {
-        documents = try read.read(input)
-      } else {
-        throw CommandError.usage("give INPUT or --corpus NAME")
-      }
-      let train: [LabeledDocument]
-      let test: [LabeledDocument]
-      if let split {
-        (train, test) = try FixedSplit(contentsOf: URL(fileURLWithPath: split)).apply(to: documents)
-      } else {
-        let labels = try documents.map { try Experiment.label(of: $0) }
-        let parts = try StratifiedSplit.trainTest(
-          labels: labels, testFraction: testFraction, seed: seed)
-        (train, test) = (parts.train.map { documents[$0] }, parts.test.map { documents[$0] })
-      }
+      let documents = try source.documents(input: input, read: read).documents
+      let (train, test) = try source.divide(documents, seed: seed)
       for (part, path) in [(train, trainOut), (test, testOut)] {
         var text = ""
         for document in part {

@@ -24,17 +24,7 @@ struct Encode: ParsableCommand {
 
   @OptionGroup var global: GlobalOptions
 
-  @Option(help: "Corpus format when the model is a bundle (default: from the extension).")
-  var format: CorpusFormat?
-
-  @Option(help: "CSV/TSV text column.")
-  var textColumn: String?
-
-  @Option(help: "JSONL text field.")
-  var textField = "text"
-
-  @Option(help: "Text encoding.")
-  var encoding: TextDecoder.Encoding = .utf8
+  @OptionGroup var read: ReadOptions
 
   func run() throws {
     let modelURL = URL(fileURLWithPath: model)
@@ -55,11 +45,7 @@ struct Encode: ParsableCommand {
         throw CommandError.usage(
           "this model has no autoencoder; use `sparsetext vectorize --model` for TF-IDF")
       }
-      let documents = try CorpusReader(
-        path: input,
-        options: .init(
-          format: format, encoding: encoding, textColumn: textColumn, textField: textField)
-      ).readAll().documents
+      let documents = try read.read(input)
       ids = documents.map(\.id)
       codes = pipeline.embeddings(for: documents.map(\.text))
     }

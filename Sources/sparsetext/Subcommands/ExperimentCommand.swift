@@ -24,14 +24,7 @@ struct ExperimentCommand: ParsableCommand {
   @Option(help: "Test corpus.")
   var test: String?
 
-  @Option(help: "A default corpus (bbc, twitter), read with its reference decoding.")
-  var corpus: String?
-
-  @Option(help: "A fixed split file (id, split, label, sha1_12) for --corpus or INPUT.")
-  var split: String?
-
-  @Option(help: "Test fraction of a stratified split of INPUT.")
-  var testFraction = 0.2
+  @OptionGroup var source: SplitOptions
 
   @Option(help: "Run K-fold cross-validation on INPUT instead of one split.")
   var cv: Int?
@@ -114,29 +107,14 @@ struct ExperimentCommand: ParsableCommand {
       documents = a + b
       source = "\(train) + \(test)"
     } else {
-      if let corpus {
-        let entry = try CorpusCatalog.entry(named: corpus)
-        documents = try CorpusCatalog.load(entry).documents
-        source = entry.requirement
-      } else if let input {
-        documents = try read.read(input)
-        source = input
-      } else {
-        throw CommandError.usage("give INPUT, --corpus NAME, or --train and --test")
-      }
-      if let split {
-        let fixed = try FixedSplit(contentsOf: URL(fileURLWithPath: split))
-        parts = [try fixed.apply(to: documents)]
-      } else if let cv {
+      (documents, source) = try self.source.documents(input: input, read: read)
+      if let cv, self.source.split == nil {
         let labels = try documents.map { try Experiment.label(of: $0) }
         parts = try StratifiedSplit.folds(labels: labels, k: cv, seed: autoencoder.seed).map {
           fold in (fold.train.map { documents[$0] }, fold.test.map { documents[$0] })
         }
       } else {
-        let labels = try documents.map { try Experiment.label(of: $0) }
-        let (trainIndices, testIndices) = try StratifiedSplit.trainTest(
-          labels: labels, testFraction: testFraction, seed: autoencoder.seed)
-        parts = [(trainIndices.map { documents[$0] }, testIndices.map { documents[$0] })]
+        parts = [try self.source.divide(documents, seed: autoencoder.seed)]
       }
     }
     var counts: [String: Int] = [:]
