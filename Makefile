@@ -58,11 +58,11 @@ demo: build
 	$(BIN) corpus fetch bbc
 	$(BIN) corpus split --corpus bbc $(if $(SPLIT_BBC),--split $(SPLIT_BBC),) \
 	  --train-out $(OUT)/bbc-train.jsonl --test-out $(OUT)/bbc-test.jsonl
-	$(BIN) fit $(OUT)/bbc-train.jsonl -o $(OUT)/bbc-model --min-df 2 --sublinear-tf --max-features 10000 --hidden 256 --epochs 20
+	$(BIN) fit $(OUT)/bbc-train.jsonl -o $(OUT)/bbc-model --min-df 2 --sublinear-tf --max-features 10000 --hidden 256 --epochs 20 --C 100
 	$(BIN) evaluate $(OUT)/bbc-model $(OUT)/bbc-test.jsonl
 	$(BIN) inspect $(OUT)/bbc-model --units 12 --top 8
 	$(BIN) experiment --train $(OUT)/bbc-train.jsonl --test $(OUT)/bbc-test.jsonl \
-	  --min-df 2 --sublinear-tf --max-features 10000 --hidden 256 --epochs 20 \
+	  --min-df 2 --sublinear-tf --max-features 10000 --hidden 256 --epochs 20 --C 1,10,100 \
 	  --label-fractions 0.01,0.05,0.1,0.5,1 --report $(OUT)/bbc-report
 
 # Peers measured side by side in one run (scikit-learn, PyTorch), ratios printed.

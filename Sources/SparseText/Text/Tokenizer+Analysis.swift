@@ -43,7 +43,7 @@ extension Tokenizer {
       if isASCII(text) || (!configuration.lowercase && configuration.stripAccents == .none) {
         scanUnicode(text, workspace: &workspace)
       } else {
-        var folded = UnicodeProperties.foldCompatibility(
+        let folded = UnicodeProperties.foldCompatibility(
           text, stripMarks: configuration.stripAccents != .none,
           caseFold: configuration.lowercase)
         folded.withUnsafeBufferPointer { scanUnicode($0, workspace: &workspace) }
