@@ -52,6 +52,16 @@ let package = Package(
       dependencies: ["SparseText"],
       path: "Examples/EmbeddingsQuickstart"
     ),
+    .executableTarget(
+      name: "TopicExplorer",
+      dependencies: ["SparseText"],
+      path: "Examples/TopicExplorer"
+    ),
+    .executableTarget(
+      name: "SentimentExperiment",
+      dependencies: ["SparseText"],
+      path: "Examples/SentimentExperiment"
+    ),
     .testTarget(
       name: "SparseTextTests",
       dependencies: ["SparseText"]
