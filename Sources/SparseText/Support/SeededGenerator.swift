@@ -29,6 +29,7 @@ public struct SeededGenerator: RandomNumberGenerator, Sendable, Equatable, Codab
     state = (words[0], words[1], words[2], words[3])
   }
 
+  /// The next 64 random bits.
   public mutating func next() -> UInt64 {
     let result = rotl(state.1 &* 5, 7) &* 9
     let t = state.1 << 17
@@ -59,10 +60,12 @@ public struct SeededGenerator: RandomNumberGenerator, Sendable, Equatable, Codab
     return (-2 * log(u)).squareRoot() * cos(2 * .pi * v)
   }
 
+  /// Whether two generators will produce the same stream.
   public static func == (lhs: SeededGenerator, rhs: SeededGenerator) -> Bool {
     lhs.words == rhs.words
   }
 
+  /// Decodes a generator saved by ``encode(to:)`` (its four state words).
   public init(from decoder: any Decoder) throws {
     let container = try decoder.singleValueContainer()
     let words = try container.decode([UInt64].self)
@@ -73,6 +76,7 @@ public struct SeededGenerator: RandomNumberGenerator, Sendable, Equatable, Codab
     self = restored
   }
 
+  /// Encodes the generator as its four state words, for checkpoints.
   public func encode(to encoder: any Encoder) throws {
     var container = encoder.singleValueContainer()
     try container.encode(words)

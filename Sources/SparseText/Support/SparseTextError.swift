@@ -16,6 +16,7 @@ public enum DataError: Error, Sendable, Equatable {
 }
 
 extension DataError: LocalizedError, CustomStringConvertible {
+  /// The message: what happened, where, and what to do.
   public var description: String {
     switch self {
     case .unreadableFile(let file, let reason):
@@ -37,6 +38,7 @@ extension DataError: LocalizedError, CustomStringConvertible {
     }
   }
 
+  /// The same message, for `LocalizedError`.
   public var errorDescription: String? { description }
 }
 
@@ -49,6 +51,7 @@ public enum ConfigurationError: Error, Sendable, Equatable {
 }
 
 extension ConfigurationError: LocalizedError, CustomStringConvertible {
+  /// The message: what happened, where, and what to do.
   public var description: String {
     switch self {
     case .outOfRange(let field, let value, let allowed):
@@ -58,6 +61,7 @@ extension ConfigurationError: LocalizedError, CustomStringConvertible {
     }
   }
 
+  /// The same message, for `LocalizedError`.
   public var errorDescription: String? { description }
 }
 
@@ -78,6 +82,7 @@ public enum ModelFormatError: Error, Sendable, Equatable {
 }
 
 extension ModelFormatError: LocalizedError, CustomStringConvertible {
+  /// The message: what happened, where, and what to do.
   public var description: String {
     switch self {
     case .missingFile(let file):
@@ -102,5 +107,6 @@ extension ModelFormatError: LocalizedError, CustomStringConvertible {
     }
   }
 
+  /// The same message, for `LocalizedError`.
   public var errorDescription: String? { description }
 }

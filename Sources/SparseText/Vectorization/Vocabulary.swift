@@ -50,6 +50,7 @@ public struct Vocabulary: Sendable, Equatable, Codable {
     return out
   }
 
+  /// Whether the two vocabularies list the same terms in the same order.
   public static func == (lhs: Vocabulary, rhs: Vocabulary) -> Bool { lhs.terms == rhs.terms }
 
   /// Decodes from a JSON array of terms in column order.
