@@ -46,10 +46,10 @@ format:
 
 test: deps python-deps lint
 	$(SWIFT) build --build-tests
-	$(SWIFT) test --skip-build --parallel
 	.build/debug/EmbeddingsQuickstart
 	.build/debug/TopicExplorer
 	.build/debug/SentimentExperiment
+	$(SWIFT) test --skip-build --parallel
 
 # The main job end to end on the BBC corpus: fetch, fit → evaluate → inspect on a train/test
 # split (the fixed split from ../shared/splits when present), then the experiment table.
