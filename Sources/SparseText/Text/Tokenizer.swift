@@ -201,20 +201,10 @@ public struct TokenizerWorkspace: Sendable {
   mutating func endToken() { ends.append(bytes.count) }
 
   mutating func append(scalar s: UInt32) {
-    if s < 0x80 {
-      bytes.append(UInt8(s))
-    } else if s < 0x800 {
-      bytes.append(UInt8(0xC0 | (s >> 6)))
-      bytes.append(UInt8(0x80 | (s & 0x3F)))
-    } else if s < 0x10000 {
-      bytes.append(UInt8(0xE0 | (s >> 12)))
-      bytes.append(UInt8(0x80 | ((s >> 6) & 0x3F)))
-      bytes.append(UInt8(0x80 | (s & 0x3F)))
-    } else {
-      bytes.append(UInt8(0xF0 | (s >> 18)))
-      bytes.append(UInt8(0x80 | ((s >> 12) & 0x3F)))
-      bytes.append(UInt8(0x80 | ((s >> 6) & 0x3F)))
-      bytes.append(UInt8(0x80 | (s & 0x3F)))
+    withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 4) { buffer in
+      let count = Tokenizer.encodeUTF8(s, into: buffer.baseAddress!)
+      bytes.append(contentsOf: UnsafeBufferPointer(rebasing: buffer[..<count]))
     }
   }
+
 }
