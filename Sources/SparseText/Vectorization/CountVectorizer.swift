@@ -156,49 +156,57 @@ public struct CountVectorizer: Sendable {
     return (vocabulary, columnOf)
   }
 
-  /// Rewrites raw term ids as vocabulary columns, dropping pruned terms. Rows come out with
-  /// sorted columns by a two-pass counting sort (through column-major order), in O(nonzeros).
+  /// Rewrites raw term ids as vocabulary columns, dropping pruned terms and sorting each row,
+  /// in parallel over row blocks. A row's entries are sorted as packed 64-bit keys (column in
+  /// the high half, the value's bits in the low half): columns are unique within a row, so this
+  /// orders by column without a comparison closure.
   private static func remap(
     _ raw: TermCounting.Counts, columnOf: [Int32], columns: Int, binary: Bool
   ) -> SparseMatrix {
     let rows = raw.rowOffsets.count - 1
-    var columnStart = [Int](repeating: 0, count: columns + 1)
-    for id in raw.termIDs {
-      let column = columnOf[Int(id)]
-      if column >= 0 { columnStart[Int(column) + 1] += 1 }
-    }
-    for c in 0..<columns { columnStart[c + 1] += columnStart[c] }
-    let nonzeros = columnStart[columns]
-    var rowOf = [Int32](repeating: 0, count: nonzeros)
-    var valueOf = [Float](repeating: 0, count: nonzeros)
-    var rowCounts = [Int64](repeating: 0, count: rows + 1)
-    var next = columnStart
-    for r in 0..<rows {
-      for k in Int(raw.rowOffsets[r])..<Int(raw.rowOffsets[r + 1]) {
-        let column = Int(columnOf[Int(raw.termIDs[k])])
-        guard column >= 0 else { continue }
-        let position = next[column]
-        next[column] += 1
-        rowOf[position] = Int32(r)
-        valueOf[position] = binary ? 1 : raw.counts[k]
-        rowCounts[r + 1] += 1
+    var offsets = [Int64](repeating: 0, count: rows + 1)
+    let kept = Parallel.map(count: rows, minimumChunk: 1024) { range -> [Int64] in
+      range.map { r in
+        var n: Int64 = 0
+        for k in Int(raw.rowOffsets[r])..<Int(raw.rowOffsets[r + 1])
+        where columnOf[Int(raw.termIDs[k])] >= 0 {
+          n += 1
+        }
+        return n
       }
-    }
-    for r in 0..<rows { rowCounts[r + 1] += rowCounts[r] }
+    }.flatMap { $0 }
+    for r in 0..<rows { offsets[r + 1] = offsets[r] + kept[r] }
+    let nonzeros = Int(offsets[rows])
     var indices = [Int32](repeating: 0, count: nonzeros)
     var values = [Float](repeating: 0, count: nonzeros)
-    var nextInRow = rowCounts
-    for c in 0..<columns {
-      for position in columnStart[c]..<columnStart[c + 1] {
-        let r = Int(rowOf[position])
-        let slot = Int(nextInRow[r])
-        nextInRow[r] += 1
-        indices[slot] = Int32(c)
-        values[slot] = valueOf[position]
+    let rowStarts = offsets
+    indices.withUnsafeMutableBufferPointer { indexBuffer in
+      values.withUnsafeMutableBufferPointer { valueBuffer in
+        let outIndices = UnsafeSharedBuffer(indexBuffer)
+        let outValues = UnsafeSharedBuffer(valueBuffer)
+        Parallel.forEach(count: rows, minimumChunk: 1024) { range in
+          var keys: [UInt64] = []
+          for r in range {
+            keys.removeAll(keepingCapacity: true)
+            for k in Int(raw.rowOffsets[r])..<Int(raw.rowOffsets[r + 1]) {
+              let column = columnOf[Int(raw.termIDs[k])]
+              guard column >= 0 else { continue }
+              let value: Float = binary ? 1 : raw.counts[k]
+              keys.append(UInt64(UInt32(column)) << 32 | UInt64(value.bitPattern))
+            }
+            keys.sort()
+            var slot = Int(rowStarts[r])
+            for key in keys {
+              outIndices[slot] = Int32(truncatingIfNeeded: key >> 32)
+              outValues[slot] = Float(bitPattern: UInt32(truncatingIfNeeded: key))
+              slot += 1
+            }
+          }
+        }
       }
     }
     return SparseMatrix(
-      uncheckedRows: rows, columns: columns, rowOffsets: rowCounts, columnIndices: indices,
+      uncheckedRows: rows, columns: columns, rowOffsets: offsets, columnIndices: indices,
       values: values)
   }
 }
