@@ -318,6 +318,37 @@ private func temporaryFile(_ name: String, _ bytes: [UInt8]) throws -> URL {
     #expect(throws: ModelFormatError.self) { try SafeTensors.decode(lying, file: "l") }
   }
 
+  @Test func denseRowWriterStreamsBlocks() throws {
+    let directory = FileManager.default.temporaryDirectory.appendingPathComponent(
+      "sparsetext-rows-\(UUID().uuidString)")
+    try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+    let a = try DenseMatrix(rows: [[1, 2], [3, 4]], columns: 2)
+    let b = try DenseMatrix(rows: [[5, 6]], columns: 2)
+    let npy = directory.appendingPathComponent("codes.npy")
+    let writer = try DenseRowWriter(url: npy, columns: 2)
+    try writer.append(a)
+    try writer.append(b)
+    try writer.finish()
+    #expect(try NumPyArray.readMatrix(from: npy).values == [1, 2, 3, 4, 5, 6])
+    let jsonl = directory.appendingPathComponent("codes.jsonl")
+    let lines = try DenseRowWriter(url: jsonl, columns: 2)
+    try lines.append(b, ids: ["doc \"7\""])
+    try lines.finish()
+    #expect(
+      try String(contentsOf: jsonl, encoding: .utf8)
+        == "{\"id\":\"doc \\\"7\\\"\",\"code\":[5.0,6.0]}\n")
+    let abandoned = try DenseRowWriter(url: directory.appendingPathComponent("x.csv"), columns: 2)
+    try abandoned.append(a)
+    abandoned.cancel()
+    #expect(
+      try FileManager.default.contentsOfDirectory(atPath: directory.path).sorted() == [
+        "codes.jsonl", "codes.npy",
+      ])
+    #expect(throws: ConfigurationError.self) {
+      _ = try DenseRowWriter(url: directory.appendingPathComponent("x.txt"), columns: 2)
+    }
+  }
+
   @Test func atomicWritesLeaveNothingBehindOnFailure() throws {
     let directory = FileManager.default.temporaryDirectory.appendingPathComponent(
       "sparsetext-atomic-\(UUID().uuidString)")

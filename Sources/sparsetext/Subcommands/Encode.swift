@@ -28,8 +28,8 @@ struct Encode: ParsableCommand {
 
   func run() throws {
     let modelURL = URL(fileURLWithPath: model)
-    let codes: DenseMatrix
-    var ids: [String]?
+    let outputURL = URL(fileURLWithPath: output)
+    let writer: DenseRowWriter
     if try ModelDirectory.kind(of: modelURL) == .autoencoder {
       let sae = try SparseAutoencoder(contentsOf: modelURL)
       let x = try SparseMatrix.readNPZ(from: URL(fileURLWithPath: input))
@@ -38,19 +38,40 @@ struct Encode: ParsableCommand {
           what: "columns of \(input)", expected: "\(sae.inputColumns) (the model's vocabulary)",
           actual: "\(x.columns)")
       }
-      codes = sae.encode(x)
+      writer = try DenseRowWriter(url: outputURL, columns: sae.configuration.hiddenUnits)
+      try writer.append(sae.encode(x))
     } else {
       let pipeline = try TextFeaturePipeline(contentsOf: modelURL)
-      guard pipeline.autoencoder != nil else {
+      guard let sae = pipeline.autoencoder else {
         throw CommandError.usage(
           "this model has no autoencoder; use `sparsetext vectorize --model` for TF-IDF")
       }
-      let documents = try read.read(input)
-      ids = documents.map(\.id)
-      codes = pipeline.embeddings(for: documents.map(\.text))
+      // Documents are encoded in blocks as they are read: memory holds one block, not the corpus.
+      writer = try DenseRowWriter(url: outputURL, columns: sae.configuration.hiddenUnits)
+      var block: [LabeledDocument] = []
+      func flush() throws {
+        guard !block.isEmpty else { return }
+        try writer.append(pipeline.embeddings(for: block.map(\.text)), ids: block.map(\.id))
+        block.removeAll(keepingCapacity: true)
+      }
+      let report = try read.reader(input).forEach { document in
+        block.append(document)
+        if block.count == 4096 { try flush() }
+      }
+      try flush()
+      if report.replacedBytes > 0, let first = report.firstEncodingProblem {
+        Terminal.warn(
+          "\(report.replacedBytes) invalid UTF-8 byte sequence(s) replaced by U+FFFD, first at \(first)"
+        )
+      }
+      guard writer.rows > 0 else {
+        throw DataError.unusableCorpus(
+          reason: "'\(input)' holds no documents", suggestion: "Check the file and --format.")
+      }
     }
-    try DenseOutput.write(codes, ids: ids, to: URL(fileURLWithPath: output))
-    Terminal.note("\(codes.rows) codes of \(codes.columns) units → \(output)", quiet: global.quiet)
+    try writer.finish()
+    Terminal.note(
+      "\(writer.rows) codes of \(writer.columns) units → \(output)", quiet: global.quiet)
   }
 }
 
@@ -71,34 +92,6 @@ enum ModelDirectory {
     case TextFeaturePipeline.formatName: return .bundle
     default:
       throw ModelFormatError.corrupt(file: configURL.path, reason: "unknown format '\(format)'")
-    }
-  }
-}
-
-/// Dense matrices to .npy, .jsonl or .csv by extension, atomically.
-enum DenseOutput {
-  static func write(_ matrix: DenseMatrix, ids: [String]?, to url: URL) throws {
-    switch url.pathExtension.lowercased() {
-    case "npy":
-      try NumPyArray.write(matrix, to: url)
-    case "jsonl", "ndjson":
-      var text = ""
-      for r in 0..<matrix.rows {
-        let values = matrix.row(r).map { "\($0)" }.joined(separator: ",")
-        let id = ids?[r] ?? String(r)
-        let encodedID = String(decoding: try JSONEncoder().encode(id), as: UTF8.self)
-        text += "{\"id\":\(encodedID),\"code\":[\(values)]}\n"
-      }
-      try AtomicFile.write(Data(text.utf8), to: url)
-    case "csv":
-      var text = ""
-      for r in 0..<matrix.rows {
-        text += matrix.row(r).map { "\($0)" }.joined(separator: ",") + "\n"
-      }
-      try AtomicFile.write(Data(text.utf8), to: url)
-    default:
-      throw CommandError.usage(
-        "write codes to a .npy, .jsonl or .csv file, not '\(url.lastPathComponent)'")
     }
   }
 }

@@ -1,0 +1,120 @@
+import Foundation
+
+/// Writes a dense Float32 matrix row block by row block, so that codes for a corpus of any size
+/// need memory for one block only: `.npy` (float32, C order), `.jsonl` (`{"id", "code"}` per
+/// line) or `.csv`, chosen by the file's extension. Rows go to a temporary file beside the
+/// destination, which ``finish()`` moves into place; ``cancel()`` (or an error) leaves nothing.
+public final class DenseRowWriter {
+  /// The output formats.
+  public enum Format: Sendable {
+    /// NumPy `.npy`.
+    case npy
+    /// One JSON object per line.
+    case jsonl
+    /// Comma-separated values, one row per line.
+    case csv
+  }
+
+  /// The destination.
+  public let url: URL
+  /// The format, from the extension.
+  public let format: Format
+  /// The number of columns every block must have.
+  public let columns: Int
+  /// Rows written so far.
+  public private(set) var rows = 0
+  private let temporary: URL
+  private let handle: FileHandle
+  private var finished = false
+
+  /// The fixed size of the `.npy` header, large enough for any row count, so the header can be
+  /// rewritten in place once the number of rows is known.
+  static let npyHeaderSize = 128
+
+  /// Opens a temporary file for `url`; throws for an unknown extension.
+  public init(url: URL, columns: Int) throws {
+    switch url.pathExtension.lowercased() {
+    case "npy": format = .npy
+    case "jsonl", "ndjson": format = .jsonl
+    case "csv": format = .csv
+    default:
+      throw ConfigurationError.outOfRange(
+        field: "output", value: url.lastPathComponent, allowed: "a .npy, .jsonl or .csv file")
+    }
+    self.url = url
+    self.columns = columns
+    temporary = url.deletingLastPathComponent().appendingPathComponent(
+      ".\(url.lastPathComponent).tmp-\(UUID().uuidString.prefix(8))")
+    guard FileManager.default.createFile(atPath: temporary.path, contents: nil),
+      let handle = FileHandle(forWritingAtPath: temporary.path)
+    else {
+      throw DataError.unreadableFile(file: url.path, reason: "cannot create the output file")
+    }
+    self.handle = handle
+    if format == .npy { try handle.write(contentsOf: Self.npyHeader(rows: 0, columns: columns)) }
+  }
+
+  deinit {
+    if !finished { cancel() }
+  }
+
+  /// Appends the rows of `block`, with an id per row for JSONL (row numbers when `nil`).
+  public func append(_ block: DenseMatrix, ids: [String]? = nil) throws {
+    guard block.columns == columns else {
+      throw DataError.shapeMismatch(
+        what: "columns of a row block", expected: "\(columns)", actual: "\(block.columns)")
+    }
+    switch format {
+    case .npy:
+      try handle.write(contentsOf: block.values.withUnsafeBytes { Data($0) })
+    case .jsonl:
+      var text = ""
+      let encoder = JSONEncoder()
+      for r in 0..<block.rows {
+        let id = try encoder.encode(ids?[r] ?? String(rows + r))
+        text += "{\"id\":\(String(decoding: id, as: UTF8.self)),\"code\":["
+        text += block.row(r).map { "\($0)" }.joined(separator: ",") + "]}\n"
+      }
+      try handle.write(contentsOf: Data(text.utf8))
+    case .csv:
+      var text = ""
+      for r in 0..<block.rows { text += block.row(r).map { "\($0)" }.joined(separator: ",") + "\n" }
+      try handle.write(contentsOf: Data(text.utf8))
+    }
+    rows += block.rows
+  }
+
+  /// Completes the file (the `.npy` header gets the final row count), flushes it to disk and
+  /// moves it over the destination.
+  public func finish() throws {
+    if format == .npy {
+      try handle.seek(toOffset: 0)
+      try handle.write(contentsOf: Self.npyHeader(rows: rows, columns: columns))
+    }
+    try handle.synchronize()
+    try handle.close()
+    finished = true
+    if FileManager.default.fileExists(atPath: url.path) {
+      _ = try FileManager.default.replaceItemAt(url, withItemAt: temporary)
+    } else {
+      try FileManager.default.moveItem(at: temporary, to: url)
+    }
+  }
+
+  /// Abandons the output: the temporary file is removed and the destination left as it was.
+  public func cancel() {
+    finished = true
+    try? handle.close()
+    try? FileManager.default.removeItem(at: temporary)
+  }
+
+  static func npyHeader(rows: Int, columns: Int) -> Data {
+    var header = "{'descr': '<f4', 'fortran_order': False, 'shape': (\(rows), \(columns)), }"
+    header += String(repeating: " ", count: npyHeaderSize - 10 - header.utf8.count - 1) + "\n"
+    var data = Data([0x93, 0x4E, 0x55, 0x4D, 0x50, 0x59, 1, 0])
+    let length = UInt16(header.utf8.count)
+    data.append(contentsOf: [UInt8(length & 0xFF), UInt8(length >> 8)])
+    data.append(contentsOf: header.utf8)
+    return data
+  }
+}
