@@ -89,13 +89,15 @@ public struct CorpusReader: Sendable {
   /// Reads every document into memory.
   public func readAll() throws -> (documents: [LabeledDocument], report: CorpusReadReport) {
     var documents: [LabeledDocument] = []
-    let report = try forEach { documents.append($0) }
+    let report = try forEachDocument { documents.append($0) }
     return (documents, report)
   }
 
   /// Calls `body` with each document in order and returns what was seen.
   @discardableResult
-  public func forEach(_ body: (LabeledDocument) throws -> Void) throws -> CorpusReadReport {
+  public func forEachDocument(_ body: (LabeledDocument) throws -> Void) throws
+    -> CorpusReadReport
+  {
     var context = Context(
       file: path == "-" ? "<stdin>" : path,
       decoder: TextDecoder(encoding: options.encoding, strict: options.strictEncoding),

@@ -54,7 +54,7 @@ struct Encode: ParsableCommand {
         try writer.append(pipeline.embeddings(for: block.map(\.text)), ids: block.map(\.id))
         block.removeAll(keepingCapacity: true)
       }
-      let report = try read.reader(input).forEach { document in
+      let report = try read.reader(input).forEachDocument { document in
         block.append(document)
         if block.count == 4096 { try flush() }
       }

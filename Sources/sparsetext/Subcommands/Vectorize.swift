@@ -49,9 +49,15 @@ struct Vectorize: ParsableCommand {
     if [tfidf, counts, hashing != nil].filter({ $0 }).count > 1 {
       throw ValidationError("choose one of --tfidf, --counts and --hashing N")
     }
+    if model != nil && (counts || hashing != nil) {
+      throw ValidationError("--model writes the bundle's own TF-IDF; drop --counts and --hashing")
+    }
   }
 
   func run() throws {
+    if let hashing, model == nil {
+      return try runHashing(features: hashing)
+    }
     let documents = try input.read(quiet: global.quiet)
     let texts = documents.map(\.text)
     let bytes = texts.reduce(0) { $0 + $1.utf8.count }
@@ -63,12 +69,6 @@ struct Vectorize: ParsableCommand {
       let pipeline = try TextFeaturePipeline(contentsOf: URL(fileURLWithPath: model))
       matrix = pipeline.features(for: texts)
       vocabulary = pipeline.vectorizer.vocabulary
-    } else if let hashing {
-      let hasher = try HashingVectorizer(
-        .init(
-          tokenizer: configuration.tokenizer, features: hashing, alternateSign: !noAlternateSign,
-          binary: configuration.binary, norm: configuration.norm))
-      matrix = hasher.transform(texts)
     } else if counts {
       let (fitted, x) = try CountVectorizer.fitTransform(
         texts, configuration: configuration.counting)
@@ -80,14 +80,8 @@ struct Vectorize: ParsableCommand {
       vocabulary = fitted.vocabulary
     }
     let seconds = Date().timeIntervalSince(started)
-    let url = URL(fileURLWithPath: output)
-    switch url.pathExtension.lowercased() {
-    case "svm", "libsvm", "svmlight":
-      let labels = documents.allSatisfy { $0.label != nil } ? documents.map { $0.label! } : nil
-      try AtomicFile.write(Data(matrix.svmlightText(labels: labels).utf8), to: url)
-    default:
-      try matrix.writeNPZ(to: url)
-    }
+    let labels = documents.allSatisfy { $0.label != nil } ? documents.map { $0.label! } : nil
+    try write(matrix, labels: labels)
     if let vocabularyOut, let vocabulary {
       try writeVocabulary(vocabulary, to: URL(fileURLWithPath: vocabularyOut))
     }
@@ -95,6 +89,75 @@ struct Vectorize: ParsableCommand {
       let lines = documents.map { ($0.label ?? "") + "\n" }.joined()
       try AtomicFile.write(Data(lines.utf8), to: URL(fileURLWithPath: labelsOut))
     }
+    try report(matrix: matrix, bytes: bytes, seconds: seconds)
+  }
+
+  /// Hashing needs no vocabulary, so documents are read and hashed in blocks: memory holds one
+  /// block of text and the growing matrix, never the whole corpus's text.
+  func runHashing(features: Int) throws {
+    let configuration = try vectorizer.tfidf()
+    let hasher = try HashingVectorizer(
+      .init(
+        tokenizer: configuration.tokenizer, features: features, alternateSign: !noAlternateSign,
+        binary: configuration.binary, norm: configuration.norm))
+    var offsets: [Int64] = [0]
+    var indices: [Int32] = []
+    var values: [Float] = []
+    var labels: [String] = []
+    var bytes = 0
+    var seconds = 0.0
+    var block: [String] = []
+    func flush() {
+      guard !block.isEmpty else { return }
+      let started = Date()
+      let part = hasher.transform(block)
+      seconds += Date().timeIntervalSince(started)
+      let base = Int64(values.count)
+      indices.append(contentsOf: part.columnIndices)
+      values.append(contentsOf: part.values)
+      offsets.append(contentsOf: part.rowOffsets.dropFirst().map { $0 + base })
+      block.removeAll(keepingCapacity: true)
+    }
+    let readReport = try input.reader.forEachDocument { document in
+      bytes += document.text.utf8.count
+      labels.append(document.label ?? "")
+      block.append(document.text)
+      if block.count == 8192 { flush() }
+    }
+    flush()
+    if readReport.replacedBytes > 0, let first = readReport.firstEncodingProblem {
+      Terminal.warn(
+        "\(readReport.replacedBytes) invalid UTF-8 byte sequence(s) replaced by U+FFFD, first at \(first)"
+      )
+    }
+    guard offsets.count > 1 else {
+      throw DataError.unusableCorpus(
+        reason: "'\(input.input)' holds no documents", suggestion: "Check the file and --format.")
+    }
+    let matrix = SparseMatrix(
+      uncheckedRows: offsets.count - 1, columns: features, rowOffsets: offsets,
+      columnIndices: indices, values: values)
+    try write(matrix, labels: labels.contains("") ? nil : labels)
+    if let labelsOut {
+      try AtomicFile.write(
+        Data(labels.map { $0 + "\n" }.joined().utf8), to: URL(fileURLWithPath: labelsOut))
+    }
+    try report(matrix: matrix, bytes: bytes, seconds: seconds)
+  }
+
+  /// Writes `matrix` by the output's extension: `.npz`, or libsvm text.
+  func write(_ matrix: SparseMatrix, labels: [String]?) throws {
+    let url = URL(fileURLWithPath: output)
+    switch url.pathExtension.lowercased() {
+    case "svm", "libsvm", "svmlight":
+      try AtomicFile.write(Data(matrix.svmlightText(labels: labels).utf8), to: url)
+    default:
+      try matrix.writeNPZ(to: url)
+    }
+  }
+
+  /// Prints the summary (JSON with --json).
+  func report(matrix: SparseMatrix, bytes: Int, seconds: Double) throws {
     let summary: [String: Any] = [
       "documents": matrix.rows, "bytes": bytes, "seconds": seconds,
       "terms": matrix.columns, "nonzeros": matrix.nonzeroCount, "output": output,
