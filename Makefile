@@ -49,6 +49,7 @@ test: deps python-deps lint
 	.build/debug/EmbeddingsQuickstart
 	.build/debug/TopicExplorer
 	.build/debug/SentimentExperiment
+	cd Tests/PackageUsage && $(SWIFT) build --build-tests && $(SWIFT) test --skip-build
 	$(SWIFT) test --skip-build --parallel
 
 # The main job end to end on the BBC corpus: fetch, fit → evaluate → inspect on a train/test

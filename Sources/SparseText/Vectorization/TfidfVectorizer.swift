@@ -55,8 +55,10 @@ public struct TfidfTransformer: Sendable, Equatable {
       configuration.useIDF
       ? df.map { log(n / ($0 + smooth)) + 1 } : Array(repeating: 1.0, count: counts.columns)
     self.configuration = configuration
-    self.idfDouble = weights
     self.idf = weights.map { Float($0) }
+    // Weight with the stored (Float) idf, so a transformer restored from a saved model gives
+    // bit-identical features.
+    self.idfDouble = self.idf.map { Double($0) }
   }
 
   /// Restores a fitted transformer from its idf weights.

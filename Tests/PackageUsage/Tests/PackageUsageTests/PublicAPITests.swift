@@ -1,0 +1,46 @@
+import Foundation
+import SparseText
+import Testing
+
+/// Everything here goes through SparseText's public API, as an app or a server would.
+@Suite struct PublicAPITests {
+  let documents = [
+    "the striker scored a late goal in the cup final",
+    "the coach praised the team after the league match",
+    "shares fell as the bank cut interest rates",
+    "investors sold shares when the market fell",
+    "the new phone has a faster chip and a better camera",
+    "the software update brings a camera app to the phone",
+  ]
+  let labels = ["sport", "sport", "business", "business", "tech", "tech"]
+
+  @Test func everyStageStandsAlone() throws {
+    let tokenizer = try Tokenizer(.init(ngrams: 1...2))
+    #expect(tokenizer.terms(in: "Ｃafé ＧＯＡＬ").contains("café goal"))
+    let (vectorizer, x) = try TfidfVectorizer.fitTransform(
+      documents, configuration: .init(tokenizer: .sklearn, sublinearTF: true))
+    #expect(x.rows == documents.count && x.columns == vectorizer.vocabulary.count)
+    let sae = try SparseAutoencoder(
+      training: x, configuration: .init(hiddenUnits: 3, epochs: 30, batchSize: 2))
+    let codes = sae.encode(x)
+    #expect(codes.rows == documents.count && codes.columns == 3)
+    let model = try LogisticRegression(fitting: x, labels: labels)
+    let report = ClassificationReport(truth: labels, predicted: model.predict(x))
+    #expect(report.accuracy == 1)
+  }
+
+  @Test func pipelineRoundTripsThroughABundle() throws {
+    let pipeline = try TextFeaturePipeline(
+      fitting: documents, labels: labels,
+      configuration: .init(
+        autoencoder: .init(hiddenUnits: 3, epochs: 20, batchSize: 2), classifierInput: .both))
+    let url = FileManager.default.temporaryDirectory.appendingPathComponent(
+      "sparsetext-package-usage-\(UUID().uuidString)")
+    try pipeline.write(to: url)
+    let loaded = try TextFeaturePipeline(contentsOf: url)
+    #expect(loaded.embeddings(for: documents) == pipeline.embeddings(for: documents))
+    #expect(try loaded.predict(documents) == pipeline.predict(documents))
+    #expect(loaded.classes == ["business", "sport", "tech"])
+    #expect(loaded.topTerms(latent: 0, count: 3).count == 3)
+  }
+}
