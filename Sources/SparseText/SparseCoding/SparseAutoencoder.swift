@@ -109,6 +109,8 @@ public struct SparseAutoencoder: Sendable {
   ///   - checkpoint: a checkpoint of an interrupted run with the same data and configuration;
   ///     training continues to the same result as an uninterrupted run.
   ///   - progress: called from the training thread after each batch and epoch.
+  /// - Throws: ``ConfigurationError`` for invalid settings, ``DataError`` when there are too few
+  ///   documents or training diverges, ``ModelFormatError`` for a checkpoint that does not match.
   public init(
     training x: SparseMatrix, configuration: Configuration = .init(),
     resumingFrom checkpoint: Checkpoint? = nil,

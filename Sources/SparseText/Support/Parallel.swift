@@ -37,6 +37,8 @@ public enum Parallel {
   ///   - workers: how many chunks to cut (defaults to ``defaultWorkerCount``).
   ///   - minimumChunk: below this many items per chunk the work runs on the calling thread.
   ///   - body: the work for one range of items.
+  /// - Returns: the chunks' results, in chunk order.
+  /// - Throws: the first error a chunk threw, in chunk order.
   public static func map<T: Sendable, E: Error>(
     count: Int,
     workers: Int = defaultWorkerCount,
