@@ -199,6 +199,19 @@ def main():
                 rows.append((corpus, "SAE final loss", ours_loss, theirs["loss"],
                              ours_loss / theirs["loss"]))
                 results[f"{corpus}_sae"] = {"ours_epochs": epochs, "ours_loss": ours_loss, "torch": theirs}
+                if corpus == "bbc":
+                    # Embedding throughput of a trained bundle: text → TF-IDF → codes, in documents/s.
+                    bundle = work / "bundle"
+                    subprocess.run([st, "fit", str(work / "train.jsonl"), "-o", str(bundle), "--min-df", "2",
+                                    "--sublinear-tf", "--max-features", "10000", "--epochs", "2", "-q"],
+                                   check=True, capture_output=True)
+                    rates = []
+                    for _ in range(3):
+                        out, _ = run([st, "encode", str(bundle), str(work / "test.jsonl"), "-o",
+                                      str(work / "codes.npy"), "--json", "-q"])
+                        rates.append(out["documents_per_second"])
+                    results["bbc_embeddings_per_second"] = rates
+                    rows.append((corpus, "embeddings(for:) documents/s (no peer)", median(rates), None, ""))
             except Exception as error:  # noqa: BLE001 - a missing peer should not hide our numbers
                 rows.append((corpus, "SAE s/epoch (PyTorch unavailable)", ours_epoch, None, ""))
                 results[f"{corpus}_sae"] = {"ours_epochs": epochs, "ours_loss": ours_loss, "torch_error": str(error)[:500]}

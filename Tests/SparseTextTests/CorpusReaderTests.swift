@@ -330,6 +330,10 @@ private func temporaryFile(_ name: String, _ bytes: [UInt8]) throws -> URL {
     try writer.append(b)
     try writer.finish()
     #expect(try NumPyArray.readMatrix(from: npy).values == [1, 2, 3, 4, 5, 6])
+    let again = try DenseRowWriter(url: npy, columns: 2)  // replaces an existing file
+    try again.append(b)
+    try again.finish()
+    #expect(try NumPyArray.readMatrix(from: npy).values == [5, 6])
     let jsonl = directory.appendingPathComponent("codes.jsonl")
     let lines = try DenseRowWriter(url: jsonl, columns: 2)
     try lines.append(b, ids: ["doc \"7\""])

@@ -67,7 +67,7 @@ public enum AtomicFile {
     }
   }
 
-  private static func replace(_ url: URL, with temporary: URL) throws {
+  static func replace(_ url: URL, with temporary: URL) throws {
     guard rename(temporary.path, url.path) == 0 else {
       let reason = String(cString: strerror(errno))
       throw DataError.unreadableFile(file: url.path, reason: "cannot write: \(reason)")

@@ -94,10 +94,11 @@ public final class DenseRowWriter {
     try handle.synchronize()
     try handle.close()
     finished = true
-    if FileManager.default.fileExists(atPath: url.path) {
-      _ = try FileManager.default.replaceItemAt(url, withItemAt: temporary)
-    } else {
-      try FileManager.default.moveItem(at: temporary, to: url)
+    do {
+      try AtomicFile.replace(url, with: temporary)
+    } catch {
+      try? FileManager.default.removeItem(at: temporary)
+      throw error
     }
   }
 

@@ -30,6 +30,7 @@ struct Encode: ParsableCommand {
     let modelURL = URL(fileURLWithPath: model)
     let outputURL = URL(fileURLWithPath: output)
     let writer: DenseRowWriter
+    var seconds = 0.0
     if try ModelDirectory.kind(of: modelURL) == .autoencoder {
       let sae = try SparseAutoencoder(contentsOf: modelURL)
       let x = try SparseMatrix.readNPZ(from: URL(fileURLWithPath: input))
@@ -39,7 +40,10 @@ struct Encode: ParsableCommand {
           actual: "\(x.columns)")
       }
       writer = try DenseRowWriter(url: outputURL, columns: sae.configuration.hiddenUnits)
-      try writer.append(sae.encode(x))
+      let started = Date()
+      let codes = sae.encode(x)
+      seconds = Date().timeIntervalSince(started)
+      try writer.append(codes)
     } else {
       let pipeline = try TextFeaturePipeline(contentsOf: modelURL)
       guard let sae = pipeline.autoencoder else {
@@ -51,7 +55,10 @@ struct Encode: ParsableCommand {
       var block: [LabeledDocument] = []
       func flush() throws {
         guard !block.isEmpty else { return }
-        try writer.append(pipeline.embeddings(for: block.map(\.text)), ids: block.map(\.id))
+        let started = Date()
+        let codes = pipeline.embeddings(for: block.map(\.text))
+        seconds += Date().timeIntervalSince(started)
+        try writer.append(codes, ids: block.map(\.id))
         block.removeAll(keepingCapacity: true)
       }
       let report = try read.reader(input).forEachDocument { document in
@@ -70,6 +77,15 @@ struct Encode: ParsableCommand {
       }
     }
     try writer.finish()
+    if global.json {
+      // Encoding time covers tokenizing, TF-IDF and the encoder, not reading or writing files.
+      let summary: [String: Any] = [
+        "documents": writer.rows, "units": writer.columns, "seconds": seconds,
+        "documents_per_second": seconds > 0 ? Double(writer.rows) / seconds : 0, "output": output,
+      ]
+      let data = try JSONSerialization.data(withJSONObject: summary, options: [.sortedKeys])
+      print(String(decoding: data, as: UTF8.self))
+    }
     Terminal.note(
       "\(writer.rows) codes of \(writer.columns) units → \(output)", quiet: global.quiet)
   }
