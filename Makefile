@@ -64,6 +64,10 @@ demo: build
 	$(BIN) fit $(OUT)/bbc-train.jsonl -o $(OUT)/bbc-model --min-df 2 --sublinear-tf --max-features 10000 --hidden 256 --epochs 20 --C 100
 	$(BIN) evaluate $(OUT)/bbc-model $(OUT)/bbc-test.jsonl
 	$(BIN) inspect $(OUT)/bbc-model --units 12 --top 8
+	$(SWIFT) build -c $(CONFIG) --product EmbeddingsQuickstart
+	$(SWIFT) build -c $(CONFIG) --product TopicExplorer
+	.build/$(CONFIG)/EmbeddingsQuickstart $(OUT)/bbc-model
+	.build/$(CONFIG)/TopicExplorer "$$($(BIN) corpus path bbc)" "oil prices"
 	$(BIN) experiment --train $(OUT)/bbc-train.jsonl --test $(OUT)/bbc-test.jsonl \
 	  --min-df 2 --sublinear-tf --max-features 10000 --hidden 256 --epochs 20 --C 1,10,100 \
 	  --label-fractions 0.01,0.05,0.1,0.5,1 --report $(OUT)/bbc-report
