@@ -38,9 +38,16 @@ let sentences = [
 ]
 let vectors = pipeline.embeddings(for: sentences)
 
+/// Cosine similarity of the centered codes. Sigmoid codes share a small baseline activation on
+/// every unit (about ρ), which would make all raw cosines high; centering compares which units
+/// stand out.
 func cosine(_ a: ArraySlice<Float>, _ b: ArraySlice<Float>) -> Float {
-  let dot = zip(a, b).reduce(0) { $0 + $1.0 * $1.1 }
-  let norms = (a.reduce(0) { $0 + $1 * $1 } * b.reduce(0) { $0 + $1 * $1 }).squareRoot()
+  let meanA = a.reduce(0, +) / Float(a.count)
+  let meanB = b.reduce(0, +) / Float(b.count)
+  let x = a.map { $0 - meanA }
+  let y = b.map { $0 - meanB }
+  let dot = zip(x, y).reduce(0) { $0 + $1.0 * $1.1 }
+  let norms = (x.reduce(0) { $0 + $1 * $1 } * y.reduce(0) { $0 + $1 * $1 }).squareRoot()
   return norms > 0 ? dot / norms : 0
 }
 
