@@ -62,16 +62,7 @@ struct ReadOptions: ParsableArguments {
   /// Reads every document of `path`, warning once about replaced bytes and skipped records.
   func read(_ path: String) throws -> [LabeledDocument] {
     let (documents, report) = try reader(path).readAll()
-    if report.replacedBytes > 0, let first = report.firstEncodingProblem {
-      Terminal.warn(
-        "\(report.replacedBytes) invalid UTF-8 byte sequence(s) replaced by U+FFFD, first at \(first); "
-          + "use --encoding windows-1252 or latin-1 for legacy files, or --strict-encoding to stop")
-    }
-    if report.skippedRecords > 0 {
-      Terminal.warn(
-        "skipped \(report.skippedRecords) malformed record(s); first: \(report.firstSkipped ?? "?")"
-      )
-    }
+    report.warnAboutProblems()
     if documents.isEmpty {
       throw DataError.unusableCorpus(
         reason: "'\(path)' holds no documents", suggestion: "Check the file and --format.")
@@ -131,5 +122,19 @@ struct SplitOptions: ParsableArguments {
     let parts = try StratifiedSplit.trainTest(
       labels: labels, testFraction: testFraction, seed: seed)
     return (parts.train.map { documents[$0] }, parts.test.map { documents[$0] })
+  }
+}
+
+extension CorpusReadReport {
+  /// Prints one warning for replaced bytes and one for skipped records, if there were any.
+  func warnAboutProblems() {
+    if replacedBytes > 0, let first = firstEncodingProblem {
+      Terminal.warn(
+        "\(replacedBytes) invalid UTF-8 byte sequence(s) replaced by U+FFFD, first at \(first); "
+          + "use --encoding windows-1252 or latin-1 for legacy files, or --strict-encoding to stop")
+    }
+    if skippedRecords > 0 {
+      Terminal.warn("skipped \(skippedRecords) malformed record(s); first: \(firstSkipped ?? "?")")
+    }
   }
 }

@@ -66,11 +66,7 @@ struct Encode: ParsableCommand {
         if block.count == 4096 { try flush() }
       }
       try flush()
-      if report.replacedBytes > 0, let first = report.firstEncodingProblem {
-        Terminal.warn(
-          "\(report.replacedBytes) invalid UTF-8 byte sequence(s) replaced by U+FFFD, first at \(first)"
-        )
-      }
+      report.warnAboutProblems()
       guard writer.rows > 0 else {
         throw DataError.unusableCorpus(
           reason: "'\(input)' holds no documents", suggestion: "Check the file and --format.")

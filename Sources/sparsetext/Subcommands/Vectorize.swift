@@ -125,11 +125,7 @@ struct Vectorize: ParsableCommand {
       if block.count == 8192 { flush() }
     }
     flush()
-    if readReport.replacedBytes > 0, let first = readReport.firstEncodingProblem {
-      Terminal.warn(
-        "\(readReport.replacedBytes) invalid UTF-8 byte sequence(s) replaced by U+FFFD, first at \(first)"
-      )
-    }
+    readReport.warnAboutProblems()
     guard offsets.count > 1 else {
       throw DataError.unusableCorpus(
         reason: "'\(input.input)' holds no documents", suggestion: "Check the file and --format.")
