@@ -84,7 +84,7 @@ struct InputOptions: ParsableArguments {
   var reader: CorpusReader { read.reader(input) }
 
   /// Reads every document, warning once about replaced bytes and skipped records.
-  func read(quiet: Bool) throws -> [LabeledDocument] { try read.read(input) }
+  func documents() throws -> [LabeledDocument] { try read.read(input) }
 }
 
 /// A labelled corpus and how to divide it into training and test parts: INPUT or `--corpus`,

@@ -178,23 +178,13 @@ public struct TextFeaturePipeline: Sendable {
   static func classifierFeatures(
     _ x: SparseMatrix, autoencoder: SparseAutoencoder?, input: ClassifierInput
   ) throws -> any FeatureMatrix {
-    switch input {
-    case .tfidf:
-      return x
-    case .codes:
-      guard let autoencoder else {
-        throw ConfigurationError.conflict(
-          reason: "the classifier reads codes, but there is no autoencoder",
-          suggestion: "Use the tfidf classifier input.")
-      }
-      return autoencoder.encode(x)
-    case .both:
-      guard let autoencoder else {
-        throw ConfigurationError.conflict(
-          reason: "the classifier reads codes, but there is no autoencoder",
-          suggestion: "Use the tfidf classifier input.")
-      }
-      return try x.horizontallyConcatenated(with: autoencoder.encode(x).sparsified())
+    if input == .tfidf { return x }
+    guard let autoencoder else {
+      throw ConfigurationError.conflict(
+        reason: "the classifier reads codes, but there is no autoencoder",
+        suggestion: "Use the tfidf classifier input.")
     }
+    let codes = autoencoder.encode(x)
+    return input == .codes ? codes : try x.horizontallyConcatenated(with: codes.sparsified())
   }
 }

@@ -13,7 +13,7 @@ enum UnicodeProperties {
 
   /// Python's `\w` for `str` patterns: `str.isalnum()` or `_`.
   static func isPythonWord(_ scalar: UInt32) -> Bool {
-    if scalar < 0x80 { return asciiWord[Int(scalar)] }
+    if scalar < 0x80 { return Tokenizer.asciiKeepWord[Int(scalar)] != 0 }
     let c = category(scalar)
     return isLetter(c) || isNumber(c)
   }
@@ -182,10 +182,6 @@ enum UnicodeProperties {
   static func isEmojiExtender(_ scalar: UInt32) -> Bool {
     scalar == 0xFE0F || scalar == 0xFE0E || scalar == 0x20E3 || (0x1F3FB...0x1F3FF).contains(scalar)
       || (0xE0020...0xE007F).contains(scalar)
-  }
-
-  private static let asciiWord: [Bool] = (0..<128).map { b in
-    (b >= 0x30 && b <= 0x39) || (b >= 0x41 && b <= 0x5A) || (b >= 0x61 && b <= 0x7A) || b == 0x5F
   }
 }
 

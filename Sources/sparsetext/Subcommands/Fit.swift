@@ -46,7 +46,7 @@ struct Fit: ParsableCommand {
   @OptionGroup var global: GlobalOptions
 
   func run() throws {
-    let documents = try input.read(quiet: global.quiet)
+    let documents = try input.documents()
     var configuration: TextFeaturePipeline.Configuration
     if let config {
       guard let data = try? Data(contentsOf: URL(fileURLWithPath: config)) else {
@@ -153,7 +153,7 @@ struct Predict: ParsableCommand {
 
   func run() throws {
     let pipeline = try TextFeaturePipeline(contentsOf: URL(fileURLWithPath: model))
-    let documents = try input.read(quiet: global.quiet)
+    let documents = try input.documents()
     let texts = documents.map(\.text)
     let predicted = try pipeline.predict(texts)
     let p = probabilities ? try pipeline.probabilities(for: texts) : nil
@@ -197,7 +197,7 @@ struct Evaluate: ParsableCommand {
 
   func run() throws {
     let pipeline = try TextFeaturePipeline(contentsOf: URL(fileURLWithPath: model))
-    let documents = try input.read(quiet: global.quiet)
+    let documents = try input.documents()
     let truth = try documents.map { try Experiment.label(of: $0) }
     let texts = documents.map(\.text)
     let report = ClassificationReport(

@@ -58,7 +58,7 @@ struct Vectorize: ParsableCommand {
     if let hashing, model == nil {
       return try runHashing(features: hashing)
     }
-    let documents = try input.read(quiet: global.quiet)
+    let documents = try input.documents()
     let texts = documents.map(\.text)
     let bytes = texts.reduce(0) { $0 + $1.utf8.count }
     let started = Date()
