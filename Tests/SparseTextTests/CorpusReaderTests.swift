@@ -180,18 +180,29 @@ private func temporaryFile(_ name: String, _ bytes: [UInt8]) throws -> URL {
       try Data(bytes).write(to: url)
       for format in [CorpusFormat.csv, .tsv, .jsonl, .fasttext, .lines] {
         for policy in [BadRecordPolicy.error, .skip] {
-          let reader = CorpusReader(
+          var reader = CorpusReader(
             path: url.path, options: .init(format: format, onBadRecord: policy))
-          do {
-            _ = try reader.readAll()
-          } catch is DataError {
-          } catch is ConfigurationError {
-          }
+          let whole = Self.outcome(of: reader)
+          // Reading in tiny chunks (records split anywhere, even inside "" or CRLF) must give
+          // exactly the same documents, report and errors as one big chunk.
+          reader.chunkSize = [1, 2, 3, 7][case_ % 4]
+          #expect(Self.outcome(of: reader) == whole, "case \(case_), \(format), chunked")
           outcomes += 1
         }
       }
     }
     #expect(outcomes == 600 * 10)
+  }
+
+  /// Everything a reader produced, or the error it threw, as comparable text.
+  static func outcome(of reader: CorpusReader) -> String {
+    do {
+      let (documents, report) = try reader.readAll()
+      return documents.map { "\($0.id)|\($0.text)|\($0.labels)|\($0.line)" }.joined(separator: "\n")
+        + "\n\(report)"
+    } catch {
+      return "error: \(error)"
+    }
   }
 
   @Test func fileFormatReadersSurviveDamagedFiles() throws {

@@ -1,108 +1,140 @@
 /// RFC 4180 records over bytes: quoted fields with doubled quotes, embedded newlines, CRLF, LF or
-/// lone CR record ends, and lone CRs inside quoted fields.
+/// lone CR record ends, and lone CRs inside quoted fields. Reads a ``ChunkedInput``: a record
+/// that runs past the window's end is parsed again once more input is in.
 struct CSVParser {
-  /// One record: its fields as byte ranges into the buffer, with quotes still doubled where
-  /// `needsUnescape` says so.
+  /// One record: its fields as absolute byte ranges into the input, with quotes still doubled
+  /// where `quoted` says so.
   struct Record {
     var fields: [(range: Range<Int>, quoted: Bool)] = []
     var line = 1
     var byteOffset = 0
   }
 
-  let bytes: UnsafeBufferPointer<UInt8>
+  let input: ChunkedInput
   let delimiter: UInt8
   private(set) var position = 0
   private(set) var line = 1
 
-  init(bytes: UnsafeBufferPointer<UInt8>, delimiter: UInt8) {
-    self.bytes = bytes
+  init(input: ChunkedInput, delimiter: UInt8) throws {
+    self.input = input
     self.delimiter = delimiter
-    if bytes.count >= 3, bytes[0] == 0xEF, bytes[1] == 0xBB, bytes[2] == 0xBF { position = 3 }
+    position = try input.skipByteOrderMark()
   }
 
   /// The next record, `nil` at the end; throws on an unterminated quoted field.
   mutating func next(into record: inout Record, file: String) throws -> Bool {
-    let n = bytes.count
-    guard position < n else { return false }
-    record.fields.removeAll(keepingCapacity: true)
-    record.line = line
-    record.byteOffset = position
+    while true {
+      if position >= input.end {
+        if input.atEnd { return false }
+        try input.refill(keepingFrom: position)
+        continue
+      }
+      record.fields.removeAll(keepingCapacity: true)
+      record.line = line
+      record.byteOffset = position
+      let outcome = parse(input.window, into: &record)
+      switch outcome {
+      case .complete(let end, let lines):
+        position = end
+        line += lines
+        return true
+      case .needsMore:
+        try input.refill(keepingFrom: position)
+      case .unclosedQuote(let openLine, let column, let offset):
+        throw DataError.malformedRecord(
+          file: file, line: openLine, column: column, byteOffset: offset,
+          reason: "a quoted field is never closed (missing \")")
+      }
+    }
+  }
+
+  private enum Outcome {
+    case complete(end: Int, lines: Int)
+    case needsMore
+    case unclosedQuote(line: Int, column: Int, offset: Int)
+  }
+
+  /// One record from `position`, within the window; positions in `record` are absolute.
+  private func parse(_ window: UnsafeBufferPointer<UInt8>, into record: inout Record) -> Outcome {
+    let base = input.base
+    let n = input.count
+    let final = input.atEnd
+    var at = position - base
+    var lines = 0
     while true {
       // One field.
-      if position < n && bytes[position] == 0x22 {
-        let openLine = line
-        let openOffset = position
-        position += 1
-        let start = position
+      if at < n && window[at] == 0x22 {
+        let openLine = line + lines
+        let openOffset = at
+        at += 1
+        let start = at
         var end = -1
-        while position < n {
-          let b = bytes[position]
+        while at < n {
+          let b = window[at]
           if b == 0x22 {
-            if position + 1 < n && bytes[position + 1] == 0x22 {
-              position += 2
+            if at + 1 < n && window[at + 1] == 0x22 {
+              at += 2
               continue
             }
-            end = position
-            position += 1
+            if at + 1 >= n && !final { return .needsMore }
+            end = at
+            at += 1
             break
           }
-          if b == 0x0A { line += 1 }
-          position += 1
+          if b == 0x0A { lines += 1 }
+          at += 1
         }
         guard end >= 0 else {
-          throw DataError.malformedRecord(
-            file: file, line: openLine, column: record.fields.count + 1, byteOffset: openOffset,
-            reason: "a quoted field is never closed (missing \")")
+          if !final { return .needsMore }
+          return .unclosedQuote(
+            line: openLine, column: record.fields.count + 1, offset: base + openOffset)
         }
         // Stray bytes between the closing quote and the delimiter are ignored.
-        while position < n && bytes[position] != delimiter && bytes[position] != 0x0A
-          && bytes[position] != 0x0D
-        {
-          position += 1
+        while at < n && window[at] != delimiter && window[at] != 0x0A && window[at] != 0x0D {
+          at += 1
         }
-        record.fields.append((start..<end, true))
+        record.fields.append(((base + start)..<(base + end), true))
       } else {
-        let start = position
-        while position < n && bytes[position] != delimiter && bytes[position] != 0x0A
-          && bytes[position] != 0x0D
-        {
-          position += 1
+        let start = at
+        while at < n && window[at] != delimiter && window[at] != 0x0A && window[at] != 0x0D {
+          at += 1
         }
-        record.fields.append((start..<position, false))
+        record.fields.append(((base + start)..<(base + at), false))
       }
       // After a field: delimiter, record end or end of input.
-      if position >= n { return true }
-      let b = bytes[position]
+      if at >= n { return final ? .complete(end: base + at, lines: lines) : .needsMore }
+      let b = window[at]
       if b == delimiter {
-        position += 1
+        at += 1
         continue
       }
       if b == 0x0D {
-        position += 1
-        if position < n && bytes[position] == 0x0A { position += 1 }
+        at += 1
+        if at >= n && !final { return .needsMore }
+        if at < n && window[at] == 0x0A { at += 1 }
       } else {
-        position += 1
+        at += 1
       }
-      line += 1
-      return true
+      return .complete(end: base + at, lines: lines + 1)
     }
   }
 
   /// The bytes of a field with doubled quotes undone.
   func fieldBytes(_ field: (range: Range<Int>, quoted: Bool)) -> [UInt8] {
-    let slice = bytes[field.range]
-    guard field.quoted, slice.contains(0x22) else { return Array(slice) }
-    var out: [UInt8] = []
-    out.reserveCapacity(slice.count)
-    var skip = false
-    for b in slice {
-      if skip {
-        skip = false
-        continue
+    input.withBytes(field.range) { slice in
+      guard field.quoted, slice.contains(0x22) else { return Array(slice) }
+      var out: [UInt8] = []
+      out.reserveCapacity(slice.count)
+      var skip = false
+      for b in slice {
+        if skip {
+          skip = false
+          continue
+        }
+        out.append(b)
+        if b == 0x22 { skip = true }
       }
-      out.append(b)
-      if b == 0x22 { skip = true }
+      return out
     }
-    return out
   }
 }

@@ -61,6 +61,8 @@ public struct CorpusReader: Sendable {
   public let path: String
   /// The options.
   public let options: Options
+  /// How many bytes are read at a time (1 MiB); memory holds one chunk plus the longest record.
+  var chunkSize = 1 << 20
 
   /// Creates a reader of `path` (`-` reads standard input).
   public init(path: String, options: Options = .init()) {
@@ -105,17 +107,12 @@ public struct CorpusReader: Sendable {
     switch format {
     case .folder:
       try readFolder(&context, body)
-    default:
-      let data = try load()
-      try data.withUnsafeBytes { raw in
-        let bytes = raw.bindMemory(to: UInt8.self)
-        switch format {
-        case .lines, .fasttext: try readLines(bytes, &context, body)
-        case .csv, .tsv: try readDelimited(bytes, &context, body)
-        case .jsonl: try readJSONLines(bytes, &context, body)
-        case .folder: break
-        }
-      }
+    case .lines, .fasttext:
+      try readLines(try open(), &context, body)
+    case .csv, .tsv:
+      try readDelimited(try open(), &context, body)
+    case .jsonl:
+      try readJSONLines(try open(), &context, body)
     }
     return context.report
   }
@@ -156,43 +153,34 @@ public struct CorpusReader: Sendable {
     }
   }
 
-  private func load() throws -> Data {
-    if path == "-" {
-      return FileHandle.standardInput.readDataToEndOfFile()
+  /// Opens the input for chunked reading; directories get a hint about `--format folder`.
+  private func open() throws -> ChunkedInput {
+    if path != "-" {
+      var isDirectory: ObjCBool = false
+      guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
+        throw DataError.unreadableFile(file: path, reason: "no such file")
+      }
+      guard !isDirectory.boolValue else {
+        throw DataError.unreadableFile(
+          file: path,
+          reason: "it is a directory; pass --format folder for DIR/<label>/*.txt corpora")
+      }
     }
-    var isDirectory: ObjCBool = false
-    guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
-      throw DataError.unreadableFile(file: path, reason: "no such file")
-    }
-    guard !isDirectory.boolValue else {
-      throw DataError.unreadableFile(
-        file: path, reason: "it is a directory; pass --format folder for DIR/<label>/*.txt corpora")
-    }
-    do {
-      return try Data(contentsOf: URL(fileURLWithPath: path), options: .mappedIfSafe)
-    } catch {
-      throw DataError.unreadableFile(file: path, reason: error.localizedDescription)
-    }
+    return try ChunkedInput(path: path, chunkSize: chunkSize)
   }
 
   // MARK: - Lines and fastText
 
   private func readLines(
-    _ bytes: UnsafeBufferPointer<UInt8>, _ context: inout Context,
-    _ body: (LabeledDocument) throws -> Void
+    _ input: ChunkedInput, _ context: inout Context, _ body: (LabeledDocument) throws -> Void
   ) throws {
     let fastText = format == .fasttext
     let prefix = Array(options.labelPrefix.utf8)
-    var start = 0
-    var line = 1
-    if bytes.count >= 3, bytes[0] == 0xEF, bytes[1] == 0xBB, bytes[2] == 0xBF { start = 3 }
     var index = 0
-    while start < bytes.count {
-      var end = start
-      while end < bytes.count && bytes[end] != 0x0A { end += 1 }
-      var contentEnd = end
-      if contentEnd > start && bytes[contentEnd - 1] == 0x0D { contentEnd -= 1 }
-      var textStart = start
+    try input.forEachLine(from: try input.skipByteOrderMark()) { bytes, offset, line in
+      var contentEnd = bytes.count
+      if contentEnd > 0 && bytes[contentEnd - 1] == 0x0D { contentEnd -= 1 }
+      var textStart = 0
       var labels: [String] = []
       if fastText {
         while textStart < contentEnd {
@@ -206,7 +194,7 @@ public struct CorpusReader: Sendable {
           }
           let label = try context.decode(
             UnsafeBufferPointer(rebasing: bytes[(textStart + prefix.count)..<labelEnd]), line: line,
-            byteOffset: textStart)
+            byteOffset: offset + textStart)
           labels.append(label)
           textStart = labelEnd
           while textStart < contentEnd && (bytes[textStart] == 0x20 || bytes[textStart] == 0x09) {
@@ -216,30 +204,27 @@ public struct CorpusReader: Sendable {
       }
       let text = try context.decode(
         UnsafeBufferPointer(rebasing: bytes[textStart..<contentEnd]), line: line,
-        byteOffset: textStart)
+        byteOffset: offset + textStart)
       try body(LabeledDocument(id: String(index), text: text, labels: labels, line: line))
       context.report.documents += 1
       index += 1
-      line += 1
-      start = end + 1
     }
   }
 
   // MARK: - CSV and TSV
 
   private func readDelimited(
-    _ bytes: UnsafeBufferPointer<UInt8>, _ context: inout Context,
-    _ body: (LabeledDocument) throws -> Void
+    _ input: ChunkedInput, _ context: inout Context, _ body: (LabeledDocument) throws -> Void
   ) throws {
     let delimiter = options.delimiter ?? (format == .tsv ? 0x09 : 0x2C)
-    var parser = CSVParser(bytes: bytes, delimiter: delimiter)
+    var parser = try CSVParser(input: input, delimiter: delimiter)
     var record = CSVParser.Record()
     guard try parser.next(into: &record, file: context.file) else { return }
     var header: [String]? = nil
     let firstFields = try record.fields.map { field in
-      try context.decode(
-        UnsafeBufferPointer(rebasing: bytes[field.range]), line: record.line,
-        byteOffset: field.range.lowerBound)
+      try input.withBytes(field.range) {
+        try context.decode($0, line: record.line, byteOffset: field.range.lowerBound)
+      }
     }
     let lowered = firstFields.map { $0.trimmingCharacters(in: .whitespaces).lowercased() }
     let requested = [options.textColumn, options.labelColumn].compactMap { $0?.lowercased() }
@@ -325,21 +310,11 @@ public struct CorpusReader: Sendable {
   // MARK: - JSON lines
 
   private func readJSONLines(
-    _ bytes: UnsafeBufferPointer<UInt8>, _ context: inout Context,
-    _ body: (LabeledDocument) throws -> Void
+    _ input: ChunkedInput, _ context: inout Context, _ body: (LabeledDocument) throws -> Void
   ) throws {
-    var start = 0
-    var line = 1
     var index = 0
-    while start < bytes.count {
-      var end = start
-      while end < bytes.count && bytes[end] != 0x0A { end += 1 }
-      defer {
-        start = end + 1
-        line += 1
-      }
-      let slice = bytes[start..<end]
-      if slice.allSatisfy({ $0 == 0x20 || $0 == 0x0D || $0 == 0x09 }) { continue }
+    try input.forEachLine(from: try input.skipByteOrderMark()) { slice, start, line in
+      if slice.allSatisfy({ $0 == 0x20 || $0 == 0x0D || $0 == 0x09 }) { return }
       let object: Any
       do {
         object = try JSONSerialization.jsonObject(with: Data(slice), options: [])
@@ -348,21 +323,21 @@ public struct CorpusReader: Sendable {
           .malformedRecord(
             file: context.file, line: line, column: nil, byteOffset: start,
             reason: "not valid JSON"))
-        continue
+        return
       }
       guard let record = object as? [String: Any] else {
         try context.bad(
           .malformedRecord(
             file: context.file, line: line, column: nil, byteOffset: start,
             reason: "expected a JSON object"))
-        continue
+        return
       }
       guard let text = lookup(options.textField, in: record) as? String else {
         try context.bad(
           .malformedRecord(
             file: context.file, line: line, column: nil, byteOffset: start,
             reason: "no string field '\(options.textField)' (choose it with --text-field)"))
-        continue
+        return
       }
       var labels: [String] = []
       switch lookup(options.labelField, in: record) {
