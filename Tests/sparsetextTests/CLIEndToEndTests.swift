@@ -198,8 +198,30 @@ private func python(_ script: String) throws -> (status: Int32, output: String) 
     ])
     #expect(oneClass.status == 3)
     #expect(oneClass.stderr.contains("single class"))
+    // Streaming hashing stops at a bad record after earlier blocks were written: nothing stays.
+    let lateBreak = dir.appendingPathComponent("late.csv")
+    let good = (0..<9000).map { "\"doc \($0) words\",a\n" }.joined()
+    try ("text,label\n" + good + "\"unterminated,a\n").write(
+      to: lateBreak, atomically: true, encoding: .utf8)
+    for ext in ["npz", "safetensors", "csv"] {
+      let streamed = dir.appendingPathComponent("h.\(ext)").path
+      let failed = try CLI.run(["vectorize", lateBreak.path, "--hashing", "32", "-o", streamed])
+      #expect(failed.status == 3)
+      #expect(failed.stderr.contains("late.csv:9002"), "\(failed.stderr)")
+      #expect(!FileManager.default.fileExists(atPath: streamed))
+    }
+    let unknown = try CLI.run([
+      "vectorize", empty.path, "-o", dir.appendingPathComponent("x.xls").path,
+    ])
+    #expect(unknown.status == 2)
+    #expect(unknown.stderr.contains(".safetensors"))
     #expect(!FileManager.default.fileExists(atPath: output))
     #expect(!FileManager.default.fileExists(atPath: dir.appendingPathComponent("m").path))
+    // No output, temporary file or spilled parts is left in the directory.
+    let left = try FileManager.default.contentsOfDirectory(atPath: dir.path).filter {
+      !$0.hasSuffix(".txt") && !$0.hasSuffix(".csv")
+    }
+    #expect(left.isEmpty, "left behind: \(left)")
   }
 
   @Test func damagedBundlesAreRefused() throws {
@@ -262,5 +284,65 @@ private func python(_ script: String) throws -> (status: Int32, output: String) 
     )
     #expect(run.status == 0, "\(run.output)")
     #expect(run.output.contains("largest difference"))
+  }
+
+  /// Every feature and code format, written by sparsetext (hashing streams its blocks), read
+  /// back in Python and compared with the `.npz`/`.npy` reference.
+  @Test(.enabled(if: pythonHasScientificStack))
+  func pythonReadsEveryOutputFormat() throws {
+    let dir = try CLI.temporaryDirectory()
+    let corpus = try writeCorpus(in: dir)
+    let model = dir.appendingPathComponent("model").path
+    #expect(
+      try CLI.run(["fit", corpus.path, "-o", model, "--hidden", "4", "--epochs", "2", "-q"]).status
+        == 0)
+    for (kind, flags) in [("tfidf", [String]()), ("hashed", ["--hashing", "64"])] {
+      for ext in ["npz", "safetensors", "svm", "mtx", "jsonl", "csv"] {
+        let out = dir.appendingPathComponent("\(kind).\(ext)").path
+        let run = try CLI.run(["vectorize", corpus.path, "-o", out, "-q"] + flags)
+        #expect(run.status == 0, "\(kind).\(ext): \(run.stderr)")
+      }
+    }
+    for ext in ["npy", "safetensors", "jsonl", "csv"] {
+      let out = dir.appendingPathComponent("codes.\(ext)").path
+      #expect(try CLI.run(["encode", model, corpus.path, "-o", out, "-q"]).status == 0)
+    }
+    let script = """
+      import csv, json, numpy as np, scipy.sparse as sp, scipy.io
+      from safetensors.numpy import load_file
+      d = '\(dir.path)'
+      def check(a, b, what):
+          assert a.shape == b.shape, (what, a.shape, b.shape)
+          assert abs(a - b).max() < 1e-6, what
+      for kind in ('tfidf', 'hashed'):
+          ref = sp.load_npz(f'{d}/{kind}.npz')
+          t = load_file(f'{d}/{kind}.safetensors')
+          check(sp.csr_matrix((t['data'], t['indices'], t['indptr']), shape=tuple(t['shape'])), ref, 'st')
+          m = sp.lil_matrix(ref.shape)
+          labels = []
+          for r, line in enumerate(open(f'{d}/{kind}.svm')):
+              label, *pairs = line.split()
+              labels.append(label)
+              for p in pairs:
+                  j, v = p.split(':'); m[r, int(j)] = float(v)
+          check(m.tocsr(), ref, 'svm'); assert set(labels) == {'sport', 'money'}, set(labels)
+          check(scipy.io.mmread(f'{d}/{kind}.mtx').tocsr(), ref, 'mtx')
+          rows = [json.loads(l) for l in open(f'{d}/{kind}.jsonl')]
+          m = sp.lil_matrix(ref.shape)
+          for r in rows: m[r['row'], r['indices']] = r['values']
+          check(m.tocsr(), ref, 'jsonl'); assert rows[0]['label'] in ('sport', 'money')
+          trip = list(csv.DictReader(open(f'{d}/{kind}.csv')))
+          m = sp.coo_matrix(([float(r['value']) for r in trip], ([int(r['row']) for r in trip],
+                             [int(r['column']) for r in trip])), shape=ref.shape)
+          check(m.tocsr(), ref, 'csv')
+      ref = np.load(f'{d}/codes.npy')
+      check(load_file(f'{d}/codes.safetensors')['codes'], ref, 'codes st')
+      check(np.array([json.loads(l)['code'] for l in open(f'{d}/codes.jsonl')]), ref, 'codes jsonl')
+      check(np.loadtxt(f'{d}/codes.csv', delimiter=',', ndmin=2), ref, 'codes csv')
+      print('ok', ref.shape)
+      """
+    let (status, output) = try python(script)
+    #expect(status == 0, "\(output)")
+    #expect(output.contains("ok (60, 4)"))
   }
 }

@@ -82,3 +82,53 @@ public enum AtomicFile {
     _ = fsync(fd)
   }
 }
+
+/// A file written piece by piece into a temporary sibling and renamed over the destination by
+/// ``finish()``; until then (or after ``cancel()``, or when dropped) the destination is untouched.
+public final class StreamingFileWriter {
+  /// The destination.
+  public let url: URL
+  private let temporary: URL
+  private let handle: FileHandle
+  private var finished = false
+
+  /// Creates the temporary file for `url`.
+  public init(url: URL) throws {
+    self.url = url
+    temporary = url.deletingLastPathComponent().appendingPathComponent(
+      ".\(url.lastPathComponent).tmp-\(UUID().uuidString.prefix(8))")
+    guard FileManager.default.createFile(atPath: temporary.path, contents: nil),
+      let handle = FileHandle(forWritingAtPath: temporary.path)
+    else {
+      throw DataError.unreadableFile(file: url.path, reason: "cannot create the output file")
+    }
+    self.handle = handle
+  }
+
+  deinit {
+    if !finished { cancel() }
+  }
+
+  /// Appends `text` as UTF-8.
+  public func append(_ text: String) throws { try handle.write(contentsOf: Data(text.utf8)) }
+
+  /// Flushes the file to disk and moves it over the destination.
+  public func finish() throws {
+    try handle.synchronize()
+    try handle.close()
+    finished = true
+    do {
+      try AtomicFile.replace(url, with: temporary)
+    } catch {
+      try? FileManager.default.removeItem(at: temporary)
+      throw error
+    }
+  }
+
+  /// Abandons the output.
+  public func cancel() {
+    finished = true
+    try? handle.close()
+    try? FileManager.default.removeItem(at: temporary)
+  }
+}

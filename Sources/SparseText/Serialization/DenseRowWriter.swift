@@ -1,14 +1,16 @@
 import Foundation
 
 /// Writes a dense Float32 matrix row block by row block, so that codes for a corpus of any size
-/// need memory for one block only: `.npy` (float32, C order), `.jsonl` (`{"id", "code"}` per
-/// line) or `.csv`, chosen by the file's extension. Rows go to a temporary file beside the
+/// need memory for one block only: `.npy` (float32, C order), `.safetensors` (one F32 tensor
+/// `codes`), `.jsonl` (`{"id", "code"}` per line) or `.csv`, chosen by the file's extension. Rows go to a temporary file beside the
 /// destination, which ``finish()`` moves into place; ``cancel()`` (or an error) leaves nothing.
 public final class DenseRowWriter {
   /// The output formats.
   public enum Format: Sendable {
     /// NumPy `.npy`.
     case npy
+    /// safetensors, one tensor named `codes`.
+    case safetensors
     /// One JSON object per line.
     case jsonl
     /// Comma-separated values, one row per line.
@@ -35,11 +37,13 @@ public final class DenseRowWriter {
   public init(url: URL, columns: Int) throws {
     switch url.pathExtension.lowercased() {
     case "npy": format = .npy
+    case "safetensors": format = .safetensors
     case "jsonl", "ndjson": format = .jsonl
     case "csv": format = .csv
     default:
       throw ConfigurationError.outOfRange(
-        field: "output", value: url.lastPathComponent, allowed: "a .npy, .jsonl or .csv file")
+        field: "output", value: url.lastPathComponent,
+        allowed: "a .npy, .safetensors, .jsonl or .csv file")
     }
     self.url = url
     self.columns = columns
@@ -51,7 +55,7 @@ public final class DenseRowWriter {
       throw DataError.unreadableFile(file: url.path, reason: "cannot create the output file")
     }
     self.handle = handle
-    if format == .npy { try handle.write(contentsOf: Self.npyHeader(rows: 0, columns: columns)) }
+    try writeHeader()
   }
 
   deinit {
@@ -65,7 +69,7 @@ public final class DenseRowWriter {
         what: "columns of a row block", expected: "\(columns)", actual: "\(block.columns)")
     }
     switch format {
-    case .npy:
+    case .npy, .safetensors:
       try handle.write(contentsOf: block.values.withUnsafeBytes { Data($0) })
     case .jsonl:
       var text = ""
@@ -87,10 +91,8 @@ public final class DenseRowWriter {
   /// Completes the file (the `.npy` header gets the final row count), flushes it to disk and
   /// moves it over the destination.
   public func finish() throws {
-    if format == .npy {
-      try handle.seek(toOffset: 0)
-      try handle.write(contentsOf: Self.npyHeader(rows: rows, columns: columns))
-    }
+    try handle.seek(toOffset: 0)
+    try writeHeader()
     try handle.synchronize()
     try handle.close()
     finished = true
@@ -107,6 +109,30 @@ public final class DenseRowWriter {
     finished = true
     try? handle.close()
     try? FileManager.default.removeItem(at: temporary)
+  }
+
+  /// Writes (or rewrites, once the row count is known) the fixed-size header of binary formats.
+  private func writeHeader() throws {
+    switch format {
+    case .npy: try handle.write(contentsOf: Self.npyHeader(rows: rows, columns: columns))
+    case .safetensors:
+      try handle.write(contentsOf: Self.safetensorsHeader(rows: rows, columns: columns))
+    case .jsonl, .csv: break
+    }
+  }
+
+  /// The fixed size of the safetensors header (length and JSON, padded with spaces).
+  static let safetensorsHeaderSize = 256
+
+  static func safetensorsHeader(rows: Int, columns: Int) -> Data {
+    var json =
+      "{\"__metadata__\":{\"writer\":\"sparsetext\"},\"codes\":{\"data_offsets\":[0,"
+      + "\(rows * columns * 4)],\"dtype\":\"F32\",\"shape\":[\(rows),\(columns)]}}"
+    json += String(repeating: " ", count: safetensorsHeaderSize - 8 - json.utf8.count)
+    var data = Data()
+    withUnsafeBytes(of: UInt64(json.utf8.count).littleEndian) { data.append(contentsOf: $0) }
+    data.append(contentsOf: json.utf8)
+    return data
   }
 
   static func npyHeader(rows: Int, columns: Int) -> Data {

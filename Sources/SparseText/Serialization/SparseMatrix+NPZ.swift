@@ -9,24 +9,7 @@ extension SparseMatrix {
 
   /// Writes the matrix as a SciPy CSR `.npz` file, atomically.
   public func writeNPZ(to url: URL) throws {
-    let members: [(String, Data)] = [
-      ("indices.npy", NumPyArray.encode(shape: [nonzeroCount], integers: columnIndices)),
-      ("indptr.npy", NumPyArray.encode(shape: [rows + 1], integers: rowOffsets)),
-      (
-        "format.npy",
-        NumPyArray.encode(
-          shape: [], descriptor: "<U3",
-          bytes: Data(
-            "csr".unicodeScalars.flatMap { s in
-              withUnsafeBytes(of: s.value.littleEndian) { Array($0) }
-            }))
-      ),
-      ("shape.npy", NumPyArray.encode(shape: [2], integers: [Int64(rows), Int64(columns)])),
-      ("data.npy", NumPyArray.encode(shape: [nonzeroCount], floats: values)),
-    ]
-    try AtomicFile.write(to: url) { temporary in
-      try NPZ.write(members, to: temporary)
-    }
+    try SparseRowWriter.write(self, to: url, format: .npz)
   }
 
   /// Reads a SciPy CSR (or CSC/COO converted by SciPy beforehand: CSR only) `.npz` file.
@@ -71,22 +54,6 @@ extension SparseMatrix {
 
 /// Zip containers of `.npy` members (`numpy.savez`).
 enum NPZ {
-  static func write(_ members: [(String, Data)], to url: URL) throws {
-    let archive: Archive
-    do {
-      archive = try Archive(url: url, accessMode: .create)
-    } catch {
-      throw DataError.unreadableFile(file: url.path, reason: "cannot create: \(error)")
-    }
-    for (name, data) in members {
-      try archive.addEntry(
-        with: name, type: .file, uncompressedSize: Int64(data.count), compressionMethod: .none
-      ) { position, size in
-        data.subdata(in: Int(position)..<(Int(position) + size))
-      }
-    }
-  }
-
   static func read(from url: URL) throws -> [String: Data] {
     guard FileManager.default.fileExists(atPath: url.path) else {
       throw DataError.unreadableFile(file: url.path, reason: "no such file")

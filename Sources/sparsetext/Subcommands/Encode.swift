@@ -10,7 +10,8 @@ struct Encode: ParsableCommand {
       Examples:
         sparsetext encode sae/ x.npz -o codes.npy
         sparsetext encode model/ reviews.txt -o codes.jsonl
-      Outputs: .npy (float32, documents × hidden), .jsonl (one {"id", "code"} per line) or .csv.
+      Outputs: .npy (float32, documents × hidden), .safetensors (tensor "codes"), .jsonl (one
+      {"id", "code"} per line) or .csv.
       """)
 
   @Argument(help: "An autoencoder directory (train-sae) or a model bundle (fit).")
@@ -19,7 +20,8 @@ struct Encode: ParsableCommand {
   @Argument(help: "A .npz TF-IDF matrix (autoencoder directory) or a corpus (model bundle).")
   var input: String
 
-  @Option(name: .shortAndLong, help: "codes.npy, codes.jsonl or codes.csv.")
+  @Option(
+    name: .shortAndLong, help: "codes.npy, codes.safetensors, codes.jsonl or codes.csv.")
   var output: String
 
   @OptionGroup var global: GlobalOptions

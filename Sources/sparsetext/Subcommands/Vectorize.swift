@@ -10,7 +10,10 @@ struct Vectorize: ParsableCommand {
         sparsetext vectorize reviews.txt -o x.npz --vocabulary-out vocab.json
         sparsetext vectorize bbc/ --preset sklearn --sublinear-tf --min-df 2 -o x.npz
         sparsetext vectorize tweets.csv --label-column sentiment --hashing 1048576 -o x.npz
-      Read the result in Python with scipy.sparse.load_npz("x.npz").
+        sparsetext vectorize big.txt --hashing 262144 -o x.safetensors   (streams: any size)
+      Read the result in Python with scipy.sparse.load_npz("x.npz"), or with
+      safetensors.numpy.load_file("x.safetensors") and scipy.sparse.csr_matrix((t["data"], \
+      t["indices"], t["indptr"]), shape=t["shape"]).
       """)
 
   @OptionGroup var input: InputOptions
@@ -19,7 +22,10 @@ struct Vectorize: ParsableCommand {
 
   @Option(
     name: .shortAndLong,
-    help: "The file to write: .npz (SciPy CSR) or .svm/.libsvm/.svmlight (zero-based text).")
+    help: """
+      The file to write: .npz (SciPy CSR), .safetensors (CSR tensors), .svm/.libsvm/.svmlight \
+      (zero-based), .mtx (Matrix Market), .jsonl or .csv (row,column,value triplets).
+      """)
   var output: String
 
   @Option(help: "Also write the vocabulary as a JSON object term → column.")
@@ -52,6 +58,10 @@ struct Vectorize: ParsableCommand {
     if model != nil && (counts || hashing != nil) {
       throw ValidationError("--model writes the bundle's own TF-IDF; drop --counts and --hashing")
     }
+    if SparseRowWriter.Format(extension: URL(fileURLWithPath: output).pathExtension) == nil {
+      throw ValidationError(
+        "cannot tell the format of '\(output)': end it in \(SparseRowWriter.Format.extensions)")
+    }
   }
 
   func run() throws {
@@ -81,7 +91,7 @@ struct Vectorize: ParsableCommand {
     }
     let seconds = Date().timeIntervalSince(started)
     let labels = documents.allSatisfy { $0.label != nil } ? documents.map { $0.label! } : nil
-    try write(matrix, labels: labels)
+    try SparseRowWriter.write(matrix, labels: labels, to: URL(fileURLWithPath: output))
     if let vocabularyOut, let vocabulary {
       try writeVocabulary(vocabulary, to: URL(fileURLWithPath: vocabularyOut))
     }
@@ -89,74 +99,60 @@ struct Vectorize: ParsableCommand {
       let lines = documents.map { ($0.label ?? "") + "\n" }.joined()
       try AtomicFile.write(Data(lines.utf8), to: URL(fileURLWithPath: labelsOut))
     }
-    try report(matrix: matrix, bytes: bytes, seconds: seconds)
+    try report(
+      rows: matrix.rows, columns: matrix.columns, nonzeros: matrix.nonzeroCount, bytes: bytes,
+      seconds: seconds)
   }
 
-  /// Hashing needs no vocabulary, so documents are read and hashed in blocks: memory holds one
-  /// block of text and the growing matrix, never the whole corpus's text.
+  /// Hashing needs no vocabulary, so documents are read, hashed and written in blocks: memory
+  /// holds one block of text and its rows, never the corpus or the whole matrix.
   func runHashing(features: Int) throws {
     let configuration = try vectorizer.tfidf()
     let hasher = try HashingVectorizer(
       .init(
         tokenizer: configuration.tokenizer, features: features, alternateSign: !noAlternateSign,
         binary: configuration.binary, norm: configuration.norm))
-    var offsets: [Int64] = [0]
-    var indices: [Int32] = []
-    var values: [Float] = []
-    var labels: [String] = []
+    let writer = try SparseRowWriter(url: URL(fileURLWithPath: output), columns: features)
+    let labelsWriter = try labelsOut.map { try StreamingFileWriter(url: URL(fileURLWithPath: $0)) }
     var bytes = 0
     var seconds = 0.0
     var block: [String] = []
-    func flush() {
+    var labels: [String?] = []
+    func flush() throws {
       guard !block.isEmpty else { return }
       let started = Date()
       let part = hasher.transform(block)
       seconds += Date().timeIntervalSince(started)
-      let base = Int64(values.count)
-      indices.append(contentsOf: part.columnIndices)
-      values.append(contentsOf: part.values)
-      offsets.append(contentsOf: part.rowOffsets.dropFirst().map { $0 + base })
+      let known = labels.compactMap { $0 }
+      try writer.append(part, labels: known.count == labels.count ? known : nil)
+      try labelsWriter?.append(labels.map { ($0 ?? "") + "\n" }.joined())
       block.removeAll(keepingCapacity: true)
+      labels.removeAll(keepingCapacity: true)
     }
     let readReport = try input.reader.forEachDocument { document in
       bytes += document.text.utf8.count
-      labels.append(document.label ?? "")
+      labels.append(document.label)
       block.append(document.text)
-      if block.count == 8192 { flush() }
+      if block.count == 8192 { try flush() }
     }
-    flush()
+    try flush()
     readReport.warnAboutProblems()
-    guard offsets.count > 1 else {
+    guard writer.rows > 0 else {
       throw DataError.unusableCorpus(
         reason: "'\(input.input)' holds no documents", suggestion: "Check the file and --format.")
     }
-    let matrix = SparseMatrix(
-      uncheckedRows: offsets.count - 1, columns: features, rowOffsets: offsets,
-      columnIndices: indices, values: values)
-    try write(matrix, labels: labels.contains("") ? nil : labels)
-    if let labelsOut {
-      try AtomicFile.write(
-        Data(labels.map { $0 + "\n" }.joined().utf8), to: URL(fileURLWithPath: labelsOut))
-    }
-    try report(matrix: matrix, bytes: bytes, seconds: seconds)
-  }
-
-  /// Writes `matrix` by the output's extension: `.npz`, or libsvm text.
-  func write(_ matrix: SparseMatrix, labels: [String]?) throws {
-    let url = URL(fileURLWithPath: output)
-    switch url.pathExtension.lowercased() {
-    case "svm", "libsvm", "svmlight":
-      try AtomicFile.write(Data(matrix.svmlightText(labels: labels).utf8), to: url)
-    default:
-      try matrix.writeNPZ(to: url)
-    }
+    try writer.finish()
+    try labelsWriter?.finish()
+    try report(
+      rows: writer.rows, columns: features, nonzeros: writer.nonzeros, bytes: bytes,
+      seconds: seconds)
   }
 
   /// Prints the summary (JSON with --json).
-  func report(matrix: SparseMatrix, bytes: Int, seconds: Double) throws {
+  func report(rows: Int, columns: Int, nonzeros: Int, bytes: Int, seconds: Double) throws {
     let summary: [String: Any] = [
-      "documents": matrix.rows, "bytes": bytes, "seconds": seconds,
-      "terms": matrix.columns, "nonzeros": matrix.nonzeroCount, "output": output,
+      "documents": rows, "bytes": bytes, "seconds": seconds,
+      "terms": columns, "nonzeros": nonzeros, "output": output,
       "megabytes_per_second": seconds > 0 ? Double(bytes) / 1e6 / seconds : 0,
     ]
     if global.json {
@@ -167,7 +163,7 @@ struct Vectorize: ParsableCommand {
         String(
           format:
             "%d documents × %d columns, %d nonzeros (%.2f%%), %.1f MB in %.2f s (%.1f MB/s) → %@",
-          matrix.rows, matrix.columns, matrix.nonzeroCount, matrix.density * 100,
+          rows, columns, nonzeros, Double(nonzeros) / Double(max(1, rows * columns)) * 100,
           Double(bytes) / 1e6, seconds, seconds > 0 ? Double(bytes) / 1e6 / seconds : 0, output))
     }
   }

@@ -1,0 +1,328 @@
+import Foundation
+import ZIPFoundation
+
+/// Writes a sparse CSR matrix block by block, so features for a corpus of any size need memory
+/// for one block only. The format comes from the file's extension:
+///
+/// | extension | format | read it with |
+/// |---|---|---|
+/// | `.npz` | SciPy CSR | `scipy.sparse.load_npz` |
+/// | `.safetensors` | tensors `data`, `indices`, `indptr`, `shape` | `safetensors.numpy.load_file` |
+/// | `.svm`, `.libsvm`, `.svmlight` | `label index:value …`, zero-based | `sklearn.datasets.load_svmlight_file(zero_based=True)` |
+/// | `.mtx` | Matrix Market coordinate, one-based | `scipy.io.mmread` |
+/// | `.jsonl` | `{"row", "label", "indices", "values"}` per document | any JSON reader |
+/// | `.csv` | `row,column,value` triplets, zero-based, with a header | any CSV reader |
+///
+/// Binary formats spill their arrays to temporary files beside the destination and are
+/// assembled by ``finish()``; text formats are written as they come. Nothing appears at the
+/// destination until ``finish()`` renames the complete file into place; ``cancel()`` (or an
+/// error, or dropping the writer) leaves the destination as it was.
+public final class SparseRowWriter {
+  /// The output formats.
+  public enum Format: String, Sendable, CaseIterable {
+    /// SciPy's CSR `.npz`.
+    case npz
+    /// safetensors with the CSR arrays as tensors.
+    case safetensors
+    /// libsvm/svmlight text, zero-based indices.
+    case svmlight
+    /// Matrix Market coordinate text.
+    case matrixMarket
+    /// One JSON object per document.
+    case jsonl
+    /// Long-format `row,column,value` CSV.
+    case csv
+
+    /// The format an extension names, or `nil`.
+    public init?(extension name: String) {
+      switch name.lowercased() {
+      case "npz": self = .npz
+      case "safetensors": self = .safetensors
+      case "svm", "libsvm", "svmlight": self = .svmlight
+      case "mtx": self = .matrixMarket
+      case "jsonl", "ndjson": self = .jsonl
+      case "csv": self = .csv
+      default: return nil
+      }
+    }
+
+    /// The extensions accepted, for messages.
+    public static let extensions =
+      ".npz, .safetensors, .svm/.libsvm/.svmlight, .mtx, .jsonl or .csv"
+  }
+
+  /// The destination.
+  public let url: URL
+  /// The format.
+  public let format: Format
+  /// The number of columns of every block.
+  public let columns: Int
+  /// Rows written so far.
+  public private(set) var rows = 0
+  /// Nonzeros written so far.
+  public private(set) var nonzeros = 0
+
+  private let parts: URL
+  /// The text output, or the spilled values/indices/offsets of binary formats.
+  private var outputs: [FileHandle] = []
+  private var finished = false
+
+  /// Opens a writer for `url`; the format comes from `format` or else the extension.
+  public init(url: URL, columns: Int, format: Format? = nil) throws {
+    guard let format = format ?? Format(extension: url.pathExtension) else {
+      throw ConfigurationError.outOfRange(
+        field: "output", value: url.lastPathComponent, allowed: "a \(Format.extensions) file")
+    }
+    self.url = url
+    self.format = format
+    self.columns = columns
+    parts = url.deletingLastPathComponent().appendingPathComponent(
+      ".\(url.lastPathComponent).parts-\(UUID().uuidString.prefix(8))")
+    do {
+      try FileManager.default.createDirectory(at: parts, withIntermediateDirectories: false)
+      for name in Self.spillNames(format) {
+        let file = parts.appendingPathComponent(name)
+        guard FileManager.default.createFile(atPath: file.path, contents: nil),
+          let handle = FileHandle(forWritingAtPath: file.path)
+        else { throw CocoaError(.fileWriteUnknown) }
+        outputs.append(handle)
+      }
+    } catch {
+      cancel()
+      throw DataError.unreadableFile(file: url.path, reason: "cannot create the output file")
+    }
+    switch format {
+    case .csv: try write("row,column,value\n", to: 0)
+    case .npz, .safetensors: try outputs[2].write(contentsOf: Self.bytes(of: [Int64(0)]))
+    default: break
+    }
+  }
+
+  deinit {
+    if !finished { cancel() }
+  }
+
+  /// The files a format spills to: binary formats keep values, indices and row offsets apart.
+  private static func spillNames(_ format: Format) -> [String] {
+    switch format {
+    case .npz, .safetensors: return ["data", "indices", "indptr"]
+    default: return ["body"]
+    }
+  }
+
+  /// Writes a whole matrix to `url` (format from `format` or the extension), atomically.
+  public static func write(
+    _ matrix: SparseMatrix, labels: [String]? = nil, to url: URL, format: Format? = nil
+  ) throws {
+    let writer = try SparseRowWriter(url: url, columns: matrix.columns, format: format)
+    try writer.append(matrix, labels: labels)
+    try writer.finish()
+  }
+
+  /// Appends the rows of `block`, with a label per row for svmlight and JSONL (`nil`: none).
+  public func append(_ block: SparseMatrix, labels: [String]? = nil) throws {
+    guard block.columns == columns else {
+      throw DataError.shapeMismatch(
+        what: "columns of a row block", expected: "\(columns)", actual: "\(block.columns)")
+    }
+    if let labels, labels.count != block.rows {
+      throw DataError.shapeMismatch(
+        what: "labels of a row block", expected: "\(block.rows)", actual: "\(labels.count)")
+    }
+    switch format {
+    case .npz, .safetensors:
+      try outputs[0].write(contentsOf: Self.bytes(of: block.values))
+      try outputs[1].write(contentsOf: Self.bytes(of: block.columnIndices))
+      let base = Int64(nonzeros)
+      try outputs[2].write(
+        contentsOf: Self.bytes(of: block.rowOffsets.dropFirst().map { $0 + base } as [Int64]))
+    case .svmlight:
+      try write(block.svmlightText(labels: labels), to: 0)
+    case .matrixMarket:
+      var text = ""
+      for r in 0..<block.rows {
+        for p in block.storageRange(ofRow: r) {
+          text += "\(rows + r + 1) \(Int(block.columnIndices[p]) + 1) \(block.values[p])\n"
+        }
+      }
+      try write(text, to: 0)
+    case .jsonl:
+      var text = ""
+      let encoder = JSONEncoder()
+      for r in 0..<block.rows {
+        let range = block.storageRange(ofRow: r)
+        text += "{\"row\":\(rows + r)"
+        if let label = labels?[r] {
+          text += ",\"label\":" + String(decoding: try encoder.encode(label), as: UTF8.self)
+        }
+        text += ",\"indices\":["
+        text += range.map { String(block.columnIndices[$0]) }.joined(separator: ",")
+        text += "],\"values\":[" + range.map { "\(block.values[$0])" }.joined(separator: ",")
+        text += "]}\n"
+      }
+      try write(text, to: 0)
+    case .csv:
+      var text = ""
+      for r in 0..<block.rows {
+        for p in block.storageRange(ofRow: r) {
+          text += "\(rows + r),\(block.columnIndices[p]),\(block.values[p])\n"
+        }
+      }
+      try write(text, to: 0)
+    }
+    rows += block.rows
+    nonzeros += block.nonzeroCount
+  }
+
+  /// Completes the file, flushes it to disk and moves it over the destination.
+  public func finish() throws {
+    defer { cancel() }
+    for handle in outputs { try handle.synchronize() }
+    let spilled = Self.spillNames(format).map { parts.appendingPathComponent($0) }
+    try AtomicFile.write(to: url) { temporary in
+      switch format {
+      case .npz: try writeNPZ(spilled, to: temporary)
+      case .safetensors: try writeSafeTensors(spilled, to: temporary)
+      case .matrixMarket:
+        let header =
+          "%%MatrixMarket matrix coordinate real general\n% written by sparsetext\n"
+          + "\(rows) \(columns) \(nonzeros)\n"
+        try concatenate([Data(header.utf8)], spilled, to: temporary)
+      case .svmlight, .jsonl, .csv:
+        try concatenate([], spilled, to: temporary)
+      }
+    }
+  }
+
+  /// Abandons the output: spilled parts are removed and the destination left as it was.
+  public func cancel() {
+    finished = true
+    for handle in outputs { try? handle.close() }
+    outputs = []
+    try? FileManager.default.removeItem(at: parts)
+  }
+
+  // MARK: - Assembly
+
+  private func write(_ text: String, to index: Int) throws {
+    try outputs[index].write(contentsOf: Data(text.utf8))
+  }
+
+  /// The raw (little-endian) bytes of `values`.
+  private static func bytes<T>(of values: [T]) -> Data { values.withUnsafeBytes { Data($0) } }
+
+  /// `prefix` then each file's bytes, into `destination`, 1 MiB at a time.
+  private func concatenate(_ prefix: [Data], _ files: [URL], to destination: URL) throws {
+    guard FileManager.default.createFile(atPath: destination.path, contents: nil),
+      let out = FileHandle(forWritingAtPath: destination.path)
+    else { throw DataError.unreadableFile(file: url.path, reason: "cannot create the output file") }
+    defer { try? out.close() }
+    for data in prefix { try out.write(contentsOf: data) }
+    for file in files {
+      let input = try FileHandle(forReadingFrom: file)
+      defer { try? input.close() }
+      while let chunk = try input.read(upToCount: 1 << 20), !chunk.isEmpty {
+        try out.write(contentsOf: chunk)
+      }
+    }
+  }
+
+  /// The members of SciPy's CSR `.npz`, each a `.npy` header followed by a spilled file.
+  private func writeNPZ(_ spilled: [URL], to destination: URL) throws {
+    let archive: Archive
+    do {
+      archive = try Archive(url: destination, accessMode: .create)
+    } catch {
+      throw DataError.unreadableFile(file: url.path, reason: "cannot create: \(error)")
+    }
+    let format = NumPyArray.encode(
+      shape: [], descriptor: "<U3",
+      bytes: Data(
+        "csr".unicodeScalars.flatMap { s in withUnsafeBytes(of: s.value.littleEndian) { Array($0) }
+        }))
+    let shape = NumPyArray.encode(shape: [2], integers: [Int64(rows), Int64(columns)])
+    let members: [(String, Data, URL?)] = [
+      (
+        "indices.npy", NumPyArray.encode(shape: [nonzeros], descriptor: "<i4", bytes: Data()),
+        spilled[1]
+      ),
+      (
+        "indptr.npy", NumPyArray.encode(shape: [rows + 1], descriptor: "<i8", bytes: Data()),
+        spilled[2]
+      ),
+      ("format.npy", format, nil),
+      ("shape.npy", shape, nil),
+      (
+        "data.npy", NumPyArray.encode(shape: [nonzeros], descriptor: "<f4", bytes: Data()),
+        spilled[0]
+      ),
+    ]
+    for (name, header, file) in members {
+      let size = try file.map { try Self.size(of: $0) } ?? 0
+      let input = try file.map { try FileHandle(forReadingFrom: $0) }
+      defer { try? input?.close() }
+      try archive.addEntry(
+        with: name, type: .file, uncompressedSize: Int64(header.count) + size,
+        compressionMethod: .none
+      ) { position, length in
+        try Self.slice(header, input, position: position, length: length)
+      }
+    }
+  }
+
+  /// safetensors: tensors sorted by name (`data`, `indices`, `indptr`, `shape`), which also
+  /// keeps every tensor aligned to its element size.
+  private func writeSafeTensors(_ spilled: [URL], to destination: URL) throws {
+    let shape = Self.bytes(of: [Int64(rows), Int64(columns)])
+    let sizes = [Int64(nonzeros) * 4, Int64(nonzeros) * 4, Int64(rows + 1) * 8, 16]
+    let tensors: [(String, String, [Int])] = [
+      ("data", "F32", [nonzeros]), ("indices", "I32", [nonzeros]), ("indptr", "I64", [rows + 1]),
+      ("shape", "I64", [2]),
+    ]
+    var header: [String: Any] = [
+      "__metadata__": ["format": "csr", "shape": "\(rows),\(columns)", "writer": "sparsetext"]
+    ]
+    var offset: Int64 = 0
+    for (index, (name, dtype, dimensions)) in tensors.enumerated() {
+      header[name] = [
+        "dtype": dtype, "shape": dimensions, "data_offsets": [offset, offset + sizes[index]],
+      ]
+      offset += sizes[index]
+    }
+    var json = try JSONSerialization.data(withJSONObject: header, options: [.sortedKeys])
+    while (8 + json.count) % 8 != 0 { json.append(0x20) }
+    var prefix = Data()
+    withUnsafeBytes(of: UInt64(json.count).littleEndian) { prefix.append(contentsOf: $0) }
+    prefix.append(json)
+    try concatenate([prefix], spilled, to: destination)
+    let out = try FileHandle(forWritingTo: destination)
+    defer { try? out.close() }
+    try out.seekToEnd()
+    try out.write(contentsOf: shape)
+  }
+
+  private static func size(of file: URL) throws -> Int64 {
+    let attributes = try FileManager.default.attributesOfItem(atPath: file.path)
+    return (attributes[.size] as? NSNumber)?.int64Value ?? 0
+  }
+
+  /// Bytes `position..<position + length` of `header` followed by the rest of `input`.
+  private static func slice(_ header: Data, _ input: FileHandle?, position: Int64, length: Int)
+    throws -> Data
+  {
+    var out = Data(capacity: length)
+    var position = position
+    var remaining = length
+    if position < Int64(header.count) {
+      let end = min(header.count, Int(position) + remaining)
+      out.append(header.subdata(in: Int(position)..<end))
+      remaining -= end - Int(position)
+      position = Int64(end)
+    }
+    if remaining > 0, let input {
+      try input.seek(toOffset: UInt64(position - Int64(header.count)))
+      out.append(try input.read(upToCount: remaining) ?? Data())
+    }
+    return out
+  }
+}
