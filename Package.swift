@@ -32,11 +32,13 @@ let package = Package(
       providers: [.apt(["libutf8proc-dev"]), .brew(["utf8proc"])]
     ),
     blasTarget,
+    .target(name: "CKernels"),
     .target(
       name: "SparseText",
       dependencies: [
         "CUTF8Proc",
         "CBLAS",
+        "CKernels",
         .product(name: "ZIPFoundation", package: "ZIPFoundation"),
       ],
       linkerSettings: blasLinker

@@ -17,6 +17,7 @@ struct SparseTextCommand: ParsableCommand {
     subcommands: [
       Vectorize.self, Fit.self, Predict.self, Evaluate.self, Encode.self, Inspect.self,
       TrainSAE.self, ExperimentCommand.self, ExportEmbeddings.self, Corpus.self, BenchLR.self,
+      BenchSGEMM.self,
     ]
   )
 

@@ -33,6 +33,61 @@ public enum BLAS {
       Int32(lda), b, Int32(ldb), beta, c, Int32(ldc))
   }
 
+  /// ``sgemm(_:_:m:n:k:alpha:a:lda:b:ldb:beta:c:ldc:)`` cut into column blocks of `C` (or row
+  /// blocks when `C` is taller than wide), one per worker, each a separate BLAS call. Blocks
+  /// depend only on the shape and the worker count, so results repeat exactly for a given
+  /// worker count.
+  ///
+  /// Use it with ``singleThreaded(_:)``: the workers are our own threads, and OpenBLAS's own
+  /// threads would otherwise spin for work between calls and take cores from them.
+  public static func splitSgemm(
+    _ transA: Transpose, _ transB: Transpose,
+    m: Int, n: Int, k: Int,
+    alpha: Float,
+    a: UnsafePointer<Float>, lda: Int,
+    b: UnsafePointer<Float>, ldb: Int,
+    beta: Float,
+    c: UnsafeMutablePointer<Float>, ldc: Int,
+    workers: Int = Parallel.defaultWorkerCount
+  ) {
+    guard m > 0, n > 0 else { return }
+    let a = SendablePointer(a)
+    let b = SendablePointer(b)
+    let c = SendableMutablePointer(c)
+    if n >= m {
+      // Columns j of C need columns j of op(B): rows of B when transposed, else columns.
+      let blocks = (n + 15) / 16
+      Parallel.forEach(count: blocks, workers: workers) { range in
+        let start = range.lowerBound * 16
+        let width = min(n, range.upperBound * 16) - start
+        sgemm(
+          transA, transB, m: m, n: width, k: k, alpha: alpha, a: a.pointer, lda: lda,
+          b: b.pointer + (transB == .transpose ? start * ldb : start), ldb: ldb, beta: beta,
+          c: c.pointer + start, ldc: ldc)
+      }
+    } else {
+      // Rows i of C need rows i of op(A): columns of A when transposed, else rows.
+      let blocks = (m + 15) / 16
+      Parallel.forEach(count: blocks, workers: workers) { range in
+        let start = range.lowerBound * 16
+        let height = min(m, range.upperBound * 16) - start
+        sgemm(
+          transA, transB, m: height, n: n, k: k, alpha: alpha,
+          a: a.pointer + (transA == .transpose ? start : start * lda), lda: lda, b: b.pointer,
+          ldb: ldb, beta: beta, c: c.pointer + start * ldc, ldc: ldc)
+      }
+    }
+  }
+
+  /// Runs `body` with the BLAS library limited to one thread, then restores the thread count.
+  /// The setting is process-wide: BLAS calls made elsewhere meanwhile also run on one thread.
+  public static func singleThreaded<T>(_ body: () throws -> T) rethrows -> T {
+    let previous = threadCount
+    threadCount = 1
+    defer { threadCount = previous }
+    return try body()
+  }
+
   /// `y = alpha · op(A) · x + beta · y` for a row-major `rows × columns` matrix `A`.
   public static func sgemv(
     _ trans: Transpose, rows: Int, columns: Int, alpha: Float,
@@ -122,4 +177,16 @@ public enum ReferenceKernels {
       }
     }
   }
+}
+
+/// A read-only pointer handed to concurrent workers.
+struct SendablePointer<Element>: @unchecked Sendable {
+  let pointer: UnsafePointer<Element>
+  init(_ pointer: UnsafePointer<Element>) { self.pointer = pointer }
+}
+
+/// A pointer to disjoint parts of one buffer, handed to concurrent workers.
+struct SendableMutablePointer<Element>: @unchecked Sendable {
+  let pointer: UnsafeMutablePointer<Element>
+  init(_ pointer: UnsafeMutablePointer<Element>) { self.pointer = pointer }
 }

@@ -1,3 +1,4 @@
+import CKernels
 import Foundation
 
 /// First-order optimizers over one flat parameter vector: Adam, SGD with momentum, AdaDelta.
@@ -54,21 +55,17 @@ struct Optimizer: Sendable {
               var squares = 0.0
               for (range, decayed) in Optimizer.segments(chunk, decay?.ranges ?? []) {
                 let lambda: Float = decayed ? decay!.lambda : 0
-                if decayed {
-                  var partial: Float = 0
-                  for i in range { partial += p[i] * p[i] }
-                  squares += Double(partial)
+                let start = range.lowerBound
+                if decayed && kind != .adam {
+                  squares += sparsetext_sum_of_squares(p.base + start, range.count)
                 }
                 switch kind {
                 case .adam:
-                  for i in range {
-                    let gi = g[i] + lambda * p[i]
-                    let mi = 0.9 * m[i] + 0.1 * gi
-                    let vi = 0.999 * v[i] + 0.001 * gi * gi
-                    m[i] = mi
-                    v[i] = vi
-                    p[i] -= lr * (mi / correction1) / ((vi / correction2).squareRoot() + 1e-8)
-                  }
+                  // C, vectorized with AVX2 where available (CKernels); returns Σθ² as well.
+                  let sum = sparsetext_adam(
+                    p.base + start, m.base + start, v.base + start, g.baseAddress! + start,
+                    range.count, lambda, lr, correction1, correction2)
+                  if decayed { squares += sum }
                 case .sgd:
                   for i in range {
                     let vi = mu * m[i] + g[i] + lambda * p[i]

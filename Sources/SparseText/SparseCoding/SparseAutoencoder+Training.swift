@@ -1,3 +1,4 @@
+import Dispatch
 import Foundation
 
 extension SparseAutoencoder {
@@ -26,6 +27,9 @@ extension SparseAutoencoder {
     /// Reused batch buffers (decoder outputs and targets), to avoid large allocations per batch.
     var scratchOutput: [Float] = []
     var scratchTarget: [Float] = []
+    /// Time spent in, and floating-point operations of, the decoder's dense products this epoch.
+    var denseSeconds = 0.0
+    var denseOperations = 0.0
 
     init(configuration: Configuration, layout: Layout) {
       self.configuration = configuration
@@ -89,6 +93,8 @@ extension SparseAutoencoder {
         if !validationRows.isEmpty && stale >= configuration.patience { break }
         epoch += 1
         let started = Date()
+        denseSeconds = 0
+        denseOperations = 0
         var order = trainRows
         order.shuffle(using: &generator)
         let batches = (order.count + batchSize - 1) / batchSize
@@ -119,7 +125,8 @@ extension SparseAutoencoder {
         var summary = EpochSummary(
           epoch: epoch, loss: sums.total / n, reconstruction: sums.reconstruction / n,
           sparsity: sums.sparsity / n, weightDecay: sums.weightDecay / n, l1: sums.l1 / n,
-          meanActivation: sums.meanActivation / n, validationLoss: nil, seconds: 0)
+          meanActivation: sums.meanActivation / n, validationLoss: nil, seconds: 0,
+          denseGigaflopsPerSecond: nil)
         if !validationRows.isEmpty {
           let loss = validationLoss(x, rows: validationRows)
           summary.validationLoss = loss
@@ -131,6 +138,9 @@ extension SparseAutoencoder {
           }
         }
         summary.seconds = Date().timeIntervalSince(started)
+        if denseSeconds > 0 {
+          summary.denseGigaflopsPerSecond = denseOperations / denseSeconds / 1e9
+        }
         history.append(summary)
         progress?(.epoch(summary))
         progress?(.checkpoint(checkpoint))
@@ -248,14 +258,16 @@ extension SparseAutoencoder {
           for k in 0..<m { z.append(theta[biasStart + columns[k]]) }
         }
       }
+      var clock = DispatchTime.now().uptimeNanoseconds
       theta.withUnsafeBufferPointer { t in
         gathered.withUnsafeBufferPointer { g in
           let w2 = everyColumn ? t.baseAddress! + decoderStart : g.baseAddress!
-          BLAS.sgemm(
+          BLAS.splitSgemm(
             .none, .transpose, m: batch, n: m, k: h, alpha: 1, a: codes, lda: h, b: w2, ldb: h,
             beta: 1, c: &z, ldc: m)
         }
       }
+      denseSeconds += Double(DispatchTime.now().uptimeNanoseconds - clock) / 1e9
       if c.output == .sigmoid { for i in z.indices { z[i] = 1 / (1 + exp(-z[i])) } }
 
       // Targets (scaled) at the chosen columns.
@@ -297,10 +309,11 @@ extension SparseAutoencoder {
 
       // Decoder gradients: dW₂[C] += dzᵀ·H, db₂[C] += Σ_r dz; and dL/dH = dz·W₂[C].
       var dh = [Float](repeating: 0, count: batch * h)
+      clock = DispatchTime.now().uptimeNanoseconds
       gradient.withUnsafeMutableBufferPointer { gradientBuffer in
         let grad = gradientBuffer.baseAddress!
         if everyColumn {
-          BLAS.sgemm(
+          BLAS.splitSgemm(
             .transpose, .none, m: m, n: h, k: batch, alpha: 1, a: z, lda: m, b: codes, ldb: h,
             beta: 1, c: grad + decoderStart, ldc: h)
           z.withUnsafeBufferPointer { dz in
@@ -310,7 +323,7 @@ extension SparseAutoencoder {
           }
         } else {
           var dw2 = [Float](repeating: 0, count: m * h)
-          BLAS.sgemm(
+          BLAS.splitSgemm(
             .transpose, .none, m: m, n: h, k: batch, alpha: 1, a: z, lda: m, b: codes, ldb: h,
             beta: 0, c: &dw2, ldc: h)
           for k in 0..<m {
@@ -325,11 +338,15 @@ extension SparseAutoencoder {
       theta.withUnsafeBufferPointer { t in
         gathered.withUnsafeBufferPointer { g in
           let w2 = everyColumn ? t.baseAddress! + decoderStart : g.baseAddress!
-          BLAS.sgemm(
+          BLAS.splitSgemm(
             .none, .none, m: batch, n: h, k: m, alpha: 1, a: z, lda: m, b: w2, ldb: h, beta: 0,
             c: &dh, ldc: h)
         }
       }
+      // Three products of 2·batch·m·h operations each (the bias and sampling bookkeeping between
+      // them is included in the time, so the rate is a lower bound).
+      denseSeconds += Double(DispatchTime.now().uptimeNanoseconds - clock) / 1e9
+      denseOperations += 6 * Double(batch) * Double(m) * Double(h)
 
       // Sparsity: β·Σⱼ KL(ρ‖ρ̂ⱼ) with ρ̂ the batch mean activation.
       var meanActivation = 0.0

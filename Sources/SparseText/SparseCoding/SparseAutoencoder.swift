@@ -33,6 +33,9 @@ public struct SparseAutoencoder: Sendable {
     public var validationLoss: Double?
     /// Wall-clock seconds of the epoch.
     public var seconds: Double
+    /// The rate of the decoder's dense matrix products (forward and both backward products) in
+    /// GFLOP/s: their floating-point operations over the time spent in them.
+    public var denseGigaflopsPerSecond: Double?
   }
 
   /// Something that happened during training.
@@ -135,7 +138,9 @@ public struct SparseAutoencoder: Sendable {
       }
       trainer.restore(checkpoint)
     }
-    try trainer.train(x, progress: progress)
+    // Products are split over cores by the trainer itself (BLAS.splitSgemm), with BLAS on one
+    // thread so its idle workers do not spin against ours.
+    try BLAS.singleThreaded { try trainer.train(x, progress: progress) }
     self.configuration = configuration
     self.inputColumns = x.columns
     self.layout = layout

@@ -1,0 +1,63 @@
+#include "CKernels.h"
+
+#include <math.h>
+
+// No contraction into fused multiply-adds: the AVX2 and baseline variants must round alike.
+#pragma clang fp contract(off)
+
+#if defined(__x86_64__) && defined(__linux__) && defined(__clang__)
+#define SPARSETEXT_CLONES __attribute__((target_clones("avx2", "default")))
+#else
+#define SPARSETEXT_CLONES
+#endif
+
+// Eight floats with the alignment of one, so loads and stores through it may be unaligned.
+typedef float lanes8 __attribute__((ext_vector_type(8), aligned(4)));
+#define LOAD8(x) (*(const lanes8 *)(x))
+#define STORE8(x, value) (*(lanes8 *)(x) = (value))
+
+SPARSETEXT_CLONES
+double sparsetext_adam(float *restrict p, float *restrict m, float *restrict v,
+                       const float *restrict g, ptrdiff_t n, float lambda, float lr, float c1,
+                       float c2) {
+  lanes8 squares = 0;
+  ptrdiff_t i = 0;
+  // Eight lanes at a time (explicit vectors: sqrtf's errno semantics would keep the compiler
+  // from vectorizing a plain loop), then the same operations one at a time.
+  for (; i + 8 <= n; i += 8) {
+    lanes8 pi = LOAD8(p + i);
+    squares += pi * pi;
+    lanes8 gi = LOAD8(g + i) + lambda * pi;
+    lanes8 mi = 0.9f * LOAD8(m + i) + 0.1f * gi;
+    lanes8 vi = 0.999f * LOAD8(v + i) + 0.001f * gi * gi;
+    STORE8(m + i, mi);
+    STORE8(v + i, vi);
+    STORE8(p + i, pi - lr * (mi / c1) / (__builtin_elementwise_sqrt(vi / c2) + 1e-8f));
+  }
+  double total = 0;
+  for (int k = 0; k < 8; k++) total += squares[k];
+  for (; i < n; i++) {
+    total += (double)p[i] * p[i];
+    float gi = g[i] + lambda * p[i];
+    float mi = 0.9f * m[i] + 0.1f * gi;
+    float vi = 0.999f * v[i] + 0.001f * gi * gi;
+    m[i] = mi;
+    v[i] = vi;
+    p[i] -= lr * (mi / c1) / (__builtin_sqrtf(vi / c2) + 1e-8f);
+  }
+  return total;
+}
+
+SPARSETEXT_CLONES
+double sparsetext_sum_of_squares(const float *restrict x, ptrdiff_t n) {
+  lanes8 lanes = 0;
+  ptrdiff_t i = 0;
+  for (; i + 8 <= n; i += 8) {
+    lanes8 xi = LOAD8(x + i);
+    lanes += xi * xi;
+  }
+  double total = 0;
+  for (int k = 0; k < 8; k++) total += lanes[k];
+  for (; i < n; i++) total += (double)x[i] * x[i];
+  return total;
+}
