@@ -57,7 +57,11 @@ struct AutoencoderOptions: ParsableArguments {
   @Option(help: "Multiply inputs by this before encoding (TF-IDF rows are tiny; 10 balances β).")
   var inputScale = 10.0
 
-  @Option(help: "Reconstruction sampling: also reconstruct N random zero columns per batch.")
+  @Option(
+    help: """
+      Reconstruction sampling: reconstruct each batch's terms plus N random other columns, and \
+      update only their rows (fast for short texts and large vocabularies).
+      """)
   var sampledColumns: Int?
 
   @Flag(help: "Tie the decoder's weights to the encoder's.")

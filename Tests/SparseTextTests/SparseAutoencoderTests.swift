@@ -107,6 +107,37 @@ private func randomSparse(rows: Int, columns: Int, density: Double, seed: UInt64
     #expect(resumed.history.count == 6)
   }
 
+  /// Under reconstruction sampling the update is lazy: encoder rows of terms absent from the
+  /// batch keep their weights, only the sampled decoder rows move, and the weight-decay term
+  /// kept from the touched rows equals a full recount.
+  @Test func samplingUpdatesOnlyTheRowsOfTheBatch() throws {
+    var rows: [[(column: Int, value: Float)]] = []
+    for r in 0..<10 { rows.append([(r, 0.5), ((r * 3 + 1) % 10, 0.25)]) }
+    let x = try SparseMatrix(rows: rows, columns: 20)  // columns 10..<20 never occur
+    let configuration = SparseAutoencoder.Configuration(
+      hiddenUnits: 3, inputScale: 5, epochs: 1, batchSize: 10, seed: 9, sampledColumns: 2)
+    let layout = SparseAutoencoder.Layout(inputs: 20, hidden: 3, tied: false)
+    var trainer = SparseAutoencoder.Trainer(configuration: configuration, layout: layout)
+    let before = trainer.theta
+    try trainer.train(x, progress: nil)
+    func changed(_ range: Range<Int>) -> Bool { trainer.theta[range] != before[range] }
+    for column in 0..<20 {
+      let encoder = (column * 3)..<(column * 3 + 3)
+      #expect(changed(encoder) == (column < 10), "encoder row \(column)")
+    }
+    let decoderStart = layout.decoderWeight.lowerBound
+    let movedAbsent = (10..<20).filter {
+      changed((decoderStart + $0 * 3)..<(decoderStart + $0 * 3 + 3))
+    }
+    #expect(movedAbsent.count == 2, "sampled decoder rows: \(movedAbsent)")
+    let bias = layout.encoderBias
+    #expect(trainer.updateRanges?.contains { $0.clamped(to: bias) == bias } == true)
+    // The reported weight-decay term of the only batch is ½λ·Σθ² of the initial weights.
+    let squares = layout.weights.flatMap { Array(before[$0]) }.reduce(0.0) { $0 + Double($1 * $1) }
+    let reported = trainer.history[0].weightDecay
+    #expect(abs(reported - 0.5 * 1e-4 * squares) < 1e-6 * max(1, reported))
+  }
+
   @Test func topKKeepsExactlyKUnits() throws {
     let x = randomSparse(rows: 20, columns: 25, density: 0.3, seed: 4)
     let model = try SparseAutoencoder(

@@ -123,6 +123,34 @@ import Testing
       #expect(abs(reported - squares) <= 1e-5 * squares)
     }
   }
+
+  /// A lazy step touches only the given ranges (values and state) and does there exactly what
+  /// a full step does.
+  @Test func lazyStepLeavesOtherRangesAlone() {
+    var generator = SeededGenerator(seed: 4)
+    let count = 300_000  // several parallel chunks
+    let gradient = (0..<count).map { _ in generator.nextFloat() - 0.5 }
+    let start = (0..<count).map { _ in generator.nextFloat() - 0.5 }
+    let ranges = [5..<17, 70_000..<140_003, 299_990..<300_000]
+    let decay = Optimizer.Decay(lambda: 0.01, ranges: [0..<150_000])
+    var full = Optimizer(kind: .adam, learningRate: 0.01, momentum: 0, count: count)
+    var lazy = full
+    var dense = start
+    var sparse = start
+    full.step(&dense, gradient: gradient, decay: decay)
+    lazy.step(&sparse, gradient: gradient, decay: decay, only: ranges)
+    for i in stride(from: 0, to: count, by: 1) {
+      let inside = ranges.contains { $0.contains(i) }
+      if sparse[i] != (inside ? dense[i] : start[i]) {
+        Issue.record("parameter \(i) (inside \(inside))")
+        break
+      }
+    }
+    #expect(lazy.state[0][6] == full.state[0][6])
+    #expect(lazy.state[0][20] == 0)
+    let pieces = Optimizer.pieces(10..<25, of: ranges, prefix: [0, 12, 70_015, 70_025])
+    #expect(pieces == [15..<17, 70_000..<70_013])
+  }
 }
 
 @Suite struct SeededGeneratorTests {

@@ -28,8 +28,14 @@ struct Optimizer: Sendable {
 
   /// Applies one update; with `decay`, adds `λ·θ` to the gradient of the decayed ranges first
   /// and returns `Σθ²` over them (before the update), so weight decay costs no extra pass.
+  ///
+  /// With `only`, just those ranges (sorted, disjoint) are updated, and the rest keep their
+  /// values and optimizer state: the lazy update of sparse training (TensorFlow's LazyAdam,
+  /// PyTorch's SparseAdam), where a row without gradient in a batch is left alone.
   @discardableResult
-  mutating func step(_ theta: inout [Float], gradient: [Float], decay: Decay? = nil) -> Double {
+  mutating func step(
+    _ theta: inout [Float], gradient: [Float], decay: Decay? = nil, only: [Range<Int>]? = nil
+  ) -> Double {
     steps += 1
     let count = theta.count
     let lr = learningRate
@@ -50,10 +56,16 @@ struct Optimizer: Sendable {
             let m = UnsafeSharedBuffer(firstBuffer)
             let v = UnsafeSharedBuffer(secondBuffer)
             let shared = SendableBuffer(gradientBuffer)
-            let squares = Parallel.map(count: count, minimumChunk: 1 << 16) { chunk -> Double in
+            let targets = only ?? [0..<count]
+            let prefix = targets.reduce(into: [0]) { $0.append($0.last! + $1.count) }
+            let squares = Parallel.map(count: prefix.last!, minimumChunk: 1 << 16) {
+              chunk -> Double in
               let g = shared.buffer
               var squares = 0.0
-              for (range, decayed) in Optimizer.segments(chunk, decay?.ranges ?? []) {
+              let pieces = Optimizer.pieces(chunk, of: targets, prefix: prefix)
+              for (range, decayed) in pieces.flatMap({
+                Optimizer.segments($0, decay?.ranges ?? [])
+              }) {
                 let lambda: Float = decayed ? decay!.lambda : 0
                 let start = range.lowerBound
                 if decayed && kind != .adam {
@@ -96,6 +108,48 @@ struct Optimizer: Sendable {
 }
 
 extension Optimizer {
+  /// The parameter ranges behind positions `chunk` of the concatenation of `targets`, whose
+  /// running lengths are `prefix` (`prefix[i]` = total length of `targets[..<i]`).
+  static func pieces(_ chunk: Range<Int>, of targets: [Range<Int>], prefix: [Int]) -> [Range<Int>] {
+    guard !chunk.isEmpty else { return [] }
+    // The last target starting at or before chunk.lowerBound.
+    var low = 0
+    var high = targets.count - 1
+    while low < high {
+      let middle = (low + high + 1) / 2
+      if prefix[middle] <= chunk.lowerBound { low = middle } else { high = middle - 1 }
+    }
+    var pieces: [Range<Int>] = []
+    var position = chunk.lowerBound
+    var index = low
+    while position < chunk.upperBound && index < targets.count {
+      let offset = position - prefix[index]
+      let length = min(targets[index].count - offset, chunk.upperBound - position)
+      if length > 0 {
+        let start = targets[index].lowerBound + offset
+        pieces.append(start..<(start + length))
+        position += length
+      }
+      index += 1
+    }
+    return pieces
+  }
+
+  /// `Σθ²` over the parts of `targets` (sorted, disjoint) that lie in `ranges`.
+  static func sumOfSquares(_ theta: [Float], in targets: [Range<Int>], ranges: [Range<Int>])
+    -> Double
+  {
+    theta.withUnsafeBufferPointer { t in
+      var total = 0.0
+      for target in targets {
+        for (range, inside) in segments(target, ranges) where inside {
+          total += sparsetext_sum_of_squares(t.baseAddress! + range.lowerBound, range.count)
+        }
+      }
+      return total
+    }
+  }
+
   /// Cuts `chunk` into pieces that are entirely inside or entirely outside `ranges` (sorted,
   /// disjoint), in order.
   static func segments(_ chunk: Range<Int>, _ ranges: [Range<Int>]) -> [(Range<Int>, Bool)] {

@@ -78,7 +78,11 @@ extension SparseAutoencoder {
     public var patience: Int
     /// Reconstruction sampling: reconstruct the batch's nonzero columns plus this many random
     /// other columns per batch, importance-weighted so the loss stays unbiased (Dauphin, Glorot
-    /// & Bengio 2011). Off (`nil`) by default: every column is reconstructed.
+    /// & Bengio 2011). The optimizer then updates lazily: only the encoder rows of the batch's
+    /// terms, the decoder rows of the reconstructed columns and the biases change (with their
+    /// optimizer state), as TensorFlow's LazyAdam does, so a step costs in proportion to the
+    /// batch's distinct terms, not the vocabulary. Off (`nil`) by default: every column is
+    /// reconstructed and every parameter updated.
     public var sampledColumns: Int?
     /// An activation above this counts as firing, for dead units and L0; 0.1 by default.
     public var activeThreshold: Double

@@ -30,6 +30,10 @@ extension SparseAutoencoder {
     /// Time spent in, and floating-point operations of, the decoder's dense products this epoch.
     var denseSeconds = 0.0
     var denseOperations = 0.0
+    /// Under reconstruction sampling: the parameter ranges the last batch gave a gradient to
+    /// (the rows of its terms and of the reconstructed columns, and the biases), which are the
+    /// only ones the optimizer updates; `nil` when every parameter has a gradient.
+    var updateRanges: [Range<Int>]? = nil
 
     init(configuration: Configuration, layout: Layout) {
       self.configuration = configuration
@@ -95,6 +99,8 @@ extension SparseAutoencoder {
         let started = Date()
         denseSeconds = 0
         denseOperations = 0
+        var weightSquares =
+          decay.map { Optimizer.sumOfSquares(theta, in: [0..<theta.count], ranges: $0.ranges) } ?? 0
         var order = trainRows
         order.shuffle(using: &generator)
         let batches = (order.count + batchSize - 1) / batchSize
@@ -107,8 +113,21 @@ extension SparseAutoencoder {
             terms = lossAndGradient(
               x, rows: rows, theta: parameters, gradient: &gradient, foldWeightDecay: true)
           }
-          let squares = optimizer.step(&theta, gradient: gradient, decay: decay)
-          if let decay { terms.weightDecay = 0.5 * Double(decay.lambda) * squares }
+          if let ranges = updateRanges {
+            // Lazy update: Σθ² over all weights is kept current from the touched rows.
+            let squares = optimizer.step(&theta, gradient: gradient, decay: decay, only: ranges)
+            if let decay {
+              terms.weightDecay = 0.5 * Double(decay.lambda) * weightSquares
+              weightSquares +=
+                Optimizer.sumOfSquares(theta, in: ranges, ranges: decay.ranges) - squares
+            }
+          } else {
+            let squares = optimizer.step(&theta, gradient: gradient, decay: decay)
+            if let decay {
+              terms.weightDecay = 0.5 * Double(decay.lambda) * squares
+              weightSquares = squares
+            }
+          }
           sums.reconstruction += terms.reconstruction
           sums.sparsity += terms.sparsity
           sums.weightDecay += terms.weightDecay
@@ -180,8 +199,12 @@ extension SparseAutoencoder {
       let batch = rows.count
       let scale = Float(c.inputScale)
       var terms = Terms()
-      gradient.withUnsafeMutableBufferPointer { g in
-        g.baseAddress!.initialize(repeating: 0, count: g.count)
+      let sampling = c.sampledColumns.map { $0 < n } ?? false
+      updateRanges = nil
+      if !sampling {
+        gradient.withUnsafeMutableBufferPointer { g in
+          g.baseAddress!.initialize(repeating: 0, count: g.count)
+        }
       }
 
       // Forward: pre-activations and codes.
@@ -196,7 +219,7 @@ extension SparseAutoencoder {
       var columnWeight: [Float] = []
       var positionOf = [Int32](repeating: -1, count: 0)
       let everyColumn: Bool
-      if let sampled = c.sampledColumns, sampled < n {
+      if sampling, let sampled = c.sampledColumns {
         positionOf = [Int32](repeating: -1, count: n)
         for r in rows {
           for p in x.storageRange(ofRow: r) {
@@ -225,6 +248,12 @@ extension SparseAutoencoder {
           }
         }
         everyColumn = false
+        updateRanges = layout.rows(encoder: columns[..<present], decoder: columns)
+        gradient.withUnsafeMutableBufferPointer { g in
+          for range in updateRanges! {
+            (g.baseAddress! + range.lowerBound).initialize(repeating: 0, count: range.count)
+          }
+        }
       } else {
         everyColumn = true
       }

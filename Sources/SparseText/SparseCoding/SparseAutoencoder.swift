@@ -100,6 +100,32 @@ public struct SparseAutoencoder: Sendable {
     var count: Int { decoderBias.upperBound }
     /// Ranges that weight decay applies to.
     var weights: [Range<Int>] { tied ? [encoderWeight] : [encoderWeight, decoderWeight] }
+
+    /// The parameters that get a gradient when the batch holds the terms `encoder` and the
+    /// decoder reconstructs the columns `decoder`: those rows of W₁ᵀ and W₂, their decoder bias
+    /// entries and the whole encoder bias; sorted, disjoint and merged where adjacent.
+    func rows(encoder: some Sequence<Int>, decoder: some Sequence<Int>) -> [Range<Int>] {
+      var ranges: [Range<Int>] = [encoderBias]
+      for column in encoder {
+        let start = encoderWeight.lowerBound + column * hidden
+        ranges.append(start..<(start + hidden))
+      }
+      for column in decoder {
+        let start = decoderWeight.lowerBound + column * hidden
+        ranges.append(start..<(start + hidden))
+        ranges.append((decoderBias.lowerBound + column)..<(decoderBias.lowerBound + column + 1))
+      }
+      ranges.sort { $0.lowerBound < $1.lowerBound }
+      var merged: [Range<Int>] = []
+      for range in ranges {
+        if let last = merged.last, range.lowerBound <= last.upperBound {
+          merged[merged.count - 1] = last.lowerBound..<max(last.upperBound, range.upperBound)
+        } else {
+          merged.append(range)
+        }
+      }
+      return merged
+    }
   }
 
   // MARK: - Training
