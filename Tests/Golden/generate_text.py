@@ -64,6 +64,10 @@ HASHING = {
     "hashing_1024_signed_nonorm": dict(n_features=2**10, alternate_sign=True, norm=None),
     "hashing_1m_unsigned_nonorm": dict(n_features=2**20, alternate_sign=False, norm=None),
     "hashing_1024_l2": dict(n_features=2**10),
+    # Eight buckets: signed counts cancel to explicit zeros, which scikit-learn keeps; binary
+    # then sets every stored value, zero or negative, to 1.
+    "hashing_8_signed_nonorm": dict(n_features=8, norm=None),
+    "hashing_8_binary_l2": dict(n_features=8, binary=True),
 }
 
 
@@ -105,7 +109,6 @@ def main():
         (OUT / f"{name}.json").write_text(json.dumps(payload, ensure_ascii=False) + "\n")
     for name, params in HASHING.items():
         x = HashingVectorizer(**params).fit_transform(DOCUMENTS)
-        x.eliminate_zeros()
         payload = {"class": "HashingVectorizer", "params": {k: plain(v) for k, v in params.items()}, "matrix": csr_payload(x)}
         (OUT / f"{name}.json").write_text(json.dumps(payload) + "\n")
     print(f"wrote {len(CASES) + len(HASHING) + 1} files to {OUT}")

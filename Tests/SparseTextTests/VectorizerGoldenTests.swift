@@ -62,6 +62,7 @@ private struct GoldenCase: Decodable {
 
   static let hashingCases = [
     "hashing_1024_signed_nonorm", "hashing_1m_unsigned_nonorm", "hashing_1024_l2",
+    "hashing_8_signed_nonorm", "hashing_8_binary_l2",
   ]
 
   private func documents() throws -> [String] {
@@ -121,7 +122,7 @@ private struct GoldenCase: Decodable {
     let vectorizer = try HashingVectorizer(
       .init(
         tokenizer: .sklearn, features: p.nFeatures ?? (1 << 20),
-        alternateSign: p.alternateSign ?? true, norm: p.vectorNorm))
+        alternateSign: p.alternateSign ?? true, binary: p.binary ?? false, norm: p.vectorNorm))
     expectMatrix(vectorizer.transform(try documents()), equals: golden.matrix, name)
   }
 

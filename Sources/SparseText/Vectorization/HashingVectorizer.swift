@@ -65,8 +65,9 @@ public struct HashingVectorizer: Sendable {
     return (index, sign)
   }
 
-  /// The hashed features of `documents`. Buckets whose signed counts cancel to zero are not
-  /// stored.
+  /// The hashed features of `documents`. As in scikit-learn, a bucket whose signed counts
+  /// cancel keeps an explicit zero, and `binary` sets every stored value (zero and negative
+  /// ones too) to 1.
   public func transform(_ documents: [String]) -> SparseMatrix {
     let configuration = self.configuration
     let counts = TermCounting.countColumns(
@@ -74,7 +75,7 @@ public struct HashingVectorizer: Sendable {
     ) { bytes in HashingVectorizer.column(ofUTF8: bytes, configuration: configuration) }
     var values = counts.values
     if configuration.binary {
-      values = values.map { $0 > 0 ? 1 : ($0 < 0 ? -1 : 0) }
+      values = Array(repeating: 1, count: values.count)
     }
     let weighted = SparseMatrix(
       uncheckedRows: counts.rows, columns: counts.columns, rowOffsets: counts.rowOffsets,

@@ -82,7 +82,8 @@ enum TermCounting {
   }
 
   /// Counts the terms of each document that `column` maps to a column, as a CSR matrix with
-  /// sorted columns; other terms are ignored.
+  /// sorted columns; other terms are ignored. Every column hit is stored, even when its signed
+  /// sum is zero.
   static func countColumns(
     _ documents: [String], tokenizer: Tokenizer, columns: Int,
     workers: Int = Parallel.defaultWorkerCount,
@@ -109,11 +110,9 @@ enum TermCounting {
         }
         touched.sort()
         for key in touched {
-          let value = sums[Int(key)]
-          if value != 0 {
-            indices.append(key)
-            values.append(value)
-          }
+          // A sum of signed hashes may cancel to zero; it stays stored, as scikit-learn keeps it.
+          indices.append(key)
+          values.append(sums[Int(key)])
           sums[Int(key)] = 0
           seen[Int(key)] = false
         }
