@@ -9,6 +9,9 @@ struct GlobalOptions: ParsableArguments {
 
   @Flag(help: "Print the summary as one JSON object on standard output.")
   var json = false
+
+  /// Records `--quiet` where progress displays that are not handed the options can see it.
+  func validate() throws { Terminal.quiet = quiet }
 }
 
 extension TextDecoder.Encoding: ExpressibleByArgument {}
@@ -61,13 +64,33 @@ struct ReadOptions: ParsableArguments {
 
   /// Reads every document of `path`, warning once about replaced bytes and skipped records.
   func read(_ path: String) throws -> [LabeledDocument] {
-    let (documents, report) = try reader(path).readAll()
-    report.warnAboutProblems()
+    var documents: [LabeledDocument] = []
+    try forEachDocument(path) { documents.append($0) }
     if documents.isEmpty {
       throw DataError.unusableCorpus(
         reason: "'\(path)' holds no documents", suggestion: "Check the file and --format.")
     }
     return documents
+  }
+}
+
+extension ReadOptions {
+  /// Streams the documents of `path` to `body` with a progress line on standard error for
+  /// reads that take more than a second, then warns once about replaced bytes and skipped
+  /// records.
+  @discardableResult
+  func forEachDocument(_ path: String, _ body: (LabeledDocument) throws -> Void) throws
+    -> CorpusReadReport
+  {
+    let progress = ReadingProgress(path: path)
+    defer { progress.finish() }
+    let report = try reader(path).forEachDocument { document in
+      try body(document)
+      progress.advance(bytes: document.text.utf8.count + 1)
+    }
+    progress.finish()
+    report.warnAboutProblems()
+    return report
   }
 }
 

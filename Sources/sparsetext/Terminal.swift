@@ -65,6 +65,9 @@ enum Terminal {
 
   static var standardErrorIsTerminal: Bool { isatty(STDERR_FILENO) != 0 }
 
+  /// `--quiet`, as parsed (see ``GlobalOptions``).
+  nonisolated(unsafe) static var quiet = false
+
   /// Restarts the process once with `OPENBLAS_CORETYPE` set when OpenBLAS picked its SSE3
   /// kernels on a processor with AVX2 (see ``BLAS/betterKernelFamily``). A value the user set
   /// is always left alone.
@@ -156,5 +159,60 @@ final class ProgressBar: @unchecked Sendable {
   static func duration(_ seconds: Double) -> String {
     let s = Int(seconds.rounded())
     return s >= 60 ? "\(s / 60)m\(s % 60)s" : "\(s)s"
+  }
+}
+
+/// A progress line for reading a corpus: documents, documents per second, and, for a regular
+/// file, the share of its bytes read and the time left. It appears only once reading has taken
+/// a second, only on a terminal, and never with `--quiet`.
+final class ReadingProgress {
+  private let total: Int
+  private let enabled: Bool
+  private let start = Date()
+  private var lastDraw = Date.distantPast
+  private var documents = 0
+  private var bytes = 0
+  private var drawn = false
+
+  init(path: String) {
+    enabled = !Terminal.quiet && Terminal.standardErrorIsTerminal
+    let attributes = try? FileManager.default.attributesOfItem(atPath: path)
+    let isFile = (attributes?[.type] as? FileAttributeType) == .typeRegular
+    total = isFile ? ((attributes?[.size] as? NSNumber)?.intValue ?? 0) : 0
+  }
+
+  /// Counts one document of about `bytes` bytes.
+  func advance(bytes count: Int) {
+    documents += 1
+    bytes += count
+    guard enabled, documents & 255 == 0 else { return }
+    let now = Date()
+    guard now.timeIntervalSince(start) >= 1, now.timeIntervalSince(lastDraw) >= 0.1 else {
+      return
+    }
+    lastDraw = now
+    drawn = true
+    let elapsed = now.timeIntervalSince(start)
+    let rate = Double(documents) / elapsed
+    var line = "\rreading "
+    if total > 0 {
+      let fraction = min(1, Double(bytes) / Double(total))
+      let filled = Int(fraction * 24)
+      line += String(repeating: "█", count: filled) + String(repeating: "·", count: 24 - filled)
+      line += String(format: " %3.0f%%  ", fraction * 100)
+    }
+    line += String(format: "%d documents  %.0f/s", documents, rate)
+    if total > 0 && bytes > 0 {
+      let remaining = elapsed * Double(max(0, total - bytes)) / Double(bytes)
+      line += "  ETA " + ProgressBar.duration(remaining)
+    }
+    FileHandle.standardError.write(Data((line + "\u{1B}[K").utf8))
+  }
+
+  /// Clears the line, if one was drawn.
+  func finish() {
+    guard drawn else { return }
+    drawn = false
+    FileHandle.standardError.write(Data("\r\u{1B}[K".utf8))
   }
 }

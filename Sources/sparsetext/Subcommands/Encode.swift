@@ -63,12 +63,11 @@ struct Encode: ParsableCommand {
         try writer.append(codes, ids: block.map(\.id))
         block.removeAll(keepingCapacity: true)
       }
-      let report = try read.reader(input).forEachDocument { document in
+      try read.forEachDocument(input) { document in
         block.append(document)
         if block.count == 4096 { try flush() }
       }
       try flush()
-      report.warnAboutProblems()
       guard writer.rows > 0 else {
         throw DataError.unusableCorpus(
           reason: "'\(input)' holds no documents", suggestion: "Check the file and --format.")

@@ -129,14 +129,13 @@ struct Vectorize: ParsableCommand {
       block.removeAll(keepingCapacity: true)
       labels.removeAll(keepingCapacity: true)
     }
-    let readReport = try input.reader.forEachDocument { document in
+    try input.read.forEachDocument(input.input) { document in
       bytes += document.text.utf8.count
       labels.append(document.label)
       block.append(document.text)
       if block.count == 8192 { try flush() }
     }
     try flush()
-    readReport.warnAboutProblems()
     guard writer.rows > 0 else {
       throw DataError.unusableCorpus(
         reason: "'\(input.input)' holds no documents", suggestion: "Check the file and --format.")
