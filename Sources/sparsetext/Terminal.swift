@@ -216,3 +216,46 @@ final class ReadingProgress {
     FileHandle.standardError.write(Data("\r\u{1B}[K".utf8))
   }
 }
+
+extension Terminal {
+  /// Runs `body`, showing `label` and the seconds elapsed on standard error while it takes
+  /// longer than a second (TTY only; never with `--quiet`), for work that reports no progress
+  /// of its own.
+  static func withActivity<T>(_ label: String, _ body: () throws -> T) rethrows -> T {
+    guard !quiet && standardErrorIsTerminal else { return try body() }
+    let start = Date()
+    let drawn = ActivityFlag()
+    let queue = DispatchQueue(label: "sparsetext.activity")
+    let timer = DispatchSource.makeTimerSource(queue: queue)
+    timer.schedule(deadline: .now() + 1, repeating: 0.5)
+    timer.setEventHandler {
+      let seconds = Int(Date().timeIntervalSince(start))
+      drawn.set()
+      FileHandle.standardError.write(Data("\r\(label)… \(seconds)s\u{1B}[K".utf8))
+    }
+    timer.resume()
+    defer {
+      timer.cancel()
+      // A tick already running on the serial queue finishes before the line is cleared.
+      queue.sync {}
+      if drawn.isSet { FileHandle.standardError.write(Data("\r\u{1B}[K".utf8)) }
+    }
+    return try body()
+  }
+}
+
+/// A flag set from a timer and read after it stopped.
+private final class ActivityFlag: @unchecked Sendable {
+  private let lock = NSLock()
+  private var value = false
+  func set() {
+    lock.lock()
+    value = true
+    lock.unlock()
+  }
+  var isSet: Bool {
+    lock.lock()
+    defer { lock.unlock() }
+    return value
+  }
+}

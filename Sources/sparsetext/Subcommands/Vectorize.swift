@@ -77,15 +77,18 @@ struct Vectorize: ParsableCommand {
     let configuration = try vectorizer.tfidf()
     if let model {
       let pipeline = try TextFeaturePipeline(contentsOf: URL(fileURLWithPath: model))
-      matrix = pipeline.features(for: texts)
+      matrix = Terminal.withActivity("vectorizing") { pipeline.features(for: texts) }
       vocabulary = pipeline.vectorizer.vocabulary
     } else if counts {
-      let (fitted, x) = try CountVectorizer.fitTransform(
-        texts, configuration: configuration.counting)
+      let (fitted, x) = try Terminal.withActivity("counting") {
+        try CountVectorizer.fitTransform(texts, configuration: configuration.counting)
+      }
       matrix = x
       vocabulary = fitted.vocabulary
     } else {
-      let (fitted, x) = try TfidfVectorizer.fitTransform(texts, configuration: configuration)
+      let (fitted, x) = try Terminal.withActivity("vectorizing") {
+        try TfidfVectorizer.fitTransform(texts, configuration: configuration)
+      }
       matrix = x
       vocabulary = fitted.vocabulary
     }
