@@ -23,25 +23,19 @@ import Testing
 // pass vacuously. ReLU/TopK kinks are skipped: a parameter is left out when the reference sees a
 // different active set, TopK selection or clamp between θ − step and θ + step.
 
-/// A small random nonnegative sparse matrix (the `randomSparse` of SparseAutoencoderTests.swift),
-/// returned together with the same entries as dense Double rows for the reference path.
+/// `randomSparse` (SparseAutoencoderTests.swift), together with the same entries as dense
+/// Double rows for the reference path.
 private func referenceSparse(
   rows: Int, columns: Int, density: Double, seed: UInt64
 ) -> (matrix: SparseMatrix, dense: [[Double]]) {
-  var generator = SeededGenerator(seed: seed)
-  var entries: [[(column: Int, value: Float)]] = []
+  let matrix = randomSparse(rows: rows, columns: columns, density: density, seed: seed)
   var dense = [[Double]](repeating: [Double](repeating: 0, count: columns), count: rows)
   for r in 0..<rows {
-    var row: [(column: Int, value: Float)] = []
-    for c in 0..<columns where generator.nextDouble() < density {
-      row.append((c, 0.05 + generator.nextFloat() * 0.2))
+    for p in matrix.storageRange(ofRow: r) {
+      dense[r][Int(matrix.columnIndices[p])] = Double(matrix.values[p])
     }
-    if row.isEmpty { row.append((Int(generator.next() % UInt64(columns)), 0.1)) }
-    for entry in row { dense[r][entry.column] = Double(entry.value) }
-    entries.append(row)
   }
-  // swift-format-ignore: NeverUseForceTry
-  return (try! SparseMatrix(rows: entries, columns: columns), dense)
+  return (matrix, dense)
 }
 
 /// The loss terms of the reference path (the same split as `SparseAutoencoder.Terms`).

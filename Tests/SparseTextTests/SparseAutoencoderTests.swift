@@ -4,7 +4,7 @@ import Testing
 @testable import SparseText
 
 /// A small random nonnegative sparse matrix.
-private func randomSparse(rows: Int, columns: Int, density: Double, seed: UInt64) -> SparseMatrix {
+func randomSparse(rows: Int, columns: Int, density: Double, seed: UInt64) -> SparseMatrix {
   var generator = SeededGenerator(seed: seed)
   var entries: [[(column: Int, value: Float)]] = []
   for _ in 0..<rows {

@@ -112,6 +112,17 @@ public final class StreamingFileWriter {
   /// Appends `text` as UTF-8.
   public func append(_ text: String) throws { try handle.write(contentsOf: Data(text.utf8)) }
 
+  /// Appends raw bytes.
+  public func append(_ data: Data) throws { try handle.write(contentsOf: data) }
+
+  /// Replaces bytes already written, from `offset` (a header completed at the end), and goes
+  /// back to the end.
+  public func overwrite(_ data: Data, at offset: UInt64) throws {
+    try handle.seek(toOffset: offset)
+    try handle.write(contentsOf: data)
+    try handle.seekToEnd()
+  }
+
   /// Flushes the file to disk and moves it over the destination.
   public func finish() throws {
     try handle.synchronize()

@@ -25,9 +25,7 @@ public final class DenseRowWriter {
   public let columns: Int
   /// Rows written so far.
   public private(set) var rows = 0
-  private let temporary: URL
-  private let handle: FileHandle
-  private var finished = false
+  private let file: StreamingFileWriter
 
   /// The fixed size of the `.npy` header, large enough for any row count, so the header can be
   /// rewritten in place once the number of rows is known.
@@ -47,19 +45,8 @@ public final class DenseRowWriter {
     }
     self.url = url
     self.columns = columns
-    temporary = url.deletingLastPathComponent().appendingPathComponent(
-      ".\(url.lastPathComponent).tmp-\(UUID().uuidString.prefix(8))")
-    guard FileManager.default.createFile(atPath: temporary.path, contents: nil),
-      let handle = FileHandle(forWritingAtPath: temporary.path)
-    else {
-      throw DataError.unreadableFile(file: url.path, reason: "cannot create the output file")
-    }
-    self.handle = handle
-    try writeHeader()
-  }
-
-  deinit {
-    if !finished { cancel() }
+    file = try StreamingFileWriter(url: url)
+    try file.append(header())
   }
 
   /// Appends the rows of `block`, with an id per row for JSONL (row numbers when `nil`).
@@ -70,7 +57,7 @@ public final class DenseRowWriter {
     }
     switch format {
     case .npy, .safetensors:
-      try handle.write(contentsOf: block.values.withUnsafeBytes { Data($0) })
+      try file.append(block.values.withUnsafeBytes { Data($0) })
     case .jsonl:
       var text = ""
       let encoder = JSONEncoder()
@@ -79,45 +66,31 @@ public final class DenseRowWriter {
         text += "{\"id\":\(String(decoding: id, as: UTF8.self)),\"code\":["
         text += block.row(r).map { "\($0)" }.joined(separator: ",") + "]}\n"
       }
-      try handle.write(contentsOf: Data(text.utf8))
+      try file.append(text)
     case .csv:
       var text = ""
       for r in 0..<block.rows { text += block.row(r).map { "\($0)" }.joined(separator: ",") + "\n" }
-      try handle.write(contentsOf: Data(text.utf8))
+      try file.append(text)
     }
     rows += block.rows
   }
 
-  /// Completes the file (the `.npy` header gets the final row count), flushes it to disk and
-  /// moves it over the destination.
+  /// Completes the file (the `.npy` and safetensors headers get the final row count), flushes
+  /// it to disk and moves it over the destination.
   public func finish() throws {
-    try handle.seek(toOffset: 0)
-    try writeHeader()
-    try handle.synchronize()
-    try handle.close()
-    finished = true
-    do {
-      try AtomicFile.replace(url, with: temporary)
-    } catch {
-      try? FileManager.default.removeItem(at: temporary)
-      throw error
-    }
+    try file.overwrite(header(), at: 0)
+    try file.finish()
   }
 
   /// Abandons the output: the temporary file is removed and the destination left as it was.
-  public func cancel() {
-    finished = true
-    try? handle.close()
-    try? FileManager.default.removeItem(at: temporary)
-  }
+  public func cancel() { file.cancel() }
 
-  /// Writes (or rewrites, once the row count is known) the fixed-size header of binary formats.
-  private func writeHeader() throws {
+  /// The fixed-size header of binary formats for the rows written so far (empty for text).
+  private func header() -> Data {
     switch format {
-    case .npy: try handle.write(contentsOf: Self.npyHeader(rows: rows, columns: columns))
-    case .safetensors:
-      try handle.write(contentsOf: Self.safetensorsHeader(rows: rows, columns: columns))
-    case .jsonl, .csv: break
+    case .npy: return Self.npyHeader(rows: rows, columns: columns)
+    case .safetensors: return Self.safetensorsHeader(rows: rows, columns: columns)
+    case .jsonl, .csv: return Data()
     }
   }
 
