@@ -139,13 +139,7 @@ public final class SparseRowWriter {
     case .svmlight:
       try write(block.svmlightText(labels: labels), to: 0)
     case .matrixMarket:
-      var text = ""
-      for r in 0..<block.rows {
-        for p in block.storageRange(ofRow: r) {
-          text += "\(rows + r + 1) \(Int(block.columnIndices[p]) + 1) \(block.values[p])\n"
-        }
-      }
-      try write(text, to: 0)
+      try write(triplets(block, base: 1, separator: " "), to: 0)
     case .jsonl:
       var text = ""
       let encoder = JSONEncoder()
@@ -162,13 +156,7 @@ public final class SparseRowWriter {
       }
       try write(text, to: 0)
     case .csv:
-      var text = ""
-      for r in 0..<block.rows {
-        for p in block.storageRange(ofRow: r) {
-          text += "\(rows + r),\(block.columnIndices[p]),\(block.values[p])\n"
-        }
-      }
-      try write(text, to: 0)
+      try write(triplets(block, base: 0, separator: ","), to: 0)
     }
     rows += block.rows
     nonzeros += block.nonzeroCount
@@ -203,6 +191,19 @@ public final class SparseRowWriter {
   }
 
   // MARK: - Assembly
+
+  /// One line per stored value of `block`: row (counted from the rows already written), column
+  /// and value, with indices counted from `base`.
+  private func triplets(_ block: SparseMatrix, base: Int, separator: String) -> String {
+    var text = ""
+    for r in 0..<block.rows {
+      for p in block.storageRange(ofRow: r) {
+        let column = Int(block.columnIndices[p]) + base
+        text += "\(rows + r + base)\(separator)\(column)\(separator)\(block.values[p])\n"
+      }
+    }
+    return text
+  }
 
   private func write(_ text: String, to index: Int) throws {
     try outputs[index].write(contentsOf: Data(text.utf8))
