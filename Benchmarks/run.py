@@ -18,11 +18,11 @@ import time
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 SPLITS = ROOT.parent / "shared" / "splits"
 
-PEER_VECTORIZE = r"""
+# Reads a default corpus as the reference did (sys.argv[1] = bbc|twitter, sys.argv[2] = path).
+LOAD_DOCS = r"""
 import json, os, sys, time, csv, io
-from sklearn.feature_extraction.text import TfidfVectorizer
 import scipy.sparse as sp
-corpus, path, ngrams, dump = sys.argv[1], sys.argv[2], int(sys.argv[3]), sys.argv[4]
+corpus, path = sys.argv[1], sys.argv[2]
 def decode(b):
     try: return b.decode("utf-8")
     except UnicodeDecodeError: return b.decode("latin-1")
@@ -38,6 +38,11 @@ else:
     rows = list(csv.reader(io.StringIO(text, newline="")))
     col = rows[0].index("text")
     docs = [decode(r[col].encode("latin-1")) for r in rows[1:]]
+"""
+
+PEER_VECTORIZE = LOAD_DOCS + r"""
+from sklearn.feature_extraction.text import TfidfVectorizer
+ngrams, dump = int(sys.argv[3]), sys.argv[4]
 size = sum(len(d.encode("utf-8")) for d in docs)
 v = TfidfVectorizer(sublinear_tf=True, min_df=2, ngram_range=(1, ngrams))
 start = time.perf_counter()
@@ -47,6 +52,18 @@ if dump:
     sp.save_npz(os.path.join(dump, "X.npz"), x)
     json.dump(v.vocabulary_, open(os.path.join(dump, "vocab.json"), "w"))
 print(json.dumps({"seconds": seconds, "bytes": size, "terms": x.shape[1], "nonzeros": int(x.nnz)}))
+"""
+
+# scikit-learn's HashingVectorizer (2^20 signed buckets, raw counts) against ours (sys.argv[3]).
+PEER_HASHING = LOAD_DOCS + r"""
+import numpy as np
+from sklearn.feature_extraction.text import HashingVectorizer
+x = HashingVectorizer(n_features=2**20, norm=None).fit_transform(docs).tocsr()
+y = sp.load_npz(sys.argv[3]).tocsr()
+x.sort_indices(); y.sort_indices()
+same = (x.shape == y.shape and np.array_equal(x.indptr, y.indptr) and np.array_equal(x.indices, y.indices)
+        and np.array_equal(x.data, y.data))
+print(json.dumps({"identical": bool(same), "nonzeros": int(x.nnz), "explicit_zeros": int((x.data == 0).sum())}))
 """
 
 PEER_LR = r"""
@@ -161,6 +178,14 @@ def main():
                 results[f"{corpus}_exactness"] = exact
                 rows.append((corpus, "same vocabulary as sklearn; max abs difference", exact["same_vocabulary"],
                              exact["max_abs_diff"], ""))
+                # Hashing on the whole corpus: identical buckets, signs and counts (explicit zeros too).
+                subprocess.run([st, "vectorize", path, *read, "--preset", "sklearn", "--hashing", str(2**20),
+                                "--norm", "none", "-o", str(work / "hashed.npz"), "-q"],
+                               check=True, capture_output=True)
+                hashed, _ = run([py, "-c", PEER_HASHING, corpus, path, str(work / "hashed.npz")], env=peer_env)
+                results[f"{corpus}_hashing_exactness"] = hashed
+                rows.append((corpus, "hashing 2^20 identical to sklearn (peer: explicit zeros)",
+                             hashed["identical"], hashed["explicit_zeros"], ""))
         # Fixed split → TF-IDF (sklearn, so both classifiers read identical inputs) → LR.
         split = SPLITS / f"{corpus}.tsv"
         if split.exists():
