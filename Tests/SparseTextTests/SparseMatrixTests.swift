@@ -39,26 +39,49 @@ import Testing
   }
 }
 
+/// One product to check: operands for `transA`/`transB` and the reference result of
+/// `C = 2·op(A)·op(B) + 0.5·C` with C starting at ones.
+private struct ProductCase {
+  let transA: BLAS.Transpose
+  let transB: BLAS.Transpose
+  let lda: Int
+  let ldb: Int
+  let expected: [Float]
+}
+
+/// Random `m×k` and `k×n` operands and the reference product for every transpose combination.
+private func productCases(m: Int, n: Int, k: Int, seed: UInt64) -> (
+  a: [Float], b: [Float], cases: [ProductCase]
+) {
+  var generator = SeededGenerator(seed: seed)
+  let a = (0..<(m * k)).map { _ in generator.nextFloat() - 0.5 }
+  let b = (0..<(k * n)).map { _ in generator.nextFloat() - 0.5 }
+  var cases: [ProductCase] = []
+  for transA in [BLAS.Transpose.none, .transpose] {
+    for transB in [BLAS.Transpose.none, .transpose] {
+      let lda = transA == .none ? k : m
+      let ldb = transB == .none ? n : k
+      var expected = [Float](repeating: 1, count: m * n)
+      ReferenceKernels.sgemm(
+        transA, transB, m: m, n: n, k: k, alpha: 2, a: a, lda: lda, b: b, ldb: ldb, beta: 0.5,
+        c: &expected, ldc: n)
+      cases.append(
+        ProductCase(transA: transA, transB: transB, lda: lda, ldb: ldb, expected: expected))
+    }
+  }
+  return (a, b, cases)
+}
+
 @Suite struct BLASTests {
   @Test func sgemmMatchesReferenceForEveryTransposeCombination() {
-    var generator = SeededGenerator(seed: 7)
     let (m, n, k) = (5, 4, 3)
-    let a = (0..<(m * k)).map { _ in generator.nextFloat() - 0.5 }
-    let b = (0..<(k * n)).map { _ in generator.nextFloat() - 0.5 }
-    for transA in [BLAS.Transpose.none, .transpose] {
-      for transB in [BLAS.Transpose.none, .transpose] {
-        let lda = transA == .none ? k : m
-        let ldb = transB == .none ? n : k
-        var expected = [Float](repeating: 1, count: m * n)
-        ReferenceKernels.sgemm(
-          transA, transB, m: m, n: n, k: k, alpha: 2, a: a, lda: lda, b: b, ldb: ldb, beta: 0.5,
-          c: &expected, ldc: n)
-        var actual = [Float](repeating: 1, count: m * n)
-        BLAS.sgemm(
-          transA, transB, m: m, n: n, k: k, alpha: 2, a: a, lda: lda, b: b, ldb: ldb, beta: 0.5,
-          c: &actual, ldc: n)
-        for (x, y) in zip(expected, actual) { #expect(abs(x - y) < 1e-5) }
-      }
+    let (a, b, cases) = productCases(m: m, n: n, k: k, seed: 7)
+    for c in cases {
+      var actual = [Float](repeating: 1, count: m * n)
+      BLAS.sgemm(
+        c.transA, c.transB, m: m, n: n, k: k, alpha: 2, a: a, lda: c.lda, b: b, ldb: c.ldb,
+        beta: 0.5, c: &actual, ldc: n)
+      for (x, y) in zip(c.expected, actual) { #expect(abs(x - y) < 1e-5) }
     }
   }
 
@@ -67,27 +90,17 @@ import Testing
   @Test(arguments: [(3, 37, 5), (41, 6, 7), (17, 17, 1)])
   func splitSgemmMatchesReference(_ shape: (Int, Int, Int)) {
     let (m, n, k) = shape
-    var generator = SeededGenerator(seed: 11)
-    let a = (0..<(m * k)).map { _ in generator.nextFloat() - 0.5 }
-    let b = (0..<(k * n)).map { _ in generator.nextFloat() - 0.5 }
-    for transA in [BLAS.Transpose.none, .transpose] {
-      for transB in [BLAS.Transpose.none, .transpose] {
-        let lda = transA == .none ? k : m
-        let ldb = transB == .none ? n : k
-        var expected = [Float](repeating: 1, count: m * n)
-        ReferenceKernels.sgemm(
-          transA, transB, m: m, n: n, k: k, alpha: 2, a: a, lda: lda, b: b, ldb: ldb, beta: 0.5,
-          c: &expected, ldc: n)
-        for workers in [1, 2, 3] {
-          var actual = [Float](repeating: 1, count: m * n)
-          BLAS.singleThreaded {
-            BLAS.splitSgemm(
-              transA, transB, m: m, n: n, k: k, alpha: 2, a: a, lda: lda, b: b, ldb: ldb,
-              beta: 0.5, c: &actual, ldc: n, workers: workers)
-          }
-          let worst = zip(expected, actual).map { abs($0 - $1) }.max() ?? 0
-          #expect(worst < 1e-5, "\(transA) \(transB) \(workers) workers: \(worst)")
+    let (a, b, cases) = productCases(m: m, n: n, k: k, seed: 11)
+    for c in cases {
+      for workers in [1, 2, 3] {
+        var actual = [Float](repeating: 1, count: m * n)
+        BLAS.singleThreaded {
+          BLAS.splitSgemm(
+            c.transA, c.transB, m: m, n: n, k: k, alpha: 2, a: a, lda: c.lda, b: b, ldb: c.ldb,
+            beta: 0.5, c: &actual, ldc: n, workers: workers)
         }
+        let worst = zip(c.expected, actual).map { abs($0 - $1) }.max() ?? 0
+        #expect(worst < 1e-5, "\(c.transA) \(c.transB) \(workers) workers: \(worst)")
       }
     }
   }
