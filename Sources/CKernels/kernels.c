@@ -16,10 +16,11 @@ typedef float lanes8 __attribute__((ext_vector_type(8), aligned(4)));
 #define LOAD8(x) (*(const lanes8 *)(x))
 #define STORE8(x, value) (*(lanes8 *)(x) = (value))
 
-SPARSETEXT_CLONES
-double sparsetext_adam(float *restrict p, float *restrict m, float *restrict v,
-                       const float *restrict g, ptrdiff_t n, float lambda, float lr, float c1,
-                       float c2) {
+// One Adam pass; `g == NULL` reads as a zero gradient. The gradient is added to `0.0f` then, so
+// every operation (signs of zero included) is the one a zero-filled gradient would give.
+static inline __attribute__((always_inline)) double
+adam_pass(float *restrict p, float *restrict m, float *restrict v, const float *restrict g,
+          ptrdiff_t n, float lambda, float lr, float c1, float c2) {
   lanes8 squares = 0;
   ptrdiff_t i = 0;
   // Eight lanes at a time (explicit vectors: sqrtf's errno semantics would keep the compiler
@@ -27,7 +28,7 @@ double sparsetext_adam(float *restrict p, float *restrict m, float *restrict v,
   for (; i + 8 <= n; i += 8) {
     lanes8 pi = LOAD8(p + i);
     squares += pi * pi;
-    lanes8 gi = LOAD8(g + i) + lambda * pi;
+    lanes8 gi = (g ? LOAD8(g + i) : (lanes8)0.0f) + lambda * pi;
     lanes8 mi = 0.9f * LOAD8(m + i) + 0.1f * gi;
     lanes8 vi = 0.999f * LOAD8(v + i) + 0.001f * gi * gi;
     STORE8(m + i, mi);
@@ -38,7 +39,7 @@ double sparsetext_adam(float *restrict p, float *restrict m, float *restrict v,
   for (int k = 0; k < 8; k++) total += squares[k];
   for (; i < n; i++) {
     total += (double)p[i] * p[i];
-    float gi = g[i] + lambda * p[i];
+    float gi = (g ? g[i] : 0.0f) + lambda * p[i];
     float mi = 0.9f * m[i] + 0.1f * gi;
     float vi = 0.999f * v[i] + 0.001f * gi * gi;
     m[i] = mi;
@@ -46,6 +47,15 @@ double sparsetext_adam(float *restrict p, float *restrict m, float *restrict v,
     p[i] -= lr * (mi / c1) / (__builtin_sqrtf(vi / c2) + 1e-8f);
   }
   return total;
+}
+
+SPARSETEXT_CLONES
+double sparsetext_adam(float *restrict p, float *restrict m, float *restrict v,
+                       const float *restrict g, ptrdiff_t n, float lambda, float lr, float c1,
+                       float c2) {
+  // Two copies of the loop, so neither tests `g` per element.
+  if (g) return adam_pass(p, m, v, g, n, lambda, lr, c1, c2);
+  return adam_pass(p, m, v, NULL, n, lambda, lr, c1, c2);
 }
 
 SPARSETEXT_CLONES

@@ -137,6 +137,49 @@ private func productCases(m: Int, n: Int, k: Int, seed: UInt64) -> (
     }
   }
 
+  /// Every optimizer's update with no gradient (`nil`, for rows a batch did not touch) is the
+  /// update with a zero-filled gradient, bit for bit, signs of zero included.
+  @Test(arguments: [SparseAutoencoder.OptimizerKind.adam, .sgd, .adadelta])
+  func aMissingGradientIsAZeroGradient(_ kind: SparseAutoencoder.OptimizerKind) {
+    var generator = SeededGenerator(seed: 5)
+    let count = 8 * 4 + 5
+    var start = (0..<count).map { _ in generator.nextFloat() - 0.5 }
+    start[3] = -0.0
+    start[count - 1] = -0.0
+    var optimizer = Optimizer(kind: kind, learningRate: 0.01, momentum: 0.9, count: count)
+    // One step with a gradient first, so the state is not all zero.
+    let gradient = (0..<count).map { _ in generator.nextFloat() - 0.5 }
+    optimizer.step(&start, gradient: gradient)
+    var withZeros = start
+    var withNothing = start
+    var zerosState = optimizer
+    var nothingState = optimizer
+    let zeros = [Float](repeating: 0, count: count)
+    for lambda: Float in [0, 0.1] {
+      let update = zerosState.begin()
+      _ = nothingState.begin()
+      let a = zerosState.withState { m, v in
+        withZeros.withUnsafeMutableBufferPointer { p in
+          update.apply(
+            p.baseAddress!, m.baseAddress!, v.baseAddress ?? m.baseAddress!, gradient: zeros,
+            count: count, lambda: lambda)
+        }
+      }
+      let c = nothingState.withState { m, v in
+        withNothing.withUnsafeMutableBufferPointer { p in
+          update.apply(
+            p.baseAddress!, m.baseAddress!, v.baseAddress ?? m.baseAddress!, gradient: nil,
+            count: count, lambda: lambda)
+        }
+      }
+      #expect(withZeros.map(\.bitPattern) == withNothing.map(\.bitPattern), "λ = \(lambda)")
+      for (x, y) in zip(zerosState.state, nothingState.state) {
+        #expect(x.map(\.bitPattern) == y.map(\.bitPattern))
+      }
+      #expect(a == c)
+    }
+  }
+
   /// A lazy step touches only the given ranges (values and state) and does there exactly what
   /// a full step does.
   @Test func lazyStepLeavesOtherRangesAlone() {

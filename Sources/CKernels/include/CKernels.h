@@ -11,6 +11,8 @@
 /// Adam on `n` parameters: g' = g + lambda*p; m = 0.9m + 0.1g'; v = 0.999v + 0.001g'^2;
 /// p -= lr * (m / c1) / (sqrt(v / c2) + 1e-8). Returns the sum of squares of p before the
 /// update, accumulated as `sparsetext_sum_of_squares` does (for the weight-decay term).
+/// `g` may be NULL for a zero gradient (rows a batch did not touch), with the same result as a
+/// zero-filled array.
 double sparsetext_adam(float *p, float *m, float *v, const float *g, ptrdiff_t n, float lambda,
                      float lr, float c1, float c2);
 

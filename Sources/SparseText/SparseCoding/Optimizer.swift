@@ -26,6 +26,75 @@ struct Optimizer: Sendable {
     let ranges: [Range<Int>]
   }
 
+  /// The constants of one update step (its learning rate and Adam's bias corrections), which
+  /// apply the step to any part of the parameters. ``Optimizer/begin()`` makes one per step.
+  struct Update: Sendable {
+    let kind: SparseAutoencoder.OptimizerKind
+    let learningRate: Float
+    let momentum: Float
+    let correction1: Float
+    let correction2: Float
+
+    /// Updates `count` parameters at `p` with their state `m` and `v` (`v` is unused by SGD)
+    /// from `gradient`, which is `nil` for a zero gradient; `lambda` adds `λ·θ` to it first.
+    /// Returns `Σθ²` before the update when `lambda` is not zero, else 0.
+    func apply(
+      _ p: UnsafeMutablePointer<Float>, _ m: UnsafeMutablePointer<Float>,
+      _ v: UnsafeMutablePointer<Float>, gradient: UnsafePointer<Float>?, count: Int,
+      lambda: Float
+    ) -> Double {
+      let lr = learningRate
+      switch kind {
+      case .adam:
+        // C, vectorized with AVX2 where available (CKernels); returns Σθ² as well.
+        let sum = sparsetext_adam(
+          p, m, v, gradient, count, lambda, lr, correction1, correction2)
+        return lambda != 0 ? sum : 0
+      case .sgd:
+        let squares = lambda != 0 ? sparsetext_sum_of_squares(p, count) : 0
+        for i in 0..<count {
+          let vi = momentum * m[i] + (gradient?[i] ?? 0) + lambda * p[i]
+          m[i] = vi
+          p[i] -= lr * vi
+        }
+        return squares
+      case .adadelta:
+        let squares = lambda != 0 ? sparsetext_sum_of_squares(p, count) : 0
+        for i in 0..<count {
+          let gi = (gradient?[i] ?? 0) + lambda * p[i]
+          let eg = 0.95 * m[i] + 0.05 * gi * gi
+          let delta = -((v[i] + 1e-6).squareRoot() / (eg + 1e-6).squareRoot()) * gi
+          m[i] = eg
+          v[i] = 0.95 * v[i] + 0.05 * delta * delta
+          p[i] += lr * delta
+        }
+        return squares
+      }
+    }
+  }
+
+  /// Counts one step and returns its constants.
+  mutating func begin() -> Update {
+    steps += 1
+    let t = Float(steps)
+    return Update(
+      kind: kind, learningRate: learningRate, momentum: momentum,
+      correction1: 1 - pow(Float(0.9), t), correction2: 1 - pow(Float(0.999), t))
+  }
+
+  /// Runs `body` with the parameters' state buffers (`m`, and `v`; SGD's `v` is empty).
+  mutating func withState<T>(
+    _ body: (UnsafeMutableBufferPointer<Float>, UnsafeMutableBufferPointer<Float>) throws -> T
+  ) rethrows -> T {
+    var first = state[0]
+    var second = state.count > 1 ? state[1] : []
+    state = []
+    defer { state = kind == .sgd ? [first] : [first, second] }
+    return try first.withUnsafeMutableBufferPointer { m in
+      try second.withUnsafeMutableBufferPointer { v in try body(m, v) }
+    }
+  }
+
   /// Applies one update; with `decay`, adds `λ·θ` to the gradient of the decayed ranges first
   /// and returns `Σθ²` over them (before the update), so weight decay costs no extra pass.
   ///
@@ -36,74 +105,36 @@ struct Optimizer: Sendable {
   mutating func step(
     _ theta: inout [Float], gradient: [Float], decay: Decay? = nil, only: [Range<Int>]? = nil
   ) -> Double {
-    steps += 1
+    let update = begin()
     let count = theta.count
-    let lr = learningRate
-    let mu = momentum
-    let kind = self.kind
-    let t = Float(steps)
-    let correction1 = 1 - pow(Float(0.9), t)
-    let correction2 = 1 - pow(Float(0.999), t)
-    var first = state[0]
-    var second = state.count > 1 ? state[1] : []
-    state = []
-    var total = 0.0
-    theta.withUnsafeMutableBufferPointer { thetaBuffer in
-      first.withUnsafeMutableBufferPointer { firstBuffer in
-        second.withUnsafeMutableBufferPointer { secondBuffer in
-          gradient.withUnsafeBufferPointer { gradientBuffer in
-            let p = UnsafeSharedBuffer(thetaBuffer)
-            let m = UnsafeSharedBuffer(firstBuffer)
-            let v = UnsafeSharedBuffer(secondBuffer)
-            let shared = SendableBuffer(gradientBuffer)
-            let targets = only ?? [0..<count]
-            let prefix = targets.reduce(into: [0]) { $0.append($0.last! + $1.count) }
-            let squares = Parallel.map(count: prefix.last!, minimumChunk: 1 << 16) {
-              chunk -> Double in
-              let g = shared.buffer
-              var squares = 0.0
-              let pieces = Optimizer.pieces(chunk, of: targets, prefix: prefix)
-              for (range, decayed) in pieces.flatMap({
-                Optimizer.segments($0, decay?.ranges ?? [])
-              }) {
-                let lambda: Float = decayed ? decay!.lambda : 0
-                let start = range.lowerBound
-                if decayed && kind != .adam {
-                  squares += sparsetext_sum_of_squares(p.base + start, range.count)
-                }
-                switch kind {
-                case .adam:
-                  // C, vectorized with AVX2 where available (CKernels); returns Σθ² as well.
-                  let sum = sparsetext_adam(
-                    p.base + start, m.base + start, v.base + start, g.baseAddress! + start,
-                    range.count, lambda, lr, correction1, correction2)
-                  if decayed { squares += sum }
-                case .sgd:
-                  for i in range {
-                    let vi = mu * m[i] + g[i] + lambda * p[i]
-                    m[i] = vi
-                    p[i] -= lr * vi
-                  }
-                case .adadelta:
-                  for i in range {
-                    let gi = g[i] + lambda * p[i]
-                    let eg = 0.95 * m[i] + 0.05 * gi * gi
-                    let delta = -((v[i] + 1e-6).squareRoot() / (eg + 1e-6).squareRoot()) * gi
-                    m[i] = eg
-                    v[i] = 0.95 * v[i] + 0.05 * delta * delta
-                    p[i] += lr * delta
-                  }
-                }
-              }
-              return squares
+    return withState { firstBuffer, secondBuffer in
+      theta.withUnsafeMutableBufferPointer { thetaBuffer in
+        gradient.withUnsafeBufferPointer { gradientBuffer in
+          let p = UnsafeSharedBuffer(thetaBuffer)
+          let m = UnsafeSharedBuffer(firstBuffer)
+          let v = UnsafeSharedBuffer(secondBuffer)
+          let shared = SendableBuffer(gradientBuffer)
+          let targets = only ?? [0..<count]
+          let prefix = targets.reduce(into: [0]) { $0.append($0.last! + $1.count) }
+          let squares = Parallel.map(count: prefix.last!, minimumChunk: 1 << 16) {
+            chunk -> Double in
+            var squares = 0.0
+            let pieces = Optimizer.pieces(chunk, of: targets, prefix: prefix)
+            for (range, decayed) in pieces.flatMap({
+              Optimizer.segments($0, decay?.ranges ?? [])
+            }) {
+              let start = range.lowerBound
+              squares += update.apply(
+                p.base + start, m.base + start, v.base + start,
+                gradient: shared.buffer.baseAddress! + start, count: range.count,
+                lambda: decayed ? decay!.lambda : 0)
             }
-            total = squares.reduce(0, +)
+            return squares
           }
+          return squares.reduce(0, +)
         }
       }
     }
-    state = kind == .sgd ? [first] : [first, second]
-    return total
   }
 }
 

@@ -8,22 +8,33 @@ enum Kernels {
     _ x: SparseMatrix, rows: some Sequence<Int>, theta: [Float], layout: SparseAutoencoder.Layout,
     configuration: SparseAutoencoder.Configuration, preactivation out: inout [Float]
   ) {
-    let h = layout.hidden
-    let scale = Float(configuration.inputScale)
-    let biasStart = layout.encoderBias.lowerBound
     theta.withUnsafeBufferPointer { w in
       out.withUnsafeMutableBufferPointer { out in
-        var local = 0
-        for r in rows {
-          let row = out.baseAddress! + local * h
-          for j in 0..<h { row[j] = w[biasStart + j] }
-          for p in x.storageRange(ofRow: r) {
-            let c = Int(x.columnIndices[p])
-            BLAS.saxpy(count: h, alpha: scale * x.values[p], x: w.baseAddress! + c * h, y: row)
-          }
-          local += 1
-        }
+        encode(
+          x, rows: rows, theta: w.baseAddress!, layout: layout, configuration: configuration,
+          preactivation: out.baseAddress!)
       }
+    }
+  }
+
+  /// ``encode(_:rows:theta:layout:configuration:preactivation:)`` on buffers, written
+  /// `hidden` floats per row from `out` on.
+  static func encode(
+    _ x: SparseMatrix, rows: some Sequence<Int>, theta w: UnsafePointer<Float>,
+    layout: SparseAutoencoder.Layout, configuration: SparseAutoencoder.Configuration,
+    preactivation out: UnsafeMutablePointer<Float>
+  ) {
+    let h = layout.hidden
+    let scale = Float(configuration.inputScale)
+    let bias = w + layout.encoderBias.lowerBound
+    var row = out
+    for r in rows {
+      row.update(from: bias, count: h)
+      for p in x.storageRange(ofRow: r) {
+        let c = Int(x.columnIndices[p])
+        BLAS.saxpy(count: h, alpha: scale * x.values[p], x: w + c * h, y: row)
+      }
+      row += h
     }
   }
 
@@ -71,5 +82,87 @@ enum Kernels {
       for i in out.indices { out[i] = 1 / (1 + exp(-out[i])) }
     }
     return DenseMatrix(uncheckedRows: codes.rows, columns: n, values: out)
+  }
+
+  /// The reconstruction loss of `count` outputs `z` (x̂) against `target`, each weighted by
+  /// `weights` (importance weights under sampling; `nil` for 1), and dL/dz written over `z`.
+  static func reconstruction(
+    _ z: UnsafeMutablePointer<Float>, target: UnsafePointer<Float>,
+    weights: UnsafePointer<Float>?, count: Int, inverseBatch: Float,
+    configuration c: SparseAutoencoder.Configuration
+  ) -> Float {
+    var loss: Float = 0
+    if c.loss == .mse && c.output == .identity && weights == nil {
+      // The common case without per-element tests; the same operations as below with w = 1.
+      for k in 0..<count {
+        let d = z[k] - target[k]
+        loss += 0.5 * d * d
+        z[k] = d * inverseBatch
+      }
+      return loss
+    }
+    for k in 0..<count {
+      let w: Float = weights?[k] ?? 1
+      let xhat = z[k]
+      let t = target[k]
+      switch c.loss {
+      case .mse:
+        let d = xhat - t
+        loss += w * 0.5 * d * d
+        z[k] = w * d * inverseBatch * (c.output == .sigmoid ? xhat * (1 - xhat) : 1)
+      case .bce:
+        let y = min(max(t, 0), 1)
+        let p = min(max(xhat, 1e-7), 1 - 1e-7)
+        loss -= w * (y * log(p) + (1 - y) * log(1 - p))
+        z[k] = w * (xhat - y) * inverseBatch
+      }
+    }
+    return loss
+  }
+
+  /// The code terms of a batch: β·Σⱼ KL(ρ‖ρ̂ⱼ) with ρ̂ the batch mean activation, and the L1
+  /// penalty, with their gradients added to dL/dH (`dh`, [batch, hidden]), which is then taken
+  /// through the activation to dL/dA. Sets `sparsity`, `l1` and `meanActivation` of `terms`.
+  static func backThroughCodes(
+    _ dh: inout [Float], codes: [Float], batch: Int, hidden h: Int,
+    configuration c: SparseAutoencoder.Configuration, terms: inout SparseAutoencoder.Terms
+  ) {
+    var meanActivation = 0.0
+    var rhoHat = [Double](repeating: 0, count: h)
+    for r in 0..<batch { for j in 0..<h { rhoHat[j] += Double(codes[r * h + j]) } }
+    for j in 0..<h {
+      rhoHat[j] /= Double(batch)
+      meanActivation += rhoHat[j]
+    }
+    terms.meanActivation = meanActivation / Double(h)
+    if c.usesKL {
+      let rho = c.sparsityTarget
+      let beta = c.sparsityWeight
+      var kl = 0.0
+      var dkl = [Float](repeating: 0, count: h)
+      for j in 0..<h {
+        let q = min(max(rhoHat[j], 1e-6), 1 - 1e-6)
+        kl += rho * log(rho / q) + (1 - rho) * log((1 - rho) / (1 - q))
+        dkl[j] = Float(beta * (-rho / q + (1 - rho) / (1 - q)) / Double(batch))
+      }
+      terms.sparsity = beta * kl
+      for r in 0..<batch { for j in 0..<h { dh[r * h + j] += dkl[j] } }
+    }
+    if c.l1Weight > 0 {
+      var l1 = 0.0
+      let alpha = Float(c.l1Weight) * (1 / Float(batch))
+      for i in dh.indices {
+        l1 += Double(abs(codes[i]))
+        if codes[i] > 0 { dh[i] += alpha } else if codes[i] < 0 { dh[i] -= alpha }
+      }
+      terms.l1 = c.l1Weight * l1 / Double(batch)
+    }
+    for i in dh.indices {
+      if c.topK != nil || c.activation == .relu {
+        if codes[i] <= 0 { dh[i] = 0 }
+      } else {
+        dh[i] *= codes[i] * (1 - codes[i])
+      }
+    }
   }
 }

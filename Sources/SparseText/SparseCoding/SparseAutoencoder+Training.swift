@@ -34,6 +34,9 @@ extension SparseAutoencoder {
     /// (the rows of its terms and of the reconstructed columns, and the biases), which are the
     /// only ones the optimizer updates; `nil` when every parameter has a gradient.
     var updateRanges: [Range<Int>]? = nil
+    /// The decoder columns per block in ``blockedStep(_:rows:decay:)``: a block's weights,
+    /// gradient and outputs stay in a core's cache while it is finished.
+    var blockWidth = 256
 
     init(configuration: Configuration, layout: Layout) {
       self.configuration = configuration
@@ -86,7 +89,7 @@ extension SparseAutoencoder {
     mutating func train(_ x: SparseMatrix, progress: (@Sendable (TrainingEvent) -> Void)?) throws {
       let (trainRows, validationRows) = split(x.rows)
       let batchSize = configuration.batchSize
-      var gradient = [Float](repeating: 0, count: layout.count)
+      var gradient = trainsInBlocks ? [] : [Float](repeating: 0, count: layout.count)
       // Weight decay is added inside the optimizer's pass (same result, one pass fewer).
       let decay =
         configuration.weightDecay > 0
@@ -108,24 +111,34 @@ extension SparseAutoencoder {
         for b in 0..<batches {
           let rows = Array(order[(b * batchSize)..<min(order.count, (b + 1) * batchSize)])
           var terms: Terms
-          do {
-            let parameters = theta
-            terms = lossAndGradient(
-              x, rows: rows, theta: parameters, gradient: &gradient, foldWeightDecay: true)
-          }
-          if let ranges = updateRanges {
-            // Lazy update: Σθ² over all weights is kept current from the touched rows.
-            let squares = optimizer.step(&theta, gradient: gradient, decay: decay, only: ranges)
+          if trainsInBlocks {
+            let step = blockedStep(x, rows: rows, decay: decay)
+            terms = step.terms
             if let decay {
-              terms.weightDecay = 0.5 * Double(decay.lambda) * weightSquares
-              weightSquares +=
-                Optimizer.sumOfSquares(theta, in: ranges, ranges: decay.ranges) - squares
+              terms.weightDecay = 0.5 * Double(decay.lambda) * step.squares
+              weightSquares = step.squares
             }
           } else {
-            let squares = optimizer.step(&theta, gradient: gradient, decay: decay)
-            if let decay {
-              terms.weightDecay = 0.5 * Double(decay.lambda) * squares
-              weightSquares = squares
+            do {
+              // Scoped, so the copy is released before the update writes `theta`.
+              let parameters = theta
+              terms = lossAndGradient(
+                x, rows: rows, theta: parameters, gradient: &gradient, foldWeightDecay: true)
+            }
+            if let ranges = updateRanges {
+              // Lazy update: Σθ² over all weights is kept current from the touched rows.
+              let squares = optimizer.step(&theta, gradient: gradient, decay: decay, only: ranges)
+              if let decay {
+                terms.weightDecay = 0.5 * Double(decay.lambda) * weightSquares
+                weightSquares +=
+                  Optimizer.sumOfSquares(theta, in: ranges, ranges: decay.ranges) - squares
+              }
+            } else {
+              let squares = optimizer.step(&theta, gradient: gradient, decay: decay)
+              if let decay {
+                terms.weightDecay = 0.5 * Double(decay.lambda) * squares
+                weightSquares = squares
+              }
             }
           }
           sums.reconstruction += terms.reconstruction
@@ -313,26 +326,18 @@ extension SparseAutoencoder {
       // Reconstruction loss, and dL/dz in place of x̂.
       let inverseBatch = 1 / Float(batch)
       var reconstruction = 0.0
-      for r in 0..<batch {
-        var rowLoss: Float = 0
-        for k in 0..<m {
-          let i = r * m + k
-          let w: Float = everyColumn ? 1 : columnWeight[k]
-          let xhat = z[i]
-          let t = target[i]
-          switch c.loss {
-          case .mse:
-            let d = xhat - t
-            rowLoss += w * 0.5 * d * d
-            z[i] = w * d * inverseBatch * (c.output == .sigmoid ? xhat * (1 - xhat) : 1)
-          case .bce:
-            let y = min(max(t, 0), 1)
-            let p = min(max(xhat, 1e-7), 1 - 1e-7)
-            rowLoss -= w * (y * log(p) + (1 - y) * log(1 - p))
-            z[i] = w * (xhat - y) * inverseBatch
+      z.withUnsafeMutableBufferPointer { z in
+        target.withUnsafeBufferPointer { target in
+          columnWeight.withUnsafeBufferPointer { weights in
+            for r in 0..<batch {
+              reconstruction += Double(
+                Kernels.reconstruction(
+                  z.baseAddress! + r * m, target: target.baseAddress! + r * m,
+                  weights: everyColumn ? nil : weights.baseAddress, count: m,
+                  inverseBatch: inverseBatch, configuration: c))
+            }
           }
         }
-        reconstruction += Double(rowLoss)
       }
       terms.reconstruction = reconstruction / Double(batch)
 
@@ -377,46 +382,9 @@ extension SparseAutoencoder {
       denseSeconds += Double(DispatchTime.now().uptimeNanoseconds - clock) / 1e9
       denseOperations += 6 * Double(batch) * Double(m) * Double(h)
 
-      // Sparsity: β·Σⱼ KL(ρ‖ρ̂ⱼ) with ρ̂ the batch mean activation.
-      var meanActivation = 0.0
-      var rhoHat = [Double](repeating: 0, count: h)
-      for r in 0..<batch { for j in 0..<h { rhoHat[j] += Double(codes[r * h + j]) } }
-      for j in 0..<h {
-        rhoHat[j] /= Double(batch)
-        meanActivation += rhoHat[j]
-      }
-      terms.meanActivation = meanActivation / Double(h)
-      if c.usesKL {
-        let rho = c.sparsityTarget
-        let beta = c.sparsityWeight
-        var kl = 0.0
-        var dkl = [Float](repeating: 0, count: h)
-        for j in 0..<h {
-          let q = min(max(rhoHat[j], 1e-6), 1 - 1e-6)
-          kl += rho * log(rho / q) + (1 - rho) * log((1 - rho) / (1 - q))
-          dkl[j] = Float(beta * (-rho / q + (1 - rho) / (1 - q)) / Double(batch))
-        }
-        terms.sparsity = beta * kl
-        for r in 0..<batch { for j in 0..<h { dh[r * h + j] += dkl[j] } }
-      }
-      if c.l1Weight > 0 {
-        var l1 = 0.0
-        let alpha = Float(c.l1Weight) * inverseBatch
-        for i in dh.indices {
-          l1 += Double(abs(codes[i]))
-          if codes[i] > 0 { dh[i] += alpha } else if codes[i] < 0 { dh[i] -= alpha }
-        }
-        terms.l1 = c.l1Weight * l1 / Double(batch)
-      }
-
-      // Through the activation: dA.
-      for i in dh.indices {
-        if c.topK != nil || c.activation == .relu {
-          if codes[i] <= 0 { dh[i] = 0 }
-        } else {
-          dh[i] *= codes[i] * (1 - codes[i])
-        }
-      }
+      // The sparsity and L1 terms, and dL/dA from dL/dH.
+      Kernels.backThroughCodes(
+        &dh, codes: codes, batch: batch, hidden: h, configuration: c, terms: &terms)
 
       // Encoder gradients: dW₁ᵀ[c, :] += (s·x_c)·dA[r, :], db₁ = Σ_r dA.
       let encoderBias = layout.encoderBias.lowerBound

@@ -34,7 +34,8 @@ public struct SparseAutoencoder: Sendable {
     /// Wall-clock seconds of the epoch.
     public var seconds: Double
     /// The rate of the decoder's dense matrix products (forward and both backward products) in
-    /// GFLOP/s: their floating-point operations over the time spent in them.
+    /// GFLOP/s: their floating-point operations over the time spent in them (when workers run
+    /// products side by side, their summed time over the number of workers).
     public var denseGigaflopsPerSecond: Double?
   }
 
