@@ -23,6 +23,8 @@ struct SparseTextCommand: ParsableCommand {
 
   static func main() {
     Terminal.useFastBLASKernels()
+    // Most commands start with reading and counting, which BLAS's spinning workers would slow.
+    BLAS.stopIdleWorkers()
     do {
       var command = try parseAsRoot()
       try command.run()

@@ -150,6 +150,22 @@ public enum BLAS {
     #endif
   }
 
+  /// Stops OpenBLAS's worker threads until the next product that needs them.
+  ///
+  /// OpenBLAS starts its workers when it loads, and they spin for about a tenth of a second,
+  /// waiting for work, before they sleep. On a machine with few cores that takes cores from
+  /// work that does not use BLAS (tokenizing and counting a corpus that takes a tenth of a
+  /// second, say). OpenBLAS starts them again at its next multithreaded product. Does nothing
+  /// with other BLAS libraries.
+  public static func stopIdleWorkers() {
+    #if os(Linux)
+      // Looked up at run time: not every BLAS library has it.
+      guard let symbol = dlsym(nil, "blas_thread_shutdown_") else { return }
+      typealias Shutdown = @convention(c) () -> Int32
+      _ = unsafeBitCast(symbol, to: Shutdown.self)()
+    #endif
+  }
+
   /// The number of threads the BLAS library uses.
   public static var threadCount: Int {
     get { Int(openblas_get_num_threads()) }
