@@ -209,6 +209,47 @@ private func productCases(m: Int, n: Int, k: Int, seed: UInt64) -> (
   }
 }
 
+@Suite struct RadixSortTests {
+  /// Keys come out ordered by their high word, keys with equal high words in their input order,
+  /// for short arrays (insertion sort) and long ones (one to four radix passes).
+  @Test(arguments: [
+    (0, 10), (1, 10), (47, 300), (49, 3), (200, 17_760), (5_000, 70_000), (3_000, 1 << 31),
+  ])
+  func sortsByTheHighWordStably(_ count: Int, bound: Int) {
+    var generator = SeededGenerator(seed: UInt64(count))
+    let keys = (0..<count).map { i in
+      UInt64(generator.next() % UInt64(bound)) << 32 | UInt64(i)
+    }
+    let expected = keys.sorted { a, b in a >> 32 != b >> 32 ? a >> 32 < b >> 32 : a < b }
+    var sorted = keys
+    var scratch: [UInt64] = []
+    sorted.withUnsafeMutableBufferPointer {
+      RadixSort.sortByHighWord($0, bound: UInt32(bound), scratch: &scratch)
+    }
+    #expect(sorted == expected)
+  }
+}
+
+@Suite struct StopIdleWorkersTests {
+  /// BLAS still multiplies correctly, on all its threads, after its workers were stopped.
+  @Test func productsStillWorkAfterwards() {
+    BLAS.stopIdleWorkers()
+    let n = 256
+    var generator = SeededGenerator(seed: 8)
+    let a = (0..<(n * n)).map { _ in generator.nextFloat() - 0.5 }
+    let b = (0..<(n * n)).map { _ in generator.nextFloat() - 0.5 }
+    var c = [Float](repeating: 0, count: n * n)
+    BLAS.sgemm(
+      .none, .none, m: n, n: n, k: n, alpha: 1, a: a, lda: n, b: b, ldb: n, beta: 0, c: &c, ldc: n)
+    var reference = [Float](repeating: 0, count: n * n)
+    ReferenceKernels.sgemm(
+      .none, .none, m: n, n: n, k: n, alpha: 1, a: a, lda: n, b: b, ldb: n, beta: 0,
+      c: &reference, ldc: n)
+    let worst = zip(c, reference).map { abs($0 - $1) }.max()!
+    #expect(worst < 1e-4)
+  }
+}
+
 @Suite struct SeededGeneratorTests {
   @Test func sameSeedSameStream() {
     var a = SeededGenerator(seed: 13)

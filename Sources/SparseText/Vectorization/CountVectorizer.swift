@@ -186,6 +186,7 @@ public struct CountVectorizer: Sendable {
         let outValues = UnsafeSharedBuffer(valueBuffer)
         Parallel.forEach(count: rows, minimumChunk: 1024) { range in
           var keys: [UInt64] = []
+          var scratch: [UInt64] = []
           for r in range {
             keys.removeAll(keepingCapacity: true)
             for k in Int(raw.rowOffsets[r])..<Int(raw.rowOffsets[r + 1]) {
@@ -194,7 +195,10 @@ public struct CountVectorizer: Sendable {
               let value: Float = binary ? 1 : raw.counts[k]
               keys.append(UInt64(UInt32(column)) << 32 | UInt64(value.bitPattern))
             }
-            keys.sort()
+            // Columns are distinct within a row, so ordering by the column alone is enough.
+            keys.withUnsafeMutableBufferPointer {
+              RadixSort.sortByHighWord($0, bound: UInt32(columns), scratch: &scratch)
+            }
             var slot = Int(rowStarts[r])
             for key in keys {
               outIndices[slot] = Int32(truncatingIfNeeded: key >> 32)
