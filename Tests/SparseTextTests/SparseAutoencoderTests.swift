@@ -154,12 +154,20 @@ func randomSparse(rows: Int, columns: Int, density: Double, seed: UInt64) -> Spa
   /// batch's rows) moves every parameter and optimizer state as the reference gradient followed
   /// by the optimizer's dense step does, up to the order of sums; blocks of 5 columns over 23
   /// leave a short last block, and the batches miss some terms.
-  @Test(arguments: Array(blockedVariants.indices), [5, 64])
-  func blockedStepMatchesTheReferenceStep(_ index: Int, blockWidth: Int) {
-    let configuration = Self.blockedVariants[index]
-    let x = randomSparse(rows: 12, columns: 23, density: 0.15, seed: 21)
+  ///
+  /// The last case has batches of 64 documents with over 2,000 entries, so the encoder's
+  /// gradient is split over workers.
+  @Test(
+    arguments: Array(blockedVariants.indices).map { ($0, 12, 23, 0.15) } + [(0, 128, 60, 0.6)],
+    [5, 64])
+  func blockedStepMatchesTheReferenceStep(
+    _ setting: (index: Int, rows: Int, columns: Int, density: Double), blockWidth: Int
+  ) {
+    let configuration = Self.blockedVariants[setting.index]
+    let x = randomSparse(
+      rows: setting.rows, columns: setting.columns, density: setting.density, seed: 21)
     let layout = SparseAutoencoder.Layout(
-      inputs: 23, hidden: configuration.hiddenUnits, tied: false)
+      inputs: setting.columns, hidden: configuration.hiddenUnits, tied: false)
     var blocked = SparseAutoencoder.Trainer(configuration: configuration, layout: layout)
     blocked.blockWidth = blockWidth
     #expect(blocked.trainsInBlocks)
@@ -172,7 +180,11 @@ func randomSparse(rows: Int, columns: Int, density: Double, seed: UInt64) -> Spa
         .max()!
       #expect(worst < 1e-4, "\(what): relative difference \(worst)")
     }
-    for (step, rows) in [[0, 3, 5, 7], [1, 2, 4], [6, 8, 9, 10, 11], [0, 11]].enumerated() {
+    let batches =
+      setting.rows > 12
+      ? [Array(0..<64), Array(64..<128), Array(32..<96), Array(0..<64)]
+      : [[0, 3, 5, 7], [1, 2, 4], [6, 8, 9, 10, 11], [0, 11]]
+    for (step, rows) in batches.enumerated() {
       let result = blocked.blockedStep(x, rows: rows, decay: decay)
       var gradient = [Float](repeating: 0, count: layout.count)
       let theta = reference.theta

@@ -175,19 +175,23 @@ extension SparseAutoencoder.Trainer {
         var biasGradient = [Float](repeating: 0, count: h)
         dh.withUnsafeBufferPointer { da in
           termGradient.withUnsafeMutableBufferPointer { g in
-            // Workers take contiguous ranges of entries cut at term boundaries.
+            // Workers take contiguous ranges of entries, each end moved forward to the start
+            // of a term, so the ranges still cover every entry once and no term is split.
             let da = SendablePointer(da.baseAddress!)
             let g = UnsafeSharedBuffer(g)
             Parallel.forEach(count: entries.count, minimumChunk: 1024) { range in
-              var start = range.lowerBound
-              while start > 0 && start < range.upperBound
-                && termOfEntry[start] == termOfEntry[start - 1]
-              {
-                start += 1
+              func termStart(atOrAfter index: Int) -> Int {
+                var index = index
+                while index > 0 && index < entries.count
+                  && termOfEntry[index] == termOfEntry[index - 1]
+                {
+                  index += 1
+                }
+                return index
               }
-              var end = range.upperBound
-              while end < entries.count && termOfEntry[end] == termOfEntry[end - 1] { end += 1 }
-              for index in start..<end {
+              let first = termStart(atOrAfter: range.lowerBound)
+              let end = termStart(atOrAfter: range.upperBound)
+              for index in first..<end {
                 let entry = entries[index]
                 BLAS.saxpy(
                   count: h, alpha: entry.value, x: da.pointer + Int(entry.key & 0xFFFF_FFFF) * h,
