@@ -268,3 +268,43 @@ private func productCases(m: Int, n: Int, k: Int, seed: UInt64) -> (
     #expect(Parallel.ranges(count: 10, chunks: 3) == [0..<4, 4..<7, 7..<10])
   }
 }
+
+@Suite struct ByteStringTableTests {
+  /// Keys of every length around the eight-byte prefix, with zero and high bytes and shared
+  /// prefixes: each gets one id, is found again from another buffer, and sorts as unsigned
+  /// bytes with the shorter first on a common prefix.
+  @Test func storesFindsAndSortsKeysOfEveryLength() {
+    var generator = SeededGenerator(seed: 12)
+    var keys: [[UInt8]] = [[], [0], [0, 0], Array("abcdefgh".utf8), Array("abcdefgh\0".utf8)]
+    for _ in 0..<2_000 {
+      let length = Int(generator.next() % 20)
+      let alphabet: [UInt8] = [0, 1, 0x61, 0x62, 0x7F, 0x80, 0xC3, 0xFF]
+      keys.append((0..<length).map { _ in alphabet[Int(generator.next() % 8)] })
+    }
+    var table = ByteStringTable(capacity: 4)
+    var idOf: [[UInt8]: Int] = [:]
+    for key in keys {
+      let id = key.withUnsafeBufferPointer { table.insert($0) }
+      if let known = idOf[key] {
+        #expect(id == known)
+      } else {
+        #expect(id == idOf.count)
+        idOf[key] = id
+      }
+    }
+    #expect(table.count == idOf.count)
+    for (key, id) in idOf {
+      let copy = Array(key)
+      #expect(copy.withUnsafeBufferPointer { table.find($0) } == id)
+      #expect(Array(table.bytes(id)) == key)
+      #expect(
+        copy.withUnsafeBufferPointer { ByteStringTable.hash($0) }
+          == table.storedHash(id))
+    }
+    #expect([UInt8]([0x62, 0x62, 0x62]).withUnsafeBufferPointer { table.find($0) } == nil)
+    var ids = Array(0..<table.count)
+    table.sortByBytes(&ids)
+    let expected = idOf.keys.sorted { a, b in a.lexicographicallyPrecedes(b) }
+    #expect(ids.map { Array(table.bytes($0)) } == expected)
+  }
+}

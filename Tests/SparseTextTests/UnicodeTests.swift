@@ -74,17 +74,31 @@ import Testing
   @Test func countingIsIndependentOfTheThreadCount() {
     let documents = (0..<300).map { "document \($0) with words \($0 % 7) and \($0 % 13) café 東京" }
     func perDocument(_ counts: TermCounting.Counts) -> [[String: Float]] {
-      (0..<(counts.rowOffsets.count - 1)).map { r in
-        var row: [String: Float] = [:]
-        for k in Int(counts.rowOffsets[r])..<Int(counts.rowOffsets[r + 1]) {
-          row[counts.terms.string(Int(counts.termIDs[k]))] = counts.counts[k]
+      counts.chunks.flatMap { chunk in
+        (0..<(chunk.rowOffsets.count - 1)).map { r in
+          var row: [String: Float] = [:]
+          for k in Int(chunk.rowOffsets[r])..<Int(chunk.rowOffsets[r + 1]) {
+            let id = Int(chunk.merged[Int(chunk.termIDs[k])])
+            row[counts.terms.string(id)] = chunk.counts[k]
+          }
+          return row
         }
-        return row
       }
+    }
+    /// Document frequency and total count per term.
+    func perTerm(_ counts: TermCounting.Counts) -> [String: [Double]] {
+      var out: [String: [Double]] = [:]
+      for id in 0..<counts.terms.count {
+        out[counts.terms.string(id)] = [Double(counts.documentFrequency[id]), counts.totals[id]]
+      }
+      return out
     }
     let one = TermCounting.count(documents, tokenizer: unicode, workers: 1)
     let four = TermCounting.count(documents, tokenizer: unicode, workers: 4)
     #expect(one.terms.count == four.terms.count)
     #expect(perDocument(one) == perDocument(four))
+    #expect(perTerm(one) == perTerm(four))
+    #expect(four.chunks.count == 4)
+    #expect(perTerm(one)["document"] == [300, 300])
   }
 }

@@ -4,10 +4,17 @@
 /// The hot loops of the vectorizers look terms up by their bytes without creating a `String`
 /// per token; strings are materialized once per distinct term.
 public struct ByteStringTable: Sendable {
+  /// What the table keeps per id, together so that a probe reads one record: the key's hash,
+  /// its first eight bytes (zero-padded, little-endian), and where its bytes are in the arena.
+  private struct Entry {
+    var hash: UInt64
+    var prefix: UInt64
+    var start: Int
+    var length: Int
+  }
+
   private var arena: [UInt8] = []
-  private var starts: [Int] = []
-  private var lengths: [Int32] = []
-  private var hashes: [UInt64] = []
+  private var entries: [Entry] = []
   private var slots: [Int32]
   private var mask: Int
 
@@ -17,45 +24,62 @@ public struct ByteStringTable: Sendable {
     while size < capacity * 2 { size <<= 1 }
     slots = Array(repeating: -1, count: size)
     mask = size - 1
+    entries.reserveCapacity(capacity)
   }
 
   /// The number of distinct byte strings stored.
-  public var count: Int { starts.count }
+  public var count: Int { entries.count }
 
   /// The id of `bytes`, inserting it when new.
   public mutating func insert(_ bytes: UnsafeBufferPointer<UInt8>) -> Int {
-    let hash = ByteStringTable.hash(bytes)
-    return insert(bytes, hash: hash)
+    let prefix = ByteStringTable.prefix(bytes)
+    return insert(bytes, hash: ByteStringTable.hash(bytes, prefix: prefix), prefix: prefix)
   }
 
   /// The id of `bytes`, inserting it when new, given its ``hash(_:)``.
   public mutating func insert(_ bytes: UnsafeBufferPointer<UInt8>, hash: UInt64) -> Int {
-    var slot = Int(truncatingIfNeeded: hash) & mask
-    while true {
-      let id = slots[slot]
-      if id < 0 { break }
-      if hashes[Int(id)] == hash && equals(Int(id), bytes) { return Int(id) }
-      slot = (slot + 1) & mask
-    }
-    let id = starts.count
-    starts.append(arena.count)
-    lengths.append(Int32(bytes.count))
-    hashes.append(hash)
+    insert(bytes, hash: hash, prefix: ByteStringTable.prefix(bytes))
+  }
+
+  private mutating func insert(_ bytes: UnsafeBufferPointer<UInt8>, hash: UInt64, prefix: UInt64)
+    -> Int
+  {
+    let (slot, found) = probe(bytes, hash: hash, prefix: prefix)
+    if let found { return found }
+    let id = entries.count
+    entries.append(Entry(hash: hash, prefix: prefix, start: arena.count, length: bytes.count))
     arena.append(contentsOf: bytes)
     slots[slot] = Int32(id)
-    if starts.count * 2 > slots.count { grow() }
+    if entries.count * 2 > slots.count { grow() }
     return id
   }
 
   /// The id of `bytes`, or `nil` when it is not stored.
   public func find(_ bytes: UnsafeBufferPointer<UInt8>) -> Int? {
-    let hash = ByteStringTable.hash(bytes)
-    var slot = Int(truncatingIfNeeded: hash) & mask
-    while true {
-      let id = slots[slot]
-      if id < 0 { return nil }
-      if hashes[Int(id)] == hash && equals(Int(id), bytes) { return Int(id) }
-      slot = (slot + 1) & mask
+    let prefix = ByteStringTable.prefix(bytes)
+    return probe(bytes, hash: ByteStringTable.hash(bytes, prefix: prefix), prefix: prefix).id
+  }
+
+  /// The slot where `bytes` is, or where it would go, and its id when it is stored.
+  private func probe(_ bytes: UnsafeBufferPointer<UInt8>, hash: UInt64, prefix: UInt64) -> (
+    slot: Int, id: Int?
+  ) {
+    slots.withUnsafeBufferPointer { slots in
+      entries.withUnsafeBufferPointer { entries in
+        var slot = Int(truncatingIfNeeded: hash) & mask
+        while true {
+          let id = Int(slots[slot])
+          if id < 0 { return (slot, nil) }
+          let entry = entries[id]
+          // Keys of up to eight bytes are equal when their lengths and prefixes are.
+          if entry.hash == hash && entry.length == bytes.count && entry.prefix == prefix
+            && (bytes.count <= 8 || equalsAfterPrefix(entry, bytes))
+          {
+            return (slot, id)
+          }
+          slot = (slot + 1) & mask
+        }
+      }
     }
   }
 
@@ -74,7 +98,7 @@ public struct ByteStringTable: Sendable {
 
   /// The bytes stored under `id`.
   public func bytes(_ id: Int) -> ArraySlice<UInt8> {
-    arena[starts[id]..<(starts[id] + Int(lengths[id]))]
+    arena[entries[id].start..<(entries[id].start + entries[id].length)]
   }
 
   /// The string stored under `id`.
@@ -87,7 +111,9 @@ public struct ByteStringTable: Sendable {
     -> R
   {
     try arena.withUnsafeBufferPointer { all in
-      try body(UnsafeBufferPointer(rebasing: all[starts[id]..<(starts[id] + Int(lengths[id]))]))
+      try body(
+        UnsafeBufferPointer(
+          rebasing: all[entries[id].start..<(entries[id].start + entries[id].length)]))
     }
   }
 
@@ -96,27 +122,32 @@ public struct ByteStringTable: Sendable {
   public func sortByBytes(_ ids: inout [Int]) {
     arena.withUnsafeBufferPointer { all in
       guard let base = all.baseAddress else { return }
-      ids.sort { a, b in
-        let la = Int(lengths[a])
-        let lb = Int(lengths[b])
-        let order = memcmp(base + starts[a], base + starts[b], min(la, lb))
-        return order != 0 ? order < 0 : la < lb
+      entries.withUnsafeBufferPointer { entries in
+        ids.sort { a, b in
+          let ea = entries[a]
+          let eb = entries[b]
+          // The prefixes compare as the first eight bytes do once put in big-endian order.
+          let pa = ea.prefix.byteSwapped
+          let pb = eb.prefix.byteSwapped
+          if pa != pb { return pa < pb }
+          let common = min(ea.length, eb.length)
+          if common > 8 {
+            let order = memcmp(base + ea.start + 8, base + eb.start + 8, common - 8)
+            if order != 0 { return order < 0 }
+          }
+          return ea.length < eb.length
+        }
       }
     }
   }
 
   /// The stored hash of `id`.
-  public func storedHash(_ id: Int) -> UInt64 { hashes[id] }
+  public func storedHash(_ id: Int) -> UInt64 { entries[id].hash }
 
-  private func equals(_ id: Int, _ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
-    let length = Int(lengths[id])
-    guard length == bytes.count else { return false }
-    let start = starts[id]
-    return arena.withUnsafeBufferPointer { all in
-      guard length > 0, let base = bytes.baseAddress, let stored = all.baseAddress else {
-        return true
-      }
-      return memcmp(stored + start, base, length) == 0
+  /// Whether the bytes of `entry` after the first eight equal those of `bytes` (same length).
+  private func equalsAfterPrefix(_ entry: Entry, _ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
+    arena.withUnsafeBufferPointer { all in
+      memcmp(all.baseAddress! + entry.start + 8, bytes.baseAddress! + 8, entry.length - 8) == 0
     }
   }
 
@@ -124,34 +155,62 @@ public struct ByteStringTable: Sendable {
     let size = slots.count * 2
     slots = Array(repeating: -1, count: size)
     mask = size - 1
-    for id in 0..<starts.count {
-      var slot = Int(truncatingIfNeeded: hashes[id]) & mask
+    for id in entries.indices {
+      var slot = Int(truncatingIfNeeded: entries[id].hash) & mask
       while slots[slot] >= 0 { slot = (slot + 1) & mask }
       slots[slot] = Int32(id)
     }
   }
 
+  /// The first eight bytes of `bytes` as a little-endian word, zero-padded.
+  @inline(__always)
+  static func prefix(_ bytes: UnsafeBufferPointer<UInt8>) -> UInt64 {
+    guard let base = bytes.baseAddress else { return 0 }
+    if bytes.count >= 8 { return UnsafeRawPointer(base).loadUnaligned(as: UInt64.self) }
+    return word(base, count: bytes.count)
+  }
+
+  /// `count` (0...7) bytes at `p` as a little-endian word, read without a loop and without
+  /// reading outside them.
+  @inline(__always)
+  static func word(_ p: UnsafePointer<UInt8>, count: Int) -> UInt64 {
+    let raw = UnsafeRawPointer(p)
+    if count >= 4 {
+      // Two overlapping four-byte loads: bytes 0..<4, and the last four shifted into place.
+      let low = UInt64(raw.loadUnaligned(as: UInt32.self))
+      let high = UInt64(raw.loadUnaligned(fromByteOffset: count - 4, as: UInt32.self))
+      return low | (high >> UInt64(8 * (8 - count))) << 32
+    }
+    if count == 0 { return 0 }
+    // One to three bytes: the first, the middle and the last (some may coincide).
+    let first = UInt64(p[0])
+    let middle = UInt64(p[count / 2]) << UInt64(8 * (count / 2))
+    let last = UInt64(p[count - 1]) << UInt64(8 * (count - 1))
+    return first | middle | last
+  }
+
   /// A fast 64-bit hash of a byte string (not cryptographic; stable across runs and platforms).
   public static func hash(_ bytes: UnsafeBufferPointer<UInt8>) -> UInt64 {
+    hash(bytes, prefix: prefix(bytes))
+  }
+
+  /// ``hash(_:)`` given the key's ``prefix(_:)``: keys of up to eight bytes (most words) are
+  /// hashed from it with one mixing step.
+  @inline(__always)
+  static func hash(_ bytes: UnsafeBufferPointer<UInt8>, prefix: UInt64) -> UInt64 {
+    if bytes.count <= 8 { return mix(prefix ^ (UInt64(bytes.count) &* 0x9E37_79B9_7F4A_7C15)) }
     var h: UInt64 = 0x9E37_79B9_7F4A_7C15 ^ UInt64(bytes.count)
     guard let base = bytes.baseAddress else { return mix(h) }
     let raw = UnsafeRawPointer(base)
     var i = 0
     let n = bytes.count
     while i + 8 <= n {
-      let word = raw.loadUnaligned(fromByteOffset: i, as: UInt64.self)
-      h = (h ^ mix(word)) &* 0x9FB2_1C65_1E98_DF25
+      let chunk = raw.loadUnaligned(fromByteOffset: i, as: UInt64.self)
+      h = (h ^ mix(chunk)) &* 0x9FB2_1C65_1E98_DF25
       i += 8
     }
     if i < n {
-      var tail: UInt64 = 0
-      var shift: UInt64 = 0
-      while i < n {
-        tail |= UInt64(base[i]) << shift
-        shift += 8
-        i += 1
-      }
-      h = (h ^ mix(tail)) &* 0x9FB2_1C65_1E98_DF25
+      h = (h ^ mix(word(base + i, count: n - i))) &* 0x9FB2_1C65_1E98_DF25
     }
     return mix(h)
   }

@@ -71,43 +71,45 @@ extension Tokenizer {
     out.removeAll(keepingCapacity: true)
     out.append(contentsOf: repeatElement(0, count: 2 * n + 8))
     var length = 0
-    let completed = out.withUnsafeMutableBufferPointer { buffer -> Bool in
-      let o = buffer.baseAddress!
-      let table = lower ? Tokenizer.asciiLowerWord : Tokenizer.asciiKeepWord
-      var i = 0
-      var tokenStart = 0
-      var tokenScalars = 0
-      while i < n {
-        let b = text[i]
-        if b < 0x80 {
-          let mapped = table[Int(b)]
-          if mapped != 0 {
-            o[length] = mapped
-            length += 1
+    let asciiTable = lower ? Tokenizer.asciiLowerWord : Tokenizer.asciiKeepWord
+    let completed = asciiTable.withUnsafeBufferPointer { table in
+      out.withUnsafeMutableBufferPointer { buffer -> Bool in
+        let o = buffer.baseAddress!
+        var i = 0
+        var tokenStart = 0
+        var tokenScalars = 0
+        while i < n {
+          let b = text[i]
+          if b < 0x80 {
+            let mapped = table[Int(b)]
+            if mapped != 0 {
+              o[length] = mapped
+              length += 1
+              tokenScalars += 1
+            } else {
+              if tokenScalars >= 2 { ends.append(length) } else { length = tokenStart }
+              tokenStart = length
+              tokenScalars = 0
+            }
+            i += 1
+            continue
+          }
+          let (scalar, size) = decodeScalar(text, at: i)
+          i += size
+          if lower && (scalar == 0x130 || scalar == 0x3A3) { return false }
+          let s = lower ? UnicodeProperties.simpleLowercase(scalar) : scalar
+          if UnicodeProperties.isPythonWord(s) {
+            length += Tokenizer.encodeUTF8(s, into: o + length)
             tokenScalars += 1
           } else {
             if tokenScalars >= 2 { ends.append(length) } else { length = tokenStart }
             tokenStart = length
             tokenScalars = 0
           }
-          i += 1
-          continue
         }
-        let (scalar, size) = decodeScalar(text, at: i)
-        i += size
-        if lower && (scalar == 0x130 || scalar == 0x3A3) { return false }
-        let s = lower ? UnicodeProperties.simpleLowercase(scalar) : scalar
-        if UnicodeProperties.isPythonWord(s) {
-          length += Tokenizer.encodeUTF8(s, into: o + length)
-          tokenScalars += 1
-        } else {
-          if tokenScalars >= 2 { ends.append(length) } else { length = tokenStart }
-          tokenStart = length
-          tokenScalars = 0
-        }
+        if tokenScalars >= 2 { ends.append(length) } else { length = tokenStart }
+        return true
       }
-      if tokenScalars >= 2 { ends.append(length) } else { length = tokenStart }
-      return true
     }
     if completed { out.removeSubrange(length...) }
     return completed
@@ -309,8 +311,19 @@ extension Tokenizer {
   private func emitWordNgrams(
     workspace: inout TokenizerWorkspace, _ body: (UnsafeBufferPointer<UInt8>) -> Void
   ) {
-    workspace.kept.removeAll(keepingCapacity: true)
     let bytes = workspace.bytes
+    if stopWordTable == nil && configuration.ngrams == 1...1 {
+      // Every token is a term, in order.
+      bytes.withUnsafeBufferPointer { all in
+        var start = 0
+        for end in workspace.ends {
+          body(UnsafeBufferPointer(rebasing: all[start..<end]))
+          start = end
+        }
+      }
+      return
+    }
+    workspace.kept.removeAll(keepingCapacity: true)
     bytes.withUnsafeBufferPointer { all in
       for t in 0..<workspace.tokenCount {
         let range = workspace.tokenRange(t)

@@ -112,12 +112,8 @@ public struct CountVectorizer: Sendable {
     _ raw: TermCounting.Counts, documentCount: Int, configuration: Configuration
   ) throws -> (Vocabulary, [Int32]) {
     let termCount = raw.terms.count
-    var documentFrequency = [Int](repeating: 0, count: termCount)
-    var totals = [Double](repeating: 0, count: termCount)
-    for (k, id) in raw.termIDs.enumerated() {
-      documentFrequency[Int(id)] += 1
-      totals[Int(id)] += Double(raw.counts[k])
-    }
+    let documentFrequency = raw.documentFrequency
+    let totals = raw.totals
     let high = configuration.maxDocumentFrequency.documents(outOf: documentCount)
     let low = configuration.minDocumentFrequency.documents(outOf: documentCount)
     guard high >= low else {
@@ -163,18 +159,29 @@ public struct CountVectorizer: Sendable {
   private static func remap(
     _ raw: TermCounting.Counts, columnOf: [Int32], columns: Int, binary: Bool
   ) -> SparseMatrix {
-    let rows = raw.rowOffsets.count - 1
-    var offsets = [Int64](repeating: 0, count: rows + 1)
-    let kept = Parallel.map(count: rows, minimumChunk: 1024) { range -> [Int64] in
-      range.map { r in
-        var n: Int64 = 0
-        for k in Int(raw.rowOffsets[r])..<Int(raw.rowOffsets[r + 1])
-        where columnOf[Int(raw.termIDs[k])] >= 0 {
-          n += 1
+    // Each chunk on its own worker: its terms' columns, then its rows' kept entries.
+    let chunks = raw.chunks
+    let firstRow = chunks.reduce(into: [0]) { $0.append($0.last! + $1.rowOffsets.count - 1) }
+    let rows = firstRow.last!
+    let chunkColumns = Parallel.map(count: chunks.count, workers: chunks.count) {
+      range -> [[Int32]] in
+      range.map { c in chunks[c].merged.map { columnOf[Int($0)] } }
+    }.flatMap { $0 }
+    let kept = Parallel.map(count: chunks.count, workers: chunks.count) { range -> [Int64] in
+      range.flatMap { c in
+        let chunk = chunks[c]
+        let column = chunkColumns[c]
+        return (0..<(chunk.rowOffsets.count - 1)).map { r -> Int64 in
+          var n: Int64 = 0
+          for k in Int(chunk.rowOffsets[r])..<Int(chunk.rowOffsets[r + 1])
+          where column[Int(chunk.termIDs[k])] >= 0 {
+            n += 1
+          }
+          return n
         }
-        return n
       }
     }.flatMap { $0 }
+    var offsets = [Int64](repeating: 0, count: rows + 1)
     for r in 0..<rows { offsets[r + 1] = offsets[r] + kept[r] }
     let nonzeros = Int(offsets[rows])
     var indices = [Int32](repeating: 0, count: nonzeros)
@@ -184,26 +191,30 @@ public struct CountVectorizer: Sendable {
       values.withUnsafeMutableBufferPointer { valueBuffer in
         let outIndices = UnsafeSharedBuffer(indexBuffer)
         let outValues = UnsafeSharedBuffer(valueBuffer)
-        Parallel.forEach(count: rows, minimumChunk: 1024) { range in
+        Parallel.forEach(count: chunks.count, workers: chunks.count) { range in
           var keys: [UInt64] = []
           var scratch: [UInt64] = []
-          for r in range {
-            keys.removeAll(keepingCapacity: true)
-            for k in Int(raw.rowOffsets[r])..<Int(raw.rowOffsets[r + 1]) {
-              let column = columnOf[Int(raw.termIDs[k])]
-              guard column >= 0 else { continue }
-              let value: Float = binary ? 1 : raw.counts[k]
-              keys.append(UInt64(UInt32(column)) << 32 | UInt64(value.bitPattern))
-            }
-            // Columns are distinct within a row, so ordering by the column alone is enough.
-            keys.withUnsafeMutableBufferPointer {
-              RadixSort.sortByHighWord($0, bound: UInt32(columns), scratch: &scratch)
-            }
-            var slot = Int(rowStarts[r])
-            for key in keys {
-              outIndices[slot] = Int32(truncatingIfNeeded: key >> 32)
-              outValues[slot] = Float(bitPattern: UInt32(truncatingIfNeeded: key))
-              slot += 1
+          for c in range {
+            let chunk = chunks[c]
+            let column = chunkColumns[c]
+            for r in 0..<(chunk.rowOffsets.count - 1) {
+              keys.removeAll(keepingCapacity: true)
+              for k in Int(chunk.rowOffsets[r])..<Int(chunk.rowOffsets[r + 1]) {
+                let j = column[Int(chunk.termIDs[k])]
+                guard j >= 0 else { continue }
+                let value: Float = binary ? 1 : chunk.counts[k]
+                keys.append(UInt64(UInt32(j)) << 32 | UInt64(value.bitPattern))
+              }
+              // Columns are distinct within a row, so ordering by the column alone is enough.
+              keys.withUnsafeMutableBufferPointer {
+                RadixSort.sortByHighWord($0, bound: UInt32(columns), scratch: &scratch)
+              }
+              var slot = Int(rowStarts[firstRow[c] + r])
+              for key in keys {
+                outIndices[slot] = Int32(truncatingIfNeeded: key >> 32)
+                outValues[slot] = Float(bitPattern: UInt32(truncatingIfNeeded: key))
+                slot += 1
+              }
             }
           }
         }

@@ -1,23 +1,33 @@
 /// Multi-core term counting shared by the vectorizers.
 ///
-/// Documents are cut into contiguous chunks; each chunk is tokenized and counted on its own
-/// thread into a chunk-local term table, and the chunks are merged in chunk order. Because the
-/// vocabulary is sorted afterwards and counts are exact integers, the result does not depend on
-/// how many threads ran.
+/// Documents are cut into one contiguous chunk per worker; each chunk is tokenized and counted
+/// on its own thread into a chunk-local term table, and the chunk tables are merged in chunk
+/// order into one. Because the vocabulary is sorted afterwards and counts are exact integers,
+/// the result does not depend on how many threads ran.
 enum TermCounting {
-  /// Rows of `(term id, count)` with term ids into `terms`.
+  /// Each document's `(term id, count)` pairs, kept in the chunks they were counted in (term
+  /// ids local to the chunk), with the merged term table and every term's document frequency
+  /// and total count.
   struct Counts {
     var terms: ByteStringTable
-    var rowOffsets: [Int64]
-    var termIDs: [Int32]
-    var counts: [Float]
+    var chunks: [Chunk]
+    /// Per term of `terms`: the number of documents it occurs in, and its total count.
+    var documentFrequency: [Int32]
+    var totals: [Double]
+    var rows: Int { chunks.reduce(0) { $0 + $1.rowOffsets.count - 1 } }
   }
 
-  private struct Chunk: Sendable {
+  /// The counts of a contiguous run of documents.
+  struct Chunk: Sendable {
     var table: ByteStringTable
     var rowOffsets: [Int64]
     var termIDs: [Int32]
     var counts: [Float]
+    /// Per term of `table`: the documents of the chunk it occurs in, and its total count.
+    var documentFrequency: [Int32]
+    var totals: [Double]
+    /// Per term of `table`: its id in the merged table (set by the merge).
+    var merged: [Int32] = []
   }
 
   /// Counts every term of every document, building the term table as it goes.
@@ -25,60 +35,103 @@ enum TermCounting {
     _ documents: [String], tokenizer: Tokenizer, workers: Int = Parallel.defaultWorkerCount
   ) -> Counts {
     let chunks = Parallel.map(
-      count: documents.count, workers: max(1, workers) * 4, minimumChunk: 32
+      count: documents.count, workers: max(1, workers), minimumChunk: 32
     ) { range -> Chunk in
       var table = ByteStringTable(capacity: 4096)
       var offsets: [Int64] = [0]
       offsets.reserveCapacity(range.count + 1)
+      // Room for every entry up front (a term takes at least two bytes and a separator), so
+      // the arrays are not copied as they grow; pages never written are never touched.
+      let bytes = range.reduce(0) { $0 + documents[$1].utf8.count }
       var ids: [Int32] = []
       var counts: [Float] = []
-      var perDocument: [Int32] = []
-      var touched: [Int32] = []
+      ids.reserveCapacity(bytes / 3 + range.count)
+      counts.reserveCapacity(bytes / 3 + range.count)
+      var documentFrequency: [Int32] = []
+      var totals: [Double] = []
+      // The current document's count per term and the terms it has touched, in plain buffers
+      // (this is the innermost loop of every vectorizer).
+      var capacity = 4096
+      var perDocument = UnsafeMutablePointer<Int32>.allocate(capacity: capacity)
+      perDocument.initialize(repeating: 0, count: capacity)
+      var touched = UnsafeMutablePointer<Int32>.allocate(capacity: capacity)
+      defer {
+        perDocument.deallocate()
+        touched.deallocate()
+      }
       var workspace = TokenizerWorkspace()
       for d in range {
+        var touchedCount = 0
         tokenizer.forEachTerm(in: documents[d], workspace: &workspace) { bytes in
           let id = table.insert(bytes)
-          if id >= perDocument.count { perDocument.append(0) }
-          if perDocument[id] == 0 { touched.append(Int32(id)) }
+          if id >= capacity {
+            let grown = UnsafeMutablePointer<Int32>.allocate(capacity: 2 * capacity)
+            grown.moveInitialize(from: perDocument, count: capacity)
+            (grown + capacity).initialize(repeating: 0, count: capacity)
+            perDocument.deallocate()
+            perDocument = grown
+            let grownTouched = UnsafeMutablePointer<Int32>.allocate(capacity: 2 * capacity)
+            grownTouched.moveInitialize(from: touched, count: touchedCount)
+            touched.deallocate()
+            touched = grownTouched
+            capacity *= 2
+          }
+          if perDocument[id] == 0 {
+            touched[touchedCount] = Int32(id)
+            touchedCount += 1
+          }
           perDocument[id] += 1
         }
-        for id in touched {
+        if documentFrequency.count < table.count {
+          documentFrequency.append(
+            contentsOf: repeatElement(0, count: table.count - documentFrequency.count))
+          totals.append(contentsOf: repeatElement(0, count: table.count - totals.count))
+        }
+        for id in UnsafeBufferPointer(start: touched, count: touchedCount) {
+          let n = perDocument[Int(id)]
           ids.append(id)
-          counts.append(Float(perDocument[Int(id)]))
+          counts.append(Float(n))
+          documentFrequency[Int(id)] += 1
+          totals[Int(id)] += Double(n)
           perDocument[Int(id)] = 0
         }
-        touched.removeAll(keepingCapacity: true)
         offsets.append(Int64(ids.count))
       }
-      return Chunk(table: table, rowOffsets: offsets, termIDs: ids, counts: counts)
+      return Chunk(
+        table: table, rowOffsets: offsets, termIDs: ids, counts: counts,
+        documentFrequency: documentFrequency, totals: totals)
     }
     return merge(chunks)
   }
 
+  /// Merges the chunk tables in chunk order (the first one starts the merged table, so its ids
+  /// stay as they are) and adds up the document frequencies and totals.
   private static func merge(_ chunks: [Chunk]) -> Counts {
-    guard chunks.count != 1 else {
-      let c = chunks[0]
-      return Counts(terms: c.table, rowOffsets: c.rowOffsets, termIDs: c.termIDs, counts: c.counts)
+    var chunks = chunks
+    guard !chunks.isEmpty else {
+      return Counts(terms: ByteStringTable(), chunks: [], documentFrequency: [], totals: [])
     }
-    var global = ByteStringTable(capacity: chunks.map(\.table.count).max() ?? 16)
-    var offsets: [Int64] = [0]
-    var ids: [Int32] = []
-    var counts: [Float] = []
-    let total = chunks.reduce(0) { $0 + $1.termIDs.count }
-    ids.reserveCapacity(total)
-    counts.reserveCapacity(total)
-    for chunk in chunks {
-      var map = [Int32](repeating: 0, count: chunk.table.count)
-      for local in 0..<chunk.table.count {
-        map[local] = Int32(
-          chunk.table.withBytes(local) { global.insert($0, hash: chunk.table.storedHash(local)) })
+    var global = chunks[0].table
+    var documentFrequency = chunks[0].documentFrequency
+    var totals = chunks[0].totals
+    chunks[0].merged = (0..<Int32(global.count)).map { $0 }
+    for c in chunks.indices.dropFirst() {
+      let table = chunks[c].table
+      var merged = [Int32](repeating: 0, count: table.count)
+      for local in 0..<table.count {
+        let id = table.withBytes(local) { global.insert($0, hash: table.storedHash(local)) }
+        merged[local] = Int32(id)
+        if id == documentFrequency.count {
+          documentFrequency.append(0)
+          totals.append(0)
+        }
+        documentFrequency[id] += chunks[c].documentFrequency[local]
+        totals[id] += chunks[c].totals[local]
       }
-      let base = Int64(ids.count)
-      for id in chunk.termIDs { ids.append(map[Int(id)]) }
-      counts.append(contentsOf: chunk.counts)
-      for k in 1..<chunk.rowOffsets.count { offsets.append(base + chunk.rowOffsets[k]) }
+      chunks[c].merged = merged
     }
-    return Counts(terms: global, rowOffsets: offsets, termIDs: ids, counts: counts)
+    return Counts(
+      terms: global, chunks: chunks, documentFrequency: documentFrequency, totals: totals)
   }
 
   /// Counts the terms of each document that `column` maps to a column, as a CSR matrix with

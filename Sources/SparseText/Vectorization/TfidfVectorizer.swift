@@ -84,6 +84,8 @@ public struct TfidfTransformer: Sendable, Equatable {
     let weights = idfDouble
     let rowOffsets = counts.rowOffsets
     let columnIndices = counts.columnIndices
+    // 1 + log(tf) for the small whole counts that make up nearly every entry, computed once.
+    let logTable = (0..<256).map { $0 == 0 ? 0 : log(Double($0)) + 1 }
     values.withUnsafeMutableBufferPointer { buffer in
       let shared = UnsafeSharedBuffer(buffer)
       Parallel.forEach(count: counts.rows, minimumChunk: 256) { rows in
@@ -92,17 +94,23 @@ public struct TfidfTransformer: Sendable, Equatable {
           let start = Int(rowOffsets[r])
           let end = Int(rowOffsets[r + 1])
           scratch.removeAll(keepingCapacity: true)
-          var norm = 0.0
           for k in start..<end {
             var v = Double(shared[k])
-            if c.sublinearTF && v != 0 { v = log(v) + 1 }
+            if c.sublinearTF && v != 0 {
+              if let whole = Int(exactly: v), whole > 0, whole < logTable.count {
+                v = logTable[whole]
+              } else {
+                v = log(v) + 1
+              }
+            }
             if c.useIDF { v *= weights[Int(columnIndices[k])] }
             scratch.append(v)
-            switch c.norm {
-            case .l2: norm += v * v
-            case .l1: norm += abs(v)
-            case .none: break
-            }
+          }
+          var norm = 0.0
+          switch c.norm {
+          case .l2: for v in scratch { norm += v * v }
+          case .l1: for v in scratch { norm += abs(v) }
+          case .none: break
           }
           let scale: Double
           switch c.norm {
