@@ -27,6 +27,21 @@ public struct ByteStringTable: Sendable {
     entries.reserveCapacity(capacity)
   }
 
+  /// Makes room for `capacity` entries and `bytes` bytes of keys in all, so that inserting up
+  /// to that many does not grow the table again.
+  public mutating func reserve(capacity: Int, bytes: Int) {
+    entries.reserveCapacity(capacity)
+    arena.reserveCapacity(bytes)
+    if capacity * 2 > slots.count {
+      var size = slots.count
+      while size < capacity * 2 { size <<= 1 }
+      rehash(size: size)
+    }
+  }
+
+  /// The bytes of all keys together.
+  public var byteCount: Int { arena.count }
+
   /// The number of distinct byte strings stored.
   public var count: Int { entries.count }
 
@@ -151,8 +166,9 @@ public struct ByteStringTable: Sendable {
     }
   }
 
-  private mutating func grow() {
-    let size = slots.count * 2
+  private mutating func grow() { rehash(size: slots.count * 2) }
+
+  private mutating func rehash(size: Int) {
     slots = Array(repeating: -1, count: size)
     mask = size - 1
     for id in entries.indices {

@@ -159,36 +159,49 @@ public struct CountVectorizer: Sendable {
   private static func remap(
     _ raw: TermCounting.Counts, columnOf: [Int32], columns: Int, binary: Bool
   ) -> SparseMatrix {
-    // Each chunk on its own worker: its terms' columns, then its rows' kept entries.
+    // Each chunk on its own worker: its terms' columns and its rows' kept counts, then (once
+    // the row offsets are known) its rows, each ordered by column.
     let chunks = raw.chunks
     let firstRow = chunks.reduce(into: [0]) { $0.append($0.last! + $1.rowOffsets.count - 1) }
     let rows = firstRow.last!
-    let chunkColumns = Parallel.map(count: chunks.count, workers: chunks.count) {
-      range -> [[Int32]] in
-      range.map { c in chunks[c].merged.map { columnOf[Int($0)] } }
-    }.flatMap { $0 }
-    let kept = Parallel.map(count: chunks.count, workers: chunks.count) { range -> [Int64] in
-      range.flatMap { c in
+    let prepared = Parallel.map(count: chunks.count, workers: chunks.count) {
+      range -> [(columns: [Int32], kept: [Int64])] in
+      range.map { c in
         let chunk = chunks[c]
-        let column = chunkColumns[c]
-        return (0..<(chunk.rowOffsets.count - 1)).map { r -> Int64 in
-          var n: Int64 = 0
-          for k in Int(chunk.rowOffsets[r])..<Int(chunk.rowOffsets[r + 1])
-          where column[Int(chunk.termIDs[k])] >= 0 {
-            n += 1
+        let column = chunk.merged.map { columnOf[Int($0)] }
+        var kept = [Int64](repeating: 0, count: chunk.rowOffsets.count - 1)
+        column.withUnsafeBufferPointer { column in
+          chunk.termIDs.withUnsafeBufferPointer { ids in
+            var k = 0
+            for r in kept.indices {
+              let end = Int(chunk.rowOffsets[r + 1])
+              var n: Int64 = 0
+              while k < end {
+                if column[Int(ids[k])] >= 0 { n += 1 }
+                k += 1
+              }
+              kept[r] = n
+            }
           }
-          return n
         }
+        return (column, kept)
       }
     }.flatMap { $0 }
     var offsets = [Int64](repeating: 0, count: rows + 1)
-    for r in 0..<rows { offsets[r + 1] = offsets[r] + kept[r] }
+    var row = 0
+    for part in prepared {
+      for n in part.kept {
+        offsets[row + 1] = offsets[row] + n
+        row += 1
+      }
+    }
     let nonzeros = Int(offsets[rows])
-    var indices = [Int32](repeating: 0, count: nonzeros)
-    var values = [Float](repeating: 0, count: nonzeros)
     let rowStarts = offsets
-    indices.withUnsafeMutableBufferPointer { indexBuffer in
-      values.withUnsafeMutableBufferPointer { valueBuffer in
+    // Every entry is written exactly once below, so the arrays start uninitialized: no
+    // zero-filling pass, and their pages are first touched by the workers that fill them.
+    var values: [Float] = []
+    let indices = [Int32](unsafeUninitializedCapacity: nonzeros) { indexBuffer, indexCount in
+      values = [Float](unsafeUninitializedCapacity: nonzeros) { valueBuffer, valueCount in
         let outIndices = UnsafeSharedBuffer(indexBuffer)
         let outValues = UnsafeSharedBuffer(valueBuffer)
         Parallel.forEach(count: chunks.count, workers: chunks.count) { range in
@@ -196,32 +209,74 @@ public struct CountVectorizer: Sendable {
           var scratch: [UInt64] = []
           for c in range {
             let chunk = chunks[c]
-            let column = chunkColumns[c]
-            for r in 0..<(chunk.rowOffsets.count - 1) {
-              keys.removeAll(keepingCapacity: true)
-              for k in Int(chunk.rowOffsets[r])..<Int(chunk.rowOffsets[r + 1]) {
-                let j = column[Int(chunk.termIDs[k])]
-                guard j >= 0 else { continue }
-                let value: Float = binary ? 1 : chunk.counts[k]
-                keys.append(UInt64(UInt32(j)) << 32 | UInt64(value.bitPattern))
-              }
-              // Columns are distinct within a row, so ordering by the column alone is enough.
-              keys.withUnsafeMutableBufferPointer {
-                RadixSort.sortByHighWord($0, bound: UInt32(columns), scratch: &scratch)
-              }
-              var slot = Int(rowStarts[firstRow[c] + r])
-              for key in keys {
-                outIndices[slot] = Int32(truncatingIfNeeded: key >> 32)
-                outValues[slot] = Float(bitPattern: UInt32(truncatingIfNeeded: key))
-                slot += 1
+            let rowCount = chunk.rowOffsets.count - 1
+            prepared[c].columns.withUnsafeBufferPointer { column in
+              chunk.termIDs.withUnsafeBufferPointer { ids in
+                chunk.counts.withUnsafeBufferPointer { counts in
+                  var k = 0
+                  for r in 0..<rowCount {
+                    let end = Int(chunk.rowOffsets[r + 1])
+                    let start = Int(rowStarts[firstRow[c] + r])
+                    var slot = start
+                    // Kept entries straight into place, then ordered by column: insertion
+                    // sort for short rows, radix sort for long ones.
+                    while k < end {
+                      let j = column[Int(ids[k])]
+                      if j >= 0 {
+                        outIndices[slot] = j
+                        outValues[slot] = binary ? 1 : counts[k]
+                        slot += 1
+                      }
+                      k += 1
+                    }
+                    Self.orderRow(
+                      outIndices.base + start, outValues.base + start, count: slot - start,
+                      columns: columns, keys: &keys, scratch: &scratch)
+                  }
+                }
               }
             }
           }
         }
+        valueCount = nonzeros
       }
+      indexCount = nonzeros
     }
     return SparseMatrix(
       uncheckedRows: rows, columns: columns, rowOffsets: offsets, columnIndices: indices,
       values: values)
+  }
+
+  /// Orders `count` entries (column `indices`, `values`) by column; columns are distinct.
+  private static func orderRow(
+    _ indices: UnsafeMutablePointer<Int32>, _ values: UnsafeMutablePointer<Float>, count: Int,
+    columns: Int, keys: inout [UInt64], scratch: inout [UInt64]
+  ) {
+    if count <= 32 {
+      for i in 1..<max(1, count) {
+        let index = indices[i]
+        let value = values[i]
+        var j = i
+        while j > 0 && indices[j - 1] > index {
+          indices[j] = indices[j - 1]
+          values[j] = values[j - 1]
+          j -= 1
+        }
+        indices[j] = index
+        values[j] = value
+      }
+      return
+    }
+    keys.removeAll(keepingCapacity: true)
+    for i in 0..<count {
+      keys.append(UInt64(UInt32(indices[i])) << 32 | UInt64(values[i].bitPattern))
+    }
+    keys.withUnsafeMutableBufferPointer {
+      RadixSort.sortByHighWord($0, bound: UInt32(columns), scratch: &scratch)
+    }
+    for (i, key) in keys.enumerated() {
+      indices[i] = Int32(truncatingIfNeeded: key >> 32)
+      values[i] = Float(bitPattern: UInt32(truncatingIfNeeded: key))
+    }
   }
 }

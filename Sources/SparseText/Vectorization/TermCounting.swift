@@ -112,6 +112,9 @@ enum TermCounting {
       return Counts(terms: ByteStringTable(), chunks: [], documentFrequency: [], totals: [])
     }
     var global = chunks[0].table
+    global.reserve(
+      capacity: chunks.reduce(0) { $0 + $1.table.count },
+      bytes: chunks.reduce(0) { $0 + $1.table.byteCount })
     var documentFrequency = chunks[0].documentFrequency
     var totals = chunks[0].totals
     chunks[0].merged = (0..<Int32(global.count)).map { $0 }

@@ -79,14 +79,15 @@ public struct TfidfTransformer: Sendable, Equatable {
 
   /// Applies sublinear tf, idf (when enabled) and the norm, row by row.
   func normalizedRows(_ counts: SparseMatrix) -> SparseMatrix {
-    var values = counts.values
+    let input = counts.values
     let c = configuration
     let weights = idfDouble
     let rowOffsets = counts.rowOffsets
     let columnIndices = counts.columnIndices
     // 1 + log(tf) for the small whole counts that make up nearly every entry, computed once.
     let logTable = (0..<256).map { $0 == 0 ? 0 : log(Double($0)) + 1 }
-    values.withUnsafeMutableBufferPointer { buffer in
+    // Written into a new, uninitialized array: every entry is set once.
+    let values = [Float](unsafeUninitializedCapacity: input.count) { buffer, initialized in
       let shared = UnsafeSharedBuffer(buffer)
       Parallel.forEach(count: counts.rows, minimumChunk: 256) { rows in
         var scratch: [Double] = []
@@ -95,7 +96,7 @@ public struct TfidfTransformer: Sendable, Equatable {
           let end = Int(rowOffsets[r + 1])
           scratch.removeAll(keepingCapacity: true)
           for k in start..<end {
-            var v = Double(shared[k])
+            var v = Double(input[k])
             if c.sublinearTF && v != 0 {
               if let whole = Int(exactly: v), whole > 0, whole < logTable.count {
                 v = logTable[whole]
@@ -121,6 +122,7 @@ public struct TfidfTransformer: Sendable, Equatable {
           for k in start..<end { shared[k] = Float(scratch[k - start] * scale) }
         }
       }
+      initialized = input.count
     }
     return SparseMatrix(
       uncheckedRows: counts.rows, columns: counts.columns, rowOffsets: rowOffsets,
