@@ -25,6 +25,7 @@ struct SparseTextCommand: ParsableCommand {
     Terminal.useFastBLASKernels()
     // Most commands start with reading and counting, which BLAS's spinning workers would slow.
     BLAS.stopIdleWorkers()
+    DispatchQueue.concurrentPerform(iterations: Parallel.defaultWorkerCount) { _ in }
     do {
       var command = try parseAsRoot()
       try command.run()

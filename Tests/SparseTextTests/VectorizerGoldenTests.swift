@@ -134,3 +134,41 @@ private struct GoldenCase: Decodable {
     #expect(MurmurHash3.hash32("Hello, world!", seed: 1234) == 0xFAF6_CDB3)
   }
 }
+
+@Suite struct TfidfAssemblyTests {
+  /// `TfidfVectorizer.fitTransform` weights rows while it assembles them; the features are
+  /// bit for bit those of counting first and then fitting and applying a `TfidfTransformer`,
+  /// for every weighting setting.
+  @Test(
+    arguments: [VectorNorm.l2, .l1, .none],
+    [(false, true, true), (true, false, true), (true, true, false)])
+  func assembledFeaturesEqualCountsThenTransformer(
+    _ norm: VectorNorm, _ flags: (sublinear: Bool, idf: Bool, smooth: Bool)
+  ) throws {
+    var documents: [String] = []
+    var generator = SeededGenerator(seed: 31)
+    let words = ["alpha", "beta", "gamma", "delta", "epsilon", "zeta", "eta", "theta", "café"]
+    for d in 0..<300 {
+      let length = 3 + Int(generator.next() % 200)  // long rows too, for the radix sort
+      documents.append(
+        (0..<length).map { _ in words[Int(generator.next() % 9)] + "\(generator.next() % 40)" }
+          .joined(separator: d % 3 == 0 ? " " : ", "))
+    }
+    for binary in [false, true] {
+      let configuration = TfidfVectorizer.Configuration(
+        tokenizer: .sklearn, minDocumentFrequency: .count(2), binary: binary, norm: norm,
+        useIDF: flags.idf, smoothIDF: flags.smooth, sublinearTF: flags.sublinear)
+      let (vectorizer, features) = try TfidfVectorizer.fitTransform(
+        documents, configuration: configuration)
+      let (_, counts) = try CountVectorizer.fitTransform(
+        documents, configuration: configuration.counting)
+      let transformer = TfidfTransformer(fitting: counts, configuration: configuration.weighting)
+      #expect(vectorizer.transformer.idf == transformer.idf)
+      let expected = try transformer.transform(counts)
+      #expect(features.rowOffsets == expected.rowOffsets)
+      #expect(features.columnIndices == expected.columnIndices)
+      #expect(features.values.map(\.bitPattern) == expected.values.map(\.bitPattern))
+      #expect(counts.values.contains { $0 > 1 } != binary)
+    }
+  }
+}

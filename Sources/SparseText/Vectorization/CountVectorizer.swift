@@ -66,6 +66,17 @@ public struct CountVectorizer: Sendable {
   public static func fitTransform(_ documents: [String], configuration: Configuration = .init())
     throws -> (vectorizer: CountVectorizer, counts: SparseMatrix)
   {
+    let (vectorizer, counts, _) = try fit(documents, configuration: configuration, weighting: nil)
+    return (vectorizer, counts)
+  }
+
+  /// ``fitTransform(_:configuration:)``; with `weighting`, also fits a ``TfidfTransformer`` on
+  /// the counts and returns its features instead of the counts, weighting each row as it is
+  /// assembled (the same values as `transform` on the counts, without a second pass).
+  static func fit(
+    _ documents: [String], configuration: Configuration,
+    weighting: TfidfTransformer.Configuration?
+  ) throws -> (vectorizer: CountVectorizer, matrix: SparseMatrix, transformer: TfidfTransformer?) {
     try configuration.validate()
     let tokenizer = try Tokenizer(configuration.tokenizer)
     let raw = TermCounting.count(documents, tokenizer: tokenizer)
@@ -78,11 +89,22 @@ public struct CountVectorizer: Sendable {
     }
     let (vocabulary, columnOf) = try selectTerms(
       raw, documentCount: documents.count, configuration: configuration)
-    let counts = remap(
-      raw, columnOf: columnOf, columns: vocabulary.count, binary: configuration.binary)
+    var transformer: TfidfTransformer?
+    if let weighting {
+      // A column's document frequency is its term's: every stored count is at least 1.
+      var df = [Double](repeating: 0, count: vocabulary.count)
+      for (id, column) in columnOf.enumerated() where column >= 0 {
+        df[Int(column)] = Double(raw.documentFrequency[id])
+      }
+      transformer = TfidfTransformer(
+        documentFrequency: df, documents: documents.count, configuration: weighting)
+    }
+    let matrix = remap(
+      raw, columnOf: columnOf, columns: vocabulary.count, binary: configuration.binary,
+      weighting: transformer)
     let vectorizer = CountVectorizer(
       configuration: configuration, vocabulary: vocabulary, tokenizer: tokenizer)
-    return (vectorizer, counts)
+    return (vectorizer, matrix, transformer)
   }
 
   private init(configuration: Configuration, vocabulary: Vocabulary, tokenizer: Tokenizer) {
@@ -157,7 +179,8 @@ public struct CountVectorizer: Sendable {
   /// the high half, the value's bits in the low half): columns are unique within a row, so this
   /// orders by column without a comparison closure.
   private static func remap(
-    _ raw: TermCounting.Counts, columnOf: [Int32], columns: Int, binary: Bool
+    _ raw: TermCounting.Counts, columnOf: [Int32], columns: Int, binary: Bool,
+    weighting: TfidfTransformer?
   ) -> SparseMatrix {
     // Each chunk on its own worker: its terms' columns and its rows' kept counts, then (once
     // the row offsets are known) its rows, each ordered by column.
@@ -207,6 +230,7 @@ public struct CountVectorizer: Sendable {
         Parallel.forEach(count: chunks.count, workers: chunks.count) { range in
           var keys: [UInt64] = []
           var scratch: [UInt64] = []
+          var weights: [Double] = []
           for c in range {
             let chunk = chunks[c]
             let rowCount = chunk.rowOffsets.count - 1
@@ -232,6 +256,9 @@ public struct CountVectorizer: Sendable {
                     Self.orderRow(
                       outIndices.base + start, outValues.base + start, count: slot - start,
                       columns: columns, keys: &keys, scratch: &scratch)
+                    weighting?.weightRow(
+                      outValues.base + start, columns: outIndices.base + start,
+                      count: slot - start, scratch: &weights)
                   }
                 }
               }

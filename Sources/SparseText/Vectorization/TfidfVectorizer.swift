@@ -49,11 +49,17 @@ public struct TfidfTransformer: Sendable, Equatable {
     for (k, column) in counts.columnIndices.enumerated() where counts.values[k] != 0 {
       df[Int(column)] += 1
     }
+    self.init(documentFrequency: df, documents: counts.rows, configuration: configuration)
+  }
+
+  /// Fits the idf weights from each column's document frequency (the number of documents
+  /// where it is not zero) over `documents` documents.
+  init(documentFrequency df: [Double], documents: Int, configuration: Configuration) {
     let smooth = configuration.smoothIDF ? 1.0 : 0.0
-    let n = Double(counts.rows) + smooth
+    let n = Double(documents) + smooth
     let weights =
       configuration.useIDF
-      ? df.map { log(n / ($0 + smooth)) + 1 } : Array(repeating: 1.0, count: counts.columns)
+      ? df.map { log(n / ($0 + smooth)) + 1 } : Array(repeating: 1.0, count: df.count)
     self.configuration = configuration
     self.idf = weights.map { Float($0) }
     // Weight with the stored (Float) idf, so a transformer restored from a saved model gives
@@ -80,46 +86,27 @@ public struct TfidfTransformer: Sendable, Equatable {
   /// Applies sublinear tf, idf (when enabled) and the norm, row by row.
   func normalizedRows(_ counts: SparseMatrix) -> SparseMatrix {
     let input = counts.values
-    let c = configuration
-    let weights = idfDouble
     let rowOffsets = counts.rowOffsets
     let columnIndices = counts.columnIndices
-    // 1 + log(tf) for the small whole counts that make up nearly every entry, computed once.
-    let logTable = (0..<256).map { $0 == 0 ? 0 : log(Double($0)) + 1 }
     // Written into a new, uninitialized array: every entry is set once.
     let values = [Float](unsafeUninitializedCapacity: input.count) { buffer, initialized in
       let shared = UnsafeSharedBuffer(buffer)
-      Parallel.forEach(count: counts.rows, minimumChunk: 256) { rows in
-        var scratch: [Double] = []
-        for r in rows {
-          let start = Int(rowOffsets[r])
-          let end = Int(rowOffsets[r + 1])
-          scratch.removeAll(keepingCapacity: true)
-          for k in start..<end {
-            var v = Double(input[k])
-            if c.sublinearTF && v != 0 {
-              if let whole = Int(exactly: v), whole > 0, whole < logTable.count {
-                v = logTable[whole]
-              } else {
-                v = log(v) + 1
-              }
+      input.withUnsafeBufferPointer { inputBuffer in
+        columnIndices.withUnsafeBufferPointer { columnBuffer in
+          let input = SendableBuffer(inputBuffer)
+          let columns = SendableBuffer(columnBuffer)
+          Parallel.forEach(count: counts.rows, minimumChunk: 256) { rows in
+            var scratch: [Double] = []
+            for r in rows {
+              let start = Int(rowOffsets[r])
+              let end = Int(rowOffsets[r + 1])
+              (shared.base + start).initialize(
+                from: input.buffer.baseAddress! + start, count: end - start)
+              weightRow(
+                shared.base + start, columns: columns.buffer.baseAddress! + start,
+                count: end - start, scratch: &scratch)
             }
-            if c.useIDF { v *= weights[Int(columnIndices[k])] }
-            scratch.append(v)
           }
-          var norm = 0.0
-          switch c.norm {
-          case .l2: for v in scratch { norm += v * v }
-          case .l1: for v in scratch { norm += abs(v) }
-          case .none: break
-          }
-          let scale: Double
-          switch c.norm {
-          case .l2: scale = norm > 0 ? 1 / norm.squareRoot() : 1
-          case .l1: scale = norm > 0 ? 1 / norm : 1
-          case .none: scale = 1
-          }
-          for k in start..<end { shared[k] = Float(scratch[k - start] * scale) }
         }
       }
       initialized = input.count
@@ -127,6 +114,47 @@ public struct TfidfTransformer: Sendable, Equatable {
     return SparseMatrix(
       uncheckedRows: counts.rows, columns: counts.columns, rowOffsets: rowOffsets,
       columnIndices: columnIndices, values: values)
+  }
+
+  /// 1 + log(tf) for the small whole counts that make up nearly every entry.
+  private static let sublinearTable = (0..<256).map { $0 == 0 ? 0 : log(Double($0)) + 1 }
+
+  /// Weights one row of counts in place: sublinear tf, idf (when enabled), then the norm,
+  /// computed in Double. `scratch` is reused room.
+  func weightRow(
+    _ values: UnsafeMutablePointer<Float>, columns: UnsafePointer<Int32>, count: Int,
+    scratch: inout [Double]
+  ) {
+    let c = configuration
+    let logTable = TfidfTransformer.sublinearTable
+    scratch.removeAll(keepingCapacity: true)
+    idfDouble.withUnsafeBufferPointer { weights in
+      for k in 0..<count {
+        var v = Double(values[k])
+        if c.sublinearTF && v != 0 {
+          if let whole = Int(exactly: v), whole > 0, whole < logTable.count {
+            v = logTable[whole]
+          } else {
+            v = log(v) + 1
+          }
+        }
+        if c.useIDF { v *= weights[Int(columns[k])] }
+        scratch.append(v)
+      }
+    }
+    var norm = 0.0
+    switch c.norm {
+    case .l2: for v in scratch { norm += v * v }
+    case .l1: for v in scratch { norm += abs(v) }
+    case .none: break
+    }
+    let scale: Double
+    switch c.norm {
+    case .l2: scale = norm > 0 ? 1 / norm.squareRoot() : 1
+    case .l1: scale = norm > 0 ? 1 / norm : 1
+    case .none: scale = 1
+    }
+    for k in 0..<count { values[k] = Float(scratch[k] * scale) }
   }
 }
 
@@ -234,12 +262,12 @@ public struct TfidfVectorizer: Sendable {
   public static func fitTransform(_ documents: [String], configuration: Configuration = .init())
     throws -> (vectorizer: TfidfVectorizer, features: SparseMatrix)
   {
-    let (counter, counts) = try CountVectorizer.fitTransform(
-      documents, configuration: configuration.counting)
-    let transformer = TfidfTransformer(fitting: counts, configuration: configuration.weighting)
+    // Counting fits the idf weights too, and weights each row as it assembles it.
+    let (counter, features, transformer) = try CountVectorizer.fit(
+      documents, configuration: configuration.counting, weighting: configuration.weighting)
     let vectorizer = TfidfVectorizer(
-      configuration: configuration, counter: counter, transformer: transformer)
-    return (vectorizer, try transformer.transform(counts))
+      configuration: configuration, counter: counter, transformer: transformer!)
+    return (vectorizer, features)
   }
 
   private init(
