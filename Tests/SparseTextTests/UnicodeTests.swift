@@ -71,6 +71,52 @@ import Testing
     #expect(throws: ConfigurationError.self) { try Tokenizer(.init(minimumTokenLength: 0)) }
   }
 
+  /// ASCII text goes through the vectorized C scanner, 32 bytes at a time: its tokens are
+  /// scikit-learn's (maximal runs of two or more of `[0-9A-Za-z_]`, lowercased or not) for
+  /// texts of every length around the block size, runs across block edges, one-character
+  /// runs and texts that turn out not to be ASCII halfway.
+  @Test(arguments: [true, false])
+  func asciiScannerMatchesTheRegexOnRandomText(lowercase: Bool) throws {
+    var configuration = Tokenizer.Configuration.sklearn
+    configuration.lowercase = lowercase
+    let tokenizer = try Tokenizer(configuration)
+    let alphabet = Array("aZ_9 .,-'\tQz0\n".utf8)
+    var generator = SeededGenerator(seed: lowercase ? 1 : 2)
+    func reference(_ bytes: [UInt8]) -> [String] {
+      var tokens: [String] = []
+      var run: [UInt8] = []
+      for b in bytes + [0x20] {
+        let isWord = (b >= 0x30 && b <= 0x39) || (b | 0x20 >= 0x61 && b | 0x20 <= 0x7A) || b == 0x5F
+        if isWord {
+          run.append(lowercase && b >= 0x41 && b <= 0x5A ? b | 0x20 : b)
+        } else {
+          if run.count >= 2 { tokens.append(String(decoding: run, as: UTF8.self)) }
+          run.removeAll()
+        }
+      }
+      return tokens
+    }
+    for length in Array(0...100) + [255, 256, 257, 1_000] {
+      for _ in 0..<20 {
+        var bytes = (0..<length).map { _ in alphabet[Int(generator.next() % UInt64(alphabet.count))]
+        }
+        // Long runs cross block edges.
+        if length > 40 && generator.next() % 3 == 0 {
+          let start = Int(generator.next() % UInt64(length - 40))
+          for k in start..<(start + 40) { bytes[k] = 0x61 + UInt8(k % 26) }
+        }
+        let text = String(decoding: bytes, as: UTF8.self)
+        #expect(tokenizer.terms(in: text) == reference(bytes), "\(bytes)")
+      }
+    }
+    // Not ASCII after a full block: the Swift scanner takes over from the start.
+    let mixed = String(repeating: "Word ", count: 10) + "Café Ünïcode ok"
+    #expect(
+      tokenizer.terms(in: mixed)
+        == Array(repeating: lowercase ? "word" : "Word", count: 10)
+        + (lowercase ? ["café", "ünïcode", "ok"] : ["Café", "Ünïcode", "ok"]))
+  }
+
   @Test func countingIsIndependentOfTheThreadCount() {
     let documents = (0..<300).map { "document \($0) with words \($0 % 7) and \($0 % 13) café 東京" }
     func perDocument(_ counts: TermCounting.Counts) -> [[String: Float]] {

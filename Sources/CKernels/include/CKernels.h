@@ -2,11 +2,12 @@
 #define SPARSETEXT_CKERNELS_H
 
 #include <stddef.h>
+#include <stdint.h>
 
-/// Elementwise optimizer kernels of the sparse autoencoder, in C so the compiler can vectorize
-/// them with AVX2 where the processor has it (chosen at load time) and SSE2 elsewhere. Every
-/// variant performs the same IEEE operations per element, in the same order, so results are
-/// identical on every x86-64 processor.
+/// The hot loops that Swift does not vectorize, in C: the autoencoder's optimizer kernels and
+/// the ASCII tokenizer. Each is compiled with AVX2 where the processor has it (chosen at load
+/// time) and for the x86-64 baseline elsewhere. Every variant performs the same operations per
+/// element, in the same order, so results are identical on every x86-64 processor.
 
 /// Adam on `n` parameters: g' = g + lambda*p; m = 0.9m + 0.1g'; v = 0.999v + 0.001g'^2;
 /// p -= lr * (m / c1) / (sqrt(v / c2) + 1e-8). Returns the sum of squares of p before the
@@ -19,5 +20,14 @@ double sparsetext_adam(float *p, float *m, float *v, const float *g, ptrdiff_t n
 /// The sum of squares of `n` floats, accumulated in eight interleaved Float lanes (a fixed
 /// order, whatever the vector width) and then summed in Double.
 double sparsetext_sum_of_squares(const float *x, ptrdiff_t n);
+
+/// scikit-learn's default tokens (`(?u)\b\w\w+\b`: runs of two or more word characters,
+/// which in ASCII are `[0-9A-Za-z_]`) of `n` bytes of ASCII text, 32 bytes at a time. Writes the
+/// tokens' bytes one after another to `out` (lowercased when `lowercase` is not zero; room for
+/// `n + 32` bytes), the end of each token in `out` to `ends` (room for `n / 2 + 1`), and the
+/// bytes written to `*length`. Returns the number of tokens, or -1 as soon as it meets a byte
+/// of 0x80 or above, leaving nothing usable: the caller then scans the text itself.
+ptrdiff_t sparsetext_scan_ascii_words(const uint8_t *text, ptrdiff_t n, int lowercase,
+                                      uint8_t *out, ptrdiff_t *ends, ptrdiff_t *length);
 
 #endif

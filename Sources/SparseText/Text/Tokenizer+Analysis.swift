@@ -1,3 +1,5 @@
+import CKernels
+
 /// The tokenizing engine: UTF-8 bytes in, term byte strings out, with no `String` per token.
 extension Tokenizer {
   /// Calls `body` with the UTF-8 bytes of each term of `text`, in order. The buffer is only
@@ -69,7 +71,22 @@ extension Tokenizer {
       swap(&ends, &workspace.ends)
     }
     out.removeAll(keepingCapacity: true)
-    out.append(contentsOf: repeatElement(0, count: 2 * n + 8))
+    out.append(contentsOf: repeatElement(0, count: 2 * n + 32))
+    // ASCII text (most of it, in English corpora) goes through the vectorized C scanner.
+    if n > 0 {
+      let found = withUnsafeTemporaryAllocation(of: Int.self, capacity: n / 2 + 1) { scratch in
+        var written = 0
+        let tokens = out.withUnsafeMutableBufferPointer { o in
+          sparsetext_scan_ascii_words(
+            text.baseAddress!, n, lower ? 1 : 0, o.baseAddress!, scratch.baseAddress!, &written)
+        }
+        guard tokens >= 0 else { return false }
+        ends.append(contentsOf: UnsafeBufferPointer(rebasing: scratch[..<tokens]))
+        out.removeSubrange(written...)
+        return true
+      }
+      if found { return true }
+    }
     var length = 0
     let asciiTable = lower ? Tokenizer.asciiLowerWord : Tokenizer.asciiKeepWord
     let completed = asciiTable.withUnsafeBufferPointer { table in
