@@ -138,20 +138,29 @@ public struct ByteStringTable: Sendable {
     arena.withUnsafeBufferPointer { all in
       guard let base = all.baseAddress else { return }
       entries.withUnsafeBufferPointer { entries in
-        ids.sort { a, b in
-          let ea = entries[a]
-          let eb = entries[b]
-          // The prefixes compare as the first eight bytes do once put in big-endian order.
-          let pa = ea.prefix.byteSwapped
-          let pb = eb.prefix.byteSwapped
-          if pa != pb { return pa < pb }
-          let common = min(ea.length, eb.length)
-          if common > 8 {
-            let order = memcmp(base + ea.start + 8, base + eb.start + 8, common - 8)
-            if order != 0 { return order < 0 }
+        // First by the first eight bytes, which compare as integers once big-endian; then each
+        // run of equal prefixes by the bytes after them, and by length.
+        var keyed = ids.map { (prefix: entries[$0].prefix.byteSwapped, id: $0) }
+        keyed.sort { $0.prefix < $1.prefix }
+        var start = 0
+        while start < keyed.count {
+          var end = start + 1
+          while end < keyed.count && keyed[end].prefix == keyed[start].prefix { end += 1 }
+          if end - start > 1 {
+            keyed[start..<end].sort { a, b in
+              let ea = entries[a.id]
+              let eb = entries[b.id]
+              let common = min(ea.length, eb.length)
+              if common > 8 {
+                let order = memcmp(base + ea.start + 8, base + eb.start + 8, common - 8)
+                if order != 0 { return order < 0 }
+              }
+              return ea.length < eb.length
+            }
           }
-          return ea.length < eb.length
+          start = end
         }
+        for (k, pair) in keyed.enumerated() { ids[k] = pair.id }
       }
     }
   }

@@ -170,7 +170,12 @@ public struct CountVectorizer: Sendable {
     }
     var columnOf = [Int32](repeating: -1, count: termCount)
     for (column, id) in kept.enumerated() { columnOf[id] = Int32(column) }
-    let vocabulary = try Vocabulary(terms: kept.map { raw.terms.string($0) })
+    // The vocabulary's lookup table is filled from the counting table's bytes and hashes.
+    var table = ByteStringTable(capacity: kept.count)
+    for id in kept {
+      _ = raw.terms.withBytes(id) { table.insert($0, hash: raw.terms.storedHash(id)) }
+    }
+    let vocabulary = Vocabulary(terms: kept.map { raw.terms.string($0) }, distinctTable: table)
     return (vocabulary, columnOf)
   }
 

@@ -21,6 +21,14 @@ public struct Vocabulary: Sendable, Equatable, Codable {
     self.table = table
   }
 
+  /// A vocabulary of distinct `terms` whose lookup table, with the terms in the same order,
+  /// is already built.
+  init(terms: [String], distinctTable table: ByteStringTable) {
+    precondition(table.count == terms.count, "the table must hold each term once")
+    self.terms = terms
+    self.table = table
+  }
+
   /// The number of terms (columns).
   public var count: Int { terms.count }
 
