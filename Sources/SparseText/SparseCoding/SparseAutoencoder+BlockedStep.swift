@@ -254,13 +254,21 @@ extension SparseAutoencoder.Trainer {
   ) -> (
     entries: [(key: UInt64, value: Float)], firstEntry: [Int], terms: [Int], termOfEntry: [Int]
   ) {
-    var entries: [(key: UInt64, value: Float)] = []
+    // Entries are listed row by row; a stable radix sort by column (keys carry the entry's
+    // position) then gives column, then row order.
+    var keys: [UInt64] = []
+    var listed: [(key: UInt64, value: Float)] = []
     for (local, r) in rows.enumerated() {
       for p in x.storageRange(ofRow: r) {
-        entries.append((UInt64(x.columnIndices[p]) << 32 | UInt64(local), scale * x.values[p]))
+        keys.append(UInt64(x.columnIndices[p]) << 32 | UInt64(listed.count))
+        listed.append((UInt64(x.columnIndices[p]) << 32 | UInt64(local), scale * x.values[p]))
       }
     }
-    entries.sort { $0.key < $1.key }
+    var scratch: [UInt64] = []
+    keys.withUnsafeMutableBufferPointer {
+      RadixSort.sortByHighWord($0, bound: UInt32(x.columns), scratch: &scratch)
+    }
+    let entries = keys.map { listed[Int($0 & 0xFFFF_FFFF)] }
     var firstEntry = [Int](repeating: entries.count, count: blocks + 1)
     var terms: [Int] = []
     var termOfEntry = [Int](repeating: 0, count: entries.count)
