@@ -40,13 +40,18 @@ enum TermCounting {
       var table = ByteStringTable(capacity: 4096)
       var offsets: [Int64] = [0]
       offsets.reserveCapacity(range.count + 1)
-      // Room for every entry up front (a term takes at least two bytes and a separator), so
-      // the arrays are not copied as they grow; pages never written are never touched.
+      // Room for the entries up front, so the arrays are not copied as they grow; pages never
+      // written are never touched. A word takes at least two bytes and a separator, a
+      // character n-gram at least one byte, and each n-gram length adds as many again. (An
+      // estimate that falls short only means the arrays grow as usual.)
       let bytes = range.reduce(0) { $0 + documents[$1].utf8.count }
+      let perLength =
+        tokenizer.configuration.analyzer == .word ? bytes / 3 + range.count : bytes + range.count
+      let estimate = min(perLength * tokenizer.configuration.ngrams.count, 1 << 26)
       var ids: [Int32] = []
       var counts: [Float] = []
-      ids.reserveCapacity(bytes / 3 + range.count)
-      counts.reserveCapacity(bytes / 3 + range.count)
+      ids.reserveCapacity(estimate)
+      counts.reserveCapacity(estimate)
       var documentFrequency: [Int32] = []
       var totals: [Double] = []
       // The current document's count per term and the terms it has touched, in plain buffers
