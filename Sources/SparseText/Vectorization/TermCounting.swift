@@ -34,79 +34,99 @@ enum TermCounting {
   static func count(
     _ documents: [String], tokenizer: Tokenizer, workers: Int = Parallel.defaultWorkerCount
   ) -> Counts {
-    let chunks = Parallel.map(
-      count: documents.count, workers: max(1, workers), minimumChunk: 32
-    ) { range -> Chunk in
-      var table = ByteStringTable(capacity: 4096)
-      var offsets: [Int64] = [0]
-      offsets.reserveCapacity(range.count + 1)
-      // Room for the entries up front, so the arrays are not copied as they grow; pages never
-      // written are never touched. A word takes at least two bytes and a separator, a
-      // character n-gram at least one byte, and each n-gram length adds as many again. (An
-      // estimate that falls short only means the arrays grow as usual.)
-      let bytes = range.reduce(0) { $0 + documents[$1].utf8.count }
-      let perLength =
-        tokenizer.configuration.analyzer == .word ? bytes / 3 + range.count : bytes + range.count
-      let estimate = min(perLength * tokenizer.configuration.ngrams.count, 1 << 26)
-      var ids: [Int32] = []
-      var counts: [Float] = []
-      ids.reserveCapacity(estimate)
-      counts.reserveCapacity(estimate)
-      var documentFrequency: [Int32] = []
-      var totals: [Double] = []
-      // The current document's count per term and the terms it has touched, in plain buffers
-      // (this is the innermost loop of every vectorizer).
-      var capacity = 4096
-      var perDocument = UnsafeMutablePointer<Int32>.allocate(capacity: capacity)
-      perDocument.initialize(repeating: 0, count: capacity)
-      var touched = UnsafeMutablePointer<Int32>.allocate(capacity: capacity)
-      defer {
-        perDocument.deallocate()
-        touched.deallocate()
+    // One share of the documents per worker, cut where the text's bytes are evenly split, so
+    // a corpus whose long documents come together still keeps every core busy.
+    var cuts = [0]
+    if documents.count >= 64 {
+      let shares = max(1, workers)
+      let total = documents.reduce(0) { $0 + $1.utf8.count }
+      var seen = 0
+      for (d, document) in documents.enumerated() {
+        seen += document.utf8.count
+        if cuts.count < shares && seen * shares >= total * cuts.count { cuts.append(d + 1) }
       }
-      var workspace = TokenizerWorkspace()
-      for d in range {
-        var touchedCount = 0
-        tokenizer.forEachTerm(in: documents[d], workspace: &workspace) { bytes in
-          let id = table.insert(bytes)
-          if id >= capacity {
-            let grown = UnsafeMutablePointer<Int32>.allocate(capacity: 2 * capacity)
-            grown.moveInitialize(from: perDocument, count: capacity)
-            (grown + capacity).initialize(repeating: 0, count: capacity)
-            perDocument.deallocate()
-            perDocument = grown
-            let grownTouched = UnsafeMutablePointer<Int32>.allocate(capacity: 2 * capacity)
-            grownTouched.moveInitialize(from: touched, count: touchedCount)
-            touched.deallocate()
-            touched = grownTouched
-            capacity *= 2
-          }
-          if perDocument[id] == 0 {
-            touched[touchedCount] = Int32(id)
-            touchedCount += 1
-          }
-          perDocument[id] += 1
-        }
-        if documentFrequency.count < table.count {
-          documentFrequency.append(
-            contentsOf: repeatElement(0, count: table.count - documentFrequency.count))
-          totals.append(contentsOf: repeatElement(0, count: table.count - totals.count))
-        }
-        for id in UnsafeBufferPointer(start: touched, count: touchedCount) {
-          let n = perDocument[Int(id)]
-          ids.append(id)
-          counts.append(Float(n))
-          documentFrequency[Int(id)] += 1
-          totals[Int(id)] += Double(n)
-          perDocument[Int(id)] = 0
-        }
-        offsets.append(Int64(ids.count))
-      }
-      return Chunk(
-        table: table, rowOffsets: offsets, termIDs: ids, counts: counts,
-        documentFrequency: documentFrequency, totals: totals)
     }
+    if cuts.last != documents.count { cuts.append(documents.count) }
+    let shares = zip(cuts, cuts.dropFirst()).map { $0..<$1 }
+    let chunks = Parallel.map(count: shares.count, workers: shares.count) {
+      indices -> [Chunk] in
+      indices.map { countShare(documents, range: shares[$0], tokenizer: tokenizer) }
+    }.flatMap { $0 }
     return merge(chunks)
+  }
+
+  /// Counts the documents `range` into a table of their own.
+  private static func countShare(_ documents: [String], range: Range<Int>, tokenizer: Tokenizer)
+    -> Chunk
+  {
+    var table = ByteStringTable(capacity: 4096)
+    var offsets: [Int64] = [0]
+    offsets.reserveCapacity(range.count + 1)
+    // Room for the entries up front, so the arrays are not copied as they grow; pages never
+    // written are never touched. A word takes at least two bytes and a separator, a
+    // character n-gram at least one byte, and each n-gram length adds as many again. (An
+    // estimate that falls short only means the arrays grow as usual.)
+    let bytes = range.reduce(0) { $0 + documents[$1].utf8.count }
+    let perLength =
+      tokenizer.configuration.analyzer == .word ? bytes / 3 + range.count : bytes + range.count
+    let estimate = min(perLength * tokenizer.configuration.ngrams.count, 1 << 26)
+    var ids: [Int32] = []
+    var counts: [Float] = []
+    ids.reserveCapacity(estimate)
+    counts.reserveCapacity(estimate)
+    var documentFrequency: [Int32] = []
+    var totals: [Double] = []
+    // The current document's count per term and the terms it has touched, in plain buffers
+    // (this is the innermost loop of every vectorizer).
+    var capacity = 4096
+    var perDocument = UnsafeMutablePointer<Int32>.allocate(capacity: capacity)
+    perDocument.initialize(repeating: 0, count: capacity)
+    var touched = UnsafeMutablePointer<Int32>.allocate(capacity: capacity)
+    defer {
+      perDocument.deallocate()
+      touched.deallocate()
+    }
+    var workspace = TokenizerWorkspace()
+    for d in range {
+      var touchedCount = 0
+      tokenizer.forEachTerm(in: documents[d], workspace: &workspace) { bytes in
+        let id = table.insert(bytes)
+        if id >= capacity {
+          let grown = UnsafeMutablePointer<Int32>.allocate(capacity: 2 * capacity)
+          grown.moveInitialize(from: perDocument, count: capacity)
+          (grown + capacity).initialize(repeating: 0, count: capacity)
+          perDocument.deallocate()
+          perDocument = grown
+          let grownTouched = UnsafeMutablePointer<Int32>.allocate(capacity: 2 * capacity)
+          grownTouched.moveInitialize(from: touched, count: touchedCount)
+          touched.deallocate()
+          touched = grownTouched
+          capacity *= 2
+        }
+        if perDocument[id] == 0 {
+          touched[touchedCount] = Int32(id)
+          touchedCount += 1
+        }
+        perDocument[id] += 1
+      }
+      if documentFrequency.count < table.count {
+        documentFrequency.append(
+          contentsOf: repeatElement(0, count: table.count - documentFrequency.count))
+        totals.append(contentsOf: repeatElement(0, count: table.count - totals.count))
+      }
+      for id in UnsafeBufferPointer(start: touched, count: touchedCount) {
+        let n = perDocument[Int(id)]
+        ids.append(id)
+        counts.append(Float(n))
+        documentFrequency[Int(id)] += 1
+        totals[Int(id)] += Double(n)
+        perDocument[Int(id)] = 0
+      }
+      offsets.append(Int64(ids.count))
+    }
+    return Chunk(
+      table: table, rowOffsets: offsets, termIDs: ids, counts: counts,
+      documentFrequency: documentFrequency, totals: totals)
   }
 
   /// Merges the chunk tables in chunk order (the first one starts the merged table, so its ids
