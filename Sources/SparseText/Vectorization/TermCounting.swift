@@ -1,8 +1,8 @@
 /// Multi-core term counting shared by the vectorizers.
 ///
-/// Documents are cut into one contiguous chunk per worker; each chunk is tokenized and counted
-/// on its own thread into a chunk-local term table, and the chunk tables are merged in chunk
-/// order into one. Because the vocabulary is sorted afterwards and counts are exact integers,
+/// Documents are cut into one contiguous chunk per worker, of about equal bytes of text; each
+/// chunk is tokenized and counted on its own thread into a chunk-local term table, and the
+/// chunk tables are merged in chunk order into one. Because the vocabulary is sorted afterwards and counts are exact integers,
 /// the result does not depend on how many threads ran.
 enum TermCounting {
   /// Each document's `(term id, count)` pairs, kept in the chunks they were counted in (term
@@ -14,7 +14,6 @@ enum TermCounting {
     /// Per term of `terms`: the number of documents it occurs in, and its total count.
     var documentFrequency: [Int32]
     var totals: [Double]
-    var rows: Int { chunks.reduce(0) { $0 + $1.rowOffsets.count - 1 } }
   }
 
   /// The counts of a contiguous run of documents.
