@@ -64,7 +64,7 @@ extension SparseAutoencoder.Trainer {
 
     // The batch's entries ordered by column, then row (key = column << 32 | row in batch),
     // the first entry of each block, and the batch's distinct terms.
-    let (entries, firstEntry, batchTerms, termOfEntry) = Self.entriesByColumn(
+    let (entries, firstEntry, batchTerms, termStart) = Self.entriesByColumn(
       x, rows: rows, scale: scale, blockWidth: width, blocks: blocks)
 
     let update = optimizer.begin()
@@ -168,71 +168,52 @@ extension SparseAutoencoder.Trainer {
         Kernels.backThroughCodes(
           &dh, codes: codes, batch: batch, hidden: h, configuration: c, terms: &terms)
 
-        // The encoder's gradient for the batch's terms only: row t of `termGradient` is
-        // dW₁ᵀ[batchTerms[t], :] = Σ_r (s·x_rc)·dA[r, :], summed in row order as a dense
-        // scatter would; db₁ = Σ_r dA[r, :].
-        var termGradient = [Float](repeating: 0, count: batchTerms.count * h)
+        // db₁ = Σ_r dA[r, :].
         var biasGradient = [Float](repeating: 0, count: h)
-        dh.withUnsafeBufferPointer { da in
-          termGradient.withUnsafeMutableBufferPointer { g in
-            // Workers take contiguous ranges of entries, each end moved forward to the start
-            // of a term, so the ranges still cover every entry once and no term is split.
-            let da = SendablePointer(da.baseAddress!)
-            let g = UnsafeSharedBuffer(g)
-            Parallel.forEach(count: entries.count, minimumChunk: 1024) { range in
-              func termStart(atOrAfter index: Int) -> Int {
-                var index = index
-                while index > 0 && index < entries.count
-                  && termOfEntry[index] == termOfEntry[index - 1]
-                {
-                  index += 1
-                }
-                return index
-              }
-              let first = termStart(atOrAfter: range.lowerBound)
-              let end = termStart(atOrAfter: range.upperBound)
-              for index in first..<end {
-                let entry = entries[index]
-                BLAS.saxpy(
-                  count: h, alpha: entry.value, x: da.pointer + Int(entry.key & 0xFFFF_FFFF) * h,
-                  y: g.base + termOfEntry[index] * h)
-              }
-            }
-          }
-          for r in 0..<batch {
-            for j in 0..<h { biasGradient[j] += da[r * h + j] }
-          }
+        for r in 0..<batch {
+          for j in 0..<h { biasGradient[j] += dh[r * h + j] }
         }
 
-        // Update the encoder: term rows with their gradient, runs of other rows with zero.
+        // The encoder, row by row over its terms, split over workers: a term of the batch gets
+        // its gradient dW₁ᵀ[c, :] = Σ_r (s·x_rc)·dA[r, :] (summed in row order, as a dense
+        // scatter would) just before its update, in a buffer that stays in cache; runs of
+        // other terms are updated with a zero gradient.
         let encoderWeight = layout.encoderWeight.lowerBound
-        let encoderSquares = termGradient.withUnsafeBufferPointer { g in
-          let gradient = SendableBuffer(g)
-          return batchTerms.withUnsafeBufferPointer { batchTerms in
-            let batchTerms = SendableBuffer(batchTerms)
-            return Parallel.map(count: n, workers: workers, minimumChunk: 256) { range -> Double in
-              var total = 0.0
-              var t = Kernels.firstIndex(in: batchTerms.buffer, notBelow: range.lowerBound)
-              var row = range.lowerBound
-              while row < range.upperBound {
-                let next = t < batchTerms.buffer.count ? batchTerms.buffer[t] : range.upperBound
-                let run = min(next, range.upperBound) - row
-                let offset = encoderWeight + row * h
-                if run > 0 {
-                  total += update.apply(
-                    p.base + offset, m.base + offset, v.base + offset, gradient: nil,
-                    count: run * h, lambda: lambda)
-                  row += run
-                } else {
+        let encoderSquares = dh.withUnsafeBufferPointer { da in
+          let da = SendablePointer(da.baseAddress!)
+          return Parallel.map(count: n, workers: workers, minimumChunk: 256) { range -> Double in
+            var total = 0.0
+            var gradient = [Float](repeating: 0, count: h)
+            var t = batchTerms.withUnsafeBufferPointer {
+              Kernels.firstIndex(in: $0, notBelow: range.lowerBound)
+            }
+            var row = range.lowerBound
+            while row < range.upperBound {
+              let next = t < batchTerms.count ? batchTerms[t] : range.upperBound
+              let run = min(next, range.upperBound) - row
+              let offset = encoderWeight + row * h
+              if run > 0 {
+                total += update.apply(
+                  p.base + offset, m.base + offset, v.base + offset, gradient: nil,
+                  count: run * h, lambda: lambda)
+                row += run
+              } else {
+                gradient.withUnsafeMutableBufferPointer { g in
+                  g.update(repeating: 0)
+                  for e in entries[termStart[t]..<termStart[t + 1]] {
+                    BLAS.saxpy(
+                      count: h, alpha: e.value, x: da.pointer + Int(e.key & 0xFFFF_FFFF) * h,
+                      y: g.baseAddress!)
+                  }
                   total += update.apply(
                     p.base + offset, m.base + offset, v.base + offset,
-                    gradient: gradient.buffer.baseAddress! + t * h, count: h, lambda: lambda)
-                  row += 1
-                  t += 1
+                    gradient: g.baseAddress!, count: h, lambda: lambda)
                 }
+                row += 1
+                t += 1
               }
-              return total
             }
+            return total
           }
         }
         squares += encoderSquares.reduce(0, +)
@@ -247,12 +228,12 @@ extension SparseAutoencoder.Trainer {
 
   /// The entries of `rows` of `x` scaled by `scale`, ordered by column, then row (key =
   /// column << 32 | row in batch); the first entry of each block of `blockWidth` columns (and
-  /// the entry count after the last); the distinct columns, ascending; and each entry's index
-  /// among them.
+  /// the entry count after the last); the distinct columns, ascending; and the first entry of
+  /// each of them (and the entry count after the last).
   static func entriesByColumn(
     _ x: SparseMatrix, rows: [Int], scale: Float, blockWidth width: Int, blocks: Int
   ) -> (
-    entries: [(key: UInt64, value: Float)], firstEntry: [Int], terms: [Int], termOfEntry: [Int]
+    entries: [(key: UInt64, value: Float)], firstEntry: [Int], terms: [Int], termStart: [Int]
   ) {
     // Entries are listed row by row; a stable radix sort by column (keys carry the entry's
     // position) then gives column, then row order.
@@ -271,7 +252,7 @@ extension SparseAutoencoder.Trainer {
     let entries = keys.map { listed[Int($0 & 0xFFFF_FFFF)] }
     var firstEntry = [Int](repeating: entries.count, count: blocks + 1)
     var terms: [Int] = []
-    var termOfEntry = [Int](repeating: 0, count: entries.count)
+    var termStart: [Int] = []
     var nextBlock = 0
     for (index, entry) in entries.enumerated() {
       let column = Int(entry.key >> 32)
@@ -279,10 +260,13 @@ extension SparseAutoencoder.Trainer {
         firstEntry[nextBlock] = index
         nextBlock += 1
       }
-      if terms.last != column { terms.append(column) }
-      termOfEntry[index] = terms.count - 1
+      if terms.last != column {
+        terms.append(column)
+        termStart.append(index)
+      }
     }
-    return (entries, firstEntry, terms, termOfEntry)
+    termStart.append(entries.count)
+    return (entries, firstEntry, terms, termStart)
   }
 }
 
