@@ -63,7 +63,7 @@ extension SparseAutoencoder.Trainer {
     Kernels.activate(&codes, rows: batch, hidden: h, configuration: c)
 
     // The batch's entries ordered by column, then row (key = column << 32 | row in batch),
-    // the first entry of each block, and the batch's distinct terms.
+    // the first entry of each block, the batch's distinct terms and the first entry of each.
     let (entries, firstEntry, batchTerms, termStart) = Self.entriesByColumn(
       x, rows: rows, scale: scale, blockWidth: width, blocks: blocks)
 
