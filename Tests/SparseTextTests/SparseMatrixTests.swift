@@ -128,7 +128,8 @@ private func productCases(m: Int, n: Int, k: Int, seed: UInt64) -> (
         let g = gradient[i] + lambda * expected[i]
         m[i] = 0.9 * m[i] + 0.1 * g
         v[i] = 0.999 * v[i] + 0.001 * g * g
-        expected[i] -= 0.01 * (m[i] / c1) / ((v[i] / c2).squareRoot() + 1e-8)
+        // The step size and 1/c₂ are folded into scalars once per step, as the kernel does.
+        expected[i] -= ((0.01 / c1) * m[i]) / ((v[i] * (1 / c2)).squareRoot() + 1e-8)
       }
       let reported = optimizer.step(
         &theta, gradient: gradient, decay: .init(lambda: lambda, ranges: [0..<count]))

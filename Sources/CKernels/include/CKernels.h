@@ -10,12 +10,14 @@
 /// element, in the same order, so results are identical on every x86-64 processor.
 
 /// Adam on `n` parameters: g' = g + lambda*p; m = 0.9m + 0.1g'; v = 0.999v + 0.001g'^2;
-/// p -= lr * (m / c1) / (sqrt(v / c2) + 1e-8). Returns the sum of squares of p before the
-/// update, accumulated as `sparsetext_sum_of_squares` does (for the weight-decay term).
+/// p -= ((lr / c1) * m) / (sqrt(v * (1 / c2)) + 1e-8). Returns the sum of squares of p before
+/// the update, accumulated as `sparsetext_sum_of_squares` does (for the weight-decay term).
 /// `g` may be NULL for a zero gradient (rows a batch did not touch), with the same result as a
-/// zero-filled array.
+/// zero-filled array. When `next` is not NULL, the first `ahead` floats from it (at most `n`)
+/// are prefetched into cache during the update: the data the caller reads next, fetched while
+/// this loop is bound by memory anyway.
 double sparsetext_adam(float *p, float *m, float *v, const float *g, ptrdiff_t n, float lambda,
-                     float lr, float c1, float c2);
+                       float lr, float c1, float c2, const float *next, ptrdiff_t ahead);
 
 /// The sum of squares of `n` floats, accumulated in eight interleaved Float lanes (a fixed
 /// order, whatever the vector width) and then summed in Double.

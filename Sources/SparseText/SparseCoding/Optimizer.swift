@@ -38,17 +38,21 @@ struct Optimizer: Sendable {
     /// Updates `count` parameters at `p` with their state `m` and `v` (`v` is unused by SGD)
     /// from `gradient`, which is `nil` for a zero gradient; `lambda` adds `λ·θ` to it first.
     /// Returns `Σθ²` before the update when `lambda` is not zero, else 0.
+    ///
+    /// `prefetch` names data the caller reads next (up to `count` floats of it): Adam, bound
+    /// by memory, brings it into cache on the way.
     func apply(
       _ p: UnsafeMutablePointer<Float>, _ m: UnsafeMutablePointer<Float>,
       _ v: UnsafeMutablePointer<Float>, gradient: UnsafePointer<Float>?, count: Int,
-      lambda: Float
+      lambda: Float, prefetch: UnsafeBufferPointer<Float>? = nil
     ) -> Double {
       let lr = learningRate
       switch kind {
       case .adam:
         // C, vectorized with AVX2 where available (CKernels); returns Σθ² as well.
         let sum = sparsetext_adam(
-          p, m, v, gradient, count, lambda, lr, correction1, correction2)
+          p, m, v, gradient, count, lambda, lr, correction1, correction2,
+          prefetch?.baseAddress, prefetch.map { min($0.count, count) } ?? 0)
         return lambda != 0 ? sum : 0
       case .sgd:
         let squares = lambda != 0 ? sparsetext_sum_of_squares(p, count) : 0

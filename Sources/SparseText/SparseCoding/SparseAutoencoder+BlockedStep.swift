@@ -144,9 +144,13 @@ extension SparseAutoencoder.Trainer {
                 }
                 share.productSeconds += Double(DispatchTime.now().uptimeNanoseconds - clock)
 
+                // The worker's next block of W₂ is fetched during this update: the forward
+                // product would otherwise wait on memory for it.
+                let next = block + 1 < range.upperBound ? min(width, n - start - bw) * h : 0
                 share.squares += update.apply(
                   w2, m.base + decoderWeight + start * h, v.base + decoderWeight + start * h,
-                  gradient: weightGradient, count: bw * h, lambda: lambda)
+                  gradient: weightGradient, count: bw * h, lambda: lambda,
+                  prefetch: UnsafeBufferPointer(start: w2 + bw * h, count: next))
                 _ = update.apply(
                   b2, m.base + decoderBias + start, v.base + decoderBias + start,
                   gradient: biasGradient, count: bw, lambda: 0)
