@@ -17,7 +17,50 @@ extension SparseAutoencoder.Trainer {
     var productSeconds = 0.0
   }
 
-  /// One training step on `rows` (forward, loss, backward and the optimizer's update) with the
+  /// A batch made ready for ``blockedStep(_:batch:next:decay:)``: its entries ordered by
+  /// column, and its encoder pre-activations once the step before has computed them.
+  struct PreparedBatch: Sendable {
+    let rows: [Int]
+    /// The batch's entries scaled by the input scale, by column, then row (key = column << 32 |
+    /// row in the batch).
+    let entries: [(key: UInt64, value: Float)]
+    /// The first entry of each decoder block (and the entry count after the last).
+    let firstEntry: [Int]
+    /// The batch's distinct terms, ascending, and the first entry of each (and the count).
+    let terms: [Int]
+    let termStart: [Int]
+    /// `b₁ + W₁·(s·x)` for each row, [rows, hidden], when the previous step computed it.
+    var preactivation: [Float]? = nil
+  }
+
+  /// The encoder rows' deferred updates. A row that no batch touches gets Adam's update with a
+  /// zero gradient (only weight decay moves it), which depends on nothing but the row itself;
+  /// such updates are held back and replayed, step by step with each step's own constants, just
+  /// before the row is next read, when its weights and moments are in cache anyway. The
+  /// replayed steps are the same operations on the same numbers, so the weights are the same
+  /// bit for bit as with updates taken at once.
+  struct DeferredRows: Sendable {
+    /// The step each encoder row has been updated through.
+    var current: [Int]
+    /// The first step held here.
+    let first: Int
+    /// The constants of steps `first`, `first + 1`, … and `Σθ²` over the weights before each
+    /// of them, summed as rows reach that step.
+    var updates: [Optimizer.Update] = []
+    var squares: [Double] = []
+  }
+
+  /// `rows` of `x`, with the entries ``blockedStep(_:batch:next:decay:)`` reads.
+  func prepare(_ x: SparseMatrix, rows: [Int]) -> PreparedBatch {
+    let width = min(blockWidth, layout.inputs)
+    let (entries, firstEntry, terms, termStart) = Self.entriesByColumn(
+      x, rows: rows, scale: Float(configuration.inputScale), blockWidth: width,
+      blocks: (layout.inputs + width - 1) / width)
+    return PreparedBatch(
+      rows: rows, entries: entries, firstEntry: firstEntry, terms: terms, termStart: termStart)
+  }
+
+  /// One training step on `batch` (forward, loss, backward and the optimizer's update) with the
   /// decoder taken in blocks of ``blockWidth`` columns, each finished while it is in cache.
   ///
   /// It takes the step that `lossAndGradient` followed by ``Optimizer/step(_:gradient:decay:only:)``
@@ -25,54 +68,72 @@ extension SparseAutoencoder.Trainer {
   /// computes the outputs `H·W₂[B]ᵀ + b₂[B]`, the loss and dL/dZ, the gradients of `W₂[B]`
   /// and `b₂[B]` and its share `dZ·W₂[B]` of dL/dH, and then updates `W₂[B]` and `b₂[B]`: each
   /// block of `W₂` is read from memory once per step, and the gradient of `W₂` is never stored
-  /// whole. The encoder's gradient is kept for the batch's terms only; the rows of the other
-  /// terms are updated with a zero gradient, as a dense step would.
+  /// whole.
   ///
-  /// Blocks go to workers in fixed contiguous ranges, and their parts are summed in worker
-  /// order, so results repeat exactly for a given worker count.
+  /// The encoder is visited only at the rows of this batch's terms and of `next`'s: a row of
+  /// this batch gets its gradient and update; a row of `next` only is brought up to date (see
+  /// ``DeferredRows``); and every row of `next`'s terms adds its new weights to `next`'s
+  /// pre-activations while it is in cache, so the next step starts from them. The other rows
+  /// wait. ``settle()`` brings every row up to date and returns the steps' `Σθ²`.
   ///
-  /// - Returns: the batch's loss terms (without weight decay) and `Σθ²` over the weights
-  ///   before the update when `decay` is given.
-  mutating func blockedStep(_ x: SparseMatrix, rows: [Int], decay: Optimizer.Decay?) -> (
-    terms: SparseAutoencoder.Terms, squares: Double
-  ) {
+  /// Blocks and rows go to workers in fixed contiguous ranges, and their parts are summed in
+  /// worker order, so results repeat exactly for a given worker count.
+  ///
+  /// - Returns: the batch's loss terms (without weight decay: its `Σθ²` is complete at
+  ///   ``settle()``), and `next` with its pre-activations.
+  mutating func blockedStep(
+    _ x: SparseMatrix, batch prepared: PreparedBatch, next: PreparedBatch?,
+    decay: Optimizer.Decay?
+  ) -> (terms: SparseAutoencoder.Terms, next: PreparedBatch?) {
     precondition(trainsInBlocks)
     let c = configuration
     let layout = self.layout
     let h = layout.hidden
     let n = layout.inputs
+    let rows = prepared.rows
     let batch = rows.count
-    let scale = Float(c.inputScale)
     let width = min(blockWidth, n)
     let blocks = (n + width - 1) / width
+    let (entries, firstEntry, batchTerms, termStart) = (
+      prepared.entries, prepared.firstEntry, prepared.terms, prepared.termStart
+    )
     var terms = SparseAutoencoder.Terms()
 
-    // Forward through the encoder.
-    var codes = [Float](repeating: 0, count: batch * h)
-    theta.withUnsafeBufferPointer { t in
-      codes.withUnsafeMutableBufferPointer { out in
-        let weights = SendablePointer(t.baseAddress!)
-        let out = UnsafeSharedBuffer(out)
-        Parallel.forEach(count: batch, minimumChunk: 16) { range in
-          Kernels.encode(
-            x, rows: rows[range], theta: weights.pointer, layout: layout, configuration: c,
-            preactivation: out.base + range.lowerBound * h)
+    let update = optimizer.begin()
+    let step = optimizer.steps
+    if deferred == nil {
+      deferred = DeferredRows(current: Array(repeating: step - 1, count: n), first: step)
+    }
+    deferred!.updates.append(update)
+    deferred!.squares.append(0)
+    let lambda = decay?.lambda ?? 0
+    let workers = Parallel.defaultWorkerCount
+
+    // Forward through the encoder, unless the last step did it.
+    var codes: [Float]
+    if let preactivation = prepared.preactivation {
+      codes = preactivation
+    } else {
+      catchUp(batchTerms, through: step - 1, lambda: lambda)
+      codes = [Float](repeating: 0, count: batch * h)
+      theta.withUnsafeBufferPointer { t in
+        codes.withUnsafeMutableBufferPointer { out in
+          let weights = SendablePointer(t.baseAddress!)
+          let out = UnsafeSharedBuffer(out)
+          Parallel.forEach(count: batch, minimumChunk: 16) { range in
+            Kernels.encode(
+              x, rows: rows[range], theta: weights.pointer, layout: layout, configuration: c,
+              preactivation: out.base + range.lowerBound * h)
+          }
         }
       }
     }
     Kernels.activate(&codes, rows: batch, hidden: h, configuration: c)
 
-    // The batch's entries ordered by column, then row (key = column << 32 | row in batch),
-    // the first entry of each block, the batch's distinct terms and the first entry of each.
-    let (entries, firstEntry, batchTerms, termStart) = Self.entriesByColumn(
-      x, rows: rows, scale: scale, blockWidth: width, blocks: blocks)
-
-    let update = optimizer.begin()
-    let lambda = decay?.lambda ?? 0
-    let workers = Parallel.defaultWorkerCount
     let inverseBatch = 1 / Float(batch)
     var dh = [Float](repeating: 0, count: batch * h)
     var squares = 0.0
+    var nextPreactivation: [Float]? = nil
 
     optimizer.withState { first, second in
       theta.withUnsafeMutableBufferPointer { thetaBuffer in
@@ -172,62 +233,164 @@ extension SparseAutoencoder.Trainer {
         Kernels.backThroughCodes(
           &dh, codes: codes, batch: batch, hidden: h, configuration: c, terms: &terms)
 
-        // db₁ = Σ_r dA[r, :].
+        // db₁ = Σ_r dA[r, :], and b₁'s update (the next batch's pre-activations start from it).
         var biasGradient = [Float](repeating: 0, count: h)
         for r in 0..<batch {
           for j in 0..<h { biasGradient[j] += dh[r * h + j] }
         }
-
-        // The encoder, row by row over its terms, split over workers: a term of the batch gets
-        // its gradient dW₁ᵀ[c, :] = Σ_r (s·x_rc)·dA[r, :] (summed in row order, as a dense
-        // scatter would) just before its update, in a buffer that stays in cache; runs of
-        // other terms are updated with a zero gradient.
-        let encoderWeight = layout.encoderWeight.lowerBound
-        let encoderSquares = dh.withUnsafeBufferPointer { da in
-          let da = SendablePointer(da.baseAddress!)
-          return Parallel.map(count: n, workers: workers, minimumChunk: 256) { range -> Double in
-            var total = 0.0
-            var gradient = [Float](repeating: 0, count: h)
-            var t = batchTerms.withUnsafeBufferPointer {
-              Kernels.firstIndex(in: $0, notBelow: range.lowerBound)
-            }
-            var row = range.lowerBound
-            while row < range.upperBound {
-              let next = t < batchTerms.count ? batchTerms[t] : range.upperBound
-              let run = min(next, range.upperBound) - row
-              let offset = encoderWeight + row * h
-              if run > 0 {
-                total += update.apply(
-                  p.base + offset, m.base + offset, v.base + offset, gradient: nil,
-                  count: run * h, lambda: lambda)
-                row += run
-              } else {
-                gradient.withUnsafeMutableBufferPointer { g in
-                  g.update(repeating: 0)
-                  for e in entries[termStart[t]..<termStart[t + 1]] {
-                    BLAS.saxpy(
-                      count: h, alpha: e.value, x: da.pointer + Int(e.key & 0xFFFF_FFFF) * h,
-                      y: g.baseAddress!)
-                  }
-                  total += update.apply(
-                    p.base + offset, m.base + offset, v.base + offset,
-                    gradient: g.baseAddress!, count: h, lambda: lambda)
-                }
-                row += 1
-                t += 1
-              }
-            }
-            return total
-          }
-        }
-        squares += encoderSquares.reduce(0, +)
         let bias = layout.encoderBias.lowerBound
         _ = update.apply(
           p.base + bias, m.base + bias, v.base + bias, gradient: biasGradient, count: h,
           lambda: 0)
+
+        // The encoder at the rows of this batch's terms and the next batch's (see above).
+        let visits = Self.merge(batchTerms, next?.terms ?? [])
+        let nextRows = next?.rows.count ?? 0
+        let encoderWeight = layout.encoderWeight.lowerBound
+        let first = deferred!.first
+        let pending = deferred!.updates
+        let parts = deferred!.current.withUnsafeMutableBufferPointer { currentBuffer in
+          dh.withUnsafeBufferPointer { da in
+            let da = SendablePointer(da.baseAddress!)
+            let current = UnsafeSharedBuffer(currentBuffer)
+            return Parallel.map(count: visits.count, workers: workers, minimumChunk: 16) {
+              range -> (squares: [Double], preactivation: [Float]) in
+              var squares = [Double](repeating: 0, count: pending.count)
+              var partial = [Float](repeating: 0, count: nextRows * h)
+              var gradient = [Float](repeating: 0, count: h)
+              for visit in visits[range] {
+                let row = visit.term
+                let offset = encoderWeight + row * h
+                let (pr, mr, vr) = (p.base + offset, m.base + offset, v.base + offset)
+                // Steps this row missed: up to the last one if this batch has the row, else
+                // up to this one.
+                let through = visit.batch >= 0 ? step - 1 : step
+                if current.base[row] < through {
+                  for s in (current.base[row] + 1)...through {
+                    squares[s - first] += pending[s - first].apply(
+                      pr, mr, vr, gradient: nil, count: h, lambda: lambda)
+                  }
+                }
+                if visit.batch >= 0 {
+                  // dW₁ᵀ[c, :] = Σ_r (s·x_rc)·dA[r, :], summed in row order.
+                  gradient.withUnsafeMutableBufferPointer { g in
+                    g.update(repeating: 0)
+                    for e in entries[termStart[visit.batch]..<termStart[visit.batch + 1]] {
+                      BLAS.saxpy(
+                        count: h, alpha: e.value, x: da.pointer + Int(e.key & 0xFFFF_FFFF) * h,
+                        y: g.baseAddress!)
+                    }
+                    squares[step - first] += update.apply(
+                      pr, mr, vr, gradient: g.baseAddress!, count: h, lambda: lambda)
+                  }
+                }
+                current.base[row] = step
+                if visit.next >= 0, let next {
+                  partial.withUnsafeMutableBufferPointer { out in
+                    let t = visit.next
+                    for e in next.entries[next.termStart[t]..<next.termStart[t + 1]] {
+                      BLAS.saxpy(
+                        count: h, alpha: e.value, x: pr,
+                        y: out.baseAddress! + Int(e.key & 0xFFFF_FFFF) * h)
+                    }
+                  }
+                }
+              }
+              return (squares, partial)
+            }
+          }
+        }
+        for part in parts {
+          for (s, value) in part.squares.enumerated() { deferred!.squares[s] += value }
+        }
+        deferred!.squares[step - first] += squares
+        if nextRows > 0 {
+          var preactivation = [Float](repeating: 0, count: nextRows * h)
+          for r in 0..<nextRows {
+            (preactivation.withUnsafeMutableBufferPointer { $0.baseAddress! } + r * h)
+              .update(from: p.base + bias, count: h)
+          }
+          for part in parts {
+            for i in preactivation.indices { preactivation[i] += part.preactivation[i] }
+          }
+          nextPreactivation = preactivation
+        }
       }
     }
-    return (terms, squares)
+    var prepared = next
+    prepared?.preactivation = nextPreactivation
+    return (terms, prepared)
+  }
+
+  /// Brings the encoder rows `terms` (ascending) up to date through `step` (see
+  /// ``DeferredRows``).
+  private mutating func catchUp(_ terms: [Int], through step: Int, lambda: Float) {
+    guard var deferred else { return }
+    self.deferred = nil
+    defer { self.deferred = deferred }
+    let stale = terms.filter { deferred.current[$0] < step }
+    guard !stale.isEmpty else { return }
+    let h = layout.hidden
+    let encoderWeight = layout.encoderWeight.lowerBound
+    let first = deferred.first
+    let pending = deferred.updates
+    optimizer.withState { firstMoment, secondMoment in
+      theta.withUnsafeMutableBufferPointer { thetaBuffer in
+        let p = UnsafeSharedBuffer(thetaBuffer)
+        let m = UnsafeSharedBuffer(firstMoment)
+        let v = UnsafeSharedBuffer(secondMoment)
+        let parts = deferred.current.withUnsafeMutableBufferPointer { currentBuffer in
+          let current = UnsafeSharedBuffer(currentBuffer)
+          return Parallel.map(count: stale.count, minimumChunk: 64) { range -> [Double] in
+            var squares = [Double](repeating: 0, count: pending.count)
+            for row in stale[range] {
+              let offset = encoderWeight + row * h
+              for s in (current.base[row] + 1)...step {
+                squares[s - first] += pending[s - first].apply(
+                  p.base + offset, m.base + offset, v.base + offset, gradient: nil, count: h,
+                  lambda: lambda)
+              }
+              current.base[row] = step
+            }
+            return squares
+          }
+        }
+        for part in parts {
+          for (s, value) in part.enumerated() { deferred.squares[s] += value }
+        }
+      }
+    }
+  }
+
+  /// Brings every encoder row up to date (see ``DeferredRows``) and returns, for each step
+  /// since the last call, `Σθ²` over the weights before its update (0 without weight decay).
+  mutating func settle(decay: Optimizer.Decay?) -> [Double] {
+    guard deferred != nil else { return [] }
+    catchUp(Array(0..<layout.inputs), through: optimizer.steps, lambda: decay?.lambda ?? 0)
+    defer { deferred = nil }
+    return deferred!.squares
+  }
+
+  /// The union of two ascending term lists, with each term's index in either (-1 where absent).
+  static func merge(_ a: [Int], _ b: [Int]) -> [(term: Int, batch: Int, next: Int)] {
+    var union: [(term: Int, batch: Int, next: Int)] = []
+    union.reserveCapacity(a.count + b.count)
+    var i = 0
+    var j = 0
+    while i < a.count || j < b.count {
+      if j == b.count || (i < a.count && a[i] < b[j]) {
+        union.append((a[i], i, -1))
+        i += 1
+      } else if i == a.count || b[j] < a[i] {
+        union.append((b[j], -1, j))
+        j += 1
+      } else {
+        union.append((a[i], i, j))
+        i += 1
+        j += 1
+      }
+    }
+    return union
   }
 
   /// The entries of `rows` of `x` scaled by `scale`, ordered by column, then row (key =

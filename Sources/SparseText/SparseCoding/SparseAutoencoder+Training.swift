@@ -34,9 +34,12 @@ extension SparseAutoencoder {
     /// (the rows of its terms and of the reconstructed columns, and the biases), which are the
     /// only ones the optimizer updates; `nil` when every parameter has a gradient.
     var updateRanges: [Range<Int>]? = nil
-    /// The decoder columns per block in ``blockedStep(_:rows:decay:)``: a block's weights,
-    /// gradient and outputs stay in a core's cache while it is finished.
+    /// The decoder columns per block in ``blockedStep(_:batch:next:decay:)``: a block's
+    /// weights, gradient and outputs stay in a core's cache while it is finished.
     var blockWidth = 256
+    /// The encoder rows' updates that the blocked step holds back; `nil` when every row is up
+    /// to date, as it is between epochs.
+    var deferred: DeferredRows? = nil
 
     init(configuration: Configuration, layout: Layout) {
       self.configuration = configuration
@@ -55,6 +58,7 @@ extension SparseAutoencoder {
     }
 
     mutating func restore(_ checkpoint: Checkpoint) {
+      deferred = nil
       theta = checkpoint.parameters
       optimizer.state = checkpoint.optimizerState
       optimizer.steps = checkpoint.steps
@@ -66,7 +70,8 @@ extension SparseAutoencoder {
     }
 
     var checkpoint: Checkpoint {
-      Checkpoint(
+      precondition(deferred == nil, "a checkpoint of a model with deferred updates")
+      return Checkpoint(
         configuration: configuration, inputColumns: layout.inputs, epoch: epoch,
         parameters: theta, optimizerState: optimizer.state, steps: optimizer.steps,
         generator: generator, history: history, best: best, stale: stale)
@@ -107,23 +112,36 @@ extension SparseAutoencoder {
         var order = trainRows
         order.shuffle(using: &generator)
         let batches = (order.count + batchSize - 1) / batchSize
-        var sums = Terms()
-        for b in 0..<batches {
-          let rows = Array(order[(b * batchSize)..<min(order.count, (b + 1) * batchSize)])
-          var terms: Terms
-          if trainsInBlocks {
-            let step = blockedStep(x, rows: rows, decay: decay)
-            terms = step.terms
-            if let decay {
-              terms.weightDecay = 0.5 * Double(decay.lambda) * step.squares
-              weightSquares = step.squares
-            }
-          } else {
+        func batchRows(_ b: Int) -> [Int] {
+          Array(order[(b * batchSize)..<min(order.count, (b + 1) * batchSize)])
+        }
+        var steps: [Terms] = []
+        if trainsInBlocks {
+          // Each step also prepares the next batch's pre-activations; the weight-decay terms
+          // are known once the epoch's deferred updates are settled. Until then the progress
+          // line counts the weights' Σθ² as of the epoch's start.
+          var batch = prepare(x, rows: batchRows(0))
+          for b in 0..<batches {
+            let next = b + 1 < batches ? prepare(x, rows: batchRows(b + 1)) : nil
+            let step = blockedStep(x, batch: batch, next: next, decay: decay)
+            var shown = step.terms
+            shown.weightDecay = 0.5 * Double(decay?.lambda ?? 0) * weightSquares
+            progress?(.batch(epoch: epoch, batch: b + 1, batches: batches, loss: shown.total))
+            steps.append(step.terms)
+            if let next = step.next { batch = next }
+          }
+          for (b, squares) in settle(decay: decay).enumerated() {
+            steps[b].weightDecay = 0.5 * Double(decay?.lambda ?? 0) * squares
+          }
+        } else {
+          for b in 0..<batches {
+            var terms: Terms
             do {
               // Scoped, so the copy is released before the update writes `theta`.
               let parameters = theta
               terms = lossAndGradient(
-                x, rows: rows, theta: parameters, gradient: &gradient, foldWeightDecay: true)
+                x, rows: batchRows(b), theta: parameters, gradient: &gradient,
+                foldWeightDecay: true)
             }
             if let ranges = updateRanges {
               // Lazy update: Σθ² over all weights is kept current from the touched rows.
@@ -140,13 +158,17 @@ extension SparseAutoencoder {
                 weightSquares = squares
               }
             }
+            progress?(.batch(epoch: epoch, batch: b + 1, batches: batches, loss: terms.total))
+            steps.append(terms)
           }
+        }
+        var sums = Terms()
+        for terms in steps {
           sums.reconstruction += terms.reconstruction
           sums.sparsity += terms.sparsity
           sums.weightDecay += terms.weightDecay
           sums.l1 += terms.l1
           sums.meanActivation += terms.meanActivation
-          progress?(.batch(epoch: epoch, batch: b + 1, batches: batches, loss: terms.total))
         }
         guard sums.total.isFinite else {
           throw DataError.unusableCorpus(
