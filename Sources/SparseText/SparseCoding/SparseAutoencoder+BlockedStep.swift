@@ -131,6 +131,7 @@ extension SparseAutoencoder.Trainer {
     Kernels.activate(&codes, rows: batch, hidden: h, configuration: c)
 
     let inverseBatch = 1 / Float(batch)
+    let plainSquares = c.loss == .mse && c.output == .identity
     var dh = [Float](repeating: 0, count: batch * h)
     var squares = 0.0
     var nextPreactivation: [Float]? = nil
@@ -177,23 +178,35 @@ extension SparseAutoencoder.Trainer {
                   for i in 0..<count { z[i] = 1 / (1 + exp(-z[i])) }
                 }
 
-                // Targets, then the loss and dL/dZ (over Z).
-                target.initialize(repeating: 0, count: count)
-                for e in entries.buffer[firstEntry[block]..<firstEntry[block + 1]] {
-                  target[Int(e.key & 0xFFFF_FFFF) * bw + Int(e.key >> 32) - start] = e.value
-                }
-                for r in 0..<batch {
-                  share.reconstruction += Double(
-                    Kernels.reconstruction(
-                      z + r * bw, target: target + r * bw, weights: nil, count: bw,
-                      inverseBatch: inverseBatch, configuration: c))
+                // The loss, dL/dZ (over Z) and db₂[B] = Σ_r dZ.
+                let entriesOfBlock = entries.buffer[firstEntry[block]..<firstEntry[block + 1]]
+                biasGradient.initialize(repeating: 0, count: bw)
+                if plainSquares {
+                  // Z − X in place (X is zero off its entries, and z − 0 is z), then one pass.
+                  for e in entriesOfBlock {
+                    z[Int(e.key & 0xFFFF_FFFF) * bw + Int(e.key >> 32) - start] -= e.value
+                  }
+                  for r in 0..<batch {
+                    share.reconstruction += Double(
+                      Kernels.squaredErrorOfDifferences(
+                        z + r * bw, count: bw, inverseBatch: inverseBatch,
+                        biasGradient: biasGradient))
+                  }
+                } else {
+                  target.initialize(repeating: 0, count: count)
+                  for e in entriesOfBlock {
+                    target[Int(e.key & 0xFFFF_FFFF) * bw + Int(e.key >> 32) - start] = e.value
+                  }
+                  for r in 0..<batch {
+                    share.reconstruction += Double(
+                      Kernels.reconstruction(
+                        z + r * bw, target: target + r * bw, weights: nil, count: bw,
+                        inverseBatch: inverseBatch, configuration: c))
+                    for k in 0..<bw { biasGradient[k] += z[r * bw + k] }
+                  }
                 }
 
-                // db₂[B] = Σ_r dZ, dW₂[B] = dZᵀ·H, and dL/dH += dZ·W₂[B] before W₂ moves.
-                biasGradient.initialize(repeating: 0, count: bw)
-                for r in 0..<batch {
-                  BLAS.saxpy(count: bw, alpha: 1, x: z + r * bw, y: biasGradient)
-                }
+                // dW₂[B] = dZᵀ·H, and dL/dH += dZ·W₂[B] before W₂ moves.
                 clock = DispatchTime.now().uptimeNanoseconds
                 BLAS.sgemm(
                   .transpose, .none, m: bw, n: h, k: batch, alpha: 1, a: z, lda: bw, b: a,

@@ -120,6 +120,24 @@ enum Kernels {
     return loss
   }
 
+  /// The squared-error loss `Σ ½d²` of one row of differences `d = x̂ − x` (identity output),
+  /// which it turns into dL/dZ = `d / batch` in place and adds to `biasGradient`; the same
+  /// operations as ``reconstruction(_:target:weights:count:inverseBatch:configuration:)``.
+  static func squaredErrorOfDifferences(
+    _ d: UnsafeMutablePointer<Float>, count: Int, inverseBatch: Float,
+    biasGradient: UnsafeMutablePointer<Float>
+  ) -> Float {
+    var loss: Float = 0
+    for k in 0..<count {
+      let dk = d[k]
+      loss += 0.5 * dk * dk
+      let gradient = dk * inverseBatch
+      d[k] = gradient
+      biasGradient[k] += gradient
+    }
+    return loss
+  }
+
   /// The code terms of a batch: β·Σⱼ KL(ρ‖ρ̂ⱼ) with ρ̂ the batch mean activation, and the L1
   /// penalty, with their gradients added to dL/dH (`dh`, [batch, hidden]), which is then taken
   /// through the activation to dL/dA. Sets `sparsity`, `l1` and `meanActivation` of `terms`.
