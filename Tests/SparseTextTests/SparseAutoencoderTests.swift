@@ -213,7 +213,7 @@ func randomSparse(rows: Int, columns: Int, density: Double, seed: UInt64) -> Spa
       let next =
         step + 1 < batches.count && step != 1 ? blocked.prepare(x, rows: batches[step + 1]) : nil
       let result = blocked.blockedStep(x, batch: prepared, next: next, decay: decay)
-      #expect((result.next?.preactivation != nil) == (next != nil))
+      #expect((result.next?.codes != nil) == (next != nil))
       prepared =
         result.next
         ?? (step + 1 < batches.count ? blocked.prepare(x, rows: batches[step + 1]) : prepared)
@@ -236,6 +236,42 @@ func randomSparse(rows: Int, columns: Int, density: Double, seed: UInt64) -> Spa
     }
     compare([0..<layout.count], "after settling")
     #expect(blocked.optimizer.steps == 4)
+  }
+
+  /// A batch's entries by column come out the same from the radix sort (few entries over many
+  /// columns) and from counting (many entries), and in the order a plain sort gives.
+  @Test(arguments: [(40, 30, 0.2), (6, 5000, 0.002), (64, 600, 0.06)])
+  func batchEntriesByColumnAgree(_ shape: (rows: Int, columns: Int, density: Double)) {
+    let x = randomSparse(
+      rows: shape.rows, columns: shape.columns, density: shape.density, seed: 8)
+    let rows = (0..<shape.rows).reversed().filter { $0 % 3 != 1 }
+    let total = rows.reduce(0) { $0 + x.storageRange(ofRow: $1).count }
+    let width = 7
+    let blocks = (shape.columns + width - 1) / width
+    typealias Trainer = SparseAutoencoder.Trainer
+    let chosen = Trainer.entriesByColumn(
+      x, rows: rows, scale: 2, blockWidth: width, blocks: blocks)
+    let counted = Trainer.countedByColumn(
+      x, rows: rows, total: total, scale: 2, blockWidth: width, blocks: blocks)
+    var expected: [(key: UInt64, value: Float)] = []
+    for (local, r) in rows.enumerated() {
+      for p in x.storageRange(ofRow: r) {
+        expected.append((UInt64(x.columnIndices[p]) << 32 | UInt64(local), 2 * x.values[p]))
+      }
+    }
+    expected.sort { $0.key < $1.key }
+    #expect(total > 0)
+    for result in [chosen, counted] {
+      #expect(result.entries.map(\.key) == expected.map(\.key))
+      #expect(result.entries.map(\.value) == expected.map(\.value))
+      let columns = expected.map { Int($0.key >> 32) }
+      #expect(result.terms == Array(Set(columns)).sorted())
+      #expect(
+        result.termStart == result.terms.map { t in columns.firstIndex { $0 >= t }! } + [total])
+      #expect(
+        result.firstEntry
+          == (0...blocks).map { b in columns.firstIndex { $0 >= b * width } ?? total })
+    }
   }
 
   @Test func topKKeepsExactlyKUnits() throws {

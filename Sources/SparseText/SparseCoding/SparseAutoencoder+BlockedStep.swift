@@ -18,7 +18,7 @@ extension SparseAutoencoder.Trainer {
   }
 
   /// A batch made ready for ``blockedStep(_:batch:next:decay:)``: its entries ordered by
-  /// column, and its encoder pre-activations once the step before has computed them.
+  /// column, and its codes once the step before has computed them.
   struct PreparedBatch: Sendable {
     let rows: [Int]
     /// The batch's entries scaled by the input scale, by column, then row (key = column << 32 |
@@ -29,8 +29,9 @@ extension SparseAutoencoder.Trainer {
     /// The batch's distinct terms, ascending, and the first entry of each (and the count).
     let terms: [Int]
     let termStart: [Int]
-    /// `b₁ + W₁·(s·x)` for each row, [rows, hidden], when the previous step computed it.
-    var preactivation: [Float]? = nil
+    /// The codes `f(b₁ + W₁·(s·x))` of its rows, [rows, hidden], when the previous step
+    /// computed them.
+    var codes: [Float]? = nil
   }
 
   /// The encoder rows' deferred updates. A row that no batch touches gets Adam's update with a
@@ -80,7 +81,7 @@ extension SparseAutoencoder.Trainer {
   /// worker order, so results repeat exactly for a given worker count.
   ///
   /// - Returns: the batch's loss terms (without weight decay: its `Σθ²` is complete at
-  ///   ``settle()``), and `next` with its pre-activations.
+  ///   ``settle()``), and `next` with its codes.
   mutating func blockedStep(
     _ x: SparseMatrix, batch prepared: PreparedBatch, next: PreparedBatch?,
     decay: Optimizer.Decay?
@@ -111,8 +112,8 @@ extension SparseAutoencoder.Trainer {
 
     // Forward through the encoder, unless the last step did it.
     var codes: [Float]
-    if let preactivation = prepared.preactivation {
-      codes = preactivation
+    if let computed = prepared.codes {
+      codes = computed
     } else {
       catchUp(batchTerms, through: step - 1, lambda: lambda)
       codes = [Float](repeating: 0, count: batch * h)
@@ -127,14 +128,14 @@ extension SparseAutoencoder.Trainer {
           }
         }
       }
+      Kernels.activate(&codes, rows: batch, hidden: h, configuration: c)
     }
-    Kernels.activate(&codes, rows: batch, hidden: h, configuration: c)
 
     let inverseBatch = 1 / Float(batch)
     let plainSquares = c.loss == .mse && c.output == .identity
     var dh = [Float](repeating: 0, count: batch * h)
     var squares = 0.0
-    var nextPreactivation: [Float]? = nil
+    var nextCodes: [Float]? = nil
 
     optimizer.withState { first, second in
       theta.withUnsafeMutableBufferPointer { thetaBuffer in
@@ -318,20 +319,32 @@ extension SparseAutoencoder.Trainer {
         }
         deferred!.squares[step - first] += squares
         if nextRows > 0 {
-          var preactivation = [Float](repeating: 0, count: nextRows * h)
-          for r in 0..<nextRows {
-            (preactivation.withUnsafeMutableBufferPointer { $0.baseAddress! } + r * h)
-              .update(from: p.base + bias, count: h)
+          // The next batch's codes: b₁ plus the workers' parts in worker order, activated.
+          var codes = [Float](repeating: 0, count: nextRows * h)
+          codes.withUnsafeMutableBufferPointer { buffer in
+            let out = UnsafeSharedBuffer(buffer)
+            let parts = parts.map(\.preactivation)
+            Parallel.forEach(count: nextRows, workers: workers, minimumChunk: 8) { range in
+              for r in range {
+                (out.base + r * h).update(from: p.base + bias, count: h)
+              }
+              for part in parts {
+                part.withUnsafeBufferPointer { part in
+                  for i in (range.lowerBound * h)..<(range.upperBound * h) {
+                    out.base[i] += part[i]
+                  }
+                }
+              }
+              Kernels.activate(
+                out.base + range.lowerBound * h, rows: range.count, hidden: h, configuration: c)
+            }
           }
-          for part in parts {
-            for i in preactivation.indices { preactivation[i] += part.preactivation[i] }
-          }
-          nextPreactivation = preactivation
+          nextCodes = codes
         }
       }
     }
     var prepared = next
-    prepared?.preactivation = nextPreactivation
+    prepared?.codes = nextCodes
     return (terms, prepared)
   }
 
@@ -415,8 +428,13 @@ extension SparseAutoencoder.Trainer {
   ) -> (
     entries: [(key: UInt64, value: Float)], firstEntry: [Int], terms: [Int], termStart: [Int]
   ) {
-    // Entries are listed row by row; a stable radix sort by column (keys carry the entry's
-    // position) then gives column, then row order.
+    let total = rows.reduce(0) { $0 + x.storageRange(ofRow: $1).count }
+    if x.columns <= 8 * total {
+      return countedByColumn(
+        x, rows: rows, total: total, scale: scale, blockWidth: width, blocks: blocks)
+    }
+    // Few entries over many columns: entries are listed row by row; a stable radix sort by
+    // column (keys carry the entry's position) then gives column, then row order.
     var keys: [UInt64] = []
     var listed: [(key: UInt64, value: Float)] = []
     for (local, r) in rows.enumerated() {
@@ -448,17 +466,53 @@ extension SparseAutoencoder.Trainer {
     termStart.append(entries.count)
     return (entries, firstEntry, terms, termStart)
   }
-}
 
-extension Kernels {
-  /// The index of the first element of `sorted` that is at least `value`.
-  static func firstIndex(in sorted: UnsafeBufferPointer<Int>, notBelow value: Int) -> Int {
-    var low = 0
-    var high = sorted.count
-    while low < high {
-      let middle = (low + high) / 2
-      if sorted[middle] < value { low = middle + 1 } else { high = middle }
+  /// ``entriesByColumn(_:rows:scale:blockWidth:blocks:)`` by counting: the entries per column,
+  /// their running sums as each column's first entry, and one pass that puts each entry at its
+  /// column's next place, so rows stay in order within a column. For batches whose entries
+  /// are not far fewer than the columns.
+  static func countedByColumn(
+    _ x: SparseMatrix, rows: [Int], total: Int, scale: Float, blockWidth width: Int, blocks: Int
+  ) -> (
+    entries: [(key: UInt64, value: Float)], firstEntry: [Int], terms: [Int], termStart: [Int]
+  ) {
+    var next = [Int](repeating: 0, count: x.columns + 1)
+    var terms: [Int] = []
+    var termStart: [Int] = []
+    var firstEntry = [Int](repeating: total, count: blocks + 1)
+    let entries = next.withUnsafeMutableBufferPointer { next in
+      x.columnIndices.withUnsafeBufferPointer { columns in
+        for r in rows {
+          for p in x.storageRange(ofRow: r) { next[Int(columns[p]) + 1] += 1 }
+        }
+        var start = 0
+        for c in 0..<x.columns {
+          if c % width == 0 { firstEntry[c / width] = start }
+          let count = next[c + 1]
+          if count > 0 {
+            terms.append(c)
+            termStart.append(start)
+          }
+          next[c] = start
+          start += count
+        }
+        return [(key: UInt64, value: Float)](unsafeUninitializedCapacity: total) {
+          buffer, initialized in
+          x.values.withUnsafeBufferPointer { values in
+            for (local, r) in rows.enumerated() {
+              for p in x.storageRange(ofRow: r) {
+                let column = Int(columns[p])
+                (buffer.baseAddress! + next[column]).initialize(
+                  to: (UInt64(column) << 32 | UInt64(local), scale * values[p]))
+                next[column] += 1
+              }
+            }
+          }
+          initialized = total
+        }
+      }
     }
-    return low
+    termStart.append(total)
+    return (entries, firstEntry, terms, termStart)
   }
 }

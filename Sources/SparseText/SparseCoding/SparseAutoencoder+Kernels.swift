@@ -42,6 +42,16 @@ enum Kernels {
   static func activate(
     _ a: inout [Float], rows: Int, hidden h: Int, configuration: SparseAutoencoder.Configuration
   ) {
+    a.withUnsafeMutableBufferPointer {
+      activate($0.baseAddress!, rows: rows, hidden: h, configuration: configuration)
+    }
+  }
+
+  /// ``activate(_:rows:hidden:configuration:)`` on `rows` rows of `hidden` floats from `a`.
+  static func activate(
+    _ a: UnsafeMutablePointer<Float>, rows: Int, hidden h: Int,
+    configuration: SparseAutoencoder.Configuration
+  ) {
     if let k = configuration.topK {
       var order = [Int](repeating: 0, count: h)
       for r in 0..<rows {
@@ -56,9 +66,9 @@ enum Kernels {
     }
     switch configuration.activation {
     case .sigmoid:
-      for i in a.indices { a[i] = 1 / (1 + exp(-a[i])) }
+      for i in 0..<(rows * h) { a[i] = 1 / (1 + exp(-a[i])) }
     case .relu:
-      for i in a.indices { a[i] = max(0, a[i]) }
+      for i in 0..<(rows * h) { a[i] = max(0, a[i]) }
     }
   }
 

@@ -117,7 +117,7 @@ extension SparseAutoencoder {
         }
         var steps: [Terms] = []
         if trainsInBlocks {
-          // Each step also prepares the next batch's pre-activations; the weight-decay terms
+          // Each step also computes the next batch's codes; the weight-decay terms
           // are known once the epoch's deferred updates are settled. Until then the progress
           // line counts the weights' Σθ² as of the epoch's start.
           var batch = prepare(x, rows: batchRows(0))
