@@ -38,6 +38,10 @@ private func temporaryFile(_ name: String, _ bytes: [UInt8]) throws -> URL {
     #expect(
       try TextDecoder(encoding: .windows1252).decode([0x93, 0x68, 0x69, 0x94, 0x80]) == "“hi”€")
     #expect(try TextDecoder(encoding: .latin1).decode([0x93, 0xE9]) == "\u{93}é")
+    // Every byte value, as its own code point.
+    let everyByte = try TextDecoder(encoding: .latin1).decode((0...255).map { UInt8($0) })
+    #expect(everyByte.unicodeScalars.map(\.value) == Array(0...255))
+    #expect(try TextDecoder(encoding: .utf8OrLatin1).decode([0x41, 0xFF, 0x42]) == "A\u{FF}B")
     #expect(try TextDecoder().decode([0xEF, 0xBB, 0xBF, 0x61]) == "a")
     #expect(try TextDecoder(encoding: .utf8OrLatin1).decode([0x63, 0x61, 0x66, 0xE9]) == "café")
     #expect(
@@ -46,6 +50,19 @@ private func temporaryFile(_ name: String, _ bytes: [UInt8]) throws -> URL {
 }
 
 @Suite struct CorpusReaderTests {
+  /// Labels lose the tabs and space separators around them (Foundation's `.whitespaces`), and
+  /// nothing else.
+  @Test func labelsAreTrimmedOfHorizontalSpace() {
+    #expect(" positive\t".trimmingHorizontalSpace() == "positive")
+    #expect("\u{3000}neg ative\u{A0}".trimmingHorizontalSpace() == "neg ative")
+    #expect("sport".trimmingHorizontalSpace() == "sport")
+    #expect(" \t ".trimmingHorizontalSpace() == "")
+    #expect("\nx\n".trimmingHorizontalSpace() == "\nx\n")
+    for text in [" a b ", "\u{2003}é\t", "\t\u{A0}x", "y\u{202F}"] {
+      #expect(text.trimmingHorizontalSpace() == text.trimmingCharacters(in: .whitespaces))
+    }
+  }
+
   @Test func csvWithTwitterQuirks() throws {
     // CRLF records, a lone CR inside a quoted field, doubled quotes, a bad byte.
     let bytes: [UInt8] =

@@ -263,7 +263,7 @@ public struct CorpusReader: Sendable {
         let labelField = record.fields[labelIndex]
         let label = try parser.fieldBytes(labelField).withUnsafeBufferPointer {
           try context.decode($0, line: record.line, byteOffset: labelField.range.lowerBound)
-        }.trimmingCharacters(in: .whitespaces)
+        }.trimmingHorizontalSpace()
         if !label.isEmpty { labels = [label] }
       }
       try body(LabeledDocument(id: String(index), text: text, labels: labels, line: record.line))
@@ -409,5 +409,21 @@ public struct CorpusReader: Sendable {
         context.report.documents += 1
       }
     }
+  }
+}
+
+extension String {
+  /// The string without leading and trailing tabs and space separators (Unicode's Zs), the
+  /// set Foundation calls `.whitespaces`; returned as is, without bridging, when there are none.
+  func trimmingHorizontalSpace() -> String {
+    func isSpace(_ scalar: Unicode.Scalar) -> Bool {
+      scalar == "\t" || scalar.properties.generalCategory == .spaceSeparator
+    }
+    let scalars = unicodeScalars
+    guard let first = scalars.first, let last = scalars.last, isSpace(first) || isSpace(last)
+    else { return self }
+    guard let start = scalars.firstIndex(where: { !isSpace($0) }) else { return "" }
+    let end = scalars.lastIndex(where: { !isSpace($0) })!
+    return String(scalars[start...end])
   }
 }

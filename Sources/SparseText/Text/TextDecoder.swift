@@ -47,7 +47,7 @@ public struct TextDecoder: Sendable {
     }
     switch encoding {
     case .latin1:
-      return String(String.UnicodeScalarView(body.map { Unicode.Scalar($0) }))
+      return TextDecoder.latin1(body)
     case .windows1252:
       return String(
         String.UnicodeScalarView(
@@ -59,9 +59,7 @@ public struct TextDecoder: Sendable {
       guard let bad = TextDecoder.firstInvalidUTF8(body) else {
         return String(decoding: body, as: UTF8.self)
       }
-      if encoding == .utf8OrLatin1 {
-        return String(String.UnicodeScalarView(body.map { Unicode.Scalar($0) }))
-      }
+      if encoding == .utf8OrLatin1 { return TextDecoder.latin1(body) }
       let lineOfBad = line + body[..<bad].reduce(0) { $0 + ($1 == 0x0A ? 1 : 0) }
       let offset = byteOffset + bad + (bytes.count - body.count)
       if strict {
@@ -84,6 +82,26 @@ public struct TextDecoder: Sendable {
   public func decode(_ bytes: [UInt8]) throws -> String {
     var problems = Problems()
     return try bytes.withUnsafeBufferPointer { try decode($0, problems: &problems) }
+  }
+
+  /// Latin-1 bytes as a string: each byte is the code point of its value, written straight as
+  /// UTF-8 (one byte below 0x80, two from there).
+  static func latin1(_ bytes: UnsafeBufferPointer<UInt8>) -> String {
+    let high = bytes.reduce(0) { $0 + Int($1 >> 7) }
+    return String(unsafeUninitializedCapacity: bytes.count + high) { out in
+      var k = 0
+      for b in bytes {
+        if b < 0x80 {
+          out[k] = b
+          k += 1
+        } else {
+          out[k] = 0xC0 | (b >> 6)
+          out[k + 1] = 0x80 | (b & 0x3F)
+          k += 2
+        }
+      }
+      return k
+    }
   }
 
   /// The offset of the first byte that is not part of valid UTF-8, or `nil` when all are.
