@@ -2,7 +2,7 @@ import Dispatch
 import Foundation
 
 extension SparseAutoencoder.Trainer {
-  /// Whether ``blockedStep(_:rows:decay:)`` can train this model: untied weights and every
+  /// Whether ``blockedStep(_:batch:next:decay:)`` can train this model: untied weights and every
   /// column reconstructed (no sampling).
   var trainsInBlocks: Bool {
     !layout.tied && !(configuration.sampledColumns.map { $0 < layout.inputs } ?? false)
@@ -75,13 +75,13 @@ extension SparseAutoencoder.Trainer {
   /// this batch gets its gradient and update; a row of `next` only is brought up to date (see
   /// ``DeferredRows``); and every row of `next`'s terms adds its new weights to `next`'s
   /// pre-activations while it is in cache, so the next step starts from them. The other rows
-  /// wait. ``settle()`` brings every row up to date and returns the steps' `Σθ²`.
+  /// wait. ``settle(decay:)`` brings every row up to date and returns the steps' `Σθ²`.
   ///
   /// Blocks and rows go to workers in fixed contiguous ranges, and their parts are summed in
   /// worker order, so results repeat exactly for a given worker count.
   ///
   /// - Returns: the batch's loss terms (without weight decay: its `Σθ²` is complete at
-  ///   ``settle()``), and `next` with its codes.
+  ///   ``settle(decay:)``), and `next` with its codes.
   mutating func blockedStep(
     _ x: SparseMatrix, batch prepared: PreparedBatch, next: PreparedBatch?,
     decay: Optimizer.Decay?
