@@ -190,84 +190,92 @@ def main():
                              hashed["identical"], hashed["explicit_zeros"], ""))
         # Fixed split → TF-IDF (sklearn, so both classifiers read identical inputs) → LR.
         split = SPLITS / f"{corpus}.tsv"
+        # The fixed split of ../shared/corpora.md when it is beside this checkout; otherwise
+        # (a clone elsewhere) a stratified 80/20 split with seed 13, said on stderr.
         if split.exists():
-            subprocess.run([st, "corpus", "split", "--corpus", corpus, "--split", str(split),
-                            "--train-out", str(work / "train.jsonl"), "--test-out", str(work / "test.jsonl"), "-q"],
-                           check=True, capture_output=True)
-            prep = subprocess.run([py, "-c",
-                "import json,sys,scipy.sparse as sp\n"
-                "from sklearn.feature_extraction.text import TfidfVectorizer\n"
-                f"tr=[json.loads(l) for l in open('{work}/train.jsonl')];te=[json.loads(l) for l in open('{work}/test.jsonl')]\n"
-                "v=TfidfVectorizer(sublinear_tf=True,min_df=2);a=v.fit_transform([d['text'] for d in tr]);b=v.transform([d['text'] for d in te])\n"
-                f"sp.save_npz('{work}/tr.npz',a.astype('float32'));sp.save_npz('{work}/te.npz',b.astype('float32'))\n"
-                f"open('{work}/ytr.txt','w').write(''.join(d['label']+chr(10) for d in tr));open('{work}/yte.txt','w').write(''.join(d['label']+chr(10) for d in te))\n"
-                "v10=TfidfVectorizer(sublinear_tf=True,min_df=2,max_features=10000);sp.save_npz(" + f"'{work}/sae.npz'" + ",v10.fit_transform([d['text'] for d in tr]).astype('float32'))"],
-                capture_output=True, text=True)
-            if prep.returncode != 0:
-                print(prep.stderr, file=sys.stderr)
-            c = "10" if corpus == "bbc" else "1"
-            ours, _ = run([st, "bench-lr", "--train", str(work / "tr.npz"), "--train-labels", str(work / "ytr.txt"),
-                           "--test", str(work / "te.npz"), "--test-labels", str(work / "yte.txt"), "--C", c])
-            theirs, _ = run([py, "-c", PEER_LR, str(work / "tr.npz"), str(work / "ytr.txt"),
-                             str(work / "te.npz"), str(work / "yte.txt"), c], env=peer_env)
-            results[f"{corpus}_lr"] = {"ours": ours, "sklearn": theirs}
-            rows.append((corpus, f"LR fit C={c} (s)", ours["seconds"], theirs["seconds"], theirs["seconds"] / ours["seconds"]))
-            rows.append((corpus, "LR test accuracy", ours["accuracy"], theirs["accuracy"], ""))
-            # Sparse autoencoder seconds per epoch, same architecture, batch, optimizer, epochs.
-            sae_epochs = args.sae_epochs or (5 if corpus == "bbc" else 3)
-            sae_dir = work / "sae"
-            subprocess.run([st, "train-sae", str(work / "sae.npz"), "-o", str(sae_dir), "--epochs",
-                            str(sae_epochs), "-q"], check=True, capture_output=True)
-            training = json.load(open(sae_dir / "training.json"))
-            epochs = [e["seconds"] for e in training["epochs"]]
-            ours_epoch = median(epochs[1:] if len(epochs) > 2 else epochs)
-            ours_loss = training["epochs"][-1]["loss"]
-            dense_rates = [e.get("denseGigaflopsPerSecond") or 0 for e in training["epochs"]]
-            dense = median(dense_rates[1:] if len(dense_rates) > 2 else dense_rates)
-            rows.append((corpus, "SAE dense path GFLOP/s (peer: machine sgemm 2048²)", dense,
-                         machine["gflops"], dense / machine["gflops"]))
-            # The same with reconstruction sampling and lazy updates: speed, and how close the
-            # final model's reconstruction on the training rows comes to the exact run's.
-            sampled_dir = work / "sae-sampled"
-            subprocess.run([st, "train-sae", str(work / "sae.npz"), "-o", str(sampled_dir), "--epochs",
-                            str(sae_epochs), "--sampled-columns", "1000", "-q"],
-                           check=True, capture_output=True)
-            sampled = json.load(open(sampled_dir / "training.json"))
-            sampled_epochs = [e["seconds"] for e in sampled["epochs"]]
-            sampled_epoch = median(sampled_epochs[1:] if len(sampled_epochs) > 2 else sampled_epochs)
-            exact_error = training["metrics"]["halfSquaredErrorPerDocument"]
-            sampled_error = sampled["metrics"]["halfSquaredErrorPerDocument"]
-            results[f"{corpus}_sae_sampled"] = {"epochs": sampled_epochs, "metrics": sampled["metrics"],
-                                                "exact_metrics": training["metrics"]}
-            try:
-                theirs, _ = run([py, str(ROOT / "Benchmarks/sae_torch.py"), str(work / "sae.npz"),
-                                 "--epochs", str(sae_epochs)], env=peer_env)
-                rows.append((corpus, "SAE s/epoch (PyTorch 2 threads)", ours_epoch, theirs["seconds_per_epoch"],
-                             theirs["seconds_per_epoch"] / ours_epoch))
-                rows.append((corpus, "SAE final loss", ours_loss, theirs["loss"],
-                             ours_loss / theirs["loss"]))
-                rows.append((corpus, "SAE s/epoch --sampled-columns 1000 (lazy) vs PyTorch exact",
-                             sampled_epoch, theirs["seconds_per_epoch"],
-                             theirs["seconds_per_epoch"] / sampled_epoch))
-                rows.append((corpus, "SAE ½‖x̂−x‖²/doc, final model: sampled (peer: exact)",
-                             sampled_error, exact_error, sampled_error / exact_error))
-                results[f"{corpus}_sae"] = {"ours_epochs": epochs, "ours_loss": ours_loss, "torch": theirs}
-                if corpus == "bbc":
-                    # Embedding throughput of a trained bundle: text → TF-IDF → codes, in documents/s.
-                    bundle = work / "bundle"
-                    subprocess.run([st, "fit", str(work / "train.jsonl"), "-o", str(bundle), "--min-df", "2",
-                                    "--sublinear-tf", "--max-features", "10000", "--epochs", "2", "-q"],
-                                   check=True, capture_output=True)
-                    rates = []
-                    for _ in range(3):
-                        out, _ = run([st, "encode", str(bundle), str(work / "test.jsonl"), "-o",
-                                      str(work / "codes.npy"), "--json", "-q"])
-                        rates.append(out["documents_per_second"])
-                    results["bbc_embeddings_per_second"] = rates
-                    rows.append((corpus, "embeddings(for:) documents/s (no peer)", median(rates), None, ""))
-            except Exception as error:  # noqa: BLE001 - a missing peer should not hide our numbers
-                rows.append((corpus, "SAE s/epoch (PyTorch unavailable)", ours_epoch, None, ""))
-                results[f"{corpus}_sae"] = {"ours_epochs": epochs, "ours_loss": ours_loss, "torch_error": str(error)[:500]}
+            how = ["--split", str(split)]
+        else:
+            how = ["--test-fraction", "0.2", "--seed", "13"]
+            print(f"{corpus}: no fixed split at {split}; using a stratified 80/20 split (seed 13)",
+                  file=sys.stderr)
+        results[f"{corpus}_split"] = how
+        subprocess.run([st, "corpus", "split", "--corpus", corpus, *how,
+                        "--train-out", str(work / "train.jsonl"), "--test-out", str(work / "test.jsonl"), "-q"],
+                       check=True, capture_output=True)
+        prep = subprocess.run([py, "-c",
+            "import json,sys,scipy.sparse as sp\n"
+            "from sklearn.feature_extraction.text import TfidfVectorizer\n"
+            f"tr=[json.loads(l) for l in open('{work}/train.jsonl')];te=[json.loads(l) for l in open('{work}/test.jsonl')]\n"
+            "v=TfidfVectorizer(sublinear_tf=True,min_df=2);a=v.fit_transform([d['text'] for d in tr]);b=v.transform([d['text'] for d in te])\n"
+            f"sp.save_npz('{work}/tr.npz',a.astype('float32'));sp.save_npz('{work}/te.npz',b.astype('float32'))\n"
+            f"open('{work}/ytr.txt','w').write(''.join(d['label']+chr(10) for d in tr));open('{work}/yte.txt','w').write(''.join(d['label']+chr(10) for d in te))\n"
+            "v10=TfidfVectorizer(sublinear_tf=True,min_df=2,max_features=10000);sp.save_npz(" + f"'{work}/sae.npz'" + ",v10.fit_transform([d['text'] for d in tr]).astype('float32'))"],
+            capture_output=True, text=True)
+        if prep.returncode != 0:
+            print(prep.stderr, file=sys.stderr)
+        c = "10" if corpus == "bbc" else "1"
+        ours, _ = run([st, "bench-lr", "--train", str(work / "tr.npz"), "--train-labels", str(work / "ytr.txt"),
+                       "--test", str(work / "te.npz"), "--test-labels", str(work / "yte.txt"), "--C", c])
+        theirs, _ = run([py, "-c", PEER_LR, str(work / "tr.npz"), str(work / "ytr.txt"),
+                         str(work / "te.npz"), str(work / "yte.txt"), c], env=peer_env)
+        results[f"{corpus}_lr"] = {"ours": ours, "sklearn": theirs}
+        rows.append((corpus, f"LR fit C={c} (s)", ours["seconds"], theirs["seconds"], theirs["seconds"] / ours["seconds"]))
+        rows.append((corpus, "LR test accuracy", ours["accuracy"], theirs["accuracy"], ""))
+        # Sparse autoencoder seconds per epoch, same architecture, batch, optimizer, epochs.
+        sae_epochs = args.sae_epochs or (5 if corpus == "bbc" else 3)
+        sae_dir = work / "sae"
+        subprocess.run([st, "train-sae", str(work / "sae.npz"), "-o", str(sae_dir), "--epochs",
+                        str(sae_epochs), "-q"], check=True, capture_output=True)
+        training = json.load(open(sae_dir / "training.json"))
+        epochs = [e["seconds"] for e in training["epochs"]]
+        ours_epoch = median(epochs[1:] if len(epochs) > 2 else epochs)
+        ours_loss = training["epochs"][-1]["loss"]
+        dense_rates = [e.get("denseGigaflopsPerSecond") or 0 for e in training["epochs"]]
+        dense = median(dense_rates[1:] if len(dense_rates) > 2 else dense_rates)
+        rows.append((corpus, "SAE dense path GFLOP/s (peer: machine sgemm 2048²)", dense,
+                     machine["gflops"], dense / machine["gflops"]))
+        # The same with reconstruction sampling and lazy updates: speed, and how close the
+        # final model's reconstruction on the training rows comes to the exact run's.
+        sampled_dir = work / "sae-sampled"
+        subprocess.run([st, "train-sae", str(work / "sae.npz"), "-o", str(sampled_dir), "--epochs",
+                        str(sae_epochs), "--sampled-columns", "1000", "-q"],
+                       check=True, capture_output=True)
+        sampled = json.load(open(sampled_dir / "training.json"))
+        sampled_epochs = [e["seconds"] for e in sampled["epochs"]]
+        sampled_epoch = median(sampled_epochs[1:] if len(sampled_epochs) > 2 else sampled_epochs)
+        exact_error = training["metrics"]["halfSquaredErrorPerDocument"]
+        sampled_error = sampled["metrics"]["halfSquaredErrorPerDocument"]
+        results[f"{corpus}_sae_sampled"] = {"epochs": sampled_epochs, "metrics": sampled["metrics"],
+                                            "exact_metrics": training["metrics"]}
+        try:
+            theirs, _ = run([py, str(ROOT / "Benchmarks/sae_torch.py"), str(work / "sae.npz"),
+                             "--epochs", str(sae_epochs)], env=peer_env)
+            rows.append((corpus, "SAE s/epoch (PyTorch 2 threads)", ours_epoch, theirs["seconds_per_epoch"],
+                         theirs["seconds_per_epoch"] / ours_epoch))
+            rows.append((corpus, "SAE final loss", ours_loss, theirs["loss"],
+                         ours_loss / theirs["loss"]))
+            rows.append((corpus, "SAE s/epoch --sampled-columns 1000 (lazy) vs PyTorch exact",
+                         sampled_epoch, theirs["seconds_per_epoch"],
+                         theirs["seconds_per_epoch"] / sampled_epoch))
+            rows.append((corpus, "SAE ½‖x̂−x‖²/doc, final model: sampled (peer: exact)",
+                         sampled_error, exact_error, sampled_error / exact_error))
+            results[f"{corpus}_sae"] = {"ours_epochs": epochs, "ours_loss": ours_loss, "torch": theirs}
+            if corpus == "bbc":
+                # Embedding throughput of a trained bundle: text → TF-IDF → codes, in documents/s.
+                bundle = work / "bundle"
+                subprocess.run([st, "fit", str(work / "train.jsonl"), "-o", str(bundle), "--min-df", "2",
+                                "--sublinear-tf", "--max-features", "10000", "--epochs", "2", "-q"],
+                               check=True, capture_output=True)
+                rates = []
+                for _ in range(3):
+                    out, _ = run([st, "encode", str(bundle), str(work / "test.jsonl"), "-o",
+                                  str(work / "codes.npy"), "--json", "-q"])
+                    rates.append(out["documents_per_second"])
+                results["bbc_embeddings_per_second"] = rates
+                rows.append((corpus, "embeddings(for:) documents/s (no peer)", median(rates), None, ""))
+        except Exception as error:  # noqa: BLE001 - a missing peer should not hide our numbers
+            rows.append((corpus, "SAE s/epoch (PyTorch unavailable)", ours_epoch, None, ""))
+            results[f"{corpus}_sae"] = {"ours_epochs": epochs, "ours_loss": ours_loss, "torch_error": str(error)[:500]}
     sgemm, _ = run([py, "-c", PEER_SGEMM], env=peer_env)
     results["numpy_sgemm_gflops"] = sgemm["gflops"]
     # Ratio: > 1 means sparsetext is faster (MB/s, seconds) or smaller (peak RSS); for the final
