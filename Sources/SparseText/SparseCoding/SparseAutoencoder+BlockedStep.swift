@@ -49,6 +49,22 @@ extension SparseAutoencoder.Trainer {
     /// of them, summed as rows reach that step.
     var updates: [Optimizer.Update] = []
     var squares: [Double] = []
+
+    /// Replays, on one encoder row (`count` weights at `p`, its moments at `m` and `v`), the
+    /// zero-gradient updates of the steps after `updated` through `step`, taking their
+    /// constants from `updates` (step `first` at index 0), and adds each step's `Σθ²` before
+    /// its update to `squares`. Nothing happens when the row is already through `step`.
+    static func replay(
+      _ p: UnsafeMutablePointer<Float>, _ m: UnsafeMutablePointer<Float>,
+      _ v: UnsafeMutablePointer<Float>, count: Int, after updated: Int, through step: Int,
+      updates: [Optimizer.Update], first: Int, lambda: Float, squares: inout [Double]
+    ) {
+      guard updated < step else { return }
+      for s in (updated + 1)...step {
+        squares[s - first] += updates[s - first].apply(
+          p, m, v, gradient: nil, count: count, lambda: lambda)
+      }
+    }
   }
 
   /// `rows` of `x`, with the entries ``blockedStep(_:batch:next:decay:)`` reads.
@@ -278,13 +294,10 @@ extension SparseAutoencoder.Trainer {
                 let (pr, mr, vr) = (p.base + offset, m.base + offset, v.base + offset)
                 // Steps this row missed: up to the last one if this batch has the row, else
                 // up to this one.
-                let through = visit.batch >= 0 ? step - 1 : step
-                if current.base[row] < through {
-                  for s in (current.base[row] + 1)...through {
-                    squares[s - first] += pending[s - first].apply(
-                      pr, mr, vr, gradient: nil, count: h, lambda: lambda)
-                  }
-                }
+                DeferredRows.replay(
+                  pr, mr, vr, count: h, after: current.base[row],
+                  through: visit.batch >= 0 ? step - 1 : step, updates: pending, first: first,
+                  lambda: lambda, squares: &squares)
                 if visit.batch >= 0 {
                   // dW₁ᵀ[c, :] = Σ_r (s·x_rc)·dA[r, :], summed in row order.
                   gradient.withUnsafeMutableBufferPointer { g in
@@ -371,11 +384,10 @@ extension SparseAutoencoder.Trainer {
             var squares = [Double](repeating: 0, count: pending.count)
             for row in stale[range] {
               let offset = encoderWeight + row * h
-              for s in (current.base[row] + 1)...step {
-                squares[s - first] += pending[s - first].apply(
-                  p.base + offset, m.base + offset, v.base + offset, gradient: nil, count: h,
-                  lambda: lambda)
-              }
+              DeferredRows.replay(
+                p.base + offset, m.base + offset, v.base + offset, count: h,
+                after: current.base[row], through: step, updates: pending, first: first,
+                lambda: lambda, squares: &squares)
               current.base[row] = step
             }
             return squares
