@@ -188,10 +188,10 @@ def main():
                 results[f"{corpus}_hashing_exactness"] = hashed
                 rows.append((corpus, "hashing 2^20 identical to sklearn (peer: explicit zeros)",
                              hashed["identical"], hashed["explicit_zeros"], ""))
-        # Fixed split → TF-IDF (sklearn, so both classifiers read identical inputs) → LR.
+        # Split → TF-IDF (sklearn, so both classifiers read identical inputs) → LR. The split is
+        # the fixed one of ../shared/corpora.md when it is beside this checkout; otherwise (a
+        # clone elsewhere) a stratified 80/20 split with seed 13, said on stderr.
         split = SPLITS / f"{corpus}.tsv"
-        # The fixed split of ../shared/corpora.md when it is beside this checkout; otherwise
-        # (a clone elsewhere) a stratified 80/20 split with seed 13, said on stderr.
         if split.exists():
             how = ["--split", str(split)]
         else:
