@@ -7,55 +7,100 @@ extension SparseAutoencoder.Output: ExpressibleByArgument {}
 extension SparseAutoencoder.Loss: ExpressibleByArgument {}
 extension SparseAutoencoder.OptimizerKind: ExpressibleByArgument {}
 
-/// Sparse autoencoder settings shared by `train-sae`, `fit` and `experiment`.
+extension SparseAutoencoder.InputScaling: ExpressibleByArgument {}
+
+/// `--topk K`, or `--topk off` for the KL-sparse codes.
+enum TopKSetting: ExpressibleByArgument, Equatable {
+  case off
+  case k(Int)
+
+  init?(argument: String) {
+    if ["off", "none", "0"].contains(argument.lowercased()) {
+      self = .off
+    } else if let k = Int(argument), k >= 1 {
+      self = .k(k)
+    } else {
+      return nil
+    }
+  }
+
+  var value: Int? {
+    if case .k(let k) = self { return k }
+    return nil
+  }
+}
+
+/// Sparse autoencoder settings shared by `train-sae`, `fit` and `experiment`. Every option left
+/// out keeps the library's default (`SparseAutoencoder.Configuration()`), which the help shows.
 struct AutoencoderOptions: ParsableArguments {
-  @Option(help: "Hidden units (code size).")
-  var hidden = 256
+  private static let defaults = SparseAutoencoder.Configuration()
 
-  @Option(help: "ρ, the target mean activation.")
-  var sparsity = 0.05
+  @Option(help: "Hidden units (code size) (default: \(defaults.hiddenUnits)).")
+  var hidden: Int?
 
-  @Option(help: "β, the weight of the KL sparsity term.")
-  var beta = 3.0
+  @Option(
+    help: "ρ, the target mean activation of the KL term (default: \(defaults.sparsityTarget)).")
+  var sparsity: Double?
 
-  @Option(help: "λ, the weight decay.")
-  var weightDecay = 1e-4
+  @Option(help: "β, the weight of the KL sparsity term (default: \(defaults.sparsityWeight)).")
+  var beta: Double?
 
-  @Option(help: "α, the weight of the codes' mean L1 norm.")
-  var l1 = 0.0
+  @Option(help: "λ, the weight decay (default: \(defaults.weightDecay)).")
+  var weightDecay: Double?
 
-  @Option(help: "Encoder activation: sigmoid or relu.")
-  var activation: SparseAutoencoder.Activation = .sigmoid
+  @Option(help: "α, the weight of the codes' mean L1 norm (default: \(defaults.l1Weight)).")
+  var l1: Double?
 
-  @Option(name: .customLong("decoder"), help: "Decoder output: identity or sigmoid.")
-  var decoder: SparseAutoencoder.Output = .identity
+  @Option(help: "Encoder activation: sigmoid or relu (default: \(defaults.activation.rawValue)).")
+  var activation: SparseAutoencoder.Activation?
 
-  @Option(help: "Keep the K largest pre-activations per document (ReLU, no KL term).")
-  var topk: Int?
+  @Option(
+    name: .customLong("decoder"),
+    help: "Decoder output: identity or sigmoid (default: \(defaults.output.rawValue)).")
+  var decoder: SparseAutoencoder.Output?
 
-  @Option(help: "Reconstruction loss: mse or bce.")
-  var loss: SparseAutoencoder.Loss = .mse
+  @Option(
+    help: ArgumentHelp(
+      "Keep the K largest pre-activations per document (ReLU, no KL term), or off for KL-sparse sigmoid codes (default: \(defaults.topK.map { "\($0)" } ?? "off")).",
+      valueName: "K|off"))
+  var topk: TopKSetting?
 
-  @Option(help: "adam, sgd or adadelta.")
-  var optimizer: SparseAutoencoder.OptimizerKind = .adam
+  @Option(help: "Reconstruction loss: mse or bce (default: \(defaults.loss.rawValue)).")
+  var loss: SparseAutoencoder.Loss?
 
-  @Option(help: "Passes over the data.")
-  var epochs = 20
+  @Option(help: "adam, sgd or adadelta (default: \(defaults.optimizer.rawValue)).")
+  var optimizer: SparseAutoencoder.OptimizerKind?
 
-  @Option(help: "Documents per minibatch.")
-  var batchSize = 64
+  @Option(help: "Passes over the data (default: \(defaults.epochs)).")
+  var epochs: Int?
+
+  @Option(help: "Documents per minibatch (default: \(defaults.batchSize)).")
+  var batchSize: Int?
 
   @Option(help: "Step size (default: 1e-3 Adam, 0.1 SGD, 1 AdaDelta).")
   var learningRate: Double?
 
-  @Option(help: "Seed for initialization, shuffling and sampling.")
-  var seed: UInt64 = 13
+  @Option(help: "Seed for initialization, shuffling and sampling (default: \(defaults.seed)).")
+  var seed: UInt64?
 
-  @Option(help: "Fraction of documents held out for early stopping (0 = off).")
-  var validation = 0.0
+  @Option(
+    help:
+      "Fraction of documents held out for early stopping (0 = off) (default: \(defaults.validationFraction))."
+  )
+  var validation: Double?
 
-  @Option(help: "Multiply inputs by this before encoding (TF-IDF rows are tiny; 10 balances β).")
-  var inputScale = 10.0
+  @Option(
+    help: ArgumentHelp(
+      "Multiply inputs by S before encoding, or auto: scale so the mean squared row norm equals the vocabulary size (default: \(defaults.inputScaling == .automatic ? "auto" : "\(defaults.inputScale)")).",
+      valueName: "S|auto"))
+  var inputScale: String?
+
+  @Flag(
+    inversion: .prefixedNo,
+    help:
+      "Keep decoder columns at unit norm and start the encoder as their transpose (default: \(defaults.unitNormDecoder))."
+  )
+  var unitNormDecoder: Bool?
 
   @Option(
     help: """
@@ -67,13 +112,48 @@ struct AutoencoderOptions: ParsableArguments {
   @Flag(help: "Tie the decoder's weights to the encoder's.")
   var tied = false
 
-  var configuration: SparseAutoencoder.Configuration {
-    SparseAutoencoder.Configuration(
-      hiddenUnits: hidden, activation: topk != nil ? .relu : activation, output: decoder,
-      tiedWeights: tied, topK: topk, sparsityTarget: sparsity, sparsityWeight: beta,
-      weightDecay: weightDecay, l1Weight: l1, loss: loss, inputScale: inputScale,
-      optimizer: optimizer, learningRate: learningRate, epochs: epochs, batchSize: batchSize,
-      seed: seed, validationFraction: validation, sampledColumns: sampledColumns)
+  /// The seed in effect.
+  var effectiveSeed: UInt64 { seed ?? Self.defaults.seed }
+
+  /// The configuration: the library's defaults with the options given.
+  func configuration() throws -> SparseAutoencoder.Configuration {
+    var c = Self.defaults
+    if let hidden { c.hiddenUnits = hidden }
+    if let sparsity { c.sparsityTarget = sparsity }
+    if let beta { c.sparsityWeight = beta }
+    if let weightDecay { c.weightDecay = weightDecay }
+    if let l1 { c.l1Weight = l1 }
+    if let activation { c.activation = activation }
+    if let decoder { c.output = decoder }
+    if let topk { c.topK = topk.value }
+    // TopK codes are ReLU'd; KL codes use the activation asked for, sigmoid when none was.
+    if c.topK != nil {
+      c.activation = .relu
+    } else if activation == nil && topk != nil {
+      c.activation = .sigmoid
+    }
+    if let loss { c.loss = loss }
+    if let optimizer { c.optimizer = optimizer }
+    if let epochs { c.epochs = epochs }
+    if let batchSize { c.batchSize = batchSize }
+    if let learningRate { c.learningRate = learningRate }
+    if let seed { c.seed = seed }
+    if let validation { c.validationFraction = validation }
+    if let inputScale {
+      if inputScale.lowercased() == "auto" {
+        c.inputScaling = .automatic
+      } else if let value = Double(inputScale), value > 0, value.isFinite {
+        c.inputScaling = .fixed
+        c.inputScale = value
+      } else {
+        throw ConfigurationError.outOfRange(
+          field: "--input-scale", value: inputScale, allowed: "a positive number or auto")
+      }
+    }
+    if let unitNormDecoder { c.unitNormDecoder = unitNormDecoder }
+    if let sampledColumns { c.sampledColumns = sampledColumns }
+    if tied { c.tiedWeights = true }
+    return c
   }
 }
 

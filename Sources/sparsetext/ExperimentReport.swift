@@ -36,12 +36,17 @@ struct ExperimentReport {
     }
     if results.count > 1 { lines.append("(mean of \(results.count) folds)") }
     if let metrics = results.first?.autoencoderMetrics {
-      lines.append(
-        String(
-          format:
-            "autoencoder: mean activation %.4f (ρ %.3f), %d/%d dead units, %.1f active per document, FVU %.3f",
-          metrics.meanActivation, metrics.sparsityTarget, metrics.deadUnits, metrics.hiddenUnits,
-          metrics.activeUnitsPerDocument, metrics.fractionOfVarianceUnexplained))
+      var line = String(
+        format:
+          "autoencoder: mean activation %.4f, %d/%d dead units, %.1f active per document, FVU %.3f (training text)",
+        metrics.meanActivation, metrics.deadUnits, metrics.hiddenUnits,
+        metrics.activeUnitsPerDocument, metrics.fractionOfVarianceUnexplained)
+      if let test = results.first?.autoencoderMetricsTest {
+        line += String(
+          format: ", %.3f (test; %.1f active per document)", test.fractionOfVarianceUnexplained,
+          test.activeUnitsPerDocument)
+      }
+      lines.append(line)
     }
     let curve = results.first?.learningCurve ?? []
     if !curve.isEmpty {
@@ -83,6 +88,13 @@ struct ExperimentReport {
     if let metrics = results.first?.autoencoderMetrics {
       object["autoencoder_metrics"] = try JSONSerialization.jsonObject(
         with: encoder.encode(metrics))
+    }
+    if let metrics = results.first?.autoencoderMetricsTest {
+      object["autoencoder_metrics_test"] = try JSONSerialization.jsonObject(
+        with: encoder.encode(metrics))
+    }
+    if let unlabeled = results.first?.unlabeledDocuments, unlabeled > 0 {
+      object["unlabeled_documents"] = unlabeled
     }
     let json = try JSONSerialization.data(
       withJSONObject: object, options: [.prettyPrinted, .sortedKeys])

@@ -327,13 +327,6 @@ func randomSparse(rows: Int, columns: Int, density: Double, seed: UInt64) -> Spa
     let metrics = model.metrics(on: x)
     #expect(metrics.fractionOfVarianceUnexplained < 0.2, "\(metrics)")
   }
-
-  @Test func rejectsMoreHiddenUnitsThanInputs() {
-    let x = randomSparse(rows: 5, columns: 3, density: 0.5, seed: 1)
-    #expect(throws: ConfigurationError.self) {
-      _ = try SparseAutoencoder(training: x, configuration: .init(hiddenUnits: 8))
-    }
-  }
 }
 
 /// Holds a checkpoint captured from the progress callback.

@@ -141,6 +141,48 @@ private func python(_ script: String) throws -> (status: Int32, output: String) 
     #expect((json?["learning_curve"] as? [Any])?.count == 6)
     let svg = try String(contentsOfFile: report + "/learning_curve.svg", encoding: .utf8)
     #expect(svg.contains("<svg") && svg.contains("sae_lr"))
+    let testMetrics = json?["autoencoder_metrics_test"] as? [String: Any]
+    for key in [
+      "fractionOfVarianceUnexplained", "activeUnitsPerDocument", "deadUnits", "meanActivation",
+    ] {
+      #expect(testMetrics?[key] != nil, "autoencoder_metrics_test lacks \(key)")
+    }
+  }
+
+  @Test func experimentRanksAGridAndBothCommandsTakeUnlabeledText() throws {
+    let dir = try CLI.temporaryDirectory()
+    let train = try writeCorpus(in: dir, name: "train.txt", count: 60)
+    let extra = dir.appendingPathComponent("extra.txt")
+    try "referee whistle\nwhistle referee again\n".write(
+      to: extra, atomically: true, encoding: .utf8)
+    let report = dir.appendingPathComponent("grid").path
+    let grid = try CLI.run([
+      "experiment", train.path, "--epochs", "2", "--grid", "hidden=2,4", "--grid",
+      "topk=off,2", "--unlabeled", extra.path, "--report", report, "-q",
+    ])
+    #expect(grid.status == 0, "\(grid.stderr)")
+    let json =
+      try JSONSerialization.jsonObject(
+        with: Data(contentsOf: URL(fileURLWithPath: report + "/grid.json"))) as? [String: Any]
+    let rows = json?["rows"] as? [[String: Any]] ?? []
+    #expect(rows.count == 4)
+    #expect(rows.map { $0["rank"] as? Int ?? 0 } == [1, 2, 3, 4])
+    #expect(grid.stdout.contains("rank"))
+    let badKey = try CLI.run(["experiment", train.path, "--grid", "gamma=1", "-q"])
+    #expect(badKey.status == 2)
+    #expect(badKey.stderr.contains("hidden"))
+    let model = dir.appendingPathComponent("model").path
+    let fit = try CLI.run([
+      "fit", train.path, "-o", model, "--hidden", "4", "--epochs", "2", "--unlabeled", extra.path,
+      "--json", "-q",
+    ])
+    #expect(fit.status == 0, "\(fit.stderr)")
+    let vocabulary =
+      try JSONSerialization.jsonObject(
+        with: Data(contentsOf: URL(fileURLWithPath: model + "/vocabulary.json"))) as? [String]
+    #expect(vocabulary?.contains("referee") == true)
+    let summary = try JSONSerialization.jsonObject(with: Data(fit.stdout.utf8)) as? [String: Any]
+    #expect([0.1, 1, 10, 100].contains(summary?["C"] as? Double ?? -1))
   }
 
   @Test func corpusStatsReadsEveryFormat() throws {

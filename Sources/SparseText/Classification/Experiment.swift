@@ -23,12 +23,20 @@ public struct Experiment: Sendable {
     /// Seed of the folds and label subsets.
     public var seed: UInt64
 
-    /// Creates a configuration.
+    /// How codes are post-processed before LR (`sae_lr`, `concat_lr`).
+    public var codeScaling: CodeScaler.Method
+
+    /// Creates a configuration; the defaults are ``TextFeaturePipeline/Configuration``'s, so an
+    /// experiment measures the pipeline `sparsetext fit` builds.
     public init(
-      vectorizer: TfidfVectorizer.Configuration = .init(),
+      vectorizer: TfidfVectorizer.Configuration = TextFeaturePipeline.Configuration()
+        .vectorizer,
       autoencoder: SparseAutoencoder.Configuration? = .init(),
-      classifier: LogisticRegression.Configuration = .init(), cValues: [Double] = [10],
-      folds: Int = 3, labelFractions: [Double] = [], seed: UInt64 = 13
+      classifier: LogisticRegression.Configuration = .init(maxIterations: 1000),
+      cValues: [Double] = TextFeaturePipeline.Configuration().cValues,
+      folds: Int = TextFeaturePipeline.Configuration().folds, labelFractions: [Double] = [],
+      seed: UInt64 = 13,
+      codeScaling: CodeScaler.Method = TextFeaturePipeline.Configuration().codeScaling
     ) {
       self.vectorizer = vectorizer
       self.autoencoder = autoencoder
@@ -37,6 +45,7 @@ public struct Experiment: Sendable {
       self.folds = folds
       self.labelFractions = labelFractions
       self.seed = seed
+      self.codeScaling = codeScaling
     }
   }
 
@@ -108,8 +117,12 @@ public struct Experiment: Sendable {
     public var vectorizerSeconds: Double
     /// Seconds to train the autoencoder.
     public var autoencoderSeconds: Double?
-    /// The autoencoder's statistics on the training TF-IDF.
+    /// The autoencoder's statistics on the training TF-IDF (the text it was trained on).
     public var autoencoderMetrics: SparseCodingMetrics?
+    /// The autoencoder's statistics on the test TF-IDF (FVU against the training column means).
+    public var autoencoderMetricsTest: SparseCodingMetrics?
+    /// Unlabeled documents the vectorizer and autoencoder also saw.
+    public var unlabeledDocuments: Int
     /// TF-IDF columns.
     public var vocabularySize: Int
 
@@ -119,6 +132,8 @@ public struct Experiment: Sendable {
       case vectorizerSeconds = "vectorizer_seconds"
       case autoencoderSeconds = "autoencoder_seconds"
       case autoencoderMetrics = "autoencoder_metrics"
+      case autoencoderMetricsTest = "autoencoder_metrics_test"
+      case unlabeledDocuments = "unlabeled_documents"
       case vocabularySize = "vocabulary_size"
     }
   }
@@ -131,9 +146,10 @@ public struct Experiment: Sendable {
     self.configuration = configuration
   }
 
-  /// Fits on `train`, evaluates on `test`.
+  /// Fits on `train`, evaluates on `test`; `unlabeled` texts join the training text for the
+  /// vectorizer and the autoencoder (never the classifier).
   public func run(
-    train: [LabeledDocument], test: [LabeledDocument],
+    train: [LabeledDocument], test: [LabeledDocument], unlabeled: [String] = [],
     progress: (@Sendable (Event) -> Void)? = nil
   ) throws -> Result {
     let trainTexts = train.map(\.text)
@@ -148,8 +164,9 @@ public struct Experiment: Sendable {
     let c = configuration
     progress?(.step("vectorizer"))
     var clock = Date()
-    let (vectorizer, xTrain) = try TfidfVectorizer.fitTransform(
-      trainTexts, configuration: c.vectorizer)
+    let (vectorizer, xFit) = try TfidfVectorizer.fitTransform(
+      trainTexts + unlabeled, configuration: c.vectorizer)
+    let xTrain = unlabeled.isEmpty ? xFit : xFit.selectingRows(0..<trainTexts.count)
     let vectorizerSeconds = Date().timeIntervalSince(clock)
     let xTest = vectorizer.transform(testTexts)
     var autoencoder: SparseAutoencoder?
@@ -159,12 +176,14 @@ public struct Experiment: Sendable {
     if let sae = c.autoencoder {
       progress?(.step("autoencoder"))
       clock = Date()
-      autoencoder = try SparseAutoencoder(training: xTrain, configuration: sae) { event in
+      let trained = try SparseAutoencoder(training: xFit, configuration: sae) { event in
         progress?(.autoencoder(event))
       }
       autoencoderSeconds = Date().timeIntervalSince(clock)
-      codesTrain = autoencoder!.encode(xTrain)
-      codesTest = autoencoder!.encode(xTest)
+      let scaler = c.codeScaling == .standardize ? CodeScaler(fitting: trained.encode(xFit)) : nil
+      codesTrain = try scaler?.transform(trained.encode(xTrain)) ?? trained.encode(xTrain)
+      codesTest = try scaler?.transform(trained.encode(xTest)) ?? trained.encode(xTest)
+      autoencoder = trained
     }
     struct Arm {
       var name: String
@@ -181,15 +200,18 @@ public struct Experiment: Sendable {
       arms.append(
         Arm(
           name: "concat_lr",
-          train: try xTrain.horizontallyConcatenated(with: codesTrain.sparsified()),
-          test: try xTest.horizontallyConcatenated(with: codesTest.sparsified()),
+          train: try TextFeaturePipeline.concatenated(
+            xTrain, codesTrain, standardized: c.codeScaling == .standardize),
+          test: try TextFeaturePipeline.concatenated(
+            xTest, codesTest, standardized: c.codeScaling == .standardize),
           sharedSeconds: vectorizerSeconds + autoencoderSeconds))
     }
     var results: [PipelineResult] = []
     for arm in arms {
       progress?(.step(arm.name))
       let chosenC = try chooseC(
-        arm: arm.name, features: arm.train, texts: trainTexts, labels: trainLabels)
+        arm: arm.name, features: arm.train, texts: trainTexts, unlabeled: unlabeled,
+        labels: trainLabels)
       var lr = c.classifier
       lr.inverseRegularization = chosenC
       clock = Date()
@@ -225,53 +247,40 @@ public struct Experiment: Sendable {
             accuracy: report.accuracy, macroF1: report.macroF1))
       }
     }
+    progress?(.step("autoencoder metrics"))
     return Result(
       pipelines: results, learningCurve: curve, vectorizerSeconds: vectorizerSeconds,
       autoencoderSeconds: autoencoderSeconds,
-      autoencoderMetrics: autoencoder?.metrics(on: xTrain), vocabularySize: xTrain.columns)
+      autoencoderMetrics: autoencoder?.metrics(on: xFit),
+      autoencoderMetricsTest: autoencoder?.metrics(on: xTest, referenceMeans: xFit.columnMeans()),
+      unlabeledDocuments: unlabeled.count, vocabularySize: xTrain.columns)
   }
 
   /// The C with the best mean k-fold accuracy on the training part; for `tfidf_lr` the
-  /// vectorizer is refitted on each fold's training documents.
+  /// vectorizer is refitted on each fold's training documents (and the unlabeled text).
   private func chooseC(
-    arm: String, features: any FeatureMatrix, texts: [String], labels: [String]
+    arm: String, features: any FeatureMatrix, texts: [String], unlabeled: [String],
+    labels: [String]
   ) throws -> Double {
     let c = configuration
-    guard c.cValues.count > 1 else { return c.cValues.first ?? c.classifier.inverseRegularization }
-    let folds = try StratifiedSplit.folds(labels: labels, k: c.folds, seed: c.seed)
-    var best = (c: c.cValues[0], score: -1.0)
-    var foldFeatures: [(any FeatureMatrix, any FeatureMatrix)] = []
-    for fold in folds {
-      if arm == "tfidf_lr" {
+    let refit: ((_ train: [Int], _ test: [Int]) throws -> (any FeatureMatrix, any FeatureMatrix))? =
+      arm == "tfidf_lr"
+      ? { train, test in
         let (vectorizer, x) = try TfidfVectorizer.fitTransform(
-          fold.train.map { texts[$0] }, configuration: c.vectorizer)
-        foldFeatures.append((x, vectorizer.transform(fold.test.map { texts[$0] })))
-      } else {
-        foldFeatures.append((Self.rows(features, fold.train), Self.rows(features, fold.test)))
-      }
+          train.map { texts[$0] } + unlabeled, configuration: c.vectorizer)
+        return (x.selectingRows(0..<train.count), vectorizer.transform(test.map { texts[$0] }))
+      } : nil
+    guard let folds = TextFeaturePipeline.crossValidationFolds(labels, requested: c.folds) else {
+      return c.cValues.count == 1 ? c.cValues[0] : c.classifier.inverseRegularization
     }
-    for value in c.cValues {
-      var lr = c.classifier
-      lr.inverseRegularization = value
-      var correct = 0.0
-      for (fold, (train, test)) in zip(folds, foldFeatures) {
-        let model = try LogisticRegression(
-          fitting: train, labels: fold.train.map { labels[$0] }, configuration: lr)
-        let predicted = model.predict(test)
-        correct += Double(zip(predicted, fold.test).filter { $0 == labels[$1] }.count)
-      }
-      let score = correct / Double(labels.count)
-      if score > best.score { best = (value, score) }
-    }
-    return best.c
+    return try LogisticRegression.crossValidateC(
+      features, labels: labels, candidates: c.cValues, folds: folds, seed: c.seed,
+      configuration: c.classifier, foldFeatures: refit
+    ).c
   }
 
   static func rows(_ x: any FeatureMatrix, _ indices: [Int]) -> any FeatureMatrix {
-    switch x {
-    case let sparse as SparseMatrix: return sparse.selectingRows(indices)
-    case let dense as DenseMatrix: return dense.selectingRows(indices)
-    default: preconditionFailure("unknown feature matrix")
-    }
+    selectingRows(x, indices)
   }
 
   /// The document's label, or an error telling how to give one.

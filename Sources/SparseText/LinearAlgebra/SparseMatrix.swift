@@ -179,6 +179,14 @@ public struct SparseMatrix: Sendable, Equatable {
       columnIndices: columnIndices, values: values.map { $0 * factor })
   }
 
+  /// The mean of each column over the rows (zeros included), in Double.
+  public func columnMeans() -> [Double] {
+    var sums = [Double](repeating: 0, count: columns)
+    for p in 0..<values.count { sums[Int(columnIndices[p])] += Double(values[p]) }
+    let count = Double(max(1, rows))
+    return sums.map { $0 / count }
+  }
+
   /// A dense copy (row-major).
   public func densified() -> DenseMatrix {
     var dense = DenseMatrix(zeros: rows, columns: columns)

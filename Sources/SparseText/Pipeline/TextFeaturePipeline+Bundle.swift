@@ -6,8 +6,11 @@ import Foundation
 extension TextFeaturePipeline {
   /// The bundle format's name.
   public static let formatName = "sparsetext-model"
-  /// The bundle format version this build writes and reads.
-  public static let formatVersion = 1
+  /// The bundle format version this build writes. Version 2 added the code scaler
+  /// (`codes.mean`, `codes.scale`) and the pipeline's `codeScaling`, `cValues` and `folds`.
+  public static let formatVersion = 2
+  /// The bundle format versions this build reads.
+  public static let readableFormatVersions = 1...2
 
   /// What `config.json` holds.
   struct BundleConfig: Codable {
@@ -46,6 +49,9 @@ extension TextFeaturePipeline {
     if let autoencoder {
       tensors.merge(autoencoder.parameters) { $1 }
     }
+    if let codeScaler {
+      tensors.merge(codeScaler.parameters) { $1 }
+    }
     if let classifier {
       tensors.merge(classifier.parameters) { $1 }
     }
@@ -80,9 +86,11 @@ extension TextFeaturePipeline {
       throw ModelFormatError.corrupt(
         file: configURL.path, reason: "format is '\(config.format)', not '\(Self.formatName)'")
     }
-    guard config.formatVersion == Self.formatVersion else {
+    guard Self.readableFormatVersions.contains(config.formatVersion) else {
       throw ModelFormatError.unsupportedVersion(
-        file: configURL.path, found: "\(config.formatVersion)", supported: "\(Self.formatVersion)")
+        file: configURL.path, found: "\(config.formatVersion)",
+        supported:
+          "\(Self.readableFormatVersions.lowerBound) to \(Self.readableFormatVersions.upperBound)")
     }
     let vocabularyData = try Self.readSmallFile(vocabularyURL, limit: 1 << 30)
     let terms: [String]
@@ -130,6 +138,22 @@ extension TextFeaturePipeline {
         )
       }
     }
+    var codeScaler: CodeScaler?
+    if let autoencoder, config.configuration.codeScaling == .standardize {
+      let h = autoencoder.configuration.hiddenUnits
+      guard let mean = tensors["codes.mean"], mean.shape == [h],
+        let scale = tensors["codes.scale"], scale.shape == [h]
+      else {
+        throw ModelFormatError.inconsistent(
+          file: tensorsURL.path,
+          reason: "codes.mean and codes.scale of shape [\(h)] are missing or of another shape")
+      }
+      do {
+        codeScaler = try CodeScaler(mean: mean.values, scale: scale.values)
+      } catch {
+        throw ModelFormatError.inconsistent(file: tensorsURL.path, reason: "\(error)")
+      }
+    }
     var classifier: LogisticRegression?
     if let lr = config.configuration.classifier, let classes = config.classes {
       guard let weight = tensors["classifier.weight"], weight.shape.count == 2,
@@ -160,7 +184,7 @@ extension TextFeaturePipeline {
     }
     self.init(
       configuration: config.configuration, vectorizer: vectorizer, autoencoder: autoencoder,
-      classifier: classifier)
+      codeScaler: codeScaler, classifier: classifier)
   }
 
   private static func readSmallFile(_ url: URL, limit: Int) throws -> Data {

@@ -19,33 +19,92 @@ public struct TextFeaturePipeline: Sendable {
     case both
   }
 
-  /// Settings of every stage.
+  /// Settings of every stage. The defaults are the recipe measured best across the
+  /// development corpora (see the README's results); `sparsetext fit` and `sparsetext experiment`
+  /// take their defaults from here.
   public struct Configuration: Codable, Sendable, Equatable {
-    /// The vectorizer (always present).
+    /// The vectorizer (always present); ``recommendedVectorizer`` by default.
     public var vectorizer: TfidfVectorizer.Configuration
     /// The sparse autoencoder, or `nil` to skip it.
     public var autoencoder: SparseAutoencoder.Configuration?
-    /// The classifier, or `nil` to skip it (it also needs labels).
+    /// The classifier, or `nil` to skip it (it also needs labels). Its C is replaced by the
+    /// cross-validated choice when ``cValues`` holds more than one value.
     public var classifier: LogisticRegression.Configuration?
     /// What the classifier reads; codes when there is an autoencoder, else TF-IDF.
     public var classifierInput: ClassifierInput?
+    /// How codes are post-processed before they are used as features (by the classifier, by
+    /// ``embeddings(for:)`` and by `sparsetext encode`); standardized by default.
+    public var codeScaling: CodeScaler.Method
+    /// Candidates for the classifier's C, chosen by stratified k-fold cross-validation on the
+    /// training labels when there is more than one.
+    public var cValues: [Double]
+    /// Folds of that cross-validation.
+    public var folds: Int
 
-    /// Creates a configuration.
+    /// The vectorizer of the recommended recipe: the unicode tokenizer, terms in at least 2
+    /// documents, `1 + ln(tf)`, l2 rows.
+    public static let recommendedVectorizer = TfidfVectorizer.Configuration(
+      minDocumentFrequency: .count(2), sublinearTF: true)
+
+    /// The C candidates of the recommended recipe.
+    public static let recommendedCValues: [Double] = [0.1, 1, 10, 100]
+
+    /// Creates a configuration; see each property for its default.
     public init(
-      vectorizer: TfidfVectorizer.Configuration = .init(),
+      vectorizer: TfidfVectorizer.Configuration = Self.recommendedVectorizer,
       autoencoder: SparseAutoencoder.Configuration? = .init(),
-      classifier: LogisticRegression.Configuration? = .init(),
-      classifierInput: ClassifierInput? = nil
+      classifier: LogisticRegression.Configuration? = .init(maxIterations: 1000),
+      classifierInput: ClassifierInput? = nil,
+      codeScaling: CodeScaler.Method = .standardize,
+      cValues: [Double] = Self.recommendedCValues,
+      folds: Int = 3
     ) {
       self.vectorizer = vectorizer
       self.autoencoder = autoencoder
       self.classifier = classifier
       self.classifierInput = classifierInput
+      self.codeScaling = codeScaling
+      self.cValues = cValues
+      self.folds = folds
+    }
+
+    enum CodingKeys: String, CodingKey {
+      case vectorizer, autoencoder, classifier, classifierInput, codeScaling, cValues, folds
+    }
+
+    /// Decodes a configuration; keys missing from bundles written before they existed take
+    /// the value those bundles were fitted with (no code scaling, the classifier's own C).
+    public init(from decoder: any Decoder) throws {
+      let container = try decoder.container(keyedBy: CodingKeys.self)
+      vectorizer = try container.decode(TfidfVectorizer.Configuration.self, forKey: .vectorizer)
+      autoencoder = try container.decodeIfPresent(
+        SparseAutoencoder.Configuration.self, forKey: .autoencoder)
+      classifier = try container.decodeIfPresent(
+        LogisticRegression.Configuration.self, forKey: .classifier)
+      classifierInput = try container.decodeIfPresent(
+        ClassifierInput.self, forKey: .classifierInput)
+      codeScaling =
+        try container.decodeIfPresent(CodeScaler.Method.self, forKey: .codeScaling) ?? .none
+      cValues =
+        try container.decodeIfPresent([Double].self, forKey: .cValues)
+        ?? [classifier?.inverseRegularization ?? 1]
+      folds = try container.decodeIfPresent(Int.self, forKey: .folds) ?? 3
     }
 
     /// The classifier input in effect.
     public var effectiveClassifierInput: ClassifierInput {
       classifierInput ?? (autoencoder == nil ? .tfidf : .codes)
+    }
+
+    /// Checks the pipeline-level fields; each stage checks its own when it is fitted.
+    public func validate() throws {
+      guard !cValues.isEmpty, cValues.allSatisfy({ $0 > 0 && $0.isFinite }) else {
+        throw ConfigurationError.outOfRange(
+          field: "cValues", value: "\(cValues)", allowed: "one or more positive numbers")
+      }
+      guard folds >= 2 else {
+        throw ConfigurationError.outOfRange(field: "folds", value: "\(folds)", allowed: "2 or more")
+      }
     }
   }
 
@@ -57,20 +116,35 @@ public struct TextFeaturePipeline: Sendable {
     case autoencoder(SparseAutoencoder.TrainingEvent)
   }
 
-  /// The configuration.
+  /// The configuration; after fitting, the classifier's C is the one cross-validation chose.
   public let configuration: Configuration
   /// The fitted vectorizer.
   public let vectorizer: TfidfVectorizer
   /// The fitted autoencoder, if any.
   public let autoencoder: SparseAutoencoder?
+  /// The fitted code post-processing, when there is an autoencoder and ``Configuration/codeScaling``
+  /// is not `.none`.
+  public let codeScaler: CodeScaler?
   /// The fitted classifier, if any.
   public let classifier: LogisticRegression?
 
-  /// Fits every configured stage on `documents` (and `labels`, for the classifier).
+  /// Fits every configured stage: the vectorizer and the autoencoder on `documents` and
+  /// `unlabeled` together, the classifier on `documents` and `labels`.
+  ///
+  /// - Parameters:
+  ///   - documents: the training texts.
+  ///   - labels: one label per document, or `nil` to skip the classifier.
+  ///   - unlabeled: more texts for the unsupervised stages only (vocabulary, idf, autoencoder);
+  ///     they help most when labels are few.
+  ///   - configuration: the settings of every stage.
+  ///   - progress: called as stages start and as the autoencoder trains.
+  /// - Throws: ``ConfigurationError`` for invalid settings, ``DataError`` for data that cannot
+  ///   be learned from.
   public init(
-    fitting documents: [String], labels: [String]? = nil, configuration: Configuration = .init(),
-    progress: (@Sendable (Event) -> Void)? = nil
+    fitting documents: [String], labels: [String]? = nil, unlabeled: [String] = [],
+    configuration: Configuration = .init(), progress: (@Sendable (Event) -> Void)? = nil
   ) throws {
+    try configuration.validate()
     if let labels, labels.count != documents.count {
       throw DataError.shapeMismatch(
         what: "labels", expected: "\(documents.count) (one per document)", actual: "\(labels.count)"
@@ -83,37 +157,78 @@ public struct TextFeaturePipeline: Sendable {
         reason: "the classifier reads codes, but there is no autoencoder",
         suggestion: "Add an autoencoder or set the classifier input to tfidf.")
     }
+    if let labels, configuration.classifier != nil, Set(labels).count < 2 {
+      // Said before any fitting, so the message is about the labels, not a later stage.
+      throw DataError.unusableCorpus(
+        reason: "the labels hold a single class ('\(labels.first ?? "")')",
+        suggestion: "A classifier needs at least two classes; check the label column.")
+    }
+    var configuration = configuration
     progress?(.stage("vectorizer"))
-    let (vectorizer, x) = try TfidfVectorizer.fitTransform(
-      documents, configuration: configuration.vectorizer)
+    let (vectorizer, xAll) = try TfidfVectorizer.fitTransform(
+      documents + unlabeled, configuration: configuration.vectorizer)
+    let x = unlabeled.isEmpty ? xAll : xAll.selectingRows(0..<documents.count)
     var autoencoder: SparseAutoencoder?
+    var codeScaler: CodeScaler?
     if let sae = configuration.autoencoder {
       progress?(.stage("autoencoder"))
-      autoencoder = try SparseAutoencoder(training: x, configuration: sae) { event in
+      let trained = try SparseAutoencoder(training: xAll, configuration: sae) { event in
         progress?(.autoencoder(event))
       }
+      // The configuration records what was fitted (the input scale a training resolved).
+      configuration.autoencoder = trained.configuration
+      if configuration.codeScaling == .standardize {
+        codeScaler = CodeScaler(fitting: trained.encode(xAll))
+      }
+      autoencoder = trained
     }
     var classifier: LogisticRegression?
-    if let lr = configuration.classifier, let labels {
+    if var lr = configuration.classifier, let labels {
       progress?(.stage("classifier"))
       let features = try Self.classifierFeatures(
-        x, autoencoder: autoencoder, input: configuration.effectiveClassifierInput)
+        x, autoencoder: autoencoder, scaler: codeScaler,
+        input: configuration.effectiveClassifierInput)
+      if configuration.cValues.count > 1,
+        let folds = Self.crossValidationFolds(labels, requested: configuration.folds)
+      {
+        lr.inverseRegularization =
+          try LogisticRegression.crossValidateC(
+            features, labels: labels, candidates: configuration.cValues, folds: folds,
+            seed: configuration.autoencoder?.seed ?? 13, configuration: lr
+          ).c
+        configuration.classifier = lr
+      } else if configuration.cValues.count == 1, let only = configuration.cValues.first {
+        lr.inverseRegularization = only
+        configuration.classifier = lr
+      }
       classifier = try LogisticRegression(fitting: features, labels: labels, configuration: lr)
     }
     self.configuration = configuration
     self.vectorizer = vectorizer
     self.autoencoder = autoencoder
+    self.codeScaler = codeScaler
     self.classifier = classifier
+  }
+
+  /// The folds a stratified cross-validation can use: `requested`, or fewer when the smallest
+  /// class has fewer rows; `nil` when some class has a single row (every fold needs each class
+  /// on its training side), in which case the classifier keeps its configured C.
+  static func crossValidationFolds(_ labels: [String], requested: Int) -> Int? {
+    var counts: [String: Int] = [:]
+    for label in labels { counts[label, default: 0] += 1 }
+    let smallest = counts.values.min() ?? 0
+    return smallest >= 2 ? min(requested, smallest) : nil
   }
 
   /// Assembles a pipeline from fitted stages (used when loading a bundle).
   public init(
     configuration: Configuration, vectorizer: TfidfVectorizer, autoencoder: SparseAutoencoder?,
-    classifier: LogisticRegression?
+    codeScaler: CodeScaler? = nil, classifier: LogisticRegression?
   ) {
     self.configuration = configuration
     self.vectorizer = vectorizer
     self.autoencoder = autoencoder
+    self.codeScaler = codeScaler
     self.classifier = classifier
   }
 
@@ -126,7 +241,16 @@ public struct TextFeaturePipeline: Sendable {
   /// pipeline has no autoencoder. Work is split over cores.
   public func embeddings(for documents: some Sequence<String>) -> DenseMatrix {
     let x = features(for: Array(documents))
-    return autoencoder?.encode(x) ?? x.densified()
+    guard let autoencoder else { return x.densified() }
+    return codes(for: x, autoencoder: autoencoder)
+  }
+
+  /// The codes of TF-IDF rows as the pipeline hands them out: encoded, then scaled by
+  /// ``codeScaler`` when there is one.
+  public func codes(for x: SparseMatrix, autoencoder: SparseAutoencoder) -> DenseMatrix {
+    let raw = autoencoder.encode(x)
+    // The scaler was fitted on this autoencoder's codes, so the widths agree.
+    return (try? codeScaler?.transform(raw)) ?? raw
   }
 
   /// The embedding of one document.
@@ -170,13 +294,15 @@ public struct TextFeaturePipeline: Sendable {
     return (
       classifier,
       try Self.classifierFeatures(
-        x, autoencoder: autoencoder, input: configuration.effectiveClassifierInput)
+        x, autoencoder: autoencoder, scaler: codeScaler,
+        input: configuration.effectiveClassifierInput)
     )
   }
 
   /// The classifier's input for a TF-IDF matrix.
   static func classifierFeatures(
-    _ x: SparseMatrix, autoencoder: SparseAutoencoder?, input: ClassifierInput
+    _ x: SparseMatrix, autoencoder: SparseAutoencoder?, scaler: CodeScaler?,
+    input: ClassifierInput
   ) throws -> any FeatureMatrix {
     if input == .tfidf { return x }
     guard let autoencoder else {
@@ -184,7 +310,22 @@ public struct TextFeaturePipeline: Sendable {
         reason: "the classifier reads codes, but there is no autoencoder",
         suggestion: "Use the tfidf classifier input.")
     }
-    let codes = autoencoder.encode(x)
-    return input == .codes ? codes : try x.horizontallyConcatenated(with: codes.sparsified())
+    var codes = autoencoder.encode(x)
+    if let scaler { codes = try scaler.transform(codes) }
+    return input == .codes ? codes : try concatenated(x, codes, standardized: scaler != nil)
+  }
+
+  /// TF-IDF ⊕ codes, the `both` input. Standardized codes have a squared row norm of about
+  /// the number of units while TF-IDF rows have norm 1, so under one C the codes would drown
+  /// the terms; their block is divided by √units to give both blocks the same weight.
+  static func concatenated(_ x: SparseMatrix, _ codes: DenseMatrix, standardized: Bool) throws
+    -> SparseMatrix
+  {
+    var block = codes
+    if standardized && codes.columns > 0 {
+      let weight = 1 / Float(codes.columns).squareRoot()
+      for k in block.values.indices { block.values[k] *= weight }
+    }
+    return try x.horizontallyConcatenated(with: block.sparsified())
   }
 }

@@ -33,6 +33,17 @@ extension SparseAutoencoder {
     case adadelta
   }
 
+  /// How the input scale is chosen.
+  public enum InputScaling: String, Codable, Sendable, CaseIterable {
+    /// ``Configuration/inputScale`` as given.
+    case fixed
+    /// Training sets ``Configuration/inputScale`` so that the scaled training rows' mean squared
+    /// norm equals the number of input columns (`s = √(n / mean‖x‖²)`; √n for l2-normalized
+    /// TF-IDF), as sparse autoencoders on language-model activations do. The value is stored with
+    /// the model, so new text is scaled the same way.
+    case automatic
+  }
+
   /// Settings of a ``SparseAutoencoder``. The defaults are the ones measured to keep the
   /// signal on BBC while meeting the sparsity target (see the README's results).
   public struct Configuration: Codable, Sendable, Equatable {
@@ -57,9 +68,15 @@ extension SparseAutoencoder {
     /// The reconstruction loss; MSE by default.
     public var loss: Loss
     /// Inputs are multiplied by this before encoding. L2-normalized TF-IDF rows have tiny
-    /// entries, so their reconstruction error is drowned by β·KL; scaling by 10 restores the
-    /// balance (corpora.md's measurements). 10 by default.
+    /// entries, so their reconstruction error is drowned by β·KL; scaling restores the balance.
+    /// 10 by default; under ``InputScaling/automatic`` training replaces it.
     public var inputScale: Double
+    /// Whether ``inputScale`` is fixed or chosen from the training rows; fixed by default.
+    public var inputScaling: InputScaling
+    /// Keep every decoder column (a latent's term weights) at unit l2 norm after each step and
+    /// start the encoder as the decoder's transpose (Gao et al. 2024), so a code's size carries
+    /// the magnitude and weight decay does not shrink the decoder; off by default.
+    public var unitNormDecoder: Bool
     /// The optimizer; Adam by default.
     public var optimizer: OptimizerKind
     /// The step size; the optimizer's default when `nil`.
@@ -92,7 +109,8 @@ extension SparseAutoencoder {
       hiddenUnits: Int = 256, activation: Activation = .sigmoid, output: Output = .identity,
       tiedWeights: Bool = false, topK: Int? = nil, sparsityTarget: Double = 0.05,
       sparsityWeight: Double = 3, weightDecay: Double = 1e-4, l1Weight: Double = 0,
-      loss: Loss = .mse, inputScale: Double = 10, optimizer: OptimizerKind = .adam,
+      loss: Loss = .mse, inputScale: Double = 10, inputScaling: InputScaling = .fixed,
+      unitNormDecoder: Bool = false, optimizer: OptimizerKind = .adam,
       learningRate: Double? = nil, momentum: Double = 0.9, epochs: Int = 20,
       batchSize: Int = 64, seed: UInt64 = 13, validationFraction: Double = 0, patience: Int = 3,
       sampledColumns: Int? = nil, activeThreshold: Double = 0.1
@@ -108,6 +126,8 @@ extension SparseAutoencoder {
       self.l1Weight = l1Weight
       self.loss = loss
       self.inputScale = inputScale
+      self.inputScaling = inputScaling
+      self.unitNormDecoder = unitNormDecoder
       self.optimizer = optimizer
       self.learningRate = learningRate
       self.momentum = momentum
@@ -142,19 +162,18 @@ extension SparseAutoencoder {
           throw ConfigurationError.outOfRange(field: field, value: "\(value)", allowed: allowed)
         }
       }
-      try check(hiddenUnits >= 1, "hiddenUnits (--hidden)", hiddenUnits, "1 or more")
+      try check(hiddenUnits >= 1, "hiddenUnits", hiddenUnits, "1 or more")
       if let inputColumns {
-        try check(
-          hiddenUnits <= inputColumns, "hiddenUnits (--hidden)", hiddenUnits,
-          "at most the number of input features (\(inputColumns)); lower --hidden")
+        try check(inputColumns >= 1, "input columns", inputColumns, "1 or more")
       }
       try check(
-        sparsityTarget > 0 && sparsityTarget < 1, "sparsityTarget (--sparsity)", sparsityTarget,
+        sparsityTarget > 0 && sparsityTarget < 1, "sparsityTarget", sparsityTarget,
         "strictly between 0 and 1")
-      try check(sparsityWeight >= 0, "sparsityWeight (--beta)", sparsityWeight, "0 or more")
+      try check(sparsityWeight >= 0, "sparsityWeight", sparsityWeight, "0 or more")
       try check(weightDecay >= 0, "weightDecay", weightDecay, "0 or more")
-      try check(l1Weight >= 0, "l1Weight (--l1)", l1Weight, "0 or more")
-      try check(inputScale > 0, "inputScale", inputScale, "a positive number")
+      try check(l1Weight >= 0, "l1Weight", l1Weight, "0 or more")
+      try check(
+        inputScale > 0 && inputScale.isFinite, "inputScale", inputScale, "a positive number")
       try check(epochs >= 0, "epochs", epochs, "0 or more")
       try check(batchSize >= 1, "batchSize", batchSize, "1 or more")
       try check(
@@ -170,9 +189,62 @@ extension SparseAutoencoder {
       }
       if loss == .bce && output != .sigmoid {
         throw ConfigurationError.conflict(
-          reason: "the cross-entropy loss needs outputs in (0, 1)",
-          suggestion: "Use --output sigmoid with --loss bce, or --loss mse.")
+          reason: "the cross-entropy loss (loss bce) needs outputs in (0, 1)",
+          suggestion: "Set the decoder output to sigmoid, or use the mse loss.")
       }
     }
+  }
+}
+
+extension SparseAutoencoder.Configuration {
+  enum CodingKeys: String, CodingKey {
+    case hiddenUnits, activation, output, tiedWeights, topK, sparsityTarget, sparsityWeight
+    case weightDecay, l1Weight, loss, inputScale, inputScaling, unitNormDecoder, optimizer
+    case learningRate, momentum, epochs, batchSize, seed, validationFraction, patience
+    case sampledColumns, activeThreshold
+  }
+
+  /// Decodes a configuration; fields added after format version 1 (`inputScaling`,
+  /// `unitNormDecoder`) take the values earlier models were trained with when absent.
+  public init(from decoder: any Decoder) throws {
+    let c = try decoder.container(keyedBy: CodingKeys.self)
+    self.init(
+      hiddenUnits: try c.decode(Int.self, forKey: .hiddenUnits),
+      activation: try c.decode(SparseAutoencoder.Activation.self, forKey: .activation),
+      output: try c.decode(SparseAutoencoder.Output.self, forKey: .output),
+      tiedWeights: try c.decode(Bool.self, forKey: .tiedWeights),
+      topK: try c.decodeIfPresent(Int.self, forKey: .topK),
+      sparsityTarget: try c.decode(Double.self, forKey: .sparsityTarget),
+      sparsityWeight: try c.decode(Double.self, forKey: .sparsityWeight),
+      weightDecay: try c.decode(Double.self, forKey: .weightDecay),
+      l1Weight: try c.decode(Double.self, forKey: .l1Weight),
+      loss: try c.decode(SparseAutoencoder.Loss.self, forKey: .loss),
+      inputScale: try c.decode(Double.self, forKey: .inputScale),
+      inputScaling: try c.decodeIfPresent(
+        SparseAutoencoder.InputScaling.self, forKey: .inputScaling)
+        ?? .fixed,
+      unitNormDecoder: try c.decodeIfPresent(Bool.self, forKey: .unitNormDecoder) ?? false,
+      optimizer: try c.decode(SparseAutoencoder.OptimizerKind.self, forKey: .optimizer),
+      learningRate: try c.decodeIfPresent(Double.self, forKey: .learningRate),
+      momentum: try c.decode(Double.self, forKey: .momentum),
+      epochs: try c.decode(Int.self, forKey: .epochs),
+      batchSize: try c.decode(Int.self, forKey: .batchSize),
+      seed: try c.decode(UInt64.self, forKey: .seed),
+      validationFraction: try c.decode(Double.self, forKey: .validationFraction),
+      patience: try c.decode(Int.self, forKey: .patience),
+      sampledColumns: try c.decodeIfPresent(Int.self, forKey: .sampledColumns),
+      activeThreshold: try c.decode(Double.self, forKey: .activeThreshold))
+  }
+
+  /// The configuration a training on `x` runs with: under automatic input scaling, the
+  /// ``inputScale`` that gives the rows of `x` a mean squared norm equal to their width.
+  public func resolved(for x: SparseMatrix) -> Self {
+    guard inputScaling == .automatic else { return self }
+    var squares = 0.0
+    for v in x.values { squares += Double(v) * Double(v) }
+    let meanSquaredNorm = squares / Double(max(1, x.rows))
+    var copy = self
+    copy.inputScale = meanSquaredNorm > 0 ? (Double(x.columns) / meanSquaredNorm).squareRoot() : 1
+    return copy
   }
 }

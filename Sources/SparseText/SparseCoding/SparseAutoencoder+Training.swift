@@ -50,6 +50,15 @@ extension SparseAutoencoder {
       for range in layout.weights {
         for i in range { theta[i] = (2 * generator.nextFloat() - 1) * r }
       }
+      if configuration.unitNormDecoder {
+        // Decoder columns of unit norm; the encoder starts as their transpose (W₁ᵀ is stored
+        // [inputs, hidden] like W₂, so the transpose is a copy).
+        Self.normalizeDecoderColumns(&theta, layout: layout)
+        if !layout.tied {
+          let decoder = Array(theta[layout.decoderWeight])
+          theta.replaceSubrange(layout.encoderWeight, with: decoder)
+        }
+      }
       self.theta = theta
       self.generator = generator
       self.optimizer = Optimizer(
@@ -124,6 +133,9 @@ extension SparseAutoencoder {
           for b in 0..<batches {
             let next = b + 1 < batches ? prepare(x, rows: batchRows(b + 1)) : nil
             let step = blockedStep(x, batch: batch, next: next, decay: decay)
+            if configuration.unitNormDecoder {
+              Self.normalizeDecoderColumns(&theta, layout: layout)
+            }
             var shown = step.terms
             shown.weightDecay = 0.5 * Double(decay?.lambda ?? 0) * weightSquares
             progress?(.batch(epoch: epoch, batch: b + 1, batches: batches, loss: shown.total))
@@ -157,6 +169,9 @@ extension SparseAutoencoder {
                 terms.weightDecay = 0.5 * Double(decay.lambda) * squares
                 weightSquares = squares
               }
+            }
+            if configuration.unitNormDecoder {
+              Self.normalizeDecoderColumns(&theta, layout: layout)
             }
             progress?(.batch(epoch: epoch, batch: b + 1, batches: batches, loss: terms.total))
             steps.append(terms)
@@ -198,6 +213,27 @@ extension SparseAutoencoder {
         history.append(summary)
         progress?(.epoch(summary))
         progress?(.checkpoint(checkpoint))
+      }
+    }
+
+    /// Scales each decoder column (one latent's weights over the terms, strided by `hidden` in
+    /// the `[inputs, hidden]` layout) to unit l2 norm; a column of zeros stays as it is.
+    static func normalizeDecoderColumns(_ theta: inout [Float], layout: Layout) {
+      let h = layout.hidden
+      let n = layout.inputs
+      let start = layout.decoderWeight.lowerBound
+      var squares = [Double](repeating: 0, count: h)
+      theta.withUnsafeMutableBufferPointer { t in
+        let w = t.baseAddress! + start
+        for c in 0..<n {
+          let row = w + c * h
+          for j in 0..<h { squares[j] += Double(row[j]) * Double(row[j]) }
+        }
+        let inverse = squares.map { $0 > 0 ? Float(1 / $0.squareRoot()) : 1 }
+        for c in 0..<n {
+          let row = w + c * h
+          for j in 0..<h { row[j] *= inverse[j] }
+        }
       }
     }
 

@@ -135,7 +135,8 @@ public struct SparseAutoencoder: Sendable {
   ///
   /// - Parameters:
   ///   - x: the training documents (rows) over the vocabulary (columns), e.g. TF-IDF.
-  ///   - configuration: the model and training settings.
+  ///   - configuration: the model and training settings; the model's ``configuration`` is this
+  ///     one with the input scale resolved (see ``InputScaling/automatic``).
   ///   - checkpoint: a checkpoint of an interrupted run with the same data and configuration;
   ///     training continues to the same result as an uninterrupted run.
   ///   - progress: called from the training thread after each batch and epoch.
@@ -146,6 +147,7 @@ public struct SparseAutoencoder: Sendable {
     resumingFrom checkpoint: Checkpoint? = nil,
     progress: (@Sendable (TrainingEvent) -> Void)? = nil
   ) throws {
+    let configuration = configuration.resolved(for: x)
     try configuration.validate(inputColumns: x.columns)
     guard x.rows >= 2 else {
       throw DataError.unusableCorpus(
@@ -264,11 +266,23 @@ public struct SparseAutoencoder: Sendable {
 
   /// Reconstructions `x̂` of the rows of `x`, in the input's scale (divided by `inputScale`).
   public func reconstruct(_ x: SparseMatrix) -> DenseMatrix {
-    let codes = encode(x)
+    decode(encode(x))
+  }
+
+  /// The decoder's output for `codes` (documents × hidden units), in the input's scale
+  /// (divided by `inputScale`).
+  public func decode(_ codes: DenseMatrix) -> DenseMatrix {
     var out = Kernels.decode(codes, theta: theta, layout: layout, configuration: configuration)
     let scale = Float(1 / configuration.inputScale)
     for k in out.values.indices { out.values[k] *= scale }
     return out
+  }
+
+  /// A unit counts as active (for L0 and dead units) above this: `activeThreshold` for sigmoid
+  /// codes, which are never exactly 0, and 0 for ReLU and TopK codes.
+  public var activityThreshold: Float {
+    configuration.topK == nil && configuration.activation == .sigmoid
+      ? Float(configuration.activeThreshold) : 0
   }
 
   /// The `count` terms (columns) with the largest decoder weights for a latent unit.
@@ -281,7 +295,14 @@ public struct SparseAutoencoder: Sendable {
   }
 
   /// Reconstruction error, activation and sparsity statistics on `x`.
-  public func metrics(on x: SparseMatrix) -> SparseCodingMetrics {
-    SparseCodingMetrics(model: self, x: x)
+  ///
+  /// - Parameters:
+  ///   - x: the rows to reconstruct.
+  ///   - referenceMeans: the column means x̄ in the FVU's denominator `Σ(x − x̄)²`; pass the
+  ///     training rows' means (``SparseMatrix/columnMeans()``) to measure held-out rows as a
+  ///     linear baseline would be measured. The means of `x` itself when `nil`.
+  /// - Returns: the reconstruction and code statistics.
+  public func metrics(on x: SparseMatrix, referenceMeans: [Double]? = nil) -> SparseCodingMetrics {
+    SparseCodingMetrics(model: self, x: x, referenceMeans: referenceMeans)
   }
 }

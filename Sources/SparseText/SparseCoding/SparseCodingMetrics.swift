@@ -4,56 +4,79 @@ public struct SparseCodingMetrics: Sendable, Equatable, Codable {
   public var meanSquaredError: Double
   /// `½‖x̂ − x‖²` per document, averaged (in the input's scale).
   public var halfSquaredErrorPerDocument: Double
-  /// Fraction of variance unexplained: `Σ(x̂ − x)² / Σ(x − x̄)²`, x̄ the column means.
+  /// Fraction of variance unexplained: `Σ(x̂ − x)² / Σ(x − x̄)²`, x̄ the column means of the
+  /// reference rows (the training rows for held-out metrics; otherwise these rows).
   public var fractionOfVarianceUnexplained: Double
   /// Mean activation over documents and units (ρ̂).
   public var meanActivation: Double
-  /// The target ρ.
+  /// The target ρ (used by the KL term only).
   public var sparsityTarget: Double
-  /// Units never above the active threshold on these documents.
+  /// Units never active on these documents.
   public var deadUnits: Int
   /// Hidden units in all.
   public var hiddenUnits: Int
-  /// Mean number of units above the active threshold per document (L0).
+  /// Mean number of active units per document (L0): above `activeThreshold` for sigmoid
+  /// codes, above 0 for ReLU and TopK codes.
   public var activeUnitsPerDocument: Double
 
-  init(model: SparseAutoencoder, x: SparseMatrix) {
-    let codes = model.encode(x)
-    let reconstruction = model.reconstruct(x)
+  /// Measures `model` on `x`, reconstructing row blocks with one BLAS product each (the cost of
+  /// one forward pass). `referenceMeans` are the column means x̄ of the FVU's denominator; the
+  /// column means of `x` when `nil`.
+  init(model: SparseAutoencoder, x: SparseMatrix, referenceMeans: [Double]? = nil) {
     let n = x.columns
-    let h = codes.columns
-    var squaredError = 0.0
-    var columnSums = [Double](repeating: 0, count: n)
-    var columnSquares = [Double](repeating: 0, count: n)
-    for r in 0..<x.rows {
-      var row = [Double](repeating: 0, count: n)
-      for p in x.storageRange(ofRow: r) {
-        row[Int(x.columnIndices[p])] = Double(x.values[p])
-      }
-      for c in 0..<n {
-        let d = Double(reconstruction.values[r * n + c]) - row[c]
-        squaredError += d * d
-        columnSums[c] += row[c]
-        columnSquares[c] += row[c] * row[c]
-      }
-    }
+    let h = model.configuration.hiddenUnits
     let rows = Double(max(1, x.rows))
-    var variance = 0.0
-    for c in 0..<n { variance += columnSquares[c] - columnSums[c] * columnSums[c] / rows }
-    let threshold = Float(model.configuration.activeThreshold)
+    // Σ(x − x̄)² = Σx² − 2Σ x̄_c·Σ_r x_rc + R·Σ x̄_c², from the column sums of the sparse rows.
+    var columnSums = [Double](repeating: 0, count: n)
+    var sumOfSquares = 0.0
+    for p in 0..<x.values.count {
+      let v = Double(x.values[p])
+      columnSums[Int(x.columnIndices[p])] += v
+      sumOfSquares += v * v
+    }
+    let means = referenceMeans ?? columnSums.map { $0 / rows }
+    var variance = sumOfSquares
+    for c in 0..<n { variance += -2 * means[c] * columnSums[c] + rows * means[c] * means[c] }
+    // ‖x̂ − x‖² per block: x̂ is dense, so Σx̂² − 2Σ x̂·x + Σx² with x̂ read once.
+    let block = max(1, min(x.rows, (1 << 22) / max(1, n)))
+    var squaredError = 0.0
+    var start = 0
+    let threshold = model.activityThreshold
     var fired = [Bool](repeating: false, count: h)
     var active = 0
     var total = 0.0
-    for r in 0..<codes.rows {
-      for j in 0..<h {
-        let value = codes.values[r * h + j]
-        total += Double(value)
-        if value > threshold {
-          active += 1
-          fired[j] = true
+    while start < x.rows {
+      let end = min(x.rows, start + block)
+      let part = x.selectingRows(start..<end)
+      let codes = model.encode(part)
+      for r in 0..<codes.rows {
+        for j in 0..<h {
+          let value = codes.values[r * h + j]
+          total += Double(value)
+          if value > threshold {
+            active += 1
+            fired[j] = true
+          }
         }
       }
+      let reconstruction = model.decode(codes)
+      for r in 0..<part.rows {
+        var rowError = 0.0
+        let base = r * n
+        for c in 0..<n {
+          let v = Double(reconstruction.values[base + c])
+          rowError += v * v
+        }
+        for p in part.storageRange(ofRow: r) {
+          let v = Double(part.values[p])
+          let xhat = Double(reconstruction.values[base + Int(part.columnIndices[p])])
+          rowError += v * v - 2 * v * xhat
+        }
+        squaredError += rowError
+      }
+      start = end
     }
+    squaredError = max(0, squaredError)
     meanSquaredError = squaredError / (rows * Double(max(1, n)))
     halfSquaredErrorPerDocument = 0.5 * squaredError / rows
     fractionOfVarianceUnexplained = variance > 0 ? squaredError / variance : 0

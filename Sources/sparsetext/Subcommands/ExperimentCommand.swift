@@ -2,6 +2,8 @@ import ArgumentParser
 import Foundation
 import SparseText
 
+extension CodeScaler.Method: ExpressibleByArgument {}
+
 struct ExperimentCommand: ParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "experiment",
@@ -32,12 +34,31 @@ struct ExperimentCommand: ParsableCommand {
   @Option(
     name: .customLong("C"),
     help: ArgumentHelp(
-      "Regularization C, or a comma-separated grid chosen by CV on the training part.",
+      "Regularization C, or a comma-separated grid chosen by CV on the training part (default: \(Self.defaultCValues)).",
       valueName: "C,…"))
-  var c = "10"
+  var c: String?
 
-  @Option(help: "Folds for the C grid search.")
-  var folds = 3
+  @Option(
+    help: "Folds for the C grid search (default: \(TextFeaturePipeline.Configuration().folds)).")
+  var folds: Int?
+
+  @Option(
+    help: ArgumentHelp(
+      "Unlabeled text for the vectorizer and the autoencoder (any corpus format; labels ignored). Repeatable.",
+      valueName: "file"))
+  var unlabeled: [String] = []
+
+  @Option(
+    help: ArgumentHelp(
+      "Codes before LR: standardize or none (default: \(TextFeaturePipeline.Configuration().codeScaling.rawValue)).",
+      valueName: "method"))
+  var codeScaling: CodeScaler.Method?
+
+  @Option(
+    help: ArgumentHelp(
+      "Rank autoencoder settings by cross-validation on the training part instead of one run: KEY=V1,V2 … with keys \(AutoencoderGrid.Parameter.allCases.map(\.rawValue).joined(separator: ", ")). Repeatable.",
+      valueName: "key=values"))
+  var grid: [String] = []
 
   @Option(
     help: ArgumentHelp("Label fractions for a learning curve, e.g. 0.01,0.1,1.", valueName: "f,…"))
@@ -54,7 +75,15 @@ struct ExperimentCommand: ParsableCommand {
   @OptionGroup var autoencoder: AutoencoderOptions
   @OptionGroup var global: GlobalOptions
 
+  static var defaultCValues: String {
+    TextFeaturePipeline.Configuration().cValues.map { "\($0)" }.joined(separator: ",")
+  }
+
   func numbers(_ text: String, flag: String) throws -> [Double] {
+    try Self.positiveNumbers(text, flag: flag)
+  }
+
+  static func positiveNumbers(_ text: String, flag: String) throws -> [Double] {
     let values = text.split(separator: ",").map { Double($0.trimmingCharacters(in: .whitespaces)) }
     guard !values.isEmpty, values.allSatisfy({ $0 != nil && $0! > 0 }) else {
       throw ConfigurationError.outOfRange(
@@ -64,20 +93,30 @@ struct ExperimentCommand: ParsableCommand {
   }
 
   func run() throws {
-    var experimentConfiguration = Experiment.Configuration(
-      vectorizer: try vectorizer.tfidf(),
-      autoencoder: noAutoencoder ? nil : autoencoder.configuration,
-      classifier: .init(maxIterations: 1000), cValues: try numbers(c, flag: "--C"), folds: folds,
+    let defaults = Experiment.Configuration()
+    let experimentConfiguration = Experiment.Configuration(
+      vectorizer: try vectorizer.pipelineTfidf(),
+      autoencoder: noAutoencoder ? nil : try autoencoder.configuration(),
+      classifier: defaults.classifier,
+      cValues: try c.map { try numbers($0, flag: "--C") } ?? defaults.cValues,
+      folds: folds ?? defaults.folds,
       labelFractions: try labelFractions.map { try numbers($0, flag: "--label-fractions") } ?? [],
-      seed: autoencoder.seed)
-    experimentConfiguration.classifier.inverseRegularization = experimentConfiguration.cValues[0]
+      seed: autoencoder.effectiveSeed, codeScaling: codeScaling ?? defaults.codeScaling)
+    let unlabeledTexts = try unlabeled.flatMap { try read.read($0).map(\.text) }
+    if !grid.isEmpty {
+      try runGrid(experimentConfiguration, unlabeled: unlabeledTexts)
+      return
+    }
     let (parts, dataInfo) = try loadParts()
-    let display = TrainingDisplay(epochs: autoencoder.epochs, quiet: global.quiet)
+    let display = TrainingDisplay(
+      epochs: experimentConfiguration.autoencoder?.epochs ?? 0, quiet: global.quiet)
     let experiment = Experiment(experimentConfiguration)
     var results: [Experiment.Result] = []
     for (index, part) in parts.enumerated() {
       if parts.count > 1 { Terminal.note("fold \(index + 1)/\(parts.count)", quiet: global.quiet) }
-      let result = try experiment.run(train: part.train, test: part.test) { event in
+      let result = try experiment.run(
+        train: part.train, test: part.test, unlabeled: unlabeledTexts
+      ) { event in
         switch event {
         case .step(let name): Terminal.note("· \(name)", quiet: global.quiet)
         case .autoencoder(let e): display.handle(e)
@@ -91,6 +130,33 @@ struct ExperimentCommand: ParsableCommand {
     if let report {
       try summary.write(to: URL(fileURLWithPath: report))
       Terminal.note("report: \(report)/report.md", quiet: global.quiet)
+    }
+  }
+
+  /// `--grid`: every combination of the settings, ranked by cross-validation on the training
+  /// part (the test part, when there is one, is not read).
+  func runGrid(_ configuration: Experiment.Configuration, unlabeled: [String]) throws {
+    guard let base = configuration.autoencoder else {
+      throw CommandError.usage("--grid varies the autoencoder; drop --no-autoencoder")
+    }
+    let axes = try grid.map { try AutoencoderGrid.Axis(parsing: $0) }
+    let searchGrid = AutoencoderGrid(axes: axes)
+    let (parts, dataInfo) = try loadParts()
+    let train = parts[0].train
+    let display = TrainingDisplay(epochs: base.epochs, quiet: global.quiet)
+    let rows = try Experiment(configuration).gridSearch(
+      searchGrid, train: train, unlabeled: unlabeled
+    ) { event in
+      switch event {
+      case .step(let name): Terminal.note("· \(name)", quiet: global.quiet)
+      case .autoencoder(let e): display.handle(e)
+      }
+    }
+    let gridReport = GridReport(rows: rows, grid: searchGrid, data: dataInfo)
+    print(gridReport.table)
+    if let report {
+      try gridReport.write(to: URL(fileURLWithPath: report))
+      Terminal.note("report: \(report)/grid.md", quiet: global.quiet)
     }
   }
 
@@ -110,11 +176,12 @@ struct ExperimentCommand: ParsableCommand {
       (documents, source) = try self.source.documents(input: input, read: read)
       if let cv, self.source.split == nil {
         let labels = try documents.map { try Experiment.label(of: $0) }
-        parts = try StratifiedSplit.folds(labels: labels, k: cv, seed: autoencoder.seed).map {
-          fold in (fold.train.map { documents[$0] }, fold.test.map { documents[$0] })
-        }
+        parts = try StratifiedSplit.folds(labels: labels, k: cv, seed: autoencoder.effectiveSeed)
+          .map {
+            fold in (fold.train.map { documents[$0] }, fold.test.map { documents[$0] })
+          }
       } else {
-        parts = [try self.source.divide(documents, seed: autoencoder.seed)]
+        parts = [try self.source.divide(documents, seed: autoencoder.effectiveSeed)]
       }
     }
     var counts: [String: Int] = [:]

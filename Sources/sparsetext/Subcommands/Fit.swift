@@ -38,8 +38,24 @@ struct Fit: ParsableCommand {
   @Option(help: "What the classifier reads: tfidf, codes or both.")
   var classifierInput: TextFeaturePipeline.ClassifierInput?
 
-  @Option(name: .customLong("C"), help: "Classifier regularization C.")
-  var c = 10.0
+  @Option(
+    name: .customLong("C"),
+    help: ArgumentHelp(
+      "Classifier regularization C, or a comma-separated grid chosen by cross-validation (default: \(ExperimentCommand.defaultCValues)).",
+      valueName: "C,…"))
+  var c: String?
+
+  @Option(
+    help: ArgumentHelp(
+      "Unlabeled text for the vectorizer and the autoencoder (any corpus format; labels ignored). Repeatable.",
+      valueName: "file"))
+  var unlabeled: [String] = []
+
+  @Option(
+    help: ArgumentHelp(
+      "Codes before the classifier and in encode's output: standardize or none (default: \(TextFeaturePipeline.Configuration().codeScaling.rawValue)).",
+      valueName: "method"))
+  var codeScaling: CodeScaler.Method?
 
   @OptionGroup var vectorizer: VectorizerOptions
   @OptionGroup var autoencoder: AutoencoderOptions
@@ -60,12 +76,16 @@ struct Fit: ParsableCommand {
           reason: "not a pipeline configuration (\(error))")
       }
     } else {
+      let defaults = TextFeaturePipeline.Configuration()
+      let cValues =
+        try c.map { try ExperimentCommand.positiveNumbers($0, flag: "--C") } ?? defaults.cValues
       configuration = TextFeaturePipeline.Configuration(
-        vectorizer: try vectorizer.tfidf(),
-        autoencoder: noAutoencoder ? nil : autoencoder.configuration,
-        classifier: noClassifier ? nil : .init(inverseRegularization: c, maxIterations: 1000),
-        classifierInput: classifierInput)
+        vectorizer: try vectorizer.pipelineTfidf(),
+        autoencoder: noAutoencoder ? nil : try autoencoder.configuration(),
+        classifier: noClassifier ? nil : defaults.classifier, classifierInput: classifierInput,
+        codeScaling: codeScaling ?? defaults.codeScaling, cValues: cValues, folds: defaults.folds)
     }
+    let unlabeledTexts = try unlabeled.flatMap { try input.read.read($0).map(\.text) }
     let labelled = documents.filter { $0.label != nil }.count
     var labels: [String]?
     if labelled == documents.count, configuration.classifier != nil {
@@ -80,7 +100,8 @@ struct Fit: ParsableCommand {
     let quiet = global.quiet
     let started = Date()
     let pipeline = try TextFeaturePipeline(
-      fitting: documents.map(\.text), labels: labels, configuration: configuration
+      fitting: documents.map(\.text), labels: labels, unlabeled: unlabeledTexts,
+      configuration: configuration
     ) { event in
       switch event {
       case .stage(let name): Terminal.note("· \(name)", quiet: quiet)
@@ -96,6 +117,7 @@ struct Fit: ParsableCommand {
     if let sae = pipeline.autoencoder { summary["hidden_units"] = sae.configuration.hiddenUnits }
     if let classifier = pipeline.classifier {
       summary["classes"] = classifier.classes
+      summary["C"] = classifier.configuration.inverseRegularization
       summary["converged"] = classifier.convergence.converged
       if !classifier.convergence.converged {
         Terminal.warn(

@@ -29,7 +29,7 @@ struct TrainSAE: ParsableCommand {
 
   func run() throws {
     let x = try SparseMatrix.readNPZ(from: URL(fileURLWithPath: features))
-    let configuration = autoencoder.configuration
+    let configuration = try autoencoder.configuration()
     let directory = URL(fileURLWithPath: output)
     let checkpointURL = directory.appendingPathComponent("checkpoint")
     var checkpoint: SparseAutoencoder.Checkpoint?
@@ -56,7 +56,7 @@ struct TrainSAE: ParsableCommand {
     let seconds = Date().timeIntervalSince(started)
     try model.write(to: directory)
     let metrics = model.metrics(on: x)
-    let firing = firingRates(model.encode(x), threshold: Float(configuration.activeThreshold))
+    let firing = firingRates(model.encode(x), threshold: model.activityThreshold)
     let report = TrainingReport(
       epochs: model.history, metrics: metrics, firingRates: firing, seconds: seconds,
       documents: x.rows, terms: x.columns)

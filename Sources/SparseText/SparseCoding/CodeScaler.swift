@@ -1,0 +1,92 @@
+/// A per-unit affine map of codes, fitted on the training codes: `(h − mean) / scale`.
+///
+/// Sparse codes differ in scale from unit to unit (a unit that fires on a tenth of the documents
+/// and one that fires on all of them), which an L2-regularized classifier punishes unevenly.
+/// Standardizing each unit, as scikit-learn's `StandardScaler` does, puts them on one footing;
+/// the pipeline fits it after the autoencoder and applies it wherever codes leave the pipeline.
+public struct CodeScaler: Sendable, Equatable {
+  /// How codes are post-processed before they are used as features.
+  public enum Method: String, Codable, Sendable, CaseIterable {
+    /// The codes as the encoder makes them.
+    case none
+    /// Each unit centred on its training mean and divided by its training standard deviation
+    /// (units that never vary are only centred).
+    case standardize
+  }
+
+  /// The training mean of each unit.
+  public let mean: [Float]
+  /// The divisor of each unit (its standard deviation, or 1 for a constant unit).
+  public let scale: [Float]
+
+  /// Fits the mean and standard deviation of each column of `codes`.
+  public init(fitting codes: DenseMatrix) {
+    let h = codes.columns
+    var sums = [Double](repeating: 0, count: h)
+    var squares = [Double](repeating: 0, count: h)
+    for r in 0..<codes.rows {
+      let base = r * h
+      for j in 0..<h {
+        let v = Double(codes.values[base + j])
+        sums[j] += v
+        squares[j] += v * v
+      }
+    }
+    let n = Double(max(1, codes.rows))
+    var mean = [Float](repeating: 0, count: h)
+    var scale = [Float](repeating: 1, count: h)
+    for j in 0..<h {
+      let m = sums[j] / n
+      let variance = max(0, squares[j] / n - m * m)
+      mean[j] = Float(m)
+      let deviation = variance.squareRoot()
+      // A unit whose spread is at float rounding level is constant: centre it only.
+      scale[j] = deviation > 1e-6 * max(1, abs(m)) ? Float(deviation) : 1
+    }
+    self.mean = mean
+    self.scale = scale
+  }
+
+  /// A scaler with the given parameters, which must have one finite entry per unit and
+  /// positive scales.
+  public init(mean: [Float], scale: [Float]) throws {
+    guard mean.count == scale.count else {
+      throw DataError.shapeMismatch(
+        what: "codes.scale", expected: "\(mean.count) entries (one per unit)",
+        actual: "\(scale.count)")
+    }
+    guard mean.allSatisfy(\.isFinite), scale.allSatisfy({ $0.isFinite && $0 > 0 }) else {
+      throw ConfigurationError.outOfRange(
+        field: "codes.mean / codes.scale", value: "a non-finite or non-positive entry",
+        allowed: "finite means and positive finite scales")
+    }
+    self.mean = mean
+    self.scale = scale
+  }
+
+  /// The number of units.
+  public var units: Int { mean.count }
+
+  /// `(codes − mean) / scale`, row by row.
+  public func transform(_ codes: DenseMatrix) throws -> DenseMatrix {
+    guard codes.columns == units else {
+      throw DataError.shapeMismatch(
+        what: "codes to scale", expected: "\(units) columns", actual: "\(codes.columns)")
+    }
+    var out = codes
+    let h = units
+    let inverse = scale.map { 1 / $0 }
+    out.values.withUnsafeMutableBufferPointer { values in
+      for r in 0..<codes.rows {
+        let base = r * h
+        for j in 0..<h { values[base + j] = (values[base + j] - mean[j]) * inverse[j] }
+      }
+    }
+    return out
+  }
+
+  /// The tensors a bundle stores: `codes.mean` and `codes.scale`, each [hidden].
+  public var parameters: [String: Tensor] {
+    ["codes.mean": Tensor(vector: mean), "codes.scale": Tensor(vector: scale)]
+  }
+}

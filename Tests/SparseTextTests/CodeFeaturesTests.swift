@@ -1,0 +1,201 @@
+import Foundation
+import Testing
+
+@testable import SparseText
+
+@Suite struct CodeScalerTests {
+  @Test func standardizesEachUnitAndOnlyCentresConstantOnes() throws {
+    let codes = try DenseMatrix(
+      rows: [[1, 5, 0], [3, 5, 2], [5, 5, 4], [7, 5, 6]], columns: 3)
+    let scaler = CodeScaler(fitting: codes)
+    #expect(scaler.mean == [4, 5, 3])
+    // Population standard deviations: √5 for both varying units; the constant unit keeps 1.
+    #expect(abs(scaler.scale[0] - Float(5).squareRoot()) < 1e-6)
+    #expect(abs(scaler.scale[2] - Float(5).squareRoot()) < 1e-6)
+    #expect(scaler.scale[1] == 1)
+    let z = try scaler.transform(codes)
+    for j in 0..<3 {
+      let column = (0..<4).map { z[$0, j] }
+      #expect(abs(column.reduce(0, +)) < 1e-5)
+      let variance = column.map { $0 * $0 }.reduce(0, +) / 4
+      #expect(abs(variance - (j == 1 ? 0 : 1)) < 1e-5)
+    }
+  }
+
+  @Test func refusesMismatchedWidthsAndBadParameters() throws {
+    let scaler = try CodeScaler(mean: [0, 0], scale: [1, 2])
+    #expect(throws: DataError.self) { try scaler.transform(DenseMatrix(zeros: 1, columns: 3)) }
+    #expect(throws: ConfigurationError.self) { try CodeScaler(mean: [0], scale: [0]) }
+    #expect(throws: ConfigurationError.self) { try CodeScaler(mean: [.nan], scale: [1]) }
+    #expect(throws: DataError.self) { try CodeScaler(mean: [0, 1], scale: [1]) }
+  }
+}
+
+@Suite struct CrossValidatedCTests {
+  /// Two classes separated only by a weak feature among noise: a tiny C cannot fit it, so
+  /// cross-validation must prefer the large one; equal scores keep the smaller C.
+  @Test func choosesTheCThatGeneralizesAndBreaksTiesTowardsTheSmaller() throws {
+    var generator = SeededGenerator(seed: 4)
+    var rows: [[Float]] = []
+    var labels: [String] = []
+    for i in 0..<120 {
+      let positive = i % 2 == 0
+      rows.append([
+        (positive ? 0.3 : -0.3) + 0.1 * (generator.nextFloat() - 0.5), generator.nextFloat(),
+      ])
+      labels.append(positive ? "p" : "n")
+    }
+    let x = try DenseMatrix(rows: rows, columns: 2)
+    let result = try LogisticRegression.crossValidateC(
+      x, labels: labels, candidates: [1e-4, 100], folds: 3, seed: 1)
+    #expect(result.c == 100)
+    #expect(result.accuracies[1] > 0.95)
+    #expect(result.accuracies[0] < result.accuracies[1])
+    let tie = try LogisticRegression.crossValidateC(
+      x, labels: labels, candidates: [1000, 100], folds: 3, seed: 1)
+    #expect(tie.accuracies[0] == tie.accuracies[1])
+    #expect(tie.c == 100)
+    let single = try LogisticRegression.crossValidateC(x, labels: labels, candidates: [7])
+    #expect(single.c == 7)
+  }
+}
+
+@Suite struct SparseAutoencoderRecipeTests {
+  @Test func automaticInputScaleGivesRowsAMeanSquaredNormEqualToTheirWidth() throws {
+    let x = randomSparse(rows: 30, columns: 40, density: 0.2, seed: 3)
+    var squares = 0.0
+    for v in x.values { squares += Double(v) * Double(v) }
+    let expected = (40 / (squares / 30)).squareRoot()
+    let model = try SparseAutoencoder(
+      training: x,
+      configuration: .init(hiddenUnits: 8, inputScaling: .automatic, epochs: 1, batchSize: 10))
+    #expect(abs(model.configuration.inputScale - expected) < 1e-9 * expected)
+    #expect(model.configuration.inputScaling == .automatic)
+    // The resolved scale is what the model applies to new rows: a model restored from its
+    // parameters and configuration encodes identically.
+    let restored = try SparseAutoencoder(
+      parameters: model.parameters, configuration: model.configuration)
+    #expect(restored.encode(x) == model.encode(x))
+  }
+
+  @Test func decoderColumnsStayAtUnitNormAndTheEncoderStartsAsTheirTranspose() throws {
+    let x = randomSparse(rows: 40, columns: 30, density: 0.2, seed: 8)
+    for epochs in [0, 3] {
+      let model = try SparseAutoencoder(
+        training: x,
+        configuration: .init(
+          hiddenUnits: 6, topK: 2, inputScaling: .automatic, unitNormDecoder: true,
+          epochs: epochs, batchSize: 8))
+      let decoder = model.parameters["decoder.weight"]!.values  // [inputs, hidden]
+      let encoder = model.parameters["encoder.weight"]!.values  // [hidden, inputs]
+      for j in 0..<6 {
+        var norm = 0.0
+        for c in 0..<30 { norm += Double(decoder[c * 6 + j] * decoder[c * 6 + j]) }
+        #expect(abs(norm - 1) < 1e-5)
+        if epochs == 0 {
+          for c in 0..<30 { #expect(encoder[j * 30 + c] == decoder[c * 6 + j]) }
+        }
+      }
+    }
+  }
+
+  @Test func codesMayOutnumberTheInputColumns() throws {
+    let x = randomSparse(rows: 20, columns: 5, density: 0.5, seed: 2)
+    let model = try SparseAutoencoder(
+      training: x, configuration: .init(hiddenUnits: 12, epochs: 1, batchSize: 5))
+    #expect(model.encode(x).columns == 12)
+  }
+
+  /// The blockwise metrics against a plain dense loop: FVU with the rows' own means and with
+  /// reference means, L0 and dead units.
+  @Test func metricsAgreeWithADenseReference() throws {
+    let x = randomSparse(rows: 25, columns: 12, density: 0.3, seed: 6)
+    let other = randomSparse(rows: 9, columns: 12, density: 0.3, seed: 7)
+    let model = try SparseAutoencoder(
+      training: x, configuration: .init(hiddenUnits: 5, topK: 2, epochs: 2, batchSize: 5))
+    for (rows, means) in [(x, nil), (other, x.columnMeans())] {
+      let metrics = model.metrics(on: rows, referenceMeans: means)
+      let dense = rows.densified()
+      let xhat = model.reconstruct(rows)
+      let mu = means ?? rows.columnMeans()
+      var error = 0.0
+      var variance = 0.0
+      for r in 0..<rows.rows {
+        for c in 0..<12 {
+          let d = Double(xhat[r, c]) - Double(dense[r, c])
+          error += d * d
+          let v = Double(dense[r, c]) - mu[c]
+          variance += v * v
+        }
+      }
+      #expect(abs(metrics.fractionOfVarianceUnexplained - error / variance) < 1e-6)
+      #expect(abs(metrics.halfSquaredErrorPerDocument - 0.5 * error / Double(rows.rows)) < 1e-6)
+      let codes = model.encode(rows)
+      let active = codes.values.filter { $0 > 0 }.count
+      #expect(abs(metrics.activeUnitsPerDocument - Double(active) / Double(rows.rows)) < 1e-12)
+      let firing = (0..<5).filter { j in (0..<rows.rows).contains { codes[$0, j] > 0 } }
+      #expect(metrics.deadUnits == 5 - firing.count)
+    }
+  }
+
+  @Test func configurationsWithoutTheNewFieldsDecodeAsTheyWereTrained() throws {
+    var json =
+      try JSONSerialization.jsonObject(
+        with: JSONEncoder().encode(SparseAutoencoder.Configuration())) as! [String: Any]
+    json.removeValue(forKey: "inputScaling")
+    json.removeValue(forKey: "unitNormDecoder")
+    let decoded = try JSONDecoder().decode(
+      SparseAutoencoder.Configuration.self, from: JSONSerialization.data(withJSONObject: json))
+    #expect(decoded.inputScaling == .fixed)
+    #expect(decoded.unitNormDecoder == false)
+  }
+}
+
+@Suite struct AutoencoderGridTests {
+  @Test func parsesAxesAndMakesEveryCombination() throws {
+    let grid = AutoencoderGrid(axes: [
+      try .init(parsing: "beta=0.3,1,3"), try .init(parsing: "hidden=4,8"),
+      try .init(parsing: "topk=0,2"),
+    ])
+    let combinations = try grid.combinations(base: .init(hiddenUnits: 4))
+    #expect(combinations.count == 12)
+    #expect(Set(combinations.map { $0.settings.description }).count == 12)
+    let last = combinations.last!
+    #expect(last.settings == ["beta": 3, "hidden": 8, "topk": 2])
+    #expect(last.configuration.sparsityWeight == 3)
+    #expect(last.configuration.hiddenUnits == 8)
+    #expect(last.configuration.topK == 2)
+    #expect(last.configuration.activation == .relu)
+    #expect(combinations.first!.configuration.topK == nil)
+    #expect(throws: ConfigurationError.self) { try AutoencoderGrid.Axis(parsing: "gamma=1") }
+    #expect(throws: ConfigurationError.self) { try AutoencoderGrid.Axis(parsing: "beta=") }
+    let fractional = AutoencoderGrid(axes: [try .init(parsing: "hidden=2.5")])
+    #expect(throws: ConfigurationError.self) { try fractional.combinations(base: .init()) }
+  }
+
+  @Test func gridSearchRanksEveryCombinationWithoutReadingATestPart() throws {
+    let documents = (0..<36).map { i -> LabeledDocument in
+      let topic = i % 2 == 0
+      let text =
+        topic
+        ? "goal match striker league cup win \(i % 5)" : "shares bank rates market profit \(i % 7)"
+      return LabeledDocument(
+        id: "\(i)", text: text, labels: [topic ? "sport" : "money"], line: i + 1)
+    }
+    let experiment = Experiment(
+      .init(
+        vectorizer: .init(), autoencoder: .init(hiddenUnits: 4, epochs: 3, batchSize: 6),
+        cValues: [1, 10]))
+    let rows = try experiment.gridSearch(
+      AutoencoderGrid(axes: [try .init(parsing: "hidden=2,4")]), train: documents)
+    #expect(rows.count == 2)
+    #expect(rows.map(\.rank) == [1, 2])
+    #expect(rows[0].accuracy >= rows[1].accuracy)
+    #expect(Set(rows.map { $0.settings["hidden"]! }) == [2, 4])
+    for row in rows {
+      #expect(row.accuracy > 0.9)
+      #expect(row.fractionOfVarianceUnexplained.isFinite)
+      #expect([1, 10].contains(row.c))
+    }
+  }
+}
