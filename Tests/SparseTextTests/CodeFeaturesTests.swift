@@ -199,3 +199,22 @@ import Testing
     }
   }
 }
+
+@inline(never) private func halve(_ x: Float) -> Float { x * 0.5 }
+
+@Suite struct DenormalModeTests {
+  /// Training flushes denormals to zero on its thread and on every worker it starts, and puts
+  /// the caller's mode back afterwards (on x86-64; other processors keep IEEE denormals).
+  @Test func flushingReachesTheWorkersAndIsUndone() throws {
+    #if arch(x86_64)
+      let tiny = Float.leastNormalMagnitude
+      #expect(halve(tiny) != 0)
+      let inside = FloatingPointMode.flushingDenormals {
+        Parallel.map(count: 4, workers: 4) { _ in halve(tiny) }
+      }
+      #expect(inside == [0, 0, 0, 0])
+      #expect(halve(tiny) != 0)
+      #expect(Parallel.map(count: 4, workers: 4) { _ in halve(tiny) }.allSatisfy { $0 != 0 })
+    #endif
+  }
+}

@@ -32,4 +32,14 @@ double sparsetext_sum_of_squares(const float *x, ptrdiff_t n);
 ptrdiff_t sparsetext_scan_ascii_words(const uint8_t *text, ptrdiff_t n, int lowercase,
                                       uint8_t *out, ptrdiff_t *ends, ptrdiff_t *length);
 
+/// Sets the calling thread's floating-point unit to flush denormal results and inputs to zero
+/// (x86-64: MXCSR's FTZ and DAZ bits; elsewhere nothing) and returns the previous state for
+/// `sparsetext_flush_denormals_end`. Optimizer state that decays geometrically (Adam's first
+/// moment of a unit that stops receiving gradient) otherwise reaches the denormal range, where
+/// every operation on it costs tens of cycles.
+unsigned sparsetext_flush_denormals_begin(void);
+
+/// Restores the state `sparsetext_flush_denormals_begin` returned.
+void sparsetext_flush_denormals_end(unsigned saved);
+
 #endif

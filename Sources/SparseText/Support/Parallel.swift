@@ -1,5 +1,24 @@
+import CKernels
 import Dispatch
 import Foundation
+
+/// The calling thread's denormal handling, which ``Parallel`` hands on to its workers.
+enum FloatingPointMode {
+  /// Whether denormals are flushed to zero on this thread.
+  static var flushesDenormals: Bool {
+    let saved = sparsetext_flush_denormals_begin()
+    sparsetext_flush_denormals_end(saved)
+    return saved & 0x8040 == 0x8040
+  }
+
+  /// Runs `body` with denormals flushed to zero on this thread (and on the workers
+  /// ``Parallel`` starts from it), then restores the previous mode.
+  static func flushingDenormals<T, E: Error>(_ body: () throws(E) -> T) throws(E) -> T {
+    let saved = sparsetext_flush_denormals_begin()
+    defer { sparsetext_flush_denormals_end(saved) }
+    return try body()
+  }
+}
 
 /// Work splitting over rows or documents.
 ///
@@ -53,7 +72,13 @@ public enum Parallel {
       return single
     }
     let results = ResultSlots<T, E>(count: parts.count)
+    let callerFlushes = FloatingPointMode.flushesDenormals
     DispatchQueue.concurrentPerform(iterations: parts.count) { index in
+      // Workers compute with the caller's denormal mode, so a result does not depend on which
+      // thread computed it.
+      let saved = sparsetext_flush_denormals_begin()
+      if !callerFlushes { sparsetext_flush_denormals_end(saved) }
+      defer { sparsetext_flush_denormals_end(saved) }
       do throws(E) {
         results.set(index, .success(try body(parts[index])))
       } catch {
