@@ -7,8 +7,6 @@ extension SparseAutoencoder.Output: ExpressibleByArgument {}
 extension SparseAutoencoder.Loss: ExpressibleByArgument {}
 extension SparseAutoencoder.OptimizerKind: ExpressibleByArgument {}
 
-extension SparseAutoencoder.InputScaling: ExpressibleByArgument {}
-
 /// `--topk K`, or `--topk off` for the KL-sparse codes.
 enum TopKSetting: ExpressibleByArgument, Equatable {
   case off
@@ -61,7 +59,7 @@ struct AutoencoderOptions: ParsableArguments {
 
   @Option(
     help: ArgumentHelp(
-      "Keep the K largest pre-activations per document (ReLU, no KL term), or off for KL-sparse sigmoid codes (default: \(defaults.topK.map { "\($0)" } ?? "off")).",
+      "Keep the K largest pre-activations per document (ReLU codes), or off for the KL recipe: sigmoid codes of mean activation ρ under β, inputs × \(Int(SparseAutoencoder.Configuration.klSparse.inputScale ?? 1)), free decoder columns (default: \(defaults.topK.map { "\($0)" } ?? "off")).",
       valueName: "K|off"))
   var topk: TopKSetting?
 
@@ -91,7 +89,7 @@ struct AutoencoderOptions: ParsableArguments {
 
   @Option(
     help: ArgumentHelp(
-      "Multiply inputs by S before encoding, or auto: scale so the mean squared row norm equals the vocabulary size (default: \(defaults.inputScaling == .automatic ? "auto" : "\(defaults.inputScale)")).",
+      "Multiply inputs by S before encoding, or auto: scale so the mean squared row norm equals the vocabulary size (default: \(defaults.inputScale.map { "\($0)" } ?? "auto")).",
       valueName: "S|auto"))
   var inputScale: String?
 
@@ -117,7 +115,8 @@ struct AutoencoderOptions: ParsableArguments {
 
   /// The configuration: the library's defaults with the options given.
   func configuration() throws -> SparseAutoencoder.Configuration {
-    var c = Self.defaults
+    // `--topk off` starts from the KL recipe; every other option then applies on top.
+    var c = topk == .off ? SparseAutoencoder.Configuration.klSparse : Self.defaults
     if let hidden { c.hiddenUnits = hidden }
     if let sparsity { c.sparsityTarget = sparsity }
     if let beta { c.sparsityWeight = beta }
@@ -126,12 +125,6 @@ struct AutoencoderOptions: ParsableArguments {
     if let activation { c.activation = activation }
     if let decoder { c.output = decoder }
     if let topk { c.topK = topk.value }
-    // TopK codes are ReLU'd; KL codes use the activation asked for, sigmoid when none was.
-    if c.topK != nil {
-      c.activation = .relu
-    } else if activation == nil && topk != nil {
-      c.activation = .sigmoid
-    }
     if let loss { c.loss = loss }
     if let optimizer { c.optimizer = optimizer }
     if let epochs { c.epochs = epochs }
@@ -141,9 +134,8 @@ struct AutoencoderOptions: ParsableArguments {
     if let validation { c.validationFraction = validation }
     if let inputScale {
       if inputScale.lowercased() == "auto" {
-        c.inputScaling = .automatic
+        c.inputScale = nil
       } else if let value = Double(inputScale), value > 0, value.isFinite {
-        c.inputScaling = .fixed
         c.inputScale = value
       } else {
         throw ConfigurationError.outOfRange(

@@ -68,9 +68,9 @@ import Testing
     let expected = (40 / (squares / 30)).squareRoot()
     let model = try SparseAutoencoder(
       training: x,
-      configuration: .init(hiddenUnits: 8, inputScaling: .automatic, epochs: 1, batchSize: 10))
-    #expect(abs(model.configuration.inputScale - expected) < 1e-9 * expected)
-    #expect(model.configuration.inputScaling == .automatic)
+      configuration: .init(hiddenUnits: 8, inputScale: nil, epochs: 1, batchSize: 10))
+    let scale = try #require(model.configuration.inputScale)
+    #expect(abs(scale - expected) < 1e-9 * expected)
     // The resolved scale is what the model applies to new rows: a model restored from its
     // parameters and configuration encodes identically.
     let restored = try SparseAutoencoder(
@@ -84,7 +84,7 @@ import Testing
       let model = try SparseAutoencoder(
         training: x,
         configuration: .init(
-          hiddenUnits: 6, topK: 2, inputScaling: .automatic, unitNormDecoder: true,
+          hiddenUnits: 6, topK: 2, inputScale: nil, unitNormDecoder: true,
           epochs: epochs, batchSize: 8))
       let decoder = model.parameters["decoder.weight"]!.values  // [inputs, hidden]
       let encoder = model.parameters["encoder.weight"]!.values  // [hidden, inputs]
@@ -142,11 +142,9 @@ import Testing
     var json =
       try JSONSerialization.jsonObject(
         with: JSONEncoder().encode(SparseAutoencoder.Configuration())) as! [String: Any]
-    json.removeValue(forKey: "inputScaling")
     json.removeValue(forKey: "unitNormDecoder")
     let decoded = try JSONDecoder().decode(
       SparseAutoencoder.Configuration.self, from: JSONSerialization.data(withJSONObject: json))
-    #expect(decoded.inputScaling == .fixed)
     #expect(decoded.unitNormDecoder == false)
   }
 }

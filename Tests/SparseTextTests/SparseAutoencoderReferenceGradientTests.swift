@@ -71,7 +71,7 @@ private struct ReferenceAutoencoder {
     let n = layout.inputs
     let h = layout.hidden
     let batch = x.count
-    let s = c.inputScale
+    let s = c.scale
     let encoderWeight = layout.encoderWeight.lowerBound
     let encoderBias = layout.encoderBias.lowerBound
     let decoderWeight = layout.decoderWeight.lowerBound
@@ -253,8 +253,8 @@ private func relativeDifference(_ a: Double, _ b: Double) -> Double {
   static let variants =
     SparseAutoencoderGradientTests.variants + [
       .init(
-        hiddenUnits: 4, activation: .relu, output: .sigmoid, sparsityWeight: 0.5,
-        weightDecay: 1e-2, l1Weight: 0.05, inputScale: 3)
+        hiddenUnits: 4, activation: .relu, output: .sigmoid, topK: nil, sparsityWeight: 0.5,
+        weightDecay: 1e-2, l1Weight: 0.05, inputScale: 3, unitNormDecoder: false)
     ]
 
   static let columns = 9
@@ -393,7 +393,7 @@ private func relativeDifference(_ a: Double, _ b: Double) -> Double {
     let reference = ReferenceAutoencoder(
       configuration: configuration, layout: layout, x: data.dense)
     let zero = [Double](repeating: 0, count: layout.count)
-    let s = configuration.inputScale
+    let s = configuration.scale
     let h = Double(layout.hidden)
     let rho = configuration.sparsityTarget
     var reconstruction = 0.0

@@ -22,18 +22,20 @@ func randomSparse(rows: Int, columns: Int, density: Double, seed: UInt64) -> Spa
 @Suite struct SparseAutoencoderGradientTests {
   static let variants: [SparseAutoencoder.Configuration] = [
     .init(
-      hiddenUnits: 4, activation: .sigmoid, output: .identity, sparsityWeight: 3, weightDecay: 1e-2,
-      l1Weight: 0.1, inputScale: 3),
+      hiddenUnits: 4, activation: .sigmoid, output: .identity, topK: nil, sparsityWeight: 3,
+      weightDecay: 1e-2, l1Weight: 0.1, inputScale: 3, unitNormDecoder: false),
     .init(
-      hiddenUnits: 4, activation: .sigmoid, output: .sigmoid, sparsityWeight: 0.5,
-      weightDecay: 1e-2, loss: .bce, inputScale: 3),
+      hiddenUnits: 4, activation: .sigmoid, output: .sigmoid, topK: nil, sparsityWeight: 0.5,
+      weightDecay: 1e-2, loss: .bce, inputScale: 3, unitNormDecoder: false),
     .init(
-      hiddenUnits: 4, activation: .relu, output: .identity, tiedWeights: true, sparsityWeight: 0.5,
-      weightDecay: 1e-2, l1Weight: 0.05, inputScale: 3),
+      hiddenUnits: 4, activation: .relu, output: .identity, tiedWeights: true, topK: nil,
+      sparsityWeight: 0.5, weightDecay: 1e-2, l1Weight: 0.05, inputScale: 3, unitNormDecoder: false),
     .init(
-      hiddenUnits: 4, activation: .sigmoid, output: .identity, tiedWeights: true, sparsityWeight: 1,
-      weightDecay: 1e-3, loss: .mse, inputScale: 3),
-    .init(hiddenUnits: 5, output: .identity, topK: 2, weightDecay: 1e-2, inputScale: 3),
+      hiddenUnits: 4, activation: .sigmoid, output: .identity, tiedWeights: true, topK: nil,
+      sparsityWeight: 1, weightDecay: 1e-3, loss: .mse, inputScale: 3, unitNormDecoder: false),
+    .init(
+      hiddenUnits: 5, output: .identity, topK: 2, weightDecay: 1e-2, inputScale: 3,
+      unitNormDecoder: false),
   ]
 
   /// Central differences in Float with step 1e-3 against the analytic gradient. Float rounding of
@@ -79,7 +81,8 @@ func randomSparse(rows: Int, columns: Int, density: Double, seed: UInt64) -> Spa
   @Test func sameSeedSameModelAndLossDecreases() throws {
     let x = randomSparse(rows: 40, columns: 30, density: 0.15, seed: 1)
     let configuration = SparseAutoencoder.Configuration(
-      hiddenUnits: 8, inputScale: 5, epochs: 12, batchSize: 8, seed: 7)
+      hiddenUnits: 8, topK: nil, inputScale: 5, unitNormDecoder: false, epochs: 12, batchSize: 8,
+      seed: 7)
     let a = try SparseAutoencoder(training: x, configuration: configuration)
     let b = try SparseAutoencoder(training: x, configuration: configuration)
     #expect(a.theta == b.theta)
@@ -95,8 +98,8 @@ func randomSparse(rows: Int, columns: Int, density: Double, seed: UInt64) -> Spa
   func resumingFromACheckpointGivesTheUninterruptedResult(sampledColumns: Int?) throws {
     let x = randomSparse(rows: 30, columns: 20, density: 0.2, seed: 2)
     var configuration = SparseAutoencoder.Configuration(
-      hiddenUnits: 6, inputScale: 5, epochs: 6, batchSize: 7, seed: 3,
-      sampledColumns: sampledColumns)
+      hiddenUnits: 6, topK: nil, inputScale: 5, unitNormDecoder: false, epochs: 6, batchSize: 7,
+      seed: 3, sampledColumns: sampledColumns)
     let full = try SparseAutoencoder(training: x, configuration: configuration)
     let saved = CheckpointBox()
     configuration.epochs = 6
@@ -118,7 +121,8 @@ func randomSparse(rows: Int, columns: Int, density: Double, seed: UInt64) -> Spa
     for r in 0..<10 { rows.append([(r, 0.5), ((r * 3 + 1) % 10, 0.25)]) }
     let x = try SparseMatrix(rows: rows, columns: 20)  // columns 10..<20 never occur
     let configuration = SparseAutoencoder.Configuration(
-      hiddenUnits: 3, inputScale: 5, epochs: 1, batchSize: 10, seed: 9, sampledColumns: 2)
+      hiddenUnits: 3, topK: nil, inputScale: 5, unitNormDecoder: false, epochs: 1, batchSize: 10,
+      seed: 9, sampledColumns: 2)
     let layout = SparseAutoencoder.Layout(inputs: 20, hidden: 3, tied: false)
     var trainer = SparseAutoencoder.Trainer(configuration: configuration, layout: layout)
     let before = trainer.theta
@@ -142,12 +146,20 @@ func randomSparse(rows: Int, columns: Int, density: Double, seed: UInt64) -> Spa
   }
 
   static let blockedVariants: [SparseAutoencoder.Configuration] = [
-    .init(hiddenUnits: 4, weightDecay: 1e-2, inputScale: 3),
-    .init(hiddenUnits: 4, output: .sigmoid, weightDecay: 0, loss: .bce, inputScale: 3),
-    .init(hiddenUnits: 4, activation: .relu, l1Weight: 0.05, inputScale: 3),
-    .init(hiddenUnits: 5, topK: 2, weightDecay: 1e-2, inputScale: 3),
-    .init(hiddenUnits: 4, weightDecay: 1e-3, inputScale: 3, optimizer: .sgd, learningRate: 0.1),
-    .init(hiddenUnits: 4, weightDecay: 1e-3, inputScale: 3, optimizer: .adadelta),
+    .init(hiddenUnits: 4, topK: nil, weightDecay: 1e-2, inputScale: 3, unitNormDecoder: false),
+    .init(
+      hiddenUnits: 4, output: .sigmoid, topK: nil, weightDecay: 0, loss: .bce, inputScale: 3,
+      unitNormDecoder: false),
+    .init(
+      hiddenUnits: 4, activation: .relu, topK: nil, l1Weight: 0.05, inputScale: 3,
+      unitNormDecoder: false),
+    .init(hiddenUnits: 5, topK: 2, weightDecay: 1e-2, inputScale: 3, unitNormDecoder: false),
+    .init(
+      hiddenUnits: 4, topK: nil, weightDecay: 1e-3, inputScale: 3, unitNormDecoder: false,
+      optimizer: .sgd, learningRate: 0.1),
+    .init(
+      hiddenUnits: 4, topK: nil, weightDecay: 1e-3, inputScale: 3, unitNormDecoder: false,
+      optimizer: .adadelta),
   ]
 
   /// The blocked step (decoder in column blocks with its update, encoder rows visited for the
@@ -278,7 +290,8 @@ func randomSparse(rows: Int, columns: Int, density: Double, seed: UInt64) -> Spa
     let x = randomSparse(rows: 20, columns: 25, density: 0.3, seed: 4)
     let model = try SparseAutoencoder(
       training: x,
-      configuration: .init(hiddenUnits: 10, topK: 3, inputScale: 5, epochs: 2, batchSize: 5))
+      configuration: .init(
+        hiddenUnits: 10, topK: 3, inputScale: 5, unitNormDecoder: false, epochs: 2, batchSize: 5))
     let codes = model.encode(x)
     for r in 0..<codes.rows {
       #expect(codes.row(r).filter { $0 != 0 }.count <= 3)
@@ -288,7 +301,7 @@ func randomSparse(rows: Int, columns: Int, density: Double, seed: UInt64) -> Spa
   @Test func parametersRoundTripAndEncodeMatchesTheFormula() throws {
     let x = randomSparse(rows: 12, columns: 10, density: 0.3, seed: 6)
     let configuration = SparseAutoencoder.Configuration(
-      hiddenUnits: 4, inputScale: 2, epochs: 2, batchSize: 4)
+      hiddenUnits: 4, topK: nil, inputScale: 2, unitNormDecoder: false, epochs: 2, batchSize: 4)
     let model = try SparseAutoencoder(training: x, configuration: configuration)
     let restored = try SparseAutoencoder(parameters: model.parameters, configuration: configuration)
     #expect(restored.encode(x) == model.encode(x))
@@ -322,8 +335,8 @@ func randomSparse(rows: Int, columns: Int, density: Double, seed: UInt64) -> Spa
     let model = try SparseAutoencoder(
       training: x,
       configuration: .init(
-        hiddenUnits: 4, sparsityTarget: 0.25, sparsityWeight: 0.1, inputScale: 3,
-        learningRate: 0.01, epochs: 60, batchSize: 8))
+        hiddenUnits: 4, topK: nil, sparsityTarget: 0.25, sparsityWeight: 0.1, inputScale: 3,
+        unitNormDecoder: false, learningRate: 0.01, epochs: 60, batchSize: 8))
     let metrics = model.metrics(on: x)
     #expect(metrics.fractionOfVarianceUnexplained < 0.2, "\(metrics)")
   }

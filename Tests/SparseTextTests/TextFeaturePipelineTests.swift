@@ -93,7 +93,7 @@ import Testing
     var stages = config["configuration"] as! [String: Any]
     for key in ["codeScaling", "cValues", "folds"] { stages.removeValue(forKey: key) }
     var autoencoder = stages["autoencoder"] as! [String: Any]
-    for key in ["inputScaling", "unitNormDecoder"] { autoencoder.removeValue(forKey: key) }
+    autoencoder.removeValue(forKey: "unitNormDecoder")
     stages["autoencoder"] = autoencoder
     config["configuration"] = stages
     try JSONSerialization.data(withJSONObject: config).write(to: configURL)

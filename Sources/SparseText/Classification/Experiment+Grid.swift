@@ -18,7 +18,7 @@ public struct AutoencoderGrid: Sendable, Equatable, Codable {
     case weightDecay = "weight-decay"
     /// ``SparseAutoencoder/Configuration/epochs``.
     case epochs
-    /// ``SparseAutoencoder/Configuration/inputScale`` (fixed scaling); 0 means automatic.
+    /// ``SparseAutoencoder/Configuration/inputScale``; 0 (or `auto`) chooses it from the data.
     case inputScale = "input-scale"
     /// ``SparseAutoencoder/Configuration/learningRate``.
     case learningRate = "learning-rate"
@@ -44,12 +44,7 @@ public struct AutoencoderGrid: Sendable, Equatable, Codable {
       case .weightDecay: configuration.weightDecay = value
       case .epochs: configuration.epochs = try whole()
       case .inputScale:
-        if value == 0 {
-          configuration.inputScaling = .automatic
-        } else {
-          configuration.inputScaling = .fixed
-          configuration.inputScale = value
-        }
+        configuration.inputScale = value == 0 ? nil : value
       case .learningRate: configuration.learningRate = value
       }
     }

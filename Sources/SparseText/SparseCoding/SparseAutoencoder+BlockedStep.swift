@@ -71,7 +71,7 @@ extension SparseAutoencoder.Trainer {
   func prepare(_ x: SparseMatrix, rows: [Int]) -> PreparedBatch {
     let width = min(blockWidth, layout.inputs)
     let (entries, firstEntry, terms, termStart) = Self.entriesByColumn(
-      x, rows: rows, scale: Float(configuration.inputScale), blockWidth: width,
+      x, rows: rows, scale: Float(configuration.scale), blockWidth: width,
       blocks: (layout.inputs + width - 1) / width)
     return PreparedBatch(
       rows: rows, entries: entries, firstEntry: firstEntry, terms: terms, termStart: termStart)

@@ -33,33 +33,27 @@ extension SparseAutoencoder {
     case adadelta
   }
 
-  /// How the input scale is chosen.
-  public enum InputScaling: String, Codable, Sendable, CaseIterable {
-    /// ``Configuration/inputScale`` as given.
-    case fixed
-    /// Training sets ``Configuration/inputScale`` so that the scaled training rows' mean squared
-    /// norm equals the number of input columns (`s = √(n / mean‖x‖²)`; √n for l2-normalized
-    /// TF-IDF), as sparse autoencoders on language-model activations do. The value is stored with
-    /// the model, so new text is scaled the same way.
-    case automatic
-  }
-
-  /// Settings of a ``SparseAutoencoder``. The defaults are the ones measured to keep the
-  /// signal on BBC while meeting the sparsity target (see the README's results).
+  /// Settings of a ``SparseAutoencoder``. The defaults are the recipe measured best across the
+  /// development corpora (README, "Choosing the recipe"): 256 ReLU codes of which the 32
+  /// largest are kept per document (TopK), inputs scaled automatically, decoder columns of
+  /// unit norm. ``klSparse`` is the classic KL-regularized sigmoid recipe.
   public struct Configuration: Codable, Sendable, Equatable {
     /// Code size; 256 by default.
     public var hiddenUnits: Int
-    /// Encoder activation; sigmoid by default.
+    /// Encoder activation of the KL-sparse codes; sigmoid by default. TopK codes are always
+    /// ReLU'd, whatever this says.
     public var activation: Activation
     /// Decoder output; identity by default.
     public var output: Output
     /// Share the decoder's weights with the encoder (`W₂ = W₁ᵀ`); `false` by default.
     public var tiedWeights: Bool
-    /// Keep only the `k` largest pre-activations per document (ReLU, no KL term); off by default.
+    /// Keep only the `k` largest pre-activations per document (ReLU, no KL term); 32 by
+    /// default, `nil` for KL-sparse codes. A `k` above ``hiddenUnits`` keeps every unit (the
+    /// trained model records `min(k, hiddenUnits)`).
     public var topK: Int?
-    /// ρ, the target mean activation; 0.05 by default.
+    /// ρ, the target mean activation of the KL term; 0.05 by default.
     public var sparsityTarget: Double
-    /// β, the weight of `Σⱼ KL(ρ‖ρ̂ⱼ)`; 3 by default.
+    /// β, the weight of `Σⱼ KL(ρ‖ρ̂ⱼ)` (not used by TopK codes); 3 by default.
     public var sparsityWeight: Double
     /// λ, the weight decay `λ/2·(‖W₁‖² + ‖W₂‖²)`; 1e-4 by default.
     public var weightDecay: Double
@@ -68,14 +62,15 @@ extension SparseAutoencoder {
     /// The reconstruction loss; MSE by default.
     public var loss: Loss
     /// Inputs are multiplied by this before encoding. L2-normalized TF-IDF rows have tiny
-    /// entries, so their reconstruction error is drowned by β·KL; scaling restores the balance.
-    /// 10 by default; under ``InputScaling/automatic`` training replaces it.
-    public var inputScale: Double
-    /// Whether ``inputScale`` is fixed or chosen from the training rows; fixed by default.
-    public var inputScaling: InputScaling
+    /// entries, whose reconstruction error would be drowned by the sparsity terms. `nil` (the
+    /// default) chooses it from the training rows: the scale that gives them a mean squared norm
+    /// equal to the number of input columns (`s = √(n / mean‖x‖²)`, √n for l2 rows), as sparse
+    /// autoencoders on language-model activations do. A trained model records the value, so
+    /// new text is scaled the same way.
+    public var inputScale: Double?
     /// Keep every decoder column (a latent's term weights) at unit l2 norm after each step and
     /// start the encoder as the decoder's transpose (Gao et al. 2024), so a code's size carries
-    /// the magnitude and weight decay does not shrink the decoder; off by default.
+    /// the magnitude and weight decay does not shrink the decoder; on by default.
     public var unitNormDecoder: Bool
     /// The optimizer; Adam by default.
     public var optimizer: OptimizerKind
@@ -107,10 +102,10 @@ extension SparseAutoencoder {
     /// Creates a configuration; see each property for its default.
     public init(
       hiddenUnits: Int = 256, activation: Activation = .sigmoid, output: Output = .identity,
-      tiedWeights: Bool = false, topK: Int? = nil, sparsityTarget: Double = 0.05,
+      tiedWeights: Bool = false, topK: Int? = 32, sparsityTarget: Double = 0.05,
       sparsityWeight: Double = 3, weightDecay: Double = 1e-4, l1Weight: Double = 0,
-      loss: Loss = .mse, inputScale: Double = 10, inputScaling: InputScaling = .fixed,
-      unitNormDecoder: Bool = false, optimizer: OptimizerKind = .adam,
+      loss: Loss = .mse, inputScale: Double? = nil, unitNormDecoder: Bool = true,
+      optimizer: OptimizerKind = .adam,
       learningRate: Double? = nil, momentum: Double = 0.9, epochs: Int = 20,
       batchSize: Int = 64, seed: UInt64 = 13, validationFraction: Double = 0, patience: Int = 3,
       sampledColumns: Int? = nil, activeThreshold: Double = 0.1
@@ -126,7 +121,6 @@ extension SparseAutoencoder {
       self.l1Weight = l1Weight
       self.loss = loss
       self.inputScale = inputScale
-      self.inputScaling = inputScaling
       self.unitNormDecoder = unitNormDecoder
       self.optimizer = optimizer
       self.learningRate = learningRate
@@ -139,6 +133,14 @@ extension SparseAutoencoder {
       self.sampledColumns = sampledColumns
       self.activeThreshold = activeThreshold
     }
+
+    /// The classic KL-sparse recipe (the defaults before TopK won): sigmoid codes with mean
+    /// activation ρ = 0.05 under β = 3, inputs × 10, decoder columns free.
+    public static let klSparse = Configuration(
+      activation: .sigmoid, topK: nil, inputScale: 10, unitNormDecoder: false)
+
+    /// The input scale in effect: ``inputScale``, or 1 before a training has resolved it.
+    var scale: Double { inputScale ?? 1 }
 
     /// The learning rate in effect.
     public var effectiveLearningRate: Double {
@@ -172,8 +174,11 @@ extension SparseAutoencoder {
       try check(sparsityWeight >= 0, "sparsityWeight", sparsityWeight, "0 or more")
       try check(weightDecay >= 0, "weightDecay", weightDecay, "0 or more")
       try check(l1Weight >= 0, "l1Weight", l1Weight, "0 or more")
-      try check(
-        inputScale > 0 && inputScale.isFinite, "inputScale", inputScale, "a positive number")
+      if let inputScale {
+        try check(
+          inputScale > 0 && inputScale.isFinite, "inputScale", inputScale,
+          "a positive number, or nil to choose it from the training rows")
+      }
       try check(epochs >= 0, "epochs", epochs, "0 or more")
       try check(batchSize >= 1, "batchSize", batchSize, "1 or more")
       try check(
@@ -182,7 +187,7 @@ extension SparseAutoencoder {
       try check(patience >= 1, "patience", patience, "1 or more")
       try check(effectiveLearningRate > 0, "learningRate", effectiveLearningRate, "positive")
       if let topK {
-        try check(topK >= 1 && topK <= hiddenUnits, "topK", topK, "1...hiddenUnits")
+        try check(topK >= 1, "topK", topK, "1 or more, or nil for KL-sparse codes")
       }
       if let sampledColumns {
         try check(sampledColumns >= 1, "sampledColumns", sampledColumns, "1 or more")
@@ -199,13 +204,13 @@ extension SparseAutoencoder {
 extension SparseAutoencoder.Configuration {
   enum CodingKeys: String, CodingKey {
     case hiddenUnits, activation, output, tiedWeights, topK, sparsityTarget, sparsityWeight
-    case weightDecay, l1Weight, loss, inputScale, inputScaling, unitNormDecoder, optimizer
+    case weightDecay, l1Weight, loss, inputScale, unitNormDecoder, optimizer
     case learningRate, momentum, epochs, batchSize, seed, validationFraction, patience
     case sampledColumns, activeThreshold
   }
 
-  /// Decodes a configuration; fields added after format version 1 (`inputScaling`,
-  /// `unitNormDecoder`) take the values earlier models were trained with when absent.
+  /// Decodes a configuration; `unitNormDecoder`, added after format version 1, is `false`
+  /// when absent, as earlier models were trained.
   public init(from decoder: any Decoder) throws {
     let c = try decoder.container(keyedBy: CodingKeys.self)
     self.init(
@@ -219,10 +224,7 @@ extension SparseAutoencoder.Configuration {
       weightDecay: try c.decode(Double.self, forKey: .weightDecay),
       l1Weight: try c.decode(Double.self, forKey: .l1Weight),
       loss: try c.decode(SparseAutoencoder.Loss.self, forKey: .loss),
-      inputScale: try c.decode(Double.self, forKey: .inputScale),
-      inputScaling: try c.decodeIfPresent(
-        SparseAutoencoder.InputScaling.self, forKey: .inputScaling)
-        ?? .fixed,
+      inputScale: try c.decodeIfPresent(Double.self, forKey: .inputScale),
       unitNormDecoder: try c.decodeIfPresent(Bool.self, forKey: .unitNormDecoder) ?? false,
       optimizer: try c.decode(SparseAutoencoder.OptimizerKind.self, forKey: .optimizer),
       learningRate: try c.decodeIfPresent(Double.self, forKey: .learningRate),
@@ -236,15 +238,18 @@ extension SparseAutoencoder.Configuration {
       activeThreshold: try c.decode(Double.self, forKey: .activeThreshold))
   }
 
-  /// The configuration a training on `x` runs with: under automatic input scaling, the
-  /// ``inputScale`` that gives the rows of `x` a mean squared norm equal to their width.
+  /// The configuration a training on `x` runs with: the ``inputScale`` that gives the rows of
+  /// `x` a mean squared norm equal to their width when none is set, and TopK's `k` at most the
+  /// code size.
   public func resolved(for x: SparseMatrix) -> Self {
-    guard inputScaling == .automatic else { return self }
+    var copy = self
+    if let k = topK { copy.topK = min(k, max(1, hiddenUnits)) }
+    guard inputScale == nil else { return copy }
     var squares = 0.0
     for v in x.values { squares += Double(v) * Double(v) }
     let meanSquaredNorm = squares / Double(max(1, x.rows))
-    var copy = self
-    copy.inputScale = meanSquaredNorm > 0 ? (Double(x.columns) / meanSquaredNorm).squareRoot() : 1
+    copy.inputScale =
+      meanSquaredNorm > 0 ? (Double(x.columns) / meanSquaredNorm).squareRoot() : 1
     return copy
   }
 }

@@ -25,7 +25,7 @@ enum Kernels {
     preactivation out: UnsafeMutablePointer<Float>
   ) {
     let h = layout.hidden
-    let scale = Float(configuration.inputScale)
+    let scale = Float(configuration.scale)
     let bias = w + layout.encoderBias.lowerBound
     var row = out
     for r in rows {

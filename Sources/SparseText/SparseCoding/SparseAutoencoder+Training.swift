@@ -102,6 +102,11 @@ extension SparseAutoencoder {
 
     mutating func train(_ x: SparseMatrix, progress: (@Sendable (TrainingEvent) -> Void)?) throws {
       let (trainRows, validationRows) = split(x.rows)
+      if configuration.unitNormDecoder && epoch == 0 && optimizer.steps == 0 {
+        // The decoder bias starts at the mean training row (scaled), so the codes start out
+        // describing how a document differs from the average one rather than the average.
+        startDecoderBiasAtTheMean(x, rows: trainRows)
+      }
       let batchSize = configuration.batchSize
       var gradient = trainsInBlocks ? [] : [Float](repeating: 0, count: layout.count)
       // Weight decay is added inside the optimizer's pass (same result, one pass fewer).
@@ -216,6 +221,27 @@ extension SparseAutoencoder {
       }
     }
 
+    /// Sets the decoder bias to the scaled mean of `rows` of `x`.
+    mutating func startDecoderBiasAtTheMean(_ x: SparseMatrix, rows: [Int]) {
+      var sums = [Double](repeating: 0, count: layout.inputs)
+      for r in rows {
+        for p in x.storageRange(ofRow: r) { sums[Int(x.columnIndices[p])] += Double(x.values[p]) }
+      }
+      let factor = configuration.scale / Double(max(1, rows.count))
+      let start = layout.decoderBias.lowerBound
+      for c in 0..<layout.inputs { theta[start + c] = Float(sums[c] * factor) }
+      // The encoder bias starts at −W₁·mean, so the first pre-activations are those of the
+      // centred rows: units are chosen by how a document differs from the mean one.
+      let h = layout.hidden
+      var offset = [Double](repeating: 0, count: h)
+      for c in 0..<layout.inputs where sums[c] != 0 {
+        let m = sums[c] * factor
+        let row = layout.encoderWeight.lowerBound + c * h
+        for j in 0..<h { offset[j] += m * Double(theta[row + j]) }
+      }
+      for j in 0..<h { theta[layout.encoderBias.lowerBound + j] = Float(-offset[j]) }
+    }
+
     /// Scales each decoder column (one latent's weights over the terms, strided by `hidden` in
     /// the `[inputs, hidden]` layout) to unit l2 norm; a column of zeros stays as it is.
     static func normalizeDecoderColumns(_ theta: inout [Float], layout: Layout) {
@@ -268,7 +294,7 @@ extension SparseAutoencoder {
       let h = layout.hidden
       let n = layout.inputs
       let batch = rows.count
-      let scale = Float(c.inputScale)
+      let scale = Float(c.scale)
       var terms = Terms()
       let sampling = c.sampledColumns.map { $0 < n } ?? false
       updateRanges = nil

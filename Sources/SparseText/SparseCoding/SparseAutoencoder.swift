@@ -136,7 +136,7 @@ public struct SparseAutoencoder: Sendable {
   /// - Parameters:
   ///   - x: the training documents (rows) over the vocabulary (columns), e.g. TF-IDF.
   ///   - configuration: the model and training settings; the model's ``configuration`` is this
-  ///     one with the input scale resolved (see ``InputScaling/automatic``).
+  ///     one with the input scale resolved (see ``Configuration/inputScale``).
   ///   - checkpoint: a checkpoint of an interrupted run with the same data and configuration;
   ///     training continues to the same result as an uninterrupted run.
   ///   - progress: called from the training thread after each batch and epoch.
@@ -278,7 +278,7 @@ public struct SparseAutoencoder: Sendable {
   /// (divided by `inputScale`).
   public func decode(_ codes: DenseMatrix) -> DenseMatrix {
     var out = Kernels.decode(codes, theta: theta, layout: layout, configuration: configuration)
-    let scale = Float(1 / configuration.inputScale)
+    let scale = Float(1 / configuration.scale)
     for k in out.values.indices { out.values[k] *= scale }
     return out
   }
