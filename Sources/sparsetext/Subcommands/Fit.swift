@@ -57,6 +57,12 @@ struct Fit: ParsableCommand {
       valueName: "method"))
   var codeScaling: CodeScaler.Method?
 
+  @Option(
+    help: ArgumentHelp(
+      "Quantile of the training anomaly scores that `score` flags documents above (default: \(TextFeaturePipeline.Configuration().outlierQuantile)).",
+      valueName: "q"))
+  var outlierQuantile: Double?
+
   @OptionGroup var vectorizer: VectorizerOptions
   @OptionGroup var autoencoder: AutoencoderOptions
   @OptionGroup var global: GlobalOptions
@@ -85,6 +91,7 @@ struct Fit: ParsableCommand {
         classifier: noClassifier ? nil : defaults.classifier, classifierInput: classifierInput,
         codeScaling: codeScaling ?? defaults.codeScaling, cValues: cValues, folds: defaults.folds)
     }
+    if let outlierQuantile { configuration.outlierQuantile = outlierQuantile }
     let unlabeledTexts = try unlabeled.flatMap { try input.read.read($0).map(\.text) }
     let labelled = documents.filter { $0.label != nil }.count
     var labels: [String]?
