@@ -19,6 +19,9 @@ public struct AnomalyScores: Sendable, Equatable {
     case cosineDistance
     /// `Σⱼ hⱼ`, the total activation of the codes.
     case codeMass
+    /// `−Σⱼ hⱼ`: how little the codes fire. With TopK codes, automatic input scaling and
+    /// unit-norm decoder columns it separated best on BBC (see the README).
+    case codeDeficit
   }
 
   /// The training scores of one ``Method``, sorted: the reference a threshold is a quantile of.
@@ -105,6 +108,7 @@ public struct AnomalyScores: Sendable, Equatable {
     case .ownTermsError: return ownTermsError
     case .cosineDistance: return cosineDistance
     case .codeMass: return codeMass
+    case .codeDeficit: return codeMass.map { -$0 }
     }
   }
 

@@ -41,8 +41,9 @@ public struct TextFeaturePipeline: Sendable {
     /// Folds of that cross-validation.
     public var folds: Int
     /// The anomaly score of ``TextFeaturePipeline/anomalyScores(for:outlierQuantile:threshold:)``
-    /// (and the one whose training distribution is stored); the cosine distance between a
-    /// document and its reconstruction by default (measured best on BBC, see the README).
+    /// (and the one whose training distribution is stored); by default the squared
+    /// reconstruction error on the document's own terms, the reconstruction score that held up
+    /// best across autoencoder settings on BBC (see the README).
     public var anomalyScore: AnomalyScores.Method
     /// The quantile of the training scores above which a document is an outlier; 0.99 by
     /// default, so about 1% of the training text is flagged.
@@ -64,7 +65,7 @@ public struct TextFeaturePipeline: Sendable {
       classifierInput: ClassifierInput? = nil,
       codeScaling: CodeScaler.Method = .standardize,
       cValues: [Double] = Self.recommendedCValues,
-      folds: Int = 3, anomalyScore: AnomalyScores.Method = .cosineDistance,
+      folds: Int = 3, anomalyScore: AnomalyScores.Method = .ownTermsError,
       outlierQuantile: Double = 0.99
     ) {
       self.vectorizer = vectorizer
@@ -102,7 +103,7 @@ public struct TextFeaturePipeline: Sendable {
       folds = try container.decodeIfPresent(Int.self, forKey: .folds) ?? 3
       anomalyScore =
         try container.decodeIfPresent(AnomalyScores.Method.self, forKey: .anomalyScore)
-        ?? .cosineDistance
+        ?? .ownTermsError
       outlierQuantile = try container.decodeIfPresent(Double.self, forKey: .outlierQuantile) ?? 0.99
     }
 

@@ -3,6 +3,7 @@ import Foundation
 import SparseText
 
 extension TextFeaturePipeline.ClassifierInput: ExpressibleByArgument {}
+extension AnomalyScores.Method: ExpressibleByArgument {}
 
 struct Fit: ParsableCommand {
   static let configuration = CommandConfiguration(
@@ -63,6 +64,12 @@ struct Fit: ParsableCommand {
       valueName: "q"))
   var outlierQuantile: Double?
 
+  @Option(
+    help: ArgumentHelp(
+      "The anomaly score `score` reports: \(AnomalyScores.Method.allCases.map(\.rawValue).joined(separator: ", ")) (default: \(TextFeaturePipeline.Configuration().anomalyScore.rawValue)).",
+      valueName: "method"))
+  var anomalyScore: AnomalyScores.Method?
+
   @OptionGroup var vectorizer: VectorizerOptions
   @OptionGroup var autoencoder: AutoencoderOptions
   @OptionGroup var global: GlobalOptions
@@ -92,6 +99,7 @@ struct Fit: ParsableCommand {
         codeScaling: codeScaling ?? defaults.codeScaling, cValues: cValues, folds: defaults.folds)
     }
     if let outlierQuantile { configuration.outlierQuantile = outlierQuantile }
+    if let anomalyScore { configuration.anomalyScore = anomalyScore }
     let unlabeledTexts = try unlabeled.flatMap { try input.read.read($0).map(\.text) }
     let labelled = documents.filter { $0.label != nil }.count
     var labels: [String]?

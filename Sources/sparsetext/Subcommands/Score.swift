@@ -10,8 +10,7 @@ struct Score: ParsableCommand {
         sparsetext score model/ new.jsonl --id-field id -o scores.jsonl
         cat feed.txt | sparsetext score model/ - --format lines --json > scores.jsonl
       One row per document, in input order: score (higher is more unusual; the bundle's
-      anomalyScore, the cosine distance between a document's TF-IDF and its reconstruction by
-      default), the parts it is built from (squared_error, squared_norm, relative_error,
+      anomalyScore, by default the squared reconstruction error on the document's own terms), the parts it is built from (squared_error, squared_norm, relative_error,
       own_terms_error, cosine_distance, code_mass, terms) and outlier (score above the threshold:
       the --outlier-quantile of the training scores stored by fit, or --threshold).
       Outputs: .jsonl (default on standard output), .csv (with a header) or .npy (float32,
