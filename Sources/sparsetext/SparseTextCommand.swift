@@ -15,7 +15,7 @@ struct SparseTextCommand: ParsableCommand {
       """,
     version: SparseTextVersion.library,
     subcommands: [
-      Vectorize.self, Fit.self, Predict.self, Evaluate.self, Encode.self, Inspect.self,
+      Vectorize.self, Fit.self, Predict.self, Evaluate.self, Encode.self, Score.self, Inspect.self,
       TrainSAE.self, ExperimentCommand.self, ExportEmbeddings.self, Corpus.self, BenchLR.self,
       BenchSGEMM.self,
     ]

@@ -34,6 +34,9 @@ public struct CorpusReader: Sendable {
     public var labelField: String
     /// fastText: the label prefix; `__label__` by default.
     public var labelPrefix: String
+    /// JSONL: the field holding each document's id (a string or a number); the 0-based record
+    /// index when `nil` (the default).
+    public var idField: String?
 
     /// Creates options; see each property for its default.
     public init(
@@ -41,7 +44,7 @@ public struct CorpusReader: Sendable {
       strictEncoding: Bool = false, onBadRecord: BadRecordPolicy = .error,
       textColumn: String? = nil, labelColumn: String? = nil, hasHeader: Bool? = nil,
       delimiter: UInt8? = nil, textField: String = "text", labelField: String = "label",
-      labelPrefix: String = "__label__"
+      labelPrefix: String = "__label__", idField: String? = nil
     ) {
       self.format = format
       self.encoding = encoding
@@ -54,6 +57,7 @@ public struct CorpusReader: Sendable {
       self.textField = textField
       self.labelField = labelField
       self.labelPrefix = labelPrefix
+      self.idField = idField
     }
   }
 
@@ -346,7 +350,20 @@ public struct CorpusReader: Sendable {
       case let values as [Any]: labels = values.map { "\($0)" }
       default: break
       }
-      try body(LabeledDocument(id: String(index), text: text, labels: labels, line: line))
+      var id = String(index)
+      if let idField = options.idField {
+        switch lookup(idField, in: record) {
+        case let value as String: id = value
+        case let value as NSNumber: id = value.stringValue
+        default:
+          try context.bad(
+            .malformedRecord(
+              file: context.file, line: line, column: nil, byteOffset: start,
+              reason: "no string or number field '\(idField)' for the id"))
+          return
+        }
+      }
+      try body(LabeledDocument(id: id, text: text, labels: labels, line: line))
       context.report.documents += 1
       index += 1
     }

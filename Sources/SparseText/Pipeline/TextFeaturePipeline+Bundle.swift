@@ -2,7 +2,10 @@ import Foundation
 
 /// The model bundle: a directory with `config.json` (format, versions, every stage's
 /// configuration), `vocabulary.json` (the terms as a JSON array in column order) and `model.safetensors` (`idf`,
-/// `encoder.*`, `decoder.*`, `classifier.*`), written atomically and read defensively.
+/// `encoder.*`, `decoder.*`, `classifier.*`, `codes.*`, `anomaly.training_scores`), written
+/// atomically and read defensively. `anomaly.training_scores` (the sorted training anomaly
+/// scores, at most 1,000) is optional within version 2: bundles without it load and score, with
+/// no default outlier threshold.
 extension TextFeaturePipeline {
   /// The bundle format's name.
   public static let formatName = "sparsetext-model"
@@ -54,6 +57,9 @@ extension TextFeaturePipeline {
     }
     if let classifier {
       tensors.merge(classifier.parameters) { $1 }
+    }
+    if let trainingScores {
+      tensors[Self.trainingScoresTensor] = Tensor(vector: trainingScores.sortedValues)
     }
     let encoder = JSONEncoder()
     encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
@@ -154,6 +160,21 @@ extension TextFeaturePipeline {
         throw ModelFormatError.inconsistent(file: tensorsURL.path, reason: "\(error)")
       }
     }
+    var trainingScores: AnomalyScores.Distribution?
+    if let stored = tensors[Self.trainingScoresTensor] {
+      guard autoencoder != nil, stored.shape.count == 1,
+        (1...AnomalyScores.Distribution.capacity).contains(stored.shape[0]),
+        let distribution = try? AnomalyScores.Distribution(stored.values),
+        distribution.sortedValues == stored.values
+      else {
+        throw ModelFormatError.inconsistent(
+          file: tensorsURL.path,
+          reason:
+            "\(Self.trainingScoresTensor) should be 1 to \(AnomalyScores.Distribution.capacity) sorted finite scores of a model with an autoencoder"
+        )
+      }
+      trainingScores = distribution
+    }
     var classifier: LogisticRegression?
     if let lr = config.configuration.classifier, let classes = config.classes {
       guard let weight = tensors["classifier.weight"], weight.shape.count == 2,
@@ -184,8 +205,11 @@ extension TextFeaturePipeline {
     }
     self.init(
       configuration: config.configuration, vectorizer: vectorizer, autoencoder: autoencoder,
-      codeScaler: codeScaler, classifier: classifier)
+      codeScaler: codeScaler, classifier: classifier, trainingScores: trainingScores)
   }
+
+  /// The tensor holding the sorted training anomaly scores.
+  static let trainingScoresTensor = "anomaly.training_scores"
 
   private static func readSmallFile(_ url: URL, limit: Int) throws -> Data {
     guard let attributes = try? FileManager.default.attributesOfItem(atPath: url.path),

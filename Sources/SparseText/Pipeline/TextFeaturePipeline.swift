@@ -40,6 +40,14 @@ public struct TextFeaturePipeline: Sendable {
     public var cValues: [Double]
     /// Folds of that cross-validation.
     public var folds: Int
+    /// The anomaly score of ``TextFeaturePipeline/anomalyScores(for:outlierQuantile:threshold:)``
+    /// (and the one whose training distribution is stored); by default the squared
+    /// reconstruction error on the document's own terms, the reconstruction score that held up
+    /// best across autoencoder settings on BBC (see the README).
+    public var anomalyScore: AnomalyScores.Method
+    /// The quantile of the training scores above which a document is an outlier; 0.99 by
+    /// default, so about 1% of the training text is flagged.
+    public var outlierQuantile: Double
 
     /// The vectorizer of the recommended recipe: the unicode tokenizer, terms in at least 2
     /// documents, `1 + ln(tf)`, l2 rows.
@@ -57,7 +65,8 @@ public struct TextFeaturePipeline: Sendable {
       classifierInput: ClassifierInput? = nil,
       codeScaling: CodeScaler.Method = .standardize,
       cValues: [Double] = Self.recommendedCValues,
-      folds: Int = 3
+      folds: Int = 3, anomalyScore: AnomalyScores.Method = .ownTermsError,
+      outlierQuantile: Double = 0.99
     ) {
       self.vectorizer = vectorizer
       self.autoencoder = autoencoder
@@ -66,10 +75,13 @@ public struct TextFeaturePipeline: Sendable {
       self.codeScaling = codeScaling
       self.cValues = cValues
       self.folds = folds
+      self.anomalyScore = anomalyScore
+      self.outlierQuantile = outlierQuantile
     }
 
     enum CodingKeys: String, CodingKey {
       case vectorizer, autoencoder, classifier, classifierInput, codeScaling, cValues, folds
+      case anomalyScore, outlierQuantile
     }
 
     /// Decodes a configuration; keys missing from bundles written before they existed take
@@ -89,6 +101,10 @@ public struct TextFeaturePipeline: Sendable {
         try container.decodeIfPresent([Double].self, forKey: .cValues)
         ?? [classifier?.inverseRegularization ?? 1]
       folds = try container.decodeIfPresent(Int.self, forKey: .folds) ?? 3
+      anomalyScore =
+        try container.decodeIfPresent(AnomalyScores.Method.self, forKey: .anomalyScore)
+        ?? .ownTermsError
+      outlierQuantile = try container.decodeIfPresent(Double.self, forKey: .outlierQuantile) ?? 0.99
     }
 
     /// The classifier input in effect.
@@ -104,6 +120,14 @@ public struct TextFeaturePipeline: Sendable {
       }
       guard folds >= 2 else {
         throw ConfigurationError.outOfRange(field: "folds", value: "\(folds)", allowed: "2 or more")
+      }
+      try Self.validateOutlierQuantile(outlierQuantile)
+    }
+
+    static func validateOutlierQuantile(_ q: Double) throws {
+      guard q > 0 && q <= 1 else {
+        throw ConfigurationError.outOfRange(
+          field: "outlierQuantile", value: "\(q)", allowed: "in (0, 1]")
       }
     }
   }
@@ -127,6 +151,10 @@ public struct TextFeaturePipeline: Sendable {
   public let codeScaler: CodeScaler?
   /// The fitted classifier, if any.
   public let classifier: LogisticRegression?
+  /// The anomaly scores of the autoencoder's training text (``Configuration/anomalyScore``),
+  /// the reference of the outlier threshold; `nil` without an autoencoder and for bundles
+  /// written before it was stored.
+  public let trainingScores: AnomalyScores.Distribution?
 
   /// Fits every configured stage: the vectorizer and the autoencoder on `documents` and
   /// `unlabeled` together, the classifier on `documents` and `labels`.
@@ -208,6 +236,16 @@ public struct TextFeaturePipeline: Sendable {
     self.autoencoder = autoencoder
     self.codeScaler = codeScaler
     self.classifier = classifier
+    if let autoencoder {
+      let partial = TextFeaturePipeline(
+        configuration: configuration, vectorizer: vectorizer, autoencoder: autoencoder,
+        codeScaler: codeScaler, classifier: nil)
+      let scores = AnomalyScorer(pipeline: partial, autoencoder: autoencoder, threshold: nil)
+        .scores(for: xAll).scores
+      trainingScores = try? AnomalyScores.Distribution(scores.map { Float($0) })
+    } else {
+      trainingScores = nil
+    }
   }
 
   /// The folds a stratified cross-validation can use: `requested`, or fewer when the smallest
@@ -223,13 +261,15 @@ public struct TextFeaturePipeline: Sendable {
   /// Assembles a pipeline from fitted stages (used when loading a bundle).
   public init(
     configuration: Configuration, vectorizer: TfidfVectorizer, autoencoder: SparseAutoencoder?,
-    codeScaler: CodeScaler? = nil, classifier: LogisticRegression?
+    codeScaler: CodeScaler? = nil, classifier: LogisticRegression?,
+    trainingScores: AnomalyScores.Distribution? = nil
   ) {
     self.configuration = configuration
     self.vectorizer = vectorizer
     self.autoencoder = autoencoder
     self.codeScaler = codeScaler
     self.classifier = classifier
+    self.trainingScores = trainingScores
   }
 
   /// The TF-IDF features of `documents` (the autoencoder's exact input).

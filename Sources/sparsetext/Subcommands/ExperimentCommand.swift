@@ -15,6 +15,10 @@ struct ExperimentCommand: ParsableCommand {
         sparsetext experiment reviews.csv --label-column sentiment --cv 5
       Pipelines: tfidf_lr (TF-IDF → LR), sae_lr (TF-IDF → codes → LR), concat_lr (both → LR).
       The vectorizer and autoencoder are fitted on training text only.
+      With --novelty: for each class, fit on the other classes' training documents, score every
+      test document, and report the ROC-AUC of picking out the held-out class for each anomaly
+      score and two baselines (SVD-256 reconstruction error, 1 − nearest-neighbour cosine):
+        sparsetext experiment --novelty --train train.jsonl --test test.jsonl --report out/novelty
       """)
 
   @Argument(help: "A labelled corpus to split (with --test-fraction) or cross-validate (--cv).")
@@ -64,6 +68,12 @@ struct ExperimentCommand: ParsableCommand {
     help: ArgumentHelp("Label fractions for a learning curve, e.g. 0.01,0.1,1.", valueName: "f,…"))
   var labelFractions: String?
 
+  @Flag(
+    help:
+      "Measure novelty scores instead of classifiers: each class held out in turn, ROC-AUC of picking it out of the test part."
+  )
+  var novelty = false
+
   @Flag(help: "Skip the autoencoder (tfidf_lr only).")
   var noAutoencoder = false
 
@@ -102,6 +112,10 @@ struct ExperimentCommand: ParsableCommand {
       folds: folds ?? defaults.folds,
       labelFractions: try labelFractions.map { try numbers($0, flag: "--label-fractions") } ?? [],
       seed: autoencoder.effectiveSeed, codeScaling: codeScaling ?? defaults.codeScaling)
+    if novelty {
+      try runNovelty(experimentConfiguration)
+      return
+    }
     let unlabeledTexts = try unlabeled.flatMap { try read.read($0).map(\.text) }
     if !grid.isEmpty {
       try runGrid(experimentConfiguration, unlabeled: unlabeledTexts)
@@ -126,6 +140,43 @@ struct ExperimentCommand: ParsableCommand {
     }
     let summary = ExperimentReport(
       results: results, configuration: experimentConfiguration, data: dataInfo)
+    print(summary.table)
+    if let report {
+      try summary.write(to: URL(fileURLWithPath: report))
+      Terminal.note("report: \(report)/report.md", quiet: global.quiet)
+    }
+  }
+
+  /// `--novelty`: the held-out-class protocol on one training/test division.
+  func runNovelty(_ configuration: Experiment.Configuration) throws {
+    guard let sae = configuration.autoencoder else {
+      throw CommandError.usage(
+        "--novelty scores the autoencoder's reconstruction; drop --no-autoencoder")
+    }
+    guard grid.isEmpty, cv == nil, labelFractions == nil, unlabeled.isEmpty else {
+      throw CommandError.usage(
+        "--novelty runs on one training/test division; drop --grid, --cv, --label-fractions and --unlabeled"
+      )
+    }
+    let noveltyConfiguration = NoveltyExperiment.Configuration(
+      pipeline: TextFeaturePipeline.Configuration(
+        vectorizer: configuration.vectorizer, autoencoder: sae, classifier: nil,
+        codeScaling: configuration.codeScaling))
+    let (parts, dataInfo) = try loadParts()
+    let display = TrainingDisplay(epochs: sae.epochs, quiet: global.quiet)
+    let quiet = global.quiet
+    let results = try NoveltyExperiment(noveltyConfiguration).run(
+      train: parts[0].train, test: parts[0].test
+    ) { event in
+      switch event {
+      case .heldOut(let name, let index, let count):
+        Terminal.note("held out \(index + 1)/\(count): \(name)", quiet: quiet)
+      case .step(let name): Terminal.note("· \(name)", quiet: quiet)
+      case .autoencoder(let e): display.handle(e)
+      }
+    }
+    let summary = NoveltyReport(
+      results: results, configuration: noveltyConfiguration, data: dataInfo)
     print(summary.table)
     if let report {
       try summary.write(to: URL(fileURLWithPath: report))

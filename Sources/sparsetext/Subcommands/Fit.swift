@@ -3,6 +3,7 @@ import Foundation
 import SparseText
 
 extension TextFeaturePipeline.ClassifierInput: ExpressibleByArgument {}
+extension AnomalyScores.Method: ExpressibleByArgument {}
 
 struct Fit: ParsableCommand {
   static let configuration = CommandConfiguration(
@@ -57,6 +58,18 @@ struct Fit: ParsableCommand {
       valueName: "method"))
   var codeScaling: CodeScaler.Method?
 
+  @Option(
+    help: ArgumentHelp(
+      "Quantile of the training anomaly scores that `score` flags documents above (default: \(TextFeaturePipeline.Configuration().outlierQuantile)).",
+      valueName: "q"))
+  var outlierQuantile: Double?
+
+  @Option(
+    help: ArgumentHelp(
+      "The anomaly score `score` reports: \(AnomalyScores.Method.allCases.map(\.rawValue).joined(separator: ", ")) (default: \(TextFeaturePipeline.Configuration().anomalyScore.rawValue)).",
+      valueName: "method"))
+  var anomalyScore: AnomalyScores.Method?
+
   @OptionGroup var vectorizer: VectorizerOptions
   @OptionGroup var autoencoder: AutoencoderOptions
   @OptionGroup var global: GlobalOptions
@@ -85,6 +98,8 @@ struct Fit: ParsableCommand {
         classifier: noClassifier ? nil : defaults.classifier, classifierInput: classifierInput,
         codeScaling: codeScaling ?? defaults.codeScaling, cValues: cValues, folds: defaults.folds)
     }
+    if let outlierQuantile { configuration.outlierQuantile = outlierQuantile }
+    if let anomalyScore { configuration.anomalyScore = anomalyScore }
     let unlabeledTexts = try unlabeled.flatMap { try input.read.read($0).map(\.text) }
     let labelled = documents.filter { $0.label != nil }.count
     var labels: [String]?

@@ -1,0 +1,140 @@
+import Foundation
+
+/// How unusual each document is to a fitted pipeline: how badly its autoencoder reconstructs
+/// the document's TF-IDF vector, and the parts that score is built from. Higher is more unusual.
+///
+/// Every part is in the TF-IDF scale (the autoencoder's input divided back by its input scale).
+/// For a document with no term of the vocabulary, ``relativeError`` and ``cosineDistance`` are
+/// 1 (the reconstruction explains nothing of it) and ``ownTermsError`` is 0.
+public struct AnomalyScores: Sendable, Equatable {
+  /// Which number is the anomaly score.
+  public enum Method: String, Codable, Sendable, CaseIterable {
+    /// `‖x̂ − x‖²`, the squared reconstruction error.
+    case squaredError
+    /// `‖x̂ − x‖² / ‖x‖²`; equal to ``squaredError`` for l2-normalized TF-IDF.
+    case relativeError
+    /// `Σ (x̂_c − x_c)²` over the document's own terms `c` only.
+    case ownTermsError
+    /// `1 − cos(x, x̂)`: how far the reconstruction points from the document.
+    case cosineDistance
+    /// `Σⱼ hⱼ`, the total activation of the codes.
+    case codeMass
+    /// `−Σⱼ hⱼ`: how little the codes fire. With TopK codes, automatic input scaling and
+    /// unit-norm decoder columns it separated best on BBC (see the README).
+    case codeDeficit
+  }
+
+  /// The training scores of one ``Method``, sorted: the reference a threshold is a quantile of.
+  /// A bundle keeps at most ``capacity`` of them, evenly spaced by rank (first and last kept).
+  public struct Distribution: Sendable, Equatable {
+    /// The most values a distribution keeps.
+    public static let capacity = 1000
+    /// The sorted (ascending) values kept.
+    public let sortedValues: [Float]
+
+    /// Keeps at most ``capacity`` of `values`, evenly spaced by rank.
+    /// - Throws: ``ConfigurationError`` when `values` is empty or holds a non-finite value.
+    public init(_ values: [Float]) throws {
+      guard !values.isEmpty, values.allSatisfy(\.isFinite) else {
+        throw ConfigurationError.outOfRange(
+          field: "training scores", value: "\(values.count) values",
+          allowed: "one or more finite numbers")
+      }
+      let sorted = values.sorted()
+      if sorted.count <= Self.capacity {
+        sortedValues = sorted
+      } else {
+        let last = sorted.count - 1
+        sortedValues = (0..<Self.capacity).map { i in
+          sorted[Int((Double(i) * Double(last) / Double(Self.capacity - 1)).rounded())]
+        }
+      }
+    }
+
+    /// The `q` quantile, linearly interpolated between ranks (NumPy's default).
+    public func quantile(_ q: Double) -> Double {
+      let position = min(1, max(0, q)) * Double(sortedValues.count - 1)
+      let low = Int(position.rounded(.down))
+      let high = min(sortedValues.count - 1, low + 1)
+      let fraction = position - Double(low)
+      return Double(sortedValues[low]) * (1 - fraction) + Double(sortedValues[high]) * fraction
+    }
+  }
+
+  /// The method ``scores`` follow.
+  public let method: Method
+  /// `‖x̂ − x‖²` per document.
+  public let squaredError: [Double]
+  /// `‖x‖²` per document (1 for l2-normalized TF-IDF, 0 without a vocabulary term).
+  public let squaredNorm: [Double]
+  /// `‖x̂ − x‖² / ‖x‖²` per document.
+  public let relativeError: [Double]
+  /// The squared error on the document's own terms only.
+  public let ownTermsError: [Double]
+  /// `1 − cos(x, x̂)` per document.
+  public let cosineDistance: [Double]
+  /// `Σⱼ hⱼ` per document: the codes' total activation.
+  public let codeMass: [Double]
+  /// The number of vocabulary terms per document.
+  public let termCounts: [Int]
+  /// A document is an outlier when its score is above this; `nil` when there is none (a model
+  /// without stored training scores and no threshold given).
+  public let threshold: Double?
+
+  /// Assembles scores from their parts (all of one length).
+  public init(
+    method: Method, squaredError: [Double], squaredNorm: [Double], ownTermsError: [Double],
+    cosineDistance: [Double], codeMass: [Double], termCounts: [Int], threshold: Double?
+  ) {
+    self.method = method
+    self.squaredError = squaredError
+    self.squaredNorm = squaredNorm
+    self.relativeError = zip(squaredError, squaredNorm).map { $1 > 0 ? $0 / $1 : 1 }
+    self.ownTermsError = ownTermsError
+    self.cosineDistance = cosineDistance
+    self.codeMass = codeMass
+    self.termCounts = termCounts
+    self.threshold = threshold
+  }
+
+  /// The number of documents.
+  public var count: Int { squaredError.count }
+
+  /// The values of one method, per document.
+  public func values(_ method: Method) -> [Double] {
+    switch method {
+    case .squaredError: return squaredError
+    case .relativeError: return relativeError
+    case .ownTermsError: return ownTermsError
+    case .cosineDistance: return cosineDistance
+    case .codeMass: return codeMass
+    case .codeDeficit: return codeMass.map { -$0 }
+    }
+  }
+
+  /// The anomaly score per document (``method``'s values); higher is more unusual.
+  public var scores: [Double] { values(method) }
+
+  /// The reconstruction error per document (``squaredError``).
+  public var reconstructionError: [Double] { squaredError }
+
+  /// Whether document `index` scores above ``threshold`` (`false` without a threshold).
+  public func isOutlier(_ index: Int) -> Bool {
+    guard let threshold else { return false }
+    return values(method)[index] > threshold
+  }
+
+  /// ``isOutlier(_:)`` for every document.
+  public var outliers: [Bool] {
+    guard let threshold else { return Array(repeating: false, count: count) }
+    return scores.map { $0 > threshold }
+  }
+
+  /// The same scores against another threshold.
+  public func with(threshold: Double?) -> AnomalyScores {
+    AnomalyScores(
+      method: method, squaredError: squaredError, squaredNorm: squaredNorm,
+      ownTermsError: ownTermsError, cosineDistance: cosineDistance, codeMass: codeMass,
+      termCounts: termCounts, threshold: threshold)
+  }
+}

@@ -1,0 +1,134 @@
+import Foundation
+import Testing
+
+@testable import SparseText
+
+@Suite struct ROCTests {
+  @Test func aucCountsPairsAndHalvesTies() {
+    #expect(ROC.auc(scores: [0.1, 0.4, 0.35, 0.8], positives: [false, true, false, true]) == 1)
+    #expect(ROC.auc(scores: [0.9, 0.4, 0.35, 0.1], positives: [false, true, false, true]) == 0.25)
+    // Positives {1, 2}, negatives {1, 0}: pairs 0.5 + 1 + 1 + 1 over 4.
+    #expect(ROC.auc(scores: [1, 1, 2, 0], positives: [true, false, true, false]) == 0.875)
+    // All tied: one half.
+    #expect(ROC.auc(scores: [3, 3, 3], positives: [true, false, false]) == 0.5)
+    #expect(ROC.auc(scores: [1, 2], positives: [true, true]) == nil)
+  }
+
+  @Test func curveRunsFromOriginToOneOne() {
+    let curve = ROC.curve(scores: [1, 1, 2, 0], positives: [true, false, true, false])
+    #expect(curve.first! == (0, 0))
+    #expect(curve.last! == (1, 1))
+    #expect(curve.map(\.truePositiveRate) == [0, 0.5, 1, 1])
+    #expect(ROC.truePositiveRate(curve, at: 0.25) == 0.75)
+  }
+}
+
+@Suite struct AnomalyScoresTests {
+  static let common = ["market", "shares", "profit", "bank", "rates", "growth", "bond", "fund"]
+  static let rare = ["zebra", "walrus", "yak", "otter"]
+
+  /// 60 documents over the common terms, and two that hold the rare terms (so they are in the
+  /// vocabulary, min_df 2, but barely trained on).
+  static func corpus() -> [String] {
+    var texts = (0..<60).map { i in
+      (0..<5).map { common[(i + 3 * $0) % common.count] }.joined(separator: " ")
+    }
+    texts.append("market zebra walrus yak otter")
+    texts.append("shares zebra walrus yak otter")
+    return texts
+  }
+
+  static let configuration = TextFeaturePipeline.Configuration(
+    autoencoder: .init(hiddenUnits: 6, epochs: 30, batchSize: 8), classifier: nil)
+
+  @Test func documentsOfRareTermsScoreHigherThanDocumentsOfCommonOnes() throws {
+    let pipeline = try TextFeaturePipeline(
+      fitting: Self.corpus(), configuration: Self.configuration)
+    let scores = try pipeline.anomalyScores(for: [
+      "market shares profit bank", "zebra walrus yak otter",
+    ])
+    #expect(scores.method == .ownTermsError)
+    for method in [AnomalyScores.Method.squaredError, .cosineDistance, .ownTermsError] {
+      let values = scores.values(method)
+      #expect(values[0] < values[1], "\(method): \(values)")
+    }
+    #expect(scores.termCounts == [4, 4])
+  }
+
+  @Test func gramShortcutMatchesTheDenseReconstruction() throws {
+    let pipeline = try TextFeaturePipeline(
+      fitting: Self.corpus(), configuration: Self.configuration)
+    let x = pipeline.features(for: Self.corpus() + ["no known words", "bank"])
+    let fast = try pipeline.anomalyScorer().scores(for: x)
+    let dense = AnomalyScorer(
+      pipeline: pipeline, autoencoder: pipeline.autoencoder!, threshold: nil, dense: true
+    )
+    .scores(for: x)
+    #expect(fast.termCounts.suffix(2) == [0, 1])
+    for method in AnomalyScores.Method.allCases {
+      for (a, b) in zip(fast.values(method), dense.values(method)) {
+        #expect(abs(a - b) <= 1e-4 * max(1, abs(b)), "\(method): \(a) vs \(b)")
+      }
+    }
+    // The squared error agrees with the autoencoder's own metric.
+    let mean = fast.squaredError.reduce(0, +) / Double(x.rows)
+    let metric = pipeline.autoencoder!.metrics(on: x).halfSquaredErrorPerDocument * 2
+    #expect(abs(mean - metric) <= 1e-4 * max(1, metric))
+    // A document without a vocabulary term explains nothing.
+    #expect(fast.cosineDistance[x.rows - 2] == 1 && fast.relativeError[x.rows - 2] == 1)
+  }
+
+  @Test func trainingScoresGiveTheThresholdAndSurviveTheBundle() throws {
+    let texts = Self.corpus()
+    let pipeline = try TextFeaturePipeline(fitting: texts, configuration: Self.configuration)
+    let stored = try #require(pipeline.trainingScores)
+    #expect(stored.sortedValues.count == texts.count)
+    let scores = try pipeline.anomalyScores(for: texts)
+    let threshold = try #require(scores.threshold)
+    #expect(abs(threshold - stored.quantile(0.99)) < 1e-12)
+    #expect(scores.outliers.filter { $0 }.count == 1)  // ⌈1% of 62⌉ above the 0.99 quantile
+    let url = FileManager.default.temporaryDirectory.appendingPathComponent(
+      "sparsetext-anomaly-\(UUID().uuidString)")
+    defer { try? FileManager.default.removeItem(at: url) }
+    try pipeline.write(to: url)
+    let loaded = try TextFeaturePipeline(contentsOf: url)
+    #expect(loaded.trainingScores == stored)
+    #expect(try loaded.anomalyScores(for: texts).threshold == threshold)
+    #expect(
+      try loaded.anomalyScores(for: texts, outlierQuantile: 0.5).threshold == stored.quantile(0.5))
+    // Without stored scores: it still scores, with no threshold unless one is given.
+    let bare = TextFeaturePipeline(
+      configuration: pipeline.configuration, vectorizer: pipeline.vectorizer,
+      autoencoder: pipeline.autoencoder, codeScaler: pipeline.codeScaler, classifier: nil)
+    try bare.write(to: url)
+    let old = try TextFeaturePipeline(contentsOf: url)
+    #expect(old.trainingScores == nil)
+    let unscored = try old.anomalyScores(for: texts)
+    #expect(unscored.threshold == nil && unscored.outliers.allSatisfy { !$0 })
+    #expect(unscored.scores == scores.scores)
+    #expect(try old.anomalyScores(for: texts, threshold: 0).outliers.contains(true))
+    #expect(throws: ConfigurationError.self) {
+      try old.anomalyScores(for: texts, outlierQuantile: 1.5)
+    }
+  }
+
+  @Test func distributionKeepsAThousandEvenlySpacedValues() throws {
+    let distribution = try AnomalyScores.Distribution((0..<5001).map { Float($0) })
+    #expect(distribution.sortedValues.count == 1000)
+    #expect(distribution.sortedValues.first == 0 && distribution.sortedValues.last == 5000)
+    #expect(abs(distribution.quantile(0.5) - 2500) <= 3)
+    #expect(try AnomalyScores.Distribution([3, 1, 2]).quantile(0.25) == 1.5)
+    #expect(throws: ConfigurationError.self) { try AnomalyScores.Distribution([]) }
+  }
+
+  @Test func truncatedSVDBaselineReconstructsItsTrainingRowsAtFullRank() throws {
+    let x = try TfidfVectorizer.fitTransform(Self.corpus(), configuration: .init()).1
+    let full = NoveltyBaselines.TruncatedSVD(training: x, components: 62)
+    let errors = full.reconstructionError(x)
+    #expect(errors.allSatisfy { $0 < 1e-3 }, "\(errors.max()!)")
+    let rankOne = NoveltyBaselines.TruncatedSVD(training: x, components: 1)
+    #expect(rankOne.reconstructionError(x).reduce(0, +) > 1)
+    let nn = NoveltyBaselines.nearestNeighbourDistance(x, training: x)
+    #expect(nn.allSatisfy { abs($0) < 1e-5 })
+  }
+}
