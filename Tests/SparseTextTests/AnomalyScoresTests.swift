@@ -38,8 +38,22 @@ import Testing
     return texts
   }
 
+  /// The reconstruction scores are what these tests examine, so the bundle stores the
+  /// own-terms error's distribution (the default is the code deficit).
   static let configuration = TextFeaturePipeline.Configuration(
-    autoencoder: .init(hiddenUnits: 6, epochs: 30, batchSize: 8), classifier: nil)
+    autoencoder: .init(hiddenUnits: 6, epochs: 30, batchSize: 8), classifier: nil,
+    anomalyScore: .ownTermsError)
+
+  @Test func theDefaultScoreIsTheCodeDeficit() throws {
+    #expect(TextFeaturePipeline.Configuration().anomalyScore == .codeDeficit)
+    let pipeline = try TextFeaturePipeline(
+      fitting: Self.corpus(),
+      configuration: .init(
+        autoencoder: .init(hiddenUnits: 6, epochs: 3, batchSize: 8), classifier: nil))
+    let scores = try pipeline.anomalyScores(for: ["market shares", "bank rates"])
+    #expect(scores.method == .codeDeficit)
+    #expect(scores.scores == scores.codeMass.map { -$0 })
+  }
 
   @Test func documentsOfRareTermsScoreHigherThanDocumentsOfCommonOnes() throws {
     let pipeline = try TextFeaturePipeline(

@@ -37,7 +37,8 @@ import Testing
     for key in ["score", "squared_error", "own_terms_error", "cosine_distance", "code_mass"] {
       #expect(rows[0][key] is Double, "\(key)")
     }
-    #expect(rows[0]["score"] as? Double == rows[0]["own_terms_error"] as? Double)
+    // The default score is the code deficit, −Σh.
+    #expect(rows[0]["score"] as? Double == (rows[0]["code_mass"] as? Double).map { -$0 })
     // At most 1% of the training text is above its 0.99 quantile (ties of repeated texts: 0).
     #expect(rows.filter { $0["outlier"] as? Bool == true }.count <= 1)
     // Standard input, a --json summary, and CSV and .npy files.
@@ -59,8 +60,11 @@ import Testing
     let header = String(decoding: bytes.prefix(128), as: UTF8.self)
     #expect(header.contains("(60, 9)"))
     #expect(bytes.count == 128 + 60 * 9 * 4)
-    // A threshold of 0 flags every document; a quantile outside (0, 1] is a usage error.
-    let all = try CLI.run(["score", model, train.path, "--threshold", "0", "--json", "-o", csv])
+    // A threshold below every score flags every document; a quantile outside (0, 1] is a
+    // usage error.
+    let all = try CLI.run([
+      "score", model, train.path, "--threshold=-1e30", "--json", "-o", csv,
+    ])
     #expect(
       (try JSONSerialization.jsonObject(with: Data(all.stdout.utf8)) as! [String: Any])["outliers"]
         as? Int == 60)

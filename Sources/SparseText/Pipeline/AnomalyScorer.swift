@@ -107,7 +107,7 @@ public struct AnomalyScorer: Sendable {
     let h = codes.columns
     let n = x.columns
     let rows = x.rows
-    let scale = autoencoder.configuration.inputScale
+    let scale = autoencoder.inputScale
     let layout = autoencoder.layout
     let theta = autoencoder.theta
     // ‖z‖² per row (z = W₂h + b, the decoder's output before dividing by the input scale), and

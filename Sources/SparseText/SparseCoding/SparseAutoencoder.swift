@@ -283,6 +283,10 @@ public struct SparseAutoencoder: Sendable {
     return out
   }
 
+  /// The scale applied to inputs before encoding (a trained model's configuration always
+  /// records it, chosen from the training rows when it was not given).
+  public var inputScale: Double { configuration.scale }
+
   /// A unit counts as active (for L0 and dead units) above this: `activeThreshold` for sigmoid
   /// codes, which are never exactly 0, and 0 for ReLU and TopK codes.
   public var activityThreshold: Float {
