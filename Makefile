@@ -52,8 +52,9 @@ test: deps python-deps lint
 	cd Tests/PackageUsage && $(SWIFT) build --build-tests && $(SWIFT) test --skip-build
 	$(SWIFT) test --skip-build --parallel
 
-# The main job end to end on the BBC corpus: fetch, fit → evaluate → inspect on a train/test
-# split (the fixed split from ../shared/splits when present), then the experiment table.
+# The main job end to end on the BBC corpus, with the default recipe: fetch, fit → evaluate →
+# inspect on a train/test split (the fixed split from ../shared/splits when present), then the
+# experiment table.
 SPLIT_BBC := $(wildcard ../shared/splits/bbc.tsv)
 OUT := out
 demo: build
@@ -61,7 +62,7 @@ demo: build
 	$(BIN) corpus fetch bbc
 	$(BIN) corpus split --corpus bbc $(if $(SPLIT_BBC),--split $(SPLIT_BBC),) \
 	  --train-out $(OUT)/bbc-train.jsonl --test-out $(OUT)/bbc-test.jsonl
-	$(BIN) fit $(OUT)/bbc-train.jsonl -o $(OUT)/bbc-model --min-df 2 --sublinear-tf --max-features 10000 --hidden 256 --epochs 20 --C 100
+	$(BIN) fit $(OUT)/bbc-train.jsonl -o $(OUT)/bbc-model
 	$(BIN) evaluate $(OUT)/bbc-model $(OUT)/bbc-test.jsonl
 	$(BIN) inspect $(OUT)/bbc-model --units 12 --top 8
 	$(SWIFT) build -c $(CONFIG) --product EmbeddingsQuickstart
@@ -69,7 +70,6 @@ demo: build
 	.build/$(CONFIG)/EmbeddingsQuickstart $(OUT)/bbc-model
 	.build/$(CONFIG)/TopicExplorer "$$($(BIN) corpus path bbc)" "oil prices"
 	$(BIN) experiment --train $(OUT)/bbc-train.jsonl --test $(OUT)/bbc-test.jsonl \
-	  --min-df 2 --sublinear-tf --max-features 10000 --hidden 256 --epochs 20 --C 1,10,100 \
 	  --label-fractions 0.01,0.05,0.1,0.5,1 --report $(OUT)/bbc-report
 
 # Peers measured side by side in one run (scikit-learn, PyTorch), ratios printed.
