@@ -12,21 +12,85 @@ public protocol FeatureMatrix: Sendable {
     _ range: Range<Int>, coefficients g: [Double], outputs k: Int, into gradient: inout [Double])
 }
 
+// The products of each kind of block, on weights laid out as `k` rows of `stride` values of
+// which this block's columns start at `offset` (so blocks side by side share one weight matrix).
+
+extension SparseMatrix {
+  /// Adds `Σ_c x[r, c] · w[j * stride + offset + c]` to `out[(r - lower) * k + j]`.
+  func addProducts(
+    _ range: Range<Int>, weights w: UnsafePointer<Double>, stride: Int, offset: Int, outputs k: Int,
+    into out: UnsafeMutablePointer<Double>
+  ) {
+    for r in range {
+      let base = (r - range.lowerBound) * k
+      for p in Int(rowOffsets[r])..<Int(rowOffsets[r + 1]) {
+        let c = offset + Int(columnIndices[p])
+        let v = Double(values[p])
+        for j in 0..<k { out[base + j] += v * w[j * stride + c] }
+      }
+    }
+  }
+
+  /// Adds `Σ_r x[r, c] · g[(r - lower) * k + j]` to `gradient[j * stride + offset + c]`.
+  func addTransposedProducts(
+    _ range: Range<Int>, coefficients g: UnsafePointer<Double>, stride: Int, offset: Int,
+    outputs k: Int, into gradient: UnsafeMutablePointer<Double>
+  ) {
+    for r in range {
+      let base = (r - range.lowerBound) * k
+      for p in Int(rowOffsets[r])..<Int(rowOffsets[r + 1]) {
+        let c = offset + Int(columnIndices[p])
+        let v = Double(values[p])
+        for j in 0..<k { gradient[j * stride + c] += v * g[base + j] }
+      }
+    }
+  }
+}
+
+extension DenseMatrix {
+  /// The rows in `range` in double precision, for BLAS.
+  func doubleRows(_ range: Range<Int>) -> [Double] {
+    values[(range.lowerBound * columns)..<(range.upperBound * columns)].map(Double.init)
+  }
+
+  /// As ``SparseMatrix/addProducts(_:weights:stride:offset:outputs:into:)``, with one BLAS
+  /// product.
+  func addProducts(
+    _ range: Range<Int>, weights w: UnsafePointer<Double>, stride: Int, offset: Int, outputs k: Int,
+    into out: UnsafeMutablePointer<Double>
+  ) {
+    guard columns > 0, !range.isEmpty else { return }
+    let x = doubleRows(range)
+    BLAS.dgemm(
+      .none, .transpose, m: range.count, n: k, k: columns, alpha: 1, a: x, lda: columns,
+      b: w + offset, ldb: stride, beta: 1, c: out, ldc: k)
+  }
+
+  /// As ``SparseMatrix/addTransposedProducts(_:coefficients:stride:offset:outputs:into:)``,
+  /// with one BLAS product.
+  func addTransposedProducts(
+    _ range: Range<Int>, coefficients g: UnsafePointer<Double>, stride: Int, offset: Int,
+    outputs k: Int, into gradient: UnsafeMutablePointer<Double>
+  ) {
+    guard columns > 0, !range.isEmpty else { return }
+    let x = doubleRows(range)
+    BLAS.dgemm(
+      .transpose, .none, m: k, n: columns, k: range.count, alpha: 1, a: g, lda: k, b: x,
+      ldb: columns, beta: 1, c: gradient + offset, ldc: stride)
+  }
+}
+
 extension SparseMatrix: FeatureMatrix {
   /// See ``FeatureMatrix/multiplyRows(_:weights:outputs:into:)``.
   public func multiplyRows(
     _ range: Range<Int>, weights w: [Double], outputs k: Int, into out: inout [Double]
   ) {
-    let d = columns
     var result = [Double](repeating: 0, count: range.count * k)
-    result.withUnsafeMutableBufferPointer { result in
-      for r in range {
-        let base = (r - range.lowerBound) * k
-        for p in Int(rowOffsets[r])..<Int(rowOffsets[r + 1]) {
-          let c = Int(columnIndices[p])
-          let v = Double(values[p])
-          for j in 0..<k { result[base + j] += v * w[j * d + c] }
-        }
+    w.withUnsafeBufferPointer { w in
+      result.withUnsafeMutableBufferPointer { result in
+        addProducts(
+          range, weights: w.baseAddress!, stride: columns, offset: 0, outputs: k,
+          into: result.baseAddress!)
       }
     }
     out = result
@@ -36,15 +100,11 @@ extension SparseMatrix: FeatureMatrix {
   public func accumulateTransposed(
     _ range: Range<Int>, coefficients g: [Double], outputs k: Int, into gradient: inout [Double]
   ) {
-    let d = columns
-    gradient.withUnsafeMutableBufferPointer { gradient in
-      for r in range {
-        let base = (r - range.lowerBound) * k
-        for p in Int(rowOffsets[r])..<Int(rowOffsets[r + 1]) {
-          let c = Int(columnIndices[p])
-          let v = Double(values[p])
-          for j in 0..<k { gradient[j * d + c] += v * g[base + j] }
-        }
+    g.withUnsafeBufferPointer { g in
+      gradient.withUnsafeMutableBufferPointer { gradient in
+        addTransposedProducts(
+          range, coefficients: g.baseAddress!, stride: columns, offset: 0, outputs: k,
+          into: gradient.baseAddress!)
       }
     }
   }
@@ -55,15 +115,12 @@ extension DenseMatrix: FeatureMatrix {
   public func multiplyRows(
     _ range: Range<Int>, weights w: [Double], outputs k: Int, into out: inout [Double]
   ) {
-    let d = columns
     var result = [Double](repeating: 0, count: range.count * k)
-    for r in range {
-      let row = r * d
-      for j in 0..<k {
-        var sum = 0.0
-        let wj = j * d
-        for c in 0..<d { sum += Double(values[row + c]) * w[wj + c] }
-        result[(r - range.lowerBound) * k + j] = sum
+    w.withUnsafeBufferPointer { w in
+      result.withUnsafeMutableBufferPointer { result in
+        addProducts(
+          range, weights: w.baseAddress!, stride: columns, offset: 0, outputs: k,
+          into: result.baseAddress!)
       }
     }
     out = result
@@ -73,14 +130,77 @@ extension DenseMatrix: FeatureMatrix {
   public func accumulateTransposed(
     _ range: Range<Int>, coefficients g: [Double], outputs k: Int, into gradient: inout [Double]
   ) {
-    let d = columns
-    for r in range {
-      let row = r * d
-      for j in 0..<k {
-        let coefficient = g[(r - range.lowerBound) * k + j]
-        if coefficient == 0 { continue }
-        let wj = j * d
-        for c in 0..<d { gradient[wj + c] += Double(values[row + c]) * coefficient }
+    g.withUnsafeBufferPointer { g in
+      gradient.withUnsafeMutableBufferPointer { gradient in
+        addTransposedProducts(
+          range, coefficients: g.baseAddress!, stride: columns, offset: 0, outputs: k,
+          into: gradient.baseAddress!)
+      }
+    }
+  }
+}
+
+/// Sparse features and dense features side by side (`[sparse | dense]`), as TF-IDF ⊕ codes:
+/// each block keeps its own layout, so the dense block's products go to BLAS instead of
+/// becoming hundreds of stored entries per sparse row.
+public struct ConcatenatedFeatures: FeatureMatrix {
+  /// The left block.
+  public let sparse: SparseMatrix
+  /// The right block.
+  public let dense: DenseMatrix
+
+  /// `[sparse | dense]`; both must have the same rows.
+  public init(_ sparse: SparseMatrix, _ dense: DenseMatrix) throws {
+    guard sparse.rows == dense.rows else {
+      throw DataError.shapeMismatch(
+        what: "rows of the dense block", expected: "\(sparse.rows)", actual: "\(dense.rows)")
+    }
+    self.sparse = sparse
+    self.dense = dense
+  }
+
+  /// See ``FeatureMatrix/rows``.
+  public var rows: Int { sparse.rows }
+  /// See ``FeatureMatrix/columns``.
+  public var columns: Int { sparse.columns + dense.columns }
+
+  /// The rows at `indices`, in that order.
+  public func selectingRows(_ indices: [Int]) -> ConcatenatedFeatures {
+    // Both blocks keep the same rows, so the shapes agree.
+    // swift-format-ignore: NeverUseForceTry
+    try! ConcatenatedFeatures(sparse.selectingRows(indices), dense.selectingRows(indices))
+  }
+
+  /// See ``FeatureMatrix/multiplyRows(_:weights:outputs:into:)``.
+  public func multiplyRows(
+    _ range: Range<Int>, weights w: [Double], outputs k: Int, into out: inout [Double]
+  ) {
+    var result = [Double](repeating: 0, count: range.count * k)
+    w.withUnsafeBufferPointer { w in
+      result.withUnsafeMutableBufferPointer { result in
+        sparse.addProducts(
+          range, weights: w.baseAddress!, stride: columns, offset: 0, outputs: k,
+          into: result.baseAddress!)
+        dense.addProducts(
+          range, weights: w.baseAddress!, stride: columns, offset: sparse.columns, outputs: k,
+          into: result.baseAddress!)
+      }
+    }
+    out = result
+  }
+
+  /// See ``FeatureMatrix/accumulateTransposed(_:coefficients:outputs:into:)``.
+  public func accumulateTransposed(
+    _ range: Range<Int>, coefficients g: [Double], outputs k: Int, into gradient: inout [Double]
+  ) {
+    g.withUnsafeBufferPointer { g in
+      gradient.withUnsafeMutableBufferPointer { gradient in
+        sparse.addTransposedProducts(
+          range, coefficients: g.baseAddress!, stride: columns, offset: 0, outputs: k,
+          into: gradient.baseAddress!)
+        dense.addTransposedProducts(
+          range, coefficients: g.baseAddress!, stride: columns, offset: sparse.columns,
+          outputs: k, into: gradient.baseAddress!)
       }
     }
   }

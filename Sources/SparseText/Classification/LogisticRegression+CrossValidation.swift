@@ -77,6 +77,7 @@ func selectingRows(_ x: any FeatureMatrix, _ indices: [Int]) -> any FeatureMatri
   switch x {
   case let sparse as SparseMatrix: return sparse.selectingRows(indices)
   case let dense as DenseMatrix: return dense.selectingRows(indices)
+  case let both as ConcatenatedFeatures: return both.selectingRows(indices)
   default: preconditionFailure("selectingRows: an unknown FeatureMatrix type")
   }
 }

@@ -127,9 +127,12 @@ public struct LogisticRegression: Sendable {
     var solverConfiguration = LBFGS.Configuration()
     solverConfiguration.gradientTolerance = configuration.tolerance
     solverConfiguration.maxIterations = configuration.maxIterations
-    let result = LBFGS(solverConfiguration).minimize(
-      from: Array(repeating: 0, count: problem.parameterCount)
-    ) { parameters, gradient in problem.evaluate(parameters, gradient: &gradient) }
+    // Rows are split over our workers; BLAS (dense blocks) stays on each worker's thread.
+    let result = BLAS.singleThreaded {
+      LBFGS(solverConfiguration).minimize(
+        from: Array(repeating: 0, count: problem.parameterCount)
+      ) { parameters, gradient in problem.evaluate(parameters, gradient: &gradient) }
+    }
     let k = problem.outputs
     let d = x.columns
     self.configuration = configuration

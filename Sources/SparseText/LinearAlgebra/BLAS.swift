@@ -33,6 +33,22 @@ public enum BLAS {
       Int32(lda), b, Int32(ldb), beta, c, Int32(ldc))
   }
 
+  /// ``sgemm(_:_:m:n:k:alpha:a:lda:b:ldb:beta:c:ldc:)`` in double precision.
+  public static func dgemm(
+    _ transA: Transpose, _ transB: Transpose,
+    m: Int, n: Int, k: Int,
+    alpha: Double,
+    a: UnsafePointer<Double>, lda: Int,
+    b: UnsafePointer<Double>, ldb: Int,
+    beta: Double,
+    c: UnsafeMutablePointer<Double>, ldc: Int
+  ) {
+    guard m > 0, n > 0 else { return }
+    cblas_dgemm(
+      CblasRowMajor, transA.cblas, transB.cblas, Int32(m), Int32(n), Int32(k), alpha, a,
+      Int32(lda), b, Int32(ldb), beta, c, Int32(ldc))
+  }
+
   /// ``sgemm(_:_:m:n:k:alpha:a:lda:b:ldb:beta:c:ldc:)`` cut into column blocks of `C` (or row
   /// blocks when `C` is taller than wide), one per worker, each a separate BLAS call. Blocks
   /// depend only on the shape and the worker count, so results repeat exactly for a given

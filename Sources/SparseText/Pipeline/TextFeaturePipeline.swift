@@ -360,13 +360,13 @@ public struct TextFeaturePipeline: Sendable {
   /// the number of units while TF-IDF rows have norm 1, so under one C the codes would drown
   /// the terms; their block is divided by √units to give both blocks the same weight.
   static func concatenated(_ x: SparseMatrix, _ codes: DenseMatrix, standardized: Bool) throws
-    -> SparseMatrix
+    -> ConcatenatedFeatures
   {
     var block = codes
     if standardized && codes.columns > 0 {
       let weight = 1 / Float(codes.columns).squareRoot()
       for k in block.values.indices { block.values[k] *= weight }
     }
-    return try x.horizontallyConcatenated(with: block.sparsified())
+    return try ConcatenatedFeatures(x, block)
   }
 }
