@@ -25,6 +25,13 @@ struct Inspect: ParsableCommand {
 
   @OptionGroup var global: GlobalOptions
 
+  func validate() throws {
+    guard top >= 1 else { throw ValidationError("--top is \(top), but it must be at least 1") }
+    if let units, units < 1 {
+      throw ValidationError("--units is \(units), but it must be at least 1")
+    }
+  }
+
   func run() throws {
     let url = URL(fileURLWithPath: model)
     let sae: SparseAutoencoder

@@ -1,0 +1,61 @@
+import Foundation
+import Testing
+
+/// Issue 14: hostile options, damaged bundles, clobbered and half-written outputs. Each test
+/// reproduces one reported case with the built binary on a tiny corpus it writes itself.
+enum Hardening {
+  /// Two topics as fastText lines.
+  static func corpus(in directory: URL, name: String = "small.ft.txt", count: Int = 40) throws
+    -> URL
+  {
+    let sport = ["match", "goal", "team", "season", "coach", "league", "cup", "striker"]
+    let money = ["bank", "shares", "profit", "market", "rates", "investors", "growth", "bond"]
+    var lines: [String] = []
+    for i in 0..<count {
+      let topic = i % 2 == 0 ? sport : money
+      let words = (0..<5).map { topic[(i + $0) % 8] }
+      lines.append("__label__\(i % 2 == 0 ? "sport" : "money") " + words.joined(separator: " "))
+    }
+    let url = directory.appendingPathComponent(name)
+    try (lines.joined(separator: "\n") + "\n").write(to: url, atomically: true, encoding: .utf8)
+    return url
+  }
+
+  /// A small fitted bundle `m` beside the corpus.
+  static func bundle(in directory: URL, corpus: URL) throws -> URL {
+    let model = directory.appendingPathComponent("m")
+    let fit = try CLI.run([
+      "fit", corpus.path, "-o", model.path, "--hidden", "4", "--epochs", "1", "-q",
+    ])
+    #expect(fit.status == 0, "\(fit.stderr)")
+    return model
+  }
+
+  /// The entries of `directory` that start with a dot (temporary files, locks, parts).
+  static func hiddenEntries(_ directory: URL) throws -> [String] {
+    try FileManager.default.contentsOfDirectory(atPath: directory.path).filter {
+      $0.hasPrefix(".")
+    }
+  }
+
+  /// A message that ends the process cleanly: `error: …` (`Error: …` from the argument
+  /// parser), no trap, no backtrace.
+  static func isClean(_ result: CLIResult) -> Bool {
+    result.stderr.lowercased().hasPrefix("error: ") && !result.stderr.contains("Fatal error")
+      && !result.stderr.contains("Backtracing") && result.status >= 1 && result.status <= 4
+  }
+}
+
+@Suite(.serialized) struct CLICrashTests {
+  /// Item 1: `inspect --top=-1` and `--units=-1` trapped (exit 132).
+  @Test func inspectRefusesNegativeCounts() throws {
+    let dir = try CLI.temporaryDirectory()
+    let model = try Hardening.bundle(in: dir, corpus: try Hardening.corpus(in: dir))
+    for flag in ["--top=-1", "--units=-1", "--top=0"] {
+      let result = try CLI.run(["inspect", model.path, flag])
+      #expect(result.status == 2, "\(flag): \(result.stderr)")
+      #expect(Hardening.isClean(result), "\(flag): \(result.stderr)")
+      #expect(result.stderr.contains(String(flag.dropFirst(2).prefix(while: { $0 != "=" }))))
+    }
+  }
+}
