@@ -59,3 +59,26 @@ enum Hardening {
     }
   }
 }
+
+extension CLICrashTests {
+  /// Item 2: duplicate class names in config.json trapped with "Duplicate values for key".
+  @Test func duplicateClassNamesAreRefused() throws {
+    let dir = try CLI.temporaryDirectory()
+    let corpus = try Hardening.corpus(in: dir)
+    let model = try Hardening.bundle(in: dir, corpus: corpus)
+    let configURL = model.appendingPathComponent("config.json")
+    var config = try #require(
+      try JSONSerialization.jsonObject(with: Data(contentsOf: configURL)) as? [String: Any])
+    config["classes"] = ["a", "a"]
+    try JSONSerialization.data(withJSONObject: config).write(to: configURL)
+    for arguments in [
+      ["evaluate", model.path, corpus.path],
+      ["predict", model.path, corpus.path, "--probabilities", "--output-format", "jsonl"],
+    ] {
+      let result = try CLI.run(arguments)
+      #expect(result.status == 4, "\(arguments[0]): \(result.stderr)")
+      #expect(Hardening.isClean(result), "\(arguments[0]): \(result.stderr)")
+      #expect(result.stderr.contains("config.json") && result.stderr.contains("'a'"))
+    }
+  }
+}

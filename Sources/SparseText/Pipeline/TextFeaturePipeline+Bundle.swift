@@ -84,6 +84,11 @@ extension TextFeaturePipeline {
       throw ModelFormatError.unsupportedVersion(
         file: configURL.path, found: "\(config.formatVersion)", supported: "\(Self.formatVersion)")
     }
+    if let classes = config.classes, let duplicate = classes.firstDuplicate {
+      throw ModelFormatError.corrupt(
+        file: configURL.path,
+        reason: "class '\(duplicate)' is listed twice in 'classes'; class names must be unique")
+    }
     let vocabularyData = try Self.readSmallFile(vocabularyURL, limit: 1 << 30)
     let terms: [String]
     do {
