@@ -82,3 +82,39 @@ extension CLICrashTests {
     }
   }
 }
+
+extension CLICrashTests {
+  /// Item 3: `vectorize --hashing 2147483647` (the documented maximum) aborted and left
+  /// `.x.npz.parts-*`; `train-sae` on such a matrix tried to allocate the weights and aborted.
+  @Test func hugeColumnCountsWorkOrFailCleanly() throws {
+    let dir = try CLI.temporaryDirectory()
+    let corpus = try Hardening.corpus(in: dir)
+    let x = dir.appendingPathComponent("x.npz")
+    let started = Date()
+    let hashed = try CLI.run(["vectorize", corpus.path, "--hashing", "2147483647", "-o", x.path])
+    #expect(hashed.status == 0, "\(hashed.stderr)")
+    #expect(Date().timeIntervalSince(started) < 20)
+    #expect(hashed.stdout.contains("2147483647 columns"))
+    // The same rows as a small table: each row's values agree (no collisions here).
+    let big = dir.appendingPathComponent("big.jsonl")
+    let small = dir.appendingPathComponent("small.jsonl")
+    for (out, n) in [(big, "2147483647"), (small, "4194304")] {
+      #expect(try CLI.run(["vectorize", corpus.path, "--hashing", n, "-o", out.path]).status == 0)
+    }
+    func rowValues(_ url: URL) throws -> [[Double]] {
+      try String(contentsOf: url, encoding: .utf8).split(separator: "\n").map {
+        let row = try JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any]
+        return ((row?["values"] as? [Double]) ?? []).sorted()
+      }
+    }
+    #expect(try rowValues(big) == rowValues(small))
+    #expect(try rowValues(big).count == 40)
+    let sae = dir.appendingPathComponent("sae")
+    let train = try CLI.run(["train-sae", x.path, "-o", sae.path, "--hidden", "8", "-q"])
+    #expect(train.status == 3, "\(train.stderr)")
+    #expect(Hardening.isClean(train), "\(train.stderr)")
+    #expect(train.stderr.contains("memory") && train.stderr.contains("--hidden"))
+    #expect(!FileManager.default.fileExists(atPath: sae.path))
+    #expect(try Hardening.hiddenEntries(dir).isEmpty)
+  }
+}

@@ -65,11 +65,18 @@ enum NPZ {
       throw ModelFormatError.corrupt(file: url.path, reason: "not a zip (.npz) archive")
     }
     var members: [String: Data] = [:]
+    var declared: UInt64 = 0
     for entry in archive where entry.type == .file {
       guard entry.uncompressedSize <= SparseMatrix.npzMemberLimit else {
         throw ModelFormatError.oversized(
           file: url.path, limit: Int(SparseMatrix.npzMemberLimit),
           actual: Int(entry.uncompressedSize))
+      }
+      // The unpacked members are held in memory together: their declared sizes must fit.
+      declared += entry.uncompressedSize
+      guard declared <= UInt64(MemoryBudget.bytes) else {
+        throw ModelFormatError.oversized(
+          file: url.path, limit: MemoryBudget.bytes, actual: Int(clamping: declared))
       }
       var data = Data()
       do {

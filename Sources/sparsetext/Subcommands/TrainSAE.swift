@@ -30,6 +30,16 @@ struct TrainSAE: ParsableCommand {
   func run() throws {
     let x = try SparseMatrix.readNPZ(from: URL(fileURLWithPath: features))
     let configuration = autoencoder.configuration
+    // Weights, their gradient and Adam's two moments, before anything that large is allocated.
+    let hidden = Double(configuration.hiddenUnits)
+    let columns = Double(x.columns)
+    let parameters = (configuration.tiedWeights ? 1 : 2) * hidden * columns + hidden + columns
+    try MemoryBudget.check(
+      parameters * 4 * 4,
+      for: "an autoencoder of \(configuration.hiddenUnits) units over \(x.columns) columns",
+      suggestion:
+        "Vectorize with fewer columns (--max-features N, or a smaller --hashing N) or pass a smaller --hidden."
+    )
     let directory = URL(fileURLWithPath: output)
     let checkpointURL = directory.appendingPathComponent("checkpoint")
     var checkpoint: SparseAutoencoder.Checkpoint?
