@@ -38,6 +38,41 @@ enum Hardening {
     }
   }
 
+  /// Mounts a 64 KiB tmpfs at a new directory (root on Linux only); `nil` where that fails.
+  static func mountSmallDisk() -> URL? {
+    #if os(Linux)
+      guard let url = try? CLI.temporaryDirectory() else { return nil }
+      let mount = Process()
+      mount.executableURL = URL(fileURLWithPath: "/bin/mount")
+      mount.arguments = ["-t", "tmpfs", "-o", "size=64k", "tmpfs", url.path]
+      mount.standardOutput = FileHandle.nullDevice
+      mount.standardError = FileHandle.nullDevice
+      guard (try? mount.run()) != nil else { return nil }
+      mount.waitUntilExit()
+      return mount.terminationStatus == 0 ? url : nil
+    #else
+      return nil
+    #endif
+  }
+
+  static func unmount(_ url: URL) {
+    let umount = Process()
+    umount.executableURL = URL(fileURLWithPath: "/bin/umount")
+    umount.arguments = [url.path]
+    try? umount.run()
+    umount.waitUntilExit()
+  }
+
+  /// Whether this machine lets the tests mount a small disk (checked once).
+  static let canMountSmallDisk: Bool = {
+    guard let url = mountSmallDisk() else {
+      print("note: skipping the full-disk test: a tmpfs cannot be mounted here (needs root)")
+      return false
+    }
+    unmount(url)
+    return true
+  }()
+
   /// A message that ends the process cleanly: `error: …` (`Error: …` from the argument
   /// parser), no trap, no backtrace.
   static func isClean(_ result: CLIResult) -> Bool {
@@ -116,5 +151,186 @@ extension CLICrashTests {
     #expect(train.stderr.contains("memory") && train.stderr.contains("--hidden"))
     #expect(!FileManager.default.fileExists(atPath: sae.path))
     #expect(try Hardening.hiddenEntries(dir).isEmpty)
+  }
+}
+
+@Suite(.serialized) struct CLIOutputSafetyTests {
+  /// Item 4: `fit -o d` deleted `d/f` and exited 0; `-o FILE` replaced an ordinary file.
+  @Test func fitReplacesOnlyABundleOrAnEmptyDirectory() throws {
+    let dir = try CLI.temporaryDirectory()
+    let corpus = try Hardening.corpus(in: dir)
+    let d = dir.appendingPathComponent("d")
+    try FileManager.default.createDirectory(at: d, withIntermediateDirectories: false)
+    try "k\n".write(to: d.appendingPathComponent("f"), atomically: true, encoding: .utf8)
+    let intoDirectory = try CLI.run(["fit", corpus.path, "-o", d.path, "--no-autoencoder", "-q"])
+    #expect(intoDirectory.status == 2, "\(intoDirectory.stderr)")
+    #expect(intoDirectory.stderr.contains("cannot write '\(d.path)'"))
+    #expect(try String(contentsOf: d.appendingPathComponent("f"), encoding: .utf8) == "k\n")
+    let file = dir.appendingPathComponent("file")
+    try "k\n".write(to: file, atomically: true, encoding: .utf8)
+    let overFile = try CLI.run(["fit", corpus.path, "-o", file.path, "--no-autoencoder", "-q"])
+    #expect(overFile.status == 2, "\(overFile.stderr)")
+    #expect(try String(contentsOf: file, encoding: .utf8) == "k\n")
+    // An empty directory and an earlier bundle are replaced.
+    let empty = dir.appendingPathComponent("empty")
+    try FileManager.default.createDirectory(at: empty, withIntermediateDirectories: false)
+    for _ in 0..<2 {
+      let fit = try CLI.run(["fit", corpus.path, "-o", empty.path, "--no-autoencoder", "-q"])
+      #expect(fit.status == 0, "\(fit.stderr)")
+    }
+    #expect(
+      FileManager.default.fileExists(atPath: empty.appendingPathComponent("config.json").path))
+    #expect(try Hardening.hiddenEntries(dir).isEmpty)
+  }
+
+  /// Items 5 and 6: one path for two outputs, or an output that is an input, lost data.
+  @Test func outputsDifferFromInputsAndFromEachOther() throws {
+    let dir = try CLI.temporaryDirectory()
+    let corpus = try Hardening.corpus(in: dir)
+    let a = dir.appendingPathComponent("a.jsonl").path
+    let split = try CLI.run(["corpus", "split", corpus.path, "--train-out", a, "--test-out", a])
+    #expect(split.status == 2, "\(split.stderr)")
+    #expect(split.stderr.contains("two outputs"))
+    #expect(!FileManager.default.fileExists(atPath: a))
+    let b = dir.appendingPathComponent("b.jsonl").path
+    #expect(
+      try CLI.run(["corpus", "split", corpus.path, "--train-out", a, "--test-out", b, "-q"]).status
+        == 0)
+    let before = try Data(contentsOf: URL(fileURLWithPath: a))
+    // The same file by another spelling is still the input.
+    let sameInput = try CLI.run(
+      ["vectorize", a, "-o", dir.path + "/./a.jsonl"], in: dir)
+    #expect(sameInput.status == 2, "\(sameInput.stderr)")
+    #expect(sameInput.stderr.contains("input"))
+    #expect(try Data(contentsOf: URL(fileURLWithPath: a)) == before)
+    let x = dir.appendingPathComponent("x.jsonl").path
+    let twice = try CLI.run(["vectorize", corpus.path, "-o", x, "--vocabulary-out", x])
+    #expect(twice.status == 2, "\(twice.stderr)")
+    #expect(!FileManager.default.fileExists(atPath: x))
+    // An output inside the model it reads would damage the model.
+    let model = try Hardening.bundle(in: dir, corpus: corpus)
+    let intoModel = try CLI.run([
+      "predict", model.path, corpus.path, "-o", model.appendingPathComponent("config.json").path,
+    ])
+    #expect(intoModel.status == 2, "\(intoModel.stderr)")
+    #expect(try CLI.run(["evaluate", model.path, corpus.path]).status == 0)
+  }
+
+  /// Item 7: two runs writing one bundle both exited 0 (one result silently won); now the
+  /// second fails at once with a clear error and the first completes.
+  @Test func concurrentWritersOfOneOutputFailClearly() throws {
+    let dir = try CLI.temporaryDirectory()
+    let corpus = try Hardening.corpus(in: dir, count: 3000)
+    let model = dir.appendingPathComponent("m")
+    let first = Process()
+    first.executableURL = CLI.executable
+    first.arguments = [
+      "fit", corpus.path, "-o", model.path, "--hidden", "8", "--epochs", "300", "-q",
+    ]
+    first.standardOutput = FileHandle.nullDevice
+    first.standardError = FileHandle.nullDevice
+    try first.run()
+    defer { if first.isRunning { first.terminate() } }
+    let lock = dir.appendingPathComponent(".m.lock")
+    let deadline = Date().addingTimeInterval(20)
+    while !FileManager.default.fileExists(atPath: lock.path) && Date() < deadline {
+      Thread.sleep(forTimeInterval: 0.01)
+    }
+    let second = try CLI.run(["fit", corpus.path, "-o", model.path, "--no-autoencoder", "-q"])
+    #expect(first.isRunning, "the first run finished too early to test the lock")
+    #expect(second.status == 1, "\(second.stderr)")
+    #expect(second.stderr.contains("another sparsetext run is writing it"))
+    first.terminate()
+    first.waitUntilExit()
+    // The killed writer's leftovers go with the next run that writes there.
+    let next = try CLI.run(["fit", corpus.path, "-o", model.path, "--no-autoencoder", "-q"])
+    #expect(next.status == 0, "\(next.stderr)")
+    #expect(try Hardening.hiddenEntries(dir).isEmpty)
+  }
+
+  /// Item 8: a failed run left some of its outputs (`o.npz`, the train part, an empty
+  /// directory): every output is checked before any is written.
+  @Test func aFailedRunLeavesNoOutput() throws {
+    let dir = try CLI.temporaryDirectory()
+    let corpus = try Hardening.corpus(in: dir)
+    let o = dir.appendingPathComponent("o.npz").path
+    let vectorize = try CLI.run([
+      "vectorize", corpus.path, "-o", o, "--vocabulary-out", dir.path + "/nodir/v.json",
+    ])
+    #expect(vectorize.status == 2, "\(vectorize.stderr)")
+    #expect(vectorize.stderr.contains("nodir") && vectorize.stderr.contains("does not exist"))
+    #expect(!FileManager.default.fileExists(atPath: o))
+    let train = dir.appendingPathComponent("train.jsonl").path
+    let split = try CLI.run([
+      "corpus", "split", corpus.path, "--train-out", train, "--test-out", dir.path + "/nodir/t",
+    ])
+    #expect(split.status == 2, "\(split.stderr)")
+    #expect(!FileManager.default.fileExists(atPath: train))
+    let x = dir.appendingPathComponent("x.npz").path
+    #expect(try CLI.run(["vectorize", corpus.path, "-o", x, "-q"]).status == 0)
+    let sae = dir.appendingPathComponent("sae").path
+    let bad = try CLI.run(["train-sae", x, "-o", sae, "--hidden", "0"])
+    #expect(bad.status == 2, "\(bad.stderr)")
+    #expect(!FileManager.default.fileExists(atPath: sae))
+    let asFile = try CLI.run(["vectorize", corpus.path, "-o", dir.path])
+    #expect(asFile.status == 2, "\(asFile.stderr)")
+    #expect(try Hardening.hiddenEntries(dir).isEmpty)
+  }
+
+  /// Item 9: killed runs left `.t.tmp-*` / `.x.npz.parts-*` that nothing removed; the next run
+  /// writing the same output removes them (and only those of that output).
+  @Test func leftoversOfKilledRunsAreRemovedByTheNextWriter() throws {
+    let dir = try CLI.temporaryDirectory()
+    let corpus = try Hardening.corpus(in: dir)
+    let stale = [
+      ".x.npz.parts-4242-0A1B2C3D", ".x.npz.tmp-4242-DEADBEEF", ".x.npz.tmp-0A1B2C3D",
+      ".x.npz.lock", ".m.tmp-77-ABCDEF12", ".m.old-77-ABCDEF13",
+    ]
+    for name in stale where name.contains("parts") || name.hasPrefix(".m.") {
+      try FileManager.default.createDirectory(
+        at: dir.appendingPathComponent(name), withIntermediateDirectories: false)
+    }
+    for name in stale where !name.contains("parts") && !name.hasPrefix(".m.") {
+      try Data("x".utf8).write(to: dir.appendingPathComponent(name))
+    }
+    let unrelated = dir.appendingPathComponent(".x.npz.tmp-notours")
+    try Data("keep".utf8).write(to: unrelated)
+    let x = dir.appendingPathComponent("x.npz").path
+    #expect(try CLI.run(["vectorize", corpus.path, "-o", x, "-q"]).status == 0)
+    let model = dir.appendingPathComponent("m").path
+    #expect(try CLI.run(["fit", corpus.path, "-o", model, "--no-autoencoder", "-q"]).status == 0)
+    #expect(try Hardening.hiddenEntries(dir) == [".x.npz.tmp-notours"])
+  }
+
+  /// Item 10: a full disk gave raw `NSCocoaErrorDomain … Code=640` text; now every writer
+  /// names the path, says the disk is full, and leaves nothing there.
+  @Test(.enabled(if: Hardening.canMountSmallDisk, "needs root to mount a small tmpfs"))
+  func aFullDiskGivesAClearErrorAndLeavesNothing() throws {
+    let dir = try CLI.temporaryDirectory()
+    // 3,000 distinct terms: every output is larger than the 64 KiB disk.
+    let corpus = dir.appendingPathComponent("wide.txt")
+    let lines = (0..<3000).map { "__label__\($0 % 2) term\($0) term\(($0 * 7) % 3000) common" }
+    try (lines.joined(separator: "\n") + "\n").write(to: corpus, atomically: true, encoding: .utf8)
+    let model = try Hardening.bundle(in: dir, corpus: corpus)
+    let disk = try #require(Hardening.mountSmallDisk())
+    defer { Hardening.unmount(disk) }
+    let runs: [[String]] = [
+      ["vectorize", corpus.path, "-o", disk.path + "/x.npz"],
+      ["vectorize", corpus.path, "-o", disk.path + "/x.jsonl", "--hashing", "64"],
+      ["fit", corpus.path, "-o", disk.path + "/m", "--hidden", "8", "--epochs", "1"],
+      ["encode", model.path, corpus.path, "-o", disk.path + "/c.csv"],
+      [
+        "corpus", "split", corpus.path, "--train-out", disk.path + "/a", "--test-out",
+        disk.path + "/b",
+      ],
+    ]
+    for arguments in runs {
+      let result = try CLI.run(arguments + ["-q"])
+      #expect(result.status == 1, "\(arguments): \(result.stderr)")
+      #expect(result.stderr.hasPrefix("error: cannot write '\(disk.path)/"), "\(result.stderr)")
+      #expect(result.stderr.contains("the disk is full"), "\(result.stderr)")
+      #expect(!result.stderr.contains("NSCocoaErrorDomain"))
+      #expect(try FileManager.default.contentsOfDirectory(atPath: disk.path).isEmpty)
+    }
   }
 }

@@ -8,6 +8,10 @@ extension TextFeaturePipeline {
   public static let formatName = "sparsetext-model"
   /// The bundle format version this build writes and reads.
   public static let formatVersion = 1
+  /// The files of a bundle directory: ``write(to:)`` replaces a directory holding only these.
+  public static let bundleEntries: Set<String> = [
+    "config.json", "vocabulary.json", "model.safetensors",
+  ]
 
   /// What `config.json` holds.
   struct BundleConfig: Codable {
@@ -32,8 +36,9 @@ extension TextFeaturePipeline {
     }
   }
 
-  /// Writes the bundle to the directory `url`, atomically (an existing bundle is replaced only
-  /// once the new one is complete).
+  /// Writes the bundle to the directory `url`, atomically: at every instant `url` holds the
+  /// complete old bundle or the complete new one. An ordinary file, or a directory that is not
+  /// a bundle (other than an empty one), is never replaced: that throws ``OutputError``.
   public func write(to url: URL) throws {
     var configuration = self.configuration
     if classifier == nil { configuration.classifier = nil }
@@ -53,7 +58,9 @@ extension TextFeaturePipeline {
     encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
     let configData = try encoder.encode(config)
     let vocabularyData = try encoder.encode(vectorizer.vocabulary.terms)
-    try AtomicFile.writeDirectory(at: url) { folder in
+    try AtomicFile.writeDirectory(
+      at: url, formats: [Self.formatName], entries: Self.bundleEntries
+    ) { folder in
       try configData.write(to: folder.appendingPathComponent("config.json"))
       try vocabularyData.write(to: folder.appendingPathComponent("vocabulary.json"))
       try SafeTensors.encode(

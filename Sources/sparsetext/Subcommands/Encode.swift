@@ -29,6 +29,8 @@ struct Encode: ParsableCommand {
   @OptionGroup var read: ReadOptions
 
   func run() throws {
+    let outputs = try OutputPlan(files: [output], inputs: [input], models: [model])
+    defer { outputs.release() }
     let modelURL = URL(fileURLWithPath: model)
     let outputURL = URL(fileURLWithPath: output)
     let writer: DenseRowWriter

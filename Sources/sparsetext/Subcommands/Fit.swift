@@ -46,6 +46,14 @@ struct Fit: ParsableCommand {
   @OptionGroup var global: GlobalOptions
 
   func run() throws {
+    // The bundle's place is checked and locked before reading and training, not after.
+    let outputs = try OutputPlan(
+      directories: [
+        .init(
+          path: output, formats: [TextFeaturePipeline.formatName],
+          entries: TextFeaturePipeline.bundleEntries)
+      ], inputs: [input.input, config])
+    defer { outputs.release() }
     let documents = try input.documents()
     var configuration: TextFeaturePipeline.Configuration
     if let config {
@@ -152,6 +160,8 @@ struct Predict: ParsableCommand {
   }
 
   func run() throws {
+    let outputs = try OutputPlan(files: [output], inputs: [input.input], models: [model])
+    defer { outputs.release() }
     let pipeline = try TextFeaturePipeline(contentsOf: URL(fileURLWithPath: model))
     let documents = try input.documents()
     let texts = documents.map(\.text)
@@ -231,6 +241,8 @@ struct ExportEmbeddings: ParsableCommand {
   var output: String
 
   func run() throws {
+    let outputs = try OutputPlan(files: [output], models: [model])
+    defer { outputs.release() }
     let pipeline = try TextFeaturePipeline(contentsOf: URL(fileURLWithPath: model))
     guard let sae = pipeline.autoencoder else {
       throw CommandError.usage("this model has no autoencoder, so its terms have no vectors")

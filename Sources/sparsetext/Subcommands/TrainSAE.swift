@@ -27,9 +27,23 @@ struct TrainSAE: ParsableCommand {
   @OptionGroup var autoencoder: AutoencoderOptions
   @OptionGroup var global: GlobalOptions
 
+  /// What an autoencoder directory holds; train-sae writes only into a directory holding
+  /// nothing else.
+  static let directoryEntries: Set<String> = [
+    "config.json", "model.safetensors", "training.json", "checkpoint",
+  ]
+
   func run() throws {
+    let outputs = try OutputPlan(
+      directories: [
+        .init(
+          path: output, formats: [SparseAutoencoder.formatName], entries: Self.directoryEntries)
+      ], inputs: [features])
+    defer { outputs.release() }
     let x = try SparseMatrix.readNPZ(from: URL(fileURLWithPath: features))
     let configuration = autoencoder.configuration
+    // Checked before the directory is created, so a bad setting leaves nothing behind.
+    try configuration.validate(inputColumns: x.columns)
     // Weights, their gradient and Adam's two moments, before anything that large is allocated.
     let hidden = Double(configuration.hiddenUnits)
     let columns = Double(x.columns)
@@ -50,7 +64,13 @@ struct TrainSAE: ParsableCommand {
       }
       checkpoint = try SparseAutoencoder.Checkpoint(contentsOf: checkpointURL)
     }
-    try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+    do {
+      if !FileManager.default.fileExists(atPath: directory.path) {
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: false)
+      }
+    } catch {
+      throw OutputError.translating(error, file: directory.path)
+    }
     let display = TrainingDisplay(epochs: configuration.epochs, quiet: global.quiet)
     let failure = FailureBox()
     let started = Date()
