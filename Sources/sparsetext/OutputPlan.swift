@@ -53,3 +53,11 @@ struct OutputPlan {
     for lock in locks { lock.release() }
   }
 }
+
+extension ExperimentCommand {
+  /// Checks `--report` before the experiment's long work rather than after it.
+  func checkReportLocation() throws {
+    guard let report else { return }
+    try OutputLocation.checkCreatableDirectory(URL(fileURLWithPath: report))
+  }
+}

@@ -333,4 +333,55 @@ extension CLICrashTests {
       #expect(try FileManager.default.contentsOfDirectory(atPath: disk.path).isEmpty)
     }
   }
+
+  /// Item 10: a missing output directory gave raw Foundation text in 11 commands, and
+  /// `experiment` noticed a bad `--report` only after training.
+  @Test func everyWriterNamesAMissingOutputDirectory() throws {
+    let dir = try CLI.temporaryDirectory()
+    let corpus = try Hardening.corpus(in: dir)
+    let model = try Hardening.bundle(in: dir, corpus: corpus)
+    let x = dir.appendingPathComponent("x.npz").path
+    #expect(try CLI.run(["vectorize", corpus.path, "-o", x, "-q"]).status == 0)
+    let sae = dir.appendingPathComponent("sae").path
+    #expect(
+      try CLI.run(["train-sae", x, "-o", sae, "--hidden", "2", "--epochs", "1", "-q"]).status == 0)
+    let missing = dir.path + "/nodir"
+    let runs: [[String]] = [
+      ["vectorize", corpus.path, "-o", missing + "/x.npz"],
+      ["vectorize", corpus.path, "-o", missing + "/x.csv", "--hashing", "16"],
+      ["vectorize", corpus.path, "-o", dir.path + "/y.npz", "--labels-out", missing + "/l.txt"],
+      ["fit", corpus.path, "-o", missing + "/m", "--no-autoencoder"],
+      ["predict", model.path, corpus.path, "-o", missing + "/p.tsv"],
+      ["encode", model.path, corpus.path, "-o", missing + "/c.npy"],
+      ["encode", sae, x, "-o", missing + "/c.npy"],
+      ["export-embeddings", model.path, "-o", missing + "/t.vec"],
+      ["train-sae", x, "-o", missing + "/sae", "--hidden", "2"],
+      [
+        "corpus", "split", corpus.path, "--train-out", missing + "/a", "--test-out",
+        dir.path + "/b",
+      ],
+    ]
+    for arguments in runs {
+      let quiet = arguments[0] == "export-embeddings" ? [] : ["-q"]
+      let result = try CLI.run(arguments + quiet)
+      #expect(result.status == 2, "\(arguments): \(result.stderr)")
+      #expect(
+        result.stderr.hasPrefix("error: cannot write '\(missing)/")
+          && result.stderr.contains("does not exist. Create the directory first"),
+        "\(arguments): \(result.stderr)")
+      #expect(!result.stderr.contains("NSCocoaErrorDomain"))
+    }
+    let blocker = dir.appendingPathComponent("file")
+    try Data("x".utf8).write(to: blocker)
+    let started = Date()
+    let experiment = try CLI.run([
+      "experiment", "--train", corpus.path, "--test", corpus.path, "--hidden", "2",
+      "--epochs", "50", "--report", blocker.path + "/report", "-q",
+    ])
+    #expect(experiment.status == 2, "\(experiment.stderr)")
+    #expect(experiment.stderr.contains("is not a directory"))
+    #expect(Date().timeIntervalSince(started) < 5)
+    #expect(try Hardening.hiddenEntries(dir).isEmpty)
+    #expect(!FileManager.default.fileExists(atPath: missing))
+  }
 }

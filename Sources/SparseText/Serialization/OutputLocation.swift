@@ -84,6 +84,24 @@ public enum OutputLocation {
     }
   }
 
+  /// Checks that files can be written into the directory `url`, which is created later with any
+  /// missing parents: `url` is a writable directory, or the nearest part of it that exists is.
+  public static func checkCreatableDirectory(_ url: URL) throws {
+    var existing = url.standardizedFileURL
+    while !exists(existing) && existing.path != "/" {
+      existing = existing.deletingLastPathComponent()
+    }
+    var info = stat()
+    guard stat(existing.path, &info) == 0, info.st_mode & S_IFMT == S_IFDIR else {
+      throw OutputError.unwritable(
+        file: url.path, reason: "'\(existing.path)' is not a directory",
+        suggestion: "Correct the path.")
+    }
+    guard access(existing.path, W_OK | X_OK) == 0 else {
+      throw OutputError(code: errno, file: url.path)
+    }
+  }
+
   /// Checks that the directory `url` goes into exists and is writable.
   public static func checkParent(of url: URL) throws {
     let parent = url.deletingLastPathComponent()
