@@ -385,3 +385,28 @@ extension CLICrashTests {
     #expect(!FileManager.default.fileExists(atPath: missing))
   }
 }
+
+@Suite(.serialized) struct CLIMessageTests {
+  /// Item 11: JSON lines bypassed the text decoder: invalid UTF-8 gave "byte offset 0: not
+  /// valid JSON" even with `--encoding latin-1`, and so did JSON nested too deeply.
+  @Test func jsonLinesGoThroughTheTextDecoder() throws {
+    let dir = try CLI.temporaryDirectory()
+    let latin1 = dir.appendingPathComponent("l1.jsonl")
+    try Data("{\"text\": \"caf".utf8 + [0xE9] + "\", \"label\": \"a\"}\n".utf8).write(to: latin1)
+    let decoded = try CLI.run(["corpus", "stats", latin1.path, "--encoding", "latin-1", "--json"])
+    #expect(decoded.status == 0, "\(decoded.stderr)")
+    #expect(decoded.stdout.contains("\"documents\":1") && decoded.stdout.contains("\"bytes\":5"))
+    let strict = try CLI.run(["corpus", "stats", latin1.path, "--strict-encoding"])
+    #expect(strict.status == 3)
+    #expect(strict.stderr.contains("l1.jsonl:1: byte offset 13: invalid UTF-8"), "\(strict.stderr)")
+    let replaced = try CLI.run(["corpus", "stats", latin1.path, "--json"])
+    #expect(replaced.stdout.contains("\"replaced_bytes\":1"), "\(replaced.stderr)")
+    let deep = dir.appendingPathComponent("deep.jsonl")
+    try
+      ("{\"text\": " + String(repeating: "[", count: 600) + String(repeating: "]", count: 600)
+      + "}\n").write(to: deep, atomically: true, encoding: .utf8)
+    let nested = try CLI.run(["corpus", "stats", deep.path])
+    #expect(nested.status == 3)
+    #expect(nested.stderr.contains("not valid JSON (too many nested"), "\(nested.stderr)")
+  }
+}

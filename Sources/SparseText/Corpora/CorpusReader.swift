@@ -315,14 +315,17 @@ public struct CorpusReader: Sendable {
     var index = 0
     try input.forEachLine(from: try input.skipByteOrderMark()) { slice, start, line in
       if slice.allSatisfy({ $0 == 0x20 || $0 == 0x0D || $0 == 0x09 }) { return }
+      // Through the text decoder like every other format: --encoding, --strict-encoding and
+      // the replacement report apply to JSON lines too.
+      let decoded = try context.decode(slice, line: line, byteOffset: start)
       let object: Any
       do {
-        object = try JSONSerialization.jsonObject(with: Data(slice), options: [])
+        object = try JSONSerialization.jsonObject(with: Data(decoded.utf8), options: [])
       } catch {
         try context.bad(
           .malformedRecord(
             file: context.file, line: line, column: nil, byteOffset: start,
-            reason: "not valid JSON"))
+            reason: "not valid JSON (\(Self.jsonProblem(error)))"))
         return
       }
       guard let record = object as? [String: Any] else {
@@ -350,6 +353,17 @@ public struct CorpusReader: Sendable {
       context.report.documents += 1
       index += 1
     }
+  }
+
+  /// What the JSON parser found wrong, in its own words ("unexpected character … around line
+  /// 1, column 7", "too many nested arrays or dictionaries …").
+  static func jsonProblem(_ error: any Error) -> String {
+    let error = error as NSError
+    guard var text = error.userInfo["NSDebugDescription"] as? String, !text.isEmpty else {
+      return error.localizedDescription
+    }
+    while text.hasSuffix(".") { text.removeLast() }
+    return text.prefix(1).lowercased() + text.dropFirst()
   }
 
   private func lookup(_ path: String, in object: [String: Any]) -> Any? {
