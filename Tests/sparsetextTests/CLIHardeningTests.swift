@@ -1,4 +1,5 @@
 import Foundation
+import SparseText
 import Testing
 
 /// Issue 14: hostile options, damaged bundles, clobbered and half-written outputs. Each test
@@ -408,5 +409,59 @@ extension CLICrashTests {
     let nested = try CLI.run(["corpus", "stats", deep.path])
     #expect(nested.status == 3)
     #expect(nested.stderr.contains("not valid JSON (too many nested"), "\(nested.stderr)")
+  }
+
+  /// Item 12: NaN features were reported as "lower the learning rate"; resuming with another
+  /// epoch count said "do not edit bundle files by hand".
+  @Test func trainSAEMessagesSayWhatIsWrong() throws {
+    let dir = try CLI.temporaryDirectory()
+    let nan = dir.appendingPathComponent("nan.npz")
+    try SparseMatrix(
+      rows: 2, columns: 3, rowOffsets: [0, 2, 3], columnIndices: [0, 2, 1],
+      values: [1, .nan, 0.5]
+    ).writeNPZ(to: nan)
+    let sae = dir.appendingPathComponent("sae").path
+    let refused = try CLI.run(["train-sae", nan.path, "-o", sae, "--hidden", "2", "-q"])
+    #expect(refused.status == 4, "\(refused.stderr)")
+    #expect(refused.stderr.contains("nan.npz") && refused.stderr.contains("finite"))
+    #expect(!refused.stderr.contains("learning rate"))
+    #expect(!FileManager.default.fileExists(atPath: sae))
+    let corpus = try Hardening.corpus(in: dir)
+    let x = dir.appendingPathComponent("x.npz").path
+    #expect(try CLI.run(["vectorize", corpus.path, "-o", x, "-q"]).status == 0)
+    #expect(
+      try CLI.run(["train-sae", x, "-o", sae, "--hidden", "2", "--epochs", "2", "-q"]).status == 0)
+    let resumed = try CLI.run([
+      "train-sae", x, "-o", sae, "--hidden", "2", "--epochs", "3", "--resume", "-q",
+    ])
+    #expect(resumed.status == 2, "\(resumed.stderr)")
+    #expect(resumed.stderr.contains("epochs is 3 here, 2 in the checkpoint"), "\(resumed.stderr)")
+    #expect(!resumed.stderr.contains("by hand"))
+  }
+
+  /// Item 13: `train-sae --epochs 0` printed a shifted summary ("0 dead units of 0"); the
+  /// `predict --help` example used `--format jsonl`, the input flag.
+  @Test func summaryAndHelpAreRight() throws {
+    let dir = try CLI.temporaryDirectory()
+    let corpus = try Hardening.corpus(in: dir)
+    let x = dir.appendingPathComponent("x.npz").path
+    #expect(try CLI.run(["vectorize", corpus.path, "-o", x, "-q"]).status == 0)
+    let sae = dir.appendingPathComponent("sae").path
+    let train = try CLI.run(["train-sae", x, "-o", sae, "--hidden", "3", "--epochs", "0", "-q"])
+    #expect(train.status == 0, "\(train.stderr)")
+    #expect(train.stdout.contains("(0.00 s/epoch)"), "\(train.stdout)")
+    #expect(train.stdout.contains("target 0.050"), "\(train.stdout)")
+    #expect(train.stdout.contains("dead units of 3"), "\(train.stdout)")
+    let help = try CLI.run(["predict", "--help"])
+    let example = try #require(
+      help.stdout.split(separator: "\n").first { $0.contains("--probabilities") })
+    // The example runs as printed, on this test's model and corpus.
+    let model = try Hardening.bundle(in: dir, corpus: corpus)
+    let arguments = example.split(separator: " ").dropFirst().map {
+      $0 == "model/" ? model.path : $0 == "new.txt" ? corpus.path : String($0)
+    }
+    let run = try CLI.run(arguments)
+    #expect(run.status == 0, "\(example): \(run.stderr)")
+    #expect(run.stdout.hasPrefix("{\"id\""), "\(run.stdout.prefix(80))")
   }
 }

@@ -42,6 +42,13 @@ extension SparseMatrix {
     guard indices.allSatisfy({ $0 >= 0 && $0 < shape[1] }) else {
       throw ModelFormatError.corrupt(file: url.path, reason: "a column index is out of range")
     }
+    if let bad = data.firstIndex(where: { !$0.isFinite }) {
+      throw ModelFormatError.corrupt(
+        file: url.path,
+        reason:
+          "data.npy holds \(data[bad]) at position \(bad); every feature value must be a finite number"
+      )
+    }
     do {
       return try SparseMatrix(
         rows: Int(shape[0]), columns: Int(shape[1]), rowOffsets: indptr,

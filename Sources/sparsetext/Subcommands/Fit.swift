@@ -133,8 +133,8 @@ struct Predict: ParsableCommand {
     abstract: "Predict labels (and probabilities) for a corpus with a fitted model.",
     discussion: """
       Examples:
-        sparsetext predict model/ new.txt
-        sparsetext predict model/ tweets.csv --text-column text --probabilities --format jsonl -o out.jsonl
+        sparsetext predict model/ new.txt -o predictions.tsv
+        sparsetext predict model/ new.txt --probabilities --output-format jsonl
       """)
 
   @Argument(help: "The model bundle.")

@@ -62,7 +62,10 @@ struct TrainSAE: ParsableCommand {
         throw CommandError.usage(
           "no checkpoint in \(checkpointURL.path); run without --resume to start training")
       }
-      checkpoint = try SparseAutoencoder.Checkpoint(contentsOf: checkpointURL)
+      let saved = try SparseAutoencoder.Checkpoint(contentsOf: checkpointURL)
+      try Self.checkResumable(
+        saved, configuration: configuration, columns: x.columns, path: checkpointURL.path)
+      checkpoint = saved
     }
     do {
       if !FileManager.default.fileExists(atPath: directory.path) {
@@ -103,12 +106,53 @@ struct TrainSAE: ParsableCommand {
             "trained %d units on %d × %d in %.1f s (%.2f s/epoch)\nreconstruction: MSE %.3g, ½‖x̂−x‖² per document %.4f, FVU %.4f\nactivation: mean %.4f (target %.3f), %d dead units of %d, %.1f active units per document",
           configuration.hiddenUnits, x.rows, x.columns, seconds,
           model.history.isEmpty
-            ? 0 : model.history.map(\.seconds).reduce(0, +) / Double(model.history.count),
+            ? 0.0 : model.history.map(\.seconds).reduce(0, +) / Double(model.history.count),
           metrics.meanSquaredError, metrics.halfSquaredErrorPerDocument,
           metrics.fractionOfVarianceUnexplained, metrics.meanActivation, metrics.sparsityTarget,
           metrics.deadUnits, metrics.hiddenUnits, metrics.activeUnitsPerDocument))
       print("model: \(directory.path)")
     }
+  }
+}
+
+extension TrainSAE {
+  /// Refuses to resume from a checkpoint made for other data or with other settings, naming
+  /// what differs.
+  static func checkResumable(
+    _ checkpoint: SparseAutoencoder.Checkpoint, configuration: SparseAutoencoder.Configuration,
+    columns: Int, path: String
+  ) throws {
+    guard checkpoint.inputColumns == columns else {
+      throw DataError.shapeMismatch(
+        what: "columns of the features, against the checkpoint in '\(path)'",
+        expected: "\(checkpoint.inputColumns)", actual: "\(columns)")
+    }
+    guard checkpoint.configuration != configuration else { return }
+    func fields(_ value: SparseAutoencoder.Configuration) -> [String: Any] {
+      let data = (try? JSONEncoder().encode(value)) ?? Data()
+      return (try? JSONSerialization.jsonObject(with: data)) as? [String: Any] ?? [:]
+    }
+    func text(_ value: Any?) -> String {
+      guard let value else { return "nothing" }
+      if let data = try? JSONSerialization.data(
+        withJSONObject: value, options: [.sortedKeys, .fragmentsAllowed])
+      {
+        return String(decoding: data, as: UTF8.self)
+      }
+      return "\(value)"
+    }
+    let saved = fields(checkpoint.configuration)
+    let requested = fields(configuration)
+    let differing = Set(saved.keys).union(requested.keys).sorted().filter {
+      text(saved[$0]) != text(requested[$0])
+    }
+    let listed = differing.map {
+      "\($0) is \(text(requested[$0])) here, \(text(saved[$0])) in the checkpoint"
+    }
+    throw ConfigurationError.conflict(
+      reason:
+        "cannot resume from '\(path)': it was made with other settings (\(listed.joined(separator: "; ")))",
+      suggestion: "Resume with the checkpoint's settings, or run without --resume to start over.")
   }
 }
 
