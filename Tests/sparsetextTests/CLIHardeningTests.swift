@@ -2,6 +2,12 @@ import Foundation
 import SparseText
 import Testing
 
+#if canImport(Glibc)
+  import Glibc
+#elseif canImport(Darwin)
+  import Darwin
+#endif
+
 /// Issue 14: hostile options, damaged bundles, clobbered and half-written outputs. Each test
 /// reproduces one reported case with the built binary on a tiny corpus it writes itself.
 enum Hardening {
@@ -463,5 +469,112 @@ extension CLICrashTests {
     let run = try CLI.run(arguments)
     #expect(run.status == 0, "\(example): \(run.stderr)")
     #expect(run.stdout.hasPrefix("{\"id\""), "\(run.stdout.prefix(80))")
+  }
+}
+
+@Suite(.serialized) struct CLIBundleValidationTests {
+  /// A fresh bundle, changed by `damage`, then loaded by `predict` and `encode`: both must
+  /// refuse it with exit 4 and a message that contains each of `expected`.
+  private func expectRefused(
+    _ expected: [String], sourceLocation: SourceLocation = #_sourceLocation,
+    _ damage: (URL) throws -> Void
+  ) throws {
+    let dir = try CLI.temporaryDirectory()
+    let corpus = try Hardening.corpus(in: dir)
+    let model = try Hardening.bundle(in: dir, corpus: corpus)
+    try damage(model)
+    for command in ["predict", "encode"] {
+      let output = command == "encode" ? ["-o", dir.appendingPathComponent("c.npy").path] : []
+      let result = try CLI.run([command, model.path, corpus.path] + output)
+      #expect(result.status == 4, "\(command): \(result.stderr)", sourceLocation: sourceLocation)
+      #expect(Hardening.isClean(result), "\(result.stderr)", sourceLocation: sourceLocation)
+      for text in expected {
+        #expect(result.stderr.contains(text), "\(result.stderr)", sourceLocation: sourceLocation)
+      }
+      #expect(!result.stderr.contains("is missing"), sourceLocation: sourceLocation)
+    }
+    #expect(!FileManager.default.fileExists(atPath: dir.appendingPathComponent("c.npy").path))
+  }
+
+  private func editTensors(_ model: URL, _ edit: (inout [String: Tensor]) throws -> Void) throws {
+    let url = model.appendingPathComponent("model.safetensors")
+    var (tensors, metadata) = try SafeTensors.read(from: url)
+    try edit(&tensors)
+    try SafeTensors.encode(tensors, metadata: metadata).write(to: url)
+  }
+
+  private func editConfig(_ model: URL, _ edit: (inout [String: Any]) -> Void) throws {
+    let url = model.appendingPathComponent("config.json")
+    var config = try #require(
+      try JSONSerialization.jsonObject(with: Data(contentsOf: url)) as? [String: Any])
+    edit(&config)
+    try JSONSerialization.data(withJSONObject: config).write(to: url)
+  }
+
+  private func editAutoencoder(_ model: URL, _ key: String, _ value: Any) throws {
+    try editConfig(model) { config in
+      var configuration = config["configuration"] as? [String: Any] ?? [:]
+      var autoencoder = configuration["autoencoder"] as? [String: Any] ?? [:]
+      autoencoder[key] = value
+      configuration["autoencoder"] = autoencoder
+      config["configuration"] = configuration
+    }
+  }
+
+  /// Item 14: NaN/Inf weights, negative idf, inputScale 1e39, topK above the code size and
+  /// extra tensors loaded with exit 0 (a NaN bundle predicted one class for everything).
+  @Test func valuesOutOfRangeAreRefused() throws {
+    try expectRefused(["model.safetensors", "encoder.weight", "nan", "finite"]) { model in
+      try editTensors(model) { tensors in
+        var values = tensors["encoder.weight"]!.values
+        values[3] = .nan
+        tensors["encoder.weight"] = try Tensor(
+          shape: tensors["encoder.weight"]!.shape, values: values)
+      }
+    }
+    try expectRefused(["model.safetensors", "classifier.bias", "inf"]) { model in
+      try editTensors(model) { tensors in
+        tensors["classifier.bias"] = Tensor(vector: [Float.infinity])
+      }
+    }
+    try expectRefused(["model.safetensors", "idf", "negative"]) { model in
+      try editTensors(model) { tensors in
+        tensors["idf"] = Tensor(vector: tensors["idf"]!.values.map { -$0 })
+      }
+    }
+    try expectRefused(["model.safetensors", "'codes.extra'", "not part of a SparseText model"]) {
+      model in
+      try editTensors(model) { tensors in tensors["codes.extra"] = Tensor(vector: [1, 2]) }
+    }
+    try expectRefused(["config.json", "inputScale", "1e+39"]) { model in
+      try editAutoencoder(model, "inputScale", 1e39)
+    }
+    try expectRefused(["config.json", "topK", "1...hiddenUnits"]) { model in
+      try editAutoencoder(model, "topK", 99)
+    }
+  }
+
+  /// Item 12: a directory, FIFO or symbolic-link loop inside a bundle was reported as
+  /// "missing"; out-of-range settings named no file.
+  @Test func damagedBundleFilesAreNamedForWhatTheyAre() throws {
+    try expectRefused(["config.json", "is a directory"]) { model in
+      let config = model.appendingPathComponent("config.json")
+      try FileManager.default.removeItem(at: config)
+      try FileManager.default.createDirectory(at: config, withIntermediateDirectories: false)
+    }
+    try expectRefused(["model.safetensors", "named pipe"]) { model in
+      let tensors = model.appendingPathComponent("model.safetensors")
+      try FileManager.default.removeItem(at: tensors)
+      #expect(mkfifo(tensors.path, 0o644) == 0)
+    }
+    try expectRefused(["vocabulary.json", "loop of symbolic links"]) { model in
+      let vocabulary = model.appendingPathComponent("vocabulary.json")
+      try FileManager.default.removeItem(at: vocabulary)
+      try FileManager.default.createSymbolicLink(
+        atPath: vocabulary.path, withDestinationPath: vocabulary.path)
+    }
+    try expectRefused(["config.json", "hiddenUnits", "1 or more"]) { model in
+      try editAutoencoder(model, "hiddenUnits", 0)
+    }
   }
 }

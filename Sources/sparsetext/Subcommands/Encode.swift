@@ -96,6 +96,7 @@ enum ModelDirectory {
 
   static func kind(of url: URL) throws -> Kind {
     let configURL = url.appendingPathComponent("config.json")
+    try TextFeaturePipeline.checkBundleFile(configURL)
     guard let data = try? Data(contentsOf: configURL),
       let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any],
       let format = object["format"] as? String
