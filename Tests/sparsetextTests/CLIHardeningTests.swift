@@ -578,3 +578,80 @@ extension CLICrashTests {
     }
   }
 }
+
+@Suite(.serialized) struct CLIInputTests {
+  /// Item 15: fastText on standard input was read as plain lines (no classifier, and
+  /// `__label__x` became a term).
+  @Test func fastTextOnStandardInputIsDetected() throws {
+    let dir = try CLI.temporaryDirectory()
+    let corpus = try Hardening.corpus(in: dir)
+    let model = dir.appendingPathComponent("m").path
+    let fit = try CLI.run(
+      ["fit", "-", "-o", model, "--no-autoencoder", "-q"], input: try Data(contentsOf: corpus))
+    #expect(fit.status == 0, "\(fit.stderr)")
+    let config = try String(contentsOfFile: model + "/config.json", encoding: .utf8)
+    #expect(config.contains("\"sport\""), "no classifier was fitted")
+    let vocabulary = try String(contentsOfFile: model + "/vocabulary.json", encoding: .utf8)
+    #expect(!vocabulary.contains("label"))
+    let plain = try CLI.run(["corpus", "stats", "-", "--json"], input: Data("a b\nc d\n".utf8))
+    #expect(plain.stdout.contains("\"labels\":{}"), "\(plain.stdout)")
+  }
+
+  /// Item 15: a JSONL label `true` merged with the number 1, and object labels were dropped
+  /// silently.
+  @Test func jsonLabelsKeepTheirKind() throws {
+    let dir = try CLI.temporaryDirectory()
+    let labels = dir.appendingPathComponent("labels.jsonl")
+    try "{\"text\": \"a b\", \"label\": true}\n{\"text\": \"c d\", \"label\": 1}\n".write(
+      to: labels, atomically: true, encoding: .utf8)
+    let stats = try CLI.run(["corpus", "stats", labels.path, "--json"])
+    #expect(stats.stdout.contains("\"labels\":{\"1\":1,\"true\":1}"), "\(stats.stdout)")
+    let objects = dir.appendingPathComponent("objects.jsonl")
+    try "{\"text\": \"a b\", \"label\": {\"name\": \"x\"}}\n".write(
+      to: objects, atomically: true, encoding: .utf8)
+    let refused = try CLI.run(["corpus", "stats", objects.path])
+    #expect(refused.status == 3, "\(refused.stderr)")
+    #expect(refused.stderr.contains("objects.jsonl:1") && refused.stderr.contains("label field"))
+  }
+
+  /// Item 15: `evaluate` on labels the model never saw reported accuracy 0 without a word.
+  @Test func evaluateWarnsAboutUnseenLabels() throws {
+    let dir = try CLI.temporaryDirectory()
+    let corpus = try Hardening.corpus(in: dir)
+    let model = try Hardening.bundle(in: dir, corpus: corpus)
+    let other = dir.appendingPathComponent("other.txt")
+    try String(contentsOf: corpus, encoding: .utf8)
+      .replacingOccurrences(of: "__label__sport", with: "__label__football")
+      .write(to: other, atomically: true, encoding: .utf8)
+    let result = try CLI.run(["evaluate", model.path, other.path])
+    #expect(result.status == 0, "\(result.stderr)")
+    #expect(
+      result.stderr.contains("20 of 40 documents have labels the model never saw (football)"),
+      "\(result.stderr)")
+    let same = try CLI.run(["evaluate", model.path, corpus.path])
+    #expect(!same.stderr.contains("never saw"))
+  }
+
+  /// Item 15: `--resume` accepted a different .npz of the same width.
+  @Test func resumeRefusesOtherFeatures() throws {
+    let dir = try CLI.temporaryDirectory()
+    let corpus = try Hardening.corpus(in: dir)
+    let x = dir.appendingPathComponent("x.npz").path
+    #expect(try CLI.run(["vectorize", corpus.path, "-o", x, "-q"]).status == 0)
+    // The same documents in another order: the same width, other rows.
+    let reversed = dir.appendingPathComponent("reversed.txt")
+    let lines = try String(contentsOf: corpus, encoding: .utf8).split(separator: "\n")
+    try (lines.reversed().joined(separator: "\n") + "\n").write(
+      to: reversed, atomically: true, encoding: .utf8)
+    let other = dir.appendingPathComponent("other.npz").path
+    #expect(try CLI.run(["vectorize", reversed.path, "-o", other, "-q"]).status == 0)
+    let sae = dir.appendingPathComponent("sae").path
+    let flags = ["-o", sae, "--hidden", "2", "--epochs", "2", "-q"]
+    #expect(try CLI.run(["train-sae", x] + flags).status == 0)
+    let refused = try CLI.run(["train-sae", other, "--resume"] + flags)
+    #expect(refused.status == 3, "\(refused.stderr)")
+    #expect(refused.stderr.contains("trained on other features"), "\(refused.stderr)")
+    let same = try CLI.run(["train-sae", x, "--resume"] + flags)
+    #expect(same.status == 0, "\(same.stderr)")
+  }
+}

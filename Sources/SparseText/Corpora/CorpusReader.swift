@@ -174,10 +174,20 @@ public struct CorpusReader: Sendable {
   private func readLines(
     _ input: ChunkedInput, _ context: inout Context, _ body: (LabeledDocument) throws -> Void
   ) throws {
-    let fastText = format == .fasttext
     let prefix = Array(options.labelPrefix.utf8)
+    let start = try input.skipByteOrderMark()
+    var fastText = format == .fasttext
+    if !fastText, path == "-", options.format == nil, !prefix.isEmpty {
+      // Standard input has no extension: its first bytes decide, as a file's do in `format`.
+      while input.end - start < prefix.count && !input.atEnd {
+        try input.refill(keepingFrom: input.base)
+      }
+      fastText =
+        input.end - start >= prefix.count
+        && input.withBytes(start..<(start + prefix.count)) { $0.elementsEqual(prefix) }
+    }
     var index = 0
-    try input.forEachLine(from: try input.skipByteOrderMark()) { bytes, offset, line in
+    try input.forEachLine(from: start) { bytes, offset, line in
       var contentEnd = bytes.count
       if contentEnd > 0 && bytes[contentEnd - 1] == 0x0D { contentEnd -= 1 }
       var textStart = 0
@@ -342,16 +352,40 @@ public struct CorpusReader: Sendable {
             reason: "no string field '\(options.textField)' (choose it with --text-field)"))
         return
       }
-      var labels: [String] = []
+      let labels: [String]
       switch lookup(options.labelField, in: record) {
-      case let value as String: labels = [value]
-      case let value as NSNumber: labels = [value.stringValue]
-      case let values as [Any]: labels = values.map { "\($0)" }
-      default: break
+      case nil, is NSNull: labels = []
+      case let values as [Any]: labels = values.compactMap(Self.jsonLabel)
+      case let value: labels = Self.jsonLabel(value).map { [$0] } ?? []
+      }
+      let given = lookup(options.labelField, in: record)
+      let count = (given as? [Any])?.count ?? (given == nil || given is NSNull ? 0 : 1)
+      guard labels.count == count else {
+        try context.bad(
+          .malformedRecord(
+            file: context.file, line: line, column: nil, byteOffset: start,
+            reason:
+              "the label field '\(options.labelField)' holds an object or a nested array; "
+              + "a label is a string, a number or true/false, or an array of them (choose the field with --label-field)"
+          ))
+        return
       }
       try body(LabeledDocument(id: String(index), text: text, labels: labels, line: line))
       context.report.documents += 1
       index += 1
+    }
+  }
+
+  /// A JSON label as text: strings as they are, numbers as written, booleans as `true` and
+  /// `false` (not `1` and `0`, which would merge them with numbers); `nil` for anything else.
+  static func jsonLabel(_ value: Any) -> String? {
+    switch value {
+    case let text as String: return text
+    case let number as NSNumber:
+      // JSON's true and false arrive as NSNumbers of C type `c` (char), which no number has.
+      if number.objCType.pointee == UInt8(ascii: "c") { return number.boolValue ? "true" : "false" }
+      return number.stringValue
+    default: return nil
     }
   }
 

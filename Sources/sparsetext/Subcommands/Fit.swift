@@ -209,6 +209,14 @@ struct Evaluate: ParsableCommand {
     let pipeline = try TextFeaturePipeline(contentsOf: URL(fileURLWithPath: model))
     let documents = try input.documents()
     let truth = try documents.map { try Experiment.label(of: $0) }
+    let known = Set(pipeline.classes)
+    let unseen = truth.filter { !known.contains($0) }
+    if !unseen.isEmpty {
+      let names = Set(unseen).sorted().prefix(5).joined(separator: ", ")
+      Terminal.warn(
+        "\(unseen.count) of \(truth.count) documents have labels the model never saw (\(names)); "
+          + "they count as errors. The model knows: \(pipeline.classes.joined(separator: ", "))")
+    }
     let texts = documents.map(\.text)
     let report = ClassificationReport(
       truth: truth, predicted: try pipeline.predict(texts),

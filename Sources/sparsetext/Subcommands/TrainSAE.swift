@@ -30,7 +30,7 @@ struct TrainSAE: ParsableCommand {
   /// What an autoencoder directory holds; train-sae writes only into a directory holding
   /// nothing else.
   static let directoryEntries: Set<String> = [
-    "config.json", "model.safetensors", "training.json", "checkpoint",
+    "config.json", "model.safetensors", "training.json", "checkpoint", "features.json",
   ]
 
   func run() throws {
@@ -65,6 +65,7 @@ struct TrainSAE: ParsableCommand {
       let saved = try SparseAutoencoder.Checkpoint(contentsOf: checkpointURL)
       try Self.checkResumable(
         saved, configuration: configuration, columns: x.columns, path: checkpointURL.path)
+      try Self.checkSameFeatures(x, in: directory, path: checkpointURL.path)
       checkpoint = saved
     }
     do {
@@ -73,6 +74,12 @@ struct TrainSAE: ParsableCommand {
       }
     } catch {
       throw OutputError.translating(error, file: directory.path)
+    }
+    if !resume {
+      // What the checkpoints are made from, so that --resume refuses other data of the same width.
+      try AtomicFile.write(
+        try JSONEncoder().encode(FeaturesRecord(x)),
+        to: directory.appendingPathComponent("features.json"))
     }
     let display = TrainingDisplay(epochs: configuration.epochs, quiet: global.quiet)
     let failure = FailureBox()
@@ -115,7 +122,48 @@ struct TrainSAE: ParsableCommand {
   }
 }
 
+/// `features.json` in a train-sae directory: the shape and a fingerprint of the training matrix.
+struct FeaturesRecord: Codable, Equatable {
+  var rows: Int
+  var columns: Int
+  var nonzeros: Int
+  var fingerprint: String
+
+  init(_ x: SparseMatrix) {
+    rows = x.rows
+    columns = x.columns
+    nonzeros = x.nonzeroCount
+    // FNV-1a (64-bit) over the shape and every stored offset, column and value.
+    var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+    func mix<T>(_ values: [T]) {
+      values.withUnsafeBytes { bytes in
+        for byte in bytes { hash = (hash ^ UInt64(byte)) &* 0x100_0000_01b3 }
+      }
+    }
+    mix([Int64(x.rows), Int64(x.columns)])
+    mix(x.rowOffsets)
+    mix(x.columnIndices)
+    mix(x.values)
+    fingerprint = String(hash, radix: 16)
+  }
+}
+
 extension TrainSAE {
+  /// Refuses to resume on a matrix other than the one the checkpoint was trained on (when the
+  /// directory recorded it).
+  static func checkSameFeatures(_ x: SparseMatrix, in directory: URL, path: String) throws {
+    let url = directory.appendingPathComponent("features.json")
+    guard let data = try? Data(contentsOf: url),
+      let recorded = try? JSONDecoder().decode(FeaturesRecord.self, from: data)
+    else { return }
+    let given = FeaturesRecord(x)
+    guard given != recorded else { return }
+    throw DataError.unusableCorpus(
+      reason:
+        "cannot resume from '\(path)': it was trained on other features (\(recorded.rows) × \(recorded.columns), \(recorded.nonzeros) nonzeros, fingerprint \(recorded.fingerprint)); these are \(given.rows) × \(given.columns), \(given.nonzeros) nonzeros, fingerprint \(given.fingerprint)",
+      suggestion: "Resume with the same .npz, or run without --resume to start over.")
+  }
+
   /// Refuses to resume from a checkpoint made for other data or with other settings, naming
   /// what differs.
   static func checkResumable(
