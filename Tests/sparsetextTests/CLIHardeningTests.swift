@@ -655,3 +655,117 @@ extension CLICrashTests {
     #expect(same.status == 0, "\(same.stderr)")
   }
 }
+
+/// Runs killed with SIGKILL at seeded random moments over an existing output: at every moment
+/// the output is the complete old one or the complete new one, and the next run that writes
+/// there leaves nothing else behind.
+@Suite(.serialized) struct CLIKillTests {
+  /// A small seeded generator (SplitMix64), so a failure can be replayed.
+  struct SplitMix: RandomNumberGenerator {
+    var state: UInt64
+    mutating func next() -> UInt64 {
+      state &+= 0x9E37_79B9_7F4A_7C15
+      var z = state
+      z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+      z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+      return z ^ (z >> 31)
+    }
+  }
+
+  /// The bytes of a file, or of every file of a directory by name.
+  static func snapshot(_ url: URL) throws -> [String: Data] {
+    var isDirectory: ObjCBool = false
+    guard FileManager.default.fileExists(atPath: url.path, isDirectory: &isDirectory) else {
+      return [:]
+    }
+    guard isDirectory.boolValue else { return ["": try Data(contentsOf: url)] }
+    var files: [String: Data] = [:]
+    for name in try FileManager.default.contentsOfDirectory(atPath: url.path) {
+      files[name] = try Data(contentsOf: url.appendingPathComponent(name))
+    }
+    return files
+  }
+
+  /// Runs `sparsetext arguments` and kills it after `delay` seconds (if still running).
+  static func runAndKill(_ arguments: [String], after delay: Double) throws {
+    let process = Process()
+    process.executableURL = CLI.executable
+    process.arguments = arguments
+    process.standardOutput = FileHandle.nullDevice
+    process.standardError = FileHandle.nullDevice
+    try process.run()
+    Thread.sleep(forTimeInterval: delay)
+    if process.isRunning { kill(process.processIdentifier, SIGKILL) }
+    process.waitUntilExit()
+  }
+
+  /// `old` and `new` write `output` with different settings; runs of `new` are killed at
+  /// random moments in `0..<window` seconds.
+  func check(
+    output: URL, old: [String], new: [String], window: Double, rounds: Int, seed: UInt64,
+    sourceLocation: SourceLocation = #_sourceLocation
+  ) throws {
+    let directory = output.deletingLastPathComponent()
+    let reference = directory.appendingPathComponent("reference-" + output.lastPathComponent)
+    func with(_ arguments: [String], _ path: URL) -> [String] {
+      arguments.map { $0 == "OUT" ? path.path : $0 } + ["-q"]
+    }
+    #expect(try CLI.run(with(new, reference)).status == 0, sourceLocation: sourceLocation)
+    let newSnapshot = try Self.snapshot(reference)
+    #expect(try CLI.run(with(old, output)).status == 0, sourceLocation: sourceLocation)
+    let oldSnapshot = try Self.snapshot(output)
+    #expect(oldSnapshot != newSnapshot && !oldSnapshot.isEmpty, sourceLocation: sourceLocation)
+    var generator = SplitMix(state: seed)
+    var outcomes: [String: Int] = [:]
+    for _ in 0..<rounds {
+      // Back to the old output when a run got through.
+      if try Self.snapshot(output) == newSnapshot {
+        #expect(try CLI.run(with(old, output)).status == 0, sourceLocation: sourceLocation)
+      }
+      try Self.runAndKill(
+        with(new, output), after: Double.random(in: 0..<window, using: &generator))
+      let now = try Self.snapshot(output)
+      let outcome = now == oldSnapshot ? "old" : now == newSnapshot ? "new" : "damaged"
+      outcomes[outcome, default: 0] += 1
+      #expect(
+        outcome != "damaged", "\(output.lastPathComponent): \(now.keys.sorted())",
+        sourceLocation: sourceLocation)
+    }
+    // The next complete run writes the new output and removes what the killed runs left.
+    #expect(try CLI.run(with(new, output)).status == 0, sourceLocation: sourceLocation)
+    #expect(try Self.snapshot(output) == newSnapshot, sourceLocation: sourceLocation)
+    print("\(output.lastPathComponent): killed runs left the \(outcomes)")
+    let left = try Hardening.hiddenEntries(directory).filter {
+      $0.hasPrefix(".\(output.lastPathComponent).")
+    }
+    #expect(left.isEmpty, "left behind: \(left) after \(outcomes)", sourceLocation: sourceLocation)
+  }
+
+  @Test func killedFitKeepsACompleteBundle() throws {
+    let dir = try CLI.temporaryDirectory()
+    let corpus = try Hardening.corpus(in: dir, count: 2000)
+    let common = ["fit", corpus.path, "-o", "OUT", "--hidden", "6"]
+    try check(
+      output: dir.appendingPathComponent("m"), old: common + ["--epochs", "1"],
+      new: common + ["--epochs", "12"], window: 1.5, rounds: 8, seed: 14)
+  }
+
+  @Test func killedVectorizeAndEncodeKeepACompleteFile() throws {
+    let dir = try CLI.temporaryDirectory()
+    let corpus = try Hardening.corpus(in: dir, count: 20000)
+    // .safetensors rather than .npz: a zip stamps its members with the time they were written.
+    let x = dir.appendingPathComponent("x.safetensors")
+    try check(
+      output: x, old: ["vectorize", corpus.path, "-o", "OUT", "--hashing", "64"],
+      new: ["vectorize", corpus.path, "-o", "OUT", "--hashing", "128"], window: 0.6, rounds: 8,
+      seed: 15)
+    let model = try Hardening.bundle(in: dir, corpus: try Hardening.corpus(in: dir, name: "s.txt"))
+    try check(
+      output: dir.appendingPathComponent("c.npy"),
+      old: [
+        "encode", model.path, try Hardening.corpus(in: dir, name: "few.txt", count: 10).path, "-o",
+        "OUT",
+      ],
+      new: ["encode", model.path, corpus.path, "-o", "OUT"], window: 0.6, rounds: 8, seed: 16)
+  }
+}
