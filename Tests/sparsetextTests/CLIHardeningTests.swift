@@ -554,6 +554,26 @@ extension CLICrashTests {
     }
   }
 
+  /// Item 14 for `train-sae` directories: NaN weights gave NaN codes from `encode`.
+  @Test func autoencoderDirectoriesAreCheckedToo() throws {
+    let dir = try CLI.temporaryDirectory()
+    let corpus = try Hardening.corpus(in: dir)
+    let x = dir.appendingPathComponent("x.npz").path
+    #expect(try CLI.run(["vectorize", corpus.path, "-o", x, "-q"]).status == 0)
+    let sae = dir.appendingPathComponent("sae")
+    #expect(
+      try CLI.run(["train-sae", x, "-o", sae.path, "--hidden", "2", "--epochs", "1", "-q"]).status
+        == 0)
+    try editTensors(sae) { tensors in
+      tensors["decoder.bias"] = Tensor(vector: tensors["decoder.bias"]!.values.map { _ in .nan })
+    }
+    let codes = dir.appendingPathComponent("c.npy").path
+    let encode = try CLI.run(["encode", sae.path, x, "-o", codes])
+    #expect(encode.status == 4, "\(encode.stderr)")
+    #expect(encode.stderr.contains("model.safetensors") && encode.stderr.contains("decoder.bias"))
+    #expect(!FileManager.default.fileExists(atPath: codes))
+  }
+
   /// Item 12: a directory, FIFO or symbolic-link loop inside a bundle was reported as
   /// "missing"; out-of-range settings named no file.
   @Test func damagedBundleFilesAreNamedForWhatTheyAre() throws {

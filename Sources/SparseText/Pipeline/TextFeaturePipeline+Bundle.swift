@@ -228,7 +228,7 @@ extension TextFeaturePipeline {
   }
 
   /// Every value of every tensor is finite, idf is not negative, and no tensor is unknown.
-  static func checkValues(_ tensors: [String: Tensor], file: String) throws {
+  public static func checkValues(_ tensors: [String: Tensor], file: String) throws {
     for name in tensors.keys.sorted() {
       guard knownTensors.contains(name) else {
         throw ModelFormatError.corrupt(
@@ -256,13 +256,20 @@ extension TextFeaturePipeline {
     do {
       try configuration.vectorizer.validate()
       try configuration.classifier?.validate()
-      if let sae = configuration.autoencoder {
-        try sae.validate()
-        guard sae.inputScale <= inputScaleLimit else {
-          throw ConfigurationError.outOfRange(
-            field: "autoencoder.inputScale", value: "\(sae.inputScale)",
-            allowed: "a positive number up to \(Int(inputScaleLimit))")
-        }
+      if let sae = configuration.autoencoder { try checkSettings(sae, file: file) }
+    } catch let error as ConfigurationError {
+      throw ModelFormatError.corrupt(file: file, reason: error.description)
+    }
+  }
+
+  /// A saved autoencoder's settings are in range (also for a `train-sae` directory).
+  public static func checkSettings(_ sae: SparseAutoencoder.Configuration, file: String) throws {
+    do {
+      try sae.validate()
+      guard sae.inputScale <= inputScaleLimit else {
+        throw ConfigurationError.outOfRange(
+          field: "autoencoder.inputScale", value: "\(sae.inputScale)",
+          allowed: "a positive number up to \(Int(inputScaleLimit))")
       }
     } catch let error as ConfigurationError {
       throw ModelFormatError.corrupt(file: file, reason: error.description)

@@ -36,7 +36,7 @@ struct Encode: ParsableCommand {
     let writer: DenseRowWriter
     var seconds = 0.0
     if try ModelDirectory.kind(of: modelURL) == .autoencoder {
-      let sae = try SparseAutoencoder(contentsOf: modelURL)
+      let sae = try ModelDirectory.autoencoder(at: modelURL)
       let x = try SparseMatrix.readNPZ(from: URL(fileURLWithPath: input))
       guard x.columns == sae.inputColumns else {
         throw DataError.shapeMismatch(
@@ -93,6 +93,17 @@ struct Encode: ParsableCommand {
 /// Which kind of model directory a path is.
 enum ModelDirectory {
   enum Kind { case autoencoder, bundle }
+
+  /// Loads a train-sae directory and checks what its loader leaves out: every weight is finite
+  /// and the settings are in range, as for a bundle.
+  static func autoencoder(at url: URL) throws -> SparseAutoencoder {
+    let sae = try SparseAutoencoder(contentsOf: url)
+    try TextFeaturePipeline.checkValues(
+      sae.parameters, file: url.appendingPathComponent("model.safetensors").path)
+    try TextFeaturePipeline.checkSettings(
+      sae.configuration, file: url.appendingPathComponent("config.json").path)
+    return sae
+  }
 
   static func kind(of url: URL) throws -> Kind {
     let configURL = url.appendingPathComponent("config.json")

@@ -37,7 +37,7 @@ struct Inspect: ParsableCommand {
     let sae: SparseAutoencoder
     let terms: [String]
     if try ModelDirectory.kind(of: url) == .autoencoder {
-      sae = try SparseAutoencoder(contentsOf: url)
+      sae = try ModelDirectory.autoencoder(at: url)
       guard let vocabulary else {
         throw CommandError.usage(
           "pass --vocabulary vocab.json (written by vectorize --vocabulary-out)")
