@@ -789,23 +789,3 @@ extension CLICrashTests {
       new: ["encode", model.path, corpus.path, "-o", "OUT"], window: 0.6, rounds: 8, seed: 16)
   }
 }
-
-extension CLIInputTests {
-  /// Item 16: a default `fit` on a tiny corpus failed ("hiddenUnits 256 must be at most 4");
-  /// without --hidden it now fits as many units as the corpus has terms and says so, while an
-  /// explicit --hidden is still checked.
-  @Test func defaultFitOnATinyCorpusFitsWhatTheDataAllows() throws {
-    let dir = try CLI.temporaryDirectory()
-    let tiny = dir.appendingPathComponent("tiny.txt")
-    try "__label__a red green\n__label__b blue black\n__label__a red blue\n__label__b green black\n"
-      .write(to: tiny, atomically: true, encoding: .utf8)
-    let model = dir.appendingPathComponent("m").path
-    let fit = try CLI.run(["fit", tiny.path, "-o", model, "--epochs", "2"])
-    #expect(fit.status == 0, "\(fit.stderr)")
-    #expect(fit.stderr.contains("only 4 terms") && fit.stderr.contains("fitting 4 units"))
-    #expect(fit.stdout.contains("4 latent units"))
-    let explicit = try CLI.run(["fit", tiny.path, "-o", model, "--hidden", "256", "-q"])
-    #expect(explicit.status == 2, "\(explicit.stderr)")
-    #expect(explicit.stderr.contains("lower --hidden"))
-  }
-}

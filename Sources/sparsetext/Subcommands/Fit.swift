@@ -87,32 +87,13 @@ struct Fit: ParsableCommand {
       epochs: configuration.autoencoder?.epochs ?? 0, quiet: global.quiet)
     let quiet = global.quiet
     let started = Date()
-    func fitPipeline() throws -> TextFeaturePipeline {
-      try TextFeaturePipeline(
-        fitting: documents.map(\.text), labels: labels, configuration: configuration
-      ) { event in
-        switch event {
-        case .stage(let name): Terminal.note("· \(name)", quiet: quiet)
-        case .autoencoder(let e): display.handle(e)
-        }
+    let pipeline = try TextFeaturePipeline(
+      fitting: documents.map(\.text), labels: labels, configuration: configuration
+    ) { event in
+      switch event {
+      case .stage(let name): Terminal.note("· \(name)", quiet: quiet)
+      case .autoencoder(let e): display.handle(e)
       }
-    }
-    let pipeline: TextFeaturePipeline
-    do {
-      pipeline = try fitPipeline()
-    } catch ConfigurationError.outOfRange(let field, _, _)
-      where field.hasPrefix("hiddenUnits") && config == nil && !Self.hiddenWasGiven
-    {
-      // The default code size is larger than this corpus's vocabulary: a code as large as the
-      // vocabulary is what the data allows, and the user asked for no particular size.
-      let terms = try TfidfVectorizer(
-        fitting: documents.map(\.text), configuration: configuration.vectorizer
-      ).vocabulary.count
-      configuration.autoencoder?.hiddenUnits = terms
-      Terminal.warn(
-        "the corpus has only \(terms) terms, fewer than the default \(autoencoder.hidden) latent "
-          + "units: fitting \(terms) units (pass --hidden N to choose, or --no-autoencoder)")
-      pipeline = try fitPipeline()
     }
     try pipeline.write(to: URL(fileURLWithPath: output))
     let seconds = Date().timeIntervalSince(started)
@@ -144,14 +125,6 @@ struct Fit: ParsableCommand {
       }
       print(line + String(format: " in %.1f s → %@", seconds, output))
     }
-  }
-}
-
-extension Fit {
-  /// Whether `--hidden` is on the command line (its option has a default, so the parsed value
-  /// cannot tell).
-  static var hiddenWasGiven: Bool {
-    CommandLine.arguments.contains { $0 == "--hidden" || $0.hasPrefix("--hidden=") }
   }
 }
 
