@@ -1,3 +1,4 @@
+import ArgumentParser
 import Foundation
 import SparseText
 
@@ -55,9 +56,15 @@ struct OutputPlan {
 }
 
 extension ExperimentCommand {
-  /// Checks `--report` before the experiment's long work rather than after it.
-  func checkReportLocation() throws {
+  /// Checks `--report` when the options are parsed, before the experiment's long work rather
+  /// than after it.
+  func validate() throws {
     guard let report else { return }
-    try OutputLocation.checkCreatableDirectory(URL(fileURLWithPath: report))
+    do {
+      try OutputLocation.checkCreatableDirectory(URL(fileURLWithPath: report))
+    } catch {
+      // The argument parser reports validation errors itself (usage error, exit code 2).
+      throw ValidationError("\(error)")
+    }
   }
 }

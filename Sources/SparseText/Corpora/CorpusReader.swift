@@ -353,13 +353,15 @@ public struct CorpusReader: Sendable {
         return
       }
       let labels: [String]
+      let count: Int
       switch lookup(options.labelField, in: record) {
-      case nil, is NSNull: labels = []
-      case let values as [Any]: labels = values.compactMap(Self.jsonLabel)
-      case let value: labels = Self.jsonLabel(value).map { [$0] } ?? []
+      case nil, is NSNull?:
+        (labels, count) = ([], 0)
+      case let values as [Any]:
+        (labels, count) = (values.compactMap(Self.jsonLabel), values.count)
+      case let value?:
+        (labels, count) = (Self.jsonLabel(value).map { [$0] } ?? [], 1)
       }
-      let given = lookup(options.labelField, in: record)
-      let count = (given as? [Any])?.count ?? (given == nil || given is NSNull ? 0 : 1)
       guard labels.count == count else {
         try context.bad(
           .malformedRecord(

@@ -22,7 +22,7 @@ extension TextFeaturePipeline {
   /// a foreign or damaged file is not half-used. A new optional tensor is added here.
   public static let knownTensors: Set<String> = [
     "idf", "encoder.weight", "encoder.bias", "decoder.weight", "decoder.bias",
-    "classifier.weight", "classifier.bias",
+    "classifier.weight", "classifier.bias", "codes.mean", "codes.scale",
   ]
   /// The largest `inputScale` a bundle may hold (the default is 10); beyond it the encoder's
   /// pre-activations overflow Float.

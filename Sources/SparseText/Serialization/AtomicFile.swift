@@ -114,7 +114,7 @@ public enum AtomicFile {
       @convention(c) (Int32, UnsafePointer<CChar>, Int32, UnsafePointer<CChar>, UInt32) -> Int32
     /// glibc's `renameat2` (2.28 and later), looked up at run time: the Glibc module does not
     /// declare it.
-    nonisolated(unsafe) private static let renameat2Function: RenameAt2? = {
+    private static let renameat2Function: RenameAt2? = {
       guard let symbol = dlsym(dlopen(nil, RTLD_NOW), "renameat2") else { return nil }
       return unsafeBitCast(symbol, to: RenameAt2.self)
     }()

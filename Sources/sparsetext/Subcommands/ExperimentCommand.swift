@@ -64,7 +64,6 @@ struct ExperimentCommand: ParsableCommand {
   }
 
   func run() throws {
-    try checkReportLocation()
     var experimentConfiguration = Experiment.Configuration(
       vectorizer: try vectorizer.tfidf(),
       autoencoder: noAutoencoder ? nil : autoencoder.configuration,

@@ -42,6 +42,9 @@ struct TrainSAE: ParsableCommand {
     defer { outputs.release() }
     let x = try SparseMatrix.readNPZ(from: URL(fileURLWithPath: features))
     let configuration = autoencoder.configuration
+    let directory = URL(fileURLWithPath: output)
+    let checkpointURL = directory.appendingPathComponent("checkpoint")
+    var checkpoint: SparseAutoencoder.Checkpoint?
     // Checked before the directory is created, so a bad setting leaves nothing behind.
     try configuration.validate(inputColumns: x.columns)
     // Weights, their gradient and Adam's two moments, before anything that large is allocated.
@@ -54,9 +57,6 @@ struct TrainSAE: ParsableCommand {
       suggestion:
         "Vectorize with fewer columns (--max-features N, or a smaller --hashing N) or pass a smaller --hidden."
     )
-    let directory = URL(fileURLWithPath: output)
-    let checkpointURL = directory.appendingPathComponent("checkpoint")
-    var checkpoint: SparseAutoencoder.Checkpoint?
     if resume {
       guard FileManager.default.fileExists(atPath: checkpointURL.path) else {
         throw CommandError.usage(
