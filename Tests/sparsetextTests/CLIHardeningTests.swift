@@ -572,6 +572,13 @@ extension CLICrashTests {
     #expect(encode.status == 4, "\(encode.stderr)")
     #expect(encode.stderr.contains("model.safetensors") && encode.stderr.contains("decoder.bias"))
     #expect(!FileManager.default.fileExists(atPath: codes))
+    // A FIFO in place of the weights would block a read: refused before opening it.
+    let weights = sae.appendingPathComponent("model.safetensors")
+    try FileManager.default.removeItem(at: weights)
+    #expect(mkfifo(weights.path, 0o644) == 0)
+    let fifo = try CLI.run(["inspect", sae.path, "--vocabulary", x])
+    #expect(fifo.status == 4, "\(fifo.stderr)")
+    #expect(fifo.stderr.contains("named pipe"), "\(fifo.stderr)")
   }
 
   /// Item 12: a directory, FIFO or symbolic-link loop inside a bundle was reported as

@@ -97,6 +97,10 @@ enum ModelDirectory {
   /// Loads a train-sae directory and checks what its loader leaves out: every weight is finite
   /// and the settings are in range, as for a bundle.
   static func autoencoder(at url: URL) throws -> SparseAutoencoder {
+    // A FIFO would block the loader's read; a directory or link loop is damage, not absence.
+    for file in ["config.json", "model.safetensors"] {
+      try TextFeaturePipeline.checkBundleFile(url.appendingPathComponent(file))
+    }
     let sae = try SparseAutoencoder(contentsOf: url)
     try TextFeaturePipeline.checkValues(
       sae.parameters, file: url.appendingPathComponent("model.safetensors").path)
