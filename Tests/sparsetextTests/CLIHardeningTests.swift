@@ -549,9 +549,8 @@ extension CLICrashTests {
     try expectRefused(["config.json", "inputScale", "1e+39"]) { model in
       try editAutoencoder(model, "inputScale", 1e39)
     }
-    try expectRefused(["config.json", "topK", "1...hiddenUnits"]) { model in
-      try editAutoencoder(model, "topK", 99)
-    }
+    // topK above the code size is left to the configuration's own validation: on main it now
+    // means "every unit", so no case here pins the refusal.
   }
 
   /// Item 14 for `train-sae` directories: NaN weights gave NaN codes from `encode`.

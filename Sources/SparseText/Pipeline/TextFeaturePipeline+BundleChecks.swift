@@ -93,15 +93,21 @@ extension TextFeaturePipeline {
   public static func checkSettings(_ sae: SparseAutoencoder.Configuration, file: String) throws {
     do {
       try sae.validate()
-      guard sae.inputScale <= inputScaleLimit else {
+      if let scale = number(sae.inputScale), !(scale <= inputScaleLimit) {
         throw ConfigurationError.outOfRange(
-          field: "autoencoder.inputScale", value: "\(sae.inputScale)",
+          field: "autoencoder.inputScale", value: "\(scale)",
           allowed: "a positive number up to \(Int(inputScaleLimit))")
       }
     } catch let error as ConfigurationError {
       throw ModelFormatError.corrupt(file: file, reason: error.description)
     }
   }
+
+  /// A setting that is a number, or an optional one where it may be chosen automatically (the
+  /// autoencoder's `inputScale` is becoming optional on the main branch): the same check
+  /// compiles for both.
+  static func number(_ value: Double) -> Double? { value }
+  static func number(_ value: Double?) -> Double? { value }
 
   /// The reason inside a stage's model error, without its own file name and advice.
   static func reason(of error: ModelFormatError) -> String {
