@@ -84,12 +84,14 @@ struct TrainSAE: ParsableCommand {
     let display = TrainingDisplay(epochs: configuration.epochs, quiet: global.quiet)
     let failure = FailureBox()
     let started = Date()
-    let model = try SparseAutoencoder(
-      training: x, configuration: configuration, resumingFrom: checkpoint
-    ) { event in
-      display.handle(event)
-      if case .checkpoint(let state) = event {
-        do { try state.write(to: checkpointURL) } catch { failure.record(error) }
+    let model = try Self.resuming(checkpoint, configuration, path: checkpointURL.path) {
+      try SparseAutoencoder(
+        training: x, configuration: configuration, resumingFrom: checkpoint
+      ) { event in
+        display.handle(event)
+        if case .checkpoint(let state) = event {
+          do { try state.write(to: checkpointURL) } catch { failure.record(error) }
+        }
       }
     }
     if let error = failure.error { throw error }
@@ -175,7 +177,30 @@ extension TrainSAE {
         what: "columns of the features, against the checkpoint in '\(path)'",
         expected: "\(checkpoint.inputColumns)", actual: "\(columns)")
     }
-    guard checkpoint.configuration != configuration else { return }
+  }
+
+  /// Runs `train`; when it refuses `checkpoint` as made with other settings, says which
+  /// settings differ. The library decides what must match (it may resolve settings left
+  /// automatic, so they are not listed here).
+  static func resuming(
+    _ checkpoint: SparseAutoencoder.Checkpoint?, _ configuration: SparseAutoencoder.Configuration,
+    path: String, _ train: () throws -> SparseAutoencoder
+  ) throws -> SparseAutoencoder {
+    do {
+      return try train()
+    } catch let error as ModelFormatError {
+      guard let checkpoint,
+        let conflict = settingsConflict(checkpoint, configuration: configuration, path: path)
+      else { throw error }
+      throw conflict
+    }
+  }
+
+  /// The settings `configuration` gives that differ from the checkpoint's, as an error.
+  static func settingsConflict(
+    _ checkpoint: SparseAutoencoder.Checkpoint, configuration: SparseAutoencoder.Configuration,
+    path: String
+  ) -> ConfigurationError? {
     func fields(_ value: SparseAutoencoder.Configuration) -> [String: Any] {
       let data = (try? JSONEncoder().encode(value)) ?? Data()
       return (try? JSONSerialization.jsonObject(with: data)) as? [String: Any] ?? [:]
@@ -191,13 +216,15 @@ extension TrainSAE {
     }
     let saved = fields(checkpoint.configuration)
     let requested = fields(configuration)
-    let differing = Set(saved.keys).union(requested.keys).sorted().filter {
-      text(saved[$0]) != text(requested[$0])
+    // A setting left unset (automatic) is resolved by the training; it is not a conflict.
+    let differing = requested.keys.sorted().filter {
+      !(requested[$0] is NSNull) && text(saved[$0]) != text(requested[$0])
     }
+    guard !differing.isEmpty else { return nil }
     let listed = differing.map {
       "\($0) is \(text(requested[$0])) here, \(text(saved[$0])) in the checkpoint"
     }
-    throw ConfigurationError.conflict(
+    return ConfigurationError.conflict(
       reason:
         "cannot resume from '\(path)': it was made with other settings (\(listed.joined(separator: "; ")))",
       suggestion: "Resume with the checkpoint's settings, or run without --resume to start over.")
