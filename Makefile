@@ -52,16 +52,6 @@ test: deps python-deps lint
 	cd Tests/PackageUsage && $(SWIFT) build --build-tests && $(SWIFT) test --skip-build
 	$(SWIFT) test --skip-build --parallel
 
-# A seeded mutation fuzzer over every corpus reader, the .npz/.npy/.safetensors readers and the
-# model loaders: FUZZ_CASES per target (make test runs 100), counts printed per target; any crash,
-# untyped error or case slower than 10 s fails. FUZZ_SEED replays or varies a run.
-FUZZ_CASES ?= 10000
-FUZZ_SEED ?= 14
-fuzz: deps
-	$(SWIFT) build --build-tests
-	SPARSETEXT_FUZZ_CASES=$(FUZZ_CASES) SPARSETEXT_FUZZ_SEED=$(FUZZ_SEED) \
-	  $(SWIFT) test --skip-build --filter MutationFuzzTests
-
 # The main job end to end on the BBC corpus: fetch, fit → evaluate → inspect on a train/test
 # split (the fixed split from ../shared/splits when present), then the experiment table.
 SPLIT_BBC := $(wildcard ../shared/splits/bbc.tsv)
@@ -93,3 +83,13 @@ docs:
 
 clean:
 	rm -rf .build
+
+# A seeded mutation fuzzer over every corpus reader, the .npz/.npy/.safetensors readers and the
+# model loaders: FUZZ_CASES per target (make test runs 100), counts printed per target; any crash,
+# untyped error or case slower than 10 s fails. FUZZ_SEED replays or varies a run.
+FUZZ_CASES ?= 10000
+FUZZ_SEED ?= 14
+fuzz: deps
+	$(SWIFT) build --build-tests
+	SPARSETEXT_FUZZ_CASES=$(FUZZ_CASES) SPARSETEXT_FUZZ_SEED=$(FUZZ_SEED) \
+	  $(SWIFT) test --skip-build --filter MutationFuzzTests
