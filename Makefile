@@ -6,7 +6,7 @@ BIN := .build/$(CONFIG)/sparsetext
 APT_PACKAGES := pkg-config libutf8proc-dev libopenblas-dev zlib1g-dev
 PYTHON ?= python3
 
-.PHONY: all deps build test lint format demo bench clean python-deps docs
+.PHONY: all deps build test lint format demo bench clean python-deps docs fuzz
 
 all: build
 
@@ -83,3 +83,13 @@ docs:
 
 clean:
 	rm -rf .build
+
+# A seeded mutation fuzzer over every corpus reader, the .npz/.npy/.safetensors readers and the
+# model loaders: FUZZ_CASES per target (make test runs 100), counts printed per target; any crash,
+# untyped error or case slower than 10 s fails. FUZZ_SEED replays or varies a run.
+FUZZ_CASES ?= 10000
+FUZZ_SEED ?= 14
+fuzz: deps
+	$(SWIFT) build --build-tests
+	SPARSETEXT_FUZZ_CASES=$(FUZZ_CASES) SPARSETEXT_FUZZ_SEED=$(FUZZ_SEED) \
+	  $(SWIFT) test --skip-build --filter MutationFuzzTests

@@ -48,6 +48,31 @@ enum Terminal {
     case let error as CommandError:
       printError(error.message)
       status = error.status
+    case let error as OutputError:
+      printError(error.description)
+      switch error {
+      case .unwritable, .refused: status = .usage
+      case .failed, .busy: status = .runtime
+      }
+    case let error as NSError
+    where error.domain == NSCocoaErrorDomain || error.domain == NSPOSIXErrorDomain:
+      // A Foundation error that escaped the library's own: name the path and say what to do,
+      // never print the raw domain and code.
+      let path = error.userInfo[NSFilePathErrorKey] as? String ?? "the output"
+      let isRead = error.domain == NSCocoaErrorDomain && (256..<512).contains(error.code)
+      if isRead {
+        printError(
+          DataError.unreadableFile(
+            file: path,
+            reason: OutputError.posixCode(of: error).map { String(cString: strerror($0)) }
+              ?? "it cannot be read"
+          ).description)
+        status = .data
+      } else {
+        let translated = OutputError.translating(error, file: path)
+        printError("\(translated)")
+        status = .runtime
+      }
     default:
       let code = command.exitCode(for: error)
       if code == .success {

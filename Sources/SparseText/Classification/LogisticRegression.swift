@@ -162,6 +162,11 @@ public struct LogisticRegression: Sendable {
           "\(classes.count) classes need \(expectedOutputs) weight rows and intercepts, found \(weights.rows) and \(intercepts.count)"
       )
     }
+    if let duplicate = classes.firstDuplicate {
+      throw ModelFormatError.inconsistent(
+        file: "classifier",
+        reason: "class '\(duplicate)' is listed twice; class names must be unique")
+    }
     self.configuration = configuration
     self.classes = classes
     self.weights = weights
@@ -313,5 +318,13 @@ struct LogisticProblem: Sendable {
     }
     if fitIntercept { for j in 0..<k { gradient[k * d + j] *= scale } }
     return loss * scale + 0.5 * alpha * penalty
+  }
+}
+
+extension Array where Element: Hashable {
+  /// The first element that occurs earlier too, or `nil` when all are distinct.
+  var firstDuplicate: Element? {
+    var seen = Set<Element>()
+    return first { !seen.insert($0).inserted }
   }
 }

@@ -178,10 +178,20 @@ public struct CorpusReader: Sendable {
   private func readLines(
     _ input: ChunkedInput, _ context: inout Context, _ body: (LabeledDocument) throws -> Void
   ) throws {
-    let fastText = format == .fasttext
     let prefix = Array(options.labelPrefix.utf8)
+    let start = try input.skipByteOrderMark()
+    var fastText = format == .fasttext
+    if !fastText, path == "-", options.format == nil, !prefix.isEmpty {
+      // Standard input has no extension: its first bytes decide, as a file's do in `format`.
+      while input.end - start < prefix.count && !input.atEnd {
+        try input.refill(keepingFrom: input.base)
+      }
+      fastText =
+        input.end - start >= prefix.count
+        && input.withBytes(start..<(start + prefix.count)) { $0.elementsEqual(prefix) }
+    }
     var index = 0
-    try input.forEachLine(from: try input.skipByteOrderMark()) { bytes, offset, line in
+    try input.forEachLine(from: start) { bytes, offset, line in
       var contentEnd = bytes.count
       if contentEnd > 0 && bytes[contentEnd - 1] == 0x0D { contentEnd -= 1 }
       var textStart = 0
@@ -319,14 +329,17 @@ public struct CorpusReader: Sendable {
     var index = 0
     try input.forEachLine(from: try input.skipByteOrderMark()) { slice, start, line in
       if slice.allSatisfy({ $0 == 0x20 || $0 == 0x0D || $0 == 0x09 }) { return }
+      // Through the text decoder like every other format: --encoding, --strict-encoding and
+      // the replacement report apply to JSON lines too.
+      let decoded = try context.decode(slice, line: line, byteOffset: start)
       let object: Any
       do {
-        object = try JSONSerialization.jsonObject(with: Data(slice), options: [])
+        object = try JSONSerialization.jsonObject(with: Data(decoded.utf8), options: [])
       } catch {
         try context.bad(
           .malformedRecord(
             file: context.file, line: line, column: nil, byteOffset: start,
-            reason: "not valid JSON"))
+            reason: "not valid JSON (\(Self.jsonProblem(error)))"))
         return
       }
       guard let record = object as? [String: Any] else {
@@ -343,12 +356,25 @@ public struct CorpusReader: Sendable {
             reason: "no string field '\(options.textField)' (choose it with --text-field)"))
         return
       }
-      var labels: [String] = []
+      let labels: [String]
+      let count: Int
       switch lookup(options.labelField, in: record) {
-      case let value as String: labels = [value]
-      case let value as NSNumber: labels = [value.stringValue]
-      case let values as [Any]: labels = values.map { "\($0)" }
-      default: break
+      case nil, is NSNull?:
+        (labels, count) = ([], 0)
+      case let values as [Any]:
+        (labels, count) = (values.compactMap(Self.jsonLabel), values.count)
+      case let value?:
+        (labels, count) = (Self.jsonLabel(value).map { [$0] } ?? [], 1)
+      }
+      guard labels.count == count else {
+        try context.bad(
+          .malformedRecord(
+            file: context.file, line: line, column: nil, byteOffset: start,
+            reason:
+              "the label field '\(options.labelField)' holds an object or a nested array; "
+              + "a label is a string, a number or true/false, or an array of them (choose the field with --label-field)"
+          ))
+        return
       }
       var id = String(index)
       if let idField = options.idField {
@@ -367,6 +393,30 @@ public struct CorpusReader: Sendable {
       context.report.documents += 1
       index += 1
     }
+  }
+
+  /// A JSON label as text: strings as they are, numbers as written, booleans as `true` and
+  /// `false` (not `1` and `0`, which would merge them with numbers); `nil` for anything else.
+  static func jsonLabel(_ value: Any) -> String? {
+    switch value {
+    case let text as String: return text
+    case let number as NSNumber:
+      // JSON's true and false arrive as NSNumbers of C type `c` (char), which no number has.
+      if number.objCType.pointee == UInt8(ascii: "c") { return number.boolValue ? "true" : "false" }
+      return number.stringValue
+    default: return nil
+    }
+  }
+
+  /// What the JSON parser found wrong, in its own words ("unexpected character … around line
+  /// 1, column 7", "too many nested arrays or dictionaries …").
+  static func jsonProblem(_ error: any Error) -> String {
+    let error = error as NSError
+    guard var text = error.userInfo["NSDebugDescription"] as? String, !text.isEmpty else {
+      return error.localizedDescription
+    }
+    while text.hasSuffix(".") { text.removeLast() }
+    return text.prefix(1).lowercased() + text.dropFirst()
   }
 
   private func lookup(_ path: String, in object: [String: Any]) -> Any? {

@@ -27,7 +27,8 @@ public struct SparseMatrix: Sendable, Equatable {
         what: "sparse matrix shape", expected: "non-negative, columns < 2^31",
         actual: "\(rows)×\(columns)")
     }
-    guard rowOffsets.count == rows + 1 else {
+    // Compared as count - 1 == rows: rows + 1 would overflow for a hostile Int.max.
+    guard rowOffsets.count - 1 == rows else {
       throw DataError.shapeMismatch(
         what: "CSR row offsets", expected: "\(rows + 1) entries", actual: "\(rowOffsets.count)")
     }
@@ -44,9 +45,9 @@ public struct SparseMatrix: Sendable, Equatable {
     for r in 0..<rows {
       let start = rowOffsets[r]
       let end = rowOffsets[r + 1]
-      guard start <= end else {
+      guard start <= end, end <= Int64(values.count) else {
         throw DataError.shapeMismatch(
-          what: "CSR row offsets at row \(r)", expected: "non-decreasing",
+          what: "CSR row offsets at row \(r)", expected: "non-decreasing, at most \(values.count)",
           actual: "\(start) then \(end)")
       }
       var previous: Int32 = -1

@@ -38,8 +38,9 @@ extension TextFeaturePipeline {
     }
   }
 
-  /// Writes the bundle to the directory `url`, atomically (an existing bundle is replaced only
-  /// once the new one is complete).
+  /// Writes the bundle to the directory `url`, atomically: at every instant `url` holds the
+  /// complete old bundle or the complete new one. An ordinary file, or a directory that is not
+  /// a bundle (other than an empty one), is never replaced: that throws ``OutputError``.
   public func write(to url: URL) throws {
     var configuration = self.configuration
     if classifier == nil { configuration.classifier = nil }
@@ -65,7 +66,9 @@ extension TextFeaturePipeline {
     encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
     let configData = try encoder.encode(config)
     let vocabularyData = try encoder.encode(vectorizer.vocabulary.terms)
-    try AtomicFile.writeDirectory(at: url) { folder in
+    try AtomicFile.writeDirectory(
+      at: url, formats: [Self.formatName], entries: Self.bundleEntries
+    ) { folder in
       try configData.write(to: folder.appendingPathComponent("config.json"))
       try vocabularyData.write(to: folder.appendingPathComponent("vocabulary.json"))
       try SafeTensors.encode(
@@ -98,6 +101,11 @@ extension TextFeaturePipeline {
         supported:
           "\(Self.readableFormatVersions.lowerBound) to \(Self.readableFormatVersions.upperBound)")
     }
+    if let classes = config.classes, let duplicate = classes.firstDuplicate {
+      throw ModelFormatError.corrupt(
+        file: configURL.path,
+        reason: "class '\(duplicate)' is listed twice in 'classes'; class names must be unique")
+    }
     let vocabularyData = try Self.readSmallFile(vocabularyURL, limit: 1 << 30)
     let terms: [String]
     do {
@@ -110,10 +118,10 @@ extension TextFeaturePipeline {
         file: vocabularyURL.path,
         reason: "\(terms.count) terms, but config.json says \(config.vocabularySize)")
     }
-    guard FileManager.default.fileExists(atPath: tensorsURL.path) else {
-      throw ModelFormatError.missingFile(file: tensorsURL.path)
-    }
+    try Self.checkBundleFile(tensorsURL)
     let (tensors, _) = try SafeTensors.read(from: tensorsURL)
+    try Self.checkValues(tensors, file: tensorsURL.path)
+    try Self.checkSettings(config.configuration, file: configURL.path)
     guard let idf = tensors["idf"], idf.shape == [terms.count] else {
       throw ModelFormatError.inconsistent(
         file: tensorsURL.path,
@@ -127,14 +135,19 @@ extension TextFeaturePipeline {
     } catch {
       throw ModelFormatError.corrupt(file: vocabularyURL.path, reason: "\(error)")
     }
-    let vectorizer = try TfidfVectorizer(
-      vocabulary: vocabulary, idf: idf.values, configuration: config.configuration.vectorizer)
+    let vectorizer: TfidfVectorizer
+    do {
+      vectorizer = try TfidfVectorizer(
+        vocabulary: vocabulary, idf: idf.values, configuration: config.configuration.vectorizer)
+    } catch let error as ConfigurationError {
+      throw ModelFormatError.corrupt(file: configURL.path, reason: error.description)
+    }
     var autoencoder: SparseAutoencoder?
     if let sae = config.configuration.autoencoder {
       do {
         autoencoder = try SparseAutoencoder(parameters: tensors, configuration: sae)
       } catch let error as ModelFormatError {
-        throw ModelFormatError.inconsistent(file: tensorsURL.path, reason: error.description)
+        throw ModelFormatError.inconsistent(file: tensorsURL.path, reason: Self.reason(of: error))
       }
       guard autoencoder!.inputColumns == terms.count else {
         throw ModelFormatError.inconsistent(
@@ -200,7 +213,9 @@ extension TextFeaturePipeline {
           weights: try weight.matrix(), intercepts: bias.values, classes: classes,
           configuration: lr)
       } catch let error as ModelFormatError {
-        throw ModelFormatError.inconsistent(file: tensorsURL.path, reason: error.description)
+        throw ModelFormatError.inconsistent(file: tensorsURL.path, reason: Self.reason(of: error))
+      } catch let error as ConfigurationError {
+        throw ModelFormatError.corrupt(file: configURL.path, reason: error.description)
       }
     }
     self.init(
@@ -212,6 +227,7 @@ extension TextFeaturePipeline {
   static let trainingScoresTensor = "anomaly.training_scores"
 
   private static func readSmallFile(_ url: URL, limit: Int) throws -> Data {
+    try checkBundleFile(url)
     guard let attributes = try? FileManager.default.attributesOfItem(atPath: url.path),
       let size = attributes[.size] as? Int
     else {

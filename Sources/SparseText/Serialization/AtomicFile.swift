@@ -7,7 +7,8 @@ import Foundation
 #endif
 
 /// Writes that either complete or leave the destination untouched: data goes to a temporary
-/// sibling, is flushed to disk, and is renamed over the destination.
+/// sibling, is flushed to disk, and is renamed over the destination, under the output's
+/// ``OutputLock``. Failures are reported as ``OutputError``s naming the destination.
 public enum AtomicFile {
   /// Writes `data` to `url` atomically.
   public static func write(_ data: Data, to url: URL) throws {
@@ -15,94 +16,164 @@ public enum AtomicFile {
   }
 
   /// Lets `body` write a temporary file, then moves it over `url`. When `body` throws, the
-  /// temporary file is removed and `url` is left as it was.
+  /// temporary file is removed and `url` is left as it was. `url` must be absent or an ordinary
+  /// file in a writable directory.
   public static func write(to url: URL, _ body: (URL) throws -> Void) throws {
+    let lock = try OutputLock(url)
+    defer { lock.release() }
+    try OutputLocation.checkFile(url)
     let directory = url.deletingLastPathComponent()
-    let temporary = directory.appendingPathComponent(
-      ".\(url.lastPathComponent).tmp-\(ProcessInfo.processInfo.processIdentifier)-\(UUID().uuidString.prefix(8))"
-    )
+    let temporary = OutputLocation.sibling(of: url, kind: "tmp")
     do {
       try body(temporary)
-      try synchronize(temporary)
+      try synchronize(temporary, strict: true)
       try replace(url, with: temporary)
       try? synchronize(directory)
     } catch {
       try? FileManager.default.removeItem(at: temporary)
-      throw error
+      throw OutputError.translating(error, file: url.path)
     }
   }
 
-  /// Lets `body` fill a temporary directory, then swaps it into place at `url` (an existing
-  /// directory there is replaced only once the new one is complete).
-  public static func writeDirectory(at url: URL, _ body: (URL) throws -> Void) throws {
+  /// Lets `body` fill a temporary directory, then swaps it into place at `url`: at every instant
+  /// `url` holds either the complete old directory or the complete new one.
+  ///
+  /// On Linux the two are exchanged with `renameat2(RENAME_EXCHANGE)` and the old one is then
+  /// removed. Elsewhere (or on a file system without the exchange) the old directory is renamed
+  /// aside to `.NAME.old-*` and the new one renamed in; a run killed between the two renames
+  /// leaves no `url`, and the next writer of `url` moves the old directory back (see
+  /// ``OutputLock``). With `formats`, what is at `url` must be absent, an empty directory or a
+  /// directory of those formats holding only `entries` (see
+  /// ``OutputLocation/checkDirectory(_:formats:entries:)``); anything else is refused.
+  public static func writeDirectory(
+    at url: URL, formats: Set<String>? = nil, entries: Set<String> = [],
+    _ body: (URL) throws -> Void
+  ) throws {
     let parent = url.deletingLastPathComponent()
-    try FileManager.default.createDirectory(at: parent, withIntermediateDirectories: true)
-    let temporary = parent.appendingPathComponent(
-      ".\(url.lastPathComponent).tmp-\(UUID().uuidString.prefix(8))")
+    do {
+      // Library callers may name a new folder (the CLI checks first and never needs this).
+      try FileManager.default.createDirectory(at: parent, withIntermediateDirectories: true)
+    } catch {
+      throw OutputError.translating(error, file: url.path)
+    }
+    let lock = try OutputLock(url)
+    defer { lock.release() }
+    if let formats {
+      try OutputLocation.checkDirectory(url, formats: formats, entries: entries)
+    } else {
+      try OutputLocation.checkParent(of: url)
+    }
+    let temporary = OutputLocation.sibling(of: url, kind: "tmp")
     do {
       try FileManager.default.createDirectory(at: temporary, withIntermediateDirectories: false)
       try body(temporary)
       for item in try FileManager.default.contentsOfDirectory(atPath: temporary.path) {
-        try synchronize(temporary.appendingPathComponent(item))
+        try synchronize(temporary.appendingPathComponent(item), strict: true)
       }
       try synchronize(temporary)
-      var old: URL? = nil
-      if FileManager.default.fileExists(atPath: url.path) {
-        let aside = parent.appendingPathComponent(
-          ".\(url.lastPathComponent).old-\(UUID().uuidString.prefix(8))")
-        try FileManager.default.moveItem(at: url, to: aside)
-        old = aside
+      guard OutputLocation.exists(url) else {
+        try move(temporary, to: url, file: url)
+        try? synchronize(parent)
+        return
       }
+      if exchange(temporary, url) {
+        // The temporary path now holds the old directory.
+        try? synchronize(parent)
+        try? FileManager.default.removeItem(at: temporary)
+        return
+      }
+      let aside = OutputLocation.sibling(of: url, kind: "old")
+      try move(url, to: aside, file: url)
       do {
-        try FileManager.default.moveItem(at: temporary, to: url)
+        try move(temporary, to: url, file: url)
       } catch {
-        if let old { try? FileManager.default.moveItem(at: old, to: url) }
+        _ = rename(aside.path, url.path)
         throw error
       }
-      if let old { try? FileManager.default.removeItem(at: old) }
       try? synchronize(parent)
+      try? FileManager.default.removeItem(at: aside)
     } catch {
       try? FileManager.default.removeItem(at: temporary)
-      throw error
+      throw OutputError.translating(error, file: url.path)
     }
   }
 
   static func replace(_ url: URL, with temporary: URL) throws {
-    guard rename(temporary.path, url.path) == 0 else {
-      let reason = String(cString: strerror(errno))
-      throw DataError.unreadableFile(file: url.path, reason: "cannot write: \(reason)")
+    try move(temporary, to: url, file: url)
+  }
+
+  /// `rename(2)`, reporting failures against `file`.
+  static func move(_ source: URL, to destination: URL, file: URL) throws {
+    guard rename(source.path, destination.path) == 0 else {
+      throw OutputError(code: errno, file: file.path)
     }
   }
 
-  /// Flushes a file or directory to disk.
-  static func synchronize(_ url: URL) throws {
+  #if os(Linux)
+    private typealias RenameAt2 =
+      @convention(c) (Int32, UnsafePointer<CChar>, Int32, UnsafePointer<CChar>, UInt32) -> Int32
+    /// glibc's `renameat2` (2.28 and later), looked up at run time: the Glibc module does not
+    /// declare it.
+    private static let renameat2Function: RenameAt2? = {
+      guard let symbol = dlsym(dlopen(nil, RTLD_NOW), "renameat2") else { return nil }
+      return unsafeBitCast(symbol, to: RenameAt2.self)
+    }()
+  #endif
+
+  /// Atomically exchanges what is at `a` and at `b`; `false` where the system or the file
+  /// system cannot (nothing is changed then).
+  static func exchange(_ a: URL, _ b: URL) -> Bool {
+    #if os(Linux)
+      guard let renameat2 = renameat2Function else { return false }
+      let renameExchange: UInt32 = 1 << 1
+      return renameat2(AT_FDCWD, a.path, AT_FDCWD, b.path, renameExchange) == 0
+    #else
+      return false
+    #endif
+  }
+
+  /// Flushes a file or directory to disk; with `strict`, a failed flush (a full disk discovered
+  /// late, an I/O error) throws.
+  static func synchronize(_ url: URL, strict: Bool = false) throws {
     let fd = open(url.path, O_RDONLY)
     guard fd >= 0 else { return }
     defer { close(fd) }
-    _ = fsync(fd)
+    if fsync(fd) != 0 && strict && errno != EINVAL && errno != EISDIR {
+      throw OutputError(code: errno, file: url.path)
+    }
   }
 }
 
 /// A file written piece by piece into a temporary sibling and renamed over the destination by
 /// ``finish()``; until then (or after ``cancel()``, or when dropped) the destination is untouched.
+/// The writer holds the destination's ``OutputLock`` from creation to ``finish()`` or
+/// ``cancel()``.
 public final class StreamingFileWriter {
   /// The destination.
   public let url: URL
   private let temporary: URL
   private let handle: FileHandle
+  private let lock: OutputLock
   private var finished = false
 
-  /// Creates the temporary file for `url`.
+  /// Checks and locks `url` and creates its temporary file.
   public init(url: URL) throws {
     self.url = url
-    temporary = url.deletingLastPathComponent().appendingPathComponent(
-      ".\(url.lastPathComponent).tmp-\(UUID().uuidString.prefix(8))")
-    guard FileManager.default.createFile(atPath: temporary.path, contents: nil),
-      let handle = FileHandle(forWritingAtPath: temporary.path)
-    else {
-      throw DataError.unreadableFile(file: url.path, reason: "cannot create the output file")
+    lock = try OutputLock(url)
+    do {
+      try OutputLocation.checkFile(url)
+    } catch {
+      lock.release()
+      throw error
     }
-    self.handle = handle
+    temporary = OutputLocation.sibling(of: url, kind: "tmp")
+    let descriptor = open(temporary.path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
+    guard descriptor >= 0 else {
+      let code = errno
+      lock.release()
+      throw OutputError(code: code, file: url.path)
+    }
+    handle = FileHandle(fileDescriptor: descriptor, closeOnDealloc: true)
   }
 
   deinit {
@@ -110,36 +181,47 @@ public final class StreamingFileWriter {
   }
 
   /// Appends `text` as UTF-8.
-  public func append(_ text: String) throws { try handle.write(contentsOf: Data(text.utf8)) }
+  public func append(_ text: String) throws { try append(Data(text.utf8)) }
 
   /// Appends raw bytes.
-  public func append(_ data: Data) throws { try handle.write(contentsOf: data) }
+  public func append(_ data: Data) throws {
+    do {
+      try handle.write(contentsOf: data)
+    } catch {
+      throw OutputError.translating(error, file: url.path)
+    }
+  }
 
   /// Replaces bytes already written, from `offset` (a header completed at the end), and goes
   /// back to the end.
   public func overwrite(_ data: Data, at offset: UInt64) throws {
-    try handle.seek(toOffset: offset)
-    try handle.write(contentsOf: data)
-    try handle.seekToEnd()
+    do {
+      try handle.seek(toOffset: offset)
+      try handle.write(contentsOf: data)
+      try handle.seekToEnd()
+    } catch {
+      throw OutputError.translating(error, file: url.path)
+    }
   }
 
   /// Flushes the file to disk and moves it over the destination.
   public func finish() throws {
-    try handle.synchronize()
-    try handle.close()
-    finished = true
+    defer { cancel() }
     do {
+      try handle.synchronize()
+      try handle.close()
       try AtomicFile.replace(url, with: temporary)
     } catch {
-      try? FileManager.default.removeItem(at: temporary)
-      throw error
+      throw OutputError.translating(error, file: url.path)
     }
   }
 
-  /// Abandons the output.
+  /// Abandons the output (after ``finish()``: only releases the lock).
   public func cancel() {
+    guard !finished else { return }
     finished = true
     try? handle.close()
     try? FileManager.default.removeItem(at: temporary)
+    lock.release()
   }
 }

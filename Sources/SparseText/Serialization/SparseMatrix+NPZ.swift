@@ -42,6 +42,13 @@ extension SparseMatrix {
     guard indices.allSatisfy({ $0 >= 0 && $0 < shape[1] }) else {
       throw ModelFormatError.corrupt(file: url.path, reason: "a column index is out of range")
     }
+    if let bad = data.firstIndex(where: { !$0.isFinite }) {
+      throw ModelFormatError.corrupt(
+        file: url.path,
+        reason:
+          "data.npy holds \(data[bad]) at position \(bad); every feature value must be a finite number"
+      )
+    }
     do {
       return try SparseMatrix(
         rows: Int(shape[0]), columns: Int(shape[1]), rowOffsets: indptr,
@@ -65,11 +72,18 @@ enum NPZ {
       throw ModelFormatError.corrupt(file: url.path, reason: "not a zip (.npz) archive")
     }
     var members: [String: Data] = [:]
+    var declared: UInt64 = 0
     for entry in archive where entry.type == .file {
       guard entry.uncompressedSize <= SparseMatrix.npzMemberLimit else {
         throw ModelFormatError.oversized(
           file: url.path, limit: Int(SparseMatrix.npzMemberLimit),
           actual: Int(entry.uncompressedSize))
+      }
+      // The unpacked members are held in memory together: their declared sizes must fit.
+      declared += entry.uncompressedSize
+      guard declared <= UInt64(MemoryBudget.bytes) else {
+        throw ModelFormatError.oversized(
+          file: url.path, limit: MemoryBudget.bytes, actual: Int(clamping: declared))
       }
       var data = Data()
       do {

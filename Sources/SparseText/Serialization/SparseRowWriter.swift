@@ -1,6 +1,12 @@
 import Foundation
 import ZIPFoundation
 
+#if canImport(Glibc)
+  import Glibc
+#elseif canImport(Darwin)
+  import Darwin
+#endif
+
 /// Writes a sparse CSR matrix block by block, so features for a corpus of any size need memory
 /// for one block only. The format comes from the file's extension:
 ///
@@ -66,6 +72,7 @@ public final class SparseRowWriter {
   /// The text output, or the spilled values/indices/offsets of binary formats.
   private var outputs: [FileHandle] = []
   private var finished = false
+  private let lock: OutputLock
 
   /// Opens a writer for `url`; the format comes from `format` or else the extension.
   public init(url: URL, columns: Int, format: Format? = nil) throws {
@@ -76,25 +83,25 @@ public final class SparseRowWriter {
     self.url = url
     self.format = format
     self.columns = columns
-    parts = url.deletingLastPathComponent().appendingPathComponent(
-      ".\(url.lastPathComponent).parts-\(UUID().uuidString.prefix(8))")
+    parts = OutputLocation.sibling(of: url, kind: "parts")
+    lock = try OutputLock(url)
     do {
+      try OutputLocation.checkFile(url)
       try FileManager.default.createDirectory(at: parts, withIntermediateDirectories: false)
       for name in Self.spillNames(format) {
         let file = parts.appendingPathComponent(name)
-        guard FileManager.default.createFile(atPath: file.path, contents: nil),
-          let handle = FileHandle(forWritingAtPath: file.path)
-        else { throw CocoaError(.fileWriteUnknown) }
-        outputs.append(handle)
+        let descriptor = open(file.path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
+        guard descriptor >= 0 else { throw OutputError(code: errno, file: url.path) }
+        outputs.append(FileHandle(fileDescriptor: descriptor, closeOnDealloc: true))
+      }
+      switch format {
+      case .csv: try write("row,column,value\n", to: 0)
+      case .npz, .safetensors: try outputs[2].write(contentsOf: Self.bytes(of: [Int64(0)]))
+      default: break
       }
     } catch {
       cancel()
-      throw DataError.unreadableFile(file: url.path, reason: "cannot create the output file")
-    }
-    switch format {
-    case .csv: try write("row,column,value\n", to: 0)
-    case .npz, .safetensors: try outputs[2].write(contentsOf: Self.bytes(of: [Int64(0)]))
-    default: break
+      throw OutputError.translating(error, file: url.path)
     }
   }
 
@@ -129,6 +136,16 @@ public final class SparseRowWriter {
       throw DataError.shapeMismatch(
         what: "labels of a row block", expected: "\(block.rows)", actual: "\(labels.count)")
     }
+    do {
+      try spill(block, labels: labels)
+    } catch {
+      throw OutputError.translating(error, file: url.path)
+    }
+    rows += block.rows
+    nonzeros += block.nonzeroCount
+  }
+
+  private func spill(_ block: SparseMatrix, labels: [String]?) throws {
     switch format {
     case .npz, .safetensors:
       try outputs[0].write(contentsOf: Self.bytes(of: block.values))
@@ -158,14 +175,16 @@ public final class SparseRowWriter {
     case .csv:
       try write(triplets(block, base: 0, separator: ","), to: 0)
     }
-    rows += block.rows
-    nonzeros += block.nonzeroCount
   }
 
   /// Completes the file, flushes it to disk and moves it over the destination.
   public func finish() throws {
     defer { cancel() }
-    for handle in outputs { try handle.synchronize() }
+    do {
+      for handle in outputs { try handle.synchronize() }
+    } catch {
+      throw OutputError.translating(error, file: url.path)
+    }
     let spilled = Self.spillNames(format).map { parts.appendingPathComponent($0) }
     try AtomicFile.write(to: url) { temporary in
       switch format {
@@ -184,10 +203,12 @@ public final class SparseRowWriter {
 
   /// Abandons the output: spilled parts are removed and the destination left as it was.
   public func cancel() {
+    guard !finished else { return }
     finished = true
     for handle in outputs { try? handle.close() }
     outputs = []
     try? FileManager.default.removeItem(at: parts)
+    lock.release()
   }
 
   // MARK: - Assembly
@@ -216,7 +237,7 @@ public final class SparseRowWriter {
   private func concatenate(_ prefix: [Data], _ files: [URL], to destination: URL) throws {
     guard FileManager.default.createFile(atPath: destination.path, contents: nil),
       let out = FileHandle(forWritingAtPath: destination.path)
-    else { throw DataError.unreadableFile(file: url.path, reason: "cannot create the output file") }
+    else { throw OutputError(code: errno, file: url.path) }
     defer { try? out.close() }
     for data in prefix { try out.write(contentsOf: data) }
     for file in files {
@@ -234,7 +255,7 @@ public final class SparseRowWriter {
     do {
       archive = try Archive(url: destination, accessMode: .create)
     } catch {
-      throw DataError.unreadableFile(file: url.path, reason: "cannot create: \(error)")
+      throw OutputError.translating(error, file: url.path)
     }
     let format = NumPyArray.encode(
       shape: [], descriptor: "<U3",

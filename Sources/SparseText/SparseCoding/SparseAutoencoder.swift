@@ -300,7 +300,7 @@ public struct SparseAutoencoder: Sendable {
     let base = layout.decoderWeight.lowerBound
     var column = (0..<layout.inputs).map { c in (column: c, weight: theta[base + c * h + latent]) }
     column.sort { $0.weight != $1.weight ? $0.weight > $1.weight : $0.column < $1.column }
-    return Array(column.prefix(count))
+    return Array(column.prefix(max(0, count)))
   }
 
   /// Reconstruction error, activation and sparsity statistics on `x`.

@@ -164,22 +164,52 @@ enum TermCounting {
   /// Counts the terms of each document that `column` maps to a column, as a CSR matrix with
   /// sorted columns; other terms are ignored. Every column hit is stored, even when its signed
   /// sum is zero.
+  ///
+  /// Up to `denseColumnLimit` columns, each worker sums into a dense array of the columns; above
+  /// it (hashing into up to 2³¹ − 1 columns) a document's hits are sorted and merged instead, so
+  /// memory follows the document, not the column count. Both give the same sums in the same
+  /// order.
   static func countColumns(
     _ documents: [String], tokenizer: Tokenizer, columns: Int,
-    workers: Int = Parallel.defaultWorkerCount,
+    workers: Int = Parallel.defaultWorkerCount, denseColumnLimit: Int = 1 << 22,
     column: @escaping @Sendable (UnsafeBufferPointer<UInt8>) -> (index: Int, sign: Float)?
   ) -> SparseMatrix {
+    let dense = columns <= denseColumnLimit
     let chunks = Parallel.map(
       count: documents.count, workers: max(1, workers) * 4, minimumChunk: 32
     ) { range -> (offsets: [Int64], indices: [Int32], values: [Float]) in
       var offsets: [Int64] = [0]
       var indices: [Int32] = []
       var values: [Float] = []
-      var sums = [Float](repeating: 0, count: columns)
-      var seen = [Bool](repeating: false, count: columns)
+      var sums = [Float](repeating: 0, count: dense ? columns : 0)
+      var seen = [Bool](repeating: false, count: dense ? columns : 0)
       var touched: [Int32] = []
+      var hits: [(column: Int32, sign: Float)] = []
       var workspace = TokenizerWorkspace()
       for d in range {
+        if !dense {
+          tokenizer.forEachTerm(in: documents[d], workspace: &workspace) { bytes in
+            guard let hit = column(bytes) else { return }
+            hits.append((Int32(hit.index), hit.sign))
+          }
+          // Swift's sort is stable: equal columns keep the order of their terms, as in the
+          // dense sums.
+          hits.sort { $0.column < $1.column }
+          var k = 0
+          while k < hits.count {
+            let key = hits[k].column
+            var sum: Float = 0
+            while k < hits.count && hits[k].column == key {
+              sum += hits[k].sign
+              k += 1
+            }
+            indices.append(key)
+            values.append(sum)
+          }
+          hits.removeAll(keepingCapacity: true)
+          offsets.append(Int64(indices.count))
+          continue
+        }
         tokenizer.forEachTerm(in: documents[d], workspace: &workspace) { bytes in
           guard let hit = column(bytes) else { return }
           if !seen[hit.index] {

@@ -157,6 +157,8 @@ struct Corpus: ParsableCommand {
     @OptionGroup var global: GlobalOptions
 
     func run() throws {
+      let outputs = try OutputPlan(files: [trainOut, testOut], inputs: [input, source.split])
+      defer { outputs.release() }
       let documents = try source.documents(input: input, read: read).documents
       let (train, test) = try source.divide(documents, seed: seed)
       for (part, path) in [(train, trainOut), (test, testOut)] {

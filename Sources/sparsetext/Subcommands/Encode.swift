@@ -29,12 +29,14 @@ struct Encode: ParsableCommand {
   @OptionGroup var read: ReadOptions
 
   func run() throws {
+    let outputs = try OutputPlan(files: [output], inputs: [input], models: [model])
+    defer { outputs.release() }
     let modelURL = URL(fileURLWithPath: model)
     let outputURL = URL(fileURLWithPath: output)
     let writer: DenseRowWriter
     var seconds = 0.0
     if try ModelDirectory.kind(of: modelURL) == .autoencoder {
-      let sae = try SparseAutoencoder(contentsOf: modelURL)
+      let sae = try ModelDirectory.autoencoder(at: modelURL)
       let x = try SparseMatrix.readNPZ(from: URL(fileURLWithPath: input))
       guard x.columns == sae.inputColumns else {
         throw DataError.shapeMismatch(
@@ -92,8 +94,24 @@ struct Encode: ParsableCommand {
 enum ModelDirectory {
   enum Kind { case autoencoder, bundle }
 
+  /// Loads a train-sae directory and checks what its loader leaves out: every weight is finite
+  /// and the settings are in range, as for a bundle.
+  static func autoencoder(at url: URL) throws -> SparseAutoencoder {
+    // A FIFO would block the loader's read; a directory or link loop is damage, not absence.
+    for file in ["config.json", "model.safetensors"] {
+      try TextFeaturePipeline.checkBundleFile(url.appendingPathComponent(file))
+    }
+    let sae = try SparseAutoencoder(contentsOf: url)
+    try TextFeaturePipeline.checkValues(
+      sae.parameters, file: url.appendingPathComponent("model.safetensors").path)
+    try TextFeaturePipeline.checkSettings(
+      sae.configuration, file: url.appendingPathComponent("config.json").path)
+    return sae
+  }
+
   static func kind(of url: URL) throws -> Kind {
     let configURL = url.appendingPathComponent("config.json")
+    try TextFeaturePipeline.checkBundleFile(configURL)
     guard let data = try? Data(contentsOf: configURL),
       let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any],
       let format = object["format"] as? String

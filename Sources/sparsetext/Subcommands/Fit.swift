@@ -75,6 +75,14 @@ struct Fit: ParsableCommand {
   @OptionGroup var global: GlobalOptions
 
   func run() throws {
+    // The bundle's place is checked and locked before reading and training, not after.
+    let outputs = try OutputPlan(
+      directories: [
+        .init(
+          path: output, formats: [TextFeaturePipeline.formatName],
+          entries: TextFeaturePipeline.bundleEntries)
+      ], inputs: [input.input, config])
+    defer { outputs.release() }
     let documents = try input.documents()
     var configuration: TextFeaturePipeline.Configuration
     if let config {
@@ -162,8 +170,8 @@ struct Predict: ParsableCommand {
     abstract: "Predict labels (and probabilities) for a corpus with a fitted model.",
     discussion: """
       Examples:
-        sparsetext predict model/ new.txt
-        sparsetext predict model/ tweets.csv --text-column text --probabilities --format jsonl -o out.jsonl
+        sparsetext predict model/ new.txt -o predictions.tsv
+        sparsetext predict model/ new.txt --probabilities --output-format jsonl
       """)
 
   @Argument(help: "The model bundle.")
@@ -189,6 +197,8 @@ struct Predict: ParsableCommand {
   }
 
   func run() throws {
+    let outputs = try OutputPlan(files: [output], inputs: [input.input], models: [model])
+    defer { outputs.release() }
     let pipeline = try TextFeaturePipeline(contentsOf: URL(fileURLWithPath: model))
     let documents = try input.documents()
     let texts = documents.map(\.text)
@@ -236,6 +246,14 @@ struct Evaluate: ParsableCommand {
     let pipeline = try TextFeaturePipeline(contentsOf: URL(fileURLWithPath: model))
     let documents = try input.documents()
     let truth = try documents.map { try Experiment.label(of: $0) }
+    let known = Set(pipeline.classes)
+    let unseen = truth.filter { !known.contains($0) }
+    if !unseen.isEmpty {
+      let names = Set(unseen).sorted().prefix(5).joined(separator: ", ")
+      Terminal.warn(
+        "\(unseen.count) of \(truth.count) documents have labels the model never saw (\(names)); "
+          + "they count as errors. The model knows: \(pipeline.classes.joined(separator: ", "))")
+    }
     let texts = documents.map(\.text)
     let report = ClassificationReport(
       truth: truth, predicted: try pipeline.predict(texts),
@@ -268,6 +286,8 @@ struct ExportEmbeddings: ParsableCommand {
   var output: String
 
   func run() throws {
+    let outputs = try OutputPlan(files: [output], models: [model])
+    defer { outputs.release() }
     let pipeline = try TextFeaturePipeline(contentsOf: URL(fileURLWithPath: model))
     guard let sae = pipeline.autoencoder else {
       throw CommandError.usage("this model has no autoencoder, so its terms have no vectors")

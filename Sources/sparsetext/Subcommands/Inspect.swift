@@ -25,12 +25,19 @@ struct Inspect: ParsableCommand {
 
   @OptionGroup var global: GlobalOptions
 
+  func validate() throws {
+    guard top >= 1 else { throw ValidationError("--top is \(top), but it must be at least 1") }
+    if let units, units < 1 {
+      throw ValidationError("--units is \(units), but it must be at least 1")
+    }
+  }
+
   func run() throws {
     let url = URL(fileURLWithPath: model)
     let sae: SparseAutoencoder
     let terms: [String]
     if try ModelDirectory.kind(of: url) == .autoencoder {
-      sae = try SparseAutoencoder(contentsOf: url)
+      sae = try ModelDirectory.autoencoder(at: url)
       guard let vocabulary else {
         throw CommandError.usage(
           "pass --vocabulary vocab.json (written by vectorize --vocabulary-out)")

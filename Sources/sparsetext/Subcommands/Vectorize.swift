@@ -65,6 +65,9 @@ struct Vectorize: ParsableCommand {
   }
 
   func run() throws {
+    let outputs = try OutputPlan(
+      files: [output, vocabularyOut, labelsOut], inputs: [input.input], models: [model])
+    defer { outputs.release() }
     if let hashing, model == nil {
       return try runHashing(features: hashing)
     }

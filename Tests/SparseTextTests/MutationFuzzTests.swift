@@ -1,0 +1,244 @@
+import Foundation
+import Testing
+
+@testable import SparseText
+
+#if canImport(Glibc)
+  import Glibc
+#elseif canImport(Darwin)
+  import Darwin
+#endif
+
+/// A seeded mutation fuzzer over every corpus reader, the `.npz`/`.npy`/`.safetensors` readers
+/// and the model loaders. Each target starts from valid seed files and applies a few random
+/// mutations per case (byte changes, insertions, deletions, truncation, repeated chunks and
+/// hostile tokens such as huge numbers, NaN and deep nesting); every case must end in a result
+/// or one of the library's typed errors, with no crash and no case slower than 10 s.
+///
+/// `make test` runs a short slice (`SPARSETEXT_FUZZ_CASES`, 100 per target by default);
+/// `make fuzz` runs 10,000 per target and prints the counts. Set `SPARSETEXT_FUZZ_SEED` to vary
+/// or replay a run.
+@Suite(.serialized) struct MutationFuzzTests {
+  static let environment = ProcessInfo.processInfo.environment
+  static let cases = environment["SPARSETEXT_FUZZ_CASES"].flatMap { Int($0) } ?? 100
+  static let seed = environment["SPARSETEXT_FUZZ_SEED"].flatMap { UInt64($0) } ?? 14
+  static let hangLimit = 10.0
+
+  /// What one target saw.
+  struct Tally: CustomStringConvertible {
+    var target: String
+    var cases = 0
+    var accepted = 0
+    var refused = 0
+    var slowest = 0.0
+
+    var seconds = 0.0
+
+    var description: String {
+      let name = target.padding(toLength: 32, withPad: " ", startingAt: 0)
+      return "fuzz \(name) \(cases) cases: \(accepted) read, \(refused) refused with an error, "
+        + "0 crashes, \(slowest > MutationFuzzTests.hangLimit ? 1 : 0) hangs "
+        + String(format: "(slowest case %.3f s, %.1f s in all)", slowest, seconds)
+    }
+  }
+
+  /// Tokens that tend to find edge cases in parsers and size checks.
+  static let tokens: [[UInt8]] =
+    [
+      "2147483647", "4294967296", "9223372036854775807", "-1", "1e39", "NaN", "Infinity", "\"",
+      "\\", "\n", "\r\n", "\r", ",", "\t", "{", "}", "[", "]", ":", "null", "true", "__label__",
+      String(repeating: "[", count: 700), "\u{FEFF}", "\u{0301}",
+    ].map { Array($0.utf8) } + [
+      [0xFF], [0xC3], [0x00], [0xED, 0xA0, 0x80], [0xF4, 0x90, 0x80, 0x80],
+    ]
+
+  /// Applies one to four random mutations.
+  static func mutate(_ seed: [UInt8], _ generator: inout SeededGenerator) -> [UInt8] {
+    var bytes = seed
+    func position() -> Int { Int(generator.next() % UInt64(bytes.count + 1)) }
+    for _ in 0..<(1 + Int(generator.next() % 4)) {
+      switch generator.next() % 8 {
+      case 0 where !bytes.isEmpty:
+        bytes[min(position(), bytes.count - 1)] = UInt8(truncatingIfNeeded: generator.next())
+      case 1 where !bytes.isEmpty:
+        let p = min(position(), bytes.count - 1)
+        bytes[p] ^= UInt8(1) << (generator.next() % 8)
+      case 2: bytes.insert(UInt8(truncatingIfNeeded: generator.next()), at: position())
+      case 3 where !bytes.isEmpty: bytes.remove(at: min(position(), bytes.count - 1))
+      case 4: bytes = Array(bytes.prefix(position()))
+      case 5 where !bytes.isEmpty:
+        let start = min(position(), bytes.count - 1)
+        let end = min(bytes.count, start + 1 + Int(generator.next() % 64))
+        bytes.insert(contentsOf: bytes[start..<end], at: position())
+      default:
+        let token = tokens[Int(generator.next() % UInt64(tokens.count))]
+        bytes.insert(contentsOf: token, at: position())
+      }
+    }
+    return bytes
+  }
+
+  /// Runs `cases` mutated inputs of `seeds` through `body`; typed errors count as refusals.
+  static func fuzz(
+    _ target: String, seeds: [[UInt8]], salt: UInt64, _ body: ([UInt8]) throws -> Void
+  ) -> Tally {
+    var generator = SeededGenerator(seed: seed &+ salt)
+    var tally = Tally(target: target)
+    for index in 0..<cases {
+      let source = seeds[index % seeds.count]
+      let bytes = index % 50 == 0 ? source : mutate(source, &generator)
+      let started = Date()
+      do {
+        try body(bytes)
+        tally.accepted += 1
+      } catch is DataError, is ModelFormatError, is ConfigurationError {
+        tally.refused += 1
+      } catch {
+        Issue.record("\(target), case \(index): an untyped error: \(error)")
+      }
+      tally.cases += 1
+      let seconds = Date().timeIntervalSince(started)
+      tally.slowest = max(tally.slowest, seconds)
+      tally.seconds += seconds
+    }
+    print(tally)
+    #expect(tally.slowest < hangLimit, "\(target): a case took \(tally.slowest) s")
+    return tally
+  }
+
+  /// Writes `bytes` to `url` (plain `write(2)`: Foundation's `Data.write` takes milliseconds
+  /// here, which 10,000 cases per target would feel).
+  static func put(_ bytes: [UInt8], _ url: URL) throws {
+    let descriptor = open(url.path, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
+    guard descriptor >= 0 else { throw CocoaError(.fileWriteUnknown) }
+    defer { close(descriptor) }
+    var written = 0
+    while written < bytes.count {
+      let n = bytes[written...].withUnsafeBytes { write(descriptor, $0.baseAddress, $0.count) }
+      guard n > 0 else { throw CocoaError(.fileWriteUnknown) }
+      written += n
+    }
+  }
+
+  static func scratch() throws -> URL {
+    let url = FileManager.default.temporaryDirectory.appendingPathComponent(
+      "sparsetext-fuzz-\(UUID().uuidString)")
+    try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+    return url
+  }
+
+  @Test func corpusReaders() throws {
+    let directory = try Self.scratch()
+    defer { try? FileManager.default.removeItem(at: directory) }
+    let file = directory.appendingPathComponent("input")
+    let seeds: [CorpusFormat: [String]] = [
+      .csv: ["text,label\n\"a \"\"q\"\" b\",x\r\nc,y\n", "label,text\npos,\"multi\nline\"\n"],
+      .tsv: ["text\tlabel\nhello there\ta\nbye\tb\n"],
+      .jsonl: [
+        "{\"text\": \"hi\", \"label\": \"a\"}\n{\"text\": \"x\", \"label\": [1, true]}\n",
+        "{\"text\": \"caf\u{E9}\", \"meta\": {\"label\": 2}}\n",
+      ],
+      .fasttext: ["__label__a __label__b one two\n__label__c three\n"],
+      .lines: ["one line\nanother line\r\n\u{FEFF}third\n"],
+    ]
+    for (salt, format) in [CorpusFormat.csv, .tsv, .jsonl, .fasttext, .lines].enumerated() {
+      let tally = Self.fuzz(
+        "\(format)", seeds: seeds[format]!.map { Array($0.utf8) }, salt: UInt64(salt)
+      ) { bytes in
+        try Self.put(bytes, file)
+        let policy: BadRecordPolicy = bytes.count % 2 == 0 ? .error : .skip
+        let encoding: TextDecoder.Encoding = bytes.count % 3 == 0 ? .latin1 : .utf8
+        _ = try CorpusReader(
+          path: file.path,
+          options: .init(format: format, encoding: encoding, onBadRecord: policy)
+        ).readAll()
+      }
+      #expect(tally.accepted > 0 && tally.cases == Self.cases)
+    }
+  }
+
+  @Test func folderReader() throws {
+    let directory = try Self.scratch()
+    defer { try? FileManager.default.removeItem(at: directory) }
+    let folder = directory.appendingPathComponent("a")
+    try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+    let tally = Self.fuzz("folder", seeds: [Array("one document\n".utf8)], salt: 10) { bytes in
+      try Self.put(bytes, folder.appendingPathComponent("1.txt"))
+      _ = try CorpusReader(path: directory.path, options: .init(format: .folder)).readAll()
+    }
+    #expect(tally.accepted > 0)
+  }
+
+  @Test func matrixFiles() throws {
+    let directory = try Self.scratch()
+    defer { try? FileManager.default.removeItem(at: directory) }
+    let matrix = try SparseMatrix(rows: [[(1, 2)], [(0, 1), (2, 3)], []], columns: 3)
+    let npz = directory.appendingPathComponent("x.npz")
+    try matrix.writeNPZ(to: npz)
+    let npzSeed = [UInt8](try Data(contentsOf: npz))
+    let npz2 = directory.appendingPathComponent("m.npz")
+    let tally = Self.fuzz("npz", seeds: [npzSeed], salt: 11) { bytes in
+      try Self.put(bytes, npz2)
+      _ = try SparseMatrix.readNPZ(from: npz2)
+    }
+    #expect(tally.refused > 0)
+    let npy = [UInt8](NumPyArray.encode(shape: [2, 2], floats: [1, 2, 3, 4]))
+    let npyFile = directory.appendingPathComponent("x.npy")
+    _ = Self.fuzz("npy", seeds: [npy], salt: 12) { bytes in
+      try Self.put(bytes, npyFile)
+      _ = try NumPyArray.readMatrix(from: npyFile)
+    }
+    let tensors = [UInt8](
+      SafeTensors.encode(
+        ["w": try Tensor(shape: [2, 2], values: [1, 2, 3, 4]), "b": Tensor(vector: [0.5])],
+        metadata: ["format": "x"]))
+    _ = Self.fuzz("safetensors", seeds: [tensors], salt: 13) { bytes in
+      _ = try SafeTensors.decode(Data(bytes), file: "t")
+    }
+  }
+
+  @Test func modelLoaders() throws {
+    let directory = try Self.scratch()
+    defer { try? FileManager.default.removeItem(at: directory) }
+    let documents = (0..<12).map { "word\($0 % 4) other\($0 % 3) text" }
+    let pipeline = try TextFeaturePipeline(
+      fitting: documents, labels: documents.indices.map { $0 % 2 == 0 ? "a" : "b" },
+      configuration: .init(autoencoder: .init(hiddenUnits: 2, epochs: 1, batchSize: 4)))
+    let bundle = directory.appendingPathComponent("model")
+    try pipeline.write(to: bundle)
+    let files = ["config.json", "vocabulary.json", "model.safetensors"]
+    let originals = try files.map {
+      [UInt8](try Data(contentsOf: bundle.appendingPathComponent($0)))
+    }
+    for (k, name) in files.enumerated() {
+      let tally = Self.fuzz("bundle:" + name, seeds: [originals[k]], salt: 20 + UInt64(k)) {
+        bytes in
+        for (j, other) in files.enumerated() {
+          try Self.put(j == k ? bytes : originals[j], bundle.appendingPathComponent(other))
+        }
+        let loaded = try TextFeaturePipeline(contentsOf: bundle)
+        // What loads must work: no NaN, no trap on use.
+        let codes = loaded.embeddings(for: ["word1 other2 text"])
+        #expect(codes.values.allSatisfy { $0.isFinite }, "\(name): non-finite codes")
+        _ = try loaded.predict(["word1 text"])
+      }
+      #expect(tally.refused > 0)
+    }
+    let sae = pipeline.autoencoder!
+    let saeDirectory = directory.appendingPathComponent("sae")
+    try sae.write(to: saeDirectory)
+    let saeFiles = ["config.json", "model.safetensors"]
+    let saeOriginals = try saeFiles.map {
+      [UInt8](try Data(contentsOf: saeDirectory.appendingPathComponent($0)))
+    }
+    for (k, name) in saeFiles.enumerated() {
+      _ = Self.fuzz("autoencoder:" + name, seeds: [saeOriginals[k]], salt: 30 + UInt64(k)) {
+        bytes in
+        for (j, other) in saeFiles.enumerated() {
+          try Self.put(j == k ? bytes : saeOriginals[j], saeDirectory.appendingPathComponent(other))
+        }
+        _ = try SparseAutoencoder(contentsOf: saeDirectory)
+      }
+    }
+  }
+}
