@@ -32,11 +32,14 @@ deps:
 build: deps
 	$(SWIFT) build -c $(CONFIG) --product sparsetext
 
-# Python is only used by interop tests; they are skipped when these cannot be installed.
+# Python is only used by interop tests; they are skipped when these cannot be installed, except
+# under SPARSETEXT_REQUIRE_PYTHON=1 (set by .ci/run), where that is an error.
 python-deps:
 	@$(PYTHON) -c "import numpy, scipy, safetensors" 2>/dev/null || \
-	  $(PYTHON) -m pip install --quiet --disable-pip-version-check numpy scipy safetensors 2>/dev/null || \
-	  echo "note: numpy/scipy/safetensors unavailable; Python interop checks will be skipped"
+	  $(PYTHON) -m pip install --quiet --disable-pip-version-check numpy scipy safetensors || \
+	  if [ "$${SPARSETEXT_REQUIRE_PYTHON:-}" = 1 ]; then \
+	    echo "error: numpy/scipy/safetensors could not be installed, and CI requires the Python interop tests" >&2; exit 1; \
+	  else echo "note: numpy/scipy/safetensors unavailable; Python interop checks will be skipped"; fi
 
 lint:
 	$(SWIFT) format lint --strict --recursive --parallel Package.swift Sources Tests Examples

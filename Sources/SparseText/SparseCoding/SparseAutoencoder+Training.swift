@@ -230,16 +230,6 @@ extension SparseAutoencoder {
       let factor = configuration.scale / Double(max(1, rows.count))
       let start = layout.decoderBias.lowerBound
       for c in 0..<layout.inputs { theta[start + c] = Float(sums[c] * factor) }
-      // The encoder bias starts at −W₁·mean, so the first pre-activations are those of the
-      // centred rows: units are chosen by how a document differs from the mean one.
-      let h = layout.hidden
-      var offset = [Double](repeating: 0, count: h)
-      for c in 0..<layout.inputs where sums[c] != 0 {
-        let m = sums[c] * factor
-        let row = layout.encoderWeight.lowerBound + c * h
-        for j in 0..<h { offset[j] += m * Double(theta[row + j]) }
-      }
-      for j in 0..<h { theta[layout.encoderBias.lowerBound + j] = Float(-offset[j]) }
     }
 
     /// Scales each decoder column (one latent's weights over the terms, strided by `hidden` in
