@@ -729,6 +729,7 @@ extension CLICrashTests {
   /// random moments in `0..<window` seconds.
   func check(
     output: URL, old: [String], new: [String], window: Double, rounds: Int, seed: UInt64,
+    snapshot: (URL) throws -> [String: Data] = CLIKillTests.snapshot,
     sourceLocation: SourceLocation = #_sourceLocation
   ) throws {
     let directory = output.deletingLastPathComponent()
@@ -737,20 +738,20 @@ extension CLICrashTests {
       arguments.map { $0 == "OUT" ? path.path : $0 } + ["-q"]
     }
     #expect(try CLI.run(with(new, reference)).status == 0, sourceLocation: sourceLocation)
-    let newSnapshot = try Self.snapshot(reference)
+    let newSnapshot = try snapshot(reference)
     #expect(try CLI.run(with(old, output)).status == 0, sourceLocation: sourceLocation)
-    let oldSnapshot = try Self.snapshot(output)
+    let oldSnapshot = try snapshot(output)
     #expect(oldSnapshot != newSnapshot && !oldSnapshot.isEmpty, sourceLocation: sourceLocation)
     var generator = SplitMix(state: seed)
     var outcomes: [String: Int] = [:]
     for _ in 0..<rounds {
       // Back to the old output when a run got through.
-      if try Self.snapshot(output) == newSnapshot {
+      if try snapshot(output) == newSnapshot {
         #expect(try CLI.run(with(old, output)).status == 0, sourceLocation: sourceLocation)
       }
       try Self.runAndKill(
         with(new, output), after: Double.random(in: 0..<window, using: &generator))
-      let now = try Self.snapshot(output)
+      let now = try snapshot(output)
       let outcome = now == oldSnapshot ? "old" : now == newSnapshot ? "new" : "damaged"
       outcomes[outcome, default: 0] += 1
       #expect(
@@ -759,12 +760,39 @@ extension CLICrashTests {
     }
     // The next complete run writes the new output and removes what the killed runs left.
     #expect(try CLI.run(with(new, output)).status == 0, sourceLocation: sourceLocation)
-    #expect(try Self.snapshot(output) == newSnapshot, sourceLocation: sourceLocation)
+    #expect(try snapshot(output) == newSnapshot, sourceLocation: sourceLocation)
     print("\(output.lastPathComponent): killed runs left the \(outcomes)")
     let left = try Hardening.hiddenEntries(directory).filter {
       $0.hasPrefix(".\(output.lastPathComponent).")
     }
     #expect(left.isEmpty, "left behind: \(left) after \(outcomes)", sourceLocation: sourceLocation)
+  }
+
+  /// A train-sae directory by its model: config.json, model.safetensors and the number of
+  /// epochs in training.json (whose timings differ from run to run).
+  static func modelSnapshot(_ url: URL) throws -> [String: Data] {
+    var files: [String: Data] = [:]
+    for name in ["config.json", "model.safetensors"] {
+      files[name] = try? Data(contentsOf: url.appendingPathComponent(name))
+    }
+    let report = try? Data(contentsOf: url.appendingPathComponent("training.json"))
+    let epochs = report.flatMap {
+      (try? JSONSerialization.jsonObject(with: $0) as? [String: Any])?["epochs"] as? [Any]
+    }
+    files["training.json epochs"] = epochs.map { Data("\($0.count)".utf8) }
+    return files
+  }
+
+  @Test func killedTrainSAEKeepsACompleteModel() throws {
+    let dir = try CLI.temporaryDirectory()
+    let corpus = try Hardening.corpus(in: dir, count: 2000)
+    let x = dir.appendingPathComponent("x.npz").path
+    #expect(try CLI.run(["vectorize", corpus.path, "-o", x, "-q"]).status == 0)
+    let common = ["train-sae", x, "-o", "OUT", "--hidden", "6"]
+    try check(
+      output: dir.appendingPathComponent("sae"), old: common + ["--epochs", "1"],
+      new: common + ["--epochs", "15"], window: 1.5, rounds: 8, seed: 17,
+      snapshot: Self.modelSnapshot)
   }
 
   @Test func killedFitKeepsACompleteBundle() throws {

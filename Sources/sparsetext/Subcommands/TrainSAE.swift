@@ -96,7 +96,6 @@ struct TrainSAE: ParsableCommand {
     }
     if let error = failure.error { throw error }
     let seconds = Date().timeIntervalSince(started)
-    try model.write(to: directory)
     let metrics = model.metrics(on: x)
     let firing = firingRates(model.encode(x), threshold: model.activityThreshold)
     let report = TrainingReport(
@@ -105,7 +104,7 @@ struct TrainSAE: ParsableCommand {
     let encoder = JSONEncoder()
     encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
     let reportData = try encoder.encode(report)
-    try AtomicFile.write(reportData, to: directory.appendingPathComponent("training.json"))
+    try Self.replace(directory, with: model, report: reportData)
     if global.json {
       print(String(decoding: reportData, as: UTF8.self))
     } else {
@@ -151,6 +150,26 @@ struct FeaturesRecord: Codable, Equatable {
 }
 
 extension TrainSAE {
+  /// Swaps the finished model into `directory` as a whole (see
+  /// ``AtomicFile/writeDirectory(at:formats:entries:_:)``): the new config.json,
+  /// model.safetensors and training.json, with copies of the checkpoint and features.json the
+  /// run left there. Killed before the swap, the directory keeps its earlier model (and this
+  /// run's checkpoint, for --resume); after it, it holds the new model complete.
+  static func replace(_ directory: URL, with model: SparseAutoencoder, report: Data) throws {
+    try AtomicFile.writeDirectory(
+      at: directory, formats: [SparseAutoencoder.formatName], entries: directoryEntries
+    ) { folder in
+      try model.write(to: folder)
+      try report.write(to: folder.appendingPathComponent("training.json"))
+      for name in ["checkpoint", "features.json"] {
+        let item = directory.appendingPathComponent(name)
+        if FileManager.default.fileExists(atPath: item.path) {
+          try FileManager.default.copyItem(at: item, to: folder.appendingPathComponent(name))
+        }
+      }
+    }
+  }
+
   /// Refuses to resume on a matrix other than the one the checkpoint was trained on (when the
   /// directory recorded it).
   static func checkSameFeatures(_ x: SparseMatrix, in directory: URL, path: String) throws {
