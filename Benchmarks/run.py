@@ -228,11 +228,11 @@ def main():
                        check=True, capture_output=True)
         rows.append((corpus, "default fit, whole command (s; no peer)", time.time() - started, None, ""))
         # Sparse autoencoder seconds per epoch, same architecture, batch, optimizer, epochs: the
-        # KL recipe (--topk off: sigmoid codes, ρ, β, inputs × 10), which sae_torch.py implements.
+        # KL recipe with inputs × 10 (sigmoid codes, ρ, β), which sae_torch.py implements.
         sae_epochs = args.sae_epochs or (5 if corpus == "bbc" else 3)
         sae_dir = work / "sae"
         subprocess.run([st, "train-sae", str(work / "sae.npz"), "-o", str(sae_dir), "--epochs",
-                        str(sae_epochs), "--topk", "off", "-q"], check=True, capture_output=True)
+                        str(sae_epochs), "--topk", "off", "--input-scale", "10", "-q"], check=True, capture_output=True)
         training = json.load(open(sae_dir / "training.json"))
         epochs = [e["seconds"] for e in training["epochs"]]
         ours_epoch = median(epochs[1:] if len(epochs) > 2 else epochs)
@@ -245,7 +245,7 @@ def main():
         # final model's reconstruction on the training rows comes to the exact run's.
         sampled_dir = work / "sae-sampled"
         subprocess.run([st, "train-sae", str(work / "sae.npz"), "-o", str(sampled_dir), "--epochs",
-                        str(sae_epochs), "--topk", "off", "--sampled-columns", "1000", "-q"],
+                        str(sae_epochs), "--topk", "off", "--input-scale", "10", "--sampled-columns", "1000", "-q"],
                        check=True, capture_output=True)
         sampled = json.load(open(sampled_dir / "training.json"))
         sampled_epochs = [e["seconds"] for e in sampled["epochs"]]

@@ -59,7 +59,7 @@ struct AutoencoderOptions: ParsableArguments {
 
   @Option(
     help: ArgumentHelp(
-      "Keep the K largest pre-activations per document (ReLU codes), or off for the KL recipe: sigmoid codes of mean activation ρ under β, inputs × \(Int(SparseAutoencoder.Configuration.klSparse.inputScale ?? 1)), free decoder columns (default: \(defaults.topK.map { "\($0)" } ?? "off")).",
+      "The TopK recipe: keep the K largest pre-activations per document (ReLU codes), with unit-norm decoder columns; off for KL-sparse sigmoid codes (default: \(defaults.topK.map { "\($0)" } ?? "off")).",
       valueName: "K|off"))
   var topk: TopKSetting?
 
@@ -115,8 +115,14 @@ struct AutoencoderOptions: ParsableArguments {
 
   /// The configuration: the library's defaults with the options given.
   func configuration() throws -> SparseAutoencoder.Configuration {
-    // `--topk off` starts from the KL recipe; every other option then applies on top.
-    var c = topk == .off ? SparseAutoencoder.Configuration.klSparse : Self.defaults
+    // `--topk K` starts from the TopK recipe, `--topk off` from the KL one; every other option
+    // then applies on top.
+    var c: SparseAutoencoder.Configuration
+    switch topk {
+    case .k(let k): c = .topK(k)
+    case .off: c = SparseAutoencoder.Configuration(topK: nil)
+    case nil: c = Self.defaults
+    }
     if let hidden { c.hiddenUnits = hidden }
     if let sparsity { c.sparsityTarget = sparsity }
     if let beta { c.sparsityWeight = beta }

@@ -38,18 +38,19 @@ import Testing
     return texts
   }
 
-  /// The reconstruction scores are what these tests examine, so the bundle stores the
-  /// own-terms error's distribution (the default is the code deficit).
+  /// The reconstruction scores are what these tests examine: the bundle stores the own-terms
+  /// error's distribution (the default, said explicitly).
   static let configuration = TextFeaturePipeline.Configuration(
     autoencoder: .init(hiddenUnits: 6, epochs: 30, batchSize: 8), classifier: nil,
     anomalyScore: .ownTermsError)
 
-  @Test func theDefaultScoreIsTheCodeDeficit() throws {
-    #expect(TextFeaturePipeline.Configuration().anomalyScore == .codeDeficit)
+  @Test func theCodeDeficitIsTheNegatedCodeMass() throws {
+    #expect(TextFeaturePipeline.Configuration().anomalyScore == .ownTermsError)
     let pipeline = try TextFeaturePipeline(
       fitting: Self.corpus(),
       configuration: .init(
-        autoencoder: .init(hiddenUnits: 6, epochs: 3, batchSize: 8), classifier: nil))
+        autoencoder: .init(hiddenUnits: 6, epochs: 3, batchSize: 8), classifier: nil,
+        anomalyScore: .codeDeficit))
     let scores = try pipeline.anomalyScores(for: ["market shares", "bank rates"])
     #expect(scores.method == .codeDeficit)
     #expect(scores.scores == scores.codeMass.map { -$0 })

@@ -306,17 +306,17 @@ private func python(_ script: String) throws -> (status: Int32, output: String) 
         == 0)
     #expect(try CLI.run(["vectorize", "--model", model, corpus.path, "-o", x, "-q"]).status == 0)
     #expect(try CLI.run(["encode", model, corpus.path, "-o", codes, "-q"]).status == 0)
-    // Recompute the codes from the safetensors weights and the exported TF-IDF: the 4 units are
-    // all kept by TopK (k = min(32, 4)), so ReLU(s·x·Wᵀ + b), then standardized.
+    // Recompute the codes from the safetensors weights and the exported TF-IDF:
+    // sigmoid(s·x·Wᵀ + b), then standardized.
     let script = """
       import json, numpy as np, scipy.sparse as sp
       from safetensors.numpy import load_file
       t = load_file('\(model)/model.safetensors')
       cfg = json.load(open('\(model)/config.json'))
       s = cfg['configuration']['autoencoder']['inputScale']
-      assert cfg['configuration']['autoencoder']['topK'] == 4
+      assert cfg['configuration']['autoencoder'].get('topK') is None
       x = sp.load_npz('\(x)').toarray()
-      codes = np.maximum(s * x @ t['encoder.weight'].T + t['encoder.bias'], 0)
+      codes = 1 / (1 + np.exp(-(s * x @ t['encoder.weight'].T + t['encoder.bias'])))
       codes = (codes - t['codes.mean']) / t['codes.scale']
       ours = np.load('\(codes)')
       assert t['encoder.weight'].shape == (4, x.shape[1]), t['encoder.weight'].shape

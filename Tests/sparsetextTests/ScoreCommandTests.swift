@@ -37,8 +37,7 @@ import Testing
     for key in ["score", "squared_error", "own_terms_error", "cosine_distance", "code_mass"] {
       #expect(rows[0][key] is Double, "\(key)")
     }
-    // The default score is the code deficit, −Σh.
-    #expect(rows[0]["score"] as? Double == (rows[0]["code_mass"] as? Double).map { -$0 })
+    #expect(rows[0]["score"] as? Double == rows[0]["own_terms_error"] as? Double)
     // At most 1% of the training text is above its 0.99 quantile (ties of repeated texts: 0).
     #expect(rows.filter { $0["outlier"] as? Bool == true }.count <= 1)
     // Standard input, a --json summary, and CSV and .npy files.

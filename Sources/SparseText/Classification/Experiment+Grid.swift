@@ -10,7 +10,8 @@ public struct AutoencoderGrid: Sendable, Equatable, Codable {
     case sparsity
     /// β, ``SparseAutoencoder/Configuration/sparsityWeight``.
     case beta
-    /// ``SparseAutoencoder/Configuration/topK``; 0 turns TopK off (KL-sparse sigmoid codes).
+    /// ``SparseAutoencoder/Configuration/topK``: k > 0 is the TopK recipe
+    /// (``SparseAutoencoder/Configuration/topK(_:)``'s activation and decoder), 0 the KL one.
     case topk
     /// α, ``SparseAutoencoder/Configuration/l1Weight``.
     case l1
@@ -37,9 +38,11 @@ public struct AutoencoderGrid: Sendable, Equatable, Codable {
       case .sparsity: configuration.sparsityTarget = value
       case .beta: configuration.sparsityWeight = value
       case .topk:
+        // k > 0 is the TopK recipe (ReLU codes, unit-norm decoder columns); 0 the KL one.
         let k = try whole()
         configuration.topK = k == 0 ? nil : k
         configuration.activation = k == 0 ? .sigmoid : .relu
+        configuration.unitNormDecoder = k > 0
       case .l1: configuration.l1Weight = value
       case .weightDecay: configuration.weightDecay = value
       case .epochs: configuration.epochs = try whole()

@@ -118,16 +118,23 @@ public struct AnomalyScores: Sendable, Equatable {
   /// The reconstruction error per document (``squaredError``).
   public var reconstructionError: [Double] { squaredError }
 
-  /// Whether document `index` scores above ``threshold`` (`false` without a threshold).
+  /// Whether document `index` scores above ``threshold`` (`false` without a threshold). The
+  /// score is compared at the precision the training scores are stored in (Float), so a
+  /// document scoring the same as the top of the training distribution is not an outlier
+  /// because of rounding.
   public func isOutlier(_ index: Int) -> Bool {
     guard let threshold else { return false }
-    return values(method)[index] > threshold
+    return Self.exceeds(values(method)[index], threshold)
   }
 
   /// ``isOutlier(_:)`` for every document.
   public var outliers: [Bool] {
     guard let threshold else { return Array(repeating: false, count: count) }
-    return scores.map { $0 > threshold }
+    return scores.map { Self.exceeds($0, threshold) }
+  }
+
+  static func exceeds(_ score: Double, _ threshold: Double) -> Bool {
+    Double(Float(score)) > threshold
   }
 
   /// The same scores against another threshold.

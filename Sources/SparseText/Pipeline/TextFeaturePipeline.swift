@@ -41,10 +41,10 @@ public struct TextFeaturePipeline: Sendable {
     /// Folds of that cross-validation.
     public var folds: Int
     /// The anomaly score of ``TextFeaturePipeline/anomalyScores(for:outlierQuantile:threshold:)``
-    /// (and the one whose training distribution is stored); by default ``AnomalyScores/Method/codeDeficit``
-    /// (how little the TopK codes fire), which separated held-out topics best on BBC with the
-    /// default autoencoder (see the README). With KL-sparse sigmoid codes use
-    /// ``AnomalyScores/Method/ownTermsError`` instead.
+    /// (and the one whose training distribution is stored); by default
+    /// ``AnomalyScores/Method/ownTermsError``, the reconstruction error on the document's own
+    /// terms, which held up best on BBC with both the KL and the TopK autoencoder (see the
+    /// README); ``AnomalyScores/Method/codeDeficit`` separates better with TopK codes.
     public var anomalyScore: AnomalyScores.Method
     /// The quantile of the training scores above which a document is an outlier; 0.99 by
     /// default, so about 1% of the training text is flagged.
@@ -66,7 +66,7 @@ public struct TextFeaturePipeline: Sendable {
       classifierInput: ClassifierInput? = nil,
       codeScaling: CodeScaler.Method = .standardize,
       cValues: [Double] = Self.recommendedCValues,
-      folds: Int = 3, anomalyScore: AnomalyScores.Method = .codeDeficit,
+      folds: Int = 3, anomalyScore: AnomalyScores.Method = .ownTermsError,
       outlierQuantile: Double = 0.99
     ) {
       self.vectorizer = vectorizer

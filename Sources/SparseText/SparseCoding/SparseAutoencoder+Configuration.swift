@@ -34,9 +34,11 @@ extension SparseAutoencoder {
   }
 
   /// Settings of a ``SparseAutoencoder``. The defaults are the recipe measured best across the
-  /// development corpora (README, "Choosing the recipe"): 256 ReLU codes of which the 32
-  /// largest are kept per document (TopK), inputs scaled automatically, decoder columns of
-  /// unit norm. ``klSparse`` is the classic KL-regularized sigmoid recipe.
+  /// development corpora (README, "Choosing the recipe"): 256 sigmoid codes of mean activation
+  /// ρ = 0.05 under β = 3 (KL), with inputs scaled automatically so their reconstruction is not
+  /// drowned by the sparsity term. ``topK(_:)`` is the TopK recipe (exactly `k` active units,
+  /// unit-norm decoder columns), the better compression at low L0; ``klSparse`` the earlier
+  /// default (inputs × 10).
   public struct Configuration: Codable, Sendable, Equatable {
     /// Code size; 256 by default.
     public var hiddenUnits: Int
@@ -47,9 +49,9 @@ extension SparseAutoencoder {
     public var output: Output
     /// Share the decoder's weights with the encoder (`W₂ = W₁ᵀ`); `false` by default.
     public var tiedWeights: Bool
-    /// Keep only the `k` largest pre-activations per document (ReLU, no KL term); 32 by
-    /// default, `nil` for KL-sparse codes. A `k` above ``hiddenUnits`` keeps every unit (the
-    /// trained model records `min(k, hiddenUnits)`).
+    /// Keep only the `k` largest pre-activations per document (ReLU, no KL term); `nil` (KL-sparse
+    /// codes) by default. A `k` above ``hiddenUnits`` keeps every unit (the trained model records
+    /// `min(k, hiddenUnits)`).
     public var topK: Int?
     /// ρ, the target mean activation of the KL term; 0.05 by default.
     public var sparsityTarget: Double
@@ -70,7 +72,8 @@ extension SparseAutoencoder {
     public var inputScale: Double?
     /// Keep every decoder column (a latent's term weights) at unit l2 norm after each step and
     /// start the encoder as the decoder's transpose (Gao et al. 2024), so a code's size carries
-    /// the magnitude and weight decay does not shrink the decoder; on by default.
+    /// the magnitude and weight decay does not shrink the decoder; off by default, on in
+    /// ``topK(_:)`` (bounded sigmoid codes cannot reach large inputs through unit columns).
     public var unitNormDecoder: Bool
     /// The optimizer; Adam by default.
     public var optimizer: OptimizerKind
@@ -102,9 +105,9 @@ extension SparseAutoencoder {
     /// Creates a configuration; see each property for its default.
     public init(
       hiddenUnits: Int = 256, activation: Activation = .sigmoid, output: Output = .identity,
-      tiedWeights: Bool = false, topK: Int? = 32, sparsityTarget: Double = 0.05,
+      tiedWeights: Bool = false, topK: Int? = nil, sparsityTarget: Double = 0.05,
       sparsityWeight: Double = 3, weightDecay: Double = 1e-4, l1Weight: Double = 0,
-      loss: Loss = .mse, inputScale: Double? = nil, unitNormDecoder: Bool = true,
+      loss: Loss = .mse, inputScale: Double? = nil, unitNormDecoder: Bool = false,
       optimizer: OptimizerKind = .adam,
       learningRate: Double? = nil, momentum: Double = 0.9, epochs: Int = 20,
       batchSize: Int = 64, seed: UInt64 = 13, validationFraction: Double = 0, patience: Int = 3,
@@ -134,10 +137,15 @@ extension SparseAutoencoder {
       self.activeThreshold = activeThreshold
     }
 
-    /// The classic KL-sparse recipe (the defaults before TopK won): sigmoid codes with mean
-    /// activation ρ = 0.05 under β = 3, inputs × 10, decoder columns free.
-    public static let klSparse = Configuration(
-      activation: .sigmoid, topK: nil, inputScale: 10, unitNormDecoder: false)
+    /// The earlier default: the KL recipe with inputs × 10 instead of the automatic scale.
+    public static let klSparse = Configuration(inputScale: 10)
+
+    /// The TopK recipe (Gao et al. 2024): ReLU codes of which the `k` largest are kept per
+    /// document, inputs scaled automatically, decoder columns of unit norm with the encoder
+    /// started as their transpose and the decoder bias at the mean row.
+    public static func topK(_ k: Int = 32) -> Configuration {
+      Configuration(activation: .relu, topK: k, unitNormDecoder: true)
+    }
 
     /// The input scale in effect: ``inputScale``, or 1 before a training has resolved it.
     var scale: Double { inputScale ?? 1 }
