@@ -58,6 +58,7 @@ test: deps python-deps lint
 # statistics, bundle and codes must equal one machine's bit for bit. Without pyspark the test
 # is skipped with a message on a developer's machine and fails in CI (CI=true).
 SPARK_BIN ?= .build/debug/sparsetext
+SPARK_VENV ?= .venv-spark
 spark-deps:
 	@if ! command -v java >/dev/null 2>&1; then \
 	  sudo=""; [ "$$(id -u)" -eq 0 ] || sudo="sudo"; \
@@ -65,24 +66,24 @@ spark-deps:
 	  $$sudo apt-get update -qq && DEBIAN_FRONTEND=noninteractive \
 	    $$sudo apt-get install -y -qq openjdk-17-jre-headless || true; \
 	fi
-	@[ -x .venv-spark/bin/python ] || $(PYTHON) -m venv .venv-spark || true
-	@.venv-spark/bin/python -c "import pyspark, dask.bag" 2>/dev/null || \
-	  .venv-spark/bin/python -m pip install --quiet --disable-pip-version-check pyspark dask \
+	@[ -x $(SPARK_VENV)/bin/python ] || $(PYTHON) -m venv $(SPARK_VENV) || true
+	@$(SPARK_VENV)/bin/python -c "import pyspark, dask.bag" 2>/dev/null || \
+	  $(SPARK_VENV)/bin/python -m pip install --quiet --disable-pip-version-check pyspark dask \
 	  || true
 
 spark-test: spark-deps
 	@[ -x $(SPARK_BIN) ] || $(SWIFT) build --product sparsetext
 	@if ! command -v java >/dev/null 2>&1 || \
-	   ! .venv-spark/bin/python -c "import pyspark, dask.bag" 2>/dev/null; then \
+	   ! $(SPARK_VENV)/bin/python -c "import pyspark, dask.bag" 2>/dev/null; then \
 	  if [ "$${CI:-}" = "true" ]; then \
-	    echo "error: the Spark example test needs java and pyspark (in .venv-spark), and they could not be installed" >&2; \
+	    echo "error: the Spark example test needs java and pyspark (in $(SPARK_VENV)), and they could not be installed" >&2; \
 	    exit 1; \
 	  fi; \
 	  echo "note: java or pyspark unavailable; the Spark example test is skipped (it fails in CI)"; \
 	  exit 0; \
 	fi; \
 	SPARK_LOCAL_IP=127.0.0.1 SPARK_LOCAL_HOSTNAME=localhost \
-	  .venv-spark/bin/python Examples/spark/test_spark.py --binary $(SPARK_BIN)
+	  $(SPARK_VENV)/bin/python Examples/spark/test_spark.py --binary $(SPARK_BIN)
 
 # The main job end to end on the BBC corpus, with the default recipe: fetch, fit → evaluate →
 # inspect on a train/test split (the fixed split from ../shared/splits when present), then the
