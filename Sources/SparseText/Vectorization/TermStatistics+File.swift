@@ -142,6 +142,7 @@ extension TermStatistics {
     offsets.reserveCapacity(header.terms + 1)
     for i in 0..<header.terms {
       let length = try varint()
+      guard length > 0 else { throw corrupt("term \(i + 1) is empty") }
       guard length <= bytes.count - position else {
         throw ModelFormatError.truncated(
           file: file, expected: position + length, actual: bytes.count)

@@ -116,13 +116,26 @@ public struct TermStatistics: Sendable, Equatable {
             "part \(k + 1) was counted with another tokenizer configuration or library version (digest \(part.tokenizerDigest.prefix(12)), not \(result.tokenizerDigest.prefix(12)))",
           suggestion: "Count every part with the same tokenizer options and sparsetext build.")
       }
-      result = result.adding(part)
+      result = try result.adding(part)
     }
     return result
   }
 
   /// The sum of two sorted term lists, merged in byte order.
-  private func adding(_ other: TermStatistics) -> TermStatistics {
+  ///
+  /// - Throws: ``DataError/unusableCorpus(reason:suggestion:)`` when a count would overflow
+  ///   (only damaged files come near it).
+  private func adding(_ other: TermStatistics) throws -> TermStatistics {
+    func sum(_ a: Int, _ b: Int) throws -> Int {
+      let (value, overflow) = a.addingReportingOverflow(b)
+      guard !overflow else {
+        throw DataError.unusableCorpus(
+          reason: "the merged counts overflow (\(a) + \(b))",
+          suggestion: "Check the statistics files: counts this large come from damaged files.")
+      }
+      return value
+    }
+    let documents = try sum(self.documents, other.documents)
     var arena: [UInt8] = []
     var offsets = [0]
     var df: [Int] = []
@@ -150,7 +163,8 @@ public struct TermStatistics: Sendable, Equatable {
         let b = other.termBytes(j)
         if a == b {
           take(
-            a, documentFrequency[i] + other.documentFrequency[j], self.totals[i] + other.totals[j])
+            a, try sum(documentFrequency[i], other.documentFrequency[j]),
+            try sum(self.totals[i], other.totals[j]))
           i += 1
           j += 1
         } else if a.lexicographicallyPrecedes(b) {
@@ -163,7 +177,7 @@ public struct TermStatistics: Sendable, Equatable {
       }
     }
     return TermStatistics(
-      tokenizer: tokenizer, digest: tokenizerDigest, documents: documents + other.documents,
+      tokenizer: tokenizer, digest: tokenizerDigest, documents: documents,
       arena: arena, offsets: offsets, documentFrequency: df, totals: totals)
   }
 
