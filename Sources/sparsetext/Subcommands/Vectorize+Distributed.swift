@@ -23,7 +23,10 @@ struct DistributedVectorizeOptions: ParsableArguments {
   /// Checks the distributed options; `true` when the output needs no extension check.
   func validate(_ command: Vectorize) throws -> Bool {
     let fixedVocabulary = command.model != nil || statistics != nil
-    if statisticsOut != nil {
+    if let statisticsOut {
+      if statisticsOut == "-" {
+        throw ValidationError("--statistics-out writes a binary file: give a path, not -")
+      }
       if command.outputOption != nil {
         throw ValidationError("--statistics-out writes statistics, not a matrix; drop -o")
       }
