@@ -27,7 +27,7 @@ struct Vectorize: ParsableCommand {
     help: """
       The file to write: .npz (SciPy CSR), .safetensors (CSR tensors), .svm/.libsvm/.svmlight \
       (zero-based), .mtx (Matrix Market), .jsonl or .csv (row,column,value triplets); - writes \
-      JSONL rows to standard output (with --model).
+      JSONL rows to standard output (with --model or --statistics).
       """)
   var outputOption: String?
   var output: String { outputOption ?? "" }
