@@ -77,14 +77,16 @@ struct ReadOptions: ParsableArguments {
 extension ReadOptions {
   /// Streams the documents of `path` to `body` with a progress line on standard error for
   /// reads that take more than a second, then warns once about replaced bytes and skipped
-  /// records.
+  /// records. With `idField`, each JSONL document's id is that field of its record.
   @discardableResult
-  func forEachDocument(_ path: String, _ body: (LabeledDocument) throws -> Void) throws
-    -> CorpusReadReport
-  {
+  func forEachDocument(
+    _ path: String, idField: String? = nil, _ body: (LabeledDocument) throws -> Void
+  ) throws -> CorpusReadReport {
     let progress = ReadingProgress(path: path)
     defer { progress.finish() }
-    let report = try reader(path).forEachDocument { document in
+    var options = reader(path).options
+    options.idField = idField
+    let report = try CorpusReader(path: path, options: options).forEachDocument { document in
       try body(document)
       progress.advance(bytes: document.text.utf8.count + 1)
     }

@@ -197,6 +197,17 @@ import Testing
     }
   }
 
+  @Test func termStatistics() throws {
+    let documents = ["the cup final", "rates and shares", "北京 café 🙂", ""]
+    let seed = [UInt8](try TermStatistics(counting: documents, tokenizer: .unicode).fileData())
+    let tally = Self.fuzz("term statistics", seeds: [seed], salt: 17) { bytes in
+      let statistics = try TermStatistics(fileData: Data(bytes), file: "x.stats")
+      let merged = try TermStatistics.merged([statistics, statistics])
+      _ = try merged.vocabulary(configuration: .init(tokenizer: merged.tokenizer, maxFeatures: 2))
+    }
+    #expect(tally.refused > 0 && tally.accepted > 0)
+  }
+
   @Test func modelLoaders() throws {
     let directory = try Self.scratch()
     defer { try? FileManager.default.removeItem(at: directory) }

@@ -166,13 +166,19 @@ public struct TextFeaturePipeline: Sendable {
   ///   - unlabeled: more texts for the unsupervised stages only (vocabulary, idf, autoencoder);
   ///     they help most when labels are few.
   ///   - configuration: the settings of every stage.
+  ///   - fittedVectorizer: an already fitted vectorizer (for example from merged
+  ///     ``TermStatistics``) to use instead of fitting one on the texts; its configuration
+  ///     replaces ``Configuration/vectorizer``.
   ///   - progress: called as stages start and as the autoencoder trains.
   /// - Throws: ``ConfigurationError`` for invalid settings, ``DataError`` for data that cannot
   ///   be learned from.
   public init(
     fitting documents: [String], labels: [String]? = nil, unlabeled: [String] = [],
-    configuration: Configuration = .init(), progress: (@Sendable (Event) -> Void)? = nil
+    configuration: Configuration = .init(), fittedVectorizer: TfidfVectorizer? = nil,
+    progress: (@Sendable (Event) -> Void)? = nil
   ) throws {
+    var configuration = configuration
+    if let fittedVectorizer { configuration.vectorizer = fittedVectorizer.configuration }
     try configuration.validate()
     if let labels, labels.count != documents.count {
       throw DataError.shapeMismatch(
@@ -192,10 +198,11 @@ public struct TextFeaturePipeline: Sendable {
         reason: "the labels hold a single class ('\(labels.first ?? "")')",
         suggestion: "A classifier needs at least two classes; check the label column.")
     }
-    var configuration = configuration
     progress?(.stage("vectorizer"))
-    let (vectorizer, xAll) = try TfidfVectorizer.fitTransform(
-      documents + unlabeled, configuration: configuration.vectorizer)
+    let (vectorizer, xAll) =
+      try fittedVectorizer.map { ($0, $0.transform(documents + unlabeled)) }
+      ?? TfidfVectorizer.fitTransform(
+        documents + unlabeled, configuration: configuration.vectorizer)
     let x = unlabeled.isEmpty ? xAll : xAll.selectingRows(0..<documents.count)
     var autoencoder: SparseAutoencoder?
     var codeScaler: CodeScaler?

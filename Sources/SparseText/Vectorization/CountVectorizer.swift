@@ -136,14 +136,8 @@ public struct CountVectorizer: Sendable {
     let termCount = raw.terms.count
     let documentFrequency = raw.documentFrequency
     let totals = raw.totals
-    let high = configuration.maxDocumentFrequency.documents(outOf: documentCount)
-    let low = configuration.minDocumentFrequency.documents(outOf: documentCount)
-    guard high >= low else {
-      throw ConfigurationError.conflict(
-        reason:
-          "max_df (\(configuration.maxDocumentFrequency)) corresponds to fewer documents than min_df (\(configuration.minDocumentFrequency))",
-        suggestion: "Lower min_df or raise max_df.")
-    }
+    let (low, high) = try documentFrequencyBounds(
+      documentCount: documentCount, configuration: configuration)
     // Sorted by UTF-8 bytes, which is code point order, which is how Python sorts strings.
     // Only terms inside the document-frequency bounds are sorted.
     var order = (0..<termCount).filter { id in
@@ -155,14 +149,7 @@ public struct CountVectorizer: Sendable {
       let df = Double(documentFrequency[id])
       return df <= high && df >= low
     }
-    if let limit = configuration.maxFeatures, kept.count > limit {
-      let ranked = kept.indices.sorted { a, b in
-        let ta = totals[kept[a]]
-        let tb = totals[kept[b]]
-        return ta != tb ? ta > tb : a < b
-      }
-      kept = ranked.prefix(limit).sorted().map { kept[$0] }
-    }
+    kept = limitFeatures(kept, total: { totals[$0] }, maxFeatures: configuration.maxFeatures)
     guard !kept.isEmpty else {
       throw DataError.unusableCorpus(
         reason: "after pruning, no terms remain (\(termCount) terms before min_df/max_df)",
@@ -177,6 +164,33 @@ public struct CountVectorizer: Sendable {
     }
     let vocabulary = Vocabulary(terms: kept.map { raw.terms.string($0) }, distinctTable: table)
     return (vocabulary, columnOf)
+  }
+
+  /// The fewest and most documents a kept term may occur in (`min_df`, `max_df`).
+  static func documentFrequencyBounds(documentCount: Int, configuration: Configuration) throws
+    -> (low: Double, high: Double)
+  {
+    let high = configuration.maxDocumentFrequency.documents(outOf: documentCount)
+    let low = configuration.minDocumentFrequency.documents(outOf: documentCount)
+    guard high >= low else {
+      throw ConfigurationError.conflict(
+        reason:
+          "max_df (\(configuration.maxDocumentFrequency)) corresponds to fewer documents than min_df (\(configuration.minDocumentFrequency))",
+        suggestion: "Lower min_df or raise max_df.")
+    }
+    return (low, high)
+  }
+
+  /// The `maxFeatures` terms of `kept` (in byte order) with the largest totals, still in byte
+  /// order; ties at the cut go to the earlier term. Shared with ``TermStatistics``.
+  static func limitFeatures(_ kept: [Int], total: (Int) -> Double, maxFeatures: Int?) -> [Int] {
+    guard let limit = maxFeatures, kept.count > limit else { return kept }
+    let ranked = kept.indices.sorted { a, b in
+      let ta = total(kept[a])
+      let tb = total(kept[b])
+      return ta != tb ? ta > tb : a < b
+    }
+    return ranked.prefix(limit).sorted().map { kept[$0] }
   }
 
   /// Rewrites raw term ids as vocabulary columns, dropping pruned terms and sorting each row,

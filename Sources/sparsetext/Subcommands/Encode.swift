@@ -10,6 +10,8 @@ struct Encode: ParsableCommand {
       Examples:
         sparsetext encode sae/ x.npz -o codes.npy
         sparsetext encode model/ reviews.txt -o codes.jsonl
+        cat part.jsonl | sparsetext encode model/ - --format jsonl --id-field id -o - \\
+          --output-format jsonl                           (a stream stage: Spark's RDD.pipe)
       Outputs: .npy (float32, documents × hidden), .safetensors (tensor "codes"), .jsonl (one
       {"id", "code"} per line) or .csv.
       """)
@@ -21,19 +23,36 @@ struct Encode: ParsableCommand {
   var input: String
 
   @Option(
-    name: .shortAndLong, help: "codes.npy, codes.safetensors, codes.jsonl or codes.csv.")
+    name: .shortAndLong,
+    help:
+      "codes.npy, codes.safetensors, codes.jsonl or codes.csv; - writes JSONL to standard output.")
   var output: String
 
   @OptionGroup var global: GlobalOptions
 
   @OptionGroup var read: ReadOptions
 
+  @OptionGroup var stream: StreamOptions
+
   func run() throws {
-    let outputs = try OutputPlan(files: [output], inputs: [input], models: [model])
+    let toStandardOutput = try stream.isStandardOutput(output)
+    let outputs = try OutputPlan(
+      files: [toStandardOutput ? nil : output], inputs: [input], models: [model])
     defer { outputs.release() }
     let modelURL = URL(fileURLWithPath: model)
-    let outputURL = URL(fileURLWithPath: output)
-    let writer: DenseRowWriter
+    var writer: DenseRowWriter?
+    var rows = 0
+    var units = 0
+    /// Rows go to the file's writer, or as JSON lines to standard output.
+    func emit(_ codes: DenseMatrix, ids: [String]?) throws {
+      if let writer {
+        try writer.append(codes, ids: ids)
+      } else {
+        let ids = ids ?? (rows..<(rows + codes.rows)).map(String.init)
+        try StandardOutputRows.write(StandardOutputRows.dense(codes, ids: ids))
+      }
+      rows += codes.rows
+    }
     var seconds = 0.0
     if try ModelDirectory.kind(of: modelURL) == .autoencoder {
       let sae = try ModelDirectory.autoencoder(at: modelURL)
@@ -43,11 +62,14 @@ struct Encode: ParsableCommand {
           what: "columns of \(input)", expected: "\(sae.inputColumns) (the model's vocabulary)",
           actual: "\(x.columns)")
       }
-      writer = try DenseRowWriter(url: outputURL, columns: sae.configuration.hiddenUnits)
+      units = sae.configuration.hiddenUnits
+      if !toStandardOutput {
+        writer = try DenseRowWriter(url: URL(fileURLWithPath: output), columns: units)
+      }
       let started = Date()
       let codes = sae.encode(x)
       seconds = Date().timeIntervalSince(started)
-      try writer.append(codes)
+      try emit(codes, ids: nil)
     } else {
       let pipeline = try TextFeaturePipeline(contentsOf: modelURL)
       guard let sae = pipeline.autoencoder else {
@@ -55,38 +77,48 @@ struct Encode: ParsableCommand {
           "this model has no autoencoder; use `sparsetext vectorize --model` for TF-IDF")
       }
       // Documents are encoded in blocks as they are read: memory holds one block, not the corpus.
-      writer = try DenseRowWriter(url: outputURL, columns: sae.configuration.hiddenUnits)
+      units = sae.configuration.hiddenUnits
+      if !toStandardOutput {
+        writer = try DenseRowWriter(url: URL(fileURLWithPath: output), columns: units)
+      }
       var block: [LabeledDocument] = []
       func flush() throws {
         guard !block.isEmpty else { return }
         let started = Date()
         let codes = pipeline.embeddings(for: block.map(\.text))
         seconds += Date().timeIntervalSince(started)
-        try writer.append(codes, ids: block.map(\.id))
+        try emit(codes, ids: block.map(\.id))
         block.removeAll(keepingCapacity: true)
       }
-      try read.forEachDocument(input) { document in
+      try read.forEachDocument(input, idField: stream.idField) { document in
         block.append(document)
         if block.count == 4096 { try flush() }
       }
       try flush()
-      guard writer.rows > 0 else {
+      // An empty stream (an empty partition) is no error; an empty file to write is.
+      guard rows > 0 || toStandardOutput else {
         throw DataError.unusableCorpus(
           reason: "'\(input)' holds no documents", suggestion: "Check the file and --format.")
       }
     }
-    try writer.finish()
+    try writer?.finish()
     if global.json {
       // Encoding time covers tokenizing, TF-IDF and the encoder, not reading or writing files.
       let summary: [String: Any] = [
-        "documents": writer.rows, "units": writer.columns, "seconds": seconds,
-        "documents_per_second": seconds > 0 ? Double(writer.rows) / seconds : 0, "output": output,
+        "documents": rows, "units": units, "seconds": seconds,
+        "documents_per_second": seconds > 0 ? Double(rows) / seconds : 0, "output": output,
       ]
       let data = try JSONSerialization.data(withJSONObject: summary, options: [.sortedKeys])
-      print(String(decoding: data, as: UTF8.self))
+      // With rows on standard output, the summary goes to standard error instead.
+      if toStandardOutput {
+        FileHandle.standardError.write(data + Data("\n".utf8))
+      } else {
+        print(String(decoding: data, as: UTF8.self))
+      }
     }
     Terminal.note(
-      "\(writer.rows) codes of \(writer.columns) units → \(output)", quiet: global.quiet)
+      "\(rows) codes of \(units) units → \(toStandardOutput ? "standard output" : output)",
+      quiet: global.quiet)
   }
 }
 

@@ -70,6 +70,12 @@ struct Fit: ParsableCommand {
       valueName: "method"))
   var anomalyScore: AnomalyScores.Method?
 
+  @Option(
+    help: ArgumentHelp(
+      "Take the vocabulary and idf from merged term statistics (`sparsetext statistics merge`) instead of fitting them on INPUT; the autoencoder and classifier still train on INPUT.",
+      valueName: "file"))
+  var statistics: String?
+
   @OptionGroup var vectorizer: VectorizerOptions
   @OptionGroup var autoencoder: AutoencoderOptions
   @OptionGroup var global: GlobalOptions
@@ -81,7 +87,7 @@ struct Fit: ParsableCommand {
         .init(
           path: output, formats: [TextFeaturePipeline.formatName],
           entries: TextFeaturePipeline.bundleEntries)
-      ], inputs: [input.input, config])
+      ], inputs: [input.input, config, statistics])
     defer { outputs.release() }
     let documents = try input.documents()
     var configuration: TextFeaturePipeline.Configuration
@@ -122,9 +128,13 @@ struct Fit: ParsableCommand {
       epochs: configuration.autoencoder?.epochs ?? 0, quiet: global.quiet)
     let quiet = global.quiet
     let started = Date()
+    let fitted = try statistics.map {
+      try TermStatistics(contentsOf: URL(fileURLWithPath: $0)).vectorizer(
+        configuration: configuration.vectorizer)
+    }
     let pipeline = try TextFeaturePipeline(
       fitting: documents.map(\.text), labels: labels, unlabeled: unlabeledTexts,
-      configuration: configuration
+      configuration: configuration, fittedVectorizer: fitted
     ) { event in
       switch event {
       case .stage(let name): Terminal.note("· \(name)", quiet: quiet)

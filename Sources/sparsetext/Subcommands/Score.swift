@@ -30,6 +30,9 @@ struct Score: ParsableCommand {
   @Option(help: "JSONL field holding each document's id (default: the 0-based record index).")
   var idField: String?
 
+  @Option(help: "The format of rows on standard output (no -o, or -o -): jsonl.")
+  var outputFormat: StreamFormat?
+
   @Option(
     help: ArgumentHelp(
       "Quantile of the training scores used as the outlier threshold (default: the bundle's, \(TextFeaturePipeline.Configuration().outlierQuantile) unless fitted otherwise).",
@@ -66,7 +69,8 @@ struct Score: ParsableCommand {
       Terminal.warn(
         "this model stores no training scores, so no document is an outlier; give --threshold")
     }
-    let sink = try Sink(path: output)
+    // `-o -` is standard output, like no -o.
+    let sink = try Sink(path: output == "-" ? nil : output)
     var documents = 0
     var outliers = 0
     var block: [LabeledDocument] = []
@@ -95,7 +99,8 @@ struct Score: ParsableCommand {
     try flush()
     progress.finish()
     report.warnAboutProblems()
-    guard documents > 0 else {
+    // An explicit `-o -` is a stream stage: an empty stream (an empty partition) is no error.
+    guard documents > 0 || output == "-" else {
       throw DataError.unusableCorpus(
         reason: "'\(input.input)' holds no documents", suggestion: "Check the file and --format.")
     }
@@ -110,7 +115,7 @@ struct Score: ParsableCommand {
       if let output { summary["output"] = output }
       let data = try JSONSerialization.data(withJSONObject: summary, options: [.sortedKeys])
       // With JSONL on standard output, the summary would mix with the rows: it goes to stderr.
-      if output == nil {
+      if output == nil || output == "-" {
         FileHandle.standardError.write(data + Data("\n".utf8))
       } else {
         print(String(decoding: data, as: UTF8.self))

@@ -11,6 +11,8 @@ struct Vectorize: ParsableCommand {
         sparsetext vectorize bbc/ --preset sklearn --sublinear-tf --min-df 2 -o x.npz
         sparsetext vectorize tweets.csv --label-column sentiment --hashing 1048576 -o x.npz
         sparsetext vectorize big.txt --hashing 262144 -o x.safetensors   (streams: any size)
+        sparsetext vectorize part.jsonl --statistics-out part.stats      (see `statistics`)
+        cat part.jsonl | sparsetext vectorize --model model/ - -o - --id-field id
       Read the result in Python with scipy.sparse.load_npz("x.npz"), or with
       safetensors.numpy.load_file("x.safetensors") and scipy.sparse.csr_matrix((t["data"], \
       t["indices"], t["indptr"]), shape=t["shape"]).
@@ -21,12 +23,16 @@ struct Vectorize: ParsableCommand {
   @OptionGroup var global: GlobalOptions
 
   @Option(
-    name: .shortAndLong,
+    name: [.customShort("o"), .customLong("output")],
     help: """
       The file to write: .npz (SciPy CSR), .safetensors (CSR tensors), .svm/.libsvm/.svmlight \
-      (zero-based), .mtx (Matrix Market), .jsonl or .csv (row,column,value triplets).
+      (zero-based), .mtx (Matrix Market), .jsonl or .csv (row,column,value triplets); - writes \
+      JSONL rows to standard output (with --model or --statistics).
       """)
-  var output: String
+  var outputOption: String?
+  var output: String { outputOption ?? "" }
+
+  @OptionGroup var distributed: DistributedVectorizeOptions
 
   @Option(help: "Also write the vocabulary as a JSON object term → column.")
   var vocabularyOut: String?
@@ -58,6 +64,7 @@ struct Vectorize: ParsableCommand {
     if model != nil && (counts || hashing != nil) {
       throw ValidationError("--model writes the bundle's own TF-IDF; drop --counts and --hashing")
     }
+    if try distributed.validate(self) { return }
     if SparseRowWriter.Format(extension: URL(fileURLWithPath: output).pathExtension) == nil {
       throw ValidationError(
         "cannot tell the format of '\(output)': end it in \(SparseRowWriter.Format.extensions)")
@@ -65,6 +72,7 @@ struct Vectorize: ParsableCommand {
   }
 
   func run() throws {
+    if try runDistributed() { return }
     let outputs = try OutputPlan(
       files: [output, vocabularyOut, labelsOut], inputs: [input.input], models: [model])
     defer { outputs.release() }

@@ -1,0 +1,73 @@
+import ArgumentParser
+import Foundation
+import SparseText
+
+/// The format of rows written to standard output (`-o -`).
+enum StreamFormat: String, ExpressibleByArgument, CaseIterable {
+  case jsonl
+}
+
+/// `-o -` and `--id-field`, for commands that run as one stage of a stream (Spark's `RDD.pipe`,
+/// Dask's `map_partitions`): documents in on standard input, one JSON line per document out on
+/// standard output, in input order, written block by block as they are computed.
+struct StreamOptions: ParsableArguments {
+  @Option(help: "The format of rows written to standard output (with -o -): jsonl.")
+  var outputFormat: StreamFormat?
+
+  @Option(
+    help:
+      "JSONL field holding each document's id, written as the row's id (default: the 0-based record index)."
+  )
+  var idField: String?
+
+  /// Whether `output` names standard output; refuses a format other than JSONL for it.
+  func isStandardOutput(_ output: String?) throws -> Bool {
+    guard output == "-" else { return false }
+    if let outputFormat, outputFormat != .jsonl {
+      throw ValidationError("-o - writes JSONL; drop --output-format or give jsonl")
+    }
+    return true
+  }
+}
+
+/// Rows written to standard output, one JSON object per line.
+enum StandardOutputRows {
+  /// Writes `text` to standard output at once (the stream's consumer sees every finished block).
+  static func write(_ text: String) throws {
+    do {
+      try FileHandle.standardOutput.write(contentsOf: Data(text.utf8))
+    } catch {
+      throw CommandError.runtime("cannot write to standard output: \(error)")
+    }
+  }
+
+  /// `{"id": …, "code": [...]}` per row, as `.jsonl` files of `encode` hold them.
+  static func dense(_ block: DenseMatrix, ids: [String]) throws -> String {
+    let encoder = JSONEncoder()
+    var text = ""
+    for r in 0..<block.rows {
+      let id = try encoder.encode(ids[r])
+      text += "{\"id\":\(String(decoding: id, as: UTF8.self)),\"code\":["
+      text += block.row(r).map { "\($0)" }.joined(separator: ",") + "]}\n"
+    }
+    return text
+  }
+
+  /// `{"id": …, "label": …, "indices": [...], "values": [...]}` per row (label only when known).
+  static func sparse(_ block: SparseMatrix, ids: [String], labels: [String?]) throws -> String {
+    let encoder = JSONEncoder()
+    var text = ""
+    for r in 0..<block.rows {
+      let range = block.storageRange(ofRow: r)
+      text += "{\"id\":" + String(decoding: try encoder.encode(ids[r]), as: UTF8.self)
+      if let label = labels[r] {
+        text += ",\"label\":" + String(decoding: try encoder.encode(label), as: UTF8.self)
+      }
+      text += ",\"indices\":["
+      text += range.map { String(block.columnIndices[$0]) }.joined(separator: ",")
+      text += "],\"values\":[" + range.map { "\(block.values[$0])" }.joined(separator: ",")
+      text += "]}\n"
+    }
+    return text
+  }
+}
