@@ -57,6 +57,9 @@ CASES = {
         dict(smooth_idf=False, max_features=10, ngram_range=(1, 2)),
     ),
     "count_binary": (CountVectorizer, dict(binary=True)),
+    # Binary counts are ranked by document frequency: "and" (8 documents, 11 times) beats
+    # "the" (5 documents, 12 times).
+    "count_binary_maxfeatures": (CountVectorizer, dict(binary=True, max_features=1)),
     "count_uppercase": (CountVectorizer, dict(lowercase=False)),
 }
 

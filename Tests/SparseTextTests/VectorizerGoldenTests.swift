@@ -58,6 +58,7 @@ private struct GoldenCase: Decodable {
     "tfidf_defaults", "tfidf_bigrams_pruned", "tfidf_char_wb_2_4", "tfidf_char_1_3",
     "tfidf_strip_ascii", "tfidf_strip_unicode_l1", "tfidf_stop_english_noidf",
     "tfidf_nosmooth_maxfeatures", "count_binary", "count_uppercase",
+    "count_binary_maxfeatures",
   ]
 
   static let hashingCases = [
