@@ -61,6 +61,15 @@ CASES = {
     # "the" (5 documents, 12 times).
     "count_binary_maxfeatures": (CountVectorizer, dict(binary=True, max_features=1)),
     "count_uppercase": (CountVectorizer, dict(lowercase=False)),
+    # A fixed vocabulary: its order, a term the corpus lacks, no pruning, idf fitted.
+    "tfidf_fixed_vocabulary": (
+        TfidfVectorizer,
+        dict(vocabulary=["the", "fox", "zebra", "dog", "and", "café"], sublinear_tf=True),
+    ),
+    "count_fixed_vocabulary_binary": (
+        CountVectorizer,
+        dict(vocabulary=["the", "zebra", "and", "dog"], binary=True),
+    ),
 }
 
 HASHING = {
