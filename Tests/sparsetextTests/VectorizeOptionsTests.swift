@@ -46,4 +46,83 @@ private func readVocabulary(_ url: URL) throws -> [String] {
     #expect(raw.status == 0, "\(raw.stderr)")
     #expect(try readVocabulary(vocabulary) == ["aa"])
   }
+
+  @Test func vocabularyInFixesTheColumns() throws {
+    let dir = try CLI.temporaryDirectory()
+    let docs = try writeLines(["bb aa cc", "aa aa", "cc"], in: dir)
+    let json = dir.appendingPathComponent("in.json")
+    try Data(#"{"cc": 0, "aa": 1, "missing": 2}"#.utf8).write(to: json)
+    let lines = try writeLines(["cc", "aa", "missing"], in: dir, name: "in.txt")
+    for source in [json, lines] {
+      let x = dir.appendingPathComponent("x.jsonl")
+      let out = dir.appendingPathComponent("out.json")
+      let result = try CLI.run([
+        "vectorize", docs.path, "-o", x.path, "--vocabulary-in", source.path, "--counts",
+        "--vocabulary-out", out.path, "--json", "--quiet",
+      ])
+      #expect(result.status == 0, "\(result.stderr)")
+      #expect(try readVocabulary(out) == ["cc", "aa", "missing"])
+      let rows = try readRows(x)
+      #expect(rows.map(\.indices) == [[0, 1], [1], [0]])
+      #expect(rows.map(\.values) == [[1, 1], [2], [1]])
+      let summary = try JSONSerialization.jsonObject(with: Data(result.stdout.utf8))
+      #expect((summary as? [String: Any])?["terms"] as? Int == 3)
+    }
+    // Pruning options have no meaning with a fixed vocabulary.
+    let refused = try CLI.run([
+      "vectorize", docs.path, "-o", dir.appendingPathComponent("y.npz").path,
+      "--vocabulary-in", json.path, "--min-df", "2",
+    ])
+    #expect(refused.status != 0)
+    #expect(refused.stderr.contains("--min-df"))
+    // A vocabulary with a gap in its columns is refused, naming the file.
+    try Data(#"{"cc": 0, "aa": 2}"#.utf8).write(to: json)
+    let gap = try CLI.run([
+      "vectorize", docs.path, "-o", dir.appendingPathComponent("z.npz").path,
+      "--vocabulary-in", json.path,
+    ])
+    #expect(gap.status != 0)
+    #expect(gap.stderr.contains("in.json") && gap.stderr.contains("column 2"), "\(gap.stderr)")
+    #expect(!FileManager.default.fileExists(atPath: dir.appendingPathComponent("z.npz").path))
+  }
+
+  @Test func vectorizerOutIsReadByModel() throws {
+    let dir = try CLI.temporaryDirectory()
+    let train = try writeLines(["the fox runs", "the dog barks", "a fox and a dog"], in: dir)
+    let test = try writeLines(
+      ["the fox barks at the dog", "nothing known here"], in: dir, name: "t.txt")
+    let bundle = dir.appendingPathComponent("vectorizer")
+    let fitted = try CLI.run([
+      "vectorize", train.path, "-o", dir.appendingPathComponent("train.jsonl").path,
+      "--vectorizer-out", bundle.path, "--sublinear-tf", "--preset", "sklearn", "--quiet",
+    ])
+    #expect(fitted.status == 0, "\(fitted.stderr)")
+    let names = try FileManager.default.contentsOfDirectory(atPath: bundle.path).sorted()
+    #expect(names == ["config.json", "model.safetensors", "vocabulary.json"])
+    // Applying the bundle to the training text gives the fitted matrix again.
+    let again = try CLI.run([
+      "vectorize", train.path, "--model", bundle.path, "-o",
+      dir.appendingPathComponent("again.jsonl").path, "--quiet",
+    ])
+    #expect(again.status == 0, "\(again.stderr)")
+    let first = try readRows(dir.appendingPathComponent("train.jsonl"))
+    let second = try readRows(dir.appendingPathComponent("again.jsonl"))
+    #expect(first.map(\.indices) == second.map(\.indices))
+    #expect(first.map(\.values) == second.map(\.values))
+    // Raw counts of new text over the bundle's vocabulary.
+    let vocabularyOut = dir.appendingPathComponent("v.json")
+    let counted = try CLI.run([
+      "vectorize", test.path, "--model", bundle.path, "--counts", "-o",
+      dir.appendingPathComponent("counts.jsonl").path, "--vocabulary-out", vocabularyOut.path,
+      "--quiet",
+    ])
+    #expect(counted.status == 0, "\(counted.stderr)")
+    let terms = try readVocabulary(vocabularyOut)
+    let rows = try readRows(dir.appendingPathComponent("counts.jsonl"))
+    #expect(rows.count == 2)
+    let the = try #require(terms.firstIndex(of: "the"))
+    #expect(rows[0].indices.contains(the))
+    #expect(rows[0].values[rows[0].indices.firstIndex(of: the)!] == 2)
+    #expect(rows[1].indices.isEmpty)
+  }
 }

@@ -45,8 +45,23 @@ struct Vectorize: ParsableCommand {
       "Hash terms into N columns instead of learning a vocabulary.", valueName: "N"))
   var hashing: Int?
 
-  @Option(help: "Use a fitted model bundle's vocabulary and idf (exactly the autoencoder's input).")
+  @Option(
+    help:
+      "Use a fitted model bundle's vocabulary and idf (exactly the autoencoder's input); with --counts, the counts over its vocabulary."
+  )
   var model: String?
+
+  @Option(
+    help: ArgumentHelp(
+      "Use these terms as the columns, in the file's order, without pruning; idf is fitted on INPUT. A JSON object term → column (as --vocabulary-out writes it) or one term per line.",
+      valueName: "file"))
+  var vocabularyIn: String?
+
+  @Option(
+    help: ArgumentHelp(
+      "Also write the fitted vectorizer (vocabulary, idf, settings) as a model bundle, for --model.",
+      valueName: "dir"))
+  var vectorizerOut: String?
 
   @Flag(help: "Keep alternate signs off when hashing.")
   var noAlternateSign = false
@@ -55,9 +70,7 @@ struct Vectorize: ParsableCommand {
     if [tfidf, counts, hashing != nil].filter({ $0 }).count > 1 {
       throw ValidationError("choose one of --tfidf, --counts and --hashing N")
     }
-    if model != nil && (counts || hashing != nil) {
-      throw ValidationError("--model writes the bundle's own TF-IDF; drop --counts and --hashing")
-    }
+    try validateFittedInputs()
     if SparseRowWriter.Format(extension: URL(fileURLWithPath: output).pathExtension) == nil {
       throw ValidationError(
         "cannot tell the format of '\(output)': end it in \(SparseRowWriter.Format.extensions)")
@@ -66,7 +79,8 @@ struct Vectorize: ParsableCommand {
 
   func run() throws {
     let outputs = try OutputPlan(
-      files: [output, vocabularyOut, labelsOut], inputs: [input.input], models: [model])
+      files: [output, vocabularyOut, labelsOut], directories: vectorizerOutDirectory,
+      inputs: [input.input, vocabularyIn], models: [model])
     defer { outputs.release() }
     if let hashing, model == nil {
       return try runHashing(features: hashing)
@@ -75,31 +89,16 @@ struct Vectorize: ParsableCommand {
     let texts = documents.map(\.text)
     let bytes = texts.reduce(0) { $0 + $1.utf8.count }
     let started = Date()
-    let matrix: SparseMatrix
-    var vocabulary: Vocabulary?
-    let configuration = try vectorizer.tfidf()
-    if let model {
-      let pipeline = try TextFeaturePipeline(contentsOf: URL(fileURLWithPath: model))
-      matrix = Terminal.withActivity("vectorizing") { pipeline.features(for: texts) }
-      vocabulary = pipeline.vectorizer.vocabulary
-    } else if counts {
-      let (fitted, x) = try Terminal.withActivity("counting") {
-        try CountVectorizer.fitTransform(texts, configuration: configuration.counting)
-      }
-      matrix = x
-      vocabulary = fitted.vocabulary
-    } else {
-      let (fitted, x) = try Terminal.withActivity("vectorizing") {
-        try TfidfVectorizer.fitTransform(texts, configuration: configuration)
-      }
-      matrix = x
-      vocabulary = fitted.vocabulary
-    }
+    let (matrix, fitted) = try vectorize(texts)
+    let vocabulary: Vocabulary? = fitted.vocabulary
     let seconds = Date().timeIntervalSince(started)
     let labels = documents.allSatisfy { $0.label != nil } ? documents.map { $0.label! } : nil
     try SparseRowWriter.write(matrix, labels: labels, to: URL(fileURLWithPath: output))
     if let vocabularyOut, let vocabulary {
       try writeVocabulary(vocabulary, to: URL(fileURLWithPath: vocabularyOut))
+    }
+    if let vectorizerOut {
+      try fitted.write(to: URL(fileURLWithPath: vectorizerOut))
     }
     if let labelsOut {
       let lines = documents.map { ($0.label ?? "") + "\n" }.joined()
