@@ -66,6 +66,13 @@ CASES = {
         TfidfVectorizer,
         dict(vocabulary=["the", "fox", "zebra", "dog", "and", "café"], sublinear_tf=True),
     ),
+    # Custom token patterns (Python re syntax): Python's \\w, \\b and a capturing group.
+    "tfidf_token_pattern_words": (TfidfVectorizer, dict(token_pattern=r"(?u)\b\w+\b")),
+    "count_token_pattern_group": (CountVectorizer, dict(token_pattern=r"(\w+)[.,;:!]")),
+    "count_token_pattern_uppercase": (
+        CountVectorizer,
+        dict(token_pattern=r"[A-ZÀ-Ý][^\s\d]+", lowercase=False),
+    ),
     "count_fixed_vocabulary_binary": (
         CountVectorizer,
         dict(vocabulary=["the", "zebra", "and", "dog"], binary=True),

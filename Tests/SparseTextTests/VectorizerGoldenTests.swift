@@ -25,6 +25,7 @@ private struct GoldenParams: Decodable {
   let nFeatures: Int?
   let alternateSign: Bool?
   let vocabulary: [String]?
+  let tokenPattern: String?
 
   var tokenizer: Tokenizer.Configuration {
     var c = Tokenizer.Configuration.sklearn
@@ -33,6 +34,7 @@ private struct GoldenParams: Decodable {
     if let s = stripAccents { c.stripAccents = Tokenizer.AccentStripping(rawValue: s)! }
     if stopWords == "english" { c.stopWords = StopWords.english }
     if let l = lowercase { c.lowercase = l }
+    c.tokenPattern = tokenPattern
     return c
   }
 
@@ -60,6 +62,7 @@ private struct GoldenCase: Decodable {
     "tfidf_strip_ascii", "tfidf_strip_unicode_l1", "tfidf_stop_english_noidf",
     "tfidf_nosmooth_maxfeatures", "count_binary", "count_uppercase",
     "count_binary_maxfeatures", "tfidf_fixed_vocabulary", "count_fixed_vocabulary_binary",
+    "tfidf_token_pattern_words", "count_token_pattern_group", "count_token_pattern_uppercase",
   ]
 
   static let hashingCases = [
