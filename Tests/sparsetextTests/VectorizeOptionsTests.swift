@@ -126,3 +126,55 @@ private func readVocabulary(_ url: URL) throws -> [String] {
     #expect(rows[1].indices.isEmpty)
   }
 }
+
+@Suite struct VectorizerFlagTests {
+  @Test func idfFlagsTokenPatternAndLowercase() throws {
+    let dir = try CLI.temporaryDirectory()
+    let docs = try writeLines(["Foo bar, BAR baz.", "bar x-ray"], in: dir)
+    let x = dir.appendingPathComponent("x.jsonl")
+    let vocabulary = dir.appendingPathComponent("v.json")
+    func run(_ options: [String]) throws -> CLIResult {
+      try CLI.run(
+        ["vectorize", docs.path, "-o", x.path, "--vocabulary-out", vocabulary.path, "--quiet"]
+          + options)
+    }
+    // Without idf and norm, TF-IDF values are the counts.
+    var result = try run(["--no-use-idf", "--norm", "none"])
+    #expect(result.status == 0, "\(result.stderr)")
+    #expect(try readRows(x)[0].values.sorted() == [1, 1, 2])
+    // Without smoothing, a term in every document has idf 1; smoothed it would too, but a
+    // term in one of two documents has 1 + ln 2 rather than 1 + ln(3/2).
+    result = try run(["--no-smooth-idf", "--norm", "none"])
+    #expect(result.status == 0, "\(result.stderr)")
+    let terms = try readVocabulary(vocabulary)
+    let row = try readRows(x)[0]
+    let baz = try #require(terms.firstIndex(of: "baz"))
+    let value = try #require(row.indices.firstIndex(of: baz).map { row.values[$0] })
+    #expect(abs(value - (1 + log(2.0))) < 1e-6)
+    // A token pattern with one group; one that keeps case.
+    result = try run(["--preset", "sklearn", "--token-pattern", #"(\w+)[,.]"#, "--counts"])
+    #expect(result.status == 0, "\(result.stderr)")
+    #expect(try readVocabulary(vocabulary) == ["bar", "baz"])
+    result = try run([
+      "--preset", "sklearn", "--token-pattern", #"\b[A-Z]\w*"#, "--no-lowercase", "--counts",
+    ])
+    #expect(result.status == 0, "\(result.stderr)")
+    #expect(try readVocabulary(vocabulary) == ["BAR", "Foo"])
+    // --no-lowercase with the unicode preset and the char analyzer.
+    result = try run(["--no-lowercase", "--counts"])
+    #expect(result.status == 0, "\(result.stderr)")
+    #expect(try readVocabulary(vocabulary) == ["BAR", "Foo", "bar", "baz", "ray"])
+    result = try run(["--no-lowercase", "--counts", "--analyzer", "char", "--ngrams", "1"])
+    #expect(try readVocabulary(vocabulary).contains("F"))
+    // Refused: a bad pattern, two groups, the unicode preset.
+    for options in [
+      ["--preset", "sklearn", "--token-pattern", "(unclosed"],
+      ["--preset", "sklearn", "--token-pattern", #"(\w)(\w)"#],
+      ["--token-pattern", #"\w+"#],
+    ] {
+      let refused = try run(options)
+      #expect(refused.status != 0)
+      #expect(refused.stderr.contains("--token-pattern"), "\(refused.stderr)")
+    }
+  }
+}
