@@ -18,6 +18,7 @@ struct SparseTextCommand: ParsableCommand {
       Vectorize.self, Fit.self, Predict.self, Evaluate.self, Encode.self, Score.self, Inspect.self,
       TrainSAE.self, ExperimentCommand.self, ExportEmbeddings.self, Corpus.self, BenchLR.self,
       BenchSGEMM.self,
+      Tokenize.self,
     ]
   )
 

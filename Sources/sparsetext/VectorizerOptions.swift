@@ -133,6 +133,7 @@ struct VectorizerOptions: ParsableArguments {
         stopWords == "english"
         ? StopWords.english : try StopWords.load(contentsOf: URL(fileURLWithPath: stopWords))
     }
+    try StopWordWarnings.check(c)
     return c
   }
 

@@ -80,3 +80,28 @@ import Testing
     #expect(pipeline.features(for: documents) == fitted.transform(documents))
   }
 }
+
+@Suite struct JSONStringTests {
+  @Test func escapesAsRFC8259AndRoundTrips() throws {
+    let texts = [
+      "plain", "quote \" back \\ slash /", "\u{0}\u{1}\u{8}\u{C}\n\r\t\u{1F}", "é😀\u{2028}",
+    ]
+    for text in texts {
+      let quoted = JSONString.quoted(text)
+      let decoded = try JSONDecoder().decode(String.self, from: Data(quoted.utf8))
+      #expect(Array(decoded.utf8) == Array(text.utf8))
+    }
+    #expect(JSONString.quoted("a\"b\\c/\n\u{1}") == #""a\"b\\c/\n\u0001""#)
+  }
+
+  @Test func stopWordsTheTokenizerSplitsAreReported() throws {
+    let sklearn = try Tokenizer(.init(preset: .sklearn, stopWords: ["you've", "you", "a", "The"]))
+    let found = sklearn.inconsistentStopWords()
+    #expect(found.map(\.entry) == ["you've", "The"])
+    #expect(found.map(\.tokens) == [["ve"], ["the"]])
+    let unicode = try Tokenizer(.init(stopWords: ["you've", "the"]))
+    #expect(unicode.inconsistentStopWords().isEmpty)
+    let char = try Tokenizer(.init(preset: .sklearn, analyzer: .char, stopWords: ["you've"]))
+    #expect(char.inconsistentStopWords().isEmpty)
+  }
+}
