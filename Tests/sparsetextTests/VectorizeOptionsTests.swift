@@ -178,3 +178,66 @@ private func readVocabulary(_ url: URL) throws -> [String] {
     }
   }
 }
+
+@Suite struct VectorizeInputsAndTypesTests {
+  @Test func severalInputsAndAFileList() throws {
+    let dir = try CLI.temporaryDirectory()
+    let first = try writeLines(["alpha beta", "beta gamma"], in: dir, name: "first.txt")
+    let second = try writeLines(["gamma delta"], in: dir, name: "second.txt")
+    // Listed files are one document each, however many lines they hold.
+    let one = try writeLines(["delta", "delta epsilon"], in: dir, name: "one.txt")
+    let list = try writeLines([one.path, second.path], in: dir, name: "list.txt")
+    let x = dir.appendingPathComponent("x.jsonl")
+    let vocabulary = dir.appendingPathComponent("v.json")
+    let result = try CLI.run([
+      "vectorize", first.path, second.path, "--files-from", list.path, "-o", x.path,
+      "--counts", "--vocabulary-out", vocabulary.path, "--quiet",
+    ])
+    #expect(result.status == 0, "\(result.stderr)")
+    let terms = try readVocabulary(vocabulary)
+    #expect(terms == ["alpha", "beta", "delta", "epsilon", "gamma"])
+    let rows = try readRows(x)
+    #expect(rows.map(\.indices) == [[0, 1], [1, 4], [2, 4], [2, 3], [2, 4]])
+    #expect(rows[3].values == [2, 1])
+    // A listed file that does not exist is named.
+    let missing = try writeLines(
+      [dir.appendingPathComponent("nope.txt").path], in: dir, name: "bad.txt")
+    let refused = try CLI.run([
+      "vectorize", "--files-from", missing.path, "-o", dir.appendingPathComponent("y.npz").path,
+    ])
+    #expect(refused.status != 0)
+    #expect(refused.stderr.contains("nope.txt"), "\(refused.stderr)")
+    #expect(try CLI.run(["vectorize", "-o", x.path]).status != 0)
+  }
+
+  /// The `.npy` type string of the `data` member of an `.npz`, and the `data` tensor's type in a
+  /// `.safetensors` header, read from the raw bytes.
+  private func storedTypes(_ url: URL) throws -> String {
+    String(decoding: try Data(contentsOf: url).prefix(4096), as: UTF8.self)
+  }
+
+  @Test func countsAreIntegersAndFloat64OnRequest() throws {
+    let dir = try CLI.temporaryDirectory()
+    let docs = try writeLines(["aa aa aa aa", "bb", "bb"], in: dir)
+    func run(_ output: String, _ options: [String]) throws -> String {
+      let url = dir.appendingPathComponent(output)
+      let result = try CLI.run(["vectorize", docs.path, "-o", url.path, "--quiet"] + options)
+      #expect(result.status == 0, "\(result.stderr)")
+      return try storedTypes(url)
+    }
+    #expect(try run("counts.npz", ["--counts"]).contains("'descr': '<i8'"))
+    #expect(try run("tfidf.npz", []).contains("'descr': '<f4'"))
+    #expect(try run("wide.npz", ["--dtype", "float64"]).contains("'descr': '<f8'"))
+    #expect(
+      try run("counts.safetensors", ["--counts"]).contains(
+        #""data":{"data_offsets":[0,24],"dtype":"I64""#))
+    #expect(try run("wide.safetensors", ["--dtype", "float64"]).contains(#""dtype":"F64""#))
+    #expect(try run("counts.csv", ["--counts"]) == "row,column,value\n0,0,4\n1,1,1\n2,1,1\n")
+    #expect(try run("float.csv", ["--counts", "--dtype", "float32"]).contains("0,0,4.0\n"))
+    let refused = try CLI.run([
+      "vectorize", docs.path, "-o", dir.appendingPathComponent("bad.npz").path, "--dtype", "int64",
+    ])
+    #expect(refused.status != 0)
+    #expect(refused.stderr.contains("--dtype int64"))
+  }
+}

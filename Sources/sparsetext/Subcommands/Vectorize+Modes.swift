@@ -26,6 +26,19 @@ extension Vectorize {
     }
   }
 
+  /// `--dtype`, or int64 for counts.
+  var valueType: SparseRowWriter.ValueType {
+    dtype ?? (counts ? .int64 : .float32)
+  }
+
+  /// `--dtype int64` holds whole numbers only: counts.
+  func validateValueType() throws {
+    if dtype == .int64 && !counts {
+      throw ValidationError(
+        "--dtype int64 holds counts only; add --counts or choose float32/float64")
+    }
+  }
+
   /// `--vectorizer-out` as a bundle directory output.
   var vectorizerOutDirectory: [OutputPlan.Directory] {
     vectorizerOut.map {

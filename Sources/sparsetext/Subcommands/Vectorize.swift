@@ -16,7 +16,7 @@ struct Vectorize: ParsableCommand {
       t["indices"], t["indptr"]), shape=t["shape"]).
       """)
 
-  @OptionGroup var input: InputOptions
+  @OptionGroup var input: VectorizeInputOptions
   @OptionGroup var vectorizer: VectorizerOptions
   @OptionGroup var global: GlobalOptions
 
@@ -63,6 +63,12 @@ struct Vectorize: ParsableCommand {
       valueName: "dir"))
   var vectorizerOut: String?
 
+  @Option(
+    help: ArgumentHelp(
+      "The stored values of .npz and .safetensors: float32, float64 or int64 (default: int64 with --counts, else float32). Text formats print int64 as whole numbers.",
+      valueName: "type"))
+  var dtype: SparseRowWriter.ValueType?
+
   @Flag(help: "Keep alternate signs off when hashing.")
   var noAlternateSign = false
 
@@ -71,6 +77,7 @@ struct Vectorize: ParsableCommand {
       throw ValidationError("choose one of --tfidf, --counts and --hashing N")
     }
     try validateFittedInputs()
+    try validateValueType()
     if SparseRowWriter.Format(extension: URL(fileURLWithPath: output).pathExtension) == nil {
       throw ValidationError(
         "cannot tell the format of '\(output)': end it in \(SparseRowWriter.Format.extensions)")
@@ -80,7 +87,7 @@ struct Vectorize: ParsableCommand {
   func run() throws {
     let outputs = try OutputPlan(
       files: [output, vocabularyOut, labelsOut], directories: vectorizerOutDirectory,
-      inputs: [input.input, vocabularyIn], models: [model])
+      inputs: input.paths + [vocabularyIn], models: [model])
     defer { outputs.release() }
     if let hashing, model == nil {
       return try runHashing(features: hashing)
@@ -93,7 +100,8 @@ struct Vectorize: ParsableCommand {
     let vocabulary: Vocabulary? = fitted.vocabulary
     let seconds = Date().timeIntervalSince(started)
     let labels = documents.allSatisfy { $0.label != nil } ? documents.map { $0.label! } : nil
-    try SparseRowWriter.write(matrix, labels: labels, to: URL(fileURLWithPath: output))
+    try SparseRowWriter.write(
+      matrix, labels: labels, to: URL(fileURLWithPath: output), valueType: valueType)
     if let vocabularyOut, let vocabulary {
       try writeVocabulary(vocabulary, to: URL(fileURLWithPath: vocabularyOut))
     }
@@ -117,7 +125,8 @@ struct Vectorize: ParsableCommand {
       .init(
         tokenizer: configuration.tokenizer, features: features, alternateSign: !noAlternateSign,
         binary: configuration.binary, norm: configuration.norm))
-    let writer = try SparseRowWriter(url: URL(fileURLWithPath: output), columns: features)
+    let writer = try SparseRowWriter(
+      url: URL(fileURLWithPath: output), columns: features, valueType: valueType)
     let labelsWriter = try labelsOut.map { try StreamingFileWriter(url: URL(fileURLWithPath: $0)) }
     var bytes = 0
     var seconds = 0.0
@@ -134,7 +143,7 @@ struct Vectorize: ParsableCommand {
       block.removeAll(keepingCapacity: true)
       labels.removeAll(keepingCapacity: true)
     }
-    try input.read.forEachDocument(input.input) { document in
+    try input.forEachDocument { document in
       bytes += document.text.utf8.count
       labels.append(document.label)
       block.append(document.text)
