@@ -124,6 +124,13 @@ private func readVocabulary(_ url: URL) throws -> [String] {
     #expect(rows[0].indices.contains(the))
     #expect(rows[0].values[rows[0].indices.firstIndex(of: the)!] == 2)
     #expect(rows[1].indices.isEmpty)
+    // Hashing fits nothing to save.
+    let hashed = try CLI.run([
+      "vectorize", train.path, "--hashing", "16", "--vectorizer-out",
+      dir.appendingPathComponent("hashed").path, "-o", dir.appendingPathComponent("h.npz").path,
+    ])
+    #expect(hashed.status != 0)
+    #expect(hashed.stderr.contains("--vectorizer-out"), "\(hashed.stderr)")
   }
 }
 

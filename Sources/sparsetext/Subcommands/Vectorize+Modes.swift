@@ -9,6 +9,9 @@ extension Vectorize {
   /// `--model` and `--vocabulary-in` fix the columns, so they exclude each other, hashing and
   /// the pruning options.
   func validateFittedInputs() throws {
+    if vectorizerOut != nil && hashing != nil {
+      throw ValidationError("--hashing fits nothing to save; drop --vectorizer-out")
+    }
     if model != nil && vocabularyIn != nil {
       throw ValidationError("choose one of --model and --vocabulary-in")
     }
