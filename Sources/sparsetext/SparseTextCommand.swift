@@ -17,7 +17,7 @@ struct SparseTextCommand: ParsableCommand {
     subcommands: [
       Vectorize.self, Fit.self, Predict.self, Evaluate.self, Encode.self, Score.self, Inspect.self,
       TrainSAE.self, ExperimentCommand.self, ExportEmbeddings.self, Corpus.self, BenchLR.self,
-      BenchSGEMM.self, Statistics.self,
+      BenchSGEMM.self, Statistics.self, Tokenize.self,
     ]
   )
 

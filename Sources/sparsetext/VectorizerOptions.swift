@@ -56,6 +56,20 @@ struct VectorizerOptions: ParsableArguments {
   @Option(help: "Row normalization: l2, l1 or none.")
   var norm: VectorNorm?
 
+  @Flag(
+    inversion: .prefixedNo,
+    help:
+      "Multiply by inverse document frequency (\(defaults("\(plain.useIDF)", "\(recipe.useIDF)")))."
+  )
+  var useIdf: Bool?
+
+  @Flag(
+    inversion: .prefixedNo,
+    help:
+      "Smooth idf as if one more document held every term (\(defaults("\(plain.smoothIDF)", "\(recipe.smoothIDF)")))."
+  )
+  var smoothIdf: Bool?
+
   @Flag(help: "Count presence (0/1) instead of occurrences.")
   var binary = false
 
@@ -66,6 +80,12 @@ struct VectorizerOptions: ParsableArguments {
 
   @Option(help: "Accent stripping: none, ascii or unicode.")
   var stripAccents: Tokenizer.AccentStripping = .none
+
+  @Option(
+    help: ArgumentHelp(
+      "sklearn preset: the word tokens are this regular expression's matches, or its one group's (Python re syntax; default: (?u)\\b\\w\\w+\\b).",
+      valueName: "regex"))
+  var tokenPattern: String?
 
   @Flag(inversion: .prefixedNo, help: "Lowercase (case-fold) the text.")
   var lowercase = true
@@ -93,11 +113,27 @@ struct VectorizerOptions: ParsableArguments {
     c.lowercase = lowercase
     c.stripAccents = stripAccents
     c.normalizeSocialText = social
+    c.tokenPattern = tokenPattern
+    if tokenPattern != nil {
+      do {
+        try c.validate()
+      } catch ConfigurationError.outOfRange(let field, let value, let allowed)
+        where field.hasPrefix("tokenPattern")
+      {
+        throw ConfigurationError.outOfRange(
+          field: "--token-pattern", value: value, allowed: allowed)
+      } catch ConfigurationError.conflict(let reason, _) where reason.hasPrefix("tokenPattern") {
+        throw ConfigurationError.conflict(
+          reason: "--token-pattern applies to --preset sklearn only",
+          suggestion: "Add --preset sklearn.")
+      }
+    }
     if let stopWords {
       c.stopWords =
         stopWords == "english"
         ? StopWords.english : try StopWords.load(contentsOf: URL(fileURLWithPath: stopWords))
     }
+    try StopWordWarnings.check(c)
     return c
   }
 
@@ -128,8 +164,8 @@ struct VectorizerOptions: ParsableArguments {
       maxDocumentFrequency: try maxDf.map { try bound($0, flag: "--max-df") }
         ?? base.maxDocumentFrequency,
       maxFeatures: maxFeatures ?? base.maxFeatures,
-      binary: binary || base.binary, norm: norm ?? base.norm, useIDF: base.useIDF,
-      smoothIDF: base.smoothIDF, sublinearTF: sublinearTf ?? base.sublinearTF)
+      binary: binary || base.binary, norm: norm ?? base.norm, useIDF: useIdf ?? base.useIDF,
+      smoothIDF: smoothIdf ?? base.smoothIDF, sublinearTF: sublinearTf ?? base.sublinearTF)
   }
 }
 

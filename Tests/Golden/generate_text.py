@@ -57,7 +57,26 @@ CASES = {
         dict(smooth_idf=False, max_features=10, ngram_range=(1, 2)),
     ),
     "count_binary": (CountVectorizer, dict(binary=True)),
+    # Binary counts are ranked by document frequency: "and" (8 documents, 11 times) beats
+    # "the" (5 documents, 12 times).
+    "count_binary_maxfeatures": (CountVectorizer, dict(binary=True, max_features=1)),
     "count_uppercase": (CountVectorizer, dict(lowercase=False)),
+    # A fixed vocabulary: its order, a term the corpus lacks, no pruning, idf fitted.
+    "tfidf_fixed_vocabulary": (
+        TfidfVectorizer,
+        dict(vocabulary=["the", "fox", "zebra", "dog", "and", "café"], sublinear_tf=True),
+    ),
+    # Custom token patterns (Python re syntax): Python's \\w, \\b and a capturing group.
+    "tfidf_token_pattern_words": (TfidfVectorizer, dict(token_pattern=r"(?u)\b\w+\b")),
+    "count_token_pattern_group": (CountVectorizer, dict(token_pattern=r"(\w+)[.,;:!]")),
+    "count_token_pattern_uppercase": (
+        CountVectorizer,
+        dict(token_pattern=r"[A-ZÀ-Ý][^\s\d]+", lowercase=False),
+    ),
+    "count_fixed_vocabulary_binary": (
+        CountVectorizer,
+        dict(vocabulary=["the", "zebra", "and", "dog"], binary=True),
+    ),
 }
 
 HASHING = {

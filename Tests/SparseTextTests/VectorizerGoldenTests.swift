@@ -24,6 +24,8 @@ private struct GoldenParams: Decodable {
   let lowercase: Bool?
   let nFeatures: Int?
   let alternateSign: Bool?
+  let vocabulary: [String]?
+  let tokenPattern: String?
 
   var tokenizer: Tokenizer.Configuration {
     var c = Tokenizer.Configuration.sklearn
@@ -32,6 +34,7 @@ private struct GoldenParams: Decodable {
     if let s = stripAccents { c.stripAccents = Tokenizer.AccentStripping(rawValue: s)! }
     if stopWords == "english" { c.stopWords = StopWords.english }
     if let l = lowercase { c.lowercase = l }
+    c.tokenPattern = tokenPattern
     return c
   }
 
@@ -58,6 +61,8 @@ private struct GoldenCase: Decodable {
     "tfidf_defaults", "tfidf_bigrams_pruned", "tfidf_char_wb_2_4", "tfidf_char_1_3",
     "tfidf_strip_ascii", "tfidf_strip_unicode_l1", "tfidf_stop_english_noidf",
     "tfidf_nosmooth_maxfeatures", "count_binary", "count_uppercase",
+    "count_binary_maxfeatures", "tfidf_fixed_vocabulary", "count_fixed_vocabulary_binary",
+    "tfidf_token_pattern_words", "count_token_pattern_group", "count_token_pattern_uppercase",
   ]
 
   static let hashingCases = [
@@ -97,7 +102,23 @@ private struct GoldenCase: Decodable {
       maxFeatures: p.maxFeatures, binary: p.binary ?? false, norm: p.vectorNorm,
       useIDF: p.useIdf ?? true, smoothIDF: p.smoothIdf ?? true,
       sublinearTF: p.sublinearTf ?? false)
-    if name.hasPrefix("count") {
+    let fixed = try p.vocabulary.map { try Vocabulary(terms: $0) }
+    if let fixed {
+      #expect(fixed.terms == golden.vocabulary)
+    }
+    if let fixed, name.hasPrefix("count") {
+      let vectorizer = try CountVectorizer(
+        vocabulary: fixed, configuration: configuration.counting)
+      expectMatrix(vectorizer.transform(docs), equals: golden.matrix, name)
+    } else if let fixed {
+      let (vectorizer, x) = try TfidfVectorizer.fitTransform(
+        docs, vocabulary: fixed, configuration: configuration)
+      let worst = zip(vectorizer.idf, golden.idf ?? []).map { abs(Double($0) - $1) }.max()
+      #expect(vectorizer.idf.count == golden.idf?.count)
+      #expect((worst ?? 1) <= 1e-6, "\(name): idf")
+      expectMatrix(x, equals: golden.matrix, name)
+      expectMatrix(vectorizer.transform(docs), equals: golden.matrix, name + " (transform)")
+    } else if name.hasPrefix("count") {
       let (vectorizer, counts) = try CountVectorizer.fitTransform(
         docs, configuration: configuration.counting)
       #expect(vectorizer.vocabulary.terms == golden.vocabulary)

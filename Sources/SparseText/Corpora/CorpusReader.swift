@@ -332,6 +332,12 @@ public struct CorpusReader: Sendable {
       // Through the text decoder like every other format: --encoding, --strict-encoding and
       // the replacement report apply to JSON lines too.
       let decoded = try context.decode(slice, line: line, byteOffset: start)
+      if let document = flatJSONDocument(decoded, index: index, lineNumber: line) {
+        try body(document)
+        context.report.documents += 1
+        index += 1
+        return
+      }
       let object: Any
       do {
         object = try JSONSerialization.jsonObject(with: Data(decoded.utf8), options: [])

@@ -57,12 +57,25 @@ public final class SparseRowWriter {
       ".npz, .safetensors, .svm/.libsvm/.svmlight, .mtx, .jsonl or .csv"
   }
 
+  /// The type values are stored as.
+  public enum ValueType: String, Sendable, CaseIterable {
+    /// 32-bit floats (`<f4`, `F32`): the default, the values exactly as computed.
+    case float32
+    /// 64-bit floats (`<f8`, `F64`), for tools that want double precision.
+    case float64
+    /// 64-bit integers (`<i8`, `I64`; text formats print whole numbers), for counts: every
+    /// value must be a whole number (scikit-learn's `CountVectorizer` gives int64).
+    case int64
+  }
+
   /// The destination.
   public let url: URL
   /// The format.
   public let format: Format
   /// The number of columns of every block.
   public let columns: Int
+  /// The type values are stored as.
+  public let valueType: ValueType
   /// Rows written so far.
   public private(set) var rows = 0
   /// Nonzeros written so far.
@@ -75,7 +88,9 @@ public final class SparseRowWriter {
   private let lock: OutputLock
 
   /// Opens a writer for `url`; the format comes from `format` or else the extension.
-  public init(url: URL, columns: Int, format: Format? = nil) throws {
+  public init(url: URL, columns: Int, format: Format? = nil, valueType: ValueType = .float32)
+    throws
+  {
     guard let format = format ?? Format(extension: url.pathExtension) else {
       throw ConfigurationError.outOfRange(
         field: "output", value: url.lastPathComponent, allowed: "a \(Format.extensions) file")
@@ -83,6 +98,7 @@ public final class SparseRowWriter {
     self.url = url
     self.format = format
     self.columns = columns
+    self.valueType = valueType
     parts = OutputLocation.sibling(of: url, kind: "parts")
     lock = try OutputLock(url)
     do {
@@ -119,9 +135,11 @@ public final class SparseRowWriter {
 
   /// Writes a whole matrix to `url` (format from `format` or the extension), atomically.
   public static func write(
-    _ matrix: SparseMatrix, labels: [String]? = nil, to url: URL, format: Format? = nil
+    _ matrix: SparseMatrix, labels: [String]? = nil, to url: URL, format: Format? = nil,
+    valueType: ValueType = .float32
   ) throws {
-    let writer = try SparseRowWriter(url: url, columns: matrix.columns, format: format)
+    let writer = try SparseRowWriter(
+      url: url, columns: matrix.columns, format: format, valueType: valueType)
     try writer.append(matrix, labels: labels)
     try writer.finish()
   }
@@ -148,7 +166,12 @@ public final class SparseRowWriter {
   private func spill(_ block: SparseMatrix, labels: [String]?) throws {
     switch format {
     case .npz, .safetensors:
-      try outputs[0].write(contentsOf: Self.bytes(of: block.values))
+      switch valueType {
+      case .float32: try outputs[0].write(contentsOf: Self.bytes(of: block.values))
+      case .float64: try outputs[0].write(contentsOf: Self.bytes(of: block.values.map(Double.init)))
+      case .int64:
+        try outputs[0].write(contentsOf: Self.bytes(of: block.values.map { Int64($0) }))
+      }
       try outputs[1].write(contentsOf: Self.bytes(of: block.columnIndices))
       let base = Int64(nonzeros)
       try outputs[2].write(
@@ -168,7 +191,7 @@ public final class SparseRowWriter {
         }
         text += ",\"indices\":["
         text += range.map { String(block.columnIndices[$0]) }.joined(separator: ",")
-        text += "],\"values\":[" + range.map { "\(block.values[$0])" }.joined(separator: ",")
+        text += "],\"values\":[" + range.map { value(block.values[$0]) }.joined(separator: ",")
         text += "]}\n"
       }
       try write(text, to: 0)
@@ -192,7 +215,8 @@ public final class SparseRowWriter {
       case .safetensors: try writeSafeTensors(spilled, to: temporary)
       case .matrixMarket:
         let header =
-          "%%MatrixMarket matrix coordinate real general\n% written by sparsetext\n"
+          "%%MatrixMarket matrix coordinate \(valueType == .int64 ? "integer" : "real") general\n"
+          + "% written by sparsetext\n"
           + "\(rows) \(columns) \(nonzeros)\n"
         try concatenate([Data(header.utf8)], spilled, to: temporary)
       case .svmlight, .jsonl, .csv:
@@ -220,10 +244,19 @@ public final class SparseRowWriter {
     for r in 0..<block.rows {
       for p in block.storageRange(ofRow: r) {
         let column = Int(block.columnIndices[p]) + base
-        text += "\(rows + r + base)\(separator)\(column)\(separator)\(block.values[p])\n"
+        text += "\(rows + r + base)\(separator)\(column)\(separator)\(value(block.values[p]))\n"
       }
     }
     return text
+  }
+
+  /// A value as text formats write it.
+  private func value(_ v: Float) -> String {
+    switch valueType {
+    case .float32: return "\(v)"
+    case .float64: return "\(Double(v))"
+    case .int64: return "\(Int64(v))"
+    }
   }
 
   private func write(_ text: String, to index: Int) throws {
@@ -275,7 +308,8 @@ public final class SparseRowWriter {
       ("format.npy", format, nil),
       ("shape.npy", shape, nil),
       (
-        "data.npy", NumPyArray.encode(shape: [nonzeros], descriptor: "<f4", bytes: Data()),
+        "data.npy",
+        NumPyArray.encode(shape: [nonzeros], descriptor: valueType.descriptor, bytes: Data()),
         spilled[0]
       ),
     ]
@@ -296,9 +330,12 @@ public final class SparseRowWriter {
   /// keeps every tensor aligned to its element size.
   private func writeSafeTensors(_ spilled: [URL], to destination: URL) throws {
     let shape = Self.bytes(of: [Int64(rows), Int64(columns)])
-    let sizes = [Int64(nonzeros) * 4, Int64(nonzeros) * 4, Int64(rows + 1) * 8, 16]
+    let sizes = [
+      Int64(nonzeros * valueType.byteWidth), Int64(nonzeros) * 4, Int64(rows + 1) * 8, 16,
+    ]
     let tensors: [(String, String, [Int])] = [
-      ("data", "F32", [nonzeros]), ("indices", "I32", [nonzeros]), ("indptr", "I64", [rows + 1]),
+      ("data", valueType.safeTensorsType, [nonzeros]), ("indices", "I32", [nonzeros]),
+      ("indptr", "I64", [rows + 1]),
       ("shape", "I64", [2]),
     ]
     var header: [String: Any] = [
@@ -347,4 +384,27 @@ public final class SparseRowWriter {
     }
     return out
   }
+}
+
+extension SparseRowWriter.ValueType {
+  /// NumPy's type string.
+  var descriptor: String {
+    switch self {
+    case .float32: return "<f4"
+    case .float64: return "<f8"
+    case .int64: return "<i8"
+    }
+  }
+
+  /// safetensors' type name.
+  var safeTensorsType: String {
+    switch self {
+    case .float32: return "F32"
+    case .float64: return "F64"
+    case .int64: return "I64"
+    }
+  }
+
+  /// Bytes per value.
+  var byteWidth: Int { self == .float32 ? 4 : 8 }
 }

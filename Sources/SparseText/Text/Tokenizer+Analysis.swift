@@ -36,7 +36,11 @@ extension Tokenizer {
     workspace.reset()
     switch configuration.preset {
     case .sklearn:
-      if configuration.stripAccents != .none || !scanSklearnBytes(text, workspace: &workspace) {
+      if let tokenPattern {
+        scanPattern(tokenPattern, text, workspace: &workspace)
+      } else if configuration.stripAccents != .none
+        || !scanSklearnBytes(text, workspace: &workspace)
+      {
         workspace.reset()
         preprocessScalars(text, workspace: &workspace)
         scanSklearnScalars(workspace: &workspace)
@@ -153,6 +157,30 @@ extension Tokenizer {
       p[2] = UInt8(0x80 | ((s >> 6) & 0x3F))
       p[3] = UInt8(0x80 | (s & 0x3F))
       return 4
+    }
+  }
+
+  /// A custom token pattern's tokens of the preprocessed text.
+  private func scanPattern(
+    _ pattern: TokenPattern, _ text: UnsafeBufferPointer<UInt8>,
+    workspace: inout TokenizerWorkspace
+  ) {
+    preprocessScalars(text, workspace: &workspace)
+    var view = String.UnicodeScalarView()
+    // The scalar at each UTF-16 offset (tokens are cut between scalars, not characters).
+    var scalarAt: [Int] = []
+    for (k, s) in workspace.scalars.enumerated() {
+      guard let scalar = Unicode.Scalar(s) else { continue }
+      view.append(scalar)
+      scalarAt.append(k)
+      if scalar.utf16.count == 2 { scalarAt.append(k) }
+    }
+    scalarAt.append(workspace.scalars.count)
+    for range in pattern.tokenRanges(in: String(view)) {
+      for k in scalarAt[range.lowerBound]..<scalarAt[range.upperBound] {
+        workspace.append(scalar: workspace.scalars[k])
+      }
+      workspace.endToken()
     }
   }
 

@@ -75,6 +75,10 @@ public struct Tokenizer: Sendable {
     /// Unicode preset: replace URLs with `<url>` and `@mentions` with `<user>`, and keep
     /// `#hashtags` with their `#`; `false` by default (turn it on for social media text).
     public var normalizeSocialText: Bool
+    /// sklearn preset, word analyzer: a regular expression whose matches (or whose one
+    /// capturing group) are the word tokens, in Python's `re` syntax (scikit-learn's
+    /// `token_pattern`); `nil` (scikit-learn's `(?u)\b\w\w+\b`, built in) by default.
+    public var tokenPattern: String?
 
     /// Creates a configuration; see each property for its default.
     public init(
@@ -89,7 +93,8 @@ public struct Tokenizer: Sendable {
       joinHyphens: Bool = false,
       splitUnspacedScripts: Bool = true,
       keepEmoji: Bool = true,
-      normalizeSocialText: Bool = false
+      normalizeSocialText: Bool = false,
+      tokenPattern: String? = nil
     ) {
       self.preset = preset
       self.analyzer = analyzer
@@ -103,6 +108,7 @@ public struct Tokenizer: Sendable {
       self.splitUnspacedScripts = splitUnspacedScripts
       self.keepEmoji = keepEmoji
       self.normalizeSocialText = normalizeSocialText
+      self.tokenPattern = tokenPattern
     }
 
     /// The unicode preset with its defaults.
@@ -127,17 +133,27 @@ public struct Tokenizer: Sendable {
         throw ConfigurationError.outOfRange(
           field: "minimumTokenLength", value: "\(minimumTokenLength)", allowed: "1...64")
       }
+      if let tokenPattern {
+        guard preset == .sklearn else {
+          throw ConfigurationError.conflict(
+            reason: "tokenPattern (token_pattern) applies to the sklearn preset only",
+            suggestion: "Use the sklearn preset, or leave tokenPattern out.")
+        }
+        _ = try TokenPattern(tokenPattern)
+      }
     }
   }
 
   /// The configuration this tokenizer applies.
   public let configuration: Configuration
   let stopWordTable: ByteStringTable?
+  let tokenPattern: TokenPattern?
 
   /// Creates a tokenizer; throws when the configuration is invalid.
   public init(_ configuration: Configuration = .unicode) throws {
     try configuration.validate()
     self.configuration = configuration
+    tokenPattern = try configuration.tokenPattern.map { try TokenPattern($0) }
     if configuration.stopWords.isEmpty || configuration.analyzer != .word {
       stopWordTable = nil
     } else {

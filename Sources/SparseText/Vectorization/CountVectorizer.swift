@@ -10,7 +10,9 @@ public struct CountVectorizer: Sendable {
     /// Drop terms in more documents than this (`max_df`); `.fraction(1)` by default.
     public var maxDocumentFrequency: DocumentFrequencyBound
     /// Keep only this many terms, the most frequent in the corpus (`max_features`); all by
-    /// default. Ties at the cut are broken in favour of the earlier term in sorted order.
+    /// default. Frequency is the total count, or the document frequency when ``binary`` is
+    /// set (scikit-learn binarizes first). Ties at the cut are broken in favour of the earlier
+    /// term in sorted order.
     public var maxFeatures: Int?
     /// Record presence (1) instead of counts; `false` by default.
     public var binary: Bool
@@ -135,7 +137,9 @@ public struct CountVectorizer: Sendable {
   ) throws -> (Vocabulary, [Int32]) {
     let termCount = raw.terms.count
     let documentFrequency = raw.documentFrequency
-    let totals = raw.totals
+    // scikit-learn binarizes before `_limit_features`, so binary counts rank terms by
+    // document frequency.
+    let totals = configuration.binary ? documentFrequency.map { Double($0) } : raw.totals
     let (low, high) = try documentFrequencyBounds(
       documentCount: documentCount, configuration: configuration)
     // Sorted by UTF-8 bytes, which is code point order, which is how Python sorts strings.

@@ -209,8 +209,11 @@ public struct TermStatistics: Sendable, Equatable {
       let df = Double(documentFrequency[i])
       return df <= high && df >= low
     }
+    // As the fit: binary counts rank terms by document frequency.
+    let binary = configuration.binary
     let kept = CountVectorizer.limitFeatures(
-      candidates, total: { Double(totals[$0]) }, maxFeatures: configuration.maxFeatures)
+      candidates, total: { Double(binary ? documentFrequency[$0] : totals[$0]) },
+      maxFeatures: configuration.maxFeatures)
     guard !kept.isEmpty else {
       throw DataError.unusableCorpus(
         reason: "after pruning, no terms remain (\(count) terms before min_df/max_df)",

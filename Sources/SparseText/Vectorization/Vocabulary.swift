@@ -38,24 +38,33 @@ public struct Vocabulary: Sendable, Equatable, Codable {
   /// The column of a term given as UTF-8 bytes.
   public func index(ofUTF8 bytes: UnsafeBufferPointer<UInt8>) -> Int? { table.find(bytes) }
 
-  /// The vocabulary as a JSON object `{"term": column, …}` (scikit-learn's `vocabulary_`).
+  /// The vocabulary as a JSON object `{"term": column, …}` (scikit-learn's `vocabulary_`), one
+  /// term per line.
   ///
   /// Written term by term rather than through a Swift `Dictionary`, whose `String` keys compare
   /// canonically equivalent spellings (`é` and `e` + U+0301) as equal; terms are distinct byte
-  /// strings here, as they are in Python.
+  /// strings here, as they are in Python. Strings are escaped by hand (``JSONString``), which is
+  /// several times faster than `JSONEncoder` on a large vocabulary.
   public func jsonObject() -> Data {
-    var out = Data("{".utf8)
-    let encoder = JSONEncoder()
-    encoder.outputFormatting = [.withoutEscapingSlashes]
+    var out: [UInt8] = []
+    out.reserveCapacity(terms.count * 16 + 16)
+    out.append(UInt8(ascii: "{"))
+    var digits: [UInt8] = []
     for (column, term) in terms.enumerated() {
-      if column > 0 { out.append(contentsOf: ",\n".utf8) }
-      // Encoding a String cannot fail.
-      // swift-format-ignore: NeverUseForceTry
-      out.append(try! encoder.encode(term))
-      out.append(contentsOf: ":\(column)".utf8)
+      if column > 0 { out.append(contentsOf: [UInt8(ascii: ","), 0x0A]) }
+      JSONString.append(term, to: &out)
+      out.append(UInt8(ascii: ":"))
+      // The column in decimal.
+      digits.removeAll(keepingCapacity: true)
+      var n = column
+      repeat {
+        digits.append(UInt8(ascii: "0") + UInt8(n % 10))
+        n /= 10
+      } while n > 0
+      out.append(contentsOf: digits.reversed())
     }
-    out.append(contentsOf: "}\n".utf8)
-    return out
+    out.append(contentsOf: [UInt8(ascii: "}"), 0x0A])
+    return Data(out)
   }
 
   /// Whether the two vocabularies list the same terms in the same order.

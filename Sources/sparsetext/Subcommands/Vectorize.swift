@@ -18,7 +18,7 @@ struct Vectorize: ParsableCommand {
       t["indices"], t["indptr"]), shape=t["shape"]).
       """)
 
-  @OptionGroup var input: InputOptions
+  @OptionGroup var input: VectorizeInputOptions
   @OptionGroup var vectorizer: VectorizerOptions
   @OptionGroup var global: GlobalOptions
 
@@ -51,8 +51,29 @@ struct Vectorize: ParsableCommand {
       "Hash terms into N columns instead of learning a vocabulary.", valueName: "N"))
   var hashing: Int?
 
-  @Option(help: "Use a fitted model bundle's vocabulary and idf (exactly the autoencoder's input).")
+  @Option(
+    help:
+      "Use a fitted model bundle's vocabulary and idf (exactly the autoencoder's input); with --counts, the counts over its vocabulary."
+  )
   var model: String?
+
+  @Option(
+    help: ArgumentHelp(
+      "Use these terms as the columns, in the file's order, without pruning; idf is fitted on INPUT. A JSON object term → column (as --vocabulary-out writes it) or one term per line.",
+      valueName: "file"))
+  var vocabularyIn: String?
+
+  @Option(
+    help: ArgumentHelp(
+      "Also write the fitted vectorizer (vocabulary, idf, settings) as a model bundle, for --model.",
+      valueName: "dir"))
+  var vectorizerOut: String?
+
+  @Option(
+    help: ArgumentHelp(
+      "The stored values of .npz and .safetensors: float32, float64 or int64 (default: int64 with --counts, else float32). Text formats print int64 as whole numbers.",
+      valueName: "type"))
+  var dtype: SparseRowWriter.ValueType?
 
   @Flag(help: "Keep alternate signs off when hashing.")
   var noAlternateSign = false
@@ -61,9 +82,8 @@ struct Vectorize: ParsableCommand {
     if [tfidf, counts, hashing != nil].filter({ $0 }).count > 1 {
       throw ValidationError("choose one of --tfidf, --counts and --hashing N")
     }
-    if model != nil && (counts || hashing != nil) {
-      throw ValidationError("--model writes the bundle's own TF-IDF; drop --counts and --hashing")
-    }
+    try validateFittedInputs()
+    try validateValueType()
     if try distributed.validate(self) { return }
     if SparseRowWriter.Format(extension: URL(fileURLWithPath: output).pathExtension) == nil {
       throw ValidationError(
@@ -74,7 +94,8 @@ struct Vectorize: ParsableCommand {
   func run() throws {
     if try runDistributed() { return }
     let outputs = try OutputPlan(
-      files: [output, vocabularyOut, labelsOut], inputs: [input.input], models: [model])
+      files: [output, vocabularyOut, labelsOut], directories: vectorizerOutDirectory,
+      inputs: input.paths + [vocabularyIn], models: [model])
     defer { outputs.release() }
     if let hashing, model == nil {
       return try runHashing(features: hashing)
@@ -83,31 +104,17 @@ struct Vectorize: ParsableCommand {
     let texts = documents.map(\.text)
     let bytes = texts.reduce(0) { $0 + $1.utf8.count }
     let started = Date()
-    let matrix: SparseMatrix
-    var vocabulary: Vocabulary?
-    let configuration = try vectorizer.tfidf()
-    if let model {
-      let pipeline = try TextFeaturePipeline(contentsOf: URL(fileURLWithPath: model))
-      matrix = Terminal.withActivity("vectorizing") { pipeline.features(for: texts) }
-      vocabulary = pipeline.vectorizer.vocabulary
-    } else if counts {
-      let (fitted, x) = try Terminal.withActivity("counting") {
-        try CountVectorizer.fitTransform(texts, configuration: configuration.counting)
-      }
-      matrix = x
-      vocabulary = fitted.vocabulary
-    } else {
-      let (fitted, x) = try Terminal.withActivity("vectorizing") {
-        try TfidfVectorizer.fitTransform(texts, configuration: configuration)
-      }
-      matrix = x
-      vocabulary = fitted.vocabulary
-    }
+    let (matrix, fitted) = try vectorize(texts)
+    let vocabulary: Vocabulary? = fitted.vocabulary
     let seconds = Date().timeIntervalSince(started)
     let labels = documents.allSatisfy { $0.label != nil } ? documents.map { $0.label! } : nil
-    try SparseRowWriter.write(matrix, labels: labels, to: URL(fileURLWithPath: output))
+    try SparseRowWriter.write(
+      matrix, labels: labels, to: URL(fileURLWithPath: output), valueType: valueType)
     if let vocabularyOut, let vocabulary {
       try writeVocabulary(vocabulary, to: URL(fileURLWithPath: vocabularyOut))
+    }
+    if let vectorizerOut {
+      try fitted.write(to: URL(fileURLWithPath: vectorizerOut))
     }
     if let labelsOut {
       let lines = documents.map { ($0.label ?? "") + "\n" }.joined()
@@ -126,7 +133,8 @@ struct Vectorize: ParsableCommand {
       .init(
         tokenizer: configuration.tokenizer, features: features, alternateSign: !noAlternateSign,
         binary: configuration.binary, norm: configuration.norm))
-    let writer = try SparseRowWriter(url: URL(fileURLWithPath: output), columns: features)
+    let writer = try SparseRowWriter(
+      url: URL(fileURLWithPath: output), columns: features, valueType: valueType)
     let labelsWriter = try labelsOut.map { try StreamingFileWriter(url: URL(fileURLWithPath: $0)) }
     var bytes = 0
     var seconds = 0.0
@@ -143,7 +151,7 @@ struct Vectorize: ParsableCommand {
       block.removeAll(keepingCapacity: true)
       labels.removeAll(keepingCapacity: true)
     }
-    try input.read.forEachDocument(input.input) { document in
+    try input.forEachDocument { document in
       bytes += document.text.utf8.count
       labels.append(document.label)
       block.append(document.text)

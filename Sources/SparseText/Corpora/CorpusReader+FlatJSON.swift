@@ -1,0 +1,159 @@
+/// A fast path for the common JSON line: one flat object whose values are all strings
+/// (`{"id":"0","label":"negative","text":"…"}`). Such a line is read without building a
+/// Foundation object graph (the general parser took two fifths of `vectorize`'s time on a JSONL
+/// corpus); anything else — numbers, arrays, nesting, dotted field paths, a missing field, a
+/// syntax error — goes to the general parser, which gives the same documents and the errors.
+extension CorpusReader {
+  /// The document of `line` when it is a flat object of strings holding the fields asked for,
+  /// else `nil`.
+  func flatJSONDocument(_ line: String, index: Int, lineNumber: Int) -> LabeledDocument? {
+    let textField = options.textField
+    let labelField = options.labelField
+    let idField = options.idField
+    // Byte scans: `String.contains(_: String)` is Foundation's, and costs more than the parse.
+    func isPlain(_ field: String) -> Bool {
+      !field.isEmpty && !field.utf8.contains(UInt8(ascii: "."))
+    }
+    guard isPlain(textField), isPlain(labelField), isPlain(idField ?? "id") else { return nil }
+    var text: String?
+    var label: String?
+    var id: String?
+    var copy = line
+    let parsed = copy.withUTF8 { bytes -> Bool in
+      var parser = FlatJSONParser(bytes: bytes)
+      return parser.forEachField { key, value in
+        // Later duplicates win, as in the general parser.
+        if key == textField { text = value }
+        if key == labelField { label = value }
+        if key == idField { id = value }
+      }
+    }
+    guard parsed, let text, idField == nil || id != nil else { return nil }
+    return LabeledDocument(
+      id: id ?? String(index), text: text, labels: label.map { [$0] } ?? [], line: lineNumber)
+  }
+}
+
+/// Reads one JSON object whose values are all strings (RFC 8259), or gives up.
+private struct FlatJSONParser {
+  let bytes: UnsafeBufferPointer<UInt8>
+  var position = 0
+  var scratch: [UInt8] = []
+
+  init(bytes: UnsafeBufferPointer<UInt8>) { self.bytes = bytes }
+
+  mutating func skipSpace() {
+    while position < bytes.count,
+      bytes[position] == 0x20 || bytes[position] == 0x09 || bytes[position] == 0x0A
+        || bytes[position] == 0x0D
+    {
+      position += 1
+    }
+  }
+
+  mutating func take(_ byte: UInt8) -> Bool {
+    skipSpace()
+    guard position < bytes.count, bytes[position] == byte else { return false }
+    position += 1
+    return true
+  }
+
+  /// Calls `body` with each key and value; `false` when the line is not such an object.
+  mutating func forEachField(_ body: (String, String) -> Void) -> Bool {
+    guard take(UInt8(ascii: "{")) else { return false }
+    if take(UInt8(ascii: "}")) { return atEnd() }
+    while true {
+      skipSpace()
+      guard let key = string(), take(UInt8(ascii: ":")) else { return false }
+      skipSpace()
+      guard let value = string() else { return false }
+      body(key, value)
+      if take(UInt8(ascii: "}")) { return atEnd() }
+      guard take(UInt8(ascii: ",")) else { return false }
+    }
+  }
+
+  mutating func atEnd() -> Bool {
+    skipSpace()
+    return position == bytes.count
+  }
+
+  func hex4(at i: Int) -> UInt32? {
+    guard i + 4 <= bytes.count else { return nil }
+    var value: UInt32 = 0
+    for k in i..<i + 4 {
+      let b = bytes[k]
+      let digit: UInt8
+      switch b {
+      case 0x30...0x39: digit = b - 0x30
+      case 0x41...0x46: digit = b - 0x41 + 10
+      case 0x61...0x66: digit = b - 0x61 + 10
+      default: return nil
+      }
+      value = value << 4 | UInt32(digit)
+    }
+    return value
+  }
+
+  /// A string at the position, unescaped; `nil` when there is none or it is malformed.
+  mutating func string() -> String? {
+    guard position < bytes.count, bytes[position] == UInt8(ascii: "\"") else { return nil }
+    position += 1
+    let start = position
+    // Plain strings (no escapes) are copied straight from the line.
+    while position < bytes.count {
+      let b = bytes[position]
+      if b == UInt8(ascii: "\"") {
+        let text = String(
+          decoding: UnsafeBufferPointer(rebasing: bytes[start..<position]), as: UTF8.self)
+        position += 1
+        return text
+      }
+      if b == UInt8(ascii: "\\") { break }
+      if b < 0x20 { return nil }
+      position += 1
+    }
+    scratch.removeAll(keepingCapacity: true)
+    scratch.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[start..<position]))
+    while position < bytes.count {
+      let b = bytes[position]
+      position += 1
+      switch b {
+      case UInt8(ascii: "\""):
+        return String(decoding: scratch, as: UTF8.self)
+      case UInt8(ascii: "\\"):
+        guard position < bytes.count else { return nil }
+        let e = bytes[position]
+        position += 1
+        switch e {
+        case UInt8(ascii: "\""), UInt8(ascii: "\\"), UInt8(ascii: "/"): scratch.append(e)
+        case UInt8(ascii: "b"): scratch.append(0x08)
+        case UInt8(ascii: "f"): scratch.append(0x0C)
+        case UInt8(ascii: "n"): scratch.append(0x0A)
+        case UInt8(ascii: "r"): scratch.append(0x0D)
+        case UInt8(ascii: "t"): scratch.append(0x09)
+        case UInt8(ascii: "u"):
+          guard var scalar = hex4(at: position) else { return nil }
+          position += 4
+          if (0xD800...0xDBFF).contains(scalar) {
+            guard position + 2 <= bytes.count, bytes[position] == UInt8(ascii: "\\"),
+              bytes[position + 1] == UInt8(ascii: "u"), let low = hex4(at: position + 2),
+              (0xDC00...0xDFFF).contains(low)
+            else { return nil }
+            position += 6
+            scalar = 0x10000 + ((scalar - 0xD800) << 10) + (low - 0xDC00)
+          }
+          // A lone surrogate: the general parser decides what it means.
+          guard let unicode = Unicode.Scalar(scalar) else { return nil }
+          scratch.append(contentsOf: String(unicode).utf8)
+        default:
+          return nil
+        }
+      default:
+        if b < 0x20 { return nil }
+        scratch.append(b)
+      }
+    }
+    return nil
+  }
+}

@@ -1,0 +1,16 @@
+/// Whether a stop list fits the tokenizer (scikit-learn's `_check_stop_words_consistency`).
+extension Tokenizer {
+  /// The stop-list entries the word tokenizer can never produce as a token because it splits
+  /// or changes them (`you've` → `you`, `ve`; `You` when lowercasing) into tokens that are not
+  /// stop words themselves, each with those tokens: scikit-learn warns when there are any.
+  /// Empty when stop words are not used (a character analyzer, or no list).
+  public func inconsistentStopWords() -> [(entry: String, tokens: [String])] {
+    guard configuration.analyzer == .word else { return [] }
+    let stopWords = Set(configuration.stopWords)
+    return configuration.stopWords.compactMap { entry in
+      let tokens = self.tokens(in: entry)
+      let foreign = tokens.filter { !stopWords.contains($0) }
+      return tokens == [entry] || foreign.isEmpty ? nil : (entry, foreign)
+    }
+  }
+}

@@ -1,0 +1,223 @@
+import Foundation
+
+/// Reading a fixed vocabulary (scikit-learn's `vocabulary=`): the JSON object
+/// ``Vocabulary/jsonObject()`` writes, or one term per line.
+extension Vocabulary {
+  /// What a vocabulary file may hold.
+  static let readingSuggestion =
+    "Give a JSON object {\"term\": column, …} with columns 0, 1, 2, … (as vectorize --vocabulary-out writes it), or one term per line."
+
+  /// Reads a vocabulary file: a JSON object `{"term": column, …}` when its first non-blank
+  /// byte is `{`, else one term per line (blank lines skipped, a final `\r` dropped).
+  ///
+  /// - Throws: ``DataError`` when the file cannot be read, does not parse, lists a term or a
+  ///   column twice, leaves a column out, or holds no terms.
+  public init(contentsOf url: URL) throws {
+    let data: Data
+    do {
+      data = try Data(contentsOf: url)
+    } catch {
+      throw DataError.unreadableFile(file: url.path, reason: "it cannot be opened")
+    }
+    let first = data.first { ![0x20, 0x09, 0x0A, 0x0D].contains($0) }
+    if first == UInt8(ascii: "{") {
+      try self.init(jsonObject: data, source: url.path)
+    } else {
+      try self.init(lines: data, source: url.path)
+    }
+  }
+
+  /// Parses the JSON object `{"term": column, …}` that ``jsonObject()`` writes (scikit-learn's
+  /// `vocabulary_`): the columns must be 0 to n − 1, each once. Terms are compared as UTF-8
+  /// bytes, so canonically equivalent spellings stay distinct terms.
+  public init(jsonObject data: Data, source: String = "the vocabulary") throws {
+    var parser = VocabularyJSONParser(bytes: [UInt8](data), source: source)
+    let pairs = try parser.parseObject()
+    var terms = [String?](repeating: nil, count: pairs.count)
+    for (term, column) in pairs {
+      guard column < pairs.count else {
+        throw DataError.unusableCorpus(
+          reason:
+            "\(source): the term '\(term)' has column \(column), but \(pairs.count) terms take columns 0 to \(pairs.count - 1)",
+          suggestion: Self.readingSuggestion)
+      }
+      if let other = terms[column] {
+        throw DataError.unusableCorpus(
+          reason: "\(source): the terms '\(other)' and '\(term)' both have column \(column)",
+          suggestion: Self.readingSuggestion)
+      }
+      terms[column] = term
+    }
+    try self.init(checked: terms.map { $0! }, source: source)
+  }
+
+  /// One term per line, in column order.
+  init(lines data: Data, source: String) throws {
+    var terms: [String] = []
+    for line in data.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: true) {
+      var line = line
+      if line.last == UInt8(ascii: "\r") { line = line.dropLast() }
+      guard !line.isEmpty else { continue }
+      terms.append(String(decoding: line, as: UTF8.self))
+    }
+    try self.init(checked: terms, source: source)
+  }
+
+  private init(checked terms: [String], source: String) throws {
+    guard !terms.isEmpty else {
+      throw DataError.unusableCorpus(
+        reason: "\(source) holds no terms", suggestion: Self.readingSuggestion)
+    }
+    do {
+      try self.init(terms: terms)
+    } catch DataError.unusableCorpus(let reason, let suggestion) {
+      throw DataError.unusableCorpus(reason: "\(source): \(reason)", suggestion: suggestion)
+    }
+  }
+}
+
+/// A parser for exactly one JSON object of string keys and whole-number values (RFC 8259),
+/// keeping every key, in order, as its own bytes.
+private struct VocabularyJSONParser {
+  let bytes: [UInt8]
+  let source: String
+  var position = 0
+
+  init(bytes: [UInt8], source: String) {
+    self.bytes = bytes
+    self.source = source
+  }
+
+  func failure(_ what: String) -> DataError {
+    let line = bytes[..<min(position, bytes.count)].reduce(1) { $0 + ($1 == 0x0A ? 1 : 0) }
+    return DataError.unusableCorpus(
+      reason: "\(source): line \(line), byte offset \(position): \(what)",
+      suggestion: Vocabulary.readingSuggestion)
+  }
+
+  mutating func skipSpace() {
+    while position < bytes.count, [0x20, 0x09, 0x0A, 0x0D].contains(bytes[position]) {
+      position += 1
+    }
+  }
+
+  mutating func expect(_ byte: UInt8, _ what: String) throws {
+    skipSpace()
+    guard position < bytes.count, bytes[position] == byte else { throw failure("expected \(what)") }
+    position += 1
+  }
+
+  mutating func parseObject() throws -> [(String, Int)] {
+    var pairs: [(String, Int)] = []
+    try expect(UInt8(ascii: "{"), "'{'")
+    skipSpace()
+    if position < bytes.count, bytes[position] == UInt8(ascii: "}") {
+      position += 1
+    } else {
+      while true {
+        skipSpace()
+        let term = try parseString()
+        try expect(UInt8(ascii: ":"), "':' after a term")
+        skipSpace()
+        let column = try parseColumn()
+        pairs.append((term, column))
+        skipSpace()
+        guard position < bytes.count else { throw failure("expected ',' or '}'") }
+        let byte = bytes[position]
+        position += 1
+        if byte == UInt8(ascii: "}") { break }
+        guard byte == UInt8(ascii: ",") else { throw failure("expected ',' or '}'") }
+      }
+    }
+    skipSpace()
+    guard position == bytes.count else { throw failure("unexpected text after the object") }
+    return pairs
+  }
+
+  mutating func parseColumn() throws -> Int {
+    var value = 0
+    let start = position
+    while position < bytes.count, (0x30...0x39).contains(bytes[position]) {
+      guard value < Int(Int32.max) else { throw failure("column number too large") }
+      value = value * 10 + Int(bytes[position] - 0x30)
+      position += 1
+    }
+    guard position > start else { throw failure("expected a column number (0 or more)") }
+    guard position - start == 1 || bytes[start] != 0x30 else {
+      throw failure("a column number has no leading zeros")
+    }
+    return value
+  }
+
+  mutating func hex4() throws -> UInt32 {
+    guard position + 4 <= bytes.count else { throw failure("truncated \\u escape") }
+    var value: UInt32 = 0
+    for byte in bytes[position..<position + 4] {
+      let digit: UInt8
+      switch byte {
+      case 0x30...0x39: digit = byte - 0x30
+      case 0x41...0x46: digit = byte - 0x41 + 10
+      case 0x61...0x66: digit = byte - 0x61 + 10
+      default: throw failure("invalid \\u escape")
+      }
+      value = value << 4 | UInt32(digit)
+    }
+    position += 4
+    return value
+  }
+
+  mutating func parseString() throws -> String {
+    guard position < bytes.count, bytes[position] == UInt8(ascii: "\"") else {
+      throw failure("expected a term in double quotes")
+    }
+    position += 1
+    var out: [UInt8] = []
+    while true {
+      guard position < bytes.count else { throw failure("unterminated string") }
+      let byte = bytes[position]
+      position += 1
+      switch byte {
+      case UInt8(ascii: "\""):
+        guard let term = String(validating: out, as: UTF8.self) else {
+          throw failure("a term is not valid UTF-8")
+        }
+        return term
+      case UInt8(ascii: "\\"):
+        guard position < bytes.count else { throw failure("unterminated string") }
+        let escape = bytes[position]
+        position += 1
+        switch escape {
+        case UInt8(ascii: "\""), UInt8(ascii: "\\"), UInt8(ascii: "/"): out.append(escape)
+        case UInt8(ascii: "b"): out.append(0x08)
+        case UInt8(ascii: "f"): out.append(0x0C)
+        case UInt8(ascii: "n"): out.append(0x0A)
+        case UInt8(ascii: "r"): out.append(0x0D)
+        case UInt8(ascii: "t"): out.append(0x09)
+        case UInt8(ascii: "u"):
+          var scalar = try hex4()
+          if (0xD800...0xDBFF).contains(scalar) {
+            guard position + 2 <= bytes.count, bytes[position] == UInt8(ascii: "\\"),
+              bytes[position + 1] == UInt8(ascii: "u")
+            else { throw failure("a lone UTF-16 surrogate in a \\u escape") }
+            position += 2
+            let low = try hex4()
+            guard (0xDC00...0xDFFF).contains(low) else {
+              throw failure("a lone UTF-16 surrogate in a \\u escape")
+            }
+            scalar = 0x10000 + ((scalar - 0xD800) << 10) + (low - 0xDC00)
+          }
+          guard let unicode = Unicode.Scalar(scalar) else {
+            throw failure("a lone UTF-16 surrogate in a \\u escape")
+          }
+          out.append(contentsOf: Array(String(Character(unicode)).utf8))
+        default:
+          throw failure("invalid escape '\\\(Character(Unicode.Scalar(escape)))'")
+        }
+      case 0x00..<0x20:
+        throw failure("a control character inside a string (write it as an escape)")
+      default:
+        out.append(byte)
+      }
+    }
+  }
+}
