@@ -2,8 +2,6 @@ import ArgumentParser
 import Foundation
 import SparseText
 
-extension CodeScaler.Method: ExpressibleByArgument {}
-
 struct ExperimentCommand: ParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "experiment",
@@ -35,28 +33,11 @@ struct ExperimentCommand: ParsableCommand {
   @Option(help: "Run K-fold cross-validation on INPUT instead of one split.")
   var cv: Int?
 
-  @Option(
-    name: .customLong("C"),
-    help: ArgumentHelp(
-      "Regularization C, or a comma-separated grid chosen by CV on the training part (default: \(Self.defaultCValues)).",
-      valueName: "C,…"))
-  var c: String?
+  @OptionGroup var pipeline: PipelineOptions
 
   @Option(
     help: "Folds for the C grid search (default: \(TextFeaturePipeline.Configuration().folds)).")
   var folds: Int?
-
-  @Option(
-    help: ArgumentHelp(
-      "Unlabeled text for the vectorizer and the autoencoder (any corpus format; labels ignored). Repeatable.",
-      valueName: "file"))
-  var unlabeled: [String] = []
-
-  @Option(
-    help: ArgumentHelp(
-      "Codes before LR: standardize or none (default: \(TextFeaturePipeline.Configuration().codeScaling.rawValue)).",
-      valueName: "method"))
-  var codeScaling: CodeScaler.Method?
 
   @Option(
     help: ArgumentHelp(
@@ -85,21 +66,8 @@ struct ExperimentCommand: ParsableCommand {
   @OptionGroup var autoencoder: AutoencoderOptions
   @OptionGroup var global: GlobalOptions
 
-  static var defaultCValues: String {
-    TextFeaturePipeline.Configuration().cValues.map { "\($0)" }.joined(separator: ",")
-  }
-
   func numbers(_ text: String, flag: String) throws -> [Double] {
-    try Self.positiveNumbers(text, flag: flag)
-  }
-
-  static func positiveNumbers(_ text: String, flag: String) throws -> [Double] {
-    let values = text.split(separator: ",").map { Double($0.trimmingCharacters(in: .whitespaces)) }
-    guard !values.isEmpty, values.allSatisfy({ $0 != nil && $0! > 0 }) else {
-      throw ConfigurationError.outOfRange(
-        field: flag, value: text, allowed: "positive numbers separated by commas")
-    }
-    return values.map { $0! }
+    try PipelineOptions.positiveNumbers(text, flag: flag)
   }
 
   func run() throws {
@@ -108,15 +76,15 @@ struct ExperimentCommand: ParsableCommand {
       vectorizer: try vectorizer.pipelineTfidf(),
       autoencoder: noAutoencoder ? nil : try autoencoder.configuration(),
       classifier: defaults.classifier,
-      cValues: try c.map { try numbers($0, flag: "--C") } ?? defaults.cValues,
+      cValues: try pipeline.cValues(),
       folds: folds ?? defaults.folds,
       labelFractions: try labelFractions.map { try numbers($0, flag: "--label-fractions") } ?? [],
-      seed: autoencoder.effectiveSeed, codeScaling: codeScaling ?? defaults.codeScaling)
+      seed: autoencoder.effectiveSeed, codeScaling: pipeline.effectiveCodeScaling)
     if novelty {
       try runNovelty(experimentConfiguration)
       return
     }
-    let unlabeledTexts = try unlabeled.flatMap { try read.read($0).map(\.text) }
+    let unlabeledTexts = try pipeline.unlabeledTexts(read)
     if !grid.isEmpty {
       try runGrid(experimentConfiguration, unlabeled: unlabeledTexts)
       return
@@ -153,7 +121,7 @@ struct ExperimentCommand: ParsableCommand {
       throw CommandError.usage(
         "--novelty scores the autoencoder's reconstruction; drop --no-autoencoder")
     }
-    guard grid.isEmpty, cv == nil, labelFractions == nil, unlabeled.isEmpty else {
+    guard grid.isEmpty, cv == nil, labelFractions == nil, pipeline.unlabeled.isEmpty else {
       throw CommandError.usage(
         "--novelty runs on one training/test division; drop --grid, --cv, --label-fractions and --unlabeled"
       )

@@ -39,24 +39,7 @@ struct Fit: ParsableCommand {
   @Option(help: "What the classifier reads: tfidf, codes or both.")
   var classifierInput: TextFeaturePipeline.ClassifierInput?
 
-  @Option(
-    name: .customLong("C"),
-    help: ArgumentHelp(
-      "Classifier regularization C, or a comma-separated grid chosen by cross-validation (default: \(ExperimentCommand.defaultCValues)).",
-      valueName: "C,…"))
-  var c: String?
-
-  @Option(
-    help: ArgumentHelp(
-      "Unlabeled text for the vectorizer and the autoencoder (any corpus format; labels ignored). Repeatable.",
-      valueName: "file"))
-  var unlabeled: [String] = []
-
-  @Option(
-    help: ArgumentHelp(
-      "Codes before the classifier and in encode's output: standardize or none (default: \(TextFeaturePipeline.Configuration().codeScaling.rawValue)).",
-      valueName: "method"))
-  var codeScaling: CodeScaler.Method?
+  @OptionGroup var pipeline: PipelineOptions
 
   @Option(
     help: ArgumentHelp(
@@ -104,17 +87,16 @@ struct Fit: ParsableCommand {
       }
     } else {
       let defaults = TextFeaturePipeline.Configuration()
-      let cValues =
-        try c.map { try ExperimentCommand.positiveNumbers($0, flag: "--C") } ?? defaults.cValues
+      let cValues = try pipeline.cValues()
       configuration = TextFeaturePipeline.Configuration(
         vectorizer: try vectorizer.pipelineTfidf(),
         autoencoder: noAutoencoder ? nil : try autoencoder.configuration(),
         classifier: noClassifier ? nil : defaults.classifier, classifierInput: classifierInput,
-        codeScaling: codeScaling ?? defaults.codeScaling, cValues: cValues, folds: defaults.folds)
+        codeScaling: pipeline.effectiveCodeScaling, cValues: cValues, folds: defaults.folds)
     }
     if let outlierQuantile { configuration.outlierQuantile = outlierQuantile }
     if let anomalyScore { configuration.anomalyScore = anomalyScore }
-    let unlabeledTexts = try unlabeled.flatMap { try input.read.read($0).map(\.text) }
+    let unlabeledTexts = try pipeline.unlabeledTexts(input.read)
     let labelled = documents.filter { $0.label != nil }.count
     var labels: [String]?
     if labelled == documents.count, configuration.classifier != nil {

@@ -1,0 +1,58 @@
+import ArgumentParser
+import Foundation
+import SparseText
+
+extension CodeScaler.Method: ExpressibleByArgument {}
+
+/// The pipeline settings `fit` and `experiment` share beyond the vectorizer and the autoencoder:
+/// the classifier's C, unlabeled text and the codes' post-processing. Every option left out
+/// keeps `TextFeaturePipeline.Configuration()`'s value, which the help shows.
+struct PipelineOptions: ParsableArguments {
+  private static let defaults = TextFeaturePipeline.Configuration()
+
+  static var defaultCValues: String {
+    defaults.cValues.map { "\($0)" }.joined(separator: ",")
+  }
+
+  @Option(
+    name: .customLong("C"),
+    help: ArgumentHelp(
+      "Classifier regularization C, or a comma-separated grid chosen by cross-validation on the training part (default: \(Self.defaultCValues)).",
+      valueName: "C,…"))
+  var c: String?
+
+  @Option(
+    help: ArgumentHelp(
+      "Unlabeled text for the vectorizer and the autoencoder (any corpus format; labels ignored). Repeatable.",
+      valueName: "file"))
+  var unlabeled: [String] = []
+
+  @Option(
+    help: ArgumentHelp(
+      "Codes before the classifier and in encode's output: standardize or none (default: \(Self.defaults.codeScaling.rawValue)).",
+      valueName: "method"))
+  var codeScaling: CodeScaler.Method?
+
+  /// The C candidates in effect.
+  func cValues() throws -> [Double] {
+    try c.map { try Self.positiveNumbers($0, flag: "--C") } ?? Self.defaults.cValues
+  }
+
+  /// The code post-processing in effect.
+  var effectiveCodeScaling: CodeScaler.Method { codeScaling ?? Self.defaults.codeScaling }
+
+  /// The texts of the `--unlabeled` files, read as the command reads its input.
+  func unlabeledTexts(_ read: ReadOptions) throws -> [String] {
+    try unlabeled.flatMap { try read.read($0).map(\.text) }
+  }
+
+  /// Positive numbers separated by commas.
+  static func positiveNumbers(_ text: String, flag: String) throws -> [Double] {
+    let values = text.split(separator: ",").map { Double($0.trimmingCharacters(in: .whitespaces)) }
+    guard !values.isEmpty, values.allSatisfy({ $0 != nil && $0! > 0 && $0!.isFinite }) else {
+      throw ConfigurationError.outOfRange(
+        field: flag, value: text, allowed: "positive numbers separated by commas")
+    }
+    return values.map { $0! }
+  }
+}
