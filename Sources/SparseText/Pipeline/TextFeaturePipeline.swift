@@ -206,6 +206,8 @@ public struct TextFeaturePipeline: Sendable {
     let x = unlabeled.isEmpty ? xAll : xAll.selectingRows(0..<documents.count)
     var autoencoder: SparseAutoencoder?
     var codeScaler: CodeScaler?
+    // The labelled documents' codes as the classifier reads them (scaled when there is a scaler).
+    var codes: DenseMatrix?
     if let sae = configuration.autoencoder {
       progress?(.stage("autoencoder"))
       let trained = try SparseAutoencoder(training: xAll, configuration: sae) { event in
@@ -213,16 +215,20 @@ public struct TextFeaturePipeline: Sendable {
       }
       // The configuration records what was fitted (the input scale a training resolved).
       configuration.autoencoder = trained.configuration
+      // Every training row is encoded once: for the scaler, and for the classifier.
+      let allCodes = trained.encode(xAll)
       if configuration.codeScaling == .standardize {
-        codeScaler = CodeScaler(fitting: trained.encode(xAll))
+        codeScaler = CodeScaler(fitting: allCodes)
       }
+      let labelled = unlabeled.isEmpty ? allCodes : allCodes.selectingRows(0..<documents.count)
+      codes = try codeScaler?.transform(labelled) ?? labelled
       autoencoder = trained
     }
     var classifier: LogisticRegression?
     if var lr = configuration.classifier, let labels {
       progress?(.stage("classifier"))
       let features = try Self.classifierFeatures(
-        x, autoencoder: autoencoder, scaler: codeScaler,
+        x, codes: codes, standardized: codeScaler != nil,
         input: configuration.effectiveClassifierInput)
       if configuration.cValues.count > 1,
         let folds = Self.crossValidationFolds(labels, requested: configuration.folds)
@@ -289,13 +295,13 @@ public struct TextFeaturePipeline: Sendable {
   /// pipeline has no autoencoder. Work is split over cores.
   public func embeddings(for documents: some Sequence<String>) -> DenseMatrix {
     let x = features(for: Array(documents))
-    guard let autoencoder else { return x.densified() }
-    return codes(for: x, autoencoder: autoencoder)
+    return codes(for: x) ?? x.densified()
   }
 
   /// The codes of TF-IDF rows as the pipeline hands them out: encoded, then scaled by
-  /// ``codeScaler`` when there is one.
-  public func codes(for x: SparseMatrix, autoencoder: SparseAutoencoder) -> DenseMatrix {
+  /// ``codeScaler`` when there is one; `nil` without an autoencoder.
+  public func codes(for x: SparseMatrix) -> DenseMatrix? {
+    guard let autoencoder else { return nil }
     let raw = autoencoder.encode(x)
     // The scaler was fitted on this autoencoder's codes, so the widths agree.
     return (try? codeScaler?.transform(raw)) ?? raw
@@ -342,25 +348,23 @@ public struct TextFeaturePipeline: Sendable {
     return (
       classifier,
       try Self.classifierFeatures(
-        x, autoencoder: autoencoder, scaler: codeScaler,
+        x, codes: codes(for: x), standardized: codeScaler != nil,
         input: configuration.effectiveClassifierInput)
     )
   }
 
-  /// The classifier's input for a TF-IDF matrix.
+  /// The classifier's input for TF-IDF rows `x` and their `codes` (as ``codes(for:)`` gives
+  /// them; `nil` without an autoencoder).
   static func classifierFeatures(
-    _ x: SparseMatrix, autoencoder: SparseAutoencoder?, scaler: CodeScaler?,
-    input: ClassifierInput
+    _ x: SparseMatrix, codes: DenseMatrix?, standardized: Bool, input: ClassifierInput
   ) throws -> any FeatureMatrix {
     if input == .tfidf { return x }
-    guard let autoencoder else {
+    guard let codes else {
       throw ConfigurationError.conflict(
         reason: "the classifier reads codes, but there is no autoencoder",
         suggestion: "Use the tfidf classifier input.")
     }
-    var codes = autoencoder.encode(x)
-    if let scaler { codes = try scaler.transform(codes) }
-    return input == .codes ? codes : try concatenated(x, codes, standardized: scaler != nil)
+    return input == .codes ? codes : try concatenated(x, codes, standardized: standardized)
   }
 
   /// TF-IDF ⊕ codes, the `both` input. Standardized codes have a squared row norm of about
