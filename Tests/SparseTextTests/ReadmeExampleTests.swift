@@ -10,7 +10,8 @@ import Testing
     let documents = ["the striker scored a late goal", "shares fell as the bank cut rates"]
     let pipeline = try TextFeaturePipeline(
       fitting: documents, labels: ["sport", "business"],
-      configuration: .init(autoencoder: .init(hiddenUnits: 2, epochs: 50, batchSize: 2)))
+      configuration: .init(
+        vectorizer: .init(), autoencoder: .init(hiddenUnits: 2, epochs: 50, batchSize: 2)))
     try pipeline.write(to: directory.appendingPathComponent("model"))
     let loaded = try TextFeaturePipeline(contentsOf: directory.appendingPathComponent("model"))
     let vectors: DenseMatrix = loaded.embeddings(for: ["a goal in the cup final"])
