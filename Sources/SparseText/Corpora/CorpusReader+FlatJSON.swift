@@ -78,23 +78,6 @@ private struct FlatJSONParser {
     return position == bytes.count
   }
 
-  func hex4(at i: Int) -> UInt32? {
-    guard i + 4 <= bytes.count else { return nil }
-    var value: UInt32 = 0
-    for k in i..<i + 4 {
-      let b = bytes[k]
-      let digit: UInt8
-      switch b {
-      case 0x30...0x39: digit = b - 0x30
-      case 0x41...0x46: digit = b - 0x41 + 10
-      case 0x61...0x66: digit = b - 0x61 + 10
-      default: return nil
-      }
-      value = value << 4 | UInt32(digit)
-    }
-    return value
-  }
-
   /// A string at the position, unescaped; `nil` when there is none or it is malformed.
   mutating func string() -> String? {
     guard position < bytes.count, bytes[position] == UInt8(ascii: "\"") else { return nil }
@@ -115,45 +98,8 @@ private struct FlatJSONParser {
     }
     scratch.removeAll(keepingCapacity: true)
     scratch.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[start..<position]))
-    while position < bytes.count {
-      let b = bytes[position]
-      position += 1
-      switch b {
-      case UInt8(ascii: "\""):
-        return String(decoding: scratch, as: UTF8.self)
-      case UInt8(ascii: "\\"):
-        guard position < bytes.count else { return nil }
-        let e = bytes[position]
-        position += 1
-        switch e {
-        case UInt8(ascii: "\""), UInt8(ascii: "\\"), UInt8(ascii: "/"): scratch.append(e)
-        case UInt8(ascii: "b"): scratch.append(0x08)
-        case UInt8(ascii: "f"): scratch.append(0x0C)
-        case UInt8(ascii: "n"): scratch.append(0x0A)
-        case UInt8(ascii: "r"): scratch.append(0x0D)
-        case UInt8(ascii: "t"): scratch.append(0x09)
-        case UInt8(ascii: "u"):
-          guard var scalar = hex4(at: position) else { return nil }
-          position += 4
-          if (0xD800...0xDBFF).contains(scalar) {
-            guard position + 2 <= bytes.count, bytes[position] == UInt8(ascii: "\\"),
-              bytes[position + 1] == UInt8(ascii: "u"), let low = hex4(at: position + 2),
-              (0xDC00...0xDFFF).contains(low)
-            else { return nil }
-            position += 6
-            scalar = 0x10000 + ((scalar - 0xD800) << 10) + (low - 0xDC00)
-          }
-          // A lone surrogate: the general parser decides what it means.
-          guard let unicode = Unicode.Scalar(scalar) else { return nil }
-          scratch.append(contentsOf: String(unicode).utf8)
-        default:
-          return nil
-        }
-      default:
-        if b < 0x20 { return nil }
-        scratch.append(b)
-      }
-    }
-    return nil
+    // Anything malformed (a lone surrogate included) is left to the general parser.
+    guard JSONString.unescape(bytes, from: &position, into: &scratch) == nil else { return nil }
+    return String(decoding: scratch, as: UTF8.self)
   }
 }

@@ -38,3 +38,93 @@ public enum JSONString {
     return String(decoding: out, as: UTF8.self)
   }
 }
+
+extension JSONString {
+  /// Why ``unescape(_:from:into:)`` found no well-formed string.
+  enum ReadError: Error, Equatable {
+    /// The input ends before the closing quote.
+    case unterminated
+    /// `\` followed by this byte, which starts no escape.
+    case invalidEscape(UInt8)
+    /// A `\u` escape with fewer than four hex digits left.
+    case truncatedUnicodeEscape
+    /// A `\u` escape whose four characters are not all hex digits.
+    case invalidUnicodeEscape
+    /// A UTF-16 surrogate without its other half.
+    case loneSurrogate
+    /// A byte below 0x20, which JSON allows only escaped.
+    case controlCharacter
+  }
+
+  /// Reads the body of a JSON string (RFC 8259) from `bytes` at `position`, just after its
+  /// opening quote: appends the unescaped UTF-8 to `out` and leaves `position` after the
+  /// closing quote. Returns why it stopped instead when the string is malformed.
+  static func unescape(
+    _ bytes: UnsafeBufferPointer<UInt8>, from position: inout Int, into out: inout [UInt8]
+  ) -> ReadError? {
+    func hex4(at i: Int) -> Result<UInt32, ReadError> {
+      guard i + 4 <= bytes.count else { return .failure(.truncatedUnicodeEscape) }
+      var value: UInt32 = 0
+      for k in i..<(i + 4) {
+        let b = bytes[k]
+        let digit: UInt8
+        switch b {
+        case 0x30...0x39: digit = b - 0x30
+        case 0x41...0x46: digit = b - 0x41 + 10
+        case 0x61...0x66: digit = b - 0x61 + 10
+        default: return .failure(.invalidUnicodeEscape)
+        }
+        value = value << 4 | UInt32(digit)
+      }
+      return .success(value)
+    }
+    while position < bytes.count {
+      let b = bytes[position]
+      position += 1
+      switch b {
+      case UInt8(ascii: "\""):
+        return nil
+      case UInt8(ascii: "\\"):
+        guard position < bytes.count else { return .unterminated }
+        let e = bytes[position]
+        position += 1
+        switch e {
+        case UInt8(ascii: "\""), UInt8(ascii: "\\"), UInt8(ascii: "/"): out.append(e)
+        case UInt8(ascii: "b"): out.append(0x08)
+        case UInt8(ascii: "f"): out.append(0x0C)
+        case UInt8(ascii: "n"): out.append(0x0A)
+        case UInt8(ascii: "r"): out.append(0x0D)
+        case UInt8(ascii: "t"): out.append(0x09)
+        case UInt8(ascii: "u"):
+          var scalar: UInt32
+          switch hex4(at: position) {
+          case .success(let value): scalar = value
+          case .failure(let error): return error
+          }
+          position += 4
+          if (0xD800...0xDBFF).contains(scalar) {
+            guard position + 2 <= bytes.count, bytes[position] == UInt8(ascii: "\\"),
+              bytes[position + 1] == UInt8(ascii: "u")
+            else { return .loneSurrogate }
+            let low: UInt32
+            switch hex4(at: position + 2) {
+            case .success(let value): low = value
+            case .failure(let error): return error
+            }
+            guard (0xDC00...0xDFFF).contains(low) else { return .loneSurrogate }
+            position += 6
+            scalar = 0x10000 + ((scalar - 0xD800) << 10) + (low - 0xDC00)
+          }
+          guard let unicode = Unicode.Scalar(scalar) else { return .loneSurrogate }
+          out.append(contentsOf: String(unicode).utf8)
+        default:
+          return .invalidEscape(e)
+        }
+      default:
+        if b < 0x20 { return .controlCharacter }
+        out.append(b)
+      }
+    }
+    return .unterminated
+  }
+}

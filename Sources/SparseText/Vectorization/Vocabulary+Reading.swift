@@ -149,75 +149,29 @@ private struct VocabularyJSONParser {
     return value
   }
 
-  mutating func hex4() throws -> UInt32 {
-    guard position + 4 <= bytes.count else { throw failure("truncated \\u escape") }
-    var value: UInt32 = 0
-    for byte in bytes[position..<position + 4] {
-      let digit: UInt8
-      switch byte {
-      case 0x30...0x39: digit = byte - 0x30
-      case 0x41...0x46: digit = byte - 0x41 + 10
-      case 0x61...0x66: digit = byte - 0x61 + 10
-      default: throw failure("invalid \\u escape")
-      }
-      value = value << 4 | UInt32(digit)
-    }
-    position += 4
-    return value
-  }
-
   mutating func parseString() throws -> String {
     guard position < bytes.count, bytes[position] == UInt8(ascii: "\"") else {
       throw failure("expected a term in double quotes")
     }
     position += 1
     var out: [UInt8] = []
-    while true {
-      guard position < bytes.count else { throw failure("unterminated string") }
-      let byte = bytes[position]
-      position += 1
-      switch byte {
-      case UInt8(ascii: "\""):
-        guard let term = String(validating: out, as: UTF8.self) else {
-          throw failure("a term is not valid UTF-8")
-        }
-        return term
-      case UInt8(ascii: "\\"):
-        guard position < bytes.count else { throw failure("unterminated string") }
-        let escape = bytes[position]
-        position += 1
-        switch escape {
-        case UInt8(ascii: "\""), UInt8(ascii: "\\"), UInt8(ascii: "/"): out.append(escape)
-        case UInt8(ascii: "b"): out.append(0x08)
-        case UInt8(ascii: "f"): out.append(0x0C)
-        case UInt8(ascii: "n"): out.append(0x0A)
-        case UInt8(ascii: "r"): out.append(0x0D)
-        case UInt8(ascii: "t"): out.append(0x09)
-        case UInt8(ascii: "u"):
-          var scalar = try hex4()
-          if (0xD800...0xDBFF).contains(scalar) {
-            guard position + 2 <= bytes.count, bytes[position] == UInt8(ascii: "\\"),
-              bytes[position + 1] == UInt8(ascii: "u")
-            else { throw failure("a lone UTF-16 surrogate in a \\u escape") }
-            position += 2
-            let low = try hex4()
-            guard (0xDC00...0xDFFF).contains(low) else {
-              throw failure("a lone UTF-16 surrogate in a \\u escape")
-            }
-            scalar = 0x10000 + ((scalar - 0xD800) << 10) + (low - 0xDC00)
-          }
-          guard let unicode = Unicode.Scalar(scalar) else {
-            throw failure("a lone UTF-16 surrogate in a \\u escape")
-          }
-          out.append(contentsOf: Array(String(Character(unicode)).utf8))
-        default:
-          throw failure("invalid escape '\\\(Character(Unicode.Scalar(escape)))'")
-        }
-      case 0x00..<0x20:
-        throw failure("a control character inside a string (write it as an escape)")
-      default:
-        out.append(byte)
+    var end = position
+    let error = bytes.withUnsafeBufferPointer { JSONString.unescape($0, from: &end, into: &out) }
+    position = end
+    switch error {
+    case nil:
+      guard let term = String(validating: out, as: UTF8.self) else {
+        throw failure("a term is not valid UTF-8")
       }
+      return term
+    case .unterminated: throw failure("unterminated string")
+    case .invalidEscape(let escape):
+      throw failure("invalid escape '\\\(Character(Unicode.Scalar(escape)))'")
+    case .truncatedUnicodeEscape: throw failure("truncated \\u escape")
+    case .invalidUnicodeEscape: throw failure("invalid \\u escape")
+    case .loneSurrogate: throw failure("a lone UTF-16 surrogate in a \\u escape")
+    case .controlCharacter:
+      throw failure("a control character inside a string (write it as an escape)")
     }
   }
 }
