@@ -1,0 +1,36 @@
+import ArgumentParser
+import Foundation
+import SparseText
+
+struct ExportEmbeddings: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "export-embeddings",
+    abstract: "Write each vocabulary term's vector (its encoder column) in word2vec text format.",
+    discussion: "Example:\n  sparsetext export-embeddings model/ -o terms.vec")
+
+  @Argument(help: "The model bundle (with an autoencoder).")
+  var model: String
+
+  @Option(name: .shortAndLong, help: "The .vec file to write.")
+  var output: String
+
+  func run() throws {
+    let outputs = try OutputPlan(files: [output], models: [model])
+    defer { outputs.release() }
+    let pipeline = try TextFeaturePipeline(contentsOf: URL(fileURLWithPath: model))
+    guard let sae = pipeline.autoencoder else {
+      throw CommandError.usage("this model has no autoencoder, so its terms have no vectors")
+    }
+    let weight = sae.parameters["encoder.weight"]!
+    let hidden = weight.shape[0]
+    let terms = pipeline.vectorizer.vocabulary.terms
+    var text = "\(terms.count) \(hidden)\n"
+    for (c, term) in terms.enumerated() {
+      // word2vec text files separate fields by spaces: spaces inside a term (n-grams) become _.
+      text += term.replacingOccurrences(of: " ", with: "_")
+      for j in 0..<hidden { text += " \(weight.values[j * terms.count + c])" }
+      text += "\n"
+    }
+    try AtomicFile.write(Data(text.utf8), to: URL(fileURLWithPath: output))
+  }
+}
