@@ -50,8 +50,8 @@ def main():
             few = {(p["pipeline"], p["fraction"]): 100 * p["accuracy"] for p in r["learning_curve"]}
             test_metrics = r.get("autoencoder_metrics_test", {})
             row = dict(corpus=corpus, recipe=name, tfidf=acc.get("tfidf_lr"), codes=acc.get("sae_lr"),
-                       both=acc.get("concat_lr"), fvu=test_metrics.get("fractionOfVarianceUnexplained"),
-                       l0=test_metrics.get("activeUnitsPerDocument"), dead=test_metrics.get("deadUnits"),
+                       both=acc.get("concat_lr"), fvu=test_metrics.get("fraction_of_variance_unexplained"),
+                       l0=test_metrics.get("active_units_per_document"), dead=test_metrics.get("dead_units"),
                        tfidf_1=few.get(("tfidf_lr", 0.01)), codes_1=few.get(("sae_lr", 0.01)),
                        both_1=few.get(("concat_lr", 0.01)), tfidf_5=few.get(("tfidf_lr", 0.05)),
                        codes_5=few.get(("sae_lr", 0.05)), seconds=seconds,

@@ -250,8 +250,8 @@ def main():
         sampled = json.load(open(sampled_dir / "training.json"))
         sampled_epochs = [e["seconds"] for e in sampled["epochs"]]
         sampled_epoch = median(sampled_epochs[1:] if len(sampled_epochs) > 2 else sampled_epochs)
-        exact_error = training["metrics"]["halfSquaredErrorPerDocument"]
-        sampled_error = sampled["metrics"]["halfSquaredErrorPerDocument"]
+        exact_error = training["metrics"]["half_squared_error_per_document"]
+        sampled_error = sampled["metrics"]["half_squared_error_per_document"]
         results[f"{corpus}_sae_sampled"] = {"epochs": sampled_epochs, "metrics": sampled["metrics"],
                                             "exact_metrics": training["metrics"]}
         try:

@@ -24,7 +24,7 @@ if CommandLine.arguments.count > 1 {
   pipeline = try TextFeaturePipeline(
     fitting: corpus,
     configuration: .init(
-      vectorizer: .init(tokenizer: .init(stopWords: StopWords.english)),
+      vectorizer: .init(counting: .init(tokenizer: .init(stopWords: StopWords.english))),
       autoencoder: .init(
         hiddenUnits: 6, sparsityTarget: 0.2, inputScale: 3, learningRate: 0.01, epochs: 200,
         batchSize: 4),

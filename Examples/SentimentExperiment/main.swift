@@ -31,7 +31,8 @@ if arguments.count > 2 {
 
 let experiment = Experiment(
   .init(
-    vectorizer: .init(minDocumentFrequency: .count(2), sublinearTF: true),
+    vectorizer: .init(
+      counting: .init(minDocumentFrequency: .count(2)), weighting: .init(sublinearTF: true)),
     autoencoder: .init(hiddenUnits: 16, epochs: 20, batchSize: 16),
     cValues: [1, 10], labelFractions: [0.1, 0.5, 1]))
 let result = try experiment.run(train: train, test: test)

@@ -31,8 +31,9 @@ let pipeline = try TextFeaturePipeline(
   fitting: documents.map(\.text),
   configuration: .init(
     vectorizer: .init(
-      tokenizer: .init(stopWords: StopWords.english), minDocumentFrequency: .count(2),
-      sublinearTF: true),
+      counting: .init(
+        tokenizer: .init(stopWords: StopWords.english), minDocumentFrequency: .count(2)),
+      weighting: .init(sublinearTF: true)),
     autoencoder: .init(hiddenUnits: hidden, epochs: 30, batchSize: 16),
     classifier: nil))
 

@@ -18,10 +18,10 @@ from safetensors.numpy import load_file
 def main(model, features, codes):
     tensors = load_file(f"{model}/model.safetensors")
     config = json.load(open(f"{model}/config.json"))["configuration"]["autoencoder"]
-    x = sp.load_npz(features) * config["inputScale"]
+    x = sp.load_npz(features) * config["input_scale"]
     a = x @ tensors["encoder.weight"].T + tensors["encoder.bias"]
-    if config.get("topK"):
-        k = config["topK"]
+    if config.get("top_k"):
+        k = config["top_k"]
         kth = -np.sort(-a, axis=1)[:, k - 1 : k]
         ours = np.where(a >= kth, np.maximum(a, 0), 0)
     elif config["activation"] == "relu":

@@ -28,6 +28,22 @@ enum TopKSetting: ExpressibleByArgument, Equatable {
   }
 }
 
+/// `--input-scale S` (a positive number) or `--input-scale auto`.
+enum InputScaleSetting: ExpressibleByArgument, Equatable {
+  case auto
+  case value(Double)
+
+  init?(argument: String) {
+    if argument.lowercased() == "auto" {
+      self = .auto
+    } else if let value = Double(argument), value > 0, value.isFinite {
+      self = .value(value)
+    } else {
+      return nil
+    }
+  }
+}
+
 /// Sparse autoencoder settings shared by `train-sae`, `fit` and `experiment`. Every option left
 /// out keeps the library's default (`SparseAutoencoder.Configuration()`), which the help shows.
 struct AutoencoderOptions: ParsableArguments {
@@ -91,7 +107,7 @@ struct AutoencoderOptions: ParsableArguments {
     help: ArgumentHelp(
       "Multiply inputs by S before encoding, or auto: scale so the mean squared row norm equals the vocabulary size (default: \(defaults.inputScale.map { "\($0)" } ?? "auto")).",
       valueName: "S|auto"))
-  var inputScale: String?
+  var inputScale: InputScaleSetting?
 
   @Flag(
     inversion: .prefixedNo,
@@ -113,15 +129,18 @@ struct AutoencoderOptions: ParsableArguments {
   /// The seed in effect.
   var effectiveSeed: UInt64 { seed ?? Self.defaults.seed }
 
-  /// The configuration: the library's defaults with the options given.
-  func configuration() throws -> SparseAutoencoder.Configuration {
+  /// The configuration: `base` (the library's defaults unless a configuration file gives
+  /// another) with the options given.
+  func configuration(base: SparseAutoencoder.Configuration = Self.defaults) throws
+    -> SparseAutoencoder.Configuration
+  {
     // `--topk K` starts from the TopK recipe, `--topk off` from the KL one; every other option
     // then applies on top.
     var c: SparseAutoencoder.Configuration
     switch topk {
     case .k(let k): c = .topK(k)
     case .off: c = SparseAutoencoder.Configuration(topK: nil)
-    case nil: c = Self.defaults
+    case nil: c = base
     }
     if let hidden { c.hiddenUnits = hidden }
     if let sparsity { c.sparsityTarget = sparsity }
@@ -138,15 +157,10 @@ struct AutoencoderOptions: ParsableArguments {
     if let learningRate { c.learningRate = learningRate }
     if let seed { c.seed = seed }
     if let validation { c.validationFraction = validation }
-    if let inputScale {
-      if inputScale.lowercased() == "auto" {
-        c.inputScale = nil
-      } else if let value = Double(inputScale), value > 0, value.isFinite {
-        c.inputScale = value
-      } else {
-        throw ConfigurationError.outOfRange(
-          field: "--input-scale", value: inputScale, allowed: "a positive number or auto")
-      }
+    switch inputScale {
+    case .auto: c.inputScale = nil
+    case .value(let value): c.inputScale = value
+    case nil: break
     }
     if let unitNormDecoder { c.unitNormDecoder = unitNormDecoder }
     if let sampledColumns { c.sampledColumns = sampledColumns }

@@ -73,8 +73,7 @@ struct ExperimentReport {
 
   func write(to directory: URL) throws {
     try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-    let encoder = JSONEncoder()
-    encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+    let encoder = JSONFormat.encoder()
     let pipelinesJSON = try JSONSerialization.jsonObject(
       with: encoder.encode(results.count == 1 ? results[0].pipelines : results.flatMap(\.pipelines))
     )
@@ -96,8 +95,7 @@ struct ExperimentReport {
     if let unlabeled = results.first?.unlabeledDocuments, unlabeled > 0 {
       object["unlabeled_documents"] = unlabeled
     }
-    let json = try JSONSerialization.data(
-      withJSONObject: object, options: [.prettyPrinted, .sortedKeys])
+    let json = try JSONFormat.data(object: object, pretty: true)
     try AtomicFile.write(json, to: directory.appendingPathComponent("report.json"))
     var markdown =
       "# SparseText experiment\n\nData: \(data["source"] ?? "?"), \(data["documents"] ?? "?") documents.\n\n"

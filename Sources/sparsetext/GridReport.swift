@@ -37,15 +37,13 @@ struct GridReport {
 
   func write(to directory: URL) throws {
     try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-    let encoder = JSONEncoder()
-    encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+    let encoder = JSONFormat.encoder()
     let object: [String: Any] = [
       "rows": try JSONSerialization.jsonObject(with: encoder.encode(rows)),
       "grid": try JSONSerialization.jsonObject(with: encoder.encode(grid)),
       "data": data, "library_version": SparseTextVersion.library,
     ]
-    let json = try JSONSerialization.data(
-      withJSONObject: object, options: [.prettyPrinted, .sortedKeys])
+    let json = try JSONFormat.data(object: object, pretty: true)
     try AtomicFile.write(json, to: directory.appendingPathComponent("grid.json"))
     var markdown = "# SparseText grid search\n\nData: \(data["source"] ?? "?").\n\n| rank | "
     markdown += keys.joined(separator: " | ")

@@ -10,16 +10,12 @@ extension CodeScaler.Method: ExpressibleByArgument {}
 struct PipelineOptions: ParsableArguments {
   private static let defaults = TextFeaturePipeline.Configuration()
 
-  static var defaultCValues: String {
-    defaults.cValues.map { "\($0)" }.joined(separator: ",")
-  }
-
   @Option(
     name: .customLong("C"),
     help: ArgumentHelp(
-      "Classifier regularization C, or a comma-separated grid chosen by cross-validation on the training part (default: \(Self.defaultCValues)).",
+      "Classifier regularization C, or a comma-separated grid of positive numbers chosen by cross-validation on the training part (default: \(PositiveNumbers(Self.defaults.cValues).defaultValueDescription)).",
       valueName: "C,…"))
-  var c: String?
+  var c: PositiveNumbers?
 
   @Option(
     help: ArgumentHelp(
@@ -34,9 +30,7 @@ struct PipelineOptions: ParsableArguments {
   var codeScaling: CodeScaler.Method?
 
   /// The C candidates in effect.
-  func cValues() throws -> [Double] {
-    try c.map { try Self.positiveNumbers($0, flag: "--C") } ?? Self.defaults.cValues
-  }
+  var cValues: [Double] { c?.values ?? Self.defaults.cValues }
 
   /// The code post-processing in effect.
   var effectiveCodeScaling: CodeScaler.Method { codeScaling ?? Self.defaults.codeScaling }
@@ -44,15 +38,5 @@ struct PipelineOptions: ParsableArguments {
   /// The texts of the `--unlabeled` files, read as the command reads its input.
   func unlabeledTexts(_ read: ReadOptions) throws -> [String] {
     try unlabeled.flatMap { try read.read($0).map(\.text) }
-  }
-
-  /// Positive numbers separated by commas.
-  static func positiveNumbers(_ text: String, flag: String) throws -> [Double] {
-    let values = text.split(separator: ",").map { Double($0.trimmingCharacters(in: .whitespaces)) }
-    guard !values.isEmpty, values.allSatisfy({ $0 != nil && $0! > 0 && $0!.isFinite }) else {
-      throw ConfigurationError.outOfRange(
-        field: flag, value: text, allowed: "positive numbers separated by commas")
-    }
-    return values.map { $0! }
   }
 }

@@ -37,14 +37,17 @@ enum Terminal {
     let status: Status
     switch error {
     case let error as DataError:
-      printError(error.description)
+      printError(FlagAdvice.forCommandLine(error.description, error: error))
       status = .data
     case let error as ModelFormatError:
       printError(error.description)
       status = .modelFormat
     case let error as ConfigurationError:
-      printError(error.description)
+      printError(FlagAdvice.forCommandLine(error.description, error: error))
       status = .usage
+    case let error as TrainingError:
+      printError(FlagAdvice.forCommandLine(error.description, error: error))
+      status = .runtime
     case let error as CommandError:
       printError(error.message)
       status = error.status

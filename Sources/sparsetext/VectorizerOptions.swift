@@ -23,25 +23,28 @@ struct VectorizerOptions: ParsableArguments {
   @Option(
     help:
       "unicode (NFKC, case folding, CJK by character) or sklearn (scikit-learn's exact analyzer).")
-  var preset: Tokenizer.Preset = .unicode
+  var preset: Tokenizer.Preset?
 
-  @Option(help: "word, char or char_wb.")
-  var analyzer: Tokenizer.Analyzer = .word
+  @Option(help: "word, char or char_wb (default: word).")
+  var analyzer: Tokenizer.Analyzer?
 
   @Option(
     help: ArgumentHelp(
-      "N-gram lengths, e.g. 1 or 1-2 (\(defaults(plain.tokenizer.ngramsText, recipe.tokenizer.ngramsText))).",
+      "N-gram lengths: N or MIN-MAX with 1 ≤ MIN ≤ MAX, e.g. 1 or 1-2 (\(defaults(plain.counting.tokenizer.ngramsText, recipe.counting.tokenizer.ngramsText))).",
       valueName: "min-max"))
-  var ngrams: String?
+  var ngrams: NGramRange?
 
   @Option(
     help:
-      "Drop terms in fewer documents: a count (2) or a fraction (0.01) (\(defaults(plain.minDocumentFrequency.text, recipe.minDocumentFrequency.text)))."
+      "Drop terms in fewer documents: a whole count (2) or a fraction in 0...1 (0.01) (\(defaults(plain.counting.minDocumentFrequency.description, recipe.counting.minDocumentFrequency.description)))."
   )
-  var minDf: String?
+  var minDf: DocumentFrequencyBound?
 
-  @Option(help: "Drop terms in more documents: a count or a fraction (0.9).")
-  var maxDf: String?
+  @Option(
+    help:
+      "Drop terms in more documents: a whole count or a fraction in 0...1 (0.9) (\(defaults(plain.counting.maxDocumentFrequency.description, recipe.counting.maxDocumentFrequency.description)))."
+  )
+  var maxDf: DocumentFrequencyBound?
 
   @Option(help: "Keep only the N most frequent terms.")
   var maxFeatures: Int?
@@ -49,24 +52,27 @@ struct VectorizerOptions: ParsableArguments {
   @Flag(
     inversion: .prefixedNo,
     help:
-      "Use 1 + ln(tf) instead of raw counts (\(defaults("\(plain.sublinearTF)", "\(recipe.sublinearTF)")))."
+      "Use 1 + ln(tf) instead of raw counts (\(defaults("\(plain.weighting.sublinearTF)", "\(recipe.weighting.sublinearTF)")))."
   )
   var sublinearTf: Bool?
 
-  @Option(help: "Row normalization: l2, l1 or none.")
+  @Option(
+    help:
+      "Row normalization: l2, l1 or none (\(defaults(plain.weighting.norm.rawValue, recipe.weighting.norm.rawValue)))."
+  )
   var norm: VectorNorm?
 
   @Flag(
     inversion: .prefixedNo,
     help:
-      "Multiply by inverse document frequency (\(defaults("\(plain.useIDF)", "\(recipe.useIDF)")))."
+      "Multiply by inverse document frequency (\(defaults("\(plain.weighting.useIDF)", "\(recipe.weighting.useIDF)")))."
   )
   var useIdf: Bool?
 
   @Flag(
     inversion: .prefixedNo,
     help:
-      "Smooth idf as if one more document held every term (\(defaults("\(plain.smoothIDF)", "\(recipe.smoothIDF)")))."
+      "Smooth idf as if one more document held every term (\(defaults("\(plain.weighting.smoothIDF)", "\(recipe.weighting.smoothIDF)")))."
   )
   var smoothIdf: Bool?
 
@@ -78,8 +84,8 @@ struct VectorizerOptions: ParsableArguments {
       "english (scikit-learn's list) or a file with one word per line.", valueName: "list"))
   var stopWords: String?
 
-  @Option(help: "Accent stripping: none, ascii or unicode.")
-  var stripAccents: Tokenizer.AccentStripping = .none
+  @Option(help: "Accent stripping: none, ascii or unicode (default: none).")
+  var stripAccents: Tokenizer.AccentStripping?
 
   @Option(
     help: ArgumentHelp(
@@ -87,34 +93,22 @@ struct VectorizerOptions: ParsableArguments {
       valueName: "regex"))
   var tokenPattern: String?
 
-  @Flag(inversion: .prefixedNo, help: "Lowercase (case-fold) the text.")
-  var lowercase = true
+  @Flag(inversion: .prefixedNo, help: "Lowercase (case-fold) the text (default: true).")
+  var lowercase: Bool?
 
   @Flag(help: "Unicode preset: replace URLs and @mentions, keep #hashtags (for social media text).")
   var social = false
 
-  func ngramRange(_ text: String) throws -> ClosedRange<Int> {
-    let parts = text.split(separator: "-").map { Int($0) }
-    switch parts.count {
-    case 1:
-      if let n = parts[0], n >= 1 { return n...n }
-    case 2:
-      if let a = parts[0], let b = parts[1], a >= 1, a <= b { return a...b }
-    default: break
-    }
-    throw ConfigurationError.outOfRange(
-      field: "--ngrams", value: text, allowed: "N or MIN-MAX with 1 ≤ MIN ≤ MAX, e.g. 1-2")
-  }
-
   func tokenizer(base: Tokenizer.Configuration) throws -> Tokenizer.Configuration {
-    var c = Tokenizer.Configuration(preset: preset)
-    c.analyzer = analyzer
-    c.ngrams = try ngrams.map(ngramRange) ?? base.ngrams
-    c.lowercase = lowercase
-    c.stripAccents = stripAccents
-    c.normalizeSocialText = social
-    c.tokenPattern = tokenPattern
-    if tokenPattern != nil {
+    var c = base
+    if let preset { c.preset = preset }
+    if let analyzer { c.analyzer = analyzer }
+    if let ngrams { c.ngrams = ngrams.range }
+    if let lowercase { c.lowercase = lowercase }
+    if let stripAccents { c.stripAccents = stripAccents }
+    if social { c.normalizeSocialText = true }
+    if let tokenPattern { c.tokenPattern = tokenPattern }
+    if c.tokenPattern != nil {
       do {
         try c.validate()
       } catch ConfigurationError.outOfRange(let field, let value, let allowed)
@@ -137,14 +131,6 @@ struct VectorizerOptions: ParsableArguments {
     return c
   }
 
-  func bound(_ text: String, flag: String) throws -> DocumentFrequencyBound {
-    guard let bound = DocumentFrequencyBound(text) else {
-      throw ConfigurationError.outOfRange(
-        field: flag, value: text, allowed: "a whole count such as 2 or a fraction such as 0.5")
-    }
-    return bound
-  }
-
   /// The configuration for `vectorize`: scikit-learn's defaults where an option is left out.
   func tfidf() throws -> TfidfVectorizer.Configuration {
     try tfidf(base: Self.plain)
@@ -157,15 +143,18 @@ struct VectorizerOptions: ParsableArguments {
   }
 
   func tfidf(base: TfidfVectorizer.Configuration) throws -> TfidfVectorizer.Configuration {
-    TfidfVectorizer.Configuration(
-      tokenizer: try tokenizer(base: base.tokenizer),
-      minDocumentFrequency: try minDf.map { try bound($0, flag: "--min-df") }
-        ?? base.minDocumentFrequency,
-      maxDocumentFrequency: try maxDf.map { try bound($0, flag: "--max-df") }
-        ?? base.maxDocumentFrequency,
-      maxFeatures: maxFeatures ?? base.maxFeatures,
-      binary: binary || base.binary, norm: norm ?? base.norm, useIDF: useIdf ?? base.useIDF,
-      smoothIDF: smoothIdf ?? base.smoothIDF, sublinearTF: sublinearTf ?? base.sublinearTF)
+    var counting = base.counting
+    counting.tokenizer = try tokenizer(base: base.counting.tokenizer)
+    if let minDf { counting.minDocumentFrequency = minDf }
+    if let maxDf { counting.maxDocumentFrequency = maxDf }
+    if let maxFeatures { counting.maxFeatures = maxFeatures }
+    if binary { counting.binary = true }
+    var weighting = base.weighting
+    if let norm { weighting.norm = norm }
+    if let useIdf { weighting.useIDF = useIdf }
+    if let smoothIdf { weighting.smoothIDF = smoothIdf }
+    if let sublinearTf { weighting.sublinearTF = sublinearTf }
+    return TfidfVectorizer.Configuration(counting: counting, weighting: weighting)
   }
 }
 
@@ -174,15 +163,5 @@ extension Tokenizer.Configuration {
   fileprivate var ngramsText: String {
     ngrams.lowerBound == ngrams.upperBound
       ? "\(ngrams.lowerBound)" : "\(ngrams.lowerBound)-\(ngrams.upperBound)"
-  }
-}
-
-extension DocumentFrequencyBound {
-  /// The bound as `--min-df` / `--max-df` write it.
-  fileprivate var text: String {
-    switch self {
-    case .count(let n): return "\(n)"
-    case .fraction(let f): return "\(f)"
-    }
   }
 }

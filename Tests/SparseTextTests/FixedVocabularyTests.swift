@@ -53,7 +53,7 @@ import Testing
     let documents = ["bb aa cc", "aa aa", "cc"]
     let vocabulary = try Vocabulary(terms: ["cc", "aa", "missing"])
     let (vectorizer, x) = try TfidfVectorizer.fitTransform(
-      documents, vocabulary: vocabulary, configuration: .init(norm: .none))
+      documents, vocabulary: vocabulary, configuration: .init(weighting: .init(norm: .none)))
     #expect(vectorizer.vocabulary.terms == ["cc", "aa", "missing"])
     // idf = ln((1 + 3) / (1 + df)) + 1 with df 2, 2, 0.
     let expected = [log(4.0 / 3) + 1, log(4.0 / 3) + 1, log(4.0) + 1]
@@ -66,7 +66,9 @@ import Testing
   @Test func vectorizerBundleRoundTrips() throws {
     let documents = ["the fox", "the dog barks", "a fox and a dog"]
     let fitted = try TfidfVectorizer(
-      fitting: documents, configuration: .init(tokenizer: .sklearn, sublinearTF: true))
+      fitting: documents,
+      configuration: .init(
+        counting: .init(tokenizer: .sklearn), weighting: .init(sublinearTF: true)))
     let url = FileManager.default.temporaryDirectory.appendingPathComponent(
       "sparsetext-vectorizer-\(UUID().uuidString)")
     try fitted.write(to: url)

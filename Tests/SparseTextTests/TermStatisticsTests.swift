@@ -43,12 +43,18 @@ import Testing
 
   static let configurations: [TfidfVectorizer.Configuration] = [
     .init(),
-    .init(minDocumentFrequency: .count(2), maxFeatures: 12, sublinearTF: true),
     .init(
-      minDocumentFrequency: .fraction(0.02), maxDocumentFrequency: .fraction(0.5),
-      maxFeatures: 7, smoothIDF: false),
-    .init(tokenizer: .init(ngrams: 1...2), maxDocumentFrequency: .count(40), maxFeatures: 50),
-    .init(tokenizer: .sklearn, minDocumentFrequency: .count(3), binary: true),
+      counting: .init(minDocumentFrequency: .count(2), maxFeatures: 12),
+      weighting: .init(sublinearTF: true)),
+    .init(
+      counting: .init(
+        minDocumentFrequency: .fraction(0.02), maxDocumentFrequency: .fraction(0.5),
+        maxFeatures: 7),
+      weighting: .init(smoothIDF: false)),
+    .init(
+      counting: .init(
+        tokenizer: .init(ngrams: 1...2), maxDocumentFrequency: .count(40), maxFeatures: 50)),
+    .init(counting: .init(tokenizer: .sklearn, minDocumentFrequency: .count(3), binary: true)),
   ]
 
   @Test(arguments: [1, 2, 7])
@@ -58,11 +64,12 @@ import Testing
       let direct = try TfidfVectorizer(fitting: documents, configuration: configuration)
       for roundRobin in [false, true] {
         let counted = try Self.split(documents, parts: parts, roundRobin: roundRobin).map {
-          try TermStatistics(counting: $0, tokenizer: configuration.tokenizer)
+          try TermStatistics(counting: $0, tokenizer: configuration.counting.tokenizer)
         }
         // The order of merging does not matter either.
         let merged = try TermStatistics.merged(counted.reversed())
-        #expect(merged == (try TermStatistics.counting(documents, configuration.tokenizer)))
+        #expect(
+          merged == (try TermStatistics.counting(documents, configuration.counting.tokenizer)))
         let fitted = try merged.vectorizer(configuration: configuration)
         #expect(fitted.vocabulary.terms == direct.vocabulary.terms)
         #expect(fitted.idf.map(\.bitPattern) == direct.idf.map(\.bitPattern))
@@ -78,9 +85,10 @@ import Testing
     // Every term occurs twice: the cut keeps the first three in byte order.
     let documents = ["delta alpha", "charlie bravo", "echo alpha", "bravo charlie", "echo delta"]
     let statistics = try TermStatistics(counting: documents, tokenizer: .unicode)
-    let fitted = try statistics.vectorizer(configuration: .init(maxFeatures: 3))
+    let fitted = try statistics.vectorizer(configuration: .init(counting: .init(maxFeatures: 3)))
     #expect(fitted.vocabulary.terms == ["alpha", "bravo", "charlie"])
-    let direct = try TfidfVectorizer(fitting: documents, configuration: .init(maxFeatures: 3))
+    let direct = try TfidfVectorizer(
+      fitting: documents, configuration: .init(counting: .init(maxFeatures: 3)))
     #expect(direct.vocabulary.terms == fitted.vocabulary.terms)
   }
 
@@ -117,7 +125,7 @@ import Testing
     #expect(a.tokenizerDigest != b.tokenizerDigest)
     #expect(throws: ConfigurationError.self) { try TermStatistics.merged([a, b]) }
     #expect(throws: ConfigurationError.self) {
-      try a.vectorizer(configuration: .init(tokenizer: .sklearn))
+      try a.vectorizer(configuration: .init(counting: .init(tokenizer: .sklearn)))
     }
   }
 

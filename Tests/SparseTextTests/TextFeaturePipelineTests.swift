@@ -72,7 +72,7 @@ import Testing
     let config =
       try JSONSerialization.jsonObject(
         with: Data(contentsOf: url.appendingPathComponent("config.json"))) as! [String: Any]
-    #expect(config["format_version"] as? Int == 2)
+    #expect(config["format_version"] as? Int == 3)
   }
 
   /// A bundle of format version 1 (before code scaling, C grids and input scaling modes)
@@ -91,9 +91,9 @@ import Testing
       try JSONSerialization.jsonObject(with: Data(contentsOf: configURL)) as! [String: Any]
     config["format_version"] = 1
     var stages = config["configuration"] as! [String: Any]
-    for key in ["codeScaling", "cValues", "folds"] { stages.removeValue(forKey: key) }
+    for key in ["code_scaling", "c_values", "folds"] { stages.removeValue(forKey: key) }
     var autoencoder = stages["autoencoder"] as! [String: Any]
-    autoencoder.removeValue(forKey: "unitNormDecoder")
+    autoencoder.removeValue(forKey: "unit_norm_decoder")
     stages["autoencoder"] = autoencoder
     config["configuration"] = stages
     try JSONSerialization.data(withJSONObject: config).write(to: configURL)

@@ -96,12 +96,14 @@ private struct GoldenCase: Decodable {
       }
     }
     let configuration = TfidfVectorizer.Configuration(
-      tokenizer: p.tokenizer,
-      minDocumentFrequency: p.bound(p.minDf, default: .count(1)),
-      maxDocumentFrequency: p.bound(p.maxDf, default: .fraction(1)),
-      maxFeatures: p.maxFeatures, binary: p.binary ?? false, norm: p.vectorNorm,
-      useIDF: p.useIdf ?? true, smoothIDF: p.smoothIdf ?? true,
-      sublinearTF: p.sublinearTf ?? false)
+      counting: .init(
+        tokenizer: p.tokenizer,
+        minDocumentFrequency: p.bound(p.minDf, default: .count(1)),
+        maxDocumentFrequency: p.bound(p.maxDf, default: .fraction(1)),
+        maxFeatures: p.maxFeatures, binary: p.binary ?? false),
+      weighting: .init(
+        norm: p.vectorNorm, useIDF: p.useIdf ?? true, smoothIDF: p.smoothIdf ?? true,
+        sublinearTF: p.sublinearTf ?? false))
     let fixed = try p.vocabulary.map { try Vocabulary(terms: $0) }
     if let fixed {
       #expect(fixed.terms == golden.vocabulary)
@@ -177,8 +179,9 @@ private struct GoldenCase: Decodable {
     }
     for binary in [false, true] {
       let configuration = TfidfVectorizer.Configuration(
-        tokenizer: .sklearn, minDocumentFrequency: .count(2), binary: binary, norm: norm,
-        useIDF: flags.idf, smoothIDF: flags.smooth, sublinearTF: flags.sublinear)
+        counting: .init(tokenizer: .sklearn, minDocumentFrequency: .count(2), binary: binary),
+        weighting: .init(
+          norm: norm, useIDF: flags.idf, smoothIDF: flags.smooth, sublinearTF: flags.sublinear))
       let (vectorizer, features) = try TfidfVectorizer.fitTransform(
         documents, configuration: configuration)
       let (_, counts) = try CountVectorizer.fitTransform(

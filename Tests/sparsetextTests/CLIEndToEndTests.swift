@@ -150,7 +150,8 @@ private func python(_ script: String) throws -> (status: Int32, output: String) 
     #expect(svg.contains("<svg") && svg.contains("sae_lr"))
     let testMetrics = json?["autoencoder_metrics_test"] as? [String: Any]
     for key in [
-      "fractionOfVarianceUnexplained", "activeUnitsPerDocument", "deadUnits", "meanActivation",
+      "fraction_of_variance_unexplained", "active_units_per_document", "dead_units",
+      "mean_activation",
     ] {
       #expect(testMetrics?[key] != nil, "autoencoder_metrics_test lacks \(key)")
     }
@@ -313,8 +314,8 @@ private func python(_ script: String) throws -> (status: Int32, output: String) 
       from safetensors.numpy import load_file
       t = load_file('\(model)/model.safetensors')
       cfg = json.load(open('\(model)/config.json'))
-      s = cfg['configuration']['autoencoder']['inputScale']
-      assert cfg['configuration']['autoencoder'].get('topK') is None
+      s = cfg['configuration']['autoencoder']['input_scale']
+      assert cfg['configuration']['autoencoder'].get('top_k') is None
       x = sp.load_npz('\(x)').toarray()
       codes = 1 / (1 + np.exp(-(s * x @ t['encoder.weight'].T + t['encoder.bias'])))
       codes = (codes - t['codes.mean']) / t['codes.scale']

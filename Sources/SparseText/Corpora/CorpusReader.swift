@@ -167,7 +167,7 @@ public struct CorpusReader: Sendable {
       guard !isDirectory.boolValue else {
         throw DataError.unreadableFile(
           file: path,
-          reason: "it is a directory; pass --format folder for DIR/<label>/*.txt corpora")
+          reason: "it is a directory; set `format` to folder for DIR/<label>/*.txt corpora")
       }
     }
     return try ChunkedInput(path: path, chunkSize: chunkSize)
@@ -253,11 +253,11 @@ public struct CorpusReader: Sendable {
     let textIndex = try column(
       options.textColumn, header: header, width: width,
       defaults: ["text", "document", "content", "sentence", "review"], fallback: width - 1,
-      role: "text", flag: "--text-column")!
+      role: "text", flag: "`textColumn`")!
     let labelIndex = try column(
       options.labelColumn, header: header, width: width,
       defaults: ["label", "labels", "sentiment", "category", "class", "topic", "target"],
-      fallback: nil, role: "label", flag: "--label-column")
+      fallback: nil, role: "label", flag: "`labelColumn`")
     var index = 0
     func emit(_ record: CSVParser.Record, _ context: inout Context) throws {
       guard record.fields.count == width else {
@@ -359,7 +359,7 @@ public struct CorpusReader: Sendable {
         try context.bad(
           .malformedRecord(
             file: context.file, line: line, column: nil, byteOffset: start,
-            reason: "no string field '\(options.textField)' (choose it with --text-field)"))
+            reason: "no string field '\(options.textField)' (choose it with `textField`)"))
         return
       }
       let labels: [String]
@@ -378,7 +378,7 @@ public struct CorpusReader: Sendable {
             file: context.file, line: line, column: nil, byteOffset: start,
             reason:
               "the label field '\(options.labelField)' holds an object or a nested array; "
-              + "a label is a string, a number or true/false, or an array of them (choose the field with --label-field)"
+              + "a label is a string, a number or true/false, or an array of them (choose the field with `labelField`)"
           ))
         return
       }

@@ -5,15 +5,29 @@ import Foundation
 /// `encoder.*`, `decoder.*`, `classifier.*`, `codes.*`, `anomaly.training_scores`), written
 /// atomically and read defensively. `anomaly.training_scores` (the sorted training anomaly
 /// scores, at most 1,000) is optional within version 2: bundles without it load and score, with
-/// no default outlier threshold.
+/// no default outlier threshold. Version 3 writes every key of `config.json` in snake_case and
+/// nests the vectorizer's settings (`counting`, `weighting`); versions 1 and 2 (camelCase inside
+/// `configuration`, a flat vectorizer) are still read.
 extension TextFeaturePipeline {
   /// The bundle format's name.
   public static let formatName = "sparsetext-model"
   /// The bundle format version this build writes. Version 2 added the code scaler
-  /// (`codes.mean`, `codes.scale`) and the pipeline's `codeScaling`, `cValues` and `folds`.
-  public static let formatVersion = 2
+  /// (`codes.mean`, `codes.scale`) and the pipeline's `codeScaling`, `cValues` and `folds`;
+  /// version 3 writes one key style (snake_case) and the nested vectorizer configuration.
+  public static let formatVersion = 3
   /// The bundle format versions this build reads.
-  public static let readableFormatVersions = 1...2
+  public static let readableFormatVersions = 1...3
+
+  /// The fields of `config.json` that say how to read the rest.
+  private struct BundleHeader: Decodable {
+    var format: String
+    var formatVersion: Int
+
+    enum CodingKeys: String, CodingKey {
+      case format
+      case formatVersion = "format_version"
+    }
+  }
 
   /// What `config.json` holds.
   struct BundleConfig: Codable {
@@ -62,8 +76,7 @@ extension TextFeaturePipeline {
     if let trainingScores {
       tensors[Self.trainingScoresTensor] = Tensor(vector: trainingScores.sortedValues)
     }
-    let encoder = JSONEncoder()
-    encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+    let encoder = JSONFormat.encoder()
     let configData = try encoder.encode(config)
     let vocabularyData = try encoder.encode(vectorizer.vocabulary.terms)
     try AtomicFile.writeDirectory(
@@ -87,19 +100,23 @@ extension TextFeaturePipeline {
     let configData = try Self.readSmallFile(configURL, limit: 16 << 20)
     let config: BundleConfig
     do {
-      config = try JSONDecoder().decode(BundleConfig.self, from: configData)
+      let header = try JSONFormat.decoder().decode(BundleHeader.self, from: configData)
+      guard header.format == Self.formatName else {
+        throw ModelFormatError.corrupt(
+          file: configURL.path, reason: "format is '\(header.format)', not '\(Self.formatName)'")
+      }
+      guard Self.readableFormatVersions.contains(header.formatVersion) else {
+        throw ModelFormatError.unsupportedVersion(
+          file: configURL.path, found: "\(header.formatVersion)",
+          supported:
+            "\(Self.readableFormatVersions.lowerBound) to \(Self.readableFormatVersions.upperBound)"
+        )
+      }
+      config = try Self.decodeConfig(configData, version: header.formatVersion)
+    } catch let error as ModelFormatError {
+      throw error
     } catch {
       throw ModelFormatError.corrupt(file: configURL.path, reason: Self.describe(error))
-    }
-    guard config.format == Self.formatName else {
-      throw ModelFormatError.corrupt(
-        file: configURL.path, reason: "format is '\(config.format)', not '\(Self.formatName)'")
-    }
-    guard Self.readableFormatVersions.contains(config.formatVersion) else {
-      throw ModelFormatError.unsupportedVersion(
-        file: configURL.path, found: "\(config.formatVersion)",
-        supported:
-          "\(Self.readableFormatVersions.lowerBound) to \(Self.readableFormatVersions.upperBound)")
     }
     if let classes = config.classes, let duplicate = classes.firstDuplicate {
       throw ModelFormatError.corrupt(
@@ -109,7 +126,7 @@ extension TextFeaturePipeline {
     let vocabularyData = try Self.readSmallFile(vocabularyURL, limit: 1 << 30)
     let terms: [String]
     do {
-      terms = try JSONDecoder().decode([String].self, from: vocabularyData)
+      terms = try JSONFormat.decoder().decode([String].self, from: vocabularyData)
     } catch {
       throw ModelFormatError.corrupt(file: vocabularyURL.path, reason: Self.describe(error))
     }
@@ -243,7 +260,24 @@ extension TextFeaturePipeline {
     }
   }
 
-  private static func describe(_ error: any Error) -> String {
+  /// `config.json` of format `version`; versions 1 and 2 have their `configuration` object
+  /// brought to this build's form first.
+  private static func decodeConfig(_ data: Data, version: Int) throws -> BundleConfig {
+    guard version <= 2 else {
+      return try JSONFormat.decoder().decode(BundleConfig.self, from: data)
+    }
+    guard var object = try JSONSerialization.jsonObject(with: data) as? [String: Any] else {
+      throw DecodingError.dataCorrupted(
+        .init(codingPath: [], debugDescription: "config.json is not a JSON object"))
+    }
+    if let configuration = object["configuration"] {
+      object["configuration"] = Configuration.upgraded(configuration)
+    }
+    return try JSONFormat.decoder().decode(
+      BundleConfig.self, from: JSONSerialization.data(withJSONObject: object))
+  }
+
+  static func describe(_ error: any Error) -> String {
     switch error {
     case DecodingError.keyNotFound(let key, let context):
       return

@@ -53,7 +53,7 @@ public struct TextFeaturePipeline: Sendable {
     /// The vectorizer of the recommended recipe: the unicode tokenizer, terms in at least 2
     /// documents, `1 + ln(tf)`, l2 rows.
     public static let recommendedVectorizer = TfidfVectorizer.Configuration(
-      minDocumentFrequency: .count(2), sublinearTF: true)
+      counting: .init(minDocumentFrequency: .count(2)), weighting: .init(sublinearTF: true))
 
     /// The C candidates of the recommended recipe.
     public static let recommendedCValues: [Double] = [0.1, 1, 10, 100]
@@ -81,8 +81,12 @@ public struct TextFeaturePipeline: Sendable {
     }
 
     enum CodingKeys: String, CodingKey {
-      case vectorizer, autoencoder, classifier, classifierInput, codeScaling, cValues, folds
-      case anomalyScore, outlierQuantile
+      case vectorizer, autoencoder, classifier, folds
+      case classifierInput = "classifier_input"
+      case codeScaling = "code_scaling"
+      case cValues = "c_values"
+      case anomalyScore = "anomaly_score"
+      case outlierQuantile = "outlier_quantile"
     }
 
     /// Decodes a configuration; keys missing from bundles written before they existed take
@@ -194,9 +198,7 @@ public struct TextFeaturePipeline: Sendable {
     }
     if let labels, configuration.classifier != nil, Set(labels).count < 2 {
       // Said before any fitting, so the message is about the labels, not a later stage.
-      throw DataError.unusableCorpus(
-        reason: "the labels hold a single class ('\(labels.first ?? "")')",
-        suggestion: "A classifier needs at least two classes; check the label column.")
+      throw DataError.singleClass(label: labels.first ?? "")
     }
     progress?(.stage("vectorizer"))
     let (vectorizer, xAll) =
@@ -326,6 +328,18 @@ public struct TextFeaturePipeline: Sendable {
     return model.predict(features)
   }
 
+  /// The most probable class of each document and every class's probability (documents ×
+  /// ``classes``), from one pass of tokenizing and encoding: what ``predict(_:)`` and
+  /// ``probabilities(for:)`` return, for the price of one.
+  ///
+  /// - Throws: ``ConfigurationError`` when the pipeline has no classifier.
+  public func classify(_ documents: [String]) throws -> (
+    labels: [String], probabilities: DenseMatrix
+  ) {
+    let (model, features) = try classifierInputs(documents)
+    return (model.predict(features), model.probabilities(for: features))
+  }
+
   /// The class labels, sorted, or empty without a classifier.
   public var classes: [String] { classifier?.classes ?? [] }
 
@@ -342,7 +356,7 @@ public struct TextFeaturePipeline: Sendable {
     guard let classifier else {
       throw ConfigurationError.conflict(
         reason: "this model has no classifier",
-        suggestion: "Fit it with labels (sparsetext fit INPUT --label-column …) to predict.")
+        suggestion: "Fit it with labels, and a classifier in its configuration, to predict.")
     }
     let x = features(for: documents)
     return (

@@ -212,10 +212,23 @@ extension SparseAutoencoder {
 
 extension SparseAutoencoder.Configuration {
   enum CodingKeys: String, CodingKey {
-    case hiddenUnits, activation, output, tiedWeights, topK, sparsityTarget, sparsityWeight
-    case weightDecay, l1Weight, loss, inputScale, unitNormDecoder, optimizer
-    case learningRate, momentum, epochs, batchSize, seed, validationFraction, patience
-    case sampledColumns, activeThreshold
+    case activation, output
+    case hiddenUnits = "hidden_units"
+    case tiedWeights = "tied_weights"
+    case topK = "top_k"
+    case sparsityTarget = "sparsity_target"
+    case sparsityWeight = "sparsity_weight"
+    case loss, optimizer
+    case weightDecay = "weight_decay"
+    case l1Weight = "l1_weight"
+    case inputScale = "input_scale"
+    case unitNormDecoder = "unit_norm_decoder"
+    case momentum, epochs, seed, patience
+    case learningRate = "learning_rate"
+    case batchSize = "batch_size"
+    case validationFraction = "validation_fraction"
+    case sampledColumns = "sampled_columns"
+    case activeThreshold = "active_threshold"
   }
 
   /// Decodes a configuration; `unitNormDecoder`, added after format version 1, is `false`

@@ -6,6 +6,9 @@ import Foundation
 extension SparseAutoencoder {
   /// The directory format's name.
   public static let formatName = "sparsetext-autoencoder"
+  /// The directory format version this build writes: 2 writes `config.json` in snake_case;
+  /// version 1 (camelCase) is still read.
+  public static let formatVersion = 2
 
   struct FileConfig: Codable {
     var format: String
@@ -13,18 +16,25 @@ extension SparseAutoencoder {
     var libraryVersion: String
     var inputColumns: Int
     var configuration: Configuration
+
+    enum CodingKeys: String, CodingKey {
+      case format
+      case formatVersion = "format_version"
+      case libraryVersion = "library_version"
+      case inputColumns = "input_columns"
+      case configuration
+    }
   }
 
   /// Writes `config.json` and `model.safetensors` into `directory` (atomically, each file).
   public func write(to directory: URL) throws {
     try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
     let config = FileConfig(
-      format: Self.formatName, formatVersion: 1, libraryVersion: SparseTextVersion.library,
-      inputColumns: inputColumns, configuration: configuration)
-    let encoder = JSONEncoder()
-    encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+      format: Self.formatName, formatVersion: Self.formatVersion,
+      libraryVersion: SparseTextVersion.library, inputColumns: inputColumns,
+      configuration: configuration)
     try AtomicFile.write(
-      try encoder.encode(config), to: directory.appendingPathComponent("config.json"))
+      try JSONFormat.data(config), to: directory.appendingPathComponent("config.json"))
     try SafeTensors.write(
       parameters, metadata: ["format": Self.formatName],
       to: directory.appendingPathComponent("model.safetensors"))
@@ -38,17 +48,21 @@ extension SparseAutoencoder {
     }
     let config: FileConfig
     do {
-      config = try JSONDecoder().decode(FileConfig.self, from: data)
+      // Version 1 wrote camelCase keys: bring them to this build's form first.
+      config = try JSONFormat.decoder().decode(
+        FileConfig.self, from: JSONFormat.upgradingCamelCase(data, marker: "formatVersion"))
     } catch {
-      throw ModelFormatError.corrupt(file: configURL.path, reason: "\(error)")
+      throw ModelFormatError.corrupt(
+        file: configURL.path, reason: TextFeaturePipeline.describe(error))
     }
     guard config.format == Self.formatName else {
       throw ModelFormatError.corrupt(
         file: configURL.path, reason: "format is '\(config.format)', not '\(Self.formatName)'")
     }
-    guard config.formatVersion == 1 else {
+    guard (1...Self.formatVersion).contains(config.formatVersion) else {
       throw ModelFormatError.unsupportedVersion(
-        file: configURL.path, found: "\(config.formatVersion)", supported: "1")
+        file: configURL.path, found: "\(config.formatVersion)",
+        supported: "1 to \(Self.formatVersion)")
     }
     let (tensors, _) = try SafeTensors.read(
       from: directory.appendingPathComponent("model.safetensors"))
@@ -71,6 +85,17 @@ extension SparseAutoencoder.Checkpoint {
     var history: [SparseAutoencoder.EpochSummary]
     var bestLoss: Double?
     var stale: Int
+
+    enum CodingKeys: String, CodingKey {
+      case configuration
+      case inputColumns = "input_columns"
+      case epoch
+      case steps
+      case generator
+      case history
+      case bestLoss = "best_loss"
+      case stale
+    }
   }
 
   /// Writes the checkpoint as `state.json` + `tensors.safetensors` in `directory`, atomically.
@@ -83,7 +108,7 @@ extension SparseAutoencoder.Checkpoint {
     let state = State(
       configuration: configuration, inputColumns: inputColumns, epoch: epoch, steps: steps,
       generator: generator, history: history, bestLoss: best?.loss, stale: stale)
-    let stateData = try JSONEncoder().encode(state)
+    let stateData = try JSONFormat.data(state, pretty: false)
     let tensorData = SafeTensors.encode(tensors)
     try AtomicFile.writeDirectory(at: directory) { folder in
       try stateData.write(to: folder.appendingPathComponent("state.json"))
@@ -99,7 +124,9 @@ extension SparseAutoencoder.Checkpoint {
     }
     let state: State
     do {
-      state = try JSONDecoder().decode(State.self, from: data)
+      // Checkpoints of earlier builds wrote camelCase keys.
+      state = try JSONFormat.decoder().decode(
+        State.self, from: JSONFormat.upgradingCamelCase(data, marker: "inputColumns"))
     } catch {
       throw ModelFormatError.corrupt(file: stateURL.path, reason: "\(error)")
     }

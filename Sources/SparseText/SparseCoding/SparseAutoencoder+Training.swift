@@ -191,9 +191,7 @@ extension SparseAutoencoder {
           sums.meanActivation += terms.meanActivation
         }
         guard sums.total.isFinite else {
-          throw DataError.unusableCorpus(
-            reason: "training diverged in epoch \(epoch) (the loss is not a number)",
-            suggestion: "Lower the learning rate or the input scale.")
+          throw TrainingError.diverged(epoch: epoch)
         }
         let n = Double(max(1, batches))
         var summary = EpochSummary(

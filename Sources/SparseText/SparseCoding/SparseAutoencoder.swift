@@ -37,6 +37,19 @@ public struct SparseAutoencoder: Sendable {
     /// GFLOP/s: their floating-point operations over the time spent in them (when workers run
     /// products side by side, their summed time over the number of workers).
     public var denseGigaflopsPerSecond: Double?
+
+    enum CodingKeys: String, CodingKey {
+      case epoch
+      case loss
+      case reconstruction
+      case sparsity
+      case weightDecay = "weight_decay"
+      case l1
+      case meanActivation = "mean_activation"
+      case validationLoss = "validation_loss"
+      case seconds
+      case denseGigaflopsPerSecond = "dense_gigaflops_per_second"
+    }
   }
 
   /// Something that happened during training.

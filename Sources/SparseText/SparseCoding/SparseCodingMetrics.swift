@@ -86,4 +86,15 @@ public struct SparseCodingMetrics: Sendable, Equatable, Codable {
     hiddenUnits = h
     activeUnitsPerDocument = Double(active) / rows
   }
+
+  enum CodingKeys: String, CodingKey {
+    case meanSquaredError = "mean_squared_error"
+    case halfSquaredErrorPerDocument = "half_squared_error_per_document"
+    case fractionOfVarianceUnexplained = "fraction_of_variance_unexplained"
+    case meanActivation = "mean_activation"
+    case sparsityTarget = "sparsity_target"
+    case deadUnits = "dead_units"
+    case hiddenUnits = "hidden_units"
+    case activeUnitsPerDocument = "active_units_per_document"
+  }
 }

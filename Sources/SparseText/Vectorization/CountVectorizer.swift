@@ -42,6 +42,14 @@ public struct CountVectorizer: Sendable {
           field: "maxFeatures (max_features)", value: "\(maxFeatures)", allowed: "1 or more")
       }
     }
+
+    enum CodingKeys: String, CodingKey {
+      case tokenizer
+      case minDocumentFrequency = "min_document_frequency"
+      case maxDocumentFrequency = "max_document_frequency"
+      case maxFeatures = "max_features"
+      case binary
+    }
   }
 
   /// The configuration this vectorizer was fitted with.
@@ -83,11 +91,7 @@ public struct CountVectorizer: Sendable {
     let tokenizer = try Tokenizer(configuration.tokenizer)
     let raw = TermCounting.count(documents, tokenizer: tokenizer)
     guard raw.terms.count > 0 else {
-      throw DataError.unusableCorpus(
-        reason: "empty vocabulary: the \(documents.count) documents contain no terms",
-        suggestion:
-          "Perhaps the documents only contain stop words, or are empty; check the input and the text column."
-      )
+      throw DataError.emptyVocabulary(documents: documents.count)
     }
     let (vocabulary, columnOf) = try selectTerms(
       raw, documentCount: documents.count, configuration: configuration)
@@ -155,9 +159,7 @@ public struct CountVectorizer: Sendable {
     }
     kept = limitFeatures(kept, total: { totals[$0] }, maxFeatures: configuration.maxFeatures)
     guard !kept.isEmpty else {
-      throw DataError.unusableCorpus(
-        reason: "after pruning, no terms remain (\(termCount) terms before min_df/max_df)",
-        suggestion: "Try a lower min_df or a higher max_df.")
+      throw DataError.noTermsAfterPruning(terms: termCount)
     }
     var columnOf = [Int32](repeating: -1, count: termCount)
     for (column, id) in kept.enumerated() { columnOf[id] = Int32(column) }

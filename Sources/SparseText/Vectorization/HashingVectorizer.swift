@@ -35,6 +35,14 @@ public struct HashingVectorizer: Sendable {
           field: "features (n_features)", value: "\(features)", allowed: "1...2147483647")
       }
     }
+
+    enum CodingKeys: String, CodingKey {
+      case tokenizer
+      case features
+      case alternateSign = "alternate_sign"
+      case binary
+      case norm
+    }
   }
 
   /// The configuration.

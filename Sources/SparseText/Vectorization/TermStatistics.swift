@@ -196,11 +196,7 @@ public struct TermStatistics: Sendable, Equatable {
       )
     }
     guard count > 0 else {
-      throw DataError.unusableCorpus(
-        reason: "empty vocabulary: the \(documents) documents contain no terms",
-        suggestion:
-          "Perhaps the documents only contain stop words, or are empty; check the input and the text column."
-      )
+      throw DataError.emptyVocabulary(documents: documents)
     }
     let (low, high) = try CountVectorizer.documentFrequencyBounds(
       documentCount: documents, configuration: configuration)
@@ -215,9 +211,7 @@ public struct TermStatistics: Sendable, Equatable {
       candidates, total: { Double(binary ? documentFrequency[$0] : totals[$0]) },
       maxFeatures: configuration.maxFeatures)
     guard !kept.isEmpty else {
-      throw DataError.unusableCorpus(
-        reason: "after pruning, no terms remain (\(count) terms before min_df/max_df)",
-        suggestion: "Try a lower min_df or a higher max_df.")
+      throw DataError.noTermsAfterPruning(terms: count)
     }
     return (try Vocabulary(terms: kept.map(term)), kept)
   }

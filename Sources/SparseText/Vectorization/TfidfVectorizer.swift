@@ -34,6 +34,13 @@ public struct TfidfTransformer: Sendable, Equatable {
       self.smoothIDF = smoothIDF
       self.sublinearTF = sublinearTF
     }
+
+    enum CodingKeys: String, CodingKey {
+      case norm
+      case useIDF = "use_idf"
+      case smoothIDF = "smooth_idf"
+      case sublinearTF = "sublinear_tf"
+    }
   }
 
   /// The configuration.
@@ -162,64 +169,32 @@ public struct TfidfTransformer: Sendable, Equatable {
 ///
 /// ```swift
 /// let (vectorizer, x) = try TfidfVectorizer.fitTransform(
-///   documents, configuration: .init(tokenizer: .sklearn, minDocumentFrequency: .count(2)))
+///   documents,
+///   configuration: .init(counting: .init(tokenizer: .sklearn, minDocumentFrequency: .count(2))))
 /// ```
 public struct TfidfVectorizer: Sendable {
-  /// Settings of a ``TfidfVectorizer``: the counting settings and the weighting settings.
+  /// Settings of a ``TfidfVectorizer``: how documents are counted and how counts are
+  /// weighted, each declared once by the stage it configures (scikit-learn builds
+  /// `TfidfVectorizer` the same way, from `CountVectorizer` and `TfidfTransformer`).
+  ///
+  /// ```swift
+  /// let configuration = TfidfVectorizer.Configuration(
+  ///   counting: .init(minDocumentFrequency: .count(2)), weighting: .init(sublinearTF: true))
+  /// ```
   public struct Configuration: Codable, Sendable, Equatable {
-    /// How documents become terms; the unicode preset by default.
-    public var tokenizer: Tokenizer.Configuration
-    /// `min_df`; `.count(1)` by default.
-    public var minDocumentFrequency: DocumentFrequencyBound
-    /// `max_df`; `.fraction(1)` by default.
-    public var maxDocumentFrequency: DocumentFrequencyBound
-    /// `max_features`; all terms by default.
-    public var maxFeatures: Int?
-    /// Use presence (1) instead of counts before weighting; `false` by default.
-    public var binary: Bool
-    /// Row normalization; `.l2` by default.
-    public var norm: VectorNorm
-    /// Multiply by idf; `true` by default.
-    public var useIDF: Bool
-    /// Smooth idf; `true` by default.
-    public var smoothIDF: Bool
-    /// `1 + ln(tf)`; `false` by default.
-    public var sublinearTF: Bool
+    /// Tokenizing, document-frequency bounds, `max_features` and binary counts;
+    /// `CountVectorizer.Configuration()` by default.
+    public var counting: CountVectorizer.Configuration
+    /// Sublinear tf, idf and the row norm; `TfidfTransformer.Configuration()` by default.
+    public var weighting: TfidfTransformer.Configuration
 
     /// Creates a configuration; see each property for its default.
     public init(
-      tokenizer: Tokenizer.Configuration = .unicode,
-      minDocumentFrequency: DocumentFrequencyBound = .count(1),
-      maxDocumentFrequency: DocumentFrequencyBound = .fraction(1),
-      maxFeatures: Int? = nil,
-      binary: Bool = false,
-      norm: VectorNorm = .l2,
-      useIDF: Bool = true,
-      smoothIDF: Bool = true,
-      sublinearTF: Bool = false
+      counting: CountVectorizer.Configuration = .init(),
+      weighting: TfidfTransformer.Configuration = .init()
     ) {
-      self.tokenizer = tokenizer
-      self.minDocumentFrequency = minDocumentFrequency
-      self.maxDocumentFrequency = maxDocumentFrequency
-      self.maxFeatures = maxFeatures
-      self.binary = binary
-      self.norm = norm
-      self.useIDF = useIDF
-      self.smoothIDF = smoothIDF
-      self.sublinearTF = sublinearTF
-    }
-
-    /// The counting part.
-    public var counting: CountVectorizer.Configuration {
-      CountVectorizer.Configuration(
-        tokenizer: tokenizer, minDocumentFrequency: minDocumentFrequency,
-        maxDocumentFrequency: maxDocumentFrequency, maxFeatures: maxFeatures, binary: binary)
-    }
-
-    /// The weighting part.
-    public var weighting: TfidfTransformer.Configuration {
-      TfidfTransformer.Configuration(
-        norm: norm, useIDF: useIDF, smoothIDF: smoothIDF, sublinearTF: sublinearTF)
+      self.counting = counting
+      self.weighting = weighting
     }
 
     /// Checks every field; throws ``ConfigurationError`` naming the first bad one.

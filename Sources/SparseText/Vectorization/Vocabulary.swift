@@ -112,6 +112,37 @@ public enum DocumentFrequencyBound: Sendable, Equatable, Codable {
   }
 }
 
+extension DocumentFrequencyBound {
+  private enum CodingKeys: String, CodingKey {
+    case count, fraction
+  }
+
+  /// Decodes `{"count": 2}` or `{"fraction": 0.5}`: the kind is a key, so a fraction of 1 is
+  /// never read back as a count of 1.
+  public init(from decoder: any Decoder) throws {
+    let container = try decoder.container(keyedBy: CodingKeys.self)
+    guard container.allKeys.count == 1, let key = container.allKeys.first else {
+      throw DecodingError.dataCorrupted(
+        .init(
+          codingPath: decoder.codingPath,
+          debugDescription: "a document-frequency bound is {\"count\": N} or {\"fraction\": F}"))
+    }
+    switch key {
+    case .count: self = .count(try container.decode(Int.self, forKey: .count))
+    case .fraction: self = .fraction(try container.decode(Double.self, forKey: .fraction))
+    }
+  }
+
+  /// Encodes `{"count": 2}` or `{"fraction": 0.5}`.
+  public func encode(to encoder: any Encoder) throws {
+    var container = encoder.container(keyedBy: CodingKeys.self)
+    switch self {
+    case .count(let n): try container.encode(n, forKey: .count)
+    case .fraction(let f): try container.encode(f, forKey: .fraction)
+    }
+  }
+}
+
 extension DocumentFrequencyBound: CustomStringConvertible {
   /// `2` for a count, `0.9` for a fraction (how the command line writes them).
   public var description: String {

@@ -10,8 +10,7 @@ extension Corpus {
 
     func run() throws {
       if global.json {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .prettyPrinted]
+        let encoder = JSONFormat.encoder()
         print(String(decoding: try encoder.encode(CorpusCatalog.entries), as: UTF8.self))
         return
       }

@@ -13,9 +13,7 @@ extension Corpus {
     func run() throws {
       let entry = try CorpusCatalog.entry(named: name)
       guard CorpusCatalog.isFetched(entry) else {
-        throw DataError.unusableCorpus(
-          reason: "\(entry.name) is not fetched",
-          suggestion: "Run `sparsetext corpus fetch \(entry.name)`.")
+        throw DataError.corpusNotFetched(name: entry.name)
       }
       print(CorpusCatalog.location(of: entry).path)
     }

@@ -42,7 +42,7 @@ extension Corpus {
           let object: [String: Any] = [
             "id": document.id, "text": document.text, "label": document.label ?? NSNull(),
           ]
-          let data = try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])
+          let data = try JSONFormat.data(object: object)
           text += String(decoding: data, as: UTF8.self) + "\n"
         }
         try AtomicFile.write(Data(text.utf8), to: URL(fileURLWithPath: path))

@@ -29,7 +29,7 @@ extension Corpus {
         "bytes": documents.reduce(0) { $0 + $1.text.utf8.count },
       ]
       if global.json {
-        let data = try JSONSerialization.data(withJSONObject: summary, options: [.sortedKeys])
+        let data = try JSONFormat.data(object: summary)
         print(String(decoding: data, as: UTF8.self))
         return
       }

@@ -108,7 +108,7 @@ struct Encode: ParsableCommand {
         "documents": rows, "units": units, "seconds": seconds,
         "documents_per_second": seconds > 0 ? Double(rows) / seconds : 0, "output": output,
       ]
-      let data = try JSONSerialization.data(withJSONObject: summary, options: [.sortedKeys])
+      let data = try JSONFormat.data(object: summary)
       // With rows on standard output, the summary goes to standard error instead.
       if toStandardOutput {
         FileHandle.standardError.write(data + Data("\n".utf8))

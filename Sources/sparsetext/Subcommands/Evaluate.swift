@@ -26,13 +26,11 @@ struct Evaluate: ParsableCommand {
           + "they count as errors. The model knows: \(pipeline.classes.joined(separator: ", "))")
     }
     let texts = documents.map(\.text)
+    let (predicted, probabilities) = try pipeline.classify(texts)
     let report = ClassificationReport(
-      truth: truth, predicted: try pipeline.predict(texts),
-      probabilities: try pipeline.probabilities(for: texts), classes: pipeline.classes)
+      truth: truth, predicted: predicted, probabilities: probabilities, classes: pipeline.classes)
     if global.json {
-      let encoder = JSONEncoder()
-      encoder.outputFormatting = [.sortedKeys]
-      print(String(decoding: try encoder.encode(report), as: UTF8.self))
+      print(String(decoding: try JSONFormat.data(report, pretty: false), as: UTF8.self))
       return
     }
     print(report.table)

@@ -47,7 +47,7 @@ struct ExperimentCommand: ParsableCommand {
 
   @Option(
     help: ArgumentHelp("Label fractions for a learning curve, e.g. 0.01,0.1,1.", valueName: "f,…"))
-  var labelFractions: String?
+  var labelFractions: PositiveNumbers?
 
   @Flag(
     help:
@@ -66,19 +66,15 @@ struct ExperimentCommand: ParsableCommand {
   @OptionGroup var autoencoder: AutoencoderOptions
   @OptionGroup var global: GlobalOptions
 
-  func numbers(_ text: String, flag: String) throws -> [Double] {
-    try PipelineOptions.positiveNumbers(text, flag: flag)
-  }
-
   func run() throws {
     let defaults = Experiment.Configuration()
     let experimentConfiguration = Experiment.Configuration(
       vectorizer: try vectorizer.pipelineTfidf(),
       autoencoder: noAutoencoder ? nil : try autoencoder.configuration(),
       classifier: defaults.classifier,
-      cValues: try pipeline.cValues(),
+      cValues: pipeline.cValues,
       folds: folds ?? defaults.folds,
-      labelFractions: try labelFractions.map { try numbers($0, flag: "--label-fractions") } ?? [],
+      labelFractions: labelFractions?.values ?? [],
       seed: autoencoder.effectiveSeed, codeScaling: pipeline.effectiveCodeScaling)
     if novelty {
       try runNovelty(experimentConfiguration)

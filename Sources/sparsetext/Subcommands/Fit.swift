@@ -26,7 +26,7 @@ struct Fit: ParsableCommand {
 
   @Option(
     help:
-      "A JSON pipeline configuration (the `configuration` object of a bundle's config.json); overrides the flags."
+      "A JSON pipeline configuration (the `configuration` object of a bundle's config.json); the options given explicitly override its values, each override noted on standard error."
   )
   var config: String?
 
@@ -63,6 +63,41 @@ struct Fit: ParsableCommand {
   @OptionGroup var autoencoder: AutoencoderOptions
   @OptionGroup var global: GlobalOptions
 
+  /// The pipeline configuration: `--config`'s file, or the library's defaults, with every
+  /// option given on the command line applied on top. Values the options change in the file
+  /// are reported as warnings.
+  func configuration() throws -> TextFeaturePipeline.Configuration {
+    let defaults = TextFeaturePipeline.Configuration()
+    let file = try config.map {
+      try TextFeaturePipeline.Configuration(contentsOf: URL(fileURLWithPath: $0))
+    }
+    let base = file ?? defaults
+    var configuration = base
+    configuration.vectorizer = try vectorizer.tfidf(base: base.vectorizer)
+    if noAutoencoder {
+      configuration.autoencoder = nil
+    } else if let sae = base.autoencoder {
+      configuration.autoencoder = try autoencoder.configuration(base: sae)
+    } else {
+      // The file has no autoencoder: options for one add it.
+      let fromOptions = try autoencoder.configuration()
+      configuration.autoencoder =
+        fromOptions == SparseAutoencoder.Configuration() ? nil : fromOptions
+    }
+    if noClassifier { configuration.classifier = nil }
+    if let classifierInput { configuration.classifierInput = classifierInput }
+    if let scaling = pipeline.codeScaling { configuration.codeScaling = scaling }
+    if let c = pipeline.c { configuration.cValues = c.values }
+    if let outlierQuantile { configuration.outlierQuantile = outlierQuantile }
+    if let anomalyScore { configuration.anomalyScore = anomalyScore }
+    if let file, let config {
+      for change in try ConfigurationChanges.between(file, configuration) {
+        Terminal.warn("an option overrides \(config): \(change)")
+      }
+    }
+    return configuration
+  }
+
   func run() throws {
     // The bundle's place is checked and locked before reading and training, not after.
     let outputs = try OutputPlan(
@@ -73,38 +108,14 @@ struct Fit: ParsableCommand {
       ], inputs: [input.input, config, statistics])
     defer { outputs.release() }
     let documents = try input.documents()
-    var configuration: TextFeaturePipeline.Configuration
-    if let config {
-      guard let data = try? Data(contentsOf: URL(fileURLWithPath: config)) else {
-        throw DataError.unreadableFile(file: config, reason: "cannot read the configuration")
-      }
-      do {
-        configuration = try JSONDecoder().decode(TextFeaturePipeline.Configuration.self, from: data)
-      } catch {
-        throw DataError.malformedRecord(
-          file: config, line: 1, column: nil, byteOffset: 0,
-          reason: "not a pipeline configuration (\(error))")
-      }
-    } else {
-      let defaults = TextFeaturePipeline.Configuration()
-      let cValues = try pipeline.cValues()
-      configuration = TextFeaturePipeline.Configuration(
-        vectorizer: try vectorizer.pipelineTfidf(),
-        autoencoder: noAutoencoder ? nil : try autoencoder.configuration(),
-        classifier: noClassifier ? nil : defaults.classifier, classifierInput: classifierInput,
-        codeScaling: pipeline.effectiveCodeScaling, cValues: cValues, folds: defaults.folds)
-    }
-    if let outlierQuantile { configuration.outlierQuantile = outlierQuantile }
-    if let anomalyScore { configuration.anomalyScore = anomalyScore }
+    let configuration = try self.configuration()
     let unlabeledTexts = try pipeline.unlabeledTexts(input.read)
     let labelled = documents.filter { $0.label != nil }.count
     var labels: [String]?
     if labelled == documents.count, configuration.classifier != nil {
       labels = documents.map { $0.label! }
     } else if labelled > 0 && labelled < documents.count {
-      throw DataError.unusableCorpus(
-        reason: "\(documents.count - labelled) of \(documents.count) documents have no label",
-        suggestion: "Label every document, or pass --no-classifier to fit without labels.")
+      throw DataError.missingLabels(unlabeled: documents.count - labelled, total: documents.count)
     }
     let display = TrainingDisplay(
       epochs: configuration.autoencoder?.epochs ?? 0, quiet: global.quiet)
@@ -141,7 +152,7 @@ struct Fit: ParsableCommand {
       }
     }
     if global.json {
-      let data = try JSONSerialization.data(withJSONObject: summary, options: [.sortedKeys])
+      let data = try JSONFormat.data(object: summary)
       print(String(decoding: data, as: UTF8.self))
     } else {
       var line =

@@ -78,7 +78,7 @@ struct Inspect: ParsableCommand {
       }
     }
     if global.json {
-      let data = try JSONSerialization.data(withJSONObject: rows, options: [.sortedKeys])
+      let data = try JSONFormat.data(object: rows)
       print(String(decoding: data, as: UTF8.self))
     }
   }

@@ -23,15 +23,9 @@ struct Predict: ParsableCommand {
   var probabilities = false
 
   @Option(name: .customLong("output-format"), help: "tsv or jsonl.")
-  var outputFormat: String = "tsv"
+  var outputFormat: PredictionFormat = .tsv
 
   @OptionGroup var global: GlobalOptions
-
-  func validate() throws {
-    guard ["tsv", "jsonl"].contains(outputFormat) else {
-      throw ValidationError("--output-format is tsv or jsonl")
-    }
-  }
 
   func run() throws {
     let outputs = try OutputPlan(files: [output], inputs: [input.input], models: [model])
@@ -39,14 +33,19 @@ struct Predict: ParsableCommand {
     let pipeline = try TextFeaturePipeline(contentsOf: URL(fileURLWithPath: model))
     let documents = try input.documents()
     let texts = documents.map(\.text)
-    let predicted = try pipeline.predict(texts)
-    let p = probabilities ? try pipeline.probabilities(for: texts) : nil
+    let predicted: [String]
+    var p: DenseMatrix?
+    if probabilities {
+      (predicted, p) = try pipeline.classify(texts)
+    } else {
+      predicted = try pipeline.predict(texts)
+    }
     var text = ""
-    if outputFormat == "tsv" {
+    if outputFormat == .tsv {
       text = "id\tlabel" + (p != nil ? pipeline.classes.map { "\t" + $0 }.joined() : "") + "\n"
     }
     for (r, document) in documents.enumerated() {
-      if outputFormat == "tsv" {
+      if outputFormat == .tsv {
         text += "\(document.id)\t\(predicted[r])"
         if let p { for j in 0..<p.columns { text += "\t\(p[r, j])" } }
         text += "\n"
@@ -56,7 +55,7 @@ struct Predict: ParsableCommand {
           object["probabilities"] = Dictionary(
             uniqueKeysWithValues: pipeline.classes.enumerated().map { ($1, Double(p[r, $0])) })
         }
-        let data = try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])
+        let data = try JSONFormat.data(object: object)
         text += String(decoding: data, as: UTF8.self) + "\n"
       }
     }

@@ -57,7 +57,7 @@ struct Statistics: ParsableCommand {
           "parts": inputs.count, "documents": merged.documents, "terms": merged.count,
           "output": output, "tokenizer_digest": merged.tokenizerDigest,
         ]
-        let data = try JSONSerialization.data(withJSONObject: summary, options: [.sortedKeys])
+        let data = try JSONFormat.data(object: summary)
         print(String(decoding: data, as: UTF8.self))
       }
       Terminal.note(

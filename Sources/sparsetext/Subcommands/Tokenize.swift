@@ -39,7 +39,7 @@ struct Tokenize: ParsableCommand {
   }
 
   func run() throws {
-    let configuration = try vectorizer.tfidf().tokenizer
+    let configuration = try vectorizer.tfidf().counting.tokenizer
     let tokenizer = try Tokenizer(configuration)
     var out: [UInt8] = []
     let stdout = FileHandle.standardOutput

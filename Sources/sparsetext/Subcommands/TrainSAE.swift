@@ -78,7 +78,7 @@ struct TrainSAE: ParsableCommand {
     if !resume {
       // What the checkpoints are made from, so that --resume refuses other data of the same width.
       try AtomicFile.write(
-        try JSONEncoder().encode(FeaturesRecord(x)),
+        try JSONFormat.data(FeaturesRecord(x)),
         to: directory.appendingPathComponent("features.json"))
     }
     let display = TrainingDisplay(epochs: configuration.epochs, quiet: global.quiet)
@@ -101,8 +101,7 @@ struct TrainSAE: ParsableCommand {
     let report = TrainingReport(
       epochs: model.history, metrics: metrics, firingRates: firing, seconds: seconds,
       documents: x.rows, terms: x.columns)
-    let encoder = JSONEncoder()
-    encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+    let encoder = JSONFormat.encoder()
     let reportData = try encoder.encode(report)
     try Self.replace(directory, with: model, report: reportData)
     if global.json {

@@ -86,7 +86,7 @@ extension Vectorize {
   func writeStatistics(to path: String) throws {
     let outputs = try OutputPlan(files: [path], inputs: [input.input])
     defer { outputs.release() }
-    let tokenizer = try vectorizer.tfidf().tokenizer
+    let tokenizer = try vectorizer.tfidf().counting.tokenizer
     var total = TermStatistics(empty: tokenizer)
     var block: [String] = []
     var bytes = 0
@@ -110,7 +110,7 @@ extension Vectorize {
         "documents": total.documents, "terms": total.count, "bytes": bytes, "seconds": seconds,
         "output": path, "tokenizer_digest": total.tokenizerDigest,
       ]
-      let data = try JSONSerialization.data(withJSONObject: summary, options: [.sortedKeys])
+      let data = try JSONFormat.data(object: summary)
       print(String(decoding: data, as: UTF8.self))
     } else {
       Terminal.note(

@@ -131,8 +131,9 @@ struct Vectorize: ParsableCommand {
     let configuration = try vectorizer.tfidf()
     let hasher = try HashingVectorizer(
       .init(
-        tokenizer: configuration.tokenizer, features: features, alternateSign: !noAlternateSign,
-        binary: configuration.binary, norm: configuration.norm))
+        tokenizer: configuration.counting.tokenizer, features: features,
+        alternateSign: !noAlternateSign,
+        binary: configuration.counting.binary, norm: configuration.weighting.norm))
     let writer = try SparseRowWriter(
       url: URL(fileURLWithPath: output), columns: features, valueType: valueType)
     let labelsWriter = try labelsOut.map { try StreamingFileWriter(url: URL(fileURLWithPath: $0)) }
@@ -177,7 +178,7 @@ struct Vectorize: ParsableCommand {
       "megabytes_per_second": seconds > 0 ? Double(bytes) / 1e6 / seconds : 0,
     ]
     if global.json {
-      let data = try JSONSerialization.data(withJSONObject: summary, options: [.sortedKeys])
+      let data = try JSONFormat.data(object: summary)
       print(String(decoding: data, as: UTF8.self))
     } else {
       print(

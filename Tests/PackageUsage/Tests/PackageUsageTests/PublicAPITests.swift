@@ -18,7 +18,9 @@ import Testing
     let tokenizer = try Tokenizer(.init(ngrams: 1...2))
     #expect(tokenizer.terms(in: "Ｃafé ＧＯＡＬ").contains("café goal"))
     let (vectorizer, x) = try TfidfVectorizer.fitTransform(
-      documents, configuration: .init(tokenizer: .sklearn, sublinearTF: true))
+      documents,
+      configuration: .init(
+        counting: .init(tokenizer: .sklearn), weighting: .init(sublinearTF: true)))
     #expect(x.rows == documents.count && x.columns == vectorizer.vocabulary.count)
     let sae = try SparseAutoencoder(
       training: x, configuration: .init(hiddenUnits: 3, epochs: 30, batchSize: 2))

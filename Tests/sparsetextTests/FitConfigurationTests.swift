@@ -1,0 +1,95 @@
+import Foundation
+import Testing
+
+/// `fit --config FILE`: the file and the options given explicitly merge (options win, each
+/// override noted on standard error); a bad file is a configuration error of its own.
+@Suite struct FitConfigurationTests {
+  static func corpus(in directory: URL) throws -> URL {
+    let lines = (0..<30).map { i in
+      i % 2 == 0
+        ? "__label__sport the match goal team \(i % 5) season coach"
+        : "__label__money the bank shares profit \(i % 5) market rates"
+    }
+    let url = directory.appendingPathComponent("train.txt")
+    try lines.joined(separator: "\n").write(to: url, atomically: true, encoding: .utf8)
+    return url
+  }
+
+  static func configuration(of model: URL) throws -> [String: Any] {
+    let object = try JSONSerialization.jsonObject(
+      with: Data(contentsOf: model.appendingPathComponent("config.json")))
+    return try #require((object as? [String: Any])?["configuration"] as? [String: Any])
+  }
+
+  @Test func optionsGivenOverrideTheFileAndTheRestOfTheFileStays() throws {
+    let dir = try CLI.temporaryDirectory()
+    let corpus = try Self.corpus(in: dir)
+    let config = dir.appendingPathComponent("pipeline.json")
+    try Data(
+      #"""
+      {"vectorizer": {"counting": {"min_document_frequency": {"count": 3}, "max_features": 7},
+                      "weighting": {"sublinear_tf": false}},
+       "autoencoder": null, "classifier": {"max_iterations": 50}, "c_values": [2]}
+      """#.utf8
+    ).write(to: config)
+    let model = dir.appendingPathComponent("model")
+    let result = try CLI.run([
+      "fit", corpus.path, "-o", model.path, "--config", config.path, "--min-df", "2", "-q",
+    ])
+    #expect(result.status == 0, "\(result.stderr)")
+    // The override is reported, naming the field, the file's value and the option's.
+    #expect(result.stderr.contains("vectorizer.counting.min_document_frequency"))
+    #expect(result.stderr.contains("min_document_frequency.count: 3 → 2"))
+    #expect(!result.stderr.contains("max_features"))
+    let saved = try Self.configuration(of: model)
+    let vectorizer = saved["vectorizer"] as? [String: Any]
+    let counting = vectorizer?["counting"] as? [String: Any]
+    let weighting = vectorizer?["weighting"] as? [String: Any]
+    #expect((counting?["min_document_frequency"] as? [String: Any])?["count"] as? Int == 2)
+    #expect(counting?["max_features"] as? Int == 7)
+    #expect(weighting?["sublinear_tf"] as? Bool == false)
+    #expect(saved["autoencoder"] == nil || saved["autoencoder"] is NSNull)
+    #expect((saved["classifier"] as? [String: Any])?["max_iterations"] as? Int == 50)
+    #expect(saved["c_values"] as? [Double] == [2])
+  }
+
+  @Test func aBadConfigurationFileIsAConfigurationError() throws {
+    let dir = try CLI.temporaryDirectory()
+    let corpus = try Self.corpus(in: dir)
+    let config = dir.appendingPathComponent("pipeline.json")
+    try Data(#"{"vectorizer": "tfidf"}"#.utf8).write(to: config)
+    let result = try CLI.run([
+      "fit", corpus.path, "-o", dir.appendingPathComponent("model").path, "--config", config.path,
+    ])
+    #expect(result.status == 2)
+    #expect(result.stderr.contains("pipeline.json"))
+    #expect(result.stderr.contains("not a pipeline configuration"))
+    #expect(!result.stderr.contains("--on-bad-record"))
+    let missing = try CLI.run([
+      "fit", corpus.path, "-o", dir.appendingPathComponent("model").path, "--config",
+      dir.appendingPathComponent("nowhere.json").path,
+    ])
+    #expect(missing.status == 2)
+    #expect(missing.stderr.contains("nowhere.json"))
+  }
+
+  /// Library messages name configuration fields; the command line prints its flags.
+  @Test func errorsPrintFlagsNotFieldNames() throws {
+    let dir = try CLI.temporaryDirectory()
+    let broken = dir.appendingPathComponent("broken.csv")
+    try "text,label\n\"unterminated,a\n".write(to: broken, atomically: true, encoding: .utf8)
+    let malformed = try CLI.run([
+      "vectorize", broken.path, "-o", dir.appendingPathComponent("x.npz").path,
+    ])
+    #expect(malformed.status == 3)
+    #expect(malformed.stderr.contains("--on-bad-record skip"))
+    #expect(!malformed.stderr.contains("`onBadRecord`"))
+    let corpus = try Self.corpus(in: dir)
+    let pruned = try CLI.run([
+      "vectorize", corpus.path, "-o", dir.appendingPathComponent("y.npz").path, "--max-df", "1",
+    ])
+    #expect(pruned.status == 3)
+    #expect(pruned.stderr.contains("--min-df"))
+    #expect(!pruned.stderr.contains("`minDocumentFrequency`"))
+  }
+}
