@@ -22,6 +22,7 @@ enum FlagAdvice {
     ("(`textColumn`, `textField`)", "(--text-column, --text-field)"),
     ("(`labelColumn`, `labelField`)", "(--label-column, --label-field)"),
     ("(`labelColumn`, `labelField`, ", "(--label-column, --label-field, "),
+    ("(as `Vocabulary.jsonObject()` writes it)", "(as vectorize --vocabulary-out writes it)"),
     ("`textColumn`", "--text-column"),
     ("`labelColumn`", "--label-column"),
     ("`textField`", "--text-field"),

@@ -5,7 +5,7 @@ import Foundation
 extension Vocabulary {
   /// What a vocabulary file may hold.
   static let readingSuggestion =
-    "Give a JSON object {\"term\": column, …} with columns 0, 1, 2, … (as vectorize --vocabulary-out writes it), or one term per line."
+    "Give a JSON object {\"term\": column, …} with columns 0, 1, 2, … (as `Vocabulary.jsonObject()` writes it), or one term per line."
 
   /// Reads a vocabulary file: a JSON object `{"term": column, …}` when its first non-blank
   /// byte is `{`, else one term per line (blank lines skipped, a final `\r` dropped).

@@ -18,17 +18,15 @@ struct ExportEmbeddings: ParsableCommand {
     let outputs = try OutputPlan(files: [output], models: [model])
     defer { outputs.release() }
     let pipeline = try TextFeaturePipeline(contentsOf: URL(fileURLWithPath: model))
-    guard let sae = pipeline.autoencoder else {
+    guard let vectors = pipeline.termVectors() else {
       throw CommandError.usage("this model has no autoencoder, so its terms have no vectors")
     }
-    let weight = sae.parameters["encoder.weight"]!
-    let hidden = weight.shape[0]
     let terms = pipeline.vectorizer.vocabulary.terms
-    var text = "\(terms.count) \(hidden)\n"
+    var text = "\(terms.count) \(vectors.columns)\n"
     for (c, term) in terms.enumerated() {
       // word2vec text files separate fields by spaces: spaces inside a term (n-grams) become _.
       text += term.replacingOccurrences(of: " ", with: "_")
-      for j in 0..<hidden { text += " \(weight.values[j * terms.count + c])" }
+      for j in 0..<vectors.columns { text += " \(vectors[c, j])" }
       text += "\n"
     }
     try AtomicFile.write(Data(text.utf8), to: URL(fileURLWithPath: output))

@@ -42,7 +42,12 @@ struct Inspect: ParsableCommand {
         throw CommandError.usage(
           "pass --vocabulary vocab.json (written by vectorize --vocabulary-out)")
       }
-      terms = try readVocabularyObject(URL(fileURLWithPath: vocabulary), expected: sae.inputColumns)
+      terms = try Vocabulary(contentsOf: URL(fileURLWithPath: vocabulary)).terms
+      guard terms.count == sae.inputColumns else {
+        throw DataError.shapeMismatch(
+          what: "terms in \(URL(fileURLWithPath: vocabulary).lastPathComponent)",
+          expected: "\(sae.inputColumns) (the model's inputs)", actual: "\(terms.count)")
+      }
     } else {
       let pipeline = try TextFeaturePipeline(contentsOf: url)
       guard let autoencoder = pipeline.autoencoder else {
@@ -52,8 +57,8 @@ struct Inspect: ParsableCommand {
       terms = pipeline.vectorizer.vocabulary.terms
     }
     var firing = [Double](repeating: .nan, count: sae.configuration.hiddenUnits)
-    if let data = try? Data(contentsOf: url.appendingPathComponent("training.json")),
-      let report = try? JSONDecoder().decode(TrainingReport.self, from: data),
+    if let report = try? SparseAutoencoder.TrainingReport(
+      contentsOf: url.appendingPathComponent("training.json")),
       report.firingRates.count == firing.count
     {
       firing = report.firingRates
@@ -82,21 +87,4 @@ struct Inspect: ParsableCommand {
       print(String(decoding: data, as: UTF8.self))
     }
   }
-}
-
-/// Reads a `{"term": column}` vocabulary into terms in column order.
-func readVocabularyObject(_ url: URL, expected: Int) throws -> [String] {
-  guard let data = try? Data(contentsOf: url),
-    let object = try? JSONSerialization.jsonObject(with: data) as? [String: Int]
-  else {
-    throw DataError.unreadableFile(file: url.path, reason: "not a JSON object of term → column")
-  }
-  var terms = [String](repeating: "", count: expected)
-  for (term, column) in object where column >= 0 && column < expected { terms[column] = term }
-  guard object.count == expected else {
-    throw DataError.shapeMismatch(
-      what: "terms in \(url.lastPathComponent)", expected: "\(expected) (the model's inputs)",
-      actual: "\(object.count)")
-  }
-  return terms
 }

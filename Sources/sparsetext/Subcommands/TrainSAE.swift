@@ -96,13 +96,9 @@ struct TrainSAE: ParsableCommand {
     }
     if let error = failure.error { throw error }
     let seconds = Date().timeIntervalSince(started)
-    let metrics = model.metrics(on: x)
-    let firing = firingRates(model.encode(x), threshold: model.activityThreshold)
-    let report = TrainingReport(
-      epochs: model.history, metrics: metrics, firingRates: firing, seconds: seconds,
-      documents: x.rows, terms: x.columns)
-    let encoder = JSONFormat.encoder()
-    let reportData = try encoder.encode(report)
+    let report = SparseAutoencoder.TrainingReport(model: model, data: x, seconds: seconds)
+    let metrics = report.metrics
+    let reportData = try report.fileData()
     try Self.replace(directory, with: model, report: reportData)
     if global.json {
       print(String(decoding: reportData, as: UTF8.self))
@@ -247,30 +243,6 @@ extension TrainSAE {
         "cannot resume from '\(path)': it was made with other settings (\(listed.joined(separator: "; ")))",
       suggestion: "Resume with the checkpoint's settings, or run without --resume to start over.")
   }
-}
-
-/// `training.json`.
-struct TrainingReport: Codable {
-  var epochs: [SparseAutoencoder.EpochSummary]
-  var metrics: SparseCodingMetrics
-  var firingRates: [Double]
-  var seconds: Double
-  var documents: Int
-  var terms: Int
-
-  enum CodingKeys: String, CodingKey {
-    case epochs, metrics, seconds, documents, terms
-    case firingRates = "firing_rates"
-  }
-}
-
-/// The fraction of documents on which each unit is above `threshold`.
-func firingRates(_ codes: DenseMatrix, threshold: Float) -> [Double] {
-  var counts = [Int](repeating: 0, count: codes.columns)
-  for r in 0..<codes.rows {
-    for j in 0..<codes.columns where codes[r, j] > threshold { counts[j] += 1 }
-  }
-  return counts.map { Double($0) / Double(max(1, codes.rows)) }
 }
 
 /// The first error raised inside a callback.

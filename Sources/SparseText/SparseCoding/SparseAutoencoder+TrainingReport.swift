@@ -1,0 +1,63 @@
+import Foundation
+
+extension SparseAutoencoder {
+  /// `training.json` in an autoencoder's directory: the per-epoch loss terms, the final metrics
+  /// on the training matrix, how often each unit fires, and the run's size and time.
+  public struct TrainingReport: Codable, Sendable, Equatable {
+    /// One summary per epoch, in order.
+    public var epochs: [EpochSummary]
+    /// Reconstruction and sparsity measured on the training matrix after training.
+    public var metrics: SparseCodingMetrics
+    /// For each unit, the fraction of training documents whose code exceeds
+    /// ``SparseAutoencoder/activityThreshold``.
+    public var firingRates: [Double]
+    /// Wall-clock seconds of the training.
+    public var seconds: Double
+    /// Rows of the training matrix.
+    public var documents: Int
+    /// Columns of the training matrix.
+    public var terms: Int
+
+    enum CodingKeys: String, CodingKey {
+      case epochs, metrics, seconds, documents, terms
+      case firingRates = "firing_rates"
+    }
+
+    /// The report of `model`, trained on `x` in `seconds`: encodes `x` once to measure it.
+    public init(model: SparseAutoencoder, data x: SparseMatrix, seconds: Double) {
+      epochs = model.history
+      metrics = model.metrics(on: x)
+      firingRates = SparseAutoencoder.firingRates(
+        of: model.encode(x), threshold: model.activityThreshold)
+      self.seconds = seconds
+      documents = x.rows
+      terms = x.columns
+    }
+
+    /// The file's bytes, as `training.json` holds them.
+    public func fileData() throws -> Data { try JSONFormat.data(self) }
+
+    /// Reads `training.json` from an autoencoder's directory.
+    ///
+    /// - Throws: ``ModelFormatError`` when the file is missing or is not a training report.
+    public init(contentsOf url: URL) throws {
+      guard let data = try? Data(contentsOf: url) else {
+        throw ModelFormatError.missingFile(file: url.path)
+      }
+      do {
+        self = try JSONFormat.decoder().decode(Self.self, from: data)
+      } catch {
+        throw ModelFormatError.corrupt(file: url.path, reason: TextFeaturePipeline.describe(error))
+      }
+    }
+  }
+
+  /// For each unit (column of `codes`), the fraction of rows on which it is above `threshold`.
+  public static func firingRates(of codes: DenseMatrix, threshold: Float) -> [Double] {
+    var counts = [Int](repeating: 0, count: codes.columns)
+    for r in 0..<codes.rows {
+      for j in 0..<codes.columns where codes[r, j] > threshold { counts[j] += 1 }
+    }
+    return counts.map { Double($0) / Double(max(1, codes.rows)) }
+  }
+}
