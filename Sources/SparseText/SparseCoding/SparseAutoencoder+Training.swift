@@ -270,7 +270,10 @@ extension SparseAutoencoder {
       return total / max(weight, 1)
     }
 
-    /// The loss of one batch and its gradient with respect to every parameter.
+    /// The loss of one batch and its gradient with respect to every parameter, in the order of
+    /// the algorithm: encode the batch, choose the columns to reconstruct, decode them, measure
+    /// the reconstruction, back-propagate through the decoder, the code terms and the encoder,
+    /// and add weight decay.
     ///
     /// With `foldWeightDecay`, the weight-decay term and its gradient are left to the optimizer
     /// (``Optimizer/step(_:gradient:decay:)``).
@@ -280,81 +283,19 @@ extension SparseAutoencoder {
     ) -> Terms {
       let c = configurationOverride ?? configuration
       let h = layout.hidden
-      let n = layout.inputs
       let batch = rows.count
-      let scale = Float(c.scale)
       var terms = Terms()
-      let sampling = c.sampledColumns.map { $0 < n } ?? false
+      let sampling = c.sampledColumns.map { $0 < layout.inputs } ?? false
       updateRanges = nil
       if !sampling {
         gradient.withUnsafeMutableBufferPointer { g in
           g.baseAddress!.initialize(repeating: 0, count: g.count)
         }
       }
+      let codes = forward(x, rows: rows, theta: theta, configuration: c)
+      let columns = chooseColumns(x, rows: rows, configuration: c, gradient: &gradient)
 
-      // Forward: pre-activations and codes.
-      var a = [Float](repeating: 0, count: batch * h)
-      Kernels.encode(
-        x, rows: rows, theta: theta, layout: layout, configuration: c, preactivation: &a)
-      var codes = a
-      Kernels.activate(&codes, rows: batch, hidden: h, configuration: c)
-
-      // The columns to reconstruct, with importance weights when sampling.
-      var columns: [Int] = []
-      var columnWeight: [Float] = []
-      var positionOf = [Int32](repeating: -1, count: 0)
-      let everyColumn: Bool
-      if sampling, let sampled = c.sampledColumns {
-        positionOf = [Int32](repeating: -1, count: n)
-        for r in rows {
-          for p in x.storageRange(ofRow: r) {
-            let column = Int(x.columnIndices[p])
-            if positionOf[column] < 0 {
-              positionOf[column] = Int32(columns.count)
-              columns.append(column)
-            }
-          }
-        }
-        let present = columns.count
-        let others = n - present
-        let draws = min(sampled, others)
-        columnWeight = Array(repeating: 1, count: present)
-        if draws > 0 {
-          // Uniform sample of the other columns without replacement (rejection; draws ≪ n).
-          var chosen = 0
-          let weight = Float(others) / Float(draws)
-          while chosen < draws {
-            let column = Int(generator.next() % UInt64(n))
-            if positionOf[column] >= 0 { continue }
-            positionOf[column] = Int32(columns.count)
-            columns.append(column)
-            columnWeight.append(weight)
-            chosen += 1
-          }
-        }
-        everyColumn = false
-        updateRanges = layout.rows(encoder: columns[..<present], decoder: columns)
-        gradient.withUnsafeMutableBufferPointer { g in
-          for range in updateRanges! {
-            (g.baseAddress! + range.lowerBound).initialize(repeating: 0, count: range.count)
-          }
-        }
-      } else {
-        everyColumn = true
-      }
-      let m = everyColumn ? n : columns.count
-
-      // Decoder: x̂ = g(H·W₂[C]ᵀ + b₂[C]); W₂ is used in place when every column is
-      // reconstructed, gathered into [m, h] when sampling.
-      let decoderStart = layout.decoderWeight.lowerBound
-      let biasStart = layout.decoderBias.lowerBound
-      var gathered: [Float] = []
-      if !everyColumn {
-        gathered = [Float](repeating: 0, count: m * h)
-        for (k, column) in columns.enumerated() {
-          for j in 0..<h { gathered[k * h + j] = theta[decoderStart + column * h + j] }
-        }
-      }
+      // The output and target buffers are reused from batch to batch.
       var z = scratchOutput
       var target = scratchTarget
       scratchOutput = []
@@ -363,19 +304,132 @@ extension SparseAutoencoder {
         scratchOutput = z
         scratchTarget = target
       }
+      let gathered = decode(
+        codes, theta: theta, columns: columns, batch: batch, configuration: c, into: &z)
+      targets(x, rows: rows, columns: columns, scale: Float(c.scale), into: &target)
+      terms.reconstruction =
+        reconstructionLoss(&z, target: target, columns: columns, batch: batch, configuration: c)
+        / Double(batch)
+      var dh = decoderBackward(
+        dz: z, codes: codes, theta: theta, gathered: gathered, columns: columns, batch: batch,
+        gradient: &gradient)
+      // The sparsity and L1 terms, and dL/dA from dL/dH.
+      Kernels.backThroughCodes(
+        &dh, codes: codes, batch: batch, hidden: h, configuration: c, terms: &terms)
+      encoderBackward(x, rows: rows, da: dh, scale: Float(c.scale), gradient: &gradient)
+      if c.weightDecay > 0 && !foldWeightDecay {
+        terms.weightDecay = addWeightDecay(
+          theta: theta, gradient: &gradient, weightDecay: c.weightDecay)
+      }
+      return terms
+    }
+
+    /// The columns one batch reconstructs: every column, or (with sampled columns) the
+    /// batch's own terms plus a uniform sample of the others, each with its importance weight.
+    struct ReconstructedColumns {
+      /// Whether every column is reconstructed (then the fields below are empty).
+      var everyColumn: Bool
+      /// The chosen columns, the batch's terms first.
+      var columns: [Int] = []
+      /// The importance weight of each chosen column.
+      var weights: [Float] = []
+      /// Each column's position in ``columns``, or -1 (empty when every column is chosen).
+      var positionOf: [Int32] = []
+      /// How many columns are reconstructed.
+      var count: Int
+    }
+
+    /// Forward through the encoder: the codes `f(b₁ + W₁·(s·x))` of `rows`, [rows, hidden].
+    func forward(_ x: SparseMatrix, rows: [Int], theta: [Float], configuration c: Configuration)
+      -> [Float]
+    {
+      var codes = [Float](repeating: 0, count: rows.count * layout.hidden)
+      Kernels.encode(
+        x, rows: rows, theta: theta, layout: layout, configuration: c, preactivation: &codes)
+      Kernels.activate(&codes, rows: rows.count, hidden: layout.hidden, configuration: c)
+      return codes
+    }
+
+    /// The columns to reconstruct (see ``ReconstructedColumns``). When sampling, it draws the
+    /// sample from ``generator``, records the parameters that get a gradient in
+    /// ``updateRanges`` and zeroes the gradient there.
+    mutating func chooseColumns(
+      _ x: SparseMatrix, rows: [Int], configuration c: Configuration, gradient: inout [Float]
+    ) -> ReconstructedColumns {
+      let n = layout.inputs
+      guard let sampled = c.sampledColumns, sampled < n else {
+        return ReconstructedColumns(everyColumn: true, count: n)
+      }
+      var columns: [Int] = []
+      var positionOf = [Int32](repeating: -1, count: n)
+      for r in rows {
+        for p in x.storageRange(ofRow: r) {
+          let column = Int(x.columnIndices[p])
+          if positionOf[column] < 0 {
+            positionOf[column] = Int32(columns.count)
+            columns.append(column)
+          }
+        }
+      }
+      let present = columns.count
+      let others = n - present
+      let draws = min(sampled, others)
+      var columnWeight = [Float](repeating: 1, count: present)
+      if draws > 0 {
+        // Uniform sample of the other columns without replacement (rejection; draws ≪ n).
+        var chosen = 0
+        let weight = Float(others) / Float(draws)
+        while chosen < draws {
+          let column = Int(generator.next() % UInt64(n))
+          if positionOf[column] >= 0 { continue }
+          positionOf[column] = Int32(columns.count)
+          columns.append(column)
+          columnWeight.append(weight)
+          chosen += 1
+        }
+      }
+      updateRanges = layout.rows(encoder: columns[..<present], decoder: columns)
+      gradient.withUnsafeMutableBufferPointer { g in
+        for range in updateRanges! {
+          (g.baseAddress! + range.lowerBound).initialize(repeating: 0, count: range.count)
+        }
+      }
+      return ReconstructedColumns(
+        everyColumn: false, columns: columns, weights: columnWeight, positionOf: positionOf,
+        count: columns.count)
+    }
+
+    /// Decoder: `x̂ = g(H·W₂[C]ᵀ + b₂[C])` into `z`, [batch, columns]. W₂ is used in place when
+    /// every column is reconstructed; when sampling, its rows are gathered into [m, h], which
+    /// is returned for the backward pass (empty otherwise).
+    mutating func decode(
+      _ codes: [Float], theta: [Float], columns: ReconstructedColumns, batch: Int,
+      configuration c: Configuration, into z: inout [Float]
+    ) -> [Float] {
+      let h = layout.hidden
+      let m = columns.count
+      let decoderStart = layout.decoderWeight.lowerBound
+      let biasStart = layout.decoderBias.lowerBound
+      var gathered: [Float] = []
+      if !columns.everyColumn {
+        gathered = [Float](repeating: 0, count: m * h)
+        for (k, column) in columns.columns.enumerated() {
+          for j in 0..<h { gathered[k * h + j] = theta[decoderStart + column * h + j] }
+        }
+      }
       z.removeAll(keepingCapacity: true)
       z.reserveCapacity(batch * m)
       for _ in 0..<batch {
-        if everyColumn {
+        if columns.everyColumn {
           z.append(contentsOf: theta[layout.decoderBias])
         } else {
-          for k in 0..<m { z.append(theta[biasStart + columns[k]]) }
+          for k in 0..<m { z.append(theta[biasStart + columns.columns[k]]) }
         }
       }
-      var clock = DispatchTime.now().uptimeNanoseconds
+      let clock = DispatchTime.now().uptimeNanoseconds
       theta.withUnsafeBufferPointer { t in
         gathered.withUnsafeBufferPointer { g in
-          let w2 = everyColumn ? t.baseAddress! + decoderStart : g.baseAddress!
+          let w2 = columns.everyColumn ? t.baseAddress! + decoderStart : g.baseAddress!
           BLAS.splitSgemm(
             .none, .transpose, m: batch, n: m, k: h, alpha: 1, a: codes, lda: h, b: w2, ldb: h,
             beta: 1, c: &z, ldc: m)
@@ -383,42 +437,65 @@ extension SparseAutoencoder {
       }
       denseSeconds += Double(DispatchTime.now().uptimeNanoseconds - clock) / 1e9
       if c.output == .sigmoid { for i in z.indices { z[i] = 1 / (1 + exp(-z[i])) } }
+      return gathered
+    }
 
-      // Targets (scaled) at the chosen columns.
+    /// The targets `s·x` of `rows` at the chosen columns, into `target`, [batch, columns].
+    func targets(
+      _ x: SparseMatrix, rows: [Int], columns: ReconstructedColumns, scale: Float,
+      into target: inout [Float]
+    ) {
+      let m = columns.count
       target.removeAll(keepingCapacity: true)
-      target.append(contentsOf: repeatElement(0, count: batch * m))
+      target.append(contentsOf: repeatElement(0, count: rows.count * m))
       for (local, r) in rows.enumerated() {
         for p in x.storageRange(ofRow: r) {
           let column = Int(x.columnIndices[p])
-          let k = everyColumn ? column : Int(positionOf[column])
+          let k = columns.everyColumn ? column : Int(columns.positionOf[column])
           target[local * m + k] = scale * x.values[p]
         }
       }
+    }
 
-      // Reconstruction loss, and dL/dz in place of x̂.
+    /// The batch's summed reconstruction loss, with dL/dz left in place of `z`.
+    func reconstructionLoss(
+      _ z: inout [Float], target: [Float], columns: ReconstructedColumns, batch: Int,
+      configuration c: Configuration
+    ) -> Double {
+      let m = columns.count
       let inverseBatch = 1 / Float(batch)
       var reconstruction = 0.0
       z.withUnsafeMutableBufferPointer { z in
         target.withUnsafeBufferPointer { target in
-          columnWeight.withUnsafeBufferPointer { weights in
+          columns.weights.withUnsafeBufferPointer { weights in
             for r in 0..<batch {
               reconstruction += Double(
                 Kernels.reconstruction(
                   z.baseAddress! + r * m, target: target.baseAddress! + r * m,
-                  weights: everyColumn ? nil : weights.baseAddress, count: m,
+                  weights: columns.everyColumn ? nil : weights.baseAddress, count: m,
                   inverseBatch: inverseBatch, configuration: c))
             }
           }
         }
       }
-      terms.reconstruction = reconstruction / Double(batch)
+      return reconstruction
+    }
 
-      // Decoder gradients: dW₂[C] += dzᵀ·H, db₂[C] += Σ_r dz; and dL/dH = dz·W₂[C].
+    /// Back through the decoder: dW₂[C] += dzᵀ·H and db₂[C] += Σ_r dz into `gradient`; returns
+    /// dL/dH = dz·W₂[C], [batch, hidden].
+    mutating func decoderBackward(
+      dz z: [Float], codes: [Float], theta: [Float], gathered: [Float],
+      columns: ReconstructedColumns, batch: Int, gradient: inout [Float]
+    ) -> [Float] {
+      let h = layout.hidden
+      let m = columns.count
+      let decoderStart = layout.decoderWeight.lowerBound
+      let biasStart = layout.decoderBias.lowerBound
       var dh = [Float](repeating: 0, count: batch * h)
-      clock = DispatchTime.now().uptimeNanoseconds
+      let clock = DispatchTime.now().uptimeNanoseconds
       gradient.withUnsafeMutableBufferPointer { gradientBuffer in
         let grad = gradientBuffer.baseAddress!
-        if everyColumn {
+        if columns.everyColumn {
           BLAS.splitSgemm(
             .transpose, .none, m: m, n: h, k: batch, alpha: 1, a: z, lda: m, b: codes, ldb: h,
             beta: 1, c: grad + decoderStart, ldc: h)
@@ -433,7 +510,7 @@ extension SparseAutoencoder {
             .transpose, .none, m: m, n: h, k: batch, alpha: 1, a: z, lda: m, b: codes, ldb: h,
             beta: 0, c: &dw2, ldc: h)
           for k in 0..<m {
-            let column = columns[k]
+            let column = columns.columns[k]
             var sum: Float = 0
             for r in 0..<batch { sum += z[r * m + k] }
             grad[biasStart + column] += sum
@@ -443,7 +520,7 @@ extension SparseAutoencoder {
       }
       theta.withUnsafeBufferPointer { t in
         gathered.withUnsafeBufferPointer { g in
-          let w2 = everyColumn ? t.baseAddress! + decoderStart : g.baseAddress!
+          let w2 = columns.everyColumn ? t.baseAddress! + decoderStart : g.baseAddress!
           BLAS.splitSgemm(
             .none, .none, m: batch, n: h, k: m, alpha: 1, a: z, lda: m, b: w2, ldb: h, beta: 0,
             c: &dh, ldc: h)
@@ -453,12 +530,15 @@ extension SparseAutoencoder {
       // them is included in the time, so the rate is a lower bound).
       denseSeconds += Double(DispatchTime.now().uptimeNanoseconds - clock) / 1e9
       denseOperations += 6 * Double(batch) * Double(m) * Double(h)
+      return dh
+    }
 
-      // The sparsity and L1 terms, and dL/dA from dL/dH.
-      Kernels.backThroughCodes(
-        &dh, codes: codes, batch: batch, hidden: h, configuration: c, terms: &terms)
-
-      // Encoder gradients: dW₁ᵀ[c, :] += (s·x_c)·dA[r, :], db₁ = Σ_r dA.
+    /// Back through the encoder: dW₁ᵀ[c, :] += (s·x_c)·dA[r, :] and db₁ += Σ_r dA into
+    /// `gradient`.
+    func encoderBackward(
+      _ x: SparseMatrix, rows: [Int], da dh: [Float], scale: Float, gradient: inout [Float]
+    ) {
+      let h = layout.hidden
       let encoderBias = layout.encoderBias.lowerBound
       gradient.withUnsafeMutableBufferPointer { g in
         dh.withUnsafeBufferPointer { da in
@@ -473,27 +553,27 @@ extension SparseAutoencoder {
           }
         }
       }
+    }
 
-      // Weight decay λ/2·(‖W₁‖² + ‖W₂‖²); tied weights count twice.
-      if c.weightDecay > 0 && !foldWeightDecay {
-        let lambda = Float(c.weightDecay) * (layout.tied ? 2 : 1)
-        var squares = 0.0
-        theta.withUnsafeBufferPointer { t in
-          gradient.withUnsafeMutableBufferPointer { g in
-            for range in layout.weights {
-              squares += Double(
-                BLAS.sdot(
-                  count: range.count, t.baseAddress! + range.lowerBound,
-                  t.baseAddress! + range.lowerBound))
-              BLAS.saxpy(
-                count: range.count, alpha: lambda, x: t.baseAddress! + range.lowerBound,
-                y: g.baseAddress! + range.lowerBound)
-            }
+    /// Weight decay λ/2·(‖W₁‖² + ‖W₂‖²) (tied weights count twice): adds its gradient to
+    /// `gradient` and returns the term.
+    func addWeightDecay(theta: [Float], gradient: inout [Float], weightDecay: Double) -> Double {
+      let lambda = Float(weightDecay) * (layout.tied ? 2 : 1)
+      var squares = 0.0
+      theta.withUnsafeBufferPointer { t in
+        gradient.withUnsafeMutableBufferPointer { g in
+          for range in layout.weights {
+            squares += Double(
+              BLAS.sdot(
+                count: range.count, t.baseAddress! + range.lowerBound,
+                t.baseAddress! + range.lowerBound))
+            BLAS.saxpy(
+              count: range.count, alpha: lambda, x: t.baseAddress! + range.lowerBound,
+              y: g.baseAddress! + range.lowerBound)
           }
         }
-        terms.weightDecay = 0.5 * Double(lambda) * squares
       }
-      return terms
+      return 0.5 * Double(lambda) * squares
     }
   }
 }
