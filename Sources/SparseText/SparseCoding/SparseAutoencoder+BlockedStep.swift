@@ -106,150 +106,39 @@ extension SparseAutoencoder.Trainer {
     let c = configuration
     let layout = self.layout
     let h = layout.hidden
-    let n = layout.inputs
-    let rows = prepared.rows
-    let batch = rows.count
-    let width = min(blockWidth, n)
-    let blocks = (n + width - 1) / width
-    let (entries, firstEntry, batchTerms, termStart) = (
-      prepared.entries, prepared.firstEntry, prepared.terms, prepared.termStart
-    )
+    let batch = prepared.rows.count
     var terms = SparseAutoencoder.Terms()
 
     let update = optimizer.begin()
     let step = optimizer.steps
     if deferred == nil {
-      deferred = DeferredRows(current: Array(repeating: step - 1, count: n), first: step)
+      deferred = DeferredRows(
+        current: Array(repeating: step - 1, count: layout.inputs), first: step)
     }
     deferred!.updates.append(update)
     deferred!.squares.append(0)
     let lambda = decay?.lambda ?? 0
-    let workers = Parallel.defaultWorkerCount
+    let context = StepContext(
+      layout: layout, configuration: c, batch: batch,
+      width: min(blockWidth, layout.inputs), update: update, step: step, lambda: lambda,
+      workers: Parallel.defaultWorkerCount)
 
     // Forward through the encoder, unless the last step did it.
-    var codes: [Float]
-    if let computed = prepared.codes {
-      codes = computed
-    } else {
-      catchUp(batchTerms, through: step - 1, lambda: lambda)
-      codes = [Float](repeating: 0, count: batch * h)
-      theta.withUnsafeBufferPointer { t in
-        codes.withUnsafeMutableBufferPointer { out in
-          let weights = SendablePointer(t.baseAddress!)
-          let out = UnsafeSharedBuffer(out)
-          Parallel.forEach(count: batch, minimumChunk: 16) { range in
-            Kernels.encode(
-              x, rows: rows[range], theta: weights.pointer, layout: layout, configuration: c,
-              preactivation: out.base + range.lowerBound * h)
-          }
-        }
-      }
-      Kernels.activate(&codes, rows: batch, hidden: h, configuration: c)
-    }
+    let codes = prepared.codes ?? encodeBatch(x, prepared, through: step - 1, lambda: lambda)
 
-    let inverseBatch = 1 / Float(batch)
-    let plainSquares = c.loss == .mse && c.output == .identity
-    var dh = [Float](repeating: 0, count: batch * h)
-    var squares = 0.0
+    var dh: [Float] = []
     var nextCodes: [Float]? = nil
-
     optimizer.withState { first, second in
       theta.withUnsafeMutableBufferPointer { thetaBuffer in
-        let p = UnsafeSharedBuffer(thetaBuffer)
-        let m = UnsafeSharedBuffer(first)
-        let v = UnsafeSharedBuffer(second)
-        let decoderWeight = layout.decoderWeight.lowerBound
-        let decoderBias = layout.decoderBias.lowerBound
+        let state = StepState(
+          p: UnsafeSharedBuffer(thetaBuffer), m: UnsafeSharedBuffer(first),
+          v: UnsafeSharedBuffer(second))
 
-        // The decoder, block by block.
-        let shares = codes.withUnsafeBufferPointer { codesBuffer in
-          entries.withUnsafeBufferPointer { entriesBuffer in
-            let codes = SendableBuffer(codesBuffer)
-            let entries = SendableBuffer(entriesBuffer)
-            return Parallel.map(count: blocks, workers: workers) { range -> DecoderShare in
-              var share = DecoderShare(dh: [Float](repeating: 0, count: batch * h))
-              let z = UnsafeMutablePointer<Float>.allocate(capacity: batch * width)
-              let target = UnsafeMutablePointer<Float>.allocate(capacity: batch * width)
-              let weightGradient = UnsafeMutablePointer<Float>.allocate(capacity: width * h)
-              let biasGradient = UnsafeMutablePointer<Float>.allocate(capacity: width)
-              defer {
-                z.deallocate()
-                target.deallocate()
-                weightGradient.deallocate()
-                biasGradient.deallocate()
-              }
-              let a = codes.buffer.baseAddress!
-              for block in range {
-                let start = block * width
-                let bw = min(width, n - start)
-                let count = batch * bw
-                let w2 = p.base + decoderWeight + start * h
-                let b2 = p.base + decoderBias + start
-                for r in 0..<batch { (z + r * bw).update(from: b2, count: bw) }
-                var clock = DispatchTime.now().uptimeNanoseconds
-                BLAS.sgemm(
-                  .none, .transpose, m: batch, n: bw, k: h, alpha: 1, a: a, lda: h, b: w2,
-                  ldb: h, beta: 1, c: z, ldc: bw)
-                share.productSeconds += Double(DispatchTime.now().uptimeNanoseconds - clock)
-                if c.output == .sigmoid {
-                  for i in 0..<count { z[i] = 1 / (1 + exp(-z[i])) }
-                }
-
-                // The loss, dL/dZ (over Z) and db₂[B] = Σ_r dZ.
-                let entriesOfBlock = entries.buffer[firstEntry[block]..<firstEntry[block + 1]]
-                biasGradient.initialize(repeating: 0, count: bw)
-                if plainSquares {
-                  // Z − X in place (X is zero off its entries, and z − 0 is z), then one pass.
-                  for e in entriesOfBlock {
-                    z[Int(e.key & 0xFFFF_FFFF) * bw + Int(e.key >> 32) - start] -= e.value
-                  }
-                  for r in 0..<batch {
-                    share.reconstruction += Double(
-                      Kernels.squaredErrorOfDifferences(
-                        z + r * bw, count: bw, inverseBatch: inverseBatch,
-                        biasGradient: biasGradient))
-                  }
-                } else {
-                  target.initialize(repeating: 0, count: count)
-                  for e in entriesOfBlock {
-                    target[Int(e.key & 0xFFFF_FFFF) * bw + Int(e.key >> 32) - start] = e.value
-                  }
-                  for r in 0..<batch {
-                    share.reconstruction += Double(
-                      Kernels.reconstruction(
-                        z + r * bw, target: target + r * bw, weights: nil, count: bw,
-                        inverseBatch: inverseBatch, configuration: c))
-                    for k in 0..<bw { biasGradient[k] += z[r * bw + k] }
-                  }
-                }
-
-                // dW₂[B] = dZᵀ·H, and dL/dH += dZ·W₂[B] before W₂ moves.
-                clock = DispatchTime.now().uptimeNanoseconds
-                BLAS.sgemm(
-                  .transpose, .none, m: bw, n: h, k: batch, alpha: 1, a: z, lda: bw, b: a,
-                  ldb: h, beta: 0, c: weightGradient, ldc: h)
-                share.dh.withUnsafeMutableBufferPointer { dh in
-                  BLAS.sgemm(
-                    .none, .none, m: batch, n: h, k: bw, alpha: 1, a: z, lda: bw, b: w2, ldb: h,
-                    beta: 1, c: dh.baseAddress!, ldc: h)
-                }
-                share.productSeconds += Double(DispatchTime.now().uptimeNanoseconds - clock)
-
-                // The worker's next block of W₂ is fetched during this update: the forward
-                // product would otherwise wait on memory for it.
-                let next = block + 1 < range.upperBound ? min(width, n - start - bw) * h : 0
-                share.squares += update.apply(
-                  w2, m.base + decoderWeight + start * h, v.base + decoderWeight + start * h,
-                  gradient: weightGradient, count: bw * h, lambda: lambda,
-                  prefetch: UnsafeBufferPointer(start: w2 + bw * h, count: next))
-                _ = update.apply(
-                  b2, m.base + decoderBias + start, v.base + decoderBias + start,
-                  gradient: biasGradient, count: bw, lambda: 0)
-              }
-              return share
-            }
-          }
-        }
+        // The decoder, block by block: loss, dL/dZ, W₂'s and b₂'s gradients and updates, and
+        // the blocks' parts of dL/dH.
+        let shares = Self.decoderBlocks(codes: codes, batch: prepared, state: state, context)
+        dh = [Float](repeating: 0, count: batch * h)
+        var squares = 0.0
         for share in shares {
           for i in dh.indices { dh[i] += share.dh[i] }
           terms.reconstruction += share.reconstruction
@@ -257,108 +146,308 @@ extension SparseAutoencoder.Trainer {
           denseSeconds += share.productSeconds / 1e9 / Double(shares.count)
         }
         terms.reconstruction /= Double(batch)
-        denseOperations += 6 * Double(batch) * Double(n) * Double(h)
+        denseOperations += 6 * Double(batch) * Double(layout.inputs) * Double(h)
 
         // The code terms, and dL/dA in place of dL/dH.
         Kernels.backThroughCodes(
           &dh, codes: codes, batch: batch, hidden: h, configuration: c, terms: &terms)
 
-        // db₁ = Σ_r dA[r, :], and b₁'s update (the next batch's pre-activations start from it).
-        var biasGradient = [Float](repeating: 0, count: h)
-        for r in 0..<batch {
-          for j in 0..<h { biasGradient[j] += dh[r * h + j] }
-        }
-        let bias = layout.encoderBias.lowerBound
-        _ = update.apply(
-          p.base + bias, m.base + bias, v.base + bias, gradient: biasGradient, count: h,
-          lambda: 0)
+        // b₁'s update (the next batch's pre-activations start from it).
+        Self.updateEncoderBias(da: dh, state: state, context)
 
         // The encoder at the rows of this batch's terms and the next batch's (see above).
-        let visits = Self.merge(batchTerms, next?.terms ?? [])
-        let nextRows = next?.rows.count ?? 0
-        let encoderWeight = layout.encoderWeight.lowerBound
         let first = deferred!.first
         let pending = deferred!.updates
-        let parts = deferred!.current.withUnsafeMutableBufferPointer { currentBuffer in
-          dh.withUnsafeBufferPointer { da in
-            let da = SendablePointer(da.baseAddress!)
-            let current = UnsafeSharedBuffer(currentBuffer)
-            return Parallel.map(count: visits.count, workers: workers, minimumChunk: 16) {
-              range -> (squares: [Double], preactivation: [Float]) in
-              var squares = [Double](repeating: 0, count: pending.count)
-              var partial = [Float](repeating: 0, count: nextRows * h)
-              var gradient = [Float](repeating: 0, count: h)
-              for visit in visits[range] {
-                let row = visit.term
-                let offset = encoderWeight + row * h
-                let (pr, mr, vr) = (p.base + offset, m.base + offset, v.base + offset)
-                // Steps this row missed: up to the last one if this batch has the row, else
-                // up to this one.
-                DeferredRows.replay(
-                  pr, mr, vr, count: h, after: current.base[row],
-                  through: visit.batch >= 0 ? step - 1 : step, updates: pending, first: first,
-                  lambda: lambda, squares: &squares)
-                if visit.batch >= 0 {
-                  // dW₁ᵀ[c, :] = Σ_r (s·x_rc)·dA[r, :], summed in row order.
-                  gradient.withUnsafeMutableBufferPointer { g in
-                    g.update(repeating: 0)
-                    for e in entries[termStart[visit.batch]..<termStart[visit.batch + 1]] {
-                      BLAS.saxpy(
-                        count: h, alpha: e.value, x: da.pointer + Int(e.key & 0xFFFF_FFFF) * h,
-                        y: g.baseAddress!)
-                    }
-                    squares[step - first] += update.apply(
-                      pr, mr, vr, gradient: g.baseAddress!, count: h, lambda: lambda)
-                  }
-                }
-                current.base[row] = step
-                if visit.next >= 0, let next {
-                  partial.withUnsafeMutableBufferPointer { out in
-                    let t = visit.next
-                    for e in next.entries[next.termStart[t]..<next.termStart[t + 1]] {
-                      BLAS.saxpy(
-                        count: h, alpha: e.value, x: pr,
-                        y: out.baseAddress! + Int(e.key & 0xFFFF_FFFF) * h)
-                    }
-                  }
-                }
-              }
-              return (squares, partial)
-            }
-          }
+        let parts = deferred!.current.withUnsafeMutableBufferPointer { current in
+          Self.visitEncoderRows(
+            da: dh, batch: prepared, next: next, current: UnsafeSharedBuffer(current),
+            pending: pending, first: first, state: state, context)
         }
         for part in parts {
           for (s, value) in part.squares.enumerated() { deferred!.squares[s] += value }
         }
         deferred!.squares[step - first] += squares
-        if nextRows > 0 {
-          // The next batch's codes: b₁ plus the workers' parts in worker order, activated.
-          var codes = [Float](repeating: 0, count: nextRows * h)
-          codes.withUnsafeMutableBufferPointer { buffer in
-            let out = UnsafeSharedBuffer(buffer)
-            let parts = parts.map(\.preactivation)
-            Parallel.forEach(count: nextRows, workers: workers, minimumChunk: 8) { range in
-              for r in range {
-                (out.base + r * h).update(from: p.base + bias, count: h)
-              }
-              for part in parts {
-                part.withUnsafeBufferPointer { part in
-                  for i in (range.lowerBound * h)..<(range.upperBound * h) {
-                    out.base[i] += part[i]
-                  }
-                }
-              }
-              Kernels.activate(
-                out.base + range.lowerBound * h, rows: range.count, hidden: h, configuration: c)
-            }
-          }
-          nextCodes = codes
+        if let next, !next.rows.isEmpty {
+          nextCodes = Self.nextBatchCodes(
+            parts.map(\.preactivation), rows: next.rows.count, state: state, context)
         }
       }
     }
     var prepared = next
     prepared?.codes = nextCodes
     return (terms, prepared)
+  }
+
+  /// What every phase of one ``blockedStep(_:batch:next:decay:)`` reads.
+  private struct StepContext {
+    let layout: SparseAutoencoder.Layout
+    let configuration: SparseAutoencoder.Configuration
+    /// Rows in the batch.
+    let batch: Int
+    /// Columns per decoder block.
+    let width: Int
+    /// The optimizer's constants of this step.
+    let update: Optimizer.Update
+    /// The step's number.
+    let step: Int
+    /// The weight decay's λ (0 without weight decay).
+    let lambda: Float
+    let workers: Int
+
+    var blocks: Int { (layout.inputs + width - 1) / width }
+  }
+
+  /// The parameters and the optimizer's two moment buffers, shared by the workers of a step.
+  private struct StepState: Sendable {
+    let p: UnsafeSharedBuffer<Float>
+    let m: UnsafeSharedBuffer<Float>
+    let v: UnsafeSharedBuffer<Float>
+  }
+
+  /// The codes `f(b₁ + W₁·(s·x))` of the batch's rows, after bringing the encoder rows of its
+  /// terms up to date through `step`.
+  private mutating func encodeBatch(
+    _ x: SparseMatrix, _ prepared: PreparedBatch, through step: Int, lambda: Float
+  ) -> [Float] {
+    let c = configuration
+    let layout = self.layout
+    let h = layout.hidden
+    let rows = prepared.rows
+    catchUp(prepared.terms, through: step, lambda: lambda)
+    var codes = [Float](repeating: 0, count: rows.count * h)
+    theta.withUnsafeBufferPointer { t in
+      codes.withUnsafeMutableBufferPointer { out in
+        let weights = SendablePointer(t.baseAddress!)
+        let out = UnsafeSharedBuffer(out)
+        Parallel.forEach(count: rows.count, minimumChunk: 16) { range in
+          Kernels.encode(
+            x, rows: rows[range], theta: weights.pointer, layout: layout, configuration: c,
+            preactivation: out.base + range.lowerBound * h)
+        }
+      }
+    }
+    Kernels.activate(&codes, rows: rows.count, hidden: h, configuration: c)
+    return codes
+  }
+
+  /// The decoder, block by block (see ``blockedStep(_:batch:next:decay:)``): for each block of
+  /// columns, its outputs, the loss and dL/dZ, the gradients and updates of its W₂ and b₂, and
+  /// its share of dL/dH. Blocks go to workers in contiguous ranges; one share per worker.
+  private static func decoderBlocks(
+    codes: [Float], batch prepared: PreparedBatch, state: StepState, _ context: StepContext
+  ) -> [DecoderShare] {
+    let c = context.configuration
+    let h = context.layout.hidden
+    let n = context.layout.inputs
+    let batch = context.batch
+    let width = context.width
+    let update = context.update
+    let lambda = context.lambda
+    let firstEntry = prepared.firstEntry
+    let (p, m, v) = (state.p, state.m, state.v)
+    let decoderWeight = context.layout.decoderWeight.lowerBound
+    let decoderBias = context.layout.decoderBias.lowerBound
+    let inverseBatch = 1 / Float(batch)
+    let plainSquares = c.loss == .mse && c.output == .identity
+    return codes.withUnsafeBufferPointer { codesBuffer in
+      prepared.entries.withUnsafeBufferPointer { entriesBuffer in
+        let codes = SendableBuffer(codesBuffer)
+        let entries = SendableBuffer(entriesBuffer)
+        return Parallel.map(count: context.blocks, workers: context.workers) {
+          range -> DecoderShare in
+          var share = DecoderShare(dh: [Float](repeating: 0, count: batch * h))
+          let z = UnsafeMutablePointer<Float>.allocate(capacity: batch * width)
+          let target = UnsafeMutablePointer<Float>.allocate(capacity: batch * width)
+          let weightGradient = UnsafeMutablePointer<Float>.allocate(capacity: width * h)
+          let biasGradient = UnsafeMutablePointer<Float>.allocate(capacity: width)
+          defer {
+            z.deallocate()
+            target.deallocate()
+            weightGradient.deallocate()
+            biasGradient.deallocate()
+          }
+          let a = codes.buffer.baseAddress!
+          for block in range {
+            let start = block * width
+            let bw = min(width, n - start)
+            let count = batch * bw
+            let w2 = p.base + decoderWeight + start * h
+            let b2 = p.base + decoderBias + start
+            for r in 0..<batch { (z + r * bw).update(from: b2, count: bw) }
+            var clock = DispatchTime.now().uptimeNanoseconds
+            BLAS.sgemm(
+              .none, .transpose, m: batch, n: bw, k: h, alpha: 1, a: a, lda: h, b: w2,
+              ldb: h, beta: 1, c: z, ldc: bw)
+            share.productSeconds += Double(DispatchTime.now().uptimeNanoseconds - clock)
+            if c.output == .sigmoid {
+              for i in 0..<count { z[i] = 1 / (1 + exp(-z[i])) }
+            }
+
+            // The loss, dL/dZ (over Z) and db₂[B] = Σ_r dZ.
+            let entriesOfBlock = entries.buffer[firstEntry[block]..<firstEntry[block + 1]]
+            biasGradient.initialize(repeating: 0, count: bw)
+            if plainSquares {
+              // Z − X in place (X is zero off its entries, and z − 0 is z), then one pass.
+              for e in entriesOfBlock {
+                z[Int(e.key & 0xFFFF_FFFF) * bw + Int(e.key >> 32) - start] -= e.value
+              }
+              for r in 0..<batch {
+                share.reconstruction += Double(
+                  Kernels.squaredErrorOfDifferences(
+                    z + r * bw, count: bw, inverseBatch: inverseBatch,
+                    biasGradient: biasGradient))
+              }
+            } else {
+              target.initialize(repeating: 0, count: count)
+              for e in entriesOfBlock {
+                target[Int(e.key & 0xFFFF_FFFF) * bw + Int(e.key >> 32) - start] = e.value
+              }
+              for r in 0..<batch {
+                share.reconstruction += Double(
+                  Kernels.reconstruction(
+                    z + r * bw, target: target + r * bw, weights: nil, count: bw,
+                    inverseBatch: inverseBatch, configuration: c))
+                for k in 0..<bw { biasGradient[k] += z[r * bw + k] }
+              }
+            }
+
+            // dW₂[B] = dZᵀ·H, and dL/dH += dZ·W₂[B] before W₂ moves.
+            clock = DispatchTime.now().uptimeNanoseconds
+            BLAS.sgemm(
+              .transpose, .none, m: bw, n: h, k: batch, alpha: 1, a: z, lda: bw, b: a,
+              ldb: h, beta: 0, c: weightGradient, ldc: h)
+            share.dh.withUnsafeMutableBufferPointer { dh in
+              BLAS.sgemm(
+                .none, .none, m: batch, n: h, k: bw, alpha: 1, a: z, lda: bw, b: w2, ldb: h,
+                beta: 1, c: dh.baseAddress!, ldc: h)
+            }
+            share.productSeconds += Double(DispatchTime.now().uptimeNanoseconds - clock)
+
+            // The worker's next block of W₂ is fetched during this update: the forward
+            // product would otherwise wait on memory for it.
+            let next = block + 1 < range.upperBound ? min(width, n - start - bw) * h : 0
+            share.squares += update.apply(
+              w2, m.base + decoderWeight + start * h, v.base + decoderWeight + start * h,
+              gradient: weightGradient, count: bw * h, lambda: lambda,
+              prefetch: UnsafeBufferPointer(start: w2 + bw * h, count: next))
+            _ = update.apply(
+              b2, m.base + decoderBias + start, v.base + decoderBias + start,
+              gradient: biasGradient, count: bw, lambda: 0)
+          }
+          return share
+        }
+      }
+    }
+  }
+
+  /// db₁ = Σ_r dA[r, :], and b₁'s update.
+  private static func updateEncoderBias(da dh: [Float], state: StepState, _ context: StepContext) {
+    let h = context.layout.hidden
+    var biasGradient = [Float](repeating: 0, count: h)
+    for r in 0..<context.batch {
+      for j in 0..<h { biasGradient[j] += dh[r * h + j] }
+    }
+    let bias = context.layout.encoderBias.lowerBound
+    _ = context.update.apply(
+      state.p.base + bias, state.m.base + bias, state.v.base + bias, gradient: biasGradient,
+      count: h, lambda: 0)
+  }
+
+  /// The encoder at the rows of this batch's terms and of `next`'s: a row of this batch gets
+  /// its gradient and update; a row of `next` only is brought up to date (see
+  /// ``DeferredRows``); and every row of `next`'s terms adds its new weights to `next`'s
+  /// pre-activations. Returns each worker's `Σθ²` per pending step and its part of `next`'s
+  /// pre-activations.
+  private static func visitEncoderRows(
+    da dh: [Float], batch prepared: PreparedBatch, next: PreparedBatch?,
+    current: UnsafeSharedBuffer<Int>, pending: [Optimizer.Update], first: Int,
+    state: StepState, _ context: StepContext
+  ) -> [(squares: [Double], preactivation: [Float])] {
+    let h = context.layout.hidden
+    let step = context.step
+    let update = context.update
+    let lambda = context.lambda
+    let (p, m, v) = (state.p, state.m, state.v)
+    let entries = prepared.entries
+    let termStart = prepared.termStart
+    let visits = merge(prepared.terms, next?.terms ?? [])
+    let nextRows = next?.rows.count ?? 0
+    let encoderWeight = context.layout.encoderWeight.lowerBound
+    return dh.withUnsafeBufferPointer { da in
+      let da = SendablePointer(da.baseAddress!)
+      return Parallel.map(count: visits.count, workers: context.workers, minimumChunk: 16) {
+        range -> (squares: [Double], preactivation: [Float]) in
+        var squares = [Double](repeating: 0, count: pending.count)
+        var partial = [Float](repeating: 0, count: nextRows * h)
+        var gradient = [Float](repeating: 0, count: h)
+        for visit in visits[range] {
+          let row = visit.term
+          let offset = encoderWeight + row * h
+          let (pr, mr, vr) = (p.base + offset, m.base + offset, v.base + offset)
+          // Steps this row missed: up to the last one if this batch has the row, else
+          // up to this one.
+          DeferredRows.replay(
+            pr, mr, vr, count: h, after: current.base[row],
+            through: visit.batch >= 0 ? step - 1 : step, updates: pending, first: first,
+            lambda: lambda, squares: &squares)
+          if visit.batch >= 0 {
+            // dW₁ᵀ[c, :] = Σ_r (s·x_rc)·dA[r, :], summed in row order.
+            gradient.withUnsafeMutableBufferPointer { g in
+              g.update(repeating: 0)
+              for e in entries[termStart[visit.batch]..<termStart[visit.batch + 1]] {
+                BLAS.saxpy(
+                  count: h, alpha: e.value, x: da.pointer + Int(e.key & 0xFFFF_FFFF) * h,
+                  y: g.baseAddress!)
+              }
+              squares[step - first] += update.apply(
+                pr, mr, vr, gradient: g.baseAddress!, count: h, lambda: lambda)
+            }
+          }
+          current.base[row] = step
+          if visit.next >= 0, let next {
+            partial.withUnsafeMutableBufferPointer { out in
+              let t = visit.next
+              for e in next.entries[next.termStart[t]..<next.termStart[t + 1]] {
+                BLAS.saxpy(
+                  count: h, alpha: e.value, x: pr,
+                  y: out.baseAddress! + Int(e.key & 0xFFFF_FFFF) * h)
+              }
+            }
+          }
+        }
+        return (squares, partial)
+      }
+    }
+  }
+
+  /// The next batch's codes: b₁ plus the workers' parts of its pre-activations, summed in
+  /// worker order, activated.
+  private static func nextBatchCodes(
+    _ parts: [[Float]], rows nextRows: Int, state: StepState, _ context: StepContext
+  ) -> [Float] {
+    let h = context.layout.hidden
+    let c = context.configuration
+    let bias = state.p.base + context.layout.encoderBias.lowerBound
+    var codes = [Float](repeating: 0, count: nextRows * h)
+    codes.withUnsafeMutableBufferPointer { buffer in
+      let out = UnsafeSharedBuffer(buffer)
+      let bias = SendablePointer(bias)
+      Parallel.forEach(count: nextRows, workers: context.workers, minimumChunk: 8) { range in
+        for r in range {
+          (out.base + r * h).update(from: bias.pointer, count: h)
+        }
+        for part in parts {
+          part.withUnsafeBufferPointer { part in
+            for i in (range.lowerBound * h)..<(range.upperBound * h) {
+              out.base[i] += part[i]
+            }
+          }
+        }
+        Kernels.activate(
+          out.base + range.lowerBound * h, rows: range.count, hidden: h, configuration: c)
+      }
+    }
+    return codes
   }
 
   /// Brings the encoder rows `terms` (ascending) up to date through `step` (see
