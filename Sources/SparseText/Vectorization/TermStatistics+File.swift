@@ -16,9 +16,15 @@ import Foundation
 extension TermStatistics {
   /// The `format` field of the header.
   public static let formatName = "sparsetext-term-statistics"
-  /// The `version` field of the header.
-  public static let formatVersion = 1
+  /// The `version` field of the header. Version 2 writes the tokenizer configuration with
+  /// snake_case keys (and so has other tokenizer digests than version 1).
+  public static let formatVersion = 2
   static let magic = Array("SPTXSTAT".utf8)
+
+  private struct VersionProbe: Decodable {
+    var format: String
+    var version: Int
+  }
 
   private struct Header: Codable {
     var format: String
@@ -94,18 +100,22 @@ extension TermStatistics {
       throw ModelFormatError.truncated(
         file: file, expected: 12 + headerLength, actual: bytes.count)
     }
+    let headerData = Data(bytes[12..<(12 + headerLength)])
+    // The format and version first: a file of another version may hold other fields.
+    if let probe = try? JSONDecoder().decode(VersionProbe.self, from: headerData) {
+      guard probe.format == Self.formatName else {
+        throw corrupt("the format is '\(probe.format)', not '\(Self.formatName)'")
+      }
+      guard probe.version == Self.formatVersion else {
+        throw ModelFormatError.unsupportedVersion(
+          file: file, found: "\(probe.version)", supported: "\(Self.formatVersion)")
+      }
+    }
     let header: Header
     do {
-      header = try JSONDecoder().decode(Header.self, from: Data(bytes[12..<(12 + headerLength)]))
+      header = try JSONDecoder().decode(Header.self, from: headerData)
     } catch {
       throw corrupt("the header is not valid (\(error))")
-    }
-    guard header.format == Self.formatName else {
-      throw corrupt("the format is '\(header.format)', not '\(Self.formatName)'")
-    }
-    guard header.version == Self.formatVersion else {
-      throw ModelFormatError.unsupportedVersion(
-        file: file, found: "\(header.version)", supported: "\(Self.formatVersion)")
     }
     guard header.documents >= 0, header.terms >= 0 else {
       throw corrupt("negative document or term count in the header")
