@@ -49,27 +49,34 @@ enum InputScaleSetting: ExpressibleByArgument, Equatable {
 struct AutoencoderOptions: ParsableArguments {
   private static let defaults = SparseAutoencoder.Configuration()
 
-  @Option(help: "Hidden units (code size) (default: \(defaults.hiddenUnits)).")
+  @Option(
+    name: [.customLong("hidden"), .customLong("hidden-units")],
+    help: "Hidden units (code size) (default: \(defaults.hiddenUnits)).")
   var hidden: Int?
 
   @Option(
+    name: [.customLong("sparsity"), .customLong("sparsity-target")],
     help: "ρ, the target mean activation of the KL term (default: \(defaults.sparsityTarget)).")
   var sparsity: Double?
 
-  @Option(help: "β, the weight of the KL sparsity term (default: \(defaults.sparsityWeight)).")
+  @Option(
+    name: [.customLong("beta"), .customLong("sparsity-weight")],
+    help: "β, the weight of the KL sparsity term (default: \(defaults.sparsityWeight)).")
   var beta: Double?
 
   @Option(help: "λ, the weight decay (default: \(defaults.weightDecay)).")
   var weightDecay: Double?
 
-  @Option(help: "α, the weight of the codes' mean L1 norm (default: \(defaults.l1Weight)).")
+  @Option(
+    name: [.customLong("l1"), .customLong("l1-weight")],
+    help: "α, the weight of the codes' mean L1 norm (default: \(defaults.l1Weight)).")
   var l1: Double?
 
   @Option(help: "Encoder activation: sigmoid or relu (default: \(defaults.activation.rawValue)).")
   var activation: SparseAutoencoder.Activation?
 
   @Option(
-    name: .customLong("decoder"),
+    name: [.customLong("decoder"), .customLong("decoder-output")],
     help: "Decoder output: identity or sigmoid (default: \(defaults.output.rawValue)).")
   var decoder: SparseAutoencoder.Output?
 
@@ -98,6 +105,7 @@ struct AutoencoderOptions: ParsableArguments {
   var seed: UInt64?
 
   @Option(
+    name: [.customLong("validation"), .customLong("validation-fraction")],
     help:
       "Fraction of documents held out for early stopping (0 = off) (default: \(defaults.validationFraction))."
   )
@@ -123,7 +131,9 @@ struct AutoencoderOptions: ParsableArguments {
       """)
   var sampledColumns: Int?
 
-  @Flag(help: "Tie the decoder's weights to the encoder's.")
+  @Flag(
+    name: [.customLong("tied"), .customLong("tied-weights")],
+    help: "Tie the decoder's weights to the encoder's.")
   var tied = false
 
   /// The seed in effect.

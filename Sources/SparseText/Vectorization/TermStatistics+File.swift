@@ -43,8 +43,7 @@ extension TermStatistics {
 
   /// The file's bytes.
   public func fileData() throws -> Data {
-    let encoder = JSONEncoder()
-    encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+    let encoder = JSONFormat.encoder(pretty: false)
     let header = try encoder.encode(
       Header(
         format: Self.formatName, version: Self.formatVersion, library: SparseTextVersion.library,
@@ -102,7 +101,7 @@ extension TermStatistics {
     }
     let headerData = Data(bytes[12..<(12 + headerLength)])
     // The format and version first: a file of another version may hold other fields.
-    if let probe = try? JSONDecoder().decode(VersionProbe.self, from: headerData) {
+    if let probe = try? JSONFormat.decoder().decode(VersionProbe.self, from: headerData) {
       guard probe.format == Self.formatName else {
         throw corrupt("the format is '\(probe.format)', not '\(Self.formatName)'")
       }
@@ -113,7 +112,7 @@ extension TermStatistics {
     }
     let header: Header
     do {
-      header = try JSONDecoder().decode(Header.self, from: headerData)
+      header = try JSONFormat.decoder().decode(Header.self, from: headerData)
     } catch {
       throw corrupt("the header is not valid (\(error))")
     }

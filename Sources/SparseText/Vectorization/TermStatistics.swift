@@ -43,8 +43,7 @@ public struct TermStatistics: Sendable, Equatable {
   /// A SHA-256 digest (hex) of the tokenizer configuration, the library version and the Unicode
   /// version of the character tables: what decides which terms a text yields.
   public static func digest(of tokenizer: Tokenizer.Configuration) -> String {
-    let encoder = JSONEncoder()
-    encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+    let encoder = JSONFormat.encoder(pretty: false)
     // Encoding a plain configuration cannot fail.
     // swift-format-ignore: NeverUseForceTry
     let json = try! encoder.encode(tokenizer)
