@@ -237,7 +237,7 @@ def main():
         epochs = [e["seconds"] for e in training["epochs"]]
         ours_epoch = median(epochs[1:] if len(epochs) > 2 else epochs)
         ours_loss = training["epochs"][-1]["loss"]
-        dense_rates = [e.get("denseGigaflopsPerSecond") or 0 for e in training["epochs"]]
+        dense_rates = [e.get("dense_gigaflops_per_second") or 0 for e in training["epochs"]]
         dense = median(dense_rates[1:] if len(dense_rates) > 2 else dense_rates)
         rows.append((corpus, "SAE dense path GFLOP/s (peer: machine sgemm 2048²)", dense,
                      machine["gflops"], dense / machine["gflops"]))

@@ -22,10 +22,14 @@ struct VectorizerOptions: ParsableArguments {
 
   @Option(
     help:
-      "unicode (NFKC, case folding, CJK by character) or sklearn (scikit-learn's exact analyzer).")
+      "unicode (NFKC, case folding, CJK by character) or sklearn (scikit-learn's exact analyzer) (\(defaults(plain.counting.tokenizer.preset.rawValue, recipe.counting.tokenizer.preset.rawValue)))."
+  )
   var preset: Tokenizer.Preset?
 
-  @Option(help: "word, char or char_wb (default: word).")
+  @Option(
+    help:
+      "word, char or char_wb (\(defaults(plain.counting.tokenizer.analyzer.rawValue, recipe.counting.tokenizer.analyzer.rawValue)))."
+  )
   var analyzer: Tokenizer.Analyzer?
 
   @Option(
@@ -84,7 +88,10 @@ struct VectorizerOptions: ParsableArguments {
       "english (scikit-learn's list) or a file with one word per line.", valueName: "list"))
   var stopWords: String?
 
-  @Option(help: "Accent stripping: none, ascii or unicode (default: none).")
+  @Option(
+    help:
+      "Accent stripping: none, ascii or unicode (\(defaults(plain.counting.tokenizer.stripAccents.rawValue, recipe.counting.tokenizer.stripAccents.rawValue)))."
+  )
   var stripAccents: Tokenizer.AccentStripping?
 
   @Option(
@@ -93,7 +100,11 @@ struct VectorizerOptions: ParsableArguments {
       valueName: "regex"))
   var tokenPattern: String?
 
-  @Flag(inversion: .prefixedNo, help: "Lowercase (case-fold) the text (default: true).")
+  @Flag(
+    inversion: .prefixedNo,
+    help:
+      "Lowercase (case-fold) the text (\(defaults("\(plain.counting.tokenizer.lowercase)", "\(recipe.counting.tokenizer.lowercase)")))."
+  )
   var lowercase: Bool?
 
   @Flag(help: "Unicode preset: replace URLs and @mentions, keep #hashtags (for social media text).")
