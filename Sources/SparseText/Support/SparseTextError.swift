@@ -20,6 +20,9 @@ public enum DataError: Error, Sendable, Equatable {
   case singleClass(label: String)
   /// `unlabeled` of `total` documents have no label where every document needs one.
   case missingLabels(unlabeled: Int, total: Int)
+  /// A vocabulary (a file, or terms given in code) that lists a term or a column twice, leaves
+  /// a column out, holds no terms or does not parse.
+  case invalidVocabulary(source: String, reason: String)
   /// A catalog corpus that has not been fetched yet.
   case corpusNotFetched(name: String)
   /// Fetching a catalog corpus failed (no pip, no network, a checksum that does not match).
@@ -62,6 +65,11 @@ extension DataError: LocalizedError, CustomStringConvertible {
       return
         "\(unlabeled) of \(total) documents have no label. Label every document "
         + "(`labelColumn`, `labelField`, or __label__NAME for fastText lines), or fit without a classifier."
+    case .invalidVocabulary(let source, let reason):
+      return
+        "\(source): \(reason). A vocabulary lists every term once: a JSON object "
+        + "{\"term\": column, …} with columns 0, 1, 2, … (as `Vocabulary.jsonObject()` writes it), "
+        + "or one term per line."
     case .corpusNotFetched(let name):
       return "\(name) is not fetched. Fetch it first (`CorpusFetcher.fetch`)."
     case .fetchFailed(let corpus, let reason):

@@ -3,9 +3,6 @@ import Foundation
 /// Reading a fixed vocabulary (scikit-learn's `vocabulary=`): the JSON object
 /// ``Vocabulary/jsonObject()`` writes, or one term per line.
 extension Vocabulary {
-  /// What a vocabulary file may hold.
-  static let readingSuggestion =
-    "Give a JSON object {\"term\": column, …} with columns 0, 1, 2, … (as `Vocabulary.jsonObject()` writes it), or one term per line."
 
   /// Reads a vocabulary file: a JSON object `{"term": column, …}` when its first non-blank
   /// byte is `{`, else one term per line (blank lines skipped, a final `\r` dropped).
@@ -36,15 +33,15 @@ extension Vocabulary {
     var terms = [String?](repeating: nil, count: pairs.count)
     for (term, column) in pairs {
       guard column < pairs.count else {
-        throw DataError.unusableCorpus(
+        throw DataError.invalidVocabulary(
+          source: source,
           reason:
-            "\(source): the term '\(term)' has column \(column), but \(pairs.count) terms take columns 0 to \(pairs.count - 1)",
-          suggestion: Self.readingSuggestion)
+            "the term '\(term)' has column \(column), but \(pairs.count) terms take columns 0 to \(pairs.count - 1)"
+        )
       }
       if let other = terms[column] {
-        throw DataError.unusableCorpus(
-          reason: "\(source): the terms '\(other)' and '\(term)' both have column \(column)",
-          suggestion: Self.readingSuggestion)
+        throw DataError.invalidVocabulary(
+          source: source, reason: "the terms '\(other)' and '\(term)' both have column \(column)")
       }
       terms[column] = term
     }
@@ -65,13 +62,12 @@ extension Vocabulary {
 
   private init(checked terms: [String], source: String) throws {
     guard !terms.isEmpty else {
-      throw DataError.unusableCorpus(
-        reason: "\(source) holds no terms", suggestion: Self.readingSuggestion)
+      throw DataError.invalidVocabulary(source: source, reason: "it holds no terms")
     }
     do {
       try self.init(terms: terms)
-    } catch DataError.unusableCorpus(let reason, let suggestion) {
-      throw DataError.unusableCorpus(reason: "\(source): \(reason)", suggestion: suggestion)
+    } catch DataError.invalidVocabulary(_, let reason) {
+      throw DataError.invalidVocabulary(source: source, reason: reason)
     }
   }
 }
@@ -90,9 +86,8 @@ private struct VocabularyJSONParser {
 
   func failure(_ what: String) -> DataError {
     let line = bytes[..<min(position, bytes.count)].reduce(1) { $0 + ($1 == 0x0A ? 1 : 0) }
-    return DataError.unusableCorpus(
-      reason: "\(source): line \(line), byte offset \(position): \(what)",
-      suggestion: Vocabulary.readingSuggestion)
+    return DataError.invalidVocabulary(
+      source: source, reason: "line \(line), byte offset \(position): \(what)")
   }
 
   mutating func skipSpace() {

@@ -9,13 +9,12 @@ public struct Vocabulary: Sendable, Equatable, Codable {
 
   /// Creates a vocabulary whose columns are `terms` in the given order.
   ///
-  /// - Throws: ``DataError/unusableCorpus(reason:suggestion:)`` when a term is repeated.
+  /// - Throws: ``DataError/invalidVocabulary(source:reason:)`` when a term is repeated.
   public init(terms: [String]) throws {
     var table = ByteStringTable(capacity: terms.count)
     for (i, term) in terms.enumerated() where table.insert(term) != i {
-      throw DataError.unusableCorpus(
-        reason: "the vocabulary lists the term '\(term)' twice",
-        suggestion: "Give every term once.")
+      throw DataError.invalidVocabulary(
+        source: "the vocabulary", reason: "the term '\(term)' is listed twice")
     }
     self.terms = terms
     self.table = table
