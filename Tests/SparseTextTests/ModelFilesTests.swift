@@ -86,4 +86,17 @@ import Testing
         of: try DenseMatrix(rows: 2, columns: 2, values: [0.5, 0, 0.5, 0.2]), threshold: 0.1)
         == [1, 0.5])
   }
+
+  /// A run whose loss stops being a number is a training error of its own, naming the
+  /// configuration fields to change.
+  @Test func aDivergingRunIsATrainingError() throws {
+    let x = try TfidfVectorizer.fitTransform(Self.documents).features
+    #expect(throws: TrainingError.diverged(epoch: 1)) {
+      try SparseAutoencoder(
+        training: x,
+        configuration: .init(
+          hiddenUnits: 4, inputScale: 1e20, learningRate: 1000, epochs: 2, batchSize: 2))
+    }
+    #expect(TrainingError.diverged(epoch: 1).description.contains("`learningRate`"))
+  }
 }
