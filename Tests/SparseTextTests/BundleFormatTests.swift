@@ -174,6 +174,10 @@ import Testing
     let currentURL = directory.appendingPathComponent("current.json")
     try JSONFormat.data(fromLegacy).write(to: currentURL)
     #expect(try TextFeaturePipeline.Configuration(contentsOf: currentURL) == fromLegacy)
+    // A whole bundle config.json gives its configuration object.
+    let wholeURL = directory.appendingPathComponent("config.json")
+    try Data(Self.versionTwoConfig.utf8).write(to: wholeURL)
+    #expect(try TextFeaturePipeline.Configuration(contentsOf: wholeURL) == fromLegacy)
     let badURL = directory.appendingPathComponent("bad.json")
     try Data(#"{"vectorizer": 3}"#.utf8).write(to: badURL)
     #expect {

@@ -4,8 +4,8 @@ import Foundation
 /// `config.json`, which `sparsetext fit --config FILE` reads.
 extension TextFeaturePipeline.Configuration {
   /// Reads a configuration from the JSON file at `url`: this build's snake_case form, or the
-  /// camelCase form with a flat vectorizer that bundle format versions 1 and 2 held. The file
-  /// may be partial: fields it leaves out keep their values in `defaults` (objects merge field
+  /// camelCase form with a flat vectorizer that bundle format versions 1 and 2 held; a whole
+  /// bundle `config.json` gives its `configuration` object. The file may be partial: fields it leaves out keep their values in `defaults` (objects merge field
   /// by field; `null` removes an optional stage).
   ///
   /// - Throws: ``ConfigurationError/invalidFile(file:reason:)`` when the file cannot be read or
@@ -17,8 +17,14 @@ extension TextFeaturePipeline.Configuration {
     } catch {
       throw ConfigurationError.invalidFile(file: url.path, reason: "it cannot be read")
     }
-    guard let tree = try? JSONSerialization.jsonObject(with: data) else {
+    guard var tree = try? JSONSerialization.jsonObject(with: data) else {
       throw ConfigurationError.invalidFile(file: url.path, reason: "not valid JSON")
+    }
+    if let bundle = tree as? [String: Any],
+      bundle["format"] as? String == TextFeaturePipeline.formatName,
+      let configuration = bundle["configuration"]
+    {
+      tree = configuration
     }
     do {
       let base = try JSONSerialization.jsonObject(with: JSONFormat.data(defaults, pretty: false))
