@@ -10,8 +10,8 @@ let arguments = CommandLine.arguments
 let train: [LabeledDocument]
 let test: [LabeledDocument]
 if arguments.count > 2 {
-  train = try CorpusReader(path: arguments[1]).readAll().documents
-  test = try CorpusReader(path: arguments[2]).readAll().documents
+  train = try CorpusReader(contentsOf: URL(fileURLWithPath: arguments[1])).readAll().documents
+  test = try CorpusReader(contentsOf: URL(fileURLWithPath: arguments[2])).readAll().documents
 } else {
   let positive = ["love", "great", "happy", "awesome", "best", "thanks", "fun", "good"]
   let negative = ["hate", "awful", "sad", "worst", "bad", "angry", "boring", "sick"]

@@ -180,7 +180,8 @@ public struct Experiment: Sendable {
         progress?(.autoencoder(event))
       }
       autoencoderSeconds = Date().timeIntervalSince(clock)
-      let scaler = c.codeScaling == .standardize ? CodeScaler(fitting: trained.encode(xFit)) : nil
+      let scaler =
+        c.codeScaling == .standardize ? CodeScaler(fitting: try trained.encode(xFit)) : nil
       codesTrain = try scaler?.transform(trained.encode(xTrain)) ?? trained.encode(xTrain)
       codesTest = try scaler?.transform(trained.encode(xTest)) ?? trained.encode(xTest)
       autoencoder = trained
@@ -217,7 +218,7 @@ public struct Experiment: Sendable {
       clock = Date()
       let model = try LogisticRegression(fitting: arm.train, labels: trainLabels, configuration: lr)
       let seconds = Date().timeIntervalSince(clock) + arm.sharedSeconds
-      let report = ClassificationReport(
+      let report = try ClassificationReport(
         truth: testLabels, predicted: model.predict(arm.test),
         probabilities: model.probabilities(for: arm.test), classes: model.classes)
       results.append(
@@ -240,7 +241,8 @@ public struct Experiment: Sendable {
         let features = Self.rows(arm.train, subset)
         let model = try LogisticRegression(
           fitting: features, labels: subsetLabels, configuration: lr)
-        let report = ClassificationReport(truth: testLabels, predicted: model.predict(arm.test))
+        let report = try ClassificationReport(
+          truth: testLabels, predicted: model.predict(arm.test))
         curve.append(
           CurvePoint(
             pipeline: arm.name, fraction: fraction, labelled: subset.count,
@@ -248,7 +250,7 @@ public struct Experiment: Sendable {
       }
     }
     progress?(.step("autoencoder metrics"))
-    return Result(
+    return try Result(
       pipelines: results, learningCurve: curve, vectorizerSeconds: vectorizerSeconds,
       autoencoderSeconds: autoencoderSeconds,
       autoencoderMetrics: autoencoder?.metrics(on: xFit),

@@ -1,56 +1,56 @@
 /// Limited-memory BFGS with a line search that satisfies the strong Wolfe conditions
 /// (Nocedal & Wright, Algorithms 7.4, 3.5 and 3.6), minimizing a smooth function in Double.
-public struct LBFGS: Sendable {
+package struct LBFGS: Sendable {
   /// Settings of the solver.
-  public struct Configuration: Sendable, Equatable {
+  package struct Configuration: Sendable, Equatable {
     /// Stop when the largest absolute gradient entry is at most this (scipy's `gtol`).
-    public var gradientTolerance: Double = 1e-4
+    package var gradientTolerance: Double = 1e-4
     /// Stop when the relative decrease of the objective is at most this (scipy's `ftol`,
     /// as scikit-learn sets it: 64 × machine epsilon).
-    public var functionTolerance: Double = 64 * Double.ulpOfOne
+    package var functionTolerance: Double = 64 * Double.ulpOfOne
     /// The most iterations.
-    public var maxIterations: Int = 100
+    package var maxIterations: Int = 100
     /// Correction pairs kept (scipy's `maxcor`).
-    public var memory: Int = 10
+    package var memory: Int = 10
     /// The most function evaluations per line search (scikit-learn's `maxls`).
-    public var maxLineSearchSteps: Int = 50
+    package var maxLineSearchSteps: Int = 50
     /// Sufficient-decrease constant c₁.
-    public var c1: Double = 1e-4
+    package var c1: Double = 1e-4
     /// Curvature constant c₂.
-    public var c2: Double = 0.9
+    package var c2: Double = 0.9
 
     /// Creates the default settings.
-    public init() {}
+    package init() {}
   }
 
   /// How a run ended.
-  public struct Result: Sendable, Equatable {
+  package struct Result: Sendable, Equatable {
     /// The minimizer found.
-    public var x: [Double]
+    package var x: [Double]
     /// The objective there.
-    public var value: Double
+    package var value: Double
     /// The largest absolute gradient entry there.
-    public var gradientNorm: Double
+    package var gradientNorm: Double
     /// Iterations done.
-    public var iterations: Int
+    package var iterations: Int
     /// Objective evaluations done.
-    public var evaluations: Int
+    package var evaluations: Int
     /// Whether a tolerance was met (rather than the iteration limit or a failed line search).
-    public var converged: Bool
+    package var converged: Bool
     /// Why it stopped.
-    public var reason: String
+    package var reason: String
   }
 
   /// The settings.
-  public let configuration: Configuration
+  package let configuration: Configuration
 
   /// Creates a solver.
-  public init(_ configuration: Configuration = .init()) {
+  package init(_ configuration: Configuration = .init()) {
     self.configuration = configuration
   }
 
   /// Minimizes `objective`, which returns the value and writes the gradient, from `start`.
-  public func minimize(
+  package func minimize(
     from start: [Double], objective: (_ x: [Double], _ gradient: inout [Double]) -> Double
   ) -> Result {
     let n = start.count

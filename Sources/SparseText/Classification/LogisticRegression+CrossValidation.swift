@@ -1,12 +1,12 @@
 extension LogisticRegression {
   /// The outcome of choosing C by stratified k-fold cross-validation.
-  public struct CrossValidation: Sendable, Equatable {
+  package struct CrossValidation: Sendable, Equatable {
     /// The candidates, in the order given.
-    public var candidates: [Double]
+    package var candidates: [Double]
     /// Mean accuracy over the folds' held-out rows, one per candidate.
-    public var accuracies: [Double]
+    package var accuracies: [Double]
     /// The chosen C: the best mean accuracy, the smaller C on ties (stronger regularization).
-    public var c: Double
+    package var c: Double
   }
 
   /// Chooses C from `candidates` by stratified `folds`-fold cross-validation on `features`.
@@ -25,7 +25,7 @@ extension LogisticRegression {
   ///   and no fitting at all.
   /// - Throws: ``ConfigurationError`` for no candidates or too many folds, and whatever fitting
   ///   throws.
-  public static func crossValidateC(
+  package static func crossValidateC(
     _ features: any FeatureMatrix, labels: [String], candidates: [Double], folds: Int = 3,
     seed: UInt64 = 13, configuration: Configuration = .init(),
     foldFeatures: (
@@ -57,7 +57,7 @@ extension LogisticRegression {
       for (split, part) in zip(splits, parts) {
         let model = try LogisticRegression(
           fitting: part.train, labels: split.train.map { labels[$0] }, configuration: lr)
-        let predicted = model.predict(part.test)
+        let predicted = try model.predict(part.test)
         correct += zip(predicted, split.test).filter { $0 == labels[$1] }.count
       }
       accuracies.append(Double(correct) / Double(labels.count))

@@ -8,12 +8,12 @@ import Foundation
 /// no default outlier threshold.
 extension TextFeaturePipeline {
   /// The bundle format's name.
-  public static let formatName = "sparsetext-model"
+  package static let formatName = "sparsetext-model"
   /// The bundle format version this build writes. Version 2 added the code scaler
   /// (`codes.mean`, `codes.scale`) and the pipeline's `codeScaling`, `cValues` and `folds`.
-  public static let formatVersion = 2
+  package static let formatVersion = 2
   /// The bundle format versions this build reads.
-  public static let readableFormatVersions = 1...2
+  package static let readableFormatVersions = 1...2
 
   /// What `config.json` holds.
   struct BundleConfig: Codable {

@@ -109,7 +109,7 @@ public struct TextFeaturePipeline: Sendable {
     }
 
     /// The classifier input in effect.
-    public var effectiveClassifierInput: ClassifierInput {
+    package var effectiveClassifierInput: ClassifierInput {
       classifierInput ?? (autoencoder == nil ? .tfidf : .codes)
     }
 
@@ -216,7 +216,7 @@ public struct TextFeaturePipeline: Sendable {
       // The configuration records what was fitted (the input scale a training resolved).
       configuration.autoencoder = trained.configuration
       // Every training row is encoded once: for the scaler, and for the classifier.
-      let allCodes = trained.encode(xAll)
+      let allCodes = trained.encodeUnchecked(xAll)
       if configuration.codeScaling == .standardize {
         codeScaler = CodeScaler(fitting: allCodes)
       }
@@ -295,14 +295,24 @@ public struct TextFeaturePipeline: Sendable {
   /// pipeline has no autoencoder. Work is split over cores.
   public func embeddings(for documents: some Sequence<String>) -> DenseMatrix {
     let x = features(for: Array(documents))
-    return codes(for: x) ?? x.densified()
+    return scaledCodes(for: x) ?? x.densified()
   }
 
   /// The codes of TF-IDF rows as the pipeline hands them out: encoded, then scaled by
   /// ``codeScaler`` when there is one; `nil` without an autoencoder.
-  public func codes(for x: SparseMatrix) -> DenseMatrix? {
+  ///
+  /// - Throws: ``DataError/shapeMismatch(what:expected:actual:)`` when `x` does not have one
+  ///   column per vocabulary term.
+  public func codes(for x: SparseMatrix) throws -> DenseMatrix? {
     guard let autoencoder else { return nil }
-    let raw = autoencoder.encode(x)
+    try autoencoder.checkInput(x)
+    return scaledCodes(for: x)
+  }
+
+  /// ``codes(for:)`` for rows of this pipeline's own features.
+  package func scaledCodes(for x: SparseMatrix) -> DenseMatrix? {
+    guard let autoencoder else { return nil }
+    let raw = autoencoder.encodeUnchecked(x)
     // The scaler was fitted on this autoencoder's codes, so the widths agree.
     return (try? codeScaler?.transform(raw)) ?? raw
   }
@@ -317,13 +327,13 @@ public struct TextFeaturePipeline: Sendable {
   /// - Throws: ``ConfigurationError`` when the pipeline has no classifier.
   public func probabilities(for documents: [String]) throws -> DenseMatrix {
     let (model, features) = try classifierInputs(documents)
-    return model.probabilities(for: features)
+    return try model.probabilities(for: features)
   }
 
   /// The most probable class of each document.
   public func predict(_ documents: [String]) throws -> [String] {
     let (model, features) = try classifierInputs(documents)
-    return model.predict(features)
+    return try model.predict(features)
   }
 
   /// The class labels, sorted, or empty without a classifier.

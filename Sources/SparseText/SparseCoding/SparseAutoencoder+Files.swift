@@ -5,7 +5,7 @@ import Foundation
 /// metrics) and `checkpoint/` for `--resume`.
 extension SparseAutoencoder {
   /// The directory format's name.
-  public static let formatName = "sparsetext-autoencoder"
+  package static let formatName = "sparsetext-autoencoder"
 
   struct FileConfig: Codable {
     var format: String
@@ -16,7 +16,7 @@ extension SparseAutoencoder {
   }
 
   /// Writes `config.json` and `model.safetensors` into `directory` (atomically, each file).
-  public func write(to directory: URL) throws {
+  package func write(to directory: URL) throws {
     try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
     let config = FileConfig(
       format: Self.formatName, formatVersion: 1, libraryVersion: SparseTextVersion.library,
@@ -31,7 +31,7 @@ extension SparseAutoencoder {
   }
 
   /// Reads a directory written by ``write(to:)``.
-  public init(contentsOf directory: URL) throws {
+  package init(contentsOf directory: URL) throws {
     let configURL = directory.appendingPathComponent("config.json")
     guard let data = try? Data(contentsOf: configURL) else {
       throw ModelFormatError.missingFile(file: configURL.path)
@@ -74,7 +74,7 @@ extension SparseAutoencoder.Checkpoint {
   }
 
   /// Writes the checkpoint as `state.json` + `tensors.safetensors` in `directory`, atomically.
-  public func write(to directory: URL) throws {
+  package func write(to directory: URL) throws {
     var tensors: [String: Tensor] = ["parameters": Tensor(vector: parameters)]
     for (k, buffer) in optimizerState.enumerated() {
       tensors["optimizer.\(k)"] = Tensor(vector: buffer)
@@ -92,7 +92,7 @@ extension SparseAutoencoder.Checkpoint {
   }
 
   /// Reads a checkpoint written by ``write(to:)``.
-  public init(contentsOf directory: URL) throws {
+  package init(contentsOf directory: URL) throws {
     let stateURL = directory.appendingPathComponent("state.json")
     guard let data = try? Data(contentsOf: stateURL) else {
       throw ModelFormatError.missingFile(file: stateURL.path)

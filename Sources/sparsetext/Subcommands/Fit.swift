@@ -247,7 +247,7 @@ struct Evaluate: ParsableCommand {
           + "they count as errors. The model knows: \(pipeline.classes.joined(separator: ", "))")
     }
     let texts = documents.map(\.text)
-    let report = ClassificationReport(
+    let report = try ClassificationReport(
       truth: truth, predicted: try pipeline.predict(texts),
       probabilities: try pipeline.probabilities(for: texts), classes: pipeline.classes)
     if global.json {

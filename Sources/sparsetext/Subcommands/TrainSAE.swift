@@ -96,8 +96,8 @@ struct TrainSAE: ParsableCommand {
     }
     if let error = failure.error { throw error }
     let seconds = Date().timeIntervalSince(started)
-    let metrics = model.metrics(on: x)
-    let firing = firingRates(model.encode(x), threshold: model.activityThreshold)
+    let metrics = try model.metrics(on: x)
+    let firing = firingRates(try model.encode(x), threshold: model.activityThreshold)
     let report = TrainingReport(
       epochs: model.history, metrics: metrics, firingRates: firing, seconds: seconds,
       documents: x.rows, terms: x.columns)

@@ -22,10 +22,10 @@ import Testing
     #expect(x.rows == documents.count && x.columns == vectorizer.vocabulary.count)
     let sae = try SparseAutoencoder(
       training: x, configuration: .init(hiddenUnits: 3, epochs: 30, batchSize: 2))
-    let codes = sae.encode(x)
+    let codes = try sae.encode(x)
     #expect(codes.rows == documents.count && codes.columns == 3)
     let model = try LogisticRegression(fitting: x, labels: labels)
-    let report = ClassificationReport(truth: labels, predicted: model.predict(x))
+    let report = try ClassificationReport(truth: labels, predicted: model.predict(x))
     #expect(report.accuracy == 1)
   }
 
