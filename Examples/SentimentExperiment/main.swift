@@ -36,7 +36,7 @@ let experiment = Experiment(
     cValues: [1, 10], labelFractions: [0.1, 0.5, 1]))
 let result = try experiment.run(train: train, test: test)
 for pipeline in result.pipelines {
-  let name = pipeline.name.padding(toLength: 10, withPad: " ", startingAt: 0)
+  let name = pipeline.name.rawValue.padding(toLength: 10, withPad: " ", startingAt: 0)
   print(
     name
       + String(
@@ -45,7 +45,7 @@ for pipeline in result.pipelines {
 }
 print("learning curve:")
 for point in result.learningCurve {
-  let name = point.pipeline.padding(toLength: 10, withPad: " ", startingAt: 0)
+  let name = point.pipeline.rawValue.padding(toLength: 10, withPad: " ", startingAt: 0)
   print(
     "  " + name
       + String(

@@ -192,7 +192,8 @@ extension Experiment {
       let described = combination.settings.keys.sorted().map {
         "\($0)=\(combination.settings[$0]!)"
       }.joined(separator: " ")
-      progress?(.step("grid \(index + 1)/\(combinations.count): \(described)"))
+      progress?(
+        .step(.gridCombination(index: index + 1, count: combinations.count, settings: described)))
       var correct = [Int](repeating: 0, count: c.cValues.count)
       var fvu = 0.0
       var active = 0.0

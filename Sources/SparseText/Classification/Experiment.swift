@@ -49,10 +49,25 @@ public struct Experiment: Sendable {
     }
   }
 
+  /// The pipelines an experiment compares; the raw values are the names reports use.
+  public enum PipelineKind: String, Sendable, Codable, Equatable, CaseIterable,
+    CustomStringConvertible
+  {
+    /// Logistic regression on TF-IDF.
+    case tfidf = "tfidf_lr"
+    /// Logistic regression on the autoencoder's codes.
+    case codes = "sae_lr"
+    /// Logistic regression on TF-IDF and codes side by side.
+    case concatenated = "concat_lr"
+
+    /// The name reports use (`tfidf_lr`, `sae_lr`, `concat_lr`).
+    public var description: String { rawValue }
+  }
+
   /// One pipeline's result on the test part.
   public struct PipelineResult: Sendable, Codable, Equatable {
-    /// `tfidf_lr`, `sae_lr` or `concat_lr`.
-    public var name: String
+    /// Which pipeline.
+    public var name: PipelineKind
     /// Test accuracy.
     public var accuracy: Double
     /// Test macro-F1.
@@ -83,7 +98,7 @@ public struct Experiment: Sendable {
   /// One point of the learning curve.
   public struct CurvePoint: Sendable, Codable, Equatable {
     /// The pipeline.
-    public var pipeline: String
+    public var pipeline: PipelineKind
     /// The fraction of training labels used.
     public var fraction: Double
     /// Labelled training documents used.
@@ -99,10 +114,39 @@ public struct Experiment: Sendable {
     }
   }
 
+  /// A step of ``run(train:test:unlabeled:progress:)``.
+  public enum Step: Sendable, Equatable, CustomStringConvertible {
+    /// Fitting the vectorizer.
+    case vectorizer
+    /// Training the autoencoder.
+    case autoencoder
+    /// Choosing C for and fitting one pipeline's classifier.
+    case classifier(PipelineKind)
+    /// The learning curve's point at this fraction of the training labels.
+    case learningCurve(fraction: Double)
+    /// Measuring the autoencoder on the training and test parts.
+    case autoencoderMetrics
+    /// One combination of an autoencoder grid search (`index` counts from 1).
+    case gridCombination(index: Int, count: Int, settings: String)
+
+    /// The step in words, as progress lines show it.
+    public var description: String {
+      switch self {
+      case .vectorizer: "vectorizer"
+      case .autoencoder: "autoencoder"
+      case .classifier(let pipeline): pipeline.rawValue
+      case .learningCurve(let fraction): "learning curve \(fraction)"
+      case .autoencoderMetrics: "autoencoder metrics"
+      case .gridCombination(let index, let count, let settings):
+        "grid \(index)/\(count): \(settings)"
+      }
+    }
+  }
+
   /// Progress.
   public enum Event: Sendable {
     /// A step started.
-    case step(String)
+    case step(Step)
     /// An autoencoder training event.
     case autoencoder(SparseAutoencoder.TrainingEvent)
   }
@@ -162,7 +206,7 @@ public struct Experiment: Sendable {
         suggestion: "A classifier needs at least two classes; check the label column.")
     }
     let c = configuration
-    progress?(.step("vectorizer"))
+    progress?(.step(.vectorizer))
     var clock = Date()
     let (vectorizer, xFit) = try TfidfVectorizer.fitTransform(
       trainTexts + unlabeled, configuration: c.vectorizer)
@@ -174,7 +218,7 @@ public struct Experiment: Sendable {
     var codesTrain: DenseMatrix?
     var codesTest: DenseMatrix?
     if let sae = c.autoencoder {
-      progress?(.step("autoencoder"))
+      progress?(.step(.autoencoder))
       clock = Date()
       let trained = try SparseAutoencoder(training: xFit, configuration: sae) { event in
         progress?(.autoencoder(event))
@@ -187,20 +231,20 @@ public struct Experiment: Sendable {
       autoencoder = trained
     }
     struct Arm {
-      var name: String
+      var name: PipelineKind
       var train: any FeatureMatrix
       var test: any FeatureMatrix
       var sharedSeconds: Double
     }
-    var arms = [Arm(name: "tfidf_lr", train: xTrain, test: xTest, sharedSeconds: vectorizerSeconds)]
+    var arms = [Arm(name: .tfidf, train: xTrain, test: xTest, sharedSeconds: vectorizerSeconds)]
     if let codesTrain, let codesTest, let autoencoderSeconds {
       arms.append(
         Arm(
-          name: "sae_lr", train: codesTrain, test: codesTest,
+          name: .codes, train: codesTrain, test: codesTest,
           sharedSeconds: vectorizerSeconds + autoencoderSeconds))
       arms.append(
         Arm(
-          name: "concat_lr",
+          name: .concatenated,
           train: try TextFeaturePipeline.concatenated(
             xTrain, codesTrain, standardized: c.codeScaling == .standardize),
           test: try TextFeaturePipeline.concatenated(
@@ -209,7 +253,7 @@ public struct Experiment: Sendable {
     }
     var results: [PipelineResult] = []
     for arm in arms {
-      progress?(.step(arm.name))
+      progress?(.step(.classifier(arm.name)))
       let chosenC = try chooseC(
         arm: arm.name, features: arm.train, texts: trainTexts, unlabeled: unlabeled,
         labels: trainLabels)
@@ -230,7 +274,7 @@ public struct Experiment: Sendable {
     var curve: [CurvePoint] = []
     let trainIndices = Array(0..<train.count)
     for fraction in c.labelFractions {
-      progress?(.step("learning curve \(fraction)"))
+      progress?(.step(.learningCurve(fraction: fraction)))
       let subset = try StratifiedSplit.fraction(
         fraction, of: trainIndices, labels: trainLabels, seed: c.seed)
       let subsetLabels = subset.map { trainLabels[$0] }
@@ -249,7 +293,7 @@ public struct Experiment: Sendable {
             accuracy: report.accuracy, macroF1: report.macroF1))
       }
     }
-    progress?(.step("autoencoder metrics"))
+    progress?(.step(.autoencoderMetrics))
     return try Result(
       pipelines: results, learningCurve: curve, vectorizerSeconds: vectorizerSeconds,
       autoencoderSeconds: autoencoderSeconds,
@@ -261,12 +305,12 @@ public struct Experiment: Sendable {
   /// The C with the best mean k-fold accuracy on the training part; for `tfidf_lr` the
   /// vectorizer is refitted on each fold's training documents (and the unlabeled text).
   private func chooseC(
-    arm: String, features: any FeatureMatrix, texts: [String], unlabeled: [String],
+    arm: PipelineKind, features: any FeatureMatrix, texts: [String], unlabeled: [String],
     labels: [String]
   ) throws -> Double {
     let c = configuration
     let refit: ((_ train: [Int], _ test: [Int]) throws -> (any FeatureMatrix, any FeatureMatrix))? =
-      arm == "tfidf_lr"
+      arm == .tfidf
       ? { train, test in
         let (vectorizer, x) = try TfidfVectorizer.fitTransform(
           train.map { texts[$0] } + unlabeled, configuration: c.vectorizer)

@@ -38,7 +38,32 @@ package struct LBFGS: Sendable {
     /// Whether a tolerance was met (rather than the iteration limit or a failed line search).
     package var converged: Bool
     /// Why it stopped.
-    package var reason: String
+    package var reason: StopReason
+  }
+
+  /// Why a run stopped.
+  package enum StopReason: String, Sendable, Equatable, CustomStringConvertible {
+    /// The largest gradient entry fell below ``Configuration/gradientTolerance``.
+    case gradientBelowTolerance
+    /// The objective's relative decrease fell below ``Configuration/functionTolerance``.
+    case relativeDecreaseBelowTolerance
+    /// The line search found no step that satisfies the Wolfe conditions.
+    case lineSearchFailed
+    /// ``Configuration/maxIterations`` iterations were done.
+    case iterationLimit
+    /// The caller's cancellation check said to stop.
+    case cancelled
+
+    /// The reason in words.
+    package var description: String {
+      switch self {
+      case .gradientBelowTolerance: "gradient below tolerance"
+      case .relativeDecreaseBelowTolerance: "relative decrease below tolerance"
+      case .lineSearchFailed: "the line search found no acceptable step"
+      case .iterationLimit: "reached the iteration limit"
+      case .cancelled: "cancelled"
+      }
+    }
   }
 
   /// The settings.
@@ -50,8 +75,12 @@ package struct LBFGS: Sendable {
   }
 
   /// Minimizes `objective`, which returns the value and writes the gradient, from `start`.
+  ///
+  /// `isCancelled` is asked before every iteration; when it says to stop, the run ends with
+  /// ``StopReason/cancelled``.
   package func minimize(
-    from start: [Double], objective: (_ x: [Double], _ gradient: inout [Double]) -> Double
+    from start: [Double], isCancelled: CancellationCheck? = nil,
+    objective: (_ x: [Double], _ gradient: inout [Double]) -> Double
   ) -> Result {
     let n = start.count
     var x = start
@@ -68,10 +97,15 @@ package struct LBFGS: Sendable {
     if maxAbs(g) <= c.gradientTolerance {
       return Result(
         x: x, value: f, gradientNorm: maxAbs(g), iterations: 0, evaluations: 1, converged: true,
-        reason: "gradient below tolerance")
+        reason: .gradientBelowTolerance)
     }
     var iteration = 0
     while iteration < c.maxIterations {
+      if isCancelled?() == true {
+        return Result(
+          x: x, value: f, gradientNorm: maxAbs(g), iterations: iteration,
+          evaluations: evaluations, converged: false, reason: .cancelled)
+      }
       iteration += 1
       // Two-loop recursion: direction = -H·g.
       for i in 0..<n { direction[i] = -g[i] }
@@ -109,7 +143,7 @@ package struct LBFGS: Sendable {
         return Result(
           x: x, value: f, gradientNorm: maxAbs(g), iterations: iteration,
           evaluations: evaluations, converged: false,
-          reason: "the line search found no acceptable step")
+          reason: .lineSearchFailed)
       }
       let sNew = zip(step.x, x).map { $0 - $1 }
       let yNew = zip(step.gradient, g).map { $0 - $1 }
@@ -132,17 +166,17 @@ package struct LBFGS: Sendable {
       if gradientNorm <= c.gradientTolerance {
         return Result(
           x: x, value: f, gradientNorm: gradientNorm, iterations: iteration,
-          evaluations: evaluations, converged: true, reason: "gradient below tolerance")
+          evaluations: evaluations, converged: true, reason: .gradientBelowTolerance)
       }
       if (previous - f) / max(abs(previous), abs(f), 1) <= c.functionTolerance {
         return Result(
           x: x, value: f, gradientNorm: gradientNorm, iterations: iteration,
-          evaluations: evaluations, converged: true, reason: "relative decrease below tolerance")
+          evaluations: evaluations, converged: true, reason: .relativeDecreaseBelowTolerance)
       }
     }
     return Result(
       x: x, value: f, gradientNorm: maxAbs(g), iterations: iteration, evaluations: evaluations,
-      converged: false, reason: "reached the iteration limit")
+      converged: false, reason: .iterationLimit)
   }
 
   private struct Point {

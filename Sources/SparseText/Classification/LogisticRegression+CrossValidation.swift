@@ -21,6 +21,7 @@ extension LogisticRegression {
   ///   - foldFeatures: builds a fold's training and held-out features from their row indices;
   ///     by default the rows of `features` (pass a function that refits the vectorizer on the
   ///     fold's training text to keep its statistics out of the held-out rows).
+  ///   - isCancelled: asked before every solver iteration; stops with `CancellationError`.
   /// - Returns: the candidates' accuracies and the choice; with one candidate, that candidate
   ///   and no fitting at all.
   /// - Throws: ``ConfigurationError`` for no candidates or too many folds, and whatever fitting
@@ -31,7 +32,8 @@ extension LogisticRegression {
     foldFeatures: (
       (_ train: [Int], _ test: [Int]) throws -> (any FeatureMatrix, any FeatureMatrix)
     )? =
-      nil
+      nil,
+    isCancelled: CancellationCheck? = nil
   ) throws -> CrossValidation {
     guard let first = candidates.first else {
       throw ConfigurationError.outOfRange(
@@ -56,7 +58,8 @@ extension LogisticRegression {
       var correct = 0
       for (split, part) in zip(splits, parts) {
         let model = try LogisticRegression(
-          fitting: part.train, labels: split.train.map { labels[$0] }, configuration: lr)
+          fitting: part.train, labels: split.train.map { labels[$0] }, configuration: lr,
+          isCancelled: isCancelled)
         let predicted = try model.predict(part.test)
         correct += zip(predicted, split.test).filter { $0 == labels[$1] }.count
       }

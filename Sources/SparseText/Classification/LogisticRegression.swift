@@ -93,6 +93,17 @@ public struct LogisticRegression: Sendable {
     fitting x: some FeatureMatrix, labels: [String], sampleWeights: [Float]? = nil,
     configuration: Configuration = .init()
   ) throws {
+    try self.init(
+      fitting: x, labels: labels, sampleWeights: sampleWeights, configuration: configuration,
+      isCancelled: nil)
+  }
+
+  /// ``init(fitting:labels:sampleWeights:configuration:)`` that asks `isCancelled` before every
+  /// solver iteration and throws `CancellationError` when it says so.
+  package init(
+    fitting x: some FeatureMatrix, labels: [String], sampleWeights: [Float]? = nil,
+    configuration: Configuration = .init(), isCancelled: CancellationCheck?
+  ) throws {
     try configuration.validate()
     guard x.hasLinearProducts else {
       throw ConfigurationError.conflict(
@@ -135,9 +146,10 @@ public struct LogisticRegression: Sendable {
     // Rows are split over our workers; BLAS (dense blocks) stays on each worker's thread.
     let result = BLAS.singleThreaded {
       LBFGS(solverConfiguration).minimize(
-        from: Array(repeating: 0, count: problem.parameterCount)
+        from: Array(repeating: 0, count: problem.parameterCount), isCancelled: isCancelled
       ) { parameters, gradient in problem.evaluate(parameters, gradient: &gradient) }
     }
+    if result.reason == .cancelled { throw CancellationError() }
     let k = problem.outputs
     let d = x.columns
     self.configuration = configuration

@@ -103,7 +103,7 @@ public struct NoveltyExperiment: Sendable {
         fitting: texts, configuration: pipelineConfiguration
       ) { event in
         switch event {
-        case .stage(let name): progress?(.step(name))
+        case .stage(let stage): progress?(.step(stage.rawValue))
         case .autoencoder(let e): progress?(.autoencoder(e))
         }
       }

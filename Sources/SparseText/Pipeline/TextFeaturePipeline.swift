@@ -133,10 +133,25 @@ public struct TextFeaturePipeline: Sendable {
     }
   }
 
-  /// Progress of ``init(fitting:labels:configuration:progress:)``.
+  /// A stage of fitting, in the order they run.
+  public enum Stage: String, Sendable, Equatable, CaseIterable, CustomStringConvertible {
+    /// The vocabulary and idf weights.
+    case vectorizer
+    /// The sparse autoencoder's training.
+    case autoencoder
+    /// The classifier: C by cross-validation, then the final fit.
+    case classifier
+    /// The anomaly scores of the training text (the outlier threshold's reference).
+    case anomalyScores = "anomaly scores"
+
+    /// The stage's name, as progress lines show it.
+    public var description: String { rawValue }
+  }
+
+  /// Progress of ``init(fitting:labels:unlabeled:configuration:fittedVectorizer:progress:)``.
   public enum Event: Sendable {
-    /// A stage started (`vectorizer`, `autoencoder`, `classifier`).
-    case stage(String)
+    /// A stage started.
+    case stage(Stage)
     /// An event of the autoencoder's training.
     case autoencoder(SparseAutoencoder.TrainingEvent)
   }
@@ -177,6 +192,19 @@ public struct TextFeaturePipeline: Sendable {
     configuration: Configuration = .init(), fittedVectorizer: TfidfVectorizer? = nil,
     progress: (@Sendable (Event) -> Void)? = nil
   ) throws {
+    try self.init(
+      fitting: documents, labels: labels, unlabeled: unlabeled, configuration: configuration,
+      fittedVectorizer: fittedVectorizer, progress: progress, isCancelled: nil)
+  }
+
+  /// ``init(fitting:labels:unlabeled:configuration:fittedVectorizer:progress:)`` that asks
+  /// `isCancelled` between stages, autoencoder batches and solver iterations, and throws
+  /// `CancellationError` when it says so.
+  package init(
+    fitting documents: [String], labels: [String]? = nil, unlabeled: [String] = [],
+    configuration: Configuration = .init(), fittedVectorizer: TfidfVectorizer? = nil,
+    progress: (@Sendable (Event) -> Void)? = nil, isCancelled: CancellationCheck?
+  ) throws {
     var configuration = configuration
     if let fittedVectorizer { configuration.vectorizer = fittedVectorizer.configuration }
     try configuration.validate()
@@ -198,7 +226,8 @@ public struct TextFeaturePipeline: Sendable {
         reason: "the labels hold a single class ('\(labels.first ?? "")')",
         suggestion: "A classifier needs at least two classes; check the label column.")
     }
-    progress?(.stage("vectorizer"))
+    try checkCancellation(isCancelled)
+    progress?(.stage(.vectorizer))
     let (vectorizer, xAll) =
       try fittedVectorizer.map { ($0, $0.transform(documents + unlabeled)) }
       ?? TfidfVectorizer.fitTransform(
@@ -209,10 +238,11 @@ public struct TextFeaturePipeline: Sendable {
     // The labelled documents' codes as the classifier reads them (scaled when there is a scaler).
     var codes: DenseMatrix?
     if let sae = configuration.autoencoder {
-      progress?(.stage("autoencoder"))
-      let trained = try SparseAutoencoder(training: xAll, configuration: sae) { event in
-        progress?(.autoencoder(event))
-      }
+      try checkCancellation(isCancelled)
+      progress?(.stage(.autoencoder))
+      let trained = try SparseAutoencoder(
+        training: xAll, configuration: sae,
+        progress: { event in progress?(.autoencoder(event)) }, isCancelled: isCancelled)
       // The configuration records what was fitted (the input scale a training resolved).
       configuration.autoencoder = trained.configuration
       // Every training row is encoded once: for the scaler, and for the classifier.
@@ -226,7 +256,8 @@ public struct TextFeaturePipeline: Sendable {
     }
     var classifier: LogisticRegression?
     if var lr = configuration.classifier, let labels {
-      progress?(.stage("classifier"))
+      try checkCancellation(isCancelled)
+      progress?(.stage(.classifier))
       let features = try Self.classifierFeatures(
         x, codes: codes, standardized: codeScaler != nil,
         input: configuration.effectiveClassifierInput)
@@ -236,14 +267,16 @@ public struct TextFeaturePipeline: Sendable {
         lr.inverseRegularization =
           try LogisticRegression.crossValidateC(
             features, labels: labels, candidates: configuration.cValues, folds: folds,
-            seed: configuration.autoencoder?.seed ?? 13, configuration: lr
+            seed: configuration.autoencoder?.seed ?? 13, configuration: lr,
+            isCancelled: isCancelled
           ).c
         configuration.classifier = lr
       } else if configuration.cValues.count == 1, let only = configuration.cValues.first {
         lr.inverseRegularization = only
         configuration.classifier = lr
       }
-      classifier = try LogisticRegression(fitting: features, labels: labels, configuration: lr)
+      classifier = try LogisticRegression(
+        fitting: features, labels: labels, configuration: lr, isCancelled: isCancelled)
     }
     self.configuration = configuration
     self.vectorizer = vectorizer
@@ -251,6 +284,8 @@ public struct TextFeaturePipeline: Sendable {
     self.codeScaler = codeScaler
     self.classifier = classifier
     if let autoencoder {
+      try checkCancellation(isCancelled)
+      progress?(.stage(.anomalyScores))
       let partial = TextFeaturePipeline(
         configuration: configuration, vectorizer: vectorizer, autoencoder: autoencoder,
         codeScaler: codeScaler, classifier: nil)

@@ -148,6 +148,18 @@ public struct SparseAutoencoder: Sendable {
     resumingFrom checkpoint: Checkpoint? = nil,
     progress: (@Sendable (TrainingEvent) -> Void)? = nil
   ) throws {
+    try self.init(
+      training: x, configuration: configuration, resumingFrom: checkpoint, progress: progress,
+      isCancelled: nil)
+  }
+
+  /// ``init(training:configuration:resumingFrom:progress:)`` that asks `isCancelled` after
+  /// every batch and throws `CancellationError` when it says so.
+  package init(
+    training x: SparseMatrix, configuration: Configuration = .init(),
+    resumingFrom checkpoint: Checkpoint? = nil,
+    progress: (@Sendable (TrainingEvent) -> Void)? = nil, isCancelled: CancellationCheck?
+  ) throws {
     let configuration = configuration.resolved(for: x)
     try configuration.validate(inputColumns: x.columns)
     guard x.rows >= 2 else {
@@ -174,7 +186,9 @@ public struct SparseAutoencoder: Sendable {
     // receiving gradient (TopK's unselected units, weight decay off) decays into the denormal
     // range, where each operation costs tens of cycles and epochs grew 3× slower.
     try BLAS.singleThreaded {
-      try FloatingPointMode.flushingDenormals { try trainer.train(x, progress: progress) }
+      try FloatingPointMode.flushingDenormals {
+        try trainer.train(x, progress: progress, isCancelled: isCancelled)
+      }
     }
     self.configuration = configuration
     self.inputColumns = x.columns
