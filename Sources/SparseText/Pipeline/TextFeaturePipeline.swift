@@ -381,19 +381,25 @@ public struct TextFeaturePipeline: Sendable {
     return autoencoder.topTerms(latent: latent, count: count).map { (terms[$0.column], $0.weight) }
   }
 
-  private func classifierInputs(_ documents: [String]) throws -> (
-    LogisticRegression, any FeatureMatrix
-  ) {
+  /// The classifier, or an error saying there is none.
+  func requireClassifier() throws -> LogisticRegression {
     guard let classifier else {
       throw ConfigurationError.conflict(
         reason: "this model has no classifier",
         suggestion: "Fit it with labels (sparsetext fit INPUT --label-column …) to predict.")
     }
+    return classifier
+  }
+
+  func classifierInputs(_ documents: [String]) throws -> (
+    LogisticRegression, any FeatureMatrix
+  ) {
+    let classifier = try requireClassifier()
     let x = features(for: documents)
     return (
       classifier,
       try Self.classifierFeatures(
-        x, codes: codes(for: x), standardized: codeScaler != nil,
+        x, codes: scaledCodes(for: x), standardized: codeScaler != nil,
         input: configuration.effectiveClassifierInput)
     )
   }
