@@ -160,4 +160,67 @@ import Testing
     task.cancel()
     await #expect(throws: CancellationError.self) { _ = try await task.value }
   }
+
+  /// README's "Use as a library" async example, as written there (`lines` is any
+  /// AsyncSequence of strings).
+  @Test func readmeAsyncExampleRuns() async throws {
+    let documents = ["the striker scored a late goal", "shares fell as the bank cut rates"]
+    let (lines, feed) = AsyncStream.makeStream(of: String.self)
+    feed.yield("a goal in the cup final")
+    feed.yield("rates and shares")
+    feed.finish()
+    var printed: [String] = []
+    func print(_ items: Any...) { printed.append(items.map { "\($0)" }.joined(separator: " ")) }
+
+    let fit = TextFeaturePipeline.fit(
+      documents, labels: ["sport", "business"],
+      configuration: .init(
+        vectorizer: .init(), autoencoder: .init(hiddenUnits: 2, epochs: 50, batchSize: 2)))
+    for await event in fit.events {  // typed progress, in order
+      if case .stage(let stage) = event { print("·", stage) }
+    }
+    let model = try await fit.value  // CancellationError if the task is cancelled
+    let vectors = try await model.encode(documents)  // any Sequence, off the concurrency pool
+    for try await block in model.encodeBlocks(of: lines) { print(block.rows) }  // an AsyncSequence
+
+    #expect(printed == ["· vectorizer", "· autoencoder", "· classifier", "· anomaly scores", "2"])
+    #expect(vectors == model.embeddings(for: documents))
+  }
+
+  /// GettingStarted's step 5, as written there.
+  @Test func gettingStartedAsyncExampleRuns() async throws {
+    let texts = documents
+    let configuration = configuration(epochs: 4)
+    let (incoming, feed) = AsyncStream.makeStream(of: String.self)
+    for text in texts { feed.yield(text) }
+    feed.finish()
+    var printed: [String] = []
+    func print(_ items: Any...) { printed.append(items.map { "\($0)" }.joined(separator: " ")) }
+    var stored: [DenseMatrix] = []
+    func store(_ block: DenseMatrix) { stored.append(block) }
+
+    let fit = TextFeaturePipeline.fit(texts, labels: labels, configuration: configuration)
+    for await event in fit.events {
+      switch event {
+      case .stage(let stage): print("·", stage)
+      case .autoencoder(.epoch(let summary)): print("epoch", summary.epoch, "loss", summary.loss)
+      default: break
+      }
+    }
+    let model = try await fit.value
+
+    // Any Sequence, read one block at a time; cancellation is checked between blocks.
+    let vectors = try await model.encode(texts)
+    let predictions = try await model.classify(texts)  // labels and probabilities, one pass
+    // An AsyncSequence of documents (a socket, a file's lines): one block of rows per 1,024.
+    for try await block in model.encodeBlocks(of: incoming) {
+      store(block)
+    }
+
+    #expect(printed.filter { $0.hasPrefix("epoch") }.count == 4)
+    #expect(printed.first == "· vectorizer" && printed.last == "· anomaly scores")
+    #expect(vectors == model.embeddings(for: texts))
+    #expect(predictions.labels == (try model.predict(texts)))
+    #expect(stored.count == 1 && stored[0] == vectors)
+  }
 }

@@ -1,8 +1,8 @@
 /// Seeded, stratified ways of dividing labelled rows: a train/test split, k folds, and label
 /// fractions for learning curves. Each keeps every class's proportion (up to rounding).
-package enum StratifiedSplit {
+public enum StratifiedSplit {
   /// Indices of a stratified train/test split with `testFraction` of each class in test.
-  package static func trainTest(labels: [String], testFraction: Double, seed: UInt64) throws -> (
+  public static func trainTest(labels: [String], testFraction: Double, seed: UInt64) throws -> (
     train: [Int], test: [Int]
   ) {
     guard testFraction > 0, testFraction < 1 else {
@@ -24,7 +24,7 @@ package enum StratifiedSplit {
   }
 
   /// `k` stratified folds: each fold's test indices, the rest being its training indices.
-  package static func folds(labels: [String], k: Int, seed: UInt64) throws -> [(
+  public static func folds(labels: [String], k: Int, seed: UInt64) throws -> [(
     train: [Int], test: [Int]
   )] {
     guard k >= 2, k <= labels.count else {
@@ -48,7 +48,7 @@ package enum StratifiedSplit {
   }
 
   /// A stratified subset holding `fraction` of `indices` (at least one row of each class).
-  package static func fraction(
+  public static func fraction(
     _ fraction: Double, of indices: [Int], labels: [String], seed: UInt64
   ) throws -> [Int] {
     guard fraction > 0, fraction <= 1 else {
