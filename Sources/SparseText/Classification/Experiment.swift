@@ -3,32 +3,32 @@ import Foundation
 /// Compares features on one labelled split: TF-IDF → LR (`tfidf_lr`), TF-IDF → sparse codes → LR
 /// (`sae_lr`) and TF-IDF ⊕ codes → LR (`concat_lr`), optionally along a learning curve where
 /// the unsupervised stages see all training text and the classifier a fraction of the labels.
-public struct Experiment: Sendable {
+package struct Experiment: Sendable {
   /// Settings of an experiment.
-  public struct Configuration: Codable, Sendable, Equatable {
+  package struct Configuration: Codable, Sendable, Equatable {
     /// The vectorizer, fitted on the training text.
-    public var vectorizer: TfidfVectorizer.Configuration
+    package var vectorizer: TfidfVectorizer.Configuration
     /// The autoencoder, fitted on the training TF-IDF; `nil` runs `tfidf_lr` only.
-    public var autoencoder: SparseAutoencoder.Configuration?
+    package var autoencoder: SparseAutoencoder.Configuration?
     /// The classifier; its `inverseRegularization` is replaced by the grid search's choice when
     /// ``cValues`` has more than one value.
-    public var classifier: LogisticRegression.Configuration
+    package var classifier: LogisticRegression.Configuration
     /// Values of C to choose from by stratified k-fold cross-validation on the training part
     /// (the vectorizer is refitted inside each fold for `tfidf_lr`).
-    public var cValues: [Double]
+    package var cValues: [Double]
     /// Folds for the grid search.
-    public var folds: Int
+    package var folds: Int
     /// Fractions of the training labels for the learning curve (empty: none).
-    public var labelFractions: [Double]
+    package var labelFractions: [Double]
     /// Seed of the folds and label subsets.
-    public var seed: UInt64
+    package var seed: UInt64
 
     /// How codes are post-processed before LR (`sae_lr`, `concat_lr`).
-    public var codeScaling: CodeScaler.Method
+    package var codeScaling: CodeScaler.Method
 
     /// Creates a configuration; the defaults are ``TextFeaturePipeline/Configuration``'s, so an
     /// experiment measures the pipeline `sparsetext fit` builds.
-    public init(
+    package init(
       vectorizer: TfidfVectorizer.Configuration = TextFeaturePipeline.Configuration()
         .vectorizer,
       autoencoder: SparseAutoencoder.Configuration? = .init(),
@@ -50,7 +50,7 @@ public struct Experiment: Sendable {
   }
 
   /// The pipelines an experiment compares; the raw values are the names reports use.
-  public enum PipelineKind: String, Sendable, Codable, Equatable, CaseIterable,
+  package enum PipelineKind: String, Sendable, Codable, Equatable, CaseIterable,
     CustomStringConvertible
   {
     /// Logistic regression on TF-IDF.
@@ -61,30 +61,30 @@ public struct Experiment: Sendable {
     case concatenated = "concat_lr"
 
     /// The name reports use (`tfidf_lr`, `sae_lr`, `concat_lr`).
-    public var description: String { rawValue }
+    package var description: String { rawValue }
   }
 
   /// One pipeline's result on the test part.
-  public struct PipelineResult: Sendable, Codable, Equatable {
+  package struct PipelineResult: Sendable, Codable, Equatable {
     /// Which pipeline.
-    public var name: PipelineKind
+    package var name: PipelineKind
     /// Test accuracy.
-    public var accuracy: Double
+    package var accuracy: Double
     /// Test macro-F1.
-    public var macroF1: Double
+    package var macroF1: Double
     /// Test log-loss.
-    public var logLoss: Double?
+    package var logLoss: Double?
     /// The C used.
-    public var c: Double
+    package var c: Double
     /// Seconds to fit the pipeline's own stages (the vectorizer and autoencoder times are
     /// reported separately and included where the pipeline uses them).
-    public var fitSeconds: Double
+    package var fitSeconds: Double
     /// Number of features the classifier read.
-    public var features: Int
+    package var features: Int
     /// Whether L-BFGS met its tolerance.
-    public var converged: Bool
+    package var converged: Bool
     /// The full report.
-    public var report: ClassificationReport
+    package var report: ClassificationReport
 
     enum CodingKeys: String, CodingKey {
       case name, accuracy, report, features, converged
@@ -96,17 +96,17 @@ public struct Experiment: Sendable {
   }
 
   /// One point of the learning curve.
-  public struct CurvePoint: Sendable, Codable, Equatable {
+  package struct CurvePoint: Sendable, Codable, Equatable {
     /// The pipeline.
-    public var pipeline: PipelineKind
+    package var pipeline: PipelineKind
     /// The fraction of training labels used.
-    public var fraction: Double
+    package var fraction: Double
     /// Labelled training documents used.
-    public var labelled: Int
+    package var labelled: Int
     /// Test accuracy.
-    public var accuracy: Double
+    package var accuracy: Double
     /// Test macro-F1.
-    public var macroF1: Double
+    package var macroF1: Double
 
     enum CodingKeys: String, CodingKey {
       case pipeline, fraction, labelled, accuracy
@@ -115,7 +115,7 @@ public struct Experiment: Sendable {
   }
 
   /// A step of ``run(train:test:unlabeled:progress:)``.
-  public enum Step: Sendable, Equatable, CustomStringConvertible {
+  package enum Step: Sendable, Equatable, CustomStringConvertible {
     /// Fitting the vectorizer.
     case vectorizer
     /// Training the autoencoder.
@@ -130,7 +130,7 @@ public struct Experiment: Sendable {
     case gridCombination(index: Int, count: Int, settings: String)
 
     /// The step in words, as progress lines show it.
-    public var description: String {
+    package var description: String {
       switch self {
       case .vectorizer: "vectorizer"
       case .autoencoder: "autoencoder"
@@ -144,7 +144,7 @@ public struct Experiment: Sendable {
   }
 
   /// Progress.
-  public enum Event: Sendable {
+  package enum Event: Sendable {
     /// A step started.
     case step(Step)
     /// An autoencoder training event.
@@ -152,23 +152,23 @@ public struct Experiment: Sendable {
   }
 
   /// Everything measured.
-  public struct Result: Sendable, Codable {
+  package struct Result: Sendable, Codable {
     /// One entry per pipeline.
-    public var pipelines: [PipelineResult]
+    package var pipelines: [PipelineResult]
     /// The learning curve (empty when no fractions were asked for).
-    public var learningCurve: [CurvePoint]
+    package var learningCurve: [CurvePoint]
     /// Seconds to fit the vectorizer on the training text.
-    public var vectorizerSeconds: Double
+    package var vectorizerSeconds: Double
     /// Seconds to train the autoencoder.
-    public var autoencoderSeconds: Double?
+    package var autoencoderSeconds: Double?
     /// The autoencoder's statistics on the training TF-IDF (the text it was trained on).
-    public var autoencoderMetrics: SparseCodingMetrics?
+    package var autoencoderMetrics: SparseCodingMetrics?
     /// The autoencoder's statistics on the test TF-IDF (FVU against the training column means).
-    public var autoencoderMetricsTest: SparseCodingMetrics?
+    package var autoencoderMetricsTest: SparseCodingMetrics?
     /// Unlabeled documents the vectorizer and autoencoder also saw.
-    public var unlabeledDocuments: Int
+    package var unlabeledDocuments: Int
     /// TF-IDF columns.
-    public var vocabularySize: Int
+    package var vocabularySize: Int
 
     enum CodingKeys: String, CodingKey {
       case pipelines
@@ -183,16 +183,16 @@ public struct Experiment: Sendable {
   }
 
   /// The configuration.
-  public let configuration: Configuration
+  package let configuration: Configuration
 
   /// Creates an experiment.
-  public init(_ configuration: Configuration) {
+  package init(_ configuration: Configuration) {
     self.configuration = configuration
   }
 
   /// Fits on `train`, evaluates on `test`; `unlabeled` texts join the training text for the
   /// vectorizer and the autoencoder (never the classifier).
-  public func run(
+  package func run(
     train: [LabeledDocument], test: [LabeledDocument], unlabeled: [String] = [],
     progress: (@Sendable (Event) -> Void)? = nil
   ) throws -> Result {
@@ -330,7 +330,7 @@ public struct Experiment: Sendable {
   }
 
   /// The document's label, or an error telling how to give one.
-  public static func label(of document: LabeledDocument) throws -> String {
+  package static func label(of document: LabeledDocument) throws -> String {
     guard let label = document.label else {
       throw DataError.unusableCorpus(
         reason: "document \(document.id) (line \(document.line)) has no label",

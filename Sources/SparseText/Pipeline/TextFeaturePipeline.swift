@@ -164,7 +164,7 @@ public struct TextFeaturePipeline: Sendable {
   public let autoencoder: SparseAutoencoder?
   /// The fitted code post-processing, when there is an autoencoder and ``Configuration/codeScaling``
   /// is not `.none`.
-  public let codeScaler: CodeScaler?
+  package let codeScaler: CodeScaler?
   /// The fitted classifier, if any.
   public let classifier: LogisticRegression?
   /// The anomaly scores of the autoencoder's training text (``Configuration/anomalyScore``),
@@ -333,8 +333,9 @@ public struct TextFeaturePipeline: Sendable {
     return scaledCodes(for: x) ?? x.densified()
   }
 
-  /// The codes of TF-IDF rows as the pipeline hands them out: encoded, then scaled by
-  /// ``codeScaler`` when there is one; `nil` without an autoencoder.
+  /// The codes of TF-IDF rows as the pipeline hands them out: encoded, then scaled by the
+  /// scaler fitted with them (``Configuration/codeScaling``) when there is one; `nil` without
+  /// an autoencoder.
   ///
   /// - Throws: ``DataError/shapeMismatch(what:expected:actual:)`` when `x` does not have one
   ///   column per vocabulary term.
