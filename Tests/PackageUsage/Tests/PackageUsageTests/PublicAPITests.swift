@@ -43,4 +43,21 @@ import Testing
     #expect(loaded.classes == ["business", "sport", "tech"])
     #expect(loaded.topTerms(latent: 0, count: 3).count == 3)
   }
+
+  @Test func fitEncodeAndClassifyFromAsyncCode() async throws {
+    let fit = TextFeaturePipeline.fit(
+      documents, labels: labels,
+      configuration: .init(
+        vectorizer: .init(), autoencoder: .init(hiddenUnits: 3, epochs: 5, batchSize: 2)))
+    var stages: [TextFeaturePipeline.Stage] = []
+    for await event in fit.events {
+      if case .stage(let stage) = event { stages.append(stage) }
+    }
+    let pipeline = try await fit.value
+    #expect(stages.first == .vectorizer && stages.contains(.autoencoder))
+    #expect(
+      try await pipeline.encode(documents, blockSize: 4) == pipeline.embeddings(for: documents))
+    let classified = try await pipeline.classify(documents)
+    #expect(classified.labels == (try pipeline.predict(documents)))
+  }
 }
