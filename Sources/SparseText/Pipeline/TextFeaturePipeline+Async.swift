@@ -16,7 +16,8 @@ import Foundation
 /// ```
 ///
 /// Cancel it with ``cancel()`` or by cancelling the task that awaits ``value``; the work stops
-/// at its next check and ``value`` throws `CancellationError`.
+/// at its next check and ``value`` throws `CancellationError`. Dropping the value does not stop
+/// the work: cancel it first.
 public struct ProgressTask<Value: Sendable, Event: Sendable>: Sendable {
   /// The progress events in the order they happened; the sequence finishes when the work ends.
   /// Events nobody reads are buffered (the newest 10,000).
