@@ -8,5 +8,5 @@ import runpy
 
 HERE = pathlib.Path(__file__).resolve().parent
 
-for script in ("generate_text.py", "generate_logistic.py"):
+for script in ("generate_text.py", "generate_logistic.py", "generate_metrics.py"):
     runpy.run_path(str(HERE / script), run_name="__main__")

@@ -84,6 +84,20 @@ private func objective(
         for (j, value) in row.enumerated() { worst = max(worst, abs(Double(p[r, j]) - value)) }
       }
       #expect(worst < 1e-3, "largest probability difference \(worst)")
+      // The optimum is unique (the objective is strictly convex), so the coefficients and
+      // intercepts themselves must agree, not only the probabilities they give.
+      let scale = max(1, fixture.coef.joined().map(abs).max() ?? 0)
+      #expect(model.weights.rows == fixture.coef.count)
+      #expect(model.intercepts.count == fixture.intercept.count)
+      var worstCoefficient = 0.0
+      for (r, row) in fixture.coef.enumerated() {
+        for (j, value) in row.enumerated() {
+          worstCoefficient = max(worstCoefficient, abs(Double(model.weights[r, j]) - value))
+        }
+        worstCoefficient = max(
+          worstCoefficient, abs(Double(model.intercepts[r]) - fixture.intercept[r]))
+      }
+      #expect(worstCoefficient < 2e-3 * scale, "largest coefficient difference \(worstCoefficient)")
       #expect(try model.predict(x) == fixture.predictions)
       #expect(model.convergence.converged)
     }

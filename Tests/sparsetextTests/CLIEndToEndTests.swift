@@ -2,16 +2,19 @@ import Foundation
 import Testing
 
 /// A tiny labelled corpus the tests write themselves: two topics, fastText lines.
-private func writeCorpus(in directory: URL, name: String = "train.txt", count: Int = 60) throws
-  -> URL
-{
+/// `variant` 1 draws other word combinations from the same topics: a held-out part.
+private func writeCorpus(
+  in directory: URL, name: String = "train.txt", count: Int = 60, variant: Int = 0
+) throws -> URL {
   let sport = ["match", "goal", "team", "season", "coach", "league", "cup", "striker"]
   let money = ["bank", "shares", "profit", "market", "rates", "investors", "growth", "bond"]
   let filler = ["the", "a", "said", "new", "year", "after", "report", "week"]
   var lines: [String] = []
   for i in 0..<count {
     let topic = i % 2 == 0 ? sport : money
-    let words = (0..<6).map { k in k % 2 == 0 ? topic[(i + k) % 8] : filler[(i * 3 + k) % 8] }
+    let words = (0..<6).map { k in
+      k % 2 == 0 ? topic[(i + k * (1 + variant)) % 8] : filler[(i * (3 + 2 * variant) + k) % 8]
+    }
     lines.append("__label__\(i % 2 == 0 ? "sport" : "money") " + words.joined(separator: " "))
   }
   let url = directory.appendingPathComponent(name)
@@ -79,11 +82,27 @@ private func python(_ script: String) throws -> (status: Int32, output: String) 
     for file in ["config.json", "vocabulary.json", "model.safetensors"] {
       #expect(FileManager.default.fileExists(atPath: model + "/" + file))
     }
-    let evaluate = try CLI.run(["evaluate", model, corpus.path, "--json"])
+    // Evaluated on documents the model never saw, and checked against predict's own labels.
+    let heldOut = try writeCorpus(in: dir, name: "test.txt", count: 20, variant: 1)
+    let evaluate = try CLI.run(["evaluate", model, heldOut.path, "--json"])
     #expect(evaluate.status == 0, "\(evaluate.stderr)")
     let report =
       try JSONSerialization.jsonObject(with: Data(evaluate.stdout.utf8)) as? [String: Any]
-    #expect((report?["accuracy"] as? Double ?? 0) > 0.9)
+    let accuracy = try #require(report?["accuracy"] as? Double)
+    #expect(accuracy > 0.9)
+    let heldOutPredictions = try CLI.run([
+      "predict", model, heldOut.path, "--output-format", "jsonl",
+    ])
+    let truth = try String(contentsOf: heldOut, encoding: .utf8).split(separator: "\n").map {
+      String($0.split(separator: " ")[0].dropFirst("__label__".count))
+    }
+    let predicted = try heldOutPredictions.stdout.split(separator: "\n").map { line in
+      let object = try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any]
+      return object?["label"] as? String ?? ""
+    }
+    #expect(predicted.count == truth.count)
+    let agreeing = zip(predicted, truth).filter { $0 == $1 }.count
+    #expect(abs(Double(agreeing) / Double(truth.count) - accuracy) < 1e-9)
     let predict = try CLI.run([
       "predict", model, corpus.path, "--probabilities", "--output-format", "jsonl",
     ])

@@ -98,14 +98,11 @@ package final class DenseRowWriter {
   static let safetensorsHeaderSize = 256
 
   static func safetensorsHeader(rows: Int, columns: Int) -> Data {
-    var json =
-      "{\"__metadata__\":{\"writer\":\"sparsetext\"},\"codes\":{\"data_offsets\":[0,"
-      + "\(rows * columns * 4)],\"dtype\":\"F32\",\"shape\":[\(rows),\(columns)]}}"
-    json += String(repeating: " ", count: safetensorsHeaderSize - 8 - json.utf8.count)
-    var data = Data()
-    withUnsafeBytes(of: UInt64(json.utf8.count).littleEndian) { data.append(contentsOf: $0) }
-    data.append(contentsOf: json.utf8)
-    return data
+    let header = SafeTensors.header(
+      [.init(name: "codes", dtype: "F32", shape: [rows, columns], byteCount: rows * columns * 4)],
+      metadata: ["writer": "sparsetext"], minimumSize: safetensorsHeaderSize)
+    precondition(header.count == safetensorsHeaderSize, "the codes header outgrew its space")
+    return header
   }
 
   static func npyHeader(rows: Int, columns: Int) -> Data {

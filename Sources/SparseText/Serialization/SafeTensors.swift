@@ -23,29 +23,53 @@ package enum SafeTensors {
   /// The bytes of a safetensors file.
   package static func encode(_ tensors: [String: Tensor], metadata: [String: String] = [:]) -> Data
   {
-    var header: [String: Any] = [:]
-    if !metadata.isEmpty { header["__metadata__"] = metadata }
-    var offset = 0
     let names = tensors.keys.sorted()
-    for name in names {
-      let tensor = tensors[name]!
-      let length = tensor.values.count * 4
-      header[name] = [
-        "dtype": "F32", "shape": tensor.shape, "data_offsets": [offset, offset + length],
-      ]
-      offset += length
+    let entries = names.map { name in
+      HeaderEntry(
+        name: name, dtype: "F32", shape: tensors[name]!.shape,
+        byteCount: tensors[name]!.values.count * 4)
     }
-    // swift-format-ignore: NeverUseForceTry
-    var json = try! JSONSerialization.data(withJSONObject: header, options: [.sortedKeys])
-    // Pad with spaces so the data starts 8-byte aligned.
-    while (8 + json.count) % 8 != 0 { json.append(0x20) }
-    var data = Data()
-    data.reserveCapacity(8 + json.count + offset)
-    withUnsafeBytes(of: UInt64(json.count).littleEndian) { data.append(contentsOf: $0) }
-    data.append(json)
+    var data = header(entries, metadata: metadata)
+    data.reserveCapacity(data.count + entries.reduce(0) { $0 + $1.byteCount })
     for name in names {
       tensors[name]!.values.withUnsafeBytes { data.append(contentsOf: $0) }
     }
+    return data
+  }
+
+  /// One tensor of a safetensors header: its data follows the previous entry's.
+  struct HeaderEntry {
+    var name: String
+    /// The safetensors type name: `F32`, `F64`, `I32`, `I64`, …
+    var dtype: String
+    var shape: [Int]
+    var byteCount: Int
+  }
+
+  /// The 8-byte length and the JSON header of a safetensors file whose tensors are `entries`,
+  /// stored one after the other in that order. The JSON is padded with spaces so the data
+  /// starts 8-byte aligned and the whole header (length included) is at least `minimumSize`
+  /// bytes: streaming writers reserve a fixed size and rewrite it once the shape is known.
+  static func header(
+    _ entries: [HeaderEntry], metadata: [String: String], minimumSize: Int = 0
+  ) -> Data {
+    var object: [String: Any] = [:]
+    if !metadata.isEmpty { object["__metadata__"] = metadata }
+    var offset = 0
+    for entry in entries {
+      object[entry.name] = [
+        "dtype": entry.dtype, "shape": entry.shape,
+        "data_offsets": [offset, offset + entry.byteCount],
+      ]
+      offset += entry.byteCount
+    }
+    // Dictionaries of strings, numbers and arrays always serialize.
+    // swift-format-ignore: NeverUseForceTry
+    var json = try! JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])
+    while (8 + json.count) % 8 != 0 || 8 + json.count < minimumSize { json.append(0x20) }
+    var data = Data()
+    withUnsafeBytes(of: UInt64(json.count).littleEndian) { data.append(contentsOf: $0) }
+    data.append(json)
     return data
   }
 

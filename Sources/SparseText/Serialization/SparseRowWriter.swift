@@ -330,29 +330,16 @@ package final class SparseRowWriter {
   /// keeps every tensor aligned to its element size.
   private func writeSafeTensors(_ spilled: [URL], to destination: URL) throws {
     let shape = Self.bytes(of: [Int64(rows), Int64(columns)])
-    let sizes = [
-      Int64(nonzeros * valueType.byteWidth), Int64(nonzeros) * 4, Int64(rows + 1) * 8, 16,
-    ]
-    let tensors: [(String, String, [Int])] = [
-      ("data", valueType.safeTensorsType, [nonzeros]), ("indices", "I32", [nonzeros]),
-      ("indptr", "I64", [rows + 1]),
-      ("shape", "I64", [2]),
-    ]
-    var header: [String: Any] = [
-      "__metadata__": ["format": "csr", "shape": "\(rows),\(columns)", "writer": "sparsetext"]
-    ]
-    var offset: Int64 = 0
-    for (index, (name, dtype, dimensions)) in tensors.enumerated() {
-      header[name] = [
-        "dtype": dtype, "shape": dimensions, "data_offsets": [offset, offset + sizes[index]],
-      ]
-      offset += sizes[index]
-    }
-    var json = try JSONSerialization.data(withJSONObject: header, options: [.sortedKeys])
-    while (8 + json.count) % 8 != 0 { json.append(0x20) }
-    var prefix = Data()
-    withUnsafeBytes(of: UInt64(json.count).littleEndian) { prefix.append(contentsOf: $0) }
-    prefix.append(json)
+    let sizes = [nonzeros * valueType.byteWidth, nonzeros * 4, (rows + 1) * 8, 16]
+    let prefix = SafeTensors.header(
+      [
+        .init(
+          name: "data", dtype: valueType.safeTensorsType, shape: [nonzeros], byteCount: sizes[0]),
+        .init(name: "indices", dtype: "I32", shape: [nonzeros], byteCount: sizes[1]),
+        .init(name: "indptr", dtype: "I64", shape: [rows + 1], byteCount: sizes[2]),
+        .init(name: "shape", dtype: "I64", shape: [2], byteCount: sizes[3]),
+      ],
+      metadata: ["format": "csr", "shape": "\(rows),\(columns)", "writer": "sparsetext"])
     try concatenate([prefix], spilled, to: destination)
     let out = try FileHandle(forWritingTo: destination)
     defer { try? out.close() }
