@@ -224,3 +224,36 @@ import Testing
     #expect(stored.count == 1 && stored[0] == vectors)
   }
 }
+
+@Suite struct AnomalyScorerAsyncTests {
+  @Test func streamedScoresEqualBatchScores() async throws {
+    let documents = (0..<20).map { i in
+      [
+        "the match ended with a late goal", "shares fell as the bank cut rates",
+        "the phone has a new camera chip", "a quiet poem about the winter sea",
+      ][i % 4]
+        + " \(["red", "blue", "green"][i % 3])"
+    }
+    let pipeline = try TextFeaturePipeline(
+      fitting: documents,
+      configuration: .init(
+        vectorizer: .init(), autoencoder: .init(hiddenUnits: 3, epochs: 3, batchSize: 4),
+        classifier: nil))
+    let scorer = try pipeline.anomalyScorer()
+    let whole = scorer.scores(for: documents)
+    let (stream, feed) = AsyncStream.makeStream(of: String.self)
+    for document in documents { feed.yield(document) }
+    feed.finish()
+    var streamed: [Double] = []
+    var sizes: [Int] = []
+    for try await block in scorer.scoreBlocks(of: stream, blockSize: 6) {
+      streamed += block.scores
+      sizes.append(block.count)
+    }
+    #expect(sizes == [6, 6, 6, 2])
+    #expect(streamed == whole.scores)
+    let blocks = try await scorer.scoreBlocks(documents, blockSize: 8)
+    #expect(blocks.map(\.count) == [8, 8, 4])
+    #expect(blocks.flatMap(\.scores) == whole.scores)
+  }
+}
