@@ -181,8 +181,8 @@ public struct TextFeaturePipeline: Sendable {
   ///   - unlabeled: more texts for the unsupervised stages only (vocabulary, idf, autoencoder);
   ///     they help most when labels are few.
   ///   - configuration: the settings of every stage.
-  ///   - fittedVectorizer: an already fitted vectorizer (for example from merged
-  ///     ``TermStatistics``) to use instead of fitting one on the texts; its configuration
+  ///   - fittedVectorizer: an already fitted vectorizer (for example from the command line's
+  ///     merged term statistics) to use instead of fitting one on the texts; its configuration
   ///     replaces ``Configuration/vectorizer``.
   ///   - progress: called as stages start and as the autoencoder trains.
   /// - Throws: ``ConfigurationError`` for invalid settings, ``DataError`` for data that cannot
