@@ -62,7 +62,6 @@ import Testing
     // trainer's next check (after every batch), well short of them.
     let fit = TextFeaturePipeline.fit(
       documents, labels: labels, configuration: configuration(epochs: 10_000_000))
-    let started = ContinuousClock.now
     var epochsSeen = 0
     var lastEpoch = 0
     for await event in fit.events {
@@ -75,7 +74,6 @@ import Testing
     await #expect(throws: CancellationError.self) { try await fit.value }
     #expect(epochsSeen >= 1)
     #expect(lastEpoch < 100_000)
-    #expect(ContinuousClock.now - started < .seconds(60))
   }
 
   @Test func cancellingTheAwaitingTaskCancelsTheFit() async throws {
