@@ -19,8 +19,9 @@ import Foundation
 /// at its next check and ``value`` throws `CancellationError`. Dropping the value does not stop
 /// the work: cancel it first.
 public struct ProgressTask<Value: Sendable, Event: Sendable>: Sendable {
-  /// The progress events in the order they happened; the sequence finishes when the work ends.
-  /// Events nobody reads are buffered (the newest 10,000).
+  /// The progress events in the order they happened, none dropped; the sequence finishes when
+  /// the work ends. Events not yet read are buffered (some tens of bytes each: a fit of a
+  /// million autoencoder batches buffers about 50 MB if nobody reads them).
   public let events: AsyncStream<Event>
   private let task: Task<Value, any Error>
 
@@ -32,7 +33,7 @@ public struct ProgressTask<Value: Sendable, Event: Sendable>: Sendable {
       ) throws -> Value
   ) {
     let (events, continuation) = AsyncStream.makeStream(
-      of: Event.self, bufferingPolicy: .bufferingNewest(10_000))
+      of: Event.self, bufferingPolicy: .unbounded)
     self.events = events
     self.task = Task.detached {
       defer { continuation.finish() }
@@ -78,7 +79,8 @@ extension TextFeaturePipeline {
   ///   - labels: one label per document, or `nil` to skip the classifier.
   ///   - unlabeled: more texts for the vectorizer and the autoencoder only.
   ///   - configuration: the settings of every stage.
-  /// - Returns: the running fit: ``ProgressTask/events`` reports stages and training, and
+  /// - Returns: the running fit: ``ProgressTask/events`` reports stages and training (batches
+  ///   and epochs; not checkpoints, which hold every parameter), and
   ///   ``ProgressTask/value`` is the fitted pipeline (it throws what fitting throws, and
   ///   `CancellationError` when cancelled).
   public static func fit(
@@ -88,7 +90,12 @@ extension TextFeaturePipeline {
     ProgressTask { report, isCancelled in
       try TextFeaturePipeline(
         fitting: documents, labels: labels, unlabeled: unlabeled, configuration: configuration,
-        progress: report, isCancelled: isCancelled)
+        progress: { event in
+          // A checkpoint holds every parameter; buffered for a reader that may never come, a
+          // few would use more memory than the model.
+          if case .autoencoder(.checkpoint) = event { return }
+          report(event)
+        }, isCancelled: isCancelled)
     }
   }
 

@@ -28,16 +28,17 @@ package final class CancellationFlag: @unchecked Sendable {
   package var check: CancellationCheck { { [self] in isCancelled } }
 }
 
-/// Runs CPU-bound `work` on a Dispatch queue, not on the Swift concurrency pool (a long fit
-/// would otherwise hold one of its few threads), and returns its result. Cancelling the calling
-/// task sets the flag `work` receives, which it checks between steps.
+/// Runs CPU-bound `work` on a Dispatch queue of its own, not on the Swift concurrency pool (a
+/// long fit would otherwise hold one of its few threads) and not on a global queue (whose few
+/// threads the library's parallel loops keep busy), and returns its result. Cancelling the
+/// calling task sets the flag `work` receives, which it checks between steps.
 package func runOffThePool<T: Sendable>(
   _ work: @escaping @Sendable (_ isCancelled: @escaping CancellationCheck) throws -> T
 ) async throws -> T {
   let flag = CancellationFlag()
   return try await withTaskCancellationHandler {
     try await withCheckedThrowingContinuation { continuation in
-      DispatchQueue.global(qos: .userInitiated).async {
+      DispatchQueue(label: "SparseText.background", qos: .userInitiated).async {
         continuation.resume(with: Result { try work(flag.check) })
       }
     }
