@@ -110,6 +110,7 @@ demo: build
 
 # Peers measured side by side in one run (scikit-learn, PyTorch), ratios printed.
 bench: build
+	$(SWIFT) build -c $(CONFIG) --product sparsetext-bench
 	bash Benchmarks/setup.sh
 	.venv-bench/bin/python Benchmarks/run.py --sparsetext $(BIN) $(BENCH_ARGS)
 

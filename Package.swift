@@ -19,6 +19,7 @@ let package = Package(
   products: [
     .library(name: "SparseText", targets: ["SparseText"]),
     .executable(name: "sparsetext", targets: ["sparsetext"]),
+    .executable(name: "sparsetext-bench", targets: ["sparsetext-bench"]),
   ],
   dependencies: [
     .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -45,6 +46,14 @@ let package = Package(
     ),
     .executableTarget(
       name: "sparsetext",
+      dependencies: [
+        "SparseText",
+        .product(name: "ArgumentParser", package: "swift-argument-parser"),
+      ]
+    ),
+    // Timing commands for `make bench` (Benchmarks/run.py), kept out of the user-facing CLI.
+    .executableTarget(
+      name: "sparsetext-bench",
       dependencies: [
         "SparseText",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),

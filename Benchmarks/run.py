@@ -137,7 +137,9 @@ def main():
     peer_env = dict(os.environ)
     rows, results = [], {}
     # The machine's sgemm rate through the BLAS sparsetext links (square 2048, all threads).
-    machine, _ = run([st, "bench-sgemm", "--size", "2048"])
+    # The timing commands live in sparsetext-bench, built next to sparsetext.
+    bench = str(pathlib.Path(st).with_name("sparsetext-bench"))
+    machine, _ = run([bench, "sgemm", "--size", "2048"])
     results["machine_sgemm"] = machine
     for corpus in args.corpora:
         subprocess.run([st, "corpus", "fetch", corpus, "-q"], check=True, capture_output=True)
@@ -214,7 +216,7 @@ def main():
         if prep.returncode != 0:
             print(prep.stderr, file=sys.stderr)
         c = "10" if corpus == "bbc" else "1"
-        ours, _ = run([st, "bench-lr", "--train", str(work / "tr.npz"), "--train-labels", str(work / "ytr.txt"),
+        ours, _ = run([bench, "lr", "--train", str(work / "tr.npz"), "--train-labels", str(work / "ytr.txt"),
                        "--test", str(work / "te.npz"), "--test-labels", str(work / "yte.txt"), "--C", c])
         theirs, _ = run([py, "-c", PEER_LR, str(work / "tr.npz"), str(work / "ytr.txt"),
                          str(work / "te.npz"), str(work / "yte.txt"), c], env=peer_env)

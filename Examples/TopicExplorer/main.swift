@@ -9,8 +9,10 @@ import SparseText
 let arguments = CommandLine.arguments
 let documents: [LabeledDocument]
 if arguments.count > 1 {
-  documents = try CorpusReader(path: arguments[1], options: .init(encoding: .utf8OrLatin1))
-    .readAll().documents
+  documents = try CorpusReader(
+    contentsOf: URL(fileURLWithPath: arguments[1]), options: .init(encoding: .utf8OrLatin1)
+  )
+  .readAll().documents
 } else {
   let topics = [
     "sport": ["match", "goal", "team", "coach", "league", "cup", "striker", "season"],

@@ -16,7 +16,8 @@ struct ExperimentReport {
       let all = results.map { $0.pipelines[i] }
       let n = Double(all.count)
       return (
-        all[0].name, all.map(\.accuracy).reduce(0, +) / n, all.map(\.macroF1).reduce(0, +) / n,
+        all[0].name.rawValue, all.map(\.accuracy).reduce(0, +) / n,
+        all.map(\.macroF1).reduce(0, +) / n,
         all[0].c, all.map(\.fitSeconds).reduce(0, +) / n, all[0].features
       )
     }
@@ -62,7 +63,7 @@ struct ExperimentReport {
         let points = curve.filter { $0.fraction == f }
         var line = String(format: "%8g  %8d  ", f, points.first?.labelled ?? 0)
         for name in names {
-          let a = points.first { $0.pipeline == name }?.accuracy ?? .nan
+          let a = points.first { $0.pipeline.rawValue == name }?.accuracy ?? .nan
           line += String(format: "%9.2f%% ", a * 100)
         }
         lines.append(line)
@@ -162,7 +163,9 @@ struct ExperimentReport {
       tick += (maxA - minA) / 5 > 0 ? (maxA - minA) / 5 : 1
     }
     for (i, name) in pipelines.map(\.name).enumerated() {
-      let points = curve.filter { $0.pipeline == name }.sorted { $0.fraction < $1.fraction }
+      let points = curve.filter { $0.pipeline.rawValue == name }.sorted {
+        $0.fraction < $1.fraction
+      }
       let color = colors[i % colors.count]
       let path = points.map { "\(x($0.fraction)),\(y($0.accuracy))" }.joined(separator: " ")
       out += "<polyline fill=\"none\" stroke=\"\(color)\" stroke-width=\"2\" points=\"\(path)\"/>\n"

@@ -16,8 +16,8 @@ struct SparseTextCommand: ParsableCommand {
     version: SparseTextVersion.library,
     subcommands: [
       Vectorize.self, Fit.self, Predict.self, Evaluate.self, Encode.self, Score.self, Inspect.self,
-      TrainSAE.self, ExperimentCommand.self, ExportEmbeddings.self, Corpus.self, BenchLR.self,
-      BenchSGEMM.self, Statistics.self, Tokenize.self,
+      TrainSAE.self, ExperimentCommand.self, ExportEmbeddings.self, Corpus.self, Statistics.self,
+      Tokenize.self,
     ]
   )
 

@@ -87,7 +87,7 @@ import Testing
     }
     // The squared error agrees with the autoencoder's own metric.
     let mean = fast.squaredError.reduce(0, +) / Double(x.rows)
-    let metric = pipeline.autoencoder!.metrics(on: x).halfSquaredErrorPerDocument * 2
+    let metric = try pipeline.autoencoder!.metrics(on: x).halfSquaredErrorPerDocument * 2
     #expect(abs(mean - metric) <= 1e-4 * max(1, metric))
     // A document without a vocabulary term explains nothing.
     #expect(fast.cosineDistance[x.rows - 2] == 1 && fast.relativeError[x.rows - 2] == 1)

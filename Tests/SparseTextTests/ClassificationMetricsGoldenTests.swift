@@ -43,7 +43,7 @@ struct MetricsFixtures: Decodable {
     let probabilities = try fixture.probabilities.map { rows in
       try DenseMatrix(rows: rows.map { $0.map(Float.init) }, columns: rows[0].count)
     }
-    let report = ClassificationReport(
+    let report = try ClassificationReport(
       truth: fixture.truth, predicted: fixture.predicted, probabilities: probabilities,
       classes: fixture.classes)
     #expect(report.labels == fixture.labels)

@@ -75,7 +75,7 @@ import Testing
     // parameters and configuration encodes identically.
     let restored = try SparseAutoencoder(
       parameters: model.parameters, configuration: model.configuration)
-    #expect(restored.encode(x) == model.encode(x))
+    #expect(try restored.encode(x) == model.encode(x))
   }
 
   @Test func decoderColumnsStayAtUnitNormAndTheEncoderStartsAsTheirTranspose() throws {
@@ -103,7 +103,7 @@ import Testing
     let x = randomSparse(rows: 20, columns: 5, density: 0.5, seed: 2)
     let model = try SparseAutoencoder(
       training: x, configuration: .init(hiddenUnits: 12, epochs: 1, batchSize: 5))
-    #expect(model.encode(x).columns == 12)
+    #expect(try model.encode(x).columns == 12)
   }
 
   /// The blockwise metrics against a plain dense loop: FVU with the rows' own means and with
@@ -114,9 +114,9 @@ import Testing
     let model = try SparseAutoencoder(
       training: x, configuration: .init(hiddenUnits: 5, topK: 2, epochs: 2, batchSize: 5))
     for (rows, means) in [(x, nil), (other, x.columnMeans())] {
-      let metrics = model.metrics(on: rows, referenceMeans: means)
+      let metrics = try model.metrics(on: rows, referenceMeans: means)
       let dense = rows.densified()
-      let xhat = model.reconstruct(rows)
+      let xhat = try model.reconstruct(rows)
       let mu = means ?? rows.columnMeans()
       var error = 0.0
       var variance = 0.0
@@ -130,7 +130,7 @@ import Testing
       }
       #expect(abs(metrics.fractionOfVarianceUnexplained - error / variance) < 1e-6)
       #expect(abs(metrics.halfSquaredErrorPerDocument - 0.5 * error / Double(rows.rows)) < 1e-6)
-      let codes = model.encode(rows)
+      let codes = try model.encode(rows)
       let active = codes.values.filter { $0 > 0 }.count
       #expect(abs(metrics.activeUnitsPerDocument - Double(active) / Double(rows.rows)) < 1e-12)
       let firing = (0..<5).filter { j in (0..<rows.rows).contains { codes[$0, j] > 0 } }

@@ -32,8 +32,8 @@ struct LogisticFixtures: Decodable {
 private func objective(
   _ model: LogisticRegression, x: some FeatureMatrix, labels: [String], sampleWeights: [Double]?,
   balanced: Bool
-) -> Double {
-  let p = model.probabilities(for: x)
+) throws -> Double {
+  let p = try model.probabilities(for: x)
   let column = Dictionary(uniqueKeysWithValues: model.classes.enumerated().map { ($1, $0) })
   var weights = sampleWeights ?? Array(repeating: 1, count: labels.count)
   if balanced {
@@ -74,11 +74,11 @@ private func objective(
         fitting: x, labels: fixture.labels, sampleWeights: fixture.sampleWeight?.map(Float.init),
         configuration: configuration)
       #expect(model.classes == fixture.classes)
-      let ours = objective(
+      let ours = try objective(
         model, x: x, labels: fixture.labels, sampleWeights: fixture.sampleWeight,
         balanced: fixture.classWeight == "balanced")
       #expect(abs(ours - fixture.objective) / abs(fixture.objective) < 1e-5, "objective \(ours)")
-      let p = model.probabilities(for: x)
+      let p = try model.probabilities(for: x)
       var worst = 0.0
       for (r, row) in fixture.probabilities.enumerated() {
         for (j, value) in row.enumerated() { worst = max(worst, abs(Double(p[r, j]) - value)) }
@@ -98,7 +98,7 @@ private func objective(
           worstCoefficient, abs(Double(model.intercepts[r]) - fixture.intercept[r]))
       }
       #expect(worstCoefficient < 2e-3 * scale, "largest coefficient difference \(worstCoefficient)")
-      #expect(model.predict(x) == fixture.predictions)
+      #expect(try model.predict(x) == fixture.predictions)
       #expect(model.convergence.converged)
     }
   }
@@ -154,10 +154,10 @@ private func objective(
 }
 
 @Suite struct ClassificationReportTests {
-  @Test func matchesHandComputedScores() {
+  @Test func matchesHandComputedScores() throws {
     let truth = ["a", "a", "a", "b", "b", "c"]
     let predicted = ["a", "a", "b", "b", "c", "c"]
-    let report = ClassificationReport(truth: truth, predicted: predicted)
+    let report = try ClassificationReport(truth: truth, predicted: predicted)
     #expect(report.accuracy == 4.0 / 6.0)
     #expect(report.confusion == [[2, 1, 0], [0, 1, 1], [0, 0, 1]])
     // a: p 1, r 2/3, f1 0.8; b: p 0.5, r 0.5, f1 0.5; c: p 0.5, r 1, f1 2/3.

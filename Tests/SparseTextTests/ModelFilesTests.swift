@@ -40,9 +40,9 @@ import Testing
 
   @Test func classifyGivesWhatPredictAndProbabilitiesGive() throws {
     let pipeline = try Self.pipeline()
-    let (labels, probabilities) = try pipeline.classify(Self.documents)
-    #expect(labels == (try pipeline.predict(Self.documents)))
-    #expect(probabilities == (try pipeline.probabilities(for: Self.documents)))
+    let classified = try pipeline.classify(Self.documents)
+    #expect(classified.labels == (try pipeline.predict(Self.documents)))
+    #expect(classified.probabilities == (try pipeline.probabilities(for: Self.documents)))
   }
 
   @Test func modelDirectoriesAreToldApart() throws {
@@ -67,10 +67,10 @@ import Testing
     let x = try TfidfVectorizer.fitTransform(Self.documents).features
     let model = try SparseAutoencoder(
       training: x, configuration: .init(hiddenUnits: 3, epochs: 2, batchSize: 2))
-    let report = SparseAutoencoder.TrainingReport(model: model, data: x, seconds: 1.5)
+    let report = try SparseAutoencoder.TrainingReport(model: model, data: x, seconds: 1.5)
     #expect(report.epochs.count == 2)
     #expect(report.documents == 6 && report.terms == x.columns)
-    let codes = model.encode(x)
+    let codes = try model.encode(x)
     for j in 0..<3 {
       let firing = (0..<codes.rows).filter { codes[$0, j] > model.activityThreshold }.count
       #expect(report.firingRates[j] == Double(firing) / 6)

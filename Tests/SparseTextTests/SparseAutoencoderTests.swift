@@ -324,7 +324,7 @@ func randomSparse(rows: Int, columns: Int, density: Double, seed: UInt64) -> Spa
       training: x,
       configuration: .init(
         hiddenUnits: 10, topK: 3, inputScale: 5, unitNormDecoder: false, epochs: 2, batchSize: 5))
-    let codes = model.encode(x)
+    let codes = try model.encode(x)
     // The kept units are the row's 3 largest pre-activations (those above 0), recomputed in
     // Double from the model's encoder: exactly those are nonzero, and every row has 3 of them.
     let kept = SparseAutoencoderGradientTests.keptUnits(
@@ -346,11 +346,11 @@ func randomSparse(rows: Int, columns: Int, density: Double, seed: UInt64) -> Spa
       hiddenUnits: 4, topK: nil, inputScale: 2, unitNormDecoder: false, epochs: 2, batchSize: 4)
     let model = try SparseAutoencoder(training: x, configuration: configuration)
     let restored = try SparseAutoencoder(parameters: model.parameters, configuration: configuration)
-    #expect(restored.encode(x) == model.encode(x))
+    #expect(try restored.encode(x) == model.encode(x))
     // h = σ(W₁·(s·x) + b₁) with W₁ = encoder.weight [hidden, inputs].
     let w = model.parameters["encoder.weight"]!.values
     let b = model.parameters["encoder.bias"]!.values
-    let codes = model.encode(x)
+    let codes = try model.encode(x)
     let dense = x.densified()
     for j in 0..<4 {
       var a = Double(b[j])
@@ -379,7 +379,7 @@ func randomSparse(rows: Int, columns: Int, density: Double, seed: UInt64) -> Spa
       configuration: .init(
         hiddenUnits: 4, topK: nil, sparsityTarget: 0.25, sparsityWeight: 0.1, inputScale: 3,
         unitNormDecoder: false, learningRate: 0.01, epochs: 60, batchSize: 8))
-    let metrics = model.metrics(on: x)
+    let metrics = try model.metrics(on: x)
     #expect(metrics.fractionOfVarianceUnexplained < 0.2, "\(metrics)")
   }
 }

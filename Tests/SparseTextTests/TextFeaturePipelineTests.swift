@@ -102,7 +102,8 @@ import Testing
     #expect(loaded.configuration.codeScaling == .none)
     #expect(loaded.configuration.cValues == [10])
     #expect(
-      loaded.embeddings(for: texts) == pipeline.autoencoder!.encode(pipeline.features(for: texts)))
+      try loaded.embeddings(for: texts)
+        == pipeline.autoencoder!.encode(pipeline.features(for: texts)))
     #expect(try loaded.predict(texts) == pipeline.predict(texts))
   }
 

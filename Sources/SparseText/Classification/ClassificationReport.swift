@@ -35,11 +35,31 @@ public struct ClassificationReport: Sendable, Equatable, Codable {
   public let logLoss: Double?
 
   /// Scores `predicted` against `truth`; `probabilities` (rows × `classes`) add the log-loss.
+  ///
+  /// - Throws: ``DataError/shapeMismatch(what:expected:actual:)`` when `predicted` does not
+  ///   have one label per row of `truth`, or `probabilities` is not rows × `classes`, and
+  ///   ``ConfigurationError/conflict(reason:suggestion:)`` when `classes` lists a class twice.
   public init(
     truth: [String], predicted: [String], probabilities: DenseMatrix? = nil,
     classes: [String]? = nil
-  ) {
-    precondition(truth.count == predicted.count, "one prediction per row")
+  ) throws {
+    guard truth.count == predicted.count else {
+      throw DataError.shapeMismatch(
+        what: "predictions", expected: "\(truth.count) (one per true label)",
+        actual: "\(predicted.count)")
+    }
+    if let classes, let duplicate = classes.firstDuplicate {
+      throw ConfigurationError.conflict(
+        reason: "class '\(duplicate)' is listed twice", suggestion: "List each class once.")
+    }
+    if let probabilities, let classes,
+      probabilities.rows != truth.count || probabilities.columns != classes.count
+    {
+      throw DataError.shapeMismatch(
+        what: "probabilities",
+        expected: "\(truth.count)×\(classes.count) (rows × classes)",
+        actual: "\(probabilities.rows)×\(probabilities.columns)")
+    }
     let labels = Array(Set(truth).union(predicted).union(classes ?? [])).sorted()
     let index = Dictionary(uniqueKeysWithValues: labels.enumerated().map { ($1, $0) })
     var confusion = Array(repeating: Array(repeating: 0, count: labels.count), count: labels.count)

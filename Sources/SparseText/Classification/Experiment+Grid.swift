@@ -1,9 +1,9 @@
 import Foundation
 
 /// Settings of the autoencoder to compare: every combination of the values of each axis.
-public struct AutoencoderGrid: Sendable, Equatable, Codable {
+package struct AutoencoderGrid: Sendable, Equatable, Codable {
   /// A setting the grid can vary.
-  public enum Parameter: String, Sendable, Codable, CaseIterable {
+  package enum Parameter: String, Sendable, Codable, CaseIterable {
     /// ``SparseAutoencoder/Configuration/hiddenUnits``.
     case hidden
     /// ρ, ``SparseAutoencoder/Configuration/sparsityTarget``.
@@ -54,20 +54,20 @@ public struct AutoencoderGrid: Sendable, Equatable, Codable {
   }
 
   /// One setting and the values it takes.
-  public struct Axis: Sendable, Equatable, Codable {
+  package struct Axis: Sendable, Equatable, Codable {
     /// The setting.
-    public var parameter: Parameter
+    package var parameter: Parameter
     /// Its values, in the order given.
-    public var values: [Double]
+    package var values: [Double]
 
     /// An axis.
-    public init(parameter: Parameter, values: [Double]) {
+    package init(parameter: Parameter, values: [Double]) {
       self.parameter = parameter
       self.values = values
     }
 
     /// Parses `KEY=V1,V2,…`, e.g. `beta=0.3,1,3`; `off` and `auto` stand for 0.
-    public init(parsing text: String) throws {
+    package init(parsing text: String) throws {
       let parts = text.split(separator: "=", maxSplits: 1).map(String.init)
       let names = Parameter.allCases.map(\.rawValue).joined(separator: ", ")
       guard parts.count == 2, let parameter = Parameter(rawValue: parts[0].lowercased()) else {
@@ -89,16 +89,16 @@ public struct AutoencoderGrid: Sendable, Equatable, Codable {
   }
 
   /// The axes; the combinations vary the last axis fastest.
-  public var axes: [Axis]
+  package var axes: [Axis]
 
   /// A grid over `axes`.
-  public init(axes: [Axis]) {
+  package init(axes: [Axis]) {
     self.axes = axes
   }
 
   /// Every combination, as the settings and the configuration they make from `base`; each
   /// configuration is validated.
-  public func combinations(base: SparseAutoencoder.Configuration) throws -> [(
+  package func combinations(base: SparseAutoencoder.Configuration) throws -> [(
     settings: [String: Double], configuration: SparseAutoencoder.Configuration
   )] {
     var out: [([String: Double], SparseAutoencoder.Configuration)] = [([:], base)]
@@ -122,23 +122,23 @@ public struct AutoencoderGrid: Sendable, Equatable, Codable {
 
 extension Experiment {
   /// One combination of a grid search, measured by k-fold cross-validation on the training part.
-  public struct GridRow: Sendable, Codable, Equatable {
+  package struct GridRow: Sendable, Codable, Equatable {
     /// The settings that differ from the base configuration.
-    public var settings: [String: Double]
+    package var settings: [String: Double]
     /// Mean held-out accuracy of LR on the codes over the folds, at the best C.
-    public var accuracy: Double
+    package var accuracy: Double
     /// The C that gave it.
-    public var c: Double
+    package var c: Double
     /// Mean held-out fraction of variance unexplained (against the fold's training means).
-    public var fractionOfVarianceUnexplained: Double
+    package var fractionOfVarianceUnexplained: Double
     /// Mean active units per held-out document (L0).
-    public var activeUnitsPerDocument: Double
+    package var activeUnitsPerDocument: Double
     /// Mean count of units that never fire on the held-out documents.
-    public var deadUnits: Double
+    package var deadUnits: Double
     /// Mean seconds to fit the autoencoder on a fold.
-    public var fitSeconds: Double
+    package var fitSeconds: Double
     /// 1 for the best accuracy.
-    public var rank: Int
+    package var rank: Int
 
     enum CodingKeys: String, CodingKey {
       case settings, accuracy, rank
@@ -155,7 +155,7 @@ extension Experiment {
   /// vectorizer and autoencoder are fitted on the fold's training text (and `unlabeled`), and LR
   /// on the scaled codes is scored on the held-out rows at every C of ``Configuration/cValues``.
   /// The test part is never read.
-  public func gridSearch(
+  package func gridSearch(
     _ grid: AutoencoderGrid, train: [LabeledDocument], unlabeled: [String] = [],
     progress: (@Sendable (Event) -> Void)? = nil
   ) throws -> [GridRow] {
@@ -192,7 +192,8 @@ extension Experiment {
       let described = combination.settings.keys.sorted().map {
         "\($0)=\(combination.settings[$0]!)"
       }.joined(separator: " ")
-      progress?(.step("grid \(index + 1)/\(combinations.count): \(described)"))
+      progress?(
+        .step(.gridCombination(index: index + 1, count: combinations.count, settings: described)))
       var correct = [Int](repeating: 0, count: c.cValues.count)
       var fvu = 0.0
       var active = 0.0
@@ -204,14 +205,15 @@ extension Experiment {
           training: matrices.fit, configuration: combination.configuration
         ) { event in progress?(.autoencoder(event)) }
         seconds += Date().timeIntervalSince(clock)
-        let metrics = model.metrics(on: matrices.test, referenceMeans: matrices.fit.columnMeans())
+        let metrics = try model.metrics(
+          on: matrices.test, referenceMeans: matrices.fit.columnMeans())
         fvu += metrics.fractionOfVarianceUnexplained
         active += metrics.activeUnitsPerDocument
         dead += Double(metrics.deadUnits)
-        var codesTrain = model.encode(matrices.train)
-        var codesTest = model.encode(matrices.test)
+        var codesTrain = try model.encode(matrices.train)
+        var codesTest = try model.encode(matrices.test)
         if c.codeScaling == .standardize {
-          let scaler = CodeScaler(fitting: model.encode(matrices.fit))
+          let scaler = CodeScaler(fitting: try model.encode(matrices.fit))
           codesTrain = try scaler.transform(codesTrain)
           codesTest = try scaler.transform(codesTest)
         }
@@ -220,7 +222,7 @@ extension Experiment {
           lr.inverseRegularization = value
           let classifier = try LogisticRegression(
             fitting: codesTrain, labels: fold.train.map { labels[$0] }, configuration: lr)
-          let predicted = classifier.predict(codesTest)
+          let predicted = try classifier.predict(codesTest)
           correct[k] += zip(predicted, fold.test).filter { $0 == labels[$1] }.count
         }
       }

@@ -3,32 +3,32 @@ import Foundation
 /// Compares features on one labelled split: TF-IDF → LR (`tfidf_lr`), TF-IDF → sparse codes → LR
 /// (`sae_lr`) and TF-IDF ⊕ codes → LR (`concat_lr`), optionally along a learning curve where
 /// the unsupervised stages see all training text and the classifier a fraction of the labels.
-public struct Experiment: Sendable {
+package struct Experiment: Sendable {
   /// Settings of an experiment.
-  public struct Configuration: Codable, Sendable, Equatable {
+  package struct Configuration: Codable, Sendable, Equatable {
     /// The vectorizer, fitted on the training text.
-    public var vectorizer: TfidfVectorizer.Configuration
+    package var vectorizer: TfidfVectorizer.Configuration
     /// The autoencoder, fitted on the training TF-IDF; `nil` runs `tfidf_lr` only.
-    public var autoencoder: SparseAutoencoder.Configuration?
+    package var autoencoder: SparseAutoencoder.Configuration?
     /// The classifier; its `inverseRegularization` is replaced by the grid search's choice when
     /// ``cValues`` has more than one value.
-    public var classifier: LogisticRegression.Configuration
+    package var classifier: LogisticRegression.Configuration
     /// Values of C to choose from by stratified k-fold cross-validation on the training part
     /// (the vectorizer is refitted inside each fold for `tfidf_lr`).
-    public var cValues: [Double]
+    package var cValues: [Double]
     /// Folds for the grid search.
-    public var folds: Int
+    package var folds: Int
     /// Fractions of the training labels for the learning curve (empty: none).
-    public var labelFractions: [Double]
+    package var labelFractions: [Double]
     /// Seed of the folds and label subsets.
-    public var seed: UInt64
+    package var seed: UInt64
 
     /// How codes are post-processed before LR (`sae_lr`, `concat_lr`).
-    public var codeScaling: CodeScaler.Method
+    package var codeScaling: CodeScaler.Method
 
     /// Creates a configuration; the defaults are ``TextFeaturePipeline/Configuration``'s, so an
     /// experiment measures the pipeline `sparsetext fit` builds.
-    public init(
+    package init(
       vectorizer: TfidfVectorizer.Configuration = TextFeaturePipeline.Configuration()
         .vectorizer,
       autoencoder: SparseAutoencoder.Configuration? = .init(),
@@ -60,27 +60,42 @@ public struct Experiment: Sendable {
     }
   }
 
+  /// The pipelines an experiment compares; the raw values are the names reports use.
+  package enum PipelineKind: String, Sendable, Codable, Equatable, CaseIterable,
+    CustomStringConvertible
+  {
+    /// Logistic regression on TF-IDF.
+    case tfidf = "tfidf_lr"
+    /// Logistic regression on the autoencoder's codes.
+    case codes = "sae_lr"
+    /// Logistic regression on TF-IDF and codes side by side.
+    case concatenated = "concat_lr"
+
+    /// The name reports use (`tfidf_lr`, `sae_lr`, `concat_lr`).
+    package var description: String { rawValue }
+  }
+
   /// One pipeline's result on the test part.
-  public struct PipelineResult: Sendable, Codable, Equatable {
-    /// `tfidf_lr`, `sae_lr` or `concat_lr`.
-    public var name: String
+  package struct PipelineResult: Sendable, Codable, Equatable {
+    /// Which pipeline.
+    package var name: PipelineKind
     /// Test accuracy.
-    public var accuracy: Double
+    package var accuracy: Double
     /// Test macro-F1.
-    public var macroF1: Double
+    package var macroF1: Double
     /// Test log-loss.
-    public var logLoss: Double?
+    package var logLoss: Double?
     /// The C used.
-    public var c: Double
+    package var c: Double
     /// Seconds to fit the pipeline's own stages (the vectorizer and autoencoder times are
     /// reported separately and included where the pipeline uses them).
-    public var fitSeconds: Double
+    package var fitSeconds: Double
     /// Number of features the classifier read.
-    public var features: Int
+    package var features: Int
     /// Whether L-BFGS met its tolerance.
-    public var converged: Bool
+    package var converged: Bool
     /// The full report.
-    public var report: ClassificationReport
+    package var report: ClassificationReport
 
     enum CodingKeys: String, CodingKey {
       case name, accuracy, report, features, converged
@@ -92,17 +107,17 @@ public struct Experiment: Sendable {
   }
 
   /// One point of the learning curve.
-  public struct CurvePoint: Sendable, Codable, Equatable {
+  package struct CurvePoint: Sendable, Codable, Equatable {
     /// The pipeline.
-    public var pipeline: String
+    package var pipeline: PipelineKind
     /// The fraction of training labels used.
-    public var fraction: Double
+    package var fraction: Double
     /// Labelled training documents used.
-    public var labelled: Int
+    package var labelled: Int
     /// Test accuracy.
-    public var accuracy: Double
+    package var accuracy: Double
     /// Test macro-F1.
-    public var macroF1: Double
+    package var macroF1: Double
 
     enum CodingKeys: String, CodingKey {
       case pipeline, fraction, labelled, accuracy
@@ -110,32 +125,61 @@ public struct Experiment: Sendable {
     }
   }
 
+  /// A step of ``run(train:test:unlabeled:progress:)``.
+  package enum Step: Sendable, Equatable, CustomStringConvertible {
+    /// Fitting the vectorizer.
+    case vectorizer
+    /// Training the autoencoder.
+    case autoencoder
+    /// Choosing C for and fitting one pipeline's classifier.
+    case classifier(PipelineKind)
+    /// The learning curve's point at this fraction of the training labels.
+    case learningCurve(fraction: Double)
+    /// Measuring the autoencoder on the training and test parts.
+    case autoencoderMetrics
+    /// One combination of an autoencoder grid search (`index` counts from 1).
+    case gridCombination(index: Int, count: Int, settings: String)
+
+    /// The step in words, as progress lines show it.
+    package var description: String {
+      switch self {
+      case .vectorizer: "vectorizer"
+      case .autoencoder: "autoencoder"
+      case .classifier(let pipeline): pipeline.rawValue
+      case .learningCurve(let fraction): "learning curve \(fraction)"
+      case .autoencoderMetrics: "autoencoder metrics"
+      case .gridCombination(let index, let count, let settings):
+        "grid \(index)/\(count): \(settings)"
+      }
+    }
+  }
+
   /// Progress.
-  public enum Event: Sendable {
+  package enum Event: Sendable {
     /// A step started.
-    case step(String)
+    case step(Step)
     /// An autoencoder training event.
     case autoencoder(SparseAutoencoder.TrainingEvent)
   }
 
   /// Everything measured.
-  public struct Result: Sendable, Codable {
+  package struct Result: Sendable, Codable {
     /// One entry per pipeline.
-    public var pipelines: [PipelineResult]
+    package var pipelines: [PipelineResult]
     /// The learning curve (empty when no fractions were asked for).
-    public var learningCurve: [CurvePoint]
+    package var learningCurve: [CurvePoint]
     /// Seconds to fit the vectorizer on the training text.
-    public var vectorizerSeconds: Double
+    package var vectorizerSeconds: Double
     /// Seconds to train the autoencoder.
-    public var autoencoderSeconds: Double?
+    package var autoencoderSeconds: Double?
     /// The autoencoder's statistics on the training TF-IDF (the text it was trained on).
-    public var autoencoderMetrics: SparseCodingMetrics?
+    package var autoencoderMetrics: SparseCodingMetrics?
     /// The autoencoder's statistics on the test TF-IDF (FVU against the training column means).
-    public var autoencoderMetricsTest: SparseCodingMetrics?
+    package var autoencoderMetricsTest: SparseCodingMetrics?
     /// Unlabeled documents the vectorizer and autoencoder also saw.
-    public var unlabeledDocuments: Int
+    package var unlabeledDocuments: Int
     /// TF-IDF columns.
-    public var vocabularySize: Int
+    package var vocabularySize: Int
 
     enum CodingKeys: String, CodingKey {
       case pipelines
@@ -150,16 +194,16 @@ public struct Experiment: Sendable {
   }
 
   /// The configuration.
-  public let configuration: Configuration
+  package let configuration: Configuration
 
   /// Creates an experiment.
-  public init(_ configuration: Configuration) {
+  package init(_ configuration: Configuration) {
     self.configuration = configuration
   }
 
   /// Fits on `train`, evaluates on `test`; `unlabeled` texts join the training text for the
   /// vectorizer and the autoencoder (never the classifier).
-  public func run(
+  package func run(
     train: [LabeledDocument], test: [LabeledDocument], unlabeled: [String] = [],
     progress: (@Sendable (Event) -> Void)? = nil
   ) throws -> Result {
@@ -171,7 +215,7 @@ public struct Experiment: Sendable {
       throw DataError.singleClass(label: trainLabels.first ?? "")
     }
     let c = configuration
-    progress?(.step("vectorizer"))
+    progress?(.step(.vectorizer))
     var clock = Date()
     let (vectorizer, xFit) = try TfidfVectorizer.fitTransform(
       trainTexts + unlabeled, configuration: c.vectorizer)
@@ -183,32 +227,33 @@ public struct Experiment: Sendable {
     var codesTrain: DenseMatrix?
     var codesTest: DenseMatrix?
     if let sae = c.autoencoder {
-      progress?(.step("autoencoder"))
+      progress?(.step(.autoencoder))
       clock = Date()
       let trained = try SparseAutoencoder(training: xFit, configuration: sae) { event in
         progress?(.autoencoder(event))
       }
       autoencoderSeconds = Date().timeIntervalSince(clock)
-      let scaler = c.codeScaling == .standardize ? CodeScaler(fitting: trained.encode(xFit)) : nil
+      let scaler =
+        c.codeScaling == .standardize ? CodeScaler(fitting: try trained.encode(xFit)) : nil
       codesTrain = try scaler?.transform(trained.encode(xTrain)) ?? trained.encode(xTrain)
       codesTest = try scaler?.transform(trained.encode(xTest)) ?? trained.encode(xTest)
       autoencoder = trained
     }
     struct Arm {
-      var name: String
+      var name: PipelineKind
       var train: any FeatureMatrix
       var test: any FeatureMatrix
       var sharedSeconds: Double
     }
-    var arms = [Arm(name: "tfidf_lr", train: xTrain, test: xTest, sharedSeconds: vectorizerSeconds)]
+    var arms = [Arm(name: .tfidf, train: xTrain, test: xTest, sharedSeconds: vectorizerSeconds)]
     if let codesTrain, let codesTest, let autoencoderSeconds {
       arms.append(
         Arm(
-          name: "sae_lr", train: codesTrain, test: codesTest,
+          name: .codes, train: codesTrain, test: codesTest,
           sharedSeconds: vectorizerSeconds + autoencoderSeconds))
       arms.append(
         Arm(
-          name: "concat_lr",
+          name: .concatenated,
           train: try TextFeaturePipeline.concatenated(
             xTrain, codesTrain, standardized: c.codeScaling == .standardize),
           test: try TextFeaturePipeline.concatenated(
@@ -217,7 +262,7 @@ public struct Experiment: Sendable {
     }
     var results: [PipelineResult] = []
     for arm in arms {
-      progress?(.step(arm.name))
+      progress?(.step(.classifier(arm.name)))
       let chosenC = try chooseC(
         arm: arm.name, features: arm.train, texts: trainTexts, unlabeled: unlabeled,
         labels: trainLabels)
@@ -226,7 +271,7 @@ public struct Experiment: Sendable {
       clock = Date()
       let model = try LogisticRegression(fitting: arm.train, labels: trainLabels, configuration: lr)
       let seconds = Date().timeIntervalSince(clock) + arm.sharedSeconds
-      let report = ClassificationReport(
+      let report = try ClassificationReport(
         truth: testLabels, predicted: model.predict(arm.test),
         probabilities: model.probabilities(for: arm.test), classes: model.classes)
       results.append(
@@ -238,7 +283,7 @@ public struct Experiment: Sendable {
     var curve: [CurvePoint] = []
     let trainIndices = Array(0..<train.count)
     for fraction in c.labelFractions {
-      progress?(.step("learning curve \(fraction)"))
+      progress?(.step(.learningCurve(fraction: fraction)))
       let subset = try StratifiedSplit.fraction(
         fraction, of: trainIndices, labels: trainLabels, seed: c.seed)
       let subsetLabels = subset.map { trainLabels[$0] }
@@ -249,15 +294,16 @@ public struct Experiment: Sendable {
         let features = Self.rows(arm.train, subset)
         let model = try LogisticRegression(
           fitting: features, labels: subsetLabels, configuration: lr)
-        let report = ClassificationReport(truth: testLabels, predicted: model.predict(arm.test))
+        let report = try ClassificationReport(
+          truth: testLabels, predicted: model.predict(arm.test))
         curve.append(
           CurvePoint(
             pipeline: arm.name, fraction: fraction, labelled: subset.count,
             accuracy: report.accuracy, macroF1: report.macroF1))
       }
     }
-    progress?(.step("autoencoder metrics"))
-    return Result(
+    progress?(.step(.autoencoderMetrics))
+    return try Result(
       pipelines: results, learningCurve: curve, vectorizerSeconds: vectorizerSeconds,
       autoencoderSeconds: autoencoderSeconds,
       autoencoderMetrics: autoencoder?.metrics(on: xFit),
@@ -268,12 +314,12 @@ public struct Experiment: Sendable {
   /// The C with the best mean k-fold accuracy on the training part; for `tfidf_lr` the
   /// vectorizer is refitted on each fold's training documents (and the unlabeled text).
   private func chooseC(
-    arm: String, features: any FeatureMatrix, texts: [String], unlabeled: [String],
+    arm: PipelineKind, features: any FeatureMatrix, texts: [String], unlabeled: [String],
     labels: [String]
   ) throws -> Double {
     let c = configuration
     let refit: ((_ train: [Int], _ test: [Int]) throws -> (any FeatureMatrix, any FeatureMatrix))? =
-      arm == "tfidf_lr"
+      arm == .tfidf
       ? { train, test in
         let (vectorizer, x) = try TfidfVectorizer.fitTransform(
           train.map { texts[$0] } + unlabeled, configuration: c.vectorizer)
@@ -293,7 +339,7 @@ public struct Experiment: Sendable {
   }
 
   /// The document's label, or an error telling how to give one.
-  public static func label(of document: LabeledDocument) throws -> String {
+  package static func label(of document: LabeledDocument) throws -> String {
     guard let label = document.label else {
       throw DataError.unusableCorpus(
         reason: "document \(document.id) (line \(document.line)) has no label",

@@ -1,15 +1,46 @@
-/// The two products a linear model needs, for sparse and dense inputs alike.
+/// A matrix of samples (rows) by features (columns) that ``LogisticRegression`` fits and scores:
+/// ``SparseMatrix``, ``DenseMatrix`` and ``ConcatenatedFeatures``. Other conformances are not
+/// supported (fitting or scoring one throws ``ConfigurationError/invalid(field:reason:)``).
 public protocol FeatureMatrix: Sendable {
   /// The number of rows (samples).
   var rows: Int { get }
   /// The number of columns (features).
   var columns: Int { get }
+}
+
+extension FeatureMatrix {
+  /// Whether this is one of the library's feature matrices, which carry the products below.
+  package var hasLinearProducts: Bool {
+    self is SparseMatrix || self is DenseMatrix || self is ConcatenatedFeatures
+  }
+
   /// For rows in `range`: `out[(r - range.lowerBound) * k + j] = Σ_c x[r, c] · w[j * columns + c]`.
-  func multiplyRows(
-    _ range: Range<Int>, weights w: [Double], outputs k: Int, into out: inout [Double])
+  package func multiplyRows(
+    _ range: Range<Int>, weights w: [Double], outputs k: Int, into out: inout [Double]
+  ) {
+    switch self {
+    case let x as SparseMatrix: x.multiplyRows(range, weights: w, outputs: k, into: &out)
+    case let x as DenseMatrix: x.multiplyRows(range, weights: w, outputs: k, into: &out)
+    case let x as ConcatenatedFeatures: x.multiplyRows(range, weights: w, outputs: k, into: &out)
+    default: preconditionFailure("multiplyRows: check hasLinearProducts first")
+    }
+  }
+
   /// For rows in `range`: `gradient[j * columns + c] += Σ_r x[r, c] · g[(r - lower) * k + j]`.
-  func accumulateTransposed(
-    _ range: Range<Int>, coefficients g: [Double], outputs k: Int, into gradient: inout [Double])
+  package func accumulateTransposed(
+    _ range: Range<Int>, coefficients g: [Double], outputs k: Int, into gradient: inout [Double]
+  ) {
+    switch self {
+    case let x as SparseMatrix:
+      x.accumulateTransposed(range, coefficients: g, outputs: k, into: &gradient)
+    case let x as DenseMatrix:
+      x.accumulateTransposed(range, coefficients: g, outputs: k, into: &gradient)
+    case let x as ConcatenatedFeatures:
+      x.accumulateTransposed(range, coefficients: g, outputs: k, into: &gradient)
+    default:
+      preconditionFailure("accumulateTransposed: check hasLinearProducts first")
+    }
+  }
 }
 
 // The products of each kind of block, on weights laid out as `k` rows of `stride` values of
@@ -82,7 +113,7 @@ extension DenseMatrix {
 
 extension SparseMatrix: FeatureMatrix {
   /// See ``FeatureMatrix/multiplyRows(_:weights:outputs:into:)``.
-  public func multiplyRows(
+  package func multiplyRows(
     _ range: Range<Int>, weights w: [Double], outputs k: Int, into out: inout [Double]
   ) {
     var result = [Double](repeating: 0, count: range.count * k)
@@ -97,7 +128,7 @@ extension SparseMatrix: FeatureMatrix {
   }
 
   /// See ``FeatureMatrix/accumulateTransposed(_:coefficients:outputs:into:)``.
-  public func accumulateTransposed(
+  package func accumulateTransposed(
     _ range: Range<Int>, coefficients g: [Double], outputs k: Int, into gradient: inout [Double]
   ) {
     g.withUnsafeBufferPointer { g in
@@ -112,7 +143,7 @@ extension SparseMatrix: FeatureMatrix {
 
 extension DenseMatrix: FeatureMatrix {
   /// See ``FeatureMatrix/multiplyRows(_:weights:outputs:into:)``.
-  public func multiplyRows(
+  package func multiplyRows(
     _ range: Range<Int>, weights w: [Double], outputs k: Int, into out: inout [Double]
   ) {
     var result = [Double](repeating: 0, count: range.count * k)
@@ -127,7 +158,7 @@ extension DenseMatrix: FeatureMatrix {
   }
 
   /// See ``FeatureMatrix/accumulateTransposed(_:coefficients:outputs:into:)``.
-  public func accumulateTransposed(
+  package func accumulateTransposed(
     _ range: Range<Int>, coefficients g: [Double], outputs k: Int, into gradient: inout [Double]
   ) {
     g.withUnsafeBufferPointer { g in
@@ -172,7 +203,7 @@ public struct ConcatenatedFeatures: FeatureMatrix {
   }
 
   /// See ``FeatureMatrix/multiplyRows(_:weights:outputs:into:)``.
-  public func multiplyRows(
+  package func multiplyRows(
     _ range: Range<Int>, weights w: [Double], outputs k: Int, into out: inout [Double]
   ) {
     var result = [Double](repeating: 0, count: range.count * k)
@@ -190,7 +221,7 @@ public struct ConcatenatedFeatures: FeatureMatrix {
   }
 
   /// See ``FeatureMatrix/accumulateTransposed(_:coefficients:outputs:into:)``.
-  public func accumulateTransposed(
+  package func accumulateTransposed(
     _ range: Range<Int>, coefficients g: [Double], outputs k: Int, into gradient: inout [Double]
   ) {
     g.withUnsafeBufferPointer { g in

@@ -1,57 +1,86 @@
 /// Limited-memory BFGS with a line search that satisfies the strong Wolfe conditions
 /// (Nocedal & Wright, Algorithms 7.4, 3.5 and 3.6), minimizing a smooth function in Double.
-public struct LBFGS: Sendable {
+package struct LBFGS: Sendable {
   /// Settings of the solver.
-  public struct Configuration: Sendable, Equatable {
+  package struct Configuration: Sendable, Equatable {
     /// Stop when the largest absolute gradient entry is at most this (scipy's `gtol`).
-    public var gradientTolerance: Double = 1e-4
+    package var gradientTolerance: Double = 1e-4
     /// Stop when the relative decrease of the objective is at most this (scipy's `ftol`,
     /// as scikit-learn sets it: 64 × machine epsilon).
-    public var functionTolerance: Double = 64 * Double.ulpOfOne
+    package var functionTolerance: Double = 64 * Double.ulpOfOne
     /// The most iterations.
-    public var maxIterations: Int = 100
+    package var maxIterations: Int = 100
     /// Correction pairs kept (scipy's `maxcor`).
-    public var memory: Int = 10
+    package var memory: Int = 10
     /// The most function evaluations per line search (scikit-learn's `maxls`).
-    public var maxLineSearchSteps: Int = 50
+    package var maxLineSearchSteps: Int = 50
     /// Sufficient-decrease constant c₁.
-    public var c1: Double = 1e-4
+    package var c1: Double = 1e-4
     /// Curvature constant c₂.
-    public var c2: Double = 0.9
+    package var c2: Double = 0.9
 
     /// Creates the default settings.
-    public init() {}
+    package init() {}
   }
 
   /// How a run ended.
-  public struct Result: Sendable, Equatable {
+  package struct Result: Sendable, Equatable {
     /// The minimizer found.
-    public var x: [Double]
+    package var x: [Double]
     /// The objective there.
-    public var value: Double
+    package var value: Double
     /// The largest absolute gradient entry there.
-    public var gradientNorm: Double
+    package var gradientNorm: Double
     /// Iterations done.
-    public var iterations: Int
+    package var iterations: Int
     /// Objective evaluations done.
-    public var evaluations: Int
+    package var evaluations: Int
     /// Whether a tolerance was met (rather than the iteration limit or a failed line search).
-    public var converged: Bool
+    package var converged: Bool
     /// Why it stopped.
-    public var reason: String
+    package var reason: StopReason
+  }
+
+  /// Why a run stopped.
+  package enum StopReason: String, Sendable, Equatable, CustomStringConvertible {
+    /// The largest gradient entry fell below ``Configuration/gradientTolerance``.
+    case gradientBelowTolerance
+    /// The objective's relative decrease fell below ``Configuration/functionTolerance``.
+    case relativeDecreaseBelowTolerance
+    /// The line search found no step that satisfies the Wolfe conditions.
+    case lineSearchFailed
+    /// ``Configuration/maxIterations`` iterations were done.
+    case iterationLimit
+    /// The caller's cancellation check said to stop.
+    case cancelled
+
+    /// The reason in words.
+    package var description: String {
+      switch self {
+      case .gradientBelowTolerance: "gradient below tolerance"
+      case .relativeDecreaseBelowTolerance: "relative decrease below tolerance"
+      case .lineSearchFailed: "the line search found no acceptable step"
+      case .iterationLimit: "reached the iteration limit"
+      case .cancelled: "cancelled"
+      }
+    }
   }
 
   /// The settings.
-  public let configuration: Configuration
+  package let configuration: Configuration
 
   /// Creates a solver.
-  public init(_ configuration: Configuration = .init()) {
+  package init(_ configuration: Configuration = .init()) {
     self.configuration = configuration
   }
 
   /// Minimizes `objective`, which returns the value and writes the gradient, from `start`.
-  public func minimize(
-    from start: [Double], objective: (_ x: [Double], _ gradient: inout [Double]) -> Double
+  ///
+  /// `isCancelled` is asked before every iteration; when it says to stop, the run ends with
+  /// ``StopReason/cancelled``.
+  package func minimize(
+    from start: [Double], isCancelled: CancellationCheck? = nil,
+    objective: (_ x: [Double], _ gradient: inout [Double]) -> Double
   ) -> Result {
     let n = start.count
     var x = start
@@ -68,10 +97,15 @@ public struct LBFGS: Sendable {
     if maxAbs(g) <= c.gradientTolerance {
       return Result(
         x: x, value: f, gradientNorm: maxAbs(g), iterations: 0, evaluations: 1, converged: true,
-        reason: "gradient below tolerance")
+        reason: .gradientBelowTolerance)
     }
     var iteration = 0
     while iteration < c.maxIterations {
+      if isCancelled?() == true {
+        return Result(
+          x: x, value: f, gradientNorm: maxAbs(g), iterations: iteration,
+          evaluations: evaluations, converged: false, reason: .cancelled)
+      }
       iteration += 1
       // Two-loop recursion: direction = -H·g.
       for i in 0..<n { direction[i] = -g[i] }
@@ -109,7 +143,7 @@ public struct LBFGS: Sendable {
         return Result(
           x: x, value: f, gradientNorm: maxAbs(g), iterations: iteration,
           evaluations: evaluations, converged: false,
-          reason: "the line search found no acceptable step")
+          reason: .lineSearchFailed)
       }
       let sNew = zip(step.x, x).map { $0 - $1 }
       let yNew = zip(step.gradient, g).map { $0 - $1 }
@@ -132,17 +166,17 @@ public struct LBFGS: Sendable {
       if gradientNorm <= c.gradientTolerance {
         return Result(
           x: x, value: f, gradientNorm: gradientNorm, iterations: iteration,
-          evaluations: evaluations, converged: true, reason: "gradient below tolerance")
+          evaluations: evaluations, converged: true, reason: .gradientBelowTolerance)
       }
       if (previous - f) / max(abs(previous), abs(f), 1) <= c.functionTolerance {
         return Result(
           x: x, value: f, gradientNorm: gradientNorm, iterations: iteration,
-          evaluations: evaluations, converged: true, reason: "relative decrease below tolerance")
+          evaluations: evaluations, converged: true, reason: .relativeDecreaseBelowTolerance)
       }
     }
     return Result(
       x: x, value: f, gradientNorm: maxAbs(g), iterations: iteration, evaluations: evaluations,
-      converged: false, reason: "reached the iteration limit")
+      converged: false, reason: .iterationLimit)
   }
 
   private struct Point {

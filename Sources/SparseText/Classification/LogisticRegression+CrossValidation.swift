@@ -1,12 +1,12 @@
 extension LogisticRegression {
   /// The outcome of choosing C by stratified k-fold cross-validation.
-  public struct CrossValidation: Sendable, Equatable {
+  package struct CrossValidation: Sendable, Equatable {
     /// The candidates, in the order given.
-    public var candidates: [Double]
+    package var candidates: [Double]
     /// Mean accuracy over the folds' held-out rows, one per candidate.
-    public var accuracies: [Double]
+    package var accuracies: [Double]
     /// The chosen C: the best mean accuracy, the smaller C on ties (stronger regularization).
-    public var c: Double
+    package var c: Double
   }
 
   /// Chooses C from `candidates` by stratified `folds`-fold cross-validation on `features`.
@@ -21,17 +21,19 @@ extension LogisticRegression {
   ///   - foldFeatures: builds a fold's training and held-out features from their row indices;
   ///     by default the rows of `features` (pass a function that refits the vectorizer on the
   ///     fold's training text to keep its statistics out of the held-out rows).
+  ///   - isCancelled: asked before every solver iteration; stops with `CancellationError`.
   /// - Returns: the candidates' accuracies and the choice; with one candidate, that candidate
   ///   and no fitting at all.
   /// - Throws: ``ConfigurationError`` for no candidates or too many folds, and whatever fitting
   ///   throws.
-  public static func crossValidateC(
+  package static func crossValidateC(
     _ features: any FeatureMatrix, labels: [String], candidates: [Double], folds: Int = 3,
     seed: UInt64 = 13, configuration: Configuration = .init(),
     foldFeatures: (
       (_ train: [Int], _ test: [Int]) throws -> (any FeatureMatrix, any FeatureMatrix)
     )? =
-      nil
+      nil,
+    isCancelled: CancellationCheck? = nil
   ) throws -> CrossValidation {
     guard let first = candidates.first else {
       throw ConfigurationError.outOfRange(
@@ -56,8 +58,9 @@ extension LogisticRegression {
       var correct = 0
       for (split, part) in zip(splits, parts) {
         let model = try LogisticRegression(
-          fitting: part.train, labels: split.train.map { labels[$0] }, configuration: lr)
-        let predicted = model.predict(part.test)
+          fitting: part.train, labels: split.train.map { labels[$0] }, configuration: lr,
+          isCancelled: isCancelled)
+        let predicted = try model.predict(part.test)
         correct += zip(predicted, split.test).filter { $0 == labels[$1] }.count
       }
       accuracies.append(Double(correct) / Double(labels.count))

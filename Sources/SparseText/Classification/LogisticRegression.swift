@@ -108,7 +108,23 @@ public struct LogisticRegression: Sendable {
     fitting x: some FeatureMatrix, labels: [String], sampleWeights: [Float]? = nil,
     configuration: Configuration = .init()
   ) throws {
+    try self.init(
+      fitting: x, labels: labels, sampleWeights: sampleWeights, configuration: configuration,
+      isCancelled: nil)
+  }
+
+  /// ``init(fitting:labels:sampleWeights:configuration:)`` that asks `isCancelled` before every
+  /// solver iteration and throws `CancellationError` when it says so.
+  package init(
+    fitting x: some FeatureMatrix, labels: [String], sampleWeights: [Float]? = nil,
+    configuration: Configuration = .init(), isCancelled: CancellationCheck?
+  ) throws {
     try configuration.validate()
+    guard x.hasLinearProducts else {
+      throw ConfigurationError.conflict(
+        reason: "\(type(of: x)) is not one of the library's feature matrices",
+        suggestion: "Pass a SparseMatrix, a DenseMatrix or ConcatenatedFeatures.")
+    }
     guard labels.count == x.rows else {
       throw DataError.shapeMismatch(
         what: "labels", expected: "\(x.rows) (one per row)", actual: "\(labels.count)")
@@ -143,9 +159,10 @@ public struct LogisticRegression: Sendable {
     // Rows are split over our workers; BLAS (dense blocks) stays on each worker's thread.
     let result = BLAS.singleThreaded {
       LBFGS(solverConfiguration).minimize(
-        from: Array(repeating: 0, count: problem.parameterCount)
+        from: Array(repeating: 0, count: problem.parameterCount), isCancelled: isCancelled
       ) { parameters, gradient in problem.evaluate(parameters, gradient: &gradient) }
     }
+    if result.reason == .cancelled { throw CancellationError() }
     let k = problem.outputs
     let d = x.columns
     self.configuration = configuration
@@ -193,8 +210,30 @@ public struct LogisticRegression: Sendable {
     ["classifier.weight": Tensor(weights), "classifier.bias": Tensor(vector: intercepts)]
   }
 
+  /// Checks that `x` has one column per feature the model was fitted on.
+  ///
+  /// - Throws: ``DataError/shapeMismatch(what:expected:actual:)`` when it does not, and
+  ///   ``ConfigurationError/conflict(reason:suggestion:)`` for a matrix type other than the
+  ///   library's own.
+  func checkInput(_ x: some FeatureMatrix) throws {
+    guard x.hasLinearProducts else {
+      throw ConfigurationError.conflict(
+        reason: "\(type(of: x)) is not one of the library's feature matrices",
+        suggestion: "Pass a SparseMatrix, a DenseMatrix or ConcatenatedFeatures.")
+    }
+    guard x.columns == featureCount else {
+      throw DataError.shapeMismatch(
+        what: "feature columns", expected: "\(featureCount) (the model's features)",
+        actual: "\(x.columns)")
+    }
+  }
+
   /// The linear scores `X·Wᵀ + b`, rows × outputs (one column for two classes).
-  public func decisionFunction(_ x: some FeatureMatrix) -> DenseMatrix {
+  ///
+  /// - Throws: ``DataError/shapeMismatch(what:expected:actual:)`` when `x` does not have
+  ///   ``featureCount`` columns.
+  public func decisionFunction(_ x: some FeatureMatrix) throws -> DenseMatrix {
+    try checkInput(x)
     let k = weights.rows
     let w = weights.values.map(Double.init)
     let b = intercepts
@@ -207,8 +246,11 @@ public struct LogisticRegression: Sendable {
   }
 
   /// Class probabilities, rows × classes, columns in ``classes`` order.
-  public func probabilities(for x: some FeatureMatrix) -> DenseMatrix {
-    let scores = decisionFunction(x)
+  ///
+  /// - Throws: ``DataError/shapeMismatch(what:expected:actual:)`` when `x` does not have
+  ///   ``featureCount`` columns.
+  public func probabilities(for x: some FeatureMatrix) throws -> DenseMatrix {
+    let scores = try decisionFunction(x)
     let k = classes.count
     var out = DenseMatrix(zeros: x.rows, columns: k)
     for r in 0..<x.rows {
@@ -228,8 +270,11 @@ public struct LogisticRegression: Sendable {
   }
 
   /// The most probable class of each row.
-  public func predict(_ x: some FeatureMatrix) -> [String] {
-    let scores = decisionFunction(x)
+  ///
+  /// - Throws: ``DataError/shapeMismatch(what:expected:actual:)`` when `x` does not have
+  ///   ``featureCount`` columns.
+  public func predict(_ x: some FeatureMatrix) throws -> [String] {
+    let scores = try decisionFunction(x)
     return (0..<x.rows).map { r in
       if classes.count == 2 { return classes[scores.values[r] > 0 ? 1 : 0] }
       let row = scores.row(r)

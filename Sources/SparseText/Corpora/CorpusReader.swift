@@ -62,17 +62,30 @@ public struct CorpusReader: Sendable {
   }
 
   /// The path read, or `-` for standard input.
-  public let path: String
+  package let path: String
   /// The options.
   public let options: Options
   /// How many bytes are read at a time (1 MiB); memory holds one chunk plus the longest record.
   var chunkSize = 1 << 20
 
-  /// Creates a reader of `path` (`-` reads standard input).
-  public init(path: String, options: Options = .init()) {
+  /// Creates a reader of the file or folder at `url` (a folder holds one subfolder per label).
+  public init(contentsOf url: URL, options: Options = .init()) {
+    self.init(path: url.path, options: options)
+  }
+
+  /// Creates a reader of standard input.
+  public static func standardInput(options: Options = .init()) -> CorpusReader {
+    CorpusReader(path: "-", options: options)
+  }
+
+  /// Creates a reader of `path` (`-` reads standard input), as the command line names it.
+  package init(path: String, options: Options = .init()) {
     self.path = path
     self.options = options
   }
+
+  /// The file or folder read; `nil` for standard input.
+  public var url: URL? { path == "-" ? nil : URL(fileURLWithPath: path) }
 
   /// The format that will be used: the one given, else inferred from the path; a plain-text
   /// file whose first line starts with the fastText label prefix is read as fastText.

@@ -2,24 +2,24 @@ import Foundation
 
 /// A fixed train/test assignment (`id, split, label, sha1_12` TSV), with a check that every
 /// document was decoded exactly as when the split was made.
-public struct FixedSplit: Sendable {
+package struct FixedSplit: Sendable {
   /// One row of the split file.
-  public struct Assignment: Sendable, Equatable {
+  package struct Assignment: Sendable, Equatable {
     /// The document id.
-    public let id: String
+    package let id: String
     /// `train` or `test`.
-    public let split: String
+    package let split: String
     /// The label.
-    public let label: String
+    package let label: String
     /// The first 12 hex digits of SHA-1 over the UTF-8 of the decoded text.
-    public let sha1Prefix: String
+    package let sha1Prefix: String
   }
 
   /// The assignments in file order.
-  public let assignments: [Assignment]
+  package let assignments: [Assignment]
 
   /// Reads a split file.
-  public init(contentsOf url: URL) throws {
+  package init(contentsOf url: URL) throws {
     let text: String
     do {
       text = try String(contentsOf: url, encoding: .utf8)
@@ -45,7 +45,7 @@ public struct FixedSplit: Sendable {
 
   /// Splits `documents` into train and test as assigned, checking that every assigned id is
   /// present with the same label and text hash.
-  public func apply(to documents: [LabeledDocument], file: String = "split") throws -> (
+  package func apply(to documents: [LabeledDocument], file: String = "split") throws -> (
     train: [LabeledDocument], test: [LabeledDocument]
   ) {
     var byID: [String: LabeledDocument] = [:]

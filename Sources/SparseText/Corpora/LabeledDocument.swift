@@ -46,7 +46,7 @@ public enum CorpusFormat: String, Codable, Sendable, CaseIterable {
 
   /// The format a path suggests: a directory is a folder corpus; otherwise by extension
   /// (`.csv`, `.tsv`, `.jsonl`/`.ndjson`, `.ft`/`.fasttext`), else plain lines.
-  public static func inferred(from path: String, isDirectory: Bool) -> CorpusFormat {
+  package static func inferred(from path: String, isDirectory: Bool) -> CorpusFormat {
     if isDirectory { return .folder }
     let lower = path.lowercased()
     if lower.hasSuffix(".csv") { return .csv }
@@ -73,5 +73,5 @@ public struct CorpusReadReport: Sendable, Equatable {
   public var latin1Documents = 0
 
   /// Creates an empty report.
-  public init() {}
+  package init() {}
 }

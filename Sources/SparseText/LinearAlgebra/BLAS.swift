@@ -5,9 +5,9 @@ import Foundation
 ///
 /// All matrices are row-major. Each wrapper has a plain Swift reference implementation in
 /// ``ReferenceKernels`` that the tests compare against.
-public enum BLAS {
+package enum BLAS {
   /// Whether an operand is used as stored or transposed.
-  public enum Transpose: Sendable {
+  package enum Transpose: Sendable {
     case none
     case transpose
 
@@ -18,7 +18,7 @@ public enum BLAS {
   ///
   /// `op(A)` is `m × k`, `op(B)` is `k × n`, `C` is `m × n`; `lda`, `ldb`, `ldc` are the
   /// stored row lengths of `A`, `B` and `C`.
-  public static func sgemm(
+  package static func sgemm(
     _ transA: Transpose, _ transB: Transpose,
     m: Int, n: Int, k: Int,
     alpha: Float,
@@ -34,7 +34,7 @@ public enum BLAS {
   }
 
   /// ``sgemm(_:_:m:n:k:alpha:a:lda:b:ldb:beta:c:ldc:)`` in double precision.
-  public static func dgemm(
+  package static func dgemm(
     _ transA: Transpose, _ transB: Transpose,
     m: Int, n: Int, k: Int,
     alpha: Double,
@@ -56,7 +56,7 @@ public enum BLAS {
   ///
   /// Use it with ``singleThreaded(_:)``: the workers are our own threads, and OpenBLAS's own
   /// threads would otherwise spin for work between calls and take cores from them.
-  public static func splitSgemm(
+  package static func splitSgemm(
     _ transA: Transpose, _ transB: Transpose,
     m: Int, n: Int, k: Int,
     alpha: Float,
@@ -97,7 +97,7 @@ public enum BLAS {
 
   /// Runs `body` with the BLAS library limited to one thread, then restores the thread count.
   /// The setting is process-wide: BLAS calls made elsewhere meanwhile also run on one thread.
-  public static func singleThreaded<T>(_ body: () throws -> T) rethrows -> T {
+  package static func singleThreaded<T>(_ body: () throws -> T) rethrows -> T {
     let previous = threadCount
     threadCount = 1
     defer { threadCount = previous }
@@ -105,7 +105,7 @@ public enum BLAS {
   }
 
   /// `y = alpha · op(A) · x + beta · y` for a row-major `rows × columns` matrix `A`.
-  public static func sgemv(
+  package static func sgemv(
     _ trans: Transpose, rows: Int, columns: Int, alpha: Float,
     a: UnsafePointer<Float>, lda: Int,
     x: UnsafePointer<Float>, beta: Float, y: UnsafeMutablePointer<Float>
@@ -117,7 +117,7 @@ public enum BLAS {
   }
 
   /// `y += alpha · x` over `count` elements.
-  public static func saxpy(
+  package static func saxpy(
     count: Int, alpha: Float, x: UnsafePointer<Float>, y: UnsafeMutablePointer<Float>
   ) {
     guard count > 0 else { return }
@@ -125,7 +125,7 @@ public enum BLAS {
   }
 
   /// The dot product of two vectors of `count` elements.
-  public static func sdot(count: Int, _ x: UnsafePointer<Float>, _ y: UnsafePointer<Float>)
+  package static func sdot(count: Int, _ x: UnsafePointer<Float>, _ y: UnsafePointer<Float>)
     -> Float
   {
     guard count > 0 else { return 0 }
@@ -134,7 +134,7 @@ public enum BLAS {
 
   /// The kernel family the BLAS library chose for this processor (OpenBLAS's core name, e.g.
   /// `Haswell`), or `Accelerate`.
-  public static var kernelName: String {
+  package static var kernelName: String {
     #if os(Linux)
       guard let name = openblas_get_corename() else { return "unknown" }
       return String(cString: name)
@@ -150,7 +150,7 @@ public enum BLAS {
   /// Debian 12's OpenBLAS 0.3.21 does not recognize some recent Xeons and then runs its SSE3
   /// ("Prescott") kernels, several times slower. Setting `OPENBLAS_CORETYPE` before the library
   /// loads fixes it; the `sparsetext` command does that for itself.
-  public static var betterKernelFamily: String? {
+  package static var betterKernelFamily: String? {
     #if os(Linux)
       let slow = ["Prescott", "Core2", "Penryn", "Dunnington", "Nehalem", "Atom", "Katmai"]
       guard slow.contains(kernelName),
@@ -173,7 +173,7 @@ public enum BLAS {
   /// work that does not use BLAS (tokenizing and counting a corpus that takes a tenth of a
   /// second, say). OpenBLAS starts them again at its next multithreaded product. Does nothing
   /// with other BLAS libraries.
-  public static func stopIdleWorkers() {
+  package static func stopIdleWorkers() {
     #if os(Linux)
       // Looked up at run time: not every BLAS library has it.
       guard let symbol = dlsym(nil, "blas_thread_shutdown_") else { return }
@@ -183,7 +183,7 @@ public enum BLAS {
   }
 
   /// The number of threads the BLAS library uses.
-  public static var threadCount: Int {
+  package static var threadCount: Int {
     get { Int(openblas_get_num_threads()) }
     set { openblas_set_num_threads(Int32(max(1, newValue))) }
   }
@@ -191,9 +191,9 @@ public enum BLAS {
 
 /// Plain Swift versions of the BLAS kernels, for tests and as documentation of what the
 /// fast paths compute.
-public enum ReferenceKernels {
+package enum ReferenceKernels {
   /// Reference `C = alpha · op(A) · op(B) + beta · C` on row-major arrays.
-  public static func sgemm(
+  package static func sgemm(
     _ transA: BLAS.Transpose, _ transB: BLAS.Transpose, m: Int, n: Int, k: Int, alpha: Float,
     a: [Float], lda: Int, b: [Float], ldb: Int, beta: Float, c: inout [Float], ldc: Int
   ) {

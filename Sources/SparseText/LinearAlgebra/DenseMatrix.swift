@@ -4,8 +4,9 @@ public struct DenseMatrix: Sendable, Equatable {
   public let rows: Int
   /// The number of columns.
   public let columns: Int
-  /// `rows × columns` values, row after row.
-  public var values: [Float]
+  /// `rows × columns` values, row after row. Read-only outside the package, so the count always
+  /// matches the shape; build a new matrix with ``init(rows:columns:values:)`` to change them.
+  public package(set) var values: [Float]
 
   /// Wraps `values` (row-major) as a `rows × columns` matrix.
   public init(rows: Int, columns: Int, values: [Float]) throws {
@@ -41,8 +42,7 @@ public struct DenseMatrix: Sendable, Equatable {
   }
 
   /// The element at `(row, column)`.
-  @inlinable
-  public subscript(row: Int, column: Int) -> Float {
+  public package(set) subscript(row: Int, column: Int) -> Float {
     get { values[row * columns + column] }
     set { values[row * columns + column] = newValue }
   }

@@ -69,7 +69,7 @@ public struct SparseMatrix: Sendable, Equatable {
   }
 
   /// Creates a matrix from CSR arrays the caller has already validated.
-  public init(
+  package init(
     uncheckedRows rows: Int, columns: Int, rowOffsets: [Int64], columnIndices: [Int32],
     values: [Float]
   ) {

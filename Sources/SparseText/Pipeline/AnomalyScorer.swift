@@ -81,7 +81,7 @@ public struct AnomalyScorer: Sendable {
     while start < rows {
       let end = min(rows, start + block)
       let part = x.selectingRows(start..<end)
-      let codes = autoencoder.encode(part)
+      let codes = autoencoder.encodeUnchecked(part)
       let parts = score(part, codes: codes)
       for r in 0..<part.rows {
         let (error, norm, own, cos, codeMass) = parts[r]
@@ -135,7 +135,7 @@ public struct AnomalyScorer: Sendable {
       }
     } else {
       // Dense path: decode() divides by the input scale; bring it back to z's units.
-      var out = autoencoder.decode(codes)
+      var out = autoencoder.decodeUnchecked(codes)
       for k in out.values.indices { out.values[k] *= Float(scale) }
       for r in 0..<rows {
         var sum = 0.0

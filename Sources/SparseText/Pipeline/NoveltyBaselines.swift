@@ -2,10 +2,10 @@ import Foundation
 
 /// The two reference novelty scores of ``NoveltyExperiment``, on TF-IDF rows: the error of a
 /// rank-k (truncated SVD) reconstruction, and one minus the cosine to the nearest training row.
-public enum NoveltyBaselines {
+package enum NoveltyBaselines {
   /// `A·Bᵀ` for sparse rows (`a.rows × b.rows`), by an inverted index of `b`'s columns; rows of
   /// `a` are split over cores.
-  public static func innerProducts(_ a: SparseMatrix, _ b: SparseMatrix) -> DenseMatrix {
+  package static func innerProducts(_ a: SparseMatrix, _ b: SparseMatrix) -> DenseMatrix {
     precondition(a.columns == b.columns, "the matrices have different widths")
     // b by column: for each column, the (row, value) pairs that hold it.
     var starts = [Int](repeating: 0, count: b.columns + 1)
@@ -45,7 +45,7 @@ public enum NoveltyBaselines {
 
   /// `1 − max_j cos(xᵢ, tⱼ)` for each row `xᵢ` of `x` against the training rows `t`; 1 for an
   /// empty row.
-  public static func nearestNeighbourDistance(_ x: SparseMatrix, training t: SparseMatrix)
+  package static func nearestNeighbourDistance(_ x: SparseMatrix, training t: SparseMatrix)
     -> [Double]
   {
     let products = innerProducts(x, t)
@@ -65,21 +65,21 @@ public enum NoveltyBaselines {
   /// `TruncatedSVD`), kept in the row space: the projection of a row `x` on the top right
   /// singular vectors is `‖x·Tᵀ·U·Λ^(−1/2)‖²`, with `T·Tᵀ = U·Λ·Uᵀ` the training rows' Gram
   /// matrix, so only inner products with the training rows are needed.
-  public struct TruncatedSVD: Sendable {
+  package struct TruncatedSVD: Sendable {
     /// The training rows.
-    public let training: SparseMatrix
+    package let training: SparseMatrix
     /// The kept eigenvectors of the Gram matrix (training rows × components), row-major.
     let vectors: [Float]
     /// Their eigenvalues (the squared singular values), descending.
-    public let eigenvalues: [Double]
+    package let eigenvalues: [Double]
 
     /// The number of components kept (at most the requested number and the rank).
-    public var components: Int { eigenvalues.count }
+    package var components: Int { eigenvalues.count }
 
     /// Fits the top `components` by a randomized range finder on the Gram matrix (Halko,
     /// Martinsson & Tropp 2011) with `powerIterations` passes and 10 extra columns, then the
     /// exact eigen-decomposition of the small projected matrix (Jacobi).
-    public init(
+    package init(
       training t: SparseMatrix, components: Int = 256, powerIterations: Int = 4, seed: UInt64 = 13
     ) {
       let m = t.rows
@@ -124,7 +124,7 @@ public enum NoveltyBaselines {
     }
 
     /// `‖x − x·V·Vᵀ‖² = ‖x‖² − ‖x·V‖²` for each row of `x`, V the right singular vectors kept.
-    public func reconstructionError(_ x: SparseMatrix) -> [Double] {
+    package func reconstructionError(_ x: SparseMatrix) -> [Double] {
       let m = training.rows
       let k = components
       let products = NoveltyBaselines.innerProducts(x, training).values

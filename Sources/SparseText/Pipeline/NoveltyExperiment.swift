@@ -6,35 +6,35 @@ import Foundation
 /// class. Every ``AnomalyScores/Method`` is measured, with two baselines on the same TF-IDF: the
 /// error of a truncated SVD reconstruction and one minus the cosine to the nearest training
 /// document.
-public struct NoveltyExperiment: Sendable {
+package struct NoveltyExperiment: Sendable {
   /// Settings of the experiment.
-  public struct Configuration: Codable, Sendable, Equatable {
+  package struct Configuration: Codable, Sendable, Equatable {
     /// The pipeline fitted per held-out class; its classifier is ignored.
-    public var pipeline: TextFeaturePipeline.Configuration
+    package var pipeline: TextFeaturePipeline.Configuration
     /// Components of the SVD baseline; 256 by default.
-    public var svdComponents: Int
+    package var svdComponents: Int
 
     /// Creates a configuration; see each property for its default.
-    public init(pipeline: TextFeaturePipeline.Configuration = .init(), svdComponents: Int = 256) {
+    package init(pipeline: TextFeaturePipeline.Configuration = .init(), svdComponents: Int = 256) {
       self.pipeline = pipeline
       self.svdComponents = svdComponents
     }
   }
 
   /// One held-out class.
-  public struct ClassResult: Sendable, Codable, Equatable {
+  package struct ClassResult: Sendable, Codable, Equatable {
     /// The class left out of training.
-    public var heldOut: String
+    package var heldOut: String
     /// Training documents of the other classes.
-    public var trainDocuments: Int
+    package var trainDocuments: Int
     /// Test documents scored.
-    public var testDocuments: Int
+    package var testDocuments: Int
     /// Test documents of the held-out class.
-    public var positives: Int
+    package var positives: Int
     /// ROC-AUC per score name (``scoreNames``).
-    public var auc: [String: Double]
+    package var auc: [String: Double]
     /// ROC curve per score name: (false-positive rate, true-positive rate) pairs, at most 201.
-    public var curves: [String: [[Double]]]
+    package var curves: [String: [[Double]]]
 
     enum CodingKeys: String, CodingKey {
       case heldOut = "held_out"
@@ -45,7 +45,7 @@ public struct NoveltyExperiment: Sendable {
   }
 
   /// Progress of ``run(train:test:progress:)``.
-  public enum Event: Sendable {
+  package enum Event: Sendable {
     /// A held-out class started (`index` of `count`).
     case heldOut(String, index: Int, count: Int)
     /// A step within it.
@@ -56,22 +56,22 @@ public struct NoveltyExperiment: Sendable {
 
   /// The names of the measured scores: `sae_` plus each method, then `svd_error` and
   /// `nn_cosine_distance`.
-  public static let scoreNames =
+  package static let scoreNames =
     AnomalyScores.Method.allCases.map { "sae_" + $0.rawValue } + [
       "svd_error", "nn_cosine_distance",
     ]
 
   /// The settings.
-  public let configuration: Configuration
+  package let configuration: Configuration
 
   /// Creates an experiment.
-  public init(_ configuration: Configuration = .init()) { self.configuration = configuration }
+  package init(_ configuration: Configuration = .init()) { self.configuration = configuration }
 
   /// Runs the protocol once per class of `train` (classes with no test document are skipped).
   ///
   /// - Throws: ``DataError`` for unlabelled documents or fewer than two classes,
   ///   ``ConfigurationError`` for an invalid configuration.
-  public func run(
+  package func run(
     train: [LabeledDocument], test: [LabeledDocument],
     progress: (@Sendable (Event) -> Void)? = nil
   ) throws -> [ClassResult] {
@@ -103,7 +103,7 @@ public struct NoveltyExperiment: Sendable {
         fitting: texts, configuration: pipelineConfiguration
       ) { event in
         switch event {
-        case .stage(let name): progress?(.step(name))
+        case .stage(let stage): progress?(.step(stage.rawValue))
         case .autoencoder(let e): progress?(.autoencoder(e))
         }
       }

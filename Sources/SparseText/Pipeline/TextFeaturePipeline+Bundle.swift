@@ -10,13 +10,13 @@ import Foundation
 /// `configuration`, a flat vectorizer) are still read.
 extension TextFeaturePipeline {
   /// The bundle format's name.
-  public static let formatName = "sparsetext-model"
+  package static let formatName = "sparsetext-model"
   /// The bundle format version this build writes. Version 2 added the code scaler
   /// (`codes.mean`, `codes.scale`) and the pipeline's `codeScaling`, `cValues` and `folds`;
   /// version 3 writes one key style (snake_case) and the nested vectorizer configuration.
-  public static let formatVersion = 3
+  package static let formatVersion = 3
   /// The bundle format versions this build reads.
-  public static let readableFormatVersions = 1...3
+  package static let readableFormatVersions = 1...3
 
   /// The fields of `config.json` that say how to read the rest.
   private struct BundleHeader: Decodable {

@@ -11,12 +11,12 @@ import Foundation
 /// range, every stage's settings valid.
 extension TextFeaturePipeline {
   /// The files of a bundle directory: ``write(to:)`` replaces a directory holding only these.
-  public static let bundleEntries: Set<String> = [
+  package static let bundleEntries: Set<String> = [
     "config.json", "vocabulary.json", "model.safetensors",
   ]
   /// Every tensor name a bundle's `model.safetensors` may hold; loading refuses any other, so
   /// a foreign or damaged file is not half-used. A new optional tensor is added here.
-  public static let knownTensors: Set<String> = [
+  package static let knownTensors: Set<String> = [
     "idf", "encoder.weight", "encoder.bias", "decoder.weight", "decoder.bias",
     "classifier.weight", "classifier.bias", "codes.mean", "codes.scale",
     "anomaly.training_scores",
@@ -27,7 +27,7 @@ extension TextFeaturePipeline {
 
   /// Checks that a bundle file is an ordinary file before it is opened: a directory, a FIFO
   /// (which would block the read), a socket or a symbolic-link loop is damage, not absence.
-  public static func checkBundleFile(_ url: URL) throws {
+  package static func checkBundleFile(_ url: URL) throws {
     var info = stat()
     guard stat(url.path, &info) == 0 else {
       let code = errno
@@ -56,7 +56,7 @@ extension TextFeaturePipeline {
   }
 
   /// Every value of every tensor is finite, idf is not negative, and no tensor is unknown.
-  public static func checkValues(_ tensors: [String: Tensor], file: String) throws {
+  package static func checkValues(_ tensors: [String: Tensor], file: String) throws {
     for name in tensors.keys.sorted() {
       guard knownTensors.contains(name) else {
         throw ModelFormatError.corrupt(
@@ -91,7 +91,7 @@ extension TextFeaturePipeline {
   }
 
   /// A saved autoencoder's settings are in range (also for a `train-sae` directory).
-  public static func checkSettings(_ sae: SparseAutoencoder.Configuration, file: String) throws {
+  package static func checkSettings(_ sae: SparseAutoencoder.Configuration, file: String) throws {
     do {
       try sae.validate()
       if let scale = number(sae.inputScale), !(scale <= inputScaleLimit) {

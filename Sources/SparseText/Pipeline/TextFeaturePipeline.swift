@@ -113,7 +113,7 @@ public struct TextFeaturePipeline: Sendable {
     }
 
     /// The classifier input in effect.
-    public var effectiveClassifierInput: ClassifierInput {
+    package var effectiveClassifierInput: ClassifierInput {
       classifierInput ?? (autoencoder == nil ? .tfidf : .codes)
     }
 
@@ -137,10 +137,25 @@ public struct TextFeaturePipeline: Sendable {
     }
   }
 
-  /// Progress of ``init(fitting:labels:configuration:progress:)``.
+  /// A stage of fitting, in the order they run.
+  public enum Stage: String, Sendable, Equatable, CaseIterable, CustomStringConvertible {
+    /// The vocabulary and idf weights.
+    case vectorizer
+    /// The sparse autoencoder's training.
+    case autoencoder
+    /// The classifier: C by cross-validation, then the final fit.
+    case classifier
+    /// The anomaly scores of the training text (the outlier threshold's reference).
+    case anomalyScores = "anomaly scores"
+
+    /// The stage's name, as progress lines show it.
+    public var description: String { rawValue }
+  }
+
+  /// Progress of ``init(fitting:labels:unlabeled:configuration:fittedVectorizer:progress:)``.
   public enum Event: Sendable {
-    /// A stage started (`vectorizer`, `autoencoder`, `classifier`).
-    case stage(String)
+    /// A stage started.
+    case stage(Stage)
     /// An event of the autoencoder's training.
     case autoencoder(SparseAutoencoder.TrainingEvent)
   }
@@ -153,7 +168,7 @@ public struct TextFeaturePipeline: Sendable {
   public let autoencoder: SparseAutoencoder?
   /// The fitted code post-processing, when there is an autoencoder and ``Configuration/codeScaling``
   /// is not `.none`.
-  public let codeScaler: CodeScaler?
+  package let codeScaler: CodeScaler?
   /// The fitted classifier, if any.
   public let classifier: LogisticRegression?
   /// The anomaly scores of the autoencoder's training text (``Configuration/anomalyScore``),
@@ -170,8 +185,8 @@ public struct TextFeaturePipeline: Sendable {
   ///   - unlabeled: more texts for the unsupervised stages only (vocabulary, idf, autoencoder);
   ///     they help most when labels are few.
   ///   - configuration: the settings of every stage.
-  ///   - fittedVectorizer: an already fitted vectorizer (for example from merged
-  ///     ``TermStatistics``) to use instead of fitting one on the texts; its configuration
+  ///   - fittedVectorizer: an already fitted vectorizer (for example from the command line's
+  ///     merged term statistics) to use instead of fitting one on the texts; its configuration
   ///     replaces ``Configuration/vectorizer``.
   ///   - progress: called as stages start and as the autoencoder trains.
   /// - Throws: ``ConfigurationError`` for invalid settings, ``DataError`` for data that cannot
@@ -180,6 +195,19 @@ public struct TextFeaturePipeline: Sendable {
     fitting documents: [String], labels: [String]? = nil, unlabeled: [String] = [],
     configuration: Configuration = .init(), fittedVectorizer: TfidfVectorizer? = nil,
     progress: (@Sendable (Event) -> Void)? = nil
+  ) throws {
+    try self.init(
+      fitting: documents, labels: labels, unlabeled: unlabeled, configuration: configuration,
+      fittedVectorizer: fittedVectorizer, progress: progress, isCancelled: nil)
+  }
+
+  /// ``init(fitting:labels:unlabeled:configuration:fittedVectorizer:progress:)`` that asks
+  /// `isCancelled` between stages, autoencoder batches and solver iterations, and throws
+  /// `CancellationError` when it says so.
+  package init(
+    fitting documents: [String], labels: [String]? = nil, unlabeled: [String] = [],
+    configuration: Configuration = .init(), fittedVectorizer: TfidfVectorizer? = nil,
+    progress: (@Sendable (Event) -> Void)? = nil, isCancelled: CancellationCheck?
   ) throws {
     var configuration = configuration
     if let fittedVectorizer { configuration.vectorizer = fittedVectorizer.configuration }
@@ -200,7 +228,8 @@ public struct TextFeaturePipeline: Sendable {
       // Said before any fitting, so the message is about the labels, not a later stage.
       throw DataError.singleClass(label: labels.first ?? "")
     }
-    progress?(.stage("vectorizer"))
+    try checkCancellation(isCancelled)
+    progress?(.stage(.vectorizer))
     let (vectorizer, xAll) =
       try fittedVectorizer.map { ($0, $0.transform(documents + unlabeled)) }
       ?? TfidfVectorizer.fitTransform(
@@ -211,14 +240,15 @@ public struct TextFeaturePipeline: Sendable {
     // The labelled documents' codes as the classifier reads them (scaled when there is a scaler).
     var codes: DenseMatrix?
     if let sae = configuration.autoencoder {
-      progress?(.stage("autoencoder"))
-      let trained = try SparseAutoencoder(training: xAll, configuration: sae) { event in
-        progress?(.autoencoder(event))
-      }
+      try checkCancellation(isCancelled)
+      progress?(.stage(.autoencoder))
+      let trained = try SparseAutoencoder(
+        training: xAll, configuration: sae,
+        progress: { event in progress?(.autoencoder(event)) }, isCancelled: isCancelled)
       // The configuration records what was fitted (the input scale a training resolved).
       configuration.autoencoder = trained.configuration
       // Every training row is encoded once: for the scaler, and for the classifier.
-      let allCodes = trained.encode(xAll)
+      let allCodes = trained.encodeUnchecked(xAll)
       if configuration.codeScaling == .standardize {
         codeScaler = CodeScaler(fitting: allCodes)
       }
@@ -228,7 +258,8 @@ public struct TextFeaturePipeline: Sendable {
     }
     var classifier: LogisticRegression?
     if var lr = configuration.classifier, let labels {
-      progress?(.stage("classifier"))
+      try checkCancellation(isCancelled)
+      progress?(.stage(.classifier))
       let features = try Self.classifierFeatures(
         x, codes: codes, standardized: codeScaler != nil,
         input: configuration.effectiveClassifierInput)
@@ -238,14 +269,16 @@ public struct TextFeaturePipeline: Sendable {
         lr.inverseRegularization =
           try LogisticRegression.crossValidateC(
             features, labels: labels, candidates: configuration.cValues, folds: folds,
-            seed: configuration.autoencoder?.seed ?? 13, configuration: lr
+            seed: configuration.autoencoder?.seed ?? 13, configuration: lr,
+            isCancelled: isCancelled
           ).c
         configuration.classifier = lr
       } else if configuration.cValues.count == 1, let only = configuration.cValues.first {
         lr.inverseRegularization = only
         configuration.classifier = lr
       }
-      classifier = try LogisticRegression(fitting: features, labels: labels, configuration: lr)
+      classifier = try LogisticRegression(
+        fitting: features, labels: labels, configuration: lr, isCancelled: isCancelled)
     }
     self.configuration = configuration
     self.vectorizer = vectorizer
@@ -253,6 +286,8 @@ public struct TextFeaturePipeline: Sendable {
     self.codeScaler = codeScaler
     self.classifier = classifier
     if let autoencoder {
+      try checkCancellation(isCancelled)
+      progress?(.stage(.anomalyScores))
       let partial = TextFeaturePipeline(
         configuration: configuration, vectorizer: vectorizer, autoencoder: autoencoder,
         codeScaler: codeScaler, classifier: nil)
@@ -297,14 +332,25 @@ public struct TextFeaturePipeline: Sendable {
   /// pipeline has no autoencoder. Work is split over cores.
   public func embeddings(for documents: some Sequence<String>) -> DenseMatrix {
     let x = features(for: Array(documents))
-    return codes(for: x) ?? x.densified()
+    return scaledCodes(for: x) ?? x.densified()
   }
 
-  /// The codes of TF-IDF rows as the pipeline hands them out: encoded, then scaled by
-  /// ``codeScaler`` when there is one; `nil` without an autoencoder.
-  public func codes(for x: SparseMatrix) -> DenseMatrix? {
+  /// The codes of TF-IDF rows as the pipeline hands them out: encoded, then scaled by the
+  /// scaler fitted with them (``Configuration/codeScaling``) when there is one; `nil` without
+  /// an autoencoder.
+  ///
+  /// - Throws: ``DataError/shapeMismatch(what:expected:actual:)`` when `x` does not have one
+  ///   column per vocabulary term.
+  public func codes(for x: SparseMatrix) throws -> DenseMatrix? {
     guard let autoencoder else { return nil }
-    let raw = autoencoder.encode(x)
+    try autoencoder.checkInput(x)
+    return scaledCodes(for: x)
+  }
+
+  /// ``codes(for:)`` for rows of this pipeline's own features.
+  package func scaledCodes(for x: SparseMatrix) -> DenseMatrix? {
+    guard let autoencoder else { return nil }
+    let raw = autoencoder.encodeUnchecked(x)
     // The scaler was fitted on this autoencoder's codes, so the widths agree.
     return (try? codeScaler?.transform(raw)) ?? raw
   }
@@ -319,13 +365,13 @@ public struct TextFeaturePipeline: Sendable {
   /// - Throws: ``ConfigurationError`` when the pipeline has no classifier.
   public func probabilities(for documents: [String]) throws -> DenseMatrix {
     let (model, features) = try classifierInputs(documents)
-    return model.probabilities(for: features)
+    return try model.probabilities(for: features)
   }
 
   /// The most probable class of each document.
   public func predict(_ documents: [String]) throws -> [String] {
     let (model, features) = try classifierInputs(documents)
-    return model.predict(features)
+    return try model.predict(features)
   }
 
   /// The most probable class of each document and every class's probability (documents ×
@@ -333,11 +379,8 @@ public struct TextFeaturePipeline: Sendable {
   /// ``probabilities(for:)`` return, for the price of one.
   ///
   /// - Throws: ``ConfigurationError`` when the pipeline has no classifier.
-  public func classify(_ documents: [String]) throws -> (
-    labels: [String], probabilities: DenseMatrix
-  ) {
-    let (model, features) = try classifierInputs(documents)
-    return (model.predict(features), model.probabilities(for: features))
+  public func classify(_ documents: [String]) throws -> Classifications {
+    try classifications(of: documents)
   }
 
   /// The class labels, sorted, or empty without a classifier.
@@ -350,19 +393,25 @@ public struct TextFeaturePipeline: Sendable {
     return autoencoder.topTerms(latent: latent, count: count).map { (terms[$0.column], $0.weight) }
   }
 
-  private func classifierInputs(_ documents: [String]) throws -> (
-    LogisticRegression, any FeatureMatrix
-  ) {
+  /// The classifier, or an error saying there is none.
+  func requireClassifier() throws -> LogisticRegression {
     guard let classifier else {
       throw ConfigurationError.conflict(
         reason: "this model has no classifier",
         suggestion: "Fit it with labels, and a classifier in its configuration, to predict.")
     }
+    return classifier
+  }
+
+  func classifierInputs(_ documents: [String]) throws -> (
+    LogisticRegression, any FeatureMatrix
+  ) {
+    let classifier = try requireClassifier()
     let x = features(for: documents)
     return (
       classifier,
       try Self.classifierFeatures(
-        x, codes: codes(for: x), standardized: codeScaler != nil,
+        x, codes: scaledCodes(for: x), standardized: codeScaler != nil,
         input: configuration.effectiveClassifierInput)
     )
   }

@@ -9,16 +9,16 @@ import Foundation
 /// Writes that either complete or leave the destination untouched: data goes to a temporary
 /// sibling, is flushed to disk, and is renamed over the destination, under the output's
 /// ``OutputLock``. Failures are reported as ``OutputError``s naming the destination.
-public enum AtomicFile {
+package enum AtomicFile {
   /// Writes `data` to `url` atomically.
-  public static func write(_ data: Data, to url: URL) throws {
+  package static func write(_ data: Data, to url: URL) throws {
     try write(to: url) { temporary in try data.write(to: temporary) }
   }
 
   /// Lets `body` write a temporary file, then moves it over `url`. When `body` throws, the
   /// temporary file is removed and `url` is left as it was. `url` must be absent or an ordinary
   /// file in a writable directory.
-  public static func write(to url: URL, _ body: (URL) throws -> Void) throws {
+  package static func write(to url: URL, _ body: (URL) throws -> Void) throws {
     let lock = try OutputLock(url)
     defer { lock.release() }
     try OutputLocation.checkFile(url)
@@ -45,7 +45,7 @@ public enum AtomicFile {
   /// ``OutputLock``). With `formats`, what is at `url` must be absent, an empty directory or a
   /// directory of those formats holding only `entries` (see
   /// ``OutputLocation/checkDirectory(_:formats:entries:)``); anything else is refused.
-  public static func writeDirectory(
+  package static func writeDirectory(
     at url: URL, formats: Set<String>? = nil, entries: Set<String> = [],
     _ body: (URL) throws -> Void
   ) throws {
@@ -148,16 +148,16 @@ public enum AtomicFile {
 /// ``finish()``; until then (or after ``cancel()``, or when dropped) the destination is untouched.
 /// The writer holds the destination's ``OutputLock`` from creation to ``finish()`` or
 /// ``cancel()``.
-public final class StreamingFileWriter {
+package final class StreamingFileWriter {
   /// The destination.
-  public let url: URL
+  package let url: URL
   private let temporary: URL
   private let handle: FileHandle
   private let lock: OutputLock
   private var finished = false
 
   /// Checks and locks `url` and creates its temporary file.
-  public init(url: URL) throws {
+  package init(url: URL) throws {
     self.url = url
     lock = try OutputLock(url)
     do {
@@ -181,10 +181,10 @@ public final class StreamingFileWriter {
   }
 
   /// Appends `text` as UTF-8.
-  public func append(_ text: String) throws { try append(Data(text.utf8)) }
+  package func append(_ text: String) throws { try append(Data(text.utf8)) }
 
   /// Appends raw bytes.
-  public func append(_ data: Data) throws {
+  package func append(_ data: Data) throws {
     do {
       try handle.write(contentsOf: data)
     } catch {
@@ -194,7 +194,7 @@ public final class StreamingFileWriter {
 
   /// Replaces bytes already written, from `offset` (a header completed at the end), and goes
   /// back to the end.
-  public func overwrite(_ data: Data, at offset: UInt64) throws {
+  package func overwrite(_ data: Data, at offset: UInt64) throws {
     do {
       try handle.seek(toOffset: offset)
       try handle.write(contentsOf: data)
@@ -205,7 +205,7 @@ public final class StreamingFileWriter {
   }
 
   /// Flushes the file to disk and moves it over the destination.
-  public func finish() throws {
+  package func finish() throws {
     defer { cancel() }
     do {
       try handle.synchronize()
@@ -217,7 +217,7 @@ public final class StreamingFileWriter {
   }
 
   /// Abandons the output (after ``finish()``: only releases the lock).
-  public func cancel() {
+  package func cancel() {
     guard !finished else { return }
     finished = true
     try? handle.close()

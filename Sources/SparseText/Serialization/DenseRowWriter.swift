@@ -4,9 +4,9 @@ import Foundation
 /// need memory for one block only: `.npy` (float32, C order), `.safetensors` (one F32 tensor
 /// `codes`), `.jsonl` (`{"id", "code"}` per line) or `.csv`, chosen by the file's extension. Rows go to a temporary file beside the
 /// destination, which ``finish()`` moves into place; ``cancel()`` (or an error) leaves nothing.
-public final class DenseRowWriter {
+package final class DenseRowWriter {
   /// The output formats.
-  public enum Format: Sendable {
+  package enum Format: Sendable {
     /// NumPy `.npy`.
     case npy
     /// safetensors, one tensor named `codes`.
@@ -18,13 +18,13 @@ public final class DenseRowWriter {
   }
 
   /// The destination.
-  public let url: URL
+  package let url: URL
   /// The format, from the extension.
-  public let format: Format
+  package let format: Format
   /// The number of columns every block must have.
-  public let columns: Int
+  package let columns: Int
   /// Rows written so far.
-  public private(set) var rows = 0
+  package private(set) var rows = 0
   private let file: StreamingFileWriter
 
   /// The fixed size of the `.npy` header, large enough for any row count, so the header can be
@@ -32,7 +32,7 @@ public final class DenseRowWriter {
   static let npyHeaderSize = 128
 
   /// Opens a temporary file for `url`; throws for an unknown extension.
-  public init(url: URL, columns: Int) throws {
+  package init(url: URL, columns: Int) throws {
     switch url.pathExtension.lowercased() {
     case "npy": format = .npy
     case "safetensors": format = .safetensors
@@ -50,7 +50,7 @@ public final class DenseRowWriter {
   }
 
   /// Appends the rows of `block`, with an id per row for JSONL (row numbers when `nil`).
-  public func append(_ block: DenseMatrix, ids: [String]? = nil) throws {
+  package func append(_ block: DenseMatrix, ids: [String]? = nil) throws {
     guard block.columns == columns else {
       throw DataError.shapeMismatch(
         what: "columns of a row block", expected: "\(columns)", actual: "\(block.columns)")
@@ -77,13 +77,13 @@ public final class DenseRowWriter {
 
   /// Completes the file (the `.npy` and safetensors headers get the final row count), flushes
   /// it to disk and moves it over the destination.
-  public func finish() throws {
+  package func finish() throws {
     try file.overwrite(header(), at: 0)
     try file.finish()
   }
 
   /// Abandons the output: the temporary file is removed and the destination left as it was.
-  public func cancel() { file.cancel() }
+  package func cancel() { file.cancel() }
 
   /// The fixed-size header of binary formats for the rows written so far (empty for text).
   private func header() -> Data {

@@ -1,9 +1,9 @@
 /// JSON strings written by hand (RFC 8259): `"` and `\` escaped, control characters as `\b`,
 /// `\f`, `\n`, `\r`, `\t` or `\u00XX`, everything else (including `/` and all non-ASCII text)
 /// as its own UTF-8 bytes. Several times faster than `JSONEncoder` for many small strings.
-public enum JSONString {
+package enum JSONString {
   /// Appends `text` as a quoted JSON string to `out`.
-  public static func append(_ text: String, to out: inout [UInt8]) {
+  package static func append(_ text: String, to out: inout [UInt8]) {
     out.append(UInt8(ascii: "\""))
     var text = text
     text.withUTF8 { bytes in
@@ -32,7 +32,7 @@ public enum JSONString {
   }
 
   /// `text` as a quoted JSON string.
-  public static func quoted(_ text: String) -> String {
+  package static func quoted(_ text: String) -> String {
     var out: [UInt8] = []
     append(text, to: &out)
     return String(decoding: out, as: UTF8.self)

@@ -2,9 +2,9 @@ import Foundation
 
 /// NumPy's `.npy` format (version 1.0, or 2.0 for large headers): a little-endian array in C
 /// order behind a small text header.
-public enum NumPyArray {
+package enum NumPyArray {
   /// The element types this library reads and writes.
-  public enum ElementType: String, Sendable {
+  package enum ElementType: String, Sendable {
     case float32 = "<f4"
     case float64 = "<f8"
     case int32 = "<i4"
@@ -19,16 +19,16 @@ public enum NumPyArray {
   }
 
   /// A decoded array: shape, element type and raw little-endian bytes.
-  public struct Array: Sendable {
+  package struct Decoded: Sendable {
     /// The shape, outermost first.
-    public let shape: [Int]
+    package let shape: [Int]
     /// The element type.
-    public let elementType: ElementType
+    package let elementType: ElementType
     /// `shape.reduce(1, *) × elementType.size` bytes.
-    public let bytes: Data
+    package let bytes: Data
 
     /// The elements as Float (float64 and integers are converted).
-    public func floats() -> [Float] {
+    package func floats() -> [Float] {
       switch elementType {
       case .float32: return load(Float.self)
       case .float64: return load(Double.self).map { Float($0) }
@@ -38,7 +38,7 @@ public enum NumPyArray {
     }
 
     /// The elements as Int64 (floats are truncated).
-    public func integers() -> [Int64] {
+    package func integers() -> [Int64] {
       switch elementType {
       case .float32: return load(Float.self).map { Int64($0) }
       case .float64: return load(Double.self).map { Int64($0) }
@@ -57,7 +57,7 @@ public enum NumPyArray {
   }
 
   /// Encodes an array of `shape` from raw little-endian element bytes.
-  public static func encode(shape: [Int], elementType: ElementType, bytes: Data) -> Data {
+  package static func encode(shape: [Int], elementType: ElementType, bytes: Data) -> Data {
     encode(shape: shape, descriptor: elementType.rawValue, bytes: bytes)
   }
 
@@ -91,28 +91,28 @@ public enum NumPyArray {
   }
 
   /// Encodes Float32 values.
-  public static func encode(shape: [Int], floats: [Float]) -> Data {
+  package static func encode(shape: [Int], floats: [Float]) -> Data {
     encode(shape: shape, elementType: .float32, bytes: floats.withUnsafeBytes { Data($0) })
   }
 
   /// Encodes Int64 values.
-  public static func encode(shape: [Int], integers: [Int64]) -> Data {
+  package static func encode(shape: [Int], integers: [Int64]) -> Data {
     encode(shape: shape, elementType: .int64, bytes: integers.withUnsafeBytes { Data($0) })
   }
 
   /// Encodes Int32 values.
-  public static func encode(shape: [Int], integers: [Int32]) -> Data {
+  package static func encode(shape: [Int], integers: [Int32]) -> Data {
     encode(shape: shape, elementType: .int32, bytes: integers.withUnsafeBytes { Data($0) })
   }
 
   /// Writes a dense matrix as a float32 `.npy` file, atomically.
-  public static func write(_ matrix: DenseMatrix, to url: URL) throws {
+  package static func write(_ matrix: DenseMatrix, to url: URL) throws {
     try AtomicFile.write(
       encode(shape: [matrix.rows, matrix.columns], floats: matrix.values), to: url)
   }
 
   /// Reads a 2-D `.npy` file as a dense Float matrix.
-  public static func readMatrix(from url: URL) throws -> DenseMatrix {
+  package static func readMatrix(from url: URL) throws -> DenseMatrix {
     let array = try decode(try readFile(url), file: url.path)
     guard array.shape.count == 2 else {
       throw ModelFormatError.corrupt(
@@ -130,7 +130,7 @@ public enum NumPyArray {
   }
 
   /// Decodes `.npy` bytes, checking the header against the data length.
-  public static func decode(_ data: Data, file: String) throws -> Array {
+  package static func decode(_ data: Data, file: String) throws -> Decoded {
     let bytes = [UInt8](data.prefix(12))
     guard bytes.count >= 10, bytes[0] == 0x93, bytes[1...5].elementsEqual("NUMPY".utf8) else {
       throw ModelFormatError.corrupt(file: file, reason: "not a NumPy .npy file (bad magic)")
@@ -196,7 +196,7 @@ public enum NumPyArray {
         actual: data.count)
     }
     let payloadStart = start + headerLength
-    return Array(
+    return Decoded(
       shape: shape, elementType: type, bytes: Data(data[payloadStart..<(payloadStart + byteCount)]))
   }
 

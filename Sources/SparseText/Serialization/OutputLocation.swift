@@ -14,10 +14,10 @@ import Foundation
 /// under the lock `.NAME.lock` (see ``OutputLock``). A run that is killed can leave such
 /// siblings behind; the next run that writes `NAME` removes them once it holds the lock, when no
 /// live writer can own them.
-public enum OutputLocation {
+package enum OutputLocation {
   /// Checks that a file can be written at `url` before any work is done: its directory exists
   /// and is writable, and `url` is absent or an ordinary file (not a directory).
-  public static func checkFile(_ url: URL) throws {
+  package static func checkFile(_ url: URL) throws {
     try checkParent(of: url)
     var info = stat()
     guard stat(url.path, &info) == 0 else { return }
@@ -38,7 +38,8 @@ public enum OutputLocation {
   /// is at `url`: nothing, an empty directory, or a directory holding only `entries` whose
   /// `config.json` (if any) names one of `formats`. Anything else (an ordinary file, a
   /// directory of other files) is refused, so no data of the user's is ever deleted.
-  public static func checkDirectory(_ url: URL, formats: Set<String>, entries: Set<String>) throws {
+  package static func checkDirectory(_ url: URL, formats: Set<String>, entries: Set<String>) throws
+  {
     try checkParent(of: url)
     var info = stat()
     guard lstat(url.path, &info) == 0 else { return }
@@ -86,7 +87,7 @@ public enum OutputLocation {
 
   /// Checks that files can be written into the directory `url`, which is created later with any
   /// missing parents: `url` is a writable directory, or the nearest part of it that exists is.
-  public static func checkCreatableDirectory(_ url: URL) throws {
+  package static func checkCreatableDirectory(_ url: URL) throws {
     var existing = url.standardizedFileURL
     while !exists(existing) && existing.path != "/" {
       existing = existing.deletingLastPathComponent()
@@ -103,7 +104,7 @@ public enum OutputLocation {
   }
 
   /// Checks that the directory `url` goes into exists and is writable.
-  public static func checkParent(of url: URL) throws {
+  package static func checkParent(of url: URL) throws {
     let parent = url.deletingLastPathComponent()
     var info = stat()
     guard stat(parent.path, &info) == 0 else {
@@ -128,15 +129,15 @@ public enum OutputLocation {
   }
 
   /// A path a run reads or writes, for ``checkDistinct(outputs:inputs:)``.
-  public struct Role: Sendable {
+  package struct Role: Sendable {
     /// The path.
-    public var url: URL
+    package var url: URL
     /// Whether the path is a directory read or replaced as a whole (a model bundle), so that
     /// nothing inside it may be an output or an input of the same run.
-    public var isDirectory: Bool
+    package var isDirectory: Bool
 
     /// A path and whether it is a whole directory.
-    public init(_ url: URL, isDirectory: Bool = false) {
+    package init(_ url: URL, isDirectory: Bool = false) {
       self.url = url
       self.isDirectory = isDirectory
     }
@@ -145,7 +146,7 @@ public enum OutputLocation {
   /// Refuses outputs that would overwrite an input or another output of the same run: the
   /// paths are compared after resolving symbolic links, `.` and `..`; an output that is a
   /// directory may not hold an input, and an input directory (a model) may not hold an output.
-  public static func checkDistinct(outputs: [Role], inputs: [Role]) throws {
+  package static func checkDistinct(outputs: [Role], inputs: [Role]) throws {
     func overlap(_ a: String, _ aDirectory: Bool, _ b: String, _ bDirectory: Bool) -> Bool {
       a == b || (aDirectory && b.hasPrefix(a + "/")) || (bDirectory && a.hasPrefix(b + "/"))
     }
@@ -177,7 +178,7 @@ public enum OutputLocation {
 
   /// The absolute path of `url` with symbolic links, `.` and `..` resolved (for the part that
   /// exists).
-  public static func resolved(_ url: URL) -> String {
+  package static func resolved(_ url: URL) -> String {
     let path = url.standardizedFileURL.path
     if let real = realpath(path, nil) {
       defer { free(real) }
@@ -246,7 +247,7 @@ public enum OutputLocation {
 /// takes it before its work, the library's writers again while writing). Taking it first
 /// removes the temporary files that killed writers of the same output left behind; releasing it
 /// removes the lock file.
-public final class OutputLock: @unchecked Sendable {
+package final class OutputLock: @unchecked Sendable {
   private struct Held {
     var descriptor: Int32
     var count: Int
@@ -257,13 +258,13 @@ public final class OutputLock: @unchecked Sendable {
   nonisolated(unsafe) private static var held: [String: Held] = [:]
 
   /// The output the lock guards.
-  public let output: URL
+  package let output: URL
   private let key: String
   private var released = false
 
   /// Takes the lock of `output`, or throws ``OutputError/busy(file:)`` when another process
   /// holds it.
-  public init(_ output: URL) throws {
+  package init(_ output: URL) throws {
     self.output = output
     let lockURL = output.deletingLastPathComponent().appendingPathComponent(
       ".\(output.lastPathComponent).lock")
@@ -283,7 +284,7 @@ public final class OutputLock: @unchecked Sendable {
   deinit { release() }
 
   /// Gives the lock up (the last holder in the process removes the lock file).
-  public func release() {
+  package func release() {
     Self.mutex.lock()
     defer { Self.mutex.unlock() }
     guard !released else { return }
@@ -329,7 +330,7 @@ public final class OutputLock: @unchecked Sendable {
 
 extension OutputError {
   /// The error for a failed write of `file` with the system error `code` (`errno`).
-  public init(code: Int32, file: String) {
+  package init(code: Int32, file: String) {
     switch code {
     case ENOSPC, EDQUOT:
       self = .failed(
@@ -374,7 +375,7 @@ extension OutputError {
 
   /// `error` as users should see it when writing `file` failed: system and Foundation errors
   /// become an ``OutputError`` naming `file`; the library's own errors, and any other, are kept.
-  public static func translating(_ error: any Error, file: String) -> any Error {
+  package static func translating(_ error: any Error, file: String) -> any Error {
     switch error {
     case is OutputError, is DataError, is ModelFormatError, is ConfigurationError: return error
     default: break
@@ -388,7 +389,7 @@ extension OutputError {
   }
 
   /// The `errno` behind a Foundation error, when there is one.
-  public static func posixCode(of error: any Error) -> Int32? {
+  package static func posixCode(of error: any Error) -> Int32? {
     let error = error as NSError
     if error.domain == NSPOSIXErrorDomain { return Int32(error.code) }
     if let underlying = error.userInfo[NSUnderlyingErrorKey] as? NSError,

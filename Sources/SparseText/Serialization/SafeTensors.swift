@@ -7,12 +7,12 @@ import Foundation
 /// Reading is defensive: the header length, every offset and every shape are checked against
 /// the file before anything is allocated, so a truncated or hostile file gives a
 /// ``ModelFormatError`` rather than a crash or a giant allocation.
-public enum SafeTensors {
+package enum SafeTensors {
   /// The largest header accepted (100 MB, as the reference implementation).
-  public static let headerLimit = 100_000_000
+  package static let headerLimit = 100_000_000
 
   /// Writes F32 tensors (sorted by name) and string metadata, atomically.
-  public static func write(
+  package static func write(
     _ tensors: [String: Tensor], metadata: [String: String] = [:], to url: URL
   )
     throws
@@ -21,7 +21,8 @@ public enum SafeTensors {
   }
 
   /// The bytes of a safetensors file.
-  public static func encode(_ tensors: [String: Tensor], metadata: [String: String] = [:]) -> Data {
+  package static func encode(_ tensors: [String: Tensor], metadata: [String: String] = [:]) -> Data
+  {
     let names = tensors.keys.sorted()
     let entries = names.map { name in
       HeaderEntry(
@@ -74,7 +75,7 @@ public enum SafeTensors {
 
   /// Reads every tensor (F32, F64, F16, BF16, I64 and I32 are converted to Float) and the
   /// metadata.
-  public static func read(from url: URL) throws -> (
+  package static func read(from url: URL) throws -> (
     tensors: [String: Tensor], metadata: [String: String]
   ) {
     let data: Data
@@ -87,7 +88,7 @@ public enum SafeTensors {
   }
 
   /// Decodes safetensors bytes; `file` names the source in errors.
-  public static func decode(_ data: Data, file: String) throws -> (
+  package static func decode(_ data: Data, file: String) throws -> (
     tensors: [String: Tensor], metadata: [String: String]
   ) {
     guard data.count >= 8 else {

@@ -15,7 +15,7 @@ extension SparseMatrix {
   /// Reads a SciPy CSR (or CSC/COO converted by SciPy beforehand: CSR only) `.npz` file.
   public static func readNPZ(from url: URL) throws -> SparseMatrix {
     let members = try NPZ.read(from: url)
-    func member(_ name: String) throws -> NumPyArray.Array {
+    func member(_ name: String) throws -> NumPyArray.Decoded {
       guard let data = members[name] else {
         throw ModelFormatError.corrupt(
           file: url.path,

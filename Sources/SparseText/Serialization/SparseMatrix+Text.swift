@@ -4,7 +4,7 @@ extension SparseMatrix {
   /// The matrix in libsvm/svmlight text form, one row a line: `label index:value …`, with
   /// zero-based indices as scikit-learn's `dump_svmlight_file` writes by default (`zero_based`).
   /// Rows without a label start with `0`.
-  public func svmlightText(labels: [String]? = nil, zeroBased: Bool = true) -> String {
+  package func svmlightText(labels: [String]? = nil, zeroBased: Bool = true) -> String {
     var out = ""
     out.reserveCapacity(nonzeroCount * 12)
     for r in 0..<rows {

@@ -23,9 +23,9 @@ import ZIPFoundation
 /// assembled by ``finish()``; text formats are written as they come. Nothing appears at the
 /// destination until ``finish()`` renames the complete file into place; ``cancel()`` (or an
 /// error, or dropping the writer) leaves the destination as it was.
-public final class SparseRowWriter {
+package final class SparseRowWriter {
   /// The output formats.
-  public enum Format: String, Sendable, CaseIterable {
+  package enum Format: String, Sendable, CaseIterable {
     /// SciPy's CSR `.npz`.
     case npz
     /// safetensors with the CSR arrays as tensors.
@@ -40,7 +40,7 @@ public final class SparseRowWriter {
     case csv
 
     /// The format an extension names, or `nil`.
-    public init?(extension name: String) {
+    package init?(extension name: String) {
       switch name.lowercased() {
       case "npz": self = .npz
       case "safetensors": self = .safetensors
@@ -53,12 +53,12 @@ public final class SparseRowWriter {
     }
 
     /// The extensions accepted, for messages.
-    public static let extensions =
+    package static let extensions =
       ".npz, .safetensors, .svm/.libsvm/.svmlight, .mtx, .jsonl or .csv"
   }
 
   /// The type values are stored as.
-  public enum ValueType: String, Sendable, CaseIterable {
+  package enum ValueType: String, Sendable, CaseIterable {
     /// 32-bit floats (`<f4`, `F32`): the default, the values exactly as computed.
     case float32
     /// 64-bit floats (`<f8`, `F64`), for tools that want double precision.
@@ -69,17 +69,17 @@ public final class SparseRowWriter {
   }
 
   /// The destination.
-  public let url: URL
+  package let url: URL
   /// The format.
-  public let format: Format
+  package let format: Format
   /// The number of columns of every block.
-  public let columns: Int
+  package let columns: Int
   /// The type values are stored as.
-  public let valueType: ValueType
+  package let valueType: ValueType
   /// Rows written so far.
-  public private(set) var rows = 0
+  package private(set) var rows = 0
   /// Nonzeros written so far.
-  public private(set) var nonzeros = 0
+  package private(set) var nonzeros = 0
 
   private let parts: URL
   /// The text output, or the spilled values/indices/offsets of binary formats.
@@ -88,7 +88,7 @@ public final class SparseRowWriter {
   private let lock: OutputLock
 
   /// Opens a writer for `url`; the format comes from `format` or else the extension.
-  public init(url: URL, columns: Int, format: Format? = nil, valueType: ValueType = .float32)
+  package init(url: URL, columns: Int, format: Format? = nil, valueType: ValueType = .float32)
     throws
   {
     guard let format = format ?? Format(extension: url.pathExtension) else {
@@ -134,7 +134,7 @@ public final class SparseRowWriter {
   }
 
   /// Writes a whole matrix to `url` (format from `format` or the extension), atomically.
-  public static func write(
+  package static func write(
     _ matrix: SparseMatrix, labels: [String]? = nil, to url: URL, format: Format? = nil,
     valueType: ValueType = .float32
   ) throws {
@@ -145,7 +145,7 @@ public final class SparseRowWriter {
   }
 
   /// Appends the rows of `block`, with a label per row for svmlight and JSONL (`nil`: none).
-  public func append(_ block: SparseMatrix, labels: [String]? = nil) throws {
+  package func append(_ block: SparseMatrix, labels: [String]? = nil) throws {
     guard block.columns == columns else {
       throw DataError.shapeMismatch(
         what: "columns of a row block", expected: "\(columns)", actual: "\(block.columns)")
@@ -201,7 +201,7 @@ public final class SparseRowWriter {
   }
 
   /// Completes the file, flushes it to disk and moves it over the destination.
-  public func finish() throws {
+  package func finish() throws {
     defer { cancel() }
     do {
       for handle in outputs { try handle.synchronize() }
@@ -226,7 +226,7 @@ public final class SparseRowWriter {
   }
 
   /// Abandons the output: spilled parts are removed and the destination left as it was.
-  public func cancel() {
+  package func cancel() {
     guard !finished else { return }
     finished = true
     for handle in outputs { try? handle.close() }

@@ -15,12 +15,12 @@ public struct CodeScaler: Sendable, Equatable {
   }
 
   /// The training mean of each unit.
-  public let mean: [Float]
+  package let mean: [Float]
   /// The divisor of each unit (its standard deviation, or 1 for a constant unit).
-  public let scale: [Float]
+  package let scale: [Float]
 
   /// Fits the mean and standard deviation of each column of `codes`.
-  public init(fitting codes: DenseMatrix) {
+  package init(fitting codes: DenseMatrix) {
     let h = codes.columns
     var sums = [Double](repeating: 0, count: h)
     var squares = [Double](repeating: 0, count: h)
@@ -49,7 +49,7 @@ public struct CodeScaler: Sendable, Equatable {
 
   /// A scaler with the given parameters, which must have one finite entry per unit and
   /// positive scales.
-  public init(mean: [Float], scale: [Float]) throws {
+  package init(mean: [Float], scale: [Float]) throws {
     guard mean.count == scale.count else {
       throw DataError.shapeMismatch(
         what: "codes.scale", expected: "\(mean.count) entries (one per unit)",
@@ -65,10 +65,10 @@ public struct CodeScaler: Sendable, Equatable {
   }
 
   /// The number of units.
-  public var units: Int { mean.count }
+  package var units: Int { mean.count }
 
   /// `(codes − mean) / scale`, row by row.
-  public func transform(_ codes: DenseMatrix) throws -> DenseMatrix {
+  package func transform(_ codes: DenseMatrix) throws -> DenseMatrix {
     guard codes.columns == units else {
       throw DataError.shapeMismatch(
         what: "codes to scale", expected: "\(units) columns", actual: "\(codes.columns)")
@@ -86,7 +86,7 @@ public struct CodeScaler: Sendable, Equatable {
   }
 
   /// The tensors a bundle stores: `codes.mean` and `codes.scale`, each [hidden].
-  public var parameters: [String: Tensor] {
+  package var parameters: [String: Tensor] {
     ["codes.mean": Tensor(vector: mean), "codes.scale": Tensor(vector: scale)]
   }
 }

@@ -152,7 +152,7 @@ extension SparseAutoencoder {
     var scale: Double { inputScale ?? 1 }
 
     /// The learning rate in effect.
-    public var effectiveLearningRate: Double {
+    package var effectiveLearningRate: Double {
       learningRate
         ?? {
           switch optimizer {
@@ -164,7 +164,7 @@ extension SparseAutoencoder {
     }
 
     /// Whether the KL term is used (not in TopK mode).
-    public var usesKL: Bool { topK == nil && sparsityWeight > 0 }
+    package var usesKL: Bool { topK == nil && sparsityWeight > 0 }
 
     /// Checks every field; throws ``ConfigurationError`` naming the first bad one.
     public func validate(inputColumns: Int? = nil) throws {
@@ -263,7 +263,7 @@ extension SparseAutoencoder.Configuration {
   /// The configuration a training on `x` runs with: the ``inputScale`` that gives the rows of
   /// `x` a mean squared norm equal to their width when none is set, and TopK's `k` at most the
   /// code size.
-  public func resolved(for x: SparseMatrix) -> Self {
+  package func resolved(for x: SparseMatrix) -> Self {
     var copy = self
     if let k = topK { copy.topK = min(k, max(1, hiddenUnits)) }
     guard inputScale == nil else { return copy }

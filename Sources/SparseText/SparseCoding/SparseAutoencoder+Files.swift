@@ -5,10 +5,10 @@ import Foundation
 /// metrics) and `checkpoint/` for `--resume`.
 extension SparseAutoencoder {
   /// The directory format's name.
-  public static let formatName = "sparsetext-autoencoder"
+  package static let formatName = "sparsetext-autoencoder"
   /// The directory format version this build writes: 2 writes `config.json` in snake_case;
   /// version 1 (camelCase) is still read.
-  public static let formatVersion = 2
+  package static let formatVersion = 2
 
   struct FileConfig: Codable {
     var format: String
@@ -27,7 +27,7 @@ extension SparseAutoencoder {
   }
 
   /// Writes `config.json` and `model.safetensors` into `directory` (atomically, each file).
-  public func write(to directory: URL) throws {
+  package func write(to directory: URL) throws {
     try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
     let config = FileConfig(
       format: Self.formatName, formatVersion: Self.formatVersion,
@@ -41,7 +41,7 @@ extension SparseAutoencoder {
   }
 
   /// Reads a directory written by ``write(to:)``.
-  public init(contentsOf directory: URL) throws {
+  package init(contentsOf directory: URL) throws {
     let configURL = directory.appendingPathComponent("config.json")
     guard let data = try? Data(contentsOf: configURL) else {
       throw ModelFormatError.missingFile(file: configURL.path)
@@ -99,7 +99,7 @@ extension SparseAutoencoder.Checkpoint {
   }
 
   /// Writes the checkpoint as `state.json` + `tensors.safetensors` in `directory`, atomically.
-  public func write(to directory: URL) throws {
+  package func write(to directory: URL) throws {
     var tensors: [String: Tensor] = ["parameters": Tensor(vector: parameters)]
     for (k, buffer) in optimizerState.enumerated() {
       tensors["optimizer.\(k)"] = Tensor(vector: buffer)
@@ -117,7 +117,7 @@ extension SparseAutoencoder.Checkpoint {
   }
 
   /// Reads a checkpoint written by ``write(to:)``.
-  public init(contentsOf directory: URL) throws {
+  package init(contentsOf directory: URL) throws {
     let stateURL = directory.appendingPathComponent("state.json")
     guard let data = try? Data(contentsOf: stateURL) else {
       throw ModelFormatError.missingFile(file: stateURL.path)

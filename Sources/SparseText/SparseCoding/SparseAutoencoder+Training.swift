@@ -100,7 +100,10 @@ extension SparseAutoencoder {
       return (order.dropFirst(count).sorted(), order.prefix(count).sorted())
     }
 
-    mutating func train(_ x: SparseMatrix, progress: (@Sendable (TrainingEvent) -> Void)?) throws {
+    mutating func train(
+      _ x: SparseMatrix, progress: (@Sendable (TrainingEvent) -> Void)?,
+      isCancelled: CancellationCheck? = nil
+    ) throws {
       let (trainRows, validationRows) = split(x.rows)
       if configuration.unitNormDecoder && epoch == 0 && optimizer.steps == 0 {
         // The decoder bias starts at the mean training row (scaled), so the codes start out
@@ -117,6 +120,7 @@ extension SparseAutoencoder {
         : nil
       while epoch < configuration.epochs {
         if !validationRows.isEmpty && stale >= configuration.patience { break }
+        try checkCancellation(isCancelled)
         epoch += 1
         let started = Date()
         denseSeconds = 0
@@ -144,6 +148,7 @@ extension SparseAutoencoder {
             var shown = step.terms
             shown.weightDecay = 0.5 * Double(decay?.lambda ?? 0) * weightSquares
             progress?(.batch(epoch: epoch, batch: b + 1, batches: batches, loss: shown.total))
+            try checkCancellation(isCancelled)
             steps.append(step.terms)
             if let next = step.next { batch = next }
           }
@@ -179,6 +184,7 @@ extension SparseAutoencoder {
               Self.normalizeDecoderColumns(&theta, layout: layout)
             }
             progress?(.batch(epoch: epoch, batch: b + 1, batches: batches, loss: terms.total))
+            try checkCancellation(isCancelled)
             steps.append(terms)
           }
         }

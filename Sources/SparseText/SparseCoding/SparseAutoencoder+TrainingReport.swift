@@ -24,11 +24,12 @@ extension SparseAutoencoder {
     }
 
     /// The report of `model`, trained on `x` in `seconds`: encodes `x` once to measure it.
-    public init(model: SparseAutoencoder, data x: SparseMatrix, seconds: Double) {
+    /// - Throws: ``DataError/shapeMismatch(what:expected:actual:)`` when `x` is not as wide as the model's input.
+    public init(model: SparseAutoencoder, data x: SparseMatrix, seconds: Double) throws {
       epochs = model.history
-      metrics = model.metrics(on: x)
+      metrics = try model.metrics(on: x)
       firingRates = SparseAutoencoder.firingRates(
-        of: model.encode(x), threshold: model.activityThreshold)
+        of: try model.encode(x), threshold: model.activityThreshold)
       self.seconds = seconds
       documents = x.rows
       terms = x.columns

@@ -10,7 +10,7 @@ import Foundation
 ///
 /// ```swift
 /// let sae = try SparseAutoencoder(training: x, configuration: .init(hiddenUnits: 256))
-/// let codes = sae.encode(x)
+/// let codes = try sae.encode(x)
 /// ```
 public struct SparseAutoencoder: Sendable {
   /// Loss terms and code statistics of one epoch.
@@ -62,28 +62,29 @@ public struct SparseAutoencoder: Sendable {
     case checkpoint(Checkpoint)
   }
 
-  /// Everything needed to continue training exactly where it stopped.
+  /// Everything needed to continue training exactly where it stopped: pass it back as
+  /// `resumingFrom` with the same data and configuration.
   public struct Checkpoint: Sendable {
     /// The configuration being trained.
-    public var configuration: Configuration
+    package var configuration: Configuration
     /// The number of input columns.
-    public var inputColumns: Int
+    package var inputColumns: Int
     /// Epochs completed.
-    public var epoch: Int
+    package var epoch: Int
     /// Flat parameters.
-    public var parameters: [Float]
+    package var parameters: [Float]
     /// Flat optimizer state.
-    public var optimizerState: [[Float]]
+    package var optimizerState: [[Float]]
     /// Optimizer steps taken.
-    public var steps: Int
+    package var steps: Int
     /// The random generator's state.
-    public var generator: SeededGenerator
+    package var generator: SeededGenerator
     /// Per-epoch history so far.
-    public var history: [EpochSummary]
+    package var history: [EpochSummary]
     /// Best validation loss and its parameters, for early stopping.
-    public var best: (loss: Double, parameters: [Float])?
+    package var best: (loss: Double, parameters: [Float])?
     /// Epochs since the best validation loss.
-    public var stale: Int
+    package var stale: Int
   }
 
   /// The configuration.
@@ -160,6 +161,18 @@ public struct SparseAutoencoder: Sendable {
     resumingFrom checkpoint: Checkpoint? = nil,
     progress: (@Sendable (TrainingEvent) -> Void)? = nil
   ) throws {
+    try self.init(
+      training: x, configuration: configuration, resumingFrom: checkpoint, progress: progress,
+      isCancelled: nil)
+  }
+
+  /// ``init(training:configuration:resumingFrom:progress:)`` that asks `isCancelled` after
+  /// every batch and throws `CancellationError` when it says so.
+  package init(
+    training x: SparseMatrix, configuration: Configuration = .init(),
+    resumingFrom checkpoint: Checkpoint? = nil,
+    progress: (@Sendable (TrainingEvent) -> Void)? = nil, isCancelled: CancellationCheck?
+  ) throws {
     let configuration = configuration.resolved(for: x)
     try configuration.validate(inputColumns: x.columns)
     guard x.rows >= 2 else {
@@ -186,7 +199,9 @@ public struct SparseAutoencoder: Sendable {
     // receiving gradient (TopK's unselected units, weight decay off) decays into the denormal
     // range, where each operation costs tens of cycles and epochs grew 3× slower.
     try BLAS.singleThreaded {
-      try FloatingPointMode.flushingDenormals { try trainer.train(x, progress: progress) }
+      try FloatingPointMode.flushingDenormals {
+        try trainer.train(x, progress: progress, isCancelled: isCancelled)
+      }
     }
     self.configuration = configuration
     self.inputColumns = x.columns
@@ -261,7 +276,25 @@ public struct SparseAutoencoder: Sendable {
 
   /// The codes of the rows of `x` (documents × hidden units), computed over row blocks in
   /// parallel.
-  public func encode(_ x: SparseMatrix) -> DenseMatrix {
+  ///
+  /// - Throws: ``DataError/shapeMismatch(what:expected:actual:)`` when `x` does not have
+  ///   ``inputColumns`` columns.
+  public func encode(_ x: SparseMatrix) throws -> DenseMatrix {
+    try checkInput(x)
+    return encodeUnchecked(x)
+  }
+
+  /// Throws when `x` does not have ``inputColumns`` columns.
+  func checkInput(_ x: SparseMatrix) throws {
+    guard x.columns == inputColumns else {
+      throw DataError.shapeMismatch(
+        what: "input columns", expected: "\(inputColumns) (the model's inputs)",
+        actual: "\(x.columns)")
+    }
+  }
+
+  /// ``encode(_:)`` for rows the caller knows have ``inputColumns`` columns.
+  package func encodeUnchecked(_ x: SparseMatrix) -> DenseMatrix {
     precondition(x.columns == inputColumns, "x has \(x.columns) columns, the model \(inputColumns)")
     let h = layout.hidden
     var out = [Float](repeating: 0, count: x.rows * h)
@@ -283,13 +316,29 @@ public struct SparseAutoencoder: Sendable {
   }
 
   /// Reconstructions `x̂` of the rows of `x`, in the input's scale (divided by `inputScale`).
-  public func reconstruct(_ x: SparseMatrix) -> DenseMatrix {
-    decode(encode(x))
+  ///
+  /// - Throws: ``DataError/shapeMismatch(what:expected:actual:)`` when `x` does not have
+  ///   ``inputColumns`` columns.
+  public func reconstruct(_ x: SparseMatrix) throws -> DenseMatrix {
+    decodeUnchecked(try encode(x))
   }
 
   /// The decoder's output for `codes` (documents × hidden units), in the input's scale
   /// (divided by `inputScale`).
-  public func decode(_ codes: DenseMatrix) -> DenseMatrix {
+  ///
+  /// - Throws: ``DataError/shapeMismatch(what:expected:actual:)`` when `codes` does not have one
+  ///   column per hidden unit.
+  public func decode(_ codes: DenseMatrix) throws -> DenseMatrix {
+    guard codes.columns == configuration.hiddenUnits else {
+      throw DataError.shapeMismatch(
+        what: "code columns", expected: "\(configuration.hiddenUnits) (the hidden units)",
+        actual: "\(codes.columns)")
+    }
+    return decodeUnchecked(codes)
+  }
+
+  /// ``decode(_:)`` for codes the caller knows have one column per hidden unit.
+  package func decodeUnchecked(_ codes: DenseMatrix) -> DenseMatrix {
     var out = Kernels.decode(codes, theta: theta, layout: layout, configuration: configuration)
     let scale = Float(1 / configuration.scale)
     for k in out.values.indices { out.values[k] *= scale }
@@ -302,7 +351,7 @@ public struct SparseAutoencoder: Sendable {
 
   /// A unit counts as active (for L0 and dead units) above this: `activeThreshold` for sigmoid
   /// codes, which are never exactly 0, and 0 for ReLU and TopK codes.
-  public var activityThreshold: Float {
+  package var activityThreshold: Float {
     configuration.topK == nil && configuration.activation == .sigmoid
       ? Float(configuration.activeThreshold) : 0
   }
@@ -324,7 +373,17 @@ public struct SparseAutoencoder: Sendable {
   ///     training rows' means (``SparseMatrix/columnMeans()``) to measure held-out rows as a
   ///     linear baseline would be measured. The means of `x` itself when `nil`.
   /// - Returns: the reconstruction and code statistics.
-  public func metrics(on x: SparseMatrix, referenceMeans: [Double]? = nil) -> SparseCodingMetrics {
-    SparseCodingMetrics(model: self, x: x, referenceMeans: referenceMeans)
+  /// - Throws: ``DataError/shapeMismatch(what:expected:actual:)`` when `x` does not have
+  ///   ``inputColumns`` columns or `referenceMeans` does not have one mean per column.
+  public func metrics(on x: SparseMatrix, referenceMeans: [Double]? = nil) throws
+    -> SparseCodingMetrics
+  {
+    try checkInput(x)
+    if let referenceMeans, referenceMeans.count != x.columns {
+      throw DataError.shapeMismatch(
+        what: "reference means", expected: "\(x.columns) (one per column)",
+        actual: "\(referenceMeans.count)")
+    }
+    return SparseCodingMetrics(model: self, x: x, referenceMeans: referenceMeans)
   }
 }

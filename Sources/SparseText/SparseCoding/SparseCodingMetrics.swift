@@ -48,7 +48,7 @@ public struct SparseCodingMetrics: Sendable, Equatable, Codable {
     while start < x.rows {
       let end = min(x.rows, start + block)
       let part = x.selectingRows(start..<end)
-      let codes = model.encode(part)
+      let codes = model.encodeUnchecked(part)
       for r in 0..<codes.rows {
         for j in 0..<h {
           let value = codes.values[r * h + j]
@@ -59,7 +59,7 @@ public struct SparseCodingMetrics: Sendable, Equatable, Codable {
           }
         }
       }
-      let reconstruction = model.decode(codes)
+      let reconstruction = model.decodeUnchecked(codes)
       for r in 0..<part.rows {
         var rowError = 0.0
         let base = r * n

@@ -3,7 +3,7 @@
 ///
 /// The hot loops of the vectorizers look terms up by their bytes without creating a `String`
 /// per token; strings are materialized once per distinct term.
-public struct ByteStringTable: Sendable {
+package struct ByteStringTable: Sendable {
   /// What the table keeps per id, together so that a probe reads one record: the key's hash,
   /// its first eight bytes (zero-padded, little-endian), and where its bytes are in the arena.
   private struct Entry {
@@ -19,7 +19,7 @@ public struct ByteStringTable: Sendable {
   private var mask: Int
 
   /// Creates an empty table sized for about `capacity` entries.
-  public init(capacity: Int = 1024) {
+  package init(capacity: Int = 1024) {
     var size = 16
     while size < capacity * 2 { size <<= 1 }
     slots = Array(repeating: -1, count: size)
@@ -29,7 +29,7 @@ public struct ByteStringTable: Sendable {
 
   /// Makes room for `capacity` entries and `bytes` bytes of keys in all, so that inserting up
   /// to that many does not grow the table again.
-  public mutating func reserve(capacity: Int, bytes: Int) {
+  package mutating func reserve(capacity: Int, bytes: Int) {
     entries.reserveCapacity(capacity)
     arena.reserveCapacity(bytes)
     if capacity * 2 > slots.count {
@@ -40,19 +40,19 @@ public struct ByteStringTable: Sendable {
   }
 
   /// The bytes of all keys together.
-  public var byteCount: Int { arena.count }
+  package var byteCount: Int { arena.count }
 
   /// The number of distinct byte strings stored.
-  public var count: Int { entries.count }
+  package var count: Int { entries.count }
 
   /// The id of `bytes`, inserting it when new.
-  public mutating func insert(_ bytes: UnsafeBufferPointer<UInt8>) -> Int {
+  package mutating func insert(_ bytes: UnsafeBufferPointer<UInt8>) -> Int {
     let prefix = ByteStringTable.prefix(bytes)
     return insert(bytes, hash: ByteStringTable.hash(bytes, prefix: prefix), prefix: prefix)
   }
 
   /// The id of `bytes`, inserting it when new, given its ``hash(_:)``.
-  public mutating func insert(_ bytes: UnsafeBufferPointer<UInt8>, hash: UInt64) -> Int {
+  package mutating func insert(_ bytes: UnsafeBufferPointer<UInt8>, hash: UInt64) -> Int {
     insert(bytes, hash: hash, prefix: ByteStringTable.prefix(bytes))
   }
 
@@ -70,7 +70,7 @@ public struct ByteStringTable: Sendable {
   }
 
   /// The id of `bytes`, or `nil` when it is not stored.
-  public func find(_ bytes: UnsafeBufferPointer<UInt8>) -> Int? {
+  package func find(_ bytes: UnsafeBufferPointer<UInt8>) -> Int? {
     let prefix = ByteStringTable.prefix(bytes)
     return probe(bytes, hash: ByteStringTable.hash(bytes, prefix: prefix), prefix: prefix).id
   }
@@ -100,29 +100,29 @@ public struct ByteStringTable: Sendable {
 
   /// Inserts a string's UTF-8 bytes and returns its id.
   @discardableResult
-  public mutating func insert(_ string: String) -> Int {
+  package mutating func insert(_ string: String) -> Int {
     var copy = string
     return copy.withUTF8 { insert($0) }
   }
 
   /// The id of a string, or `nil` when it is not stored.
-  public func find(_ string: String) -> Int? {
+  package func find(_ string: String) -> Int? {
     var copy = string
     return copy.withUTF8 { find($0) }
   }
 
   /// The bytes stored under `id`.
-  public func bytes(_ id: Int) -> ArraySlice<UInt8> {
+  package func bytes(_ id: Int) -> ArraySlice<UInt8> {
     arena[entries[id].start..<(entries[id].start + entries[id].length)]
   }
 
   /// The string stored under `id`.
-  public func string(_ id: Int) -> String {
+  package func string(_ id: Int) -> String {
     String(decoding: bytes(id), as: UTF8.self)
   }
 
   /// Calls `body` with the bytes stored under `id`, without copying.
-  public func withBytes<R>(_ id: Int, _ body: (UnsafeBufferPointer<UInt8>) throws -> R) rethrows
+  package func withBytes<R>(_ id: Int, _ body: (UnsafeBufferPointer<UInt8>) throws -> R) rethrows
     -> R
   {
     try arena.withUnsafeBufferPointer { all in
@@ -134,7 +134,7 @@ public struct ByteStringTable: Sendable {
 
   /// Sorts ids by their bytes (unsigned, shorter first on a common prefix): for UTF-8 this is
   /// code point order, the order of Python's `sorted` on strings.
-  public func sortByBytes(_ ids: inout [Int]) {
+  package func sortByBytes(_ ids: inout [Int]) {
     arena.withUnsafeBufferPointer { all in
       guard let base = all.baseAddress else { return }
       entries.withUnsafeBufferPointer { entries in
@@ -166,7 +166,7 @@ public struct ByteStringTable: Sendable {
   }
 
   /// The stored hash of `id`.
-  public func storedHash(_ id: Int) -> UInt64 { entries[id].hash }
+  package func storedHash(_ id: Int) -> UInt64 { entries[id].hash }
 
   /// Whether the bytes of `entry` after the first eight equal those of `bytes` (same length).
   private func equalsAfterPrefix(_ entry: Entry, _ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
@@ -215,7 +215,7 @@ public struct ByteStringTable: Sendable {
   }
 
   /// A fast 64-bit hash of a byte string (not cryptographic; stable across runs and platforms).
-  public static func hash(_ bytes: UnsafeBufferPointer<UInt8>) -> UInt64 {
+  package static func hash(_ bytes: UnsafeBufferPointer<UInt8>) -> UInt64 {
     hash(bytes, prefix: prefix(bytes))
   }
 

@@ -1,12 +1,12 @@
 /// SHA-256 and SHA-1 digests (FIPS 180-4), for verifying downloads and fixed splits.
-public enum Digest {
+package enum Digest {
   /// The SHA-256 digest of `bytes` as 64 lowercase hex digits.
-  public static func sha256Hex(_ bytes: some Collection<UInt8>) -> String {
+  package static func sha256Hex(_ bytes: some Collection<UInt8>) -> String {
     hex(sha256(Array(bytes)))
   }
 
   /// The SHA-1 digest of `bytes` as 40 lowercase hex digits.
-  public static func sha1Hex(_ bytes: some Collection<UInt8>) -> String {
+  package static func sha1Hex(_ bytes: some Collection<UInt8>) -> String {
     hex(sha1(Array(bytes)))
   }
 

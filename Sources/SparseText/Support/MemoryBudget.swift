@@ -3,9 +3,9 @@ import Foundation
 /// How much memory one run may plan to use: the machine's physical memory, or the control
 /// group's limit when that is lower. Sizes read from files are checked against it before
 /// anything that large is allocated, so a hostile or mistaken size gives an error, not an abort.
-public enum MemoryBudget {
+package enum MemoryBudget {
   /// The budget in bytes.
-  public static let bytes: Int = {
+  package static let bytes: Int = {
     var budget = Int(clamping: ProcessInfo.processInfo.physicalMemory)
     for file in ["/sys/fs/cgroup/memory.max", "/sys/fs/cgroup/memory/memory.limit_in_bytes"] {
       if let text = try? String(contentsOfFile: file, encoding: .utf8),
@@ -18,7 +18,7 @@ public enum MemoryBudget {
   }()
 
   /// `bytes` as a short human-readable size ("77.3 GB").
-  public static func describe(_ bytes: Double) -> String {
+  package static func describe(_ bytes: Double) -> String {
     let units = ["bytes", "KB", "MB", "GB", "TB", "PB", "EB"]
     var value = bytes
     var unit = 0
@@ -31,7 +31,7 @@ public enum MemoryBudget {
 
   /// Throws ``DataError/unusableCorpus(reason:suggestion:)`` when `bytes` (what `what` needs)
   /// exceed the budget.
-  public static func check(_ bytes: Double, for what: String, suggestion: String) throws {
+  package static func check(_ bytes: Double, for what: String, suggestion: String) throws {
     guard bytes.isFinite, bytes <= Double(Self.bytes) else {
       throw DataError.unusableCorpus(
         reason:

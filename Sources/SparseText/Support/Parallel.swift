@@ -25,14 +25,14 @@ enum FloatingPointMode {
 /// Work is cut into contiguous chunks whose boundaries depend only on the item count and the
 /// chunk count, never on timing, so a caller that combines chunk results in chunk order gets the
 /// same answer on every run.
-public enum Parallel {
+package enum Parallel {
   /// The number of workers used by default: the number of active processors.
-  public static var defaultWorkerCount: Int {
+  package static var defaultWorkerCount: Int {
     max(1, ProcessInfo.processInfo.activeProcessorCount)
   }
 
   /// Splits `0..<count` into at most `chunks` contiguous ranges of near-equal size.
-  public static func ranges(count: Int, chunks: Int) -> [Range<Int>] {
+  package static func ranges(count: Int, chunks: Int) -> [Range<Int>] {
     guard count > 0 else { return [] }
     let n = max(1, min(chunks, count))
     let base = count / n
@@ -58,7 +58,7 @@ public enum Parallel {
   ///   - body: the work for one range of items.
   /// - Returns: the chunks' results, in chunk order.
   /// - Throws: the first error a chunk threw, in chunk order.
-  public static func map<T: Sendable, E: Error>(
+  package static func map<T: Sendable, E: Error>(
     count: Int,
     workers: Int = defaultWorkerCount,
     minimumChunk: Int = 1,
@@ -90,7 +90,7 @@ public enum Parallel {
 
   /// Runs `body` for each chunk of `0..<count` concurrently, for work that writes into
   /// disjoint parts of a shared buffer.
-  public static func forEach(
+  package static func forEach(
     count: Int,
     workers: Int = defaultWorkerCount,
     minimumChunk: Int = 1,
@@ -124,20 +124,20 @@ private final class ResultSlots<T, E: Error>: @unchecked Sendable {
 /// A pointer wrapper for handing disjoint parts of one buffer to concurrent workers.
 ///
 /// The caller promises that no two workers write the same element.
-public struct UnsafeSharedBuffer<Element>: @unchecked Sendable {
+package struct UnsafeSharedBuffer<Element>: @unchecked Sendable {
   /// The shared buffer.
-  public let base: UnsafeMutablePointer<Element>
+  package let base: UnsafeMutablePointer<Element>
   /// Its element count.
-  public let count: Int
+  package let count: Int
 
   /// Wraps `buffer`; it must outlive every use of the wrapper.
-  public init(_ buffer: UnsafeMutableBufferPointer<Element>) {
+  package init(_ buffer: UnsafeMutableBufferPointer<Element>) {
     base = buffer.baseAddress ?? UnsafeMutablePointer(bitPattern: 1)!
     count = buffer.count
   }
 
   /// The element at `index`, read or written.
-  public subscript(index: Int) -> Element {
+  package subscript(index: Int) -> Element {
     get { base[index] }
     nonmutating set { base[index] = newValue }
   }

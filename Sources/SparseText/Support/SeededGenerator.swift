@@ -21,10 +21,10 @@ public struct SeededGenerator: RandomNumberGenerator, Sendable, Equatable, Codab
   }
 
   /// The state as four words, for checkpoints.
-  public var words: [UInt64] { [state.0, state.1, state.2, state.3] }
+  package var words: [UInt64] { [state.0, state.1, state.2, state.3] }
 
   /// Restores a generator from ``words``.
-  public init?(words: [UInt64]) {
+  package init?(words: [UInt64]) {
     guard words.count == 4, words.contains(where: { $0 != 0 }) else { return nil }
     state = (words[0], words[1], words[2], words[3])
   }

@@ -15,19 +15,19 @@ public struct TextDecoder: Sendable {
   }
 
   /// The first bytes that did not decode, and how many replacements were made.
-  public struct Problems: Sendable, Equatable {
+  package struct Problems: Sendable, Equatable {
     /// Number of U+FFFD replacements made.
-    public var replacements: Int = 0
+    package var replacements: Int = 0
     /// 1-based line of the first problem, within the decoded unit.
-    public var firstLine: Int?
+    package var firstLine: Int?
     /// Byte offset of the first problem, within the decoded unit.
-    public var firstByteOffset: Int?
+    package var firstByteOffset: Int?
   }
 
   /// The encoding.
   public let encoding: Encoding
   /// Throw instead of replacing invalid UTF-8.
-  public let strict: Bool
+  package let strict: Bool
 
   /// Creates a decoder.
   public init(encoding: Encoding = .utf8, strict: Bool = false) {
@@ -37,7 +37,7 @@ public struct TextDecoder: Sendable {
 
   /// Decodes `bytes`. `file`, `line` and `byteOffset` locate the bytes in their file, for
   /// error messages; `problems` collects replacements.
-  public func decode(
+  package func decode(
     _ bytes: UnsafeBufferPointer<UInt8>, file: String = "<input>", line: Int = 1,
     byteOffset: Int = 0, problems: inout Problems
   ) throws -> String {
@@ -105,7 +105,7 @@ public struct TextDecoder: Sendable {
   }
 
   /// The offset of the first byte that is not part of valid UTF-8, or `nil` when all are.
-  public static func firstInvalidUTF8(_ bytes: UnsafeBufferPointer<UInt8>) -> Int? {
+  package static func firstInvalidUTF8(_ bytes: UnsafeBufferPointer<UInt8>) -> Int? {
     var i = 0
     let n = bytes.count
     guard let base = bytes.baseAddress else { return nil }

@@ -4,7 +4,7 @@ import CKernels
 extension Tokenizer {
   /// Calls `body` with the UTF-8 bytes of each term of `text`, in order. The buffer is only
   /// valid during the call. Reusing one `workspace` per thread avoids allocations.
-  public func forEachTerm(
+  package func forEachTerm(
     in text: String, workspace: inout TokenizerWorkspace,
     _ body: (UnsafeBufferPointer<UInt8>) -> Void
   ) {
@@ -13,7 +13,7 @@ extension Tokenizer {
   }
 
   /// Calls `body` with each term of a valid UTF-8 text; see ``forEachTerm(in:workspace:_:)``.
-  public func forEachTerm(
+  package func forEachTerm(
     utf8 text: UnsafeBufferPointer<UInt8>, workspace: inout TokenizerWorkspace,
     _ body: (UnsafeBufferPointer<UInt8>) -> Void
   ) {

@@ -4,7 +4,7 @@ extension Tokenizer {
   /// or changes them (`you've` → `you`, `ve`; `You` when lowercasing) into tokens that are not
   /// stop words themselves, each with those tokens: scikit-learn warns when there are any.
   /// Empty when stop words are not used (a character analyzer, or no list).
-  public func inconsistentStopWords() -> [(entry: String, tokens: [String])] {
+  package func inconsistentStopWords() -> [(entry: String, tokens: [String])] {
     guard configuration.analyzer == .word else { return [] }
     let stopWords = Set(configuration.stopWords)
     return configuration.stopWords.compactMap { entry in

@@ -204,7 +204,7 @@ public struct Tokenizer: Sendable {
 }
 
 /// Reusable buffers for one thread's tokenizing; keep one per worker and pass it `inout`.
-public struct TokenizerWorkspace: Sendable {
+package struct TokenizerWorkspace: Sendable {
   var bytes: [UInt8] = []
   var ends: [Int] = []
   var kept: [Int] = []
@@ -215,7 +215,7 @@ public struct TokenizerWorkspace: Sendable {
   var offsets: [Int] = []
 
   /// Creates empty buffers.
-  public init() {}
+  package init() {}
 
   var tokenCount: Int { ends.count }
 

@@ -95,9 +95,9 @@ public struct HashingVectorizer: Sendable {
 }
 
 /// MurmurHash3 (x86, 32-bit), as scikit-learn's `murmurhash3_32` computes it.
-public enum MurmurHash3 {
+package enum MurmurHash3 {
   /// The 32-bit hash of `bytes` with `seed`.
-  public static func hash32(_ bytes: UnsafeBufferPointer<UInt8>, seed: UInt32) -> UInt32 {
+  package static func hash32(_ bytes: UnsafeBufferPointer<UInt8>, seed: UInt32) -> UInt32 {
     let c1: UInt32 = 0xcc9e_2d51
     let c2: UInt32 = 0x1b87_3593
     var h = seed
@@ -142,7 +142,7 @@ public enum MurmurHash3 {
   }
 
   /// The hash of a string's UTF-8.
-  public static func hash32(_ string: String, seed: UInt32 = 0) -> UInt32 {
+  package static func hash32(_ string: String, seed: UInt32 = 0) -> UInt32 {
     var copy = string
     return copy.withUTF8 { hash32($0, seed: seed) }
   }

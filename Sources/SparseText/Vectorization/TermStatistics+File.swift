@@ -15,10 +15,10 @@ import Foundation
 /// ```
 extension TermStatistics {
   /// The `format` field of the header.
-  public static let formatName = "sparsetext-term-statistics"
+  package static let formatName = "sparsetext-term-statistics"
   /// The `version` field of the header. Version 2 writes the tokenizer configuration with
   /// snake_case keys (and so has other tokenizer digests than version 1).
-  public static let formatVersion = 2
+  package static let formatVersion = 2
   static let magic = Array("SPTXSTAT".utf8)
 
   private struct VersionProbe: Decodable {
@@ -42,7 +42,7 @@ extension TermStatistics {
   }
 
   /// The file's bytes.
-  public func fileData() throws -> Data {
+  package func fileData() throws -> Data {
     let encoder = JSONFormat.encoder(pretty: false)
     let header = try encoder.encode(
       Header(
@@ -66,7 +66,7 @@ extension TermStatistics {
   private var offsetsTotal: Int { (0..<count).reduce(0) { $0 + termBytes($1).count } }
 
   /// Writes the file atomically (a temporary sibling, flushed and renamed into place).
-  public func write(to url: URL) throws {
+  package func write(to url: URL) throws {
     try AtomicFile.write(fileData(), to: url)
   }
 
@@ -74,7 +74,7 @@ extension TermStatistics {
   ///
   /// - Throws: ``ModelFormatError`` for a file that is not term statistics, is truncated, or
   ///   holds unsorted, repeated or impossible counts.
-  public init(contentsOf url: URL) throws {
+  package init(contentsOf url: URL) throws {
     let data: Data
     do {
       data = try Data(contentsOf: url)
@@ -85,7 +85,7 @@ extension TermStatistics {
   }
 
   /// Parses the bytes of a term-statistics file named `file` (for messages).
-  public init(fileData data: Data, file: String) throws {
+  package init(fileData data: Data, file: String) throws {
     let bytes = [UInt8](data)
     func corrupt(_ reason: String) -> ModelFormatError {
       .corrupt(file: file, reason: reason)

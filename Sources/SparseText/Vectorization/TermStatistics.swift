@@ -15,34 +15,34 @@ import Foundation
 /// let parts = try shards.map { try TermStatistics(counting: $0, tokenizer: .unicode) }
 /// let vectorizer = try TermStatistics.merged(parts).vectorizer(configuration: .init())
 /// ```
-public struct TermStatistics: Sendable, Equatable {
+package struct TermStatistics: Sendable, Equatable {
   /// The tokenizer the terms were counted with.
-  public let tokenizer: Tokenizer.Configuration
+  package let tokenizer: Tokenizer.Configuration
   /// ``digest(of:)`` of ``tokenizer``: parts merge only when their digests agree.
-  public let tokenizerDigest: String
+  package let tokenizerDigest: String
   /// The number of documents counted.
-  public private(set) var documents: Int
+  package private(set) var documents: Int
   /// Every term's bytes, one after another, in increasing byte order.
   private var arena: [UInt8]
   /// Where term `i`'s bytes start in `arena`; `count + 1` entries.
   private var offsets: [Int]
   /// Per term: the number of documents it occurs in.
-  public private(set) var documentFrequency: [Int]
+  package private(set) var documentFrequency: [Int]
   /// Per term: its number of occurrences in all documents.
-  public private(set) var totals: [Int]
+  package private(set) var totals: [Int]
 
   /// The number of distinct terms.
-  public var count: Int { documentFrequency.count }
+  package var count: Int { documentFrequency.count }
 
   /// The UTF-8 bytes of term `i` (terms are in increasing byte order).
-  public func termBytes(_ i: Int) -> ArraySlice<UInt8> { arena[offsets[i]..<offsets[i + 1]] }
+  package func termBytes(_ i: Int) -> ArraySlice<UInt8> { arena[offsets[i]..<offsets[i + 1]] }
 
   /// Term `i` as a string.
-  public func term(_ i: Int) -> String { String(decoding: termBytes(i), as: UTF8.self) }
+  package func term(_ i: Int) -> String { String(decoding: termBytes(i), as: UTF8.self) }
 
   /// A SHA-256 digest (hex) of the tokenizer configuration, the library version and the Unicode
   /// version of the character tables: what decides which terms a text yields.
-  public static func digest(of tokenizer: Tokenizer.Configuration) -> String {
+  package static func digest(of tokenizer: Tokenizer.Configuration) -> String {
     let encoder = JSONFormat.encoder(pretty: false)
     // Encoding a plain configuration cannot fail.
     // swift-format-ignore: NeverUseForceTry
@@ -54,7 +54,7 @@ public struct TermStatistics: Sendable, Equatable {
   }
 
   /// Counts every term of `documents`, unpruned.
-  public init(counting documents: [String], tokenizer configuration: Tokenizer.Configuration)
+  package init(counting documents: [String], tokenizer configuration: Tokenizer.Configuration)
     throws
   {
     try configuration.validate()
@@ -76,7 +76,7 @@ public struct TermStatistics: Sendable, Equatable {
   }
 
   /// Statistics of no documents.
-  public init(empty tokenizer: Tokenizer.Configuration) {
+  package init(empty tokenizer: Tokenizer.Configuration) {
     self.tokenizer = tokenizer
     self.tokenizerDigest = Self.digest(of: tokenizer)
     self.documents = 0
@@ -103,7 +103,7 @@ public struct TermStatistics: Sendable, Equatable {
   ///
   /// - Throws: ``ConfigurationError/conflict(reason:suggestion:)`` when the parts were counted
   ///   with different tokenizer digests, or when there are no parts.
-  public static func merged(_ parts: [TermStatistics]) throws -> TermStatistics {
+  package static func merged(_ parts: [TermStatistics]) throws -> TermStatistics {
     guard var result = parts.first else {
       throw ConfigurationError.conflict(
         reason: "there are no term statistics to merge", suggestion: "Give at least one part.")
@@ -182,7 +182,7 @@ public struct TermStatistics: Sendable, Equatable {
 
   /// The vocabulary a fit on the counted documents would select with `configuration`'s
   /// document-frequency bounds and `maxFeatures`, and its terms' indices here.
-  public func vocabulary(configuration: CountVectorizer.Configuration) throws -> (
+  package func vocabulary(configuration: CountVectorizer.Configuration) throws -> (
     vocabulary: Vocabulary, terms: [Int]
   ) {
     try configuration.validate()
@@ -217,7 +217,7 @@ public struct TermStatistics: Sendable, Equatable {
 
   /// The TF-IDF vectorizer a fit on the counted documents would give with `configuration`:
   /// the same vocabulary and idf, bit for bit.
-  public func vectorizer(configuration: TfidfVectorizer.Configuration) throws -> TfidfVectorizer {
+  package func vectorizer(configuration: TfidfVectorizer.Configuration) throws -> TfidfVectorizer {
     let (vocabulary, kept) = try vocabulary(configuration: configuration.counting)
     let transformer = TfidfTransformer(
       documentFrequency: kept.map { Double(documentFrequency[$0]) }, documents: documents,

@@ -9,7 +9,7 @@ extension Vocabulary {
   ///
   /// - Throws: ``DataError`` when the file cannot be read, does not parse, lists a term or a
   ///   column twice, leaves a column out, or holds no terms.
-  public init(contentsOf url: URL) throws {
+  package init(contentsOf url: URL) throws {
     let data: Data
     do {
       data = try Data(contentsOf: url)
@@ -27,7 +27,7 @@ extension Vocabulary {
   /// Parses the JSON object `{"term": column, …}` that ``jsonObject()`` writes (scikit-learn's
   /// `vocabulary_`): the columns must be 0 to n − 1, each once. Terms are compared as UTF-8
   /// bytes, so canonically equivalent spellings stay distinct terms.
-  public init(jsonObject data: Data, source: String = "the vocabulary") throws {
+  package init(jsonObject data: Data, source: String = "the vocabulary") throws {
     var parser = VocabularyJSONParser(bytes: [UInt8](data), source: source)
     let pairs = try parser.parseObject()
     var terms = [String?](repeating: nil, count: pairs.count)

@@ -35,7 +35,7 @@ public struct Vocabulary: Sendable, Equatable, Codable {
   public func index(of term: String) -> Int? { table.find(term) }
 
   /// The column of a term given as UTF-8 bytes.
-  public func index(ofUTF8 bytes: UnsafeBufferPointer<UInt8>) -> Int? { table.find(bytes) }
+  package func index(ofUTF8 bytes: UnsafeBufferPointer<UInt8>) -> Int? { table.find(bytes) }
 
   /// The vocabulary as a JSON object `{"term": column, …}` (scikit-learn's `vocabulary_`), one
   /// term per line.
@@ -44,7 +44,7 @@ public struct Vocabulary: Sendable, Equatable, Codable {
   /// canonically equivalent spellings (`é` and `e` + U+0301) as equal; terms are distinct byte
   /// strings here, as they are in Python. Strings are escaped by hand (``JSONString``), which is
   /// several times faster than `JSONEncoder` on a large vocabulary.
-  public func jsonObject() -> Data {
+  package func jsonObject() -> Data {
     var out: [UInt8] = []
     out.reserveCapacity(terms.count * 16 + 16)
     out.append(UInt8(ascii: "{"))

@@ -67,7 +67,7 @@ struct Encode: ParsableCommand {
         writer = try DenseRowWriter(url: URL(fileURLWithPath: output), columns: units)
       }
       let started = Date()
-      let codes = sae.encode(x)
+      let codes = try sae.encode(x)
       seconds = Date().timeIntervalSince(started)
       try emit(codes, ids: nil)
     } else {

@@ -26,9 +26,10 @@ struct Evaluate: ParsableCommand {
           + "they count as errors. The model knows: \(pipeline.classes.joined(separator: ", "))")
     }
     let texts = documents.map(\.text)
-    let (predicted, probabilities) = try pipeline.classify(texts)
-    let report = ClassificationReport(
-      truth: truth, predicted: predicted, probabilities: probabilities, classes: pipeline.classes)
+    let classified = try pipeline.classify(texts)
+    let report = try ClassificationReport(
+      truth: truth, predicted: classified.labels, probabilities: classified.probabilities,
+      classes: pipeline.classes)
     if global.json {
       print(String(decoding: try JSONFormat.data(report, pretty: false), as: UTF8.self))
       return

@@ -36,7 +36,8 @@ struct Predict: ParsableCommand {
     let predicted: [String]
     var p: DenseMatrix?
     if probabilities {
-      (predicted, p) = try pipeline.classify(texts)
+      let classified = try pipeline.classify(texts)
+      (predicted, p) = (classified.labels, classified.probabilities)
     } else {
       predicted = try pipeline.predict(texts)
     }

@@ -96,7 +96,7 @@ struct TrainSAE: ParsableCommand {
     }
     if let error = failure.error { throw error }
     let seconds = Date().timeIntervalSince(started)
-    let report = SparseAutoencoder.TrainingReport(model: model, data: x, seconds: seconds)
+    let report = try SparseAutoencoder.TrainingReport(model: model, data: x, seconds: seconds)
     let metrics = report.metrics
     let reportData = try report.fileData()
     try Self.replace(directory, with: model, report: reportData)

@@ -24,10 +24,10 @@ import Testing
     #expect(x.rows == documents.count && x.columns == vectorizer.vocabulary.count)
     let sae = try SparseAutoencoder(
       training: x, configuration: .init(hiddenUnits: 3, epochs: 30, batchSize: 2))
-    let codes = sae.encode(x)
+    let codes = try sae.encode(x)
     #expect(codes.rows == documents.count && codes.columns == 3)
     let model = try LogisticRegression(fitting: x, labels: labels)
-    let report = ClassificationReport(truth: labels, predicted: model.predict(x))
+    let report = try ClassificationReport(truth: labels, predicted: model.predict(x))
     #expect(report.accuracy == 1)
   }
 
@@ -44,5 +44,22 @@ import Testing
     #expect(try loaded.predict(documents) == pipeline.predict(documents))
     #expect(loaded.classes == ["business", "sport", "tech"])
     #expect(loaded.topTerms(latent: 0, count: 3).count == 3)
+  }
+
+  @Test func fitEncodeAndClassifyFromAsyncCode() async throws {
+    let fit = TextFeaturePipeline.fit(
+      documents, labels: labels,
+      configuration: .init(
+        vectorizer: .init(), autoencoder: .init(hiddenUnits: 3, epochs: 5, batchSize: 2)))
+    var stages: [TextFeaturePipeline.Stage] = []
+    for await event in fit.events {
+      if case .stage(let stage) = event { stages.append(stage) }
+    }
+    let pipeline = try await fit.value
+    #expect(stages.first == .vectorizer && stages.contains(.autoencoder))
+    #expect(
+      try await pipeline.encode(documents, blockSize: 4) == pipeline.embeddings(for: documents))
+    let classified = try await pipeline.classify(documents)
+    #expect(classified.labels == (try pipeline.predict(documents)))
   }
 }

@@ -3,12 +3,11 @@ import Foundation
 import SparseText
 
 /// Measures the machine's single-precision matrix product rate through the BLAS library
-/// sparsetext links, for `make bench` (not shown in --help).
+/// sparsetext links, for `make bench`.
 struct BenchSGEMM: ParsableCommand {
   static let configuration = CommandConfiguration(
-    commandName: "bench-sgemm",
-    abstract: "Time square sgemm products and print GFLOP/s as JSON.",
-    shouldDisplay: false)
+    commandName: "sgemm",
+    abstract: "Time square sgemm products and print GFLOP/s as JSON.")
 
   @Option(help: "The matrix size N (N × N times N × N).")
   var size = 2048

@@ -2,13 +2,12 @@ import ArgumentParser
 import Foundation
 import SparseText
 
-/// Times logistic regression on given features, for `make bench` (not shown in --help).
+/// Times logistic regression on given features, for `make bench`.
 struct BenchLR: ParsableCommand {
   static let configuration = CommandConfiguration(
-    commandName: "bench-lr",
+    commandName: "lr",
     abstract:
-      "Fit logistic regression on a .npz matrix and labels, print timing and accuracy as JSON.",
-    shouldDisplay: false)
+      "Fit logistic regression on a .npz matrix and labels, print timing and accuracy as JSON.")
 
   @Option(help: "Training features (.npz).")
   var train: String
@@ -49,7 +48,7 @@ struct BenchLR: ParsableCommand {
       times.append(Date().timeIntervalSince(started))
     }
     let fitted = model!
-    let report = ClassificationReport(truth: yTest, predicted: fitted.predict(xTest))
+    let report = try ClassificationReport(truth: yTest, predicted: fitted.predict(xTest))
     let summary: [String: Any] = [
       "seconds": times.sorted()[times.count / 2], "iterations": fitted.convergence.iterations,
       "objective": fitted.convergence.objective, "accuracy": report.accuracy,
