@@ -34,10 +34,20 @@ import Testing
     }
     #expect(rows.count == 60)
     #expect(rows.map { $0["id"] as? String } == (0..<60).map { "doc-\($0)" })
-    for key in ["score", "squared_error", "own_terms_error", "cosine_distance", "code_mass"] {
+    for key in [
+      "score", "squared_error", "squared_norm", "own_terms_error", "cosine_distance",
+      "own_terms_cosine_distance", "code_mass",
+    ] {
       #expect(rows[0][key] is Double, "\(key)")
     }
-    #expect(rows[0]["score"] as? Double == rows[0]["own_terms_error"] as? Double)
+    // The default score: √(own-terms error / ‖x‖² × own-terms cosine distance).
+    for row in rows.prefix(5) {
+      let own = try #require(row["own_terms_error"] as? Double)
+      let norm = try #require(row["squared_norm"] as? Double)
+      let angle = try #require(row["own_terms_cosine_distance"] as? Double)
+      let score = try #require(row["score"] as? Double)
+      #expect(abs(score - (own / norm * angle).squareRoot()) <= 1e-12)
+    }
     // At most 1% of the training text is above its 0.99 quantile (ties of repeated texts: 0).
     #expect(rows.filter { $0["outlier"] as? Bool == true }.count <= 1)
     // Standard input, a --json summary, and CSV and .npy files.
@@ -57,8 +67,8 @@ import Testing
     #expect(try CLI.run(["score", model, train.path, "-o", npy, "-q"]).status == 0)
     let bytes = try Data(contentsOf: URL(fileURLWithPath: npy))
     let header = String(decoding: bytes.prefix(128), as: UTF8.self)
-    #expect(header.contains("(60, 9)"))
-    #expect(bytes.count == 128 + 60 * 9 * 4)
+    #expect(header.contains("(60, 10)"))
+    #expect(bytes.count == 128 + 60 * 10 * 4)
     // A threshold below every score flags every document; a quantile outside (0, 1] is a
     // usage error.
     let all = try CLI.run([

@@ -10,11 +10,14 @@ struct Score: ParsableCommand {
         sparsetext score model/ new.jsonl --id-field id -o scores.jsonl
         cat feed.txt | sparsetext score model/ - --format lines --json > scores.jsonl
       One row per document, in input order: score (higher is more unusual; the bundle's
-      anomalyScore, by default the squared reconstruction error on the document's own terms), the parts it is built from (squared_error, squared_norm, relative_error,
-      own_terms_error, cosine_distance, code_mass, terms) and outlier (score above the threshold:
-      the --outlier-quantile of the training scores stored by fit, or --threshold).
+      anomalyScore, by default ownTermsGeometricMean: √(own_terms_error / squared_norm ×
+      own_terms_cosine_distance), how much and in which direction the reconstruction of the
+      document's own terms misses), the parts it is built from (squared_error, squared_norm,
+      relative_error, own_terms_error, cosine_distance, own_terms_cosine_distance, code_mass,
+      terms) and outlier (score above the threshold: the --outlier-quantile of the training
+      scores stored by fit, or --threshold).
       Outputs: .jsonl (default on standard output), .csv (with a header) or .npy (float32,
-      documents × 9 in that order: score, the seven parts, outlier as 0/1).
+      documents × 10 in that order: score, the eight parts, outlier as 0/1).
       """)
 
   @Argument(help: "A model bundle with an autoencoder (fit).")
@@ -46,7 +49,7 @@ struct Score: ParsableCommand {
 
   static let columns = [
     "score", "squared_error", "squared_norm", "relative_error", "own_terms_error",
-    "cosine_distance", "code_mass", "terms", "outlier",
+    "cosine_distance", "own_terms_cosine_distance", "code_mass", "terms", "outlier",
   ]
 
   func run() throws {
@@ -161,7 +164,8 @@ struct Score: ParsableCommand {
       let outlier: [Double] = flags.map { $0 ? 1 : 0 }
       let columns: [[Double]] = [
         scores.scores, scores.squaredError, scores.squaredNorm, scores.relativeError,
-        scores.ownTermsError, scores.cosineDistance, scores.codeMass, terms, outlier,
+        scores.ownTermsError, scores.cosineDistance, scores.ownTermsCosineDistance,
+        scores.codeMass, terms, outlier,
       ]
       let rows: [[Double]] = (0..<scores.count).map { r in columns.map { $0[r] } }
       switch kind {
