@@ -123,3 +123,40 @@ import Testing
     #expect(markdown.contains("| **mean** |"))
   }
 }
+
+@Suite struct ScoreIDColumnTests {
+  @Test func csvInputTakesItsIDsFromAColumnAndLinesInputRefusesAnIDField() throws {
+    let dir = try CLI.temporaryDirectory()
+    defer { try? FileManager.default.removeItem(at: dir) }
+    let train = dir.appendingPathComponent("train.jsonl")
+    try ScoreCommandTests.jsonl(
+      40, topics: [("sport", ScoreCommandTests.sport), ("money", ScoreCommandTests.money)]
+    )
+    .write(to: train, atomically: true, encoding: .utf8)
+    let model = dir.appendingPathComponent("model").path
+    let fit = try CLI.run([
+      "fit", train.path, "-o", model, "--hidden", "4", "--epochs", "2", "--no-classifier", "-q",
+    ])
+    #expect(fit.status == 0, "\(fit.stderr)")
+    let csv = dir.appendingPathComponent("new.csv")
+    try "key,text\nr-7,match goal team\n\"r,9\",bank shares profit\n"
+      .write(to: csv, atomically: true, encoding: .utf8)
+    let out = try CLI.run(["score", model, csv.path, "--id-field", "key", "-q"])
+    #expect(out.status == 0, "\(out.stderr)")
+    let ids = out.stdout.split(separator: "\n").map {
+      (try! JSONSerialization.jsonObject(with: Data($0.utf8)) as! [String: Any])["id"] as? String
+    }
+    #expect(ids == ["r-7", "r,9"])
+    // By index too; a column the header lacks is an error naming the columns.
+    let byIndex = try CLI.run(["score", model, csv.path, "--id-field", "0", "-q"])
+    #expect(byIndex.stdout.contains("\"id\":\"r-7\""), "\(byIndex.stdout)")
+    let missing = try CLI.run(["score", model, csv.path, "--id-field", "nope", "-q"])
+    #expect(missing.status != 0 && missing.stderr.contains("key, text"), "\(missing.stderr)")
+    // Plain lines have no field to read an id from: refused, not ignored.
+    let lines = dir.appendingPathComponent("new.txt")
+    try "match goal team\n".write(to: lines, atomically: true, encoding: .utf8)
+    let refused = try CLI.run(["score", model, lines.path, "--id-field", "id", "-q"])
+    #expect(refused.status != 0 && refused.stderr.contains("id field"), "\(refused.stderr)")
+    #expect(refused.stdout.isEmpty)
+  }
+}

@@ -30,7 +30,10 @@ struct Score: ParsableCommand {
     help: "scores.jsonl, scores.csv or scores.npy (default: JSONL on standard output).")
   var output: String?
 
-  @Option(help: "JSONL field holding each document's id (default: the 0-based record index).")
+  @Option(
+    help:
+      "JSONL field or CSV/TSV column (name or 0-based index) holding each document's id (default: the 0-based record index)."
+  )
   var idField: String?
 
   @Option(help: "The format of rows on standard output (no -o, or -o -): jsonl.")
