@@ -134,6 +134,15 @@ import Testing
     #expect(abs(mean - metric) <= 1e-4 * max(1, metric))
     // A document without a vocabulary term explains nothing.
     #expect(fast.cosineDistance[x.rows - 2] == 1 && fast.relativeError[x.rows - 2] == 1)
+    // Enough rows to be split over cores: every row keeps its own scores, in order.
+    let corpus = Self.corpus()
+    let repeated = try pipeline.anomalyScorer().scores(
+      for: pipeline.features(for: Array(repeating: corpus, count: 8).flatMap { $0 }))
+    let single = try pipeline.anomalyScorer().scores(for: pipeline.features(for: corpus))
+    #expect(repeated.count == 8 * corpus.count)
+    for i in stride(from: 0, to: repeated.count, by: 7) {
+      #expect(repeated.scores[i] == single.scores[i % corpus.count], "row \(i)")
+    }
   }
 
   @Test func trainingScoresGiveTheThresholdAndSurviveTheBundle() throws {

@@ -103,7 +103,7 @@ public struct AnomalyScorer: Sendable {
   }
 
   /// The parts of one document's scores.
-  private struct Parts {
+  private struct Parts: Sendable {
     var squaredError: Double
     var squaredNorm: Double
     var ownTermsError: Double
@@ -158,50 +158,56 @@ public struct AnomalyScorer: Sendable {
       decoded = out
     }
     let sigmoid = autoencoder.configuration.output == .sigmoid
-    var results: [Parts] = []
-    results.reserveCapacity(rows)
-    theta.withUnsafeBufferPointer { w in
-      let weight = w.baseAddress! + layout.decoderWeight.lowerBound
-      let bias = w.baseAddress! + layout.decoderBias.lowerBound
-      codes.values.withUnsafeBufferPointer { hBuffer in
-        for r in 0..<rows {
-          let code = hBuffer.baseAddress! + r * h
-          var dot = 0.0
-          var norm = 0.0
-          var own = 0.0
-          var ownSquared = 0.0
-          for p in x.storageRange(ofRow: r) {
-            let c = Int(x.columnIndices[p])
-            let z: Float
-            if let decoded {
-              z = decoded.values[r * n + c]
-            } else {
-              let raw = BLAS.sdot(count: h, weight + c * h, code) + bias[c]
-              z = sigmoid ? 1 / (1 + exp(-raw)) : raw
+    let zs = zSquared
+    let dense = decoded
+    // Rows are independent: split over cores like the encode before.
+    let chunks = Parallel.map(count: rows, minimumChunk: 128) { range -> [Parts] in
+      var results: [Parts] = []
+      results.reserveCapacity(range.count)
+      theta.withUnsafeBufferPointer { w in
+        let weight = w.baseAddress! + layout.decoderWeight.lowerBound
+        let bias = w.baseAddress! + layout.decoderBias.lowerBound
+        codes.values.withUnsafeBufferPointer { hBuffer in
+          for r in range {
+            let code = hBuffer.baseAddress! + r * h
+            var dot = 0.0
+            var norm = 0.0
+            var own = 0.0
+            var ownSquared = 0.0
+            for p in x.storageRange(ofRow: r) {
+              let c = Int(x.columnIndices[p])
+              let z: Float
+              if let dense {
+                z = dense.values[r * n + c]
+              } else {
+                let raw = BLAS.sdot(count: h, weight + c * h, code) + bias[c]
+                z = sigmoid ? 1 / (1 + exp(-raw)) : raw
+              }
+              let xhat = Double(z) / scale
+              let v = Double(x.values[p])
+              dot += v * xhat
+              norm += v * v
+              own += (xhat - v) * (xhat - v)
+              ownSquared += xhat * xhat
             }
-            let xhat = Double(z) / scale
-            let v = Double(x.values[p])
-            dot += v * xhat
-            norm += v * v
-            own += (xhat - v) * (xhat - v)
-            ownSquared += xhat * xhat
+            let xhatSquared = zs[r] / (scale * scale)
+            let error = max(0, xhatSquared - 2 * dot + norm)
+            let cosine =
+              norm > 0 && xhatSquared > 0 ? 1 - dot / (norm * xhatSquared).squareRoot() : 1
+            let ownCosine =
+              norm > 0 && ownSquared > 0 ? 1 - dot / (norm * ownSquared).squareRoot() : 1
+            var codeMass = 0.0
+            for j in 0..<h { codeMass += Double(code[j]) }
+            results.append(
+              Parts(
+                squaredError: error, squaredNorm: norm, ownTermsError: own,
+                cosineDistance: cosine, ownTermsCosineDistance: ownCosine, codeMass: codeMass))
           }
-          let xhatSquared = zSquared[r] / (scale * scale)
-          let error = max(0, xhatSquared - 2 * dot + norm)
-          let cosine =
-            norm > 0 && xhatSquared > 0 ? 1 - dot / (norm * xhatSquared).squareRoot() : 1
-          let ownCosine =
-            norm > 0 && ownSquared > 0 ? 1 - dot / (norm * ownSquared).squareRoot() : 1
-          var codeMass = 0.0
-          for j in 0..<h { codeMass += Double(code[j]) }
-          results.append(
-            Parts(
-              squaredError: error, squaredNorm: norm, ownTermsError: own, cosineDistance: cosine,
-              ownTermsCosineDistance: ownCosine, codeMass: codeMass))
         }
       }
+      return results
     }
-    return results
+    return chunks.flatMap { $0 }
   }
 }
 
