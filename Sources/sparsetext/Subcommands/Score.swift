@@ -55,6 +55,12 @@ struct Score: ParsableCommand {
     "cosine_distance", "own_terms_cosine_distance", "code_mass", "terms", "outlier",
   ]
 
+  /// The keys of a JSONL row in sorted order, with their column in ``columns`` (`nil` for the
+  /// id).
+  static let jsonKeys: [(String, Int?)] = (["id"] + columns).sorted().map {
+    ($0, columns.firstIndex(of: $0))
+  }
+
   func run() throws {
     let pipeline = try TextFeaturePipeline(contentsOf: URL(fileURLWithPath: model))
     guard pipeline.autoencoder != nil else {
@@ -192,14 +198,25 @@ struct Score: ParsableCommand {
         }
         try file!.append(text)
       case .jsonl, .stdout:
+        // Written by hand, keys sorted as before: a JSONSerialization object per row cost
+        // more than scoring the row.
         var text = ""
         for (r, row) in rows.enumerated() {
-          var object: [String: Any] = ["id": ids[r], "outlier": flags[r]]
-          for (k, name) in Score.columns.enumerated().dropLast() {
-            object[name] = name == "terms" ? Int(row[k]) as Any : row[k] as Any
+          text += "{"
+          for (n, (key, column)) in Score.jsonKeys.enumerated() {
+            text += (n == 0 ? "\"" : ",\"") + key + "\":"
+            if let column {
+              let value = row[column]
+              switch key {
+              case "outlier": text += flags[r] ? "true" : "false"
+              case "terms": text += String(Int(value))
+              default: text += value.isFinite ? "\(value)" : "null"
+              }
+            } else {
+              text += JSONString.quoted(ids[r])
+            }
           }
-          let data = try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])
-          text += String(decoding: data, as: UTF8.self) + "\n"
+          text += "}\n"
         }
         if kind == .stdout {
           FileHandle.standardOutput.write(Data(text.utf8))
