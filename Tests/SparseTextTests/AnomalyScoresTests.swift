@@ -97,6 +97,21 @@ import Testing
     #expect(abs(single) <= 1e-6 || abs(single - 2) <= 1e-6, "\(single)")
   }
 
+  @Test func configurationsWithoutAnAnomalyScoreKeepTheOwnTermsError() throws {
+    let encoder = JSONEncoder()
+    let current = TextFeaturePipeline.Configuration()
+    #expect(current.anomalyScore == .ownTermsGeometricMean)
+    var object =
+      try JSONSerialization.jsonObject(with: encoder.encode(current)) as! [String: Any]
+    #expect(object["anomalyScore"] as? String == "ownTermsGeometricMean")
+    // A bundle written before the key existed was scored with the own-terms error.
+    object["anomalyScore"] = nil
+    let older = try JSONDecoder().decode(
+      TextFeaturePipeline.Configuration.self,
+      from: JSONSerialization.data(withJSONObject: object))
+    #expect(older.anomalyScore == .ownTermsError)
+  }
+
   @Test func documentsOfRareTermsScoreHigherThanDocumentsOfCommonOnes() throws {
     let pipeline = try TextFeaturePipeline(
       fitting: Self.corpus(), configuration: Self.configuration)
