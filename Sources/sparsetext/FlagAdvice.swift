@@ -23,6 +23,11 @@ enum FlagAdvice {
     ("(`labelColumn`, `labelField`)", "(--label-column, --label-field)"),
     ("(`labelColumn`, `labelField`, ", "(--label-column, --label-field, "),
     ("(as `Vocabulary.jsonObject()` writes it)", "(as vectorize --vocabulary-out writes it)"),
+    (
+      "Leave `idField` unset, or read JSONL or CSV/TSV input (`format`)",
+      "Drop --id-field, or give JSONL or CSV/TSV input (--format)"
+    ),
+    ("`idField`", "--id-field"),
     ("`textColumn`", "--text-column"),
     ("`labelColumn`", "--label-column"),
     ("`textField`", "--text-field"),

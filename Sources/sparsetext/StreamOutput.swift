@@ -16,7 +16,7 @@ struct StreamOptions: ParsableArguments {
 
   @Option(
     help:
-      "JSONL field holding each document's id, written as the row's id (default: the 0-based record index)."
+      "JSONL field or CSV/TSV column holding each document's id, written as the row's id (default: the 0-based record index)."
   )
   var idField: String?
 

@@ -45,7 +45,7 @@ import Testing
     anomalyScore: .ownTermsError)
 
   @Test func theCodeDeficitIsTheNegatedCodeMass() throws {
-    #expect(TextFeaturePipeline.Configuration().anomalyScore == .ownTermsError)
+    #expect(TextFeaturePipeline.Configuration().anomalyScore == .ownTermsGeometricMean)
     let pipeline = try TextFeaturePipeline(
       fitting: Self.corpus(),
       configuration: .init(
@@ -56,6 +56,62 @@ import Testing
     #expect(scores.scores == scores.codeMass.map { -$0 })
   }
 
+  @Test func geometricMeanCombinesTheRelativeOwnTermsErrorAndItsAngle() {
+    // Norms 1, 4 and 0 (a document without a vocabulary term).
+    let scores = AnomalyScores(
+      method: .ownTermsGeometricMean, squaredError: [0.6, 3, 0], squaredNorm: [1, 4, 0],
+      ownTermsError: [0.5, 2, 0], cosineDistance: [0.2, 0.6, 1],
+      ownTermsCosineDistance: [0.18, 0.5, 1], codeMass: [1, 2, 3], termCounts: [3, 5, 0],
+      threshold: 0.4)
+    let expected = [(0.5 * 0.18).squareRoot(), (2.0 / 4 * 0.5).squareRoot(), 1]
+    for (a, b) in zip(scores.scores, expected) { #expect(abs(a - b) <= 1e-12, "\(a) vs \(b)") }
+    #expect(scores.outliers == [false, true, true])
+    #expect(scores.isOutlier(1) && !scores.isOutlier(0))
+    #expect(scores.values(.ownTermsCosineDistance) == [0.18, 0.5, 1])
+  }
+
+  @Test func ownTermsCosineDistanceMatchesTheDecodedTerms() throws {
+    let pipeline = try TextFeaturePipeline(
+      fitting: Self.corpus(), configuration: Self.configuration)
+    let documents = ["market shares profit bank", "zebra walrus yak otter", "bank"]
+    let x = pipeline.features(for: documents)
+    let autoencoder = try #require(pipeline.autoencoder)
+    let decoded = try autoencoder.decode(try autoencoder.encode(x))
+    let scores = try pipeline.anomalyScorer().scores(for: x)
+    for r in 0..<x.rows {
+      var dot = 0.0
+      var own = 0.0
+      var norm = 0.0
+      for p in x.storageRange(ofRow: r) {
+        let v = Double(x.values[p])
+        let xhat = Double(decoded.values[r * x.columns + Int(x.columnIndices[p])])
+        dot += v * xhat
+        own += xhat * xhat
+        norm += v * v
+      }
+      let expected = 1 - dot / (own * norm).squareRoot()
+      #expect(abs(scores.ownTermsCosineDistance[r] - expected) <= 1e-5, "row \(r)")
+    }
+    // One term: x̂ at it points along x or against it, so the distance is 0 or 2.
+    let single = scores.ownTermsCosineDistance[2]
+    #expect(abs(single) <= 1e-6 || abs(single - 2) <= 1e-6, "\(single)")
+  }
+
+  @Test func configurationsWithoutAnAnomalyScoreKeepTheOwnTermsError() throws {
+    let encoder = JSONEncoder()
+    let current = TextFeaturePipeline.Configuration()
+    #expect(current.anomalyScore == .ownTermsGeometricMean)
+    var object =
+      try JSONSerialization.jsonObject(with: encoder.encode(current)) as! [String: Any]
+    #expect(object["anomalyScore"] as? String == "ownTermsGeometricMean")
+    // A bundle written before the key existed was scored with the own-terms error.
+    object["anomalyScore"] = nil
+    let older = try JSONDecoder().decode(
+      TextFeaturePipeline.Configuration.self,
+      from: JSONSerialization.data(withJSONObject: object))
+    #expect(older.anomalyScore == .ownTermsError)
+  }
+
   @Test func documentsOfRareTermsScoreHigherThanDocumentsOfCommonOnes() throws {
     let pipeline = try TextFeaturePipeline(
       fitting: Self.corpus(), configuration: Self.configuration)
@@ -63,7 +119,9 @@ import Testing
       "market shares profit bank", "zebra walrus yak otter",
     ])
     #expect(scores.method == .ownTermsError)
-    for method in [AnomalyScores.Method.squaredError, .cosineDistance, .ownTermsError] {
+    for method in [
+      AnomalyScores.Method.squaredError, .cosineDistance, .ownTermsError, .ownTermsGeometricMean,
+    ] {
       let values = scores.values(method)
       #expect(values[0] < values[1], "\(method): \(values)")
     }
@@ -75,10 +133,14 @@ import Testing
       fitting: Self.corpus(), configuration: Self.configuration)
     let x = pipeline.features(for: Self.corpus() + ["no known words", "bank"])
     let fast = try pipeline.anomalyScorer().scores(for: x)
-    let dense = AnomalyScorer(
+    let dense = try AnomalyScorer(
       pipeline: pipeline, autoencoder: pipeline.autoencoder!, threshold: nil, dense: true
     )
     .scores(for: x)
+    // A matrix of another width is refused, not read misaligned.
+    #expect(throws: DataError.self) {
+      try pipeline.anomalyScorer().scores(for: SparseMatrix(zeros: 1, columns: x.columns + 1))
+    }
     #expect(fast.termCounts.suffix(2) == [0, 1])
     for method in AnomalyScores.Method.allCases {
       for (a, b) in zip(fast.values(method), dense.values(method)) {
@@ -91,6 +153,15 @@ import Testing
     #expect(abs(mean - metric) <= 1e-4 * max(1, metric))
     // A document without a vocabulary term explains nothing.
     #expect(fast.cosineDistance[x.rows - 2] == 1 && fast.relativeError[x.rows - 2] == 1)
+    // Enough rows to be split over cores: every row keeps its own scores, in order.
+    let corpus = Self.corpus()
+    let repeated = try pipeline.anomalyScorer().scores(
+      for: pipeline.features(for: Array(repeating: corpus, count: 8).flatMap { $0 }))
+    let single = try pipeline.anomalyScorer().scores(for: pipeline.features(for: corpus))
+    #expect(repeated.count == 8 * corpus.count)
+    for i in stride(from: 0, to: repeated.count, by: 7) {
+      #expect(repeated.scores[i] == single.scores[i % corpus.count], "row \(i)")
+    }
   }
 
   @Test func trainingScoresGiveTheThresholdAndSurviveTheBundle() throws {

@@ -34,10 +34,20 @@ import Testing
     }
     #expect(rows.count == 60)
     #expect(rows.map { $0["id"] as? String } == (0..<60).map { "doc-\($0)" })
-    for key in ["score", "squared_error", "own_terms_error", "cosine_distance", "code_mass"] {
+    for key in [
+      "score", "squared_error", "squared_norm", "own_terms_error", "cosine_distance",
+      "own_terms_cosine_distance", "code_mass",
+    ] {
       #expect(rows[0][key] is Double, "\(key)")
     }
-    #expect(rows[0]["score"] as? Double == rows[0]["own_terms_error"] as? Double)
+    // The default score: √(own-terms error / ‖x‖² × own-terms cosine distance).
+    for row in rows.prefix(5) {
+      let own = try #require(row["own_terms_error"] as? Double)
+      let norm = try #require(row["squared_norm"] as? Double)
+      let angle = try #require(row["own_terms_cosine_distance"] as? Double)
+      let score = try #require(row["score"] as? Double)
+      #expect(abs(score - (own / norm * angle).squareRoot()) <= 1e-12)
+    }
     // At most 1% of the training text is above its 0.99 quantile (ties of repeated texts: 0).
     #expect(rows.filter { $0["outlier"] as? Bool == true }.count <= 1)
     // Standard input, a --json summary, and CSV and .npy files.
@@ -57,8 +67,8 @@ import Testing
     #expect(try CLI.run(["score", model, train.path, "-o", npy, "-q"]).status == 0)
     let bytes = try Data(contentsOf: URL(fileURLWithPath: npy))
     let header = String(decoding: bytes.prefix(128), as: UTF8.self)
-    #expect(header.contains("(60, 9)"))
-    #expect(bytes.count == 128 + 60 * 9 * 4)
+    #expect(header.contains("(60, 10)"))
+    #expect(bytes.count == 128 + 60 * 10 * 4)
     // A threshold below every score flags every document; a quantile outside (0, 1] is a
     // usage error.
     let all = try CLI.run([
@@ -111,5 +121,42 @@ import Testing
     #expect(FileManager.default.fileExists(atPath: report + "/roc.svg"))
     let markdown = try String(contentsOfFile: report + "/report.md", encoding: .utf8)
     #expect(markdown.contains("| **mean** |"))
+  }
+}
+
+@Suite struct ScoreIDColumnTests {
+  @Test func csvInputTakesItsIDsFromAColumnAndLinesInputRefusesAnIDField() throws {
+    let dir = try CLI.temporaryDirectory()
+    defer { try? FileManager.default.removeItem(at: dir) }
+    let train = dir.appendingPathComponent("train.jsonl")
+    try ScoreCommandTests.jsonl(
+      40, topics: [("sport", ScoreCommandTests.sport), ("money", ScoreCommandTests.money)]
+    )
+    .write(to: train, atomically: true, encoding: .utf8)
+    let model = dir.appendingPathComponent("model").path
+    let fit = try CLI.run([
+      "fit", train.path, "-o", model, "--hidden", "4", "--epochs", "2", "--no-classifier", "-q",
+    ])
+    #expect(fit.status == 0, "\(fit.stderr)")
+    let csv = dir.appendingPathComponent("new.csv")
+    try "key,text\nr-7,match goal team\n\"r,9\",bank shares profit\n"
+      .write(to: csv, atomically: true, encoding: .utf8)
+    let out = try CLI.run(["score", model, csv.path, "--id-field", "key", "-q"])
+    #expect(out.status == 0, "\(out.stderr)")
+    let ids = out.stdout.split(separator: "\n").map {
+      (try! JSONSerialization.jsonObject(with: Data($0.utf8)) as! [String: Any])["id"] as? String
+    }
+    #expect(ids == ["r-7", "r,9"])
+    // By index too; a column the header lacks is an error naming the columns.
+    let byIndex = try CLI.run(["score", model, csv.path, "--id-field", "0", "-q"])
+    #expect(byIndex.stdout.contains("\"id\":\"r-7\""), "\(byIndex.stdout)")
+    let missing = try CLI.run(["score", model, csv.path, "--id-field", "nope", "-q"])
+    #expect(missing.status != 0 && missing.stderr.contains("key, text"), "\(missing.stderr)")
+    // Plain lines have no field to read an id from: refused, not ignored.
+    let lines = dir.appendingPathComponent("new.txt")
+    try "match goal team\n".write(to: lines, atomically: true, encoding: .utf8)
+    let refused = try CLI.run(["score", model, lines.path, "--id-field", "id", "-q"])
+    #expect(refused.status != 0 && refused.stderr.contains("id field"), "\(refused.stderr)")
+    #expect(refused.stdout.isEmpty)
   }
 }

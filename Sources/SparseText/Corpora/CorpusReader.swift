@@ -34,8 +34,9 @@ public struct CorpusReader: Sendable {
     public var labelField: String
     /// fastText: the label prefix; `__label__` by default.
     public var labelPrefix: String
-    /// JSONL: the field holding each document's id (a string or a number); the 0-based record
-    /// index when `nil` (the default).
+    /// JSONL: the field holding each document's id (a string or a number); CSV/TSV: the id
+    /// column, by header name or 0-based index. The 0-based record index when `nil` (the
+    /// default); other formats refuse it.
     public var idField: String?
 
     /// Creates options; see each property for its default.
@@ -121,6 +122,12 @@ public struct CorpusReader: Sendable {
       file: path == "-" ? "<stdin>" : path,
       decoder: TextDecoder(encoding: options.encoding, strict: options.strictEncoding),
       policy: options.onBadRecord)
+    if options.idField != nil, ![.csv, .tsv, .jsonl].contains(format) {
+      throw ConfigurationError.conflict(
+        reason:
+          "an id field is read from JSONL records or CSV/TSV columns, not from \(format) input",
+        suggestion: "Leave `idField` unset, or read JSONL or CSV/TSV input (`format`).")
+    }
     switch format {
     case .folder:
       try readFolder(&context, body)
@@ -254,7 +261,9 @@ public struct CorpusReader: Sendable {
       }
     }
     let lowered = firstFields.map { $0.trimmingCharacters(in: .whitespaces).lowercased() }
-    let requested = [options.textColumn, options.labelColumn].compactMap { $0?.lowercased() }
+    let requested = [options.textColumn, options.labelColumn, options.idField].compactMap {
+      $0?.lowercased()
+    }
     let looksLikeHeader =
       lowered.contains("text")
       || (!requested.isEmpty
@@ -271,6 +280,9 @@ public struct CorpusReader: Sendable {
       options.labelColumn, header: header, width: width,
       defaults: ["label", "labels", "sentiment", "category", "class", "topic", "target"],
       fallback: nil, role: "label", flag: "`labelColumn`")
+    let idIndex = try column(
+      options.idField, header: header, width: width, defaults: [], fallback: nil, role: "id",
+      flag: "`idField`")
     var index = 0
     func emit(_ record: CSVParser.Record, _ context: inout Context) throws {
       guard record.fields.count == width else {
@@ -293,7 +305,14 @@ public struct CorpusReader: Sendable {
         }.trimmingHorizontalSpace()
         if !label.isEmpty { labels = [label] }
       }
-      try body(LabeledDocument(id: String(index), text: text, labels: labels, line: record.line))
+      var id = String(index)
+      if let idIndex {
+        let idField = record.fields[idIndex]
+        id = try parser.fieldBytes(idField).withUnsafeBufferPointer {
+          try context.decode($0, line: record.line, byteOffset: idField.range.lowerBound)
+        }.trimmingHorizontalSpace()
+      }
+      try body(LabeledDocument(id: id, text: text, labels: labels, line: record.line))
       context.report.documents += 1
       index += 1
     }

@@ -62,17 +62,30 @@ public struct AnomalyScorer: Sendable {
 
   /// Scores `documents`.
   public func scores(for documents: [String]) -> AnomalyScores {
-    scores(for: pipeline.features(for: documents))
+    uncheckedScores(for: pipeline.features(for: documents))
   }
 
   /// Scores TF-IDF rows (the pipeline's features), block by block.
-  public func scores(for x: SparseMatrix) -> AnomalyScores {
-    precondition(x.columns == autoencoder.inputColumns, "x has \(x.columns) columns")
+  ///
+  /// - Throws: ``DataError/shapeMismatch(what:expected:actual:)`` when `x` does not have one
+  ///   column per vocabulary term.
+  public func scores(for x: SparseMatrix) throws -> AnomalyScores {
+    guard x.columns == autoencoder.inputColumns else {
+      throw DataError.shapeMismatch(
+        what: "the matrix to score", expected: "\(autoencoder.inputColumns) columns",
+        actual: "\(x.columns)")
+    }
+    return uncheckedScores(for: x)
+  }
+
+  /// ``scores(for:)-(SparseMatrix)`` for rows known to have the model's width.
+  package func uncheckedScores(for x: SparseMatrix) -> AnomalyScores {
     let rows = x.rows
     var squaredError = [Double](repeating: 0, count: rows)
     var squaredNorm = [Double](repeating: 0, count: rows)
     var ownTerms = [Double](repeating: 0, count: rows)
     var cosine = [Double](repeating: 0, count: rows)
+    var ownCosine = [Double](repeating: 0, count: rows)
     var mass = [Double](repeating: 0, count: rows)
     var terms = [Int](repeating: 0, count: rows)
     let n = x.columns
@@ -84,26 +97,35 @@ public struct AnomalyScorer: Sendable {
       let codes = autoencoder.encodeUnchecked(part)
       let parts = score(part, codes: codes)
       for r in 0..<part.rows {
-        let (error, norm, own, cos, codeMass) = parts[r]
-        squaredError[start + r] = error
-        squaredNorm[start + r] = norm
-        ownTerms[start + r] = own
-        cosine[start + r] = cos
-        mass[start + r] = codeMass
+        let row = parts[r]
+        squaredError[start + r] = row.squaredError
+        squaredNorm[start + r] = row.squaredNorm
+        ownTerms[start + r] = row.ownTermsError
+        cosine[start + r] = row.cosineDistance
+        ownCosine[start + r] = row.ownTermsCosineDistance
+        mass[start + r] = row.codeMass
         terms[start + r] = part.storageRange(ofRow: r).count
       }
       start = end
     }
     return AnomalyScores(
       method: method, squaredError: squaredError, squaredNorm: squaredNorm,
-      ownTermsError: ownTerms, cosineDistance: cosine, codeMass: mass, termCounts: terms,
-      threshold: threshold)
+      ownTermsError: ownTerms, cosineDistance: cosine, ownTermsCosineDistance: ownCosine,
+      codeMass: mass, termCounts: terms, threshold: threshold)
   }
 
-  /// `(‖x̂ − x‖², ‖x‖², own-terms error, 1 − cos, Σh)` for each row of one block.
-  private func score(_ x: SparseMatrix, codes: DenseMatrix) -> [(
-    Double, Double, Double, Double, Double
-  )] {
+  /// The parts of one document's scores.
+  private struct Parts: Sendable {
+    var squaredError: Double
+    var squaredNorm: Double
+    var ownTermsError: Double
+    var cosineDistance: Double
+    var ownTermsCosineDistance: Double
+    var codeMass: Double
+  }
+
+  /// The parts of each row of one block.
+  private func score(_ x: SparseMatrix, codes: DenseMatrix) -> [Parts] {
     let h = codes.columns
     let n = x.columns
     let rows = x.rows
@@ -148,43 +170,56 @@ public struct AnomalyScorer: Sendable {
       decoded = out
     }
     let sigmoid = autoencoder.configuration.output == .sigmoid
-    var results: [(Double, Double, Double, Double, Double)] = []
-    results.reserveCapacity(rows)
-    theta.withUnsafeBufferPointer { w in
-      let weight = w.baseAddress! + layout.decoderWeight.lowerBound
-      let bias = w.baseAddress! + layout.decoderBias.lowerBound
-      codes.values.withUnsafeBufferPointer { hBuffer in
-        for r in 0..<rows {
-          let code = hBuffer.baseAddress! + r * h
-          var dot = 0.0
-          var norm = 0.0
-          var own = 0.0
-          for p in x.storageRange(ofRow: r) {
-            let c = Int(x.columnIndices[p])
-            let z: Float
-            if let decoded {
-              z = decoded.values[r * n + c]
-            } else {
-              let raw = BLAS.sdot(count: h, weight + c * h, code) + bias[c]
-              z = sigmoid ? 1 / (1 + exp(-raw)) : raw
+    let zs = zSquared
+    let dense = decoded
+    // Rows are independent: split over cores like the encode before.
+    let chunks = Parallel.map(count: rows, minimumChunk: 128) { range -> [Parts] in
+      var results: [Parts] = []
+      results.reserveCapacity(range.count)
+      theta.withUnsafeBufferPointer { w in
+        let weight = w.baseAddress! + layout.decoderWeight.lowerBound
+        let bias = w.baseAddress! + layout.decoderBias.lowerBound
+        codes.values.withUnsafeBufferPointer { hBuffer in
+          for r in range {
+            let code = hBuffer.baseAddress! + r * h
+            var dot = 0.0
+            var norm = 0.0
+            var own = 0.0
+            var ownSquared = 0.0
+            for p in x.storageRange(ofRow: r) {
+              let c = Int(x.columnIndices[p])
+              let z: Float
+              if let dense {
+                z = dense.values[r * n + c]
+              } else {
+                let raw = BLAS.sdot(count: h, weight + c * h, code) + bias[c]
+                z = sigmoid ? 1 / (1 + exp(-raw)) : raw
+              }
+              let xhat = Double(z) / scale
+              let v = Double(x.values[p])
+              dot += v * xhat
+              norm += v * v
+              own += (xhat - v) * (xhat - v)
+              ownSquared += xhat * xhat
             }
-            let xhat = Double(z) / scale
-            let v = Double(x.values[p])
-            dot += v * xhat
-            norm += v * v
-            own += (xhat - v) * (xhat - v)
+            let xhatSquared = zs[r] / (scale * scale)
+            let error = max(0, xhatSquared - 2 * dot + norm)
+            let cosine =
+              norm > 0 && xhatSquared > 0 ? 1 - dot / (norm * xhatSquared).squareRoot() : 1
+            let ownCosine =
+              norm > 0 && ownSquared > 0 ? 1 - dot / (norm * ownSquared).squareRoot() : 1
+            var codeMass = 0.0
+            for j in 0..<h { codeMass += Double(code[j]) }
+            results.append(
+              Parts(
+                squaredError: error, squaredNorm: norm, ownTermsError: own,
+                cosineDistance: cosine, ownTermsCosineDistance: ownCosine, codeMass: codeMass))
           }
-          let xhatSquared = zSquared[r] / (scale * scale)
-          let error = max(0, xhatSquared - 2 * dot + norm)
-          let cosine =
-            norm > 0 && xhatSquared > 0 ? 1 - dot / (norm * xhatSquared).squareRoot() : 1
-          var codeMass = 0.0
-          for j in 0..<h { codeMass += Double(code[j]) }
-          results.append((error, norm, own, cosine, codeMass))
         }
       }
+      return results
     }
-    return results
+    return chunks.flatMap { $0 }
   }
 }
 

@@ -42,9 +42,10 @@ public struct TextFeaturePipeline: Sendable {
     public var folds: Int
     /// The anomaly score of ``TextFeaturePipeline/anomalyScores(for:outlierQuantile:threshold:)``
     /// (and the one whose training distribution is stored); by default
-    /// ``AnomalyScores/Method/ownTermsError``, the reconstruction error on the document's own
-    /// terms, which held up best on BBC with both the KL and the TopK autoencoder (see the
-    /// README); ``AnomalyScores/Method/codeDeficit`` separates better with TopK codes.
+    /// ``AnomalyScores/Method/ownTermsGeometricMean``, which combines how much and in which
+    /// direction the reconstruction of the document's own terms misses, and separated best on
+    /// BBC (see the README). Bundles written before this key existed keep
+    /// ``AnomalyScores/Method/ownTermsError``, the score they were fitted with.
     public var anomalyScore: AnomalyScores.Method
     /// The quantile of the training scores above which a document is an outlier; 0.99 by
     /// default, so about 1% of the training text is flagged.
@@ -66,7 +67,7 @@ public struct TextFeaturePipeline: Sendable {
       classifierInput: ClassifierInput? = nil,
       codeScaling: CodeScaler.Method = .standardize,
       cValues: [Double] = Self.recommendedCValues,
-      folds: Int = 3, anomalyScore: AnomalyScores.Method = .ownTermsError,
+      folds: Int = 3, anomalyScore: AnomalyScores.Method = .ownTermsGeometricMean,
       outlierQuantile: Double = 0.99
     ) {
       self.vectorizer = vectorizer
@@ -292,7 +293,7 @@ public struct TextFeaturePipeline: Sendable {
         configuration: configuration, vectorizer: vectorizer, autoencoder: autoencoder,
         codeScaler: codeScaler, classifier: nil)
       let scores = AnomalyScorer(pipeline: partial, autoencoder: autoencoder, threshold: nil)
-        .scores(for: xAll).scores
+        .uncheckedScores(for: xAll).scores
       trainingScores = try? AnomalyScores.Distribution(scores.map { Float($0) })
     } else {
       trainingScores = nil

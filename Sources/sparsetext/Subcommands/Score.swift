@@ -10,11 +10,14 @@ struct Score: ParsableCommand {
         sparsetext score model/ new.jsonl --id-field id -o scores.jsonl
         cat feed.txt | sparsetext score model/ - --format lines --json > scores.jsonl
       One row per document, in input order: score (higher is more unusual; the bundle's
-      anomalyScore, by default the squared reconstruction error on the document's own terms), the parts it is built from (squared_error, squared_norm, relative_error,
-      own_terms_error, cosine_distance, code_mass, terms) and outlier (score above the threshold:
-      the --outlier-quantile of the training scores stored by fit, or --threshold).
+      anomalyScore, by default ownTermsGeometricMean: √(own_terms_error / squared_norm ×
+      own_terms_cosine_distance), how much and in which direction the reconstruction of the
+      document's own terms misses), the parts it is built from (squared_error, squared_norm,
+      relative_error, own_terms_error, cosine_distance, own_terms_cosine_distance, code_mass,
+      terms) and outlier (score above the threshold: the --outlier-quantile of the training
+      scores stored by fit, or --threshold).
       Outputs: .jsonl (default on standard output), .csv (with a header) or .npy (float32,
-      documents × 9 in that order: score, the seven parts, outlier as 0/1).
+      documents × 10 in that order: score, the eight parts, outlier as 0/1).
       """)
 
   @Argument(help: "A model bundle with an autoencoder (fit).")
@@ -27,7 +30,10 @@ struct Score: ParsableCommand {
     help: "scores.jsonl, scores.csv or scores.npy (default: JSONL on standard output).")
   var output: String?
 
-  @Option(help: "JSONL field holding each document's id (default: the 0-based record index).")
+  @Option(
+    help:
+      "JSONL field or CSV/TSV column (name or 0-based index) holding each document's id (default: the 0-based record index)."
+  )
   var idField: String?
 
   @Option(help: "The format of rows on standard output (no -o, or -o -): jsonl.")
@@ -46,8 +52,14 @@ struct Score: ParsableCommand {
 
   static let columns = [
     "score", "squared_error", "squared_norm", "relative_error", "own_terms_error",
-    "cosine_distance", "code_mass", "terms", "outlier",
+    "cosine_distance", "own_terms_cosine_distance", "code_mass", "terms", "outlier",
   ]
+
+  /// The keys of a JSONL row in sorted order, with their column in ``columns`` (`nil` for the
+  /// id).
+  static let jsonKeys: [(String, Int?)] = (["id"] + columns).sorted().map {
+    ($0, columns.firstIndex(of: $0))
+  }
 
   func run() throws {
     let pipeline = try TextFeaturePipeline(contentsOf: URL(fileURLWithPath: model))
@@ -161,7 +173,8 @@ struct Score: ParsableCommand {
       let outlier: [Double] = flags.map { $0 ? 1 : 0 }
       let columns: [[Double]] = [
         scores.scores, scores.squaredError, scores.squaredNorm, scores.relativeError,
-        scores.ownTermsError, scores.cosineDistance, scores.codeMass, terms, outlier,
+        scores.ownTermsError, scores.cosineDistance, scores.ownTermsCosineDistance,
+        scores.codeMass, terms, outlier,
       ]
       let rows: [[Double]] = (0..<scores.count).map { r in columns.map { $0[r] } }
       switch kind {
@@ -185,14 +198,25 @@ struct Score: ParsableCommand {
         }
         try file!.append(text)
       case .jsonl, .stdout:
+        // Written by hand, keys sorted as before: a JSONSerialization object per row cost
+        // more than scoring the row.
         var text = ""
         for (r, row) in rows.enumerated() {
-          var object: [String: Any] = ["id": ids[r], "outlier": flags[r]]
-          for (k, name) in Score.columns.enumerated().dropLast() {
-            object[name] = name == "terms" ? Int(row[k]) as Any : row[k] as Any
+          text += "{"
+          for (n, (key, column)) in Score.jsonKeys.enumerated() {
+            text += (n == 0 ? "\"" : ",\"") + key + "\":"
+            if let column {
+              let value = row[column]
+              switch key {
+              case "outlier": text += flags[r] ? "true" : "false"
+              case "terms": text += String(Int(value))
+              default: text += value.isFinite ? "\(value)" : "null"
+              }
+            } else {
+              text += JSONString.quoted(ids[r])
+            }
           }
-          let data = try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])
-          text += String(decoding: data, as: UTF8.self) + "\n"
+          text += "}\n"
         }
         if kind == .stdout {
           FileHandle.standardOutput.write(Data(text.utf8))
