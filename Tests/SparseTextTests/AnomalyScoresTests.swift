@@ -103,9 +103,9 @@ import Testing
     #expect(current.anomalyScore == .ownTermsGeometricMean)
     var object =
       try JSONSerialization.jsonObject(with: encoder.encode(current)) as! [String: Any]
-    #expect(object["anomalyScore"] as? String == "ownTermsGeometricMean")
+    #expect(object["anomaly_score"] as? String == "ownTermsGeometricMean")
     // A bundle written before the key existed was scored with the own-terms error.
-    object["anomalyScore"] = nil
+    object["anomaly_score"] = nil
     let older = try JSONDecoder().decode(
       TextFeaturePipeline.Configuration.self,
       from: JSONSerialization.data(withJSONObject: object))

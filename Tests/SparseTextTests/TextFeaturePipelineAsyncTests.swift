@@ -170,6 +170,7 @@ import Testing
     var printed: [String] = []
     func print(_ items: Any...) { printed.append(items.map { "\($0)" }.joined(separator: " ")) }
 
+    // README example begin: async
     let fit = TextFeaturePipeline.fit(
       documents, labels: ["sport", "business"],
       configuration: .init(
@@ -180,6 +181,7 @@ import Testing
     let model = try await fit.value  // CancellationError if the task is cancelled
     let vectors = try await model.encode(documents)  // any Sequence, off the concurrency pool
     for try await block in model.encodeBlocks(of: lines) { print(block.rows) }  // an AsyncSequence
+    // README example end
 
     #expect(printed == ["· vectorizer", "· autoencoder", "· classifier", "· anomaly scores", "2"])
     #expect(vectors == model.embeddings(for: documents))
@@ -197,6 +199,7 @@ import Testing
     var stored: [DenseMatrix] = []
     func store(_ block: DenseMatrix) { stored.append(block) }
 
+    // README example begin: getting started
     let fit = TextFeaturePipeline.fit(texts, labels: labels, configuration: configuration)
     for await event in fit.events {
       switch event {
@@ -214,6 +217,7 @@ import Testing
     for try await block in model.encodeBlocks(of: incoming) {
       store(block)
     }
+    // README example end
 
     #expect(printed.filter { $0.hasPrefix("epoch") }.count == 4)
     #expect(printed.first == "· vectorizer" && printed.last == "· anomaly scores")
