@@ -1,5 +1,4 @@
 import Foundation
-import ZIPFoundation
 
 #if canImport(Glibc)
   import Glibc
@@ -138,6 +137,13 @@ public final class SparseRowWriter {
     _ matrix: SparseMatrix, labels: [String]? = nil, to url: URL, format: Format? = nil,
     valueType: ValueType = .float32
   ) throws {
+    if (format ?? Format(extension: url.pathExtension)) == .npz {
+      // The whole matrix is at hand: its arrays go straight into the archive, unspilled.
+      try AtomicFile.write(to: url) { temporary in
+        try writeNPZ(matrix, valueType: valueType, to: temporary, file: url.path)
+      }
+      return
+    }
     let writer = try SparseRowWriter(
       url: url, columns: matrix.columns, format: format, valueType: valueType)
     try writer.append(matrix, labels: labels)
@@ -282,47 +288,101 @@ public final class SparseRowWriter {
     }
   }
 
-  /// The members of SciPy's CSR `.npz`, each a `.npy` header followed by a spilled file.
+  /// The spilled files as SciPy's CSR `.npz`: each member's `.npy` header, then its file's
+  /// bytes, copied a MiB at a time.
   private func writeNPZ(_ spilled: [URL], to destination: URL) throws {
-    let archive: Archive
-    do {
-      archive = try Archive(url: destination, accessMode: .create)
-    } catch {
-      throw OutputError.translating(error, file: url.path)
-    }
-    let format = NumPyArray.encode(
-      shape: [], descriptor: "<U3",
-      bytes: Data(
-        "csr".unicodeScalars.flatMap { s in withUnsafeBytes(of: s.value.littleEndian) { Array($0) }
-        }))
-    let shape = NumPyArray.encode(shape: [2], integers: [Int64(rows), Int64(columns)])
-    let members: [(String, Data, URL?)] = [
-      (
-        "indices.npy", NumPyArray.encode(shape: [nonzeros], descriptor: "<i4", bytes: Data()),
-        spilled[1]
-      ),
-      (
-        "indptr.npy", NumPyArray.encode(shape: [rows + 1], descriptor: "<i8", bytes: Data()),
-        spilled[2]
-      ),
-      ("format.npy", format, nil),
-      ("shape.npy", shape, nil),
-      (
-        "data.npy",
-        NumPyArray.encode(shape: [nonzeros], descriptor: valueType.descriptor, bytes: Data()),
-        spilled[0]
-      ),
-    ]
-    for (name, header, file) in members {
-      let size = try file.map { try Self.size(of: $0) } ?? 0
-      let input = try file.map { try FileHandle(forReadingFrom: $0) }
-      defer { try? input?.close() }
-      try archive.addEntry(
-        with: name, type: .file, uncompressedSize: Int64(header.count) + size,
-        compressionMethod: .none
-      ) { position, length in
-        try Self.slice(header, input, position: position, length: length)
+    func copy(_ file: URL) -> (inout StoredZIPWriter.Member) throws -> Void {
+      { member in
+        let input = try FileHandle(forReadingFrom: file)
+        defer { try? input.close() }
+        while let chunk = try input.read(upToCount: 1 << 20), !chunk.isEmpty {
+          try member.write(chunk)
+        }
       }
+    }
+    try Self.writeNPZ(
+      to: destination, file: url.path, rows: rows, columns: columns, nonzeros: nonzeros,
+      valueType: valueType, indices: copy(spilled[1]), indptr: copy(spilled[2]),
+      data: copy(spilled[0]))
+  }
+
+  /// A whole matrix as SciPy's CSR `.npz`, its arrays written straight from memory.
+  static func writeNPZ(
+    _ matrix: SparseMatrix, valueType: ValueType, to destination: URL, file: String
+  )
+    throws
+  {
+    try writeNPZ(
+      to: destination, file: file, rows: matrix.rows, columns: matrix.columns,
+      nonzeros: matrix.nonzeroCount, valueType: valueType,
+      indices: { member in try matrix.columnIndices.withUnsafeBufferPointer { try member.write($0) }
+      },
+      indptr: { member in try matrix.rowOffsets.withUnsafeBufferPointer { try member.write($0) } },
+      data: { member in
+        try matrix.values.withUnsafeBufferPointer { values in
+          switch valueType {
+          case .float32: try member.write(values)
+          case .float64: try writeConverted(values, to: &member) { Double($0) }
+          case .int64: try writeConverted(values, to: &member) { Int64($0) }
+          }
+        }
+      })
+  }
+
+  /// `values` converted by `convert`, 64 Ki at a time.
+  private static func writeConverted<T>(
+    _ values: UnsafeBufferPointer<Float>, to member: inout StoredZIPWriter.Member,
+    _ convert: (Float) -> T
+  ) throws {
+    var buffer: [T] = []
+    buffer.reserveCapacity(1 << 16)
+    var start = 0
+    while start < values.count {
+      let end = min(values.count, start + (1 << 16))
+      buffer.removeAll(keepingCapacity: true)
+      for k in start..<end { buffer.append(convert(values[k])) }
+      try buffer.withUnsafeBufferPointer { try member.write($0) }
+      start = end
+    }
+  }
+
+  /// SciPy's CSR `.npz` members in `save_npz`'s order (`indices`, `indptr`, `format`, `shape`,
+  /// `data`): each a `.npy` header, then for the three arrays the bytes their closure writes.
+  private static func writeNPZ(
+    to destination: URL, file: String, rows: Int, columns: Int, nonzeros: Int,
+    valueType: ValueType, indices: (inout StoredZIPWriter.Member) throws -> Void,
+    indptr: (inout StoredZIPWriter.Member) throws -> Void,
+    data: (inout StoredZIPWriter.Member) throws -> Void
+  ) throws {
+    let csr = Data(
+      "csr".unicodeScalars.flatMap { s in withUnsafeBytes(of: s.value.littleEndian) { Array($0) } })
+    let shape = [Int64(rows), Int64(columns)].withUnsafeBytes { Data($0) }
+    var archive = try StoredZIPWriter(url: destination, file: file)
+    func add(
+      _ name: String, _ header: Data, arrayBytes: Int = 0,
+      _ body: (inout StoredZIPWriter.Member) throws -> Void = { _ in }
+    ) throws {
+      try archive.addMember(name: name, size: UInt64(header.count + arrayBytes)) { member in
+        try member.write(header)
+        try body(&member)
+      }
+    }
+    do {
+      try add(
+        "indices.npy", NumPyArray.header(descriptor: "<i4", shape: [nonzeros]),
+        arrayBytes: nonzeros * 4, indices)
+      try add(
+        "indptr.npy", NumPyArray.header(descriptor: "<i8", shape: [rows + 1]),
+        arrayBytes: (rows + 1) * 8, indptr)
+      try add("format.npy", NumPyArray.header(descriptor: "<U3", shape: []) + csr)
+      try add("shape.npy", NumPyArray.header(descriptor: "<i8", shape: [2]) + shape)
+      try add(
+        "data.npy", NumPyArray.header(descriptor: valueType.descriptor, shape: [nonzeros]),
+        arrayBytes: nonzeros * valueType.byteWidth, data)
+      try archive.finish()
+    } catch {
+      archive.close()
+      throw error
     }
   }
 
@@ -360,30 +420,6 @@ public final class SparseRowWriter {
     try out.write(contentsOf: shape)
   }
 
-  private static func size(of file: URL) throws -> Int64 {
-    let attributes = try FileManager.default.attributesOfItem(atPath: file.path)
-    return (attributes[.size] as? NSNumber)?.int64Value ?? 0
-  }
-
-  /// Bytes `position..<position + length` of `header` followed by the rest of `input`.
-  private static func slice(_ header: Data, _ input: FileHandle?, position: Int64, length: Int)
-    throws -> Data
-  {
-    var out = Data(capacity: length)
-    var position = position
-    var remaining = length
-    if position < Int64(header.count) {
-      let end = min(header.count, Int(position) + remaining)
-      out.append(header.subdata(in: Int(position)..<end))
-      remaining -= end - Int(position)
-      position = Int64(end)
-    }
-    if remaining > 0, let input {
-      try input.seek(toOffset: UInt64(position - Int64(header.count)))
-      out.append(try input.read(upToCount: remaining) ?? Data())
-    }
-    return out
-  }
 }
 
 extension SparseRowWriter.ValueType {

@@ -270,6 +270,23 @@ public struct TfidfVectorizer: Sendable {
     return (vectorizer, features)
   }
 
+  /// ``fitTransform(_:configuration:)`` over documents handed over block by block:
+  /// `documentBlocks` calls its argument with each block in turn (for example as they are read
+  /// from a file), and each block is counted while the next one is read. Memory holds the text
+  /// of two blocks, the term tables and the counts, never the whole corpus. The result is the
+  /// same as for all the blocks' documents in one array.
+  public static func fitTransform(
+    configuration: Configuration = .init(),
+    documentBlocks: (_ add: ([String]) -> Void) throws -> Void
+  ) throws -> (vectorizer: TfidfVectorizer, features: SparseMatrix) {
+    let (counter, features, transformer) = try CountVectorizer.fit(
+      documentBlocks: documentBlocks, configuration: configuration.counting,
+      weighting: configuration.weighting)
+    let vectorizer = TfidfVectorizer(
+      configuration: configuration, counter: counter, transformer: transformer!)
+    return (vectorizer, features)
+  }
+
   private init(
     configuration: Configuration, counter: CountVectorizer, transformer: TfidfTransformer
   ) {
