@@ -126,35 +126,41 @@ public struct TfidfTransformer: Sendable, Equatable {
     scratch: inout [Double]
   ) {
     let c = configuration
-    let logTable = TfidfTransformer.sublinearTable
-    scratch.removeAll(keepingCapacity: true)
-    idfDouble.withUnsafeBufferPointer { weights in
-      for k in 0..<count {
-        var v = Double(values[k])
-        if c.sublinearTF && v != 0 {
-          if let whole = Int(exactly: v), whole > 0, whole < logTable.count {
-            v = logTable[whole]
-          } else {
-            v = log(v) + 1
+    if scratch.count < count {
+      scratch = [Double](repeating: 0, count: max(count, 2 * scratch.count))
+    }
+    scratch.withUnsafeMutableBufferPointer { scratchBuffer in
+      let weighted = scratchBuffer.baseAddress!
+      Self.sublinearTable.withUnsafeBufferPointer { logTable in
+        idfDouble.withUnsafeBufferPointer { weights in
+          for k in 0..<count {
+            var v = Double(values[k])
+            if c.sublinearTF && v != 0 {
+              if let whole = Int(exactly: v), whole > 0, whole < logTable.count {
+                v = logTable[whole]
+              } else {
+                v = log(v) + 1
+              }
+            }
+            if c.useIDF { v *= weights[Int(columns[k])] }
+            weighted[k] = v
           }
         }
-        if c.useIDF { v *= weights[Int(columns[k])] }
-        scratch.append(v)
       }
+      var norm = 0.0
+      switch c.norm {
+      case .l2: for k in 0..<count { norm += weighted[k] * weighted[k] }
+      case .l1: for k in 0..<count { norm += abs(weighted[k]) }
+      case .none: break
+      }
+      let scale: Double
+      switch c.norm {
+      case .l2: scale = norm > 0 ? 1 / norm.squareRoot() : 1
+      case .l1: scale = norm > 0 ? 1 / norm : 1
+      case .none: scale = 1
+      }
+      for k in 0..<count { values[k] = Float(weighted[k] * scale) }
     }
-    var norm = 0.0
-    switch c.norm {
-    case .l2: for v in scratch { norm += v * v }
-    case .l1: for v in scratch { norm += abs(v) }
-    case .none: break
-    }
-    let scale: Double
-    switch c.norm {
-    case .l2: scale = norm > 0 ? 1 / norm.squareRoot() : 1
-    case .l1: scale = norm > 0 ? 1 / norm : 1
-    case .none: scale = 1
-    }
-    for k in 0..<count { values[k] = Float(scratch[k] * scale) }
   }
 }
 

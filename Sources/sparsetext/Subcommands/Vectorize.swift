@@ -146,6 +146,7 @@ struct Vectorize: ParsableCommand {
     var labels: [String?] = []
     var documents = 0
     var bytes = 0
+    var readAll = false
     func readBlocks(_ add: ([String]) -> Void) throws {
       var block: [String] = []
       var blockBytes = 0
@@ -163,25 +164,24 @@ struct Vectorize: ParsableCommand {
         }
       }
       add(block)
+      readAll = true
     }
     let started = Date()
     let matrix: SparseMatrix
     let fitted: TfidfVectorizer
+    // No activity line: the reading progress is shown while the blocks are counted.
     do {
       if counts {
-        let (counter, x) = try Terminal.withActivity("counting") {
-          try CountVectorizer.fitTransform(
-            configuration: configuration.counting, documentBlocks: readBlocks)
-        }
-        (matrix, fitted) = (
-          x, try weighting(x, vocabulary: counter.vocabulary, configuration: configuration)
-        )
+        let (counter, x) = try CountVectorizer.fitTransform(
+          configuration: configuration.counting, documentBlocks: readBlocks)
+        matrix = x
+        fitted = try weighting(x, vocabulary: counter.vocabulary, configuration: configuration)
       } else {
-        (fitted, matrix) = try Terminal.withActivity("vectorizing") {
-          try TfidfVectorizer.fitTransform(configuration: configuration, documentBlocks: readBlocks)
-        }
+        (fitted, matrix) = try TfidfVectorizer.fitTransform(
+          configuration: configuration, documentBlocks: readBlocks)
       }
-    } catch is DataError where documents == 0 {
+    } catch is DataError where readAll && documents == 0 {
+      // The library's "empty vocabulary" says less than this.
       throw DataError.unusableCorpus(
         reason: "'\(input.input)' holds no documents", suggestion: "Check the file and --format.")
     }
