@@ -17,6 +17,7 @@ import Foundation
 /// | `.mtx` | Matrix Market coordinate, one-based | `scipy.io.mmread` |
 /// | `.jsonl` | `{"row", "label", "indices", "values"}` per document | any JSON reader |
 /// | `.csv` | `row,column,value` triplets, zero-based, with a header | any CSV reader |
+/// | `.npy` | the dense matrix (rows × columns, C order; zeros written out) | `numpy.load` |
 ///
 /// Binary formats spill their arrays to temporary files beside the destination and are
 /// assembled by ``finish()``; text formats are written as they come. Nothing appears at the
@@ -37,6 +38,8 @@ public final class SparseRowWriter {
     case jsonl
     /// Long-format `row,column,value` CSV.
     case csv
+    /// NumPy's `.npy`: the matrix made dense, every zero written (rows × columns values).
+    case npy
 
     /// The format an extension names, or `nil`.
     public init?(extension name: String) {
@@ -47,13 +50,14 @@ public final class SparseRowWriter {
       case "mtx": self = .matrixMarket
       case "jsonl", "ndjson": self = .jsonl
       case "csv": self = .csv
+      case "npy": self = .npy
       default: return nil
       }
     }
 
     /// The extensions accepted, for messages.
     public static let extensions =
-      ".npz, .safetensors, .svm/.libsvm/.svmlight, .mtx, .jsonl or .csv"
+      ".npz, .safetensors, .svm/.libsvm/.svmlight, .mtx, .jsonl, .csv or .npy (dense)"
   }
 
   /// The type values are stored as.
@@ -203,6 +207,25 @@ public final class SparseRowWriter {
       try write(text, to: 0)
     case .csv:
       try write(triplets(block, base: 0, separator: ","), to: 0)
+    case .npy:
+      switch valueType {
+      case .float32: try spillDense(block, as: Float.self) { $0 }
+      case .float64: try spillDense(block, as: Double.self) { Double($0) }
+      case .int64: try spillDense(block, as: Int64.self) { Int64($0) }
+      }
+    }
+  }
+
+  /// The rows of `block` made dense, in `T`, one row at a time.
+  private func spillDense<T: Numeric>(
+    _ block: SparseMatrix, as _: T.Type, _ convert: (Float) -> T
+  ) throws {
+    var row = [T](repeating: 0, count: columns)
+    for r in 0..<block.rows {
+      let range = block.storageRange(ofRow: r)
+      for p in range { row[Int(block.columnIndices[p])] = convert(block.values[p]) }
+      try outputs[0].write(contentsOf: Self.bytes(of: row))
+      for p in range { row[Int(block.columnIndices[p])] = 0 }
     }
   }
 
@@ -227,6 +250,10 @@ public final class SparseRowWriter {
         try concatenate([Data(header.utf8)], spilled, to: temporary)
       case .svmlight, .jsonl, .csv:
         try concatenate([], spilled, to: temporary)
+      case .npy:
+        let header = NumPyArray.header(
+          descriptor: valueType.descriptor, shape: [rows, columns])
+        try concatenate([header], spilled, to: temporary)
       }
     }
   }

@@ -26,8 +26,9 @@ struct Vectorize: ParsableCommand {
     name: [.customShort("o"), .customLong("output")],
     help: """
       The file to write: .npz (SciPy CSR), .safetensors (CSR tensors), .svm/.libsvm/.svmlight \
-      (zero-based), .mtx (Matrix Market), .jsonl or .csv (row,column,value triplets); - writes \
-      JSONL rows to standard output (with --model or --statistics).
+      (zero-based), .mtx (Matrix Market), .jsonl or .csv (row,column,value triplets), .npy (the \
+      dense matrix, every zero written); - writes JSONL rows to standard output (with --model or \
+      --statistics).
       """)
   var outputOption: String?
   var output: String { outputOption ?? "" }
@@ -71,7 +72,7 @@ struct Vectorize: ParsableCommand {
 
   @Option(
     help: ArgumentHelp(
-      "The stored values of .npz and .safetensors: float32, float64 or int64 (default: int64 with --counts, else float32). Text formats print int64 as whole numbers.",
+      "The stored values of .npz, .safetensors and .npy: float32, float64 or int64 (default: int64 with --counts, else float32). Text formats print int64 as whole numbers.",
       valueName: "type"))
   var dtype: SparseRowWriter.ValueType?
 
