@@ -55,6 +55,7 @@ struct StoredZIPWriter {
   private var directory: [UInt8] = []
   private var members = 0
   private var needsZIP64 = false
+  private var closed = false
   private let time: UInt16
   private let date: UInt16
 
@@ -180,8 +181,10 @@ struct StoredZIPWriter {
     try write(tail)
   }
 
-  /// Closes the file (``finish()`` does; call it after a failure).
-  func close() {
+  /// Closes the file (``finish()`` does; call it after a failure). Closing twice does nothing.
+  mutating func close() {
+    guard !closed else { return }
+    closed = true
     posixClose(descriptor)
   }
 
