@@ -58,10 +58,14 @@ struct StoredZIPWriter {
   private var closed = false
   private let time: UInt16
   private let date: UInt16
+  /// Sizes and offsets from this one on are written as ZIP64 fields (lowered by tests, which
+  /// cannot write 4 GiB, to exercise them).
+  private let zip64Limit: UInt64
 
   /// Creates (or truncates) the file at `url`; `file` names it in errors.
-  init(url: URL, file: String) throws {
+  init(url: URL, file: String, zip64Limit: UInt64 = 0xFFFF_FFFF) throws {
     self.file = file
+    self.zip64Limit = zip64Limit
     descriptor = open(url.path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
     guard descriptor >= 0 else { throw OutputError(code: errno, file: file) }
     let parts = localTimeNow()
@@ -77,7 +81,7 @@ struct StoredZIPWriter {
   {
     let name = Array(name.utf8)
     let localOffset = offset
-    let large = size >= 0xFFFF_FFFF
+    let large = size >= zip64Limit
     var header: [UInt8] = []
     Self.append(UInt32(0x0403_4B50), to: &header)
     Self.append(UInt16(large ? 45 : 20), to: &header)  // version needed
@@ -112,7 +116,7 @@ struct StoredZIPWriter {
       throw OutputError(code: errno, file: file)
     }
     // The central directory's record of the member, with ZIP64 fields for what overflows.
-    let farOffset = localOffset >= 0xFFFF_FFFF
+    let farOffset = localOffset >= zip64Limit
     var extra: [UInt8] = []
     if large {
       Self.append(size, to: &extra)
@@ -152,7 +156,7 @@ struct StoredZIPWriter {
     let start = offset
     var tail = directory
     let size = UInt64(directory.count)
-    let zip64 = needsZIP64 || start + size >= 0xFFFF_FFFF || members >= 0xFFFF
+    let zip64 = needsZIP64 || start + size >= zip64Limit || members >= 0xFFFF
     if zip64 {
       let record = start + size
       Self.append(UInt32(0x0606_4B50), to: &tail)
