@@ -9,6 +9,7 @@ import json
 import os
 import pathlib
 import resource
+import shutil
 import statistics
 import subprocess
 import sys
@@ -200,6 +201,9 @@ def end_to_end(st, py, peer_env, train, work, rows, results, repeats, large):
             rows.append(("e2e", f"{name}: whole process (s; no peer)", median(ours_t), None, ""))
             rows.append(("e2e", f"{name}: peak RSS (MB; peer: matrix + vocabulary)", ours_peak, needed,
                          ours_peak / needed))
+            # 1.1 GB of input and 1 GB of output: not left behind in the temporary folder.
+            path.unlink()
+            shutil.rmtree(out)
         results[f"e2e_twitter_x{times}_{ngrams}"] = entry
 
 
