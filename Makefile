@@ -6,7 +6,7 @@ BIN := .build/$(CONFIG)/sparsetext
 APT_PACKAGES := pkg-config libutf8proc-dev libopenblas-dev zlib1g-dev
 PYTHON ?= python3
 
-.PHONY: all deps build test lint format demo bench clean python-deps docs fuzz dist spark-deps spark-test
+.PHONY: all deps build test lint format demo bench bench-large clean python-deps docs fuzz dist spark-deps spark-test
 
 all: build
 
@@ -113,6 +113,12 @@ bench: build
 	$(SWIFT) build -c $(CONFIG) --product sparsetext-bench
 	bash Benchmarks/setup.sh
 	.venv-bench/bin/python Benchmarks/run.py --sparsetext $(BIN) $(BENCH_ARGS)
+
+# Only the end-to-end vectorize rows, plus ours alone on Twitter ×250 (about 1 GB of JSONL:
+# time, peak memory against the output matrix + vocabulary). Needs ~2.3 GB of disk in /tmp.
+bench-large: build
+	bash Benchmarks/setup.sh
+	.venv-bench/bin/python Benchmarks/run.py --sparsetext $(BIN) --only-e2e --large $(BENCH_ARGS)
 
 # API documentation (DocC) into .build/plugins/Swift-DocC/outputs/SparseText.doccarchive.
 docs:

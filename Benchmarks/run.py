@@ -9,6 +9,7 @@ import json
 import os
 import pathlib
 import resource
+import shutil
 import statistics
 import subprocess
 import sys
@@ -21,6 +22,7 @@ SPLITS = ROOT.parent / "shared" / "splits"
 # Reads a default corpus as the reference did (sys.argv[1] = bbc|twitter, sys.argv[2] = path).
 LOAD_DOCS = r"""
 import json, os, sys, time, csv, io
+started = time.perf_counter()
 import scipy.sparse as sp
 corpus, path = sys.argv[1], sys.argv[2]
 def decode(b):
@@ -45,13 +47,30 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 ngrams, dump = int(sys.argv[3]), sys.argv[4]
 size = sum(len(d.encode("utf-8")) for d in docs)
 v = TfidfVectorizer(sublinear_tf=True, min_df=2, ngram_range=(1, ngrams))
-start = time.perf_counter()
 x = v.fit_transform(docs)
-seconds = time.perf_counter() - start
+# Reading and fitting, as sparsetext's --json seconds count them (it fits while it reads).
+seconds = time.perf_counter() - started
 if dump:
     sp.save_npz(os.path.join(dump, "X.npz"), x)
     json.dump(v.vocabulary_, open(os.path.join(dump, "vocab.json"), "w"))
 print(json.dumps({"seconds": seconds, "bytes": size, "terms": x.shape[1], "nonzeros": int(x.nnz)}))
+"""
+
+# The whole job as a scikit-learn user writes it, timed as a whole process by the caller: read
+# a JSONL file, fit_transform, save_npz (uncompressed, as sparsetext writes it) and the
+# vocabulary as JSON (sys.argv[1] = path, [2] = largest n-gram, [3] = output directory).
+PEER_END_TO_END = r"""
+import json, os, sys
+import scipy.sparse as sp
+from sklearn.feature_extraction.text import TfidfVectorizer
+path, ngrams, out = sys.argv[1], int(sys.argv[2]), sys.argv[3]
+with open(path, encoding="utf-8") as f:
+    docs = [json.loads(line)["text"] for line in f]
+v = TfidfVectorizer(sublinear_tf=True, min_df=2, ngram_range=(1, ngrams))
+x = v.fit_transform(docs)
+sp.save_npz(os.path.join(out, "X.npz"), x, compressed=False)
+with open(os.path.join(out, "vocab.json"), "w") as f:
+    json.dump(v.vocabulary_, f)
 """
 
 # scikit-learn's HashingVectorizer (2^20 signed buckets, raw counts) against ours (sys.argv[3]).
@@ -108,15 +127,101 @@ def run(command, env=None):
 
 
 def fresh_peak(command, env=None):
-    """Peak RSS of one command measured alone, through /usr/bin/time-free getrusage in a wrapper."""
+    """Peak RSS (ru_maxrss) and wall time of one command measured alone, in a wrapper process."""
     wrapper = [sys.executable, "-c",
-               "import resource, subprocess, sys, json;"
+               "import resource, subprocess, sys, json, time;"
+               "t = time.perf_counter();"
                "r = subprocess.run(sys.argv[1:], capture_output=True, text=True);"
-               "sys.stdout.write(r.stdout);"
-               "print(json.dumps({'peak_mb': resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024, 'rc': r.returncode}))"] + command
+               "t = time.perf_counter() - t;"
+               "sys.stdout.write(r.stdout); sys.stderr.write(r.stderr[-2000:]);"
+               "print(json.dumps({'peak_mb': resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024,"
+               " 'rc': r.returncode, 'wall_seconds': t}))"] + command
     result = subprocess.run(wrapper, capture_output=True, text=True, env=env)
     lines = [l for l in result.stdout.strip().split("\n") if l.startswith("{")]
-    return json.loads(lines[0]) if len(lines) > 1 else None, json.loads(lines[-1])
+    measured = json.loads(lines[-1])
+    if measured["rc"] != 0:
+        raise RuntimeError(f"{' '.join(map(str, command))} failed:\n{result.stderr[-2000:]}")
+    return json.loads(lines[0]) if len(lines) > 1 else None, measured
+
+
+def scaled_copy(source, times, destination):
+    """`source` repeated `times` times into `destination` (kept between runs when complete)."""
+    size = source.stat().st_size * times
+    if not destination.exists() or destination.stat().st_size != size:
+        with open(destination, "wb") as out:
+            data = source.read_bytes()
+            for _ in range(times):
+                out.write(data)
+    return destination
+
+
+def end_to_end(st, py, peer_env, train, work, rows, results, repeats, large):
+    """The whole `vectorize` process against scikit-learn's whole job (PEER_END_TO_END), on the
+    Twitter training part repeated: wall time and peak RSS of each process, same run; with
+    `large`, also ours alone on ×250 (about 1 GB)."""
+    cases = [(25, 1), (5, 2)] + ([(250, 1)] if large else [])
+    for times, ngrams in cases:
+        path = scaled_copy(train, times, work / f"twitter-x{times}.jsonl")
+        megabytes = path.stat().st_size / 1e6
+        ours_t, theirs_t, ours_peak, theirs_peak = [], [], 0.0, 0.0
+        out = work / f"e2e-x{times}"
+        out.mkdir(exist_ok=True)
+        peer = times != 250
+        for _ in range(repeats if peer else 1):
+            summary, measured = fresh_peak([st, "vectorize", str(path), "--preset", "sklearn", "--sublinear-tf",
+                                            "--min-df", "2", "--ngrams", f"1-{ngrams}", "-o", str(out / "ours.npz"),
+                                            "--vocabulary-out", str(out / "ours_vocab.json"), "--json", "-q"])
+            ours_t.append(measured["wall_seconds"]); ours_peak = max(ours_peak, measured["peak_mb"])
+            if peer:
+                _, measured = fresh_peak([py, "-c", PEER_END_TO_END, str(path), str(ngrams), str(out)], env=peer_env)
+                theirs_t.append(measured["wall_seconds"]); theirs_peak = max(theirs_peak, measured["peak_mb"])
+        name = f"Twitter x{times} ({megabytes:.0f} MB JSONL) 1-{ngrams}"
+        entry = {"ours_seconds": ours_t, "ours_peak_mb": ours_peak, "megabytes": megabytes,
+                 "nonzeros": summary["nonzeros"], "terms": summary["terms"]}
+        if peer:
+            check = subprocess.run([py, "-c",
+                "import json,sys,scipy.sparse as sp\n"
+                f"a=sp.load_npz('{out}/ours.npz');b=sp.load_npz('{out}/X.npz')\n"
+                f"va=json.load(open('{out}/ours_vocab.json'));vb=json.load(open('{out}/vocab.json'))\n"
+                "print(json.dumps({'same_vocabulary': va==vb, 'max_abs_diff': float(abs(a-b).max()) if va==vb else None}))"],
+                capture_output=True, text=True, env=peer_env)
+            exact = json.loads(check.stdout.strip().split("\n")[-1])
+            entry.update({"sklearn_seconds": theirs_t, "sklearn_peak_mb": theirs_peak, "exactness": exact})
+            rows.append(("e2e", f"{name}: whole process (s)", median(ours_t), median(theirs_t),
+                         median(theirs_t) / median(ours_t)))
+            rows.append(("e2e", f"{name}: peak RSS (MB)", ours_peak, theirs_peak, theirs_peak / ours_peak))
+            rows.append(("e2e", f"{name}: same vocabulary; max abs difference", exact["same_vocabulary"],
+                         exact["max_abs_diff"], ""))
+        else:
+            # What the output needs in memory: the CSR arrays (float32 values, int32 indices,
+            # int64 offsets) and the vocabulary file's bytes; the ratio is peak ÷ that.
+            needed = (summary["nonzeros"] * 8 + (summary["documents"] + 1) * 8
+                      + (out / "ours_vocab.json").stat().st_size) / 1e6
+            entry["output_mb"] = needed
+            rows.append(("e2e", f"{name}: whole process (s; no peer)", median(ours_t), None, ""))
+            rows.append(("e2e", f"{name}: peak RSS (MB; peer: matrix + vocabulary)", ours_peak, needed,
+                         ours_peak / needed))
+            # 1.1 GB of input and 1 GB of output: not left behind in the temporary folder.
+            path.unlink()
+            shutil.rmtree(out)
+        results[f"e2e_twitter_x{times}_{ngrams}"] = entry
+
+
+def split_corpus(st, corpus, work):
+    """The corpus's train and test parts as JSONL in `work`: the fixed split of
+    ../shared/corpora.md when it is beside this checkout; otherwise (a clone elsewhere) a
+    stratified 80/20 split with seed 13, said on stderr."""
+    split = SPLITS / f"{corpus}.tsv"
+    if split.exists():
+        how = ["--split", str(split)]
+    else:
+        how = ["--test-fraction", "0.2", "--seed", "13"]
+        print(f"{corpus}: no fixed split at {split}; using a stratified 80/20 split (seed 13)",
+              file=sys.stderr)
+    subprocess.run([st, "corpus", "split", "--corpus", corpus, *how,
+                    "--train-out", str(work / "train.jsonl"), "--test-out", str(work / "test.jsonl"), "-q"],
+                   check=True, capture_output=True)
+    return how
 
 
 def median(values):
@@ -131,6 +236,13 @@ def main():
     # Epochs per autoencoder run; by default 5 on BBC (short epochs, so the median of the
     # last four is less noisy) and 3 on Twitter. Both sides use the same count.
     parser.add_argument("--sae-epochs", type=int, default=None)
+    # The end-to-end rows (Twitter ×25 unigrams, ×5 bigrams); --large adds ours alone on ×250
+    # (about 1 GB), `make bench-large`; --only-e2e skips everything else, --only-vectorize
+    # everything but the vectorizing rows.
+    parser.add_argument("--e2e-repeats", type=int, default=3)
+    parser.add_argument("--large", action="store_true")
+    parser.add_argument("--only-e2e", action="store_true")
+    parser.add_argument("--only-vectorize", action="store_true")
     args = parser.parse_args()
     st = args.sparsetext
     py = sys.executable
@@ -147,6 +259,12 @@ def main():
                               text=True).stdout.strip()
         read = ["--encoding", "utf-8-or-latin-1"] + (["--text-column", "text"] if corpus == "twitter" else [])
         work = pathlib.Path(tempfile.mkdtemp(prefix=f"bench-{corpus}-"))
+        if args.only_e2e:
+            if corpus == "twitter":
+                split_corpus(st, corpus, work)
+                end_to_end(st, py, peer_env, work / "train.jsonl", work, rows, results, args.e2e_repeats,
+                           args.large)
+            continue
         for ngrams in (1, 2):
             ours_t, theirs_t = [], []
             ours_peak = theirs_peak = 0.0
@@ -162,7 +280,8 @@ def main():
                 theirs_t.append(out["seconds"]); theirs_peak = max(theirs_peak, peak["peak_mb"])
             ours_mbs = size / 1e6 / median(ours_t)
             theirs_mbs = size / 1e6 / median(theirs_t)
-            rows.append((corpus, f"vectorize 1-{ngrams} (MB/s)", ours_mbs, theirs_mbs, ours_mbs / theirs_mbs))
+            rows.append((corpus, f"vectorize 1-{ngrams}, read + fit (MB/s)", ours_mbs, theirs_mbs,
+                         ours_mbs / theirs_mbs))
             rows.append((corpus, f"vectorize 1-{ngrams} peak RSS (MB)", ours_peak, theirs_peak, theirs_peak / ours_peak))
             results[f"{corpus}_vectorize_{ngrams}"] = {"ours_seconds": ours_t, "sklearn_seconds": theirs_t,
                                                        "bytes": size, "ours_peak_mb": ours_peak,
@@ -190,20 +309,12 @@ def main():
                 results[f"{corpus}_hashing_exactness"] = hashed
                 rows.append((corpus, "hashing 2^20 identical to sklearn (peer: explicit zeros)",
                              hashed["identical"], hashed["explicit_zeros"], ""))
-        # Split → TF-IDF (sklearn, so both classifiers read identical inputs) → LR. The split is
-        # the fixed one of ../shared/corpora.md when it is beside this checkout; otherwise (a
-        # clone elsewhere) a stratified 80/20 split with seed 13, said on stderr.
-        split = SPLITS / f"{corpus}.tsv"
-        if split.exists():
-            how = ["--split", str(split)]
-        else:
-            how = ["--test-fraction", "0.2", "--seed", "13"]
-            print(f"{corpus}: no fixed split at {split}; using a stratified 80/20 split (seed 13)",
-                  file=sys.stderr)
-        results[f"{corpus}_split"] = how
-        subprocess.run([st, "corpus", "split", "--corpus", corpus, *how,
-                        "--train-out", str(work / "train.jsonl"), "--test-out", str(work / "test.jsonl"), "-q"],
-                       check=True, capture_output=True)
+        # Split → TF-IDF (sklearn, so both classifiers read identical inputs) → LR.
+        results[f"{corpus}_split"] = split_corpus(st, corpus, work)
+        if corpus == "twitter":
+            end_to_end(st, py, peer_env, work / "train.jsonl", work, rows, results, args.e2e_repeats, args.large)
+        if args.only_vectorize:
+            continue
         prep = subprocess.run([py, "-c",
             "import json,sys,scipy.sparse as sp\n"
             "from sklearn.feature_extraction.text import TfidfVectorizer\n"
@@ -233,8 +344,10 @@ def main():
         # KL recipe with inputs × 10 (sigmoid codes, ρ, β), which sae_torch.py implements.
         sae_epochs = args.sae_epochs or (5 if corpus == "bbc" else 3)
         sae_dir = work / "sae"
+        started = time.perf_counter()
         subprocess.run([st, "train-sae", str(work / "sae.npz"), "-o", str(sae_dir), "--epochs",
                         str(sae_epochs), "--topk", "off", "--input-scale", "10", "-q"], check=True, capture_output=True)
+        ours_whole = time.perf_counter() - started
         training = json.load(open(sae_dir / "training.json"))
         epochs = [e["seconds"] for e in training["epochs"]]
         ours_epoch = median(epochs[1:] if len(epochs) > 2 else epochs)
@@ -257,8 +370,14 @@ def main():
         results[f"{corpus}_sae_sampled"] = {"epochs": sampled_epochs, "metrics": sampled["metrics"],
                                             "exact_metrics": training["metrics"]}
         try:
+            started = time.perf_counter()
             theirs, _ = run([py, str(ROOT / "Benchmarks/sae_torch.py"), str(work / "sae.npz"),
                              "--epochs", str(sae_epochs)], env=peer_env)
+            theirs_whole = time.perf_counter() - started
+            # The whole command against the whole PyTorch script (start-up, reading the .npz,
+            # every epoch, and for us the final metrics and writing the model).
+            rows.append((corpus, f"SAE whole train-sae, {sae_epochs} epochs (s; PyTorch script)", ours_whole,
+                         theirs_whole, theirs_whole / ours_whole))
             rows.append((corpus, "SAE s/epoch (PyTorch 2 threads)", ours_epoch, theirs["seconds_per_epoch"],
                          theirs["seconds_per_epoch"] / ours_epoch))
             rows.append((corpus, "SAE final loss", ours_loss, theirs["loss"],
@@ -268,7 +387,8 @@ def main():
                          theirs["seconds_per_epoch"] / sampled_epoch))
             rows.append((corpus, "SAE ½‖x̂−x‖²/doc, final model: sampled (peer: exact)",
                          sampled_error, exact_error, sampled_error / exact_error))
-            results[f"{corpus}_sae"] = {"ours_epochs": epochs, "ours_loss": ours_loss, "torch": theirs}
+            results[f"{corpus}_sae"] = {"ours_epochs": epochs, "ours_loss": ours_loss, "torch": theirs,
+                                        "ours_whole_seconds": ours_whole, "torch_whole_seconds": theirs_whole}
             if corpus == "bbc":
                 # Embedding throughput of a trained bundle: text → TF-IDF → codes, in documents/s.
                 bundle = work / "bundle"

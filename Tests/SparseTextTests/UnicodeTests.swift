@@ -120,12 +120,12 @@ import Testing
   @Test func countingIsIndependentOfTheThreadCount() {
     let documents = (0..<300).map { "document \($0) with words \($0 % 7) and \($0 % 13) café 東京" }
     func perDocument(_ counts: TermCounting.Counts) -> [[String: Float]] {
-      counts.chunks.flatMap { chunk in
-        (0..<(chunk.rowOffsets.count - 1)).map { r in
+      counts.segments.flatMap { segment in
+        (0..<segment.rows).map { r in
           var row: [String: Float] = [:]
-          for k in Int(chunk.rowOffsets[r])..<Int(chunk.rowOffsets[r + 1]) {
-            let id = Int(chunk.merged[Int(chunk.termIDs[k])])
-            row[counts.terms.string(id)] = chunk.counts[k]
+          for k in Int(segment.rowOffsets[r])..<Int(segment.rowOffsets[r + 1]) {
+            let id = Int(counts.merged[segment.worker][Int(segment.termIDs[k])])
+            row[counts.terms.string(id)] = segment.counts[k]
           }
           return row
         }
@@ -144,7 +144,17 @@ import Testing
     #expect(one.terms.count == four.terms.count)
     #expect(perDocument(one) == perDocument(four))
     #expect(perTerm(one) == perTerm(four))
-    #expect(four.chunks.count == 4)
+    #expect(four.segments.count == 4)
     #expect(perTerm(one)["document"] == [300, 300])
+    // Handed over in blocks (as `vectorize` reads a file), the counts are the same too.
+    let counter = TermCounting.Counter(tokenizer: unicode, workers: 2)
+    for start in stride(from: 0, to: documents.count, by: 90) {
+      counter.add(Array(documents[start..<min(documents.count, start + 90)]))
+    }
+    let blocked = counter.finish()
+    #expect(blocked.documents == 300)
+    #expect(blocked.segments.count > 4)
+    #expect(perDocument(blocked) == perDocument(one))
+    #expect(perTerm(blocked) == perTerm(one))
   }
 }

@@ -247,4 +247,32 @@ private func readVocabulary(_ url: URL) throws -> [String] {
     #expect(refused.status != 0)
     #expect(refused.stderr.contains("--dtype int64"))
   }
+
+  @Test func denseNPYHonoursTheValueType() throws {
+    let dir = try CLI.temporaryDirectory()
+    let docs = try writeLines(["aa aa aa aa", "bb", "bb"], in: dir)
+    func run(_ options: [String]) throws -> (header: String, body: Data) {
+      let url = dir.appendingPathComponent("x.npy")
+      let result = try CLI.run(["vectorize", docs.path, "-o", url.path, "--quiet"] + options)
+      #expect(result.status == 0, "\(result.stderr)")
+      let data = try Data(contentsOf: url)
+      let length = Int(data[8]) | Int(data[9]) << 8
+      return (
+        String(decoding: data.prefix(10 + length), as: UTF8.self), data.dropFirst(10 + length)
+      )
+    }
+    let counts = try run(["--counts"])
+    #expect(counts.header.contains("'descr': '<i8'"))
+    #expect(counts.header.contains("'shape': (3, 2)"))
+    #expect(
+      counts.body.withUnsafeBytes { Array($0.bindMemory(to: Int64.self)) } == [4, 0, 0, 1, 0, 1])
+    let wide = try run(["--counts", "--dtype", "float64"])
+    #expect(wide.header.contains("'descr': '<f8'"))
+    #expect(
+      wide.body.withUnsafeBytes { Array($0.bindMemory(to: Double.self)) } == [4, 0, 0, 1, 0, 1])
+    let tfidf = try run([])
+    #expect(tfidf.header.contains("'descr': '<f4'"))
+    #expect(
+      tfidf.body.withUnsafeBytes { Array($0.bindMemory(to: Float.self)) } == [1, 0, 0, 1, 0, 1])
+  }
 }

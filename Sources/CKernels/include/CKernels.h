@@ -42,4 +42,9 @@ unsigned sparsetext_flush_denormals_begin(void);
 /// Restores the state `sparsetext_flush_denormals_begin` returned.
 void sparsetext_flush_denormals_end(unsigned saved);
 
+/// ZIP's CRC-32 of `n` bytes, continuing from `crc` (0 to start; the result of an earlier call
+/// to continue over the next bytes), eight bytes at a time: several times the speed of a
+/// byte-at-a-time table, which made the checksum a tenth of writing a large `.npz`.
+uint32_t sparsetext_crc32(uint32_t crc, const uint8_t *bytes, ptrdiff_t n);
+
 #endif

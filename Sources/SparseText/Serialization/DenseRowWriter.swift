@@ -106,12 +106,7 @@ package final class DenseRowWriter {
   }
 
   static func npyHeader(rows: Int, columns: Int) -> Data {
-    var header = "{'descr': '<f4', 'fortran_order': False, 'shape': (\(rows), \(columns)), }"
-    header += String(repeating: " ", count: npyHeaderSize - 10 - header.utf8.count - 1) + "\n"
-    var data = Data([0x93, 0x4E, 0x55, 0x4D, 0x50, 0x59, 1, 0])
-    let length = UInt16(header.utf8.count)
-    data.append(contentsOf: [UInt8(length & 0xFF), UInt8(length >> 8)])
-    data.append(contentsOf: header.utf8)
-    return data
+    NumPyArray.header(
+      descriptor: "<f4", shape: [rows, columns], minimumLength: npyHeaderSize)
   }
 }

@@ -63,6 +63,13 @@ package enum NumPyArray {
 
   /// Encodes an array whose NumPy type descriptor is `descriptor` (e.g. `<U3`).
   static func encode(shape: [Int], descriptor: String, bytes: Data) -> Data {
+    header(descriptor: descriptor, shape: shape) + bytes
+  }
+
+  /// The `.npy` header of an array: magic, version, length and the dictionary, padded with
+  /// spaces so the data starts at a multiple of 64 bytes and at `minimumLength` or later
+  /// (a header of fixed length can be rewritten in place once the shape is known).
+  static func header(descriptor: String, shape: [Int], minimumLength: Int = 0) -> Data {
     let shapeText: String
     switch shape.count {
     case 0: shapeText = "()"
@@ -73,7 +80,8 @@ package enum NumPyArray {
       "{'descr': '\(descriptor)', 'fortran_order': False, 'shape': \(shapeText), }"
     let preamble = 10
     let unpadded = preamble + header.utf8.count + 1
-    header += String(repeating: " ", count: (64 - unpadded % 64) % 64) + "\n"
+    let length = max(minimumLength, unpadded + (64 - unpadded % 64) % 64)
+    header += String(repeating: " ", count: length - unpadded) + "\n"
     var data = Data([0x93, 0x4E, 0x55, 0x4D, 0x50, 0x59])  // \x93NUMPY
     if header.utf8.count <= 65_535 {
       data.append(contentsOf: [1, 0])
@@ -86,7 +94,6 @@ package enum NumPyArray {
       withUnsafeBytes(of: length.littleEndian) { data.append(contentsOf: $0) }
     }
     data.append(contentsOf: header.utf8)
-    data.append(bytes)
     return data
   }
 

@@ -1,5 +1,4 @@
 import Foundation
-import ZIPFoundation
 
 #if canImport(Glibc)
   import Glibc
@@ -18,6 +17,7 @@ import ZIPFoundation
 /// | `.mtx` | Matrix Market coordinate, one-based | `scipy.io.mmread` |
 /// | `.jsonl` | `{"row", "label", "indices", "values"}` per document | any JSON reader |
 /// | `.csv` | `row,column,value` triplets, zero-based, with a header | any CSV reader |
+/// | `.npy` | the dense matrix (rows × columns, C order; zeros written out) | `numpy.load` |
 ///
 /// Binary formats spill their arrays to temporary files beside the destination and are
 /// assembled by ``finish()``; text formats are written as they come. Nothing appears at the
@@ -38,6 +38,8 @@ package final class SparseRowWriter {
     case jsonl
     /// Long-format `row,column,value` CSV.
     case csv
+    /// NumPy's `.npy`: the matrix made dense, every zero written (rows × columns values).
+    case npy
 
     /// The format an extension names, or `nil`.
     package init?(extension name: String) {
@@ -48,13 +50,14 @@ package final class SparseRowWriter {
       case "mtx": self = .matrixMarket
       case "jsonl", "ndjson": self = .jsonl
       case "csv": self = .csv
+      case "npy": self = .npy
       default: return nil
       }
     }
 
     /// The extensions accepted, for messages.
     package static let extensions =
-      ".npz, .safetensors, .svm/.libsvm/.svmlight, .mtx, .jsonl or .csv"
+      ".npz, .safetensors, .svm/.libsvm/.svmlight, .mtx, .jsonl, .csv or .npy (dense)"
   }
 
   /// The type values are stored as.
@@ -138,6 +141,13 @@ package final class SparseRowWriter {
     _ matrix: SparseMatrix, labels: [String]? = nil, to url: URL, format: Format? = nil,
     valueType: ValueType = .float32
   ) throws {
+    if (format ?? Format(extension: url.pathExtension)) == .npz {
+      // The whole matrix is at hand: its arrays go straight into the archive, unspilled.
+      try AtomicFile.write(to: url) { temporary in
+        try writeNPZ(matrix, valueType: valueType, to: temporary, file: url.path)
+      }
+      return
+    }
     let writer = try SparseRowWriter(
       url: url, columns: matrix.columns, format: format, valueType: valueType)
     try writer.append(matrix, labels: labels)
@@ -197,6 +207,25 @@ package final class SparseRowWriter {
       try write(text, to: 0)
     case .csv:
       try write(triplets(block, base: 0, separator: ","), to: 0)
+    case .npy:
+      switch valueType {
+      case .float32: try spillDense(block, as: Float.self) { $0 }
+      case .float64: try spillDense(block, as: Double.self) { Double($0) }
+      case .int64: try spillDense(block, as: Int64.self) { Int64($0) }
+      }
+    }
+  }
+
+  /// The rows of `block` made dense, in `T`, one row at a time.
+  private func spillDense<T: Numeric>(
+    _ block: SparseMatrix, as _: T.Type, _ convert: (Float) -> T
+  ) throws {
+    var row = [T](repeating: 0, count: columns)
+    for r in 0..<block.rows {
+      let range = block.storageRange(ofRow: r)
+      for p in range { row[Int(block.columnIndices[p])] = convert(block.values[p]) }
+      try outputs[0].write(contentsOf: Self.bytes(of: row))
+      for p in range { row[Int(block.columnIndices[p])] = 0 }
     }
   }
 
@@ -221,6 +250,10 @@ package final class SparseRowWriter {
         try concatenate([Data(header.utf8)], spilled, to: temporary)
       case .svmlight, .jsonl, .csv:
         try concatenate([], spilled, to: temporary)
+      case .npy:
+        let header = NumPyArray.header(
+          descriptor: valueType.descriptor, shape: [rows, columns])
+        try concatenate([header], spilled, to: temporary)
       }
     }
   }
@@ -282,47 +315,101 @@ package final class SparseRowWriter {
     }
   }
 
-  /// The members of SciPy's CSR `.npz`, each a `.npy` header followed by a spilled file.
+  /// The spilled files as SciPy's CSR `.npz`: each member's `.npy` header, then its file's
+  /// bytes, copied a MiB at a time.
   private func writeNPZ(_ spilled: [URL], to destination: URL) throws {
-    let archive: Archive
-    do {
-      archive = try Archive(url: destination, accessMode: .create)
-    } catch {
-      throw OutputError.translating(error, file: url.path)
-    }
-    let format = NumPyArray.encode(
-      shape: [], descriptor: "<U3",
-      bytes: Data(
-        "csr".unicodeScalars.flatMap { s in withUnsafeBytes(of: s.value.littleEndian) { Array($0) }
-        }))
-    let shape = NumPyArray.encode(shape: [2], integers: [Int64(rows), Int64(columns)])
-    let members: [(String, Data, URL?)] = [
-      (
-        "indices.npy", NumPyArray.encode(shape: [nonzeros], descriptor: "<i4", bytes: Data()),
-        spilled[1]
-      ),
-      (
-        "indptr.npy", NumPyArray.encode(shape: [rows + 1], descriptor: "<i8", bytes: Data()),
-        spilled[2]
-      ),
-      ("format.npy", format, nil),
-      ("shape.npy", shape, nil),
-      (
-        "data.npy",
-        NumPyArray.encode(shape: [nonzeros], descriptor: valueType.descriptor, bytes: Data()),
-        spilled[0]
-      ),
-    ]
-    for (name, header, file) in members {
-      let size = try file.map { try Self.size(of: $0) } ?? 0
-      let input = try file.map { try FileHandle(forReadingFrom: $0) }
-      defer { try? input?.close() }
-      try archive.addEntry(
-        with: name, type: .file, uncompressedSize: Int64(header.count) + size,
-        compressionMethod: .none
-      ) { position, length in
-        try Self.slice(header, input, position: position, length: length)
+    func copy(_ file: URL) -> (inout StoredZIPWriter.Member) throws -> Void {
+      { member in
+        let input = try FileHandle(forReadingFrom: file)
+        defer { try? input.close() }
+        while let chunk = try input.read(upToCount: 1 << 20), !chunk.isEmpty {
+          try member.write(chunk)
+        }
       }
+    }
+    try Self.writeNPZ(
+      to: destination, file: url.path, rows: rows, columns: columns, nonzeros: nonzeros,
+      valueType: valueType, indices: copy(spilled[1]), indptr: copy(spilled[2]),
+      data: copy(spilled[0]))
+  }
+
+  /// A whole matrix as SciPy's CSR `.npz`, its arrays written straight from memory.
+  static func writeNPZ(
+    _ matrix: SparseMatrix, valueType: ValueType, to destination: URL, file: String
+  )
+    throws
+  {
+    try writeNPZ(
+      to: destination, file: file, rows: matrix.rows, columns: matrix.columns,
+      nonzeros: matrix.nonzeroCount, valueType: valueType,
+      indices: { member in try matrix.columnIndices.withUnsafeBufferPointer { try member.write($0) }
+      },
+      indptr: { member in try matrix.rowOffsets.withUnsafeBufferPointer { try member.write($0) } },
+      data: { member in
+        try matrix.values.withUnsafeBufferPointer { values in
+          switch valueType {
+          case .float32: try member.write(values)
+          case .float64: try writeConverted(values, to: &member) { Double($0) }
+          case .int64: try writeConverted(values, to: &member) { Int64($0) }
+          }
+        }
+      })
+  }
+
+  /// `values` converted by `convert`, 64 Ki at a time.
+  private static func writeConverted<T>(
+    _ values: UnsafeBufferPointer<Float>, to member: inout StoredZIPWriter.Member,
+    _ convert: (Float) -> T
+  ) throws {
+    var buffer: [T] = []
+    buffer.reserveCapacity(1 << 16)
+    var start = 0
+    while start < values.count {
+      let end = min(values.count, start + (1 << 16))
+      buffer.removeAll(keepingCapacity: true)
+      for k in start..<end { buffer.append(convert(values[k])) }
+      try buffer.withUnsafeBufferPointer { try member.write($0) }
+      start = end
+    }
+  }
+
+  /// SciPy's CSR `.npz` members in `save_npz`'s order (`indices`, `indptr`, `format`, `shape`,
+  /// `data`): each a `.npy` header, then for the three arrays the bytes their closure writes.
+  private static func writeNPZ(
+    to destination: URL, file: String, rows: Int, columns: Int, nonzeros: Int,
+    valueType: ValueType, indices: (inout StoredZIPWriter.Member) throws -> Void,
+    indptr: (inout StoredZIPWriter.Member) throws -> Void,
+    data: (inout StoredZIPWriter.Member) throws -> Void
+  ) throws {
+    let csr = Data(
+      "csr".unicodeScalars.flatMap { s in withUnsafeBytes(of: s.value.littleEndian) { Array($0) } })
+    let shape = [Int64(rows), Int64(columns)].withUnsafeBytes { Data($0) }
+    var archive = try StoredZIPWriter(url: destination, file: file)
+    func add(
+      _ name: String, _ header: Data, arrayBytes: Int = 0,
+      _ body: (inout StoredZIPWriter.Member) throws -> Void = { _ in }
+    ) throws {
+      try archive.addMember(name: name, size: UInt64(header.count + arrayBytes)) { member in
+        try member.write(header)
+        try body(&member)
+      }
+    }
+    do {
+      try add(
+        "indices.npy", NumPyArray.header(descriptor: "<i4", shape: [nonzeros]),
+        arrayBytes: nonzeros * 4, indices)
+      try add(
+        "indptr.npy", NumPyArray.header(descriptor: "<i8", shape: [rows + 1]),
+        arrayBytes: (rows + 1) * 8, indptr)
+      try add("format.npy", NumPyArray.header(descriptor: "<U3", shape: []) + csr)
+      try add("shape.npy", NumPyArray.header(descriptor: "<i8", shape: [2]) + shape)
+      try add(
+        "data.npy", NumPyArray.header(descriptor: valueType.descriptor, shape: [nonzeros]),
+        arrayBytes: nonzeros * valueType.byteWidth, data)
+      try archive.finish()
+    } catch {
+      archive.close()
+      throw error
     }
   }
 
@@ -347,30 +434,6 @@ package final class SparseRowWriter {
     try out.write(contentsOf: shape)
   }
 
-  private static func size(of file: URL) throws -> Int64 {
-    let attributes = try FileManager.default.attributesOfItem(atPath: file.path)
-    return (attributes[.size] as? NSNumber)?.int64Value ?? 0
-  }
-
-  /// Bytes `position..<position + length` of `header` followed by the rest of `input`.
-  private static func slice(_ header: Data, _ input: FileHandle?, position: Int64, length: Int)
-    throws -> Data
-  {
-    var out = Data(capacity: length)
-    var position = position
-    var remaining = length
-    if position < Int64(header.count) {
-      let end = min(header.count, Int(position) + remaining)
-      out.append(header.subdata(in: Int(position)..<end))
-      remaining -= end - Int(position)
-      position = Int64(end)
-    }
-    if remaining > 0, let input {
-      try input.seek(toOffset: UInt64(position - Int64(header.count)))
-      out.append(try input.read(upToCount: remaining) ?? Data())
-    }
-    return out
-  }
 }
 
 extension SparseRowWriter.ValueType {

@@ -80,6 +80,20 @@ public struct CountVectorizer: Sendable {
     return (vectorizer, counts)
   }
 
+  /// ``fitTransform(_:configuration:)`` over documents handed over block by block:
+  /// `documentBlocks` calls its argument with each block in turn (for example as they are read
+  /// from a file), and each block is counted while the next one is read. Memory holds the text
+  /// of two blocks, the term tables and the counts, never the whole corpus. The result is the
+  /// same as for all the blocks' documents in one array.
+  public static func fitTransform(
+    configuration: Configuration = .init(),
+    documentBlocks: (_ add: ([String]) -> Void) throws -> Void
+  ) throws -> (vectorizer: CountVectorizer, counts: SparseMatrix) {
+    let (vectorizer, counts, _) = try fit(
+      documentBlocks: documentBlocks, configuration: configuration, weighting: nil)
+    return (vectorizer, counts)
+  }
+
   /// ``fitTransform(_:configuration:)``; with `weighting`, also fits a ``TfidfTransformer`` on
   /// the counts and returns its features instead of the counts, weighting each row as it is
   /// assembled (the same values as `transform` on the counts, without a second pass).
@@ -87,14 +101,31 @@ public struct CountVectorizer: Sendable {
     _ documents: [String], configuration: Configuration,
     weighting: TfidfTransformer.Configuration?
   ) throws -> (vectorizer: CountVectorizer, matrix: SparseMatrix, transformer: TfidfTransformer?) {
+    try fit(
+      documentBlocks: { add in add(documents) }, configuration: configuration, weighting: weighting)
+  }
+
+  /// ``fit(_:configuration:weighting:)`` over blocks of documents.
+  static func fit(
+    documentBlocks: (_ add: ([String]) -> Void) throws -> Void, configuration: Configuration,
+    weighting: TfidfTransformer.Configuration?
+  ) throws -> (vectorizer: CountVectorizer, matrix: SparseMatrix, transformer: TfidfTransformer?) {
     try configuration.validate()
     let tokenizer = try Tokenizer(configuration.tokenizer)
-    let raw = TermCounting.count(documents, tokenizer: tokenizer)
+    let counter = TermCounting.Counter(tokenizer: tokenizer)
+    do {
+      try documentBlocks { counter.add($0) }
+    } catch {
+      _ = counter.finish()  // the block being counted is not left running
+      throw error
+    }
+    let raw = counter.finish()
+    let documentCount = raw.documents
     guard raw.terms.count > 0 else {
-      throw DataError.emptyVocabulary(documents: documents.count)
+      throw DataError.emptyVocabulary(documents: documentCount)
     }
     let (vocabulary, columnOf) = try selectTerms(
-      raw, documentCount: documents.count, configuration: configuration)
+      raw, documentCount: documentCount, configuration: configuration)
     var transformer: TfidfTransformer?
     if let weighting {
       // A column's document frequency is its term's: every stored count is at least 1.
@@ -103,7 +134,7 @@ public struct CountVectorizer: Sendable {
         df[Int(column)] = Double(raw.documentFrequency[id])
       }
       transformer = TfidfTransformer(
-        documentFrequency: df, documents: documents.count, configuration: weighting)
+        documentFrequency: df, documents: documentCount, configuration: weighting)
     }
     let matrix = remap(
       raw, columnOf: columnOf, columns: vocabulary.count, binary: configuration.binary,
@@ -199,30 +230,38 @@ public struct CountVectorizer: Sendable {
     return ranked.prefix(limit).sorted().map { kept[$0] }
   }
 
-  /// Rewrites raw term ids as vocabulary columns, dropping pruned terms and sorting each row,
-  /// in parallel over row blocks. A row's entries are sorted as packed 64-bit keys (column in
-  /// the high half, the value's bits in the low half): columns are unique within a row, so this
-  /// orders by column without a comparison closure.
+  /// Rewrites raw term ids as vocabulary columns, dropping pruned terms and sorting each row
+  /// (and weighting it, with `weighting`), in parallel over the counted segments: the kept
+  /// entries of every row, then the row offsets, then the rows themselves. Each segment's
+  /// arrays are let go as soon as its rows are written, so memory holds the matrix and the
+  /// segments not yet assembled.
   private static func remap(
     _ raw: TermCounting.Counts, columnOf: [Int32], columns: Int, binary: Bool,
     weighting: TfidfTransformer?
   ) -> SparseMatrix {
-    // Each chunk on its own worker: its terms' columns and its rows' kept counts, then (once
-    // the row offsets are known) its rows, each ordered by column.
-    let chunks = raw.chunks
-    let firstRow = chunks.reduce(into: [0]) { $0.append($0.last! + $1.rowOffsets.count - 1) }
-    let rows = firstRow.last!
-    let prepared = Parallel.map(count: chunks.count, workers: chunks.count) {
-      range -> [(columns: [Int32], kept: [Int64])] in
-      range.map { c in
-        let chunk = chunks[c]
-        let column = chunk.merged.map { columnOf[Int($0)] }
-        var kept = [Int64](repeating: 0, count: chunk.rowOffsets.count - 1)
-        column.withUnsafeBufferPointer { column in
-          chunk.termIDs.withUnsafeBufferPointer { ids in
+    let columnsByWorker = raw.merged.map { ids in ids.map { columnOf[Int($0)] } }
+    let offsets = rowOffsets(raw.segments, columnsByWorker: columnsByWorker)
+    let (indices, values) = fillRows(
+      raw.segments, columnsByWorker: columnsByWorker, offsets: offsets, columns: columns,
+      binary: binary, weighting: weighting)
+    return SparseMatrix(
+      uncheckedRows: offsets.count - 1, columns: columns, rowOffsets: offsets,
+      columnIndices: indices, values: values)
+  }
+
+  /// The matrix's row offsets: each row's count of entries whose terms have a column.
+  private static func rowOffsets(
+    _ segments: [TermCounting.Segment], columnsByWorker: [[Int32]]
+  ) -> [Int64] {
+    let kept = Parallel.map(count: segments.count) { range -> [[Int64]] in
+      range.map { s in
+        let segment = segments[s]
+        var kept = [Int64](repeating: 0, count: segment.rows)
+        columnsByWorker[segment.worker].withUnsafeBufferPointer { column in
+          segment.termIDs.withUnsafeBufferPointer { ids in
             var k = 0
             for r in kept.indices {
-              let end = Int(chunk.rowOffsets[r + 1])
+              let end = Int(segment.rowOffsets[r + 1])
               var n: Int64 = 0
               while k < end {
                 if column[Int(ids[k])] >= 0 { n += 1 }
@@ -232,19 +271,25 @@ public struct CountVectorizer: Sendable {
             }
           }
         }
-        return (column, kept)
+        return kept
       }
     }.flatMap { $0 }
-    var offsets = [Int64](repeating: 0, count: rows + 1)
-    var row = 0
-    for part in prepared {
-      for n in part.kept {
-        offsets[row + 1] = offsets[row] + n
-        row += 1
-      }
+    var offsets: [Int64] = [0]
+    offsets.reserveCapacity(segments.reduce(1) { $0 + $1.rows })
+    for part in kept {
+      for n in part { offsets.append(offsets.last! + n) }
     }
-    let nonzeros = Int(offsets[rows])
-    let rowStarts = offsets
+    return offsets
+  }
+
+  /// Every row's kept entries, in place, ordered by column and weighted: each segment's rows
+  /// on one worker, after which the segment's arrays are released.
+  private static func fillRows(
+    _ segments: [TermCounting.Segment], columnsByWorker: [[Int32]], offsets: [Int64],
+    columns: Int, binary: Bool, weighting: TfidfTransformer?
+  ) -> (indices: [Int32], values: [Float]) {
+    let nonzeros = Int(offsets.last!)
+    let firstRow = segments.reduce(into: [0]) { $0.append($0.last! + $1.rows) }
     // Every entry is written exactly once below, so the arrays start uninitialized: no
     // zero-filling pass, and their pages are first touched by the workers that fill them.
     var values: [Float] = []
@@ -252,20 +297,19 @@ public struct CountVectorizer: Sendable {
       values = [Float](unsafeUninitializedCapacity: nonzeros) { valueBuffer, valueCount in
         let outIndices = UnsafeSharedBuffer(indexBuffer)
         let outValues = UnsafeSharedBuffer(valueBuffer)
-        Parallel.forEach(count: chunks.count, workers: chunks.count) { range in
+        Parallel.forEach(count: segments.count) { range in
           var keys: [UInt64] = []
           var scratch: [UInt64] = []
           var weights: [Double] = []
-          for c in range {
-            let chunk = chunks[c]
-            let rowCount = chunk.rowOffsets.count - 1
-            prepared[c].columns.withUnsafeBufferPointer { column in
-              chunk.termIDs.withUnsafeBufferPointer { ids in
-                chunk.counts.withUnsafeBufferPointer { counts in
+          for s in range {
+            let segment = segments[s]
+            columnsByWorker[segment.worker].withUnsafeBufferPointer { column in
+              segment.termIDs.withUnsafeBufferPointer { ids in
+                segment.counts.withUnsafeBufferPointer { counts in
                   var k = 0
-                  for r in 0..<rowCount {
-                    let end = Int(chunk.rowOffsets[r + 1])
-                    let start = Int(rowStarts[firstRow[c] + r])
+                  for r in 0..<segment.rows {
+                    let end = Int(segment.rowOffsets[r + 1])
+                    let start = Int(offsets[firstRow[s] + r])
                     var slot = start
                     // Kept entries straight into place, then ordered by column: insertion
                     // sort for short rows, radix sort for long ones.
@@ -288,15 +332,14 @@ public struct CountVectorizer: Sendable {
                 }
               }
             }
+            segment.release()
           }
         }
         valueCount = nonzeros
       }
       indexCount = nonzeros
     }
-    return SparseMatrix(
-      uncheckedRows: rows, columns: columns, rowOffsets: offsets, columnIndices: indices,
-      values: values)
+    return (indices, values)
   }
 
   /// Orders `count` entries (column `indices`, `values`) by column; columns are distinct.

@@ -1,71 +1,169 @@
+import Dispatch
+
 /// Multi-core term counting shared by the vectorizers.
 ///
-/// Documents are cut into one contiguous chunk per worker, of about equal bytes of text; each
-/// chunk is tokenized and counted on its own thread into a chunk-local term table, and the
-/// chunk tables are merged in chunk order into one. Because the vocabulary is sorted afterwards and counts are exact integers,
-/// the result does not depend on how many threads ran.
+/// Documents come in blocks (one block holding every document, or blocks read from a file
+/// while the previous one is counted). Each block is cut into one contiguous share per worker,
+/// of about equal bytes of text; worker `w` tokenizes and counts share `w` of every block into
+/// its own term table, and the workers' tables are merged in worker order at the end. Because
+/// the vocabulary is sorted afterwards and counts are exact integers, the result does not
+/// depend on how many threads ran or how the documents were blocked.
 enum TermCounting {
-  /// Each document's `(term id, count)` pairs, kept in the chunks they were counted in (term
-  /// ids local to the chunk), with the merged term table and every term's document frequency
-  /// and total count.
+  /// Each document's `(term id, count)` pairs, kept in the segments they were counted in (term
+  /// ids local to the segment's worker), with the merged term table and every term's document
+  /// frequency and total count.
   struct Counts {
     var terms: ByteStringTable
-    var chunks: [Chunk]
+    /// The segments in document order.
+    var segments: [Segment]
+    /// Per worker: its term ids' ids in `terms`.
+    var merged: [[Int32]]
     /// Per term of `terms`: the number of documents it occurs in, and its total count.
     var documentFrequency: [Int32]
     var totals: [Double]
+    /// The number of documents counted.
+    var documents: Int
   }
 
-  /// The counts of a contiguous run of documents.
-  struct Chunk: Sendable {
-    var table: ByteStringTable
+  /// The counts of a contiguous run of documents, by one worker. A class, so that assembling
+  /// the matrix can let go of each segment's arrays as soon as its rows are written.
+  final class Segment: @unchecked Sendable {
+    let worker: Int
     var rowOffsets: [Int64]
     var termIDs: [Int32]
     var counts: [Float]
-    /// Per term of `table`: the documents of the chunk it occurs in, and its total count.
-    var documentFrequency: [Int32]
-    var totals: [Double]
-    /// Per term of `table`: its id in the merged table (set by the merge).
-    var merged: [Int32] = []
+
+    init(worker: Int, rowOffsets: [Int64], termIDs: [Int32], counts: [Float]) {
+      self.worker = worker
+      self.rowOffsets = rowOffsets
+      self.termIDs = termIDs
+      self.counts = counts
+    }
+
+    var rows: Int { rowOffsets.count - 1 }
+
+    /// Drops the arrays (their rows have been used).
+    func release() {
+      rowOffsets = [0]
+      termIDs = []
+      counts = []
+    }
+  }
+
+  /// One worker's term table and per-term statistics, kept from block to block.
+  final class Worker: @unchecked Sendable {
+    var table = ByteStringTable(capacity: 4096)
+    var documentFrequency: [Int32] = []
+    var totals: [Double] = []
+    var workspace = TokenizerWorkspace()
+    /// The current document's count per term and the terms it has touched, in plain buffers
+    /// (this is the innermost loop of every vectorizer).
+    var capacity = 4096
+    var perDocument: UnsafeMutablePointer<Int32>
+    var touched: UnsafeMutablePointer<Int32>
+
+    init() {
+      perDocument = .allocate(capacity: capacity)
+      perDocument.initialize(repeating: 0, count: capacity)
+      touched = .allocate(capacity: capacity)
+    }
+
+    deinit {
+      perDocument.deallocate()
+      touched.deallocate()
+    }
+
+  }
+
+  /// Counts blocks of documents as they are handed over: ``add(_:)`` starts counting a block
+  /// on the workers and returns at once, so the caller reads the next block meanwhile (memory
+  /// holds the text of two blocks); ``finish()`` waits and merges.
+  final class Counter: @unchecked Sendable {
+    private let tokenizer: Tokenizer
+    private let workers: [Worker]
+    private var segments: [Segment] = []
+    private let group = DispatchGroup()
+    private(set) var documents = 0
+
+    init(tokenizer: Tokenizer, workers: Int = Parallel.defaultWorkerCount) {
+      self.tokenizer = tokenizer
+      self.workers = (0..<max(1, workers)).map { _ in Worker() }
+    }
+
+    /// Waits for the block being counted, then starts counting `block`.
+    func add(_ block: [String]) {
+      guard !block.isEmpty else { return }
+      collect()
+      documents += block.count
+      for (w, share) in Self.shares(block, workers: workers.count).enumerated() {
+        let worker = workers[w]
+        let tokenizer = self.tokenizer
+        let slot = SegmentSlot()
+        slots.append(slot)
+        DispatchQueue.global(qos: .userInitiated).async(group: group) {
+          slot.segment = TermCounting.countShare(
+            block, range: share, tokenizer: tokenizer, worker: worker, index: w)
+        }
+      }
+    }
+
+    private var slots: [SegmentSlot] = []
+
+    /// Waits for the block being counted and keeps its segments, in share order.
+    private func collect() {
+      group.wait()
+      for slot in slots { if let segment = slot.segment { segments.append(segment) } }
+      slots = []
+    }
+
+    /// Waits for the last block and merges the workers' tables.
+    func finish() -> Counts {
+      collect()
+      return TermCounting.merge(workers, segments: segments, documents: documents)
+    }
+
+    /// One share per worker, cut where the block's text bytes are evenly split, so a block
+    /// whose long documents come together still keeps every core busy.
+    private static func shares(_ block: [String], workers: Int) -> [Range<Int>] {
+      var cuts = [0]
+      if block.count >= 64 {
+        let total = block.reduce(0) { $0 + $1.utf8.count }
+        var seen = 0
+        for (d, document) in block.enumerated() {
+          seen += document.utf8.count
+          if cuts.count < workers && seen * workers >= total * cuts.count { cuts.append(d + 1) }
+        }
+      }
+      if cuts.last != block.count { cuts.append(block.count) }
+      return zip(cuts, cuts.dropFirst()).map { $0..<$1 }
+    }
+  }
+
+  /// Where a background share leaves its segment.
+  private final class SegmentSlot: @unchecked Sendable {
+    var segment: Segment?
   }
 
   /// Counts every term of every document, building the term table as it goes.
   static func count(
     _ documents: [String], tokenizer: Tokenizer, workers: Int = Parallel.defaultWorkerCount
   ) -> Counts {
-    // One share of the documents per worker, cut where the text's bytes are evenly split, so
-    // a corpus whose long documents come together still keeps every core busy.
-    var cuts = [0]
-    if documents.count >= 64 {
-      let shares = max(1, workers)
-      let total = documents.reduce(0) { $0 + $1.utf8.count }
-      var seen = 0
-      for (d, document) in documents.enumerated() {
-        seen += document.utf8.count
-        if cuts.count < shares && seen * shares >= total * cuts.count { cuts.append(d + 1) }
-      }
-    }
-    if cuts.last != documents.count { cuts.append(documents.count) }
-    let shares = zip(cuts, cuts.dropFirst()).map { $0..<$1 }
-    let chunks = Parallel.map(count: shares.count, workers: shares.count) {
-      indices -> [Chunk] in
-      indices.map { countShare(documents, range: shares[$0], tokenizer: tokenizer) }
-    }.flatMap { $0 }
-    return merge(chunks)
+    let counter = Counter(tokenizer: tokenizer, workers: workers)
+    counter.add(documents)
+    return counter.finish()
   }
 
-  /// Counts the documents `range` into a table of their own.
-  private static func countShare(_ documents: [String], range: Range<Int>, tokenizer: Tokenizer)
-    -> Chunk
-  {
-    var table = ByteStringTable(capacity: 4096)
+  /// Counts the documents `range` of `block` into `worker`'s table.
+  private static func countShare(
+    _ block: [String], range: Range<Int>, tokenizer: Tokenizer, worker: Worker, index: Int
+  ) -> Segment {
     var offsets: [Int64] = [0]
     offsets.reserveCapacity(range.count + 1)
     // Room for the entries up front, so the arrays are not copied as they grow; pages never
     // written are never touched. A word takes at least two bytes and a separator, a
     // character n-gram at least one byte, and each n-gram length adds as many again. (An
     // estimate that falls short only means the arrays grow as usual.)
-    let bytes = range.reduce(0) { $0 + documents[$1].utf8.count }
+    let bytes = range.reduce(0) { $0 + block[$1].utf8.count }
     let perLength =
       tokenizer.configuration.analyzer == .word ? bytes / 3 + range.count : bytes + range.count
     let estimate = min(perLength * tokenizer.configuration.ngrams.count, 1 << 26)
@@ -73,22 +171,30 @@ enum TermCounting {
     var counts: [Float] = []
     ids.reserveCapacity(estimate)
     counts.reserveCapacity(estimate)
-    var documentFrequency: [Int32] = []
-    var totals: [Double] = []
-    // The current document's count per term and the terms it has touched, in plain buffers
-    // (this is the innermost loop of every vectorizer).
-    var capacity = 4096
-    var perDocument = UnsafeMutablePointer<Int32>.allocate(capacity: capacity)
-    perDocument.initialize(repeating: 0, count: capacity)
-    var touched = UnsafeMutablePointer<Int32>.allocate(capacity: capacity)
+    // The worker's state in locals for the loop (moved out, so nothing is copied), and back
+    // at the end.
+    var table = worker.table
+    var documentFrequency = worker.documentFrequency
+    var totals = worker.totals
+    var workspace = worker.workspace
+    var capacity = worker.capacity
+    var perDocument = worker.perDocument
+    var touched = worker.touched
+    worker.table = ByteStringTable(capacity: 0)
+    worker.documentFrequency = []
+    worker.totals = []
     defer {
-      perDocument.deallocate()
-      touched.deallocate()
+      worker.table = table
+      worker.documentFrequency = documentFrequency
+      worker.totals = totals
+      worker.workspace = workspace
+      worker.capacity = capacity
+      worker.perDocument = perDocument
+      worker.touched = touched
     }
-    var workspace = TokenizerWorkspace()
     for d in range {
       var touchedCount = 0
-      tokenizer.forEachTerm(in: documents[d], workspace: &workspace) { bytes in
+      tokenizer.forEachTerm(in: block[d], workspace: &workspace) { bytes in
         let id = table.insert(bytes)
         if id >= capacity {
           let grown = UnsafeMutablePointer<Int32>.allocate(capacity: 2 * capacity)
@@ -123,42 +229,38 @@ enum TermCounting {
       }
       offsets.append(Int64(ids.count))
     }
-    return Chunk(
-      table: table, rowOffsets: offsets, termIDs: ids, counts: counts,
-      documentFrequency: documentFrequency, totals: totals)
+    return Segment(worker: index, rowOffsets: offsets, termIDs: ids, counts: counts)
   }
 
-  /// Merges the chunk tables in chunk order (the first one starts the merged table, so its ids
-  /// stay as they are) and adds up the document frequencies and totals.
-  private static func merge(_ chunks: [Chunk]) -> Counts {
-    var chunks = chunks
-    guard !chunks.isEmpty else {
-      return Counts(terms: ByteStringTable(), chunks: [], documentFrequency: [], totals: [])
-    }
-    var global = chunks[0].table
+  /// Merges the workers' tables in worker order (the first one starts the merged table, so
+  /// its ids stay as they are) and adds up the document frequencies and totals.
+  private static func merge(_ workers: [Worker], segments: [Segment], documents: Int) -> Counts {
+    var global = workers[0].table
+    workers[0].table = ByteStringTable(capacity: 0)
     global.reserve(
-      capacity: chunks.reduce(0) { $0 + $1.table.count },
-      bytes: chunks.reduce(0) { $0 + $1.table.byteCount })
-    var documentFrequency = chunks[0].documentFrequency
-    var totals = chunks[0].totals
-    chunks[0].merged = (0..<Int32(global.count)).map { $0 }
-    for c in chunks.indices.dropFirst() {
-      let table = chunks[c].table
-      var merged = [Int32](repeating: 0, count: table.count)
+      capacity: workers.reduce(0) { $0 + $1.table.count },
+      bytes: workers.reduce(0) { $0 + $1.table.byteCount })
+    var documentFrequency = workers[0].documentFrequency
+    var totals = workers[0].totals
+    var merged = [(0..<Int32(global.count)).map { $0 }]
+    for worker in workers.dropFirst() {
+      let table = worker.table
+      var ids = [Int32](repeating: 0, count: table.count)
       for local in 0..<table.count {
         let id = table.withBytes(local) { global.insert($0, hash: table.storedHash(local)) }
-        merged[local] = Int32(id)
+        ids[local] = Int32(id)
         if id == documentFrequency.count {
           documentFrequency.append(0)
           totals.append(0)
         }
-        documentFrequency[id] += chunks[c].documentFrequency[local]
-        totals[id] += chunks[c].totals[local]
+        documentFrequency[id] += worker.documentFrequency[local]
+        totals[id] += worker.totals[local]
       }
-      chunks[c].merged = merged
+      merged.append(ids)
     }
     return Counts(
-      terms: global, chunks: chunks, documentFrequency: documentFrequency, totals: totals)
+      terms: global, segments: segments, merged: merged, documentFrequency: documentFrequency,
+      totals: totals, documents: documents)
   }
 
   /// Counts the terms of each document that `column` maps to a column, as a CSR matrix with

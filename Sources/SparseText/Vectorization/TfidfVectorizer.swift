@@ -133,35 +133,41 @@ public struct TfidfTransformer: Sendable, Equatable {
     scratch: inout [Double]
   ) {
     let c = configuration
-    let logTable = TfidfTransformer.sublinearTable
-    scratch.removeAll(keepingCapacity: true)
-    idfDouble.withUnsafeBufferPointer { weights in
-      for k in 0..<count {
-        var v = Double(values[k])
-        if c.sublinearTF && v != 0 {
-          if let whole = Int(exactly: v), whole > 0, whole < logTable.count {
-            v = logTable[whole]
-          } else {
-            v = log(v) + 1
+    if scratch.count < count {
+      scratch = [Double](repeating: 0, count: max(count, 2 * scratch.count))
+    }
+    scratch.withUnsafeMutableBufferPointer { scratchBuffer in
+      let weighted = scratchBuffer.baseAddress!
+      Self.sublinearTable.withUnsafeBufferPointer { logTable in
+        idfDouble.withUnsafeBufferPointer { weights in
+          for k in 0..<count {
+            var v = Double(values[k])
+            if c.sublinearTF && v != 0 {
+              if let whole = Int(exactly: v), whole > 0, whole < logTable.count {
+                v = logTable[whole]
+              } else {
+                v = log(v) + 1
+              }
+            }
+            if c.useIDF { v *= weights[Int(columns[k])] }
+            weighted[k] = v
           }
         }
-        if c.useIDF { v *= weights[Int(columns[k])] }
-        scratch.append(v)
       }
+      var norm = 0.0
+      switch c.norm {
+      case .l2: for k in 0..<count { norm += weighted[k] * weighted[k] }
+      case .l1: for k in 0..<count { norm += abs(weighted[k]) }
+      case .none: break
+      }
+      let scale: Double
+      switch c.norm {
+      case .l2: scale = norm > 0 ? 1 / norm.squareRoot() : 1
+      case .l1: scale = norm > 0 ? 1 / norm : 1
+      case .none: scale = 1
+      }
+      for k in 0..<count { values[k] = Float(weighted[k] * scale) }
     }
-    var norm = 0.0
-    switch c.norm {
-    case .l2: for v in scratch { norm += v * v }
-    case .l1: for v in scratch { norm += abs(v) }
-    case .none: break
-    }
-    let scale: Double
-    switch c.norm {
-    case .l2: scale = norm > 0 ? 1 / norm.squareRoot() : 1
-    case .l1: scale = norm > 0 ? 1 / norm : 1
-    case .none: scale = 1
-    }
-    for k in 0..<count { values[k] = Float(scratch[k] * scale) }
   }
 }
 
@@ -240,6 +246,23 @@ public struct TfidfVectorizer: Sendable {
     // Counting fits the idf weights too, and weights each row as it assembles it.
     let (counter, features, transformer) = try CountVectorizer.fit(
       documents, configuration: configuration.counting, weighting: configuration.weighting)
+    let vectorizer = TfidfVectorizer(
+      configuration: configuration, counter: counter, transformer: transformer!)
+    return (vectorizer, features)
+  }
+
+  /// ``fitTransform(_:configuration:)`` over documents handed over block by block:
+  /// `documentBlocks` calls its argument with each block in turn (for example as they are read
+  /// from a file), and each block is counted while the next one is read. Memory holds the text
+  /// of two blocks, the term tables and the counts, never the whole corpus. The result is the
+  /// same as for all the blocks' documents in one array.
+  public static func fitTransform(
+    configuration: Configuration = .init(),
+    documentBlocks: (_ add: ([String]) -> Void) throws -> Void
+  ) throws -> (vectorizer: TfidfVectorizer, features: SparseMatrix) {
+    let (counter, features, transformer) = try CountVectorizer.fit(
+      documentBlocks: documentBlocks, configuration: configuration.counting,
+      weighting: configuration.weighting)
     let vectorizer = TfidfVectorizer(
       configuration: configuration, counter: counter, transformer: transformer!)
     return (vectorizer, features)

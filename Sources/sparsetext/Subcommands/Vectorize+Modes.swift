@@ -92,7 +92,7 @@ extension Vectorize {
 
   /// The TF-IDF vectorizer of a count matrix's columns, its idf fitted on the counts (what
   /// `--vectorizer-out` saves after `--counts`).
-  private func weighting(
+  func weighting(
     _ counts: SparseMatrix, vocabulary: Vocabulary, configuration: TfidfVectorizer.Configuration
   ) throws -> TfidfVectorizer {
     let idf =

@@ -26,8 +26,9 @@ struct Vectorize: ParsableCommand {
     name: [.customShort("o"), .customLong("output")],
     help: """
       The file to write: .npz (SciPy CSR), .safetensors (CSR tensors), .svm/.libsvm/.svmlight \
-      (zero-based), .mtx (Matrix Market), .jsonl or .csv (row,column,value triplets); - writes \
-      JSONL rows to standard output (with --model or --statistics).
+      (zero-based), .mtx (Matrix Market), .jsonl or .csv (row,column,value triplets), .npy (the \
+      dense matrix, every zero written); - writes JSONL rows to standard output (with --model or \
+      --statistics).
       """)
   var outputOption: String?
   var output: String { outputOption ?? "" }
@@ -71,7 +72,7 @@ struct Vectorize: ParsableCommand {
 
   @Option(
     help: ArgumentHelp(
-      "The stored values of .npz and .safetensors: float32, float64 or int64 (default: int64 with --counts, else float32). Text formats print int64 as whole numbers.",
+      "The stored values of .npz, .safetensors and .npy: float32, float64 or int64 (default: int64 with --counts, else float32). Text formats print int64 as whole numbers.",
       valueName: "type"))
   var dtype: SparseRowWriter.ValueType?
 
@@ -100,19 +101,28 @@ struct Vectorize: ParsableCommand {
     if let hashing, model == nil {
       return try runHashing(features: hashing)
     }
+    if model == nil && vocabularyIn == nil {
+      return try runFitting()
+    }
+    var timer = PhaseTimer()
     let documents = try input.documents()
     let texts = documents.map(\.text)
     let bytes = texts.reduce(0) { $0 + $1.utf8.count }
+    timer.lap("read")
     let started = Date()
     let (matrix, fitted) = try vectorize(texts)
     let vocabulary: Vocabulary? = fitted.vocabulary
     let seconds = Date().timeIntervalSince(started)
+    timer.lap("fit")
     let labels = documents.allSatisfy { $0.label != nil } ? documents.map { $0.label! } : nil
     try SparseRowWriter.write(
       matrix, labels: labels, to: URL(fileURLWithPath: output), valueType: valueType)
+    timer.lap("matrix")
     if let vocabularyOut, let vocabulary {
       try writeVocabulary(vocabulary, to: URL(fileURLWithPath: vocabularyOut))
+      timer.lap("vocabulary")
     }
+    defer { timer.report() }
     if let vectorizerOut {
       try fitted.write(to: URL(fileURLWithPath: vectorizerOut))
     }
@@ -120,6 +130,81 @@ struct Vectorize: ParsableCommand {
       let lines = documents.map { ($0.label ?? "") + "\n" }.joined()
       try AtomicFile.write(Data(lines.utf8), to: URL(fileURLWithPath: labelsOut))
     }
+    try report(
+      rows: matrix.rows, columns: matrix.columns, nonzeros: matrix.nonzeroCount, bytes: bytes,
+      seconds: seconds)
+  }
+
+  /// Fits the vocabulary (and idf) while reading: documents are handed to the library in
+  /// blocks of about 4 MB of text, each counted on the workers while the next is read, so
+  /// reading and counting overlap and memory never holds the corpus's text, only the counts.
+  /// Labels are kept only when an output needs them.
+  func runFitting() throws {
+    var timer = PhaseTimer()
+    let configuration = try vectorizer.tfidf()
+    let format = SparseRowWriter.Format(extension: URL(fileURLWithPath: output).pathExtension)
+    let keepsLabels = labelsOut != nil || format == .svmlight || format == .jsonl
+    var labels: [String?] = []
+    var documents = 0
+    var bytes = 0
+    var readAll = false
+    func readBlocks(_ add: ([String]) -> Void) throws {
+      var block: [String] = []
+      var blockBytes = 0
+      try input.forEachDocument { document in
+        let size = document.text.utf8.count
+        bytes += size
+        documents += 1
+        if keepsLabels { labels.append(document.label) }
+        block.append(document.text)
+        blockBytes += size
+        if blockBytes >= 4 << 20 {
+          add(block)
+          block = []
+          blockBytes = 0
+        }
+      }
+      add(block)
+      readAll = true
+    }
+    let started = Date()
+    let matrix: SparseMatrix
+    let fitted: TfidfVectorizer
+    // No activity line: the reading progress is shown while the blocks are counted.
+    do {
+      if counts {
+        let (counter, x) = try CountVectorizer.fitTransform(
+          configuration: configuration.counting, documentBlocks: readBlocks)
+        matrix = x
+        fitted = try weighting(x, vocabulary: counter.vocabulary, configuration: configuration)
+      } else {
+        (fitted, matrix) = try TfidfVectorizer.fitTransform(
+          configuration: configuration, documentBlocks: readBlocks)
+      }
+    } catch is DataError where readAll && documents == 0 {
+      // The library's "empty vocabulary" says less than this.
+      throw DataError.unusableCorpus(
+        reason: "'\(input.input)' holds no documents", suggestion: "Check the file and --format.")
+    }
+    let seconds = Date().timeIntervalSince(started)
+    timer.lap("read+fit")
+    let known = labels.compactMap { $0 }
+    try SparseRowWriter.write(
+      matrix, labels: keepsLabels && known.count == documents ? known : nil,
+      to: URL(fileURLWithPath: output), valueType: valueType)
+    timer.lap("matrix")
+    if let vocabularyOut {
+      try writeVocabulary(fitted.vocabulary, to: URL(fileURLWithPath: vocabularyOut))
+      timer.lap("vocabulary")
+    }
+    if let vectorizerOut {
+      try fitted.write(to: URL(fileURLWithPath: vectorizerOut))
+    }
+    if let labelsOut {
+      let lines = labels.map { ($0 ?? "") + "\n" }.joined()
+      try AtomicFile.write(Data(lines.utf8), to: URL(fileURLWithPath: labelsOut))
+    }
+    timer.report()
     try report(
       rows: matrix.rows, columns: matrix.columns, nonzeros: matrix.nonzeroCount, bytes: bytes,
       seconds: seconds)
