@@ -67,9 +67,9 @@ package enum BLAS {
     workers: Int = Parallel.defaultWorkerCount
   ) {
     guard m > 0, n > 0 else { return }
-    let a = SendablePointer(a)
-    let b = SendablePointer(b)
-    let c = SendableMutablePointer(c)
+    let a = UnsafeSharedBuffer(readOnly: a, count: (transA == .none ? m : k) * lda)
+    let b = UnsafeSharedBuffer(readOnly: b, count: (transB == .none ? k : n) * ldb)
+    let c = UnsafeSharedBuffer(start: c, count: m * ldc)
     if n >= m {
       // Columns j of C need columns j of op(B): rows of B when transposed, else columns.
       let blocks = (n + 15) / 16
@@ -77,9 +77,9 @@ package enum BLAS {
         let start = range.lowerBound * 16
         let width = min(n, range.upperBound * 16) - start
         sgemm(
-          transA, transB, m: m, n: width, k: k, alpha: alpha, a: a.pointer, lda: lda,
-          b: b.pointer + (transB == .transpose ? start * ldb : start), ldb: ldb, beta: beta,
-          c: c.pointer + start, ldc: ldc)
+          transA, transB, m: m, n: width, k: k, alpha: alpha, a: a.base, lda: lda,
+          b: b.base + (transB == .transpose ? start * ldb : start), ldb: ldb, beta: beta,
+          c: c.base + start, ldc: ldc)
       }
     } else {
       // Rows i of C need rows i of op(A): columns of A when transposed, else rows.
@@ -89,8 +89,8 @@ package enum BLAS {
         let height = min(m, range.upperBound * 16) - start
         sgemm(
           transA, transB, m: height, n: n, k: k, alpha: alpha,
-          a: a.pointer + (transA == .transpose ? start : start * lda), lda: lda, b: b.pointer,
-          ldb: ldb, beta: beta, c: c.pointer + start * ldc, ldc: ldc)
+          a: a.base + (transA == .transpose ? start : start * lda), lda: lda, b: b.base,
+          ldb: ldb, beta: beta, c: c.base + start * ldc, ldc: ldc)
       }
     }
   }
@@ -209,16 +209,4 @@ package enum ReferenceKernels {
       }
     }
   }
-}
-
-/// A read-only pointer handed to concurrent workers.
-struct SendablePointer<Element>: @unchecked Sendable {
-  let pointer: UnsafePointer<Element>
-  init(_ pointer: UnsafePointer<Element>) { self.pointer = pointer }
-}
-
-/// A pointer to disjoint parts of one buffer, handed to concurrent workers.
-struct SendableMutablePointer<Element>: @unchecked Sendable {
-  let pointer: UnsafeMutablePointer<Element>
-  init(_ pointer: UnsafeMutablePointer<Element>) { self.pointer = pointer }
 }

@@ -117,7 +117,7 @@ struct Optimizer: Sendable {
           let p = UnsafeSharedBuffer(thetaBuffer)
           let m = UnsafeSharedBuffer(firstBuffer)
           let v = UnsafeSharedBuffer(secondBuffer)
-          let shared = SendableBuffer(gradientBuffer)
+          let shared = UnsafeSharedBuffer(readOnly: gradientBuffer)
           let targets = only ?? [0..<count]
           let prefix = targets.reduce(into: [0]) { $0.append($0.last! + $1.count) }
           let squares = Parallel.map(count: prefix.last!, minimumChunk: 1 << 16) {
@@ -130,7 +130,7 @@ struct Optimizer: Sendable {
               let start = range.lowerBound
               squares += update.apply(
                 p.base + start, m.base + start, v.base + start,
-                gradient: shared.buffer.baseAddress! + start, count: range.count,
+                gradient: shared.base + start, count: range.count,
                 lambda: decayed ? decay!.lambda : 0)
             }
             return squares
@@ -200,10 +200,4 @@ extension Optimizer {
     if position < chunk.upperBound { pieces.append((position..<chunk.upperBound, false)) }
     return pieces
   }
-}
-
-/// A read-only buffer handed to concurrent workers.
-struct SendableBuffer<Element>: @unchecked Sendable {
-  let buffer: UnsafeBufferPointer<Element>
-  init(_ buffer: UnsafeBufferPointer<Element>) { self.buffer = buffer }
 }

@@ -217,11 +217,11 @@ extension SparseAutoencoder.Trainer {
     var codes = [Float](repeating: 0, count: rows.count * h)
     theta.withUnsafeBufferPointer { t in
       codes.withUnsafeMutableBufferPointer { out in
-        let weights = SendablePointer(t.baseAddress!)
+        let weights = UnsafeSharedBuffer(readOnly: t)
         let out = UnsafeSharedBuffer(out)
         Parallel.forEach(count: rows.count, minimumChunk: 16) { range in
           Kernels.encode(
-            x, rows: rows[range], theta: weights.pointer, layout: layout, configuration: c,
+            x, rows: rows[range], theta: weights.base, layout: layout, configuration: c,
             preactivation: out.base + range.lowerBound * h)
         }
       }
@@ -251,8 +251,8 @@ extension SparseAutoencoder.Trainer {
     let plainSquares = c.loss == .mse && c.output == .identity
     return codes.withUnsafeBufferPointer { codesBuffer in
       prepared.entries.withUnsafeBufferPointer { entriesBuffer in
-        let codes = SendableBuffer(codesBuffer)
-        let entries = SendableBuffer(entriesBuffer)
+        let codes = UnsafeSharedBuffer(readOnly: codesBuffer)
+        let entries = UnsafeSharedBuffer(readOnly: entriesBuffer)
         return Parallel.map(count: context.blocks, workers: context.workers) {
           range -> DecoderShare in
           var share = DecoderShare(dh: [Float](repeating: 0, count: batch * h))
@@ -266,7 +266,7 @@ extension SparseAutoencoder.Trainer {
             weightGradient.deallocate()
             biasGradient.deallocate()
           }
-          let a = codes.buffer.baseAddress!
+          let a = codes.base
           for block in range {
             let start = block * width
             let bw = min(width, n - start)
@@ -284,7 +284,7 @@ extension SparseAutoencoder.Trainer {
             }
 
             // The loss, dL/dZ (over Z) and db₂[B] = Σ_r dZ.
-            let entriesOfBlock = entries.buffer[firstEntry[block]..<firstEntry[block + 1]]
+            let entriesOfBlock = entries.elements[firstEntry[block]..<firstEntry[block + 1]]
             biasGradient.initialize(repeating: 0, count: bw)
             if plainSquares {
               // Z − X in place (X is zero off its entries, and z − 0 is z), then one pass.
@@ -374,7 +374,7 @@ extension SparseAutoencoder.Trainer {
     let nextRows = next?.rows.count ?? 0
     let encoderWeight = context.layout.encoderWeight.lowerBound
     return dh.withUnsafeBufferPointer { da in
-      let da = SendablePointer(da.baseAddress!)
+      let da = UnsafeSharedBuffer(readOnly: da)
       return Parallel.map(count: visits.count, workers: context.workers, minimumChunk: 16) {
         range -> (squares: [Double], preactivation: [Float]) in
         var squares = [Double](repeating: 0, count: pending.count)
@@ -396,7 +396,7 @@ extension SparseAutoencoder.Trainer {
               g.update(repeating: 0)
               for e in entries[termStart[visit.batch]..<termStart[visit.batch + 1]] {
                 BLAS.saxpy(
-                  count: h, alpha: e.value, x: da.pointer + Int(e.key & 0xFFFF_FFFF) * h,
+                  count: h, alpha: e.value, x: da.base + Int(e.key & 0xFFFF_FFFF) * h,
                   y: g.baseAddress!)
               }
               squares[step - first] += update.apply(
@@ -431,10 +431,10 @@ extension SparseAutoencoder.Trainer {
     var codes = [Float](repeating: 0, count: nextRows * h)
     codes.withUnsafeMutableBufferPointer { buffer in
       let out = UnsafeSharedBuffer(buffer)
-      let bias = SendablePointer(bias)
+      let bias = UnsafeSharedBuffer(start: bias, count: h)
       Parallel.forEach(count: nextRows, workers: context.workers, minimumChunk: 8) { range in
         for r in range {
-          (out.base + r * h).update(from: bias.pointer, count: h)
+          (out.base + r * h).update(from: bias.base, count: h)
         }
         for part in parts {
           part.withUnsafeBufferPointer { part in

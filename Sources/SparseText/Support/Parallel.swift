@@ -121,9 +121,10 @@ private final class ResultSlots<T, E: Error>: @unchecked Sendable {
   }
 }
 
-/// A pointer wrapper for handing disjoint parts of one buffer to concurrent workers.
-///
-/// The caller promises that no two workers write the same element.
+/// The one pointer wrapper for handing a buffer to concurrent workers: Swift cannot prove that
+/// sharing a pointer is safe, so the caller promises it. The buffer outlives every use of the
+/// wrapper, and no two workers write the same element (buffers wrapped `readOnly` are only
+/// read).
 package struct UnsafeSharedBuffer<Element>: @unchecked Sendable {
   /// The shared buffer.
   package let base: UnsafeMutablePointer<Element>
@@ -134,6 +135,29 @@ package struct UnsafeSharedBuffer<Element>: @unchecked Sendable {
   package init(_ buffer: UnsafeMutableBufferPointer<Element>) {
     base = buffer.baseAddress ?? UnsafeMutablePointer(bitPattern: 1)!
     count = buffer.count
+  }
+
+  /// Wraps a buffer the workers only read; it must outlive every use of the wrapper.
+  package init(readOnly buffer: UnsafeBufferPointer<Element>) {
+    base = UnsafeMutablePointer(mutating: buffer.baseAddress ?? UnsafePointer(bitPattern: 1)!)
+    count = buffer.count
+  }
+
+  /// Wraps `count` elements from `start`.
+  package init(start: UnsafeMutablePointer<Element>, count: Int) {
+    base = start
+    self.count = count
+  }
+
+  /// Wraps `count` elements from `start` that the workers only read.
+  package init(readOnly start: UnsafePointer<Element>, count: Int) {
+    base = UnsafeMutablePointer(mutating: start)
+    self.count = count
+  }
+
+  /// The elements, for reading.
+  package var elements: UnsafeBufferPointer<Element> {
+    UnsafeBufferPointer(start: base, count: count)
   }
 
   /// The element at `index`, read or written.

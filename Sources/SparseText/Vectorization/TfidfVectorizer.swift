@@ -100,17 +100,17 @@ public struct TfidfTransformer: Sendable, Equatable {
       let shared = UnsafeSharedBuffer(buffer)
       input.withUnsafeBufferPointer { inputBuffer in
         columnIndices.withUnsafeBufferPointer { columnBuffer in
-          let input = SendableBuffer(inputBuffer)
-          let columns = SendableBuffer(columnBuffer)
+          let input = UnsafeSharedBuffer(readOnly: inputBuffer)
+          let columns = UnsafeSharedBuffer(readOnly: columnBuffer)
           Parallel.forEach(count: counts.rows, minimumChunk: 256) { rows in
             var scratch: [Double] = []
             for r in rows {
               let start = Int(rowOffsets[r])
               let end = Int(rowOffsets[r + 1])
               (shared.base + start).initialize(
-                from: input.buffer.baseAddress! + start, count: end - start)
+                from: input.base + start, count: end - start)
               weightRow(
-                shared.base + start, columns: columns.buffer.baseAddress! + start,
+                shared.base + start, columns: columns.base + start,
                 count: end - start, scratch: &scratch)
             }
           }
