@@ -11,6 +11,7 @@ enum FlagAdvice {
     ("Set `encoding` to", "Pass --encoding"),
     ("turn off `strictEncoding`", "drop --strict-encoding"),
     ("set `format` to folder", "pass --format folder"),
+    ("Check the file and its `format`", "Check the file and --format"),
     (
       "Lower `minDocumentFrequency` or raise `maxDocumentFrequency`",
       "Lower --min-df or raise --max-df"

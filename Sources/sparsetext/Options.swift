@@ -67,8 +67,7 @@ struct ReadOptions: ParsableArguments {
     var documents: [LabeledDocument] = []
     try forEachDocument(path) { documents.append($0) }
     if documents.isEmpty {
-      throw DataError.unusableCorpus(
-        reason: "'\(path)' holds no documents", suggestion: "Check the file and --format.")
+      throw DataError.noDocuments(source: path)
     }
     return documents
   }

@@ -81,8 +81,7 @@ struct VectorizeInputOptions: ParsableArguments {
     var documents: [LabeledDocument] = []
     try forEachDocument { documents.append($0) }
     if documents.isEmpty {
-      throw DataError.unusableCorpus(
-        reason: "'\(input)' holds no documents", suggestion: "Check the file and --format.")
+      throw DataError.noDocuments(source: input)
     }
     return documents
   }

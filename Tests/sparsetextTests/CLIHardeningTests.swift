@@ -636,7 +636,8 @@ extension CLICrashTests {
     try "{\"text\": \"a b\", \"label\": {\"name\": \"x\"}}\n".write(
       to: objects, atomically: true, encoding: .utf8)
     let refused = try CLI.run(["corpus", "stats", objects.path])
-    #expect(refused.status == 3, "\(refused.stderr)")
+    // --resume with features the checkpoint was not trained on: options that conflict (exit 2).
+    #expect(refused.status == 2, "\(refused.stderr)")
     #expect(refused.stderr.contains("objects.jsonl:1") && refused.stderr.contains("label field"))
   }
 
@@ -675,7 +676,8 @@ extension CLICrashTests {
     let flags = ["-o", sae, "--hidden", "2", "--epochs", "2", "-q"]
     #expect(try CLI.run(["train-sae", x] + flags).status == 0)
     let refused = try CLI.run(["train-sae", other, "--resume"] + flags)
-    #expect(refused.status == 3, "\(refused.stderr)")
+    // --resume with features the checkpoint was not trained on: options that conflict (exit 2).
+    #expect(refused.status == 2, "\(refused.stderr)")
     #expect(refused.stderr.contains("trained on other features"), "\(refused.stderr)")
     let same = try CLI.run(["train-sae", x, "--resume"] + flags)
     #expect(same.status == 0, "\(same.stderr)")

@@ -169,10 +169,7 @@ extension Experiment {
     let texts = train.map(\.text)
     let labels = try train.map { try Self.label(of: $0) }
     guard let k = TextFeaturePipeline.crossValidationFolds(labels, requested: c.folds) else {
-      throw DataError.unusableCorpus(
-        reason:
-          "a class of the training part has a single document, so it cannot be cross-validated",
-        suggestion: "Give every class at least two documents.")
+      throw DataError.tooFewDocumentsPerClass(needed: 2, purpose: "cross-validation")
     }
     let folds = try StratifiedSplit.folds(labels: labels, k: k, seed: c.seed)
     // The vectorizer does not vary: fit it once per fold.

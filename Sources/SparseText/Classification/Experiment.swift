@@ -341,11 +341,7 @@ package struct Experiment: Sendable {
   /// The document's label, or an error telling how to give one.
   package static func label(of document: LabeledDocument) throws -> String {
     guard let label = document.label else {
-      throw DataError.unusableCorpus(
-        reason: "document \(document.id) (line \(document.line)) has no label",
-        suggestion:
-          "Give every document a label: __label__NAME for fastText lines, a label column (`labelColumn`) for CSV, a label field (`labelField`) for JSONL."
-      )
+      throw DataError.unlabeledDocument(id: document.id, line: document.line)
     }
     return label
   }

@@ -483,9 +483,7 @@ public struct CorpusReader: Sendable {
         && isDirectory.boolValue
     }.sorted()
     guard !labelNames.isEmpty else {
-      throw DataError.unusableCorpus(
-        reason: "'\(path)' has no label folders",
-        suggestion: "A folder corpus is DIR/<label>/*.txt: one subfolder per label.")
+      throw DataError.noLabelFolders(folder: path)
     }
     for label in labelNames {
       let folder = root.appendingPathComponent(label)

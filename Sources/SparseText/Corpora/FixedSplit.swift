@@ -54,17 +54,15 @@ package struct FixedSplit: Sendable {
     var test: [LabeledDocument] = []
     for row in assignments {
       guard var document = byID[row.id] else {
-        throw DataError.unusableCorpus(
-          reason: "document '\(row.id)' of the split is not in the corpus",
-          suggestion: "Use the corpus the split was made for.")
+        throw DataError.splitMismatch(document: row.id, reason: "is not in the corpus")
       }
       let hash = String(Digest.sha1Hex(Array(document.text.utf8)).prefix(12))
       guard hash == row.sha1Prefix else {
-        throw DataError.unusableCorpus(
+        throw DataError.splitMismatch(
+          document: row.id,
           reason:
-            "document '\(row.id)' decodes differently than when the split was made (SHA-1 \(hash), expected \(row.sha1Prefix))",
-          suggestion:
-            "Decode the corpus as the split did (utf-8-or-latin-1 for the default corpora).")
+            "decodes differently than when the split was made (SHA-1 \(hash), expected \(row.sha1Prefix))"
+        )
       }
       document.labels = [row.label]
       if row.split == "test" { test.append(document) } else { train.append(document) }

@@ -78,11 +78,14 @@ package struct NoveltyExperiment: Sendable {
     let trainLabels = try train.map { try Experiment.label(of: $0) }
     let testLabels = try test.map { try Experiment.label(of: $0) }
     let classes = Array(Set(trainLabels)).sorted().filter { testLabels.contains($0) }
-    guard Set(trainLabels).count >= 2, !classes.isEmpty else {
-      throw DataError.unusableCorpus(
-        reason:
-          "the novelty protocol needs at least two training classes and test documents of one",
-        suggestion: "Give a labelled training and test part.")
+    guard Set(trainLabels).count >= 2 else {
+      throw DataError.tooFewClasses(
+        got: Set(trainLabels).count, needed: 2, purpose: "the novelty protocol's training part")
+    }
+    guard !classes.isEmpty else {
+      throw DataError.tooFewClasses(
+        got: 0, needed: 1,
+        purpose: "the novelty protocol's test part (classes also in the training part)")
     }
     guard configuration.pipeline.autoencoder != nil else {
       throw ConfigurationError.conflict(

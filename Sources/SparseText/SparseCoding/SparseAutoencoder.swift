@@ -176,9 +176,7 @@ public struct SparseAutoencoder: Sendable {
     let configuration = configuration.resolved(for: x)
     try configuration.validate(inputColumns: x.columns)
     guard x.rows >= 2 else {
-      throw DataError.unusableCorpus(
-        reason: "a sparse autoencoder needs at least 2 documents, got \(x.rows)",
-        suggestion: "Give it more documents.")
+      throw DataError.tooFewDocuments(got: x.rows, needed: 2, purpose: "a sparse autoencoder")
     }
     let layout = Layout(
       inputs: x.columns, hidden: configuration.hiddenUnits, tied: configuration.tiedWeights)

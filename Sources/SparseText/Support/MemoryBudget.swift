@@ -29,14 +29,12 @@ package enum MemoryBudget {
     return unit == 0 ? "\(Int(value)) bytes" : String(format: "%.1f %@", value, units[unit])
   }
 
-  /// Throws ``DataError/unusableCorpus(reason:suggestion:)`` when `bytes` (what `what` needs)
+  /// Throws ``DataError/exceedsMemory(what:bytes:available:suggestion:)`` when `bytes` (what `what` needs)
   /// exceed the budget.
   package static func check(_ bytes: Double, for what: String, suggestion: String) throws {
     guard bytes.isFinite, bytes <= Double(Self.bytes) else {
-      throw DataError.unusableCorpus(
-        reason:
-          "\(what) needs about \(describe(bytes)) of memory, more than the \(describe(Double(Self.bytes))) available",
-        suggestion: suggestion)
+      throw DataError.exceedsMemory(
+        what: what, bytes: bytes, available: Self.bytes, suggestion: suggestion)
     }
   }
 }

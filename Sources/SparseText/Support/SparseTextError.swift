@@ -9,9 +9,25 @@ public enum DataError: Error, Sendable, Equatable {
   case invalidEncoding(file: String, line: Int, byteOffset: Int, encoding: String)
   /// A record that does not parse in the given format.
   case malformedRecord(file: String, line: Int, column: Int?, byteOffset: Int, reason: String)
-  /// There is nothing to learn from, for a reason none of the cases below names (too few
-  /// documents, a label folder missing, a split file that does not match the corpus, ...).
-  case unusableCorpus(reason: String, suggestion: String)
+  /// An input (`source`: a path, or `<stdin>`) that holds no documents at all.
+  case noDocuments(source: String)
+  /// `got` documents where `purpose` needs at least `needed`.
+  case tooFewDocuments(got: Int, needed: Int, purpose: String)
+  /// `got` classes where `purpose` needs at least `needed`.
+  case tooFewClasses(got: Int, needed: Int, purpose: String)
+  /// A class with fewer than `needed` documents, where `purpose` needs that many of each.
+  case tooFewDocumentsPerClass(needed: Int, purpose: String)
+  /// A document without a label, where every document needs one.
+  case unlabeledDocument(id: String, line: Int)
+  /// A folder corpus (`DIR/<label>/*.txt`) without label folders.
+  case noLabelFolders(folder: String)
+  /// A fixed split that does not fit the corpus: `document` is missing from it, or its text
+  /// differs from when the split was made.
+  case splitMismatch(document: String, reason: String)
+  /// Merged term counts that overflow: counts this large come from damaged statistics files.
+  case countOverflow(first: Int, second: Int)
+  /// `what` needs about `bytes` bytes of memory, more than the `available` bytes.
+  case exceedsMemory(what: String, bytes: Double, available: Int, suggestion: String)
   /// The documents contain no terms at all (stop words only, empty texts, the wrong column).
   case emptyVocabulary(documents: Int)
   /// Every one of `terms` terms fell outside the document-frequency bounds.
@@ -47,8 +63,39 @@ extension DataError: LocalizedError, CustomStringConvertible {
       return
         "\(location): byte offset \(byteOffset): \(reason). "
         + "Fix the record, or set `onBadRecord` to skip to skip and count such records."
-    case .unusableCorpus(let reason, let suggestion):
-      return "\(reason). \(suggestion)"
+    case .noDocuments(let source):
+      return "'\(source)' holds no documents. Check the file and its `format`."
+    case .tooFewDocuments(let got, let needed, let purpose):
+      return "\(purpose) needs at least \(needed) documents, got \(got). Give it more documents."
+    case .tooFewClasses(let got, let needed, let purpose):
+      return
+        "\(purpose) needs at least \(needed) classes, got \(got). Give a labelled corpus with "
+        + "more classes."
+    case .tooFewDocumentsPerClass(let needed, let purpose):
+      return
+        "a class of the training part has fewer than \(needed) documents, so \(purpose) cannot "
+        + "run. Give every class at least \(needed) documents."
+    case .unlabeledDocument(let id, let line):
+      return
+        "document \(id) (line \(line)) has no label. Give every document a label: __label__NAME "
+        + "for fastText lines, a label column (`labelColumn`) for CSV, a label field "
+        + "(`labelField`) for JSONL."
+    case .noLabelFolders(let folder):
+      return
+        "'\(folder)' has no label folders. A folder corpus is DIR/<label>/*.txt: one subfolder "
+        + "per label."
+    case .splitMismatch(let document, let reason):
+      return
+        "document '\(document)' of the split \(reason). Use the corpus the split was made for, "
+        + "decoded as the split did (utf-8-or-latin-1 for the default corpora)."
+    case .countOverflow(let first, let second):
+      return
+        "the merged counts overflow (\(first) + \(second)). Check the statistics files: counts "
+        + "this large come from damaged files."
+    case .exceedsMemory(let what, let bytes, let available, let suggestion):
+      return
+        "\(what) needs about \(MemoryBudget.describe(bytes)) of memory, more than the "
+        + "\(MemoryBudget.describe(Double(available))) available. \(suggestion)"
     case .emptyVocabulary(let documents):
       return
         "empty vocabulary: the \(documents) documents contain no terms. Perhaps they only "

@@ -122,15 +122,13 @@ package struct TermStatistics: Sendable, Equatable {
 
   /// The sum of two sorted term lists, merged in byte order.
   ///
-  /// - Throws: ``DataError/unusableCorpus(reason:suggestion:)`` when a count would overflow
+  /// - Throws: ``DataError/countOverflow(first:second:)`` when a count would overflow
   ///   (only damaged files come near it).
   private func adding(_ other: TermStatistics) throws -> TermStatistics {
     func sum(_ a: Int, _ b: Int) throws -> Int {
       let (value, overflow) = a.addingReportingOverflow(b)
       guard !overflow else {
-        throw DataError.unusableCorpus(
-          reason: "the merged counts overflow (\(a) + \(b))",
-          suggestion: "Check the statistics files: counts this large come from damaged files.")
+        throw DataError.countOverflow(first: a, second: b)
       }
       return value
     }

@@ -97,8 +97,7 @@ struct Encode: ParsableCommand {
       try flush()
       // An empty stream (an empty partition) is no error; an empty file to write is.
       guard rows > 0 || toStandardOutput else {
-        throw DataError.unusableCorpus(
-          reason: "'\(input)' holds no documents", suggestion: "Check the file and --format.")
+        throw DataError.noDocuments(source: input)
       }
     }
     try writer?.finish()

@@ -113,8 +113,7 @@ struct Score: ParsableCommand {
     report.warnAboutProblems()
     // An explicit `-o -` is a stream stage: an empty stream (an empty partition) is no error.
     guard documents > 0 || output == "-" else {
-      throw DataError.unusableCorpus(
-        reason: "'\(input.input)' holds no documents", suggestion: "Check the file and --format.")
+      throw DataError.noDocuments(source: input.input)
     }
     try sink.finish()
     if global.json {

@@ -78,8 +78,7 @@ struct Tokenize: ParsableCommand {
     }
     stdout.write(Data(out))
     guard documents > 0 else {
-      throw DataError.unusableCorpus(
-        reason: "'\(input)' holds no documents", suggestion: "Check the file and --format.")
+      throw DataError.noDocuments(source: input)
     }
   }
 }

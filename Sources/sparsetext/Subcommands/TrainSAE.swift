@@ -174,7 +174,7 @@ extension TrainSAE {
     else { return }
     let given = FeaturesRecord(x)
     guard given != recorded else { return }
-    throw DataError.unusableCorpus(
+    throw ConfigurationError.conflict(
       reason:
         "cannot resume from '\(path)': it was trained on other features (\(recorded.rows) × \(recorded.columns), \(recorded.nonzeros) nonzeros, fingerprint \(recorded.fingerprint)); these are \(given.rows) × \(given.columns), \(given.nonzeros) nonzeros, fingerprint \(given.fingerprint)",
       suggestion: "Resume with the same .npz, or run without --resume to start over.")

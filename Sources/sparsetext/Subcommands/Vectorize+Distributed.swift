@@ -165,8 +165,7 @@ extension Vectorize {
     try flush()
     // An empty stream (an empty partition) is no error; an empty file to write is.
     if rows == 0 && !toStandardOutput {
-      throw DataError.unusableCorpus(
-        reason: "'\(input.input)' holds no documents", suggestion: "Check the file and --format.")
+      throw DataError.noDocuments(source: input.input)
     }
     try writer?.finish()
     try labelsWriter?.finish()

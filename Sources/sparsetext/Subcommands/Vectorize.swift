@@ -183,8 +183,7 @@ struct Vectorize: ParsableCommand {
       }
     } catch is DataError where readAll && documents == 0 {
       // The library's "empty vocabulary" says less than this.
-      throw DataError.unusableCorpus(
-        reason: "'\(input.input)' holds no documents", suggestion: "Check the file and --format.")
+      throw DataError.noDocuments(source: input.input)
     }
     let seconds = Date().timeIntervalSince(started)
     timer.lap("read+fit")
@@ -245,8 +244,7 @@ struct Vectorize: ParsableCommand {
     }
     try flush()
     guard writer.rows > 0 else {
-      throw DataError.unusableCorpus(
-        reason: "'\(input.input)' holds no documents", suggestion: "Check the file and --format.")
+      throw DataError.noDocuments(source: input.input)
     }
     try writer.finish()
     try labelsWriter?.finish()
