@@ -5,15 +5,17 @@ import Testing
 /// One rule for inputs of the wrong shape: a typed error (`DataError.shapeMismatch`), never a
 /// trap and never a silently misaligned result. Public API only.
 @Suite struct ShapeContractTests {
-  /// Throws unless `body` throws `DataError.shapeMismatch` about `what`.
+  /// Throws unless `body` throws `DataError.shapeMismatch` about `what` (the start of its
+  /// description), with counts that differ.
   func expectShapeMismatch(
     _ what: String, sourceLocation: SourceLocation = #_sourceLocation, _ body: () throws -> Void
   ) {
     do {
       try body()
       Issue.record("no error for a mismatched \(what)", sourceLocation: sourceLocation)
-    } catch DataError.shapeMismatch(let reported, _, _) {
-      #expect(reported == what, sourceLocation: sourceLocation)
+    } catch DataError.shapeMismatch(let reported, let expected, let actual) {
+      #expect(reported.hasPrefix(what), "\(reported)", sourceLocation: sourceLocation)
+      #expect(expected != actual, sourceLocation: sourceLocation)
     } catch {
       Issue.record("unexpected error \(error)", sourceLocation: sourceLocation)
     }
@@ -77,7 +79,7 @@ import Testing
     expectShapeMismatch("predictions") {
       _ = try ClassificationReport(truth: ["a", "b"], predicted: ["a"])
     }
-    expectShapeMismatch("probabilities") {
+    expectShapeMismatch("probability") {
       _ = try ClassificationReport(
         truth: ["a", "b"], predicted: ["a", "b"], probabilities: DenseMatrix(zeros: 2, columns: 3),
         classes: ["a", "b"])

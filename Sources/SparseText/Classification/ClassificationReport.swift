@@ -45,20 +45,24 @@ public struct ClassificationReport: Sendable, Equatable, Codable {
   ) throws {
     guard truth.count == predicted.count else {
       throw DataError.shapeMismatch(
-        what: "predictions", expected: "\(truth.count) (one per true label)",
-        actual: "\(predicted.count)")
+        what: "predictions (one per true label)", expected: truth.count,
+        actual: predicted.count)
     }
     if let classes, let duplicate = classes.firstDuplicate {
       throw ConfigurationError.conflict(
         reason: "class '\(duplicate)' is listed twice", suggestion: "List each class once.")
     }
-    if let probabilities, let classes,
-      probabilities.rows != truth.count || probabilities.columns != classes.count
-    {
-      throw DataError.shapeMismatch(
-        what: "probabilities",
-        expected: "\(truth.count)×\(classes.count) (rows × classes)",
-        actual: "\(probabilities.rows)×\(probabilities.columns)")
+    if let probabilities, let classes {
+      guard probabilities.rows == truth.count else {
+        throw DataError.shapeMismatch(
+          what: "probability rows (one per true label)", expected: truth.count,
+          actual: probabilities.rows)
+      }
+      guard probabilities.columns == classes.count else {
+        throw DataError.shapeMismatch(
+          what: "probability columns (one per class)", expected: classes.count,
+          actual: probabilities.columns)
+      }
     }
     let labels = Array(Set(truth).union(predicted).union(classes ?? [])).sorted()
     let index = Dictionary(uniqueKeysWithValues: labels.enumerated().map { ($1, $0) })

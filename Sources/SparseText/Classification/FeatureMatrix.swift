@@ -184,7 +184,7 @@ public struct ConcatenatedFeatures: FeatureMatrix {
   public init(_ sparse: SparseMatrix, _ dense: DenseMatrix) throws {
     guard sparse.rows == dense.rows else {
       throw DataError.shapeMismatch(
-        what: "rows of the dense block", expected: "\(sparse.rows)", actual: "\(dense.rows)")
+        what: "rows of the dense block", expected: sparse.rows, actual: dense.rows)
     }
     self.sparse = sparse
     self.dense = dense

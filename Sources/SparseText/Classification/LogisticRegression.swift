@@ -127,11 +127,11 @@ public struct LogisticRegression: Sendable {
     }
     guard labels.count == x.rows else {
       throw DataError.shapeMismatch(
-        what: "labels", expected: "\(x.rows) (one per row)", actual: "\(labels.count)")
+        what: "labels (one per row)", expected: x.rows, actual: labels.count)
     }
     if let sampleWeights, sampleWeights.count != x.rows {
       throw DataError.shapeMismatch(
-        what: "sample weights", expected: "\(x.rows)", actual: "\(sampleWeights.count)")
+        what: "sample weights (one per row)", expected: x.rows, actual: sampleWeights.count)
     }
     let classes = Array(Set(labels)).sorted()
     guard classes.count >= 2 else {
@@ -223,8 +223,8 @@ public struct LogisticRegression: Sendable {
     }
     guard x.columns == featureCount else {
       throw DataError.shapeMismatch(
-        what: "feature columns", expected: "\(featureCount) (the model's features)",
-        actual: "\(x.columns)")
+        what: "feature columns (the model's features)", expected: featureCount,
+        actual: x.columns)
     }
   }
 

@@ -10,10 +10,14 @@ public struct DenseMatrix: Sendable, Equatable {
 
   /// Wraps `values` (row-major) as a `rows × columns` matrix.
   public init(rows: Int, columns: Int, values: [Float]) throws {
-    guard rows >= 0, columns >= 0, values.count == rows * columns else {
+    guard rows >= 0, columns >= 0 else {
+      throw DataError.invalidMatrix(
+        what: "a \(rows)×\(columns) dense matrix", reason: "rows and columns must be non-negative")
+    }
+    guard values.count == rows * columns else {
       throw DataError.shapeMismatch(
-        what: "dense matrix values", expected: "\(rows)×\(columns) = \(rows * columns)",
-        actual: "\(values.count)")
+        what: "values of a \(rows)×\(columns) dense matrix", expected: rows * columns,
+        actual: values.count)
     }
     self.rows = rows
     self.columns = columns
@@ -34,7 +38,7 @@ public struct DenseMatrix: Sendable, Equatable {
     for (r, row) in rowArrays.enumerated() {
       guard row.count == columns else {
         throw DataError.shapeMismatch(
-          what: "length of row \(r)", expected: "\(columns)", actual: "\(row.count)")
+          what: "length of row \(r)", expected: columns, actual: row.count)
       }
       flat.append(contentsOf: row)
     }

@@ -17,46 +17,51 @@ public struct SparseMatrix: Sendable, Equatable {
 
   /// Creates a matrix from CSR arrays, checking that they describe a valid matrix.
   ///
-  /// - Throws: ``DataError/shapeMismatch(what:expected:actual:)`` when the arrays disagree,
+  /// - Throws: ``DataError/shapeMismatch(what:expected:actual:)`` when the arrays' lengths
+  ///   disagree, and ``DataError/invalidMatrix(what:reason:)`` when the shape is negative,
   ///   offsets decrease, or a column is out of range, unsorted or repeated within a row.
   public init(
     rows: Int, columns: Int, rowOffsets: [Int64], columnIndices: [Int32], values: [Float]
   ) throws {
     guard rows >= 0, columns >= 0, columns <= Int(Int32.max) else {
-      throw DataError.shapeMismatch(
-        what: "sparse matrix shape", expected: "non-negative, columns < 2^31",
-        actual: "\(rows)×\(columns)")
+      throw DataError.invalidMatrix(
+        what: "a \(rows)×\(columns) sparse matrix",
+        reason: "rows and columns must be non-negative, and columns below 2^31")
     }
     // Compared as count - 1 == rows: rows + 1 would overflow for a hostile Int.max.
     guard rowOffsets.count - 1 == rows else {
       throw DataError.shapeMismatch(
-        what: "CSR row offsets", expected: "\(rows + 1) entries", actual: "\(rowOffsets.count)")
+        what: "rows of the CSR row offsets (one fewer than the offsets)", expected: rows,
+        actual: rowOffsets.count - 1)
     }
     guard columnIndices.count == values.count else {
       throw DataError.shapeMismatch(
-        what: "CSR indices and values", expected: "\(values.count) indices",
-        actual: "\(columnIndices.count)")
+        what: "CSR column indices (one per value)", expected: values.count,
+        actual: columnIndices.count)
     }
     guard rowOffsets.first == 0, rowOffsets.last == Int64(values.count) else {
-      throw DataError.shapeMismatch(
-        what: "CSR row offsets", expected: "0 ... \(values.count)",
-        actual: "\(rowOffsets.first ?? -1) ... \(rowOffsets.last ?? -1)")
+      throw DataError.invalidMatrix(
+        what: "CSR row offsets",
+        reason:
+          "they must run from 0 to \(values.count), and run from \(rowOffsets.first ?? -1) to \(rowOffsets.last ?? -1)"
+      )
     }
     for r in 0..<rows {
       let start = rowOffsets[r]
       let end = rowOffsets[r + 1]
       guard start <= end, end <= Int64(values.count) else {
-        throw DataError.shapeMismatch(
-          what: "CSR row offsets at row \(r)", expected: "non-decreasing, at most \(values.count)",
-          actual: "\(start) then \(end)")
+        throw DataError.invalidMatrix(
+          what: "CSR row offsets at row \(r)",
+          reason: "\(start) then \(end); they must not decrease nor exceed \(values.count)")
       }
       var previous: Int32 = -1
       for k in Int(start)..<Int(end) {
         let c = columnIndices[k]
         guard c > previous, Int(c) < columns else {
-          throw DataError.shapeMismatch(
-            what: "column index in row \(r)", expected: "sorted, unique, below \(columns)",
-            actual: "\(c) after \(previous)")
+          throw DataError.invalidMatrix(
+            what: "column index in row \(r)",
+            reason:
+              "\(c) after \(previous); a row's columns are sorted, unique and below \(columns)")
         }
         previous = c
       }
@@ -97,8 +102,9 @@ public struct SparseMatrix: Sendable, Equatable {
     var values: [Float] = []
     for (r, row) in entries.enumerated() {
       for entry in row where entry.column < 0 || entry.column >= columns {
-        throw DataError.shapeMismatch(
-          what: "column index in row \(r)", expected: "0..<\(columns)", actual: "\(entry.column)")
+        throw DataError.invalidMatrix(
+          what: "column index in row \(r)",
+          reason: "\(entry.column) is outside 0..<\(columns)")
       }
       let sorted = row.sorted { $0.column < $1.column }
       var k = 0
@@ -205,7 +211,7 @@ public struct SparseMatrix: Sendable, Equatable {
   public func horizontallyConcatenated(with other: SparseMatrix) throws -> SparseMatrix {
     guard other.rows == rows else {
       throw DataError.shapeMismatch(
-        what: "rows to concatenate", expected: "\(rows)", actual: "\(other.rows)")
+        what: "rows to concatenate", expected: rows, actual: other.rows)
     }
     var offsets: [Int64] = [0]
     offsets.reserveCapacity(rows + 1)

@@ -11,10 +11,14 @@ public struct Tensor: Sendable, Equatable {
 
   /// Wraps `values` with `shape`; the element count must match.
   public init(shape: [Int], values: [Float]) throws {
-    guard shape.allSatisfy({ $0 >= 0 }), shape.reduce(1, *) == values.count else {
+    guard shape.allSatisfy({ $0 >= 0 }) else {
+      throw DataError.invalidMatrix(
+        what: "a tensor of shape \(shape)", reason: "no dimension can be negative")
+    }
+    let elements = shape.reduce(1, *)
+    guard elements == values.count else {
       throw DataError.shapeMismatch(
-        what: "tensor values", expected: "\(shape.reduce(1, *)) for shape \(shape)",
-        actual: "\(values.count)")
+        what: "values of a tensor of shape \(shape)", expected: elements, actual: values.count)
     }
     self.shape = shape
     self.values = values
@@ -38,8 +42,8 @@ public struct Tensor: Sendable, Equatable {
     case 1: return try DenseMatrix(rows: 1, columns: shape[0], values: values)
     case 2: return try DenseMatrix(rows: shape[0], columns: shape[1], values: values)
     default:
-      throw DataError.shapeMismatch(
-        what: "tensor rank", expected: "1 or 2", actual: "\(shape.count)")
+      throw DataError.invalidMatrix(
+        what: "a tensor of shape \(shape)", reason: "a matrix has 1 or 2 dimensions")
     }
   }
 }

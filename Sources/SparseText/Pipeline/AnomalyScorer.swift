@@ -72,8 +72,8 @@ public struct AnomalyScorer: Sendable {
   public func scores(for x: SparseMatrix) throws -> AnomalyScores {
     guard x.columns == autoencoder.inputColumns else {
       throw DataError.shapeMismatch(
-        what: "the matrix to score", expected: "\(autoencoder.inputColumns) columns",
-        actual: "\(x.columns)")
+        what: "columns of the matrix to score", expected: autoencoder.inputColumns,
+        actual: x.columns)
     }
     return uncheckedScores(for: x)
   }

@@ -215,8 +215,7 @@ public struct TextFeaturePipeline: Sendable {
     try configuration.validate()
     if let labels, labels.count != documents.count {
       throw DataError.shapeMismatch(
-        what: "labels", expected: "\(documents.count) (one per document)", actual: "\(labels.count)"
-      )
+        what: "labels (one per document)", expected: documents.count, actual: labels.count)
     }
     if configuration.effectiveClassifierInput != .tfidf && configuration.autoencoder == nil
       && configuration.classifier != nil && labels != nil

@@ -53,7 +53,7 @@ package final class DenseRowWriter {
   package func append(_ block: DenseMatrix, ids: [String]? = nil) throws {
     guard block.columns == columns else {
       throw DataError.shapeMismatch(
-        what: "columns of a row block", expected: "\(columns)", actual: "\(block.columns)")
+        what: "columns of a row block", expected: columns, actual: block.columns)
     }
     switch format {
     case .npy, .safetensors:

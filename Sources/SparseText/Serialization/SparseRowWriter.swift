@@ -158,11 +158,11 @@ package final class SparseRowWriter {
   package func append(_ block: SparseMatrix, labels: [String]? = nil) throws {
     guard block.columns == columns else {
       throw DataError.shapeMismatch(
-        what: "columns of a row block", expected: "\(columns)", actual: "\(block.columns)")
+        what: "columns of a row block", expected: columns, actual: block.columns)
     }
     if let labels, labels.count != block.rows {
       throw DataError.shapeMismatch(
-        what: "labels of a row block", expected: "\(block.rows)", actual: "\(labels.count)")
+        what: "labels of a row block", expected: block.rows, actual: labels.count)
     }
     do {
       try spill(block, labels: labels)

@@ -52,8 +52,7 @@ public struct CodeScaler: Sendable, Equatable {
   package init(mean: [Float], scale: [Float]) throws {
     guard mean.count == scale.count else {
       throw DataError.shapeMismatch(
-        what: "codes.scale", expected: "\(mean.count) entries (one per unit)",
-        actual: "\(scale.count)")
+        what: "codes.scale entries (one per unit)", expected: mean.count, actual: scale.count)
     }
     guard mean.allSatisfy(\.isFinite), scale.allSatisfy({ $0.isFinite && $0 > 0 }) else {
       throw ConfigurationError.outOfRange(
@@ -71,7 +70,7 @@ public struct CodeScaler: Sendable, Equatable {
   package func transform(_ codes: DenseMatrix) throws -> DenseMatrix {
     guard codes.columns == units else {
       throw DataError.shapeMismatch(
-        what: "codes to scale", expected: "\(units) columns", actual: "\(codes.columns)")
+        what: "columns of the codes to scale", expected: units, actual: codes.columns)
     }
     var out = codes
     let h = units

@@ -286,8 +286,7 @@ public struct SparseAutoencoder: Sendable {
   func checkInput(_ x: SparseMatrix) throws {
     guard x.columns == inputColumns else {
       throw DataError.shapeMismatch(
-        what: "input columns", expected: "\(inputColumns) (the model's inputs)",
-        actual: "\(x.columns)")
+        what: "input columns (the model's inputs)", expected: inputColumns, actual: x.columns)
     }
   }
 
@@ -329,8 +328,8 @@ public struct SparseAutoencoder: Sendable {
   public func decode(_ codes: DenseMatrix) throws -> DenseMatrix {
     guard codes.columns == configuration.hiddenUnits else {
       throw DataError.shapeMismatch(
-        what: "code columns", expected: "\(configuration.hiddenUnits) (the hidden units)",
-        actual: "\(codes.columns)")
+        what: "code columns (the hidden units)", expected: configuration.hiddenUnits,
+        actual: codes.columns)
     }
     return decodeUnchecked(codes)
   }
@@ -379,8 +378,8 @@ public struct SparseAutoencoder: Sendable {
     try checkInput(x)
     if let referenceMeans, referenceMeans.count != x.columns {
       throw DataError.shapeMismatch(
-        what: "reference means", expected: "\(x.columns) (one per column)",
-        actual: "\(referenceMeans.count)")
+        what: "reference means (one per column)", expected: x.columns,
+        actual: referenceMeans.count)
     }
     return SparseCodingMetrics(model: self, x: x, referenceMeans: referenceMeans)
   }

@@ -43,8 +43,12 @@ public enum DataError: Error, Sendable, Equatable {
   case corpusNotFetched(name: String)
   /// Fetching a catalog corpus failed (no pip, no network, a checksum that does not match).
   case fetchFailed(corpus: String, reason: String)
-  /// Two inputs that must agree do not (row counts, feature counts, label counts).
-  case shapeMismatch(what: String, expected: String, actual: String)
+  /// Two inputs that must agree do not: `what` (row counts, feature counts, label counts, with
+  /// what they must match) is `actual` where `expected` is needed.
+  case shapeMismatch(what: String, expected: Int, actual: Int)
+  /// Matrix or tensor parts that do not make a valid matrix (negative sizes, CSR offsets that
+  /// decrease, column indices out of order or out of range).
+  case invalidMatrix(what: String, reason: String)
 }
 
 extension DataError: LocalizedError, CustomStringConvertible {
@@ -125,6 +129,8 @@ extension DataError: LocalizedError, CustomStringConvertible {
         + "installed, or download the wheel yourself and pass it as `wheel`."
     case .shapeMismatch(let what, let expected, let actual):
       return "\(what): expected \(expected), got \(actual)."
+    case .invalidMatrix(let what, let reason):
+      return "\(what): \(reason)."
     }
   }
 

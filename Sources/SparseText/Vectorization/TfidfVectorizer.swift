@@ -85,7 +85,7 @@ public struct TfidfTransformer: Sendable, Equatable {
   public func transform(_ counts: SparseMatrix) throws -> SparseMatrix {
     guard counts.columns == idf.count else {
       throw DataError.shapeMismatch(
-        what: "columns of the count matrix", expected: "\(idf.count)", actual: "\(counts.columns)")
+        what: "columns of the count matrix", expected: idf.count, actual: counts.columns)
     }
     return normalizedRows(counts)
   }
@@ -230,7 +230,7 @@ public struct TfidfVectorizer: Sendable {
   public init(vocabulary: Vocabulary, idf: [Float], configuration: Configuration) throws {
     guard idf.count == vocabulary.count else {
       throw DataError.shapeMismatch(
-        what: "idf weights", expected: "\(vocabulary.count) (one per term)", actual: "\(idf.count)")
+        what: "idf weights (one per term)", expected: vocabulary.count, actual: idf.count)
     }
     self.configuration = configuration
     self.counter = try CountVectorizer(

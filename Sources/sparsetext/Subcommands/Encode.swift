@@ -59,8 +59,8 @@ struct Encode: ParsableCommand {
       let x = try SparseMatrix.readNPZ(from: URL(fileURLWithPath: input))
       guard x.columns == sae.inputColumns else {
         throw DataError.shapeMismatch(
-          what: "columns of \(input)", expected: "\(sae.inputColumns) (the model's vocabulary)",
-          actual: "\(x.columns)")
+          what: "columns of \(input) (the model's vocabulary)", expected: sae.inputColumns,
+          actual: x.columns)
       }
       units = sae.configuration.hiddenUnits
       if !toStandardOutput {

@@ -45,8 +45,9 @@ struct Inspect: ParsableCommand {
       terms = try Vocabulary(contentsOf: URL(fileURLWithPath: vocabulary)).terms
       guard terms.count == sae.inputColumns else {
         throw DataError.shapeMismatch(
-          what: "terms in \(URL(fileURLWithPath: vocabulary).lastPathComponent)",
-          expected: "\(sae.inputColumns) (the model's inputs)", actual: "\(terms.count)")
+          what:
+            "terms in \(URL(fileURLWithPath: vocabulary).lastPathComponent) (the model's inputs)",
+          expected: sae.inputColumns, actual: terms.count)
       }
     } else {
       let pipeline = try TextFeaturePipeline(contentsOf: url)

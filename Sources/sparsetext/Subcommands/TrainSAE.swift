@@ -189,7 +189,7 @@ extension TrainSAE {
     guard checkpoint.inputColumns == columns else {
       throw DataError.shapeMismatch(
         what: "columns of the features, against the checkpoint in '\(path)'",
-        expected: "\(checkpoint.inputColumns)", actual: "\(columns)")
+        expected: checkpoint.inputColumns, actual: columns)
     }
   }
 
