@@ -81,20 +81,14 @@ struct Encode: ParsableCommand {
       if !toStandardOutput {
         writer = try DenseRowWriter(url: URL(fileURLWithPath: output), columns: units)
       }
-      var block: [LabeledDocument] = []
-      func flush() throws {
-        guard !block.isEmpty else { return }
+      var blocks = BlockAccumulator<LabeledDocument>(size: 4096) { block in
         let started = Date()
         let codes = pipeline.embeddings(for: block.map(\.text))
         seconds += Date().timeIntervalSince(started)
         try emit(codes, ids: block.map(\.id))
-        block.removeAll(keepingCapacity: true)
       }
-      try read.forEachDocument(input, idField: stream.idField) { document in
-        block.append(document)
-        if block.count == 4096 { try flush() }
-      }
-      try flush()
+      try read.forEachDocument(input, idField: stream.idField) { try blocks.append($0) }
+      try blocks.finish()
       // An empty stream (an empty partition) is no error; an empty file to write is.
       guard rows > 0 || toStandardOutput else {
         throw DataError.noDocuments(source: input)

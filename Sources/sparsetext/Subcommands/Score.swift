@@ -85,10 +85,8 @@ struct Score: ParsableCommand {
     let sink = try Sink(path: output == "-" ? nil : output)
     var documents = 0
     var outliers = 0
-    var block: [LabeledDocument] = []
     var seconds = 0.0
-    func flush() throws {
-      guard !block.isEmpty else { return }
+    var blocks = BlockAccumulator<LabeledDocument>(size: 4096) { block in
       let started = Date()
       let scores = scorer.scores(for: block.map(\.text))
       seconds += Date().timeIntervalSince(started)
@@ -96,7 +94,6 @@ struct Score: ParsableCommand {
       outliers += flags.filter { $0 }.count
       documents += block.count
       try sink.append(scores, flags: flags, ids: block.map(\.id))
-      block.removeAll(keepingCapacity: true)
     }
     var options = input.read.reader(input.input).options
     options.idField = idField
@@ -104,11 +101,10 @@ struct Score: ParsableCommand {
     defer { progress.finish() }
     let report = try CorpusReader(path: input.input, options: options).forEachDocument {
       document in
-      block.append(document)
+      try blocks.append(document)
       progress.advance(bytes: document.text.utf8.count + 1)
-      if block.count == 4096 { try flush() }
     }
-    try flush()
+    try blocks.finish()
     progress.finish()
     report.warnAboutProblems()
     // An explicit `-o -` is a stream stage: an empty stream (an empty partition) is no error.

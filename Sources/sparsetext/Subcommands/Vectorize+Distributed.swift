@@ -88,21 +88,17 @@ extension Vectorize {
     defer { outputs.release() }
     let tokenizer = try vectorizer.tfidf().counting.tokenizer
     var total = TermStatistics(empty: tokenizer)
-    var block: [String] = []
     var bytes = 0
     let started = Date()
-    func flush() throws {
-      guard !block.isEmpty else { return }
+    var blocks = BlockAccumulator<String>(size: 16384) { block in
       let part = try TermStatistics(counting: block, tokenizer: tokenizer)
       total = try TermStatistics.merged([total, part])
-      block.removeAll(keepingCapacity: true)
     }
     try input.read.forEachDocument(input.input) { document in
       bytes += document.text.utf8.count
-      block.append(document.text)
-      if block.count == 16384 { try flush() }
+      try blocks.append(document.text)
     }
-    try flush()
+    try blocks.finish()
     try total.write(to: URL(fileURLWithPath: path))
     let seconds = Date().timeIntervalSince(started)
     if global.json {
@@ -123,7 +119,7 @@ extension Vectorize {
   /// file or, for `-o -`, as JSON lines to standard output as each block is done.
   func streamRows(
     columns: Int, vocabulary: Vocabulary, inputs: [String], models: [String] = [],
-    transform: ([String]) -> SparseMatrix
+    transform: @escaping ([String]) -> SparseMatrix
   ) throws {
     let toStandardOutput = output == "-"
     let outputs = try OutputPlan(
@@ -138,9 +134,7 @@ extension Vectorize {
     var nonzeros = 0
     var bytes = 0
     var seconds = 0.0
-    var block: [LabeledDocument] = []
-    func flush() throws {
-      guard !block.isEmpty else { return }
+    var blocks = BlockAccumulator<LabeledDocument>(size: 4096) { block in
       let started = Date()
       let part = transform(block.map(\.text))
       seconds += Date().timeIntervalSince(started)
@@ -155,14 +149,12 @@ extension Vectorize {
       try labelsWriter?.append(labels.map { ($0 ?? "") + "\n" }.joined())
       rows += part.rows
       nonzeros += part.nonzeroCount
-      block.removeAll(keepingCapacity: true)
     }
     try input.read.forEachDocument(input.input, idField: distributed.stream.idField) { document in
       bytes += document.text.utf8.count
-      block.append(document)
-      if block.count == 4096 { try flush() }
+      try blocks.append(document)
     }
-    try flush()
+    try blocks.finish()
     // An empty stream (an empty partition) is no error; an empty file to write is.
     if rows == 0 && !toStandardOutput {
       throw DataError.noDocuments(source: input.input)

@@ -223,26 +223,20 @@ struct Vectorize: ParsableCommand {
     let labelsWriter = try labelsOut.map { try StreamingFileWriter(url: URL(fileURLWithPath: $0)) }
     var bytes = 0
     var seconds = 0.0
-    var block: [String] = []
-    var labels: [String?] = []
-    func flush() throws {
-      guard !block.isEmpty else { return }
+    var blocks = BlockAccumulator<LabeledDocument>(size: 8192) { block in
       let started = Date()
-      let part = hasher.transform(block)
+      let part = hasher.transform(block.map(\.text))
       seconds += Date().timeIntervalSince(started)
+      let labels = block.map(\.label)
       let known = labels.compactMap { $0 }
       try writer.append(part, labels: known.count == labels.count ? known : nil)
       try labelsWriter?.append(labels.map { ($0 ?? "") + "\n" }.joined())
-      block.removeAll(keepingCapacity: true)
-      labels.removeAll(keepingCapacity: true)
     }
     try input.forEachDocument { document in
       bytes += document.text.utf8.count
-      labels.append(document.label)
-      block.append(document.text)
-      if block.count == 8192 { try flush() }
+      try blocks.append(document)
     }
-    try flush()
+    try blocks.finish()
     guard writer.rows > 0 else {
       throw DataError.noDocuments(source: input.input)
     }
