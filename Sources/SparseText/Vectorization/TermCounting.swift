@@ -116,10 +116,14 @@ enum TermCounting {
     }
   }
 
-  /// An insert-only hash table from a pair of term ids (packed in a word) to a term id.
+  /// An insert-only hash table from a pair of term ids (packed in a word) to a term id; a
+  /// key and its id share a slot, so a lookup reads one cache line.
   struct PairTable {
-    private var keys: [UInt64]
-    private var ids: [Int32]
+    private struct Slot {
+      var key: UInt64
+      var id: Int32
+    }
+    private var slots: [Slot]
     private var mask: Int
     private(set) var count = 0
     /// No pair of non-negative `Int32` ids packs to this.
@@ -128,19 +132,18 @@ enum TermCounting {
     init(capacity: Int) {
       var size = 16
       while size < capacity * 2 { size <<= 1 }
-      keys = Array(repeating: Self.empty, count: size)
-      ids = Array(repeating: -1, count: size)
+      slots = Array(repeating: Slot(key: Self.empty, id: -1), count: size)
       mask = size - 1
     }
 
     /// The id stored under `key`, or -1.
     func find(_ key: UInt64) -> Int {
-      keys.withUnsafeBufferPointer { keys in
+      slots.withUnsafeBufferPointer { slots in
         var slot = Int(truncatingIfNeeded: ByteStringTable.mix(key)) & mask
         while true {
-          let stored = keys[slot]
-          if stored == key { return Int(ids[slot]) }
-          if stored == Self.empty { return -1 }
+          let stored = slots[slot]
+          if stored.key == key { return Int(stored.id) }
+          if stored.key == Self.empty { return -1 }
           slot = (slot + 1) & mask
         }
       }
@@ -148,22 +151,19 @@ enum TermCounting {
 
     /// Stores `id` under `key`, which is not stored yet.
     mutating func insert(_ key: UInt64, id: Int) {
-      if (count + 1) * 2 > keys.count { rehash(size: keys.count * 2) }
+      if (count + 1) * 2 > slots.count { rehash(size: slots.count * 2) }
       var slot = Int(truncatingIfNeeded: ByteStringTable.mix(key)) & mask
-      while keys[slot] != Self.empty { slot = (slot + 1) & mask }
-      keys[slot] = key
-      ids[slot] = Int32(id)
+      while slots[slot].key != Self.empty { slot = (slot + 1) & mask }
+      slots[slot] = Slot(key: key, id: Int32(id))
       count += 1
     }
 
     private mutating func rehash(size: Int) {
-      let oldKeys = keys
-      let oldIDs = ids
-      keys = Array(repeating: Self.empty, count: size)
-      ids = Array(repeating: -1, count: size)
+      let old = slots
+      slots = Array(repeating: Slot(key: Self.empty, id: -1), count: size)
       mask = size - 1
       count = 0
-      for (key, id) in zip(oldKeys, oldIDs) where key != Self.empty { insert(key, id: Int(id)) }
+      for slot in old where slot.key != Self.empty { insert(slot.key, id: Int(slot.id)) }
     }
   }
 
