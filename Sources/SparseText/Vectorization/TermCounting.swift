@@ -211,6 +211,12 @@ enum TermCounting {
     /// Waits for the last block and merges the workers' tables.
     func finish() -> Counts {
       collect()
+      // The unigram and pair tables only speed up counting; let them go before the merge.
+      for worker in workers {
+        worker.unigrams = ByteStringTable(capacity: 0)
+        worker.unigramIDs = []
+        worker.bigrams = PairTable(capacity: 0)
+      }
       return TermCounting.merge(workers, segments: segments, documents: documents)
     }
 
