@@ -196,3 +196,23 @@ private struct GoldenCase: Decodable {
     }
   }
 }
+
+extension VectorizerGoldenTests {
+  /// Unigrams and bigrams are counted by their unigrams' ids; a token holding a space can be
+  /// the same term as a bigram, and stop words make tokens adjacent, as in scikit-learn.
+  @Test func unigramsAndBigramsCountedByTokenIDs() throws {
+    var tokenizer = Tokenizer.Configuration.sklearn
+    tokenizer.ngrams = 1...2
+    tokenizer.tokenPattern = #"a b|\w+"#
+    tokenizer.stopWords = ["c"]
+    let docs = ["a c b a b", "a b x"]
+    let (vectorizer, counts) = try CountVectorizer.fitTransform(
+      docs, configuration: .init(tokenizer: tokenizer))
+    #expect(vectorizer.vocabulary.terms == ["a", "a b", "a b x", "b", "b a b", "x"])
+    #expect(counts.rowOffsets == [0, 4, 7])
+    #expect(counts.columnIndices == [0, 1, 3, 4, 1, 2, 5])
+    #expect(counts.values == [1, 2, 1, 1, 1, 1, 1])
+    let again = vectorizer.transform(docs)
+    #expect(again.columnIndices == counts.columnIndices && again.values == counts.values)
+  }
+}

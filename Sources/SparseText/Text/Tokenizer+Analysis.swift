@@ -353,6 +353,35 @@ extension Tokenizer {
 
   // MARK: - Stop words and n-grams
 
+  /// Whether the terms are a document's word unigrams followed by its word bigrams (word
+  /// analyzer, n-grams 1–2), which ``forEachKeptToken(in:workspace:_:)`` lets a caller build
+  /// from the tokens itself.
+  package var emitsWordUnigramsThenBigrams: Bool {
+    configuration.analyzer == .word && configuration.ngrams == 1...2
+  }
+
+  /// Calls `body` with the UTF-8 bytes of each word token of `text` that is not a stop word, in
+  /// order (word analyzer only): the document's unigrams; its bigrams are each two consecutive
+  /// ones joined by a space, as ``forEachTerm(in:workspace:_:)`` emits them after the unigrams.
+  package func forEachKeptToken(
+    in text: String, workspace: inout TokenizerWorkspace,
+    _ body: (UnsafeBufferPointer<UInt8>) -> Void
+  ) {
+    var copy = text
+    copy.withUTF8 { bytes in
+      tokenize(bytes, workspace: &workspace)
+      workspace.bytes.withUnsafeBufferPointer { all in
+        var start = 0
+        for end in workspace.ends {
+          let token = UnsafeBufferPointer(rebasing: all[start..<end])
+          start = end
+          if let stop = stopWordTable, stop.find(token) != nil { continue }
+          body(token)
+        }
+      }
+    }
+  }
+
   private func emitWordNgrams(
     workspace: inout TokenizerWorkspace, _ body: (UnsafeBufferPointer<UInt8>) -> Void
   ) {

@@ -61,6 +61,14 @@ enum TermCounting {
     var capacity = 4096
     var perDocument: UnsafeMutablePointer<Int32>
     var touched: UnsafeMutablePointer<Int32>
+    /// With word unigrams and bigrams: the unigrams seen, each one's id in `table`, each
+    /// bigram's id by its unigrams' ids, and scratch for a document's token ids and a bigram's
+    /// bytes.
+    var unigrams = ByteStringTable(capacity: 1024)
+    var unigramIDs: [Int32] = []
+    var bigrams = PairTable(capacity: 4096)
+    var tokenIDs: [Int32] = []
+    var gram: [UInt8] = []
 
     init() {
       perDocument = .allocate(capacity: capacity)
@@ -73,6 +81,90 @@ enum TermCounting {
       touched.deallocate()
     }
 
+  }
+
+  /// One document's count per term (in `perDocument`, zero elsewhere) and the terms it has
+  /// touched, in plain buffers that grow with the term ids: the innermost loop of every
+  /// vectorizer.
+  struct Tally {
+    var capacity: Int
+    var perDocument: UnsafeMutablePointer<Int32>
+    var touched: UnsafeMutablePointer<Int32>
+    var touchedCount = 0
+
+    @inline(__always)
+    mutating func add(_ id: Int) {
+      if id >= capacity { grow() }
+      if perDocument[id] == 0 {
+        touched[touchedCount] = Int32(id)
+        touchedCount += 1
+      }
+      perDocument[id] += 1
+    }
+
+    private mutating func grow() {
+      let grown = UnsafeMutablePointer<Int32>.allocate(capacity: 2 * capacity)
+      grown.moveInitialize(from: perDocument, count: capacity)
+      (grown + capacity).initialize(repeating: 0, count: capacity)
+      perDocument.deallocate()
+      perDocument = grown
+      let grownTouched = UnsafeMutablePointer<Int32>.allocate(capacity: 2 * capacity)
+      grownTouched.moveInitialize(from: touched, count: touchedCount)
+      touched.deallocate()
+      touched = grownTouched
+      capacity *= 2
+    }
+  }
+
+  /// An insert-only hash table from a pair of term ids (packed in a word) to a term id; a
+  /// key and its id share a slot, so a lookup reads one cache line.
+  struct PairTable {
+    private struct Slot {
+      var key: UInt64
+      var id: Int32
+    }
+    private var slots: [Slot]
+    private var mask: Int
+    private(set) var count = 0
+    /// No pair of non-negative `Int32` ids packs to this.
+    private static let empty = UInt64.max
+
+    init(capacity: Int) {
+      var size = 16
+      while size < capacity * 2 { size <<= 1 }
+      slots = Array(repeating: Slot(key: Self.empty, id: -1), count: size)
+      mask = size - 1
+    }
+
+    /// The id stored under `key`, or -1.
+    func find(_ key: UInt64) -> Int {
+      slots.withUnsafeBufferPointer { slots in
+        var slot = Int(truncatingIfNeeded: ByteStringTable.mix(key)) & mask
+        while true {
+          let stored = slots[slot]
+          if stored.key == key { return Int(stored.id) }
+          if stored.key == Self.empty { return -1 }
+          slot = (slot + 1) & mask
+        }
+      }
+    }
+
+    /// Stores `id` under `key`, which is not stored yet.
+    mutating func insert(_ key: UInt64, id: Int) {
+      if (count + 1) * 2 > slots.count { rehash(size: slots.count * 2) }
+      var slot = Int(truncatingIfNeeded: ByteStringTable.mix(key)) & mask
+      while slots[slot].key != Self.empty { slot = (slot + 1) & mask }
+      slots[slot] = Slot(key: key, id: Int32(id))
+      count += 1
+    }
+
+    private mutating func rehash(size: Int) {
+      let old = slots
+      slots = Array(repeating: Slot(key: Self.empty, id: -1), count: size)
+      mask = size - 1
+      count = 0
+      for slot in old where slot.key != Self.empty { insert(slot.key, id: Int(slot.id)) }
+    }
   }
 
   /// Counts blocks of documents as they are handed over: ``add(_:)`` starts counting a block
@@ -119,6 +211,12 @@ enum TermCounting {
     /// Waits for the last block and merges the workers' tables.
     func finish() -> Counts {
       collect()
+      // The unigram and pair tables only speed up counting; let them go before the merge.
+      for worker in workers {
+        worker.unigrams = ByteStringTable(capacity: 0)
+        worker.unigramIDs = []
+        worker.bigrams = PairTable(capacity: 0)
+      }
       return TermCounting.merge(workers, segments: segments, documents: documents)
     }
 
@@ -192,34 +290,69 @@ enum TermCounting {
       worker.perDocument = perDocument
       worker.touched = touched
     }
+    // Unigrams then bigrams: each term's id is remembered by its unigram bytes (a table of
+    // unigrams only, which stays in cache) and by its two unigrams' ids, so `table` — every
+    // term — is only searched for terms new to this worker, in the order `forEachTerm` gives
+    // them, which keeps the ids the same.
+    let pairs = tokenizer.emitsWordUnigramsThenBigrams
+    var unigrams = worker.unigrams
+    var unigramIDs = worker.unigramIDs
+    var bigrams = worker.bigrams
+    var tokenIDs = worker.tokenIDs
+    var gram = worker.gram
+    worker.unigrams = ByteStringTable(capacity: 0)
+    worker.bigrams = PairTable(capacity: 0)
+    defer {
+      worker.unigrams = unigrams
+      worker.unigramIDs = unigramIDs
+      worker.bigrams = bigrams
+      worker.tokenIDs = tokenIDs
+      worker.gram = gram
+    }
+    var tally = Tally(capacity: capacity, perDocument: perDocument, touched: touched)
+    defer {
+      capacity = tally.capacity
+      perDocument = tally.perDocument
+      touched = tally.touched
+    }
     for d in range {
-      var touchedCount = 0
-      tokenizer.forEachTerm(in: block[d], workspace: &workspace) { bytes in
-        let id = table.insert(bytes)
-        if id >= capacity {
-          let grown = UnsafeMutablePointer<Int32>.allocate(capacity: 2 * capacity)
-          grown.moveInitialize(from: perDocument, count: capacity)
-          (grown + capacity).initialize(repeating: 0, count: capacity)
-          perDocument.deallocate()
-          perDocument = grown
-          let grownTouched = UnsafeMutablePointer<Int32>.allocate(capacity: 2 * capacity)
-          grownTouched.moveInitialize(from: touched, count: touchedCount)
-          touched.deallocate()
-          touched = grownTouched
-          capacity *= 2
+      tally.touchedCount = 0
+      if pairs {
+        tokenIDs.removeAll(keepingCapacity: true)
+        tokenizer.forEachKeptToken(in: block[d], workspace: &workspace) { bytes in
+          let u = unigrams.insert(bytes)
+          if u == unigramIDs.count { unigramIDs.append(Int32(table.insert(bytes))) }
+          let id = unigramIDs[u]
+          tokenIDs.append(id)
+          tally.add(Int(id))
         }
-        if perDocument[id] == 0 {
-          touched[touchedCount] = Int32(id)
-          touchedCount += 1
+        for k in tokenIDs.indices.dropFirst() {
+          let first = tokenIDs[k - 1]
+          let second = tokenIDs[k]
+          let key = UInt64(UInt32(first)) << 32 | UInt64(UInt32(second))
+          var id = bigrams.find(key)
+          if id < 0 {
+            gram.removeAll(keepingCapacity: true)
+            table.withBytes(Int(first)) { gram.append(contentsOf: $0) }
+            gram.append(0x20)
+            table.withBytes(Int(second)) { gram.append(contentsOf: $0) }
+            id = gram.withUnsafeBufferPointer { table.insert($0) }
+            bigrams.insert(key, id: id)
+          }
+          tally.add(id)
         }
-        perDocument[id] += 1
+      } else {
+        tokenizer.forEachTerm(in: block[d], workspace: &workspace) { bytes in
+          tally.add(table.insert(bytes))
+        }
       }
       if documentFrequency.count < table.count {
         documentFrequency.append(
           contentsOf: repeatElement(0, count: table.count - documentFrequency.count))
         totals.append(contentsOf: repeatElement(0, count: table.count - totals.count))
       }
-      for id in UnsafeBufferPointer(start: touched, count: touchedCount) {
+      let perDocument = tally.perDocument
+      for id in UnsafeBufferPointer(start: tally.touched, count: tally.touchedCount) {
         let n = perDocument[Int(id)]
         ids.append(id)
         counts.append(Float(n))

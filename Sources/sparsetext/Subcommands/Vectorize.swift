@@ -188,12 +188,16 @@ struct Vectorize: ParsableCommand {
     let seconds = Date().timeIntervalSince(started)
     timer.lap("read+fit")
     let known = labels.compactMap { $0 }
+    // The vocabulary's JSON is built on another core while the matrix is written; its file is
+    // written after the matrix's, as before.
+    let vocabulary = fitted.vocabulary
+    let vocabularyJSON = vocabularyOut.map { _ in Background { vocabulary.jsonObject() } }
     try SparseRowWriter.write(
       matrix, labels: keepsLabels && known.count == documents ? known : nil,
       to: URL(fileURLWithPath: output), valueType: valueType)
     timer.lap("matrix")
-    if let vocabularyOut {
-      try writeVocabulary(fitted.vocabulary, to: URL(fileURLWithPath: vocabularyOut))
+    if let vocabularyOut, let vocabularyJSON {
+      try AtomicFile.write(vocabularyJSON.value, to: URL(fileURLWithPath: vocabularyOut))
       timer.lap("vocabulary")
     }
     if let vectorizerOut {
@@ -269,6 +273,21 @@ struct Vectorize: ParsableCommand {
 }
 
 /// Writes `{"term": column, …}` (scikit-learn's `vocabulary_`) atomically.
+/// A value computed on another thread while the caller goes on; ``value`` waits for it.
+private final class Background<Value: Sendable>: @unchecked Sendable {
+  private var result: Value?
+  private let group = DispatchGroup()
+
+  init(_ body: @escaping @Sendable () -> Value) {
+    DispatchQueue.global(qos: .userInitiated).async(group: group) { self.result = body() }
+  }
+
+  var value: Value {
+    group.wait()
+    return result!
+  }
+}
+
 func writeVocabulary(_ vocabulary: Vocabulary, to url: URL) throws {
   try AtomicFile.write(vocabulary.jsonObject(), to: url)
 }
