@@ -39,8 +39,7 @@ struct NoveltyReport {
 
   func write(to directory: URL) throws {
     try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-    let encoder = JSONEncoder()
-    encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+    let encoder = JSONFormat.encoder()
     let object: [String: Any] = [
       "held_out": try JSONSerialization.jsonObject(with: encoder.encode(results)),
       "mean_auc": Dictionary(uniqueKeysWithValues: names.map { ($0, mean($0)) }),

@@ -19,6 +19,11 @@ package struct NoveltyExperiment: Sendable {
       self.pipeline = pipeline
       self.svdComponents = svdComponents
     }
+
+    enum CodingKeys: String, CodingKey {
+      case pipeline
+      case svdComponents = "svd_components"
+    }
   }
 
   /// One held-out class.
