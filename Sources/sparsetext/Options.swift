@@ -93,6 +93,25 @@ extension ReadOptions {
     report.warnAboutProblems()
     return report
   }
+
+  /// ``forEachDocument(_:idField:_:)`` in blocks of about `blockBytes` bytes of text (see
+  /// `CorpusReader.forEachBlock`), keeping each document's first label when `keepsLabels` is
+  /// set.
+  @discardableResult
+  func forEachBlock(
+    _ path: String, blockBytes: Int, keepsLabels: Bool, _ body: (DocumentBlock) throws -> Void
+  ) throws -> CorpusReadReport {
+    let progress = ReadingProgress(path: path)
+    defer { progress.finish() }
+    let report = try reader(path).forEachBlock(blockBytes: blockBytes, keepsLabels: keepsLabels) {
+      block in
+      try body(block)
+      progress.advance(bytes: block.byteCount + block.count, documents: block.count)
+    }
+    progress.finish()
+    report.warnAboutProblems()
+    return report
+  }
 }
 
 /// Where documents come from and how to read them.

@@ -209,11 +209,11 @@ final class ReadingProgress {
     total = isFile ? ((attributes?[.size] as? NSNumber)?.intValue ?? 0) : 0
   }
 
-  /// Counts one document of about `bytes` bytes.
-  func advance(bytes count: Int) {
-    documents += 1
+  /// Counts one document (or a block of `added` documents) of about `bytes` bytes.
+  func advance(bytes count: Int, documents added: Int = 1) {
+    documents += added
     bytes += count
-    guard enabled, documents & 255 == 0 else { return }
+    guard enabled, added > 1 || documents & 255 == 0 else { return }
     let now = Date()
     guard now.timeIntervalSince(start) >= 1, now.timeIntervalSince(lastDraw) >= 0.1 else {
       return

@@ -56,6 +56,30 @@ struct VectorizeInputOptions: ParsableArguments {
   /// Streams every document: each input's in turn, then each listed file as one document.
   func forEachDocument(_ body: (LabeledDocument) throws -> Void) throws {
     for path in inputs { try read.forEachDocument(path, body) }
+    try forEachListedDocument(body)
+  }
+
+  /// ``forEachDocument(_:)`` in blocks of about `blockBytes` bytes of text, keeping each
+  /// document's first label when `keepsLabels` is set. Each input ends a block.
+  func forEachBlock(
+    blockBytes: Int, keepsLabels: Bool, _ body: (DocumentBlock) throws -> Void
+  ) throws {
+    for path in inputs {
+      try read.forEachBlock(path, blockBytes: blockBytes, keepsLabels: keepsLabels, body)
+    }
+    var block = DocumentBlock(keepsLabels: keepsLabels)
+    try forEachListedDocument { document in
+      block.append(document)
+      if block.byteCount >= blockBytes {
+        try body(block)
+        block = DocumentBlock(keepsLabels: keepsLabels)
+      }
+    }
+    if !block.isEmpty { try body(block) }
+  }
+
+  /// Streams each file `--files-from` lists as one document.
+  private func forEachListedDocument(_ body: (LabeledDocument) throws -> Void) throws {
     let decoder = TextDecoder(encoding: read.encoding, strict: read.strictEncoding)
     for path in try listedFiles() {
       let bytes: Data

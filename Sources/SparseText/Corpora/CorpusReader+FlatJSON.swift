@@ -1,105 +1,172 @@
 /// A fast path for the common JSON line: one flat object whose values are all strings
-/// (`{"id":"0","label":"negative","text":"…"}`). Such a line is read without building a
-/// Foundation object graph (the general parser took two fifths of `vectorize`'s time on a JSONL
-/// corpus); anything else — numbers, arrays, nesting, dotted field paths, a missing field, a
-/// syntax error — goes to the general parser, which gives the same documents and the errors.
+/// (`{"id":"0","label":"negative","text":"…"}`). Such a line is read from its bytes without
+/// building a Foundation object graph or a `String` per field (the general parser took two
+/// fifths of `vectorize`'s time on a JSONL corpus); anything else — numbers, arrays, nesting,
+/// dotted field paths, a key that is not ASCII, a missing field, a syntax error — goes to the
+/// general parser, which gives the same documents and the errors.
 extension CorpusReader {
+  /// The fields the fast path looks for, or `nil` when the options name one it cannot find
+  /// (an empty name, or a dotted path into nested objects).
+  func flatJSONFields() -> FlatJSONLine? {
+    func plain(_ field: String) -> [UInt8]? {
+      field.isEmpty || field.utf8.contains(UInt8(ascii: ".")) ? nil : Array(field.utf8)
+    }
+    guard let text = plain(options.textField), let label = plain(options.labelField),
+      let id = plain(options.idField ?? "id")
+    else { return nil }
+    return FlatJSONLine(textKey: text, labelKey: label, idKey: options.idField == nil ? nil : id)
+  }
+
   /// The document of `line` when it is a flat object of strings holding the fields asked for,
   /// else `nil`.
   func flatJSONDocument(_ line: String, index: Int, lineNumber: Int) -> LabeledDocument? {
-    let textField = options.textField
-    let labelField = options.labelField
-    let idField = options.idField
-    // Byte scans: `String.contains(_: String)` is Foundation's, and costs more than the parse.
-    func isPlain(_ field: String) -> Bool {
-      !field.isEmpty && !field.utf8.contains(UInt8(ascii: "."))
-    }
-    guard isPlain(textField), isPlain(labelField), isPlain(idField ?? "id") else { return nil }
-    var text: String?
-    var label: String?
-    var id: String?
+    guard var parser = flatJSONFields() else { return nil }
     var copy = line
-    let parsed = copy.withUTF8 { bytes -> Bool in
-      var parser = FlatJSONParser(bytes: bytes)
-      return parser.forEachField { key, value in
-        // Later duplicates win, as in the general parser.
-        if key == textField { text = value }
-        if key == labelField { label = value }
-        if key == idField { id = value }
+    var documents: [LabeledDocument] = []
+    var sink = DocumentClosureSink { documents.append($0) }
+    let parsed = copy.withUTF8 { bytes in
+      // The sink only appends, so nothing here throws.
+      try? parser.parse(bytes) { text, label, id in
+        try sink.add(text: text, label: label, id: id, index: index, line: lineNumber)
       }
     }
-    guard parsed, let text, idField == nil || id != nil else { return nil }
-    return LabeledDocument(
-      id: id ?? String(index), text: text, labels: label.map { [$0] } ?? [], line: lineNumber)
+    return parsed == nil ? nil : documents.first
   }
 }
 
-/// Reads one JSON object whose values are all strings (RFC 8259), or gives up.
-private struct FlatJSONParser {
-  let bytes: UnsafeBufferPointer<UInt8>
-  var position = 0
-  var scratch: [UInt8] = []
+/// Reads JSON lines that are one object whose values are all strings (RFC 8259), or gives up;
+/// reused from line to line, so its buffers are allocated once.
+struct FlatJSONLine {
+  let textKey: [UInt8]
+  let labelKey: [UInt8]
+  /// The id field's key, when ids are read from the records.
+  let idKey: [UInt8]?
 
-  init(bytes: UnsafeBufferPointer<UInt8>) { self.bytes = bytes }
+  /// Unescaped keys and values, and each wanted field's value when it had escapes.
+  private var key: [UInt8] = []
+  private var value: [UInt8] = []
+  private var fields: [[UInt8]] = [[], [], []]
 
-  mutating func skipSpace() {
-    while position < bytes.count,
-      bytes[position] == 0x20 || bytes[position] == 0x09 || bytes[position] == 0x0A
-        || bytes[position] == 0x0D
-    {
-      position += 1
-    }
+  init(textKey: [UInt8], labelKey: [UInt8], idKey: [UInt8]?) {
+    self.textKey = textKey
+    self.labelKey = labelKey
+    self.idKey = idKey
   }
 
-  mutating func take(_ byte: UInt8) -> Bool {
-    skipSpace()
-    guard position < bytes.count, bytes[position] == byte else { return false }
-    position += 1
-    return true
+  /// Where a wanted field's value is: a run of the line (it had no escapes) or, unescaped, in
+  /// the field's buffer.
+  private enum Value {
+    case line(Range<Int>)
+    case unescaped
   }
 
-  /// Calls `body` with each key and value; `false` when the line is not such an object.
-  mutating func forEachField(_ body: (String, String) -> Void) -> Bool {
-    guard take(UInt8(ascii: "{")) else { return false }
-    if take(UInt8(ascii: "}")) { return atEnd() }
-    while true {
-      skipSpace()
-      guard let key = string(), take(UInt8(ascii: ":")) else { return false }
-      skipSpace()
-      guard let value = string() else { return false }
-      body(key, value)
-      if take(UInt8(ascii: "}")) { return atEnd() }
-      guard take(UInt8(ascii: ",")) else { return false }
-    }
-  }
+  /// Parses `line` and calls `body` with the text, the label and the id (each valid UTF-8 when
+  /// the line is; `nil` for a field that is absent), once the whole line has parsed. Returns
+  /// `nil` without calling `body` when the line is not such an object, lacks the text field,
+  /// or lacks the id field when one is asked for.
+  mutating func parse<Result>(
+    _ line: UnsafeBufferPointer<UInt8>,
+    _ body: (
+      _ text: UnsafeBufferPointer<UInt8>, _ label: UnsafeBufferPointer<UInt8>?,
+      _ id: UnsafeBufferPointer<UInt8>?
+    ) throws -> Result
+  ) rethrows -> Result? {
+    // Where the text, the label and the id are (also the order of `fields`).
+    var found: (text: Value?, label: Value?, id: Value?) = (nil, nil, nil)
+    var position = 0
+    let n = line.count
 
-  mutating func atEnd() -> Bool {
-    skipSpace()
-    return position == bytes.count
-  }
-
-  /// A string at the position, unescaped; `nil` when there is none or it is malformed.
-  mutating func string() -> String? {
-    guard position < bytes.count, bytes[position] == UInt8(ascii: "\"") else { return nil }
-    position += 1
-    let start = position
-    // Plain strings (no escapes) are copied straight from the line.
-    while position < bytes.count {
-      let b = bytes[position]
-      if b == UInt8(ascii: "\"") {
-        let text = String(
-          decoding: UnsafeBufferPointer(rebasing: bytes[start..<position]), as: UTF8.self)
+    func skipSpace() {
+      while position < n,
+        line[position] == 0x20 || line[position] == 0x09 || line[position] == 0x0A
+          || line[position] == 0x0D
+      {
         position += 1
-        return text
       }
-      if b == UInt8(ascii: "\\") { break }
-      if b < 0x20 { return nil }
-      position += 1
     }
-    scratch.removeAll(keepingCapacity: true)
-    scratch.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[start..<position]))
-    // Anything malformed (a lone surrogate included) is left to the general parser.
-    guard JSONString.unescape(bytes, from: &position, into: &scratch) == nil else { return nil }
-    return String(decoding: scratch, as: UTF8.self)
+    func take(_ byte: UInt8) -> Bool {
+      skipSpace()
+      guard position < n, line[position] == byte else { return false }
+      position += 1
+      return true
+    }
+    /// Reads a string at `position`: its run of the line when it has no escapes, else `nil`
+    /// run and the unescaped bytes in `out`; `false` when there is no well-formed string.
+    func string(into out: inout [UInt8]) -> (ok: Bool, run: Range<Int>?) {
+      guard position < n, line[position] == UInt8(ascii: "\"") else { return (false, nil) }
+      position += 1
+      let start = position
+      while position < n {
+        let b = line[position]
+        if b == UInt8(ascii: "\"") {
+          position += 1
+          return (true, start..<(position - 1))
+        }
+        if b == UInt8(ascii: "\\") { break }
+        if b < 0x20 { return (false, nil) }
+        position += 1
+      }
+      out.removeAll(keepingCapacity: true)
+      out.append(contentsOf: UnsafeBufferPointer(rebasing: line[start..<position]))
+      // Anything malformed (a lone surrogate included) is left to the general parser.
+      guard JSONString.unescape(line, from: &position, into: &out) == nil else {
+        return (false, nil)
+      }
+      return (true, nil)
+    }
+
+    guard take(UInt8(ascii: "{")) else { return nil }
+    if !take(UInt8(ascii: "}")) {
+      while true {
+        skipSpace()
+        let (keyOK, keyRun) = string(into: &key)
+        guard keyOK, take(UInt8(ascii: ":")) else { return nil }
+        skipSpace()
+        let (valueOK, valueRun) = string(into: &value)
+        guard valueOK else { return nil }
+        // Keys are compared as bytes, which equals comparing them as strings only for ASCII.
+        if let keyRun {
+          guard !line[keyRun].contains(where: { $0 >= 0x80 }) else { return nil }
+        } else {
+          guard !key.contains(where: { $0 >= 0x80 }) else { return nil }
+        }
+        func isKey(_ wanted: [UInt8]) -> Bool {
+          guard let keyRun else { return key == wanted }
+          return UnsafeBufferPointer(rebasing: line[keyRun]).elementsEqual(wanted)
+        }
+        func store(_ field: Int) -> Value {
+          guard let valueRun else {
+            fields[field].removeAll(keepingCapacity: true)
+            fields[field].append(contentsOf: value)
+            return .unescaped
+          }
+          return .line(valueRun)
+        }
+        // Later duplicates win, as in the general parser.
+        if isKey(textKey) { found.text = store(0) }
+        if isKey(labelKey) { found.label = store(1) }
+        if let idKey, isKey(idKey) { found.id = store(2) }
+        if take(UInt8(ascii: "}")) { break }
+        guard take(UInt8(ascii: ",")) else { return nil }
+      }
+    }
+    skipSpace()
+    guard position == n, found.text != nil, idKey == nil || found.id != nil else { return nil }
+
+    let unescaped = fields
+    func withField<R>(
+      _ value: Value?, _ field: Int, _ body: (UnsafeBufferPointer<UInt8>?) throws -> R
+    ) rethrows -> R {
+      switch value {
+      case nil: return try body(nil)
+      case .line(let run)?: return try body(UnsafeBufferPointer(rebasing: line[run]))
+      case .unescaped?: return try unescaped[field].withUnsafeBufferPointer { try body($0) }
+      }
+    }
+    return try withField(found.text, 0) { text in
+      try withField(found.label, 1) { label in
+        try withField(found.id, 2) { id in try body(text!, label, id) }
+      }
+    }
   }
 }

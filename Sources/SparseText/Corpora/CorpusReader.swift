@@ -118,6 +118,28 @@ public struct CorpusReader: Sendable {
   public func forEachDocument(_ body: (LabeledDocument) throws -> Void) throws
     -> CorpusReadReport
   {
+    try withoutActuallyEscaping(body) { body in
+      var sink = DocumentClosureSink(body: body)
+      return try read(into: &sink)
+    }
+  }
+
+  /// Reads the documents in blocks of about `blockBytes` bytes of text, each handed to `body`
+  /// in order, keeping each document's first label when `keepsLabels` is set. Lines and JSON
+  /// lines whose text is valid UTF-8 go from the input into the block with no `String` made.
+  @discardableResult
+  package func forEachBlock(
+    blockBytes: Int = 4 << 20, keepsLabels: Bool, _ body: (DocumentBlock) throws -> Void
+  ) throws -> CorpusReadReport {
+    try withoutActuallyEscaping(body) { body in
+      var sink = DocumentBlockSink(blockBytes: blockBytes, keepsLabels: keepsLabels, emit: body)
+      let report = try read(into: &sink)
+      try sink.finish()
+      return report
+    }
+  }
+
+  private func read<Sink: DocumentSink>(into sink: inout Sink) throws -> CorpusReadReport {
     var context = Context(
       file: path == "-" ? "<stdin>" : path,
       decoder: TextDecoder(encoding: options.encoding, strict: options.strictEncoding),
@@ -130,13 +152,13 @@ public struct CorpusReader: Sendable {
     }
     switch format {
     case .folder:
-      try readFolder(&context, body)
+      try readFolder(&context) { try sink.add($0) }
     case .lines, .fasttext:
-      try readLines(try open(), &context, body)
+      try readLines(try open(), &context, &sink)
     case .csv, .tsv:
-      try readDelimited(try open(), &context, body)
+      try readDelimited(try open(), &context) { try sink.add($0) }
     case .jsonl:
-      try readJSONLines(try open(), &context, body)
+      try readJSONLines(try open(), &context, &sink)
     }
     return context.report
   }
@@ -149,6 +171,12 @@ public struct CorpusReader: Sendable {
     let policy: BadRecordPolicy
     var report = CorpusReadReport()
     var problems = TextDecoder.Problems()
+
+    /// Whether valid UTF-8 decodes to the same bytes (UTF-8, with or without the Latin-1
+    /// fallback), so that a reader may pass such bytes on undecoded.
+    var decodesValidUTF8AsItself: Bool {
+      decoder.encoding == .utf8 || decoder.encoding == .utf8OrLatin1
+    }
 
     mutating func decode(_ bytes: UnsafeBufferPointer<UInt8>, line: Int, byteOffset: Int) throws
       -> String
@@ -195,8 +223,8 @@ public struct CorpusReader: Sendable {
 
   // MARK: - Lines and fastText
 
-  private func readLines(
-    _ input: ChunkedInput, _ context: inout Context, _ body: (LabeledDocument) throws -> Void
+  private func readLines<Sink: DocumentSink>(
+    _ input: ChunkedInput, _ context: inout Context, _ sink: inout Sink
   ) throws {
     let prefix = Array(options.labelPrefix.utf8)
     let start = try input.skipByteOrderMark()
@@ -211,11 +239,13 @@ public struct CorpusReader: Sendable {
         && input.withBytes(start..<(start + prefix.count)) { $0.elementsEqual(prefix) }
     }
     var index = 0
+    // Each label's bytes (after the prefix), reused from line to line.
+    var labelRanges: [Range<Int>] = []
     try input.forEachLine(from: start) { bytes, offset, line in
       var contentEnd = bytes.count
       if contentEnd > 0 && bytes[contentEnd - 1] == 0x0D { contentEnd -= 1 }
       var textStart = 0
-      var labels: [String] = []
+      labelRanges.removeAll(keepingCapacity: true)
       if fastText {
         while textStart < contentEnd {
           let remaining = contentEnd - textStart
@@ -226,23 +256,46 @@ public struct CorpusReader: Sendable {
           while labelEnd < contentEnd && bytes[labelEnd] != 0x20 && bytes[labelEnd] != 0x09 {
             labelEnd += 1
           }
-          let label = try context.decode(
-            UnsafeBufferPointer(rebasing: bytes[(textStart + prefix.count)..<labelEnd]), line: line,
-            byteOffset: offset + textStart)
-          labels.append(label)
+          labelRanges.append((textStart + prefix.count)..<labelEnd)
           textStart = labelEnd
           while textStart < contentEnd && (bytes[textStart] == 0x20 || bytes[textStart] == 0x09) {
             textStart += 1
           }
         }
       }
-      let text = try context.decode(
-        UnsafeBufferPointer(rebasing: bytes[textStart..<contentEnd]), line: line,
-        byteOffset: offset + textStart)
-      try body(LabeledDocument(id: String(index), text: text, labels: labels, line: line))
+      let text = UnsafeBufferPointer(rebasing: bytes[textStart..<contentEnd])
+      // Valid UTF-8 decodes to itself: the bytes go to the sink as they are.
+      if context.decodesValidUTF8AsItself, labelRanges.count <= 1,
+        !Self.startsWithByteOrderMark(text),
+        !labelRanges.contains(where: { Self.startsWithByteOrderMark(bytes, at: $0) }),
+        TextDecoder.firstInvalidUTF8(UnsafeBufferPointer(rebasing: bytes[0..<contentEnd])) == nil
+      {
+        try sink.add(
+          text: text, label: labelRanges.first.map { UnsafeBufferPointer(rebasing: bytes[$0]) },
+          id: nil, index: index, line: line)
+        context.report.documents += 1
+        index += 1
+        return
+      }
+      let labels = try labelRanges.map { range in
+        try context.decode(
+          UnsafeBufferPointer(rebasing: bytes[range]), line: line,
+          byteOffset: offset + range.lowerBound - prefix.count)
+      }
+      let decoded = try context.decode(text, line: line, byteOffset: offset + textStart)
+      try sink.add(LabeledDocument(id: String(index), text: decoded, labels: labels, line: line))
       context.report.documents += 1
       index += 1
     }
+  }
+
+  /// Whether `bytes` (or its `range`) starts with a UTF-8 byte order mark, which decoding drops.
+  private static func startsWithByteOrderMark(
+    _ bytes: UnsafeBufferPointer<UInt8>, at range: Range<Int>? = nil
+  ) -> Bool {
+    let range = range ?? 0..<bytes.count
+    return range.count >= 3 && bytes[range.lowerBound] == 0xEF
+      && bytes[range.lowerBound + 1] == 0xBB && bytes[range.lowerBound + 2] == 0xBF
   }
 
   // MARK: - CSV and TSV
@@ -355,17 +408,40 @@ public struct CorpusReader: Sendable {
 
   // MARK: - JSON lines
 
-  private func readJSONLines(
-    _ input: ChunkedInput, _ context: inout Context, _ body: (LabeledDocument) throws -> Void
+  private func readJSONLines<Sink: DocumentSink>(
+    _ input: ChunkedInput, _ context: inout Context, _ sink: inout Sink
   ) throws {
     var index = 0
+    var flat = flatJSONFields()
     try input.forEachLine(from: try input.skipByteOrderMark()) { slice, start, line in
       if slice.allSatisfy({ $0 == 0x20 || $0 == 0x0D || $0 == 0x09 }) { return }
+      // A flat line of valid UTF-8 is parsed from its bytes, which decode to themselves.
+      let decodesAsItself =
+        context.decodesValidUTF8AsItself && !Self.startsWithByteOrderMark(slice)
+        && TextDecoder.firstInvalidUTF8(slice) == nil
+      if decodesAsItself, flat != nil,
+        try flat!.parse(
+          slice,
+          { text, label, id in
+            try sink.add(text: text, label: label, id: id, index: index, line: line)
+          }) != nil
+      {
+        context.report.documents += 1
+        index += 1
+        return
+      }
       // Through the text decoder like every other format: --encoding, --strict-encoding and
       // the replacement report apply to JSON lines too.
-      let decoded = try context.decode(slice, line: line, byteOffset: start)
-      if let document = flatJSONDocument(decoded, index: index, lineNumber: line) {
-        try body(document)
+      var decoded = try context.decode(slice, line: line, byteOffset: start)
+      if !decodesAsItself, flat != nil,
+        try decoded.withUTF8({ bytes in
+          try flat!.parse(
+            bytes,
+            { text, label, id in
+              try sink.add(text: text, label: label, id: id, index: index, line: line)
+            })
+        }) != nil
+      {
         context.report.documents += 1
         index += 1
         return
@@ -427,7 +503,7 @@ public struct CorpusReader: Sendable {
           return
         }
       }
-      try body(LabeledDocument(id: id, text: text, labels: labels, line: line))
+      try sink.add(LabeledDocument(id: id, text: text, labels: labels, line: line))
       context.report.documents += 1
       index += 1
     }

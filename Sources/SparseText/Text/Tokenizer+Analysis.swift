@@ -368,16 +368,22 @@ extension Tokenizer {
     _ body: (UnsafeBufferPointer<UInt8>) -> Void
   ) {
     var copy = text
-    copy.withUTF8 { bytes in
-      tokenize(bytes, workspace: &workspace)
-      workspace.bytes.withUnsafeBufferPointer { all in
-        var start = 0
-        for end in workspace.ends {
-          let token = UnsafeBufferPointer(rebasing: all[start..<end])
-          start = end
-          if let stop = stopWordTable, stop.find(token) != nil { continue }
-          body(token)
-        }
+    copy.withUTF8 { bytes in forEachKeptToken(utf8: bytes, workspace: &workspace, body) }
+  }
+
+  /// ``forEachKeptToken(in:workspace:_:)`` of a valid UTF-8 text.
+  package func forEachKeptToken(
+    utf8 text: UnsafeBufferPointer<UInt8>, workspace: inout TokenizerWorkspace,
+    _ body: (UnsafeBufferPointer<UInt8>) -> Void
+  ) {
+    tokenize(text, workspace: &workspace)
+    workspace.bytes.withUnsafeBufferPointer { all in
+      var start = 0
+      for end in workspace.ends {
+        let token = UnsafeBufferPointer(rebasing: all[start..<end])
+        start = end
+        if let stop = stopWordTable, stop.find(token) != nil { continue }
+        body(token)
       }
     }
   }

@@ -94,6 +94,17 @@ public struct CountVectorizer: Sendable {
     return (vectorizer, counts)
   }
 
+  /// ``fitTransform(configuration:documentBlocks:)`` over blocks of documents as a reader
+  /// gathers them, in one buffer each (see ``CorpusReader/forEachBlock(blockBytes:keepsLabels:_:)``).
+  package static func fitTransform(
+    configuration: Configuration = .init(),
+    readBlocks: (_ add: (DocumentBlock) -> Void) throws -> Void
+  ) throws -> (vectorizer: CountVectorizer, counts: SparseMatrix) {
+    let (vectorizer, counts, _) = try fit(
+      documentBlocks: readBlocks, configuration: configuration, weighting: nil)
+    return (vectorizer, counts)
+  }
+
   /// ``fitTransform(_:configuration:)``; with `weighting`, also fits a ``TfidfTransformer`` on
   /// the counts and returns its features instead of the counts, weighting each row as it is
   /// assembled (the same values as `transform` on the counts, without a second pass).
@@ -106,8 +117,8 @@ public struct CountVectorizer: Sendable {
   }
 
   /// ``fit(_:configuration:weighting:)`` over blocks of documents.
-  static func fit(
-    documentBlocks: (_ add: ([String]) -> Void) throws -> Void, configuration: Configuration,
+  static func fit<Block: UTF8Documents>(
+    documentBlocks: (_ add: (Block) -> Void) throws -> Void, configuration: Configuration,
     weighting: TfidfTransformer.Configuration?
   ) throws -> (vectorizer: CountVectorizer, matrix: SparseMatrix, transformer: TfidfTransformer?) {
     try configuration.validate()

@@ -183,8 +183,8 @@ enum TermCounting {
     }
 
     /// Waits for the block being counted, then starts counting `block`.
-    func add(_ block: [String]) {
-      guard !block.isEmpty else { return }
+    func add<Block: UTF8Documents>(_ block: Block) {
+      guard block.count > 0 else { return }
       collect()
       documents += block.count
       for (w, share) in Self.shares(block, workers: workers.count).enumerated() {
@@ -222,13 +222,13 @@ enum TermCounting {
 
     /// One share per worker, cut where the block's text bytes are evenly split, so a block
     /// whose long documents come together still keeps every core busy.
-    private static func shares(_ block: [String], workers: Int) -> [Range<Int>] {
+    private static func shares<Block: UTF8Documents>(_ block: Block, workers: Int) -> [Range<Int>] {
       var cuts = [0]
       if block.count >= 64 {
-        let total = block.reduce(0) { $0 + $1.utf8.count }
+        let total = (0..<block.count).reduce(0) { $0 + block.utf8Count(at: $1) }
         var seen = 0
-        for (d, document) in block.enumerated() {
-          seen += document.utf8.count
+        for d in 0..<block.count {
+          seen += block.utf8Count(at: d)
           if cuts.count < workers && seen * workers >= total * cuts.count { cuts.append(d + 1) }
         }
       }
@@ -252,8 +252,8 @@ enum TermCounting {
   }
 
   /// Counts the documents `range` of `block` into `worker`'s table.
-  private static func countShare(
-    _ block: [String], range: Range<Int>, tokenizer: Tokenizer, worker: Worker, index: Int
+  private static func countShare<Block: UTF8Documents>(
+    _ block: Block, range: Range<Int>, tokenizer: Tokenizer, worker: Worker, index: Int
   ) -> Segment {
     var offsets: [Int64] = [0]
     offsets.reserveCapacity(range.count + 1)
@@ -261,7 +261,7 @@ enum TermCounting {
     // written are never touched. A word takes at least two bytes and a separator, a
     // character n-gram at least one byte, and each n-gram length adds as many again. (An
     // estimate that falls short only means the arrays grow as usual.)
-    let bytes = range.reduce(0) { $0 + block[$1].utf8.count }
+    let bytes = range.reduce(0) { $0 + block.utf8Count(at: $1) }
     let perLength =
       tokenizer.configuration.analyzer == .word ? bytes / 3 + range.count : bytes + range.count
     let estimate = min(perLength * tokenizer.configuration.ngrams.count, 1 << 26)
@@ -319,12 +319,14 @@ enum TermCounting {
       tally.touchedCount = 0
       if pairs {
         tokenIDs.removeAll(keepingCapacity: true)
-        tokenizer.forEachKeptToken(in: block[d], workspace: &workspace) { bytes in
-          let u = unigrams.insert(bytes)
-          if u == unigramIDs.count { unigramIDs.append(Int32(table.insert(bytes))) }
-          let id = unigramIDs[u]
-          tokenIDs.append(id)
-          tally.add(Int(id))
+        block.withUTF8(at: d) { text in
+          tokenizer.forEachKeptToken(utf8: text, workspace: &workspace) { bytes in
+            let u = unigrams.insert(bytes)
+            if u == unigramIDs.count { unigramIDs.append(Int32(table.insert(bytes))) }
+            let id = unigramIDs[u]
+            tokenIDs.append(id)
+            tally.add(Int(id))
+          }
         }
         for k in tokenIDs.indices.dropFirst() {
           let first = tokenIDs[k - 1]
@@ -342,8 +344,10 @@ enum TermCounting {
           tally.add(id)
         }
       } else {
-        tokenizer.forEachTerm(in: block[d], workspace: &workspace) { bytes in
-          tally.add(table.insert(bytes))
+        block.withUTF8(at: d) { text in
+          tokenizer.forEachTerm(utf8: text, workspace: &workspace) { bytes in
+            tally.add(table.insert(bytes))
+          }
         }
       }
       if documentFrequency.count < table.count {

@@ -268,6 +268,20 @@ public struct TfidfVectorizer: Sendable {
     return (vectorizer, features)
   }
 
+  /// ``fitTransform(configuration:documentBlocks:)`` over blocks of documents as a reader
+  /// gathers them, in one buffer each (see ``CorpusReader/forEachBlock(blockBytes:keepsLabels:_:)``).
+  package static func fitTransform(
+    configuration: Configuration = .init(),
+    readBlocks: (_ add: (DocumentBlock) -> Void) throws -> Void
+  ) throws -> (vectorizer: TfidfVectorizer, features: SparseMatrix) {
+    let (counter, features, transformer) = try CountVectorizer.fit(
+      documentBlocks: readBlocks, configuration: configuration.counting,
+      weighting: configuration.weighting)
+    let vectorizer = TfidfVectorizer(
+      configuration: configuration, counter: counter, transformer: transformer!)
+    return (vectorizer, features)
+  }
+
   private init(
     configuration: Configuration, counter: CountVectorizer, transformer: TfidfTransformer
   ) {

@@ -136,7 +136,8 @@ struct Vectorize: ParsableCommand {
   }
 
   /// Fits the vocabulary (and idf) while reading: documents are handed to the library in
-  /// blocks of about 4 MB of text, each counted on the workers while the next is read, so
+  /// blocks of about 4 MB of text (one buffer each, with no `String` per document where the
+  /// input's bytes are the text), each counted on the workers while the next is read, so
   /// reading and counting overlap and memory never holds the corpus's text, only the counts.
   /// Labels are kept only when an output needs them.
   func runFitting() throws {
@@ -148,23 +149,13 @@ struct Vectorize: ParsableCommand {
     var documents = 0
     var bytes = 0
     var readAll = false
-    func readBlocks(_ add: ([String]) -> Void) throws {
-      var block: [String] = []
-      var blockBytes = 0
-      try input.forEachDocument { document in
-        let size = document.text.utf8.count
-        bytes += size
-        documents += 1
-        if keepsLabels { labels.append(document.label) }
-        block.append(document.text)
-        blockBytes += size
-        if blockBytes >= 4 << 20 {
-          add(block)
-          block = []
-          blockBytes = 0
-        }
+    func readBlocks(_ add: (DocumentBlock) -> Void) throws {
+      try input.forEachBlock(blockBytes: 4 << 20, keepsLabels: keepsLabels) { block in
+        bytes += block.byteCount
+        documents += block.count
+        labels.append(contentsOf: block.labels)
+        add(block)
       }
-      add(block)
       readAll = true
     }
     let started = Date()
@@ -174,12 +165,12 @@ struct Vectorize: ParsableCommand {
     do {
       if counts {
         let (counter, x) = try CountVectorizer.fitTransform(
-          configuration: configuration.counting, documentBlocks: readBlocks)
+          configuration: configuration.counting, readBlocks: readBlocks)
         matrix = x
         fitted = try weighting(x, vocabulary: counter.vocabulary, configuration: configuration)
       } else {
         (fitted, matrix) = try TfidfVectorizer.fitTransform(
-          configuration: configuration, documentBlocks: readBlocks)
+          configuration: configuration, readBlocks: readBlocks)
       }
     } catch is DataError where readAll && documents == 0 {
       // The library's "empty vocabulary" says less than this.
