@@ -76,7 +76,7 @@ let package = Package(
     ),
     .testTarget(
       name: "SparseTextTests",
-      dependencies: ["SparseText"]
+      dependencies: ["SparseText", "CKernels"]
     ),
     .testTarget(
       name: "sparsetextTests",

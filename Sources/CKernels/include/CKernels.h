@@ -43,8 +43,11 @@ unsigned sparsetext_flush_denormals_begin(void);
 void sparsetext_flush_denormals_end(unsigned saved);
 
 /// ZIP's CRC-32 of `n` bytes, continuing from `crc` (0 to start; the result of an earlier call
-/// to continue over the next bytes), eight bytes at a time: several times the speed of a
-/// byte-at-a-time table, which made the checksum a tenth of writing a large `.npz`.
+/// to continue over the next bytes). On x86-64 processors with PCLMULQDQ (chosen at load time)
+/// inputs of 79 bytes or more are folded 64 bytes at a time by carry-less multiplication (about
+/// 13 GB/s from memory and 24 GB/s from cache on a Xeon VM); on ARM with the CRC32 extension
+/// each instruction takes eight bytes; elsewhere, and for short inputs, tables take eight bytes
+/// at a time (1.5 GB/s). The result is the same on every path.
 uint32_t sparsetext_crc32(uint32_t crc, const uint8_t *bytes, ptrdiff_t n);
 
 #endif
