@@ -11,8 +11,9 @@ import Foundation
 /// `numpy.savez` and `scipy.sparse.save_npz` write, and all a `.npz` needs.
 ///
 /// Each member's bytes go from the caller's buffers to the file with nothing copied in between,
-/// and its CRC-32 (``sparsetext_crc32``, eight bytes at a time) is computed on each piece just
-/// before it is written, while the piece is in cache. The member's local header is written with
+/// and its CRC-32 (``sparsetext_crc32``, by carry-less multiplication or CRC instructions where
+/// the processor has them) is computed on each piece just before it is written, while the piece
+/// is in cache. The member's local header is written with
 /// its size first and its checksum patched in afterwards. Members or offsets past 4 GiB get
 /// ZIP64 fields, which Python's `zipfile` reads.
 struct StoredZIPWriter {
