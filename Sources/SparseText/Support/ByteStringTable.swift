@@ -141,28 +141,96 @@ package struct ByteStringTable: Sendable {
         // First by the first eight bytes, which compare as integers once big-endian; then each
         // run of equal prefixes by the bytes after them, and by length.
         var keyed = ids.map { (prefix: entries[$0].prefix.byteSwapped, id: $0) }
-        keyed.sort { $0.prefix < $1.prefix }
+        Self.sortByPrefix(&keyed)
+        // Each run of equal prefixes by its next eight bytes (as a big-endian word, zero-padded,
+        // so keys that differ only by trailing zero bytes or length stay together), then what
+        // is still equal by the bytes after those and by length.
+        func following(_ id: Int) -> UInt64 {
+          let entry = entries[id]
+          guard entry.length > 8 else { return 0 }
+          let count = min(8, entry.length - 8)
+          let p = base + entry.start + 8
+          let word =
+            count == 8
+            ? UnsafeRawPointer(p).loadUnaligned(as: UInt64.self) : Self.word(p, count: count)
+          return word.byteSwapped
+        }
+        func precedes(_ a: Int, _ b: Int) -> Bool {
+          let ea = entries[a]
+          let eb = entries[b]
+          let common = min(ea.length, eb.length)
+          if common > 8 {
+            let order = memcmp(base + ea.start + 8, base + eb.start + 8, common - 8)
+            if order != 0 { return order < 0 }
+          }
+          return ea.length < eb.length
+        }
         var start = 0
+        var run: [(next: UInt64, id: Int)] = []
         while start < keyed.count {
           var end = start + 1
           while end < keyed.count && keyed[end].prefix == keyed[start].prefix { end += 1 }
           if end - start > 1 {
-            keyed[start..<end].sort { a, b in
-              let ea = entries[a.id]
-              let eb = entries[b.id]
-              let common = min(ea.length, eb.length)
-              if common > 8 {
-                let order = memcmp(base + ea.start + 8, base + eb.start + 8, common - 8)
-                if order != 0 { return order < 0 }
-              }
-              return ea.length < eb.length
+            run.removeAll(keepingCapacity: true)
+            for k in start..<end { run.append((following(keyed[k].id), keyed[k].id)) }
+            run.sort { $0.next < $1.next }
+            var low = 0
+            while low < run.count {
+              var high = low + 1
+              while high < run.count && run[high].next == run[low].next { high += 1 }
+              if high - low > 1 { run[low..<high].sort { precedes($0.id, $1.id) } }
+              low = high
             }
+            for (k, pair) in run.enumerated() { keyed[start + k].id = pair.id }
           }
           start = end
         }
         for (k, pair) in keyed.enumerated() { ids[k] = pair.id }
       }
     }
+  }
+
+  /// Sorts `keyed` by prefix, stably: a least-significant-digit radix sort, sixteen bits per
+  /// pass, skipping the digits that every prefix shares (the last bytes of short words, for
+  /// example).
+  private static func sortByPrefix(_ keyed: inout [(prefix: UInt64, id: Int)]) {
+    let n = keyed.count
+    guard n > 1 else { return }
+    guard n >= 4096 else {
+      keyed.sort { $0.prefix < $1.prefix }
+      return
+    }
+    var scratch = keyed
+    var differing: UInt64 = 0
+    let first = keyed[0].prefix
+    for pair in keyed { differing |= pair.prefix ^ first }
+    var counts = [Int](repeating: 0, count: 1 << 16)
+    var inScratch = false
+    for pass in 0..<4 {
+      let shift = UInt64(16 * pass)
+      guard (differing >> shift) & 0xFFFF != 0 else { continue }
+      keyed.withUnsafeMutableBufferPointer { a in
+        scratch.withUnsafeMutableBufferPointer { b in
+          let from = inScratch ? b : a
+          let to = inScratch ? a : b
+          for d in counts.indices { counts[d] = 0 }
+          for k in 0..<n { counts[Int((from[k].prefix >> shift) & 0xFFFF)] += 1 }
+          var total = 0
+          for d in counts.indices {
+            let c = counts[d]
+            counts[d] = total
+            total += c
+          }
+          for k in 0..<n {
+            let digit = Int((from[k].prefix >> shift) & 0xFFFF)
+            to[counts[digit]] = from[k]
+            counts[digit] += 1
+          }
+        }
+      }
+      inScratch.toggle()
+    }
+    if inScratch { keyed = scratch }
   }
 
   /// The stored hash of `id`.
