@@ -124,8 +124,8 @@ public struct CorpusReader: Sendable {
     }
   }
 
-  /// Reads the documents in blocks of about `blockBytes` bytes of text, each handed to `body`
-  /// in order, keeping each document's first label when `keepsLabels` is set. Lines and JSON
+  /// Reads the documents in blocks of about `blockBytes` bytes of text (the first ones
+  /// smaller, from 64 KiB up), each handed to `body` in order, keeping each document's first label when `keepsLabels` is set. Lines and JSON
   /// lines whose text is valid UTF-8 go from the input into the block with no `String` made.
   @discardableResult
   package func forEachBlock(

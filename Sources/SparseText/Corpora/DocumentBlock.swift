@@ -65,6 +65,15 @@ package struct DocumentBlock: UTF8Documents {
     if keepsLabels { labels.append(label.map { String(decoding: $0, as: UTF8.self) }) }
   }
 
+  /// Empties the block, keeping its buffers when nothing else holds them, with room for
+  /// `capacity` bytes of text.
+  package mutating func removeAll(reservingCapacity capacity: Int) {
+    bytes.removeAll(keepingCapacity: true)
+    ends.removeAll(keepingCapacity: true)
+    labels.removeAll(keepingCapacity: true)
+    bytes.reserveCapacity(capacity)
+  }
+
   /// Appends `document`'s text and first label.
   package mutating func append(_ document: LabeledDocument) {
     var text = document.text
@@ -107,16 +116,28 @@ struct DocumentClosureSink: DocumentSink {
 }
 
 /// Gathers documents into blocks of about `blockBytes` bytes of text and hands each full block
-/// to `emit`; ``finish()`` hands over the last one.
+/// to `emit`; ``finish()`` hands over the last one. The first blocks are smaller (64 KiB, then
+/// doubling), so that whoever consumes them starts while the reader is still at the beginning.
+///
+/// A consumer that is done with a block by the time `emit` returns for the next one (the term
+/// counter is) gets its buffers back: the sink gathers into the block before last, so the
+/// reader allocates two buffers in all. Freeing a block's megabytes instead would also raise
+/// glibc's threshold for serving allocations straight from the kernel, after which the
+/// counters' generously reserved arrays come from recycled, already resident memory.
 struct DocumentBlockSink: DocumentSink {
   private var block: DocumentBlock
+  /// The block handed over last, to gather into again once it is handed over in its turn.
+  private var spare: DocumentBlock?
   private let blockBytes: Int
+  /// The size of the block being gathered.
+  private var limit: Int
   private let emit: (DocumentBlock) throws -> Void
 
   init(blockBytes: Int, keepsLabels: Bool, emit: @escaping (DocumentBlock) throws -> Void) {
     self.blockBytes = max(1, blockBytes)
+    limit = min(self.blockBytes, 64 << 10)
     self.emit = emit
-    block = DocumentBlock(keepsLabels: keepsLabels, capacity: self.blockBytes + 4096)
+    block = DocumentBlock(keepsLabels: keepsLabels, capacity: limit + 4096)
   }
 
   mutating func add(_ document: LabeledDocument) throws {
@@ -133,10 +154,15 @@ struct DocumentBlockSink: DocumentSink {
   }
 
   private mutating func handOverIfFull() throws {
-    guard block.byteCount >= blockBytes else { return }
-    let full = block
-    block = DocumentBlock(keepsLabels: block.keepsLabels, capacity: blockBytes + 4096)
-    try emit(full)
+    guard block.byteCount >= limit else { return }
+    limit = min(blockBytes, 2 * limit)
+    var next = spare ?? DocumentBlock(keepsLabels: block.keepsLabels)
+    spare = nil
+    swap(&next, &block)
+    // `next` is the full block now, `block` the block before last.
+    try emit(next)
+    block.removeAll(reservingCapacity: limit + 4096)
+    spare = next
   }
 
   /// Hands over the documents not handed over yet, if any.
