@@ -147,7 +147,7 @@ import Testing
     #expect(four.segments.count == 4)
     #expect(perTerm(one)["document"] == [300, 300])
     // Handed over in blocks (as `vectorize` reads a file), the counts are the same too.
-    let counter = TermCounting.Counter(tokenizer: unicode, workers: 2)
+    let counter = TermCounting.Counter(tokenizer: unicode, keepsTotals: true, workers: 2)
     for start in stride(from: 0, to: documents.count, by: 90) {
       counter.add(Array(documents[start..<min(documents.count, start + 90)]))
     }

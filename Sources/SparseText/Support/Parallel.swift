@@ -100,6 +100,22 @@ package enum Parallel {
   }
 }
 
+/// A value computed on another thread while the caller goes on; ``value`` waits for it.
+package final class Background<Value: Sendable>: @unchecked Sendable {
+  private var result: Value?
+  private let group = DispatchGroup()
+
+  package init(_ body: @escaping @Sendable () -> Value) {
+    DispatchQueue.global(qos: .userInitiated).async(group: group) { self.result = body() }
+  }
+
+  /// The value, once computed.
+  package var value: Value {
+    group.wait()
+    return result!
+  }
+}
+
 /// Slots written once each from concurrent workers, read after they have all finished.
 private final class ResultSlots<T, E: Error>: @unchecked Sendable {
   private var slots: [Result<T, E>?]

@@ -123,7 +123,11 @@ public struct CountVectorizer: Sendable {
   ) throws -> (vectorizer: CountVectorizer, matrix: SparseMatrix, transformer: TfidfTransformer?) {
     try configuration.validate()
     let tokenizer = try Tokenizer(configuration.tokenizer)
-    let counter = TermCounting.Counter(tokenizer: tokenizer)
+    // Totals rank terms for `maxFeatures`, unless binary counts rank them by document
+    // frequency.
+    let counter = TermCounting.Counter(
+      tokenizer: tokenizer,
+      keepsTotals: configuration.maxFeatures != nil && !configuration.binary)
     do {
       try documentBlocks { counter.add($0) }
     } catch {
@@ -135,12 +139,16 @@ public struct CountVectorizer: Sendable {
     guard raw.terms.count > 0 else {
       throw DataError.emptyVocabulary(documents: documentCount)
     }
-    let (vocabulary, columnOf) = try selectTerms(
+    let (kept, columnOf) = try selectTerms(
       raw, documentCount: documentCount, configuration: configuration)
+    // The vocabulary (its strings and lookup table) is built on another core while the
+    // matrix is assembled.
+    let terms = raw.terms
+    let vocabularyTask = Background { Self.vocabulary(of: kept, in: terms) }
     var transformer: TfidfTransformer?
     if let weighting {
       // A column's document frequency is its term's: every stored count is at least 1.
-      var df = [Double](repeating: 0, count: vocabulary.count)
+      var df = [Double](repeating: 0, count: kept.count)
       for (id, column) in columnOf.enumerated() where column >= 0 {
         df[Int(column)] = Double(raw.documentFrequency[id])
       }
@@ -148,8 +156,9 @@ public struct CountVectorizer: Sendable {
         documentFrequency: df, documents: documentCount, configuration: weighting)
     }
     let matrix = remap(
-      raw, columnOf: columnOf, columns: vocabulary.count, binary: configuration.binary,
+      raw, columnOf: columnOf, columns: kept.count, binary: configuration.binary,
       weighting: transformer)
+    let vocabulary = vocabularyTask.value
     let vectorizer = CountVectorizer(
       configuration: configuration, vocabulary: vocabulary, tokenizer: tokenizer)
     return (vectorizer, matrix, transformer)
@@ -177,10 +186,11 @@ public struct CountVectorizer: Sendable {
   }
 
   /// scikit-learn's `_sort_features` and `_limit_features`: sorted terms, document-frequency
-  /// bounds, then the `maxFeatures` most frequent.
+  /// bounds, then the `maxFeatures` most frequent. Returns the kept terms' ids in `raw.terms`,
+  /// in column order, and each id's column (-1 for a pruned term).
   private static func selectTerms(
     _ raw: TermCounting.Counts, documentCount: Int, configuration: Configuration
-  ) throws -> (Vocabulary, [Int32]) {
+  ) throws -> (kept: [Int], columnOf: [Int32]) {
     let termCount = raw.terms.count
     let documentFrequency = raw.documentFrequency
     // scikit-learn binarizes before `_limit_features`, so binary counts rank terms by
@@ -205,13 +215,22 @@ public struct CountVectorizer: Sendable {
     }
     var columnOf = [Int32](repeating: -1, count: termCount)
     for (column, id) in kept.enumerated() { columnOf[id] = Int32(column) }
-    // The vocabulary's lookup table is filled from the counting table's bytes and hashes.
+    return (kept, columnOf)
+  }
+
+  /// The vocabulary of the terms `kept` of `terms`, in that order; its lookup table is filled
+  /// from the counting table's bytes and hashes.
+  private static func vocabulary(of kept: [Int], in terms: ByteStringTable) -> Vocabulary {
     var table = ByteStringTable(capacity: kept.count)
+    var strings: [String] = []
+    strings.reserveCapacity(kept.count)
     for id in kept {
-      _ = raw.terms.withBytes(id) { table.insert($0, hash: raw.terms.storedHash(id)) }
+      terms.withBytes(id) { bytes in
+        _ = table.insert(bytes, hash: terms.storedHash(id))
+        strings.append(String(decoding: bytes, as: UTF8.self))
+      }
     }
-    let vocabulary = Vocabulary(terms: kept.map { raw.terms.string($0) }, distinctTable: table)
-    return (vocabulary, columnOf)
+    return Vocabulary(terms: strings, distinctTable: table)
   }
 
   /// The fewest and most documents a kept term may occur in (`min_df`, `max_df`).
@@ -264,7 +283,10 @@ public struct CountVectorizer: Sendable {
   private static func rowOffsets(
     _ segments: [TermCounting.Segment], columnsByWorker: [[Int32]]
   ) -> [Int64] {
-    let kept = Parallel.map(count: segments.count) { range -> [[Int64]] in
+    // One task per segment, which the workers take in turn: segments differ in size (a
+    // reader's first blocks are small), so equal numbers of them are not equal work.
+    let kept = Parallel.map(count: segments.count, workers: segments.count) {
+      range -> [[Int64]] in
       range.map { s in
         let segment = segments[s]
         var kept = [Int64](repeating: 0, count: segment.rows)
@@ -308,7 +330,8 @@ public struct CountVectorizer: Sendable {
       values = [Float](unsafeUninitializedCapacity: nonzeros) { valueBuffer, valueCount in
         let outIndices = UnsafeSharedBuffer(indexBuffer)
         let outValues = UnsafeSharedBuffer(valueBuffer)
-        Parallel.forEach(count: segments.count) { range in
+        // One task per segment, as in `rowOffsets`.
+        Parallel.forEach(count: segments.count, workers: segments.count) { range in
           var keys: [UInt64] = []
           var scratch: [UInt64] = []
           var weights: [Double] = []
@@ -323,7 +346,7 @@ public struct CountVectorizer: Sendable {
                     let start = Int(offsets[firstRow[s] + r])
                     var slot = start
                     // Kept entries straight into place, then ordered by column: insertion
-                    // sort for short rows, radix sort for long ones.
+                    // sort for short rows, a comparison or radix sort for long ones.
                     while k < end {
                       let j = column[Int(ids[k])]
                       if j >= 0 {
@@ -377,8 +400,14 @@ public struct CountVectorizer: Sendable {
     for i in 0..<count {
       keys.append(UInt64(UInt32(indices[i])) << 32 | UInt64(values[i].bitPattern))
     }
-    keys.withUnsafeMutableBufferPointer {
-      RadixSort.sortByHighWord($0, bound: UInt32(columns), scratch: &scratch)
+    // Columns are distinct, so sorting the whole keys orders them by column. A comparison
+    // sort wins on rows of up to a few hundred entries; longer ones go by radix.
+    if count <= 512 {
+      keys.sort()
+    } else {
+      keys.withUnsafeMutableBufferPointer {
+        RadixSort.sortByHighWord($0, bound: UInt32(columns), scratch: &scratch)
+      }
     }
     for (i, key) in keys.enumerated() {
       indices[i] = Int32(truncatingIfNeeded: key >> 32)

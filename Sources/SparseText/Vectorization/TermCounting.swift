@@ -18,7 +18,8 @@ enum TermCounting {
     var segments: [Segment]
     /// Per worker: its term ids' ids in `terms`.
     var merged: [[Int32]]
-    /// Per term of `terms`: the number of documents it occurs in, and its total count.
+    /// Per term of `terms`: the number of documents it occurs in, and its total count (empty
+    /// unless the counter kept totals).
     var documentFrequency: [Int32]
     var totals: [Double]
     /// The number of documents counted.
@@ -172,13 +173,17 @@ enum TermCounting {
   /// holds the text of two blocks); ``finish()`` waits and merges.
   final class Counter: @unchecked Sendable {
     private let tokenizer: Tokenizer
+    private let keepsTotals: Bool
     private let workers: [Worker]
     private var segments: [Segment] = []
     private let group = DispatchGroup()
     private(set) var documents = 0
 
-    init(tokenizer: Tokenizer, workers: Int = Parallel.defaultWorkerCount) {
+    /// A counter with one worker per core; `keepsTotals` also sums each term's count over
+    /// the corpus (``Counts/totals``), which only `max_features` and term statistics need.
+    init(tokenizer: Tokenizer, keepsTotals: Bool, workers: Int = Parallel.defaultWorkerCount) {
       self.tokenizer = tokenizer
+      self.keepsTotals = keepsTotals
       self.workers = (0..<max(1, workers)).map { _ in Worker() }
     }
 
@@ -190,11 +195,13 @@ enum TermCounting {
       for (w, share) in Self.shares(block, workers: workers.count).enumerated() {
         let worker = workers[w]
         let tokenizer = self.tokenizer
+        let keepsTotals = self.keepsTotals
         let slot = SegmentSlot()
         slots.append(slot)
         DispatchQueue.global(qos: .userInitiated).async(group: group) {
           slot.segment = TermCounting.countShare(
-            block, range: share, tokenizer: tokenizer, worker: worker, index: w)
+            block, range: share, tokenizer: tokenizer, keepsTotals: keepsTotals, worker: worker,
+            index: w)
         }
       }
     }
@@ -217,7 +224,8 @@ enum TermCounting {
         worker.unigramIDs = []
         worker.bigrams = PairTable(capacity: 0)
       }
-      return TermCounting.merge(workers, segments: segments, documents: documents)
+      return TermCounting.merge(
+        workers, segments: segments, documents: documents, keepsTotals: keepsTotals)
     }
 
     /// One share per worker, cut where the block's text bytes are evenly split, so a block
@@ -242,18 +250,20 @@ enum TermCounting {
     var segment: Segment?
   }
 
-  /// Counts every term of every document, building the term table as it goes.
+  /// Counts every term of every document, building the term table as it goes, with each
+  /// term's total count.
   static func count(
     _ documents: [String], tokenizer: Tokenizer, workers: Int = Parallel.defaultWorkerCount
   ) -> Counts {
-    let counter = Counter(tokenizer: tokenizer, workers: workers)
+    let counter = Counter(tokenizer: tokenizer, keepsTotals: true, workers: workers)
     counter.add(documents)
     return counter.finish()
   }
 
   /// Counts the documents `range` of `block` into `worker`'s table.
   private static func countShare<Block: UTF8Documents>(
-    _ block: Block, range: Range<Int>, tokenizer: Tokenizer, worker: Worker, index: Int
+    _ block: Block, range: Range<Int>, tokenizer: Tokenizer, keepsTotals: Bool, worker: Worker,
+    index: Int
   ) -> Segment {
     var offsets: [Int64] = [0]
     offsets.reserveCapacity(range.count + 1)
@@ -353,7 +363,9 @@ enum TermCounting {
       if documentFrequency.count < table.count {
         documentFrequency.append(
           contentsOf: repeatElement(0, count: table.count - documentFrequency.count))
-        totals.append(contentsOf: repeatElement(0, count: table.count - totals.count))
+        if keepsTotals {
+          totals.append(contentsOf: repeatElement(0, count: table.count - totals.count))
+        }
       }
       let perDocument = tally.perDocument
       for id in UnsafeBufferPointer(start: tally.touched, count: tally.touchedCount) {
@@ -361,7 +373,7 @@ enum TermCounting {
         ids.append(id)
         counts.append(Float(n))
         documentFrequency[Int(id)] += 1
-        totals[Int(id)] += Double(n)
+        if keepsTotals { totals[Int(id)] += Double(n) }
         perDocument[Int(id)] = 0
       }
       offsets.append(Int64(ids.count))
@@ -371,7 +383,9 @@ enum TermCounting {
 
   /// Merges the workers' tables in worker order (the first one starts the merged table, so
   /// its ids stay as they are) and adds up the document frequencies and totals.
-  private static func merge(_ workers: [Worker], segments: [Segment], documents: Int) -> Counts {
+  private static func merge(
+    _ workers: [Worker], segments: [Segment], documents: Int, keepsTotals: Bool
+  ) -> Counts {
     var global = workers[0].table
     workers[0].table = ByteStringTable(capacity: 0)
     global.reserve(
@@ -388,10 +402,10 @@ enum TermCounting {
         ids[local] = Int32(id)
         if id == documentFrequency.count {
           documentFrequency.append(0)
-          totals.append(0)
+          if keepsTotals { totals.append(0) }
         }
         documentFrequency[id] += worker.documentFrequency[local]
-        totals[id] += worker.totals[local]
+        if keepsTotals { totals[id] += worker.totals[local] }
       }
       merged.append(ids)
     }

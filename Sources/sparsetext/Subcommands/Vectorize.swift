@@ -264,21 +264,6 @@ struct Vectorize: ParsableCommand {
 }
 
 /// Writes `{"term": column, …}` (scikit-learn's `vocabulary_`) atomically.
-/// A value computed on another thread while the caller goes on; ``value`` waits for it.
-private final class Background<Value: Sendable>: @unchecked Sendable {
-  private var result: Value?
-  private let group = DispatchGroup()
-
-  init(_ body: @escaping @Sendable () -> Value) {
-    DispatchQueue.global(qos: .userInitiated).async(group: group) { self.result = body() }
-  }
-
-  var value: Value {
-    group.wait()
-    return result!
-  }
-}
-
 func writeVocabulary(_ vocabulary: Vocabulary, to url: URL) throws {
   try AtomicFile.write(vocabulary.jsonObject(), to: url)
 }
