@@ -121,6 +121,28 @@ import Testing
     #expect(report.skippedRecords == 1 && report.replacedBytes == 2)
   }
 
+  /// The eight-bytes-at-a-time scan for the end of a JSON string's plain run finds the same
+  /// byte as a byte-by-byte scan, wherever the quote, backslash or control byte falls and
+  /// whatever bytes (high ones, 0x21, 0x23, 0x5B, 0x5D, 0x1F, 0x20) surround it.
+  @Test func plainRunsEndWhereAByteScanSaysTheyDo() {
+    var generator = SeededGenerator(seed: 9)
+    let alphabet: [UInt8] = [0x61, 0x20, 0x21, 0x23, 0x5B, 0x5D, 0x7F, 0x80, 0xC3, 0xFF, 0x01]
+    let specials: [UInt8] = [0x22, 0x5C, 0x1F, 0x00, 0x0A]
+    for _ in 0..<3_000 {
+      let length = Int(generator.next() % 40)
+      var bytes = (0..<length).map { _ in alphabet[Int(generator.next() % 11)] }
+      for _ in 0..<Int(generator.next() % 3) where length > 0 {
+        bytes[Int(generator.next() % UInt64(length))] = specials[Int(generator.next() % 5)]
+      }
+      let start = length == 0 ? 0 : Int(generator.next() % UInt64(length))
+      let expected =
+        bytes[start...].firstIndex { $0 == 0x22 || $0 == 0x5C || $0 < 0x20 } ?? bytes.count
+      bytes.withUnsafeBufferPointer { buffer in
+        #expect(JSONString.endOfPlainRun(buffer, from: start) == expected, "\(bytes) \(start)")
+      }
+    }
+  }
+
   /// Fitting from a reader's blocks gives the matrix and vocabulary of fitting the documents
   /// read one by one.
   @Test func fittingFromBlocksEqualsFittingDocuments() throws {

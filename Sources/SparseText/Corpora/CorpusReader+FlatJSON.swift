@@ -1,3 +1,9 @@
+#if canImport(Glibc)
+  import Glibc
+#elseif canImport(Darwin)
+  import Darwin
+#endif
+
 /// A fast path for the common JSON line: one flat object whose values are all strings
 /// (`{"id":"0","label":"negative","text":"…"}`). Such a line is read from its bytes without
 /// building a Foundation object graph or a `String` per field (the general parser took two
@@ -96,16 +102,14 @@ struct FlatJSONLine {
       guard position < n, line[position] == UInt8(ascii: "\"") else { return (false, nil) }
       position += 1
       let start = position
-      while position < n {
-        let b = line[position]
-        if b == UInt8(ascii: "\"") {
-          position += 1
-          return (true, start..<(position - 1))
-        }
-        if b == UInt8(ascii: "\\") { break }
-        if b < 0x20 { return (false, nil) }
+      // Plain strings (no escapes) are a run of the line.
+      position = JSONString.endOfPlainRun(line, from: position)
+      guard position < n else { return (false, nil) }
+      if line[position] == UInt8(ascii: "\"") {
         position += 1
+        return (true, start..<(position - 1))
       }
+      guard line[position] == UInt8(ascii: "\\") else { return (false, nil) }
       out.removeAll(keepingCapacity: true)
       out.append(contentsOf: UnsafeBufferPointer(rebasing: line[start..<position]))
       // Anything malformed (a lone surrogate included) is left to the general parser.
@@ -132,7 +136,10 @@ struct FlatJSONLine {
         }
         func isKey(_ wanted: [UInt8]) -> Bool {
           guard let keyRun else { return key == wanted }
-          return UnsafeBufferPointer(rebasing: line[keyRun]).elementsEqual(wanted)
+          return keyRun.count == wanted.count
+            && wanted.withUnsafeBufferPointer {
+              memcmp(line.baseAddress! + keyRun.lowerBound, $0.baseAddress!, keyRun.count) == 0
+            }
         }
         func store(_ field: Int) -> Value {
           guard let valueRun else {
