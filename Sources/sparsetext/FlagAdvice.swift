@@ -20,6 +20,7 @@ enum FlagAdvice {
     ("or fit without a classifier", "or pass --no-classifier to fit without labels"),
     ("and a classifier in its configuration", "(sparsetext fit INPUT --label-column …)"),
     ("pass it as `wheel`", "pass --wheel FILE"),
+    ("Re-create it by fitting and writing the model again", "Re-create it with `sparsetext fit`"),
     ("(`textColumn`, `textField`)", "(--text-column, --text-field)"),
     ("(`labelColumn`, `labelField`)", "(--label-column, --label-field)"),
     ("(`labelColumn`, `labelField`, ", "(--label-column, --label-field, "),

@@ -43,11 +43,9 @@ enum StandardOutputRows {
 
   /// `{"id": …, "code": [...]}` per row, as `.jsonl` files of `encode` hold them.
   static func dense(_ block: DenseMatrix, ids: [String]) throws -> String {
-    let encoder = JSONEncoder()
     var text = ""
     for r in 0..<block.rows {
-      let id = try encoder.encode(ids[r])
-      text += "{\"id\":\(String(decoding: id, as: UTF8.self)),\"code\":["
+      text += "{\"id\":\(JSONString.quoted(ids[r])),\"code\":["
       text += block.row(r).map { "\($0)" }.joined(separator: ",") + "]}\n"
     }
     return text
@@ -55,14 +53,11 @@ enum StandardOutputRows {
 
   /// `{"id": …, "label": …, "indices": [...], "values": [...]}` per row (label only when known).
   static func sparse(_ block: SparseMatrix, ids: [String], labels: [String?]) throws -> String {
-    let encoder = JSONEncoder()
     var text = ""
     for r in 0..<block.rows {
       let range = block.storageRange(ofRow: r)
-      text += "{\"id\":" + String(decoding: try encoder.encode(ids[r]), as: UTF8.self)
-      if let label = labels[r] {
-        text += ",\"label\":" + String(decoding: try encoder.encode(label), as: UTF8.self)
-      }
+      text += "{\"id\":" + JSONString.quoted(ids[r])
+      if let label = labels[r] { text += ",\"label\":" + JSONString.quoted(label) }
       text += ",\"indices\":["
       text += range.map { String(block.columnIndices[$0]) }.joined(separator: ",")
       text += "],\"values\":[" + range.map { "\(block.values[$0])" }.joined(separator: ",")

@@ -209,7 +209,7 @@ extension ModelFormatError: LocalizedError, CustomStringConvertible {
     switch self {
     case .missingFile(let file):
       return
-        "'\(file)' is missing. Is this a SparseText model directory? Re-create it with `sparsetext fit`."
+        "'\(file)' is missing. Is this a SparseText model directory? Re-create it by fitting and writing the model again."
     case .truncated(let file, let expected, let actual):
       return
         "'\(file)' is truncated: expected \(expected) bytes, found \(actual). "

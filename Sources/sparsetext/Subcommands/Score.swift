@@ -120,7 +120,7 @@ struct Score: ParsableCommand {
       ]
       summary["threshold"] = scorer.threshold ?? NSNull()
       if let output { summary["output"] = output }
-      let data = try JSONSerialization.data(withJSONObject: summary, options: [.sortedKeys])
+      let data = try JSONFormat.data(object: summary)
       // With JSONL on standard output, the summary would mix with the rows: it goes to stderr.
       if output == nil || output == "-" {
         FileHandle.standardError.write(data + Data("\n".utf8))
