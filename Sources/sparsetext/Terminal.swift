@@ -40,7 +40,7 @@ enum Terminal {
       printError(FlagAdvice.forCommandLine(error.description, error: error))
       status = .data
     case let error as ModelFormatError:
-      printError(error.description)
+      printError(FlagAdvice.forCommandLine(error.description, error: error))
       status = .modelFormat
     case let error as ConfigurationError:
       printError(FlagAdvice.forCommandLine(error.description, error: error))

@@ -312,6 +312,11 @@ private func python(_ script: String) throws -> (status: Int32, output: String) 
     #expect(version.status == 4)
     let absent = try CLI.run(["predict", dir.appendingPathComponent("none").path, corpus.path])
     #expect(absent.status == 4)
+    // The library's advice ("fit and write the model again") reads as a command here.
+    try FileManager.default.removeItem(at: model.appendingPathComponent("config.json"))
+    let missing = try CLI.run(["predict", model.path, corpus.path])
+    #expect(missing.status == 4)
+    #expect(missing.stderr.contains("Re-create it with `sparsetext fit`"), "\(missing.stderr)")
   }
 
   @Test(.enabled(if: pythonInteropRuns))
