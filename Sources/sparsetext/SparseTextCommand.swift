@@ -22,15 +22,30 @@ struct SparseTextCommand: ParsableCommand {
   )
 
   static func main() {
-    Terminal.useFastBLASKernels()
-    // Most commands start with reading and counting, which BLAS's spinning workers would slow.
-    BLAS.stopIdleWorkers()
-    DispatchQueue.concurrentPerform(iterations: Parallel.defaultWorkerCount) { _ in }
     do {
       var command = try parseAsRoot()
+      // Choosing BLAS kernels may restart the process (about 20 ms): only for commands that
+      // multiply dense matrices.
+      if !(command is WithoutDenseMath) { Terminal.useFastBLASKernels() }
+      // Most commands start with reading and counting, which BLAS's spinning workers would slow.
+      BLAS.stopIdleWorkers()
+      DispatchQueue.concurrentPerform(iterations: Parallel.defaultWorkerCount) { _ in }
       try command.run()
     } catch {
       Terminal.exit(with: error, command: self)
     }
   }
 }
+
+/// A command that never multiplies dense matrices (vectorizing, tokenizing, counting, corpus
+/// management), so it starts without choosing BLAS kernels.
+protocol WithoutDenseMath {}
+
+extension Vectorize: WithoutDenseMath {}
+extension Tokenize: WithoutDenseMath {}
+extension Statistics: WithoutDenseMath {}
+extension Corpus.Fetch: WithoutDenseMath {}
+extension Corpus.List: WithoutDenseMath {}
+extension Corpus.Path: WithoutDenseMath {}
+extension Corpus.Split: WithoutDenseMath {}
+extension Corpus.Stats: WithoutDenseMath {}
