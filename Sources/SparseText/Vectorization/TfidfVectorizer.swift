@@ -143,8 +143,10 @@ public struct TfidfTransformer: Sendable, Equatable {
           for k in 0..<count {
             var v = Double(values[k])
             if c.sublinearTF && v != 0 {
-              if let whole = Int(exactly: v), whole > 0, whole < logTable.count {
-                v = logTable[whole]
+              // Whole counts below the table's size (every count of a document, nearly) are
+              // looked up; the range test comes first, so the conversion cannot trap.
+              if v >= 1 && v < Double(logTable.count), Double(Int(v)) == v {
+                v = logTable[Int(v)]
               } else {
                 v = log(v) + 1
               }
