@@ -415,37 +415,26 @@ public struct CorpusReader: Sendable {
     var flat = flatJSONFields()
     try input.forEachLine(from: try input.skipByteOrderMark()) { slice, start, line in
       if slice.allSatisfy({ $0 == 0x20 || $0 == 0x0D || $0 == 0x09 }) { return }
-      // A flat line of valid UTF-8 is parsed from its bytes, which decode to themselves.
+      /// Hands the document of a flat line to the sink; `false` when the line is not one.
+      func addFlat(_ bytes: UnsafeBufferPointer<UInt8>) throws -> Bool {
+        guard flat != nil else { return false }
+        let added = try flat!.parse(bytes) { text, label, id in
+          try sink.add(text: text, label: label, id: id, index: index, line: line)
+        }
+        guard added != nil else { return false }
+        context.report.documents += 1
+        index += 1
+        return true
+      }
+      // A line of valid UTF-8 is parsed from its bytes, which decode to themselves; any other
+      // goes through the text decoder like every other format (--encoding, --strict-encoding
+      // and the replacement report apply to JSON lines too), then the same parser.
       let decodesAsItself =
         context.decodesValidUTF8AsItself && !Self.startsWithByteOrderMark(slice)
         && TextDecoder.firstInvalidUTF8(slice) == nil
-      if decodesAsItself, flat != nil,
-        try flat!.parse(
-          slice,
-          { text, label, id in
-            try sink.add(text: text, label: label, id: id, index: index, line: line)
-          }) != nil
-      {
-        context.report.documents += 1
-        index += 1
-        return
-      }
-      // Through the text decoder like every other format: --encoding, --strict-encoding and
-      // the replacement report apply to JSON lines too.
+      if decodesAsItself, try addFlat(slice) { return }
       var decoded = try context.decode(slice, line: line, byteOffset: start)
-      if !decodesAsItself, flat != nil,
-        try decoded.withUTF8({ bytes in
-          try flat!.parse(
-            bytes,
-            { text, label, id in
-              try sink.add(text: text, label: label, id: id, index: index, line: line)
-            })
-        }) != nil
-      {
-        context.report.documents += 1
-        index += 1
-        return
-      }
+      if !decodesAsItself, try decoded.withUTF8({ try addFlat($0) }) { return }
       let object: Any
       do {
         object = try JSONSerialization.jsonObject(with: Data(decoded.utf8), options: [])

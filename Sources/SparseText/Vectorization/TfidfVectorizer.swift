@@ -245,12 +245,7 @@ public struct TfidfVectorizer: Sendable {
   public static func fitTransform(_ documents: [String], configuration: Configuration = .init())
     throws -> (vectorizer: TfidfVectorizer, features: SparseMatrix)
   {
-    // Counting fits the idf weights too, and weights each row as it assembles it.
-    let (counter, features, transformer) = try CountVectorizer.fit(
-      documents, configuration: configuration.counting, weighting: configuration.weighting)
-    let vectorizer = TfidfVectorizer(
-      configuration: configuration, counter: counter, transformer: transformer!)
-    return (vectorizer, features)
+    try fitTransform(configuration: configuration, blocks: { add in add(documents) })
   }
 
   /// ``fitTransform(_:configuration:)`` over documents handed over block by block:
@@ -262,12 +257,7 @@ public struct TfidfVectorizer: Sendable {
     configuration: Configuration = .init(),
     documentBlocks: (_ add: ([String]) -> Void) throws -> Void
   ) throws -> (vectorizer: TfidfVectorizer, features: SparseMatrix) {
-    let (counter, features, transformer) = try CountVectorizer.fit(
-      documentBlocks: documentBlocks, configuration: configuration.counting,
-      weighting: configuration.weighting)
-    let vectorizer = TfidfVectorizer(
-      configuration: configuration, counter: counter, transformer: transformer!)
-    return (vectorizer, features)
+    try fitTransform(configuration: configuration, blocks: documentBlocks)
   }
 
   /// ``fitTransform(configuration:documentBlocks:)`` over blocks of documents as a reader
@@ -276,8 +266,16 @@ public struct TfidfVectorizer: Sendable {
     configuration: Configuration = .init(),
     readBlocks: (_ add: (DocumentBlock) -> Void) throws -> Void
   ) throws -> (vectorizer: TfidfVectorizer, features: SparseMatrix) {
+    try fitTransform(configuration: configuration, blocks: readBlocks)
+  }
+
+  /// The work of every `fitTransform`: counting fits the idf too, and weights each row as it
+  /// assembles it.
+  private static func fitTransform<Block: UTF8Documents>(
+    configuration: Configuration, blocks: (_ add: (Block) -> Void) throws -> Void
+  ) throws -> (vectorizer: TfidfVectorizer, features: SparseMatrix) {
     let (counter, features, transformer) = try CountVectorizer.fit(
-      documentBlocks: readBlocks, configuration: configuration.counting,
+      documentBlocks: blocks, configuration: configuration.counting,
       weighting: configuration.weighting)
     let vectorizer = TfidfVectorizer(
       configuration: configuration, counter: counter, transformer: transformer!)
