@@ -354,24 +354,16 @@ extension Tokenizer {
   // MARK: - Stop words and n-grams
 
   /// Whether the terms are a document's word unigrams followed by its word bigrams (word
-  /// analyzer, n-grams 1–2), which ``forEachKeptToken(in:workspace:_:)`` lets a caller build
+  /// analyzer, n-grams 1–2), which ``forEachKeptToken(utf8:workspace:_:)`` lets a caller build
   /// from the tokens itself.
   package var emitsWordUnigramsThenBigrams: Bool {
     configuration.analyzer == .word && configuration.ngrams == 1...2
   }
 
-  /// Calls `body` with the UTF-8 bytes of each word token of `text` that is not a stop word, in
-  /// order (word analyzer only): the document's unigrams; its bigrams are each two consecutive
-  /// ones joined by a space, as ``forEachTerm(in:workspace:_:)`` emits them after the unigrams.
-  package func forEachKeptToken(
-    in text: String, workspace: inout TokenizerWorkspace,
-    _ body: (UnsafeBufferPointer<UInt8>) -> Void
-  ) {
-    var copy = text
-    copy.withUTF8 { bytes in forEachKeptToken(utf8: bytes, workspace: &workspace, body) }
-  }
-
-  /// ``forEachKeptToken(in:workspace:_:)`` of a valid UTF-8 text.
+  /// Calls `body` with the UTF-8 bytes of each word token of `text` (valid UTF-8) that is not a
+  /// stop word, in order (word analyzer only): the document's unigrams; its bigrams are each two
+  /// consecutive ones joined by a space, as ``forEachTerm(in:workspace:_:)`` emits them after
+  /// the unigrams.
   package func forEachKeptToken(
     utf8 text: UnsafeBufferPointer<UInt8>, workspace: inout TokenizerWorkspace,
     _ body: (UnsafeBufferPointer<UInt8>) -> Void
