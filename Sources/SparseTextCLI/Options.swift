@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import SparseText
+import SparseTextExperiments
 
 /// `--quiet` and `--json`, shared by every subcommand.
 struct GlobalOptions: ParsableArguments {

@@ -2,9 +2,9 @@ import ArgumentParser
 import Foundation
 import SparseText
 
-@main
-struct SparseTextCommand: ParsableCommand {
-  static let configuration = CommandConfiguration(
+/// `sparsetext`, the root command.
+public struct SparseTextCommand: ParsableCommand {
+  public static let configuration = CommandConfiguration(
     commandName: "sparsetext",
     abstract: "Turn raw text into features: tokens, TF-IDF, sparse codes, predictions.",
     discussion: """
@@ -21,7 +21,9 @@ struct SparseTextCommand: ParsableCommand {
     ]
   )
 
-  static func main() {
+  public init() {}
+
+  public static func main() {
     do {
       var command = try parseAsRoot()
       // Choosing BLAS kernels may restart the process (about 20 ms): only for commands that

@@ -1,4 +1,5 @@
 import Foundation
+import SparseText
 
 /// Settings of the autoencoder to compare: every combination of the values of each axis.
 package struct AutoencoderGrid: Sendable, Equatable, Codable {

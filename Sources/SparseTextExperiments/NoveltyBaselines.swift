@@ -1,4 +1,5 @@
 import Foundation
+import SparseText
 
 /// The two reference novelty scores of ``NoveltyExperiment``, on TF-IDF rows: the error of a
 /// rank-k (truncated SVD) reconstruction, and one minus the cosine to the nearest training row.

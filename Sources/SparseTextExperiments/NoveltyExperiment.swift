@@ -1,4 +1,5 @@
 import Foundation
+import SparseText
 
 /// The held-out-class protocol for novelty scores on a labelled split: for each class, fit the
 /// pipeline (vectorizer and autoencoder, no classifier) on the training documents of the other

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import SparseText
+import SparseTextExperiments
 
 struct Evaluate: ParsableCommand {
   static let configuration = CommandConfiguration(

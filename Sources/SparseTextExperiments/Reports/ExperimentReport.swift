@@ -2,10 +2,19 @@ import Foundation
 import SparseText
 
 /// The experiment's table, report.json, report.md and learning_curve.svg.
-struct ExperimentReport {
-  let results: [Experiment.Result]
-  let configuration: Experiment.Configuration
-  let data: [String: Any]
+package struct ExperimentReport {
+  package let results: [Experiment.Result]
+  package let configuration: Experiment.Configuration
+  package let data: [String: Any]
+
+  /// A report of `results`.
+  package init(
+    results: [Experiment.Result], configuration: Experiment.Configuration, data: [String: Any]
+  ) {
+    self.results = results
+    self.configuration = configuration
+    self.data = data
+  }
 
   /// Mean over folds of each pipeline's numbers.
   var pipelines:
@@ -23,7 +32,7 @@ struct ExperimentReport {
     }
   }
 
-  var table: String {
+  package var table: String {
     var lines = [
       "pipeline      accuracy   macro-F1          C   features   fit s",
       "------------  --------  ---------  ---------  ---------  ------",
@@ -72,7 +81,7 @@ struct ExperimentReport {
     return lines.joined(separator: "\n")
   }
 
-  func write(to directory: URL) throws {
+  package func write(to directory: URL) throws {
     try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
     let encoder = JSONFormat.encoder()
     let pipelinesJSON = try JSONSerialization.jsonObject(

@@ -2,14 +2,21 @@ import Foundation
 import SparseText
 
 /// `experiment --grid`: the ranked table, grid.json and grid.md.
-struct GridReport {
-  let rows: [Experiment.GridRow]
-  let grid: AutoencoderGrid
-  let data: [String: Any]
+package struct GridReport {
+  package let rows: [Experiment.GridRow]
+  package let grid: AutoencoderGrid
+  package let data: [String: Any]
+
+  /// A report of `rows`.
+  package init(rows: [Experiment.GridRow], grid: AutoencoderGrid, data: [String: Any]) {
+    self.rows = rows
+    self.grid = grid
+    self.data = data
+  }
 
   var keys: [String] { grid.axes.map(\.parameter.rawValue) }
 
-  var table: String {
+  package var table: String {
     let settingWidth = max(8, keys.map(\.count).max() ?? 8)
     var header = "rank  "
     for key in keys {
@@ -35,7 +42,7 @@ struct GridReport {
     return lines.joined(separator: "\n")
   }
 
-  func write(to directory: URL) throws {
+  package func write(to directory: URL) throws {
     try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
     let encoder = JSONFormat.encoder()
     let object: [String: Any] = [

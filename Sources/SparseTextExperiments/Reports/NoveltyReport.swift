@@ -2,10 +2,20 @@ import Foundation
 import SparseText
 
 /// `experiment --novelty`: the AUC table, report.json, report.md and roc.svg.
-struct NoveltyReport {
-  let results: [NoveltyExperiment.ClassResult]
-  let configuration: NoveltyExperiment.Configuration
-  let data: [String: Any]
+package struct NoveltyReport {
+  package let results: [NoveltyExperiment.ClassResult]
+  package let configuration: NoveltyExperiment.Configuration
+  package let data: [String: Any]
+
+  /// A report of `results`.
+  package init(
+    results: [NoveltyExperiment.ClassResult], configuration: NoveltyExperiment.Configuration,
+    data: [String: Any]
+  ) {
+    self.results = results
+    self.configuration = configuration
+    self.data = data
+  }
 
   var names: [String] { NoveltyExperiment.scoreNames }
 
@@ -17,7 +27,7 @@ struct NoveltyReport {
     return values.isEmpty ? .nan : values.reduce(0, +) / Double(values.count)
   }
 
-  var table: String {
+  package var table: String {
     let width = max(10, (results.map(\.heldOut.count).max() ?? 0) + 2)
     func pad(_ s: String) -> String { s.padding(toLength: width, withPad: " ", startingAt: 0) }
     var lines = [
@@ -37,7 +47,7 @@ struct NoveltyReport {
     return lines.joined(separator: "\n")
   }
 
-  func write(to directory: URL) throws {
+  package func write(to directory: URL) throws {
     try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
     let encoder = JSONFormat.encoder()
     let object: [String: Any] = [

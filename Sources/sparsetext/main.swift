@@ -1,0 +1,3 @@
+import SparseTextCLI
+
+SparseTextCommand.main()
