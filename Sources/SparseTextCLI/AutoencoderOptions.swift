@@ -185,6 +185,8 @@ final class TrainingDisplay: @unchecked Sendable {
   private let lock = NSLock()
   private var bar: ProgressBar?
   private var epochs: Int
+  /// Taken when the display is made: events may arrive on another thread.
+  private let console = Console.current
 
   init(epochs: Int, quiet: Bool) {
     self.epochs = epochs
@@ -197,7 +199,8 @@ final class TrainingDisplay: @unchecked Sendable {
     switch event {
     case .batch(let epoch, let batch, let batches, let loss):
       if bar == nil {
-        bar = ProgressBar(total: batches, label: "epoch \(epoch)/\(epochs)", quiet: quiet)
+        bar = ProgressBar(
+          total: batches, label: "epoch \(epoch)/\(epochs)", quiet: quiet, console: console)
       }
       bar?.set(done: batch, status: String(format: "loss %.4f", loss))
     case .epoch(let summary):
@@ -210,7 +213,7 @@ final class TrainingDisplay: @unchecked Sendable {
       if let validation = summary.validationLoss {
         line += String(format: "  val %.4f", validation)
       }
-      Terminal.note(line, quiet: quiet)
+      Terminal.note(line, quiet: quiet, console: console)
     case .checkpoint:
       break
     }

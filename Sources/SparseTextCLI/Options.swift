@@ -11,8 +11,9 @@ struct GlobalOptions: ParsableArguments {
   @Flag(help: "Print the summary as one JSON object on standard output.")
   var json = false
 
-  /// Records `--quiet` where progress displays that are not handed the options can see it.
-  func validate() throws { Terminal.quiet = quiet }
+  /// Records `--quiet` in the run's console, where progress displays that are not handed the
+  /// options can see it.
+  func validate() throws { Console.current.quiet = quiet }
 }
 
 extension TextDecoder.Encoding: ExpressibleByArgument {}

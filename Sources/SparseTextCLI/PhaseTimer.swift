@@ -3,7 +3,7 @@ import Foundation
 /// Wall-clock time per phase of a command, printed to standard error when the environment sets
 /// `SPARSETEXT_TIMING=1` (for profiling: where a run's time goes, phase by phase).
 struct PhaseTimer {
-  private let enabled = ProcessInfo.processInfo.environment["SPARSETEXT_TIMING"] == "1"
+  private let enabled = Console.current.environment["SPARSETEXT_TIMING"] == "1"
   private var last = Date()
   private var phases: [(String, Double)] = []
 
@@ -23,6 +23,6 @@ struct PhaseTimer {
       "timing: " + name.padding(toLength: 12, withPad: " ", startingAt: 0)
         + String(format: "%7.3f s\n", seconds)
     }
-    FileHandle.standardError.write(Data(lines.joined().utf8))
+    Console.current.writeError(lines.joined())
   }
 }

@@ -3,8 +3,8 @@ import Foundation
 import SparseText
 
 /// `sparsetext`, the root command.
-public struct SparseTextCommand: ParsableCommand {
-  public static let configuration = CommandConfiguration(
+struct SparseTextCommand: ParsableCommand {
+  static let configuration = CommandConfiguration(
     commandName: "sparsetext",
     abstract: "Turn raw text into features: tokens, TF-IDF, sparse codes, predictions.",
     discussion: """
@@ -20,22 +20,49 @@ public struct SparseTextCommand: ParsableCommand {
       Tokenize.self,
     ]
   )
+}
 
-  public init() {}
-
-  public static func main() {
-    do {
-      var command = try parseAsRoot()
-      // Choosing BLAS kernels may restart the process (about 20 ms): only for commands that
-      // multiply dense matrices.
-      if !(command is WithoutDenseMath) { Terminal.useFastBLASKernels() }
-      // Most commands start with reading and counting, which BLAS's spinning workers would slow.
-      BLAS.stopIdleWorkers()
-      DispatchQueue.concurrentPerform(iterations: Parallel.defaultWorkerCount) { _ in }
-      try command.run()
-    } catch {
-      Terminal.exit(with: error, command: self)
+/// The `sparsetext` command line as a library: runs one command line with a ``Console`` and
+/// returns its exit status. The executable calls it with ``Console/process``; tests call it
+/// in-process with a console that captures what the command prints.
+public enum CommandLineTool {
+  /// Parses `arguments` (without the program's name), runs the command and returns the exit
+  /// status: 0 success, 1 runtime failure, 2 usage or configuration error, 3 data error, 4
+  /// model format error (``Terminal/Status``). Nothing calls `exit`: errors are printed to the
+  /// console's standard error and mapped to a status by ``Terminal/status(for:)``.
+  ///
+  /// `prepare` runs once the command is parsed and before it runs, for what only a process
+  /// does (``ProcessStart/prepare(for:)``).
+  public static func run(
+    _ arguments: [String], console: Console,
+    prepare: (_ multipliesDenseMatrices: Bool) -> Void = { _ in }
+  ) -> Int32 {
+    Console.$current.withValue(console) {
+      StandardInput.$descriptor.withValue(console.standardInput) {
+        do {
+          var command = try SparseTextCommand.parseAsRoot(arguments)
+          prepare(!(command is WithoutDenseMath))
+          try command.run()
+          return Terminal.Status.success.rawValue
+        } catch {
+          return Terminal.status(for: error)
+        }
+      }
     }
+  }
+}
+
+/// What only the `sparsetext` process does before a command runs (never an in-process run: it
+/// may restart the process, and it stops BLAS threads that other work in the process may use).
+public enum ProcessStart {
+  /// Chooses OpenBLAS's kernels for a command that multiplies dense matrices (which may
+  /// restart the process, about 20 ms), then stops BLAS's idle workers and starts the thread
+  /// pool, since most commands start by reading and counting, which spinning BLAS workers
+  /// would slow.
+  public static func prepare(multipliesDenseMatrices: Bool) {
+    if multipliesDenseMatrices { Terminal.useFastBLASKernels() }
+    BLAS.stopIdleWorkers()
+    DispatchQueue.concurrentPerform(iterations: Parallel.defaultWorkerCount) { _ in }
   }
 }
 
@@ -46,6 +73,7 @@ protocol WithoutDenseMath {}
 extension Vectorize: WithoutDenseMath {}
 extension Tokenize: WithoutDenseMath {}
 extension Statistics: WithoutDenseMath {}
+extension Statistics.Merge: WithoutDenseMath {}
 extension Corpus.Fetch: WithoutDenseMath {}
 extension Corpus.List: WithoutDenseMath {}
 extension Corpus.Path: WithoutDenseMath {}

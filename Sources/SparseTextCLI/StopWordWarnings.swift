@@ -4,11 +4,10 @@ import SparseText
 /// The warnings scikit-learn gives about a stop list, printed once per run: stop words with a
 /// character analyzer are not used; entries the tokenizer splits or changes can never match.
 enum StopWordWarnings {
-  nonisolated(unsafe) private static var given = false
-
   static func check(_ configuration: Tokenizer.Configuration) throws {
-    guard !given, !configuration.stopWords.isEmpty else { return }
-    given = true
+    guard !configuration.stopWords.isEmpty, Console.current.firstTime("stop words") else {
+      return
+    }
     for message in try messages(configuration) { Terminal.warn(message) }
   }
 

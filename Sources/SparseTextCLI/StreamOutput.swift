@@ -34,11 +34,7 @@ struct StreamOptions: ParsableArguments {
 enum StandardOutputRows {
   /// Writes `text` to standard output at once (the stream's consumer sees every finished block).
   static func write(_ text: String) throws {
-    do {
-      try FileHandle.standardOutput.write(contentsOf: Data(text.utf8))
-    } catch {
-      throw CommandError.runtime("cannot write to standard output: \(error)")
-    }
+    try Console.current.write(Data(text.utf8))
   }
 
   /// `{"id": …, "code": [...]}` per row, as `.jsonl` files of `encode` hold them.

@@ -20,20 +20,22 @@ enum Terminal {
   }
 
   static func printError(_ message: String) {
-    FileHandle.standardError.write(Data("error: \(message)\n".utf8))
+    Console.current.writeError("error: \(message)\n")
   }
 
   static func warn(_ message: String) {
-    FileHandle.standardError.write(Data("warning: \(message)\n".utf8))
+    Console.current.writeError("warning: \(message)\n")
   }
 
-  static func note(_ message: String, quiet: Bool) {
+  static func note(_ message: String, quiet: Bool, console: Console = .current) {
     guard !quiet else { return }
-    FileHandle.standardError.write(Data("\(message)\n".utf8))
+    console.writeError("\(message)\n")
   }
 
-  /// Prints `error` the way users should see it and exits with its code.
-  static func exit(with error: any Error, command: any ParsableCommand.Type) -> Never {
+  /// Prints `error` the way users should see it (help and `--version` on standard output,
+  /// everything else on standard error) and returns its exit status.
+  static func status(for error: any Error) -> Int32 {
+    let command = SparseTextCommand.self
     let status: Status
     switch error {
     case let error as DataError:
@@ -77,24 +79,20 @@ enum Terminal {
         status = .runtime
       }
     default:
+      // The argument parser's own errors, help and --version, printed as it prints them.
       let code = command.exitCode(for: error)
-      if code == .success {
-        command.exit(withError: error)
-      }
       let message = command.fullMessage(for: error)
+      if code == .success {
+        if !message.isEmpty { try? Console.current.print(message) }
+        return code.rawValue
+      }
       if !message.isEmpty {
-        FileHandle.standardError.write(
-          Data((message.hasSuffix("\n") ? message : message + "\n").utf8))
+        Console.current.writeError(message.hasSuffix("\n") ? message : message + "\n")
       }
       status = code == .validationFailure ? .usage : .runtime
     }
-    Foundation.exit(status.rawValue)
+    return status.rawValue
   }
-
-  static var standardErrorIsTerminal: Bool { isatty(STDERR_FILENO) != 0 }
-
-  /// `--quiet`, as parsed (see ``GlobalOptions``).
-  nonisolated(unsafe) static var quiet = false
 
   /// Restarts the process once with `OPENBLAS_CORETYPE` set when OpenBLAS picked its SSE3
   /// kernels on a processor with AVX2 (see ``BLAS/betterKernelFamily``). A value the user set
@@ -137,10 +135,13 @@ final class ProgressBar: @unchecked Sendable {
   private var lastDraw = Date.distantPast
   private let start = Date()
 
-  init(total: Int, label: String, quiet: Bool) {
+  private let console: Console
+
+  init(total: Int, label: String, quiet: Bool, console: Console = .current) {
     self.total = total
     self.label = label
-    self.enabled = !quiet && Terminal.standardErrorIsTerminal
+    self.console = console
+    self.enabled = !quiet && console.standardError.isTerminal
   }
 
   func advance(by count: Int = 1) {
@@ -174,14 +175,14 @@ final class ProgressBar: @unchecked Sendable {
     let line = String(
       format: "\r%@ %@ %d/%d  %.0f/s  ETA %@ %@\u{1B}[K", label, bar, done, total, rate,
       Self.duration(remaining), status)
-    FileHandle.standardError.write(Data(line.utf8))
+    console.writeError(line)
   }
 
   func finish() {
     guard enabled else { return }
     lock.lock()
     defer { lock.unlock() }
-    FileHandle.standardError.write(Data("\r\u{1B}[K".utf8))
+    console.writeError("\r\u{1B}[K")
   }
 
   static func duration(_ seconds: Double) -> String {
@@ -201,9 +202,10 @@ final class ReadingProgress {
   private var documents = 0
   private var bytes = 0
   private var drawn = false
+  private let console = Console.current
 
   init(path: String) {
-    enabled = !Terminal.quiet && Terminal.standardErrorIsTerminal
+    enabled = console.showsProgress
     let attributes = try? FileManager.default.attributesOfItem(atPath: path)
     let isFile = (attributes?[.type] as? FileAttributeType) == .typeRegular
     total = isFile ? ((attributes?[.size] as? NSNumber)?.intValue ?? 0) : 0
@@ -234,14 +236,14 @@ final class ReadingProgress {
       let remaining = elapsed * Double(max(0, total - bytes)) / Double(bytes)
       line += "  ETA " + ProgressBar.duration(remaining)
     }
-    FileHandle.standardError.write(Data((line + "\u{1B}[K").utf8))
+    console.writeError(line + "\u{1B}[K")
   }
 
   /// Clears the line, if one was drawn.
   func finish() {
     guard drawn else { return }
     drawn = false
-    FileHandle.standardError.write(Data("\r\u{1B}[K".utf8))
+    console.writeError("\r\u{1B}[K")
   }
 }
 
@@ -250,7 +252,8 @@ extension Terminal {
   /// longer than a second (TTY only; never with `--quiet`), for work that reports no progress
   /// of its own.
   static func withActivity<T>(_ label: String, _ body: () throws -> T) rethrows -> T {
-    guard !quiet && standardErrorIsTerminal else { return try body() }
+    let console = Console.current
+    guard console.showsProgress else { return try body() }
     let start = Date()
     let drawn = ActivityFlag()
     let queue = DispatchQueue(label: "sparsetext.activity")
@@ -259,14 +262,14 @@ extension Terminal {
     timer.setEventHandler {
       let seconds = Int(Date().timeIntervalSince(start))
       drawn.set()
-      FileHandle.standardError.write(Data("\r\(label)… \(seconds)s\u{1B}[K".utf8))
+      console.writeError("\r\(label)… \(seconds)s\u{1B}[K")
     }
     timer.resume()
     defer {
       timer.cancel()
       // A tick already running on the serial queue finishes before the line is cleared.
       queue.sync {}
-      if drawn.isSet { FileHandle.standardError.write(Data("\r\u{1B}[K".utf8)) }
+      if drawn.isSet { console.writeError("\r\u{1B}[K") }
     }
     return try body()
   }

@@ -44,7 +44,8 @@ struct VectorizeInputOptions: ParsableArguments {
     do {
       data =
         filesFrom == "-"
-        ? FileHandle.standardInput.readDataToEndOfFile()
+        ? FileHandle(fileDescriptor: Console.current.standardInput, closeOnDealloc: false)
+          .readDataToEndOfFile()
         : try Data(contentsOf: URL(fileURLWithPath: filesFrom))
     } catch {
       throw DataError.unreadableFile(file: filesFrom, reason: "it cannot be opened")

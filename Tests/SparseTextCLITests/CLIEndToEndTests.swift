@@ -53,7 +53,7 @@ private func python(_ script: String) throws -> (status: Int32, output: String) 
   return (process.terminationStatus, String(decoding: data, as: UTF8.self))
 }
 
-@Suite(.serialized) struct CLIEndToEndTests {
+@Suite struct CLIEndToEndTests {
   @Test func vectorizeWritesNPZAndVocabulary() throws {
     let dir = try CLI.temporaryDirectory()
     let corpus = try writeCorpus(in: dir)

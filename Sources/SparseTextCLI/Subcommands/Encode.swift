@@ -104,9 +104,9 @@ struct Encode: ParsableCommand {
       let data = try JSONFormat.data(object: summary)
       // With rows on standard output, the summary goes to standard error instead.
       if toStandardOutput {
-        FileHandle.standardError.write(data + Data("\n".utf8))
+        Console.current.writeError(String(decoding: data, as: UTF8.self) + "\n")
       } else {
-        print(String(decoding: data, as: UTF8.self))
+        try Console.current.print(String(decoding: data, as: UTF8.self))
       }
     }
     Terminal.note(

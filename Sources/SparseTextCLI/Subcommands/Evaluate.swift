@@ -32,14 +32,19 @@ struct Evaluate: ParsableCommand {
       truth: truth, predicted: classified.labels, probabilities: classified.probabilities,
       classes: pipeline.classes)
     if global.json {
-      print(String(decoding: try JSONFormat.data(report, pretty: false), as: UTF8.self))
+      try Console.current.print(
+        String(decoding: try JSONFormat.data(report, pretty: false), as: UTF8.self))
       return
     }
-    print(report.table)
-    if let logLoss = report.logLoss { print(String(format: "log-loss    %.4f", logLoss)) }
-    print(
+    try Console.current.print(report.table)
+    if let logLoss = report.logLoss {
+      try Console.current.print(String(format: "log-loss    %.4f", logLoss))
+    }
+    try Console.current.print(
       "\nconfusion (rows: truth, columns: predicted; order \(report.labels.joined(separator: ", "))):"
     )
-    for row in report.confusion { print(row.map { String(format: "%6d", $0) }.joined()) }
+    for row in report.confusion {
+      try Console.current.print(row.map { String(format: "%6d", $0) }.joined())
+    }
   }
 }

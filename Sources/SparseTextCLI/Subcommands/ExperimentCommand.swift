@@ -105,7 +105,7 @@ struct ExperimentCommand: ParsableCommand {
     }
     let summary = ExperimentReport(
       results: results, configuration: experimentConfiguration, data: dataInfo)
-    print(summary.table)
+    try Console.current.print(summary.table)
     if let report {
       try summary.write(to: URL(fileURLWithPath: report))
       Terminal.note("report: \(report)/report.md", quiet: global.quiet)
@@ -142,7 +142,7 @@ struct ExperimentCommand: ParsableCommand {
     }
     let summary = NoveltyReport(
       results: results, configuration: noveltyConfiguration, data: dataInfo)
-    print(summary.table)
+    try Console.current.print(summary.table)
     if let report {
       try summary.write(to: URL(fileURLWithPath: report))
       Terminal.note("report: \(report)/report.md", quiet: global.quiet)
@@ -169,7 +169,7 @@ struct ExperimentCommand: ParsableCommand {
       }
     }
     let gridReport = GridReport(rows: rows, grid: searchGrid, data: dataInfo)
-    print(gridReport.table)
+    try Console.current.print(gridReport.table)
     if let report {
       try gridReport.write(to: URL(fileURLWithPath: report))
       Terminal.note("report: \(report)/grid.md", quiet: global.quiet)

@@ -153,7 +153,7 @@ struct Fit: ParsableCommand {
     }
     if global.json {
       let data = try JSONFormat.data(object: summary)
-      print(String(decoding: data, as: UTF8.self))
+      try Console.current.print(String(decoding: data, as: UTF8.self))
     } else {
       var line =
         "fitted on \(documents.count) documents: \(pipeline.vectorizer.vocabulary.count) terms"
@@ -163,7 +163,7 @@ struct Fit: ParsableCommand {
       if let classifier = pipeline.classifier {
         line += ", classes \(classifier.classes.joined(separator: " "))"
       }
-      print(line + String(format: " in %.1f s → %@", seconds, output))
+      try Console.current.print(line + String(format: " in %.1f s → %@", seconds, output))
     }
   }
 }

@@ -78,14 +78,14 @@ struct Inspect: ParsableCommand {
       ])
       if !global.json {
         let rate = firing[unit].isNaN ? "" : String(format: " fires on %5.1f%%", firing[unit] * 100)
-        print(
+        try Console.current.print(
           String(format: "unit %3d%@: ", unit, rate)
             + top.map { terms[$0.column] }.joined(separator: " "))
       }
     }
     if global.json {
       let data = try JSONFormat.data(object: rows)
-      print(String(decoding: data, as: UTF8.self))
+      try Console.current.print(String(decoding: data, as: UTF8.self))
     }
   }
 }

@@ -63,7 +63,7 @@ struct Predict: ParsableCommand {
     if let output {
       try AtomicFile.write(Data(text.utf8), to: URL(fileURLWithPath: output))
     } else {
-      FileHandle.standardOutput.write(Data(text.utf8))
+      try Console.current.write(Data(text.utf8))
     }
   }
 }

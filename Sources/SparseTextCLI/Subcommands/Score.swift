@@ -123,9 +123,9 @@ struct Score: ParsableCommand {
       let data = try JSONFormat.data(object: summary)
       // With JSONL on standard output, the summary would mix with the rows: it goes to stderr.
       if output == nil || output == "-" {
-        FileHandle.standardError.write(data + Data("\n".utf8))
+        Console.current.writeError(String(decoding: data, as: UTF8.self) + "\n")
       } else {
-        print(String(decoding: data, as: UTF8.self))
+        try Console.current.print(String(decoding: data, as: UTF8.self))
       }
     }
     let thresholdText = scorer.threshold.map { String(format: "%.4g", $0) } ?? "none"
@@ -214,7 +214,7 @@ struct Score: ParsableCommand {
           text += "}\n"
         }
         if kind == .stdout {
-          FileHandle.standardOutput.write(Data(text.utf8))
+          try Console.current.write(Data(text.utf8))
         } else {
           try file!.append(text)
         }

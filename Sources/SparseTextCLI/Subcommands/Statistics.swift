@@ -58,7 +58,7 @@ struct Statistics: ParsableCommand {
           "output": output, "tokenizer_digest": merged.tokenizerDigest,
         ]
         let data = try JSONFormat.data(object: summary)
-        print(String(decoding: data, as: UTF8.self))
+        try Console.current.print(String(decoding: data, as: UTF8.self))
       }
       Terminal.note(
         "\(inputs.count) parts: \(merged.documents) documents, \(merged.count) distinct terms → \(output)",

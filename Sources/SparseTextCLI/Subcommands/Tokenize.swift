@@ -42,13 +42,13 @@ struct Tokenize: ParsableCommand {
     let configuration = try vectorizer.tfidf().counting.tokenizer
     let tokenizer = try Tokenizer(configuration)
     var out: [UInt8] = []
-    let stdout = FileHandle.standardOutput
+    let stdout = Console.current
     if printStopWords {
       for word in configuration.stopWords {
         out.append(contentsOf: word.utf8)
         out.append(0x0A)
       }
-      stdout.write(Data(out))
+      try stdout.write(Data(out))
       return
     }
     guard let input else { return }
@@ -72,11 +72,11 @@ struct Tokenize: ParsableCommand {
       }
       out.append(contentsOf: "]\n".utf8)
       if out.count >= 1 << 20 {
-        stdout.write(Data(out))
+        try stdout.write(Data(out))
         out.removeAll(keepingCapacity: true)
       }
     }
-    stdout.write(Data(out))
+    try stdout.write(Data(out))
     guard documents > 0 else {
       throw DataError.noDocuments(source: input)
     }

@@ -101,9 +101,9 @@ struct TrainSAE: ParsableCommand {
     let reportData = try report.fileData()
     try Self.replace(directory, with: model, report: reportData)
     if global.json {
-      print(String(decoding: reportData, as: UTF8.self))
+      try Console.current.print(String(decoding: reportData, as: UTF8.self))
     } else {
-      print(
+      try Console.current.print(
         String(
           format:
             "trained %d units on %d × %d in %.1f s (%.2f s/epoch)\nreconstruction: MSE %.3g, ½‖x̂−x‖² per document %.4f, FVU %.4f\nactivation: mean %.4f (target %.3f), %d dead units of %d, %.1f active units per document",
@@ -113,7 +113,7 @@ struct TrainSAE: ParsableCommand {
           metrics.meanSquaredError, metrics.halfSquaredErrorPerDocument,
           metrics.fractionOfVarianceUnexplained, metrics.meanActivation, metrics.sparsityTarget,
           metrics.deadUnits, metrics.hiddenUnits, metrics.activeUnitsPerDocument))
-      print("model: \(directory.path)")
+      try Console.current.print("model: \(directory.path)")
     }
   }
 }

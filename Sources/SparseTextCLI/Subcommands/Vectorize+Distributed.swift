@@ -107,7 +107,7 @@ extension Vectorize {
         "output": path, "tokenizer_digest": total.tokenizerDigest,
       ]
       let data = try JSONFormat.data(object: summary)
-      print(String(decoding: data, as: UTF8.self))
+      try Console.current.print(String(decoding: data, as: UTF8.self))
     } else {
       Terminal.note(
         "\(total.documents) documents, \(total.count) distinct terms → \(path)", quiet: global.quiet

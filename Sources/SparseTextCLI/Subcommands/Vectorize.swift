@@ -251,9 +251,9 @@ struct Vectorize: ParsableCommand {
     ]
     if global.json {
       let data = try JSONFormat.data(object: summary)
-      print(String(decoding: data, as: UTF8.self))
+      try Console.current.print(String(decoding: data, as: UTF8.self))
     } else {
-      print(
+      try Console.current.print(
         String(
           format:
             "%d documents × %d columns, %d nonzeros (%.2f%%), %.1f MB in %.2f s (%.1f MB/s) → %@",
