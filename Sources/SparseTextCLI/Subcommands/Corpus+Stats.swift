@@ -12,19 +12,14 @@ extension Corpus {
 
     func run() throws {
       let (documents, report) = try input.reader.readAll()
-      let tokenizer = try Tokenizer()
       var labelCounts: [String: Int] = [:]
-      var tokens = 0
-      var types = Set<String>()
       for document in documents {
         for label in document.labels { labelCounts[label, default: 0] += 1 }
-        let terms = tokenizer.terms(in: document.text)
-        tokens += terms.count
-        types.formUnion(terms)
       }
+      let (tokens, vocabulary) = try Tokenizer().countTerms(in: documents.lazy.map(\.text))
       let summary: [String: Any] = [
         "documents": documents.count, "labels": labelCounts, "tokens": tokens,
-        "vocabulary": types.count, "replaced_bytes": report.replacedBytes,
+        "vocabulary": vocabulary, "replaced_bytes": report.replacedBytes,
         "skipped_records": report.skippedRecords,
         "bytes": documents.reduce(0) { $0 + $1.text.utf8.count },
       ]
@@ -37,7 +32,7 @@ extension Corpus {
       try Console.current.print(
         "labels: \(labelCounts.isEmpty ? "none" : labelCounts.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", "))"
       )
-      try Console.current.print("tokens: \(tokens) (unicode preset), vocabulary: \(types.count)")
+      try Console.current.print("tokens: \(tokens) (unicode preset), vocabulary: \(vocabulary)")
       try Console.current.print(
         "encoding problems: \(report.replacedBytes) replaced byte sequence(s)\(report.firstEncodingProblem.map { ", first at " + $0 } ?? "")"
       )

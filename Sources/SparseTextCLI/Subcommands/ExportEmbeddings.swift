@@ -21,14 +21,8 @@ struct ExportEmbeddings: ParsableCommand {
     guard let vectors = pipeline.termVectors() else {
       throw CommandError.usage("this model has no autoencoder, so its terms have no vectors")
     }
-    let terms = pipeline.vectorizer.vocabulary.terms
-    var text = "\(terms.count) \(vectors.columns)\n"
-    for (c, term) in terms.enumerated() {
-      // word2vec text files separate fields by spaces: spaces inside a term (n-grams) become _.
-      text += term.replacingOccurrences(of: " ", with: "_")
-      for j in 0..<vectors.columns { text += " \(vectors[c, j])" }
-      text += "\n"
-    }
-    try AtomicFile.write(Data(text.utf8), to: URL(fileURLWithPath: output))
+    try Word2VecFormat.write(
+      terms: pipeline.vectorizer.vocabulary.terms, vectors: vectors,
+      to: URL(fileURLWithPath: output))
   }
 }

@@ -50,17 +50,6 @@ struct Score: ParsableCommand {
 
   @OptionGroup var global: GlobalOptions
 
-  static let columns = [
-    "score", "squared_error", "squared_norm", "relative_error", "own_terms_error",
-    "cosine_distance", "own_terms_cosine_distance", "code_mass", "terms", "outlier",
-  ]
-
-  /// The keys of a JSONL row in sorted order, with their column in ``columns`` (`nil` for the
-  /// id).
-  static let jsonKeys: [(String, Int?)] = (["id"] + columns).sorted().map {
-    ($0, columns.firstIndex(of: $0))
-  }
-
   func run() throws {
     let pipeline = try TextFeaturePipeline(contentsOf: URL(fileURLWithPath: model))
     guard pipeline.autoencoder != nil else {
@@ -82,7 +71,17 @@ struct Score: ParsableCommand {
         "this model stores no training scores, so no document is an outlier; give --threshold")
     }
     // `-o -` is standard output, like no -o.
-    let sink = try Sink(path: output == "-" ? nil : output)
+    let console = Console.current
+    let writer: AnomalyScoreWriter
+    if let output, output != "-" {
+      do {
+        writer = try AnomalyScoreWriter(url: URL(fileURLWithPath: output))
+      } catch ConfigurationError.outOfRange(let field, let value, _) where field == "output" {
+        throw CommandError.usage("-o takes a .jsonl, .csv or .npy file, not '\(value)'")
+      }
+    } else {
+      writer = AnomalyScoreWriter { try console.write(Data($0.utf8)) }
+    }
     var documents = 0
     var outliers = 0
     var seconds = 0.0
@@ -93,7 +92,7 @@ struct Score: ParsableCommand {
       let flags = scores.outliers
       outliers += flags.filter { $0 }.count
       documents += block.count
-      try sink.append(scores, flags: flags, ids: block.map(\.id))
+      try writer.append(scores, outliers: flags, ids: block.map(\.id))
     }
     var options = input.read.reader(input.input).options
     options.idField = idField
@@ -111,7 +110,7 @@ struct Score: ParsableCommand {
     guard documents > 0 || output == "-" else {
       throw DataError.noDocuments(source: input.input)
     }
-    try sink.finish()
+    try writer.finish()
     if global.json {
       var summary: [String: Any] = [
         "documents": documents, "outliers": outliers, "score": scorer.method.rawValue,
@@ -132,105 +131,5 @@ struct Score: ParsableCommand {
     Terminal.note(
       "\(documents) documents scored, \(outliers) above the threshold \(thresholdText)"
         + (output.map { " → \($0)" } ?? ""), quiet: global.quiet)
-  }
-
-  /// Where rows go: JSONL on standard output, or a .jsonl/.csv/.npy file written atomically.
-  final class Sink {
-    enum Kind { case stdout, jsonl, csv, npy }
-    let kind: Kind
-    let file: StreamingFileWriter?
-    let matrix: DenseRowWriter?
-
-    init(path: String?) throws {
-      guard let path else {
-        (kind, file, matrix) = (.stdout, nil, nil)
-        return
-      }
-      let url = URL(fileURLWithPath: path)
-      switch url.pathExtension.lowercased() {
-      case "jsonl", "ndjson":
-        (kind, file, matrix) = (.jsonl, try StreamingFileWriter(url: url), nil)
-      case "csv":
-        (kind, file, matrix) = (.csv, try StreamingFileWriter(url: url), nil)
-        try file!.append("id," + Score.columns.joined(separator: ",") + "\n")
-      case "npy":
-        (kind, file, matrix) = (
-          .npy, nil, try DenseRowWriter(url: url, columns: Score.columns.count)
-        )
-      default:
-        throw CommandError.usage(
-          "-o takes a .jsonl, .csv or .npy file, not '\(url.lastPathComponent)'")
-      }
-    }
-
-    func append(_ scores: AnomalyScores, flags: [Bool], ids: [String]) throws {
-      let terms = scores.termCounts.map(Double.init)
-      let outlier: [Double] = flags.map { $0 ? 1 : 0 }
-      let columns: [[Double]] = [
-        scores.scores, scores.squaredError, scores.squaredNorm, scores.relativeError,
-        scores.ownTermsError, scores.cosineDistance, scores.ownTermsCosineDistance,
-        scores.codeMass, terms, outlier,
-      ]
-      let rows: [[Double]] = (0..<scores.count).map { r in columns.map { $0[r] } }
-      switch kind {
-      case .npy:
-        try matrix!.append(
-          DenseMatrix(
-            rows: rows.count, columns: Score.columns.count,
-            values: rows.flatMap { $0.map(Float.init) }))
-      case .csv:
-        var text = ""
-        for (r, row) in rows.enumerated() {
-          text += Self.csvField(ids[r])
-          for (k, v) in row.enumerated() {
-            switch Score.columns[k] {
-            case "outlier": text += flags[r] ? ",true" : ",false"
-            case "terms": text += ",\(Int(v))"
-            default: text += ",\(v)"
-            }
-          }
-          text += "\n"
-        }
-        try file!.append(text)
-      case .jsonl, .stdout:
-        // Written by hand, keys sorted as before: a JSONSerialization object per row cost
-        // more than scoring the row.
-        var text = ""
-        for (r, row) in rows.enumerated() {
-          text += "{"
-          for (n, (key, column)) in Score.jsonKeys.enumerated() {
-            text += (n == 0 ? "\"" : ",\"") + key + "\":"
-            if let column {
-              let value = row[column]
-              switch key {
-              case "outlier": text += flags[r] ? "true" : "false"
-              case "terms": text += String(Int(value))
-              default: text += value.isFinite ? "\(value)" : "null"
-              }
-            } else {
-              text += JSONString.quoted(ids[r])
-            }
-          }
-          text += "}\n"
-        }
-        if kind == .stdout {
-          try Console.current.write(Data(text.utf8))
-        } else {
-          try file!.append(text)
-        }
-      }
-    }
-
-    func finish() throws {
-      try file?.finish()
-      try matrix?.finish()
-    }
-
-    static func csvField(_ s: String) -> String {
-      guard s.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" }) else {
-        return s
-      }
-      return "\"" + s.replacingOccurrences(of: "\"", with: "\"\"") + "\""
-    }
   }
 }

@@ -129,18 +129,7 @@ struct FeaturesRecord: Codable, Equatable {
     rows = x.rows
     columns = x.columns
     nonzeros = x.nonzeroCount
-    // FNV-1a (64-bit) over the shape and every stored offset, column and value.
-    var hash: UInt64 = 0xcbf2_9ce4_8422_2325
-    func mix<T>(_ values: [T]) {
-      values.withUnsafeBytes { bytes in
-        for byte in bytes { hash = (hash ^ UInt64(byte)) &* 0x100_0000_01b3 }
-      }
-    }
-    mix([Int64(x.rows), Int64(x.columns)])
-    mix(x.rowOffsets)
-    mix(x.columnIndices)
-    mix(x.values)
-    fingerprint = String(hash, radix: 16)
+    fingerprint = Digest.fingerprint(of: x)
   }
 }
 
