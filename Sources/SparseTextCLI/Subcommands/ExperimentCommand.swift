@@ -42,7 +42,7 @@ struct ExperimentCommand: ParsableCommand {
 
   @Option(
     help: ArgumentHelp(
-      "Rank autoencoder settings by cross-validation on the training part instead of one run: KEY=V1,V2 … with keys \(AutoencoderGrid.Parameter.allCases.map(\.rawValue).joined(separator: ", ")). Repeatable.",
+      "Rank autoencoder settings by cross-validation on the training part instead of one run: KEY=V1,V2 … with keys \(GridAxisArgument.names). Repeatable.",
       valueName: "key=values"))
   var grid: [String] = []
 
@@ -155,7 +155,7 @@ struct ExperimentCommand: ParsableCommand {
     guard let base = configuration.autoencoder else {
       throw CommandError.usage("--grid varies the autoencoder; drop --no-autoencoder")
     }
-    let axes = try grid.map { try AutoencoderGrid.Axis(parsing: $0) }
+    let axes = try grid.map { try GridAxisArgument.axis(parsing: $0) }
     let searchGrid = AutoencoderGrid(axes: axes)
     let (parts, dataInfo) = try loadParts()
     let train = parts[0].train
