@@ -76,7 +76,7 @@ extension LogisticRegression {
 }
 
 /// The rows at `indices` of a sparse or dense feature matrix, in that order.
-func selectingRows(_ x: any FeatureMatrix, _ indices: [Int]) -> any FeatureMatrix {
+package func selectingRows(_ x: any FeatureMatrix, _ indices: [Int]) -> any FeatureMatrix {
   switch x {
   case let sparse as SparseMatrix: return sparse.selectingRows(indices)
   case let dense as DenseMatrix: return dense.selectingRows(indices)

@@ -302,7 +302,7 @@ public struct TextFeaturePipeline: Sendable {
   /// The folds a stratified cross-validation can use: `requested`, or fewer when the smallest
   /// class has fewer rows; `nil` when some class has a single row (every fold needs each class
   /// on its training side), in which case the classifier keeps its configured C.
-  static func crossValidationFolds(_ labels: [String], requested: Int) -> Int? {
+  package static func crossValidationFolds(_ labels: [String], requested: Int) -> Int? {
     var counts: [String: Int] = [:]
     for label in labels { counts[label, default: 0] += 1 }
     let smallest = counts.values.min() ?? 0
@@ -433,7 +433,8 @@ public struct TextFeaturePipeline: Sendable {
   /// TF-IDF ⊕ codes, the `both` input. Standardized codes have a squared row norm of about
   /// the number of units while TF-IDF rows have norm 1, so under one C the codes would drown
   /// the terms; their block is divided by √units to give both blocks the same weight.
-  static func concatenated(_ x: SparseMatrix, _ codes: DenseMatrix, standardized: Bool) throws
+  package static func concatenated(_ x: SparseMatrix, _ codes: DenseMatrix, standardized: Bool)
+    throws
     -> ConcatenatedFeatures
   {
     var block = codes

@@ -1,0 +1,116 @@
+import ArgumentParser
+import Foundation
+import SparseText
+
+struct Encode: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    abstract:
+      "Compute sparse codes: from a TF-IDF .npz with an autoencoder directory, or from text with a model bundle.",
+    discussion: """
+      Examples:
+        sparsetext encode sae/ x.npz -o codes.npy
+        sparsetext encode model/ reviews.txt -o codes.jsonl
+        cat part.jsonl | sparsetext encode model/ - --format jsonl --id-field id -o - \\
+          --output-format jsonl                           (a stream stage: Spark's RDD.pipe)
+      Outputs: .npy (float32, documents × hidden), .safetensors (tensor "codes"), .jsonl (one
+      {"id", "code"} per line) or .csv.
+      """)
+
+  @Argument(help: "An autoencoder directory (train-sae) or a model bundle (fit).")
+  var model: String
+
+  @Argument(help: "A .npz TF-IDF matrix (autoencoder directory) or a corpus (model bundle).")
+  var input: String
+
+  @Option(
+    name: .shortAndLong,
+    help:
+      "codes.npy, codes.safetensors, codes.jsonl or codes.csv; - writes JSONL to standard output.")
+  var output: String
+
+  @OptionGroup var global: GlobalOptions
+
+  @OptionGroup var read: ReadOptions
+
+  @OptionGroup var stream: StreamOptions
+
+  func run() throws {
+    let toStandardOutput = try stream.isStandardOutput(output)
+    let outputs = try OutputPlan(
+      files: [toStandardOutput ? nil : output], inputs: [input], models: [model])
+    defer { outputs.release() }
+    let modelURL = URL(fileURLWithPath: model)
+    var writer: DenseRowWriter?
+    var rows = 0
+    var units = 0
+    /// Rows go to the file's writer, or as JSON lines to standard output.
+    func emit(_ codes: DenseMatrix, ids: [String]?) throws {
+      if let writer {
+        try writer.append(codes, ids: ids)
+      } else {
+        let ids = ids ?? (rows..<(rows + codes.rows)).map(String.init)
+        try StandardOutputRows.write(StandardOutputRows.dense(codes, ids: ids))
+      }
+      rows += codes.rows
+    }
+    var seconds = 0.0
+    if try ModelDirectory.kind(of: modelURL) == .autoencoder {
+      let sae = try ModelDirectory.autoencoder(at: modelURL)
+      let x = try SparseMatrix.readNPZ(from: URL(fileURLWithPath: input))
+      guard x.columns == sae.inputColumns else {
+        throw DataError.shapeMismatch(
+          what: "columns of \(input) (the model's vocabulary)", expected: sae.inputColumns,
+          actual: x.columns)
+      }
+      units = sae.configuration.hiddenUnits
+      if !toStandardOutput {
+        writer = try DenseRowWriter(url: URL(fileURLWithPath: output), columns: units)
+      }
+      let started = Date()
+      let codes = try sae.encode(x)
+      seconds = Date().timeIntervalSince(started)
+      try emit(codes, ids: nil)
+    } else {
+      let pipeline = try TextFeaturePipeline(contentsOf: modelURL)
+      guard let sae = pipeline.autoencoder else {
+        throw CommandError.usage(
+          "this model has no autoencoder; use `sparsetext vectorize --model` for TF-IDF")
+      }
+      // Documents are encoded in blocks as they are read: memory holds one block, not the corpus.
+      units = sae.configuration.hiddenUnits
+      if !toStandardOutput {
+        writer = try DenseRowWriter(url: URL(fileURLWithPath: output), columns: units)
+      }
+      var blocks = BlockAccumulator<LabeledDocument>(size: 4096) { block in
+        let started = Date()
+        let codes = pipeline.embeddings(for: block.map(\.text))
+        seconds += Date().timeIntervalSince(started)
+        try emit(codes, ids: block.map(\.id))
+      }
+      try read.forEachDocument(input, idField: stream.idField) { try blocks.append($0) }
+      try blocks.finish()
+      // An empty stream (an empty partition) is no error; an empty file to write is.
+      guard rows > 0 || toStandardOutput else {
+        throw DataError.noDocuments(source: input)
+      }
+    }
+    try writer?.finish()
+    if global.json {
+      // Encoding time covers tokenizing, TF-IDF and the encoder, not reading or writing files.
+      let summary: [String: Any] = [
+        "documents": rows, "units": units, "seconds": seconds,
+        "documents_per_second": seconds > 0 ? Double(rows) / seconds : 0, "output": output,
+      ]
+      let data = try JSONFormat.data(object: summary)
+      // With rows on standard output, the summary goes to standard error instead.
+      if toStandardOutput {
+        Console.current.writeError(String(decoding: data, as: UTF8.self) + "\n")
+      } else {
+        try Console.current.print(String(decoding: data, as: UTF8.self))
+      }
+    }
+    Terminal.note(
+      "\(rows) codes of \(units) units → \(toStandardOutput ? "standard output" : output)",
+      quiet: global.quiet)
+  }
+}
