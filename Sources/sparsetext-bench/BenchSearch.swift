@@ -44,6 +44,7 @@ struct BenchSearch: ParsableCommand {
   var write: String?
 
   func run() throws {
+    let (rows, dimension, queries, single, k) = (rows, dimension, queries, single, k)
     var generator = SeededGenerator(seed: 28)
     // Clustered, as embeddings of a corpus are: each row a center plus noise; every 100th row
     // a near copy of the row before it.

@@ -122,6 +122,25 @@ func expectSameNeighbors(
     for answer in answers.dropFirst() { #expect(answer == answers[0]) }
   }
 
+  /// A batch of several product blocks (more than ``NeighborScan/queryBlock`` queries) answers
+  /// each query as a search of that query alone does.
+  @Test func longBatchesAnswerAsSingleQueriesDo() throws {
+    let vectors = gaussianMatrix(rows: 1500, columns: 8, seed: 12)
+    let count = NeighborScan.queryBlock * 2 + 37
+    let queries = gaussianMatrix(rows: count, columns: 8, seed: 13)
+    let index = try EmbeddingIndex(vectors: vectors)
+    let batched = try index.search(queries, options: .init(k: 3))
+    #expect(batched.count == count)
+    for q in stride(from: 0, to: count, by: 97) {
+      #expect(
+        batched[q]
+          == (try index.search(queries.selectingRows(q..<(q + 1)), options: .init(k: 3)))[0])
+    }
+    #expect(
+      batched[count - 1]
+        == (try index.search(queries.selectingRows((count - 1)..<count), options: .init(k: 3)))[0])
+  }
+
   /// Rows with the same direction score the same and come in row order; a zero row scores 0
   /// against everything, and a zero query finds the first rows.
   @Test func tiesGoToTheEarlierRowAndZeroVectorsScoreZero() throws {

@@ -208,24 +208,11 @@ extension EmbeddingIndex {
     }
     let values = array.floats()
     let d = header.dimension
-    for r in 0..<header.count {
-      var sum: Double = 0
-      for c in 0..<d {
-        let value = values[r * d + c]
-        guard value.isFinite else {
-          throw ModelFormatError.corrupt(
-            file: url.path,
-            reason: "row \(r), column \(c) holds \(value); every value must be finite")
-        }
-        sum += Double(value) * Double(value)
-      }
-      guard sum == 0 || abs(sum.squareRoot() - 1) <= 1e-4 else {
-        throw ModelFormatError.corrupt(
-          file: url.path,
-          reason:
-            "row \(r) has norm \(sum.squareRoot()); an index holds L2-normalized rows (norm 1, or 0)"
-        )
-      }
+    if let (row, norm) = firstRowNotOfUnitNorm(values, rows: header.count, columns: d) {
+      throw ModelFormatError.corrupt(
+        file: url.path,
+        reason:
+          "row \(row) has norm \(norm); an index holds finite, L2-normalized rows (norm 1, or 0)")
     }
     return DenseMatrix(uncheckedRows: header.count, columns: d, values: values)
   }

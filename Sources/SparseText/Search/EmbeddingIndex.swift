@@ -298,29 +298,54 @@ public struct EmbeddingIndex: Sendable {
   }
 
   /// Scales each row of `values` to unit L2 norm (computed in double precision), leaving zero
-  /// rows zero.
+  /// rows zero; rows are split over cores.
   ///
-  /// - Throws: ``DataError/invalidMatrix(what:reason:)`` at the first non-finite value.
+  /// - Throws: ``DataError/invalidMatrix(what:reason:)`` at the first non-finite value (the
+  ///   rows are then left partly scaled).
   static func normalizeRows(
     _ values: inout [Float], rows: Int, columns: Int,
     what: String = "the vectors of an embedding index"
   ) throws {
-    try values.withUnsafeMutableBufferPointer { buffer in
-      for r in 0..<rows {
-        let row = UnsafeMutableBufferPointer(rebasing: buffer[(r * columns)..<((r + 1) * columns)])
-        var sum: Double = 0
-        for (c, value) in row.enumerated() {
-          guard value.isFinite else {
-            throw DataError.invalidMatrix(
-              what: what,
-              reason: "row \(r), column \(c) holds \(value); every value must be finite")
+    let firstBad = values.withUnsafeMutableBufferPointer { buffer in
+      let shared = UnsafeSharedBuffer(buffer)
+      return Parallel.map(count: rows, minimumChunk: 4096) { range -> (Int, Int, Float)? in
+        for r in range {
+          let row = shared.base + r * columns
+          var sum: Double = 0
+          for c in 0..<columns {
+            guard row[c].isFinite else { return (r, c, row[c]) }
+            sum += Double(row[c]) * Double(row[c])
           }
-          sum += Double(value) * Double(value)
+          guard sum > 0 else { continue }
+          let norm = sum.squareRoot()
+          for c in 0..<columns { row[c] = Float(Double(row[c]) / norm) }
         }
-        guard sum > 0 else { continue }
-        let norm = sum.squareRoot()
-        for c in row.indices { row[c] = Float(Double(row[c]) / norm) }
-      }
+        return nil
+      }.lazy.compactMap { $0 }.first
+    }
+    if let (r, c, value) = firstBad {
+      throw DataError.invalidMatrix(
+        what: what, reason: "row \(r), column \(c) holds \(value); every value must be finite")
+    }
+  }
+
+  /// The first row of `values` that is not of unit norm (within 10⁻⁴) or zero, or holds a
+  /// non-finite value, with its norm; rows are checked on all cores.
+  static func firstRowNotOfUnitNorm(_ values: [Float], rows: Int, columns: Int) -> (
+    row: Int, norm: Double
+  )? {
+    values.withUnsafeBufferPointer { buffer in
+      let shared = UnsafeSharedBuffer(readOnly: buffer)
+      return Parallel.map(count: rows, minimumChunk: 4096) { range -> (Int, Double)? in
+        for r in range {
+          let row = shared.base + r * columns
+          var sum: Double = 0
+          for c in 0..<columns { sum += Double(row[c]) * Double(row[c]) }
+          // A non-finite value makes the sum non-finite, which fails both tests.
+          guard sum == 0 || abs(sum.squareRoot() - 1) <= 1e-4 else { return (r, sum.squareRoot()) }
+        }
+        return nil
+      }.lazy.compactMap { $0 }.first
     }
   }
 }
