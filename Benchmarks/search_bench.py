@@ -100,6 +100,8 @@ def rows(bench, python, env=None):
          None, ""),
         (group, f"all pairs ≥ 0.9 among {ours['duplicate_rows']} rows (s; no peer)",
          ours["duplicate_seconds"], None, ""),
+        (group, "model digest: SHA-256 of the encoder's weights (MB/s; no peer)",
+         ours["digest_mb_per_second"], None, ""),
     ]
     return table, {"ours": ours, "numpy": peer}
 

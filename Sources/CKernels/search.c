@@ -66,3 +66,38 @@ void sparsetext_scan_int8(const int8_t *codes, ptrdiff_t rows, ptrdiff_t d, cons
     }
   }
 }
+
+SPARSETEXT_SEARCH_CLONES
+void sparsetext_quantize_int8(const float *x, ptrdiff_t rows, ptrdiff_t d, int8_t *codes,
+                              float *scales, double *errors) {
+  for (ptrdiff_t r = 0; r < rows; r++) {
+    const float *row = x + r * d;
+    int8_t *code = codes + r * d;
+    float largest = 0;
+    for (ptrdiff_t i = 0; i < d; i++) {
+      const float magnitude = row[i] < 0 ? -row[i] : row[i];
+      largest = magnitude > largest ? magnitude : largest;
+    }
+    if (!(largest > 0)) {
+      for (ptrdiff_t i = 0; i < d; i++) code[i] = 0;
+      scales[r] = 0;
+      errors[r] = 0;
+      continue;
+    }
+    const float scale = largest / 127, inverse = 127 / largest;
+    double sum = 0;
+    for (ptrdiff_t i = 0; i < d; i++) {
+      // Rounded half away from zero by truncation, which every variant vectorizes; the error
+      // is measured below whatever the rounding did.
+      float v = row[i] * inverse;
+      v = v < 0 ? v - 0.5f : v + 0.5f;
+      v = v > 127 ? 127 : v < -127 ? -127 : v;
+      const int q = (int)v;
+      code[i] = (int8_t)q;
+      const double e = (double)row[i] - (double)scale * (double)q;
+      sum += e * e;
+    }
+    scales[r] = scale;
+    errors[r] = __builtin_sqrt(sum);
+  }
+}

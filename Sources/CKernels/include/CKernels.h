@@ -59,4 +59,11 @@ void sparsetext_scan_int8(const int8_t *codes, ptrdiff_t rows, ptrdiff_t d, cons
                           const float *bounds, const float *queries, ptrdiff_t ldq,
                           ptrdiff_t count, float *out, ptrdiff_t ldo);
 
+/// The int8 copy of `rows` rows of `d` floats that `sparsetext_scan_int8` reads: row `r`'s
+/// scale is `max|x| / 127` and its codes `x / scale` rounded (half away from zero) into
+/// [-127, 127]; `errors[r]` is the L2 norm of the row's quantization error `x − scale · code`,
+/// computed in double precision whatever the rounding (0, with scale 0, for a zero row).
+void sparsetext_quantize_int8(const float *x, ptrdiff_t rows, ptrdiff_t d, int8_t *codes,
+                              float *scales, double *errors);
+
 #endif

@@ -1,3 +1,5 @@
+import CKernels
+
 /// An int8 copy of unit rows for the candidate scan, with the bound each row's estimate may miss
 /// by.
 ///
@@ -23,45 +25,29 @@ struct QuantizedRows: Sendable {
   init(unitRows values: [Float], rows: Int, dimension: Int) {
     var codes = [Int8](repeating: 0, count: rows * dimension)
     var scales = [Float](repeating: 0, count: rows)
-    var bounds = [Float](repeating: 0, count: rows)
-    let rounding = SearchBounds.rounding(dimension: dimension)
+    var errors = [Double](repeating: 0, count: rows)
     values.withUnsafeBufferPointer { x in
       codes.withUnsafeMutableBufferPointer { q in
         scales.withUnsafeMutableBufferPointer { s in
-          bounds.withUnsafeMutableBufferPointer { b in
+          errors.withUnsafeMutableBufferPointer { e in
             let x = UnsafeSharedBuffer(readOnly: x)
             let q = UnsafeSharedBuffer(q)
             let s = UnsafeSharedBuffer(s)
-            let b = UnsafeSharedBuffer(b)
+            let e = UnsafeSharedBuffer(e)
             Parallel.forEach(count: rows, minimumChunk: 4096) { range in
-              for r in range {
-                let row = x.base + r * dimension
-                var largest: Float = 0
-                for c in 0..<dimension { largest = max(largest, abs(row[c])) }
-                guard largest > 0 else {
-                  b[r] = rounding
-                  continue
-                }
-                let scale = largest / 127
-                var error: Double = 0
-                for c in 0..<dimension {
-                  let code = max(-127, min(127, (row[c] / scale).rounded()))
-                  q[r * dimension + c] = Int8(code)
-                  let e = Double(row[c]) - Double(scale) * Double(code)
-                  error += e * e
-                }
-                let norm = error.squareRoot()
-                s[r] = scale
-                b[r] = Float(norm * (1 + 1e-5)) + rounding * Float(1 + norm)
-              }
+              sparsetext_quantize_int8(
+                x.base + range.lowerBound * dimension, range.count, dimension,
+                q.base + range.lowerBound * dimension, s.base + range.lowerBound,
+                e.base + range.lowerBound)
             }
           }
         }
       }
     }
+    let rounding = SearchBounds.rounding(dimension: dimension)
     self.codes = codes
     self.scales = scales
-    self.bounds = bounds
+    self.bounds = errors.map { Float($0 * (1 + 1e-5)) + rounding * Float(1 + $0) }
     self.rows = rows
     self.dimension = dimension
   }
