@@ -108,6 +108,23 @@ enum NeighborScan {
       if rows.count >= limit { compact(bounds) }
     }
 
+    /// Adds the rows of one scanned tile that can reach `tau`: `estimates[j]` is row
+    /// `firstRow + j`'s estimate, whose highest possible score is the estimate plus `margin`
+    /// (the int8 kernel returns that sum itself: margin 0).
+    @inline(__always)
+    mutating func collect(
+      _ estimates: UnsafePointer<Float>, count: Int, firstRow: Int, margin: Float, skipping: Int,
+      bounds: Bounds
+    ) {
+      var threshold = self.threshold - margin
+      for j in 0..<count where estimates[j] >= threshold {
+        let row = firstRow + j
+        if row == skipping { continue }
+        add(row: row, upper: estimates[j] + margin, bounds: bounds)
+        threshold = self.threshold - margin
+      }
+    }
+
     /// Raises `tau` to the k-th best lowest possible score and drops the rows that cannot
     /// reach it.
     mutating func compact(_ bounds: Bounds) {
@@ -263,15 +280,9 @@ enum NeighborScan {
       }
       scores.withUnsafeBufferPointer { c in
         for i in 0..<count {
-          let line = c.baseAddress! + i * width
-          let skip = excluded?[i] ?? -1
-          var threshold = candidates[i].threshold - bound
-          for j in 0..<width where line[j] >= threshold {
-            let row = tileStart + j
-            if row == skip { continue }
-            candidates[i].add(row: row, upper: line[j] + bound, bounds: bounds)
-            threshold = candidates[i].threshold - bound
-          }
+          candidates[i].collect(
+            c.baseAddress! + i * width, count: width, firstRow: tileStart, margin: bound,
+            skipping: excluded?[i] ?? -1, bounds: bounds)
         }
       }
       tileStart += width
@@ -311,15 +322,9 @@ enum NeighborScan {
         let bounds = Bounds(uniform: 0, perRow: perRow.baseAddress!)
         uppers.withUnsafeBufferPointer { u in
           for i in 0..<count {
-            let line = u.baseAddress! + i * width
-            let skip = excluded?[i] ?? -1
-            var threshold = candidates[i].threshold
-            for j in 0..<width where line[j] >= threshold {
-              let row = tileStart + j
-              if row == skip { continue }
-              candidates[i].add(row: row, upper: line[j], bounds: bounds)
-              threshold = candidates[i].threshold
-            }
+            candidates[i].collect(
+              u.baseAddress! + i * width, count: width, firstRow: tileStart, margin: 0,
+              skipping: excluded?[i] ?? -1, bounds: bounds)
           }
         }
       }
