@@ -50,7 +50,8 @@ struct FlagAdvice: MessageWording {
     case .wheel: "--wheel"
     case .outputFile: "-o"
     case .minimumTokenLength, .inputColumns, .patience, .tolerance, .maxIterations, .classifier,
-      .trainingScores, .codeScaling, .corpus, .svdComponents:
+      .trainingScores, .codeScaling, .corpus, .svdComponents, .dimension, .blockSize, .k,
+      .minimumScore:
       nil
     }
   }

@@ -122,6 +122,16 @@ public enum ConfigurationField: String, Sendable, CaseIterable, CustomStringConv
   /// The components of the novelty experiment's SVD baseline.
   case svdComponents
 
+  // EmbeddingIndex
+  /// The width of an index's vectors.
+  case dimension
+  /// ``EmbeddingIndex/Configuration/blockSize``.
+  case blockSize
+  /// The neighbours a search returns.
+  case k
+  /// The lowest score a search returns.
+  case minimumScore
+
   /// The name as messages write it: the field's name, with scikit-learn's after it where the
   /// two differ.
   public var description: String {
