@@ -85,6 +85,9 @@ import Testing
       pattern.stderr
         == "error: --token-pattern applies to the sklearn preset only. Pass --preset sklearn, or drop --token-pattern.\n"
     )
+    let cv = try CLI.run(["experiment", corpus.path, "--cv", "1", "--no-autoencoder", "-q"])
+    #expect(cv.status == 2)
+    #expect(cv.stderr.hasPrefix("error: --cv is 1, but it must be 2..."), "\(cv.stderr)")
     let output = try CLI.run(["vectorize", corpus.path, "-o", dir.path + "/x.txt"])
     #expect(output.status == 2 && output.stderr.contains("x.txt"))
   }

@@ -192,10 +192,16 @@ struct ExperimentCommand: ParsableCommand {
       (documents, source) = try self.source.documents(input: input, read: read)
       if let cv, self.source.split == nil {
         let labels = try documents.map { try Experiment.label(of: $0) }
-        parts = try StratifiedSplit.folds(labels: labels, k: cv, seed: autoencoder.effectiveSeed)
-          .map {
-            fold in (fold.train.map { documents[$0] }, fold.test.map { documents[$0] })
-          }
+        let folds: [(train: [Int], test: [Int])]
+        do {
+          folds = try StratifiedSplit.folds(labels: labels, k: cv, seed: autoencoder.effectiveSeed)
+        } catch ConfigurationError.outOfRange(.folds, let value, let allowed) {
+          // These folds are --cv's, not the C grid search's (--folds).
+          throw CommandError.usage("--cv is \(value), but it must be \(allowed).")
+        }
+        parts = folds.map { fold in
+          (fold.train.map { documents[$0] }, fold.test.map { documents[$0] })
+        }
       } else {
         parts = [try self.source.divide(documents, seed: autoencoder.effectiveSeed)]
       }
