@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import SparseText
+import SparseTextExperiments
 
 /// Option values that parse themselves: each carries its validation, the help line of its
 /// accepted forms and its error text, so commands stay declarative.
@@ -70,4 +71,42 @@ struct PositiveNumbers: ExpressibleByArgument, Equatable {
 enum PredictionFormat: String, ExpressibleByArgument, CaseIterable {
   case tsv
   case jsonl
+}
+
+/// `experiment --grid KEY=V1,V2,…`: the keys are the autoencoder options' names; `off` (topk)
+/// and `auto` (input-scale) stand for 0, as those options spell them.
+enum GridAxisArgument {
+  /// Each key and the setting it varies, in the order help lists them.
+  static let keys: [(key: String, parameter: AutoencoderGrid.Parameter)] = [
+    ("hidden", .hiddenUnits), ("sparsity", .sparsityTarget), ("beta", .sparsityWeight),
+    ("topk", .topK), ("l1", .l1Weight), ("weight-decay", .weightDecay), ("epochs", .epochs),
+    ("input-scale", .inputScale), ("learning-rate", .learningRate),
+  ]
+
+  /// The keys, for help and messages.
+  static var names: String { keys.map(\.key).joined(separator: ", ") }
+
+  /// The axis `text` gives, or a usage error saying what `--grid` takes.
+  static func axis(parsing text: String) throws -> AutoencoderGrid.Axis {
+    let parts = text.split(separator: "=", maxSplits: 1).map(String.init)
+    guard parts.count == 2,
+      let parameter = keys.first(where: { $0.key == parts[0].lowercased() })?.parameter
+    else {
+      throw CommandError.usage(
+        "--grid takes KEY=V1,V2,… with KEY one of \(names); not '\(text)'")
+    }
+    let values = parts[1].split(separator: ",").map { word -> Double? in
+      let value = word.trimmingCharacters(in: .whitespaces).lowercased()
+      return value == "off" || value == "auto" ? 0 : Double(value)
+    }
+    guard !values.isEmpty, values.allSatisfy({ $0 != nil && $0!.isFinite && $0! >= 0 }) else {
+      throw CommandError.usage(
+        "--grid \(parts[0]): '\(parts[1])' is not a list of numbers of 0 or more separated by commas"
+      )
+    }
+    if parameter.isWhole, let bad = values.first(where: { $0! != $0!.rounded() }) {
+      throw CommandError.usage("--grid \(parts[0]): \(bad!) is not a whole number")
+    }
+    return AutoencoderGrid.Axis(parameter: parameter, values: values.map { $0! })
+  }
 }

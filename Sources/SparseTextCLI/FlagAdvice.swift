@@ -1,54 +1,97 @@
 import Foundation
 import SparseText
 
-/// The library's error messages name configuration fields (in backquotes: `textColumn`); the
-/// command line names its flags. This table turns one into the other when an error is printed,
-/// so advice reads as something to type.
-enum FlagAdvice {
-  /// Phrases of library messages, longest first, and what the command line says instead.
-  static let phrases: [(library: String, command: String)] = [
-    ("set `onBadRecord` to skip", "pass --on-bad-record skip"),
-    ("Set `encoding` to", "Pass --encoding"),
-    ("turn off `strictEncoding`", "drop --strict-encoding"),
-    ("set `format` to folder", "pass --format folder"),
-    ("Check the file and its `format`", "Check the file and --format"),
-    (
-      "Lower `minDocumentFrequency` or raise `maxDocumentFrequency`",
-      "Lower --min-df or raise --max-df"
-    ),
-    ("Lower `learningRate` or `inputScale`", "Lower --learning-rate or --input-scale"),
-    ("or fit without a classifier", "or pass --no-classifier to fit without labels"),
-    ("and a classifier in its configuration", "(sparsetext fit INPUT --label-column …)"),
-    ("pass it as `wheel`", "pass --wheel FILE"),
-    ("Re-create it by fitting and writing the model again", "Re-create it with `sparsetext fit`"),
-    ("(`textColumn`, `textField`)", "(--text-column, --text-field)"),
-    ("(`labelColumn`, `labelField`)", "(--label-column, --label-field)"),
-    ("(`labelColumn`, `labelField`, ", "(--label-column, --label-field, "),
-    ("(as `Vocabulary.jsonObject()` writes it)", "(as vectorize --vocabulary-out writes it)"),
-    (
-      "Leave `idField` unset, or read JSONL or CSV/TSV input (`format`)",
-      "Drop --id-field, or give JSONL or CSV/TSV input (--format)"
-    ),
-    ("`idField`", "--id-field"),
-    ("`textColumn`", "--text-column"),
-    ("`labelColumn`", "--label-column"),
-    ("`textField`", "--text-field"),
-    ("`labelField`", "--label-field"),
-    ("a label column (--label-column)", "--label-column"),
-    ("a label field (--label-field)", "--label-field"),
-  ]
+/// The command line's wording of library messages: errors carry the configuration fields they
+/// are about as values (``ConfigurationField``), and this table names the flag that sets each,
+/// so advice reads as something to type. Fields no flag sets keep the library's names.
+struct FlagAdvice: MessageWording {
+  /// The flag that sets `field`, or `nil` when none does (a `--config` file can).
+  static func flag(for field: ConfigurationField) -> String? {
+    switch field {
+    case .preset: "--preset"
+    case .analyzer: "--analyzer"
+    case .ngrams: "--ngrams"
+    case .tokenPattern: "--token-pattern"
+    case .stopWords: "--stop-words"
+    case .minDocumentFrequency: "--min-df"
+    case .maxDocumentFrequency: "--max-df"
+    case .maxFeatures: "--max-features"
+    case .features: "--hashing"
+    case .hiddenUnits: "--hidden"
+    case .sparsityTarget: "--sparsity"
+    case .sparsityWeight: "--beta"
+    case .weightDecay: "--weight-decay"
+    case .l1Weight: "--l1"
+    case .inputScale: "--input-scale"
+    case .epochs: "--epochs"
+    case .batchSize: "--batch-size"
+    case .validationFraction: "--validation"
+    case .learningRate: "--learning-rate"
+    case .topK: "--topk"
+    case .sampledColumns: "--sampled-columns"
+    case .output: "--decoder"
+    case .loss: "--loss"
+    case .inverseRegularization, .cValues: "--C"
+    case .classifierInput: "--classifier-input"
+    case .folds: "--folds"
+    case .outlierQuantile: "--outlier-quantile"
+    case .threshold: "--threshold"
+    case .format: "--format"
+    case .encoding: "--encoding"
+    case .strictEncoding: "--strict-encoding"
+    case .onBadRecord: "--on-bad-record"
+    case .textColumn: "--text-column"
+    case .labelColumn: "--label-column"
+    case .textField: "--text-field"
+    case .labelField: "--label-field"
+    case .idField: "--id-field"
+    case .testFraction: "--test-fraction"
+    case .labelFraction: "--label-fractions"
+    case .wheel: "--wheel"
+    case .outputFile: "-o"
+    case .minimumTokenLength, .inputColumns, .patience, .tolerance, .maxIterations, .classifier,
+      .trainingScores, .codeScaling, .corpus, .svdComponents, .dimension, .blockSize, .k,
+      .minimumScore:
+      nil
+    }
+  }
 
-  /// `message` with configuration fields replaced by the flags that set them.
-  static func forCommandLine(_ message: String, error: any Error) -> String {
-    var text = message
-    if case DataError.corpusNotFetched(let name) = error {
-      text = text.replacingOccurrences(
-        of: "Fetch it first (`CorpusFetcher.fetch`)",
-        with: "Run `sparsetext corpus fetch \(name)` first")
+  /// The flag, or the library's name of a field no flag sets.
+  func name(_ field: ConfigurationField) -> String {
+    Self.flag(for: field) ?? field.description
+  }
+
+  /// Fields as flags, and steps as the commands that take them.
+  func words(for reference: Advice.Reference) -> String {
+    switch reference {
+    case .field(let field):
+      return Self.flag(for: field) ?? LibraryWording().words(for: reference)
+    case .set(let field, let value):
+      return Self.flag(for: field).map { "pass \($0) \(value)" }
+        ?? LibraryWording().words(for: reference)
+    case .unset(.classifier):
+      return "pass --no-classifier to fit without labels"
+    case .unset(let field):
+      return Self.flag(for: field).map { "drop \($0)" } ?? LibraryWording().words(for: reference)
+    case .step(.fitAgain):
+      return "re-create it with `sparsetext fit`"
+    case .step(.fitWithLabels):
+      return "fit it with labels (sparsetext fit INPUT --label-column …)"
+    case .step(.fetch(let corpus)):
+      return "run `sparsetext corpus fetch \(corpus)` first"
+    case .step(.vocabularyObject):
+      return "as vectorize --vocabulary-out writes it"
     }
-    for (library, command) in phrases {
-      text = text.replacingOccurrences(of: library, with: command)
+  }
+
+  /// `error`'s message in the command line's words.
+  static func message(for error: any Error) -> String {
+    switch error {
+    case let error as DataError: error.message(FlagAdvice())
+    case let error as ConfigurationError: error.message(FlagAdvice())
+    case let error as TrainingError: error.message(FlagAdvice())
+    case let error as ModelFormatError: error.message(FlagAdvice())
+    default: "\(error)"
     }
-    return text
   }
 }

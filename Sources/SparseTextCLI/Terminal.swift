@@ -39,16 +39,16 @@ enum Terminal {
     let status: Status
     switch error {
     case let error as DataError:
-      printError(FlagAdvice.forCommandLine(error.description, error: error))
+      printError(FlagAdvice.message(for: error))
       status = .data
     case let error as ModelFormatError:
-      printError(FlagAdvice.forCommandLine(error.description, error: error))
+      printError(FlagAdvice.message(for: error))
       status = .modelFormat
     case let error as ConfigurationError:
-      printError(FlagAdvice.forCommandLine(error.description, error: error))
+      printError(FlagAdvice.message(for: error))
       status = .usage
     case let error as TrainingError:
-      printError(FlagAdvice.forCommandLine(error.description, error: error))
+      printError(FlagAdvice.message(for: error))
       status = .runtime
     case let error as CommandError:
       printError(error.message)

@@ -119,20 +119,8 @@ struct VectorizerOptions: ParsableArguments {
     if let stripAccents { c.stripAccents = stripAccents }
     if social { c.normalizeSocialText = true }
     if let tokenPattern { c.tokenPattern = tokenPattern }
-    if c.tokenPattern != nil {
-      do {
-        try c.validate()
-      } catch ConfigurationError.outOfRange(let field, let value, let allowed)
-        where field.hasPrefix("tokenPattern")
-      {
-        throw ConfigurationError.outOfRange(
-          field: "--token-pattern", value: value, allowed: allowed)
-      } catch ConfigurationError.conflict(let reason, _) where reason.hasPrefix("tokenPattern") {
-        throw ConfigurationError.conflict(
-          reason: "--token-pattern applies to --preset sklearn only",
-          suggestion: "Add --preset sklearn.")
-      }
-    }
+    // Checked here, before any reading, rather than when the tokenizer is built.
+    if c.tokenPattern != nil { try c.validate() }
     if let stopWords {
       c.stopWords =
         stopWords == "english"

@@ -3,48 +3,67 @@ import SparseText
 
 /// Settings of the autoencoder to compare: every combination of the values of each axis.
 package struct AutoencoderGrid: Sendable, Equatable, Codable {
-  /// A setting the grid can vary.
+  /// A setting the grid can vary; the raw value is its key in reports, as the configuration's
+  /// JSON names it.
   package enum Parameter: String, Sendable, Codable, CaseIterable {
     /// ``SparseAutoencoder/Configuration/hiddenUnits``.
-    case hidden
+    case hiddenUnits = "hidden_units"
     /// ρ, ``SparseAutoencoder/Configuration/sparsityTarget``.
-    case sparsity
+    case sparsityTarget = "sparsity_target"
     /// β, ``SparseAutoencoder/Configuration/sparsityWeight``.
-    case beta
+    case sparsityWeight = "sparsity_weight"
     /// ``SparseAutoencoder/Configuration/topK``: k > 0 is the TopK recipe
     /// (``SparseAutoencoder/Configuration/topK(_:)``'s activation and decoder), 0 the KL one.
-    case topk
+    case topK = "top_k"
     /// α, ``SparseAutoencoder/Configuration/l1Weight``.
-    case l1
+    case l1Weight = "l1_weight"
     /// λ, ``SparseAutoencoder/Configuration/weightDecay``.
-    case weightDecay = "weight-decay"
+    case weightDecay = "weight_decay"
     /// ``SparseAutoencoder/Configuration/epochs``.
     case epochs
-    /// ``SparseAutoencoder/Configuration/inputScale``; 0 (or `auto`) chooses it from the data.
-    case inputScale = "input-scale"
+    /// ``SparseAutoencoder/Configuration/inputScale``; 0 chooses it from the data.
+    case inputScale = "input_scale"
     /// ``SparseAutoencoder/Configuration/learningRate``.
-    case learningRate = "learning-rate"
+    case learningRate = "learning_rate"
+
+    /// The configuration field the parameter sets.
+    package var field: ConfigurationField {
+      switch self {
+      case .hiddenUnits: .hiddenUnits
+      case .sparsityTarget: .sparsityTarget
+      case .sparsityWeight: .sparsityWeight
+      case .topK: .topK
+      case .l1Weight: .l1Weight
+      case .weightDecay: .weightDecay
+      case .epochs: .epochs
+      case .inputScale: .inputScale
+      case .learningRate: .learningRate
+      }
+    }
+
+    /// Whether the parameter takes whole numbers only.
+    package var isWhole: Bool { [.hiddenUnits, .topK, .epochs].contains(self) }
 
     /// Sets this parameter of `configuration` to `value`.
     func apply(_ value: Double, to configuration: inout SparseAutoencoder.Configuration) throws {
       func whole() throws -> Int {
         guard value >= 0, value == value.rounded(), value < 1e9 else {
           throw ConfigurationError.outOfRange(
-            field: rawValue, value: "\(value)", allowed: "a whole number")
+            field: field, value: "\(value)", allowed: "a whole number")
         }
         return Int(value)
       }
       switch self {
-      case .hidden: configuration.hiddenUnits = try whole()
-      case .sparsity: configuration.sparsityTarget = value
-      case .beta: configuration.sparsityWeight = value
-      case .topk:
+      case .hiddenUnits: configuration.hiddenUnits = try whole()
+      case .sparsityTarget: configuration.sparsityTarget = value
+      case .sparsityWeight: configuration.sparsityWeight = value
+      case .topK:
         // k > 0 is the TopK recipe (ReLU codes, unit-norm decoder columns); 0 the KL one.
         let k = try whole()
         configuration.topK = k == 0 ? nil : k
         configuration.activation = k == 0 ? .sigmoid : .relu
         configuration.unitNormDecoder = k > 0
-      case .l1: configuration.l1Weight = value
+      case .l1Weight: configuration.l1Weight = value
       case .weightDecay: configuration.weightDecay = value
       case .epochs: configuration.epochs = try whole()
       case .inputScale:
@@ -65,27 +84,6 @@ package struct AutoencoderGrid: Sendable, Equatable, Codable {
     package init(parameter: Parameter, values: [Double]) {
       self.parameter = parameter
       self.values = values
-    }
-
-    /// Parses `KEY=V1,V2,…`, e.g. `beta=0.3,1,3`; `off` and `auto` stand for 0.
-    package init(parsing text: String) throws {
-      let parts = text.split(separator: "=", maxSplits: 1).map(String.init)
-      let names = Parameter.allCases.map(\.rawValue).joined(separator: ", ")
-      guard parts.count == 2, let parameter = Parameter(rawValue: parts[0].lowercased()) else {
-        throw ConfigurationError.outOfRange(
-          field: "grid", value: text, allowed: "KEY=V1,V2,… with KEY one of \(names)")
-      }
-      // `off` (topk) and `auto` (input-scale) are spelled as the options spell them.
-      let values = parts[1].split(separator: ",").map { word -> Double? in
-        let text = word.trimmingCharacters(in: .whitespaces).lowercased()
-        return text == "off" || text == "auto" ? 0 : Double(text)
-      }
-      guard !values.isEmpty, values.allSatisfy({ $0 != nil && $0!.isFinite && $0! >= 0 }) else {
-        throw ConfigurationError.outOfRange(
-          field: "grid \(parameter.rawValue)", value: parts[1],
-          allowed: "numbers of 0 or more separated by commas")
-      }
-      self.init(parameter: parameter, values: values.map { $0! })
     }
   }
 

@@ -100,7 +100,7 @@ package struct NoveltyExperiment: Sendable {
     }
     guard configuration.svdComponents >= 1 else {
       throw ConfigurationError.outOfRange(
-        field: "svdComponents", value: "\(configuration.svdComponents)", allowed: "1 or more")
+        field: .svdComponents, value: "\(configuration.svdComponents)", allowed: "1 or more")
     }
     var pipelineConfiguration = configuration.pipeline
     pipelineConfiguration.classifier = nil

@@ -195,9 +195,17 @@ private func python(_ script: String) throws -> (status: Int32, output: String) 
     #expect(rows.count == 4)
     #expect(rows.map { $0["rank"] as? Int ?? 0 } == [1, 2, 3, 4])
     #expect(grid.stdout.contains("rank"))
-    let badKey = try CLI.run(["experiment", train.path, "--grid", "gamma=1", "-q"])
-    #expect(badKey.status == 2)
-    #expect(badKey.stderr.contains("hidden"))
+    #expect(grid.stdout.contains("hidden_units") && grid.stdout.contains("top_k"))
+    // The command line parses --grid's keys and values: its option names, off and auto.
+    for (bad, message) in [
+      ("gamma=1", "with KEY one of hidden, sparsity"), ("beta=", "with KEY one of"),
+      ("beta=x", "is not a list of numbers"), ("hidden=2.5", "2.5 is not a whole number"),
+      ("epochs=-1", "is not a list of numbers"),
+    ] {
+      let refused = try CLI.run(["experiment", train.path, "--grid", bad, "-q"])
+      #expect(refused.status == 2, "\(bad): \(refused.stderr)")
+      #expect(refused.stderr.hasPrefix("error: --grid") && refused.stderr.contains(message))
+    }
     let model = dir.appendingPathComponent("model").path
     let fit = try CLI.run([
       "fit", train.path, "-o", model, "--hidden", "4", "--epochs", "2", "--unlabeled", extra.path,

@@ -151,25 +151,26 @@ import Testing
 }
 
 @Suite struct AutoencoderGridTests {
-  @Test func parsesAxesAndMakesEveryCombination() throws {
+  @Test func makesEveryCombination() throws {
     let grid = AutoencoderGrid(axes: [
-      try .init(parsing: "beta=0.3,1,3"), try .init(parsing: "hidden=4,8"),
-      try .init(parsing: "topk=0,2"),
+      .init(parameter: .sparsityWeight, values: [0.3, 1, 3]),
+      .init(parameter: .hiddenUnits, values: [4, 8]), .init(parameter: .topK, values: [0, 2]),
     ])
     let combinations = try grid.combinations(base: .init(hiddenUnits: 4))
     #expect(combinations.count == 12)
     #expect(Set(combinations.map { $0.settings.description }).count == 12)
     let last = combinations.last!
-    #expect(last.settings == ["beta": 3, "hidden": 8, "topk": 2])
+    #expect(last.settings == ["sparsity_weight": 3, "hidden_units": 8, "top_k": 2])
     #expect(last.configuration.sparsityWeight == 3)
     #expect(last.configuration.hiddenUnits == 8)
     #expect(last.configuration.topK == 2)
     #expect(last.configuration.activation == .relu)
     #expect(combinations.first!.configuration.topK == nil)
-    #expect(throws: ConfigurationError.self) { try AutoencoderGrid.Axis(parsing: "gamma=1") }
-    #expect(throws: ConfigurationError.self) { try AutoencoderGrid.Axis(parsing: "beta=") }
-    let fractional = AutoencoderGrid(axes: [try .init(parsing: "hidden=2.5")])
-    #expect(throws: ConfigurationError.self) { try fractional.combinations(base: .init()) }
+    let fractional = AutoencoderGrid(axes: [.init(parameter: .hiddenUnits, values: [2.5])])
+    #expect(
+      throws: ConfigurationError.outOfRange(
+        field: .hiddenUnits, value: "2.5", allowed: "a whole number")
+    ) { try fractional.combinations(base: .init()) }
   }
 
   @Test func gridSearchRanksEveryCombinationWithoutReadingATestPart() throws {
@@ -186,11 +187,11 @@ import Testing
         vectorizer: .init(), autoencoder: .init(hiddenUnits: 4, epochs: 3, batchSize: 6),
         cValues: [1, 10]))
     let rows = try experiment.gridSearch(
-      AutoencoderGrid(axes: [try .init(parsing: "hidden=2,4")]), train: documents)
+      AutoencoderGrid(axes: [.init(parameter: .hiddenUnits, values: [2, 4])]), train: documents)
     #expect(rows.count == 2)
     #expect(rows.map(\.rank) == [1, 2])
     #expect(rows[0].accuracy >= rows[1].accuracy)
-    #expect(Set(rows.map { $0.settings["hidden"]! }) == [2, 4])
+    #expect(Set(rows.map { $0.settings["hidden_units"]! }) == [2, 4])
     for row in rows {
       #expect(row.accuracy > 0.9)
       #expect(row.fractionOfVarianceUnexplained.isFinite)

@@ -37,7 +37,7 @@ extension LogisticRegression {
   ) throws -> CrossValidation {
     guard let first = candidates.first else {
       throw ConfigurationError.outOfRange(
-        field: "C candidates", value: "none", allowed: "one or more positive numbers")
+        field: .cValues, value: "none", allowed: "one or more positive numbers")
     }
     guard candidates.count > 1 else {
       return CrossValidation(candidates: candidates, accuracies: [.nan], c: first)

@@ -96,7 +96,7 @@ extension TextFeaturePipeline {
       try sae.validate()
       if let scale = number(sae.inputScale), !(scale <= inputScaleLimit) {
         throw ConfigurationError.outOfRange(
-          field: "autoencoder.inputScale", value: "\(scale)",
+          field: .inputScale, value: "\(scale)",
           allowed: "a positive number up to \(Int(inputScaleLimit))")
       }
     } catch let error as ConfigurationError {

@@ -122,10 +122,10 @@ public struct TextFeaturePipeline: Sendable {
     public func validate() throws {
       guard !cValues.isEmpty, cValues.allSatisfy({ $0 > 0 && $0.isFinite }) else {
         throw ConfigurationError.outOfRange(
-          field: "cValues", value: "\(cValues)", allowed: "one or more positive numbers")
+          field: .cValues, value: "\(cValues)", allowed: "one or more positive numbers")
       }
       guard folds >= 2 else {
-        throw ConfigurationError.outOfRange(field: "folds", value: "\(folds)", allowed: "2 or more")
+        throw ConfigurationError.outOfRange(field: .folds, value: "\(folds)", allowed: "2 or more")
       }
       try Self.validateOutlierQuantile(outlierQuantile)
     }
@@ -133,7 +133,7 @@ public struct TextFeaturePipeline: Sendable {
     static func validateOutlierQuantile(_ q: Double) throws {
       guard q > 0 && q <= 1 else {
         throw ConfigurationError.outOfRange(
-          field: "outlierQuantile", value: "\(q)", allowed: "in (0, 1]")
+          field: .outlierQuantile, value: "\(q)", allowed: "in (0, 1]")
       }
     }
   }
@@ -222,7 +222,7 @@ public struct TextFeaturePipeline: Sendable {
     {
       throw ConfigurationError.conflict(
         reason: "the classifier reads codes, but there is no autoencoder",
-        suggestion: "Add an autoencoder or set the classifier input to tfidf.")
+        suggestion: "Add an autoencoder or \(set: .classifierInput, to: "tfidf").")
     }
     if let labels, configuration.classifier != nil, Set(labels).count < 2 {
       // Said before any fitting, so the message is about the labels, not a later stage.
@@ -398,7 +398,7 @@ public struct TextFeaturePipeline: Sendable {
     guard let classifier else {
       throw ConfigurationError.conflict(
         reason: "this model has no classifier",
-        suggestion: "Fit it with labels, and a classifier in its configuration, to predict.")
+        suggestion: "\(step: .fitWithLabels) to predict.")
     }
     return classifier
   }
@@ -425,7 +425,7 @@ public struct TextFeaturePipeline: Sendable {
     guard let codes else {
       throw ConfigurationError.conflict(
         reason: "the classifier reads codes, but there is no autoencoder",
-        suggestion: "Use the tfidf classifier input.")
+        suggestion: "\(set: .classifierInput, to: "tfidf").")
     }
     return input == .codes ? codes : try concatenated(x, codes, standardized: standardized)
   }

@@ -48,7 +48,7 @@ extension EmbeddingIndex {
       }
       guard let width = dimension ?? pipeline?.embeddingWidth, width >= 1 else {
         throw ConfigurationError.outOfRange(
-          field: "dimension", value: "\(dimension.map(String.init) ?? "none")",
+          field: .dimension, value: "\(dimension.map(String.init) ?? "none")",
           allowed: "1 or more (or a pipeline, whose embedding width it is)")
       }
       self.pipeline = pipeline

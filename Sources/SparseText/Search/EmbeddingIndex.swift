@@ -66,7 +66,7 @@ public struct EmbeddingIndex: Sendable {
     public func validate() throws {
       guard blockSize >= 1 else {
         throw ConfigurationError.outOfRange(
-          field: "blockSize", value: "\(blockSize)", allowed: "1 or more")
+          field: .blockSize, value: "\(blockSize)", allowed: "1 or more")
       }
     }
   }
@@ -93,11 +93,11 @@ public struct EmbeddingIndex: Sendable {
     /// - Throws: ``ConfigurationError/outOfRange(field:value:allowed:)`` naming the field.
     public func validate() throws {
       guard k >= 1 else {
-        throw ConfigurationError.outOfRange(field: "k", value: "\(k)", allowed: "1 or more")
+        throw ConfigurationError.outOfRange(field: .k, value: "\(k)", allowed: "1 or more")
       }
       if let minimumScore, !minimumScore.isFinite {
         throw ConfigurationError.outOfRange(
-          field: "minimumScore", value: "\(minimumScore)", allowed: "a finite number")
+          field: .minimumScore, value: "\(minimumScore)", allowed: "a finite number")
       }
     }
   }
@@ -122,7 +122,7 @@ public struct EmbeddingIndex: Sendable {
     public func validate() throws {
       guard threshold.isFinite else {
         throw ConfigurationError.outOfRange(
-          field: "threshold", value: "\(threshold)", allowed: "a finite number")
+          field: .threshold, value: "\(threshold)", allowed: "a finite number")
       }
     }
   }

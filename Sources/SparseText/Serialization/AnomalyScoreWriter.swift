@@ -42,7 +42,7 @@ package final class AnomalyScoreWriter {
       destination = .npy(try DenseRowWriter(url: url, columns: Self.columns.count))
     default:
       throw ConfigurationError.outOfRange(
-        field: "output", value: url.lastPathComponent, allowed: "a .jsonl, .csv or .npy file")
+        field: .outputFile, value: url.lastPathComponent, allowed: "a .jsonl, .csv or .npy file")
     }
   }
 

@@ -40,7 +40,7 @@ package final class DenseRowWriter {
     case "csv": format = .csv
     default:
       throw ConfigurationError.outOfRange(
-        field: "output", value: url.lastPathComponent,
+        field: .outputFile, value: url.lastPathComponent,
         allowed: "a .npy, .safetensors, .jsonl or .csv file")
     }
     self.url = url

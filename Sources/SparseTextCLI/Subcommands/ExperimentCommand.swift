@@ -42,7 +42,7 @@ struct ExperimentCommand: ParsableCommand {
 
   @Option(
     help: ArgumentHelp(
-      "Rank autoencoder settings by cross-validation on the training part instead of one run: KEY=V1,V2 … with keys \(AutoencoderGrid.Parameter.allCases.map(\.rawValue).joined(separator: ", ")). Repeatable.",
+      "Rank autoencoder settings by cross-validation on the training part instead of one run: KEY=V1,V2 … with keys \(GridAxisArgument.names). Repeatable.",
       valueName: "key=values"))
   var grid: [String] = []
 
@@ -155,7 +155,7 @@ struct ExperimentCommand: ParsableCommand {
     guard let base = configuration.autoencoder else {
       throw CommandError.usage("--grid varies the autoencoder; drop --no-autoencoder")
     }
-    let axes = try grid.map { try AutoencoderGrid.Axis(parsing: $0) }
+    let axes = try grid.map { try GridAxisArgument.axis(parsing: $0) }
     let searchGrid = AutoencoderGrid(axes: axes)
     let (parts, dataInfo) = try loadParts()
     let train = parts[0].train
@@ -192,10 +192,16 @@ struct ExperimentCommand: ParsableCommand {
       (documents, source) = try self.source.documents(input: input, read: read)
       if let cv, self.source.split == nil {
         let labels = try documents.map { try Experiment.label(of: $0) }
-        parts = try StratifiedSplit.folds(labels: labels, k: cv, seed: autoencoder.effectiveSeed)
-          .map {
-            fold in (fold.train.map { documents[$0] }, fold.test.map { documents[$0] })
-          }
+        let folds: [(train: [Int], test: [Int])]
+        do {
+          folds = try StratifiedSplit.folds(labels: labels, k: cv, seed: autoencoder.effectiveSeed)
+        } catch ConfigurationError.outOfRange(.folds, let value, let allowed) {
+          // These folds are --cv's, not the C grid search's (--folds).
+          throw CommandError.usage("--cv is \(value), but it must be \(allowed).")
+        }
+        parts = folds.map { fold in
+          (fold.train.map { documents[$0] }, fold.test.map { documents[$0] })
+        }
       } else {
         parts = [try self.source.divide(documents, seed: autoencoder.effectiveSeed)]
       }

@@ -57,15 +57,8 @@ struct Score: ParsableCommand {
         "this model has no autoencoder, so it has no reconstruction error to score; fit one without --no-autoencoder"
       )
     }
-    let scorer: AnomalyScorer
-    do {
-      scorer = try pipeline.anomalyScorer(outlierQuantile: outlierQuantile, threshold: threshold)
-    } catch ConfigurationError.outOfRange(let field, let value, let allowed)
-      where field == "outlierQuantile"
-    {
-      throw ConfigurationError.outOfRange(
-        field: "--outlier-quantile", value: value, allowed: allowed)
-    }
+    let scorer = try pipeline.anomalyScorer(
+      outlierQuantile: outlierQuantile, threshold: threshold)
     if scorer.threshold == nil {
       Terminal.warn(
         "this model stores no training scores, so no document is an outlier; give --threshold")
@@ -74,11 +67,7 @@ struct Score: ParsableCommand {
     let console = Console.current
     let writer: AnomalyScoreWriter
     if let output, output != "-" {
-      do {
-        writer = try AnomalyScoreWriter(url: URL(fileURLWithPath: output))
-      } catch ConfigurationError.outOfRange(let field, let value, _) where field == "output" {
-        throw CommandError.usage("-o takes a .jsonl, .csv or .npy file, not '\(value)'")
-      }
+      writer = try AnomalyScoreWriter(url: URL(fileURLWithPath: output))
     } else {
       writer = AnomalyScoreWriter { try console.write(Data($0.utf8)) }
     }
