@@ -8,10 +8,11 @@ struct SparseTextCommand: ParsableCommand {
     commandName: "sparsetext",
     abstract: "Turn raw text into features: tokens, TF-IDF, sparse codes, predictions.",
     discussion: """
-      Exit codes: 0 success, 1 runtime failure, 2 usage or configuration error,
-      3 data error (unreadable or malformed input), 4 model format error.
-      Progress goes to standard error (silence it with --quiet); results go to standard
-      output or to the files you name.
+      Exit codes: 0 success, 1 runtime failure, 2 usage or configuration error, 3 data error \
+      (unreadable or malformed input), 4 model format error.
+      Progress goes to standard error (silence it with --quiet); results go to standard output or \
+      to the files you name. Every file output's extension names its format; a name whose \
+      extension names no format that output can be written in is refused (exit code 2).
       """,
     version: SparseTextVersion.library,
     subcommands: [

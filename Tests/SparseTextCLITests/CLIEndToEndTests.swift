@@ -136,6 +136,13 @@ private func python(_ script: String) throws -> (status: Int32, output: String) 
       try JSONSerialization.jsonObject(
         with: Data(contentsOf: URL(fileURLWithPath: sae + "/training.json"))) as? [String: Any]
     #expect((training?["epochs"] as? [Any])?.count == 2)
+    // A run that finishes removes its checkpoint: there is nothing left to resume.
+    #expect(!FileManager.default.fileExists(atPath: sae + "/checkpoint"))
+    let finished = try CLI.run([
+      "train-sae", x, "-o", sae, "--hidden", "4", "--epochs", "2", "--resume", "-q",
+    ])
+    #expect(finished.status == 2 && finished.stderr.contains("no checkpoint"), "\(finished.stderr)")
+    try InterruptedTraining.leaveCheckpoint(in: sae, features: x, hidden: 4, epochs: 2)
     let resumed = try CLI.run([
       "train-sae", x, "-o", sae, "--hidden", "4", "--epochs", "3", "--resume", "-q",
     ])

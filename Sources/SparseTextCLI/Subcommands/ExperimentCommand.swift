@@ -9,15 +9,20 @@ struct ExperimentCommand: ParsableCommand {
     abstract: "Compare TF-IDF, sparse codes and both as features for logistic regression.",
     discussion: """
       Examples:
-        sparsetext experiment --corpus bbc --split ../shared/splits/bbc.tsv --report out/bbc
-        sparsetext experiment --train train.txt --test test.txt --hidden 128 --label-fractions 0.01,0.1,1
+        sparsetext corpus fetch bbc
+        sparsetext experiment --corpus bbc --report out/bbc
+        sparsetext experiment --train train.jsonl --test test.jsonl --hidden 128
+        sparsetext experiment reviews.csv --label-fractions 0.01,0.1,1 --report out/
         sparsetext experiment reviews.csv --label-column sentiment --cv 5
-      Pipelines: tfidf_lr (TF-IDF → LR), sae_lr (TF-IDF → codes → LR), concat_lr (both → LR).
-      The vectorizer and autoencoder are fitted on training text only.
-      With --novelty: for each class, fit on the other classes' training documents, score every
-      test document, and report the ROC-AUC of picking out the held-out class for each anomaly
-      score and two baselines (SVD-256 reconstruction error, 1 − nearest-neighbour cosine):
-        sparsetext experiment --novelty --train train.jsonl --test test.jsonl --report out/novelty
+        sparsetext experiment train.jsonl --grid topk=16,32,64 --grid hidden=256,512
+        sparsetext experiment --novelty --train train.jsonl --test test.jsonl
+      Pipelines: tfidf_lr (TF-IDF → LR), sae_lr (TF-IDF → codes → LR), concat_lr (both → LR). The \
+      vectorizer and autoencoder are fitted on training text only.
+      With --grid, every combination of the settings is ranked by cross-validation on the training \
+      part (the test part is not read); the table ends with a fit command for the winner.
+      With --novelty: for each class, fit on the other classes' training documents, score every \
+      test document, and report the ROC-AUC of picking out the held-out class for each anomaly \
+      score and two baselines (SVD-256 reconstruction error, 1 − nearest-neighbour cosine).
       """)
 
   @Argument(help: "A labelled corpus to split (with --test-fraction) or cross-validate (--cv).")
@@ -108,7 +113,7 @@ struct ExperimentCommand: ParsableCommand {
     try Console.current.print(summary.table)
     if let report {
       try summary.write(to: URL(fileURLWithPath: report))
-      Terminal.note("report: \(report)/report.md", quiet: global.quiet)
+      Terminal.note("report: \(Self.path(report, "report.md"))", quiet: global.quiet)
     }
   }
 
@@ -145,7 +150,7 @@ struct ExperimentCommand: ParsableCommand {
     try Console.current.print(summary.table)
     if let report {
       try summary.write(to: URL(fileURLWithPath: report))
-      Terminal.note("report: \(report)/report.md", quiet: global.quiet)
+      Terminal.note("report: \(Self.path(report, "report.md"))", quiet: global.quiet)
     }
   }
 
@@ -172,8 +177,13 @@ struct ExperimentCommand: ParsableCommand {
     try Console.current.print(gridReport.table)
     if let report {
       try gridReport.write(to: URL(fileURLWithPath: report))
-      Terminal.note("report: \(report)/grid.md", quiet: global.quiet)
+      Terminal.note("report: \(Self.path(report, "grid.md"))", quiet: global.quiet)
     }
+  }
+
+  /// `name` inside the directory `directory`, as given (`out/` and `out` give `out/name`).
+  static func path(_ directory: String, _ name: String) -> String {
+    (directory as NSString).appendingPathComponent(name)
   }
 
   /// The train/test parts (one, or one per fold) and a description of the data.
