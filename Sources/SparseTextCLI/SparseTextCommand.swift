@@ -38,6 +38,18 @@ public enum CommandLineTool {
     _ arguments: [String], console: Console,
     prepare: (_ multipliesDenseMatrices: Bool) -> Void = { _ in }
   ) -> Int32 {
+    Self.$arguments.withValue(arguments) {
+      run(parsing: arguments, console: console, prepare: prepare)
+    }
+  }
+
+  /// The command line being run (without the program's name), for commands that print a
+  /// command line derived from it (`experiment --grid`'s fit command for the winner).
+  @TaskLocal static var arguments: [String] = []
+
+  private static func run(
+    parsing arguments: [String], console: Console, prepare: (Bool) -> Void
+  ) -> Int32 {
     Console.$current.withValue(console) {
       StandardInput.$descriptor.withValue(console.standardInput) {
         do {

@@ -255,4 +255,85 @@ import Testing
     #expect(result.stderr.contains("report: \(dir.path)/report/report.md\n"), "\(result.stderr)")
     #expect(!result.stderr.contains("//"))
   }
+
+  /// The grid printed nothing as it went, `hidden=64.0`, no folds, and no command for the
+  /// winner: progress and the time left on standard error, whole numbers, the folds, and a
+  /// `fit` command that fits the winning setting.
+  @Test func gridReportsAsItGoesAndPrintsAFitCommandForTheWinner() throws {
+    let dir = try CLI.temporaryDirectory()
+    defer { try? FileManager.default.removeItem(at: dir) }
+    let train = try Self.corpus(in: dir, count: 48)
+    let grid = try CLI.run([
+      "experiment", train.path, "--epochs", "2", "--grid", "hidden=2,3", "--grid", "topk=off,2",
+      "--min-df", "1", "--test-fraction", "0.25",
+    ])
+    #expect(grid.status == 0, "\(grid.stderr)")
+    #expect(grid.stderr.contains("grid: 4 settings, each cross-validated on the 36 training"))
+    #expect(grid.stderr.contains("grid 1/4: hidden_units=2 top_k=0\n"), "\(grid.stderr)")
+    #expect(grid.stderr.contains("  fold 1/3 done"), "\(grid.stderr)")
+    #expect(grid.stderr.contains("left\n"))
+    #expect(grid.stderr.contains("  fold 3/3 done: accuracy "))
+    // No epoch lines (settings × folds × epochs of them), so no KL or ρ̂ for TopK settings.
+    #expect(!grid.stderr.contains("epoch ") && !grid.stderr.contains("ρ̂"))
+    #expect(grid.stdout.contains("over 3 folds of the training part"))
+    let lines = grid.stdout.split(separator: "\n").map(String.init)
+    // Each setting whose FVU is above 1 is marked in the table and warned about as it ends.
+    let marked = lines.filter { $0.hasPrefix("   ") && $0.contains("!") }.count
+    let warned = grid.stderr.components(separatedBy: "is above 1, so these codes").count - 1
+    #expect(marked == warned)
+    #expect(grid.stdout.contains("! FVU above 1") == (marked > 0))
+    let command = try #require(lines.first { $0.hasPrefix("  sparsetext fit ") })
+    let best = try #require(lines.first { $0.hasPrefix("Best: ") })
+    // The table's first row is the one the command fits.
+    let first = try #require(lines.first { $0.hasPrefix("   1  ") })
+    let cells = first.split(separator: " ")
+    #expect(best.hasPrefix("Best: hidden_units=\(cells[1]) top_k=\(cells[2])."), "\(best)")
+    let topk = cells[2] == "0" ? "off" : String(cells[2])
+    #expect(
+      command
+        == "  sparsetext fit \(train.path) --epochs 2 --min-df 1 -o model/ --hidden \(cells[1]) --topk \(topk)"
+    )
+    // It runs as printed, and fits what the grid measured.
+    let model = dir.appendingPathComponent("model").path
+    let arguments = command.split(separator: " ").dropFirst().map {
+      $0 == "model/" ? model : String($0)
+    }
+    let fit = try CLI.run(arguments + ["-q"])
+    #expect(fit.status == 0, "\(fit.stderr)")
+    let sae = try #require(
+      try TextFeaturePipeline(contentsOf: URL(fileURLWithPath: model)).autoencoder)
+    #expect(sae.configuration.hiddenUnits == Int(cells[1]))
+    #expect(sae.configuration.topK == (topk == "off" ? nil : Int(topk)))
+    #expect(sae.configuration.epochs == 2)
+    // --train's file becomes fit's INPUT; what only experiment takes is left out.
+    let split = try CLI.run([
+      "experiment", "--train", train.path, "--test", train.path, "--grid=hidden=2", "--cv", "2",
+      "--report", dir.appendingPathComponent("r").path, "--epochs", "1", "--min-df", "1", "-q",
+    ])
+    #expect(split.status == 0, "\(split.stderr)")
+    #expect(
+      split.stdout.contains(
+        "  sparsetext fit \(train.path) --epochs 1 --min-df 1 -q -o model/ --hidden 2\n"),
+      "\(split.stdout)")
+  }
+
+  /// TopK trainings printed `kl 0.0000 ρ̂ 0.49`, numbers that mean nothing without a KL term.
+  @Test func topKEpochLinesLeaveOutTheKLTerms() throws {
+    let dir = try CLI.temporaryDirectory()
+    defer { try? FileManager.default.removeItem(at: dir) }
+    let corpus = try Self.corpus(in: dir)
+    let topK = try CLI.run([
+      "fit", corpus.path, "-o", dir.appendingPathComponent("t").path, "--topk", "2", "--hidden",
+      "4", "--epochs", "1",
+    ])
+    #expect(topK.status == 0, "\(topK.stderr)")
+    #expect(topK.stderr.contains("epoch 1/1  loss "), "\(topK.stderr)")
+    #expect(!topK.stderr.contains(" kl ") && !topK.stderr.contains("ρ̂"))
+    let kl = try CLI.run([
+      "fit", corpus.path, "-o", dir.appendingPathComponent("k").path, "--hidden", "4", "--epochs",
+      "1",
+    ])
+    #expect(kl.status == 0, "\(kl.stderr)")
+    #expect(kl.stderr.contains(" kl ") && kl.stderr.contains("ρ̂"), "\(kl.stderr)")
+  }
 }

@@ -93,7 +93,8 @@ struct ExperimentCommand: ParsableCommand {
     }
     let (parts, dataInfo) = try loadParts()
     let display = TrainingDisplay(
-      epochs: experimentConfiguration.autoencoder?.epochs ?? 0, quiet: global.quiet)
+      epochs: experimentConfiguration.autoencoder?.epochs ?? 0, quiet: global.quiet,
+      sparsityTerms: experimentConfiguration.autoencoder?.topK == nil)
     let experiment = Experiment(experimentConfiguration)
     var results: [Experiment.Result] = []
     for (index, part) in parts.enumerated() {
@@ -104,6 +105,7 @@ struct ExperimentCommand: ParsableCommand {
         switch event {
         case .step(let name): Terminal.note("· \(name)", quiet: global.quiet)
         case .autoencoder(let e): display.handle(e)
+        case .gridFold: break
         }
       }
       results.append(result)
@@ -133,7 +135,8 @@ struct ExperimentCommand: ParsableCommand {
         vectorizer: configuration.vectorizer, autoencoder: sae, classifier: nil,
         codeScaling: configuration.codeScaling))
     let (parts, dataInfo) = try loadParts()
-    let display = TrainingDisplay(epochs: sae.epochs, quiet: global.quiet)
+    let display = TrainingDisplay(
+      epochs: sae.epochs, quiet: global.quiet, sparsityTerms: sae.topK == nil)
     let quiet = global.quiet
     let results = try NoveltyExperiment(noveltyConfiguration).run(
       train: parts[0].train, test: parts[0].test
@@ -162,19 +165,41 @@ struct ExperimentCommand: ParsableCommand {
     }
     let axes = try grid.map { try GridAxisArgument.axis(parsing: $0) }
     let searchGrid = AutoencoderGrid(axes: axes)
+    let combinations = try searchGrid.combinations(base: base)
     let (parts, dataInfo) = try loadParts()
     let train = parts[0].train
-    let display = TrainingDisplay(epochs: base.epochs, quiet: global.quiet)
+    let quiet = global.quiet
+    Terminal.note(
+      "grid: \(combinations.count) settings, each cross-validated on the \(train.count) training documents (up to \(configuration.folds) folds); the test part is not read",
+      quiet: quiet)
+    // Epoch lines would be settings × folds × epochs; each fold's end is reported instead, with
+    // the time left (the bar of the epoch under way is still drawn on a terminal).
+    let display = TrainingDisplay(
+      epochs: base.epochs, quiet: quiet, sparsityTerms: base.topK == nil, epochLines: false)
+    let progress = GridProgress(combinations: combinations, grid: searchGrid, quiet: quiet)
     let rows = try Experiment(configuration).gridSearch(
       searchGrid, train: train, unlabeled: unlabeled
     ) { event in
       switch event {
-      case .step(let name): Terminal.note("· \(name)", quiet: global.quiet)
+      case .step(.gridCombination(let index, _, _)):
+        let settings = combinations[index - 1].configuration
+        display.start(epochs: settings.epochs, sparsityTerms: settings.topK == nil)
+        progress.started(index)
+      case .step(let name): Terminal.note("· \(name)", quiet: quiet, console: progress.console)
       case .autoencoder(let e): display.handle(e)
+      case .gridFold(let combination, _, let fold, let folds, let row):
+        progress.finished(combination: combination, fold: fold, folds: folds, row: row)
       }
     }
     let gridReport = GridReport(rows: rows, grid: searchGrid, data: dataInfo)
     try Console.current.print(gridReport.table)
+    if let best = rows.first {
+      try Console.current.print(
+        "\nBest: \(searchGrid.describe(best.settings)). Fit a model with it:\n  "
+          + GridProgress.fitCommand(
+            arguments: CommandLineTool.arguments, winner: best.settings, grid: searchGrid,
+            corpus: source.corpus))
+    }
     if let report {
       try gridReport.write(to: URL(fileURLWithPath: report))
       Terminal.note("report: \(Self.path(report, "grid.md"))", quiet: global.quiet)

@@ -123,7 +123,8 @@ struct Fit: ParsableCommand {
       throw DataError.missingLabels(unlabeled: documents.count - labelled, total: documents.count)
     }
     let display = TrainingDisplay(
-      epochs: configuration.autoencoder?.epochs ?? 0, quiet: global.quiet)
+      epochs: configuration.autoencoder?.epochs ?? 0, quiet: global.quiet,
+      sparsityTerms: configuration.autoencoder?.topK == nil)
     let quiet = global.quiet
     let started = Date()
     let fitted = try statistics.map {

@@ -88,7 +88,9 @@ struct TrainSAE: ParsableCommand {
         try JSONFormat.data(FeaturesRecord(x)),
         to: directory.appendingPathComponent("features.json"))
     }
-    let display = TrainingDisplay(epochs: configuration.epochs, quiet: global.quiet)
+    let display = TrainingDisplay(
+      epochs: configuration.epochs, quiet: global.quiet,
+      sparsityTerms: configuration.topK == nil)
     let failure = FailureBox()
     let started = Date()
     let model = try Self.resuming(checkpoint, configuration, path: checkpointURL.path) {
