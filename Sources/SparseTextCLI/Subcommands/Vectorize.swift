@@ -12,11 +12,12 @@ struct Vectorize: ParsableCommand {
         sparsetext vectorize tweets.csv --hashing 1048576 -o x.npz
         sparsetext vectorize big.txt --hashing 262144 -o x.safetensors
         sparsetext vectorize part.jsonl --statistics-out part.stats
-        cat part.jsonl | sparsetext vectorize --model model/ - -o - --id-field id
+        sparsetext vectorize --model model/ part.jsonl -o - --id-field id
       With --hashing, documents are read, hashed and written block by block, so an input of any \
       size streams through in flat memory. --statistics-out counts every term of a part for \
       `sparsetext statistics merge` (see its help). -o - streams JSONL rows with a fitted \
-      vocabulary (--model or --statistics), as a stage of a Spark or Dask job.
+      vocabulary (--model or --statistics), as a stage of a Spark or Dask job that feeds it \
+      standard input (- as INPUT, with --format jsonl).
       Read the result in Python with scipy.sparse.load_npz("x.npz"), or with \
       safetensors.numpy.load_file("x.safetensors") and scipy.sparse.csr_matrix((t["data"], \
       t["indices"], t["indptr"]), shape=t["shape"]).
