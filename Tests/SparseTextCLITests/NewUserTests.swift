@@ -62,6 +62,9 @@ import Testing
     // Without --id-field, the 0-based record index; on standard output, --output-format.
     let out = try CLI.run(["predict", model, corpus.path, "--output-format", "csv"])
     #expect(out.stdout.hasPrefix("id,label\n0,"), "\(out.stdout.prefix(40))")
+    // Rows stream block by block; a run that fails before the first prints no header alone.
+    let unread = try CLI.run(["predict", model, dir.appendingPathComponent("none.txt").path])
+    #expect(unread.status == 3 && unread.stdout.isEmpty, "\(unread.stdout)")
     // Names that name no prediction format, or another one than --output-format: exit 2,
     // before any work, and nothing written.
     for (name, extra, message) in [

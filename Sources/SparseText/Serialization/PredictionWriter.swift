@@ -48,25 +48,25 @@ package final class PredictionWriter {
   package let format: Format
   private let classes: [String]?
   private let destination: Destination
+  /// Whether the header went out (with the first rows, so a run that fails before any row
+  /// prints nothing on a stream).
+  private var started = false
 
   /// Opens a temporary file for `url` in the format its extension names; `classes` (the
   /// columns of the probabilities appended, in order) when probabilities are written.
   package init(url: URL, classes: [String]?) throws {
     format = try Format(url: url)
     self.classes = classes
-    let file = try StreamingFileWriter(url: url)
-    destination = .file(file)
-    try file.append(header())
+    destination = .file(try StreamingFileWriter(url: url))
   }
 
-  /// Hands the text of `format` to `write` block by block (standard output); the header first.
-  package init(
-    format: Format, classes: [String]?, stream write: @escaping (String) throws -> Void
-  ) throws {
+  /// Hands the text of `format` to `write` block by block (standard output), the header with
+  /// the first block.
+  package init(format: Format, classes: [String]?, stream write: @escaping (String) throws -> Void)
+  {
     self.format = format
     self.classes = classes
     destination = .stream(write)
-    try write(header())
   }
 
   private func header() -> String {
@@ -95,7 +95,8 @@ package final class PredictionWriter {
           actual: probabilities.map { $0.rows * $0.columns } ?? 0)
       }
     }
-    var text = ""
+    var text = started ? "" : header()
+    started = true
     for r in ids.indices {
       switch format {
       case .tsv, .csv:
@@ -114,15 +115,24 @@ package final class PredictionWriter {
         text += try JSONFormat.line(object: object) + "\n"
       }
     }
+    try emit(text)
+  }
+
+  /// Completes the file (a header alone when no row came) and moves it into place; for a
+  /// stream, writes the header if no row came.
+  package func finish() throws {
+    if !started {
+      started = true
+      try emit(header())
+    }
+    if case .file(let file) = destination { try file.finish() }
+  }
+
+  private func emit(_ text: String) throws {
     switch destination {
     case .file(let file): try file.append(text)
     case .stream(let write): try write(text)
     }
-  }
-
-  /// Completes the file and moves it into place (nothing for a stream).
-  package func finish() throws {
-    if case .file(let file) = destination { try file.finish() }
   }
 
   /// `s` as one field: quoted, as RFC 4180 quotes, when it holds the separator, a quote or a

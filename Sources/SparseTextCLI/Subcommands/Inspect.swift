@@ -72,7 +72,7 @@ struct Inspect: ParsableCommand {
       firing = stored
     } else {
       Terminal.warn(
-        "'\(model)' stores no firing rates (it was written before they were stored), so units are listed in index order; fit or train it again to order them by how often they fire"
+        "'\(model)' stores no firing rates (a bundle written before fit stored them, or an autoencoder directory without training.json), so units are listed in index order; fit or train it again to order them by how often they fire"
       )
     }
     var order = Array(0..<sae.configuration.hiddenUnits)
