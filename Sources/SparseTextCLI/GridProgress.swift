@@ -11,7 +11,9 @@ final class GridProgress: @unchecked Sendable {
     [(settings: [String: Double], configuration: SparseAutoencoder.Configuration)]
   private let grid: AutoencoderGrid
   private let quiet: Bool
-  private let started = Date()
+  /// When the first setting started (after the folds were vectorized, which the time left
+  /// does not count).
+  private var start: Date?
   private let lock = NSLock()
   /// The console of the run (events may come from other threads).
   let console = Console.current
@@ -27,6 +29,9 @@ final class GridProgress: @unchecked Sendable {
 
   /// Setting `index` (from 1) started.
   func started(_ index: Int) {
+    lock.withLock {
+      if start == nil { start = Date() }
+    }
     let settings = grid.describe(combinations[index - 1].settings)
     Terminal.note(
       "grid \(index)/\(combinations.count): \(settings)", quiet: quiet, console: console)
@@ -38,7 +43,7 @@ final class GridProgress: @unchecked Sendable {
     defer { lock.unlock() }
     let done = (combination - 1) * folds + fold
     let total = combinations.count * folds
-    let elapsed = Date().timeIntervalSince(started)
+    let elapsed = Date().timeIntervalSince(start ?? Date())
     let left =
       done < total
       ? "; about \(ProgressBar.duration(elapsed / Double(done) * Double(total - done))) left" : ""
@@ -51,7 +56,7 @@ final class GridProgress: @unchecked Sendable {
     Terminal.note(
       String(
         format:
-          "  fold %d/%d done: accuracy %.2f%% (C = %g), FVU %.3f, %.1f active units, %.1f s per fold",
+          "  fold %d/%d done: accuracy %.2f%% (C = %g), FVU %.3f, %.1f active units; the autoencoder took %.1f s per fold",
         fold, folds, row.accuracy * 100, row.c, row.fractionOfVarianceUnexplained,
         row.activeUnitsPerDocument, row.fitSeconds) + left,
       quiet: quiet, console: console)
