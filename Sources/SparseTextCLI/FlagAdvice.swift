@@ -33,6 +33,7 @@ struct FlagAdvice: MessageWording {
     case .loss: "--loss"
     case .inverseRegularization, .cValues: "--C"
     case .classifierInput: "--classifier-input"
+    case .codesWeights: "--codes-weights"
     case .folds: "--folds"
     case .outlierQuantile: "--outlier-quantile"
     case .threshold: "--threshold"
@@ -51,7 +52,7 @@ struct FlagAdvice: MessageWording {
     case .outputFile: "-o"
     case .minimumTokenLength, .inputColumns, .patience, .tolerance, .maxIterations, .classifier,
       .trainingScores, .codeScaling, .corpus, .svdComponents, .dimension, .blockSize, .k,
-      .minimumScore:
+      .minimumScore, .naiveBayesSmoothing:
       nil
     }
   }

@@ -7,16 +7,20 @@ import Foundation
 /// scores, at most 1,000) is optional within version 2: bundles without it load and score, with
 /// no default outlier threshold. Version 3 writes every key of `config.json` in snake_case and
 /// nests the vectorizer's settings (`counting`, `weighting`); versions 1 and 2 (camelCase inside
-/// `configuration`, a flat vectorizer) are still read.
+/// `configuration`, a flat vectorizer) are still read. Version 4 adds `classifier_choice` (the
+/// input the classifier reads, its codes weight and C, and the cross-validated table) and, for
+/// an NBSVM classifier, `classifier.log_count_ratio` (models × terms); a version-3 bundle's
+/// classifier reads its configured input.
 extension TextFeaturePipeline {
   /// The bundle format's name.
   package static let formatName = "sparsetext-model"
   /// The bundle format version this build writes. Version 2 added the code scaler
   /// (`codes.mean`, `codes.scale`) and the pipeline's `codeScaling`, `cValues` and `folds`;
-  /// version 3 writes one key style (snake_case) and the nested vectorizer configuration.
-  package static let formatVersion = 3
+  /// version 3 writes one key style (snake_case) and the nested vectorizer configuration;
+  /// version 4 the classifier's choice and NBSVM's ratios.
+  package static let formatVersion = 4
   /// The bundle format versions this build reads.
-  package static let readableFormatVersions = 1...3
+  package static let readableFormatVersions = 1...4
 
   /// The fields of `config.json` that say how to read the rest.
   private struct BundleHeader: Decodable {
@@ -39,6 +43,7 @@ extension TextFeaturePipeline {
     var configuration: Configuration
     var vocabularySize: Int
     var classes: [String]?
+    var classifierChoice: ClassifierChoice?
 
     enum CodingKeys: String, CodingKey {
       case format
@@ -49,6 +54,7 @@ extension TextFeaturePipeline {
       case configuration
       case vocabularySize = "vocabulary_size"
       case classes
+      case classifierChoice = "classifier_choice"
     }
   }
 
@@ -57,12 +63,13 @@ extension TextFeaturePipeline {
   /// a bundle (other than an empty one), is never replaced: that throws ``OutputError``.
   public func write(to url: URL) throws {
     var configuration = self.configuration
-    if classifier == nil { configuration.classifier = nil }
+    if fittedClassifier == nil { configuration.classifier = nil }
     let config = BundleConfig(
       format: Self.formatName, formatVersion: Self.formatVersion,
       libraryVersion: SparseTextVersion.library, utf8procVersion: SparseTextVersion.utf8proc,
       unicodeVersion: SparseTextVersion.unicode, configuration: configuration,
-      vocabularySize: vectorizer.vocabulary.count, classes: classifier?.classes)
+      vocabularySize: vectorizer.vocabulary.count, classes: fittedClassifier?.classes,
+      classifierChoice: classifierChoice)
     var tensors: [String: Tensor] = ["idf": Tensor(vector: vectorizer.idf)]
     if let autoencoder {
       tensors.merge(autoencoder.parameters) { $1 }
@@ -70,8 +77,8 @@ extension TextFeaturePipeline {
     if let codeScaler {
       tensors.merge(codeScaler.parameters) { $1 }
     }
-    if let classifier {
-      tensors.merge(classifier.parameters) { $1 }
+    if let fittedClassifier {
+      tensors.merge(fittedClassifier.parameters) { $1 }
     }
     if let trainingScores {
       tensors[Self.trainingScoresTensor] = Tensor(vector: trainingScores.sortedValues)
@@ -221,19 +228,36 @@ extension TextFeaturePipeline {
       }
       firingRates = stored.values.map(Double.init)
     }
-    var classifier: LogisticRegression?
+    var classifier: FittedClassifier?
+    var choice: ClassifierChoice?
     if let lr = config.configuration.classifier, let classes = config.classes {
+      let input = config.classifierChoice?.input ?? config.configuration.legacyClassifierInput
+      let codesWeight =
+        config.classifierChoice.map(\.codesWeight) ?? (input.hasCodesBlock ? 1 : nil)
+      guard input.hasCodesBlock == (codesWeight != nil), (codesWeight ?? 1) > 0 else {
+        throw ModelFormatError.corrupt(
+          file: configURL.path,
+          reason:
+            "classifier_choice.codes_weight must be a positive number exactly when the input (\(input.rawValue)) has a codes block"
+        )
+      }
       guard let weight = tensors["classifier.weight"], weight.shape.count == 2,
         let bias = tensors["classifier.bias"], bias.shape.count == 1
       else {
         throw ModelFormatError.inconsistent(
           file: tensorsURL.path, reason: "classifier.weight or classifier.bias is missing")
       }
+      if input.readsCodes && autoencoder == nil {
+        throw ModelFormatError.inconsistent(
+          file: configURL.path,
+          reason: "the classifier reads codes (\(input.rawValue)), but there is no autoencoder")
+      }
+      let hidden = autoencoder?.configuration.hiddenUnits ?? 0
       let expected: Int
-      switch config.configuration.effectiveClassifierInput {
-      case .tfidf: expected = terms.count
-      case .codes: expected = autoencoder?.configuration.hiddenUnits ?? -1
-      case .both: expected = terms.count + (autoencoder?.configuration.hiddenUnits ?? -1)
+      switch input {
+      case .tfidf, .nbsvm: expected = terms.count
+      case .codes: expected = hidden
+      case .both, .nbsvmCodes: expected = terms.count + hidden
       }
       guard weight.shape[1] == expected else {
         throw ModelFormatError.inconsistent(
@@ -241,20 +265,53 @@ extension TextFeaturePipeline {
           reason:
             "classifier.weight reads \(weight.shape[1]) features, the pipeline makes \(expected)")
       }
+      let ratios = tensors[NaiveBayesLogisticRegression.ratiosTensor]
+      guard input.isNaiveBayes == (ratios != nil) else {
+        throw ModelFormatError.inconsistent(
+          file: tensorsURL.path,
+          reason:
+            input.isNaiveBayes
+            ? "an NBSVM classifier (\(input.rawValue)) needs \(NaiveBayesLogisticRegression.ratiosTensor)"
+            : "\(NaiveBayesLogisticRegression.ratiosTensor) belongs to an NBSVM classifier, but the classifier reads \(input.rawValue)"
+        )
+      }
+      let candidate = InputCandidate(input, codesWeight: codesWeight)
+      let standardized = codeScaler != nil
       do {
-        classifier = try LogisticRegression(
-          weights: try weight.matrix(), intercepts: bias.values, classes: classes,
-          configuration: lr)
+        if let ratios {
+          let models = classes.count == 2 ? 1 : classes.count
+          guard ratios.shape == [models, terms.count] else {
+            throw ModelFormatError.inconsistent(
+              file: tensorsURL.path,
+              reason:
+                "\(NaiveBayesLogisticRegression.ratiosTensor) should have shape [\(models), \(terms.count)] (models × terms), found \(ratios.shape)"
+            )
+          }
+          classifier = .naiveBayes(
+            try NaiveBayesLogisticRegression(
+              weighting: NaiveBayesWeighting(ratios: ratios.matrix(), classes: classes),
+              weights: weight.matrix(), intercepts: bias.values, configuration: lr),
+            candidate, standardized: standardized)
+        } else {
+          classifier = .linear(
+            try LogisticRegression(
+              weights: try weight.matrix(), intercepts: bias.values, classes: classes,
+              configuration: lr), candidate, standardized: standardized)
+        }
       } catch let error as ModelFormatError {
         throw ModelFormatError.inconsistent(file: tensorsURL.path, reason: Self.reason(of: error))
       } catch let error as ConfigurationError {
         throw ModelFormatError.corrupt(file: configURL.path, reason: error.description)
       }
+      choice =
+        config.classifierChoice
+        ?? ClassifierChoice(
+          input: input, codesWeight: codesWeight, c: lr.inverseRegularization)
     }
     self.init(
       configuration: config.configuration, vectorizer: vectorizer, autoencoder: autoencoder,
-      codeScaler: codeScaler, classifier: classifier, trainingScores: trainingScores,
-      firingRates: firingRates)
+      codeScaler: codeScaler, classifier: classifier, choice: choice,
+      trainingScores: trainingScores, firingRates: firingRates)
   }
 
   /// The tensor holding the sorted training anomaly scores.
