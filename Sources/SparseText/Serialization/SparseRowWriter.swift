@@ -333,15 +333,18 @@ package final class SparseRowWriter {
       data: copy(spilled[0]))
   }
 
-  /// A whole matrix as SciPy's CSR `.npz`, its arrays written straight from memory.
+  /// A whole matrix as SciPy's CSR `.npz`, its arrays written straight from memory;
+  /// `zip64Limit` and `start` are ``StoredZIPWriter``'s (tests move members past 4 GiB).
   static func writeNPZ(
-    _ matrix: SparseMatrix, valueType: ValueType, to destination: URL, file: String
+    _ matrix: SparseMatrix, valueType: ValueType, to destination: URL, file: String,
+    zip64Limit: UInt64 = 0xFFFF_FFFF, start: UInt64 = 0
   )
     throws
   {
     try writeNPZ(
       to: destination, file: file, rows: matrix.rows, columns: matrix.columns,
       nonzeros: matrix.nonzeroCount, valueType: valueType,
+      archive: StoredZIPWriter(url: destination, file: file, zip64Limit: zip64Limit, start: start),
       indices: { member in try matrix.columnIndices.withUnsafeBufferPointer { try member.write($0) }
       },
       indptr: { member in try matrix.rowOffsets.withUnsafeBufferPointer { try member.write($0) } },
@@ -377,14 +380,15 @@ package final class SparseRowWriter {
   /// `data`): each a `.npy` header, then for the three arrays the bytes their closure writes.
   private static func writeNPZ(
     to destination: URL, file: String, rows: Int, columns: Int, nonzeros: Int,
-    valueType: ValueType, indices: (inout StoredZIPWriter.Member) throws -> Void,
+    valueType: ValueType, archive: StoredZIPWriter? = nil,
+    indices: (inout StoredZIPWriter.Member) throws -> Void,
     indptr: (inout StoredZIPWriter.Member) throws -> Void,
     data: (inout StoredZIPWriter.Member) throws -> Void
   ) throws {
     let csr = Data(
       "csr".unicodeScalars.flatMap { s in withUnsafeBytes(of: s.value.littleEndian) { Array($0) } })
     let shape = [Int64(rows), Int64(columns)].withUnsafeBytes { Data($0) }
-    var archive = try StoredZIPWriter(url: destination, file: file)
+    var archive = try archive ?? StoredZIPWriter(url: destination, file: file)
     func add(
       _ name: String, _ header: Data, arrayBytes: Int = 0,
       _ body: (inout StoredZIPWriter.Member) throws -> Void = { _ in }
