@@ -78,11 +78,9 @@ struct Fit: ParsableCommand {
       configuration.autoencoder = nil
     } else if let sae = base.autoencoder {
       configuration.autoencoder = try autoencoder.configuration(base: sae)
-    } else {
+    } else if autoencoder.anyGiven {
       // The file has no autoencoder: options for one add it.
-      let fromOptions = try autoencoder.configuration()
-      configuration.autoencoder =
-        fromOptions == SparseAutoencoder.Configuration() ? nil : fromOptions
+      configuration.autoencoder = try autoencoder.configuration()
     }
     if noClassifier { configuration.classifier = nil }
     if let classifierInput { configuration.classifierInput = classifierInput }
