@@ -1,0 +1,50 @@
+import Foundation
+import SparseText
+import Testing
+
+@testable import SparseTextCLI
+
+/// Option groups keep no defaults of their own: an option left out leaves the library's
+/// configuration (or a file's) as it is, and an option given counts even at the default value.
+@Suite struct OptionDefaultsTests {
+  @Test func readOptionsLeftOutAreTheReadersDefaults() throws {
+    #expect(try ReadOptions.parse([]).options == CorpusReader.Options())
+    let given = try ReadOptions.parse([
+      "--text-field", "body", "--label-field", "tags", "--label-prefix", "#", "--encoding",
+      "latin-1", "--strict-encoding", "--on-bad-record", "skip", "--no-header",
+    ]).options
+    var expected = CorpusReader.Options()
+    expected.textField = "body"
+    expected.labelField = "tags"
+    expected.labelPrefix = "#"
+    expected.encoding = .latin1
+    expected.strictEncoding = true
+    expected.onBadRecord = .skip
+    expected.hasHeader = false
+    #expect(given == expected)
+  }
+
+  @Test func autoencoderOptionsKnowWhetherAnyWasGiven() throws {
+    let none = try AutoencoderOptions.parse([])
+    #expect(!none.anyGiven)
+    #expect(try none.configuration() == SparseAutoencoder.Configuration())
+    let defaults = SparseAutoencoder.Configuration()
+    #expect(try AutoencoderOptions.parse(["--hidden", "\(defaults.hiddenUnits)"]).anyGiven)
+    #expect(try AutoencoderOptions.parse(["--tied"]).anyGiven)
+    #expect(try AutoencoderOptions.parse(["--no-unit-norm-decoder"]).anyGiven)
+  }
+
+  /// `--topk` switches the recipe on the base it is given, as the grid's `topk` does.
+  @Test func topkSwitchesTheRecipeAndKeepsTheBase() throws {
+    let base = SparseAutoencoder.Configuration(hiddenUnits: 40, weightDecay: 0.5, epochs: 3)
+    let topK = try AutoencoderOptions.parse(["--topk", "5"]).configuration(base: base)
+    var expected = base
+    expected.topK = 5
+    expected.activation = .relu
+    expected.unitNormDecoder = true
+    #expect(topK == expected)
+    let off = try AutoencoderOptions.parse(["--topk", "off"]).configuration(base: topK)
+    #expect(off.topK == nil && off.activation == .sigmoid && !off.unitNormDecoder)
+    #expect(off.hiddenUnits == 40 && off.weightDecay == 0.5 && off.epochs == 3)
+  }
+}
