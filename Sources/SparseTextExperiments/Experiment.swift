@@ -33,10 +33,11 @@ package struct Experiment: Sendable {
       vectorizer: TfidfVectorizer.Configuration = TextFeaturePipeline.Configuration()
         .vectorizer,
       autoencoder: SparseAutoencoder.Configuration? = .init(),
-      classifier: LogisticRegression.Configuration = .init(maxIterations: 1000),
+      classifier: LogisticRegression.Configuration = TextFeaturePipeline.Configuration
+        .recommendedClassifier,
       cValues: [Double] = TextFeaturePipeline.Configuration().cValues,
       folds: Int = TextFeaturePipeline.Configuration().folds, labelFractions: [Double] = [],
-      seed: UInt64 = 13,
+      seed: UInt64 = SeededGenerator.defaultSeed,
       codeScaling: CodeScaler.Method = TextFeaturePipeline.Configuration().codeScaling
     ) {
       self.vectorizer = vectorizer

@@ -150,6 +150,17 @@ import Testing
   }
 }
 
+/// Defaults written once: an experiment measures the pipeline `fit` builds, with one seed.
+@Suite struct SharedDefaultsTests {
+  @Test func experimentsUseThePipelinesClassifierAndTheOneSeed() {
+    let experiment = Experiment.Configuration()
+    #expect(experiment.classifier == TextFeaturePipeline.Configuration().classifier)
+    #expect(experiment.classifier.maxIterations == 1000)
+    #expect(experiment.seed == SeededGenerator.defaultSeed)
+    #expect(SparseAutoencoder.Configuration().seed == SeededGenerator.defaultSeed)
+  }
+}
+
 @Suite struct AutoencoderGridTests {
   @Test func makesEveryCombination() throws {
     let grid = AutoencoderGrid(axes: [

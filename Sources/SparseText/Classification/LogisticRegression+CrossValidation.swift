@@ -28,7 +28,7 @@ extension LogisticRegression {
   ///   throws.
   package static func crossValidateC(
     _ features: any FeatureMatrix, labels: [String], candidates: [Double], folds: Int = 3,
-    seed: UInt64 = 13, configuration: Configuration = .init(),
+    seed: UInt64 = SeededGenerator.defaultSeed, configuration: Configuration = .init(),
     foldFeatures: (
       (_ train: [Int], _ test: [Int]) throws -> (any FeatureMatrix, any FeatureMatrix)
     )? =

@@ -59,11 +59,15 @@ public struct TextFeaturePipeline: Sendable {
     /// The C candidates of the recommended recipe.
     public static let recommendedCValues: [Double] = [0.1, 1, 10, 100]
 
+    /// The classifier of the recommended recipe: logistic regression with up to 1,000 L-BFGS
+    /// iterations (C is chosen from ``cValues``).
+    public static let recommendedClassifier = LogisticRegression.Configuration(maxIterations: 1000)
+
     /// Creates a configuration; see each property for its default.
     public init(
       vectorizer: TfidfVectorizer.Configuration = Self.recommendedVectorizer,
       autoencoder: SparseAutoencoder.Configuration? = .init(),
-      classifier: LogisticRegression.Configuration? = .init(maxIterations: 1000),
+      classifier: LogisticRegression.Configuration? = Self.recommendedClassifier,
       classifierInput: ClassifierInput? = nil,
       codeScaling: CodeScaler.Method = .standardize,
       cValues: [Double] = Self.recommendedCValues,
@@ -269,7 +273,7 @@ public struct TextFeaturePipeline: Sendable {
         lr.inverseRegularization =
           try LogisticRegression.crossValidateC(
             features, labels: labels, candidates: configuration.cValues, folds: folds,
-            seed: configuration.autoencoder?.seed ?? 13, configuration: lr,
+            seed: configuration.autoencoder?.seed ?? SeededGenerator.defaultSeed, configuration: lr,
             isCancelled: isCancelled
           ).c
         configuration.classifier = lr
