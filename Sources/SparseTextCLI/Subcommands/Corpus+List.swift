@@ -4,15 +4,16 @@ import SparseText
 
 extension Corpus {
   struct List: ParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "List the default corpora.")
+    static let configuration = CommandConfiguration(
+      abstract: "List the default corpora.",
+      discussion: "With --json, the catalog as corpora/manifest.json holds it.")
 
     @OptionGroup var global: GlobalOptions
 
     func run() throws {
       if global.json {
-        let encoder = JSONFormat.encoder()
         try Console.current.print(
-          String(decoding: try encoder.encode(CorpusCatalog.entries), as: UTF8.self))
+          String(decoding: try JSONFormat.data(CorpusCatalog.manifest), as: UTF8.self))
         return
       }
       for entry in CorpusCatalog.entries {
