@@ -89,8 +89,10 @@ struct Fit: ParsableCommand {
     if let outlierQuantile { configuration.outlierQuantile = outlierQuantile }
     if let anomalyScore { configuration.anomalyScore = anomalyScore }
     if let file, let config {
-      for change in try ConfigurationChanges.between(file, configuration) {
-        Terminal.warn("an option overrides \(config): \(change)")
+      for change in try JSONFormat.differences(file, configuration) {
+        Terminal.warn(
+          "an option overrides \(config): \(change.path): \(change.old ?? "null") → \(change.new ?? "null")"
+        )
       }
     }
     return configuration
