@@ -376,10 +376,13 @@ private func temporaryFile(_ name: String, _ bytes: [UInt8]) throws -> URL {
     let jsonl = directory.appendingPathComponent("codes.jsonl")
     let lines = try DenseRowWriter(url: jsonl, columns: 2)
     try lines.append(b, ids: ["doc \"7\""])
+    try lines.append(b, ids: ["business/001 é"])
     try lines.finish()
+    // Ids are quoted as every JSON file here quotes strings: slashes and non-ASCII as they are.
     #expect(
       try String(contentsOf: jsonl, encoding: .utf8)
-        == "{\"id\":\"doc \\\"7\\\"\",\"code\":[5.0,6.0]}\n")
+        == "{\"id\":\"doc \\\"7\\\"\",\"code\":[5.0,6.0]}\n"
+        + "{\"id\":\"business/001 é\",\"code\":[5.0,6.0]}\n")
     let abandoned = try DenseRowWriter(url: directory.appendingPathComponent("x.csv"), columns: 2)
     try abandoned.append(a)
     abandoned.cancel()

@@ -192,13 +192,10 @@ package final class SparseRowWriter {
       try write(triplets(block, base: 1, separator: " "), to: 0)
     case .jsonl:
       var text = ""
-      let encoder = JSONEncoder()
       for r in 0..<block.rows {
         let range = block.storageRange(ofRow: r)
         text += "{\"row\":\(rows + r)"
-        if let label = labels?[r] {
-          text += ",\"label\":" + String(decoding: try encoder.encode(label), as: UTF8.self)
-        }
+        if let label = labels?[r] { text += ",\"label\":" + JSONString.quoted(label) }
         text += ",\"indices\":["
         text += range.map { String(block.columnIndices[$0]) }.joined(separator: ",")
         text += "],\"values\":[" + range.map { value(block.values[$0]) }.joined(separator: ",")
