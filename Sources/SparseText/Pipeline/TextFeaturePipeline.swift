@@ -390,9 +390,18 @@ public struct TextFeaturePipeline: Sendable {
   /// The class labels, sorted, or empty without a classifier.
   public var classes: [String] { classifier?.classes ?? [] }
 
-  /// The terms a latent unit reconstructs most strongly (largest decoder weights).
-  public func topTerms(latent: Int, count: Int = 10) -> [(term: String, weight: Float)] {
+  /// The terms a latent unit reconstructs most strongly (largest decoder weights); none
+  /// without an autoencoder.
+  ///
+  /// - Throws: ``ConfigurationError/outOfRange(field:value:allowed:)`` naming
+  ///   ``ConfigurationField/latent`` when `latent` is not one of the autoencoder's units.
+  public func topTerms(latent: Int, count: Int = 10) throws -> [(term: String, weight: Float)] {
     guard let autoencoder else { return [] }
+    let units = autoencoder.configuration.hiddenUnits
+    guard (0..<units).contains(latent) else {
+      throw ConfigurationError.outOfRange(
+        field: .latent, value: "\(latent)", allowed: "0 to \(units - 1)")
+    }
     let terms = vectorizer.vocabulary.terms
     return autoencoder.topTerms(latent: latent, count: count).map { (terms[$0.column], $0.weight) }
   }

@@ -43,7 +43,11 @@ import Testing
     #expect(loaded.embeddings(for: documents) == pipeline.embeddings(for: documents))
     #expect(try loaded.predict(documents) == pipeline.predict(documents))
     #expect(loaded.classes == ["business", "sport", "tech"])
-    #expect(loaded.topTerms(latent: 0, count: 3).count == 3)
+    #expect(try loaded.topTerms(latent: 0, count: 3).count == 3)
+    // A unit the model does not have is an error naming the field, not a neighbour's weights.
+    #expect(
+      throws: ConfigurationError.outOfRange(field: .latent, value: "3", allowed: "0 to 2")
+    ) { try loaded.topTerms(latent: 3) }
   }
 
   @Test func fitEncodeAndClassifyFromAsyncCode() async throws {
