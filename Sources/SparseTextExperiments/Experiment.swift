@@ -271,11 +271,12 @@ package struct Experiment: Sendable {
       var lr = c.classifier
       lr.inverseRegularization = chosenC
       clock = Date()
-      let model = try LogisticRegression(fitting: arm.train, labels: trainLabels, configuration: lr)
+      let model = try LogisticRegression(
+        fitting: arm.train, labels: trainLabels, configuration: lr, isCancelled: nil)
       let seconds = Date().timeIntervalSince(clock) + arm.sharedSeconds
       let report = try ClassificationReport(
-        truth: testLabels, predicted: model.predict(arm.test),
-        probabilities: model.probabilities(for: arm.test), classes: model.classes)
+        truth: testLabels, predicted: model.predictedLabels(arm.test),
+        probabilities: model.classProbabilities(arm.test), classes: model.classes)
       results.append(
         PipelineResult(
           name: arm.name, accuracy: report.accuracy, macroF1: report.macroF1,
@@ -295,9 +296,9 @@ package struct Experiment: Sendable {
         lr.inverseRegularization = result.c
         let features = Self.rows(arm.train, subset)
         let model = try LogisticRegression(
-          fitting: features, labels: subsetLabels, configuration: lr)
+          fitting: features, labels: subsetLabels, configuration: lr, isCancelled: nil)
         let report = try ClassificationReport(
-          truth: testLabels, predicted: model.predict(arm.test))
+          truth: testLabels, predicted: model.predictedLabels(arm.test))
         curve.append(
           CurvePoint(
             pipeline: arm.name, fraction: fraction, labelled: subset.count,

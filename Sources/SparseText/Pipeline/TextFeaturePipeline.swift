@@ -369,13 +369,13 @@ public struct TextFeaturePipeline: Sendable {
   /// - Throws: ``ConfigurationError`` when the pipeline has no classifier.
   public func probabilities(for documents: [String]) throws -> DenseMatrix {
     let (model, features) = try classifierInputs(documents)
-    return try model.probabilities(for: features)
+    return try model.classProbabilities(features)
   }
 
   /// The most probable class of each document.
   public func predict(_ documents: [String]) throws -> [String] {
     let (model, features) = try classifierInputs(documents)
-    return try model.predict(features)
+    return try model.predictedLabels(features)
   }
 
   /// The most probable class of each document and every class's probability (documents ×

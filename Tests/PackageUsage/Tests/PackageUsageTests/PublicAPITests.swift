@@ -29,6 +29,10 @@ import Testing
     let model = try LogisticRegression(fitting: x, labels: labels)
     let report = try ClassificationReport(truth: labels, predicted: model.predict(x))
     #expect(report.accuracy == 1)
+    // The classifier takes sparse (TF-IDF) or dense (codes) features.
+    let onCodes = try LogisticRegression(fitting: codes, labels: labels)
+    #expect(try onCodes.predict(codes).count == labels.count)
+    #expect(try onCodes.probabilities(for: codes).columns == 3)
   }
 
   @Test func pipelineRoundTripsThroughABundle() throws {
