@@ -47,4 +47,17 @@ import Testing
     #expect(off.topK == nil && off.activation == .sigmoid && !off.unitNormDecoder)
     #expect(off.hiddenUnits == 40 && off.weightDecay == 0.5 && off.epochs == 3)
   }
+
+  /// `--min-df`/`--max-df` text: a whole number counts documents, a number with a `.` or an
+  /// exponent is a fraction of them (parsed here, in the command line, not in the library).
+  @Test func documentFrequencyBoundsParseAsCountsOrFractions() {
+    #expect(DocumentFrequencyBound(argument: "2") == .count(2))
+    #expect(DocumentFrequencyBound(argument: "0") == .count(0))
+    #expect(DocumentFrequencyBound(argument: "0.5") == .fraction(0.5))
+    #expect(DocumentFrequencyBound(argument: "1.0") == .fraction(1))
+    #expect(DocumentFrequencyBound(argument: "1e-1") == .fraction(0.1))
+    for refused in ["-1", "1.5", "-0.1", "two", ""] {
+      #expect(DocumentFrequencyBound(argument: refused) == nil, "\(refused)")
+    }
+  }
 }
