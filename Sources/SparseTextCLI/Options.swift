@@ -163,7 +163,7 @@ struct SplitOptions: ParsableArguments {
   ) {
     if let corpus {
       let entry = try CorpusCatalog.entry(named: corpus)
-      return (try CorpusCatalog.load(entry).documents, entry.requirement)
+      return (try CorpusCatalog.load(entry, in: Corpus.cache).documents, entry.requirement)
     }
     guard let input else { throw CommandError.usage("give INPUT or --corpus NAME") }
     return (try read.read(input), input)

@@ -110,7 +110,11 @@ package enum CorpusCatalog {
 
   /// Where fetched corpora live: `$XDG_CACHE_HOME/sparsetext`, else `~/.cache/sparsetext`.
   package static var cacheDirectory: URL {
-    let environment = ProcessInfo.processInfo.environment
+    cacheDirectory(environment: ProcessInfo.processInfo.environment)
+  }
+
+  /// ``cacheDirectory`` as `environment` (`XDG_CACHE_HOME`, `HOME`) places it.
+  package static func cacheDirectory(environment: [String: String]) -> URL {
     if let xdg = environment["XDG_CACHE_HOME"], !xdg.isEmpty {
       return URL(fileURLWithPath: xdg).appendingPathComponent("sparsetext")
     }

@@ -17,14 +17,14 @@ extension Corpus {
         return
       }
       for entry in CorpusCatalog.entries {
-        let fetched = CorpusCatalog.isFetched(entry)
+        let fetched = CorpusCatalog.isFetched(entry, in: Corpus.cache)
         try Console.current.print(
           "\(entry.name)  \(entry.requirement)  \(entry.documents) documents, classes: \(entry.classes.joined(separator: ", "))"
         )
         try Console.current.print("    license: \(entry.license)")
         try Console.current.print("    cite: \(entry.citation)")
         try Console.current.print(
-          "    \(fetched ? "fetched: " + CorpusCatalog.location(of: entry).path : "not fetched (sparsetext corpus fetch \(entry.name))")"
+          "    \(fetched ? "fetched: " + CorpusCatalog.location(of: entry, in: Corpus.cache).path : "not fetched (sparsetext corpus fetch \(entry.name))")"
         )
       }
     }
