@@ -90,6 +90,15 @@ import Testing
     #expect(Self.normalized(blocks[1]) == Self.normalized(async))
   }
 
+  /// The version is written once, in `SparseTextVersion.library`; the changelog's newest entry
+  /// names it.
+  @Test func changelogNamesTheLibraryVersion() throws {
+    let text = try String(
+      contentsOf: Self.root.appendingPathComponent("CHANGELOG.md"), encoding: .utf8)
+    let newest = try #require(text.split(separator: "\n").first { $0.hasPrefix("## ") })
+    #expect(newest.hasPrefix("## \(SparseTextVersion.library) "), "\(newest)")
+  }
+
   @Test func gettingStartedAsyncExampleIsTheTestedCode() throws {
     let blocks = try Self.swiftBlocks(
       Self.root.appendingPathComponent("Sources/SparseText/Documentation.docc/GettingStarted.md"))

@@ -54,6 +54,12 @@ import Testing
     ) { try loaded.topTerms(latent: 3) }
   }
 
+  /// The one version, as apps read it (bundles record it, `sparsetext --version` prints it).
+  @Test func theLibraryNamesItsVersion() {
+    let parts = SparseTextVersion.library.split(separator: ".")
+    #expect(parts.count == 3 && parts.allSatisfy { Int($0) != nil })
+  }
+
   @Test func fitEncodeAndClassifyFromAsyncCode() async throws {
     let fit = TextFeaturePipeline.fit(
       documents, labels: labels,
