@@ -97,6 +97,7 @@ import Testing
     stages["autoencoder"] = autoencoder
     config["configuration"] = stages
     try JSONSerialization.data(withJSONObject: config).write(to: configURL)
+    try BundleEdit.rewriteTensors(of: url, asVersion: 1)
     let loaded = try TextFeaturePipeline(contentsOf: url)
     #expect(loaded.codeScaler == nil)
     #expect(loaded.configuration.codeScaling == .none)
