@@ -134,6 +134,7 @@ extension DataError: LocalizedError, CustomStringConvertible {
       return
         "\(source): \(reason). A vocabulary lists every term once: a JSON object "
         + "{\"term\": column, …} with columns 0, 1, 2, … (as `Vocabulary.jsonObject()` writes it), "
+        + "a JSON array of terms in column order (a model bundle's vocabulary.json), "
         + "or one term per line."
     case .corpusNotFetched(let name):
       return "\(name) is not fetched. Fetch it first (`CorpusFetcher.fetch`)."

@@ -13,4 +13,15 @@ extension Tokenizer {
       return tokens == [entry] || foreign.isEmpty ? nil : (entry, foreign)
     }
   }
+
+  /// The terms of a given vocabulary that no document can produce because this tokenizer
+  /// lowercases and they hold letters that lowercasing changes: scikit-learn warns about them
+  /// ("Upper case characters found in vocabulary while 'lowercase' is True. These entries will
+  /// not be matched with any documents"). Empty when the tokenizer does not lowercase.
+  package func unmatchableTerms(in vocabulary: Vocabulary) -> [String] {
+    guard configuration.lowercase else { return [] }
+    return vocabulary.terms.filter { term in
+      term.unicodeScalars.contains { $0.properties.changesWhenLowercased }
+    }
+  }
 }
