@@ -56,6 +56,12 @@ extension TextFeaturePipeline {
   /// complete old bundle or the complete new one. An ordinary file, or a directory that is not
   /// a bundle (other than an empty one), is never replaced: that throws ``OutputError``.
   public func write(to url: URL) throws {
+    try write(to: url, in: nil)
+  }
+
+  /// ``write(to:)``, staged in `commit` (put in place with the commit's other outputs) when
+  /// there is one.
+  package func write(to url: URL, in commit: OutputCommit?) throws {
     var configuration = self.configuration
     if classifier == nil { configuration.classifier = nil }
     let config = BundleConfig(
@@ -86,7 +92,7 @@ extension TextFeaturePipeline {
       Self.checksumKeys.data: SafeTensors.dataChecksum(tensors),
     ]
     try AtomicFile.writeDirectory(
-      at: url, formats: [Self.formatName], entries: Self.bundleEntries
+      at: url, formats: [Self.formatName], entries: Self.bundleEntries, in: commit
     ) { folder in
       try configData.write(to: folder.appendingPathComponent("config.json"))
       try vocabularyData.write(to: folder.appendingPathComponent("vocabulary.json"))
