@@ -335,6 +335,9 @@ public struct CorpusReader: Sendable {
 
   // MARK: - CSV and TSV
 
+  /// CSV and TSV. The first records (up to ``CSVColumns/sampleSize``) are read and decoded
+  /// first: whether the first is a header, and which columns hold the text, the label and the
+  /// id, are decided from them (see ``CSVColumns``), then they and the rest are handed over.
   private func readDelimited(
     _ input: ChunkedInput, format: CorpusFormat, _ context: inout Context,
     _ body: (LabeledDocument) throws -> Void
@@ -342,104 +345,99 @@ public struct CorpusReader: Sendable {
     let delimiter = options.delimiter ?? (format == .tsv ? 0x09 : 0x2C)
     var parser = try CSVParser(input: input, delimiter: delimiter)
     var record = CSVParser.Record()
-    guard try parser.next(into: &record, file: context.file) else { return }
-    var header: [String]? = nil
-    let firstFields = try record.fields.map { field in
-      try input.withBytes(field.range) {
-        try context.decode($0, line: record.line, byteOffset: field.range.lowerBound)
+    /// The next record, `false` at the end (or after a bad one that is skipped).
+    func next(_ context: inout Context) throws -> Bool {
+      do {
+        return try parser.next(into: &record, file: context.file)
+      } catch let error as DataError {
+        try context.bad(error)
+        return false
       }
     }
-    let lowered = firstFields.map { $0.trimmingCharacters(in: .whitespaces).lowercased() }
-    let requested = [options.textColumn, options.labelColumn, options.idField].compactMap {
-      $0?.lowercased()
+    // The first records' fields as bytes (decoded later, as every record's used fields are)
+    // and leniently decoded, to decide from.
+    var sample: [(raw: [[UInt8]], offsets: [Int], fields: [String], line: Int, byteOffset: Int)] =
+      []
+    let lenient = TextDecoder(encoding: options.encoding, strict: false)
+    var ignored = TextDecoder.Problems()
+    var more = true
+    /// A record that did not parse among the first ones: reported after the records before it.
+    var pending: DataError?
+    while sample.count < CSVColumns.sampleSize {
+      do {
+        guard try parser.next(into: &record, file: context.file) else {
+          more = false
+          break
+        }
+      } catch let error as DataError {
+        pending = error
+        more = false
+        break
+      }
+      let raw = record.fields.map { parser.fieldBytes($0) }
+      let fields = try raw.map { bytes in
+        try bytes.withUnsafeBufferPointer { try lenient.decode($0, problems: &ignored) }
+      }
+      sample.append(
+        (raw, record.fields.map(\.range.lowerBound), fields, record.line, record.byteOffset))
     }
-    let looksLikeHeader =
-      lowered.contains("text")
-      || (!requested.isEmpty
-        && requested.allSatisfy { name in
-          Int(name) != nil || lowered.contains(name)
-        } && requested.contains { Int($0) == nil })
-    if options.hasHeader ?? looksLikeHeader { header = lowered }
-    let width = firstFields.count
-    let textIndex = try column(
-      options.textColumn, header: header, width: width,
-      defaults: ["text", "document", "content", "sentence", "review"], fallback: width - 1,
-      role: "text", flag: "`textColumn`")!
-    let labelIndex = try column(
-      options.labelColumn, header: header, width: width,
-      defaults: ["label", "labels", "sentiment", "category", "class", "topic", "target"],
-      fallback: nil, role: "label", flag: "`labelColumn`")
-    let idIndex = try column(
-      options.idField, header: header, width: width, defaults: [], fallback: nil, role: "id",
-      flag: "`idField`")
+    guard !sample.isEmpty else {
+      if let pending { try context.bad(pending) }
+      return
+    }
+    let columns = try CSVColumns(
+      records: sample.map(\.fields), options: options, file: context.file)
+    context.report.csvColumns = columns
+    let width = sample[0].fields.count
     var index = 0
-    func emit(_ record: CSVParser.Record, _ context: inout Context) throws {
-      guard record.fields.count == width else {
-        if record.fields.count == 1 && record.fields[0].range.isEmpty { return }  // blank line
+    /// Hands over one record, its fields given by `field` (decoded on demand).
+    func emit(
+      count: Int, line: Int, byteOffset: Int, isBlank: Bool, _ context: inout Context,
+      field: (Int, inout Context) throws -> String
+    ) throws {
+      guard count == width else {
+        if isBlank { return }
         try context.bad(
           DataError.malformedRecord(
-            file: context.file, line: record.line, column: nil, byteOffset: record.byteOffset,
-            reason: "expected \(width) fields, found \(record.fields.count)"))
+            file: context.file, line: line, column: nil, byteOffset: byteOffset,
+            reason: "expected \(width) fields, found \(count)"))
         return
       }
-      let textField = record.fields[textIndex]
-      let text = try parser.fieldBytes(textField).withUnsafeBufferPointer {
-        try context.decode($0, line: record.line, byteOffset: textField.range.lowerBound)
-      }
+      let text = try field(columns.text, &context)
       var labels: [String] = []
-      if let labelIndex {
-        let labelField = record.fields[labelIndex]
-        let label = try parser.fieldBytes(labelField).withUnsafeBufferPointer {
-          try context.decode($0, line: record.line, byteOffset: labelField.range.lowerBound)
-        }.trimmingHorizontalSpace()
+      if let labelIndex = columns.label {
+        let label = try field(labelIndex, &context).trimmingHorizontalSpace()
         if !label.isEmpty { labels = [label] }
       }
       var id = String(index)
-      if let idIndex {
-        let idField = record.fields[idIndex]
-        id = try parser.fieldBytes(idField).withUnsafeBufferPointer {
-          try context.decode($0, line: record.line, byteOffset: idField.range.lowerBound)
-        }.trimmingHorizontalSpace()
-      }
-      try body(LabeledDocument(id: id, text: text, labels: labels, line: record.line))
+      if let idIndex = columns.id { id = try field(idIndex, &context).trimmingHorizontalSpace() }
+      try body(LabeledDocument(id: id, text: text, labels: labels, line: line))
       context.report.documents += 1
       index += 1
     }
-    if header == nil { try emit(record, &context) }
-    while true {
-      do {
-        guard try parser.next(into: &record, file: context.file) else { break }
-      } catch let error as DataError {
-        try context.bad(error)
-        break
-      }
-      try emit(record, &context)
-    }
-  }
-
-  private func column(
-    _ requested: String?, header: [String]?, width: Int, defaults: [String], fallback: Int?,
-    role: String, flag: String
-  ) throws -> Int? {
-    if let requested {
-      if let index = Int(requested) {
-        guard index >= 0 && index < width else {
-          throw ConfigurationError.outOfRange(
-            field: flag, value: requested, allowed: "a column index in 0..<\(width)")
+    for (k, row) in sample.enumerated() where k > 0 || columns.header == nil {
+      try emit(
+        count: row.raw.count, line: row.line, byteOffset: row.byteOffset,
+        isBlank: row.raw.count == 1 && row.raw[0].isEmpty, &context
+      ) { j, context in
+        try row.raw[j].withUnsafeBufferPointer {
+          try context.decode($0, line: row.line, byteOffset: row.offsets[j])
         }
-        return index
       }
-      guard let header, let index = header.firstIndex(of: requested.lowercased()) else {
-        let names = header.map { $0.joined(separator: ", ") } ?? "no header row"
-        throw ConfigurationError.outOfRange(
-          field: flag, value: requested, allowed: "one of the header's columns (\(names))")
+    }
+    if let pending { try context.bad(pending) }
+    guard more else { return }
+    while try next(&context) {
+      try emit(
+        count: record.fields.count, line: record.line, byteOffset: record.byteOffset,
+        isBlank: record.fields.count == 1 && record.fields[0].range.isEmpty, &context
+      ) { j, context in
+        let field = record.fields[j]
+        return try parser.fieldBytes(field).withUnsafeBufferPointer {
+          try context.decode($0, line: record.line, byteOffset: field.range.lowerBound)
+        }
       }
-      return index
     }
-    if let header {
-      for name in defaults { if let index = header.firstIndex(of: name) { return index } }
-    }
-    return fallback
   }
 
   // MARK: - JSON lines
