@@ -118,8 +118,17 @@ public struct TextFeaturePipeline: Sendable {
       classifierInput ?? (autoencoder == nil ? .tfidf : .codes)
     }
 
-    /// Checks the pipeline-level fields; each stage checks its own when it is fitted.
+    /// Checks every field of every stage, so that a bad value is reported before any work: the
+    /// pipeline's own, each stage's, and the autoencoder's counts against
+    /// ``SparseAutoencoder/Configuration/countLimit``. (What depends on the data, such as the
+    /// memory a training needs, is checked once the vocabulary is known, before training.)
     public func validate() throws {
+      try vectorizer.validate()
+      try classifier?.validate()
+      if let autoencoder {
+        try autoencoder.validate()
+        try autoencoder.checkCounts()
+      }
       guard !cValues.isEmpty, cValues.allSatisfy({ $0 > 0 && $0.isFinite }) else {
         throw ConfigurationError.outOfRange(
           field: "cValues", value: "\(cValues)", allowed: "one or more positive numbers")
@@ -240,6 +249,8 @@ public struct TextFeaturePipeline: Sendable {
     // The labelled documents' codes as the classifier reads them (scaled when there is a scaler).
     var codes: DenseMatrix?
     if let sae = configuration.autoencoder {
+      // Before anything that large is allocated: the weights, a batch and every row's codes.
+      try sae.checkSizes(inputColumns: xAll.columns, rows: xAll.rows)
       try checkCancellation(isCancelled)
       progress?(.stage(.autoencoder))
       let trained = try SparseAutoencoder(
