@@ -229,7 +229,7 @@ import Testing
         }
         let loaded = try TextFeaturePipeline(contentsOf: bundle)
         // What loads must work: no NaN, no trap on use.
-        let codes = loaded.embeddings(for: ["word1 other2 text"])
+        let codes = try loaded.embeddings(for: ["word1 other2 text"])
         #expect(codes.values.allSatisfy { $0.isFinite }, "\(name): non-finite codes")
         _ = try loaded.predict(["word1 text"])
       }

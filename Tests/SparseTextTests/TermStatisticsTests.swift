@@ -73,8 +73,8 @@ import Testing
         let fitted = try merged.vectorizer(configuration: configuration)
         #expect(fitted.vocabulary.terms == direct.vocabulary.terms)
         #expect(fitted.idf.map(\.bitPattern) == direct.idf.map(\.bitPattern))
-        let x = direct.transform(documents)
-        let y = fitted.transform(documents)
+        let x = try direct.transform(documents)
+        let y = try fitted.transform(documents)
         #expect(x.values.map(\.bitPattern) == y.values.map(\.bitPattern))
         #expect(x.columnIndices == y.columnIndices && x.rowOffsets == y.rowOffsets)
       }

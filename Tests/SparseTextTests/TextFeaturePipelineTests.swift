@@ -51,7 +51,7 @@ import Testing
     #expect(Self.small.cValues.contains(chosen))
     #expect(pipeline.configuration.classifier?.inverseRegularization == chosen)
     let scaler = try #require(pipeline.codeScaler)
-    let codes = pipeline.embeddings(for: texts)
+    let codes = try pipeline.embeddings(for: texts)
     for j in 0..<codes.columns where scaler.scale[j] != 1 {
       let mean = (0..<codes.rows).map { Double(codes[$0, j]) }.reduce(0, +) / Double(codes.rows)
       #expect(abs(mean) < 1e-4)
@@ -67,7 +67,7 @@ import Testing
     let loaded = try TextFeaturePipeline(contentsOf: url)
     #expect(loaded.codeScaler == pipeline.codeScaler)
     #expect(loaded.configuration == pipeline.configuration)
-    #expect(loaded.embeddings(for: texts) == pipeline.embeddings(for: texts))
+    #expect(try loaded.embeddings(for: texts) == pipeline.embeddings(for: texts))
     #expect(try loaded.probabilities(for: texts) == pipeline.probabilities(for: texts))
     let config =
       try JSONSerialization.jsonObject(

@@ -240,7 +240,7 @@ public struct TextFeaturePipeline: Sendable {
     try checkCancellation(isCancelled)
     progress?(.stage(.vectorizer))
     let (vectorizer, xAll) =
-      try fittedVectorizer.map { ($0, $0.transform(documents + unlabeled)) }
+      try fittedVectorizer.map { ($0, try $0.transform(documents + unlabeled)) }
       ?? TfidfVectorizer.fitTransform(
         documents + unlabeled, configuration: configuration.vectorizer)
     let x = unlabeled.isEmpty ? xAll : xAll.selectingRows(0..<documents.count)
@@ -335,14 +335,19 @@ public struct TextFeaturePipeline: Sendable {
   }
 
   /// The TF-IDF features of `documents` (the autoencoder's exact input).
-  public func features(for documents: [String]) -> SparseMatrix {
-    vectorizer.transform(documents)
+  ///
+  /// - Throws: ``ConfigurationError`` naming the token pattern when a custom one runs out of
+  ///   its step budget on a document (it backtracks catastrophically); never otherwise.
+  public func features(for documents: [String]) throws -> SparseMatrix {
+    try vectorizer.transform(documents)
   }
 
   /// One embedding per document: the autoencoder's codes, or the dense TF-IDF vector when the
   /// pipeline has no autoencoder. Work is split over cores.
-  public func embeddings(for documents: some Sequence<String>) -> DenseMatrix {
-    let x = features(for: Array(documents))
+  ///
+  /// - Throws: as ``features(for:)``.
+  public func embeddings(for documents: some Sequence<String>) throws -> DenseMatrix {
+    let x = try features(for: Array(documents))
     return scaledCodes(for: x) ?? x.densified()
   }
 
@@ -367,8 +372,10 @@ public struct TextFeaturePipeline: Sendable {
   }
 
   /// The embedding of one document.
-  public func embedding(for document: String) -> [Float] {
-    embeddings(for: [document]).values
+  ///
+  /// - Throws: as ``features(for:)``.
+  public func embedding(for document: String) throws -> [Float] {
+    try embeddings(for: [document]).values
   }
 
   /// Class probabilities (documents × ``classes``).
@@ -418,7 +425,7 @@ public struct TextFeaturePipeline: Sendable {
     LogisticRegression, any FeatureMatrix
   ) {
     let classifier = try requireClassifier()
-    let x = features(for: documents)
+    let x = try features(for: documents)
     return (
       classifier,
       try Self.classifierFeatures(

@@ -4,11 +4,11 @@ extension Tokenizer {
   /// or changes them (`you've` → `you`, `ve`; `You` when lowercasing) into tokens that are not
   /// stop words themselves, each with those tokens: scikit-learn warns when there are any.
   /// Empty when stop words are not used (a character analyzer, or no list).
-  package func inconsistentStopWords() -> [(entry: String, tokens: [String])] {
+  package func inconsistentStopWords() throws -> [(entry: String, tokens: [String])] {
     guard configuration.analyzer == .word else { return [] }
     let stopWords = Set(configuration.stopWords)
-    return configuration.stopWords.compactMap { entry in
-      let tokens = self.tokens(in: entry)
+    return try configuration.stopWords.compactMap { entry in
+      let tokens = try self.tokens(in: entry)
       let foreign = tokens.filter { !stopWords.contains($0) }
       return tokens == [entry] || foreign.isEmpty ? nil : (entry, foreign)
     }

@@ -18,7 +18,7 @@ extension Corpus {
       var types = Set<String>()
       for document in documents {
         for label in document.labels { labelCounts[label, default: 0] += 1 }
-        let terms = tokenizer.terms(in: document.text)
+        let terms = try tokenizer.terms(in: document.text)
         tokens += terms.count
         types.formUnion(terms)
       }

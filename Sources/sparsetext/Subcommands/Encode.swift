@@ -83,7 +83,7 @@ struct Encode: ParsableCommand {
       }
       var blocks = BlockAccumulator<LabeledDocument>(size: 4096) { block in
         let started = Date()
-        let codes = pipeline.embeddings(for: block.map(\.text))
+        let codes = try pipeline.embeddings(for: block.map(\.text))
         seconds += Date().timeIntervalSince(started)
         try emit(codes, ids: block.map(\.id))
       }
