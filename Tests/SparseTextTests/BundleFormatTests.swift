@@ -197,4 +197,37 @@ import Testing
       return file == badURL.path
     }
   }
+
+  /// `null` or `42` is JSON, but not a configuration (it was called "not valid JSON"); a key
+  /// no configuration has is named (it was ignored without a word).
+  @Test func configurationFilesThatAreNotObjectsOrHaveUnknownKeysAreNamed() throws {
+    let directory = Self.temporaryDirectory()
+    try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+    defer { try? FileManager.default.removeItem(at: directory) }
+    func reason(_ text: String) throws -> String? {
+      let url = directory.appendingPathComponent("c.json")
+      try Data(text.utf8).write(to: url)
+      do {
+        _ = try TextFeaturePipeline.Configuration(contentsOf: url)
+        return nil
+      } catch ConfigurationError.invalidFile(let file, let reason) {
+        #expect(file == url.path)
+        return reason
+      }
+    }
+    #expect(try reason("null") == "it holds null, not a JSON object")
+    #expect(try reason("42") == "it holds a number, not a JSON object")
+    #expect(try reason("[1]") == "it holds an array, not a JSON object")
+    #expect(try reason("{").map { $0.hasPrefix("not valid JSON (") } == true)
+    let unknown = try reason(#"{"autoencoder": {"hiden_units": 8}}"#)
+    #expect(unknown?.hasPrefix("'autoencoder.hiden_units' is not a configuration key") == true)
+    #expect(unknown?.contains("hidden_units") == true)
+    #expect(try reason(#"{"foldz": 3}"#)?.hasPrefix("'foldz' is not") == true)
+    // Keys that are known, optional keys set to null, and a partial file are fine.
+    #expect(
+      try reason(
+        #"{"folds": 4, "classifier_input": null, "autoencoder": {"top_k": 8, "input_scale": null}}"#
+      ) == nil)
+    #expect(try reason(#"{"vectorizer": {"counting": {"max_features": 100}}}"#) == nil)
+  }
 }
