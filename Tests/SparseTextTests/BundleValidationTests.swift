@@ -206,6 +206,20 @@ import Testing
     expectRefused(url, file: "config.json", "outlierQuantile is 1.5")
   }
 
+  /// Found by the fuzzer: an input scale of 1e-320 loaded, and every anomaly score was infinite.
+  @Test func aDenormalInputScaleIsRefused() throws {
+    let url = try Self.bundle()
+    try BundleEdit.rewriteTensors(of: url)
+    try editJSON(url) { config in
+      var configuration = config["configuration"] as! [String: Any]
+      var autoencoder = configuration["autoencoder"] as! [String: Any]
+      autoencoder["input_scale"] = 1e-320
+      configuration["autoencoder"] = autoencoder
+      config["configuration"] = configuration
+    }
+    expectRefused(url, file: "config.json", "inputScale is")
+  }
+
   /// The tensors of another bundle with the same shapes carry that bundle's checksums.
   @Test func tensorsOfAnotherBundleAreRefused() throws {
     let url = try Self.bundle()

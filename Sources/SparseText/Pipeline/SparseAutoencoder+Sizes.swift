@@ -9,9 +9,22 @@ extension SparseAutoencoder.Configuration {
   /// within `Int`, and every count prints as what it is.
   package static let countLimit = Int(Int32.max)
 
-  /// Checks the count settings against ``countLimit`` (for any data, on any machine); a bundle's
-  /// configuration is checked with it too.
+  /// The range of ``inputScale`` when it is set: beyond it, inputs or their reconstructions
+  /// leave the range of Float (a scale of 1e-320 made every anomaly score infinite), and the
+  /// automatic scale (√(columns / mean squared row norm)) never gets near either end.
+  package static let inputScaleRange = 1e-6...1e6
+
+  /// Checks the count settings against ``countLimit``, and the input scale against
+  /// ``inputScaleRange`` (for any data, on any machine); a bundle's configuration is checked
+  /// with it too.
   package func checkCounts() throws {
+    if let scale = inputScale, !Self.inputScaleRange.contains(scale) {
+      throw ConfigurationError.outOfRange(
+        field: "inputScale", value: "\(scale)",
+        allowed:
+          "from \(Self.inputScaleRange.lowerBound) to \(Int(Self.inputScaleRange.upperBound)), or nil to choose it from the training rows"
+      )
+    }
     for (field, value) in [
       ("hiddenUnits", hiddenUnits), ("batchSize", batchSize), ("epochs", epochs),
       ("patience", patience), ("topK", topK ?? 1), ("sampledColumns", sampledColumns ?? 1),

@@ -30,9 +30,6 @@ extension TextFeaturePipeline {
     "classifier.weight", "classifier.bias", "codes.mean", "codes.scale",
     "anomaly.training_scores",
   ]
-  /// The largest `inputScale` a bundle may hold (the default is 10); beyond it the encoder's
-  /// pre-activations overflow Float.
-  static let inputScaleLimit = 1e6
 
   /// Checks that a bundle file is an ordinary file before it is opened: a directory, a FIFO
   /// (which would block the read), a socket or a symbolic-link loop is damage, not absence.
@@ -351,21 +348,11 @@ extension TextFeaturePipeline {
   package static func checkSettings(_ sae: SparseAutoencoder.Configuration, file: String) throws {
     do {
       try sae.validate()
-      if let scale = number(sae.inputScale), !(scale <= inputScaleLimit) {
-        throw ConfigurationError.outOfRange(
-          field: "autoencoder.inputScale", value: "\(scale)",
-          allowed: "a positive number up to \(Int(inputScaleLimit))")
-      }
+      try sae.checkCounts()
     } catch let error as ConfigurationError {
       throw ModelFormatError.corrupt(file: file, reason: error.description)
     }
   }
-
-  /// A setting that is a number, or an optional one where it may be chosen automatically (the
-  /// autoencoder's `inputScale` is becoming optional on the main branch): the same check
-  /// compiles for both.
-  static func number(_ value: Double) -> Double? { value }
-  static func number(_ value: Double?) -> Double? { value }
 
   /// The reason inside a stage's model error, without its own file name and advice.
   static func reason(of error: ModelFormatError) -> String {
