@@ -51,17 +51,20 @@ extension SparseMatrix {
     var indptr: [Int64] = []
     indptr.reserveCapacity(rows + 1)
     var previous: Int64 = 0
-    try archive.streamIntegers("indptr.npy", expectedCount: rows + 1) { value, k in
-      guard k > 0 || value == 0, value >= previous else {
-        throw ModelFormatError.corrupt(
-          file: file,
-          reason:
-            k == 0
-            ? "indptr.npy starts at \(value), not 0"
-            : "indptr.npy decreases at position \(k) (\(previous) then \(value))")
+    try archive.streamIntegers("indptr.npy", expectedCount: rows + 1) { chunk, start in
+      for (j, value) in chunk.enumerated() {
+        let k = start + j
+        guard k > 0 || value == 0, value >= previous else {
+          throw ModelFormatError.corrupt(
+            file: file,
+            reason:
+              k == 0
+              ? "indptr.npy starts at \(value), not 0"
+              : "indptr.npy decreases at position \(k) (\(previous) then \(value))")
+        }
+        previous = value
       }
-      previous = value
-      indptr.append(value)
+      indptr.append(contentsOf: chunk)
     }
     let nonzeros = Int(previous)
     // The matrix itself, before its arrays are read.
@@ -73,34 +76,40 @@ extension SparseMatrix {
     var indices: [Int32] = []
     indices.reserveCapacity(nonzeros)
     var row = 0
+    var rowEnd = rows > 0 ? indptr[1] : 0
     var last: Int64 = -1
-    try archive.streamIntegers("indices.npy", expectedCount: nonzeros) { value, k in
-      while row < rows && Int64(k) >= indptr[row + 1] {
-        row += 1
-        last = -1
+    try archive.streamIntegers("indices.npy", expectedCount: nonzeros) { chunk, start in
+      for (j, value) in chunk.enumerated() {
+        let k = Int64(start + j)
+        while row < rows && k >= rowEnd {
+          row += 1
+          rowEnd = row < rows ? indptr[row + 1] : rowEnd
+          last = -1
+        }
+        guard value > last, value < Int64(columns) else {
+          throw ModelFormatError.corrupt(
+            file: file,
+            reason:
+              "indices.npy position \(k) (row \(row)): column \(value) "
+              + (value <= last
+                ? "after \(last); a row's columns are sorted and unique"
+                : "is not below \(columns)"))
+        }
+        last = value
+        indices.append(Int32(truncatingIfNeeded: value))
       }
-      guard value > last, value < Int64(columns) else {
-        throw ModelFormatError.corrupt(
-          file: file,
-          reason:
-            "indices.npy position \(k) (row \(row)): column \(value) "
-            + (value <= last
-              ? "after \(last); a row's columns are sorted and unique" : "is not below \(columns)"))
-      }
-      last = value
-      indices.append(Int32(value))
     }
     var values: [Float] = []
     values.reserveCapacity(nonzeros)
-    try archive.streamReals("data.npy", expectedCount: nonzeros) { value, k in
-      let v = Float(value)
-      guard v.isFinite else {
+    try archive.streamReals("data.npy", expectedCount: nonzeros) { chunk, start in
+      if let bad = chunk.firstIndex(where: { !$0.isFinite }) {
         throw ModelFormatError.corrupt(
           file: file,
           reason:
-            "data.npy holds \(v) at position \(k); every feature value must be a finite number")
+            "data.npy holds \(chunk[bad]) at position \(start + bad); every feature value must be a finite number"
+        )
       }
-      values.append(v)
+      values.append(contentsOf: chunk)
     }
     return SparseMatrix(
       uncheckedRows: rows, columns: Int(columns), rowOffsets: indptr, columnIndices: indices,
@@ -183,53 +192,94 @@ enum NPZ {
 
     /// Streams the elements of the 1-D array member `name`, which must hold `expectedCount`
     /// of them (its header is checked against that and against the member's declared size
-    /// first), to `element` as whole numbers, with their position (a float that is not a whole
-    /// number is refused).
+    /// first), to `chunk` as whole numbers, a run at a time with the position of its first
+    /// (a float that is not a whole number is refused).
     func streamIntegers(
-      _ name: String, expectedCount: Int, _ element: (Int64, Int) throws -> Void
-    ) throws {
-      try streamElements(name, expectedCount: expectedCount) { raw, type, k in
-        switch type {
-        case .int64: try element(raw.loadUnaligned(as: Int64.self), k)
-        case .int32: try element(Int64(raw.loadUnaligned(as: Int32.self)), k)
-        case .float32, .float64:
-          let value =
-            type == .float32
-            ? Double(raw.loadUnaligned(as: Float.self)) : raw.loadUnaligned(as: Double.self)
-          guard let whole = Int64(exactly: value) else {
-            throw ModelFormatError.corrupt(
-              file: "\(url.path)#\(name)",
-              reason: "position \(k) holds \(value), not a whole number")
-          }
-          try element(whole, k)
-        }
-      }
-    }
-
-    /// ``streamIntegers(_:expectedCount:_:)`` for values of any element type, as Double.
-    func streamReals(
-      _ name: String, expectedCount: Int, _ element: (Double, Int) throws -> Void
-    ) throws {
-      try streamElements(name, expectedCount: expectedCount) { raw, type, k in
-        switch type {
-        case .float32: try element(Double(raw.loadUnaligned(as: Float.self)), k)
-        case .float64: try element(raw.loadUnaligned(as: Double.self), k)
-        case .int32: try element(Double(raw.loadUnaligned(as: Int32.self)), k)
-        case .int64: try element(Double(raw.loadUnaligned(as: Int64.self)), k)
-        }
-      }
-    }
-
-    /// The elements of member `name` one by one, as raw bytes with their type and position.
-    private func streamElements(
       _ name: String, expectedCount: Int,
-      _ element: (UnsafeRawBufferPointer, NumPyArray.ElementType, Int) throws -> Void
+      _ chunk: (UnsafeBufferPointer<Int64>, Int) throws -> Void
+    ) throws {
+      var scratch: [Int64] = []
+      try streamRuns(name, expectedCount: expectedCount) { raw, type, start in
+        let n = raw.count / type.size
+        scratch.removeAll(keepingCapacity: true)
+        switch type {
+        case .int64:
+          for i in 0..<n {
+            scratch.append(raw.loadUnaligned(fromByteOffset: 8 * i, as: Int64.self))
+          }
+        case .int32:
+          for i in 0..<n {
+            scratch.append(Int64(raw.loadUnaligned(fromByteOffset: 4 * i, as: Int32.self)))
+          }
+        case .float32, .float64:
+          for i in 0..<n {
+            let value =
+              type == .float32
+              ? Double(raw.loadUnaligned(fromByteOffset: 4 * i, as: Float.self))
+              : raw.loadUnaligned(fromByteOffset: 8 * i, as: Double.self)
+            guard let whole = Int64(exactly: value) else {
+              throw ModelFormatError.corrupt(
+                file: "\(url.path)#\(name)",
+                reason: "position \(start + i) holds \(value), not a whole number")
+            }
+            scratch.append(whole)
+          }
+        }
+        try scratch.withUnsafeBufferPointer { try chunk($0, start) }
+      }
+    }
+
+    /// ``streamIntegers(_:expectedCount:_:)`` for values of any element type, as Float.
+    func streamReals(
+      _ name: String, expectedCount: Int,
+      _ chunk: (UnsafeBufferPointer<Float>, Int) throws -> Void
+    ) throws {
+      var scratch: [Float] = []
+      try streamRuns(name, expectedCount: expectedCount) { raw, type, start in
+        let n = raw.count / type.size
+        scratch.removeAll(keepingCapacity: true)
+        switch type {
+        case .float32:
+          for i in 0..<n {
+            scratch.append(raw.loadUnaligned(fromByteOffset: 4 * i, as: Float.self))
+          }
+        case .float64:
+          for i in 0..<n {
+            scratch.append(Float(raw.loadUnaligned(fromByteOffset: 8 * i, as: Double.self)))
+          }
+        case .int32:
+          for i in 0..<n {
+            scratch.append(Float(raw.loadUnaligned(fromByteOffset: 4 * i, as: Int32.self)))
+          }
+        case .int64:
+          for i in 0..<n {
+            scratch.append(Float(raw.loadUnaligned(fromByteOffset: 8 * i, as: Int64.self)))
+          }
+        }
+        try scratch.withUnsafeBufferPointer { try chunk($0, start) }
+      }
+    }
+
+    /// The data of member `name` in runs of whole elements, each with their type and the
+    /// position of its first element.
+    private func streamRuns(
+      _ name: String, expectedCount: Int,
+      _ run: (UnsafeRawBufferPointer, NumPyArray.ElementType, Int) throws -> Void
     ) throws {
       guard let entry = entries[name] else { throw missing(name) }
       let memberFile = "\(url.path)#\(name)"
       var pending: [UInt8] = []
       var header: NumPyArray.Header?
       var position = 0
+      func deliver(_ raw: UnsafeRawBufferPointer, _ type: NumPyArray.ElementType) throws {
+        let count = raw.count / type.size
+        guard position + count <= expectedCount else {
+          throw ModelFormatError.corrupt(
+            file: memberFile, reason: "it holds more data than its header declares")
+        }
+        if count > 0 { try run(raw, type, position) }
+        position += count
+      }
       try extract(entry, name) { chunk in
         var bytes = chunk[...]
         if header == nil {
@@ -264,33 +314,18 @@ enum NPZ {
           pending.append(contentsOf: bytes.prefix(needed))
           bytes = bytes.dropFirst(needed)
           if pending.count == size {
-            guard position < expectedCount else { throw tooLong(name) }
-            try pending.withUnsafeBytes { try element($0, type, position) }
-            position += 1
+            try pending.withUnsafeBytes { try deliver($0, type) }
             pending = []
           }
         }
         let whole = bytes.count / size * size
-        try bytes.prefix(whole).withUnsafeBytes { raw in
-          var offset = 0
-          while offset < raw.count {
-            guard position < expectedCount else { throw tooLong(name) }
-            try element(
-              UnsafeRawBufferPointer(rebasing: raw[offset..<(offset + size)]), type, position)
-            position += 1
-            offset += size
-          }
-        }
+        try bytes.prefix(whole).withUnsafeBytes { try deliver($0, type) }
         pending.append(contentsOf: bytes.dropFirst(whole))
       }
       guard header != nil, position == expectedCount, pending.isEmpty else {
         throw ModelFormatError.truncated(
           file: memberFile, expected: expectedCount, actual: position)
       }
-    }
-
-    private func tooLong(_ name: String) -> ModelFormatError {
-      .corrupt(file: "\(url.path)#\(name)", reason: "it holds more data than its header declares")
     }
 
     private func extract(_ entry: Entry, _ name: String, _ consumer: (Data) throws -> Void) throws {
