@@ -24,7 +24,7 @@ import Testing
       try body()
       Issue.record("accepted", sourceLocation: sourceLocation)
     } catch ConfigurationError.outOfRange(let named, _, let allowed) {
-      #expect(named == field, "\(named): \(allowed)", sourceLocation: sourceLocation)
+      #expect(named.rawValue == field, "\(named): \(allowed)", sourceLocation: sourceLocation)
     } catch {
       Issue.record("\(error)", sourceLocation: sourceLocation)
     }
@@ -155,7 +155,7 @@ import Testing
       _ = try tokenizer.terms(in: text)
       Issue.record("the pattern ran to the end")
     } catch ConfigurationError.outOfRange(let field, let value, let allowed) {
-      #expect(field.hasPrefix("tokenPattern"))
+      #expect(field.rawValue.hasPrefix("tokenPattern"))
       #expect(value == pattern)
       #expect(allowed.contains("5001 characters"), "\(allowed)")
     }

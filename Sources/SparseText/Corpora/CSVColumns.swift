@@ -60,7 +60,7 @@ package struct CSVColumns: Sendable, Equatable {
     header = hasHeader ? names : nil
     let data = hasHeader ? Array(rows) : [first] + rows
     let profiles = (0..<width).map { j in ColumnProfile(data.map { $0[j] }) }
-    func column(_ requested: String?, field: String, role: String) throws -> Int? {
+    func column(_ requested: String?, field: ConfigurationField, role: String) throws -> Int? {
       guard let requested else { return nil }
       if let index = Int(requested) {
         guard index >= 0 && index < width else {
@@ -76,9 +76,9 @@ package struct CSVColumns: Sendable, Equatable {
       }
       return index
     }
-    id = try column(options.idField, field: "`idField`", role: "id")
-    let namedText = try column(options.textColumn, field: "`textColumn`", role: "text")
-    let namedLabel = try column(options.labelColumn, field: "`labelColumn`", role: "label")
+    id = try column(options.idField, field: .idField, role: "id")
+    let namedText = try column(options.textColumn, field: .textColumn, role: "text")
+    let namedLabel = try column(options.labelColumn, field: .labelColumn, role: "label")
     func known(_ list: [String]) -> Int? {
       guard hasHeader else { return nil }
       return list.lazy.compactMap { names.firstIndex(of: $0) }.first
@@ -129,7 +129,9 @@ package struct CSVColumns: Sendable, Equatable {
             "'\(file)' has more than one column that looks like text (\(shown.joined(separator: " and ")), "
             + "with \(Int(best.meanWords.rounded())) and \(Int(second.meanWords.rounded())) words per value), "
             + "so which one to read is not clear",
-          suggestion: "Name the text column with `textColumn` (a header name or a 0-based index).")
+          suggestion:
+            "Name the text column with \(field: .textColumn) (a header name or a 0-based index)."
+        )
       }
     }
     return ranked[0]

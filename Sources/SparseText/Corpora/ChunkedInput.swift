@@ -41,7 +41,7 @@ final class ChunkedInput {
     self.maximumRecordBytes = max(1, maximumRecordBytes)
     buffer = .allocate(capacity: 0)
     if path == "-" {
-      descriptor = STDIN_FILENO
+      descriptor = StandardInput.descriptor
       ownsDescriptor = false
       name = "<stdin>"
     } else {

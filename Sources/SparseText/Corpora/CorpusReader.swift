@@ -187,7 +187,7 @@ public struct CorpusReader: Sendable {
       throw ConfigurationError.conflict(
         reason:
           "an id field is read from JSONL records or CSV/TSV columns, not from \(format) input",
-        suggestion: "Leave `idField` unset, or read JSONL or CSV/TSV input (`format`).")
+        suggestion: "\(unset: .idField), or read JSONL or CSV/TSV input (\(field: .format)).")
     }
     if format == .folder {
       try readFolder(&context) { try sink.add($0) }
@@ -257,9 +257,7 @@ public struct CorpusReader: Sendable {
         throw DataError.unreadableFile(file: path, reason: "no such file")
       }
       guard !isDirectory.boolValue else {
-        throw DataError.unreadableFile(
-          file: path,
-          reason: "it is a directory; set `format` to folder for DIR/<label>/*.txt corpora")
+        throw DataError.directoryAsFile(path: path)
       }
     }
     return try ChunkedInput(
@@ -490,7 +488,7 @@ public struct CorpusReader: Sendable {
         try context.bad(
           .malformedRecord(
             file: context.file, line: line, column: nil, byteOffset: start,
-            reason: "no string field '\(options.textField)' (choose it with `textField`)"))
+            reason: "no string field '\(options.textField)' (choose it with \(field: .textField))"))
         return
       }
       let labels: [String]
@@ -509,7 +507,7 @@ public struct CorpusReader: Sendable {
             file: context.file, line: line, column: nil, byteOffset: start,
             reason:
               "the label field '\(options.labelField)' holds an object or a nested array; "
-              + "a label is a string, a number or true/false, or an array of them (choose the field with `labelField`)"
+              + "a label is a string, a number or true/false, or an array of them (choose the field with \(field: .labelField))"
           ))
         return
       }

@@ -20,15 +20,16 @@ extension SparseAutoencoder.Configuration {
   package func checkCounts() throws {
     if let scale = inputScale, !Self.inputScaleRange.contains(scale) {
       throw ConfigurationError.outOfRange(
-        field: "inputScale", value: "\(scale)",
+        field: .inputScale, value: "\(scale)",
         allowed:
           "from \(Self.inputScaleRange.lowerBound) to \(Int(Self.inputScaleRange.upperBound)), or nil to choose it from the training rows"
       )
     }
-    for (field, value) in [
-      ("hiddenUnits", hiddenUnits), ("batchSize", batchSize), ("epochs", epochs),
-      ("patience", patience), ("topK", topK ?? 1), ("sampledColumns", sampledColumns ?? 1),
-    ] where value > Self.countLimit {
+    let counts: [(ConfigurationField, Int)] = [
+      (.hiddenUnits, hiddenUnits), (.batchSize, batchSize), (.epochs, epochs),
+      (.patience, patience), (.topK, topK ?? 1), (.sampledColumns, sampledColumns ?? 1),
+    ]
+    for (field, value) in counts where value > Self.countLimit {
       throw ConfigurationError.outOfRange(
         field: field, value: "\(value)", allowed: "at most \(Self.countLimit)")
     }
@@ -69,7 +70,7 @@ extension SparseAutoencoder.Configuration {
       let fits = max(
         1, Int(min(Double(Self.countLimit), (budget - need.weights - need.codes) / perRow)))
       throw ConfigurationError.outOfRange(
-        field: "batchSize", value: "\(batchSize)",
+        field: .batchSize, value: "\(batchSize)",
         allowed:
           "at most about \(fits) for \(hiddenUnits) hidden units over \(inputColumns) columns "
           + "(the training would need \(needed) of memory, more than the \(available) available)")
@@ -79,10 +80,10 @@ extension SparseAutoencoder.Configuration {
       + 4 * 4 * Double(min(batchSize, max(1, rows)))
     let fits = max(0, Int(min(Double(Self.countLimit), budget / perUnit)))
     throw ConfigurationError.outOfRange(
-      field: "hiddenUnits", value: "\(hiddenUnits)",
+      field: .hiddenUnits, value: "\(hiddenUnits)",
       allowed:
         "at most about \(fits) over \(inputColumns) columns and \(rows) rows (the training "
-        + "would need \(needed) of memory, more than the \(available) available; fewer "
-        + "columns, with `maxFeatures`, also help)")
+        + "would need \(needed) of memory, more than the \(available) available; a "
+        + "smaller vocabulary also helps)")
   }
 }

@@ -82,6 +82,9 @@ extension TextFeaturePipeline {
     if let trainingScores {
       tensors[Self.trainingScoresTensor] = Tensor(vector: trainingScores.sortedValues)
     }
+    if let firingRates, autoencoder != nil {
+      tensors[Self.firingRatesTensor] = Tensor(vector: firingRates.map { Float($0) })
+    }
     let encoder = JSONFormat.encoder()
     let configData = try encoder.encode(config)
     let vocabularyData = try encoder.encode(vectorizer.vocabulary.terms)
@@ -181,6 +184,8 @@ extension TextFeaturePipeline {
         throw ModelFormatError.inconsistent(file: files.tensors.path, reason: "\(error)")
       }
     }
+    // Checked with the invariants: only with an autoencoder, one rate in 0...1 per unit.
+    let firingRates = tensors[Self.firingRatesTensor].map { $0.values.map(Double.init) }
     var classifier: LogisticRegression?
     if let lr = config.configuration.classifier, let classes = config.classes,
       let weight = tensors["classifier.weight"], let bias = tensors["classifier.bias"]
@@ -198,11 +203,14 @@ extension TextFeaturePipeline {
     }
     self.init(
       configuration: config.configuration, vectorizer: vectorizer, autoencoder: autoencoder,
-      codeScaler: codeScaler, classifier: classifier, trainingScores: trainingScores)
+      codeScaler: codeScaler, classifier: classifier, trainingScores: trainingScores,
+      firingRates: firingRates)
   }
 
   /// The tensor holding the sorted training anomaly scores.
   static let trainingScoresTensor = "anomaly.training_scores"
+  /// The tensor holding each latent unit's firing rate on the training text.
+  static let firingRatesTensor = "codes.firing_rate"
 
   private static func readSmallFile(_ url: URL, limit: Int) throws -> Data {
     try checkBundleFile(url)

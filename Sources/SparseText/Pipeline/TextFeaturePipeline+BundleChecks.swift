@@ -13,7 +13,7 @@ import Foundation
 /// configuration exactly when its tensors are; every tensor is a known one, stored as F32, of the
 /// shape the configuration and the vocabulary imply, with finite values in their range (idf ≥ 1,
 /// or all 1 without idf; positive code scales; sorted training scores of the sign their method
-/// gives); vocabulary terms are distinct; the classes are distinct, at least two, with one weight
+/// gives; firing rates from 0 to 1); vocabulary terms are distinct; the classes are distinct, at least two, with one weight
 /// row per class (one for two). A bundle written since the checksums were added also carries the
 /// CRC-32 of `config.json`, `vocabulary.json` and the tensors' data in the tensors' metadata, so
 /// an edit that keeps every other invariant (a changed activation, two terms swapped, a weight
@@ -28,7 +28,7 @@ extension TextFeaturePipeline {
   package static let knownTensors: Set<String> = [
     "idf", "encoder.weight", "encoder.bias", "decoder.weight", "decoder.bias",
     "classifier.weight", "classifier.bias", "codes.mean", "codes.scale",
-    "anomaly.training_scores",
+    "anomaly.training_scores", "codes.firing_rate",
   ]
 
   /// Checks that a bundle file is an ordinary file before it is opened: a directory, a FIFO
@@ -178,7 +178,9 @@ extension TextFeaturePipeline {
     // Each optional stage is in the configuration exactly when its tensors are.
     let sae = configuration.autoencoder
     let autoencoderTensors = ["encoder.weight", "encoder.bias", "decoder.weight", "decoder.bias"]
-    for name in autoencoderTensors + ["codes.mean", "codes.scale", trainingScoresTensor]
+    for name in autoencoderTensors + [
+      "codes.mean", "codes.scale", trainingScoresTensor, firingRatesTensor,
+    ]
     where sae == nil && tensors[name] != nil {
       throw inconsistent(
         configFile,
@@ -214,6 +216,21 @@ extension TextFeaturePipeline {
         throw ModelFormatError.corrupt(
           file: tensorsFile,
           reason: "codes.scale holds \(scale.values[bad]) at index \(bad); scales are positive")
+      }
+      if let rates = tensors[firingRatesTensor] {
+        guard rates.shape == [h] else {
+          throw inconsistent(
+            tensorsFile,
+            "\(firingRatesTensor) should have shape [\(h)] (one rate per hidden unit), found \(rates.shape)"
+          )
+        }
+        if let bad = rates.values.firstIndex(where: { !(0...1).contains($0) }) {
+          throw ModelFormatError.corrupt(
+            file: tensorsFile,
+            reason:
+              "\(firingRatesTensor) holds \(rates.values[bad]) at index \(bad); a firing rate is a fraction from 0 to 1"
+          )
+        }
       }
       if let stored = tensors[trainingScoresTensor] {
         try checkTrainingScores(

@@ -1,7 +1,7 @@
 import CKernels
 
-/// SHA-256 and SHA-1 digests (FIPS 180-4), for verifying downloads and fixed splits, and
-/// ZIP's CRC-32 for checksums of files this library writes.
+/// SHA-256 and SHA-1 digests (FIPS 180-4), for verifying downloads and fixed splits, a fast
+/// fingerprint of a matrix, and ZIP's CRC-32 for checksums of files this library writes.
 package enum Digest {
   /// The CRC-32 of `bytes`, continuing from `crc` (0 to start).
   package static func crc32(_ bytes: UnsafeRawBufferPointer, continuing crc: UInt32 = 0) -> UInt32 {
@@ -13,6 +13,23 @@ package enum Digest {
   package static func crc32Text(_ crc: UInt32) -> String {
     let hex = String(crc, radix: 16)
     return "crc32:" + String(repeating: "0", count: 8 - hex.count) + hex
+  }
+
+  /// A fingerprint of `x`, to tell whether two matrices hold the same data: FNV-1a (64-bit,
+  /// not a cryptographic digest) over the shape and every stored offset, column and value, as
+  /// lowercase hex without leading zeros.
+  package static func fingerprint(of x: SparseMatrix) -> String {
+    var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+    func mix<T>(_ values: [T]) {
+      values.withUnsafeBytes { bytes in
+        for byte in bytes { hash = (hash ^ UInt64(byte)) &* 0x100_0000_01b3 }
+      }
+    }
+    mix([Int64(x.rows), Int64(x.columns)])
+    mix(x.rowOffsets)
+    mix(x.columnIndices)
+    mix(x.values)
+    return String(hash, radix: 16)
   }
 
   /// The SHA-256 digest of `bytes` as 64 lowercase hex digits.

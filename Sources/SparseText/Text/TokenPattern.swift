@@ -25,12 +25,12 @@ struct TokenPattern: @unchecked Sendable {
       expression = try NSRegularExpression(pattern: translated)
     } catch {
       throw ConfigurationError.outOfRange(
-        field: "tokenPattern (token_pattern)", value: pattern,
+        field: .tokenPattern, value: pattern,
         allowed: "a valid regular expression")
     }
     guard expression.numberOfCaptureGroups <= 1 else {
       throw ConfigurationError.outOfRange(
-        field: "tokenPattern (token_pattern)", value: pattern,
+        field: .tokenPattern, value: pattern,
         allowed: "a regular expression with at most one capturing group (use (?:…) for others)")
     }
     usesGroup = expression.numberOfCaptureGroups == 1
@@ -52,7 +52,7 @@ struct TokenPattern: @unchecked Sendable {
   /// `length` UTF-16 units.
   func tooSlow(length: Int) -> ConfigurationError {
     .outOfRange(
-      field: "tokenPattern (token_pattern)", value: pattern,
+      field: .tokenPattern, value: pattern,
       allowed:
         "a pattern that tokenizes a document within \(Self.stepUnits(length: length) * 10_000) "
         + "matching steps (1,000 per character): it needed more on a document of \(length) "
@@ -167,7 +167,7 @@ struct TokenPattern: @unchecked Sendable {
         {
           if flags.contains("a") || flags.contains("L") {
             throw ConfigurationError.outOfRange(
-              field: "tokenPattern (token_pattern)", value: pattern,
+              field: .tokenPattern, value: pattern,
               allowed: "a pattern without the (?a) or (?L) flags (Unicode matching only)")
           }
           let kept = flags.filter { $0 != "u" }
