@@ -51,7 +51,7 @@ struct FlagAdvice: MessageWording {
     case .outputFile: "-o"
     case .minimumTokenLength, .inputColumns, .patience, .tolerance, .maxIterations, .classifier,
       .trainingScores, .codeScaling, .corpus, .svdComponents, .dimension, .blockSize, .k,
-      .minimumScore:
+      .minimumScore, .maximumRecordBytes:
       nil
     }
   }
