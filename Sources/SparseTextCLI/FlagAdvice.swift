@@ -52,7 +52,7 @@ struct FlagAdvice: MessageWording {
     case .minimumTokenLength, .inputColumns, .latent, .patience, .tolerance, .maxIterations,
       .classifier,
       .trainingScores, .codeScaling, .corpus, .svdComponents, .dimension, .blockSize, .k,
-      .minimumScore:
+      .minimumScore, .maximumRecordBytes:
       nil
     }
   }

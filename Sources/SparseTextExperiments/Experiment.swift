@@ -162,6 +162,10 @@ package struct Experiment: Sendable {
     case step(Step)
     /// An autoencoder training event.
     case autoencoder(SparseAutoencoder.TrainingEvent)
+    /// A grid search finished fold `fold` of `folds` (counted from 1) of combination
+    /// `combination` of `combinations`; after the combination's last fold, `row` is its result
+    /// (ranked 0 until every combination is done).
+    case gridFold(combination: Int, combinations: Int, fold: Int, folds: Int, row: GridRow?)
   }
 
   /// Everything measured.
@@ -223,7 +227,7 @@ package struct Experiment: Sendable {
       trainTexts + unlabeled, configuration: c.vectorizer)
     let xTrain = unlabeled.isEmpty ? xFit : xFit.selectingRows(0..<trainTexts.count)
     let vectorizerSeconds = Date().timeIntervalSince(clock)
-    let xTest = vectorizer.transform(testTexts)
+    let xTest = try vectorizer.transform(testTexts)
     var autoencoder: SparseAutoencoder?
     var autoencoderSeconds: Double?
     var codesTrain: DenseMatrix?
@@ -326,7 +330,9 @@ package struct Experiment: Sendable {
       ? { train, test in
         let (vectorizer, x) = try TfidfVectorizer.fitTransform(
           train.map { texts[$0] } + unlabeled, configuration: c.vectorizer)
-        return (x.selectingRows(0..<train.count), vectorizer.transform(test.map { texts[$0] }))
+        return (
+          x.selectingRows(0..<train.count), try vectorizer.transform(test.map { texts[$0] })
+        )
       } : nil
     guard let folds = TextFeaturePipeline.crossValidationFolds(labels, requested: c.folds) else {
       return c.cValues.count == 1 ? c.cValues[0] : c.classifier.inverseRegularization

@@ -113,6 +113,11 @@ extension CLICrashTests {
       try JSONSerialization.jsonObject(with: Data(contentsOf: configURL)) as? [String: Any])
     config["classes"] = ["a", "a"]
     try JSONSerialization.data(withJSONObject: config).write(to: configURL)
+    // Without the checksums (as earlier builds wrote bundles), so the duplicate is what is found.
+    let tensorsURL = model.appendingPathComponent("model.safetensors")
+    let (tensors, metadata) = try SafeTensors.read(from: tensorsURL)
+    try SafeTensors.encode(tensors, metadata: metadata.filter { !$0.key.hasPrefix("checksum.") })
+      .write(to: tensorsURL)
     for arguments in [
       ["evaluate", model.path, corpus.path],
       ["predict", model.path, corpus.path, "--probabilities", "--output-format", "jsonl"],
@@ -236,7 +241,8 @@ extension CLICrashTests {
     #expect(!FileManager.default.fileExists(atPath: o))
     let train = dir.appendingPathComponent("train.jsonl").path
     let split = try CLI.run([
-      "corpus", "split", corpus.path, "--train-out", train, "--test-out", dir.path + "/nodir/t",
+      "corpus", "split", corpus.path, "--train-out", train, "--test-out",
+      dir.path + "/nodir/t.jsonl",
     ])
     #expect(split.status == 2, "\(split.stderr)")
     #expect(!FileManager.default.fileExists(atPath: train))
@@ -294,8 +300,8 @@ extension CLICrashTests {
       ["fit", corpus.path, "-o", disk.path + "/m", "--hidden", "8", "--epochs", "1"],
       ["encode", model.path, corpus.path, "-o", disk.path + "/c.csv"],
       [
-        "corpus", "split", corpus.path, "--train-out", disk.path + "/a", "--test-out",
-        disk.path + "/b",
+        "corpus", "split", corpus.path, "--train-out", disk.path + "/a.jsonl", "--test-out",
+        disk.path + "/b.jsonl",
       ],
     ]
     for arguments in runs {
@@ -331,8 +337,8 @@ extension CLICrashTests {
       ["export-embeddings", model.path, "-o", missing + "/t.vec"],
       ["train-sae", x, "-o", missing + "/sae", "--hidden", "2"],
       [
-        "corpus", "split", corpus.path, "--train-out", missing + "/a", "--test-out",
-        dir.path + "/b",
+        "corpus", "split", corpus.path, "--train-out", missing + "/a.jsonl", "--test-out",
+        dir.path + "/b.jsonl",
       ],
     ]
     for arguments in runs {
@@ -404,6 +410,7 @@ extension CLICrashTests {
     #expect(try CLI.run(["vectorize", corpus.path, "-o", x, "-q"]).status == 0)
     #expect(
       try CLI.run(["train-sae", x, "-o", sae, "--hidden", "2", "--epochs", "2", "-q"]).status == 0)
+    try InterruptedTraining.leaveCheckpoint(in: sae, features: x, hidden: 2, epochs: 2)
     let resumed = try CLI.run([
       "train-sae", x, "-o", sae, "--hidden", "2", "--epochs", "3", "--resume", "-q",
     ])
@@ -463,11 +470,14 @@ extension CLICrashTests {
     #expect(!FileManager.default.fileExists(atPath: dir.appendingPathComponent("c.npy").path))
   }
 
+  /// Edits the tensors and drops the checksums, as an earlier build wrote its bundles, so that
+  /// the invariant each edit breaks is what refuses it (with them, the checksum would).
   private func editTensors(_ model: URL, _ edit: (inout [String: Tensor]) throws -> Void) throws {
     let url = model.appendingPathComponent("model.safetensors")
     var (tensors, metadata) = try SafeTensors.read(from: url)
     try edit(&tensors)
-    try SafeTensors.encode(tensors, metadata: metadata).write(to: url)
+    try SafeTensors.encode(tensors, metadata: metadata.filter { !$0.key.hasPrefix("checksum.") })
+      .write(to: url)
   }
 
   private func editConfig(_ model: URL, _ edit: (inout [String: Any]) -> Void) throws {
@@ -476,6 +486,7 @@ extension CLICrashTests {
       try JSONSerialization.jsonObject(with: Data(contentsOf: url)) as? [String: Any])
     edit(&config)
     try JSONSerialization.data(withJSONObject: config).write(to: url)
+    try editTensors(model) { _ in }
   }
 
   private func editAutoencoder(_ model: URL, _ key: String, _ value: Any) throws {
@@ -641,11 +652,14 @@ extension CLICrashTests {
     let sae = dir.appendingPathComponent("sae").path
     let flags = ["-o", sae, "--hidden", "2", "--epochs", "2", "-q"]
     #expect(try CLI.run(["train-sae", x] + flags).status == 0)
+    try InterruptedTraining.leaveCheckpoint(in: sae, features: x, hidden: 2, epochs: 2)
     let refused = try CLI.run(["train-sae", other, "--resume"] + flags)
     // --resume with features the checkpoint was not trained on: options that conflict (exit 2).
     #expect(refused.status == 2, "\(refused.stderr)")
     #expect(refused.stderr.contains("trained on other features"), "\(refused.stderr)")
     let same = try CLI.run(["train-sae", x, "--resume"] + flags)
     #expect(same.status == 0, "\(same.stderr)")
+    // Resumed to its end, the run removes the checkpoint it resumed from.
+    #expect(!FileManager.default.fileExists(atPath: sae + "/checkpoint"))
   }
 }

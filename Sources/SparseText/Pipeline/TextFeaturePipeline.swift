@@ -122,8 +122,17 @@ public struct TextFeaturePipeline: Sendable {
       classifierInput ?? (autoencoder == nil ? .tfidf : .codes)
     }
 
-    /// Checks the pipeline-level fields; each stage checks its own when it is fitted.
+    /// Checks every field of every stage, so that a bad value is reported before any work: the
+    /// pipeline's own, each stage's, and the autoencoder's counts against
+    /// ``SparseAutoencoder/Configuration/countLimit``. (What depends on the data, such as the
+    /// memory a training needs, is checked once the vocabulary is known, before training.)
     public func validate() throws {
+      try vectorizer.validate()
+      try classifier?.validate()
+      if let autoencoder {
+        try autoencoder.validate()
+        try autoencoder.checkCounts()
+      }
       guard !cValues.isEmpty, cValues.allSatisfy({ $0 > 0 && $0.isFinite }) else {
         throw ConfigurationError.outOfRange(
           field: .cValues, value: "\(cValues)", allowed: "one or more positive numbers")
@@ -180,6 +189,10 @@ public struct TextFeaturePipeline: Sendable {
   /// the reference of the outlier threshold; `nil` without an autoencoder and for bundles
   /// written before it was stored.
   public let trainingScores: AnomalyScores.Distribution?
+  /// For each latent unit, the fraction of the autoencoder's training documents on which it
+  /// fires (its code, before scaling, above the autoencoder's activity threshold); `nil`
+  /// without an autoencoder and for bundles written before it was stored.
+  public let firingRates: [Double]?
 
   /// Fits every configured stage: the vectorizer and the autoencoder on `documents` and
   /// `unlabeled` together, the classifier on `documents` and `labels`.
@@ -235,15 +248,18 @@ public struct TextFeaturePipeline: Sendable {
     try checkCancellation(isCancelled)
     progress?(.stage(.vectorizer))
     let (vectorizer, xAll) =
-      try fittedVectorizer.map { ($0, $0.transform(documents + unlabeled)) }
+      try fittedVectorizer.map { ($0, try $0.transform(documents + unlabeled)) }
       ?? TfidfVectorizer.fitTransform(
         documents + unlabeled, configuration: configuration.vectorizer)
     let x = unlabeled.isEmpty ? xAll : xAll.selectingRows(0..<documents.count)
     var autoencoder: SparseAutoencoder?
     var codeScaler: CodeScaler?
+    var firingRates: [Double]?
     // The labelled documents' codes as the classifier reads them (scaled when there is a scaler).
     var codes: DenseMatrix?
     if let sae = configuration.autoencoder {
+      // Before anything that large is allocated: the weights, a batch and every row's codes.
+      try sae.checkSizes(inputColumns: xAll.columns, rows: xAll.rows)
       try checkCancellation(isCancelled)
       progress?(.stage(.autoencoder))
       let trained = try SparseAutoencoder(
@@ -253,6 +269,8 @@ public struct TextFeaturePipeline: Sendable {
       configuration.autoencoder = trained.configuration
       // Every training row is encoded once: for the scaler, and for the classifier.
       let allCodes = trained.encodeUnchecked(xAll)
+      firingRates = SparseAutoencoder.firingRates(
+        of: allCodes, threshold: trained.activityThreshold)
       if configuration.codeScaling == .standardize {
         codeScaler = CodeScaler(fitting: allCodes)
       }
@@ -289,6 +307,7 @@ public struct TextFeaturePipeline: Sendable {
     self.autoencoder = autoencoder
     self.codeScaler = codeScaler
     self.classifier = classifier
+    self.firingRates = firingRates
     if let autoencoder {
       try checkCancellation(isCancelled)
       progress?(.stage(.anomalyScores))
@@ -317,7 +336,7 @@ public struct TextFeaturePipeline: Sendable {
   public init(
     configuration: Configuration, vectorizer: TfidfVectorizer, autoencoder: SparseAutoencoder?,
     codeScaler: CodeScaler? = nil, classifier: LogisticRegression?,
-    trainingScores: AnomalyScores.Distribution? = nil
+    trainingScores: AnomalyScores.Distribution? = nil, firingRates: [Double]? = nil
   ) {
     self.configuration = configuration
     self.vectorizer = vectorizer
@@ -325,17 +344,23 @@ public struct TextFeaturePipeline: Sendable {
     self.codeScaler = codeScaler
     self.classifier = classifier
     self.trainingScores = trainingScores
+    self.firingRates = firingRates
   }
 
   /// The TF-IDF features of `documents` (the autoencoder's exact input).
-  public func features(for documents: [String]) -> SparseMatrix {
-    vectorizer.transform(documents)
+  ///
+  /// - Throws: ``ConfigurationError`` naming the token pattern when a custom one runs out of
+  ///   its step budget on a document (it backtracks catastrophically); never otherwise.
+  public func features(for documents: [String]) throws -> SparseMatrix {
+    try vectorizer.transform(documents)
   }
 
   /// One embedding per document: the autoencoder's codes, or the dense TF-IDF vector when the
   /// pipeline has no autoencoder. Work is split over cores.
-  public func embeddings(for documents: some Sequence<String>) -> DenseMatrix {
-    let x = features(for: Array(documents))
+  ///
+  /// - Throws: as ``features(for:)``.
+  public func embeddings(for documents: some Sequence<String>) throws -> DenseMatrix {
+    let x = try features(for: Array(documents))
     return scaledCodes(for: x) ?? x.densified()
   }
 
@@ -359,9 +384,23 @@ public struct TextFeaturePipeline: Sendable {
     return (try? codeScaler?.transform(raw)) ?? raw
   }
 
+  /// The autoencoder's codes of `documents` as the encoder makes them, before the scaling
+  /// that ``embeddings(for:)`` and ``codes(for:)`` apply (``Configuration/codeScaling``): for
+  /// the TopK recipe, ReLU codes with at most `topK` nonzero entries per row; for the KL
+  /// recipe, sigmoid activations in (0, 1). `nil` without an autoencoder. Work is split over
+  /// cores.
+  ///
+  /// - Throws: as ``features(for:)``.
+  public func rawCodes(for documents: some Sequence<String>) throws -> DenseMatrix? {
+    guard let autoencoder else { return nil }
+    return autoencoder.encodeUnchecked(try features(for: Array(documents)))
+  }
+
   /// The embedding of one document.
-  public func embedding(for document: String) -> [Float] {
-    embeddings(for: [document]).values
+  ///
+  /// - Throws: as ``features(for:)``.
+  public func embedding(for document: String) throws -> [Float] {
+    try embeddings(for: [document]).values
   }
 
   /// Class probabilities (documents × ``classes``).
@@ -420,7 +459,7 @@ public struct TextFeaturePipeline: Sendable {
     LogisticRegression, any FeatureMatrix
   ) {
     let classifier = try requireClassifier()
-    let x = features(for: documents)
+    let x = try features(for: documents)
     return (
       classifier,
       try Self.classifierFeatures(

@@ -15,6 +15,17 @@ package final class DenseRowWriter {
     case jsonl
     /// Comma-separated values, one row per line.
     case csv
+
+    /// The format an extension names (`nil` for any other).
+    package init?(extension name: String) {
+      switch name.lowercased() {
+      case "npy": self = .npy
+      case "safetensors": self = .safetensors
+      case "jsonl", "ndjson": self = .jsonl
+      case "csv": self = .csv
+      default: return nil
+      }
+    }
   }
 
   /// The destination.
@@ -33,16 +44,12 @@ package final class DenseRowWriter {
 
   /// Opens a temporary file for `url`; throws for an unknown extension.
   package init(url: URL, columns: Int) throws {
-    switch url.pathExtension.lowercased() {
-    case "npy": format = .npy
-    case "safetensors": format = .safetensors
-    case "jsonl", "ndjson": format = .jsonl
-    case "csv": format = .csv
-    default:
+    guard let format = Format(extension: url.pathExtension) else {
       throw ConfigurationError.outOfRange(
         field: .outputFile, value: url.lastPathComponent,
         allowed: "a .npy, .safetensors, .jsonl or .csv file")
     }
+    self.format = format
     self.url = url
     self.columns = columns
     file = try StreamingFileWriter(url: url)
@@ -69,10 +76,10 @@ package final class DenseRowWriter {
   }
 
   /// Completes the file (the `.npy` and safetensors headers get the final row count), flushes
-  /// it to disk and moves it over the destination.
-  package func finish() throws {
+  /// it to disk and moves it over the destination; with `commit`, stages it there instead.
+  package func finish(in commit: OutputCommit? = nil) throws {
     try file.overwrite(header(), at: 0)
-    try file.finish()
+    try file.finish(in: commit)
   }
 
   /// Abandons the output: the temporary file is removed and the destination left as it was.

@@ -6,7 +6,12 @@ extension Corpus {
   struct List: ParsableCommand {
     static let configuration = CommandConfiguration(
       abstract: "List the default corpora.",
-      discussion: "With --json, the catalog as corpora/manifest.json holds it.")
+      discussion: """
+        With --json, the catalog as corpora/manifest.json holds it.
+
+        Example:
+          sparsetext corpus list --json
+        """)
 
     @OptionGroup var global: GlobalOptions
 

@@ -5,7 +5,7 @@ import Foundation
 extension NumPyArray {
   /// Reads a 2-D `.npy` file as a dense Float matrix (the library writes `.npy` files; the
   /// tests read them back).
-  static func readMatrix(from url: URL) throws -> DenseMatrix {
+  package static func readMatrix(from url: URL) throws -> DenseMatrix {
     let array = try decode(try readFile(url), file: url.path)
     guard array.shape.count == 2 else {
       throw ModelFormatError.corrupt(
