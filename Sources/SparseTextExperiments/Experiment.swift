@@ -37,10 +37,11 @@ package struct Experiment: Sendable {
       vectorizer: TfidfVectorizer.Configuration = TextFeaturePipeline.Configuration()
         .vectorizer,
       autoencoder: SparseAutoencoder.Configuration? = .init(),
-      classifier: LogisticRegression.Configuration = .init(maxIterations: 1000),
+      classifier: LogisticRegression.Configuration = TextFeaturePipeline.Configuration
+        .recommendedClassifier,
       cValues: [Double] = TextFeaturePipeline.Configuration().cValues,
       folds: Int = TextFeaturePipeline.Configuration().folds, labelFractions: [Double] = [],
-      seed: UInt64 = 13,
+      seed: UInt64 = SeededGenerator.defaultSeed,
       codeScaling: CodeScaler.Method = TextFeaturePipeline.Configuration().codeScaling,
       codesWeights: [Double] = TextFeaturePipeline.Configuration().codesWeights
     ) {
@@ -248,7 +249,7 @@ package struct Experiment: Sendable {
       trainTexts + unlabeled, configuration: c.vectorizer)
     let xTrain = unlabeled.isEmpty ? xFit : xFit.selectingRows(0..<trainTexts.count)
     let vectorizerSeconds = Date().timeIntervalSince(clock)
-    let xTest = vectorizer.transform(testTexts)
+    let xTest = try vectorizer.transform(testTexts)
     var autoencoder: SparseAutoencoder?
     var autoencoderSeconds: Double?
     var codesTrain: DenseMatrix?
@@ -399,7 +400,9 @@ package struct Experiment: Sendable {
       ? { train, test in
         let (vectorizer, x) = try TfidfVectorizer.fitTransform(
           train.map { texts[$0] } + unlabeled, configuration: c.vectorizer)
-        return (x.selectingRows(0..<train.count), vectorizer.transform(test.map { texts[$0] }))
+        return (
+          x.selectingRows(0..<train.count), try vectorizer.transform(test.map { texts[$0] })
+        )
       } : nil
     guard let folds = TextFeaturePipeline.crossValidationFolds(labels, requested: c.folds) else {
       return c.cValues.count == 1 ? c.cValues[0] : c.classifier.inverseRegularization

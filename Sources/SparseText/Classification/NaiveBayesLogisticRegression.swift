@@ -173,9 +173,9 @@ public struct NaiveBayesLogisticRegression: Sendable {
     }
     let binary = NaiveBayesWeighting.binarized(x)
     if let dense, denseColumns > 0 {
-      return try folded.decisionFunction(ConcatenatedFeatures(binary, dense))
+      return try folded.scores(ConcatenatedFeatures(binary, dense))
     }
-    return try folded.decisionFunction(binary)
+    return try folded.scores(binary)
   }
 
   /// Class probabilities, rows × classes: for two classes the model's sigmoid; for more, each

@@ -275,8 +275,7 @@ package enum FittedClassifier: Sendable {
   package func probabilities(_ x: SparseMatrix, codes: DenseMatrix?) throws -> DenseMatrix {
     switch self {
     case .linear(let model, let candidate, let standardized):
-      return try model.probabilities(
-        for: Self.features(x, codes: codes, candidate, standardized))
+      return try model.classProbabilities(Self.features(x, codes: codes, candidate, standardized))
     case .naiveBayes(let model, let candidate, let standardized):
       return try model.probabilities(
         for: x, dense: Self.block(codes, candidate, standardized))
@@ -287,7 +286,7 @@ package enum FittedClassifier: Sendable {
   package func predict(_ x: SparseMatrix, codes: DenseMatrix?) throws -> [String] {
     switch self {
     case .linear(let model, let candidate, let standardized):
-      return try model.predict(Self.features(x, codes: codes, candidate, standardized))
+      return try model.predictedLabels(Self.features(x, codes: codes, candidate, standardized))
     case .naiveBayes(let model, let candidate, let standardized):
       return try model.predict(x, dense: Self.block(codes, candidate, standardized))
     }

@@ -5,13 +5,13 @@ import SparseText
 package struct ExperimentReport {
   package let results: [Experiment.Result]
   package let configuration: Experiment.Configuration
-  package let data: [String: Any]
+  package let data: ReportData
   /// What the results are: `"folds"` of a cross-validation or `"repeats"` (seeded resplits).
   package let runs: String
 
   /// A report of `results`.
   package init(
-    results: [Experiment.Result], configuration: Experiment.Configuration, data: [String: Any],
+    results: [Experiment.Result], configuration: Experiment.Configuration, data: ReportData,
     runs: String = "folds"
   ) {
     self.results = results
@@ -155,40 +155,19 @@ package struct ExperimentReport {
 
   package func write(to directory: URL) throws {
     try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-    let encoder = JSONFormat.encoder()
-    let pipelinesJSON = try JSONSerialization.jsonObject(
-      with: encoder.encode(results.count == 1 ? results[0].pipelines : results.flatMap(\.pipelines))
-    )
-    let curveJSON = try JSONSerialization.jsonObject(
-      with: encoder.encode(results.flatMap(\.learningCurve)))
-    let configJSON = try JSONSerialization.jsonObject(with: encoder.encode(configuration))
-    var object: [String: Any] = [
-      "pipelines": pipelinesJSON, "learning_curve": curveJSON, "config": configJSON,
-      "data": data, "library_version": SparseTextVersion.library, runs: results.count,
-      "summary": summaries.map { p -> [String: Any] in
-        [
-          "name": p.name, "accuracy_mean": p.accuracy, "accuracy_std": p.accuracyStd,
-          "macro_f1_mean": p.macroF1, "difference_vs_tfidf_lr_mean": p.difference,
-          "difference_vs_tfidf_lr_std": p.differenceStd, "inputs": p.inputs,
-          "runs": results.count,
-        ]
-      },
-    ]
-    if let metrics = results.first?.autoencoderMetrics {
-      object["autoencoder_metrics"] = try JSONSerialization.jsonObject(
-        with: encoder.encode(metrics))
-    }
-    if let metrics = results.first?.autoencoderMetricsTest {
-      object["autoencoder_metrics_test"] = try JSONSerialization.jsonObject(
-        with: encoder.encode(metrics))
-    }
-    if let unlabeled = results.first?.unlabeledDocuments, unlabeled > 0 {
-      object["unlabeled_documents"] = unlabeled
-    }
-    let json = try JSONFormat.data(object: object, pretty: true)
-    try AtomicFile.write(json, to: directory.appendingPathComponent("report.json"))
+    let file = File(
+      pipelines: results.count == 1 ? results[0].pipelines : results.flatMap(\.pipelines),
+      learningCurve: results.flatMap(\.learningCurve), config: configuration, data: data,
+      libraryVersion: SparseTextVersion.library,
+      folds: runs == "folds" ? results.count : nil, repeats: runs == "repeats" ? results.count : nil,
+      summary: summaries.map(File.Row.init),
+      autoencoderMetrics: results.first?.autoencoderMetrics,
+      autoencoderMetricsTest: results.first?.autoencoderMetricsTest,
+      unlabeledDocuments: results.first.map(\.unlabeledDocuments).flatMap { $0 > 0 ? $0 : nil })
+    try AtomicFile.write(
+      try JSONFormat.data(file), to: directory.appendingPathComponent("report.json"))
     var markdown =
-      "# SparseText experiment\n\nData: \(data["source"] ?? "?"), \(data["documents"] ?? "?") documents.\n\n"
+      "# SparseText experiment\n\nData: \(data.source), \(data.documents) documents.\n\n"
     markdown +=
       "| pipeline | accuracy | ± std | Δ tfidf_lr (paired) | macro-F1 | C | features | fit seconds | input |\n|---|---:|---:|---:|---:|---:|---:|---:|---|\n"
     for p in summaries {
@@ -220,6 +199,60 @@ package struct ExperimentReport {
       "\($0.key) ×\($0.value)"
     }
     .joined(separator: ", ")
+  }
+
+  /// report.json.
+  struct File: Encodable {
+    let pipelines: [Experiment.PipelineResult]
+    let learningCurve: [Experiment.CurvePoint]
+    let config: Experiment.Configuration
+    let data: ReportData
+    let libraryVersion: String
+    let folds: Int?
+    let repeats: Int?
+    let summary: [Row]
+    let autoencoderMetrics: SparseCodingMetrics?
+    let autoencoderMetricsTest: SparseCodingMetrics?
+    let unlabeledDocuments: Int?
+
+    enum CodingKeys: String, CodingKey {
+      case pipelines, config, data, folds, repeats, summary
+      case learningCurve = "learning_curve"
+      case libraryVersion = "library_version"
+      case autoencoderMetrics = "autoencoder_metrics"
+      case autoencoderMetricsTest = "autoencoder_metrics_test"
+      case unlabeledDocuments = "unlabeled_documents"
+    }
+
+    /// One pipeline over the runs: mean and spread, and the paired difference from tfidf_lr.
+    struct Row: Encodable {
+      let name: String
+      let accuracyMean: Double
+      let accuracyStd: Double
+      let macroF1Mean: Double
+      let differenceMean: Double
+      let differenceStd: Double
+      let inputs: [String]
+
+      init(_ summary: Summary) {
+        name = summary.name
+        accuracyMean = summary.accuracy
+        accuracyStd = summary.accuracyStd
+        macroF1Mean = summary.macroF1
+        differenceMean = summary.difference
+        differenceStd = summary.differenceStd
+        inputs = summary.inputs
+      }
+
+      enum CodingKeys: String, CodingKey {
+        case name, inputs
+        case accuracyMean = "accuracy_mean"
+        case accuracyStd = "accuracy_std"
+        case macroF1Mean = "macro_f1_mean"
+        case differenceMean = "difference_vs_tfidf_lr_mean"
+        case differenceStd = "difference_vs_tfidf_lr_std"
+      }
+    }
   }
 
   /// Accuracy against label fraction (log scale), one line per pipeline.
