@@ -178,3 +178,35 @@ import Testing
     #expect(try TextFeaturePipeline(contentsOf: url).predict(texts) == fitted.predict(texts))
   }
 }
+
+/// A warm start (the solution at the previous C) reaches the same optimum as a cold start.
+@Suite struct WarmStartTests {
+  @Test(arguments: [2, 3]) func aWarmStartFindsTheSameModel(classes: Int) throws {
+    var (texts, labels) = ClassifierChoiceTests.corpus(45)
+    if classes == 2 {
+      let keep = labels.indices.filter { labels[$0] != "film" }
+      texts = keep.map { texts[$0] }
+      labels = keep.map { labels[$0] }
+    }
+    let x = try TfidfVectorizer.fitTransform(texts, configuration: .init()).1
+    let tight = LogisticRegression.Configuration(inverseRegularization: 10, tolerance: 1e-7)
+    var loose = tight
+    loose.inverseRegularization = 1
+    let first = try LogisticRegression(
+      fitting: x, labels: labels, configuration: loose, isCancelled: nil)
+    let cold = try LogisticRegression(
+      fitting: x, labels: labels, configuration: tight, isCancelled: nil)
+    let warm = try LogisticRegression(
+      fitting: x, labels: labels, configuration: tight, isCancelled: nil, start: first)
+    #expect(warm.convergence.converged && cold.convergence.converged)
+    for (a, b) in zip(warm.weights.values, cold.weights.values) { #expect(abs(a - b) < 1e-3) }
+    let nbFirst = try NaiveBayesLogisticRegression(
+      fitting: x, labels: labels, configuration: loose, isCancelled: nil)
+    let nbCold = try NaiveBayesLogisticRegression(
+      fitting: x, labels: labels, configuration: tight, isCancelled: nil)
+    let nbWarm = try NaiveBayesLogisticRegression(
+      fitting: x, labels: labels, configuration: tight, isCancelled: nil, start: nbFirst)
+    for (a, b) in zip(nbWarm.weights.values, nbCold.weights.values) { #expect(abs(a - b) < 1e-3) }
+    #expect(try nbWarm.predict(x) == nbCold.predict(x))
+  }
+}

@@ -53,11 +53,13 @@ public struct NaiveBayesLogisticRegression: Sendable {
   }
 
   /// ``init(fitting:dense:labels:configuration:weighting:)`` that asks `isCancelled` before
-  /// every solver iteration.
+  /// every solver iteration, and starts each model's solver from `start`'s (a warm start along a
+  /// grid of C) when it has the same shape.
   package init(
     fitting x: SparseMatrix, dense: DenseMatrix? = nil, labels: [String],
     configuration: LogisticRegression.Configuration = .init(),
-    weighting: NaiveBayesWeighting? = nil, isCancelled: CancellationCheck?
+    weighting: NaiveBayesWeighting? = nil, isCancelled: CancellationCheck?,
+    start: NaiveBayesLogisticRegression? = nil
   ) throws {
     if let dense, dense.rows != x.rows {
       throw DataError.shapeMismatch(
@@ -83,7 +85,7 @@ public struct NaiveBayesLogisticRegression: Sendable {
         try dense.map { try ConcatenatedFeatures(terms, $0) } ?? terms
       let model = try LogisticRegression(
         fitting: features, labels: targets, configuration: configuration,
-        isCancelled: isCancelled)
+        isCancelled: isCancelled, start: start?.binaryModel(m))
       // A model's classes are ["0", "1"] sorted, so its one row scores "1", the positive class.
       weights += model.weights.values
       intercepts += model.intercepts
@@ -144,6 +146,15 @@ public struct NaiveBayesLogisticRegression: Sendable {
     self.weights = weights
     self.intercepts = intercepts
     self.convergence = convergence
+  }
+
+  /// Model `m` as the binary logistic regression it was fitted as (classes "0" and "1").
+  func binaryModel(_ m: Int) -> LogisticRegression? {
+    guard m < weights.rows else { return nil }
+    let row = Array(weights.row(m))
+    return try? LogisticRegression(
+      weights: DenseMatrix(uncheckedRows: 1, columns: row.count, values: row),
+      intercepts: [intercepts[m]], classes: ["0", "1"], configuration: configuration)
   }
 
   /// The tensors of the model: `classifier.weight` (models × features), `classifier.bias`

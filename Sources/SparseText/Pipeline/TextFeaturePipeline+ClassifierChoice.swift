@@ -159,13 +159,16 @@ extension TextFeaturePipeline {
       let codes = try needsCodes ? foldCodes?(split.train, split.test) : nil
       let weighting = try needsRatios ? NaiveBayesWeighting(fitting: xTrain, labels: yTrain) : nil
       for (i, candidate) in candidates.enumerated() {
+        // C ascending, each fit starting from the previous one's solution (a warm start).
+        var previous: FittedClassifier?
         for (j, c) in cs.enumerated() {
           var lr = configuration
           lr.inverseRegularization = c
           let model = try FittedClassifier(
             fitting: xTrain, codes: codes?.train, labels: yTrain, candidate: candidate,
             standardized: standardized, configuration: lr, weighting: weighting,
-            isCancelled: isCancelled)
+            isCancelled: isCancelled, start: previous)
+          previous = model
           let predicted = try model.predict(xValid, codes: codes?.valid)
           correct[i * cs.count + j] += zip(predicted, yValid).filter { $0 == $1 }.count
         }
@@ -218,20 +221,21 @@ package enum FittedClassifier: Sendable {
     fitting x: SparseMatrix, codes: DenseMatrix?, labels: [String],
     candidate: TextFeaturePipeline.InputCandidate, standardized: Bool,
     configuration: LogisticRegression.Configuration, weighting: NaiveBayesWeighting? = nil,
-    isCancelled: CancellationCheck?
+    isCancelled: CancellationCheck?, start: FittedClassifier? = nil
   ) throws {
     if candidate.input.isNaiveBayes {
       let block = try Self.block(codes, candidate, standardized)
       self = .naiveBayes(
         try NaiveBayesLogisticRegression(
           fitting: x, dense: block, labels: labels, configuration: configuration,
-          weighting: weighting, isCancelled: isCancelled), candidate, standardized: standardized)
+          weighting: weighting, isCancelled: isCancelled, start: start?.naiveBayes),
+        candidate, standardized: standardized)
     } else {
       let features = try Self.features(x, codes: codes, candidate, standardized)
       self = .linear(
         try LogisticRegression(
           fitting: features, labels: labels, configuration: configuration,
-          isCancelled: isCancelled), candidate, standardized: standardized)
+          isCancelled: isCancelled, start: start?.linear), candidate, standardized: standardized)
     }
   }
 
@@ -261,6 +265,18 @@ package enum FittedClassifier: Sendable {
     case .both, .nbsvmCodes:
       return try ConcatenatedFeatures(x, block(codes, candidate, standardized)!)
     }
+  }
+
+  /// The logistic regression, for a linear input.
+  var linear: LogisticRegression? {
+    if case .linear(let model, _, _) = self { return model }
+    return nil
+  }
+
+  /// The NBSVM, for a naive-Bayes input.
+  var naiveBayes: NaiveBayesLogisticRegression? {
+    if case .naiveBayes(let model, _, _) = self { return model }
+    return nil
   }
 
   /// The class labels, sorted.
