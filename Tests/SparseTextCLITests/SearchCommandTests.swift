@@ -184,6 +184,40 @@ import Testing
     #expect(lines.count == count + 1 && lines[0] == "first_id,second_id,score")
   }
 
+  @Test func experimentRetrievalWritesAReport() throws {
+    let dir = try CLI.temporaryDirectory()
+    defer { try? FileManager.default.removeItem(at: dir) }
+    let topics = [("sport", Topics.sport), ("money", Topics.money), ("music", Topics.music)]
+    let train = dir.appendingPathComponent("train.jsonl")
+    let test = dir.appendingPathComponent("test.jsonl")
+    try Topics.jsonl(60, topics: topics).write(to: train, atomically: true, encoding: .utf8)
+    try Topics.jsonl(15, offset: 60, topics: topics).write(
+      to: test, atomically: true, encoding: .utf8)
+    let report = dir.appendingPathComponent("report")
+    let result = try CLI.run([
+      "experiment", "--retrieval", "--train", train.path, "--test", test.path, "--hidden", "6",
+      "--epochs", "2", "--report", report.path, "-q",
+    ])
+    #expect(result.status == 0, "\(result.stderr)")
+    let lines = result.stdout.split(separator: "\n")
+    #expect(lines.first?.hasPrefix("representation") == true)
+    #expect(lines.contains { $0.hasPrefix("tfidf ") } && lines.contains { $0.hasPrefix("svd_256") })
+    #expect(
+      lines.contains { $0.hasPrefix("codes ") } && lines.contains { $0.hasPrefix("codes_raw") })
+    let json =
+      try JSONSerialization.jsonObject(
+        with: Data(contentsOf: report.appendingPathComponent("report.json"))) as? [String: Any]
+    let summary = try #require(json?["summary"] as? [[String: Any]])
+    #expect(summary.map { $0["name"] as? String } == ["tfidf", "svd_256", "codes", "codes_raw"])
+    #expect(summary.allSatisfy { $0["precision_at_k"] is Double && $0["nmi_mean"] is Double })
+    let markdown = try String(
+      contentsOf: report.appendingPathComponent("report.md"), encoding: .utf8)
+    #expect(markdown.contains("| representation | dim | P@10 | MAP |"))
+    // One division only.
+    let cv = try CLI.run(["experiment", "--retrieval", train.path, "--cv", "3", "-q"])
+    #expect(cv.status == 2 && cv.stderr.contains("--retrieval runs on one training/test division"))
+  }
+
   @Test func badInputsGiveActionableErrors() throws {
     let dir = try Self.indexed()
     defer { try? FileManager.default.removeItem(at: dir) }
