@@ -58,6 +58,22 @@ import Testing
     for (row, hit) in zip(rows, expected.flatMap { $0 }) {
       #expect((row["score"] as? Double).map(Float.init) == hit.score)
     }
+    // Documents like indexed ones: their own row left out, no model needed.
+    try FileManager.default.moveItem(
+      at: dir.appendingPathComponent("model"), to: dir.appendingPathComponent("gone"))
+    let like = try CLI.run(["search", index.path, "--like", "doc-4", "--like", "doc-5", "-k", "3"])
+    #expect(like.status == 0, "\(like.stderr)")
+    let likeRows = Self.rows(like.stdout)
+    let neighbours = try loaded.neighbors(of: ["doc-4", "doc-5"], options: .init(k: 3))
+    #expect(
+      likeRows.map { $0["query"] as? String } == [
+        "doc-4", "doc-4", "doc-4", "doc-5", "doc-5", "doc-5",
+      ])
+    #expect(likeRows.map { $0["id"] as? String } == neighbours.flatMap { $0.map(\.id) })
+    #expect(!likeRows.prefix(3).contains { $0["id"] as? String == "doc-4" })
+    try FileManager.default.moveItem(
+      at: dir.appendingPathComponent("gone"), to: dir.appendingPathComponent("model"))
+
     // Queries from a corpus file, ids from --id-field, to a CSV file; a --min-score bound.
     let questions = dir.appendingPathComponent("questions.jsonl")
     try
@@ -232,10 +248,12 @@ import Testing
     }
     try check(["search", index, "goal", "-k", "0"], status: 2, "-k is 0, but it must be 1 or more")
     try check(["search", index, "goal", "--min-score", "nan"], status: 2, "--min-score is nan")
-    try check(["search", index], status: 2, "give query texts or --queries")
+    try check(["search", index], status: 2, "give query texts, --queries FILE")
     try check(
-      ["search", index, "goal", "--queries", train], status: 2, "query texts or --queries, not both"
-    )
+      ["search", index, "goal", "--queries", train], status: 2,
+      "give one of query texts, --queries and --like")
+    try check(
+      ["search", index, "--like", "doc-999"], status: 3, "no row of the index has the id 'doc-999'")
     try check(
       ["search", index, "goal", "-o", dir.path + "/hits.txt"], status: 2,
       "-o is hits.txt, but it must be a .jsonl or .csv file")

@@ -1,8 +1,9 @@
 import Foundation
 
 /// The index directory: `index.json` (format, version, dimension, count, normalization, the
-/// model's digest and, when known, where its bundle lies), `ids.json` (the ids as a JSON array in row order) and `vectors.npy` (the
-/// normalized rows, float32, `count × dimension`, C order: `numpy.load` reads it). Written
+/// model's digest and, when known, where its bundle lies), `ids.json` (the ids as a JSON array
+/// in row order) and `vectors.npy` (the normalized rows, float32, `count × dimension`, C order:
+/// `numpy.load` reads it). Written
 /// atomically; read defensively: a truncated, oversized or hostile file gives a
 /// ``ModelFormatError``, never a crash or an allocation larger than the files.
 extension EmbeddingIndex {

@@ -19,7 +19,7 @@ struct ExperimentCommand: ParsableCommand {
       score and two baselines (SVD-256 reconstruction error, 1 − nearest-neighbour cosine):
         sparsetext experiment --novelty --train train.jsonl --test test.jsonl --report out/novelty
       With --retrieval: the representations judged as embeddings (TF-IDF cosine, SVD-256 of it, the codes): P@10 and MAP of same-label neighbours (test documents query the training part), NMI of k-means on the test part, and an 8-shot linear probe over 10 draws:
-        sparsetext experiment --retrieval --train train.jsonl --test test.jsonl --report out/retrieval
+        sparsetext experiment --retrieval --train train.jsonl --test test.jsonl -q
       """)
 
   @Argument(help: "A labelled corpus to split (with --test-fraction) or cross-validate (--cv).")

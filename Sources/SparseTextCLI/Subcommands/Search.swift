@@ -10,8 +10,9 @@ struct Search: ParsableCommand {
         sparsetext search index/ "a late goal in the cup final" -k 5
         sparsetext search index/ --queries questions.jsonl --id-field id -o hits.csv
         cat questions.txt | sparsetext search index/ --queries - --format lines
+        sparsetext search index/ --like doc-17 -k 5
 
-      One row per neighbour, best first within each query, queries in input order: query (the query's text when given as an argument; from --queries, its id: the --id-field value or the 0-based record index), id (the indexed document's id), score (cosine similarity, in [-1, 1]) and rank (1 for the nearest). Results are exact, ties ordered by index row. Queries are embedded with the model bundle the index was built with: the one index.json records, or --model. Queries from a file are searched and written in blocks as they are read.
+      One row per neighbour, best first within each query, queries in input order: query (the query's text when given as an argument; from --queries, its id: the --id-field value or the 0-based record index; with --like, the indexed document's id), id (the indexed document's id), score (cosine similarity, in [-1, 1]) and rank (1 for the nearest). Results are exact, ties ordered by index row. Queries are embedded with the model bundle the index was built with: the one index.json records, or --model. With --like, the queries are indexed documents (their own row left out), and no model is needed. Queries from a file are searched and written in blocks as they are read.
       Outputs: JSONL on standard output (no -o, or -o -), or a .jsonl or .csv file.
       """)
 
@@ -26,6 +27,12 @@ struct Search: ParsableCommand {
       "A corpus of queries, read like the inputs of other commands (- for standard input).",
       valueName: "file"))
   var queries: String?
+
+  @Option(
+    help: ArgumentHelp(
+      "Find documents like this indexed document, by id, leaving its own row out (repeatable).",
+      valueName: "id"))
+  var like: [String] = []
 
   @Option(
     name: .short,
@@ -60,11 +67,12 @@ struct Search: ParsableCommand {
   @OptionGroup var global: GlobalOptions
 
   func validate() throws {
-    guard queryTexts.isEmpty != (queries == nil) else {
+    let sources = [!queryTexts.isEmpty, queries != nil, !like.isEmpty].filter { $0 }.count
+    guard sources == 1 else {
       throw ValidationError(
-        queries == nil
-          ? "give query texts or --queries FILE (- for standard input)"
-          : "give query texts or --queries, not both")
+        sources == 0
+          ? "give query texts, --queries FILE (- for standard input) or --like ID"
+          : "give one of query texts, --queries and --like")
     }
   }
 
@@ -77,8 +85,13 @@ struct Search: ParsableCommand {
     if let k { options.k = k }
     options.minimumScore = minScore
     try options.validate()
-    let loaded = try EmbeddingIndex(
-      contentsOf: URL(fileURLWithPath: index), modelBundle: model.map(URL.init(fileURLWithPath:)))
+    let indexURL = URL(fileURLWithPath: index)
+    // Neighbours of indexed documents need no model.
+    let loaded =
+      like.isEmpty
+      ? try EmbeddingIndex(
+        contentsOf: indexURL, modelBundle: model.map(URL.init(fileURLWithPath:)))
+      : try EmbeddingIndex(contentsOf: indexURL)
     let console = Console.current
     let writer =
       toStandardOutput
@@ -101,6 +114,12 @@ struct Search: ParsableCommand {
       try blocks.finish()
       // An empty stream (an empty partition) is no error; an empty file is.
       guard searched > 0 || queries == "-" else { throw DataError.noDocuments(source: queries) }
+    } else if !like.isEmpty {
+      let started = Date()
+      let hits = try loaded.neighbors(of: like, options: options)
+      seconds += Date().timeIntervalSince(started)
+      try writer.append(queries: like, neighbors: hits)
+      searched += like.count
     } else {
       try search(queryTexts, names: queryTexts)
     }
