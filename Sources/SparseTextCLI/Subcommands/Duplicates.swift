@@ -11,7 +11,7 @@ struct Duplicates: ParsableCommand {
         sparsetext duplicates index/ --threshold 0.9 -o pairs.csv
 
       One row per pair, each pair once (first_id is the document indexed first), best first: first_id, second_id, score (cosine similarity). Exact: every pair at or above the threshold is listed. The model is not needed.
-      Outputs: JSONL on standard output (no -o, or -o -), or a .jsonl or .csv file.
+      Outputs: JSONL on standard output (no -o, or -o -), or a .jsonl or .csv file. With rows on standard output, --json prints its summary on standard error.
       """)
 
   @Argument(help: "The index directory (written by `sparsetext index`).")

@@ -13,7 +13,7 @@ struct Search: ParsableCommand {
         sparsetext search index/ --like doc-17 -k 5
 
       One row per neighbour, best first within each query, queries in input order: query (the query's text when given as an argument; from --queries, its id: the --id-field value or the 0-based record index; with --like, the indexed document's id), id (the indexed document's id), score (cosine similarity, in [-1, 1]) and rank (1 for the nearest). Results are exact, ties ordered by index row. Queries are embedded with the model bundle the index was built with: the one index.json records, or --model. With --like, the queries are indexed documents (their own row left out), and no model is needed. Queries from a file are searched and written in blocks as they are read.
-      Outputs: JSONL on standard output (no -o, or -o -), or a .jsonl or .csv file.
+      Outputs: JSONL on standard output (no -o, or -o -), or a .jsonl or .csv file. With rows on standard output, --json prints its summary on standard error.
       """)
 
   @Argument(help: "The index directory (written by `sparsetext index`).")
