@@ -68,10 +68,7 @@ struct PositiveNumbers: ExpressibleByArgument, Equatable {
 }
 
 /// The row formats `predict` writes.
-enum PredictionFormat: String, ExpressibleByArgument, CaseIterable {
-  case tsv
-  case jsonl
-}
+extension PredictionWriter.Format: ExpressibleByArgument {}
 
 /// `experiment --grid KEY=V1,V2,…`: the keys are the autoencoder options' names; `off` (topk)
 /// and `auto` (input-scale) stand for 0, as those options spell them.

@@ -185,12 +185,27 @@ final class TrainingDisplay: @unchecked Sendable {
   private let lock = NSLock()
   private var bar: ProgressBar?
   private var epochs: Int
+  /// Whether epoch lines show the KL term and ρ̂ (not for TopK, where they mean nothing).
+  private var sparsityTerms: Bool
+  private let epochLines: Bool
   /// Taken when the display is made: events may arrive on another thread.
   private let console = Console.current
 
-  init(epochs: Int, quiet: Bool) {
+  /// A display for trainings of `epochs` epochs; `sparsityTerms` off for TopK, `epochLines` off
+  /// where the caller reports progress of its own (a grid search).
+  init(epochs: Int, quiet: Bool, sparsityTerms: Bool = true, epochLines: Bool = true) {
     self.epochs = epochs
     self.quiet = quiet
+    self.sparsityTerms = sparsityTerms
+    self.epochLines = epochLines
+  }
+
+  /// The next training's epochs and recipe (each setting of a grid search).
+  func start(epochs: Int, sparsityTerms: Bool) {
+    lock.lock()
+    defer { lock.unlock() }
+    self.epochs = epochs
+    self.sparsityTerms = sparsityTerms
   }
 
   func handle(_ event: SparseAutoencoder.TrainingEvent) {
@@ -206,10 +221,14 @@ final class TrainingDisplay: @unchecked Sendable {
     case .epoch(let summary):
       bar?.finish()
       bar = nil
+      guard epochLines else { return }
       var line = String(
-        format: "epoch %d/%d  loss %.4f  rec %.4f  kl %.4f  wd %.4f  ρ̂ %.4f  %.2fs", summary.epoch,
-        epochs, summary.loss, summary.reconstruction, summary.sparsity, summary.weightDecay,
-        summary.meanActivation, summary.seconds)
+        format: "epoch %d/%d  loss %.4f  rec %.4f", summary.epoch, epochs, summary.loss,
+        summary.reconstruction)
+      if sparsityTerms { line += String(format: "  kl %.4f", summary.sparsity) }
+      line += String(format: "  wd %.4f", summary.weightDecay)
+      if sparsityTerms { line += String(format: "  ρ̂ %.4f", summary.meanActivation) }
+      line += String(format: "  %.2fs", summary.seconds)
       if let validation = summary.validationLoss {
         line += String(format: "  val %.4f", validation)
       }

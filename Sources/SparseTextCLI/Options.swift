@@ -8,7 +8,10 @@ struct GlobalOptions: ParsableArguments {
   @Flag(name: .shortAndLong, help: "Print no progress or notes on standard error.")
   var quiet = false
 
-  @Flag(help: "Print the summary as one JSON object on standard output.")
+  @Flag(
+    help:
+      "Print the summary as one JSON object on standard output (on standard error when the rows themselves go to standard output)."
+  )
   var json = false
 
   /// Records `--quiet` in the run's console, where progress displays that are not handed the

@@ -60,11 +60,50 @@ extension ExperimentCommand {
   /// than after it.
   func validate() throws {
     guard let report else { return }
+    try OutputNames.requireDirectory(report, option: "--report")
     do {
       try OutputLocation.checkCreatableDirectory(URL(fileURLWithPath: report))
     } catch {
       // The argument parser reports validation errors itself (usage error, exit code 2).
       throw ValidationError("\(error)")
     }
+  }
+}
+
+/// One rule for every output a command writes: a file's extension names the format written, and
+/// a name whose extension names no format that output can be written in is refused before any
+/// work (exit code 2), never written in another format; a directory output (a model, a report)
+/// may not be named like a file of a format sparsetext writes. `-` (standard output) is no
+/// name.
+enum OutputNames {
+  /// Extensions of files sparsetext writes, refused as names of directory outputs.
+  static let fileExtensions: Set<String> = [
+    "npz", "npy", "safetensors", "svm", "libsvm", "svmlight", "mtx", "json", "jsonl", "ndjson",
+    "csv", "tsv", "txt", "vec", "stats", "md", "svg",
+  ]
+
+  /// Refuses `path` (given as `option`) unless `recognizes` its extension; `allowed` lists the
+  /// extensions for the message, as "a.b, .c or .d".
+  static func require(
+    _ path: String?, option: String = "-o", allowed: String, _ recognizes: (String) -> Bool
+  ) throws {
+    guard let path, path != "-" else { return }
+    let name = URL(fileURLWithPath: path)
+    guard !recognizes(name.pathExtension.lowercased()) else { return }
+    let given = name.pathExtension.isEmpty ? "has no extension" : "ends in .\(name.pathExtension)"
+    throw ValidationError(
+      "\(option) '\(path)' \(given), which names no format it can be written in: end it in \(allowed)"
+    )
+  }
+
+  /// Refuses a directory output (given as `option`) whose name ends in the extension of a file
+  /// format.
+  static func requireDirectory(_ path: String?, option: String) throws {
+    guard let path else { return }
+    let ext = URL(fileURLWithPath: path).pathExtension.lowercased()
+    guard fileExtensions.contains(ext) else { return }
+    throw ValidationError(
+      "\(option) '\(path)' names a directory, but ends in .\(ext) like a file; give a directory name such as '\(URL(fileURLWithPath: path).deletingPathExtension().lastPathComponent)/'"
+    )
   }
 }

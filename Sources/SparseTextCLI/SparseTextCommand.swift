@@ -8,10 +8,11 @@ struct SparseTextCommand: ParsableCommand {
     commandName: "sparsetext",
     abstract: "Turn raw text into features: tokens, TF-IDF, sparse codes, predictions.",
     discussion: """
-      Exit codes: 0 success, 1 runtime failure, 2 usage or configuration error,
-      3 data error (unreadable or malformed input), 4 model format error.
-      Progress goes to standard error (silence it with --quiet); results go to standard
-      output or to the files you name.
+      Exit codes: 0 success, 1 runtime failure, 2 usage or configuration error, 3 data error \
+      (unreadable or malformed input), 4 model format error.
+      Progress goes to standard error (silence it with --quiet); results go to standard output or \
+      to the files you name. Every file output's extension names its format; a name whose \
+      extension names no format that output can be written in is refused (exit code 2).
       """,
     version: SparseTextVersion.library,
     subcommands: [
@@ -36,6 +37,18 @@ public enum CommandLineTool {
   public static func run(
     _ arguments: [String], console: Console,
     prepare: (_ multipliesDenseMatrices: Bool) -> Void = { _ in }
+  ) -> Int32 {
+    Self.$arguments.withValue(arguments) {
+      run(parsing: arguments, console: console, prepare: prepare)
+    }
+  }
+
+  /// The command line being run (without the program's name), for commands that print a
+  /// command line derived from it (`experiment --grid`'s fit command for the winner).
+  @TaskLocal static var arguments: [String] = []
+
+  private static func run(
+    parsing arguments: [String], console: Console, prepare: (Bool) -> Void
   ) -> Int32 {
     Console.$current.withValue(console) {
       StandardInput.$descriptor.withValue(console.standardInput) {

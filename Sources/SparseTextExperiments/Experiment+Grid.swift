@@ -44,6 +44,12 @@ package struct AutoencoderGrid: Sendable, Equatable, Codable {
     /// Whether the parameter takes whole numbers only.
     package var isWhole: Bool { [.hiddenUnits, .topK, .epochs].contains(self) }
 
+    /// `value` as reports print it: whole numbers without a fraction, others in `%g`.
+    package func text(_ value: Double) -> String {
+      isWhole || value == value.rounded() && abs(value) < 1e15
+        ? String(Int(value)) : String(format: "%g", value)
+    }
+
     /// Sets this parameter of `configuration` to `value`.
     func apply(_ value: Double, to configuration: inout SparseAutoencoder.Configuration) throws {
       func whole() throws -> Int {
@@ -95,6 +101,15 @@ package struct AutoencoderGrid: Sendable, Equatable, Codable {
     self.axes = axes
   }
 
+  /// `settings` in words, in the order of the axes: `hidden_units=64 sparsity_target=0.05`.
+  package func describe(_ settings: [String: Double]) -> String {
+    axes.compactMap { axis in
+      settings[axis.parameter.rawValue].map {
+        "\(axis.parameter.rawValue)=\(axis.parameter.text($0))"
+      }
+    }.joined(separator: " ")
+  }
+
   /// Every combination, as the settings and the configuration they make from `base`; each
   /// configuration is validated.
   package func combinations(base: SparseAutoencoder.Configuration) throws -> [(
@@ -136,11 +151,13 @@ extension Experiment {
     package var deadUnits: Double
     /// Mean seconds to fit the autoencoder on a fold.
     package var fitSeconds: Double
+    /// The number of folds the means are over.
+    package var folds: Int
     /// 1 for the best accuracy.
     package var rank: Int
 
     enum CodingKeys: String, CodingKey {
-      case settings, accuracy, rank
+      case settings, accuracy, rank, folds
       case c = "C"
       case fractionOfVarianceUnexplained = "fvu"
       case activeUnitsPerDocument = "active_units_per_document"
@@ -185,9 +202,7 @@ extension Experiment {
     }
     var rows: [GridRow] = []
     for (index, combination) in combinations.enumerated() {
-      let described = combination.settings.keys.sorted().map {
-        "\($0)=\(combination.settings[$0]!)"
-      }.joined(separator: " ")
+      let described = grid.describe(combination.settings)
       progress?(
         .step(.gridCombination(index: index + 1, count: combinations.count, settings: described)))
       var correct = [Int](repeating: 0, count: c.cValues.count)
@@ -195,7 +210,7 @@ extension Experiment {
       var active = 0.0
       var dead = 0.0
       var seconds = 0.0
-      for (fold, matrices) in zip(folds, foldMatrices) {
+      for (foldIndex, (fold, matrices)) in zip(folds, foldMatrices).enumerated() {
         let clock = Date()
         let model = try SparseAutoencoder(
           training: matrices.fit, configuration: combination.configuration
@@ -221,16 +236,27 @@ extension Experiment {
           let predicted = try classifier.predict(codesTest)
           correct[k] += zip(predicted, fold.test).filter { $0 == labels[$1] }.count
         }
-      }
-      var best = 0
-      for k in correct.indices.dropFirst() where correct[k] > correct[best] { best = k }
-      let n = Double(folds.count)
-      rows.append(
-        GridRow(
+        guard foldIndex + 1 == folds.count else {
+          progress?(
+            .gridFold(
+              combination: index + 1, combinations: combinations.count, fold: foldIndex + 1,
+              folds: folds.count, row: nil))
+          continue
+        }
+        var best = 0
+        for k in correct.indices.dropFirst() where correct[k] > correct[best] { best = k }
+        let n = Double(folds.count)
+        let row = GridRow(
           settings: combination.settings, accuracy: Double(correct[best]) / Double(labels.count),
           c: c.cValues[best], fractionOfVarianceUnexplained: fvu / n,
           activeUnitsPerDocument: active / n, deadUnits: dead / n, fitSeconds: seconds / n,
-          rank: 0))
+          folds: folds.count, rank: 0)
+        rows.append(row)
+        progress?(
+          .gridFold(
+            combination: index + 1, combinations: combinations.count, fold: foldIndex + 1,
+            folds: folds.count, row: row))
+      }
     }
     let order = rows.indices.sorted {
       rows[$0].accuracy != rows[$1].accuracy

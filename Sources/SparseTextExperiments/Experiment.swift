@@ -161,6 +161,10 @@ package struct Experiment: Sendable {
     case step(Step)
     /// An autoencoder training event.
     case autoencoder(SparseAutoencoder.TrainingEvent)
+    /// A grid search finished fold `fold` of `folds` (counted from 1) of combination
+    /// `combination` of `combinations`; after the combination's last fold, `row` is its result
+    /// (ranked 0 until every combination is done).
+    case gridFold(combination: Int, combinations: Int, fold: Int, folds: Int, row: GridRow?)
   }
 
   /// Everything measured.

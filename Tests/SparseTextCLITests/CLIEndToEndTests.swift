@@ -136,6 +136,13 @@ private func python(_ script: String) throws -> (status: Int32, output: String) 
       try JSONSerialization.jsonObject(
         with: Data(contentsOf: URL(fileURLWithPath: sae + "/training.json"))) as? [String: Any]
     #expect((training?["epochs"] as? [Any])?.count == 2)
+    // A run that finishes removes its checkpoint: there is nothing left to resume.
+    #expect(!FileManager.default.fileExists(atPath: sae + "/checkpoint"))
+    let finished = try CLI.run([
+      "train-sae", x, "-o", sae, "--hidden", "4", "--epochs", "2", "--resume", "-q",
+    ])
+    #expect(finished.status == 2 && finished.stderr.contains("no checkpoint"), "\(finished.stderr)")
+    try InterruptedTraining.leaveCheckpoint(in: sae, features: x, hidden: 4, epochs: 2)
     let resumed = try CLI.run([
       "train-sae", x, "-o", sae, "--hidden", "4", "--epochs", "3", "--resume", "-q",
     ])
@@ -339,8 +346,13 @@ private func python(_ script: String) throws -> (status: Int32, output: String) 
         == 0)
     #expect(try CLI.run(["vectorize", "--model", model, corpus.path, "-o", x, "-q"]).status == 0)
     #expect(try CLI.run(["encode", model, corpus.path, "-o", codes, "-q"]).status == 0)
+    // The raw codes (encode --raw) and the term vectors as NumPy arrays (issue 25).
+    let raw = dir.appendingPathComponent("raw.npy").path
+    let terms = dir.appendingPathComponent("terms.npy").path
+    #expect(try CLI.run(["encode", model, corpus.path, "--raw", "-o", raw, "-q"]).status == 0)
+    #expect(try CLI.run(["export-embeddings", model, "-o", terms, "-q"]).status == 0)
     // Recompute the codes from the safetensors weights and the exported TF-IDF:
-    // sigmoid(s·x·Wᵀ + b), then standardized.
+    // sigmoid(s·x·Wᵀ + b) (the raw codes), then standardized.
     let script = """
       import json, numpy as np, scipy.sparse as sp
       from safetensors.numpy import load_file
@@ -350,6 +362,10 @@ private func python(_ script: String) throws -> (status: Int32, output: String) 
       assert cfg['configuration']['autoencoder'].get('top_k') is None
       x = sp.load_npz('\(x)').toarray()
       codes = 1 / (1 + np.exp(-(s * x @ t['encoder.weight'].T + t['encoder.bias'])))
+      assert np.abs(codes - np.load('\(raw)')).max() < 1e-4
+      vectors = np.load('\(terms)')
+      assert vectors.dtype == np.float32 and vectors.shape == (x.shape[1], 4), vectors.shape
+      assert len(json.load(open('\(model)/vocabulary.json'))) == vectors.shape[0]
       codes = (codes - t['codes.mean']) / t['codes.scale']
       ours = np.load('\(codes)')
       assert t['encoder.weight'].shape == (4, x.shape[1]), t['encoder.weight'].shape

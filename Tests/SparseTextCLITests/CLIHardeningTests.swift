@@ -236,7 +236,8 @@ extension CLICrashTests {
     #expect(!FileManager.default.fileExists(atPath: o))
     let train = dir.appendingPathComponent("train.jsonl").path
     let split = try CLI.run([
-      "corpus", "split", corpus.path, "--train-out", train, "--test-out", dir.path + "/nodir/t",
+      "corpus", "split", corpus.path, "--train-out", train, "--test-out",
+      dir.path + "/nodir/t.jsonl",
     ])
     #expect(split.status == 2, "\(split.stderr)")
     #expect(!FileManager.default.fileExists(atPath: train))
@@ -294,8 +295,8 @@ extension CLICrashTests {
       ["fit", corpus.path, "-o", disk.path + "/m", "--hidden", "8", "--epochs", "1"],
       ["encode", model.path, corpus.path, "-o", disk.path + "/c.csv"],
       [
-        "corpus", "split", corpus.path, "--train-out", disk.path + "/a", "--test-out",
-        disk.path + "/b",
+        "corpus", "split", corpus.path, "--train-out", disk.path + "/a.jsonl", "--test-out",
+        disk.path + "/b.jsonl",
       ],
     ]
     for arguments in runs {
@@ -331,8 +332,8 @@ extension CLICrashTests {
       ["export-embeddings", model.path, "-o", missing + "/t.vec"],
       ["train-sae", x, "-o", missing + "/sae", "--hidden", "2"],
       [
-        "corpus", "split", corpus.path, "--train-out", missing + "/a", "--test-out",
-        dir.path + "/b",
+        "corpus", "split", corpus.path, "--train-out", missing + "/a.jsonl", "--test-out",
+        dir.path + "/b.jsonl",
       ],
     ]
     for arguments in runs {
@@ -404,6 +405,7 @@ extension CLICrashTests {
     #expect(try CLI.run(["vectorize", corpus.path, "-o", x, "-q"]).status == 0)
     #expect(
       try CLI.run(["train-sae", x, "-o", sae, "--hidden", "2", "--epochs", "2", "-q"]).status == 0)
+    try InterruptedTraining.leaveCheckpoint(in: sae, features: x, hidden: 2, epochs: 2)
     let resumed = try CLI.run([
       "train-sae", x, "-o", sae, "--hidden", "2", "--epochs", "3", "--resume", "-q",
     ])
@@ -641,11 +643,14 @@ extension CLICrashTests {
     let sae = dir.appendingPathComponent("sae").path
     let flags = ["-o", sae, "--hidden", "2", "--epochs", "2", "-q"]
     #expect(try CLI.run(["train-sae", x] + flags).status == 0)
+    try InterruptedTraining.leaveCheckpoint(in: sae, features: x, hidden: 2, epochs: 2)
     let refused = try CLI.run(["train-sae", other, "--resume"] + flags)
     // --resume with features the checkpoint was not trained on: options that conflict (exit 2).
     #expect(refused.status == 2, "\(refused.stderr)")
     #expect(refused.stderr.contains("trained on other features"), "\(refused.stderr)")
     let same = try CLI.run(["train-sae", x, "--resume"] + flags)
     #expect(same.status == 0, "\(same.stderr)")
+    // Resumed to its end, the run removes the checkpoint it resumed from.
+    #expect(!FileManager.default.fileExists(atPath: sae + "/checkpoint"))
   }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import SparseText
 import SparseTextCLI
 import Testing
 
@@ -135,10 +136,39 @@ private final class Capture: @unchecked Sendable {
     #expect(choice(["tokenize", corpus.path]) == false)
     #expect(choice(["corpus", "stats", corpus.path]) == false)
     #expect(
-      choice(["statistics", "merge", dir.path + "/none.stats", "-o", dir.path + "/m"]) == false)
+      choice(["statistics", "merge", dir.path + "/none.stats", "-o", dir.path + "/m.stats"])
+        == false)
     #expect(choice(["fit", corpus.path, "-o", dir.path + "/m", "--epochs", "1"]) == true)
     #expect(choice(["inspect", dir.path + "/m"]) == true)
     // A command line that does not parse runs nothing.
     #expect(choice(["fit"]) == nil)
+  }
+}
+
+/// What a `train-sae` run killed after its last epoch leaves in its output directory: the
+/// checkpoint it writes after each epoch (a run that finishes removes it). Tests of `--resume`
+/// write one with the library, as the command does, for the configuration that `--hidden
+/// hidden --epochs epochs` gives.
+enum InterruptedTraining {
+  static func leaveCheckpoint(in directory: String, features: String, hidden: Int, epochs: Int)
+    throws
+  {
+    let x = try SparseMatrix.readNPZ(from: URL(fileURLWithPath: features))
+    var configuration = SparseAutoencoder.Configuration()
+    configuration.hiddenUnits = hidden
+    configuration.epochs = epochs
+    let last = LastCheckpoint()
+    _ = try SparseAutoencoder(training: x, configuration: configuration) { event in
+      if case .checkpoint(let state) = event { last.set(state) }
+    }
+    let state = try #require(last.value)
+    try state.write(to: URL(fileURLWithPath: directory).appendingPathComponent("checkpoint"))
+  }
+
+  private final class LastCheckpoint: @unchecked Sendable {
+    private let lock = NSLock()
+    private var state: SparseAutoencoder.Checkpoint?
+    func set(_ value: SparseAutoencoder.Checkpoint) { lock.withLock { state = value } }
+    var value: SparseAutoencoder.Checkpoint? { lock.withLock { state } }
   }
 }

@@ -256,11 +256,15 @@ import Testing
       ["search", index, "--like", "doc-999"], status: 3, "no row of the index has the id 'doc-999'")
     try check(
       ["search", index, "goal", "-o", dir.path + "/hits.txt"], status: 2,
-      "-o is hits.txt, but it must be a .jsonl or .csv file")
+      "hits.txt' ends in .txt, which names no format it can be written in: end it in .jsonl or .csv"
+    )
     try check(["duplicates", index, "--threshold", "inf"], status: 2, "--threshold is inf")
     try check(
       ["duplicates", index, "-o", dir.path + "/pairs.npy"], status: 2,
-      "-o is pairs.npy, but it must be a .jsonl or .csv file")
+      "pairs.npy' ends in .npy, which names no format")
+    try check(
+      ["index", model, train, "-o", dir.path + "/index.npy"], status: 2,
+      "names a directory, but ends in .npy like a file")
     #expect(!FileManager.default.fileExists(atPath: dir.path + "/hits.txt"))
 
     // A corpus that gives two documents one id.

@@ -1,8 +1,8 @@
 import Foundation
-import SparseTextExperiments
 import Testing
 
 @testable import SparseText
+@testable import SparseTextExperiments
 
 @Suite struct CodeScalerTests {
   @Test func standardizesEachUnitAndOnlyCentresConstantOnes() throws {
@@ -196,7 +196,39 @@ import Testing
       #expect(row.accuracy > 0.9)
       #expect(row.fractionOfVarianceUnexplained.isFinite)
       #expect([1, 10].contains(row.c))
+      #expect(row.folds == Experiment.Configuration().folds)
     }
+  }
+
+  /// Issue 25: whole numbers printed as `64.0`, no word of the folds, no warning for FVU > 1.
+  @Test func gridTablePrintsWholeNumbersFoldsAndFlagsCodesThatLoseTheInput() throws {
+    let grid = AutoencoderGrid(axes: [
+      .init(parameter: .hiddenUnits, values: [64, 128]),
+      .init(parameter: .sparsityTarget, values: [0.05]),
+    ])
+    func row(_ hidden: Double, fvu: Double, dead: Double, rank: Int) -> Experiment.GridRow {
+      Experiment.GridRow(
+        settings: ["hidden_units": hidden, "sparsity_target": 0.05], accuracy: 0.9, c: 10,
+        fractionOfVarianceUnexplained: fvu, activeUnitsPerDocument: 12.5, deadUnits: dead,
+        fitSeconds: 1, folds: 4, rank: rank)
+    }
+    let report = GridReport(
+      rows: [row(64, fvu: 0.8, dead: 0, rank: 1), row(128, fvu: 1.25, dead: 2.5, rank: 2)],
+      grid: grid, data: [:])
+    let lines = report.table.split(separator: "\n").map(String.init)
+    #expect(lines[2].hasPrefix("   1  64               0.05     "), "\(lines[2])")
+    #expect(!report.table.contains("64.0") && !report.table.contains("128.0"))
+    // Dead units: a whole mean as an integer, another with one decimal.
+    #expect(lines[2].hasSuffix("      0     1.0"), "\(lines[2])")
+    #expect(lines[3].hasSuffix("    2.5     1.0"), "\(lines[3])")
+    #expect(lines[3].contains("1.250!") && !lines[2].contains("!"))
+    #expect(report.table.contains("over 4 folds of the training part"))
+    #expect(report.table.contains("! FVU above 1"))
+    #expect(
+      grid.describe(["hidden_units": 64, "sparsity_target": 0.05])
+        == "hidden_units=64 sparsity_target=0.05")
+    let fine = GridReport(rows: [row(64, fvu: 0.8, dead: 0, rank: 1)], grid: grid, data: [:])
+    #expect(!fine.table.contains("FVU above 1"))
   }
 }
 

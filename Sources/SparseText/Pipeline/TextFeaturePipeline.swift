@@ -176,6 +176,10 @@ public struct TextFeaturePipeline: Sendable {
   /// the reference of the outlier threshold; `nil` without an autoencoder and for bundles
   /// written before it was stored.
   public let trainingScores: AnomalyScores.Distribution?
+  /// For each latent unit, the fraction of the autoencoder's training documents on which it
+  /// fires (its code, before scaling, above the autoencoder's activity threshold); `nil`
+  /// without an autoencoder and for bundles written before it was stored.
+  public let firingRates: [Double]?
 
   /// Fits every configured stage: the vectorizer and the autoencoder on `documents` and
   /// `unlabeled` together, the classifier on `documents` and `labels`.
@@ -237,6 +241,7 @@ public struct TextFeaturePipeline: Sendable {
     let x = unlabeled.isEmpty ? xAll : xAll.selectingRows(0..<documents.count)
     var autoencoder: SparseAutoencoder?
     var codeScaler: CodeScaler?
+    var firingRates: [Double]?
     // The labelled documents' codes as the classifier reads them (scaled when there is a scaler).
     var codes: DenseMatrix?
     if let sae = configuration.autoencoder {
@@ -249,6 +254,8 @@ public struct TextFeaturePipeline: Sendable {
       configuration.autoencoder = trained.configuration
       // Every training row is encoded once: for the scaler, and for the classifier.
       let allCodes = trained.encodeUnchecked(xAll)
+      firingRates = SparseAutoencoder.firingRates(
+        of: allCodes, threshold: trained.activityThreshold)
       if configuration.codeScaling == .standardize {
         codeScaler = CodeScaler(fitting: allCodes)
       }
@@ -285,6 +292,7 @@ public struct TextFeaturePipeline: Sendable {
     self.autoencoder = autoencoder
     self.codeScaler = codeScaler
     self.classifier = classifier
+    self.firingRates = firingRates
     if let autoencoder {
       try checkCancellation(isCancelled)
       progress?(.stage(.anomalyScores))
@@ -313,7 +321,7 @@ public struct TextFeaturePipeline: Sendable {
   public init(
     configuration: Configuration, vectorizer: TfidfVectorizer, autoencoder: SparseAutoencoder?,
     codeScaler: CodeScaler? = nil, classifier: LogisticRegression?,
-    trainingScores: AnomalyScores.Distribution? = nil
+    trainingScores: AnomalyScores.Distribution? = nil, firingRates: [Double]? = nil
   ) {
     self.configuration = configuration
     self.vectorizer = vectorizer
@@ -321,6 +329,7 @@ public struct TextFeaturePipeline: Sendable {
     self.codeScaler = codeScaler
     self.classifier = classifier
     self.trainingScores = trainingScores
+    self.firingRates = firingRates
   }
 
   /// The TF-IDF features of `documents` (the autoencoder's exact input).
@@ -353,6 +362,15 @@ public struct TextFeaturePipeline: Sendable {
     let raw = autoencoder.encodeUnchecked(x)
     // The scaler was fitted on this autoencoder's codes, so the widths agree.
     return (try? codeScaler?.transform(raw)) ?? raw
+  }
+
+  /// The autoencoder's codes of `documents` as the encoder makes them, before the scaling
+  /// that ``embeddings(for:)`` and ``codes(for:)`` apply (``Configuration/codeScaling``): for
+  /// the TopK recipe, ReLU codes with at most `topK` nonzero entries per row; for the KL
+  /// recipe, sigmoid activations in (0, 1). `nil` without an autoencoder. Work is split over
+  /// cores.
+  public func rawCodes(for documents: some Sequence<String>) -> DenseMatrix? {
+    autoencoder?.encodeUnchecked(features(for: Array(documents)))
   }
 
   /// The embedding of one document.

@@ -28,6 +28,9 @@ package final class AnomalyScoreWriter {
 
   private let destination: Destination
 
+  /// The extensions of the files it writes.
+  package static let extensions: Set<String> = ["jsonl", "ndjson", "csv", "npy"]
+
   /// Opens a temporary file for `url`; throws ``ConfigurationError/outOfRange(field:value:allowed:)``
   /// (field `output`) for an extension other than `.jsonl` (`.ndjson`), `.csv` and `.npy`.
   package init(url: URL) throws {

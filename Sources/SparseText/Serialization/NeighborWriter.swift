@@ -34,6 +34,8 @@ package final class NeighborWriter {
   /// What each row holds.
   package let rows: Rows
   private let destination: Destination
+  /// The extensions a file may have (lower case).
+  package static let extensions: Set<String> = ["jsonl", "ndjson", "csv"]
   /// Rows written so far.
   package private(set) var count = 0
 

@@ -25,3 +25,52 @@ package enum Word2VecFormat {
     try AtomicFile.write(try data(terms: terms, vectors: vectors), to: url)
   }
 }
+
+/// A file of term vectors, in the format its extension names: word2vec text (`.vec`, `.txt`;
+/// ``Word2VecFormat``) or a NumPy array (`.npy`: float32, terms × dimensions, row `i` the
+/// vector of vocabulary term `i`).
+package enum TermVectorFile {
+  /// The formats.
+  package enum Format: Sendable {
+    /// word2vec text.
+    case word2vec
+    /// NumPy `.npy`.
+    case npy
+  }
+
+  /// The format of the file `url`.
+  ///
+  /// - Throws: ``ConfigurationError/outOfRange(field:value:allowed:)`` (field `output`) for an
+  ///   extension that names neither.
+  package static func format(of url: URL) throws -> Format {
+    guard let format = format(extension: url.pathExtension) else {
+      throw ConfigurationError.outOfRange(
+        field: .outputFile, value: url.lastPathComponent,
+        allowed: "a .vec or .txt file (word2vec text) or a .npy file (float32, terms × dimensions)")
+    }
+    return format
+  }
+
+  /// The format an extension names (`nil` for any other).
+  package static func format(extension name: String) -> Format? {
+    switch name.lowercased() {
+    case "vec", "txt": .word2vec
+    case "npy": .npy
+    default: nil
+    }
+  }
+
+  /// Writes `vectors` (row `i` is `terms[i]`'s) to `url` atomically, in its extension's format.
+  package static func write(terms: [String], vectors: DenseMatrix, to url: URL) throws {
+    switch try format(of: url) {
+    case .word2vec: try Word2VecFormat.write(terms: terms, vectors: vectors, to: url)
+    case .npy:
+      guard vectors.rows == terms.count else {
+        throw DataError.shapeMismatch(
+          what: "rows of the term vectors (one per term)", expected: terms.count,
+          actual: vectors.rows)
+      }
+      try NumPyArray.write(vectors, to: url)
+    }
+  }
+}

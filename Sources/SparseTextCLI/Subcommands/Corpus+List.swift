@@ -4,7 +4,12 @@ import SparseText
 
 extension Corpus {
   struct List: ParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "List the default corpora.")
+    static let configuration = CommandConfiguration(
+      abstract: "List the default corpora.",
+      discussion: """
+        Example:
+          sparsetext corpus list --json
+        """)
 
     @OptionGroup var global: GlobalOptions
 

@@ -5,7 +5,11 @@ import SparseText
 extension Corpus {
   struct Path: ParsableCommand {
     static let configuration = CommandConfiguration(
-      abstract: "Print where a fetched corpus is, to pass to other commands.")
+      abstract: "Print where a fetched corpus is, to pass to other commands.",
+      discussion: """
+        Example:
+          sparsetext corpus path bbc
+        """)
 
     @Argument(help: "bbc or twitter.")
     var name: String

@@ -9,9 +9,11 @@ extension Corpus {
         "Split a labelled corpus into train and test JSONL files (stratified, or a fixed split file).",
       discussion: """
         Examples:
-          sparsetext corpus split --corpus bbc --split ../shared/splits/bbc.tsv --train-out train.jsonl --test-out test.jsonl
-          sparsetext corpus split reviews.csv --label-column label --test-fraction 0.2 --train-out train.jsonl --test-out test.jsonl
-        Each line is {"id", "text", "label"}; read them back with --format jsonl.
+          sparsetext corpus split all.csv --train-out train.jsonl --test-out test.jsonl
+        Each line is {"id", "text", "label"}; read them back with --format jsonl. --corpus NAME reads \
+        a fetched default corpus instead of INPUT. The split is stratified by label \
+        (--test-fraction, --seed), or a fixed one with --split FILE (columns id, split, label, \
+        sha1_12).
         """)
 
     @Argument(help: "A labelled corpus (or use --corpus).")
@@ -30,6 +32,14 @@ extension Corpus {
 
     @OptionGroup var read: ReadOptions
     @OptionGroup var global: GlobalOptions
+
+    func validate() throws {
+      for (path, option) in [(trainOut, "--train-out"), (testOut, "--test-out")] {
+        try OutputNames.require(path, option: option, allowed: ".jsonl") {
+          $0 == "jsonl" || $0 == "ndjson"
+        }
+      }
+    }
 
     func run() throws {
       let outputs = try OutputPlan(files: [trainOut, testOut], inputs: [input, source.split])

@@ -5,7 +5,12 @@ import SparseText
 extension Corpus {
   struct Stats: ParsableCommand {
     static let configuration = CommandConfiguration(
-      abstract: "Count documents, labels, tokens and encoding problems in a corpus.")
+      abstract: "Count documents, labels, tokens and encoding problems in a corpus.",
+      discussion: """
+        Examples:
+          sparsetext corpus stats reviews.csv
+          sparsetext corpus stats bbc/ --json
+        """)
 
     @OptionGroup var input: InputOptions
     @OptionGroup var global: GlobalOptions

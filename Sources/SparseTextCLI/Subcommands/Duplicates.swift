@@ -30,6 +30,12 @@ struct Duplicates: ParsableCommand {
 
   @OptionGroup var global: GlobalOptions
 
+  func validate() throws {
+    try OutputNames.require(output, allowed: ".jsonl or .csv") {
+      NeighborWriter.extensions.contains($0)
+    }
+  }
+
   func run() throws {
     let toStandardOutput = output == nil || output == "-"
     let outputs = try OutputPlan(files: [toStandardOutput ? nil : output], models: [index])

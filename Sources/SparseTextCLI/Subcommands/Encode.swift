@@ -5,15 +5,23 @@ import SparseText
 struct Encode: ParsableCommand {
   static let configuration = CommandConfiguration(
     abstract:
-      "Compute sparse codes: from a TF-IDF .npz with an autoencoder directory, or from text with a model bundle.",
+      "Compute the autoencoder's codes: from text with a model bundle, or from a TF-IDF .npz with an autoencoder directory.",
     discussion: """
       Examples:
+        sparsetext encode model/ reviews.txt -o codes.npy
+        sparsetext encode model/ reviews.jsonl --id-field id -o codes.jsonl
+        sparsetext encode model/ reviews.txt --raw -o raw.npy
         sparsetext encode sae/ x.npz -o codes.npy
-        sparsetext encode model/ reviews.txt -o codes.jsonl
-        cat part.jsonl | sparsetext encode model/ - --format jsonl --id-field id -o - \\
-          --output-format jsonl                           (a stream stage: Spark's RDD.pipe)
-      Outputs: .npy (float32, documents × hidden), .safetensors (tensor "codes"), .jsonl (one
-      {"id", "code"} per line) or .csv.
+        cat part.jsonl | sparsetext encode model/ - --format jsonl --id-field id -o -
+      What it writes: with a model bundle, the codes its classifier reads, which are \
+      standardized per unit by default ((h − codes.mean) / codes.scale, fitted on the training \
+      codes: dense values, about half of them negative); with --raw, the encoder's own \
+      activations h (the TopK recipe: ReLU codes with at most top_k nonzero values per row; the \
+      KL recipe: sigmoid values between 0 and 1). With an autoencoder directory (train-sae), \
+      always the activations.
+      Outputs: .npy (float32, documents × hidden), .safetensors (tensor "codes"), .jsonl (one \
+      {"id", "code"} per line) or .csv; -o - streams JSONL rows to standard output, one block \
+      at a time, as a stage of a Spark or Dask job (the last example; see RDD.pipe).
       """)
 
   @Argument(help: "An autoencoder directory (train-sae) or a model bundle (fit).")
@@ -28,11 +36,23 @@ struct Encode: ParsableCommand {
       "codes.npy, codes.safetensors, codes.jsonl or codes.csv; - writes JSONL to standard output.")
   var output: String
 
+  @Flag(
+    help:
+      "Write the encoder's activations as they are, without the bundle's standardization (TopK: sparse and nonnegative)."
+  )
+  var raw = false
+
   @OptionGroup var global: GlobalOptions
 
   @OptionGroup var read: ReadOptions
 
   @OptionGroup var stream: StreamOptions
+
+  func validate() throws {
+    try OutputNames.require(output, allowed: ".npy, .safetensors, .jsonl or .csv") {
+      DenseRowWriter.Format(extension: $0) != nil
+    }
+  }
 
   func run() throws {
     let toStandardOutput = try stream.isStandardOutput(output)
@@ -72,6 +92,7 @@ struct Encode: ParsableCommand {
       try emit(codes, ids: nil)
     } else {
       let pipeline = try TextFeaturePipeline(contentsOf: modelURL)
+      let raw = self.raw
       guard let sae = pipeline.autoencoder else {
         throw CommandError.usage(
           "this model has no autoencoder; use `sparsetext vectorize --model` for TF-IDF")
@@ -83,7 +104,8 @@ struct Encode: ParsableCommand {
       }
       var blocks = BlockAccumulator<LabeledDocument>(size: 4096) { block in
         let started = Date()
-        let codes = pipeline.embeddings(for: block.map(\.text))
+        let texts = block.map(\.text)
+        let codes = raw ? pipeline.rawCodes(for: texts)! : pipeline.embeddings(for: texts)
         seconds += Date().timeIntervalSince(started)
         try emit(codes, ids: block.map(\.id))
       }

@@ -6,7 +6,11 @@ import SparseTextExperiments
 struct Evaluate: ParsableCommand {
   static let configuration = CommandConfiguration(
     abstract: "Score a fitted model on a labelled corpus: accuracy, F1, confusion matrix.",
-    discussion: "Example:\n  sparsetext evaluate model/ test.txt")
+    discussion: """
+      Examples:
+        sparsetext evaluate model/ test.jsonl
+        sparsetext evaluate model/ test.jsonl --json
+      """)
 
   @Argument(help: "The model bundle.")
   var model: String
@@ -15,7 +19,7 @@ struct Evaluate: ParsableCommand {
   @OptionGroup var global: GlobalOptions
 
   func run() throws {
-    let pipeline = try TextFeaturePipeline(contentsOf: URL(fileURLWithPath: model))
+    let pipeline = try TextFeaturePipeline.bundle(at: model, for: "evaluate")
     let documents = try input.documents()
     let truth = try documents.map { try Experiment.label(of: $0) }
     let known = Set(pipeline.classes)

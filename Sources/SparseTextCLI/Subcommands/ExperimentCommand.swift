@@ -9,17 +9,24 @@ struct ExperimentCommand: ParsableCommand {
     abstract: "Compare TF-IDF, sparse codes and both as features for logistic regression.",
     discussion: """
       Examples:
-        sparsetext experiment --corpus bbc --split ../shared/splits/bbc.tsv --report out/bbc
-        sparsetext experiment --train train.txt --test test.txt --hidden 128 --label-fractions 0.01,0.1,1
+        sparsetext corpus fetch bbc
+        sparsetext experiment --corpus bbc --report out/bbc
+        sparsetext experiment --train train.jsonl --test test.jsonl --hidden 128
+        sparsetext experiment reviews.csv --label-fractions 0.01,0.1,1 --report out/
         sparsetext experiment reviews.csv --label-column sentiment --cv 5
-      Pipelines: tfidf_lr (TF-IDF → LR), sae_lr (TF-IDF → codes → LR), concat_lr (both → LR).
-      The vectorizer and autoencoder are fitted on training text only.
-      With --novelty: for each class, fit on the other classes' training documents, score every
-      test document, and report the ROC-AUC of picking out the held-out class for each anomaly
-      score and two baselines (SVD-256 reconstruction error, 1 − nearest-neighbour cosine):
-        sparsetext experiment --novelty --train train.jsonl --test test.jsonl --report out/novelty
-      With --retrieval: the representations judged as embeddings (TF-IDF cosine, SVD-256 of it, the codes): P@10 and MAP of same-label neighbours (test documents query the training part), NMI of k-means on the test part, and an 8-shot linear probe over 10 draws:
-        sparsetext experiment --retrieval --train train.jsonl --test test.jsonl -q
+        sparsetext experiment train.jsonl --grid topk=16,32,64 --grid hidden=256,512
+        sparsetext experiment --novelty --train train.jsonl --test test.jsonl
+        sparsetext experiment --retrieval --train train.jsonl --test test.jsonl
+      Pipelines: tfidf_lr (TF-IDF → LR), sae_lr (TF-IDF → codes → LR), concat_lr (both → LR). The \
+      vectorizer and autoencoder are fitted on training text only.
+      With --grid, every combination of the settings is ranked by cross-validation on the training \
+      part (the test part is not read); the table ends with a fit command for the winner.
+      With --novelty: for each class, fit on the other classes' training documents, score every \
+      test document, and report the ROC-AUC of picking out the held-out class for each anomaly \
+      score and two baselines (SVD-256 reconstruction error, 1 − nearest-neighbour cosine).
+      With --retrieval: TF-IDF cosine, its SVD-256 and the codes judged as embeddings: P@10 and MAP \
+      of same-label neighbours (test documents query the training part), NMI of k-means on the \
+      test part, and an 8-shot linear probe over 10 draws.
       """)
 
   @Argument(help: "A labelled corpus to split (with --test-fraction) or cross-validate (--cv).")
@@ -100,7 +107,8 @@ struct ExperimentCommand: ParsableCommand {
     }
     let (parts, dataInfo) = try loadParts()
     let display = TrainingDisplay(
-      epochs: experimentConfiguration.autoencoder?.epochs ?? 0, quiet: global.quiet)
+      epochs: experimentConfiguration.autoencoder?.epochs ?? 0, quiet: global.quiet,
+      sparsityTerms: experimentConfiguration.autoencoder?.topK == nil)
     let experiment = Experiment(experimentConfiguration)
     var results: [Experiment.Result] = []
     for (index, part) in parts.enumerated() {
@@ -111,6 +119,7 @@ struct ExperimentCommand: ParsableCommand {
         switch event {
         case .step(let name): Terminal.note("· \(name)", quiet: global.quiet)
         case .autoencoder(let e): display.handle(e)
+        case .gridFold: break
         }
       }
       results.append(result)
@@ -120,7 +129,7 @@ struct ExperimentCommand: ParsableCommand {
     try Console.current.print(summary.table)
     if let report {
       try summary.write(to: URL(fileURLWithPath: report))
-      Terminal.note("report: \(report)/report.md", quiet: global.quiet)
+      Terminal.note("report: \(Self.path(report, "report.md"))", quiet: global.quiet)
     }
   }
 
@@ -140,7 +149,8 @@ struct ExperimentCommand: ParsableCommand {
         vectorizer: configuration.vectorizer, autoencoder: sae, classifier: nil,
         codeScaling: configuration.codeScaling))
     let (parts, dataInfo) = try loadParts()
-    let display = TrainingDisplay(epochs: sae.epochs, quiet: global.quiet)
+    let display = TrainingDisplay(
+      epochs: sae.epochs, quiet: global.quiet, sparsityTerms: sae.topK == nil)
     let quiet = global.quiet
     let results = try NoveltyExperiment(noveltyConfiguration).run(
       train: parts[0].train, test: parts[0].test
@@ -157,7 +167,7 @@ struct ExperimentCommand: ParsableCommand {
     try Console.current.print(summary.table)
     if let report {
       try summary.write(to: URL(fileURLWithPath: report))
-      Terminal.note("report: \(report)/report.md", quiet: global.quiet)
+      Terminal.note("report: \(Self.path(report, "report.md"))", quiet: global.quiet)
     }
   }
 
@@ -202,23 +212,50 @@ struct ExperimentCommand: ParsableCommand {
     }
     let axes = try grid.map { try GridAxisArgument.axis(parsing: $0) }
     let searchGrid = AutoencoderGrid(axes: axes)
+    let combinations = try searchGrid.combinations(base: base)
     let (parts, dataInfo) = try loadParts()
     let train = parts[0].train
-    let display = TrainingDisplay(epochs: base.epochs, quiet: global.quiet)
+    let quiet = global.quiet
+    Terminal.note(
+      "grid: \(combinations.count) settings, each cross-validated on the \(train.count) training documents (up to \(configuration.folds) folds); the test part is not read",
+      quiet: quiet)
+    // Epoch lines would be settings × folds × epochs; each fold's end is reported instead, with
+    // the time left (the bar of the epoch under way is still drawn on a terminal).
+    let display = TrainingDisplay(
+      epochs: base.epochs, quiet: quiet, sparsityTerms: base.topK == nil, epochLines: false)
+    let progress = GridProgress(combinations: combinations, grid: searchGrid, quiet: quiet)
     let rows = try Experiment(configuration).gridSearch(
       searchGrid, train: train, unlabeled: unlabeled
     ) { event in
       switch event {
-      case .step(let name): Terminal.note("· \(name)", quiet: global.quiet)
+      case .step(.gridCombination(let index, _, _)):
+        let settings = combinations[index - 1].configuration
+        display.start(epochs: settings.epochs, sparsityTerms: settings.topK == nil)
+        progress.started(index)
+      case .step(let name): Terminal.note("· \(name)", quiet: quiet, console: progress.console)
       case .autoencoder(let e): display.handle(e)
+      case .gridFold(let combination, _, let fold, let folds, let row):
+        progress.finished(combination: combination, fold: fold, folds: folds, row: row)
       }
     }
     let gridReport = GridReport(rows: rows, grid: searchGrid, data: dataInfo)
     try Console.current.print(gridReport.table)
+    if let best = rows.first {
+      try Console.current.print(
+        "\nBest: \(searchGrid.describe(best.settings)). Fit a model with it:\n  "
+          + GridProgress.fitCommand(
+            arguments: CommandLineTool.arguments, winner: best.settings, grid: searchGrid,
+            corpus: source.corpus))
+    }
     if let report {
       try gridReport.write(to: URL(fileURLWithPath: report))
-      Terminal.note("report: \(report)/grid.md", quiet: global.quiet)
+      Terminal.note("report: \(Self.path(report, "grid.md"))", quiet: global.quiet)
     }
+  }
+
+  /// `name` inside the directory `directory`, as given (`out/` and `out` give `out/name`).
+  static func path(_ directory: String, _ name: String) -> String {
+    (directory as NSString).appendingPathComponent(name)
   }
 
   /// The train/test parts (one, or one per fold) and a description of the data.

@@ -11,12 +11,13 @@ struct Fit: ParsableCommand {
       "Fit the pipeline (vectorizer → sparse autoencoder → classifier) and write a model bundle.",
     discussion: """
       Examples:
-        sparsetext fit bbc/ -o model/ --min-df 2 --sublinear-tf --hidden 256
+        sparsetext fit reviews.jsonl -o model/
+        sparsetext fit bbc/ -o model/ --hidden 512 --epochs 30
         sparsetext fit tweets.csv --label-column sentiment -o model/ --no-autoencoder
         sparsetext fit corpus.txt -o model/ --config pipeline.json
-      The bundle holds config.json, vocabulary.json and model.safetensors; predict, evaluate,
-      encode, inspect and vectorize --model reuse it. Labels are optional: without them the
-      classifier is skipped.
+      The bundle is a directory of config.json, vocabulary.json and model.safetensors, which \
+      predict, evaluate, encode, score, inspect, export-embeddings and vectorize --model read. \
+      Labels are optional: without them the classifier is skipped.
       """)
 
   @OptionGroup var input: InputOptions
@@ -98,6 +99,10 @@ struct Fit: ParsableCommand {
     return configuration
   }
 
+  func validate() throws {
+    try OutputNames.requireDirectory(output, option: "-o")
+  }
+
   func run() throws {
     // The bundle's place is checked and locked before reading and training, not after.
     let outputs = try OutputPlan(
@@ -118,7 +123,8 @@ struct Fit: ParsableCommand {
       throw DataError.missingLabels(unlabeled: documents.count - labelled, total: documents.count)
     }
     let display = TrainingDisplay(
-      epochs: configuration.autoencoder?.epochs ?? 0, quiet: global.quiet)
+      epochs: configuration.autoencoder?.epochs ?? 0, quiet: global.quiet,
+      sparsityTerms: configuration.autoencoder?.topK == nil)
     let quiet = global.quiet
     let started = Date()
     let fitted = try statistics.map {

@@ -30,6 +30,10 @@ struct IndexCommand: ParsableCommand {
 
   @OptionGroup var global: GlobalOptions
 
+  func validate() throws {
+    try OutputNames.requireDirectory(output, option: "-o")
+  }
+
   func run() throws {
     // The index's place is checked and locked before the corpus is read, not after.
     let outputs = try OutputPlan(
@@ -40,7 +44,7 @@ struct IndexCommand: ParsableCommand {
       ], inputs: [input.input], models: [model])
     defer { outputs.release() }
     let modelURL = URL(fileURLWithPath: model)
-    let pipeline = try TextFeaturePipeline(contentsOf: modelURL)
+    let pipeline = try TextFeaturePipeline.bundle(at: model, for: "index")
     guard pipeline.autoencoder != nil else {
       throw CommandError.usage(
         "this model has no autoencoder, so it has no codes to index; fit one without --no-autoencoder"

@@ -7,8 +7,10 @@ struct Inspect: ParsableCommand {
     abstract: "Show what each latent unit learned: its top terms and how often it fires.",
     discussion: """
       Examples:
-        sparsetext inspect sae/ --vocabulary vocab.json --top 10
         sparsetext inspect model/ --units 20
+        sparsetext inspect sae/ --vocabulary vocab.json --top 10
+      Units are listed most frequently firing first, with the share of training documents each \
+      fires on: fit stores it in the bundle, train-sae in training.json.
       """)
 
   @Argument(help: "An autoencoder directory or a model bundle.")
@@ -36,6 +38,7 @@ struct Inspect: ParsableCommand {
     let url = URL(fileURLWithPath: model)
     let sae: SparseAutoencoder
     let terms: [String]
+    var stored: [Double]?
     if try ModelDirectory.kind(of: url) == .autoencoder {
       sae = try ModelDirectory.autoencoder(at: url)
       guard let vocabulary else {
@@ -56,13 +59,21 @@ struct Inspect: ParsableCommand {
       }
       sae = autoencoder
       terms = pipeline.vectorizer.vocabulary.terms
+      stored = pipeline.firingRates
     }
     var firing = [Double](repeating: .nan, count: sae.configuration.hiddenUnits)
-    if let report = try? SparseAutoencoder.TrainingReport(
-      contentsOf: url.appendingPathComponent("training.json")),
-      report.firingRates.count == firing.count
+    if stored == nil,
+      let report = try? SparseAutoencoder.TrainingReport(
+        contentsOf: url.appendingPathComponent("training.json"))
     {
-      firing = report.firingRates
+      stored = report.firingRates
+    }
+    if let stored, stored.count == firing.count {
+      firing = stored
+    } else {
+      Terminal.warn(
+        "'\(model)' stores no firing rates (a bundle written before fit stored them, or an autoencoder directory without training.json), so units are listed in index order; fit or train it again to order them by how often they fire"
+      )
     }
     var order = Array(0..<sae.configuration.hiddenUnits)
     if !firing.contains(where: \.isNaN) {

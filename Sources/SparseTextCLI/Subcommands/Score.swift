@@ -9,15 +9,16 @@ struct Score: ParsableCommand {
       Examples:
         sparsetext score model/ new.jsonl --id-field id -o scores.jsonl
         cat feed.txt | sparsetext score model/ - --format lines --json > scores.jsonl
-      One row per document, in input order: score (higher is more unusual; the bundle's
-      anomalyScore, by default ownTermsGeometricMean: √(own_terms_error / squared_norm ×
-      own_terms_cosine_distance), how much and in which direction the reconstruction of the
-      document's own terms misses), the parts it is built from (squared_error, squared_norm,
-      relative_error, own_terms_error, cosine_distance, own_terms_cosine_distance, code_mass,
-      terms) and outlier (score above the threshold: the --outlier-quantile of the training
+      One row per document, in input order: score (higher is more unusual; the bundle's \
+      anomalyScore, by default ownTermsGeometricMean: √(own_terms_error / squared_norm × \
+      own_terms_cosine_distance), how much and in which direction the reconstruction of the \
+      document's own terms misses), the parts it is built from (squared_error, squared_norm, \
+      relative_error, own_terms_error, cosine_distance, own_terms_cosine_distance, code_mass, \
+      terms) and outlier (score above the threshold: the --outlier-quantile of the training \
       scores stored by fit, or --threshold).
-      Outputs: .jsonl (default on standard output), .csv (with a header) or .npy (float32,
-      documents × 10 in that order: score, the eight parts, outlier as 0/1).
+      Outputs: .jsonl (default on standard output), .csv (with a header) or .npy (float32, \
+      documents × 10 in that order: score, the eight parts, outlier as 0/1). With --json and the \
+      rows on standard output, as in the second example, the summary goes to standard error.
       """)
 
   @Argument(help: "A model bundle with an autoencoder (fit).")
@@ -50,8 +51,14 @@ struct Score: ParsableCommand {
 
   @OptionGroup var global: GlobalOptions
 
+  func validate() throws {
+    try OutputNames.require(output, allowed: ".jsonl, .csv or .npy") {
+      AnomalyScoreWriter.extensions.contains($0)
+    }
+  }
+
   func run() throws {
-    let pipeline = try TextFeaturePipeline(contentsOf: URL(fileURLWithPath: model))
+    let pipeline = try TextFeaturePipeline.bundle(at: model, for: "score")
     guard pipeline.autoencoder != nil else {
       throw CommandError.usage(
         "this model has no autoencoder, so it has no reconstruction error to score; fit one without --no-autoencoder"

@@ -74,6 +74,9 @@ struct Search: ParsableCommand {
           ? "give query texts, --queries FILE (- for standard input) or --like ID"
           : "give one of query texts, --queries and --like")
     }
+    try OutputNames.require(output, allowed: ".jsonl or .csv") {
+      NeighborWriter.extensions.contains($0)
+    }
   }
 
   func run() throws {
@@ -86,12 +89,17 @@ struct Search: ParsableCommand {
     options.minimumScore = minScore
     try options.validate()
     let indexURL = URL(fileURLWithPath: index)
-    // Neighbours of indexed documents need no model.
-    let loaded =
-      like.isEmpty
-      ? try EmbeddingIndex(
-        contentsOf: indexURL, modelBundle: model.map(URL.init(fileURLWithPath:)))
-      : try EmbeddingIndex(contentsOf: indexURL)
+    // Neighbours of indexed documents need no model; text queries the one given or recorded.
+    var loaded: EmbeddingIndex
+    if !like.isEmpty {
+      loaded = try EmbeddingIndex(contentsOf: indexURL)
+    } else if let model {
+      loaded = try EmbeddingIndex(contentsOf: indexURL).using(
+        TextFeaturePipeline.bundle(at: model, for: "search"))
+      loaded.modelBundle = URL(fileURLWithPath: model)
+    } else {
+      loaded = try EmbeddingIndex(contentsOf: indexURL, modelBundle: nil)
+    }
     let console = Console.current
     let writer =
       toStandardOutput

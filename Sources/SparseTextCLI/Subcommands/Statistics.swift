@@ -6,19 +6,24 @@ struct Statistics: ParsableCommand {
   static let configuration = CommandConfiguration(
     abstract: "Work with term statistics: the mergeable counts behind a vocabulary and its idf.",
     discussion: """
-      Fitting past one machine: count each part, merge, then fit from the merged statistics.
-        sparsetext vectorize part-1.jsonl --statistics-out part-1.stats      (on each worker)
-        sparsetext statistics merge part-*.stats -o all.stats                (anywhere)
-        sparsetext fit sample.jsonl --statistics all.stats -o model/         (vocabulary, idf)
+      Fitting past one machine: count each part on its worker, merge the counts anywhere, fit from \
+      the merged statistics (the vocabulary and idf), and vectorize with them:
+        sparsetext vectorize part-1.jsonl --statistics-out part-1.stats
+        sparsetext statistics merge part-*.stats -o all.stats
+        sparsetext fit sample.jsonl --statistics all.stats -o model/
         sparsetext vectorize corpus.jsonl --statistics all.stats -o x.npz
-      The vocabulary and idf equal a fit on all parts together, bit for bit, however the corpus
+      The vocabulary and idf equal a fit on all parts together, bit for bit, however the corpus \
       was divided.
       """,
     subcommands: [Merge.self])
 
   struct Merge: ParsableCommand {
     static let configuration = CommandConfiguration(
-      abstract: "Add up term statistics of disjoint parts (counted with the same tokenizer).")
+      abstract: "Add up term statistics of disjoint parts (counted with the same tokenizer).",
+      discussion: """
+        Example:
+          sparsetext statistics merge part-1.stats part-2.stats -o all.stats
+        """)
 
     @Argument(help: "Term-statistics files written by `vectorize --statistics-out`.")
     var inputs: [String]
@@ -30,6 +35,7 @@ struct Statistics: ParsableCommand {
 
     func validate() throws {
       if inputs.isEmpty { throw ValidationError("give at least one statistics file") }
+      try OutputNames.require(output, allowed: ".stats") { $0 == "stats" }
     }
 
     func run() throws {

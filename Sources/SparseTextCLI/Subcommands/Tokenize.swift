@@ -8,10 +8,10 @@ struct Tokenize: ParsableCommand {
   static let configuration = CommandConfiguration(
     abstract: "Print each document's terms as the vectorizer sees them, one JSON array per line.",
     discussion: """
-      Takes the vectorizer options of vectorize, fit and experiment (their vectorize defaults),
-      so it shows exactly the terms vectorize would count: after normalization, the token
-      pattern, stop words and n-grams. Warns, as scikit-learn does, about stop words that are
-      unused or can never match a token.
+      Takes the vectorizer options of vectorize, fit and experiment (their vectorize defaults), so \
+      it shows exactly the terms vectorize would count: after normalization, the token pattern, \
+      stop words and n-grams. Warns, as scikit-learn does, about stop words that are unused or can \
+      never match a token.
       Examples:
         sparsetext tokenize reviews.txt --preset sklearn --ngrams 1-2 | head
         sparsetext tokenize --stop-words english --print-stop-words

@@ -7,12 +7,15 @@ struct TrainSAE: ParsableCommand {
     commandName: "train-sae",
     abstract: "Train a sparse autoencoder on a TF-IDF matrix (.npz from `vectorize`).",
     discussion: """
-      Example:
-        sparsetext vectorize bbc/ --min-df 2 --sublinear-tf -o x.npz --vocabulary-out vocab.json
+      Examples:
+        sparsetext vectorize bbc/ --min-df 2 -o x.npz --vocabulary-out vocab.json
         sparsetext train-sae x.npz -o sae/ --hidden 256 --epochs 20
         sparsetext inspect sae/ --vocabulary vocab.json --top 10
-      The directory holds config.json, model.safetensors (encoder.weight [hidden, vocab], …),
-      training.json (each epoch's loss terms, final metrics) and checkpoint/ for --resume.
+      The directory holds config.json, model.safetensors (encoder.weight [hidden, vocab], …), \
+      training.json (each epoch's loss terms, the final metrics and each unit's firing rate) and \
+      features.json (the training matrix's shape and fingerprint). While training it also holds \
+      checkpoint/, from which --resume continues an interrupted run; a run that finishes removes \
+      it.
       """)
 
   @Argument(help: "The features: a SciPy CSR .npz file.")
@@ -32,6 +35,10 @@ struct TrainSAE: ParsableCommand {
   static let directoryEntries: Set<String> = [
     "config.json", "model.safetensors", "training.json", "checkpoint", "features.json",
   ]
+
+  func validate() throws {
+    try OutputNames.requireDirectory(output, option: "-o")
+  }
 
   func run() throws {
     let outputs = try OutputPlan(
@@ -81,7 +88,9 @@ struct TrainSAE: ParsableCommand {
         try JSONFormat.data(FeaturesRecord(x)),
         to: directory.appendingPathComponent("features.json"))
     }
-    let display = TrainingDisplay(epochs: configuration.epochs, quiet: global.quiet)
+    let display = TrainingDisplay(
+      epochs: configuration.epochs, quiet: global.quiet,
+      sparsityTerms: configuration.topK == nil)
     let failure = FailureBox()
     let started = Date()
     let model = try Self.resuming(checkpoint, configuration, path: checkpointURL.path) {
@@ -136,8 +145,9 @@ struct FeaturesRecord: Codable, Equatable {
 extension TrainSAE {
   /// Swaps the finished model into `directory` as a whole (see
   /// ``AtomicFile/writeDirectory(at:formats:entries:_:)``): the new config.json,
-  /// model.safetensors and training.json, with copies of the checkpoint and features.json the
-  /// run left there. Killed before the swap, the directory keeps its earlier model (and this
+  /// model.safetensors and training.json, with a copy of the features.json the run left there.
+  /// The checkpoint is not carried over: a finished run has nothing to resume, so it goes with
+  /// the old directory. Killed before the swap, the directory keeps its earlier model (and this
   /// run's checkpoint, for --resume); after it, it holds the new model complete.
   static func replace(_ directory: URL, with model: SparseAutoencoder, report: Data) throws {
     try AtomicFile.writeDirectory(
@@ -145,11 +155,10 @@ extension TrainSAE {
     ) { folder in
       try model.write(to: folder)
       try report.write(to: folder.appendingPathComponent("training.json"))
-      for name in ["checkpoint", "features.json"] {
-        let item = directory.appendingPathComponent(name)
-        if FileManager.default.fileExists(atPath: item.path) {
-          try FileManager.default.copyItem(at: item, to: folder.appendingPathComponent(name))
-        }
+      let features = directory.appendingPathComponent("features.json")
+      if FileManager.default.fileExists(atPath: features.path) {
+        try FileManager.default.copyItem(
+          at: features, to: folder.appendingPathComponent("features.json"))
       }
     }
   }

@@ -30,6 +30,9 @@ struct DistributedVectorizeOptions: ParsableArguments {
       if command.outputOption != nil {
         throw ValidationError("--statistics-out writes statistics, not a matrix; drop -o")
       }
+      try OutputNames.require(statisticsOut, option: "--statistics-out", allowed: ".stats") {
+        $0 == "stats"
+      }
       if fixedVocabulary || command.hashing != nil || command.counts {
         throw ValidationError(
           "--statistics-out counts every term; drop --model, --statistics, --hashing and --counts")
@@ -70,7 +73,7 @@ extension Vectorize {
       return true
     }
     if let model, output == "-" {
-      let pipeline = try TextFeaturePipeline(contentsOf: URL(fileURLWithPath: model))
+      let pipeline = try TextFeaturePipeline.bundle(at: model, for: "vectorize --model")
       try streamRows(
         columns: pipeline.vectorizer.vocabulary.count, vocabulary: pipeline.vectorizer.vocabulary,
         inputs: [], models: [model]

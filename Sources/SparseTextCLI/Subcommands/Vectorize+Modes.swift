@@ -57,7 +57,7 @@ extension Vectorize {
   /// it has.
   func vectorize(_ texts: [String]) throws -> (matrix: SparseMatrix, vectorizer: TfidfVectorizer) {
     if let model {
-      let fitted = try TfidfVectorizer(contentsOf: URL(fileURLWithPath: model))
+      let fitted = try TextFeaturePipeline.bundle(at: model, for: "vectorize --model").vectorizer
       let matrix = Terminal.withActivity(counts ? "counting" : "vectorizing") {
         counts ? fitted.counter.transform(texts) : fitted.transform(texts)
       }

@@ -9,11 +9,16 @@ struct Vectorize: ParsableCommand {
       Examples:
         sparsetext vectorize reviews.txt -o x.npz --vocabulary-out vocab.json
         sparsetext vectorize bbc/ --preset sklearn --sublinear-tf --min-df 2 -o x.npz
-        sparsetext vectorize tweets.csv --label-column sentiment --hashing 1048576 -o x.npz
-        sparsetext vectorize big.txt --hashing 262144 -o x.safetensors   (streams: any size)
-        sparsetext vectorize part.jsonl --statistics-out part.stats      (see `statistics`)
-        cat part.jsonl | sparsetext vectorize --model model/ - -o - --id-field id
-      Read the result in Python with scipy.sparse.load_npz("x.npz"), or with
+        sparsetext vectorize tweets.csv --hashing 1048576 -o x.npz
+        sparsetext vectorize big.txt --hashing 262144 -o x.safetensors
+        sparsetext vectorize part.jsonl --statistics-out part.stats
+        sparsetext vectorize --model model/ part.jsonl -o - --id-field id
+      With --hashing, documents are read, hashed and written block by block, so an input of any \
+      size streams through in flat memory. --statistics-out counts every term of a part for \
+      `sparsetext statistics merge` (see its help). -o - streams JSONL rows with a fitted \
+      vocabulary (--model or --statistics), as a stage of a Spark or Dask job that feeds it \
+      standard input (- as INPUT, with --format jsonl).
+      Read the result in Python with scipy.sparse.load_npz("x.npz"), or with \
       safetensors.numpy.load_file("x.safetensors") and scipy.sparse.csr_matrix((t["data"], \
       t["indices"], t["indptr"]), shape=t["shape"]).
       """)
@@ -85,10 +90,17 @@ struct Vectorize: ParsableCommand {
     }
     try validateFittedInputs()
     try validateValueType()
+    try OutputNames.require(vocabularyOut, option: "--vocabulary-out", allowed: ".json") {
+      $0 == "json"
+    }
+    try OutputNames.require(labelsOut, option: "--labels-out", allowed: ".txt (one label per line)")
+    {
+      $0 == "txt"
+    }
+    try OutputNames.requireDirectory(vectorizerOut, option: "--vectorizer-out")
     if try distributed.validate(self) { return }
-    if SparseRowWriter.Format(extension: URL(fileURLWithPath: output).pathExtension) == nil {
-      throw ValidationError(
-        "cannot tell the format of '\(output)': end it in \(SparseRowWriter.Format.extensions)")
+    try OutputNames.require(output, allowed: SparseRowWriter.Format.extensions) {
+      SparseRowWriter.Format(extension: $0) != nil
     }
   }
 
