@@ -45,8 +45,8 @@ for unit in 0..<hidden {
   print(String(format: "  unit %2d: ", unit) + terms.joined(separator: " "))
 }
 
-let codes = pipeline.embeddings(for: documents.map(\.text))
-let target = pipeline.embedding(for: query)
+let codes = try pipeline.embeddings(for: documents.map(\.text))
+let target = try pipeline.embedding(for: query)
 func cosine(_ a: ArraySlice<Float>, _ b: [Float]) -> Float {
   let dot = zip(a, b).reduce(0) { $0 + $1.0 * $1.1 }
   let norms = (a.reduce(0) { $0 + $1 * $1 } * b.reduce(0) { $0 + $1 * $1 }).squareRoot()

@@ -53,7 +53,8 @@ struct FlagAdvice: MessageWording {
     case .minimumScore: "--min-score"
     case .modelBundle: "--model"
     case .minimumTokenLength, .inputColumns, .patience, .tolerance, .maxIterations, .classifier,
-      .trainingScores, .codeScaling, .corpus, .svdComponents, .dimension, .blockSize:
+      .trainingScores, .codeScaling, .corpus, .svdComponents, .dimension, .blockSize,
+      .maximumRecordBytes:
       nil
     }
   }

@@ -196,7 +196,7 @@ extension Experiment {
       foldMatrices.append(
         (
           x, x.selectingRows(0..<fold.train.count),
-          vectorizer.transform(fold.test.map { texts[$0] })
+          try vectorizer.transform(fold.test.map { texts[$0] })
         )
       )
     }

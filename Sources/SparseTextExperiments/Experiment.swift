@@ -226,7 +226,7 @@ package struct Experiment: Sendable {
       trainTexts + unlabeled, configuration: c.vectorizer)
     let xTrain = unlabeled.isEmpty ? xFit : xFit.selectingRows(0..<trainTexts.count)
     let vectorizerSeconds = Date().timeIntervalSince(clock)
-    let xTest = vectorizer.transform(testTexts)
+    let xTest = try vectorizer.transform(testTexts)
     var autoencoder: SparseAutoencoder?
     var autoencoderSeconds: Double?
     var codesTrain: DenseMatrix?
@@ -328,7 +328,9 @@ package struct Experiment: Sendable {
       ? { train, test in
         let (vectorizer, x) = try TfidfVectorizer.fitTransform(
           train.map { texts[$0] } + unlabeled, configuration: c.vectorizer)
-        return (x.selectingRows(0..<train.count), vectorizer.transform(test.map { texts[$0] }))
+        return (
+          x.selectingRows(0..<train.count), try vectorizer.transform(test.map { texts[$0] })
+        )
       } : nil
     guard let folds = TextFeaturePipeline.crossValidationFolds(labels, requested: c.folds) else {
       return c.cValues.count == 1 ? c.cValues[0] : c.classifier.inverseRegularization

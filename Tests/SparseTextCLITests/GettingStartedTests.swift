@@ -58,7 +58,7 @@ import Testing
     #expect(pipeline.classifier?.configuration.inverseRegularization == 10)
     // README example begin: getting started 3
     let model = try TextFeaturePipeline(contentsOf: directory.appendingPathComponent("model"))
-    let vectors = model.embeddings(for: ["great phone, awful battery", "would buy again"])
+    let vectors = try model.embeddings(for: ["great phone, awful battery", "would buy again"])
     let labels = try model.predict(["would buy again"])
     let probabilities = try model.probabilities(for: ["would buy again"])
     // README example end

@@ -75,7 +75,7 @@ import Testing
     let pipeline = try TextFeaturePipeline(
       fitting: Self.corpus(), configuration: Self.configuration)
     let documents = ["market shares profit bank", "zebra walrus yak otter", "bank"]
-    let x = pipeline.features(for: documents)
+    let x = try pipeline.features(for: documents)
     let autoencoder = try #require(pipeline.autoencoder)
     let decoded = try autoencoder.decode(try autoencoder.encode(x))
     let scores = try pipeline.anomalyScorer().scores(for: x)
@@ -132,7 +132,7 @@ import Testing
   @Test func gramShortcutMatchesTheDenseReconstruction() throws {
     let pipeline = try TextFeaturePipeline(
       fitting: Self.corpus(), configuration: Self.configuration)
-    let x = pipeline.features(for: Self.corpus() + ["no known words", "bank"])
+    let x = try pipeline.features(for: Self.corpus() + ["no known words", "bank"])
     let fast = try pipeline.anomalyScorer().scores(for: x)
     let dense = try AnomalyScorer(
       pipeline: pipeline, autoencoder: pipeline.autoencoder!, threshold: nil, dense: true

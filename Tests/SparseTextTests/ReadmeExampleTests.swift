@@ -21,14 +21,14 @@ import Testing
         vectorizer: .init(), autoencoder: .init(hiddenUnits: 2, epochs: 50, batchSize: 2)))
     try pipeline.write(to: directory.appendingPathComponent("model"))  // the CLI's bundle
     let loaded = try TextFeaturePipeline(contentsOf: directory.appendingPathComponent("model"))
-    let vectors: DenseMatrix = loaded.embeddings(for: ["a goal in the cup final"])
+    let vectors: DenseMatrix = try loaded.embeddings(for: ["a goal in the cup final"])
     let label = try loaded.predict(["rates and shares"])
     // README example end
     #expect(vectors.rows == 1 && vectors.columns == 2)
     // "rates" and "shares" occur only in the business document.
     #expect(label == ["business"])
     #expect(try loaded.predict(documents) == ["sport", "business"])
-    #expect(loaded.embeddings(for: documents) == pipeline.embeddings(for: documents))
+    #expect(try loaded.embeddings(for: documents) == pipeline.embeddings(for: documents))
   }
 }
 

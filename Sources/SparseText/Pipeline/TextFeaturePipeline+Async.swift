@@ -131,7 +131,7 @@ extension TextFeaturePipeline {
     of documents: Documents, blockSize: Int = 1024
   ) -> TransformedBlocks<Documents, DenseMatrix> where Documents.Element == String {
     TransformedBlocks(documents, blockSize: blockSize) { [self] block, _ in
-      embeddings(for: block)
+      try embeddings(for: block)
     }
   }
 

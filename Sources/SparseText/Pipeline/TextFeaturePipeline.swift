@@ -118,8 +118,17 @@ public struct TextFeaturePipeline: Sendable {
       classifierInput ?? (autoencoder == nil ? .tfidf : .codes)
     }
 
-    /// Checks the pipeline-level fields; each stage checks its own when it is fitted.
+    /// Checks every field of every stage, so that a bad value is reported before any work: the
+    /// pipeline's own, each stage's, and the autoencoder's counts against
+    /// ``SparseAutoencoder/Configuration/countLimit``. (What depends on the data, such as the
+    /// memory a training needs, is checked once the vocabulary is known, before training.)
     public func validate() throws {
+      try vectorizer.validate()
+      try classifier?.validate()
+      if let autoencoder {
+        try autoencoder.validate()
+        try autoencoder.checkCounts()
+      }
       guard !cValues.isEmpty, cValues.allSatisfy({ $0 > 0 && $0.isFinite }) else {
         throw ConfigurationError.outOfRange(
           field: .cValues, value: "\(cValues)", allowed: "one or more positive numbers")
@@ -235,7 +244,7 @@ public struct TextFeaturePipeline: Sendable {
     try checkCancellation(isCancelled)
     progress?(.stage(.vectorizer))
     let (vectorizer, xAll) =
-      try fittedVectorizer.map { ($0, $0.transform(documents + unlabeled)) }
+      try fittedVectorizer.map { ($0, try $0.transform(documents + unlabeled)) }
       ?? TfidfVectorizer.fitTransform(
         documents + unlabeled, configuration: configuration.vectorizer)
     let x = unlabeled.isEmpty ? xAll : xAll.selectingRows(0..<documents.count)
@@ -245,6 +254,8 @@ public struct TextFeaturePipeline: Sendable {
     // The labelled documents' codes as the classifier reads them (scaled when there is a scaler).
     var codes: DenseMatrix?
     if let sae = configuration.autoencoder {
+      // Before anything that large is allocated: the weights, a batch and every row's codes.
+      try sae.checkSizes(inputColumns: xAll.columns, rows: xAll.rows)
       try checkCancellation(isCancelled)
       progress?(.stage(.autoencoder))
       let trained = try SparseAutoencoder(
@@ -333,14 +344,19 @@ public struct TextFeaturePipeline: Sendable {
   }
 
   /// The TF-IDF features of `documents` (the autoencoder's exact input).
-  public func features(for documents: [String]) -> SparseMatrix {
-    vectorizer.transform(documents)
+  ///
+  /// - Throws: ``ConfigurationError`` naming the token pattern when a custom one runs out of
+  ///   its step budget on a document (it backtracks catastrophically); never otherwise.
+  public func features(for documents: [String]) throws -> SparseMatrix {
+    try vectorizer.transform(documents)
   }
 
   /// One embedding per document: the autoencoder's codes, or the dense TF-IDF vector when the
   /// pipeline has no autoencoder. Work is split over cores.
-  public func embeddings(for documents: some Sequence<String>) -> DenseMatrix {
-    let x = features(for: Array(documents))
+  ///
+  /// - Throws: as ``features(for:)``.
+  public func embeddings(for documents: some Sequence<String>) throws -> DenseMatrix {
+    let x = try features(for: Array(documents))
     return scaledCodes(for: x) ?? x.densified()
   }
 
@@ -369,13 +385,18 @@ public struct TextFeaturePipeline: Sendable {
   /// the TopK recipe, ReLU codes with at most `topK` nonzero entries per row; for the KL
   /// recipe, sigmoid activations in (0, 1). `nil` without an autoencoder. Work is split over
   /// cores.
-  public func rawCodes(for documents: some Sequence<String>) -> DenseMatrix? {
-    autoencoder?.encodeUnchecked(features(for: Array(documents)))
+  ///
+  /// - Throws: as ``features(for:)``.
+  public func rawCodes(for documents: some Sequence<String>) throws -> DenseMatrix? {
+    guard let autoencoder else { return nil }
+    return autoencoder.encodeUnchecked(try features(for: Array(documents)))
   }
 
   /// The embedding of one document.
-  public func embedding(for document: String) -> [Float] {
-    embeddings(for: [document]).values
+  ///
+  /// - Throws: as ``features(for:)``.
+  public func embedding(for document: String) throws -> [Float] {
+    try embeddings(for: [document]).values
   }
 
   /// Class probabilities (documents × ``classes``).
@@ -425,7 +446,7 @@ public struct TextFeaturePipeline: Sendable {
     LogisticRegression, any FeatureMatrix
   ) {
     let classifier = try requireClassifier()
-    let x = features(for: documents)
+    let x = try features(for: documents)
     return (
       classifier,
       try Self.classifierFeatures(

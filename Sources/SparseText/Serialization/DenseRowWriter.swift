@@ -83,10 +83,10 @@ package final class DenseRowWriter {
   }
 
   /// Completes the file (the `.npy` and safetensors headers get the final row count), flushes
-  /// it to disk and moves it over the destination.
-  package func finish() throws {
+  /// it to disk and moves it over the destination; with `commit`, stages it there instead.
+  package func finish(in commit: OutputCommit? = nil) throws {
     try file.overwrite(header(), at: 0)
-    try file.finish()
+    try file.finish(in: commit)
   }
 
   /// Abandons the output: the temporary file is removed and the destination left as it was.

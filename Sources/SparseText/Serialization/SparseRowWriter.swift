@@ -136,14 +136,15 @@ package final class SparseRowWriter {
     }
   }
 
-  /// Writes a whole matrix to `url` (format from `format` or the extension), atomically.
+  /// Writes a whole matrix to `url` (format from `format` or the extension), atomically; with
+  /// `commit`, the file is staged there and put in place with the commit's other outputs.
   package static func write(
     _ matrix: SparseMatrix, labels: [String]? = nil, to url: URL, format: Format? = nil,
-    valueType: ValueType = .float32
+    valueType: ValueType = .float32, in commit: OutputCommit? = nil
   ) throws {
     if (format ?? Format(extension: url.pathExtension)) == .npz {
       // The whole matrix is at hand: its arrays go straight into the archive, unspilled.
-      try AtomicFile.write(to: url) { temporary in
+      try AtomicFile.write(to: url, in: commit) { temporary in
         try writeNPZ(matrix, valueType: valueType, to: temporary, file: url.path)
       }
       return
@@ -151,7 +152,7 @@ package final class SparseRowWriter {
     let writer = try SparseRowWriter(
       url: url, columns: matrix.columns, format: format, valueType: valueType)
     try writer.append(matrix, labels: labels)
-    try writer.finish()
+    try writer.finish(in: commit)
   }
 
   /// Appends the rows of `block`, with a label per row for svmlight and JSONL (`nil`: none).
@@ -229,8 +230,9 @@ package final class SparseRowWriter {
     }
   }
 
-  /// Completes the file, flushes it to disk and moves it over the destination.
-  package func finish() throws {
+  /// Completes the file, flushes it to disk and moves it over the destination; with `commit`,
+  /// stages it there instead, to be put in place with the commit's other outputs.
+  package func finish(in commit: OutputCommit? = nil) throws {
     defer { cancel() }
     do {
       for handle in outputs { try handle.synchronize() }
@@ -238,7 +240,7 @@ package final class SparseRowWriter {
       throw OutputError.translating(error, file: url.path)
     }
     let spilled = Self.spillNames(format).map { parts.appendingPathComponent($0) }
-    try AtomicFile.write(to: url) { temporary in
+    try AtomicFile.write(to: url, in: commit) { temporary in
       switch format {
       case .npz: try writeNPZ(spilled, to: temporary)
       case .safetensors: try writeSafeTensors(spilled, to: temporary)

@@ -107,6 +107,8 @@ public enum ConfigurationField: String, Sendable, CaseIterable, CustomStringConv
   case labelField
   /// ``CorpusReader/Options/idField``.
   case idField
+  /// ``CorpusReader/Options/maximumRecordBytes``.
+  case maximumRecordBytes
 
   // Splits, corpora, outputs, experiments
   /// The test fraction of ``StratifiedSplit/trainTest(labels:testFraction:seed:)``.

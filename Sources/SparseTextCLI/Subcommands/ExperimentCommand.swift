@@ -200,7 +200,7 @@ struct ExperimentCommand: ParsableCommand {
     try Console.current.print(summary.table)
     if let report {
       try summary.write(to: URL(fileURLWithPath: report))
-      Terminal.note("report: \(report)/report.md", quiet: global.quiet)
+      Terminal.note("report: \(Self.path(report, "report.md"))", quiet: global.quiet)
     }
   }
 
