@@ -41,7 +41,7 @@ let pipeline = try TextFeaturePipeline(
 
 print("What each latent unit reconstructs (largest decoder weights):")
 for unit in 0..<hidden {
-  let terms = pipeline.topTerms(latent: unit, count: 6).map(\.term)
+  let terms = try pipeline.topTerms(latent: unit, count: 6).map(\.term)
   print(String(format: "  unit %2d: ", unit) + terms.joined(separator: " "))
 }
 

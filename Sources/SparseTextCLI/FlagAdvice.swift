@@ -52,9 +52,9 @@ struct FlagAdvice: MessageWording {
     case .k: "-k"
     case .minimumScore: "--min-score"
     case .modelBundle: "--model"
-    case .minimumTokenLength, .inputColumns, .patience, .tolerance, .maxIterations, .classifier,
-      .trainingScores, .codeScaling, .corpus, .svdComponents, .dimension, .blockSize,
-      .maximumRecordBytes:
+    case .minimumTokenLength, .inputColumns, .latent, .patience, .tolerance, .maxIterations,
+      .classifier, .trainingScores, .codeScaling, .corpus, .svdComponents, .dimension,
+      .blockSize, .maximumRecordBytes:
       nil
     }
   }

@@ -129,7 +129,7 @@ package struct NoveltyExperiment: Sendable {
         xTest, training: xTrain)
       values["svd_error"] = NoveltyBaselines.TruncatedSVD(
         training: xTrain, components: configuration.svdComponents,
-        seed: pipelineConfiguration.autoencoder?.seed ?? 13
+        seed: pipelineConfiguration.autoencoder?.seed ?? SeededGenerator.defaultSeed
       ).reconstructionError(xTest)
       let positives = testLabels.map { $0 == heldOut }
       var auc: [String: Double] = [:]

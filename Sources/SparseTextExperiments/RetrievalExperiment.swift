@@ -182,7 +182,7 @@ package struct RetrievalExperiment: Sendable {
     progress?(.step("vectorizer"))
     let (vectorizer, xTrain) = try TfidfVectorizer.fitTransform(
       train.map(\.text), configuration: c.vectorizer)
-    let xTest = vectorizer.transform(test.map(\.text))
+    let xTest = try vectorizer.transform(test.map(\.text))
     var arms: [(String, EmbeddingRows, EmbeddingRows)] = [
       ("tfidf", .sparse(xTrain), .sparse(xTest))
     ]
@@ -340,8 +340,8 @@ package struct RetrievalExperiment: Sendable {
       }
       let model = try LogisticRegression(
         fitting: features(train.selecting(chosen)), labels: chosen.map { trainLabels[$0] },
-        configuration: classifier)
-      let predicted = try model.predict(testFeatures)
+        configuration: classifier, isCancelled: nil)
+      let predicted = try model.predictedLabels(testFeatures)
       let correct = zip(predicted, testLabels).filter { $0 == $1 }.count
       return Double(correct) / Double(max(1, testLabels.count))
     }

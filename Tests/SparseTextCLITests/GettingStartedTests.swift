@@ -67,7 +67,7 @@ import Testing
     #expect(probabilities.columns == 2)
     // README example begin: getting started 4
     for unit in 0..<8 {
-      print(unit, model.topTerms(latent: unit, count: 6).map(\.term))
+      print(unit, try model.topTerms(latent: unit, count: 6).map(\.term))
     }
     // README example end
 

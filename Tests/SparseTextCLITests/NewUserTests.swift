@@ -1,5 +1,6 @@
 import Foundation
 import SparseText
+import TestSupport
 import Testing
 
 /// Issue 25: a new user's first hour. Outputs that are what their names say, `predict

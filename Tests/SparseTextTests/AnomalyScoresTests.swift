@@ -140,7 +140,7 @@ import Testing
     .scores(for: x)
     // A matrix of another width is refused, not read misaligned.
     #expect(throws: DataError.self) {
-      try pipeline.anomalyScorer().scores(for: SparseMatrix(zeros: 1, columns: x.columns + 1))
+      try pipeline.anomalyScorer().scores(for: try SparseMatrix(zeros: 1, columns: x.columns + 1))
     }
     #expect(fast.termCounts.suffix(2) == [0, 1])
     for method in AnomalyScores.Method.allCases {

@@ -114,6 +114,15 @@ import Testing
     #expect(Self.normalized(blocks[1]) == Self.normalized(async))
   }
 
+  /// The version is written once, in `SparseTextVersion.library`; the changelog's newest entry
+  /// names it.
+  @Test func changelogNamesTheLibraryVersion() throws {
+    let text = try String(
+      contentsOf: Self.root.appendingPathComponent("CHANGELOG.md"), encoding: .utf8)
+    let newest = try #require(text.split(separator: "\n").first { $0.hasPrefix("## ") })
+    #expect(newest.hasPrefix("## \(SparseTextVersion.library) "), "\(newest)")
+  }
+
   /// Steps 1 to 4 of the DocC article are `GettingStartedTests`' code (which also runs the
   /// command line the article names and compares the bundles); step 1 holds the imports, which
   /// are that file's only ones.

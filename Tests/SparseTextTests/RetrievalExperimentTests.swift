@@ -211,7 +211,7 @@ import Testing
     #expect(try RetrievalExperiment(configuration).run(train: train, test: test) == result)
     let report = RetrievalReport(
       result: result, configuration: configuration,
-      data: .init(["source": "topics", "documents": 81]))
+      data: ReportData(source: "topics", documents: train + test, parts: [(train, test)]))
     #expect(report.table.contains("P@10") && report.table.contains("svd_8"))
     #expect(throws: ConfigurationError.self) {
       try RetrievalExperiment(.init(svdComponents: 0)).run(train: train, test: test)

@@ -59,11 +59,15 @@ public struct TextFeaturePipeline: Sendable {
     /// The C candidates of the recommended recipe.
     public static let recommendedCValues: [Double] = [0.1, 1, 10, 100]
 
+    /// The classifier of the recommended recipe: logistic regression with up to 1,000 L-BFGS
+    /// iterations (C is chosen from ``cValues``).
+    public static let recommendedClassifier = LogisticRegression.Configuration(maxIterations: 1000)
+
     /// Creates a configuration; see each property for its default.
     public init(
       vectorizer: TfidfVectorizer.Configuration = Self.recommendedVectorizer,
       autoencoder: SparseAutoencoder.Configuration? = .init(),
-      classifier: LogisticRegression.Configuration? = .init(maxIterations: 1000),
+      classifier: LogisticRegression.Configuration? = Self.recommendedClassifier,
       classifierInput: ClassifierInput? = nil,
       codeScaling: CodeScaler.Method = .standardize,
       cValues: [Double] = Self.recommendedCValues,
@@ -287,7 +291,7 @@ public struct TextFeaturePipeline: Sendable {
         lr.inverseRegularization =
           try LogisticRegression.crossValidateC(
             features, labels: labels, candidates: configuration.cValues, folds: folds,
-            seed: configuration.autoencoder?.seed ?? 13, configuration: lr,
+            seed: configuration.autoencoder?.seed ?? SeededGenerator.defaultSeed, configuration: lr,
             isCancelled: isCancelled
           ).c
         configuration.classifier = lr
@@ -404,13 +408,13 @@ public struct TextFeaturePipeline: Sendable {
   /// - Throws: ``ConfigurationError`` when the pipeline has no classifier.
   public func probabilities(for documents: [String]) throws -> DenseMatrix {
     let (model, features) = try classifierInputs(documents)
-    return try model.probabilities(for: features)
+    return try model.classProbabilities(features)
   }
 
   /// The most probable class of each document.
   public func predict(_ documents: [String]) throws -> [String] {
     let (model, features) = try classifierInputs(documents)
-    return try model.predict(features)
+    return try model.predictedLabels(features)
   }
 
   /// The most probable class of each document and every class's probability (documents ×
@@ -425,9 +429,18 @@ public struct TextFeaturePipeline: Sendable {
   /// The class labels, sorted, or empty without a classifier.
   public var classes: [String] { classifier?.classes ?? [] }
 
-  /// The terms a latent unit reconstructs most strongly (largest decoder weights).
-  public func topTerms(latent: Int, count: Int = 10) -> [(term: String, weight: Float)] {
+  /// The terms a latent unit reconstructs most strongly (largest decoder weights); none
+  /// without an autoencoder.
+  ///
+  /// - Throws: ``ConfigurationError/outOfRange(field:value:allowed:)`` naming
+  ///   ``ConfigurationField/latent`` when `latent` is not one of the autoencoder's units.
+  public func topTerms(latent: Int, count: Int = 10) throws -> [(term: String, weight: Float)] {
     guard let autoencoder else { return [] }
+    let units = autoencoder.configuration.hiddenUnits
+    guard (0..<units).contains(latent) else {
+      throw ConfigurationError.outOfRange(
+        field: .latent, value: "\(latent)", allowed: "0 to \(units - 1)")
+    }
     let terms = vectorizer.vocabulary.terms
     return autoencoder.topTerms(latent: latent, count: count).map { (terms[$0.column], $0.weight) }
   }

@@ -35,6 +35,9 @@ public enum ConfigurationField: String, Sendable, CaseIterable, CustomStringConv
   case hiddenUnits
   /// The columns of the matrix an autoencoder trains on (not a setting, but checked with them).
   case inputColumns
+  /// A latent unit asked about (``TextFeaturePipeline/topTerms(latent:count:)``): from 0 to one
+  /// below ``SparseAutoencoder/Configuration/hiddenUnits``.
+  case latent
   /// ``SparseAutoencoder/Configuration/sparsityTarget``.
   case sparsityTarget
   /// ``SparseAutoencoder/Configuration/sparsityWeight``.

@@ -231,7 +231,6 @@ package struct TokenizerWorkspace: Sendable {
   var gram: [UInt8] = []
   var scalars: [UInt32] = []
   var scratch: [UInt32] = []
-  var scratch2: [UInt32] = []
   var offsets: [Int] = []
 
   /// Creates empty buffers.

@@ -3,38 +3,12 @@ import SparseText
 
 /// `experiment --retrieval`: the table, report.json and report.md.
 package struct RetrievalReport {
-  /// What the data was, as the command describes it.
-  package struct DataSummary: Codable, Sendable, Equatable {
-    /// Where the documents came from.
-    package var source: String
-    /// All documents read.
-    package var documents: Int
-    /// Documents per class.
-    package var countsPerClass: [String: Int]
-    /// SHA-256 of the texts.
-    package var sha256: String
-
-    enum CodingKeys: String, CodingKey {
-      case source, documents, sha256
-      case countsPerClass = "counts_per_class"
-    }
-
-    /// The summary of the command's data description (`source`, `documents`,
-    /// `counts_per_class`, `sha256`); missing keys are left empty.
-    package init(_ info: [String: Any]) {
-      source = info["source"] as? String ?? ""
-      documents = info["documents"] as? Int ?? 0
-      countsPerClass = info["counts_per_class"] as? [String: Int] ?? [:]
-      sha256 = info["sha256"] as? String ?? ""
-    }
-  }
-
   /// What report.json holds.
   struct Contents: Encodable {
     var result: RetrievalExperiment.Result
     var summary: [Summary]
     var configuration: RetrievalExperiment.Configuration
-    var data: DataSummary
+    var data: ReportData
     var libraryVersion: String
 
     enum CodingKeys: String, CodingKey {
@@ -66,12 +40,12 @@ package struct RetrievalReport {
 
   package let result: RetrievalExperiment.Result
   package let configuration: RetrievalExperiment.Configuration
-  package let data: DataSummary
+  package let data: ReportData
 
   /// A report of `result`.
   package init(
     result: RetrievalExperiment.Result, configuration: RetrievalExperiment.Configuration,
-    data: DataSummary
+    data: ReportData
   ) {
     self.result = result
     self.configuration = configuration
