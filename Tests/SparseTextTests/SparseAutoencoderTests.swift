@@ -192,6 +192,19 @@ func randomSparse(rows: Int, columns: Int, density: Double, seed: UInt64) -> Spa
     .init(
       hiddenUnits: 4, topK: nil, weightDecay: 1e-3, inputScale: 3, unitNormDecoder: false,
       optimizer: .adadelta),
+    // The Gram form (squared error, identity outputs) with each code function and optimizer.
+    .init(
+      hiddenUnits: 4, topK: nil, weightDecay: 1e-2, inputScale: 3, unitNormDecoder: false,
+      exactStep: .gram),
+    .init(
+      hiddenUnits: 4, activation: .relu, topK: nil, l1Weight: 0.05, inputScale: 3,
+      unitNormDecoder: false, exactStep: .gram),
+    .init(
+      hiddenUnits: 5, topK: 2, weightDecay: 1e-2, inputScale: 3, unitNormDecoder: false,
+      exactStep: .gram),
+    .init(
+      hiddenUnits: 4, topK: nil, weightDecay: 1e-3, inputScale: 3, unitNormDecoder: false,
+      optimizer: .sgd, learningRate: 0.1, exactStep: .gram),
   ]
 
   /// The blocked step (decoder in column blocks with its update, encoder rows visited for the
@@ -205,10 +218,15 @@ func randomSparse(rows: Int, columns: Int, density: Double, seed: UInt64) -> Spa
   /// step is given no next batch, so the third encodes its batch itself after bringing its rows
   /// up to date.
   ///
-  /// The last case has 600 columns, so the encoder's rows (its gradient and update) are split
+  /// The Gram form (``SparseAutoencoder/ExactStep/gram``) must give the same steps: its loss
+  /// and gradients are the decoded ones, computed without decoding the absent columns.
+  ///
+  /// The last cases have 600 columns, so the encoder's rows (its gradient and update) are split
   /// over workers, and batches of 64 documents with over 2,000 entries.
   @Test(
-    arguments: Array(blockedVariants.indices).map { ($0, 12, 23, 0.15) } + [(0, 128, 600, 0.06)],
+    arguments: Array(blockedVariants.indices).map { ($0, 12, 23, 0.15) } + [
+      (0, 128, 600, 0.06), (6, 128, 600, 0.06),
+    ],
     [5, 64])
   func blockedStepMatchesTheReferenceStep(
     _ setting: (index: Int, rows: Int, columns: Int, density: Double), blockWidth: Int
@@ -221,6 +239,7 @@ func randomSparse(rows: Int, columns: Int, density: Double, seed: UInt64) -> Spa
     var blocked = SparseAutoencoder.Trainer(configuration: configuration, layout: layout)
     blocked.blockWidth = blockWidth
     #expect(blocked.trainsInBlocks)
+    #expect(blocked.trainsInGramForm == (configuration.exactStep == .gram))
     var reference = blocked
     let decay =
       configuration.weightDecay > 0
@@ -397,5 +416,58 @@ private final class CheckpointBox: @unchecked Sendable {
     lock.lock()
     defer { lock.unlock() }
     return stored
+  }
+}
+
+@Suite struct SparseAutoencoderGramFormTests {
+  /// The held-out loss in Gram form equals the decoded one, with KL and L1 terms, over chunks of
+  /// 256 rows (the last one short), and with tied weights.
+  @Test(arguments: [false, true])
+  func validationLossInGramFormEqualsTheDecodedOne(tied: Bool) {
+    let x = randomSparse(rows: 300, columns: 40, density: 0.1, seed: 4)
+    let configuration = SparseAutoencoder.Configuration(
+      hiddenUnits: 6, tiedWeights: tied, topK: nil, l1Weight: 0.1, inputScale: 3,
+      unitNormDecoder: false)
+    let layout = SparseAutoencoder.Layout(inputs: 40, hidden: 6, tied: tied)
+    var trainer = SparseAutoencoder.Trainer(configuration: configuration, layout: layout)
+    var generator = SeededGenerator(seed: 5)
+    for i in trainer.theta.indices { trainer.theta[i] += (generator.nextFloat() - 0.5) * 0.5 }
+    let rows = Array(stride(from: 299, through: 0, by: -1))
+    let gram = trainer.gramValidationLoss(x, rows: rows)
+    let decoded = trainer.decodedValidationLoss(x, rows: rows)
+    #expect(abs(gram - decoded) <= 1e-5 * abs(decoded), "\(gram) against \(decoded)")
+    #expect(gram > 0)
+  }
+
+  /// An unset exact step is chosen by the batch size (and kept unset through JSON), and a
+  /// configuration written before the field existed reads as the dense step it was trained with.
+  @Test func exactStepIsChosenAndDecodesAsTrained() throws {
+    let x = randomSparse(rows: 20, columns: 10, density: 0.3, seed: 1)
+    var configuration = SparseAutoencoder.Configuration(hiddenUnits: 8, batchSize: 8)
+    #expect(configuration.resolved(for: x).exactStep == .gram)
+    configuration.batchSize = 7
+    #expect(configuration.resolved(for: x).exactStep == .dense)
+    configuration.batchSize = 64
+    configuration.loss = .bce
+    configuration.output = .sigmoid
+    #expect(configuration.resolved(for: x).exactStep == .dense)
+    configuration.loss = .mse
+    configuration.output = .identity
+    configuration.sampledColumns = 3
+    #expect(configuration.resolved(for: x).exactStep == .dense)
+
+    let unset = SparseAutoencoder.Configuration()
+    let data = try JSONEncoder().encode(unset)
+    #expect(try JSONDecoder().decode(SparseAutoencoder.Configuration.self, from: data) == unset)
+    var json = try #require(JSONSerialization.jsonObject(with: data) as? [String: Any])
+    json.removeValue(forKey: "exact_step")
+    let old = try JSONDecoder().decode(
+      SparseAutoencoder.Configuration.self, from: JSONSerialization.data(withJSONObject: json))
+    #expect(old.exactStep == .dense)
+    var gram = unset
+    gram.exactStep = .gram
+    gram.loss = .bce
+    gram.output = .sigmoid
+    #expect(throws: ConfigurationError.self) { try gram.validate() }
   }
 }

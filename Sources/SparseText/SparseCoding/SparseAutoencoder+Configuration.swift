@@ -1,3 +1,5 @@
+import Foundation
+
 extension SparseAutoencoder {
   /// The encoder's activation function.
   public enum Activation: String, Codable, Sendable, CaseIterable {
@@ -21,6 +23,18 @@ extension SparseAutoencoder {
     case mse
     /// Binary cross-entropy per document, averaged (inputs are clamped to [0, 1]).
     case bce
+  }
+
+  /// How an exact step (every column reconstructed) computes the reconstruction term and its
+  /// gradients.
+  public enum ExactStep: String, Codable, Sendable, CaseIterable {
+    /// Decode every column of every document: `6·B·n·h` operations per batch of `B` documents
+    /// over `n` columns and `h` units. Any loss and output.
+    case dense
+    /// Squared error with identity outputs from the units' Gram matrix `W₂ᵀW₂`, never decoding
+    /// the columns a document lacks: about `4·n·h²` operations per batch whatever its size,
+    /// plus terms in its nonzeros. The same loss and gradients as `dense` up to rounding.
+    case gram
   }
 
   /// The optimizer.
@@ -102,6 +116,11 @@ extension SparseAutoencoder {
     public var sampledColumns: Int?
     /// An activation above this counts as firing, for dead units and L0; 0.1 by default.
     public var activeThreshold: Double
+    /// How exact steps compute the reconstruction (see ``ExactStep``); `nil` (the default)
+    /// chooses the Gram form for squared error with identity outputs when batches are large
+    /// enough for it to be faster (``gramBatchThreshold``), else decoding. A trained model
+    /// records the choice.
+    public var exactStep: ExactStep?
 
     /// Creates a configuration; see each property for its default.
     public init(
@@ -112,7 +131,7 @@ extension SparseAutoencoder {
       optimizer: OptimizerKind = .adam,
       learningRate: Double? = nil, momentum: Double = 0.9, epochs: Int = 20,
       batchSize: Int = 64, seed: UInt64 = 13, validationFraction: Double = 0, patience: Int = 3,
-      sampledColumns: Int? = nil, activeThreshold: Double = 0.1
+      sampledColumns: Int? = nil, activeThreshold: Double = 0.1, exactStep: ExactStep? = nil
     ) {
       self.hiddenUnits = hiddenUnits
       self.activation = activation
@@ -136,6 +155,7 @@ extension SparseAutoencoder {
       self.patience = patience
       self.sampledColumns = sampledColumns
       self.activeThreshold = activeThreshold
+      self.exactStep = exactStep
     }
 
     /// The earlier default: the KL recipe with inputs × 10 instead of the automatic scale.
@@ -166,6 +186,16 @@ extension SparseAutoencoder {
     /// Whether the KL term is used (not in TopK mode).
     package var usesKL: Bool { topK == nil && sparsityWeight > 0 }
 
+    /// Whether the reconstruction can be computed in Gram form (``ExactStep/gram``): squared
+    /// error on identity outputs with untied weights.
+    package var allowsGramForm: Bool { loss == .mse && output == .identity && !tiedWeights }
+
+    /// The smallest batch for which ``ExactStep/gram`` is chosen automatically, for `hidden`
+    /// units: the Gram form costs about `4·n·h²` operations per batch and decoding `6·B·n·h`,
+    /// so it pays from about `B = 2h/3`; the threshold leaves a margin for the Gram form's
+    /// extra passes over the batch's entries.
+    package static func gramBatchThreshold(hidden: Int) -> Int { hidden }
+
     /// Checks every field; throws ``ConfigurationError`` naming the first bad one.
     public func validate(inputColumns: Int? = nil) throws {
       func check(_ ok: Bool, _ field: String, _ value: Any, _ allowed: String) throws {
@@ -190,6 +220,12 @@ extension SparseAutoencoder {
       }
       try check(epochs >= 0, "epochs", epochs, "0 or more")
       try check(batchSize >= 1, "batchSize", batchSize, "1 or more")
+      if exactStep == .gram && !allowsGramForm {
+        throw ConfigurationError.conflict(
+          reason:
+            "the Gram-form step (exactStep gram) needs the mse loss, identity outputs and untied weights",
+          suggestion: "Set exactStep to dense, or leave it unset to choose automatically.")
+      }
       try check(
         validationFraction >= 0 && validationFraction < 1, "validationFraction",
         validationFraction, "in [0, 1)")
@@ -229,10 +265,12 @@ extension SparseAutoencoder.Configuration {
     case validationFraction = "validation_fraction"
     case sampledColumns = "sampled_columns"
     case activeThreshold = "active_threshold"
+    case exactStep = "exact_step"
   }
 
-  /// Decodes a configuration; `unitNormDecoder`, added after format version 1, is `false`
-  /// when absent, as earlier models were trained.
+  /// Decodes a configuration. Fields added later decode, when absent, to what earlier models
+  /// were trained with: `unitNormDecoder` (after format version 1) to `false`, `exactStep` to
+  /// ``SparseAutoencoder/ExactStep/dense``.
   public init(from decoder: any Decoder) throws {
     let c = try decoder.container(keyedBy: CodingKeys.self)
     self.init(
@@ -257,15 +295,56 @@ extension SparseAutoencoder.Configuration {
       validationFraction: try c.decode(Double.self, forKey: .validationFraction),
       patience: try c.decode(Int.self, forKey: .patience),
       sampledColumns: try c.decodeIfPresent(Int.self, forKey: .sampledColumns),
-      activeThreshold: try c.decode(Double.self, forKey: .activeThreshold))
+      activeThreshold: try c.decode(Double.self, forKey: .activeThreshold),
+      exactStep: c.contains(.exactStep)
+        ? try c.decodeIfPresent(SparseAutoencoder.ExactStep.self, forKey: .exactStep) : .dense)
+  }
+
+  /// Encodes every field; an unset ``exactStep`` is written as `null`, so that it reads back as
+  /// unset (an absent key reads as the dense step earlier models were trained with).
+  public func encode(to encoder: any Encoder) throws {
+    var c = encoder.container(keyedBy: CodingKeys.self)
+    try c.encode(hiddenUnits, forKey: .hiddenUnits)
+    try c.encode(activation, forKey: .activation)
+    try c.encode(output, forKey: .output)
+    try c.encode(tiedWeights, forKey: .tiedWeights)
+    try c.encodeIfPresent(topK, forKey: .topK)
+    try c.encode(sparsityTarget, forKey: .sparsityTarget)
+    try c.encode(sparsityWeight, forKey: .sparsityWeight)
+    try c.encode(weightDecay, forKey: .weightDecay)
+    try c.encode(l1Weight, forKey: .l1Weight)
+    try c.encode(loss, forKey: .loss)
+    try c.encodeIfPresent(inputScale, forKey: .inputScale)
+    try c.encode(unitNormDecoder, forKey: .unitNormDecoder)
+    try c.encode(optimizer, forKey: .optimizer)
+    try c.encodeIfPresent(learningRate, forKey: .learningRate)
+    try c.encode(momentum, forKey: .momentum)
+    try c.encode(epochs, forKey: .epochs)
+    try c.encode(batchSize, forKey: .batchSize)
+    try c.encode(seed, forKey: .seed)
+    try c.encode(validationFraction, forKey: .validationFraction)
+    try c.encode(patience, forKey: .patience)
+    try c.encodeIfPresent(sampledColumns, forKey: .sampledColumns)
+    try c.encode(activeThreshold, forKey: .activeThreshold)
+    if let exactStep {
+      try c.encode(exactStep, forKey: .exactStep)
+    } else {
+      try c.encodeNil(forKey: .exactStep)
+    }
   }
 
   /// The configuration a training on `x` runs with: the ``inputScale`` that gives the rows of
-  /// `x` a mean squared norm equal to their width when none is set, and TopK's `k` at most the
-  /// code size.
+  /// `x` a mean squared norm equal to their width when none is set, TopK's `k` at most the
+  /// code size, and the exact step chosen when it is unset.
   package func resolved(for x: SparseMatrix) -> Self {
     var copy = self
     if let k = topK { copy.topK = min(k, max(1, hiddenUnits)) }
+    if exactStep == nil {
+      let sampling = sampledColumns.map { $0 < x.columns } ?? false
+      copy.exactStep =
+        allowsGramForm && !sampling
+          && batchSize >= Self.gramBatchThreshold(hidden: hiddenUnits) ? .gram : .dense
+    }
     guard inputScale == nil else { return copy }
     var squares = 0.0
     for v in x.values { squares += Double(v) * Double(v) }

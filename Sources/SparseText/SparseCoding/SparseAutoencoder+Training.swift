@@ -86,6 +86,10 @@ extension SparseAutoencoder {
         generator: generator, history: history, best: best, stale: stale)
     }
 
+    /// The relative decrease of the validation loss below which an epoch does not count as
+    /// progress for early stopping (``Configuration/patience`` such epochs in a row stop it).
+    static let stoppingTolerance = 1e-3
+
     /// The trained parameters: the best ones under early stopping, else the last.
     var result: [Float] { best?.parameters ?? theta }
 
@@ -208,11 +212,13 @@ extension SparseAutoencoder {
         if !validationRows.isEmpty {
           let loss = validationLoss(x, rows: validationRows)
           summary.validationLoss = loss
-          if best == nil || loss < best!.loss {
-            best = (loss, theta)
-            stale = 0
+          // The lowest loss keeps its parameters; an epoch counts as progress only when it
+          // lowers the loss by a relative `stoppingTolerance`.
+          if let previous = best?.loss {
+            if loss < previous { best = (loss, theta) }
+            stale = loss < previous - Self.stoppingTolerance * abs(previous) ? 0 : stale + 1
           } else {
-            stale += 1
+            best = (loss, theta)
           }
         }
         summary.seconds = Date().timeIntervalSince(started)
@@ -257,7 +263,17 @@ extension SparseAutoencoder {
       }
     }
 
+    /// The loss (without weight decay) per held-out row: in Gram form for squared error with
+    /// identity outputs, else decoded.
     func validationLoss(_ x: SparseMatrix, rows: [Int]) -> Double {
+      if configuration.loss == .mse && configuration.output == .identity {
+        return gramValidationLoss(x, rows: rows)
+      }
+      return decodedValidationLoss(x, rows: rows)
+    }
+
+    /// ``validationLoss(_:rows:)`` with every column decoded, in chunks of 256 rows as batches.
+    func decodedValidationLoss(_ x: SparseMatrix, rows: [Int]) -> Double {
       var scratch = [Float](repeating: 0, count: layout.count)
       var total = 0.0
       var weight = 0.0
