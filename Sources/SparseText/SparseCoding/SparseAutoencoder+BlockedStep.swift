@@ -150,7 +150,7 @@ extension SparseAutoencoder.Trainer {
           (terms.reconstruction, dh) = Self.gramReconstruction(
             shares, codes: codes, squaredNorms: Self.squaredNorms(prepared), batch: batch,
             hidden: h)
-          denseOperations += 4 * Double(layout.inputs) * Double(h) * Double(h)
+          denseOperations += 3 * Double(layout.inputs) * Double(h) * Double(h)
         } else {
           let shares = Self.decoderBlocks(codes: codes, batch: prepared, state: state, context)
           dh = [Float](repeating: 0, count: batch * h)

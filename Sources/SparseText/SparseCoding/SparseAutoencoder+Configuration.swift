@@ -32,7 +32,7 @@ extension SparseAutoencoder {
     /// over `n` columns and `h` units. Any loss and output.
     case dense
     /// Squared error with identity outputs from the units' Gram matrix `W₂ᵀW₂`, never decoding
-    /// the columns a document lacks: about `4·n·h²` operations per batch whatever its size,
+    /// the columns a document lacks: about `3·n·h²` operations per batch whatever its size,
     /// plus terms in its nonzeros. The same loss and gradients as `dense` up to rounding.
     case gram
   }
@@ -191,8 +191,8 @@ extension SparseAutoencoder {
     package var allowsGramForm: Bool { loss == .mse && output == .identity && !tiedWeights }
 
     /// The smallest batch for which ``ExactStep/gram`` is chosen automatically, for `hidden`
-    /// units: the Gram form costs about `4·n·h²` operations per batch and decoding `6·B·n·h`,
-    /// so it pays from about `B = 2h/3`; the threshold leaves a margin for the Gram form's
+    /// units: the Gram form costs about `3·n·h²` operations per batch and decoding `6·B·n·h`,
+    /// so it pays from about `B = h/2`; the threshold leaves a margin for the Gram form's
     /// extra passes over the batch's entries.
     package static func gramBatchThreshold(hidden: Int) -> Int { hidden }
 

@@ -15,9 +15,9 @@ import Foundation
 //     dL/dW₂ = W₂S + b₂·Σhᵀ − Σ x·hᵀ,   S = Σ hhᵀ (over the batch)
 //     dL/db₂ = W₂·Σh + B·b₂ − Σ x.
 //
-// A batch then costs about 4·n·h² (the Gram matrix and W₂S, whatever the batch size) plus
-// terms in the nonzeros, against 6·B·n·h for decoding every column: it pays from batches of
-// about 2h/3 rows on.
+// A batch then costs about 3·n·h² (the Gram matrix's upper triangle, n·h², and W₂S, 2·n·h²,
+// whatever the batch size) plus terms in the nonzeros, against 6·B·n·h for decoding every
+// column: it pays from batches of about h/2 rows on.
 
 extension SparseAutoencoder.Trainer {
   /// Whether the exact steps run in Gram form: the blocked step on squared error with identity
@@ -88,10 +88,11 @@ extension SparseAutoencoder.Trainer {
                       let w2 = p.base + decoderWeight + start * h
                       let b2 = p.base + decoderBias + start
                       let clock = DispatchTime.now().uptimeNanoseconds
-                      // Before the update: G += W₂[B]ᵀW₂[B], c += W₂[B]ᵀb₂[B].
-                      BLAS.sgemm(
-                        .transpose, .none, m: h, n: h, k: bw, alpha: 1, a: w2, lda: h, b: w2,
-                        ldb: h, beta: 1, c: gram.baseAddress!, ldc: h)
+                      // Before the update: G += W₂[B]ᵀW₂[B] (its upper triangle),
+                      // c += W₂[B]ᵀb₂[B].
+                      BLAS.ssyrkTransposed(
+                        n: h, k: bw, alpha: 1, a: w2, lda: h, beta: 1, c: gram.baseAddress!,
+                        ldc: h)
                       BLAS.sgemv(
                         .transpose, rows: bw, columns: h, alpha: 1, a: w2, lda: h, x: b2,
                         beta: 1, y: biasProjection.baseAddress!)
@@ -175,6 +176,10 @@ extension SparseAutoencoder.Trainer {
     var biasSquares = shares[0].biasSquares
     for share in shares.dropFirst() {
       for i in gram.indices { gram[i] += share.gram[i] }
+    }
+    // The shares hold G's upper triangle; its lower one is the mirror image.
+    for i in 0..<h { for j in 0..<i { gram[i * h + j] = gram[j * h + i] } }
+    for share in shares.dropFirst() {
       for j in 0..<h { biasProjection[j] += share.biasProjection[j] }
       for i in projection.indices { projection[i] += share.projection[i] }
       for r in 0..<batch { targetBias[r] += share.targetBias[r] }
