@@ -95,7 +95,10 @@ struct AutoencoderOptions: ParsableArguments {
   @Option(help: "Passes over the data (default: \(defaults.epochs)).")
   var epochs: Int?
 
-  @Option(help: "Documents per minibatch (default: \(defaults.batchSize)).")
+  @Option(
+    help:
+      "Documents per minibatch (default: \(defaults.batchSize.map { "\($0)" } ?? "chosen from the corpus size"))."
+  )
   var batchSize: Int?
 
   @Option(help: "Step size (default: 1e-3 Adam, 0.1 SGD, 1 AdaDelta).")

@@ -114,7 +114,7 @@ func randomSparse(rows: Int, columns: Int, density: Double, seed: UInt64) -> Spa
     let x = randomSparse(rows: 40, columns: 30, density: 0.15, seed: 1)
     let configuration = SparseAutoencoder.Configuration(
       hiddenUnits: 8, topK: nil, inputScale: 5, unitNormDecoder: false, epochs: 12, batchSize: 8,
-      seed: 7)
+      seed: 7, validationFraction: 0)
     let a = try SparseAutoencoder(training: x, configuration: configuration)
     let b = try SparseAutoencoder(training: x, configuration: configuration)
     #expect(a.theta == b.theta)
@@ -469,5 +469,84 @@ private final class CheckpointBox: @unchecked Sendable {
     gram.loss = .bce
     gram.output = .sigmoid
     #expect(throws: ConfigurationError.self) { try gram.validate() }
+  }
+}
+
+@Suite struct SparseAutoencoderEarlyStoppingTests {
+  /// With a validation slice, training stops once `patience` epochs in a row improve the
+  /// held-out loss by less than the tolerance, well before the cap, and the model keeps the
+  /// parameters of the epoch with the lowest held-out loss (recomputed here on the same rows).
+  @Test func stopsWhenTheValidationLossStopsFallingAndKeepsTheBestEpoch() throws {
+    var entries: [[(column: Int, value: Float)]] = []
+    var generator = SeededGenerator(seed: 11)
+    for d in 0..<120 {
+      let topic = d % 4
+      entries.append((0..<5).map { (topic * 5 + $0, 0.3 + 0.1 * generator.nextFloat()) })
+    }
+    let x = try SparseMatrix(rows: entries, columns: 20)
+    let configuration = SparseAutoencoder.Configuration(
+      hiddenUnits: 4, topK: nil, sparsityTarget: 0.25, sparsityWeight: 0.1, inputScale: 3,
+      unitNormDecoder: false, learningRate: 0.01, epochs: 400, batchSize: 8,
+      validationFraction: 0.25, patience: 2)
+    let model = try SparseAutoencoder(training: x, configuration: configuration)
+    let losses = model.history.compactMap(\.validationLoss)
+    #expect(losses.count == model.history.count)
+    #expect(model.history.count < 400, "ran \(model.history.count) epochs")
+    // The last `patience` epochs each failed to beat the best before them by 0.2%.
+    let best = losses.min()!
+    let bestEpoch = losses.firstIndex(of: best)!
+    #expect(bestEpoch < losses.count - 1 || losses.count == 400)
+    var trainer = SparseAutoencoder.Trainer(
+      configuration: model.configuration, layout: model.layout)
+    trainer.theta = model.theta
+    let validation = trainer.split(x.rows).validation
+    #expect(validation.count == 30)
+    #expect(abs(trainer.validationLoss(x, rows: validation) - best) <= 1e-9 * best)
+    let metrics = try model.metrics(on: x)
+    #expect(metrics.fractionOfVarianceUnexplained < 0.3, "\(metrics)")
+  }
+
+  /// Without a validation slice every epoch runs and the last parameters are kept.
+  @Test func withoutAValidationSliceEveryEpochRuns() throws {
+    let x = randomSparse(rows: 30, columns: 12, density: 0.2, seed: 3)
+    let model = try SparseAutoencoder(
+      training: x,
+      configuration: .init(
+        hiddenUnits: 3, inputScale: 3, epochs: 7, batchSize: 4, validationFraction: 0))
+    #expect(model.history.count == 7)
+    #expect(model.history.allSatisfy { $0.validationLoss == nil })
+  }
+
+  /// Unset, the batch size follows the number of training rows (64 below 16,384 rows, then
+  /// rows/32 rounded to a power of two up to 4,096), Adam's rate follows the batch, the exact
+  /// step follows the batch, and the trained configuration records all three; a batch size set
+  /// by hand keeps Adam's default rate.
+  @Test func batchSizeAndLearningRateAreChosenFromTheRows() throws {
+    typealias Configuration = SparseAutoencoder.Configuration
+    #expect(Configuration.automaticBatchSize(rows: 2) == 64)
+    #expect(Configuration.automaticBatchSize(rows: 16_383) == 64)
+    #expect(Configuration.automaticBatchSize(rows: 30_526) == 1024)
+    #expect(Configuration.automaticBatchSize(rows: 763_150) == 4096)
+    #expect(abs(Configuration.automaticLearningRate(batchSize: 64) - 1e-3) < 1e-12)
+    #expect(abs(Configuration.automaticLearningRate(batchSize: 1024) - 2e-3) < 1e-12)
+
+    let rows = (0..<20_000).map { [(column: $0 % 7, value: Float(1))] }
+    let x = try SparseMatrix(rows: rows, columns: 7)
+    let resolved = Configuration(hiddenUnits: 16).resolved(for: x)
+    #expect(resolved.batchSize == 512)
+    #expect(resolved.learningRate == Configuration.automaticLearningRate(batchSize: 512))
+    #expect(resolved.exactStep == .gram)
+    let small = Configuration(hiddenUnits: 256).resolved(for: x.selectingRows(0..<1000))
+    #expect(small.batchSize == 64)
+    #expect(small.learningRate == 1e-3)
+    #expect(small.exactStep == .dense)
+    let byHand = Configuration(hiddenUnits: 16, batchSize: 512).resolved(for: x)
+    #expect(byHand.learningRate == nil)
+    #expect(byHand.effectiveLearningRate == 1e-3)
+    // Unset fields survive JSON as unset; set ones as set.
+    let data = try JSONEncoder().encode(Configuration())
+    #expect(try JSONDecoder().decode(Configuration.self, from: data).batchSize == nil)
+    let trained = try JSONEncoder().encode(resolved)
+    #expect(try JSONDecoder().decode(Configuration.self, from: trained) == resolved)
   }
 }
