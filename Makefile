@@ -47,6 +47,8 @@ lint:
 format:
 	$(SWIFT) format --in-place --recursive --parallel Package.swift Sources Tests Examples
 
+# Test targets: SparseTextTests (the library), SparseTextCLITests (commands run in-process),
+# sparsetextTests (what only a process shows: pipes, signals, exit statuses, BLAS kernels).
 test: deps python-deps lint
 	$(SWIFT) build --build-tests
 	.build/debug/EmbeddingsQuickstart

@@ -44,12 +44,24 @@ let package = Package(
       ],
       linkerSettings: blasLinker
     ),
-    .executableTarget(
-      name: "sparsetext",
+    // The research harness: experiment arms, grid, novelty protocol, baselines, ROC, reports.
+    .target(
+      name: "SparseTextExperiments",
+      dependencies: ["SparseText"]
+    ),
+    // The command line as a library: commands, options, terminal output (tested in-process).
+    .target(
+      name: "SparseTextCLI",
       dependencies: [
         "SparseText",
+        "SparseTextExperiments",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ]
+    ),
+    // main.swift only: runs SparseTextCLI in this process.
+    .executableTarget(
+      name: "sparsetext",
+      dependencies: ["SparseTextCLI"]
     ),
     // Timing commands for `make bench` (Benchmarks/run.py), kept out of the user-facing CLI.
     .executableTarget(
@@ -76,8 +88,14 @@ let package = Package(
     ),
     .testTarget(
       name: "SparseTextTests",
-      dependencies: ["SparseText", "CKernels"]
+      dependencies: ["SparseText", "SparseTextExperiments", "CKernels"]
     ),
+    // Commands run in-process: arguments in; standard output, standard error and status out.
+    .testTarget(
+      name: "SparseTextCLITests",
+      dependencies: ["SparseText", "SparseTextCLI"]
+    ),
+    // What only a process shows: signals, pipes, the real binary's exit codes, the restart.
     .testTarget(
       name: "sparsetextTests",
       dependencies: ["SparseText"]

@@ -16,6 +16,8 @@ import sys
 import tempfile
 import time
 
+import search_bench
+
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 SPLITS = ROOT.parent / "shared" / "splits"
 
@@ -407,6 +409,9 @@ def main():
             results[f"{corpus}_sae"] = {"ours_epochs": epochs, "ours_loss": ours_loss, "torch_error": str(error)[:500]}
     sgemm, _ = run([py, "-c", PEER_SGEMM], env=peer_env)
     results["numpy_sgemm_gflops"] = sgemm["gflops"]
+    if not (args.only_e2e or args.only_vectorize):
+        search_rows, results["search"] = search_bench.rows(bench, py, peer_env)
+        rows += search_rows
     # Ratio: > 1 means sparsetext is faster (MB/s, seconds) or smaller (peak RSS); for the final
     # loss it is ours ÷ PyTorch's (1 means the two trainings agree); for the dense path it is the
     # fraction of the machine's sgemm rate reached.

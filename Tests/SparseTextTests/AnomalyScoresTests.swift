@@ -1,4 +1,5 @@
 import Foundation
+import SparseTextExperiments
 import Testing
 
 @testable import SparseText

@@ -2,6 +2,7 @@ import Foundation
 import Testing
 
 @testable import SparseText
+@testable import SparseTextExperiments
 
 @Suite struct CodeScalerTests {
   @Test func standardizesEachUnitAndOnlyCentresConstantOnes() throws {
@@ -150,25 +151,26 @@ import Testing
 }
 
 @Suite struct AutoencoderGridTests {
-  @Test func parsesAxesAndMakesEveryCombination() throws {
+  @Test func makesEveryCombination() throws {
     let grid = AutoencoderGrid(axes: [
-      try .init(parsing: "beta=0.3,1,3"), try .init(parsing: "hidden=4,8"),
-      try .init(parsing: "topk=0,2"),
+      .init(parameter: .sparsityWeight, values: [0.3, 1, 3]),
+      .init(parameter: .hiddenUnits, values: [4, 8]), .init(parameter: .topK, values: [0, 2]),
     ])
     let combinations = try grid.combinations(base: .init(hiddenUnits: 4))
     #expect(combinations.count == 12)
     #expect(Set(combinations.map { $0.settings.description }).count == 12)
     let last = combinations.last!
-    #expect(last.settings == ["beta": 3, "hidden": 8, "topk": 2])
+    #expect(last.settings == ["sparsity_weight": 3, "hidden_units": 8, "top_k": 2])
     #expect(last.configuration.sparsityWeight == 3)
     #expect(last.configuration.hiddenUnits == 8)
     #expect(last.configuration.topK == 2)
     #expect(last.configuration.activation == .relu)
     #expect(combinations.first!.configuration.topK == nil)
-    #expect(throws: ConfigurationError.self) { try AutoencoderGrid.Axis(parsing: "gamma=1") }
-    #expect(throws: ConfigurationError.self) { try AutoencoderGrid.Axis(parsing: "beta=") }
-    let fractional = AutoencoderGrid(axes: [try .init(parsing: "hidden=2.5")])
-    #expect(throws: ConfigurationError.self) { try fractional.combinations(base: .init()) }
+    let fractional = AutoencoderGrid(axes: [.init(parameter: .hiddenUnits, values: [2.5])])
+    #expect(
+      throws: ConfigurationError.outOfRange(
+        field: .hiddenUnits, value: "2.5", allowed: "a whole number")
+    ) { try fractional.combinations(base: .init()) }
   }
 
   @Test func gridSearchRanksEveryCombinationWithoutReadingATestPart() throws {
@@ -185,16 +187,48 @@ import Testing
         vectorizer: .init(), autoencoder: .init(hiddenUnits: 4, epochs: 3, batchSize: 6),
         cValues: [1, 10]))
     let rows = try experiment.gridSearch(
-      AutoencoderGrid(axes: [try .init(parsing: "hidden=2,4")]), train: documents)
+      AutoencoderGrid(axes: [.init(parameter: .hiddenUnits, values: [2, 4])]), train: documents)
     #expect(rows.count == 2)
     #expect(rows.map(\.rank) == [1, 2])
     #expect(rows[0].accuracy >= rows[1].accuracy)
-    #expect(Set(rows.map { $0.settings["hidden"]! }) == [2, 4])
+    #expect(Set(rows.map { $0.settings["hidden_units"]! }) == [2, 4])
     for row in rows {
       #expect(row.accuracy > 0.9)
       #expect(row.fractionOfVarianceUnexplained.isFinite)
       #expect([1, 10].contains(row.c))
+      #expect(row.folds == Experiment.Configuration().folds)
     }
+  }
+
+  /// Issue 25: whole numbers printed as `64.0`, no word of the folds, no warning for FVU > 1.
+  @Test func gridTablePrintsWholeNumbersFoldsAndFlagsCodesThatLoseTheInput() throws {
+    let grid = AutoencoderGrid(axes: [
+      .init(parameter: .hiddenUnits, values: [64, 128]),
+      .init(parameter: .sparsityTarget, values: [0.05]),
+    ])
+    func row(_ hidden: Double, fvu: Double, dead: Double, rank: Int) -> Experiment.GridRow {
+      Experiment.GridRow(
+        settings: ["hidden_units": hidden, "sparsity_target": 0.05], accuracy: 0.9, c: 10,
+        fractionOfVarianceUnexplained: fvu, activeUnitsPerDocument: 12.5, deadUnits: dead,
+        fitSeconds: 1, folds: 4, rank: rank)
+    }
+    let report = GridReport(
+      rows: [row(64, fvu: 0.8, dead: 0, rank: 1), row(128, fvu: 1.25, dead: 2.5, rank: 2)],
+      grid: grid, data: [:])
+    let lines = report.table.split(separator: "\n").map(String.init)
+    #expect(lines[2].hasPrefix("   1  64               0.05     "), "\(lines[2])")
+    #expect(!report.table.contains("64.0") && !report.table.contains("128.0"))
+    // Dead units: a whole mean as an integer, another with one decimal.
+    #expect(lines[2].hasSuffix("      0     1.0"), "\(lines[2])")
+    #expect(lines[3].hasSuffix("    2.5     1.0"), "\(lines[3])")
+    #expect(lines[3].contains("1.250!") && !lines[2].contains("!"))
+    #expect(report.table.contains("over 4 folds of the training part"))
+    #expect(report.table.contains("! FVU above 1"))
+    #expect(
+      grid.describe(["hidden_units": 64, "sparsity_target": 0.05])
+        == "hidden_units=64 sparsity_target=0.05")
+    let fine = GridReport(rows: [row(64, fvu: 0.8, dead: 0, rank: 1)], grid: grid, data: [:])
+    #expect(!fine.table.contains("FVU above 1"))
   }
 }
 

@@ -3,9 +3,11 @@ import SparseText
 import Testing
 
 /// The README's "Use as a library" example, through the public API only. The code between the
-/// `README example` markers is the README's first block of that section, line for line
-/// (`DocumentationExampleTests` checks it), with the bundle written to a temporary folder
-/// instead of `model` in the working directory.
+/// `README example` markers, after this file's imports, is the README's first block of that
+/// section, line for line (`DocumentationExampleTests` checks it), with the bundle written to a
+/// temporary folder instead of `model` in the working directory. This file imports what the
+/// README's block imports and nothing else but Testing: imports are per file, so the block
+/// compiles in a fresh file of its own.
 @Suite struct ReadmeExampleTests {
   @Test func libraryExampleRuns() throws {
     let directory = FileManager.default.temporaryDirectory.appendingPathComponent(
@@ -59,7 +61,7 @@ import Testing
   }
 
   /// The lines between `// README example begin: name` and `// README example end` in a test
-  /// file.
+  /// file (a path relative to this folder).
   static func region(_ name: String, in file: String) throws -> [String] {
     let text = try String(contentsOf: tests.appendingPathComponent(file), encoding: .utf8)
     let lines = text.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
@@ -74,20 +76,62 @@ import Testing
     lines.map { line in
       line.split(whereSeparator: \.isWhitespace).joined(separator: " ")
     }
-    .filter { !$0.isEmpty && $0 != "import SparseText" }
+    .filter { !$0.isEmpty }
+  }
+
+  /// The code of `lines` as one string of words, wherever its lines break.
+  static func flattened(_ lines: [String]) -> String {
+    normalized(lines).joined(separator: " ").replacingOccurrences(of: "( ", with: "(")
+  }
+
+  /// The import lines of a test file (a path relative to this folder), but Testing's.
+  static func imports(of file: String) throws -> [String] {
+    try String(contentsOf: tests.appendingPathComponent(file), encoding: .utf8)
+      .split(separator: "\n").map(String.init)
+      .filter { $0.hasPrefix("import ") || $0.hasPrefix("@testable import ") }
+      .filter { $0 != "import Testing" }
+  }
+
+  /// `code` with the tests' temporary folder written as the documentation's working directory.
+  static func inWorkingDirectory(_ code: [String]) -> [String] {
+    code.map {
+      $0.replacingOccurrences(
+        of: #"directory\.appendingPathComponent\(("[^"]*")\)"#,
+        with: "URL(fileURLWithPath: $1)", options: .regularExpression)
+    }
   }
 
   @Test func readmeLibraryExamplesAreTheTestedCode() throws {
     let blocks = try Self.swiftBlocks(
       Self.root.appendingPathComponent("README.md"), after: "## Use as a library")
     try #require(blocks.count == 2)
-    let tested = try Self.region("library", in: "ReadmeExampleTests.swift").map {
-      $0.replacingOccurrences(
-        of: "directory.appendingPathComponent(\"model\")", with: "URL(fileURLWithPath: \"model\")")
-    }
+    // The block's imports are exactly the tested file's: what it needs, it imports.
+    let tested =
+      try Self.imports(of: "ReadmeExampleTests.swift")
+      + Self.inWorkingDirectory(try Self.region("library", in: "ReadmeExampleTests.swift"))
     #expect(Self.normalized(blocks[0]) == Self.normalized(tested))
     let async = try Self.region("async", in: "TextFeaturePipelineAsyncTests.swift")
     #expect(Self.normalized(blocks[1]) == Self.normalized(async))
+  }
+
+  /// Steps 1 to 4 of the DocC article are `GettingStartedTests`' code (which also runs the
+  /// command line the article names and compares the bundles); step 1 holds the imports, which
+  /// are that file's only ones.
+  @Test func gettingStartedStepsAreTheTestedCode() throws {
+    let blocks = try Self.swiftBlocks(
+      Self.root.appendingPathComponent("Sources/SparseText/Documentation.docc/GettingStarted.md"))
+    let file = "../SparseTextCLITests/GettingStartedTests.swift"
+    let imports = try Self.region("getting started imports", in: file)
+    #expect(
+      Self.normalized(imports) == Self.normalized(try Self.imports(of: file)),
+      "GettingStartedTests.swift imports more than the article")
+    // Block 0 is the Package.swift excerpt; blocks 1 to 4 are the steps.
+    try #require(blocks.count >= 5)
+    for step in 1...4 {
+      var tested = Self.inWorkingDirectory(try Self.region("getting started \(step)", in: file))
+      if step == 1 { tested = imports + tested }
+      #expect(Self.flattened(blocks[step]) == Self.flattened(tested), "step \(step)")
+    }
   }
 
   @Test func gettingStartedAsyncExampleIsTheTestedCode() throws {

@@ -26,6 +26,56 @@ import Testing
       "sparsetext-pipeline-\(UUID().uuidString)")
   }
 
+  /// The codes as GettingStarted and the README compute them from a written bundle: the
+  /// encoder's activations `sigmoid(input_scale · x · encoder.weightᵀ + encoder.bias)` (TopK:
+  /// the `top_k` largest pre-activations of a row through a ReLU, the rest zero) are
+  /// ``TextFeaturePipeline/rawCodes(for:)``; `(h − codes.mean) / codes.scale` are the embeddings.
+  @Test(arguments: [nil, 2]) func codesFollowTheDocumentedFormula(topK: Int?) throws {
+    let (texts, labels) = Self.corpus(24)
+    var sae = SparseAutoencoder.Configuration(hiddenUnits: 4, epochs: 3, batchSize: 8)
+    if let topK { sae = .topK(topK) }
+    sae.hiddenUnits = 4
+    sae.epochs = 3
+    let fitted = try TextFeaturePipeline(
+      fitting: texts, labels: labels, configuration: .init(autoencoder: sae))
+    let url = Self.temporaryDirectory()
+    defer { try? FileManager.default.removeItem(at: url) }
+    try fitted.write(to: url)
+    let (tensors, _) = try SafeTensors.read(from: url.appendingPathComponent("model.safetensors"))
+    let config = try #require(
+      try JSONSerialization.jsonObject(
+        with: Data(contentsOf: url.appendingPathComponent("config.json"))) as? [String: Any])
+    let settings = try #require(
+      (config["configuration"] as? [String: Any])?["autoencoder"] as? [String: Any])
+    let scale = try #require(settings["input_scale"] as? Double)
+    let weight = try #require(tensors["encoder.weight"]).values
+    let bias = try #require(tensors["encoder.bias"]).values
+    let mean = try #require(tensors["codes.mean"]).values
+    let spread = try #require(tensors["codes.scale"]).values
+    let x = fitted.features(for: texts)
+    let terms = x.columns
+    let raw = try #require(fitted.rawCodes(for: texts))
+    let embeddings = fitted.embeddings(for: texts)
+    for r in 0..<x.rows {
+      var a = (0..<4).map { j in
+        Double(bias[j])
+          + scale
+          * (0..<terms).reduce(0.0) { $0 + Double(x[r, $1]) * Double(weight[j * terms + $1]) }
+      }
+      if let topK {
+        let kept = a.indices.sorted { a[$0] > a[$1] }.prefix(topK)
+        a = a.indices.map { kept.contains($0) ? max(0, a[$0]) : 0 }
+      } else {
+        a = a.map { 1 / (1 + exp(-$0)) }
+      }
+      for j in 0..<4 {
+        #expect(abs(Double(raw[r, j]) - a[j]) < 1e-4, "row \(r) unit \(j)")
+        let standardized = (a[j] - Double(mean[j])) / Double(spread[j])
+        #expect(abs(Double(embeddings[r, j]) - standardized) < 1e-3, "row \(r) unit \(j)")
+      }
+    }
+  }
+
   @Test func unlabeledTextJoinsTheVocabularyButNotTheClassifier() throws {
     let (texts, labels) = Self.corpus(24)
     let unlabeled = ["referee whistle referee whistle", "whistle referee stadium"]

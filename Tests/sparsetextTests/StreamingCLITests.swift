@@ -32,12 +32,15 @@ import Testing
     }
   }
 
+  static let sport = ["match", "goal", "team", "season", "coach", "league", "cup", "striker"]
+  static let money = ["bank", "shares", "profit", "market", "rates", "investors", "growth", "bond"]
+
   /// A bundle fitted on 5,000 short documents (more than one 4,096-document block), ids in
   /// reverse so that positions and ids differ.
   static func fixture() throws -> URL {
     let dir = try CLI.temporaryDirectory()
     let records = (0..<5000).map { i -> String in
-      let topic = i % 2 == 0 ? ScoreCommandTests.sport : ScoreCommandTests.money
+      let topic = i % 2 == 0 ? Self.sport : Self.money
       let text = (0..<5).map { topic[(i + 3 * $0) % topic.count] }.joined(separator: " ")
       return "{\"id\": \"doc-\(4999 - i)\", \"text\": \"\(text) w\(i % 50)\"}"
     }

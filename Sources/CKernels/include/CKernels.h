@@ -50,4 +50,20 @@ void sparsetext_flush_denormals_end(unsigned saved);
 /// at a time (1.5 GB/s). The result is the same on every path.
 uint32_t sparsetext_crc32(uint32_t crc, const uint8_t *bytes, ptrdiff_t n);
 
+/// Estimated scores of `count` queries against `rows` rows of an embedding index's int8 copy
+/// (`d` codes per row, row after row): `out[q * ldo + r] = scales[r] * Σ_i codes[r * d + i] *
+/// queries[q * ldq + i] + bounds[r]`, the estimate plus the row's error bound, which is the
+/// highest score row `r` can have. Compiled for AVX-512, AVX2 and the x86-64 baseline (chosen
+/// at load time); the variants round differently, within the caller's bound.
+void sparsetext_scan_int8(const int8_t *codes, ptrdiff_t rows, ptrdiff_t d, const float *scales,
+                          const float *bounds, const float *queries, ptrdiff_t ldq,
+                          ptrdiff_t count, float *out, ptrdiff_t ldo);
+
+/// The int8 copy of `rows` rows of `d` floats that `sparsetext_scan_int8` reads: row `r`'s
+/// scale is `max|x| / 127` and its codes `x / scale` rounded (half away from zero) into
+/// [-127, 127]; `errors[r]` is the L2 norm of the row's quantization error `x − scale · code`,
+/// computed in double precision whatever the rounding (0, with scale 0, for a zero row).
+void sparsetext_quantize_int8(const float *x, ptrdiff_t rows, ptrdiff_t d, int8_t *codes,
+                              float *scales, double *errors);
+
 #endif

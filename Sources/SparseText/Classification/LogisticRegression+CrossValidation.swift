@@ -37,7 +37,7 @@ extension LogisticRegression {
   ) throws -> CrossValidation {
     guard let first = candidates.first else {
       throw ConfigurationError.outOfRange(
-        field: "C candidates", value: "none", allowed: "one or more positive numbers")
+        field: .cValues, value: "none", allowed: "one or more positive numbers")
     }
     guard candidates.count > 1 else {
       return CrossValidation(candidates: candidates, accuracies: [.nan], c: first)
@@ -76,7 +76,7 @@ extension LogisticRegression {
 }
 
 /// The rows at `indices` of a sparse or dense feature matrix, in that order.
-func selectingRows(_ x: any FeatureMatrix, _ indices: [Int]) -> any FeatureMatrix {
+package func selectingRows(_ x: any FeatureMatrix, _ indices: [Int]) -> any FeatureMatrix {
   switch x {
   case let sparse as SparseMatrix: return sparse.selectingRows(indices)
   case let dense as DenseMatrix: return dense.selectingRows(indices)

@@ -48,16 +48,16 @@ public struct LogisticRegression: Sendable {
     public func validate() throws {
       guard inverseRegularization > 0, inverseRegularization.isFinite else {
         throw ConfigurationError.outOfRange(
-          field: "inverseRegularization (C)", value: "\(inverseRegularization)",
+          field: .inverseRegularization, value: "\(inverseRegularization)",
           allowed: "a positive number")
       }
       guard tolerance > 0 else {
         throw ConfigurationError.outOfRange(
-          field: "tolerance", value: "\(tolerance)", allowed: "a positive number")
+          field: .tolerance, value: "\(tolerance)", allowed: "a positive number")
       }
       guard maxIterations >= 1 else {
         throw ConfigurationError.outOfRange(
-          field: "maxIterations", value: "\(maxIterations)", allowed: "1 or more")
+          field: .maxIterations, value: "\(maxIterations)", allowed: "1 or more")
       }
     }
 

@@ -7,7 +7,7 @@ public enum StratifiedSplit {
   ) {
     guard testFraction > 0, testFraction < 1 else {
       throw ConfigurationError.outOfRange(
-        field: "testFraction", value: "\(testFraction)", allowed: "strictly between 0 and 1")
+        field: .testFraction, value: "\(testFraction)", allowed: "strictly between 0 and 1")
     }
     var generator = SeededGenerator(seed: seed)
     var train: [Int] = []
@@ -29,7 +29,7 @@ public enum StratifiedSplit {
   )] {
     guard k >= 2, k <= labels.count else {
       throw ConfigurationError.outOfRange(
-        field: "folds", value: "\(k)", allowed: "2...\(labels.count) (the number of rows)")
+        field: .folds, value: "\(k)", allowed: "2...\(labels.count) (the number of rows)")
     }
     var generator = SeededGenerator(seed: seed)
     var assignment = [Int](repeating: 0, count: labels.count)
@@ -53,7 +53,7 @@ public enum StratifiedSplit {
   ) throws -> [Int] {
     guard fraction > 0, fraction <= 1 else {
       throw ConfigurationError.outOfRange(
-        field: "label fraction", value: "\(fraction)", allowed: "in (0, 1]")
+        field: .labelFraction, value: "\(fraction)", allowed: "in (0, 1]")
     }
     if fraction == 1 { return indices }
     var generator = SeededGenerator(seed: seed)

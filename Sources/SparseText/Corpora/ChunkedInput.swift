@@ -31,7 +31,7 @@ final class ChunkedInput {
     self.chunkSize = max(1, chunkSize)
     buffer = .allocate(capacity: 0)
     if path == "-" {
-      descriptor = STDIN_FILENO
+      descriptor = StandardInput.descriptor
       ownsDescriptor = false
       name = "<stdin>"
     } else {

@@ -87,7 +87,7 @@ package enum CorpusCatalog {
   package static func entry(named name: String) throws -> CorpusEntry {
     guard let entry = entries.first(where: { $0.name == name.lowercased() }) else {
       throw ConfigurationError.outOfRange(
-        field: "corpus", value: name,
+        field: .corpus, value: name,
         allowed: "one of " + entries.map(\.name).joined(separator: ", "))
     }
     return entry

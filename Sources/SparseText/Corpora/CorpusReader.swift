@@ -148,7 +148,7 @@ public struct CorpusReader: Sendable {
       throw ConfigurationError.conflict(
         reason:
           "an id field is read from JSONL records or CSV/TSV columns, not from \(format) input",
-        suggestion: "Leave `idField` unset, or read JSONL or CSV/TSV input (`format`).")
+        suggestion: "\(unset: .idField), or read JSONL or CSV/TSV input (\(field: .format)).")
     }
     switch format {
     case .folder:
@@ -213,9 +213,7 @@ public struct CorpusReader: Sendable {
         throw DataError.unreadableFile(file: path, reason: "no such file")
       }
       guard !isDirectory.boolValue else {
-        throw DataError.unreadableFile(
-          file: path,
-          reason: "it is a directory; set `format` to folder for DIR/<label>/*.txt corpora")
+        throw DataError.directoryAsFile(path: path)
       }
     }
     return try ChunkedInput(path: path, chunkSize: chunkSize)
@@ -328,14 +326,14 @@ public struct CorpusReader: Sendable {
     let textIndex = try column(
       options.textColumn, header: header, width: width,
       defaults: ["text", "document", "content", "sentence", "review"], fallback: width - 1,
-      role: "text", flag: "`textColumn`")!
+      role: "text", field: .textColumn)!
     let labelIndex = try column(
       options.labelColumn, header: header, width: width,
       defaults: ["label", "labels", "sentiment", "category", "class", "topic", "target"],
-      fallback: nil, role: "label", flag: "`labelColumn`")
+      fallback: nil, role: "label", field: .labelColumn)
     let idIndex = try column(
       options.idField, header: header, width: width, defaults: [], fallback: nil, role: "id",
-      flag: "`idField`")
+      field: .idField)
     var index = 0
     func emit(_ record: CSVParser.Record, _ context: inout Context) throws {
       guard record.fields.count == width else {
@@ -383,20 +381,20 @@ public struct CorpusReader: Sendable {
 
   private func column(
     _ requested: String?, header: [String]?, width: Int, defaults: [String], fallback: Int?,
-    role: String, flag: String
+    role: String, field: ConfigurationField
   ) throws -> Int? {
     if let requested {
       if let index = Int(requested) {
         guard index >= 0 && index < width else {
           throw ConfigurationError.outOfRange(
-            field: flag, value: requested, allowed: "a column index in 0..<\(width)")
+            field: field, value: requested, allowed: "a column index in 0..<\(width)")
         }
         return index
       }
       guard let header, let index = header.firstIndex(of: requested.lowercased()) else {
         let names = header.map { $0.joined(separator: ", ") } ?? "no header row"
         throw ConfigurationError.outOfRange(
-          field: flag, value: requested, allowed: "one of the header's columns (\(names))")
+          field: field, value: requested, allowed: "one of the header's columns (\(names))")
       }
       return index
     }
@@ -456,7 +454,7 @@ public struct CorpusReader: Sendable {
         try context.bad(
           .malformedRecord(
             file: context.file, line: line, column: nil, byteOffset: start,
-            reason: "no string field '\(options.textField)' (choose it with `textField`)"))
+            reason: "no string field '\(options.textField)' (choose it with \(field: .textField))"))
         return
       }
       let labels: [String]
@@ -475,7 +473,7 @@ public struct CorpusReader: Sendable {
             file: context.file, line: line, column: nil, byteOffset: start,
             reason:
               "the label field '\(options.labelField)' holds an object or a nested array; "
-              + "a label is a string, a number or true/false, or an array of them (choose the field with `labelField`)"
+              + "a label is a string, a number or true/false, or an array of them (choose the field with \(field: .labelField))"
           ))
         return
       }

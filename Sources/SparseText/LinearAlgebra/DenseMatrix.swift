@@ -96,7 +96,7 @@ public struct DenseMatrix: Sendable, Equatable {
       values: stored)
   }
 
-  init(uncheckedRows rows: Int, columns: Int, values: [Float]) {
+  package init(uncheckedRows rows: Int, columns: Int, values: [Float]) {
     precondition(values.count == rows * columns)
     self.rows = rows
     self.columns = columns

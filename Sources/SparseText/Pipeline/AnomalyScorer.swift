@@ -246,7 +246,7 @@ extension TextFeaturePipeline {
     try Configuration.validateOutlierQuantile(q)
     if let threshold, !threshold.isFinite {
       throw ConfigurationError.outOfRange(
-        field: "threshold", value: "\(threshold)", allowed: "a finite number")
+        field: .threshold, value: "\(threshold)", allowed: "a finite number")
     }
     return AnomalyScorer(
       pipeline: self, autoencoder: autoencoder,

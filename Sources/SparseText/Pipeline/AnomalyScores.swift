@@ -47,7 +47,7 @@ public struct AnomalyScores: Sendable, Equatable {
     public init(_ values: [Float]) throws {
       guard !values.isEmpty, values.allSatisfy(\.isFinite) else {
         throw ConfigurationError.outOfRange(
-          field: "training scores", value: "\(values.count) values",
+          field: .trainingScores, value: "\(values.count) values",
           allowed: "one or more finite numbers")
       }
       let sorted = values.sorted()

@@ -76,6 +76,9 @@ extension TextFeaturePipeline {
     if let trainingScores {
       tensors[Self.trainingScoresTensor] = Tensor(vector: trainingScores.sortedValues)
     }
+    if let firingRates, autoencoder != nil {
+      tensors[Self.firingRatesTensor] = Tensor(vector: firingRates.map { Float($0) })
+    }
     let encoder = JSONFormat.encoder()
     let configData = try encoder.encode(config)
     let vocabularyData = try encoder.encode(vectorizer.vocabulary.terms)
@@ -205,6 +208,19 @@ extension TextFeaturePipeline {
       }
       trainingScores = distribution
     }
+    var firingRates: [Double]?
+    if let stored = tensors[Self.firingRatesTensor] {
+      guard let autoencoder, stored.shape == [autoencoder.configuration.hiddenUnits],
+        stored.values.allSatisfy({ (0...1).contains($0) })
+      else {
+        throw ModelFormatError.inconsistent(
+          file: tensorsURL.path,
+          reason:
+            "\(Self.firingRatesTensor) should hold one rate from 0 to 1 per latent unit of the autoencoder"
+        )
+      }
+      firingRates = stored.values.map(Double.init)
+    }
     var classifier: LogisticRegression?
     if let lr = config.configuration.classifier, let classes = config.classes {
       guard let weight = tensors["classifier.weight"], weight.shape.count == 2,
@@ -237,11 +253,14 @@ extension TextFeaturePipeline {
     }
     self.init(
       configuration: config.configuration, vectorizer: vectorizer, autoencoder: autoencoder,
-      codeScaler: codeScaler, classifier: classifier, trainingScores: trainingScores)
+      codeScaler: codeScaler, classifier: classifier, trainingScores: trainingScores,
+      firingRates: firingRates)
   }
 
   /// The tensor holding the sorted training anomaly scores.
   static let trainingScoresTensor = "anomaly.training_scores"
+  /// The tensor holding each latent unit's firing rate on the training text.
+  static let firingRatesTensor = "codes.firing_rate"
 
   private static func readSmallFile(_ url: URL, limit: Int) throws -> Data {
     try checkBundleFile(url)

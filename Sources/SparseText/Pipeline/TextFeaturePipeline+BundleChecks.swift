@@ -19,7 +19,7 @@ extension TextFeaturePipeline {
   package static let knownTensors: Set<String> = [
     "idf", "encoder.weight", "encoder.bias", "decoder.weight", "decoder.bias",
     "classifier.weight", "classifier.bias", "codes.mean", "codes.scale",
-    "anomaly.training_scores",
+    "anomaly.training_scores", "codes.firing_rate",
   ]
   /// The largest `inputScale` a bundle may hold (the default is 10); beyond it the encoder's
   /// pre-activations overflow Float.
@@ -96,7 +96,7 @@ extension TextFeaturePipeline {
       try sae.validate()
       if let scale = number(sae.inputScale), !(scale <= inputScaleLimit) {
         throw ConfigurationError.outOfRange(
-          field: "autoencoder.inputScale", value: "\(scale)",
+          field: .inputScale, value: "\(scale)",
           allowed: "a positive number up to \(Int(inputScaleLimit))")
       }
     } catch let error as ConfigurationError {

@@ -122,10 +122,10 @@ public struct TextFeaturePipeline: Sendable {
     public func validate() throws {
       guard !cValues.isEmpty, cValues.allSatisfy({ $0 > 0 && $0.isFinite }) else {
         throw ConfigurationError.outOfRange(
-          field: "cValues", value: "\(cValues)", allowed: "one or more positive numbers")
+          field: .cValues, value: "\(cValues)", allowed: "one or more positive numbers")
       }
       guard folds >= 2 else {
-        throw ConfigurationError.outOfRange(field: "folds", value: "\(folds)", allowed: "2 or more")
+        throw ConfigurationError.outOfRange(field: .folds, value: "\(folds)", allowed: "2 or more")
       }
       try Self.validateOutlierQuantile(outlierQuantile)
     }
@@ -133,7 +133,7 @@ public struct TextFeaturePipeline: Sendable {
     static func validateOutlierQuantile(_ q: Double) throws {
       guard q > 0 && q <= 1 else {
         throw ConfigurationError.outOfRange(
-          field: "outlierQuantile", value: "\(q)", allowed: "in (0, 1]")
+          field: .outlierQuantile, value: "\(q)", allowed: "in (0, 1]")
       }
     }
   }
@@ -176,6 +176,10 @@ public struct TextFeaturePipeline: Sendable {
   /// the reference of the outlier threshold; `nil` without an autoencoder and for bundles
   /// written before it was stored.
   public let trainingScores: AnomalyScores.Distribution?
+  /// For each latent unit, the fraction of the autoencoder's training documents on which it
+  /// fires (its code, before scaling, above the autoencoder's activity threshold); `nil`
+  /// without an autoencoder and for bundles written before it was stored.
+  public let firingRates: [Double]?
 
   /// Fits every configured stage: the vectorizer and the autoencoder on `documents` and
   /// `unlabeled` together, the classifier on `documents` and `labels`.
@@ -222,7 +226,7 @@ public struct TextFeaturePipeline: Sendable {
     {
       throw ConfigurationError.conflict(
         reason: "the classifier reads codes, but there is no autoencoder",
-        suggestion: "Add an autoencoder or set the classifier input to tfidf.")
+        suggestion: "Add an autoencoder or \(set: .classifierInput, to: "tfidf").")
     }
     if let labels, configuration.classifier != nil, Set(labels).count < 2 {
       // Said before any fitting, so the message is about the labels, not a later stage.
@@ -237,6 +241,7 @@ public struct TextFeaturePipeline: Sendable {
     let x = unlabeled.isEmpty ? xAll : xAll.selectingRows(0..<documents.count)
     var autoencoder: SparseAutoencoder?
     var codeScaler: CodeScaler?
+    var firingRates: [Double]?
     // The labelled documents' codes as the classifier reads them (scaled when there is a scaler).
     var codes: DenseMatrix?
     if let sae = configuration.autoencoder {
@@ -249,6 +254,8 @@ public struct TextFeaturePipeline: Sendable {
       configuration.autoencoder = trained.configuration
       // Every training row is encoded once: for the scaler, and for the classifier.
       let allCodes = trained.encodeUnchecked(xAll)
+      firingRates = SparseAutoencoder.firingRates(
+        of: allCodes, threshold: trained.activityThreshold)
       if configuration.codeScaling == .standardize {
         codeScaler = CodeScaler(fitting: allCodes)
       }
@@ -285,6 +292,7 @@ public struct TextFeaturePipeline: Sendable {
     self.autoencoder = autoencoder
     self.codeScaler = codeScaler
     self.classifier = classifier
+    self.firingRates = firingRates
     if let autoencoder {
       try checkCancellation(isCancelled)
       progress?(.stage(.anomalyScores))
@@ -302,7 +310,7 @@ public struct TextFeaturePipeline: Sendable {
   /// The folds a stratified cross-validation can use: `requested`, or fewer when the smallest
   /// class has fewer rows; `nil` when some class has a single row (every fold needs each class
   /// on its training side), in which case the classifier keeps its configured C.
-  static func crossValidationFolds(_ labels: [String], requested: Int) -> Int? {
+  package static func crossValidationFolds(_ labels: [String], requested: Int) -> Int? {
     var counts: [String: Int] = [:]
     for label in labels { counts[label, default: 0] += 1 }
     let smallest = counts.values.min() ?? 0
@@ -313,7 +321,7 @@ public struct TextFeaturePipeline: Sendable {
   public init(
     configuration: Configuration, vectorizer: TfidfVectorizer, autoencoder: SparseAutoencoder?,
     codeScaler: CodeScaler? = nil, classifier: LogisticRegression?,
-    trainingScores: AnomalyScores.Distribution? = nil
+    trainingScores: AnomalyScores.Distribution? = nil, firingRates: [Double]? = nil
   ) {
     self.configuration = configuration
     self.vectorizer = vectorizer
@@ -321,6 +329,7 @@ public struct TextFeaturePipeline: Sendable {
     self.codeScaler = codeScaler
     self.classifier = classifier
     self.trainingScores = trainingScores
+    self.firingRates = firingRates
   }
 
   /// The TF-IDF features of `documents` (the autoencoder's exact input).
@@ -353,6 +362,15 @@ public struct TextFeaturePipeline: Sendable {
     let raw = autoencoder.encodeUnchecked(x)
     // The scaler was fitted on this autoencoder's codes, so the widths agree.
     return (try? codeScaler?.transform(raw)) ?? raw
+  }
+
+  /// The autoencoder's codes of `documents` as the encoder makes them, before the scaling
+  /// that ``embeddings(for:)`` and ``codes(for:)`` apply (``Configuration/codeScaling``): for
+  /// the TopK recipe, ReLU codes with at most `topK` nonzero entries per row; for the KL
+  /// recipe, sigmoid activations in (0, 1). `nil` without an autoencoder. Work is split over
+  /// cores.
+  public func rawCodes(for documents: some Sequence<String>) -> DenseMatrix? {
+    autoencoder?.encodeUnchecked(features(for: Array(documents)))
   }
 
   /// The embedding of one document.
@@ -398,7 +416,7 @@ public struct TextFeaturePipeline: Sendable {
     guard let classifier else {
       throw ConfigurationError.conflict(
         reason: "this model has no classifier",
-        suggestion: "Fit it with labels, and a classifier in its configuration, to predict.")
+        suggestion: "\(step: .fitWithLabels) to predict.")
     }
     return classifier
   }
@@ -425,7 +443,7 @@ public struct TextFeaturePipeline: Sendable {
     guard let codes else {
       throw ConfigurationError.conflict(
         reason: "the classifier reads codes, but there is no autoencoder",
-        suggestion: "Use the tfidf classifier input.")
+        suggestion: "\(set: .classifierInput, to: "tfidf").")
     }
     return input == .codes ? codes : try concatenated(x, codes, standardized: standardized)
   }
@@ -433,7 +451,8 @@ public struct TextFeaturePipeline: Sendable {
   /// TF-IDF ⊕ codes, the `both` input. Standardized codes have a squared row norm of about
   /// the number of units while TF-IDF rows have norm 1, so under one C the codes would drown
   /// the terms; their block is divided by √units to give both blocks the same weight.
-  static func concatenated(_ x: SparseMatrix, _ codes: DenseMatrix, standardized: Bool) throws
+  package static func concatenated(_ x: SparseMatrix, _ codes: DenseMatrix, standardized: Bool)
+    throws
     -> ConcatenatedFeatures
   {
     var block = codes

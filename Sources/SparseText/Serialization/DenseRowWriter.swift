@@ -15,6 +15,17 @@ package final class DenseRowWriter {
     case jsonl
     /// Comma-separated values, one row per line.
     case csv
+
+    /// The format an extension names (`nil` for any other).
+    package init?(extension name: String) {
+      switch name.lowercased() {
+      case "npy": self = .npy
+      case "safetensors": self = .safetensors
+      case "jsonl", "ndjson": self = .jsonl
+      case "csv": self = .csv
+      default: return nil
+      }
+    }
   }
 
   /// The destination.
@@ -33,16 +44,12 @@ package final class DenseRowWriter {
 
   /// Opens a temporary file for `url`; throws for an unknown extension.
   package init(url: URL, columns: Int) throws {
-    switch url.pathExtension.lowercased() {
-    case "npy": format = .npy
-    case "safetensors": format = .safetensors
-    case "jsonl", "ndjson": format = .jsonl
-    case "csv": format = .csv
-    default:
+    guard let format = Format(extension: url.pathExtension) else {
       throw ConfigurationError.outOfRange(
-        field: "output", value: url.lastPathComponent,
+        field: .outputFile, value: url.lastPathComponent,
         allowed: "a .npy, .safetensors, .jsonl or .csv file")
     }
+    self.format = format
     self.url = url
     self.columns = columns
     file = try StreamingFileWriter(url: url)

@@ -96,7 +96,7 @@ package final class SparseRowWriter {
   {
     guard let format = format ?? Format(extension: url.pathExtension) else {
       throw ConfigurationError.outOfRange(
-        field: "output", value: url.lastPathComponent, allowed: "a \(Format.extensions) file")
+        field: .outputFile, value: url.lastPathComponent, allowed: "a \(Format.extensions) file")
     }
     self.url = url
     self.format = format

@@ -56,7 +56,7 @@ public struct CodeScaler: Sendable, Equatable {
     }
     guard mean.allSatisfy(\.isFinite), scale.allSatisfy({ $0.isFinite && $0 > 0 }) else {
       throw ConfigurationError.outOfRange(
-        field: "codes.mean / codes.scale", value: "a non-finite or non-positive entry",
+        field: .codeScaling, value: "a non-finite or non-positive entry",
         allowed: "finite means and positive finite scales")
     }
     self.mean = mean

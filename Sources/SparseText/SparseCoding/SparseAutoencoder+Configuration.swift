@@ -229,51 +229,51 @@ extension SparseAutoencoder {
 
     /// Checks every field; throws ``ConfigurationError`` naming the first bad one.
     public func validate(inputColumns: Int? = nil) throws {
-      func check(_ ok: Bool, _ field: String, _ value: Any, _ allowed: String) throws {
+      func check(_ ok: Bool, _ field: ConfigurationField, _ value: Any, _ allowed: String) throws {
         if !ok {
           throw ConfigurationError.outOfRange(field: field, value: "\(value)", allowed: allowed)
         }
       }
-      try check(hiddenUnits >= 1, "hiddenUnits", hiddenUnits, "1 or more")
+      try check(hiddenUnits >= 1, .hiddenUnits, hiddenUnits, "1 or more")
       if let inputColumns {
-        try check(inputColumns >= 1, "input columns", inputColumns, "1 or more")
+        try check(inputColumns >= 1, .inputColumns, inputColumns, "1 or more")
       }
       try check(
-        sparsityTarget > 0 && sparsityTarget < 1, "sparsityTarget", sparsityTarget,
+        sparsityTarget > 0 && sparsityTarget < 1, .sparsityTarget, sparsityTarget,
         "strictly between 0 and 1")
-      try check(sparsityWeight >= 0, "sparsityWeight", sparsityWeight, "0 or more")
-      try check(weightDecay >= 0, "weightDecay", weightDecay, "0 or more")
-      try check(l1Weight >= 0, "l1Weight", l1Weight, "0 or more")
+      try check(sparsityWeight >= 0, .sparsityWeight, sparsityWeight, "0 or more")
+      try check(weightDecay >= 0, .weightDecay, weightDecay, "0 or more")
+      try check(l1Weight >= 0, .l1Weight, l1Weight, "0 or more")
       if let inputScale {
         try check(
-          inputScale > 0 && inputScale.isFinite, "inputScale", inputScale,
+          inputScale > 0 && inputScale.isFinite, .inputScale, inputScale,
           "a positive number, or nil to choose it from the training rows")
       }
-      try check(epochs >= 0, "epochs", epochs, "0 or more")
+      try check(epochs >= 0, .epochs, epochs, "0 or more")
       if let batchSize {
-        try check(batchSize >= 1, "batchSize", batchSize, "1 or more, or nil to choose it")
+        try check(batchSize >= 1, .batchSize, batchSize, "1 or more, or nil to choose it")
       }
       if exactStep == .gram && !allowsGramForm {
         throw ConfigurationError.conflict(
           reason:
-            "the Gram-form step (exactStep gram) needs the mse loss, identity outputs and untied weights",
-          suggestion: "Set exactStep to dense, or leave it unset to choose automatically.")
+            "the Gram-form step (\(field: .exactStep) gram) needs the squared-error loss, identity outputs and untied weights",
+          suggestion: "\(set: .exactStep, to: "dense"), or leave it unset to choose automatically.")
       }
       try check(
-        validationFraction >= 0 && validationFraction < 1, "validationFraction",
+        validationFraction >= 0 && validationFraction < 1, .validationFraction,
         validationFraction, "in [0, 1)")
-      try check(patience >= 1, "patience", patience, "1 or more")
-      try check(effectiveLearningRate > 0, "learningRate", effectiveLearningRate, "positive")
+      try check(patience >= 1, .patience, patience, "1 or more")
+      try check(effectiveLearningRate > 0, .learningRate, effectiveLearningRate, "positive")
       if let topK {
-        try check(topK >= 1, "topK", topK, "1 or more, or nil for KL-sparse codes")
+        try check(topK >= 1, .topK, topK, "1 or more, or nil for KL-sparse codes")
       }
       if let sampledColumns {
-        try check(sampledColumns >= 1, "sampledColumns", sampledColumns, "1 or more")
+        try check(sampledColumns >= 1, .sampledColumns, sampledColumns, "1 or more")
       }
       if loss == .bce && output != .sigmoid {
         throw ConfigurationError.conflict(
-          reason: "the cross-entropy loss (loss bce) needs outputs in (0, 1)",
-          suggestion: "Set the decoder output to sigmoid, or use the mse loss.")
+          reason: "the cross-entropy loss (\(field: .loss) bce) needs outputs in (0, 1)",
+          suggestion: "\(set: .output, to: "sigmoid"), or \(set: .loss, to: "mse").")
       }
     }
   }

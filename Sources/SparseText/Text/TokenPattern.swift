@@ -24,12 +24,12 @@ struct TokenPattern: @unchecked Sendable {
       expression = try NSRegularExpression(pattern: translated)
     } catch {
       throw ConfigurationError.outOfRange(
-        field: "tokenPattern (token_pattern)", value: pattern,
+        field: .tokenPattern, value: pattern,
         allowed: "a valid regular expression")
     }
     guard expression.numberOfCaptureGroups <= 1 else {
       throw ConfigurationError.outOfRange(
-        field: "tokenPattern (token_pattern)", value: pattern,
+        field: .tokenPattern, value: pattern,
         allowed: "a regular expression with at most one capturing group (use (?:…) for others)")
     }
     usesGroup = expression.numberOfCaptureGroups == 1
@@ -122,7 +122,7 @@ struct TokenPattern: @unchecked Sendable {
         {
           if flags.contains("a") || flags.contains("L") {
             throw ConfigurationError.outOfRange(
-              field: "tokenPattern (token_pattern)", value: pattern,
+              field: .tokenPattern, value: pattern,
               allowed: "a pattern without the (?a) or (?L) flags (Unicode matching only)")
           }
           let kept = flags.filter { $0 != "u" }

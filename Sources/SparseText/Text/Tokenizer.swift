@@ -121,23 +121,23 @@ public struct Tokenizer: Sendable {
     public func validate() throws {
       guard ngrams.lowerBound >= 1 else {
         throw ConfigurationError.outOfRange(
-          field: "ngrams", value: "\(ngrams.lowerBound)-\(ngrams.upperBound)",
+          field: .ngrams, value: "\(ngrams.lowerBound)-\(ngrams.upperBound)",
           allowed: "a range of lengths starting at 1 or more, e.g. 1-2")
       }
       guard ngrams.upperBound <= 32 else {
         throw ConfigurationError.outOfRange(
-          field: "ngrams", value: "\(ngrams.lowerBound)-\(ngrams.upperBound)",
+          field: .ngrams, value: "\(ngrams.lowerBound)-\(ngrams.upperBound)",
           allowed: "at most 32 long")
       }
       guard (1...64).contains(minimumTokenLength) else {
         throw ConfigurationError.outOfRange(
-          field: "minimumTokenLength", value: "\(minimumTokenLength)", allowed: "1...64")
+          field: .minimumTokenLength, value: "\(minimumTokenLength)", allowed: "1...64")
       }
       if let tokenPattern {
         guard preset == .sklearn else {
           throw ConfigurationError.conflict(
-            reason: "tokenPattern (token_pattern) applies to the sklearn preset only",
-            suggestion: "Use the sklearn preset, or leave tokenPattern out.")
+            reason: "\(field: .tokenPattern) applies to the sklearn preset only",
+            suggestion: "\(set: .preset, to: "sklearn"), or \(unset: .tokenPattern).")
         }
         _ = try TokenPattern(tokenPattern)
       }

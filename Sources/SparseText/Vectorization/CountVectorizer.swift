@@ -35,11 +35,11 @@ public struct CountVectorizer: Sendable {
     /// Checks every field; throws ``ConfigurationError`` naming the first bad one.
     public func validate() throws {
       try tokenizer.validate()
-      try minDocumentFrequency.validate(field: "minDocumentFrequency (min_df)")
-      try maxDocumentFrequency.validate(field: "maxDocumentFrequency (max_df)")
+      try minDocumentFrequency.validate(field: .minDocumentFrequency)
+      try maxDocumentFrequency.validate(field: .maxDocumentFrequency)
       if let maxFeatures, maxFeatures < 1 {
         throw ConfigurationError.outOfRange(
-          field: "maxFeatures (max_features)", value: "\(maxFeatures)", allowed: "1 or more")
+          field: .maxFeatures, value: "\(maxFeatures)", allowed: "1 or more")
       }
     }
 
@@ -242,8 +242,11 @@ public struct CountVectorizer: Sendable {
     guard high >= low else {
       throw ConfigurationError.conflict(
         reason:
-          "max_df (\(configuration.maxDocumentFrequency)) corresponds to fewer documents than min_df (\(configuration.minDocumentFrequency))",
-        suggestion: "Lower min_df or raise max_df.")
+          "\(field: .maxDocumentFrequency) (\(configuration.maxDocumentFrequency)) corresponds to "
+          + "fewer documents than \(field: .minDocumentFrequency) "
+          + "(\(configuration.minDocumentFrequency))",
+        suggestion:
+          "Lower \(field: .minDocumentFrequency) or raise \(field: .maxDocumentFrequency).")
     }
     return (low, high)
   }

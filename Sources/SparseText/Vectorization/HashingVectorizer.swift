@@ -32,7 +32,7 @@ public struct HashingVectorizer: Sendable {
       try tokenizer.validate()
       guard (1...(1 << 31 - 1)).contains(features) else {
         throw ConfigurationError.outOfRange(
-          field: "features (n_features)", value: "\(features)", allowed: "1...2147483647")
+          field: .features, value: "\(features)", allowed: "1...2147483647")
       }
     }
 

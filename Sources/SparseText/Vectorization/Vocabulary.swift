@@ -97,7 +97,7 @@ public enum DocumentFrequencyBound: Sendable, Equatable, Codable {
     }
   }
 
-  func validate(field: String) throws {
+  func validate(field: ConfigurationField) throws {
     switch self {
     case .count(let n) where n < 0:
       throw ConfigurationError.outOfRange(

@@ -1,0 +1,243 @@
+import ArgumentParser
+import Foundation
+import SparseText
+
+extension SparseAutoencoder.Activation: ExpressibleByArgument {}
+extension SparseAutoencoder.Output: ExpressibleByArgument {}
+extension SparseAutoencoder.Loss: ExpressibleByArgument {}
+extension SparseAutoencoder.OptimizerKind: ExpressibleByArgument {}
+
+/// `--topk K`, or `--topk off` for the KL-sparse codes.
+enum TopKSetting: ExpressibleByArgument, Equatable {
+  case off
+  case k(Int)
+
+  init?(argument: String) {
+    if ["off", "none", "0"].contains(argument.lowercased()) {
+      self = .off
+    } else if let k = Int(argument), k >= 1 {
+      self = .k(k)
+    } else {
+      return nil
+    }
+  }
+
+  var value: Int? {
+    if case .k(let k) = self { return k }
+    return nil
+  }
+}
+
+/// `--input-scale S` (a positive number) or `--input-scale auto`.
+enum InputScaleSetting: ExpressibleByArgument, Equatable {
+  case auto
+  case value(Double)
+
+  init?(argument: String) {
+    if argument.lowercased() == "auto" {
+      self = .auto
+    } else if let value = Double(argument), value > 0, value.isFinite {
+      self = .value(value)
+    } else {
+      return nil
+    }
+  }
+}
+
+/// Sparse autoencoder settings shared by `train-sae`, `fit` and `experiment`. Every option left
+/// out keeps the library's default (`SparseAutoencoder.Configuration()`), which the help shows.
+struct AutoencoderOptions: ParsableArguments {
+  private static let defaults = SparseAutoencoder.Configuration()
+
+  @Option(
+    name: [.customLong("hidden"), .customLong("hidden-units")],
+    help: "Hidden units (code size) (default: \(defaults.hiddenUnits)).")
+  var hidden: Int?
+
+  @Option(
+    name: [.customLong("sparsity"), .customLong("sparsity-target")],
+    help: "ρ, the target mean activation of the KL term (default: \(defaults.sparsityTarget)).")
+  var sparsity: Double?
+
+  @Option(
+    name: [.customLong("beta"), .customLong("sparsity-weight")],
+    help: "β, the weight of the KL sparsity term (default: \(defaults.sparsityWeight)).")
+  var beta: Double?
+
+  @Option(help: "λ, the weight decay (default: \(defaults.weightDecay)).")
+  var weightDecay: Double?
+
+  @Option(
+    name: [.customLong("l1"), .customLong("l1-weight")],
+    help: "α, the weight of the codes' mean L1 norm (default: \(defaults.l1Weight)).")
+  var l1: Double?
+
+  @Option(help: "Encoder activation: sigmoid or relu (default: \(defaults.activation.rawValue)).")
+  var activation: SparseAutoencoder.Activation?
+
+  @Option(
+    name: [.customLong("decoder"), .customLong("decoder-output")],
+    help: "Decoder output: identity or sigmoid (default: \(defaults.output.rawValue)).")
+  var decoder: SparseAutoencoder.Output?
+
+  @Option(
+    help: ArgumentHelp(
+      "The TopK recipe: keep the K largest pre-activations per document (ReLU codes), with unit-norm decoder columns; off for KL-sparse sigmoid codes (default: \(defaults.topK.map { "\($0)" } ?? "off")).",
+      valueName: "K|off"))
+  var topk: TopKSetting?
+
+  @Option(help: "Reconstruction loss: mse or bce (default: \(defaults.loss.rawValue)).")
+  var loss: SparseAutoencoder.Loss?
+
+  @Option(help: "adam, sgd or adadelta (default: \(defaults.optimizer.rawValue)).")
+  var optimizer: SparseAutoencoder.OptimizerKind?
+
+  @Option(help: "Passes over the data (default: \(defaults.epochs)).")
+  var epochs: Int?
+
+  @Option(
+    help:
+      "Documents per minibatch (default: \(defaults.batchSize.map { "\($0)" } ?? "chosen from the corpus size"))."
+  )
+  var batchSize: Int?
+
+  @Option(help: "Step size (default: 1e-3 Adam, 0.1 SGD, 1 AdaDelta).")
+  var learningRate: Double?
+
+  @Option(help: "Seed for initialization, shuffling and sampling (default: \(defaults.seed)).")
+  var seed: UInt64?
+
+  @Option(
+    name: [.customLong("validation"), .customLong("validation-fraction")],
+    help:
+      "Fraction of documents held out for early stopping (0 = off) (default: \(defaults.validationFraction))."
+  )
+  var validation: Double?
+
+  @Option(
+    help: ArgumentHelp(
+      "Multiply inputs by S before encoding, or auto: scale so the mean squared row norm equals the vocabulary size (default: \(defaults.inputScale.map { "\($0)" } ?? "auto")).",
+      valueName: "S|auto"))
+  var inputScale: InputScaleSetting?
+
+  @Flag(
+    inversion: .prefixedNo,
+    help:
+      "Keep decoder columns at unit norm and start the encoder as their transpose (default: \(defaults.unitNormDecoder))."
+  )
+  var unitNormDecoder: Bool?
+
+  @Option(
+    help: """
+      Reconstruction sampling: reconstruct each batch's terms plus N random other columns, and \
+      update only their rows (fast for short texts and large vocabularies).
+      """)
+  var sampledColumns: Int?
+
+  @Flag(
+    name: [.customLong("tied"), .customLong("tied-weights")],
+    help: "Tie the decoder's weights to the encoder's.")
+  var tied = false
+
+  /// The seed in effect.
+  var effectiveSeed: UInt64 { seed ?? Self.defaults.seed }
+
+  /// The configuration: `base` (the library's defaults unless a configuration file gives
+  /// another) with the options given.
+  func configuration(base: SparseAutoencoder.Configuration = Self.defaults) throws
+    -> SparseAutoencoder.Configuration
+  {
+    // `--topk K` starts from the TopK recipe, `--topk off` from the KL one; every other option
+    // then applies on top.
+    var c: SparseAutoencoder.Configuration
+    switch topk {
+    case .k(let k): c = .topK(k)
+    case .off: c = SparseAutoencoder.Configuration(topK: nil)
+    case nil: c = base
+    }
+    if let hidden { c.hiddenUnits = hidden }
+    if let sparsity { c.sparsityTarget = sparsity }
+    if let beta { c.sparsityWeight = beta }
+    if let weightDecay { c.weightDecay = weightDecay }
+    if let l1 { c.l1Weight = l1 }
+    if let activation { c.activation = activation }
+    if let decoder { c.output = decoder }
+    if let topk { c.topK = topk.value }
+    if let loss { c.loss = loss }
+    if let optimizer { c.optimizer = optimizer }
+    if let epochs { c.epochs = epochs }
+    if let batchSize { c.batchSize = batchSize }
+    if let learningRate { c.learningRate = learningRate }
+    if let seed { c.seed = seed }
+    if let validation { c.validationFraction = validation }
+    switch inputScale {
+    case .auto: c.inputScale = nil
+    case .value(let value): c.inputScale = value
+    case nil: break
+    }
+    if let unitNormDecoder { c.unitNormDecoder = unitNormDecoder }
+    if let sampledColumns { c.sampledColumns = sampledColumns }
+    if tied { c.tiedWeights = true }
+    return c
+  }
+}
+
+/// Draws the autoencoder's training progress.
+final class TrainingDisplay: @unchecked Sendable {
+  private let quiet: Bool
+  private let lock = NSLock()
+  private var bar: ProgressBar?
+  private var epochs: Int
+  /// Whether epoch lines show the KL term and ρ̂ (not for TopK, where they mean nothing).
+  private var sparsityTerms: Bool
+  private let epochLines: Bool
+  /// Taken when the display is made: events may arrive on another thread.
+  private let console = Console.current
+
+  /// A display for trainings of `epochs` epochs; `sparsityTerms` off for TopK, `epochLines` off
+  /// where the caller reports progress of its own (a grid search).
+  init(epochs: Int, quiet: Bool, sparsityTerms: Bool = true, epochLines: Bool = true) {
+    self.epochs = epochs
+    self.quiet = quiet
+    self.sparsityTerms = sparsityTerms
+    self.epochLines = epochLines
+  }
+
+  /// The next training's epochs and recipe (each setting of a grid search).
+  func start(epochs: Int, sparsityTerms: Bool) {
+    lock.lock()
+    defer { lock.unlock() }
+    self.epochs = epochs
+    self.sparsityTerms = sparsityTerms
+  }
+
+  func handle(_ event: SparseAutoencoder.TrainingEvent) {
+    lock.lock()
+    defer { lock.unlock() }
+    switch event {
+    case .batch(let epoch, let batch, let batches, let loss):
+      if bar == nil {
+        bar = ProgressBar(
+          total: batches, label: "epoch \(epoch)/\(epochs)", quiet: quiet, console: console)
+      }
+      bar?.set(done: batch, status: String(format: "loss %.4f", loss))
+    case .epoch(let summary):
+      bar?.finish()
+      bar = nil
+      guard epochLines else { return }
+      var line = String(
+        format: "epoch %d/%d  loss %.4f  rec %.4f", summary.epoch, epochs, summary.loss,
+        summary.reconstruction)
+      if sparsityTerms { line += String(format: "  kl %.4f", summary.sparsity) }
+      line += String(format: "  wd %.4f", summary.weightDecay)
+      if sparsityTerms { line += String(format: "  ρ̂ %.4f", summary.meanActivation) }
+      line += String(format: "  %.2fs", summary.seconds)
+      if let validation = summary.validationLoss {
+        line += String(format: "  val %.4f", validation)
+      }
+      Terminal.note(line, quiet: quiet, console: console)
+    case .checkpoint:
+      break
+    }
+  }
+}

@@ -1,0 +1,109 @@
+import ArgumentParser
+import Foundation
+import SparseText
+
+/// The outputs of one run, checked and locked before any work is done: every output's
+/// directory exists and is writable, no file output is a directory, a directory output
+/// replaces only a directory of its own kind, no output overwrites an input or another output,
+/// and no other run is writing any of them. Nothing is created by the checks.
+struct OutputPlan {
+  /// A directory output and what it may replace.
+  struct Directory {
+    var path: String
+    var formats: Set<String>
+    var entries: Set<String>
+  }
+
+  private var locks: [OutputLock] = []
+
+  /// Checks and locks `files` and `directories` (`nil` entries are options not given) against
+  /// `inputs` (files and corpus folders) and `models` (directories read as a whole); `-`
+  /// (standard input) is no path.
+  init(
+    files: [String?] = [], directories: [Directory] = [], inputs: [String?] = [],
+    models: [String?] = []
+  ) throws {
+    let fileURLs = files.compactMap { $0 }.map { URL(fileURLWithPath: $0) }
+    for url in fileURLs { try OutputLocation.checkFile(url) }
+    for directory in directories {
+      try OutputLocation.checkDirectory(
+        URL(fileURLWithPath: directory.path), formats: directory.formats,
+        entries: directory.entries)
+    }
+    let outputs =
+      fileURLs.map { OutputLocation.Role($0) }
+      + directories.map { OutputLocation.Role(URL(fileURLWithPath: $0.path), isDirectory: true) }
+    let readRoles =
+      inputs.compactMap { $0 }.filter { $0 != "-" }.map {
+        OutputLocation.Role(URL(fileURLWithPath: $0))
+      }
+      + models.compactMap { $0 }.map {
+        OutputLocation.Role(URL(fileURLWithPath: $0), isDirectory: true)
+      }
+    try OutputLocation.checkDistinct(outputs: outputs, inputs: readRoles)
+    do {
+      for output in outputs { locks.append(try OutputLock(output.url)) }
+    } catch {
+      release()
+      throw error
+    }
+  }
+
+  /// Gives the locks up.
+  func release() {
+    for lock in locks { lock.release() }
+  }
+}
+
+extension ExperimentCommand {
+  /// Checks `--report` when the options are parsed, before the experiment's long work rather
+  /// than after it.
+  func validate() throws {
+    guard let report else { return }
+    try OutputNames.requireDirectory(report, option: "--report")
+    do {
+      try OutputLocation.checkCreatableDirectory(URL(fileURLWithPath: report))
+    } catch {
+      // The argument parser reports validation errors itself (usage error, exit code 2).
+      throw ValidationError("\(error)")
+    }
+  }
+}
+
+/// One rule for every output a command writes: a file's extension names the format written, and
+/// a name whose extension names no format that output can be written in is refused before any
+/// work (exit code 2), never written in another format; a directory output (a model, a report)
+/// may not be named like a file of a format sparsetext writes. `-` (standard output) is no
+/// name.
+enum OutputNames {
+  /// Extensions of files sparsetext writes, refused as names of directory outputs.
+  static let fileExtensions: Set<String> = [
+    "npz", "npy", "safetensors", "svm", "libsvm", "svmlight", "mtx", "json", "jsonl", "ndjson",
+    "csv", "tsv", "txt", "vec", "stats", "md", "svg",
+  ]
+
+  /// Refuses `path` (given as `option`) unless `recognizes` its extension; `allowed` lists the
+  /// extensions for the message, as "a.b, .c or .d".
+  static func require(
+    _ path: String?, option: String = "-o", allowed: String, _ recognizes: (String) -> Bool
+  ) throws {
+    guard let path, path != "-" else { return }
+    let name = URL(fileURLWithPath: path)
+    guard !recognizes(name.pathExtension.lowercased()) else { return }
+    let given = name.pathExtension.isEmpty ? "has no extension" : "ends in .\(name.pathExtension)"
+    throw ValidationError(
+      "\(option) '\(path)' \(given), which names no format it can be written in: end it in \(allowed)"
+    )
+  }
+
+  /// Refuses a directory output (given as `option`) whose name ends in the extension of a file
+  /// format.
+  static func requireDirectory(_ path: String?, option: String) throws {
+    guard let path else { return }
+    let ext = URL(fileURLWithPath: path).pathExtension.lowercased()
+    guard fileExtensions.contains(ext) else { return }
+    throw ValidationError(
+      "\(option) '\(path)' names a directory, but ends in .\(ext) like a file; give a directory name such as '\(URL(fileURLWithPath: path).deletingPathExtension().lastPathComponent)/'"
+    )
+  }
+}

@@ -1,0 +1,36 @@
+import ArgumentParser
+import Foundation
+import SparseText
+
+extension Corpus {
+  struct List: ParsableCommand {
+    static let configuration = CommandConfiguration(
+      abstract: "List the default corpora.",
+      discussion: """
+        Example:
+          sparsetext corpus list --json
+        """)
+
+    @OptionGroup var global: GlobalOptions
+
+    func run() throws {
+      if global.json {
+        let encoder = JSONFormat.encoder()
+        try Console.current.print(
+          String(decoding: try encoder.encode(CorpusCatalog.entries), as: UTF8.self))
+        return
+      }
+      for entry in CorpusCatalog.entries {
+        let fetched = CorpusCatalog.isFetched(entry)
+        try Console.current.print(
+          "\(entry.name)  \(entry.requirement)  \(entry.documents) documents, classes: \(entry.classes.joined(separator: ", "))"
+        )
+        try Console.current.print("    license: \(entry.license)")
+        try Console.current.print("    cite: \(entry.citation)")
+        try Console.current.print(
+          "    \(fetched ? "fetched: " + CorpusCatalog.location(of: entry).path : "not fetched (sparsetext corpus fetch \(entry.name))")"
+        )
+      }
+    }
+  }
+}

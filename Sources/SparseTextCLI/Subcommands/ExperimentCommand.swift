@@ -1,0 +1,258 @@
+import ArgumentParser
+import Foundation
+import SparseText
+import SparseTextExperiments
+
+struct ExperimentCommand: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "experiment",
+    abstract: "Compare TF-IDF, sparse codes and both as features for logistic regression.",
+    discussion: """
+      Examples:
+        sparsetext corpus fetch bbc
+        sparsetext experiment --corpus bbc --report out/bbc
+        sparsetext experiment --train train.jsonl --test test.jsonl --hidden 128
+        sparsetext experiment reviews.csv --label-fractions 0.01,0.1,1 --report out/
+        sparsetext experiment reviews.csv --label-column sentiment --cv 5
+        sparsetext experiment train.jsonl --grid topk=16,32,64 --grid hidden=256,512
+        sparsetext experiment --novelty --train train.jsonl --test test.jsonl
+      Pipelines: tfidf_lr (TF-IDF → LR), sae_lr (TF-IDF → codes → LR), concat_lr (both → LR). The \
+      vectorizer and autoencoder are fitted on training text only.
+      With --grid, every combination of the settings is ranked by cross-validation on the training \
+      part (the test part is not read); the table ends with a fit command for the winner.
+      With --novelty: for each class, fit on the other classes' training documents, score every \
+      test document, and report the ROC-AUC of picking out the held-out class for each anomaly \
+      score and two baselines (SVD-256 reconstruction error, 1 − nearest-neighbour cosine).
+      """)
+
+  @Argument(help: "A labelled corpus to split (with --test-fraction) or cross-validate (--cv).")
+  var input: String?
+
+  @Option(help: "Training corpus.")
+  var train: String?
+
+  @Option(help: "Test corpus.")
+  var test: String?
+
+  @OptionGroup var source: SplitOptions
+
+  @Option(help: "Run K-fold cross-validation on INPUT instead of one split.")
+  var cv: Int?
+
+  @OptionGroup var pipeline: PipelineOptions
+
+  @Option(
+    help: "Folds for the C grid search (default: \(TextFeaturePipeline.Configuration().folds)).")
+  var folds: Int?
+
+  @Option(
+    help: ArgumentHelp(
+      "Rank autoencoder settings by cross-validation on the training part instead of one run: KEY=V1,V2 … with keys \(GridAxisArgument.names). Repeatable.",
+      valueName: "key=values"))
+  var grid: [String] = []
+
+  @Option(
+    help: ArgumentHelp("Label fractions for a learning curve, e.g. 0.01,0.1,1.", valueName: "f,…"))
+  var labelFractions: PositiveNumbers?
+
+  @Flag(
+    help:
+      "Measure novelty scores instead of classifiers: each class held out in turn, ROC-AUC of picking it out of the test part."
+  )
+  var novelty = false
+
+  @Flag(help: "Skip the autoencoder (tfidf_lr only).")
+  var noAutoencoder = false
+
+  @Option(help: "Write report.json, report.md and learning_curve.svg here.")
+  var report: String?
+
+  @OptionGroup var read: ReadOptions
+  @OptionGroup var vectorizer: VectorizerOptions
+  @OptionGroup var autoencoder: AutoencoderOptions
+  @OptionGroup var global: GlobalOptions
+
+  func run() throws {
+    let defaults = Experiment.Configuration()
+    let experimentConfiguration = Experiment.Configuration(
+      vectorizer: try vectorizer.pipelineTfidf(),
+      autoencoder: noAutoencoder ? nil : try autoencoder.configuration(),
+      classifier: defaults.classifier,
+      cValues: pipeline.cValues,
+      folds: folds ?? defaults.folds,
+      labelFractions: labelFractions?.values ?? [],
+      seed: autoencoder.effectiveSeed, codeScaling: pipeline.effectiveCodeScaling)
+    if novelty {
+      try runNovelty(experimentConfiguration)
+      return
+    }
+    let unlabeledTexts = try pipeline.unlabeledTexts(read)
+    if !grid.isEmpty {
+      try runGrid(experimentConfiguration, unlabeled: unlabeledTexts)
+      return
+    }
+    let (parts, dataInfo) = try loadParts()
+    let display = TrainingDisplay(
+      epochs: experimentConfiguration.autoencoder?.epochs ?? 0, quiet: global.quiet,
+      sparsityTerms: experimentConfiguration.autoencoder?.topK == nil)
+    let experiment = Experiment(experimentConfiguration)
+    var results: [Experiment.Result] = []
+    for (index, part) in parts.enumerated() {
+      if parts.count > 1 { Terminal.note("fold \(index + 1)/\(parts.count)", quiet: global.quiet) }
+      let result = try experiment.run(
+        train: part.train, test: part.test, unlabeled: unlabeledTexts
+      ) { event in
+        switch event {
+        case .step(let name): Terminal.note("· \(name)", quiet: global.quiet)
+        case .autoencoder(let e): display.handle(e)
+        case .gridFold: break
+        }
+      }
+      results.append(result)
+    }
+    let summary = ExperimentReport(
+      results: results, configuration: experimentConfiguration, data: dataInfo)
+    try Console.current.print(summary.table)
+    if let report {
+      try summary.write(to: URL(fileURLWithPath: report))
+      Terminal.note("report: \(Self.path(report, "report.md"))", quiet: global.quiet)
+    }
+  }
+
+  /// `--novelty`: the held-out-class protocol on one training/test division.
+  func runNovelty(_ configuration: Experiment.Configuration) throws {
+    guard let sae = configuration.autoencoder else {
+      throw CommandError.usage(
+        "--novelty scores the autoencoder's reconstruction; drop --no-autoencoder")
+    }
+    guard grid.isEmpty, cv == nil, labelFractions == nil, pipeline.unlabeled.isEmpty else {
+      throw CommandError.usage(
+        "--novelty runs on one training/test division; drop --grid, --cv, --label-fractions and --unlabeled"
+      )
+    }
+    let noveltyConfiguration = NoveltyExperiment.Configuration(
+      pipeline: TextFeaturePipeline.Configuration(
+        vectorizer: configuration.vectorizer, autoencoder: sae, classifier: nil,
+        codeScaling: configuration.codeScaling))
+    let (parts, dataInfo) = try loadParts()
+    let display = TrainingDisplay(
+      epochs: sae.epochs, quiet: global.quiet, sparsityTerms: sae.topK == nil)
+    let quiet = global.quiet
+    let results = try NoveltyExperiment(noveltyConfiguration).run(
+      train: parts[0].train, test: parts[0].test
+    ) { event in
+      switch event {
+      case .heldOut(let name, let index, let count):
+        Terminal.note("held out \(index + 1)/\(count): \(name)", quiet: quiet)
+      case .step(let name): Terminal.note("· \(name)", quiet: quiet)
+      case .autoencoder(let e): display.handle(e)
+      }
+    }
+    let summary = NoveltyReport(
+      results: results, configuration: noveltyConfiguration, data: dataInfo)
+    try Console.current.print(summary.table)
+    if let report {
+      try summary.write(to: URL(fileURLWithPath: report))
+      Terminal.note("report: \(Self.path(report, "report.md"))", quiet: global.quiet)
+    }
+  }
+
+  /// `--grid`: every combination of the settings, ranked by cross-validation on the training
+  /// part (the test part, when there is one, is not read).
+  func runGrid(_ configuration: Experiment.Configuration, unlabeled: [String]) throws {
+    guard let base = configuration.autoencoder else {
+      throw CommandError.usage("--grid varies the autoencoder; drop --no-autoencoder")
+    }
+    let axes = try grid.map { try GridAxisArgument.axis(parsing: $0) }
+    let searchGrid = AutoencoderGrid(axes: axes)
+    let combinations = try searchGrid.combinations(base: base)
+    let (parts, dataInfo) = try loadParts()
+    let train = parts[0].train
+    let quiet = global.quiet
+    Terminal.note(
+      "grid: \(combinations.count) settings, each cross-validated on the \(train.count) training documents (up to \(configuration.folds) folds); the test part is not read",
+      quiet: quiet)
+    // Epoch lines would be settings × folds × epochs; each fold's end is reported instead, with
+    // the time left (the bar of the epoch under way is still drawn on a terminal).
+    let display = TrainingDisplay(
+      epochs: base.epochs, quiet: quiet, sparsityTerms: base.topK == nil, epochLines: false)
+    let progress = GridProgress(combinations: combinations, grid: searchGrid, quiet: quiet)
+    let rows = try Experiment(configuration).gridSearch(
+      searchGrid, train: train, unlabeled: unlabeled
+    ) { event in
+      switch event {
+      case .step(.gridCombination(let index, _, _)):
+        let settings = combinations[index - 1].configuration
+        display.start(epochs: settings.epochs, sparsityTerms: settings.topK == nil)
+        progress.started(index)
+      case .step(let name): Terminal.note("· \(name)", quiet: quiet, console: progress.console)
+      case .autoencoder(let e): display.handle(e)
+      case .gridFold(let combination, _, let fold, let folds, let row):
+        progress.finished(combination: combination, fold: fold, folds: folds, row: row)
+      }
+    }
+    let gridReport = GridReport(rows: rows, grid: searchGrid, data: dataInfo)
+    try Console.current.print(gridReport.table)
+    if let best = rows.first {
+      try Console.current.print(
+        "\nBest: \(searchGrid.describe(best.settings)). Fit a model with it:\n  "
+          + GridProgress.fitCommand(
+            arguments: CommandLineTool.arguments, winner: best.settings, grid: searchGrid,
+            corpus: source.corpus))
+    }
+    if let report {
+      try gridReport.write(to: URL(fileURLWithPath: report))
+      Terminal.note("report: \(Self.path(report, "grid.md"))", quiet: global.quiet)
+    }
+  }
+
+  /// `name` inside the directory `directory`, as given (`out/` and `out` give `out/name`).
+  static func path(_ directory: String, _ name: String) -> String {
+    (directory as NSString).appendingPathComponent(name)
+  }
+
+  /// The train/test parts (one, or one per fold) and a description of the data.
+  func loadParts() throws -> ([(train: [LabeledDocument], test: [LabeledDocument])], [String: Any])
+  {
+    var documents: [LabeledDocument] = []
+    var source = ""
+    var parts: [(train: [LabeledDocument], test: [LabeledDocument])] = []
+    if let train, let test {
+      let a = try read.read(train)
+      let b = try read.read(test)
+      parts = [(a, b)]
+      documents = a + b
+      source = "\(train) + \(test)"
+    } else {
+      (documents, source) = try self.source.documents(input: input, read: read)
+      if let cv, self.source.split == nil {
+        let labels = try documents.map { try Experiment.label(of: $0) }
+        let folds: [(train: [Int], test: [Int])]
+        do {
+          folds = try StratifiedSplit.folds(labels: labels, k: cv, seed: autoencoder.effectiveSeed)
+        } catch ConfigurationError.outOfRange(.folds, let value, let allowed) {
+          // These folds are --cv's, not the C grid search's (--folds).
+          throw CommandError.usage("--cv is \(value), but it must be \(allowed).")
+        }
+        parts = folds.map { fold in
+          (fold.train.map { documents[$0] }, fold.test.map { documents[$0] })
+        }
+      } else {
+        parts = [try self.source.divide(documents, seed: autoencoder.effectiveSeed)]
+      }
+    }
+    var counts: [String: Int] = [:]
+    for document in documents { counts[document.label ?? "", default: 0] += 1 }
+    var hashInput: [UInt8] = []
+    for document in documents {
+      hashInput.append(contentsOf: document.text.utf8)
+      hashInput.append(0)
+    }
+    let info: [String: Any] = [
+      "source": source, "documents": documents.count, "counts_per_class": counts,
+      "sha256": Digest.sha256Hex(hashInput), "train": parts.map(\.train.count),
+      "test": parts.map(\.test.count),
+    ]
+    return (parts, info)
+  }
+}

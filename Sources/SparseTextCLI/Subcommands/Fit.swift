@@ -1,0 +1,175 @@
+import ArgumentParser
+import Foundation
+import SparseText
+
+extension TextFeaturePipeline.ClassifierInput: ExpressibleByArgument {}
+extension AnomalyScores.Method: ExpressibleByArgument {}
+
+struct Fit: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    abstract:
+      "Fit the pipeline (vectorizer → sparse autoencoder → classifier) and write a model bundle.",
+    discussion: """
+      Examples:
+        sparsetext fit reviews.jsonl -o model/
+        sparsetext fit bbc/ -o model/ --hidden 512 --epochs 30
+        sparsetext fit tweets.csv --label-column sentiment -o model/ --no-autoencoder
+        sparsetext fit corpus.txt -o model/ --config pipeline.json
+      The bundle is a directory of config.json, vocabulary.json and model.safetensors, which \
+      predict, evaluate, encode, score, inspect, export-embeddings and vectorize --model read. \
+      Labels are optional: without them the classifier is skipped.
+      """)
+
+  @OptionGroup var input: InputOptions
+
+  @Option(name: .shortAndLong, help: "The model directory to write.")
+  var output: String
+
+  @Option(
+    help:
+      "A JSON pipeline configuration (the `configuration` object of a bundle's config.json); the options given explicitly override its values, each override noted on standard error."
+  )
+  var config: String?
+
+  @Flag(help: "Skip the sparse autoencoder.")
+  var noAutoencoder = false
+
+  @Flag(help: "Skip the classifier even when labels are present.")
+  var noClassifier = false
+
+  @Option(help: "What the classifier reads: tfidf, codes or both.")
+  var classifierInput: TextFeaturePipeline.ClassifierInput?
+
+  @OptionGroup var pipeline: PipelineOptions
+
+  @Option(
+    help: ArgumentHelp(
+      "Quantile of the training anomaly scores that `score` flags documents above (default: \(TextFeaturePipeline.Configuration().outlierQuantile)).",
+      valueName: "q"))
+  var outlierQuantile: Double?
+
+  @Option(
+    help: ArgumentHelp(
+      "The anomaly score `score` reports: \(AnomalyScores.Method.allCases.map(\.rawValue).joined(separator: ", ")) (default: \(TextFeaturePipeline.Configuration().anomalyScore.rawValue)).",
+      valueName: "method"))
+  var anomalyScore: AnomalyScores.Method?
+
+  @Option(
+    help: ArgumentHelp(
+      "Take the vocabulary and idf from merged term statistics (`sparsetext statistics merge`) instead of fitting them on INPUT; the autoencoder and classifier still train on INPUT.",
+      valueName: "file"))
+  var statistics: String?
+
+  @OptionGroup var vectorizer: VectorizerOptions
+  @OptionGroup var autoencoder: AutoencoderOptions
+  @OptionGroup var global: GlobalOptions
+
+  /// The pipeline configuration: `--config`'s file, or the library's defaults, with every
+  /// option given on the command line applied on top. Values the options change in the file
+  /// are reported as warnings.
+  func configuration() throws -> TextFeaturePipeline.Configuration {
+    let defaults = TextFeaturePipeline.Configuration()
+    let file = try config.map {
+      try TextFeaturePipeline.Configuration(contentsOf: URL(fileURLWithPath: $0))
+    }
+    let base = file ?? defaults
+    var configuration = base
+    configuration.vectorizer = try vectorizer.tfidf(base: base.vectorizer)
+    if noAutoencoder {
+      configuration.autoencoder = nil
+    } else if let sae = base.autoencoder {
+      configuration.autoencoder = try autoencoder.configuration(base: sae)
+    } else {
+      // The file has no autoencoder: options for one add it.
+      let fromOptions = try autoencoder.configuration()
+      configuration.autoencoder =
+        fromOptions == SparseAutoencoder.Configuration() ? nil : fromOptions
+    }
+    if noClassifier { configuration.classifier = nil }
+    if let classifierInput { configuration.classifierInput = classifierInput }
+    if let scaling = pipeline.codeScaling { configuration.codeScaling = scaling }
+    if let c = pipeline.c { configuration.cValues = c.values }
+    if let outlierQuantile { configuration.outlierQuantile = outlierQuantile }
+    if let anomalyScore { configuration.anomalyScore = anomalyScore }
+    if let file, let config {
+      for change in try ConfigurationChanges.between(file, configuration) {
+        Terminal.warn("an option overrides \(config): \(change)")
+      }
+    }
+    return configuration
+  }
+
+  func validate() throws {
+    try OutputNames.requireDirectory(output, option: "-o")
+  }
+
+  func run() throws {
+    // The bundle's place is checked and locked before reading and training, not after.
+    let outputs = try OutputPlan(
+      directories: [
+        .init(
+          path: output, formats: [TextFeaturePipeline.formatName],
+          entries: TextFeaturePipeline.bundleEntries)
+      ], inputs: [input.input, config, statistics])
+    defer { outputs.release() }
+    let documents = try input.documents()
+    let configuration = try self.configuration()
+    let unlabeledTexts = try pipeline.unlabeledTexts(input.read)
+    let labelled = documents.filter { $0.label != nil }.count
+    var labels: [String]?
+    if labelled == documents.count, configuration.classifier != nil {
+      labels = documents.map { $0.label! }
+    } else if labelled > 0 && labelled < documents.count {
+      throw DataError.missingLabels(unlabeled: documents.count - labelled, total: documents.count)
+    }
+    let display = TrainingDisplay(
+      epochs: configuration.autoencoder?.epochs ?? 0, quiet: global.quiet,
+      sparsityTerms: configuration.autoencoder?.topK == nil)
+    let quiet = global.quiet
+    let started = Date()
+    let fitted = try statistics.map {
+      try TermStatistics(contentsOf: URL(fileURLWithPath: $0)).vectorizer(
+        configuration: configuration.vectorizer)
+    }
+    let pipeline = try TextFeaturePipeline(
+      fitting: documents.map(\.text), labels: labels, unlabeled: unlabeledTexts,
+      configuration: configuration, fittedVectorizer: fitted
+    ) { event in
+      switch event {
+      case .stage(let name): Terminal.note("· \(name)", quiet: quiet)
+      case .autoencoder(let e): display.handle(e)
+      }
+    }
+    try pipeline.write(to: URL(fileURLWithPath: output))
+    let seconds = Date().timeIntervalSince(started)
+    var summary: [String: Any] = [
+      "documents": documents.count, "terms": pipeline.vectorizer.vocabulary.count,
+      "seconds": seconds, "output": output,
+    ]
+    if let sae = pipeline.autoencoder { summary["hidden_units"] = sae.configuration.hiddenUnits }
+    if let classifier = pipeline.classifier {
+      summary["classes"] = classifier.classes
+      summary["C"] = classifier.configuration.inverseRegularization
+      summary["converged"] = classifier.convergence.converged
+      if !classifier.convergence.converged {
+        Terminal.warn(
+          "the classifier stopped after \(classifier.convergence.iterations) iterations before converging; raise maxIterations in --config or lower C"
+        )
+      }
+    }
+    if global.json {
+      let data = try JSONFormat.data(object: summary)
+      try Console.current.print(String(decoding: data, as: UTF8.self))
+    } else {
+      var line =
+        "fitted on \(documents.count) documents: \(pipeline.vectorizer.vocabulary.count) terms"
+      if let sae = pipeline.autoencoder {
+        line += ", \(sae.configuration.hiddenUnits) latent units"
+      }
+      if let classifier = pipeline.classifier {
+        line += ", classes \(classifier.classes.joined(separator: " "))"
+      }
+      try Console.current.print(line + String(format: " in %.1f s → %@", seconds, output))
+    }
+  }
+}

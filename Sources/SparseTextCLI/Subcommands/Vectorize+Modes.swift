@@ -1,0 +1,104 @@
+import ArgumentParser
+import Foundation
+import SparseText
+
+/// Where `vectorize` takes its columns from: a vocabulary learned from INPUT (the default), a
+/// given one (`--vocabulary-in`) or a fitted bundle's (`--model`); and what it writes: TF-IDF
+/// or counts.
+extension Vectorize {
+  /// `--model` and `--vocabulary-in` fix the columns, so they exclude each other, hashing and
+  /// the pruning options.
+  func validateFittedInputs() throws {
+    if vectorizerOut != nil && hashing != nil {
+      throw ValidationError("--hashing fits nothing to save; drop --vectorizer-out")
+    }
+    if model != nil && vocabularyIn != nil {
+      throw ValidationError("choose one of --model and --vocabulary-in")
+    }
+    let fixed = model != nil ? "--model" : vocabularyIn != nil ? "--vocabulary-in" : nil
+    guard let fixed else { return }
+    if hashing != nil {
+      throw ValidationError("\(fixed) gives the columns; drop --hashing")
+    }
+    let pruning = [
+      ("--min-df", vectorizer.minDf != nil), ("--max-df", vectorizer.maxDf != nil),
+      ("--max-features", vectorizer.maxFeatures != nil),
+    ].filter(\.1).map(\.0)
+    if let first = pruning.first {
+      throw ValidationError("\(fixed) keeps every term of its vocabulary; drop \(first)")
+    }
+  }
+
+  /// `--dtype`, or int64 for counts.
+  var valueType: SparseRowWriter.ValueType {
+    dtype ?? (counts ? .int64 : .float32)
+  }
+
+  /// `--dtype int64` holds whole numbers only: counts.
+  func validateValueType() throws {
+    if dtype == .int64 && !counts {
+      throw ValidationError(
+        "--dtype int64 holds counts only; add --counts or choose float32/float64")
+    }
+  }
+
+  /// `--vectorizer-out` as a bundle directory output.
+  var vectorizerOutDirectory: [OutputPlan.Directory] {
+    vectorizerOut.map {
+      [
+        .init(
+          path: $0, formats: [TextFeaturePipeline.formatName],
+          entries: TextFeaturePipeline.bundleEntries)
+      ]
+    } ?? []
+  }
+
+  /// The matrix of `texts` (TF-IDF, or counts with `--counts`) and the vectorizer whose columns
+  /// it has.
+  func vectorize(_ texts: [String]) throws -> (matrix: SparseMatrix, vectorizer: TfidfVectorizer) {
+    if let model {
+      let fitted = try TextFeaturePipeline.bundle(at: model, for: "vectorize --model").vectorizer
+      let matrix = Terminal.withActivity(counts ? "counting" : "vectorizing") {
+        counts ? fitted.counter.transform(texts) : fitted.transform(texts)
+      }
+      return (matrix, fitted)
+    }
+    let configuration = try vectorizer.tfidf()
+    if let vocabularyIn {
+      let vocabulary = try Vocabulary(contentsOf: URL(fileURLWithPath: vocabularyIn))
+      if counts {
+        let counter = try CountVectorizer(
+          vocabulary: vocabulary, configuration: configuration.counting)
+        let x = Terminal.withActivity("counting") { counter.transform(texts) }
+        return (x, try weighting(x, vocabulary: vocabulary, configuration: configuration))
+      }
+      return try Terminal.withActivity("vectorizing") {
+        let (fitted, x) = try TfidfVectorizer.fitTransform(
+          texts, vocabulary: vocabulary, configuration: configuration)
+        return (x, fitted)
+      }
+    }
+    if counts {
+      let (fitted, x) = try Terminal.withActivity("counting") {
+        try CountVectorizer.fitTransform(texts, configuration: configuration.counting)
+      }
+      return (x, try weighting(x, vocabulary: fitted.vocabulary, configuration: configuration))
+    }
+    let (fitted, x) = try Terminal.withActivity("vectorizing") {
+      try TfidfVectorizer.fitTransform(texts, configuration: configuration)
+    }
+    return (x, fitted)
+  }
+
+  /// The TF-IDF vectorizer of a count matrix's columns, its idf fitted on the counts (what
+  /// `--vectorizer-out` saves after `--counts`).
+  func weighting(
+    _ counts: SparseMatrix, vocabulary: Vocabulary, configuration: TfidfVectorizer.Configuration
+  ) throws -> TfidfVectorizer {
+    let idf =
+      vectorizerOut == nil
+      ? [Float](repeating: 1, count: vocabulary.count)
+      : TfidfTransformer(fitting: counts, configuration: configuration.weighting).idf
+    return try TfidfVectorizer(vocabulary: vocabulary, idf: idf, configuration: configuration)
+  }
+}

@@ -1,0 +1,113 @@
+import ArgumentParser
+import Foundation
+import SparseText
+
+extension SparseRowWriter.ValueType: ExpressibleByArgument {}
+
+/// `vectorize`'s input: one or more corpora read one after another, and/or `--files-from`, a
+/// list of files that are one document each (scikit-learn's `input='filename'`). `input`,
+/// `read` and `documents()` are those of ``InputOptions``.
+struct VectorizeInputOptions: ParsableArguments {
+  @Argument(
+    help: ArgumentHelp(
+      "The corpora: files, DIR/<label>/*.txt folders, or - for standard input, read in order.",
+      valueName: "input"))
+  var inputs: [String] = []
+
+  @Option(
+    help: ArgumentHelp(
+      "A file listing documents, one path per line (relative to the current directory): each file is one document (scikit-learn's input='filename'), after INPUT's.",
+      valueName: "list"))
+  var filesFrom: String?
+
+  @OptionGroup var read: ReadOptions
+
+  func validate() throws {
+    if inputs.isEmpty && filesFrom == nil {
+      throw ValidationError("give INPUT (one or more), or --files-from LIST")
+    }
+    if inputs.filter({ $0 == "-" }).count > 1 {
+      throw ValidationError("standard input (-) can be read once")
+    }
+  }
+
+  /// The first input, as messages name it.
+  var input: String { inputs.first ?? filesFrom ?? "-" }
+
+  /// Every path read, for the output checks.
+  var paths: [String?] { inputs + [filesFrom] }
+
+  /// The paths `--files-from` lists.
+  func listedFiles() throws -> [String] {
+    guard let filesFrom else { return [] }
+    let data: Data
+    do {
+      data =
+        filesFrom == "-"
+        ? FileHandle(fileDescriptor: Console.current.standardInput, closeOnDealloc: false)
+          .readDataToEndOfFile()
+        : try Data(contentsOf: URL(fileURLWithPath: filesFrom))
+    } catch {
+      throw DataError.unreadableFile(file: filesFrom, reason: "it cannot be opened")
+    }
+    return String(decoding: data, as: UTF8.self).split(whereSeparator: \.isNewline)
+      .map(String.init).filter { !$0.isEmpty }
+  }
+
+  /// Streams every document: each input's in turn, then each listed file as one document.
+  func forEachDocument(_ body: (LabeledDocument) throws -> Void) throws {
+    for path in inputs { try read.forEachDocument(path, body) }
+    try forEachListedDocument(body)
+  }
+
+  /// ``forEachDocument(_:)`` in blocks of about `blockBytes` bytes of text, keeping each
+  /// document's first label when `keepsLabels` is set. Each input ends a block.
+  func forEachBlock(
+    blockBytes: Int, keepsLabels: Bool, _ body: (DocumentBlock) throws -> Void
+  ) throws {
+    for path in inputs {
+      try read.forEachBlock(path, blockBytes: blockBytes, keepsLabels: keepsLabels, body)
+    }
+    var block = DocumentBlock(keepsLabels: keepsLabels)
+    try forEachListedDocument { document in
+      block.append(document)
+      if block.byteCount >= blockBytes {
+        try body(block)
+        block = DocumentBlock(keepsLabels: keepsLabels)
+      }
+    }
+    if !block.isEmpty { try body(block) }
+  }
+
+  /// Streams each file `--files-from` lists as one document.
+  private func forEachListedDocument(_ body: (LabeledDocument) throws -> Void) throws {
+    let decoder = TextDecoder(encoding: read.encoding, strict: read.strictEncoding)
+    for path in try listedFiles() {
+      let bytes: Data
+      do {
+        bytes = try Data(contentsOf: URL(fileURLWithPath: path))
+      } catch {
+        throw DataError.unreadableFile(
+          file: path, reason: "it is listed in \(filesFrom ?? "") but cannot be opened")
+      }
+      let text: String
+      do {
+        text = try decoder.decode([UInt8](bytes))
+      } catch DataError.invalidEncoding(_, let line, let offset, let encoding) {
+        throw DataError.invalidEncoding(
+          file: path, line: line, byteOffset: offset, encoding: encoding)
+      }
+      try body(LabeledDocument(id: path, text: text))
+    }
+  }
+
+  /// Reads every document.
+  func documents() throws -> [LabeledDocument] {
+    var documents: [LabeledDocument] = []
+    try forEachDocument { documents.append($0) }
+    if documents.isEmpty {
+      throw DataError.noDocuments(source: input)
+    }
+    return documents
+  }
+}

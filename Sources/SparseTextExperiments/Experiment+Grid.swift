@@ -1,0 +1,269 @@
+import Foundation
+import SparseText
+
+/// Settings of the autoencoder to compare: every combination of the values of each axis.
+package struct AutoencoderGrid: Sendable, Equatable, Codable {
+  /// A setting the grid can vary; the raw value is its key in reports, as the configuration's
+  /// JSON names it.
+  package enum Parameter: String, Sendable, Codable, CaseIterable {
+    /// ``SparseAutoencoder/Configuration/hiddenUnits``.
+    case hiddenUnits = "hidden_units"
+    /// ρ, ``SparseAutoencoder/Configuration/sparsityTarget``.
+    case sparsityTarget = "sparsity_target"
+    /// β, ``SparseAutoencoder/Configuration/sparsityWeight``.
+    case sparsityWeight = "sparsity_weight"
+    /// ``SparseAutoencoder/Configuration/topK``: k > 0 is the TopK recipe
+    /// (``SparseAutoencoder/Configuration/topK(_:)``'s activation and decoder), 0 the KL one.
+    case topK = "top_k"
+    /// α, ``SparseAutoencoder/Configuration/l1Weight``.
+    case l1Weight = "l1_weight"
+    /// λ, ``SparseAutoencoder/Configuration/weightDecay``.
+    case weightDecay = "weight_decay"
+    /// ``SparseAutoencoder/Configuration/epochs``.
+    case epochs
+    /// ``SparseAutoencoder/Configuration/inputScale``; 0 chooses it from the data.
+    case inputScale = "input_scale"
+    /// ``SparseAutoencoder/Configuration/learningRate``.
+    case learningRate = "learning_rate"
+
+    /// The configuration field the parameter sets.
+    package var field: ConfigurationField {
+      switch self {
+      case .hiddenUnits: .hiddenUnits
+      case .sparsityTarget: .sparsityTarget
+      case .sparsityWeight: .sparsityWeight
+      case .topK: .topK
+      case .l1Weight: .l1Weight
+      case .weightDecay: .weightDecay
+      case .epochs: .epochs
+      case .inputScale: .inputScale
+      case .learningRate: .learningRate
+      }
+    }
+
+    /// Whether the parameter takes whole numbers only.
+    package var isWhole: Bool { [.hiddenUnits, .topK, .epochs].contains(self) }
+
+    /// `value` as reports print it: whole numbers without a fraction, others in `%g`.
+    package func text(_ value: Double) -> String {
+      isWhole || value == value.rounded() && abs(value) < 1e15
+        ? String(Int(value)) : String(format: "%g", value)
+    }
+
+    /// Sets this parameter of `configuration` to `value`.
+    func apply(_ value: Double, to configuration: inout SparseAutoencoder.Configuration) throws {
+      func whole() throws -> Int {
+        guard value >= 0, value == value.rounded(), value < 1e9 else {
+          throw ConfigurationError.outOfRange(
+            field: field, value: "\(value)", allowed: "a whole number")
+        }
+        return Int(value)
+      }
+      switch self {
+      case .hiddenUnits: configuration.hiddenUnits = try whole()
+      case .sparsityTarget: configuration.sparsityTarget = value
+      case .sparsityWeight: configuration.sparsityWeight = value
+      case .topK:
+        // k > 0 is the TopK recipe (ReLU codes, unit-norm decoder columns); 0 the KL one.
+        let k = try whole()
+        configuration.topK = k == 0 ? nil : k
+        configuration.activation = k == 0 ? .sigmoid : .relu
+        configuration.unitNormDecoder = k > 0
+      case .l1Weight: configuration.l1Weight = value
+      case .weightDecay: configuration.weightDecay = value
+      case .epochs: configuration.epochs = try whole()
+      case .inputScale:
+        configuration.inputScale = value == 0 ? nil : value
+      case .learningRate: configuration.learningRate = value
+      }
+    }
+  }
+
+  /// One setting and the values it takes.
+  package struct Axis: Sendable, Equatable, Codable {
+    /// The setting.
+    package var parameter: Parameter
+    /// Its values, in the order given.
+    package var values: [Double]
+
+    /// An axis.
+    package init(parameter: Parameter, values: [Double]) {
+      self.parameter = parameter
+      self.values = values
+    }
+  }
+
+  /// The axes; the combinations vary the last axis fastest.
+  package var axes: [Axis]
+
+  /// A grid over `axes`.
+  package init(axes: [Axis]) {
+    self.axes = axes
+  }
+
+  /// `settings` in words, in the order of the axes: `hidden_units=64 sparsity_target=0.05`.
+  package func describe(_ settings: [String: Double]) -> String {
+    axes.compactMap { axis in
+      settings[axis.parameter.rawValue].map {
+        "\(axis.parameter.rawValue)=\(axis.parameter.text($0))"
+      }
+    }.joined(separator: " ")
+  }
+
+  /// Every combination, as the settings and the configuration they make from `base`; each
+  /// configuration is validated.
+  package func combinations(base: SparseAutoencoder.Configuration) throws -> [(
+    settings: [String: Double], configuration: SparseAutoencoder.Configuration
+  )] {
+    var out: [([String: Double], SparseAutoencoder.Configuration)] = [([:], base)]
+    for axis in axes {
+      var next: [([String: Double], SparseAutoencoder.Configuration)] = []
+      for (settings, configuration) in out {
+        for value in axis.values {
+          var s = settings
+          var c = configuration
+          s[axis.parameter.rawValue] = value
+          try axis.parameter.apply(value, to: &c)
+          next.append((s, c))
+        }
+      }
+      out = next
+    }
+    for (_, configuration) in out { try configuration.validate() }
+    return out
+  }
+}
+
+extension Experiment {
+  /// One combination of a grid search, measured by k-fold cross-validation on the training part.
+  package struct GridRow: Sendable, Codable, Equatable {
+    /// The settings that differ from the base configuration.
+    package var settings: [String: Double]
+    /// Mean held-out accuracy of LR on the codes over the folds, at the best C.
+    package var accuracy: Double
+    /// The C that gave it.
+    package var c: Double
+    /// Mean held-out fraction of variance unexplained (against the fold's training means).
+    package var fractionOfVarianceUnexplained: Double
+    /// Mean active units per held-out document (L0).
+    package var activeUnitsPerDocument: Double
+    /// Mean count of units that never fire on the held-out documents.
+    package var deadUnits: Double
+    /// Mean seconds to fit the autoencoder on a fold.
+    package var fitSeconds: Double
+    /// The number of folds the means are over.
+    package var folds: Int
+    /// 1 for the best accuracy.
+    package var rank: Int
+
+    enum CodingKeys: String, CodingKey {
+      case settings, accuracy, rank, folds
+      case c = "C"
+      case fractionOfVarianceUnexplained = "fvu"
+      case activeUnitsPerDocument = "active_units_per_document"
+      case deadUnits = "dead_units"
+      case fitSeconds = "fit_seconds"
+    }
+  }
+
+  /// Ranks every combination of `grid` (on top of the configured autoencoder) by stratified
+  /// k-fold cross-validation on `train` (``Configuration/folds`` folds): in each fold the
+  /// vectorizer and autoencoder are fitted on the fold's training text (and `unlabeled`), and LR
+  /// on the scaled codes is scored on the held-out rows at every C of ``Configuration/cValues``.
+  /// The test part is never read.
+  package func gridSearch(
+    _ grid: AutoencoderGrid, train: [LabeledDocument], unlabeled: [String] = [],
+    progress: (@Sendable (Event) -> Void)? = nil
+  ) throws -> [GridRow] {
+    let c = configuration
+    guard let base = c.autoencoder else {
+      throw ConfigurationError.conflict(
+        reason: "a grid search varies the autoencoder, but there is none",
+        suggestion: "Configure an autoencoder.")
+    }
+    let combinations = try grid.combinations(base: base)
+    let texts = train.map(\.text)
+    let labels = try train.map { try Self.label(of: $0) }
+    guard let k = TextFeaturePipeline.crossValidationFolds(labels, requested: c.folds) else {
+      throw DataError.tooFewDocumentsPerClass(needed: 2, purpose: "cross-validation")
+    }
+    let folds = try StratifiedSplit.folds(labels: labels, k: k, seed: c.seed)
+    // The vectorizer does not vary: fit it once per fold.
+    var foldMatrices: [(fit: SparseMatrix, train: SparseMatrix, test: SparseMatrix)] = []
+    for fold in folds {
+      let (vectorizer, x) = try TfidfVectorizer.fitTransform(
+        fold.train.map { texts[$0] } + unlabeled, configuration: c.vectorizer)
+      foldMatrices.append(
+        (
+          x, x.selectingRows(0..<fold.train.count),
+          vectorizer.transform(fold.test.map { texts[$0] })
+        )
+      )
+    }
+    var rows: [GridRow] = []
+    for (index, combination) in combinations.enumerated() {
+      let described = grid.describe(combination.settings)
+      progress?(
+        .step(.gridCombination(index: index + 1, count: combinations.count, settings: described)))
+      var correct = [Int](repeating: 0, count: c.cValues.count)
+      var fvu = 0.0
+      var active = 0.0
+      var dead = 0.0
+      var seconds = 0.0
+      for (foldIndex, (fold, matrices)) in zip(folds, foldMatrices).enumerated() {
+        let clock = Date()
+        let model = try SparseAutoencoder(
+          training: matrices.fit, configuration: combination.configuration
+        ) { event in progress?(.autoencoder(event)) }
+        seconds += Date().timeIntervalSince(clock)
+        let metrics = try model.metrics(
+          on: matrices.test, referenceMeans: matrices.fit.columnMeans())
+        fvu += metrics.fractionOfVarianceUnexplained
+        active += metrics.activeUnitsPerDocument
+        dead += Double(metrics.deadUnits)
+        var codesTrain = try model.encode(matrices.train)
+        var codesTest = try model.encode(matrices.test)
+        if c.codeScaling == .standardize {
+          let scaler = CodeScaler(fitting: try model.encode(matrices.fit))
+          codesTrain = try scaler.transform(codesTrain)
+          codesTest = try scaler.transform(codesTest)
+        }
+        for (k, value) in c.cValues.enumerated() {
+          var lr = c.classifier
+          lr.inverseRegularization = value
+          let classifier = try LogisticRegression(
+            fitting: codesTrain, labels: fold.train.map { labels[$0] }, configuration: lr)
+          let predicted = try classifier.predict(codesTest)
+          correct[k] += zip(predicted, fold.test).filter { $0 == labels[$1] }.count
+        }
+        guard foldIndex + 1 == folds.count else {
+          progress?(
+            .gridFold(
+              combination: index + 1, combinations: combinations.count, fold: foldIndex + 1,
+              folds: folds.count, row: nil))
+          continue
+        }
+        var best = 0
+        for k in correct.indices.dropFirst() where correct[k] > correct[best] { best = k }
+        let n = Double(folds.count)
+        let row = GridRow(
+          settings: combination.settings, accuracy: Double(correct[best]) / Double(labels.count),
+          c: c.cValues[best], fractionOfVarianceUnexplained: fvu / n,
+          activeUnitsPerDocument: active / n, deadUnits: dead / n, fitSeconds: seconds / n,
+          folds: folds.count, rank: 0)
+        rows.append(row)
+        progress?(
+          .gridFold(
+            combination: index + 1, combinations: combinations.count, fold: foldIndex + 1,
+            folds: folds.count, row: row))
+      }
+    }
+    let order = rows.indices.sorted {
+      rows[$0].accuracy != rows[$1].accuracy
+        ? rows[$0].accuracy > rows[$1].accuracy
+        : rows[$0].fractionOfVarianceUnexplained < rows[$1].fractionOfVarianceUnexplained
+    }
+    for (rank, index) in order.enumerated() { rows[index].rank = rank + 1 }
+    return order.map { rows[$0] }
+  }
+}

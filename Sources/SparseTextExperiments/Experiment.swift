@@ -1,0 +1,353 @@
+import Foundation
+import SparseText
+
+/// Compares features on one labelled split: TF-IDF → LR (`tfidf_lr`), TF-IDF → sparse codes → LR
+/// (`sae_lr`) and TF-IDF ⊕ codes → LR (`concat_lr`), optionally along a learning curve where
+/// the unsupervised stages see all training text and the classifier a fraction of the labels.
+package struct Experiment: Sendable {
+  /// Settings of an experiment.
+  package struct Configuration: Codable, Sendable, Equatable {
+    /// The vectorizer, fitted on the training text.
+    package var vectorizer: TfidfVectorizer.Configuration
+    /// The autoencoder, fitted on the training TF-IDF; `nil` runs `tfidf_lr` only.
+    package var autoencoder: SparseAutoencoder.Configuration?
+    /// The classifier; its `inverseRegularization` is replaced by the grid search's choice when
+    /// ``cValues`` has more than one value.
+    package var classifier: LogisticRegression.Configuration
+    /// Values of C to choose from by stratified k-fold cross-validation on the training part
+    /// (the vectorizer is refitted inside each fold for `tfidf_lr`).
+    package var cValues: [Double]
+    /// Folds for the grid search.
+    package var folds: Int
+    /// Fractions of the training labels for the learning curve (empty: none).
+    package var labelFractions: [Double]
+    /// Seed of the folds and label subsets.
+    package var seed: UInt64
+
+    /// How codes are post-processed before LR (`sae_lr`, `concat_lr`).
+    package var codeScaling: CodeScaler.Method
+
+    /// Creates a configuration; the defaults are ``TextFeaturePipeline/Configuration``'s, so an
+    /// experiment measures the pipeline `sparsetext fit` builds.
+    package init(
+      vectorizer: TfidfVectorizer.Configuration = TextFeaturePipeline.Configuration()
+        .vectorizer,
+      autoencoder: SparseAutoencoder.Configuration? = .init(),
+      classifier: LogisticRegression.Configuration = .init(maxIterations: 1000),
+      cValues: [Double] = TextFeaturePipeline.Configuration().cValues,
+      folds: Int = TextFeaturePipeline.Configuration().folds, labelFractions: [Double] = [],
+      seed: UInt64 = 13,
+      codeScaling: CodeScaler.Method = TextFeaturePipeline.Configuration().codeScaling
+    ) {
+      self.vectorizer = vectorizer
+      self.autoencoder = autoencoder
+      self.classifier = classifier
+      self.cValues = cValues
+      self.folds = folds
+      self.labelFractions = labelFractions
+      self.seed = seed
+      self.codeScaling = codeScaling
+    }
+
+    enum CodingKeys: String, CodingKey {
+      case vectorizer
+      case autoencoder
+      case classifier
+      case cValues = "c_values"
+      case folds
+      case labelFractions = "label_fractions"
+      case seed
+      case codeScaling = "code_scaling"
+    }
+  }
+
+  /// The pipelines an experiment compares; the raw values are the names reports use.
+  package enum PipelineKind: String, Sendable, Codable, Equatable, CaseIterable,
+    CustomStringConvertible
+  {
+    /// Logistic regression on TF-IDF.
+    case tfidf = "tfidf_lr"
+    /// Logistic regression on the autoencoder's codes.
+    case codes = "sae_lr"
+    /// Logistic regression on TF-IDF and codes side by side.
+    case concatenated = "concat_lr"
+
+    /// The name reports use (`tfidf_lr`, `sae_lr`, `concat_lr`).
+    package var description: String { rawValue }
+  }
+
+  /// One pipeline's result on the test part.
+  package struct PipelineResult: Sendable, Codable, Equatable {
+    /// Which pipeline.
+    package var name: PipelineKind
+    /// Test accuracy.
+    package var accuracy: Double
+    /// Test macro-F1.
+    package var macroF1: Double
+    /// Test log-loss.
+    package var logLoss: Double?
+    /// The C used.
+    package var c: Double
+    /// Seconds to fit the pipeline's own stages (the vectorizer and autoencoder times are
+    /// reported separately and included where the pipeline uses them).
+    package var fitSeconds: Double
+    /// Number of features the classifier read.
+    package var features: Int
+    /// Whether L-BFGS met its tolerance.
+    package var converged: Bool
+    /// The full report.
+    package var report: ClassificationReport
+
+    enum CodingKeys: String, CodingKey {
+      case name, accuracy, report, features, converged
+      case macroF1 = "macro_f1"
+      case logLoss = "log_loss"
+      case c = "C"
+      case fitSeconds = "fit_seconds"
+    }
+  }
+
+  /// One point of the learning curve.
+  package struct CurvePoint: Sendable, Codable, Equatable {
+    /// The pipeline.
+    package var pipeline: PipelineKind
+    /// The fraction of training labels used.
+    package var fraction: Double
+    /// Labelled training documents used.
+    package var labelled: Int
+    /// Test accuracy.
+    package var accuracy: Double
+    /// Test macro-F1.
+    package var macroF1: Double
+
+    enum CodingKeys: String, CodingKey {
+      case pipeline, fraction, labelled, accuracy
+      case macroF1 = "macro_f1"
+    }
+  }
+
+  /// A step of ``run(train:test:unlabeled:progress:)``.
+  package enum Step: Sendable, Equatable, CustomStringConvertible {
+    /// Fitting the vectorizer.
+    case vectorizer
+    /// Training the autoencoder.
+    case autoencoder
+    /// Choosing C for and fitting one pipeline's classifier.
+    case classifier(PipelineKind)
+    /// The learning curve's point at this fraction of the training labels.
+    case learningCurve(fraction: Double)
+    /// Measuring the autoencoder on the training and test parts.
+    case autoencoderMetrics
+    /// One combination of an autoencoder grid search (`index` counts from 1).
+    case gridCombination(index: Int, count: Int, settings: String)
+
+    /// The step in words, as progress lines show it.
+    package var description: String {
+      switch self {
+      case .vectorizer: "vectorizer"
+      case .autoencoder: "autoencoder"
+      case .classifier(let pipeline): pipeline.rawValue
+      case .learningCurve(let fraction): "learning curve \(fraction)"
+      case .autoencoderMetrics: "autoencoder metrics"
+      case .gridCombination(let index, let count, let settings):
+        "grid \(index)/\(count): \(settings)"
+      }
+    }
+  }
+
+  /// Progress.
+  package enum Event: Sendable {
+    /// A step started.
+    case step(Step)
+    /// An autoencoder training event.
+    case autoencoder(SparseAutoencoder.TrainingEvent)
+    /// A grid search finished fold `fold` of `folds` (counted from 1) of combination
+    /// `combination` of `combinations`; after the combination's last fold, `row` is its result
+    /// (ranked 0 until every combination is done).
+    case gridFold(combination: Int, combinations: Int, fold: Int, folds: Int, row: GridRow?)
+  }
+
+  /// Everything measured.
+  package struct Result: Sendable, Codable {
+    /// One entry per pipeline.
+    package var pipelines: [PipelineResult]
+    /// The learning curve (empty when no fractions were asked for).
+    package var learningCurve: [CurvePoint]
+    /// Seconds to fit the vectorizer on the training text.
+    package var vectorizerSeconds: Double
+    /// Seconds to train the autoencoder.
+    package var autoencoderSeconds: Double?
+    /// The autoencoder's statistics on the training TF-IDF (the text it was trained on).
+    package var autoencoderMetrics: SparseCodingMetrics?
+    /// The autoencoder's statistics on the test TF-IDF (FVU against the training column means).
+    package var autoencoderMetricsTest: SparseCodingMetrics?
+    /// Unlabeled documents the vectorizer and autoencoder also saw.
+    package var unlabeledDocuments: Int
+    /// TF-IDF columns.
+    package var vocabularySize: Int
+
+    enum CodingKeys: String, CodingKey {
+      case pipelines
+      case learningCurve = "learning_curve"
+      case vectorizerSeconds = "vectorizer_seconds"
+      case autoencoderSeconds = "autoencoder_seconds"
+      case autoencoderMetrics = "autoencoder_metrics"
+      case autoencoderMetricsTest = "autoencoder_metrics_test"
+      case unlabeledDocuments = "unlabeled_documents"
+      case vocabularySize = "vocabulary_size"
+    }
+  }
+
+  /// The configuration.
+  package let configuration: Configuration
+
+  /// Creates an experiment.
+  package init(_ configuration: Configuration) {
+    self.configuration = configuration
+  }
+
+  /// Fits on `train`, evaluates on `test`; `unlabeled` texts join the training text for the
+  /// vectorizer and the autoencoder (never the classifier).
+  package func run(
+    train: [LabeledDocument], test: [LabeledDocument], unlabeled: [String] = [],
+    progress: (@Sendable (Event) -> Void)? = nil
+  ) throws -> Result {
+    let trainTexts = train.map(\.text)
+    let testTexts = test.map(\.text)
+    let trainLabels = try train.map { try Self.label(of: $0) }
+    let testLabels = try test.map { try Self.label(of: $0) }
+    guard Set(trainLabels).count >= 2 else {
+      throw DataError.singleClass(label: trainLabels.first ?? "")
+    }
+    let c = configuration
+    progress?(.step(.vectorizer))
+    var clock = Date()
+    let (vectorizer, xFit) = try TfidfVectorizer.fitTransform(
+      trainTexts + unlabeled, configuration: c.vectorizer)
+    let xTrain = unlabeled.isEmpty ? xFit : xFit.selectingRows(0..<trainTexts.count)
+    let vectorizerSeconds = Date().timeIntervalSince(clock)
+    let xTest = vectorizer.transform(testTexts)
+    var autoencoder: SparseAutoencoder?
+    var autoencoderSeconds: Double?
+    var codesTrain: DenseMatrix?
+    var codesTest: DenseMatrix?
+    if let sae = c.autoencoder {
+      progress?(.step(.autoencoder))
+      clock = Date()
+      let trained = try SparseAutoencoder(training: xFit, configuration: sae) { event in
+        progress?(.autoencoder(event))
+      }
+      autoencoderSeconds = Date().timeIntervalSince(clock)
+      let scaler =
+        c.codeScaling == .standardize ? CodeScaler(fitting: try trained.encode(xFit)) : nil
+      codesTrain = try scaler?.transform(trained.encode(xTrain)) ?? trained.encode(xTrain)
+      codesTest = try scaler?.transform(trained.encode(xTest)) ?? trained.encode(xTest)
+      autoencoder = trained
+    }
+    struct Arm {
+      var name: PipelineKind
+      var train: any FeatureMatrix
+      var test: any FeatureMatrix
+      var sharedSeconds: Double
+    }
+    var arms = [Arm(name: .tfidf, train: xTrain, test: xTest, sharedSeconds: vectorizerSeconds)]
+    if let codesTrain, let codesTest, let autoencoderSeconds {
+      arms.append(
+        Arm(
+          name: .codes, train: codesTrain, test: codesTest,
+          sharedSeconds: vectorizerSeconds + autoencoderSeconds))
+      arms.append(
+        Arm(
+          name: .concatenated,
+          train: try TextFeaturePipeline.concatenated(
+            xTrain, codesTrain, standardized: c.codeScaling == .standardize),
+          test: try TextFeaturePipeline.concatenated(
+            xTest, codesTest, standardized: c.codeScaling == .standardize),
+          sharedSeconds: vectorizerSeconds + autoencoderSeconds))
+    }
+    var results: [PipelineResult] = []
+    for arm in arms {
+      progress?(.step(.classifier(arm.name)))
+      let chosenC = try chooseC(
+        arm: arm.name, features: arm.train, texts: trainTexts, unlabeled: unlabeled,
+        labels: trainLabels)
+      var lr = c.classifier
+      lr.inverseRegularization = chosenC
+      clock = Date()
+      let model = try LogisticRegression(fitting: arm.train, labels: trainLabels, configuration: lr)
+      let seconds = Date().timeIntervalSince(clock) + arm.sharedSeconds
+      let report = try ClassificationReport(
+        truth: testLabels, predicted: model.predict(arm.test),
+        probabilities: model.probabilities(for: arm.test), classes: model.classes)
+      results.append(
+        PipelineResult(
+          name: arm.name, accuracy: report.accuracy, macroF1: report.macroF1,
+          logLoss: report.logLoss, c: chosenC, fitSeconds: seconds, features: arm.train.columns,
+          converged: model.convergence.converged, report: report))
+    }
+    var curve: [CurvePoint] = []
+    let trainIndices = Array(0..<train.count)
+    for fraction in c.labelFractions {
+      progress?(.step(.learningCurve(fraction: fraction)))
+      let subset = try StratifiedSplit.fraction(
+        fraction, of: trainIndices, labels: trainLabels, seed: c.seed)
+      let subsetLabels = subset.map { trainLabels[$0] }
+      guard Set(subsetLabels).count >= 2 else { continue }
+      for (arm, result) in zip(arms, results) {
+        var lr = c.classifier
+        lr.inverseRegularization = result.c
+        let features = Self.rows(arm.train, subset)
+        let model = try LogisticRegression(
+          fitting: features, labels: subsetLabels, configuration: lr)
+        let report = try ClassificationReport(
+          truth: testLabels, predicted: model.predict(arm.test))
+        curve.append(
+          CurvePoint(
+            pipeline: arm.name, fraction: fraction, labelled: subset.count,
+            accuracy: report.accuracy, macroF1: report.macroF1))
+      }
+    }
+    progress?(.step(.autoencoderMetrics))
+    return try Result(
+      pipelines: results, learningCurve: curve, vectorizerSeconds: vectorizerSeconds,
+      autoencoderSeconds: autoencoderSeconds,
+      autoencoderMetrics: autoencoder?.metrics(on: xFit),
+      autoencoderMetricsTest: autoencoder?.metrics(on: xTest, referenceMeans: xFit.columnMeans()),
+      unlabeledDocuments: unlabeled.count, vocabularySize: xTrain.columns)
+  }
+
+  /// The C with the best mean k-fold accuracy on the training part; for `tfidf_lr` the
+  /// vectorizer is refitted on each fold's training documents (and the unlabeled text).
+  private func chooseC(
+    arm: PipelineKind, features: any FeatureMatrix, texts: [String], unlabeled: [String],
+    labels: [String]
+  ) throws -> Double {
+    let c = configuration
+    let refit: ((_ train: [Int], _ test: [Int]) throws -> (any FeatureMatrix, any FeatureMatrix))? =
+      arm == .tfidf
+      ? { train, test in
+        let (vectorizer, x) = try TfidfVectorizer.fitTransform(
+          train.map { texts[$0] } + unlabeled, configuration: c.vectorizer)
+        return (x.selectingRows(0..<train.count), vectorizer.transform(test.map { texts[$0] }))
+      } : nil
+    guard let folds = TextFeaturePipeline.crossValidationFolds(labels, requested: c.folds) else {
+      return c.cValues.count == 1 ? c.cValues[0] : c.classifier.inverseRegularization
+    }
+    return try LogisticRegression.crossValidateC(
+      features, labels: labels, candidates: c.cValues, folds: folds, seed: c.seed,
+      configuration: c.classifier, foldFeatures: refit
+    ).c
+  }
+
+  static func rows(_ x: any FeatureMatrix, _ indices: [Int]) -> any FeatureMatrix {
+    selectingRows(x, indices)
+  }
+
+  /// The document's label, or an error telling how to give one.
+  package static func label(of document: LabeledDocument) throws -> String {
+    guard let label = document.label else {
+      throw DataError.unlabeledDocument(id: document.id, line: document.line)
+    }
+    return label
+  }
+}
