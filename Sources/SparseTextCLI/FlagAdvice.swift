@@ -32,6 +32,7 @@ struct FlagAdvice: MessageWording {
     case .output: "--decoder"
     case .loss: "--loss"
     case .tiedWeights: "--tied"
+    case .labelWeight: "--label-weight"
     case .inverseRegularization, .cValues: "--C"
     case .classifierInput: "--classifier-input"
     case .folds: "--folds"

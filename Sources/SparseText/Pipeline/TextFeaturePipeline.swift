@@ -182,7 +182,9 @@ public struct TextFeaturePipeline: Sendable {
   public let firingRates: [Double]?
 
   /// Fits every configured stage: the vectorizer and the autoencoder on `documents` and
-  /// `unlabeled` together, the classifier on `documents` and `labels`.
+  /// `unlabeled` together, the classifier on `documents` and `labels`. With a
+  /// ``SparseAutoencoder/Configuration/labelWeight`` above 0 and labels, the autoencoder also
+  /// trains on the labels (the unlabelled texts without).
   ///
   /// - Parameters:
   ///   - documents: the training texts.
@@ -247,8 +249,18 @@ public struct TextFeaturePipeline: Sendable {
     if let sae = configuration.autoencoder {
       try checkCancellation(isCancelled)
       progress?(.stage(.autoencoder))
+      // With a label weight, the codes also learn the labels (the unlabelled texts' rows −1).
+      var classIndices: [Int]? = nil
+      var classCount = 0
+      if let labels, sae.labelWeight > 0 {
+        let classes = Array(Set(labels)).sorted()
+        let index = Dictionary(uniqueKeysWithValues: classes.enumerated().map { ($1, $0) })
+        classIndices =
+          labels.map { index[$0]! } + Array(repeating: -1, count: xAll.rows - labels.count)
+        classCount = classes.count
+      }
       let trained = try SparseAutoencoder(
-        training: xAll, configuration: sae,
+        training: xAll, labels: classIndices, classes: classCount, configuration: sae,
         progress: { event in progress?(.autoencoder(event)) }, isCancelled: isCancelled)
       // The configuration records what was fitted (the input scale a training resolved).
       configuration.autoencoder = trained.configuration

@@ -126,6 +126,11 @@ extension SparseAutoencoder.Trainer {
     // Forward through the encoder, unless the last step did it.
     let codes = prepared.codes ?? encodeBatch(x, prepared, through: step - 1, lambda: lambda)
 
+    // The label term from the head as it stands (the trainer updates the head after the step).
+    var label: (loss: Double, dh: [Float]?) = (0, nil)
+    if head != nil { label = head!.term(rows: prepared.rows, codes: codes) }
+    terms.label = label.loss
+
     var dh: [Float] = []
     var nextCodes: [Float]? = nil
     let gram = trainsInGramForm
@@ -164,6 +169,7 @@ extension SparseAutoencoder.Trainer {
           denseOperations += 6 * Double(batch) * Double(layout.inputs) * Double(h)
         }
 
+        if let extra = label.dh { for i in dh.indices { dh[i] += extra[i] } }
         // The code terms, and dL/dA in place of dL/dH.
         Kernels.backThroughCodes(
           &dh, codes: codes, batch: batch, hidden: h, configuration: c, terms: &terms)

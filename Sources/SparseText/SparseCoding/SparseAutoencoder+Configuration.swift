@@ -131,6 +131,15 @@ extension SparseAutoencoder {
     /// enough for it to be faster (``gramBatchThreshold``), else decoding. A trained model
     /// records the choice.
     public var exactStep: ExactStep?
+    /// The weight λ of the label term: with labels (``SparseAutoencoder/init(training:labels:classes:configuration:resumingFrom:progress:isCancelled:)``),
+    /// the codes are trained on `L_rec + β·KL (or TopK) + λ'·CE(softmax(V·h + c), y)` over the
+    /// labelled rows of each batch (unlabelled rows add the reconstruction and sparsity terms
+    /// only), so they keep what predicts the label. `λ' = λ · ½·mean‖s·x‖² / ln K` over the
+    /// training rows and `K` classes, so that λ = 1 weighs the label term like the
+    /// reconstruction at the start of training. The head `V`, `c` is trained with the model
+    /// and not kept. Without labels it plays no part; 0 gives the unsupervised codes bit for
+    /// bit; 0 by default.
+    public var labelWeight: Double
 
     /// Creates a configuration; see each property for its default.
     public init(
@@ -141,7 +150,8 @@ extension SparseAutoencoder {
       optimizer: OptimizerKind = .adam,
       learningRate: Double? = nil, momentum: Double = 0.9, epochs: Int = 20,
       batchSize: Int? = nil, seed: UInt64 = 13, validationFraction: Double = 0.1, patience: Int = 3,
-      sampledColumns: Int? = nil, activeThreshold: Double = 0.1, exactStep: ExactStep? = nil
+      sampledColumns: Int? = nil, activeThreshold: Double = 0.1, exactStep: ExactStep? = nil,
+      labelWeight: Double = 0
     ) {
       self.hiddenUnits = hiddenUnits
       self.activation = activation
@@ -166,6 +176,7 @@ extension SparseAutoencoder {
       self.sampledColumns = sampledColumns
       self.activeThreshold = activeThreshold
       self.exactStep = exactStep
+      self.labelWeight = labelWeight
     }
 
     /// The earlier default: the KL recipe with inputs × 10 instead of the automatic scale.
@@ -263,6 +274,9 @@ extension SparseAutoencoder {
         validationFraction >= 0 && validationFraction < 1, .validationFraction,
         validationFraction, "in [0, 1)")
       try check(patience >= 1, .patience, patience, "1 or more")
+      try check(
+        labelWeight >= 0 && labelWeight.isFinite, .labelWeight, labelWeight,
+        "0 or more (0 trains the codes without the labels)")
       try check(effectiveLearningRate > 0, .learningRate, effectiveLearningRate, "positive")
       if let topK {
         try check(topK >= 1, .topK, topK, "1 or more, or nil for KL-sparse codes")
@@ -299,11 +313,12 @@ extension SparseAutoencoder.Configuration {
     case sampledColumns = "sampled_columns"
     case activeThreshold = "active_threshold"
     case exactStep = "exact_step"
+    case labelWeight = "label_weight"
   }
 
   /// Decodes a configuration. Fields added later decode, when absent, to what earlier models
   /// were trained with: `unitNormDecoder` (after format version 1) to `false`, `exactStep` to
-  /// ``SparseAutoencoder/ExactStep/dense``.
+  /// ``SparseAutoencoder/ExactStep/dense``, `labelWeight` to 0.
   public init(from decoder: any Decoder) throws {
     let c = try decoder.container(keyedBy: CodingKeys.self)
     self.init(
@@ -330,7 +345,8 @@ extension SparseAutoencoder.Configuration {
       sampledColumns: try c.decodeIfPresent(Int.self, forKey: .sampledColumns),
       activeThreshold: try c.decode(Double.self, forKey: .activeThreshold),
       exactStep: c.contains(.exactStep)
-        ? try c.decodeIfPresent(SparseAutoencoder.ExactStep.self, forKey: .exactStep) : .dense)
+        ? try c.decodeIfPresent(SparseAutoencoder.ExactStep.self, forKey: .exactStep) : .dense,
+      labelWeight: try c.decodeIfPresent(Double.self, forKey: .labelWeight) ?? 0)
   }
 
   /// Encodes every field; an unset ``exactStep`` is written as `null`, so that it reads back as
@@ -368,6 +384,7 @@ extension SparseAutoencoder.Configuration {
     } else {
       try c.encodeNil(forKey: .exactStep)
     }
+    try c.encode(labelWeight, forKey: .labelWeight)
   }
 
   /// The configuration a training on `x` runs with: the ``inputScale`` that gives the rows of

@@ -67,6 +67,8 @@ public enum ConfigurationField: String, Sendable, CaseIterable, CustomStringConv
   case tiedWeights
   /// ``SparseAutoencoder/Configuration/exactStep``.
   case exactStep
+  /// ``SparseAutoencoder/Configuration/labelWeight``.
+  case labelWeight
 
   // LogisticRegression.Configuration, TextFeaturePipeline.Configuration
   /// ``LogisticRegression/Configuration/inverseRegularization``.
