@@ -195,16 +195,19 @@ public struct SparseAutoencoder: Sendable {
   /// dropped (a classifier is fitted on the codes afterwards).
   ///
   /// - Parameters:
+  ///   - x: the training documents (rows) over the vocabulary (columns), e.g. TF-IDF.
   ///   - labels: the class of each row of `x`, in `0..<classes`, or −1 for a row without a
   ///     label (it adds the reconstruction and sparsity terms only); `nil`, a `classes` below 2
   ///     or a ``Configuration/labelWeight`` of 0 train without the label term, the same model
   ///     bit for bit as ``init(training:configuration:resumingFrom:progress:)``. No row
   ///     labelled is the same as no labels.
   ///   - classes: the number of classes.
+  ///   - configuration: the model and training settings, with ``Configuration/labelWeight``.
+  ///   - checkpoint: a checkpoint of an interrupted run with the same data, labels and
+  ///     configuration (it holds the head).
+  ///   - progress: called from the training thread after each batch and epoch.
   ///   - isCancelled: asked after every batch; training throws `CancellationError` when it
   ///     says so.
-  ///   - Other parameters as in ``init(training:configuration:resumingFrom:progress:)``; a
-  ///     checkpoint holds the head, so it resumes only a training with the same labels.
   /// - Throws: as ``init(training:configuration:resumingFrom:progress:)``, and
   ///   ``DataError/shapeMismatch(what:expected:actual:)`` or
   ///   ``DataError/invalidMatrix(what:reason:)`` for labels that are not one per row in
