@@ -550,3 +550,40 @@ private final class CheckpointBox: @unchecked Sendable {
     #expect(try JSONDecoder().decode(Configuration.self, from: trained) == resolved)
   }
 }
+
+@Suite struct SparseAutoencoderTrainingOutcomeTests {
+  /// A fitted pipeline records what its autoencoder's training ran (epochs run, the kept
+  /// epoch and its validation loss) in `config.json`, and reads it back.
+  @Test func theBundleRecordsWhatTheTrainingRan() throws {
+    let texts = (0..<60).map { i in
+      (0..<6).map { "w\((i * 7 + $0 * 3) % 17)" }.joined(separator: " ")
+    }
+    let labels = (0..<60).map { $0 % 3 == 0 ? "a" : "b" }
+    let configuration = TextFeaturePipeline.Configuration(
+      autoencoder: .init(
+        hiddenUnits: 4, learningRate: 0.01, epochs: 200, batchSize: 8, validationFraction: 0.2,
+        patience: 2, labelWeight: 0.1),
+      cValues: [1])
+    let pipeline = try TextFeaturePipeline(
+      fitting: texts, labels: labels, configuration: configuration)
+    let outcome = try #require(pipeline.autoencoderTraining)
+    let history = try #require(pipeline.autoencoder?.history)
+    #expect(outcome.epochsRun == history.count)
+    #expect(outcome.epochsRun < 200)
+    let losses = history.compactMap(\.validationLoss)
+    #expect(outcome.bestValidationLoss == losses.min())
+    #expect(history[outcome.keptEpoch - 1].validationLoss == losses.min())
+    #expect(outcome.labelLoss == history.last?.labelLoss)
+    #expect((outcome.labelLoss ?? 0) > 0)
+    let url = FileManager.default.temporaryDirectory.appendingPathComponent(
+      "sparsetext-outcome-\(UUID().uuidString)")
+    defer { try? FileManager.default.removeItem(at: url) }
+    try pipeline.write(to: url)
+    let config = try String(contentsOf: url.appendingPathComponent("config.json"), encoding: .utf8)
+    #expect(config.contains("\"autoencoder_training\""))
+    #expect(config.contains("\"epochs_run\""))
+    #expect(config.contains("\"label_weight\""))
+    let loaded = try TextFeaturePipeline(contentsOf: url)
+    #expect(loaded.autoencoderTraining == outcome)
+  }
+}

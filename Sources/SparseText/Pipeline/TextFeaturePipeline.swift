@@ -180,6 +180,9 @@ public struct TextFeaturePipeline: Sendable {
   /// fires (its code, before scaling, above the autoencoder's activity threshold); `nil`
   /// without an autoencoder and for bundles written before it was stored.
   public let firingRates: [Double]?
+  /// What the autoencoder's training ran (epochs, the kept epoch and its validation loss);
+  /// `nil` without an autoencoder and for bundles written before it was stored.
+  public let autoencoderTraining: SparseAutoencoder.TrainingOutcome?
 
   /// Fits every configured stage: the vectorizer and the autoencoder on `documents` and
   /// `unlabeled` together, the classifier on `documents` and `labels`. With a
@@ -244,6 +247,7 @@ public struct TextFeaturePipeline: Sendable {
     var autoencoder: SparseAutoencoder?
     var codeScaler: CodeScaler?
     var firingRates: [Double]?
+    var autoencoderTraining: SparseAutoencoder.TrainingOutcome?
     // The labelled documents' codes as the classifier reads them (scaled when there is a scaler).
     var codes: DenseMatrix?
     if let sae = configuration.autoencoder {
@@ -264,6 +268,7 @@ public struct TextFeaturePipeline: Sendable {
         progress: { event in progress?(.autoencoder(event)) }, isCancelled: isCancelled)
       // The configuration records what was fitted (the input scale a training resolved).
       configuration.autoencoder = trained.configuration
+      autoencoderTraining = SparseAutoencoder.TrainingOutcome(history: trained.history)
       // Every training row is encoded once: for the scaler, and for the classifier.
       let allCodes = trained.encodeUnchecked(xAll)
       firingRates = SparseAutoencoder.firingRates(
@@ -305,6 +310,7 @@ public struct TextFeaturePipeline: Sendable {
     self.codeScaler = codeScaler
     self.classifier = classifier
     self.firingRates = firingRates
+    self.autoencoderTraining = autoencoderTraining
     if let autoencoder {
       try checkCancellation(isCancelled)
       progress?(.stage(.anomalyScores))
@@ -333,7 +339,8 @@ public struct TextFeaturePipeline: Sendable {
   public init(
     configuration: Configuration, vectorizer: TfidfVectorizer, autoencoder: SparseAutoencoder?,
     codeScaler: CodeScaler? = nil, classifier: LogisticRegression?,
-    trainingScores: AnomalyScores.Distribution? = nil, firingRates: [Double]? = nil
+    trainingScores: AnomalyScores.Distribution? = nil, firingRates: [Double]? = nil,
+    autoencoderTraining: SparseAutoencoder.TrainingOutcome? = nil
   ) {
     self.configuration = configuration
     self.vectorizer = vectorizer
@@ -342,6 +349,7 @@ public struct TextFeaturePipeline: Sendable {
     self.classifier = classifier
     self.trainingScores = trainingScores
     self.firingRates = firingRates
+    self.autoencoderTraining = autoencoder == nil ? nil : autoencoderTraining
   }
 
   /// The TF-IDF features of `documents` (the autoencoder's exact input).
