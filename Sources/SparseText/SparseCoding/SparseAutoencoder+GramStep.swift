@@ -310,8 +310,7 @@ extension SparseAutoencoder.Trainer {
           reconstruction += row
         }
       }
-      let label = head?.loss(rows: chunk, codes: codes) ?? 0
-      total += reconstruction + (terms.sparsity + terms.l1 + label) * Double(chunk.count)
+      total += reconstruction + (terms.sparsity + terms.l1) * Double(chunk.count)
       start += 256
     }
     return total / Double(max(rows.count, 1))

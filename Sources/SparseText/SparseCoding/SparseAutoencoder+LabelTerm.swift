@@ -100,15 +100,6 @@ extension SparseAutoencoder {
         head: parameters, weight: weight, gradient: &gradient)
     }
 
-    /// The loss of the label term on `rows`, without gradients.
-    func loss(rows: [Int], codes: [Float]) -> Double {
-      var scratch = [Float](repeating: 0, count: parameters.count)
-      return Self.term(
-        codes: codes, labels: rows.map { labels[$0] }, batch: rows.count, hidden: hidden,
-        classes: classes, head: parameters, weight: weight, gradient: &scratch
-      ).loss
-    }
-
     /// The optimizer's update of the head from ``gradient``, with weight decay `lambda` on `V`.
     mutating func step(weightDecay lambda: Float) {
       let decay = lambda > 0 ? Optimizer.Decay(lambda: lambda, ranges: [weights]) : nil

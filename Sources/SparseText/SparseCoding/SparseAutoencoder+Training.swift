@@ -288,8 +288,9 @@ extension SparseAutoencoder {
       }
     }
 
-    /// The loss (without weight decay; with the label term of the labelled rows when training
-    /// with labels) per held-out row: in Gram form for squared error with
+    /// The loss (without weight decay, and without the label term: the stopping rule follows
+    /// the reconstruction, which the label term's fast fit to the training labels would
+    /// otherwise cut short) per held-out row: in Gram form for squared error with
     /// identity outputs, else decoded.
     func validationLoss(_ x: SparseMatrix, rows: [Int]) -> Double {
       if configuration.loss == .mse && configuration.output == .identity {
@@ -311,8 +312,7 @@ extension SparseAutoencoder {
         let batch = Array(rows[start..<min(rows.count, start + 256)])
         let terms = copy.lossAndGradient(
           x, rows: batch, theta: theta, gradient: &scratch, configurationOverride: unsampled)
-        total +=
-          (terms.reconstruction + terms.sparsity + terms.l1 + terms.label) * Double(batch.count)
+        total += (terms.reconstruction + terms.sparsity + terms.l1) * Double(batch.count)
         weight += Double(batch.count)
         start += 256
       }
