@@ -113,13 +113,20 @@ import Testing
     #expect(none.loss == 0 && none.dh == nil && gradient.allSatisfy { $0 == 0 })
   }
 
-  /// The blocked step (decoded and in Gram form) with a label head takes the reference step:
-  /// the same label term, parameters and head.
-  @Test(arguments: [SparseAutoencoder.ExactStep.dense, .gram])
-  func blockedStepWithLabelsMatchesTheReferenceStep(exactStep: SparseAutoencoder.ExactStep) {
-    var configuration = Self.configuration
+  /// The blocked step (decoded and in Gram form, KL and TopK codes) with a label head takes
+  /// the reference step: the same label term, parameters and head.
+  @Test(arguments: [(SparseAutoencoder.ExactStep.dense, nil), (.gram, nil), (.gram, 3)])
+  func blockedStepWithLabelsMatchesTheReferenceStep(
+    _ setting: (exactStep: SparseAutoencoder.ExactStep, topK: Int?)
+  ) {
+    var configuration =
+      setting.topK.map { SparseAutoencoder.Configuration.topK($0) }
+      ?? Self.configuration
+    configuration.inputScale = 3
+    configuration.unitNormDecoder = false
+    configuration.labelWeight = 1
     configuration.hiddenUnits = 6
-    configuration.exactStep = exactStep
+    configuration.exactStep = setting.exactStep
     let x = randomSparse(rows: 12, columns: 23, density: 0.15, seed: 21)
     var blocked = Self.trainer(configuration, columns: 23)
     blocked.blockWidth = 5
