@@ -6,7 +6,7 @@ BIN := .build/$(CONFIG)/sparsetext
 APT_PACKAGES := pkg-config libutf8proc-dev libopenblas-dev zlib1g-dev
 PYTHON ?= python3
 
-.PHONY: all deps build test lint format demo bench bench-large clean python-deps docs fuzz dist spark-deps spark-test
+.PHONY: all deps build test lint format manifest demo bench bench-large clean python-deps docs fuzz dist spark-deps spark-test
 
 all: build
 
@@ -46,6 +46,11 @@ lint:
 
 format:
 	$(SWIFT) format --in-place --recursive --parallel Package.swift Sources Tests Examples
+
+# corpora/manifest.json is generated from the library's CorpusCatalog (a test checks it is).
+manifest:
+	$(SWIFT) build --product sparsetext
+	.build/debug/sparsetext corpus list --json > corpora/manifest.json
 
 # Test targets: SparseTextTests (the library), SparseTextCLITests (commands run in-process),
 # sparsetextTests (what only a process shows: pipes, signals, exit statuses, BLAS kernels).

@@ -86,14 +86,20 @@ let package = Package(
       dependencies: ["SparseText"],
       path: "Examples/SentimentExperiment"
     ),
+    // Helpers only tests use (reading back what the library writes), shared by the test targets.
+    .target(
+      name: "TestSupport",
+      dependencies: ["SparseText"],
+      path: "Tests/TestSupport"
+    ),
     .testTarget(
       name: "SparseTextTests",
-      dependencies: ["SparseText", "SparseTextExperiments", "CKernels"]
+      dependencies: ["SparseText", "SparseTextExperiments", "CKernels", "TestSupport"]
     ),
     // Commands run in-process: arguments in; standard output, standard error and status out.
     .testTarget(
       name: "SparseTextCLITests",
-      dependencies: ["SparseText", "SparseTextCLI"]
+      dependencies: ["SparseText", "SparseTextCLI", "TestSupport"]
     ),
     // What only a process shows: signals, pipes, the real binary's exit codes, the restart.
     .testTarget(

@@ -36,7 +36,7 @@ let sentences = [
   "the striker's goal decided the match",
   "the bank cut rates as shares fell",
 ]
-let vectors = pipeline.embeddings(for: sentences)
+let vectors = try pipeline.embeddings(for: sentences)
 
 /// Cosine similarity of the centered codes. Sigmoid codes share a small baseline activation on
 /// every unit (about ρ), which would make all raw cosines high; centering compares which units

@@ -41,12 +41,12 @@ let pipeline = try TextFeaturePipeline(
 
 print("What each latent unit reconstructs (largest decoder weights):")
 for unit in 0..<hidden {
-  let terms = pipeline.topTerms(latent: unit, count: 6).map(\.term)
+  let terms = try pipeline.topTerms(latent: unit, count: 6).map(\.term)
   print(String(format: "  unit %2d: ", unit) + terms.joined(separator: " "))
 }
 
-let codes = pipeline.embeddings(for: documents.map(\.text))
-let target = pipeline.embedding(for: query)
+let codes = try pipeline.embeddings(for: documents.map(\.text))
+let target = try pipeline.embedding(for: query)
 func cosine(_ a: ArraySlice<Float>, _ b: [Float]) -> Float {
   let dot = zip(a, b).reduce(0) { $0 + $1.0 * $1.1 }
   let norms = (a.reduce(0) { $0 + $1 * $1 } * b.reduce(0) { $0 + $1 * $1 }).squareRoot()

@@ -36,11 +36,12 @@ extension DocumentFrequencyBound: ExpressibleByArgument {
   /// `2` counts documents; `0.5` (a `.` or an exponent) is a fraction of them. Negative
   /// counts and fractions outside 0...1 are refused here, before any reading.
   public init?(argument: String) {
-    guard let bound = DocumentFrequencyBound(argument) else { return nil }
-    switch bound {
-    case .count(let n) where n < 0: return nil
-    case .fraction(let f) where !(0...1).contains(f): return nil
-    default: self = bound
+    if let n = Int(argument), n >= 0 {
+      self = .count(n)
+    } else if Int(argument) == nil, let f = Double(argument), (0...1).contains(f) {
+      self = .fraction(f)
+    } else {
+      return nil
     }
   }
 

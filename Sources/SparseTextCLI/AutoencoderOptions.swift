@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import SparseText
+import SparseTextExperiments
 
 extension SparseAutoencoder.Activation: ExpressibleByArgument {}
 extension SparseAutoencoder.Output: ExpressibleByArgument {}
@@ -148,19 +149,26 @@ struct AutoencoderOptions: ParsableArguments {
   /// The seed in effect.
   var effectiveSeed: UInt64 { seed ?? Self.defaults.seed }
 
+  /// Whether any option of the group was given on the command line (with any value, the
+  /// default's included).
+  var anyGiven: Bool {
+    let given: [Any?] = [
+      hidden, sparsity, beta, weightDecay, l1, activation, decoder, topk, loss, optimizer,
+      epochs, batchSize, learningRate, seed, validation, inputScale, unitNormDecoder,
+      sampledColumns,
+    ]
+    return tied || given.contains { $0 != nil }
+  }
+
   /// The configuration: `base` (the library's defaults unless a configuration file gives
   /// another) with the options given.
   func configuration(base: SparseAutoencoder.Configuration = Self.defaults) throws
     -> SparseAutoencoder.Configuration
   {
-    // `--topk K` starts from the TopK recipe, `--topk off` from the KL one; every other option
-    // then applies on top.
-    var c: SparseAutoencoder.Configuration
-    switch topk {
-    case .k(let k): c = .topK(k)
-    case .off: c = SparseAutoencoder.Configuration(topK: nil)
-    case nil: c = base
-    }
+    var c = base
+    // `--topk K` switches to the TopK recipe, `--topk off` to the KL one, keeping the base's
+    // other settings (as the grid's `topk` does); every other option then applies on top.
+    if let topk { c.useTopK(topk.value) }
     if let hidden { c.hiddenUnits = hidden }
     if let sparsity { c.sparsityTarget = sparsity }
     if let beta { c.sparsityWeight = beta }
@@ -168,7 +176,6 @@ struct AutoencoderOptions: ParsableArguments {
     if let l1 { c.l1Weight = l1 }
     if let activation { c.activation = activation }
     if let decoder { c.output = decoder }
-    if let topk { c.topK = topk.value }
     if let loss { c.loss = loss }
     if let optimizer { c.optimizer = optimizer }
     if let epochs { c.epochs = epochs }

@@ -51,9 +51,10 @@ struct FlagAdvice: MessageWording {
     case .labelFraction: "--label-fractions"
     case .wheel: "--wheel"
     case .outputFile: "-o"
-    case .minimumTokenLength, .inputColumns, .patience, .tolerance, .maxIterations, .classifier,
+    case .minimumTokenLength, .inputColumns, .latent, .patience, .tolerance, .maxIterations,
+      .classifier,
       .trainingScores, .codeScaling, .corpus, .svdComponents, .dimension, .blockSize, .k,
-      .minimumScore, .exactStep:
+      .minimumScore, .maximumRecordBytes, .exactStep:
       nil
     }
   }

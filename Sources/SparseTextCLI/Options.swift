@@ -23,8 +23,11 @@ extension TextDecoder.Encoding: ExpressibleByArgument {}
 extension BadRecordPolicy: ExpressibleByArgument {}
 extension CorpusFormat: ExpressibleByArgument {}
 
-/// How to read documents (everything but the path).
+/// How to read documents (everything but the path). An option left out keeps the reader's
+/// default (`CorpusReader.Options()`), which the help shows.
 struct ReadOptions: ParsableArguments {
+  private static let defaults = CorpusReader.Options()
+
   @Option(help: "lines, fasttext, csv, tsv, jsonl or folder (default: from the extension).")
   var format: CorpusFormat?
 
@@ -34,37 +37,47 @@ struct ReadOptions: ParsableArguments {
   @Option(help: "CSV/TSV label column, by header name or 0-based index.")
   var labelColumn: String?
 
-  @Option(help: "JSONL field holding the text.")
-  var textField = "text"
+  @Option(help: "JSONL field holding the text (default: \(defaults.textField)).")
+  var textField: String?
 
-  @Option(help: "JSONL field holding the label(s).")
-  var labelField = "label"
+  @Option(help: "JSONL field holding the label(s) (default: \(defaults.labelField)).")
+  var labelField: String?
 
-  @Option(help: "fastText label prefix.")
-  var labelPrefix = "__label__"
+  @Option(help: "fastText label prefix (default: \(defaults.labelPrefix)).")
+  var labelPrefix: String?
 
-  @Option(help: "utf-8, utf-8-or-latin-1, windows-1252 or latin-1.")
-  var encoding: TextDecoder.Encoding = .utf8
+  @Option(help: "The text encoding (default: \(defaults.encoding.rawValue)).")
+  var encoding: TextDecoder.Encoding?
 
   @Flag(help: "Fail on invalid UTF-8 instead of replacing it with U+FFFD.")
   var strictEncoding = false
 
-  @Option(help: "What to do with malformed records: error or skip.")
-  var onBadRecord: BadRecordPolicy = .error
+  @Option(help: "What to do with malformed records (default: \(defaults.onBadRecord.rawValue)).")
+  var onBadRecord: BadRecordPolicy?
 
   @Flag(
     inversion: .prefixedNo,
     help: "Whether a CSV/TSV file starts with a header row (default: guessed).")
   var header: Bool?
 
+  /// The reader's options with those given.
+  var options: CorpusReader.Options {
+    var options = Self.defaults
+    options.format = format
+    options.textColumn = textColumn
+    options.labelColumn = labelColumn
+    if let textField { options.textField = textField }
+    if let labelField { options.labelField = labelField }
+    if let labelPrefix { options.labelPrefix = labelPrefix }
+    if let encoding { options.encoding = encoding }
+    if strictEncoding { options.strictEncoding = true }
+    if let onBadRecord { options.onBadRecord = onBadRecord }
+    options.hasHeader = header
+    return options
+  }
+
   func reader(_ path: String) -> CorpusReader {
-    CorpusReader(
-      path: path,
-      options: .init(
-        format: format, encoding: encoding, strictEncoding: strictEncoding,
-        onBadRecord: onBadRecord, textColumn: textColumn, labelColumn: labelColumn,
-        hasHeader: header, textField: textField, labelField: labelField,
-        labelPrefix: labelPrefix))
+    CorpusReader(path: path, options: options)
   }
 
   /// Reads every document of `path`, warning once about replaced bytes and skipped records.
@@ -153,7 +166,7 @@ struct SplitOptions: ParsableArguments {
   ) {
     if let corpus {
       let entry = try CorpusCatalog.entry(named: corpus)
-      return (try CorpusCatalog.load(entry).documents, entry.requirement)
+      return (try CorpusCatalog.load(entry, in: Corpus.cache).documents, entry.requirement)
     }
     guard let input else { throw CommandError.usage("give INPUT or --corpus NAME") }
     return (try read.read(input), input)

@@ -39,12 +39,7 @@ enum StandardOutputRows {
 
   /// `{"id": …, "code": [...]}` per row, as `.jsonl` files of `encode` hold them.
   static func dense(_ block: DenseMatrix, ids: [String]) throws -> String {
-    var text = ""
-    for r in 0..<block.rows {
-      text += "{\"id\":\(JSONString.quoted(ids[r])),\"code\":["
-      text += block.row(r).map { "\($0)" }.joined(separator: ",") + "]}\n"
-    }
-    return text
+    DenseRowWriter.jsonlRows(block, ids: ids)
   }
 
   /// `{"id": …, "label": …, "indices": [...], "values": [...]}` per row (label only when known).

@@ -81,7 +81,8 @@ struct VectorizeInputOptions: ParsableArguments {
 
   /// Streams each file `--files-from` lists as one document.
   private func forEachListedDocument(_ body: (LabeledDocument) throws -> Void) throws {
-    let decoder = TextDecoder(encoding: read.encoding, strict: read.strictEncoding)
+    let options = read.options
+    let decoder = TextDecoder(encoding: options.encoding, strict: options.strictEncoding)
     for path in try listedFiles() {
       let bytes: Data
       do {

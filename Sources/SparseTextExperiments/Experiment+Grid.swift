@@ -64,11 +64,8 @@ package struct AutoencoderGrid: Sendable, Equatable, Codable {
       case .sparsityTarget: configuration.sparsityTarget = value
       case .sparsityWeight: configuration.sparsityWeight = value
       case .topK:
-        // k > 0 is the TopK recipe (ReLU codes, unit-norm decoder columns); 0 the KL one.
         let k = try whole()
-        configuration.topK = k == 0 ? nil : k
-        configuration.activation = k == 0 ? .sigmoid : .relu
-        configuration.unitNormDecoder = k > 0
+        configuration.useTopK(k == 0 ? nil : k)
       case .l1Weight: configuration.l1Weight = value
       case .weightDecay: configuration.weightDecay = value
       case .epochs: configuration.epochs = try whole()
@@ -196,7 +193,7 @@ extension Experiment {
       foldMatrices.append(
         (
           x, x.selectingRows(0..<fold.train.count),
-          vectorizer.transform(fold.test.map { texts[$0] })
+          try vectorizer.transform(fold.test.map { texts[$0] })
         )
       )
     }
@@ -265,5 +262,19 @@ extension Experiment {
     }
     for (rank, index) in order.enumerated() { rows[index].rank = rank + 1 }
     return order.map { rows[$0] }
+  }
+}
+
+extension SparseAutoencoder.Configuration {
+  /// Switches to the TopK recipe with `k` (ReLU codes, unit-norm decoder columns, as
+  /// ``SparseAutoencoder/Configuration/topK(_:)``), or with `nil` to the KL one (sigmoid codes,
+  /// free decoder columns), keeping every other setting: what `--topk` and the grid's `topk`
+  /// both do to a configuration file's autoencoder.
+  // Belongs beside `topK(_:)` in SparseAutoencoder+Configuration.swift, left alone while the
+  // trainer there is rewritten.
+  package mutating func useTopK(_ k: Int?) {
+    topK = k
+    activation = k == nil ? .sigmoid : .relu
+    unitNormDecoder = k != nil
   }
 }

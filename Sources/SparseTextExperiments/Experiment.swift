@@ -33,10 +33,11 @@ package struct Experiment: Sendable {
       vectorizer: TfidfVectorizer.Configuration = TextFeaturePipeline.Configuration()
         .vectorizer,
       autoencoder: SparseAutoencoder.Configuration? = .init(),
-      classifier: LogisticRegression.Configuration = .init(maxIterations: 1000),
+      classifier: LogisticRegression.Configuration = TextFeaturePipeline.Configuration
+        .recommendedClassifier,
       cValues: [Double] = TextFeaturePipeline.Configuration().cValues,
       folds: Int = TextFeaturePipeline.Configuration().folds, labelFractions: [Double] = [],
-      seed: UInt64 = 13,
+      seed: UInt64 = SeededGenerator.defaultSeed,
       codeScaling: CodeScaler.Method = TextFeaturePipeline.Configuration().codeScaling
     ) {
       self.vectorizer = vectorizer
@@ -226,7 +227,7 @@ package struct Experiment: Sendable {
       trainTexts + unlabeled, configuration: c.vectorizer)
     let xTrain = unlabeled.isEmpty ? xFit : xFit.selectingRows(0..<trainTexts.count)
     let vectorizerSeconds = Date().timeIntervalSince(clock)
-    let xTest = vectorizer.transform(testTexts)
+    let xTest = try vectorizer.transform(testTexts)
     var autoencoder: SparseAutoencoder?
     var autoencoderSeconds: Double?
     var codesTrain: DenseMatrix?
@@ -274,11 +275,12 @@ package struct Experiment: Sendable {
       var lr = c.classifier
       lr.inverseRegularization = chosenC
       clock = Date()
-      let model = try LogisticRegression(fitting: arm.train, labels: trainLabels, configuration: lr)
+      let model = try LogisticRegression(
+        fitting: arm.train, labels: trainLabels, configuration: lr, isCancelled: nil)
       let seconds = Date().timeIntervalSince(clock) + arm.sharedSeconds
       let report = try ClassificationReport(
-        truth: testLabels, predicted: model.predict(arm.test),
-        probabilities: model.probabilities(for: arm.test), classes: model.classes)
+        truth: testLabels, predicted: model.predictedLabels(arm.test),
+        probabilities: model.classProbabilities(arm.test), classes: model.classes)
       results.append(
         PipelineResult(
           name: arm.name, accuracy: report.accuracy, macroF1: report.macroF1,
@@ -298,9 +300,9 @@ package struct Experiment: Sendable {
         lr.inverseRegularization = result.c
         let features = Self.rows(arm.train, subset)
         let model = try LogisticRegression(
-          fitting: features, labels: subsetLabels, configuration: lr)
+          fitting: features, labels: subsetLabels, configuration: lr, isCancelled: nil)
         let report = try ClassificationReport(
-          truth: testLabels, predicted: model.predict(arm.test))
+          truth: testLabels, predicted: model.predictedLabels(arm.test))
         curve.append(
           CurvePoint(
             pipeline: arm.name, fraction: fraction, labelled: subset.count,
@@ -328,7 +330,9 @@ package struct Experiment: Sendable {
       ? { train, test in
         let (vectorizer, x) = try TfidfVectorizer.fitTransform(
           train.map { texts[$0] } + unlabeled, configuration: c.vectorizer)
-        return (x.selectingRows(0..<train.count), vectorizer.transform(test.map { texts[$0] }))
+        return (
+          x.selectingRows(0..<train.count), try vectorizer.transform(test.map { texts[$0] })
+        )
       } : nil
     guard let folds = TextFeaturePipeline.crossValidationFolds(labels, requested: c.folds) else {
       return c.cValues.count == 1 ? c.cValues[0] : c.classifier.inverseRegularization

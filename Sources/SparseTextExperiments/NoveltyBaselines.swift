@@ -81,7 +81,8 @@ package enum NoveltyBaselines {
     /// Martinsson & Tropp 2011) with `powerIterations` passes and 10 extra columns, then the
     /// exact eigen-decomposition of the small projected matrix (Jacobi).
     package init(
-      training t: SparseMatrix, components: Int = 256, powerIterations: Int = 4, seed: UInt64 = 13
+      training t: SparseMatrix, components: Int = 256, powerIterations: Int = 4,
+      seed: UInt64 = SeededGenerator.defaultSeed
     ) {
       let m = t.rows
       let gram = NoveltyBaselines.innerProducts(t, t).values

@@ -117,19 +117,19 @@ package struct NoveltyExperiment: Sendable {
         }
       }
       progress?(.step("scores"))
-      let xTest = pipeline.features(for: test.map(\.text))
+      let xTest = try pipeline.features(for: test.map(\.text))
       let scores = try pipeline.anomalyScorer().scores(for: xTest)
       var values: [String: [Double]] = [:]
       for method in AnomalyScores.Method.allCases {
         values["sae_" + method.rawValue] = scores.values(method)
       }
       progress?(.step("baselines"))
-      let xTrain = pipeline.features(for: texts)
+      let xTrain = try pipeline.features(for: texts)
       values["nn_cosine_distance"] = NoveltyBaselines.nearestNeighbourDistance(
         xTest, training: xTrain)
       values["svd_error"] = NoveltyBaselines.TruncatedSVD(
         training: xTrain, components: configuration.svdComponents,
-        seed: pipelineConfiguration.autoencoder?.seed ?? 13
+        seed: pipelineConfiguration.autoencoder?.seed ?? SeededGenerator.defaultSeed
       ).reconstructionError(xTest)
       let positives = testLabels.map { $0 == heldOut }
       var auc: [String: Double] = [:]

@@ -89,8 +89,8 @@ struct BenchCodes: ParsableCommand {
     let accuracy =
       Double(zip(predicted, testPart.labels).filter { $0 == $1 }.count)
       / Double(testPart.labels.count)
-    let xTrain = pipeline.vectorizer.transform(trainPart.texts)
-    let xTest = pipeline.vectorizer.transform(testPart.texts)
+    let xTrain = try pipeline.vectorizer.transform(trainPart.texts)
+    let xTest = try pipeline.vectorizer.transform(testPart.texts)
     let metrics = try autoencoder.metrics(on: xTest, referenceMeans: xTrain.columnMeans())
     let history = autoencoder.history
     let validation = history.compactMap(\.validationLoss)

@@ -102,7 +102,7 @@ private final class Capture: @unchecked Sendable {
   @Test func printsVersionAndHelpOnStandardOutput() throws {
     let version = try CLI.run(["--version"])
     #expect(version.status == 0)
-    #expect(version.stdout == "0.1.0\n")
+    #expect(version.stdout == SparseTextVersion.library + "\n")
     let help = try CLI.run(["vectorize", "--help"])
     #expect(help.status == 0 && help.stderr.isEmpty)
     #expect(help.stdout.contains("USAGE: sparsetext vectorize"))

@@ -1,4 +1,5 @@
 import Foundation
+import SparseText
 import Testing
 
 /// `fit --config FILE`: the file and the options given explicitly merge (options win, each
@@ -51,6 +52,62 @@ import Testing
     #expect(saved["autoencoder"] == nil || saved["autoencoder"] is NSNull)
     #expect((saved["classifier"] as? [String: Any])?["max_iterations"] as? Int == 50)
     #expect(saved["c_values"] as? [Double] == [2])
+  }
+
+  /// `--topk K` switches the file's autoencoder to the TopK recipe and keeps its other
+  /// settings (as the grid's `topk` does); an option given with the library's default value
+  /// still overrides the file.
+  @Test func topkKeepsTheFilesOtherAutoencoderSettings() throws {
+    let dir = try CLI.temporaryDirectory()
+    let corpus = try Self.corpus(in: dir)
+    let config = dir.appendingPathComponent("pipeline.json")
+    try Data(
+      #"""
+      {"autoencoder": {"hidden_units": 12, "epochs": 2, "weight_decay": 0.01, "batch_size": 7}}
+      """#.utf8
+    ).write(to: config)
+    let defaultDecay = SparseAutoencoder.Configuration().weightDecay
+    let model = dir.appendingPathComponent("model")
+    let result = try CLI.run([
+      "fit", corpus.path, "-o", model.path, "--config", config.path, "--topk", "3",
+      "--weight-decay", "\(defaultDecay)", "-q",
+    ])
+    #expect(result.status == 0, "\(result.stderr)")
+    let autoencoder = try #require(
+      try Self.configuration(of: model)["autoencoder"] as? [String: Any])
+    #expect(autoencoder["top_k"] as? Int == 3)
+    #expect(autoencoder["activation"] as? String == "relu")
+    #expect(autoencoder["unit_norm_decoder"] as? Bool == true)
+    #expect(autoencoder["hidden_units"] as? Int == 12)
+    #expect(autoencoder["epochs"] as? Int == 2)
+    #expect(autoencoder["weight_decay"] as? Double == defaultDecay)
+    #expect(autoencoder["batch_size"] as? Int == 7)
+  }
+
+  /// A file without an autoencoder gets one when an autoencoder option is given, even with
+  /// the library's default value.
+  @Test func anAutoencoderOptionAtItsDefaultAddsTheAutoencoder() throws {
+    let dir = try CLI.temporaryDirectory()
+    let corpus = try Self.corpus(in: dir)
+    let config = dir.appendingPathComponent("pipeline.json")
+    try Data(#"{"autoencoder": null}"#.utf8).write(to: config)
+    let defaults = SparseAutoencoder.Configuration()
+    let model = dir.appendingPathComponent("model")
+    let result = try CLI.run([
+      "fit", corpus.path, "-o", model.path, "--config", config.path, "--hidden",
+      "\(defaults.hiddenUnits)", "-q",
+    ])
+    #expect(result.status == 0, "\(result.stderr)")
+    let autoencoder = try Self.configuration(of: model)["autoencoder"] as? [String: Any]
+    #expect(autoencoder?["hidden_units"] as? Int == defaults.hiddenUnits)
+    // Without autoencoder options the file's null stays.
+    let plain = dir.appendingPathComponent("plain")
+    let without = try CLI.run([
+      "fit", corpus.path, "-o", plain.path, "--config", config.path, "-q",
+    ])
+    #expect(without.status == 0, "\(without.stderr)")
+    let saved = try Self.configuration(of: plain)
+    #expect(saved["autoencoder"] == nil || saved["autoencoder"] is NSNull)
   }
 
   @Test func aBadConfigurationFileIsAConfigurationError() throws {

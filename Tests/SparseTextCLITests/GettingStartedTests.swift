@@ -58,7 +58,7 @@ import Testing
     #expect(pipeline.classifier?.configuration.inverseRegularization == 10)
     // README example begin: getting started 3
     let model = try TextFeaturePipeline(contentsOf: directory.appendingPathComponent("model"))
-    let vectors = model.embeddings(for: ["great phone, awful battery", "would buy again"])
+    let vectors = try model.embeddings(for: ["great phone, awful battery", "would buy again"])
     let labels = try model.predict(["would buy again"])
     let probabilities = try model.probabilities(for: ["would buy again"])
     // README example end
@@ -67,7 +67,7 @@ import Testing
     #expect(probabilities.columns == 2)
     // README example begin: getting started 4
     for unit in 0..<8 {
-      print(unit, model.topTerms(latent: unit, count: 6).map(\.term))
+      print(unit, try model.topTerms(latent: unit, count: 6).map(\.term))
     }
     // README example end
 

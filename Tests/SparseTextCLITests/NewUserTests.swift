@@ -1,5 +1,6 @@
 import Foundation
 import SparseText
+import TestSupport
 import Testing
 
 /// Issue 25: a new user's first hour. Outputs that are what their names say, `predict
@@ -192,6 +193,8 @@ import Testing
     let url = URL(fileURLWithPath: model).appendingPathComponent("model.safetensors")
     var (tensors, metadata) = try SafeTensors.read(from: url)
     #expect(tensors.removeValue(forKey: "codes.firing_rate") != nil)
+    // As a build before the firing rates wrote it: without them, and without checksums.
+    metadata = metadata.filter { !$0.key.hasPrefix("checksum.") }
     try SafeTensors.encode(tensors, metadata: metadata).write(to: url)
     let result = try CLI.run(["inspect", model])
     #expect(result.status == 0, "\(result.stderr)")
@@ -218,8 +221,8 @@ import Testing
     }
     let loaded = try TextFeaturePipeline(contentsOf: URL(fileURLWithPath: model))
     let texts = try CorpusReader(contentsOf: corpus).readAll().documents.map(\.text)
-    #expect(activations == loaded.rawCodes(for: texts))
-    #expect(codes == loaded.embeddings(for: texts))
+    #expect(try activations == loaded.rawCodes(for: texts))
+    #expect(try codes == loaded.embeddings(for: texts))
     let help = try CLI.run(["encode", "--help"]).stdout
     #expect(help.contains("standardized per unit by default"))
   }

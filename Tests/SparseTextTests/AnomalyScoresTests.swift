@@ -75,7 +75,7 @@ import Testing
     let pipeline = try TextFeaturePipeline(
       fitting: Self.corpus(), configuration: Self.configuration)
     let documents = ["market shares profit bank", "zebra walrus yak otter", "bank"]
-    let x = pipeline.features(for: documents)
+    let x = try pipeline.features(for: documents)
     let autoencoder = try #require(pipeline.autoencoder)
     let decoded = try autoencoder.decode(try autoencoder.encode(x))
     let scores = try pipeline.anomalyScorer().scores(for: x)
@@ -132,7 +132,7 @@ import Testing
   @Test func gramShortcutMatchesTheDenseReconstruction() throws {
     let pipeline = try TextFeaturePipeline(
       fitting: Self.corpus(), configuration: Self.configuration)
-    let x = pipeline.features(for: Self.corpus() + ["no known words", "bank"])
+    let x = try pipeline.features(for: Self.corpus() + ["no known words", "bank"])
     let fast = try pipeline.anomalyScorer().scores(for: x)
     let dense = try AnomalyScorer(
       pipeline: pipeline, autoencoder: pipeline.autoencoder!, threshold: nil, dense: true
@@ -140,7 +140,7 @@ import Testing
     .scores(for: x)
     // A matrix of another width is refused, not read misaligned.
     #expect(throws: DataError.self) {
-      try pipeline.anomalyScorer().scores(for: SparseMatrix(zeros: 1, columns: x.columns + 1))
+      try pipeline.anomalyScorer().scores(for: try SparseMatrix(zeros: 1, columns: x.columns + 1))
     }
     #expect(fast.termCounts.suffix(2) == [0, 1])
     for method in AnomalyScores.Method.allCases {

@@ -55,7 +55,11 @@ import Testing
 
   /// A bundle with the tensors of a fit like the one `config` describes, and `config` as its
   /// `config.json`.
-  static func bundle(config: String) throws -> (url: URL, fitted: TextFeaturePipeline) {
+  /// The tensors are rewritten as a build of that `version` wrote them: no checksums, and
+  /// version 1 had no code scaler.
+  static func bundle(config: String, version: Int) throws -> (
+    url: URL, fitted: TextFeaturePipeline
+  ) {
     let fitted = try TextFeaturePipeline(
       fitting: documents, labels: labels,
       configuration: .init(
@@ -63,11 +67,17 @@ import Testing
     let url = temporaryDirectory()
     try fitted.write(to: url)
     try Data(config.utf8).write(to: url.appendingPathComponent("config.json"))
+    try BundleEdit.rewriteTensors(of: url, asVersion: version) { tensors in
+      if version == 1 {
+        tensors["codes.mean"] = nil
+        tensors["codes.scale"] = nil
+      }
+    }
     return (url, fitted)
   }
 
   @Test func aVersionTwoBundleWrittenByTheEarlierBuildLoads() throws {
-    let (url, fitted) = try Self.bundle(config: Self.versionTwoConfig)
+    let (url, fitted) = try Self.bundle(config: Self.versionTwoConfig, version: 2)
     defer { try? FileManager.default.removeItem(at: url) }
     let loaded = try TextFeaturePipeline(contentsOf: url)
     let vectorizer = loaded.configuration.vectorizer
@@ -86,7 +96,7 @@ import Testing
   }
 
   @Test func aVersionOneBundleWrittenByTheEarlierBuildLoads() throws {
-    let (url, _) = try Self.bundle(config: Self.versionOneConfig)
+    let (url, _) = try Self.bundle(config: Self.versionOneConfig, version: 1)
     defer { try? FileManager.default.removeItem(at: url) }
     let loaded = try TextFeaturePipeline(contentsOf: url)
     #expect(loaded.configuration.vectorizer.counting.minDocumentFrequency == .count(2))
@@ -186,5 +196,38 @@ import Testing
       guard case ConfigurationError.invalidFile(let file, _) = error else { return false }
       return file == badURL.path
     }
+  }
+
+  /// `null` or `42` is JSON, but not a configuration (it was called "not valid JSON"); a key
+  /// no configuration has is named (it was ignored without a word).
+  @Test func configurationFilesThatAreNotObjectsOrHaveUnknownKeysAreNamed() throws {
+    let directory = Self.temporaryDirectory()
+    try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+    defer { try? FileManager.default.removeItem(at: directory) }
+    func reason(_ text: String) throws -> String? {
+      let url = directory.appendingPathComponent("c.json")
+      try Data(text.utf8).write(to: url)
+      do {
+        _ = try TextFeaturePipeline.Configuration(contentsOf: url)
+        return nil
+      } catch ConfigurationError.invalidFile(let file, let reason) {
+        #expect(file == url.path)
+        return reason
+      }
+    }
+    #expect(try reason("null") == "it holds null, not a JSON object")
+    #expect(try reason("42") == "it holds a number, not a JSON object")
+    #expect(try reason("[1]") == "it holds an array, not a JSON object")
+    #expect(try reason("{").map { $0.hasPrefix("not valid JSON (") } == true)
+    let unknown = try reason(#"{"autoencoder": {"hiden_units": 8}}"#)
+    #expect(unknown?.hasPrefix("'autoencoder.hiden_units' is not a configuration key") == true)
+    #expect(unknown?.contains("hidden_units") == true)
+    #expect(try reason(#"{"foldz": 3}"#)?.hasPrefix("'foldz' is not") == true)
+    // Keys that are known, optional keys set to null, and a partial file are fine.
+    #expect(
+      try reason(
+        #"{"folds": 4, "classifier_input": null, "autoencoder": {"top_k": 8, "input_scale": null}}"#
+      ) == nil)
+    #expect(try reason(#"{"vectorizer": {"counting": {"max_features": 100}}}"#) == nil)
   }
 }

@@ -150,6 +150,17 @@ import Testing
   }
 }
 
+/// Defaults written once: an experiment measures the pipeline `fit` builds, with one seed.
+@Suite struct SharedDefaultsTests {
+  @Test func experimentsUseThePipelinesClassifierAndTheOneSeed() {
+    let experiment = Experiment.Configuration()
+    #expect(experiment.classifier == TextFeaturePipeline.Configuration().classifier)
+    #expect(experiment.classifier.maxIterations == 1000)
+    #expect(experiment.seed == SeededGenerator.defaultSeed)
+    #expect(SparseAutoencoder.Configuration().seed == SeededGenerator.defaultSeed)
+  }
+}
+
 @Suite struct AutoencoderGridTests {
   @Test func makesEveryCombination() throws {
     let grid = AutoencoderGrid(axes: [
@@ -214,7 +225,7 @@ import Testing
     }
     let report = GridReport(
       rows: [row(64, fvu: 0.8, dead: 0, rank: 1), row(128, fvu: 1.25, dead: 2.5, rank: 2)],
-      grid: grid, data: [:])
+      grid: grid, data: ReportData(source: "test", documents: [], parts: []))
     let lines = report.table.split(separator: "\n").map(String.init)
     #expect(lines[2].hasPrefix("   1  64               0.05     "), "\(lines[2])")
     #expect(!report.table.contains("64.0") && !report.table.contains("128.0"))
@@ -227,7 +238,9 @@ import Testing
     #expect(
       grid.describe(["hidden_units": 64, "sparsity_target": 0.05])
         == "hidden_units=64 sparsity_target=0.05")
-    let fine = GridReport(rows: [row(64, fvu: 0.8, dead: 0, rank: 1)], grid: grid, data: [:])
+    let fine = GridReport(
+      rows: [row(64, fvu: 0.8, dead: 0, rank: 1)], grid: grid,
+      data: ReportData(source: "test", documents: [], parts: []))
     #expect(!fine.table.contains("FVU above 1"))
   }
 }

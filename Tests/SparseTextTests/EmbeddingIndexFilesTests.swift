@@ -92,7 +92,8 @@ import Testing
     #expect(reloaded.embeddingDigest == pipeline.embeddingDigest)
     #expect(pipeline.embeddingDigest.count == 64)
     let unlabelled = try Self.pipeline(labels: nil)
-    #expect(unlabelled.embeddings(for: Self.documents) == pipeline.embeddings(for: Self.documents))
+    #expect(
+      try unlabelled.embeddings(for: Self.documents) == pipeline.embeddings(for: Self.documents))
     #expect(unlabelled.embeddingDigest == pipeline.embeddingDigest)
     let other = try Self.pipeline(seed: 14)
     #expect(other.embeddingDigest != pipeline.embeddingDigest)

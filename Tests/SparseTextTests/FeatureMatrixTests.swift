@@ -32,7 +32,7 @@ import Testing
       for (a, b) in zip(gradient, expected) { #expect(abs(a - b) < 1e-12) }
     }
     let labels = (0..<37).map { ["a", "b", "c"][$0 % 3] }
-    let fitted = try LogisticRegression(fitting: both, labels: labels)
+    let fitted = try LogisticRegression(fitting: both, labels: labels, isCancelled: nil)
     let plain = try LogisticRegression(fitting: reference, labels: labels)
     for (a, b) in zip(fitted.weights.values, plain.weights.values) { #expect(abs(a - b) < 1e-4) }
     #expect(throws: DataError.self) {

@@ -76,10 +76,10 @@ import Testing
     #expect(read.vocabulary == fitted.vocabulary)
     #expect(read.idf == fitted.idf)
     #expect(read.configuration == fitted.configuration)
-    #expect(read.transform(["the fox barks"]) == fitted.transform(["the fox barks"]))
+    #expect(try read.transform(["the fox barks"]) == fitted.transform(["the fox barks"]))
     let pipeline = try TextFeaturePipeline(contentsOf: url)
     #expect(pipeline.autoencoder == nil && pipeline.classifier == nil)
-    #expect(pipeline.features(for: documents) == fitted.transform(documents))
+    #expect(try pipeline.features(for: documents) == fitted.transform(documents))
   }
 }
 
@@ -98,12 +98,102 @@ import Testing
 
   @Test func stopWordsTheTokenizerSplitsAreReported() throws {
     let sklearn = try Tokenizer(.init(preset: .sklearn, stopWords: ["you've", "you", "a", "The"]))
-    let found = sklearn.inconsistentStopWords()
+    let found = try sklearn.inconsistentStopWords()
     #expect(found.map(\.entry) == ["you've", "The"])
     #expect(found.map(\.tokens) == [["ve"], ["the"]])
     let unicode = try Tokenizer(.init(stopWords: ["you've", "the"]))
-    #expect(unicode.inconsistentStopWords().isEmpty)
+    #expect(try unicode.inconsistentStopWords().isEmpty)
     let char = try Tokenizer(.init(preset: .sklearn, analyzer: .char, stopWords: ["you've"]))
-    #expect(char.inconsistentStopWords().isEmpty)
+    #expect(try char.inconsistentStopWords().isEmpty)
+  }
+}
+
+/// Vocabulary files recognized by their content (issue 24, item 2): a bundle's
+/// `vocabulary.json` was read one line per term and gave an all-zero matrix; binary garbage was
+/// accepted as terms.
+@Suite struct VocabularyFileTests {
+  private func file(_ bytes: [UInt8], name: String = "v") throws -> URL {
+    let directory = FileManager.default.temporaryDirectory.appendingPathComponent(
+      "sparsetext-vocabulary-file-\(UUID().uuidString)")
+    try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+    let url = directory.appendingPathComponent(name)
+    try Data(bytes).write(to: url)
+    return url
+  }
+
+  private func expectRefused(
+    _ bytes: [UInt8], _ words: [String], sourceLocation: SourceLocation = #_sourceLocation
+  ) throws {
+    let url = try file(bytes)
+    do {
+      let vocabulary = try Vocabulary(contentsOf: url)
+      Issue.record("accepted as \(vocabulary.terms)", sourceLocation: sourceLocation)
+    } catch let error as DataError {
+      for word in [url.path] + words {
+        #expect("\(error)".contains(word), "\(error)", sourceLocation: sourceLocation)
+      }
+    }
+  }
+
+  /// A bundle's own `vocabulary.json` (a JSON array, pretty-printed as JSONFormat writes it)
+  /// gives its terms in order, and vectorizes as the bundle does.
+  @Test func aBundlesVocabularyJSONIsItsTerms() throws {
+    let documents = ["the fox runs", "the dog runs", "a fox and a dog"]
+    let fitted = try TfidfVectorizer(fitting: documents)
+    let bundle = FileManager.default.temporaryDirectory.appendingPathComponent(
+      "sparsetext-vocabulary-bundle-\(UUID().uuidString)")
+    try fitted.write(to: bundle)
+    let read = try Vocabulary(contentsOf: bundle.appendingPathComponent("vocabulary.json"))
+    #expect(read.terms == fitted.vocabulary.terms)
+    let x = try TfidfVectorizer.fitTransform(
+      documents, vocabulary: read, configuration: fitted.configuration
+    ).features
+    #expect(x.nonzeroCount > 0)
+    #expect(try x == fitted.transform(documents))
+    // Compact, escaped, with canonically equivalent spellings kept apart.
+    let url = try file(Array(#"["b","\u00e9","e\u0301", "tab\tin"]"#.utf8))
+    #expect(
+      try Vocabulary(contentsOf: url).terms.map { Array($0.utf8) }
+        == ["b", "é", "e\u{301}", "tab\tin"].map { Array($0.utf8) })
+  }
+
+  @Test func badJSONArraysAreNamed() throws {
+    try expectRefused(Array(#"["a", "b""#.utf8), ["expected ',' or ']'"])
+    try expectRefused(Array(#"["a", 3]"#.utf8), ["byte offset 6", "double quotes"])
+    try expectRefused(Array(#"["a", "a"]"#.utf8), ["'a' is listed twice"])
+    try expectRefused(Array(#"["a", ""]"#.utf8), ["term 1 is empty"])
+    try expectRefused(Array(#"[]"#.utf8), ["no terms"])
+    try expectRefused(Array(#"["a"] ["b"]"#.utf8), ["after the array"])
+  }
+
+  /// Binary garbage, invalid UTF-8 and NUL bytes are not terms: refused with line and offset.
+  @Test func binaryGarbageIsRefused() throws {
+    try expectRefused(Array("good\nba".utf8) + [0] + Array("d\n".utf8), ["line 2", "NUL"])
+    try expectRefused(Array("good\nfine\n".utf8) + [0xC3, 0x28], ["line 3", "byte offset 10"])
+    try expectRefused([0x7F, 0x45, 0x4C, 0x46, 0x02, 0x01, 0x01, 0x00], ["line 1", "control"])
+    var generator = SystemRandomNumberGenerator()
+    let noise = (0..<4096).map { _ in UInt8.random(in: 0...255, using: &generator) }
+    let url = try file(noise)
+    #expect(throws: DataError.self) { try Vocabulary(contentsOf: url) }
+    // Text with tabs, CRLF and blank lines is still fine.
+    let text = try file(Array("a\tb\r\n\nc\n".utf8))
+    #expect(try Vocabulary(contentsOf: text).terms == ["a\tb", "c"])
+  }
+
+  /// A vocabulary read from a pipe (one descriptor, read once) and the file-size bound.
+  @Test func endlessInputIsRefused() throws {
+    #expect(throws: DataError.fileTooLarge(file: "/dev/zero", limit: Vocabulary.fileLimit)) {
+      try Vocabulary(contentsOf: URL(fileURLWithPath: "/dev/zero"))
+    }
+  }
+
+  /// With lowercasing on, terms holding upper-case letters never match (scikit-learn warns).
+  @Test func upperCaseTermsAreReportedWhenLowercasing() throws {
+    let vocabulary = try Vocabulary(terms: ["fox", "Dog", "ÉCOLE", "ǅ", "naïve", "42"])
+    #expect(try Tokenizer(.init()).unmatchableTerms(in: vocabulary) == ["Dog", "ÉCOLE", "ǅ"])
+    #expect(
+      try Tokenizer(.init(preset: .sklearn)).unmatchableTerms(in: vocabulary)
+        == ["Dog", "ÉCOLE", "ǅ"])
+    #expect(try Tokenizer(.init(lowercase: false)).unmatchableTerms(in: vocabulary).isEmpty)
   }
 }

@@ -44,3 +44,21 @@ import Testing
     #expect(reader.flatJSONDocument(#"{"text":"a"} x"#, index: 0, lineNumber: 1) == nil)
   }
 }
+
+extension CorpusReader {
+  /// The document of `line` when it is a flat object of strings holding the fields asked for,
+  /// else `nil`.
+  func flatJSONDocument(_ line: String, index: Int, lineNumber: Int) -> LabeledDocument? {
+    guard var parser = flatJSONFields() else { return nil }
+    var copy = line
+    var documents: [LabeledDocument] = []
+    var sink = DocumentClosureSink { documents.append($0) }
+    let parsed = copy.withUTF8 { bytes in
+      // The sink only appends, so nothing here throws.
+      try? parser.parse(bytes) { text, label, id in
+        try sink.add(text: text, label: label, id: id, index: index, line: lineNumber)
+      }
+    }
+    return parsed == nil ? nil : documents.first
+  }
+}

@@ -17,9 +17,9 @@ import Testing
     let column: @Sendable (UnsafeBufferPointer<UInt8>) -> (index: Int, sign: Float)? = {
       HashingVectorizer.column(ofUTF8: $0, configuration: configuration)
     }
-    let dense = TermCounting.countColumns(
+    let dense = try TermCounting.countColumns(
       documents, tokenizer: tokenizer, columns: 16, column: column)
-    let sorted = TermCounting.countColumns(
+    let sorted = try TermCounting.countColumns(
       documents, tokenizer: tokenizer, columns: 16, denseColumnLimit: 0, column: column)
     #expect(dense.nonzeroCount > 10)
     #expect(sorted == dense)

@@ -33,7 +33,7 @@ private func objective(
   _ model: LogisticRegression, x: some FeatureMatrix, labels: [String], sampleWeights: [Double]?,
   balanced: Bool
 ) throws -> Double {
-  let p = try model.probabilities(for: x)
+  let p = try model.classProbabilities(x)
   let column = Dictionary(uniqueKeysWithValues: model.classes.enumerated().map { ($1, $0) })
   var weights = sampleWeights ?? Array(repeating: 1, count: labels.count)
   if balanced {
@@ -72,13 +72,13 @@ private func objective(
     for x in inputs {
       let model = try LogisticRegression(
         fitting: x, labels: fixture.labels, sampleWeights: fixture.sampleWeight?.map(Float.init),
-        configuration: configuration)
+        configuration: configuration, isCancelled: nil)
       #expect(model.classes == fixture.classes)
       let ours = try objective(
         model, x: x, labels: fixture.labels, sampleWeights: fixture.sampleWeight,
         balanced: fixture.classWeight == "balanced")
       #expect(abs(ours - fixture.objective) / abs(fixture.objective) < 1e-5, "objective \(ours)")
-      let p = try model.probabilities(for: x)
+      let p = try model.classProbabilities(x)
       var worst = 0.0
       for (r, row) in fixture.probabilities.enumerated() {
         for (j, value) in row.enumerated() { worst = max(worst, abs(Double(p[r, j]) - value)) }
@@ -98,7 +98,7 @@ private func objective(
           worstCoefficient, abs(Double(model.intercepts[r]) - fixture.intercept[r]))
       }
       #expect(worstCoefficient < 2e-3 * scale, "largest coefficient difference \(worstCoefficient)")
-      #expect(try model.predict(x) == fixture.predictions)
+      #expect(try model.predictedLabels(x) == fixture.predictions)
       #expect(model.convergence.converged)
     }
   }

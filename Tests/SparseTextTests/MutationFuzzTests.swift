@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import Testing
 
 @testable import SparseText
@@ -82,14 +83,23 @@ import Testing
   static func fuzz(
     _ target: String, seeds: [[UInt8]], salt: UInt64, _ body: ([UInt8]) throws -> Void
   ) -> Tally {
+    fuzzCases(target, salt: salt) { index, generator in
+      let source = seeds[index % seeds.count]
+      try body(index % 50 == 0 ? source : mutate(source, &generator))
+    }
+  }
+
+  /// Runs `cases` cases of `body`, which makes its own input from the case's index and the
+  /// seeded generator; typed errors count as refusals.
+  static func fuzzCases(
+    _ target: String, salt: UInt64, _ body: (Int, inout SeededGenerator) throws -> Void
+  ) -> Tally {
     var generator = SeededGenerator(seed: seed &+ salt)
     var tally = Tally(target: target)
     for index in 0..<cases {
-      let source = seeds[index % seeds.count]
-      let bytes = index % 50 == 0 ? source : mutate(source, &generator)
       let started = Date()
       do {
-        try body(bytes)
+        try body(index, &generator)
         tally.accepted += 1
       } catch is DataError, is ModelFormatError, is ConfigurationError {
         tally.refused += 1
@@ -104,6 +114,59 @@ import Testing
     print(tally)
     #expect(tally.slowest < hangLimit, "\(target): a case took \(tally.slowest) s")
     return tally
+  }
+
+  /// Values a structured mutation puts in place of a JSON value: out of range, of another
+  /// type, huge, empty.
+  nonisolated(unsafe) static let hostileValues: [Any] = [
+    NSNull(), 0, -1, 1, 2, 2_147_483_647, 2_147_483_648, Int.max, Int.min, 1e39, -1e39, 0.5,
+    1e-320, "", "x", "relu", "sigmoid", "standardize", true, false, [Any](), [0, 1], [1, 0],
+    [String: Any](), ["count": 2], ["fraction": 1.5], String(repeating: "a", count: 300),
+  ]
+
+  /// Applies one to three structured mutations to a JSON text (a value replaced by a hostile
+  /// one, a key removed, an array element dropped, swapped or duplicated), or, when it does
+  /// not parse, byte mutations.
+  static func mutateJSON(_ seed: [UInt8], _ generator: inout SeededGenerator) -> [UInt8] {
+    guard
+      var tree = try? JSONSerialization.jsonObject(with: Data(seed), options: [.fragmentsAllowed])
+    else { return mutate(seed, &generator) }
+    for _ in 0..<(1 + Int(generator.next() % 3)) {
+      tree = mutateValue(tree, &generator, depth: 0)
+    }
+    guard
+      let data = try? JSONSerialization.data(
+        withJSONObject: tree, options: [.fragmentsAllowed, .sortedKeys])
+    else { return mutate(seed, &generator) }
+    return [UInt8](data)
+  }
+
+  private static func mutateValue(_ value: Any, _ generator: inout SeededGenerator, depth: Int)
+    -> Any
+  {
+    func pick<T>(_ items: [T]) -> T { items[Int(generator.next() % UInt64(items.count))] }
+    // Sometimes here, more often deeper down.
+    if depth > 0 && generator.next() % 4 == 0 { return pick(hostileValues) }
+    if var object = value as? [String: Any], !object.isEmpty {
+      let key = pick(object.keys.sorted())
+      switch generator.next() % 6 {
+      case 0: object[key] = nil
+      case 1: object[key + "_x"] = pick(hostileValues)
+      default: object[key] = mutateValue(object[key]!, &generator, depth: depth + 1)
+      }
+      return object
+    }
+    if var array = value as? [Any], !array.isEmpty {
+      let i = Int(generator.next() % UInt64(array.count))
+      switch generator.next() % 5 {
+      case 0: array.remove(at: i)
+      case 1: array.append(array[i])
+      case 2: array.swapAt(i, Int(generator.next() % UInt64(array.count)))
+      default: array[i] = mutateValue(array[i], &generator, depth: depth + 1)
+      }
+      return array
+    }
+    return pick(hostileValues)
   }
 
   /// Writes `bytes` to `url` (plain `write(2)`: Foundation's `Data.write` takes milliseconds
@@ -229,7 +292,7 @@ import Testing
         }
         let loaded = try TextFeaturePipeline(contentsOf: bundle)
         // What loads must work: no NaN, no trap on use.
-        let codes = loaded.embeddings(for: ["word1 other2 text"])
+        let codes = try loaded.embeddings(for: ["word1 other2 text"])
         #expect(codes.values.allSatisfy { $0.isFinite }, "\(name): non-finite codes")
         _ = try loaded.predict(["word1 text"])
       }
@@ -251,5 +314,142 @@ import Testing
         _ = try SparseAutoencoder(contentsOf: saeDirectory)
       }
     }
+  }
+
+  /// The bundle directory as a whole: one, two or three of its files mutated together (JSON by
+  /// structure or by bytes, the tensors by bytes), half of the cases from a bundle without its
+  /// checksums (as earlier builds wrote them), so the invariants are what refuses them. What
+  /// loads must work: finite codes, predictions, anomaly scores.
+  @Test func bundleDirectory() throws {
+    let directory = try Self.scratch()
+    defer { try? FileManager.default.removeItem(at: directory) }
+    let documents = (0..<12).map { "word\($0 % 4) other\($0 % 3) text" }
+    let pipeline = try TextFeaturePipeline(
+      fitting: documents,
+      labels: documents.indices.map { $0 % 3 == 0 ? "a" : $0 % 3 == 1 ? "b" : "c" },
+      configuration: .init(autoencoder: .init(hiddenUnits: 3, epochs: 1, batchSize: 4)))
+    let bundle = directory.appendingPathComponent("model")
+    try pipeline.write(to: bundle)
+    let files = ["config.json", "vocabulary.json", "model.safetensors"]
+    let checked = try files.map { [UInt8](try Data(contentsOf: bundle.appendingPathComponent($0))) }
+    let tensorsURL = bundle.appendingPathComponent("model.safetensors")
+    let (tensors, metadata) = try SafeTensors.read(from: tensorsURL)
+    var unchecked = checked
+    unchecked[2] = [UInt8](
+      SafeTensors.encode(tensors, metadata: metadata.filter { !$0.key.hasPrefix("checksum.") }))
+    let tally = Self.fuzzCases("bundle directory", salt: 40) { index, generator in
+      let seeds = index % 2 == 0 ? checked : unchecked
+      var chosen = Int(generator.next() % 7) + 1  // a non-empty subset of the three files
+      if index % 50 == 0 { chosen = 0 }
+      for (k, name) in files.enumerated() {
+        var bytes = seeds[k]
+        if chosen & (1 << k) != 0 {
+          bytes =
+            k < 2 && generator.next() % 3 != 0
+            ? Self.mutateJSON(bytes, &generator) : Self.mutate(bytes, &generator)
+        }
+        try Self.put(bytes, bundle.appendingPathComponent(name))
+      }
+      let loaded = try TextFeaturePipeline(contentsOf: bundle)
+      let codes = try loaded.embeddings(for: ["word1 other2 text", ""])
+      #expect(codes.values.allSatisfy { $0.isFinite }, "case \(index): non-finite codes")
+      if !loaded.classes.isEmpty {
+        let probabilities = try loaded.probabilities(for: ["word1 text"])
+        #expect(probabilities.values.allSatisfy { $0.isFinite && $0 >= 0 && $0 <= 1 })
+      }
+      if loaded.trainingScores != nil {
+        let scores = try loaded.anomalyScores(for: ["word1 text"])
+        #expect(scores.scores.allSatisfy { $0.isFinite }, "case \(index): non-finite scores")
+      }
+    }
+    #expect(tally.refused > 0 && tally.accepted > 0)
+  }
+
+  /// `--config` files: the configuration object of a bundle (as written, partial, and in the
+  /// camelCase form of format version 2), mutated; what loads is validated and its sizes
+  /// checked, as `fit` does before any work.
+  @Test func configurationFiles() throws {
+    let directory = try Self.scratch()
+    defer { try? FileManager.default.removeItem(at: directory) }
+    let file = directory.appendingPathComponent("pipeline.json")
+    let seeds: [[UInt8]] = [
+      [UInt8](try JSONFormat.data(TextFeaturePipeline.Configuration())),
+      [UInt8](
+        try JSONFormat.data(
+          TextFeaturePipeline.Configuration(
+            autoencoder: .topK(16), classifierInput: .both))),
+      Array(#"{"folds": 5, "autoencoder": {"hidden_units": 64}, "outlier_quantile": 0.95}"#.utf8),
+      Array(
+        #"{"autoencoder": {"hiddenUnits": 8, "epochs": 2}, "vectorizer": {"minDocumentFrequency": {"count": {"_0": 2}}}}"#
+          .utf8),
+    ]
+    let tally = Self.fuzzCases("configuration files", salt: 41) { index, generator in
+      let seed = seeds[index % seeds.count]
+      let bytes =
+        index % 50 == 0
+        ? seed
+        : generator.next() % 3 == 0
+          ? Self.mutate(seed, &generator) : Self.mutateJSON(seed, &generator)
+      try Self.put(bytes, file)
+      let configuration = try TextFeaturePipeline.Configuration(contentsOf: file)
+      try configuration.validate()
+      try configuration.autoencoder?.checkSizes(inputColumns: 1000, rows: 1000)
+      _ = try Tokenizer(configuration.vectorizer.counting.tokenizer)
+    }
+    #expect(tally.refused > 0 && tally.accepted > 0)
+  }
+
+  /// Vocabulary files in each form (JSON object, JSON array, lines), mutated; what is read is
+  /// used to vectorize.
+  @Test func vocabularyFiles() throws {
+    let directory = try Self.scratch()
+    defer { try? FileManager.default.removeItem(at: directory) }
+    let file = directory.appendingPathComponent("vocabulary")
+    let vocabulary = try Vocabulary(terms: ["fox", "the", "caf\u{E9}", "e\u{301}", "a b", "😀"])
+    let seeds: [[UInt8]] = [
+      [UInt8](vocabulary.jsonObject()),
+      [UInt8](try JSONFormat.data(vocabulary.terms)),
+      Array(vocabulary.terms.joined(separator: "\n").utf8),
+      Array("the\r\nfox\n\ndog\n".utf8),
+    ]
+    let tally = Self.fuzzCases("vocabulary files", salt: 42) { index, generator in
+      let seed = seeds[index % seeds.count]
+      let bytes =
+        index % 50 == 0
+        ? seed
+        : index % seeds.count < 2 && generator.next() % 2 == 0
+          ? Self.mutateJSON(seed, &generator) : Self.mutate(seed, &generator)
+      try Self.put(bytes, file)
+      let read = try Vocabulary(contentsOf: file)
+      let (_, x) = try TfidfVectorizer.fitTransform(
+        ["the fox", "a café"], vocabulary: read, configuration: .init())
+      #expect(x.columns == read.count)
+    }
+    #expect(tally.refused > 0 && tally.accepted > 0)
+  }
+
+  /// The JSON header of a term-statistics file, mutated with its length kept right, so the
+  /// parser gets past the framing to the header's fields.
+  @Test func statisticsHeaders() throws {
+    let documents = ["the cup final", "rates and shares", "北京 café 🙂", ""]
+    let data = [UInt8](try TermStatistics(counting: documents, tokenizer: .unicode).fileData())
+    let length = Int(
+      UInt32(data[8]) | UInt32(data[9]) << 8 | UInt32(data[10]) << 16 | UInt32(data[11]) << 24)
+    let header = Array(data[12..<(12 + length)])
+    let body = Array(data[(12 + length)...])
+    let tally = Self.fuzzCases("statistics headers", salt: 43) { index, generator in
+      let mutated =
+        index % 50 == 0
+        ? header
+        : generator.next() % 4 == 0
+          ? Self.mutate(header, &generator) : Self.mutateJSON(header, &generator)
+      var bytes = Array(data[0..<8])
+      withUnsafeBytes(of: UInt32(mutated.count).littleEndian) { bytes.append(contentsOf: $0) }
+      bytes += mutated + body
+      let statistics = try TermStatistics(fileData: Data(bytes), file: "x.stats")
+      let merged = try TermStatistics.merged([statistics, statistics])
+      _ = try merged.vectorizer(configuration: .init(counting: .init(tokenizer: merged.tokenizer)))
+    }
+    #expect(tally.refused > 0 && tally.accepted > 0)
   }
 }

@@ -21,14 +21,14 @@ import Testing
         vectorizer: .init(), autoencoder: .init(hiddenUnits: 2, epochs: 50, batchSize: 2)))
     try pipeline.write(to: directory.appendingPathComponent("model"))  // the CLI's bundle
     let loaded = try TextFeaturePipeline(contentsOf: directory.appendingPathComponent("model"))
-    let vectors: DenseMatrix = loaded.embeddings(for: ["a goal in the cup final"])
+    let vectors: DenseMatrix = try loaded.embeddings(for: ["a goal in the cup final"])
     let label = try loaded.predict(["rates and shares"])
     // README example end
     #expect(vectors.rows == 1 && vectors.columns == 2)
     // "rates" and "shares" occur only in the business document.
     #expect(label == ["business"])
     #expect(try loaded.predict(documents) == ["sport", "business"])
-    #expect(loaded.embeddings(for: documents) == pipeline.embeddings(for: documents))
+    #expect(try loaded.embeddings(for: documents) == pipeline.embeddings(for: documents))
   }
 }
 
@@ -112,6 +112,15 @@ import Testing
     #expect(Self.normalized(blocks[0]) == Self.normalized(tested))
     let async = try Self.region("async", in: "TextFeaturePipelineAsyncTests.swift")
     #expect(Self.normalized(blocks[1]) == Self.normalized(async))
+  }
+
+  /// The version is written once, in `SparseTextVersion.library`; the changelog's newest entry
+  /// names it.
+  @Test func changelogNamesTheLibraryVersion() throws {
+    let text = try String(
+      contentsOf: Self.root.appendingPathComponent("CHANGELOG.md"), encoding: .utf8)
+    let newest = try #require(text.split(separator: "\n").first { $0.hasPrefix("## ") })
+    #expect(newest.hasPrefix("## \(SparseTextVersion.library) "), "\(newest)")
   }
 
   /// Steps 1 to 4 of the DocC article are `GettingStartedTests`' code (which also runs the

@@ -71,7 +71,7 @@ import Testing
       configuration: .init(
         vectorizer: .init(), autoencoder: .init(hiddenUnits: 2, epochs: 2, batchSize: 2),
         classifier: nil))
-    let foreign = SparseMatrix(zeros: 1, columns: pipeline.vectorizer.vocabulary.count + 1)
+    let foreign = try SparseMatrix(zeros: 1, columns: pipeline.vectorizer.vocabulary.count + 1)
     expectShapeMismatch("input columns") { _ = try pipeline.codes(for: foreign) }
   }
 

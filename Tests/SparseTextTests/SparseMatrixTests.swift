@@ -28,6 +28,21 @@ import Testing
     }
   }
 
+  /// A shape that cannot be is an error, never a trap.
+  @Test func zerosAndEntriesCheckTheShape() throws {
+    let zeros = try SparseMatrix(zeros: 2, columns: 3)
+    #expect(zeros.rows == 2 && zeros.columns == 3 && zeros.rowOffsets == [0, 0, 0])
+    #expect(throws: DataError.self) { try SparseMatrix(zeros: -1, columns: 3) }
+    #expect(throws: DataError.self) { try SparseMatrix(zeros: 1, columns: -3) }
+    #expect(throws: DataError.self) { try SparseMatrix(zeros: 1, columns: Int(Int32.max) + 1) }
+    do {
+      _ = try SparseMatrix(zeros: Int.max, columns: 1)
+      Issue.record("Int.max rows were accepted")
+    } catch DataError.exceedsMemory {
+    }
+    #expect(throws: DataError.self) { try SparseMatrix(rows: [[]], columns: -1) }
+  }
+
   @Test func densifiesSelectsAndConcatenates() throws {
     let m = try SparseMatrix(rows: [[(1, 2)], [(0, 1), (2, 3)]], columns: 3)
     #expect(m.densified().values == [0, 2, 0, 1, 0, 3])

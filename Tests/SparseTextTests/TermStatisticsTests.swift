@@ -73,8 +73,8 @@ import Testing
         let fitted = try merged.vectorizer(configuration: configuration)
         #expect(fitted.vocabulary.terms == direct.vocabulary.terms)
         #expect(fitted.idf.map(\.bitPattern) == direct.idf.map(\.bitPattern))
-        let x = direct.transform(documents)
-        let y = fitted.transform(documents)
+        let x = try direct.transform(documents)
+        let y = try fitted.transform(documents)
         #expect(x.values.map(\.bitPattern) == y.values.map(\.bitPattern))
         #expect(x.columnIndices == y.columnIndices && x.rowOffsets == y.rowOffsets)
       }
@@ -144,5 +144,25 @@ extension TermStatistics {
     throws -> TermStatistics
   {
     try TermStatistics(counting: documents, tokenizer: tokenizer)
+  }
+}
+
+/// Found by the statistics-header fuzz target: a header promising `Int.max` terms trapped on
+/// arithmetic overflow while the error message was being made.
+@Suite struct TermStatisticsHeaderTests {
+  @Test func aHugeTermCountIsRefusedWithoutOverflow() throws {
+    let data = [UInt8](
+      try TermStatistics(counting: ["alpha beta", "beta gamma"], tokenizer: .unicode).fileData())
+    let length = Int(
+      UInt32(data[8]) | UInt32(data[9]) << 8 | UInt32(data[10]) << 16 | UInt32(data[11]) << 24)
+    var header = String(decoding: data[12..<(12 + length)], as: UTF8.self)
+    header = header.replacingOccurrences(of: #""terms":3"#, with: #""terms":\#(Int.max)"#)
+    #expect(header.contains("\(Int.max)"))
+    var bytes = Array(data[0..<8])
+    withUnsafeBytes(of: UInt32(header.utf8.count).littleEndian) { bytes.append(contentsOf: $0) }
+    bytes += Array(header.utf8) + data[(12 + length)...]
+    #expect(throws: ModelFormatError.self) {
+      try TermStatistics(fileData: Data(bytes), file: "x.stats")
+    }
   }
 }

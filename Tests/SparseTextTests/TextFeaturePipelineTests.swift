@@ -52,10 +52,10 @@ import Testing
     let bias = try #require(tensors["encoder.bias"]).values
     let mean = try #require(tensors["codes.mean"]).values
     let spread = try #require(tensors["codes.scale"]).values
-    let x = fitted.features(for: texts)
+    let x = try fitted.features(for: texts)
     let terms = x.columns
-    let raw = try #require(fitted.rawCodes(for: texts))
-    let embeddings = fitted.embeddings(for: texts)
+    let raw = try #require(try fitted.rawCodes(for: texts))
+    let embeddings = try fitted.embeddings(for: texts)
     for r in 0..<x.rows {
       var a = (0..<4).map { j in
         Double(bias[j])
@@ -101,7 +101,7 @@ import Testing
     #expect(Self.small.cValues.contains(chosen))
     #expect(pipeline.configuration.classifier?.inverseRegularization == chosen)
     let scaler = try #require(pipeline.codeScaler)
-    let codes = pipeline.embeddings(for: texts)
+    let codes = try pipeline.embeddings(for: texts)
     for j in 0..<codes.columns where scaler.scale[j] != 1 {
       let mean = (0..<codes.rows).map { Double(codes[$0, j]) }.reduce(0, +) / Double(codes.rows)
       #expect(abs(mean) < 1e-4)
@@ -117,7 +117,7 @@ import Testing
     let loaded = try TextFeaturePipeline(contentsOf: url)
     #expect(loaded.codeScaler == pipeline.codeScaler)
     #expect(loaded.configuration == pipeline.configuration)
-    #expect(loaded.embeddings(for: texts) == pipeline.embeddings(for: texts))
+    #expect(try loaded.embeddings(for: texts) == pipeline.embeddings(for: texts))
     #expect(try loaded.probabilities(for: texts) == pipeline.probabilities(for: texts))
     let config =
       try JSONSerialization.jsonObject(
@@ -147,6 +147,7 @@ import Testing
     stages["autoencoder"] = autoencoder
     config["configuration"] = stages
     try JSONSerialization.data(withJSONObject: config).write(to: configURL)
+    try BundleEdit.rewriteTensors(of: url, asVersion: 1)
     let loaded = try TextFeaturePipeline(contentsOf: url)
     #expect(loaded.codeScaler == nil)
     #expect(loaded.configuration.codeScaling == .none)

@@ -79,9 +79,11 @@ enum Hardening {
   }
 }
 
-/// Runs killed with SIGKILL at seeded random moments over an existing output: at every moment
-/// the output is the complete old one or the complete new one, and the next run that writes
-/// there leaves nothing else behind.
+/// Runs killed with SIGKILL over an existing output, at seeded random moments and at the moment
+/// the run's temporary output first holds bytes: at every moment the output is the complete
+/// old one or the complete new one, some kills land while the output is being written (the
+/// killed run's temporary output is left with bytes in it), and the next run that writes there
+/// leaves nothing else behind.
 @Suite(.serialized) struct CLIKillTests {
   /// A small seeded generator (SplitMix64), so a failure can be replayed.
   struct SplitMix: RandomNumberGenerator {
@@ -109,21 +111,67 @@ enum Hardening {
     return files
   }
 
-  /// Runs `sparsetext arguments` and kills it after `delay` seconds (if still running).
-  static func runAndKill(_ arguments: [String], after delay: Double) throws {
+  /// When a run is killed: after a delay, or as soon as a temporary sibling of the output holds
+  /// bytes (polled every 0.2 ms; the run may finish first).
+  enum Moment {
+    case after(Double)
+    case whileWriting(URL)
+  }
+
+  /// Runs `sparsetext arguments` and kills it at `moment` (if still running).
+  static func runAndKill(_ arguments: [String], at moment: Moment) throws {
     let process = Process()
     process.executableURL = CLI.executable
     process.arguments = arguments
     process.standardOutput = FileHandle.nullDevice
     process.standardError = FileHandle.nullDevice
     try process.run()
-    Thread.sleep(forTimeInterval: delay)
+    switch moment {
+    case .after(let delay):
+      Thread.sleep(forTimeInterval: delay)
+    case .whileWriting(let output):
+      let before = Set(temporaryOutputs(of: output).keys)
+      while process.isRunning,
+        !temporaryOutputs(of: output).contains(where: { !before.contains($0) && $1 > 0 })
+      {
+        Thread.sleep(forTimeInterval: 0.0002)
+      }
+    }
     if process.isRunning { kill(process.processIdentifier, SIGKILL) }
     process.waitUntilExit()
   }
 
+  /// The temporary siblings of `output` (`.NAME.tmp-…`, `.NAME.parts-…`) by name, with the bytes
+  /// each holds (a directory: the bytes of the files inside).
+  static func temporaryOutputs(of output: URL) -> [String: Int] {
+    let directory = output.deletingLastPathComponent()
+    let prefix = ".\(output.lastPathComponent)."
+    let names = (try? FileManager.default.contentsOfDirectory(atPath: directory.path)) ?? []
+    var sizes: [String: Int] = [:]
+    for name in names
+    where name.hasPrefix(prefix + "tmp-") || name.hasPrefix(prefix + "parts-") {
+      sizes[name] = bytes(directory.appendingPathComponent(name))
+    }
+    return sizes
+  }
+
+  /// The bytes of a file, or of the files under a directory.
+  static func bytes(_ url: URL) -> Int {
+    var isDirectory: ObjCBool = false
+    guard FileManager.default.fileExists(atPath: url.path, isDirectory: &isDirectory) else {
+      return 0
+    }
+    guard isDirectory.boolValue else {
+      return (try? FileManager.default.attributesOfItem(atPath: url.path)[.size] as? Int) ?? 0
+    }
+    let names = (try? FileManager.default.contentsOfDirectory(atPath: url.path)) ?? []
+    return names.reduce(0) { $0 + bytes(url.appendingPathComponent($1)) }
+  }
+
   /// `old` and `new` write `output` with different settings; runs of `new` are killed at
-  /// random moments in `0..<window` seconds.
+  /// random moments in `0..<window` seconds (even rounds) and as soon as their temporary output
+  /// holds bytes (odd rounds). At least one kill must land mid-write: the killed run leaves a
+  /// temporary output with bytes in it.
   func check(
     output: URL, old: [String], new: [String], window: Double, rounds: Int, seed: UInt64,
     snapshot: (URL) throws -> [String: Data] = CLIKillTests.snapshot,
@@ -141,20 +189,30 @@ enum Hardening {
     #expect(oldSnapshot != newSnapshot && !oldSnapshot.isEmpty, sourceLocation: sourceLocation)
     var generator = SplitMix(state: seed)
     var outcomes: [String: Int] = [:]
-    for _ in 0..<rounds {
+    for round in 0..<rounds {
       // Back to the old output when a run got through.
       if try snapshot(output) == newSnapshot {
         #expect(try CLI.run(with(old, output)).status == 0, sourceLocation: sourceLocation)
       }
+      let before = Set(Self.temporaryOutputs(of: output).keys)
+      let delay = Double.random(in: 0..<window, using: &generator)
       try Self.runAndKill(
-        with(new, output), after: Double.random(in: 0..<window, using: &generator))
+        with(new, output), at: round % 2 == 0 ? .after(delay) : .whileWriting(output))
       let now = try snapshot(output)
       let outcome = now == oldSnapshot ? "old" : now == newSnapshot ? "new" : "damaged"
       outcomes[outcome, default: 0] += 1
+      // What the killed run was writing stays behind until the next complete run.
+      if Self.temporaryOutputs(of: output).contains(where: { !before.contains($0) && $1 > 0 }) {
+        outcomes["killed mid-write", default: 0] += 1
+      }
       #expect(
         outcome != "damaged", "\(output.lastPathComponent): \(now.keys.sorted())",
         sourceLocation: sourceLocation)
     }
+    #expect(
+      outcomes["killed mid-write", default: 0] > 0,
+      "no kill landed while \(output.lastPathComponent) was being written: \(outcomes)",
+      sourceLocation: sourceLocation)
     // The next complete run writes the new output and removes what the killed runs left.
     #expect(try CLI.run(with(new, output)).status == 0, sourceLocation: sourceLocation)
     #expect(try snapshot(output) == newSnapshot, sourceLocation: sourceLocation)

@@ -1,4 +1,5 @@
 import Foundation
+import SparseText
 import Testing
 
 /// Runs the built `sparsetext` binary and captures what it prints.
@@ -65,7 +66,7 @@ enum CLI {
 @Suite struct CLIProcessTests {
   @Test func exitStatusesOfTheBinary() throws {
     let version = try CLI.run(["--version"])
-    #expect(version.status == 0 && version.stdout == "0.1.0\n")
+    #expect(version.status == 0 && version.stdout == SparseTextVersion.library + "\n")
     let usage = try CLI.run(["corpus", "list", "--no-such-option"])
     #expect(usage.status == 2 && usage.stderr.contains("--no-such-option"))
     let dir = try CLI.temporaryDirectory()

@@ -1,46 +1,19 @@
 /// A matrix of samples (rows) by features (columns) that ``LogisticRegression`` fits and scores:
-/// ``SparseMatrix``, ``DenseMatrix`` and ``ConcatenatedFeatures``. Other conformances are not
-/// supported (fitting or scoring one throws ``ConfigurationError/invalid(field:reason:)``).
-public protocol FeatureMatrix: Sendable {
+/// ``SparseMatrix``, ``DenseMatrix`` and ``ConcatenatedFeatures``, each with the products the
+/// solver needs. Apps pass a sparse or a dense matrix to the classifier's public methods.
+package protocol FeatureMatrix: Sendable {
   /// The number of rows (samples).
   var rows: Int { get }
   /// The number of columns (features).
   var columns: Int { get }
-}
-
-extension FeatureMatrix {
-  /// Whether this is one of the library's feature matrices, which carry the products below.
-  package var hasLinearProducts: Bool {
-    self is SparseMatrix || self is DenseMatrix || self is ConcatenatedFeatures
-  }
-
   /// For rows in `range`: `out[(r - range.lowerBound) * k + j] = Σ_c x[r, c] · w[j * columns + c]`.
-  package func multiplyRows(
-    _ range: Range<Int>, weights w: [Double], outputs k: Int, into out: inout [Double]
-  ) {
-    switch self {
-    case let x as SparseMatrix: x.multiplyRows(range, weights: w, outputs: k, into: &out)
-    case let x as DenseMatrix: x.multiplyRows(range, weights: w, outputs: k, into: &out)
-    case let x as ConcatenatedFeatures: x.multiplyRows(range, weights: w, outputs: k, into: &out)
-    default: preconditionFailure("multiplyRows: check hasLinearProducts first")
-    }
-  }
-
+  func multiplyRows(
+    _ range: Range<Int>, weights w: [Double], outputs k: Int, into out: inout [Double])
   /// For rows in `range`: `gradient[j * columns + c] += Σ_r x[r, c] · g[(r - lower) * k + j]`.
-  package func accumulateTransposed(
-    _ range: Range<Int>, coefficients g: [Double], outputs k: Int, into gradient: inout [Double]
-  ) {
-    switch self {
-    case let x as SparseMatrix:
-      x.accumulateTransposed(range, coefficients: g, outputs: k, into: &gradient)
-    case let x as DenseMatrix:
-      x.accumulateTransposed(range, coefficients: g, outputs: k, into: &gradient)
-    case let x as ConcatenatedFeatures:
-      x.accumulateTransposed(range, coefficients: g, outputs: k, into: &gradient)
-    default:
-      preconditionFailure("accumulateTransposed: check hasLinearProducts first")
-    }
-  }
+  func accumulateTransposed(
+    _ range: Range<Int>, coefficients g: [Double], outputs k: Int, into gradient: inout [Double])
+  /// The rows at `indices`, in that order.
+  func selectingRows(_ indices: [Int]) -> Self
 }
 
 // The products of each kind of block, on weights laid out as `k` rows of `stride` values of
@@ -241,14 +214,14 @@ extension DenseMatrix: FeatureMatrix {
 /// Sparse features and dense features side by side (`[sparse | dense]`), as TF-IDF ⊕ codes:
 /// each block keeps its own layout, so the dense block's products go to BLAS instead of
 /// becoming hundreds of stored entries per sparse row.
-public struct ConcatenatedFeatures: FeatureMatrix {
+package struct ConcatenatedFeatures: FeatureMatrix {
   /// The left block.
-  public let sparse: SparseMatrix
+  package let sparse: SparseMatrix
   /// The right block.
-  public let dense: DenseMatrix
+  package let dense: DenseMatrix
 
   /// `[sparse | dense]`; both must have the same rows.
-  public init(_ sparse: SparseMatrix, _ dense: DenseMatrix) throws {
+  package init(_ sparse: SparseMatrix, _ dense: DenseMatrix) throws {
     guard sparse.rows == dense.rows else {
       throw DataError.shapeMismatch(
         what: "rows of the dense block", expected: sparse.rows, actual: dense.rows)
@@ -258,12 +231,12 @@ public struct ConcatenatedFeatures: FeatureMatrix {
   }
 
   /// See ``FeatureMatrix/rows``.
-  public var rows: Int { sparse.rows }
+  package var rows: Int { sparse.rows }
   /// See ``FeatureMatrix/columns``.
-  public var columns: Int { sparse.columns + dense.columns }
+  package var columns: Int { sparse.columns + dense.columns }
 
   /// The rows at `indices`, in that order.
-  public func selectingRows(_ indices: [Int]) -> ConcatenatedFeatures {
+  package func selectingRows(_ indices: [Int]) -> ConcatenatedFeatures {
     // Both blocks keep the same rows, so the shapes agree.
     // swift-format-ignore: NeverUseForceTry
     try! ConcatenatedFeatures(sparse.selectingRows(indices), dense.selectingRows(indices))

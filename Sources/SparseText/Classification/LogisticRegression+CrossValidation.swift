@@ -28,7 +28,7 @@ extension LogisticRegression {
   ///   throws.
   package static func crossValidateC(
     _ features: any FeatureMatrix, labels: [String], candidates: [Double], folds: Int = 3,
-    seed: UInt64 = 13, configuration: Configuration = .init(),
+    seed: UInt64 = SeededGenerator.defaultSeed, configuration: Configuration = .init(),
     foldFeatures: (
       (_ train: [Int], _ test: [Int]) throws -> (any FeatureMatrix, any FeatureMatrix)
     )? =
@@ -60,7 +60,7 @@ extension LogisticRegression {
         let model = try LogisticRegression(
           fitting: part.train, labels: split.train.map { labels[$0] }, configuration: lr,
           isCancelled: isCancelled)
-        let predicted = try model.predict(part.test)
+        let predicted = try model.predictedLabels(part.test)
         correct += zip(predicted, split.test).filter { $0 == labels[$1] }.count
       }
       accuracies.append(Double(correct) / Double(labels.count))
@@ -75,12 +75,7 @@ extension LogisticRegression {
   }
 }
 
-/// The rows at `indices` of a sparse or dense feature matrix, in that order.
+/// The rows at `indices` of a feature matrix, in that order.
 package func selectingRows(_ x: any FeatureMatrix, _ indices: [Int]) -> any FeatureMatrix {
-  switch x {
-  case let sparse as SparseMatrix: return sparse.selectingRows(indices)
-  case let dense as DenseMatrix: return dense.selectingRows(indices)
-  case let both as ConcatenatedFeatures: return both.selectingRows(indices)
-  default: preconditionFailure("selectingRows: an unknown FeatureMatrix type")
-  }
+  x.selectingRows(indices)
 }

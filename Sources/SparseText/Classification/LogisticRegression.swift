@@ -103,9 +103,9 @@ public struct LogisticRegression: Sendable {
   /// The number of features.
   public var featureCount: Int { weights.columns }
 
-  /// Fits the model to sparse or dense features.
+  /// Fits the model to sparse features (TF-IDF, counts).
   public init(
-    fitting x: some FeatureMatrix, labels: [String], sampleWeights: [Float]? = nil,
+    fitting x: SparseMatrix, labels: [String], sampleWeights: [Float]? = nil,
     configuration: Configuration = .init()
   ) throws {
     try self.init(
@@ -113,18 +113,23 @@ public struct LogisticRegression: Sendable {
       isCancelled: nil)
   }
 
-  /// ``init(fitting:labels:sampleWeights:configuration:)`` that asks `isCancelled` before every
-  /// solver iteration and throws `CancellationError` when it says so.
+  /// Fits the model to dense features (codes, embeddings).
+  public init(
+    fitting x: DenseMatrix, labels: [String], sampleWeights: [Float]? = nil,
+    configuration: Configuration = .init()
+  ) throws {
+    try self.init(
+      fitting: x, labels: labels, sampleWeights: sampleWeights, configuration: configuration,
+      isCancelled: nil)
+  }
+
+  /// Fits the model to any of the library's feature matrices, asking `isCancelled` (when
+  /// given) before every solver iteration and throwing `CancellationError` when it says so.
   package init(
     fitting x: some FeatureMatrix, labels: [String], sampleWeights: [Float]? = nil,
     configuration: Configuration = .init(), isCancelled: CancellationCheck?
   ) throws {
     try configuration.validate()
-    guard x.hasLinearProducts else {
-      throw ConfigurationError.conflict(
-        reason: "\(type(of: x)) is not one of the library's feature matrices",
-        suggestion: "Pass a SparseMatrix, a DenseMatrix or ConcatenatedFeatures.")
-    }
     guard labels.count == x.rows else {
       throw DataError.shapeMismatch(
         what: "labels (one per row)", expected: x.rows, actual: labels.count)
@@ -212,15 +217,8 @@ public struct LogisticRegression: Sendable {
 
   /// Checks that `x` has one column per feature the model was fitted on.
   ///
-  /// - Throws: ``DataError/shapeMismatch(what:expected:actual:)`` when it does not, and
-  ///   ``ConfigurationError/conflict(reason:suggestion:)`` for a matrix type other than the
-  ///   library's own.
+  /// - Throws: ``DataError/shapeMismatch(what:expected:actual:)`` when it does not.
   func checkInput(_ x: some FeatureMatrix) throws {
-    guard x.hasLinearProducts else {
-      throw ConfigurationError.conflict(
-        reason: "\(type(of: x)) is not one of the library's feature matrices",
-        suggestion: "Pass a SparseMatrix, a DenseMatrix or ConcatenatedFeatures.")
-    }
     guard x.columns == featureCount else {
       throw DataError.shapeMismatch(
         what: "feature columns (the model's features)", expected: featureCount,
@@ -232,7 +230,7 @@ public struct LogisticRegression: Sendable {
   ///
   /// - Throws: ``DataError/shapeMismatch(what:expected:actual:)`` when `x` does not have
   ///   ``featureCount`` columns.
-  public func decisionFunction(_ x: some FeatureMatrix) throws -> DenseMatrix {
+  package func scores(_ x: some FeatureMatrix) throws -> DenseMatrix {
     try checkInput(x)
     let k = weights.rows
     let w = weights.values.map(Double.init)
@@ -249,8 +247,8 @@ public struct LogisticRegression: Sendable {
   ///
   /// - Throws: ``DataError/shapeMismatch(what:expected:actual:)`` when `x` does not have
   ///   ``featureCount`` columns.
-  public func probabilities(for x: some FeatureMatrix) throws -> DenseMatrix {
-    let scores = try decisionFunction(x)
+  package func classProbabilities(_ x: some FeatureMatrix) throws -> DenseMatrix {
+    let scores = try scores(x)
     let k = classes.count
     var out = DenseMatrix(zeros: x.rows, columns: k)
     for r in 0..<x.rows {
@@ -273,8 +271,8 @@ public struct LogisticRegression: Sendable {
   ///
   /// - Throws: ``DataError/shapeMismatch(what:expected:actual:)`` when `x` does not have
   ///   ``featureCount`` columns.
-  public func predict(_ x: some FeatureMatrix) throws -> [String] {
-    let scores = try decisionFunction(x)
+  package func predictedLabels(_ x: some FeatureMatrix) throws -> [String] {
+    let scores = try scores(x)
     return (0..<x.rows).map { r in
       if classes.count == 2 { return classes[scores.values[r] > 0 ? 1 : 0] }
       let row = scores.row(r)
@@ -282,6 +280,49 @@ public struct LogisticRegression: Sendable {
       for i in row.indices where row[i] > row[best] { best = i }
       return classes[best - row.startIndex]
     }
+  }
+}
+
+// Sparse and dense features, the two kinds apps pass (the generic forms above also take the
+// pipeline's TF-IDF ⊕ codes).
+extension LogisticRegression {
+  /// The linear scores `X·Wᵀ + b`, rows × outputs (one column for two classes).
+  ///
+  /// - Throws: ``DataError/shapeMismatch(what:expected:actual:)`` when `x` does not have
+  ///   ``featureCount`` columns.
+  public func decisionFunction(_ x: SparseMatrix) throws -> DenseMatrix {
+    try scores(x)
+  }
+
+  /// ``decisionFunction(_:)-(SparseMatrix)`` of dense features.
+  public func decisionFunction(_ x: DenseMatrix) throws -> DenseMatrix {
+    try scores(x)
+  }
+
+  /// Class probabilities, rows × classes, columns in ``classes`` order.
+  ///
+  /// - Throws: ``DataError/shapeMismatch(what:expected:actual:)`` when `x` does not have
+  ///   ``featureCount`` columns.
+  public func probabilities(for x: SparseMatrix) throws -> DenseMatrix {
+    try classProbabilities(x)
+  }
+
+  /// ``probabilities(for:)-(SparseMatrix)`` of dense features.
+  public func probabilities(for x: DenseMatrix) throws -> DenseMatrix {
+    try classProbabilities(x)
+  }
+
+  /// The most probable class of each row.
+  ///
+  /// - Throws: ``DataError/shapeMismatch(what:expected:actual:)`` when `x` does not have
+  ///   ``featureCount`` columns.
+  public func predict(_ x: SparseMatrix) throws -> [String] {
+    try predictedLabels(x)
+  }
+
+  /// ``predict(_:)-(SparseMatrix)`` of dense features.
+  public func predict(_ x: DenseMatrix) throws -> [String] {
+    try predictedLabels(x)
   }
 }
 

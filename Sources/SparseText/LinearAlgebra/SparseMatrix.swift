@@ -23,11 +23,7 @@ public struct SparseMatrix: Sendable, Equatable {
   public init(
     rows: Int, columns: Int, rowOffsets: [Int64], columnIndices: [Int32], values: [Float]
   ) throws {
-    guard rows >= 0, columns >= 0, columns <= Int(Int32.max) else {
-      throw DataError.invalidMatrix(
-        what: "a \(rows)×\(columns) sparse matrix",
-        reason: "rows and columns must be non-negative, and columns below 2^31")
-    }
+    try Self.checkShape(rows: rows, columns: columns)
     // Compared as count - 1 == rows: rows + 1 would overflow for a hostile Int.max.
     guard rowOffsets.count - 1 == rows else {
       throw DataError.shapeMismatch(
@@ -87,15 +83,33 @@ public struct SparseMatrix: Sendable, Equatable {
   }
 
   /// An all-zero matrix.
-  public init(zeros rows: Int, columns: Int) {
+  ///
+  /// - Throws: ``DataError/invalidMatrix(what:reason:)`` when the shape is negative or has
+  ///   2^31 columns or more, and ``DataError/exceedsMemory(what:bytes:available:suggestion:)``
+  ///   when its row offsets would not fit in memory.
+  public init(zeros rows: Int, columns: Int) throws {
+    try Self.checkShape(rows: rows, columns: columns)
+    try MemoryBudget.check(
+      (Double(rows) + 1) * 8, for: "the row offsets of a \(rows)×\(columns) matrix",
+      suggestion: "Ask for fewer rows.")
     self.init(
       uncheckedRows: rows, columns: columns,
       rowOffsets: Array(repeating: 0, count: rows + 1), columnIndices: [], values: [])
   }
 
+  /// Rows and columns non-negative, and columns below 2^31 (column indices are Int32).
+  private static func checkShape(rows: Int, columns: Int) throws {
+    guard rows >= 0, columns >= 0, columns <= Int(Int32.max) else {
+      throw DataError.invalidMatrix(
+        what: "a \(rows)×\(columns) sparse matrix",
+        reason: "rows and columns must be non-negative, and columns below 2^31")
+    }
+  }
+
   /// Builds a matrix from rows of `(column, value)` pairs; pairs are sorted, repeated
   /// columns summed and explicit zeros kept out.
   public init(rows entries: [[(column: Int, value: Float)]], columns: Int) throws {
+    try Self.checkShape(rows: entries.count, columns: columns)
     var offsets: [Int64] = [0]
     offsets.reserveCapacity(entries.count + 1)
     var indices: [Int32] = []

@@ -10,7 +10,7 @@ extension AnomalyScorer {
     of documents: Documents, blockSize: Int = 1024
   ) -> TransformedBlocks<Documents, AnomalyScores> where Documents.Element == String {
     TransformedBlocks(documents, blockSize: blockSize) { [self] block, _ in
-      scores(for: block)
+      try scores(for: block)
     }
   }
 

@@ -61,8 +61,10 @@ public struct AnomalyScorer: Sendable {
   }
 
   /// Scores `documents`.
-  public func scores(for documents: [String]) -> AnomalyScores {
-    uncheckedScores(for: pipeline.features(for: documents))
+  ///
+  /// - Throws: as ``TextFeaturePipeline/features(for:)``.
+  public func scores(for documents: [String]) throws -> AnomalyScores {
+    uncheckedScores(for: try pipeline.features(for: documents))
   }
 
   /// Scores TF-IDF rows (the pipeline's features), block by block.

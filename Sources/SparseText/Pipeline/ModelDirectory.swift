@@ -3,9 +3,9 @@ import Foundation
 /// What a model directory holds: an autoencoder alone (`sparsetext train-sae`,
 /// ``SparseAutoencoder/write(to:)``) or a pipeline bundle (`sparsetext fit`,
 /// ``TextFeaturePipeline/write(to:)``), told apart by the `format` of its `config.json`.
-public enum ModelDirectory {
+package enum ModelDirectory {
   /// The kinds of model directory.
-  public enum Kind: Sendable {
+  package enum Kind: Sendable {
     /// A sparse autoencoder's own directory.
     case autoencoder
     /// A pipeline bundle.
@@ -14,7 +14,7 @@ public enum ModelDirectory {
 
   /// Loads a train-sae directory and checks what its loader leaves out: every weight is finite
   /// and the settings are in range, as for a bundle.
-  public static func autoencoder(at url: URL) throws -> SparseAutoencoder {
+  package static func autoencoder(at url: URL) throws -> SparseAutoencoder {
     // A FIFO would block the loader's read; a directory or link loop is damage, not absence.
     for file in ["config.json", "model.safetensors"] {
       try TextFeaturePipeline.checkBundleFile(url.appendingPathComponent(file))
@@ -31,7 +31,7 @@ public enum ModelDirectory {
   ///
   /// - Throws: ``ModelFormatError`` when there is no readable `config.json` or its format is
   ///   neither.
-  public static func kind(of url: URL) throws -> Kind {
+  package static func kind(of url: URL) throws -> Kind {
     let configURL = url.appendingPathComponent("config.json")
     try TextFeaturePipeline.checkBundleFile(configURL)
     guard let data = try? Data(contentsOf: configURL),

@@ -131,7 +131,7 @@ extension TextFeaturePipeline {
     of documents: Documents, blockSize: Int = 1024
   ) -> TransformedBlocks<Documents, DenseMatrix> where Documents.Element == String {
     TransformedBlocks(documents, blockSize: blockSize) { [self] block, _ in
-      embeddings(for: block)
+      try embeddings(for: block)
     }
   }
 
@@ -171,7 +171,7 @@ extension TextFeaturePipeline {
   /// Labels and probabilities of one block, encoding it once.
   func classifications(of documents: [String]) throws -> Classifications {
     let (model, features) = try classifierInputs(documents)
-    let probabilities = try model.probabilities(for: features)
+    let probabilities = try model.classProbabilities(features)
     let k = probabilities.columns
     let labels = (0..<probabilities.rows).map { r in
       var best = 0

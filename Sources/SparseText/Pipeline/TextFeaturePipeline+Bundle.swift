@@ -59,6 +59,12 @@ extension TextFeaturePipeline {
   /// complete old bundle or the complete new one. An ordinary file, or a directory that is not
   /// a bundle (other than an empty one), is never replaced: that throws ``OutputError``.
   public func write(to url: URL) throws {
+    try write(to: url, in: nil)
+  }
+
+  /// ``write(to:)``, staged in `commit` (put in place with the commit's other outputs) when
+  /// there is one.
+  package func write(to url: URL, in commit: OutputCommit?) throws {
     var configuration = self.configuration
     if classifier == nil { configuration.classifier = nil }
     let config = BundleConfig(
@@ -86,173 +92,117 @@ extension TextFeaturePipeline {
     let encoder = JSONFormat.encoder()
     let configData = try encoder.encode(config)
     let vocabularyData = try encoder.encode(vectorizer.vocabulary.terms)
+    let metadata = [
+      "format": Self.formatName, "format_version": "\(Self.formatVersion)",
+      Self.checksumKeys.config: Self.checksum(configData),
+      Self.checksumKeys.vocabulary: Self.checksum(vocabularyData),
+      Self.checksumKeys.data: SafeTensors.dataChecksum(tensors),
+    ]
     try AtomicFile.writeDirectory(
-      at: url, formats: [Self.formatName], entries: Self.bundleEntries
+      at: url, formats: [Self.formatName], entries: Self.bundleEntries, in: commit
     ) { folder in
       try configData.write(to: folder.appendingPathComponent("config.json"))
       try vocabularyData.write(to: folder.appendingPathComponent("vocabulary.json"))
-      try SafeTensors.encode(
-        tensors,
-        metadata: ["format": Self.formatName, "format_version": "\(Self.formatVersion)"]
-      ).write(to: folder.appendingPathComponent("model.safetensors"))
+      try SafeTensors.encode(tensors, metadata: metadata)
+        .write(to: folder.appendingPathComponent("model.safetensors"))
     }
   }
 
-  /// Loads a bundle, checking that every part is present, of this format version, and
-  /// consistent with the others.
+  /// Loads a bundle, checking that every part is present, of a format version this build reads,
+  /// and that together they satisfy every invariant of a bundle this library writes (see
+  /// ``checkInvariants(config:terms:tensors:metadata:files:)``): a damaged, truncated or
+  /// hand-edited bundle is refused with a ``ModelFormatError`` naming the file, never half-used.
   public init(contentsOf url: URL) throws {
-    let configURL = url.appendingPathComponent("config.json")
-    let vocabularyURL = url.appendingPathComponent("vocabulary.json")
-    let tensorsURL = url.appendingPathComponent("model.safetensors")
-    let configData = try Self.readSmallFile(configURL, limit: 16 << 20)
+    let files = BundleFiles(directory: url)
+    let configData = try Self.readSmallFile(files.config, limit: 16 << 20)
     let config: BundleConfig
     do {
       let header = try JSONFormat.decoder().decode(BundleHeader.self, from: configData)
       guard header.format == Self.formatName else {
         throw ModelFormatError.corrupt(
-          file: configURL.path, reason: "format is '\(header.format)', not '\(Self.formatName)'")
+          file: files.config.path,
+          reason: "format is '\(header.format)', not '\(Self.formatName)'")
       }
-      guard Self.readableFormatVersions.contains(header.formatVersion) else {
-        throw ModelFormatError.unsupportedVersion(
-          file: configURL.path, found: "\(header.formatVersion)",
-          supported:
-            "\(Self.readableFormatVersions.lowerBound) to \(Self.readableFormatVersions.upperBound)"
-        )
-      }
+      try Self.checkReadable(version: header.formatVersion, file: files.config.path)
       config = try Self.decodeConfig(configData, version: header.formatVersion)
     } catch let error as ModelFormatError {
       throw error
     } catch {
-      throw ModelFormatError.corrupt(file: configURL.path, reason: Self.describe(error))
+      throw ModelFormatError.corrupt(file: files.config.path, reason: Self.describe(error))
     }
-    if let classes = config.classes, let duplicate = classes.firstDuplicate {
-      throw ModelFormatError.corrupt(
-        file: configURL.path,
-        reason: "class '\(duplicate)' is listed twice in 'classes'; class names must be unique")
-    }
-    let vocabularyData = try Self.readSmallFile(vocabularyURL, limit: 1 << 30)
+    let vocabularyData = try Self.readSmallFile(files.vocabulary, limit: 1 << 30)
     let terms: [String]
     do {
       terms = try JSONFormat.decoder().decode([String].self, from: vocabularyData)
     } catch {
-      throw ModelFormatError.corrupt(file: vocabularyURL.path, reason: Self.describe(error))
+      throw ModelFormatError.corrupt(file: files.vocabulary.path, reason: Self.describe(error))
     }
-    guard terms.count == config.vocabularySize else {
-      throw ModelFormatError.inconsistent(
-        file: vocabularyURL.path,
-        reason: "\(terms.count) terms, but config.json says \(config.vocabularySize)")
-    }
-    try Self.checkBundleFile(tensorsURL)
-    let (tensors, _) = try SafeTensors.read(from: tensorsURL)
-    try Self.checkValues(tensors, file: tensorsURL.path)
-    try Self.checkSettings(config.configuration, file: configURL.path)
-    guard let idf = tensors["idf"], idf.shape == [terms.count] else {
-      throw ModelFormatError.inconsistent(
-        file: tensorsURL.path,
-        reason:
-          "idf should have shape [\(terms.count)], found \(tensors["idf"]?.shape.description ?? "nothing")"
-      )
-    }
+    try Self.checkBundleFile(files.tensors)
+    let (tensors, metadata, dataChecksum) = try SafeTensors.readChecksummed(
+      from: files.tensors, dtype: "F32")
+    try Self.checkInvariants(
+      config: config, terms: terms, tensors: tensors, metadata: metadata, files: files,
+      bytes: (configData, vocabularyData, dataChecksum))
     let vocabulary: Vocabulary
     do {
       vocabulary = try Vocabulary(terms: terms)
     } catch {
-      throw ModelFormatError.corrupt(file: vocabularyURL.path, reason: "\(error)")
+      throw ModelFormatError.corrupt(file: files.vocabulary.path, reason: "\(error)")
     }
     let vectorizer: TfidfVectorizer
     do {
       vectorizer = try TfidfVectorizer(
-        vocabulary: vocabulary, idf: idf.values, configuration: config.configuration.vectorizer)
+        vocabulary: vocabulary, idf: tensors["idf"]!.values,
+        configuration: config.configuration.vectorizer)
     } catch let error as ConfigurationError {
-      throw ModelFormatError.corrupt(file: configURL.path, reason: error.description)
+      throw ModelFormatError.corrupt(file: files.config.path, reason: error.description)
     }
     var autoencoder: SparseAutoencoder?
     if let sae = config.configuration.autoencoder {
       do {
         autoencoder = try SparseAutoencoder(parameters: tensors, configuration: sae)
       } catch let error as ModelFormatError {
-        throw ModelFormatError.inconsistent(file: tensorsURL.path, reason: Self.reason(of: error))
+        throw ModelFormatError.inconsistent(
+          file: files.tensors.path, reason: Self.reason(of: error))
       }
       guard autoencoder!.inputColumns == terms.count else {
         throw ModelFormatError.inconsistent(
-          file: tensorsURL.path,
+          file: files.tensors.path,
           reason:
             "the encoder reads \(autoencoder!.inputColumns) terms, the vocabulary has \(terms.count)"
         )
       }
     }
     var codeScaler: CodeScaler?
-    if let autoencoder, config.configuration.codeScaling == .standardize {
-      let h = autoencoder.configuration.hiddenUnits
-      guard let mean = tensors["codes.mean"], mean.shape == [h],
-        let scale = tensors["codes.scale"], scale.shape == [h]
-      else {
-        throw ModelFormatError.inconsistent(
-          file: tensorsURL.path,
-          reason: "codes.mean and codes.scale of shape [\(h)] are missing or of another shape")
-      }
+    if autoencoder != nil, let mean = tensors["codes.mean"], let scale = tensors["codes.scale"] {
       do {
         codeScaler = try CodeScaler(mean: mean.values, scale: scale.values)
       } catch {
-        throw ModelFormatError.inconsistent(file: tensorsURL.path, reason: "\(error)")
+        throw ModelFormatError.inconsistent(file: files.tensors.path, reason: "\(error)")
       }
     }
-    var trainingScores: AnomalyScores.Distribution?
-    if let stored = tensors[Self.trainingScoresTensor] {
-      guard autoencoder != nil, stored.shape.count == 1,
-        (1...AnomalyScores.Distribution.capacity).contains(stored.shape[0]),
-        let distribution = try? AnomalyScores.Distribution(stored.values),
-        distribution.sortedValues == stored.values
-      else {
-        throw ModelFormatError.inconsistent(
-          file: tensorsURL.path,
-          reason:
-            "\(Self.trainingScoresTensor) should be 1 to \(AnomalyScores.Distribution.capacity) sorted finite scores of a model with an autoencoder"
-        )
+    let trainingScores = try tensors[Self.trainingScoresTensor].map { stored in
+      do {
+        return try AnomalyScores.Distribution(stored.values)
+      } catch {
+        throw ModelFormatError.inconsistent(file: files.tensors.path, reason: "\(error)")
       }
-      trainingScores = distribution
     }
-    var firingRates: [Double]?
-    if let stored = tensors[Self.firingRatesTensor] {
-      guard let autoencoder, stored.shape == [autoencoder.configuration.hiddenUnits],
-        stored.values.allSatisfy({ (0...1).contains($0) })
-      else {
-        throw ModelFormatError.inconsistent(
-          file: tensorsURL.path,
-          reason:
-            "\(Self.firingRatesTensor) should hold one rate from 0 to 1 per latent unit of the autoencoder"
-        )
-      }
-      firingRates = stored.values.map(Double.init)
-    }
+    // Checked with the invariants: only with an autoencoder, one rate in 0...1 per unit.
+    let firingRates = tensors[Self.firingRatesTensor].map { $0.values.map(Double.init) }
     var classifier: LogisticRegression?
-    if let lr = config.configuration.classifier, let classes = config.classes {
-      guard let weight = tensors["classifier.weight"], weight.shape.count == 2,
-        let bias = tensors["classifier.bias"], bias.shape.count == 1
-      else {
-        throw ModelFormatError.inconsistent(
-          file: tensorsURL.path, reason: "classifier.weight or classifier.bias is missing")
-      }
-      let expected: Int
-      switch config.configuration.effectiveClassifierInput {
-      case .tfidf: expected = terms.count
-      case .codes: expected = autoencoder?.configuration.hiddenUnits ?? -1
-      case .both: expected = terms.count + (autoencoder?.configuration.hiddenUnits ?? -1)
-      }
-      guard weight.shape[1] == expected else {
-        throw ModelFormatError.inconsistent(
-          file: tensorsURL.path,
-          reason:
-            "classifier.weight reads \(weight.shape[1]) features, the pipeline makes \(expected)")
-      }
+    if let lr = config.configuration.classifier, let classes = config.classes,
+      let weight = tensors["classifier.weight"], let bias = tensors["classifier.bias"]
+    {
       do {
         classifier = try LogisticRegression(
           weights: try weight.matrix(), intercepts: bias.values, classes: classes,
           configuration: lr)
       } catch let error as ModelFormatError {
-        throw ModelFormatError.inconsistent(file: tensorsURL.path, reason: Self.reason(of: error))
+        throw ModelFormatError.inconsistent(
+          file: files.tensors.path, reason: Self.reason(of: error))
       } catch let error as ConfigurationError {
-        throw ModelFormatError.corrupt(file: configURL.path, reason: error.description)
+        throw ModelFormatError.corrupt(file: files.config.path, reason: error.description)
       }
     }
     self.init(

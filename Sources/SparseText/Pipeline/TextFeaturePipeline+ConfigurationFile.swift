@@ -8,23 +8,45 @@ extension TextFeaturePipeline.Configuration {
   /// bundle `config.json` gives its `configuration` object. The file may be partial: fields it leaves out keep their values in `defaults` (objects merge field
   /// by field; `null` removes an optional stage).
   ///
+  /// A key the file names that no configuration has is an error naming it (a misspelt key
+  /// would otherwise be ignored without a word), as is a file that holds JSON but not an object.
+  ///
   /// - Throws: ``ConfigurationError/invalidFile(file:reason:)`` when the file cannot be read or
   ///   is not a pipeline configuration.
   public init(contentsOf url: URL, defaults: Self = .init()) throws {
     let data: Data
     do {
-      data = try Data(contentsOf: url)
+      data = try BoundedFile.contents(of: url.path, limit: 16 << 20)
+    } catch let error as DataError {
+      let reason: String
+      switch error {
+      case .fileTooLarge(_, let limit):
+        reason = "it is larger than \(limit) bytes, far more than a configuration"
+      case .unreadableFile(_, let why): reason = "it cannot be read (\(why))"
+      default: reason = "it cannot be read"
+      }
+      throw ConfigurationError.invalidFile(file: url.path, reason: reason)
+    }
+    let parsed: Any
+    do {
+      parsed = try JSONSerialization.jsonObject(with: data, options: [.fragmentsAllowed])
     } catch {
-      throw ConfigurationError.invalidFile(file: url.path, reason: "it cannot be read")
+      throw ConfigurationError.invalidFile(
+        file: url.path, reason: "not valid JSON (\(CorpusReader.jsonProblem(error)))")
     }
-    guard var tree = try? JSONSerialization.jsonObject(with: data) else {
-      throw ConfigurationError.invalidFile(file: url.path, reason: "not valid JSON")
+    guard var tree = parsed as? [String: Any] else {
+      throw ConfigurationError.invalidFile(
+        file: url.path, reason: "it holds \(Self.kind(of: parsed)), not a JSON object")
     }
-    if let bundle = tree as? [String: Any],
-      bundle["format"] as? String == TextFeaturePipeline.formatName,
-      let configuration = bundle["configuration"]
+    if tree["format"] as? String == TextFeaturePipeline.formatName,
+      let configuration = tree["configuration"]
     {
-      tree = configuration
+      guard let object = configuration as? [String: Any] else {
+        throw ConfigurationError.invalidFile(
+          file: url.path,
+          reason: "its 'configuration' holds \(Self.kind(of: configuration)), not a JSON object")
+      }
+      tree = object
     }
     do {
       let base = try JSONSerialization.jsonObject(with: JSONFormat.data(defaults, pretty: false))
@@ -32,11 +54,53 @@ extension TextFeaturePipeline.Configuration {
       let merged = Self.merging(file, over: base)
       self = try JSONFormat.decoder().decode(
         Self.self, from: JSONSerialization.data(withJSONObject: merged))
+      // Every key of the file must be one the configuration read: it writes them all back.
+      let written = try JSONSerialization.jsonObject(with: JSONFormat.data(self, pretty: false))
+      if let unknown = Self.unknownKey(in: file, known: written) {
+        throw ConfigurationError.invalidFile(
+          file: url.path,
+          reason:
+            "'\(unknown.path)' is not a configuration key (known there: \(unknown.known.joined(separator: ", ")))"
+        )
+      }
     } catch let error as DecodingError {
       throw ConfigurationError.invalidFile(
         file: url.path,
         reason: "not a pipeline configuration (\(TextFeaturePipeline.describe(error)))")
     }
+  }
+
+  /// A JSON value's kind, for messages: "a number", "null", ….
+  static func kind(of value: Any) -> String {
+    switch value {
+    case is NSNull: return "null"
+    case is String: return "a string"
+    case let number as NSNumber:
+      return CorpusReader.jsonLabel(number) == "true" || CorpusReader.jsonLabel(number) == "false"
+        ? "\(number.boolValue)" : "a number"
+    case is [Any]: return "an array"
+    default: return "an object"
+    }
+  }
+
+  /// The first key of `file` (depth first, sorted) that `known`, the configuration as decoded
+  /// and written back, does not have, with the keys `known` has at that level. A key whose value
+  /// is `null` is skipped: `null` removes an optional setting, which is then not written back.
+  static func unknownKey(in file: Any, known: Any, path: [String] = []) -> (
+    path: String, known: [String]
+  )? {
+    guard let file = file as? [String: Any], let known = known as? [String: Any] else {
+      return nil
+    }
+    for key in file.keys.sorted() {
+      let value = file[key]!
+      if value is NSNull { continue }
+      guard let written = known[key] else {
+        return ((path + [key]).joined(separator: "."), known.keys.sorted())
+      }
+      if let found = unknownKey(in: value, known: written, path: path + [key]) { return found }
+    }
+    return nil
   }
 
   /// Whether any key of `tree` is camelCase, as bundle format versions 1 and 2 wrote them.

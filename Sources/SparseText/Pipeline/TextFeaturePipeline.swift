@@ -59,11 +59,15 @@ public struct TextFeaturePipeline: Sendable {
     /// The C candidates of the recommended recipe.
     public static let recommendedCValues: [Double] = [0.1, 1, 10, 100]
 
+    /// The classifier of the recommended recipe: logistic regression with up to 1,000 L-BFGS
+    /// iterations (C is chosen from ``cValues``).
+    public static let recommendedClassifier = LogisticRegression.Configuration(maxIterations: 1000)
+
     /// Creates a configuration; see each property for its default.
     public init(
       vectorizer: TfidfVectorizer.Configuration = Self.recommendedVectorizer,
       autoencoder: SparseAutoencoder.Configuration? = .init(),
-      classifier: LogisticRegression.Configuration? = .init(maxIterations: 1000),
+      classifier: LogisticRegression.Configuration? = Self.recommendedClassifier,
       classifierInput: ClassifierInput? = nil,
       codeScaling: CodeScaler.Method = .standardize,
       cValues: [Double] = Self.recommendedCValues,
@@ -118,8 +122,17 @@ public struct TextFeaturePipeline: Sendable {
       classifierInput ?? (autoencoder == nil ? .tfidf : .codes)
     }
 
-    /// Checks the pipeline-level fields; each stage checks its own when it is fitted.
+    /// Checks every field of every stage, so that a bad value is reported before any work: the
+    /// pipeline's own, each stage's, and the autoencoder's counts against
+    /// ``SparseAutoencoder/Configuration/countLimit``. (What depends on the data, such as the
+    /// memory a training needs, is checked once the vocabulary is known, before training.)
     public func validate() throws {
+      try vectorizer.validate()
+      try classifier?.validate()
+      if let autoencoder {
+        try autoencoder.validate()
+        try autoencoder.checkCounts()
+      }
       guard !cValues.isEmpty, cValues.allSatisfy({ $0 > 0 && $0.isFinite }) else {
         throw ConfigurationError.outOfRange(
           field: .cValues, value: "\(cValues)", allowed: "one or more positive numbers")
@@ -240,7 +253,7 @@ public struct TextFeaturePipeline: Sendable {
     try checkCancellation(isCancelled)
     progress?(.stage(.vectorizer))
     let (vectorizer, xAll) =
-      try fittedVectorizer.map { ($0, $0.transform(documents + unlabeled)) }
+      try fittedVectorizer.map { ($0, try $0.transform(documents + unlabeled)) }
       ?? TfidfVectorizer.fitTransform(
         documents + unlabeled, configuration: configuration.vectorizer)
     let x = unlabeled.isEmpty ? xAll : xAll.selectingRows(0..<documents.count)
@@ -251,6 +264,8 @@ public struct TextFeaturePipeline: Sendable {
     // The labelled documents' codes as the classifier reads them (scaled when there is a scaler).
     var codes: DenseMatrix?
     if let sae = configuration.autoencoder {
+      // Before anything that large is allocated: the weights, a batch and every row's codes.
+      try sae.checkSizes(inputColumns: xAll.columns, rows: xAll.rows)
       try checkCancellation(isCancelled)
       progress?(.stage(.autoencoder))
       // With a label weight, the codes also learn the labels (the unlabelled texts' rows −1).
@@ -293,7 +308,7 @@ public struct TextFeaturePipeline: Sendable {
         lr.inverseRegularization =
           try LogisticRegression.crossValidateC(
             features, labels: labels, candidates: configuration.cValues, folds: folds,
-            seed: configuration.autoencoder?.seed ?? 13, configuration: lr,
+            seed: configuration.autoencoder?.seed ?? SeededGenerator.defaultSeed, configuration: lr,
             isCancelled: isCancelled
           ).c
         configuration.classifier = lr
@@ -353,14 +368,19 @@ public struct TextFeaturePipeline: Sendable {
   }
 
   /// The TF-IDF features of `documents` (the autoencoder's exact input).
-  public func features(for documents: [String]) -> SparseMatrix {
-    vectorizer.transform(documents)
+  ///
+  /// - Throws: ``ConfigurationError`` naming the token pattern when a custom one runs out of
+  ///   its step budget on a document (it backtracks catastrophically); never otherwise.
+  public func features(for documents: [String]) throws -> SparseMatrix {
+    try vectorizer.transform(documents)
   }
 
   /// One embedding per document: the autoencoder's codes, or the dense TF-IDF vector when the
   /// pipeline has no autoencoder. Work is split over cores.
-  public func embeddings(for documents: some Sequence<String>) -> DenseMatrix {
-    let x = features(for: Array(documents))
+  ///
+  /// - Throws: as ``features(for:)``.
+  public func embeddings(for documents: some Sequence<String>) throws -> DenseMatrix {
+    let x = try features(for: Array(documents))
     return scaledCodes(for: x) ?? x.densified()
   }
 
@@ -389,13 +409,18 @@ public struct TextFeaturePipeline: Sendable {
   /// the TopK recipe, ReLU codes with at most `topK` nonzero entries per row; for the KL
   /// recipe, sigmoid activations in (0, 1). `nil` without an autoencoder. Work is split over
   /// cores.
-  public func rawCodes(for documents: some Sequence<String>) -> DenseMatrix? {
-    autoencoder?.encodeUnchecked(features(for: Array(documents)))
+  ///
+  /// - Throws: as ``features(for:)``.
+  public func rawCodes(for documents: some Sequence<String>) throws -> DenseMatrix? {
+    guard let autoencoder else { return nil }
+    return autoencoder.encodeUnchecked(try features(for: Array(documents)))
   }
 
   /// The embedding of one document.
-  public func embedding(for document: String) -> [Float] {
-    embeddings(for: [document]).values
+  ///
+  /// - Throws: as ``features(for:)``.
+  public func embedding(for document: String) throws -> [Float] {
+    try embeddings(for: [document]).values
   }
 
   /// Class probabilities (documents × ``classes``).
@@ -403,13 +428,13 @@ public struct TextFeaturePipeline: Sendable {
   /// - Throws: ``ConfigurationError`` when the pipeline has no classifier.
   public func probabilities(for documents: [String]) throws -> DenseMatrix {
     let (model, features) = try classifierInputs(documents)
-    return try model.probabilities(for: features)
+    return try model.classProbabilities(features)
   }
 
   /// The most probable class of each document.
   public func predict(_ documents: [String]) throws -> [String] {
     let (model, features) = try classifierInputs(documents)
-    return try model.predict(features)
+    return try model.predictedLabels(features)
   }
 
   /// The most probable class of each document and every class's probability (documents ×
@@ -424,9 +449,18 @@ public struct TextFeaturePipeline: Sendable {
   /// The class labels, sorted, or empty without a classifier.
   public var classes: [String] { classifier?.classes ?? [] }
 
-  /// The terms a latent unit reconstructs most strongly (largest decoder weights).
-  public func topTerms(latent: Int, count: Int = 10) -> [(term: String, weight: Float)] {
+  /// The terms a latent unit reconstructs most strongly (largest decoder weights); none
+  /// without an autoencoder.
+  ///
+  /// - Throws: ``ConfigurationError/outOfRange(field:value:allowed:)`` naming
+  ///   ``ConfigurationField/latent`` when `latent` is not one of the autoencoder's units.
+  public func topTerms(latent: Int, count: Int = 10) throws -> [(term: String, weight: Float)] {
     guard let autoencoder else { return [] }
+    let units = autoencoder.configuration.hiddenUnits
+    guard (0..<units).contains(latent) else {
+      throw ConfigurationError.outOfRange(
+        field: .latent, value: "\(latent)", allowed: "0 to \(units - 1)")
+    }
     let terms = vectorizer.vocabulary.terms
     return autoencoder.topTerms(latent: latent, count: count).map { (terms[$0.column], $0.weight) }
   }
@@ -445,7 +479,7 @@ public struct TextFeaturePipeline: Sendable {
     LogisticRegression, any FeatureMatrix
   ) {
     let classifier = try requireClassifier()
-    let x = features(for: documents)
+    let x = try features(for: documents)
     return (
       classifier,
       try Self.classifierFeatures(

@@ -8,7 +8,12 @@ extension TfidfVectorizer {
   /// Writes this vectorizer as a model bundle at the directory `url`, atomically (see
   /// ``TextFeaturePipeline/write(to:)``).
   public func write(to url: URL) throws {
-    try TextFeaturePipeline(vectorizer: self).write(to: url)
+    try write(to: url, in: nil)
+  }
+
+  /// ``write(to:)``, staged in `commit` when there is one.
+  package func write(to url: URL, in commit: OutputCommit?) throws {
+    try TextFeaturePipeline(vectorizer: self).write(to: url, in: commit)
   }
 
   /// Reads the vectorizer stage of a model bundle (one written by ``write(to:)``, or a whole

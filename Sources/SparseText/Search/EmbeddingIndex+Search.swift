@@ -88,7 +88,7 @@ extension EmbeddingIndex {
     while start < texts.count {
       try checkCancellation(isCancelled)
       let end = min(texts.count, start + configuration.blockSize)
-      let queries = pipeline.embeddings(for: texts[start..<end])
+      let queries = try pipeline.embeddings(for: texts[start..<end])
       results += try search(queries, options: options, isCancelled: isCancelled)
       start = end
     }

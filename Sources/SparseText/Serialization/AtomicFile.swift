@@ -10,33 +10,26 @@ import Foundation
 /// sibling, is flushed to disk, and is renamed over the destination, under the output's
 /// ``OutputLock``. Failures are reported as ``OutputError``s naming the destination.
 package enum AtomicFile {
-  /// Writes `data` to `url` atomically.
-  package static func write(_ data: Data, to url: URL) throws {
-    try write(to: url) { temporary in try data.write(to: temporary) }
+  /// Writes `data` to `url` atomically; with `commit`, it is staged there and put in place
+  /// with the commit's other outputs.
+  package static func write(_ data: Data, to url: URL, in commit: OutputCommit? = nil) throws {
+    try write(to: url, in: commit) { temporary in try data.write(to: temporary) }
   }
 
-  /// Lets `body` write a temporary file, then moves it over `url`. When `body` throws, the
-  /// temporary file is removed and `url` is left as it was. `url` must be absent or an ordinary
-  /// file in a writable directory.
-  package static func write(to url: URL, _ body: (URL) throws -> Void) throws {
-    let lock = try OutputLock(url)
-    defer { lock.release() }
-    try OutputLocation.checkFile(url)
-    let directory = url.deletingLastPathComponent()
-    let temporary = OutputLocation.sibling(of: url, kind: "tmp")
-    do {
-      try body(temporary)
-      try synchronize(temporary, strict: true)
-      try replace(url, with: temporary)
-      try? synchronize(directory)
-    } catch {
-      try? FileManager.default.removeItem(at: temporary)
-      throw OutputError.translating(error, file: url.path)
-    }
+  /// Lets `body` write a temporary file, then moves it over `url` (with `commit`: when the
+  /// commit does). When `body` throws, the temporary file is removed and `url` is left as it
+  /// was. `url` must be absent or an ordinary file in a writable directory.
+  package static func write(
+    to url: URL, in commit: OutputCommit? = nil, _ body: (URL) throws -> Void
+  ) throws {
+    let own = commit == nil ? OutputCommit() : nil
+    try (commit ?? own!).stageFile(url, body)
+    try own?.commit()
   }
 
-  /// Lets `body` fill a temporary directory, then swaps it into place at `url`: at every instant
-  /// `url` holds either the complete old directory or the complete new one.
+  /// Lets `body` fill a temporary directory, then swaps it into place at `url` (with
+  /// `commit`: when the commit does): at every instant `url` holds either the complete old
+  /// directory or the complete new one.
   ///
   /// On Linux the two are exchanged with `renameat2(RENAME_EXCHANGE)` and the old one is then
   /// removed. Elsewhere (or on a file system without the exchange) the old directory is renamed
@@ -47,59 +40,11 @@ package enum AtomicFile {
   /// ``OutputLocation/checkDirectory(_:formats:entries:)``); anything else is refused.
   package static func writeDirectory(
     at url: URL, formats: Set<String>? = nil, entries: Set<String> = [],
-    _ body: (URL) throws -> Void
+    in commit: OutputCommit? = nil, _ body: (URL) throws -> Void
   ) throws {
-    let parent = url.deletingLastPathComponent()
-    do {
-      // Library callers may name a new folder (the CLI checks first and never needs this).
-      try FileManager.default.createDirectory(at: parent, withIntermediateDirectories: true)
-    } catch {
-      throw OutputError.translating(error, file: url.path)
-    }
-    let lock = try OutputLock(url)
-    defer { lock.release() }
-    if let formats {
-      try OutputLocation.checkDirectory(url, formats: formats, entries: entries)
-    } else {
-      try OutputLocation.checkParent(of: url)
-    }
-    let temporary = OutputLocation.sibling(of: url, kind: "tmp")
-    do {
-      try FileManager.default.createDirectory(at: temporary, withIntermediateDirectories: false)
-      try body(temporary)
-      for item in try FileManager.default.contentsOfDirectory(atPath: temporary.path) {
-        try synchronize(temporary.appendingPathComponent(item), strict: true)
-      }
-      try synchronize(temporary)
-      guard OutputLocation.exists(url) else {
-        try move(temporary, to: url, file: url)
-        try? synchronize(parent)
-        return
-      }
-      if exchange(temporary, url) {
-        // The temporary path now holds the old directory.
-        try? synchronize(parent)
-        try? FileManager.default.removeItem(at: temporary)
-        return
-      }
-      let aside = OutputLocation.sibling(of: url, kind: "old")
-      try move(url, to: aside, file: url)
-      do {
-        try move(temporary, to: url, file: url)
-      } catch {
-        _ = rename(aside.path, url.path)
-        throw error
-      }
-      try? synchronize(parent)
-      try? FileManager.default.removeItem(at: aside)
-    } catch {
-      try? FileManager.default.removeItem(at: temporary)
-      throw OutputError.translating(error, file: url.path)
-    }
-  }
-
-  static func replace(_ url: URL, with temporary: URL) throws {
-    try move(temporary, to: url, file: url)
+    let own = commit == nil ? OutputCommit() : nil
+    try (commit ?? own!).stageDirectory(url, formats: formats, entries: entries, body)
+    try own?.commit()
   }
 
   /// `rename(2)`, reporting failures against `file`.
@@ -155,6 +100,8 @@ package final class StreamingFileWriter {
   private let handle: FileHandle
   private let lock: OutputLock
   private var finished = false
+  /// Whether the temporary file belongs to a commit now.
+  private var handedOver = false
 
   /// Checks and locks `url` and creates its temporary file.
   package init(url: URL) throws {
@@ -204,24 +151,29 @@ package final class StreamingFileWriter {
     }
   }
 
-  /// Flushes the file to disk and moves it over the destination.
-  package func finish() throws {
-    defer { cancel() }
+  /// Flushes the file to disk and moves it over the destination; with `commit`, stages it
+  /// there instead, to be put in place with the commit's other outputs.
+  package func finish(in commit: OutputCommit? = nil) throws {
     do {
       try handle.synchronize()
       try handle.close()
-      try AtomicFile.replace(url, with: temporary)
+      let own = commit == nil ? OutputCommit() : nil
+      try (commit ?? own!).stage(temporary: temporary, for: url)
+      handedOver = true
+      cancel()
+      try own?.commit()
     } catch {
+      cancel()
       throw OutputError.translating(error, file: url.path)
     }
   }
 
-  /// Abandons the output (after ``finish()``: only releases the lock).
+  /// Abandons the output (after ``finish(in:)``: only releases the lock).
   package func cancel() {
     guard !finished else { return }
     finished = true
     try? handle.close()
-    try? FileManager.default.removeItem(at: temporary)
+    if !handedOver { try? FileManager.default.removeItem(at: temporary) }
     lock.release()
   }
 }

@@ -66,14 +66,7 @@ package final class DenseRowWriter {
     case .npy, .safetensors:
       try file.append(block.values.withUnsafeBytes { Data($0) })
     case .jsonl:
-      var text = ""
-      let encoder = JSONEncoder()
-      for r in 0..<block.rows {
-        let id = try encoder.encode(ids?[r] ?? String(rows + r))
-        text += "{\"id\":\(String(decoding: id, as: UTF8.self)),\"code\":["
-        text += block.row(r).map { "\($0)" }.joined(separator: ",") + "]}\n"
-      }
-      try file.append(text)
+      try file.append(Self.jsonlRows(block, ids: ids ?? (0..<block.rows).map { String(rows + $0) }))
     case .csv:
       var text = ""
       for r in 0..<block.rows { text += block.row(r).map { "\($0)" }.joined(separator: ",") + "\n" }
@@ -83,10 +76,10 @@ package final class DenseRowWriter {
   }
 
   /// Completes the file (the `.npy` and safetensors headers get the final row count), flushes
-  /// it to disk and moves it over the destination.
-  package func finish() throws {
+  /// it to disk and moves it over the destination; with `commit`, stages it there instead.
+  package func finish(in commit: OutputCommit? = nil) throws {
     try file.overwrite(header(), at: 0)
-    try file.finish()
+    try file.finish(in: commit)
   }
 
   /// Abandons the output: the temporary file is removed and the destination left as it was.
@@ -115,5 +108,16 @@ package final class DenseRowWriter {
   static func npyHeader(rows: Int, columns: Int) -> Data {
     NumPyArray.header(
       descriptor: "<f4", shape: [rows, columns], minimumLength: npyHeaderSize)
+  }
+
+  /// `{"id": …, "code": [...]}` per row of `block`, with `ids[r]` as row `r`'s id: the lines of
+  /// a `.jsonl` file of codes, and of codes streamed to standard output.
+  package static func jsonlRows(_ block: DenseMatrix, ids: [String]) -> String {
+    var text = ""
+    for r in 0..<block.rows {
+      text += "{\"id\":\(JSONString.quoted(ids[r])),\"code\":["
+      text += block.row(r).map { "\($0)" }.joined(separator: ",") + "]}\n"
+    }
+    return text
   }
 }

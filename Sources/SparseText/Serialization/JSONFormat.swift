@@ -37,6 +37,41 @@ package enum JSONFormat {
   /// A decoder for the files ``encoder(pretty:)`` writes.
   package static func decoder() -> JSONDecoder { JSONDecoder() }
 
+  /// One field two encoded values disagree on: its path (keys joined by dots, as in a
+  /// bundle's config.json) and its JSON text on each side, `nil` where it is absent or null.
+  package struct Difference: Equatable, Sendable {
+    package var path: String
+    package var old: String?
+    package var new: String?
+  }
+
+  /// The fields `old` and `new` disagree on, encoded with ``encoder(pretty:)`` and compared
+  /// object by object, in key order.
+  package static func differences<T: Encodable>(_ old: T, _ new: T) throws -> [Difference] {
+    let encoder = encoder(pretty: false)
+    let a = try JSONSerialization.jsonObject(with: encoder.encode(old), options: .fragmentsAllowed)
+    let b = try JSONSerialization.jsonObject(with: encoder.encode(new), options: .fragmentsAllowed)
+    var differences: [Difference] = []
+    compare(a, b, path: "", into: &differences)
+    return differences
+  }
+
+  private static func compare(_ a: Any?, _ b: Any?, path: String, into out: inout [Difference]) {
+    if let a = a as? [String: Any], let b = b as? [String: Any] {
+      for key in Set(a.keys).union(b.keys).sorted() {
+        compare(a[key], b[key], path: path.isEmpty ? key : path + "." + key, into: &out)
+      }
+      return
+    }
+    func text(_ value: Any?) -> String? {
+      guard let value, !(value is NSNull) else { return nil }
+      return (try? line(object: value)) ?? "\(value)"
+    }
+    let old = text(a)
+    let new = text(b)
+    if old != new { out.append(Difference(path: path, old: old, new: new)) }
+  }
+
   /// `name` in snake_case: `minDocumentFrequency` → `min_document_frequency`, `useIDF` →
   /// `use_idf`, `cValues` → `c_values`; names already in snake_case are unchanged.
   package static func snakeCase(_ name: String) -> String {

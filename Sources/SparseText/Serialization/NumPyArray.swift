@@ -118,16 +118,6 @@ package enum NumPyArray {
       encode(shape: [matrix.rows, matrix.columns], floats: matrix.values), to: url)
   }
 
-  /// Reads a 2-D `.npy` file as a dense Float matrix.
-  package static func readMatrix(from url: URL) throws -> DenseMatrix {
-    let array = try decode(try readFile(url), file: url.path)
-    guard array.shape.count == 2 else {
-      throw ModelFormatError.corrupt(
-        file: url.path, reason: "expected a 2-D array, found shape \(array.shape)")
-    }
-    return try DenseMatrix(rows: array.shape[0], columns: array.shape[1], values: array.floats())
-  }
-
   static func readFile(_ url: URL) throws -> Data {
     do {
       return try Data(contentsOf: url, options: .mappedIfSafe)
@@ -136,36 +126,60 @@ package enum NumPyArray {
     }
   }
 
-  /// Decodes `.npy` bytes, checking the header against the data length.
-  package static func decode(_ data: Data, file: String) throws -> Decoded {
-    let bytes = [UInt8](data.prefix(12))
-    guard bytes.count >= 10, bytes[0] == 0x93, bytes[1...5].elementsEqual("NUMPY".utf8) else {
+  /// A `.npy` header: what the data that follows it holds.
+  package struct Header: Sendable, Equatable {
+    /// The element type.
+    package let elementType: ElementType
+    /// The shape, outermost first.
+    package let shape: [Int]
+    /// The number of elements (the product of the shape).
+    package let count: Int
+    /// The number of data bytes: `count × elementType.size`.
+    package let byteCount: Int
+    /// Where the data starts: the header's length, magic included.
+    package let dataOffset: Int
+  }
+
+  /// The largest header accepted (NumPy's own limit is 10,000 bytes by default).
+  static let headerLimit = 1 << 20
+
+  /// Parses the header at the start of `bytes`, checking every field; `nil` when `bytes` ends
+  /// before the header does (more is needed).
+  package static func header(in bytes: some Collection<UInt8>, file: String) throws -> Header? {
+    let prefix = Array(bytes.prefix(12))
+    guard prefix.count >= 10 else {
+      if !prefix.isEmpty,
+        !prefix.elementsEqual([0x93, 0x4E, 0x55, 0x4D, 0x50, 0x59].prefix(prefix.count))
+      {
+        throw ModelFormatError.corrupt(file: file, reason: "not a NumPy .npy file (bad magic)")
+      }
+      return nil
+    }
+    guard prefix[0] == 0x93, prefix[1...5].elementsEqual("NUMPY".utf8) else {
       throw ModelFormatError.corrupt(file: file, reason: "not a NumPy .npy file (bad magic)")
     }
-    let major = bytes[6]
+    let major = prefix[6]
     let headerLength: Int
     let headerStart: Int
     switch major {
     case 1:
-      headerLength = Int(bytes[8]) | Int(bytes[9]) << 8
+      headerLength = Int(prefix[8]) | Int(prefix[9]) << 8
       headerStart = 10
     case 2, 3:
-      guard bytes.count >= 12 else {
-        throw ModelFormatError.truncated(file: file, expected: 12, actual: bytes.count)
-      }
+      guard prefix.count >= 12 else { return nil }
       headerLength =
-        Int(bytes[8]) | Int(bytes[9]) << 8 | Int(bytes[10]) << 16 | Int(bytes[11]) << 24
+        Int(prefix[8]) | Int(prefix[9]) << 8 | Int(prefix[10]) << 16 | Int(prefix[11]) << 24
       headerStart = 12
     default:
       throw ModelFormatError.unsupportedVersion(
-        file: file, found: "\(major).\(bytes[7])", supported: "1.0, 2.0 and 3.0")
+        file: file, found: "\(major).\(prefix[7])", supported: "1.0, 2.0 and 3.0")
     }
-    guard headerStart + headerLength <= data.count else {
-      throw ModelFormatError.truncated(
-        file: file, expected: headerStart + headerLength, actual: data.count)
+    guard headerLength <= headerLimit else {
+      throw ModelFormatError.oversized(file: file, limit: headerLimit, actual: headerLength)
     }
-    let start = data.startIndex + headerStart
-    let header = String(decoding: data[start..<(start + headerLength)], as: UTF8.self)
+    guard bytes.count >= headerStart + headerLength else { return nil }
+    let header = String(
+      decoding: bytes.dropFirst(headerStart).prefix(headerLength), as: UTF8.self)
     guard let descr = value(of: "descr", in: header),
       let type = ElementType(
         rawValue: descr.trimmingCharacters(in: CharacterSet(charactersIn: "'\""))
@@ -196,15 +210,34 @@ package enum NumPyArray {
       count = product
     }
     let (byteCount, overflow) = count.multipliedReportingOverflow(by: type.size)
-    let available = data.count - headerStart - headerLength
-    guard !overflow, byteCount <= available else {
-      throw ModelFormatError.truncated(
-        file: file, expected: headerStart + headerLength + (overflow ? Int.max / 2 : byteCount),
-        actual: data.count)
+    guard !overflow else {
+      throw ModelFormatError.corrupt(file: file, reason: "impossible shape \(shape)")
     }
-    let payloadStart = start + headerLength
+    return Header(
+      elementType: type, shape: shape, count: count, byteCount: byteCount,
+      dataOffset: headerStart + headerLength)
+  }
+
+  /// Decodes `.npy` bytes, checking the header against the data length (and the memory the
+  /// copy takes against the budget) before the data is copied.
+  package static func decode(_ data: Data, file: String) throws -> Decoded {
+    guard let header = try header(in: data, file: file) else {
+      throw ModelFormatError.truncated(
+        file: file, expected: max(10, data.count + 1), actual: data.count)
+    }
+    let available = data.count - header.dataOffset
+    guard header.byteCount <= available else {
+      throw ModelFormatError.truncated(
+        file: file, expected: header.dataOffset + header.byteCount, actual: data.count)
+    }
+    // Decoded, then converted: twice the data at most.
+    try MemoryBudget.check(
+      2 * Double(header.byteCount), for: "the array in '\(file)'",
+      suggestion: "Check that the file is what it should be.")
+    let payloadStart = data.startIndex + header.dataOffset
     return Decoded(
-      shape: shape, elementType: type, bytes: Data(data[payloadStart..<(payloadStart + byteCount)]))
+      shape: header.shape, elementType: header.elementType,
+      bytes: Data(data[payloadStart..<(payloadStart + header.byteCount)]))
   }
 
   private static func value(of key: String, in header: String) -> String? {

@@ -132,8 +132,9 @@ package enum OutputLocation {
   package struct Role: Sendable {
     /// The path.
     package var url: URL
-    /// Whether the path is a directory read or replaced as a whole (a model bundle), so that
-    /// nothing inside it may be an output or an input of the same run.
+    /// Whether the path is a directory read or replaced as a whole (a model bundle, a folder
+    /// corpus, a report directory), so that nothing inside it may be an output or an input of
+    /// the same run.
     package var isDirectory: Bool
 
     /// A path and whether it is a whole directory.
@@ -143,36 +144,117 @@ package enum OutputLocation {
     }
   }
 
-  /// Refuses outputs that would overwrite an input or another output of the same run: the
-  /// paths are compared after resolving symbolic links, `.` and `..`; an output that is a
-  /// directory may not hold an input, and an input directory (a model) may not hold an output.
-  package static func checkDistinct(outputs: [Role], inputs: [Role]) throws {
-    func overlap(_ a: String, _ aDirectory: Bool, _ b: String, _ bDirectory: Bool) -> Bool {
-      a == b || (aDirectory && b.hasPrefix(a + "/")) || (bDirectory && a.hasPrefix(b + "/"))
+  /// A file's identity: its device and inode. Two paths with the same identity are the same
+  /// file, whatever their names (a hard link, a symbolic link, a bind mount).
+  package struct FileIdentity: Hashable, Sendable {
+    let device: UInt64
+    let inode: UInt64
+
+    /// The identity of what is at `path` (links followed), `nil` when nothing is there.
+    package init?(_ path: String) {
+      var info = stat()
+      guard stat(path, &info) == 0 else { return nil }
+      device = UInt64(info.st_dev)
+      inode = UInt64(info.st_ino)
     }
-    let resolvedInputs = inputs.map { (resolved($0.url), $0) }
-    var earlier: [(String, Role)] = []
+  }
+
+  /// Refuses outputs that would overwrite an input or another output of the same run.
+  ///
+  /// Paths are compared twice: by path, after resolving symbolic links, `.` and `..` (which also
+  /// covers outputs that do not exist yet), and by file identity (device and inode), so that a
+  /// hard link to an input, or a path that reaches it through a bind mount, is the input too.
+  /// A directory role (read or written as a whole) covers everything inside it: an output may
+  /// not lie inside an input directory, nor an input inside an output directory, by path or
+  /// through any directory on its way of the same identity; and the files inside a directory
+  /// role count by identity (an output hard-linked to a file of a folder corpus is refused).
+  ///
+  /// This is the one check of "no output is one of the inputs": every command passes every path
+  /// it reads (the main input, each file of a list, stop words, vocabularies, configurations,
+  /// statistics, models) and every path it writes.
+  package static func checkDistinct(outputs: [Role], inputs: [Role]) throws {
+    let inputPaths = inputs.map { Place($0) }
+    var earlier: [Place] = []
     for output in outputs {
-      let path = resolved(output.url)
-      for (inputPath, input) in resolvedInputs
-      where overlap(path, output.isDirectory, inputPath, input.isDirectory) {
-        throw OutputError.refused(
-          file: output.url.path,
-          reason:
-            path == inputPath
-            ? "it is also an input of this run" : "it overlaps the input '\(input.url.path)'",
-          suggestion: "Write the output to another path; the input would be lost.")
+      let place = Place(output)
+      for input in inputPaths {
+        if let reason = place.conflict(with: input, otherIs: "input") {
+          throw OutputError.refused(
+            file: output.url.path, reason: reason,
+            suggestion: "Write the output to another path; the input would be lost.")
+        }
       }
-      for (otherPath, other) in earlier
-      where overlap(path, output.isDirectory, otherPath, other.isDirectory) {
-        throw OutputError.refused(
-          file: output.url.path,
-          reason:
-            path == otherPath
-            ? "it is given for two outputs" : "it overlaps the output '\(other.url.path)'",
-          suggestion: "Give each output its own path; one would overwrite the other.")
+      for other in earlier {
+        if let reason = place.conflict(with: other, otherIs: "output") {
+          throw OutputError.refused(
+            file: output.url.path,
+            reason: reason,
+            suggestion: "Give each output its own path; one would overwrite the other.")
+        }
       }
-      earlier.append((path, output))
+      earlier.append(place)
+    }
+  }
+
+  /// A path of ``checkDistinct(outputs:inputs:)`` with what it is compared by.
+  private struct Place {
+    let role: Role
+    /// The resolved path.
+    let path: String
+    /// The identity of what is there, if anything.
+    let identity: FileIdentity?
+    /// The identities of the directories on the way to it (its resolved parents).
+    let ancestors: Set<FileIdentity>
+    /// For a directory role: the identities of the files inside it (recursively).
+    let contents: Set<FileIdentity>
+
+    init(_ role: Role) {
+      self.role = role
+      path = OutputLocation.resolved(role.url)
+      identity = FileIdentity(path)
+      var ancestors: Set<FileIdentity> = []
+      var parent = (path as NSString).deletingLastPathComponent
+      while !parent.isEmpty {
+        if let id = FileIdentity(parent) { ancestors.insert(id) }
+        if parent == "/" { break }
+        parent = (parent as NSString).deletingLastPathComponent
+      }
+      self.ancestors = ancestors
+      var contents: Set<FileIdentity> = []
+      if role.isDirectory, identity != nil,
+        let enumerator = FileManager.default.enumerator(atPath: path)
+      {
+        for case let name as String in enumerator {
+          if let id = FileIdentity(path + "/" + name) { contents.insert(id) }
+        }
+      }
+      self.contents = contents
+    }
+
+    /// Why this path (an output) may not be written beside `other`, or `nil` when it may.
+    func conflict(with other: Place, otherIs kind: String) -> String? {
+      let otherName = "the \(kind) '\(other.role.url.path)'"
+      if path == other.path {
+        return kind == "input" ? "it is also an input of this run" : "it is given for two outputs"
+      }
+      if identity != nil && identity == other.identity {
+        return "it is \(otherName) under another name (a link to the same file)"
+      }
+      if other.role.isDirectory {
+        if path.hasPrefix(other.path + "/") { return "it lies inside \(otherName)" }
+        if let id = other.identity, ancestors.contains(id) { return "it lies inside \(otherName)" }
+        if let identity, other.contents.contains(identity) {
+          return "it is a file of \(otherName) under another name"
+        }
+      }
+      if role.isDirectory {
+        if other.path.hasPrefix(path + "/") { return "\(otherName) lies inside it" }
+        if let identity, other.ancestors.contains(identity) { return "\(otherName) lies inside it" }
+        if let id = other.identity, contents.contains(id) {
+          return "\(otherName) is one of its files under another name"
+        }
+      }
+      return nil
     }
   }
 

@@ -74,8 +74,8 @@ package enum SafeTensors {
   }
 
   /// Reads every tensor (F32, F64, F16, BF16, I64 and I32 are converted to Float) and the
-  /// metadata.
-  package static func read(from url: URL) throws -> (
+  /// metadata; with `dtype`, every tensor must be stored as that type (a model's are `F32`).
+  package static func read(from url: URL, dtype: String? = nil) throws -> (
     tensors: [String: Tensor], metadata: [String: String]
   ) {
     let data: Data
@@ -84,11 +84,47 @@ package enum SafeTensors {
     } catch {
       throw ModelFormatError.missingFile(file: url.path)
     }
-    return try decode(data, file: url.path)
+    return try decode(data, file: url.path, dtype: dtype)
+  }
+
+  /// ``read(from:dtype:)``, and the checksum (`crc32:` and eight hex digits) of the data: every
+  /// byte after the header.
+  package static func readChecksummed(from url: URL, dtype: String? = nil) throws -> (
+    tensors: [String: Tensor], metadata: [String: String], dataChecksum: String
+  ) {
+    let data: Data
+    do {
+      data = try Data(contentsOf: url, options: .mappedIfSafe)
+    } catch {
+      throw ModelFormatError.missingFile(file: url.path)
+    }
+    let (tensors, metadata) = try decode(data, file: url.path, dtype: dtype)
+    // decode checked that the header length is within the file.
+    let headerEnd =
+      8 + data.prefix(8).enumerated().reduce(0) { $0 | Int($1.element) << (8 * $1.offset) }
+    let checksum = data.withUnsafeBytes {
+      Digest.crc32Text(Digest.crc32(UnsafeRawBufferPointer(rebasing: $0[headerEnd...])))
+    }
+    return (tensors, metadata, checksum)
+  }
+
+  /// The checksum of the data ``encode(_:metadata:)`` writes after the header for `tensors`:
+  /// `crc32:` and eight hex digits.
+  package static func dataChecksum(_ tensors: [String: Tensor]) -> String {
+    var crc: UInt32 = 0
+    for name in tensors.keys.sorted() {
+      crc = tensors[name]!.values.withUnsafeBytes { Digest.crc32($0, continuing: crc) }
+    }
+    return Digest.crc32Text(crc)
   }
 
   /// Decodes safetensors bytes; `file` names the source in errors.
-  package static func decode(_ data: Data, file: String) throws -> (
+  ///
+  /// Checks the format's invariants before converting anything: the header is a JSON object of
+  /// well-formed entries, every tensor's byte range matches its dtype and shape, and the ranges
+  /// cover the data exactly, one after another, with no gap, overlap or trailing byte (as the
+  /// reference implementation requires). With `dtype`, every tensor must be stored as that type.
+  package static func decode(_ data: Data, file: String, dtype required: String? = nil) throws -> (
     tensors: [String: Tensor], metadata: [String: String]
   ) {
     guard data.count >= 8 else {
@@ -115,7 +151,8 @@ package enum SafeTensors {
     let payload = data.count - headerEnd
     var metadata: [String: String] = [:]
     var tensors: [String: Tensor] = [:]
-    var ranges: [(Int, Int, String)] = []
+    var entries: [(name: String, dtype: String, shape: [Int], count: Int, begin: Int, end: Int)] =
+      []
     for (name, value) in header {
       if name == "__metadata__" {
         guard let dictionary = value as? [String: String] else {
@@ -130,6 +167,11 @@ package enum SafeTensors {
         offsets.count == 2
       else {
         throw ModelFormatError.corrupt(file: file, reason: "tensor '\(name)' has a malformed entry")
+      }
+      if let required, dtype != required {
+        throw ModelFormatError.corrupt(
+          file: file,
+          reason: "tensor '\(name)' is stored as \(dtype); every tensor here is \(required)")
       }
       let itemSize: Int
       switch dtype {
@@ -157,9 +199,36 @@ package enum SafeTensors {
       guard end <= payload else {
         throw ModelFormatError.truncated(file: file, expected: headerEnd + end, actual: data.count)
       }
-      ranges.append((begin, end, name))
-      let base = start + headerEnd
-      let slice = data[(base + begin)..<(base + end)]
+      entries.append((name, dtype, shape, count, begin, end))
+    }
+    // The ranges tile the data: each starts where the one before ends, the last ends the file.
+    entries.sort { ($0.begin, $0.end, $0.name) < ($1.begin, $1.end, $1.name) }
+    var covered = 0
+    for (k, entry) in entries.enumerated() {
+      guard entry.begin == covered else {
+        throw ModelFormatError.corrupt(
+          file: file,
+          reason: entry.begin < covered
+            ? "tensors '\(entries[k - 1].name)' and '\(entry.name)' overlap"
+            : "data bytes \(covered)..<\(entry.begin) belong to no tensor")
+      }
+      covered = entry.end
+    }
+    guard covered == payload else {
+      throw ModelFormatError.corrupt(
+        file: file,
+        reason:
+          "\(payload - covered) bytes follow the last tensor's data; the header accounts for \(covered) of \(payload)"
+      )
+    }
+    // Converted to Float, every tensor together: at most twice the file (F16), checked anyway.
+    try MemoryBudget.check(
+      Double(entries.reduce(0) { $0 + $1.count }) * 4, for: "the tensors of '\(file)'",
+      suggestion: "Check that the file is what it should be.")
+    let base = start + headerEnd
+    for entry in entries {
+      let (name, dtype, count) = (entry.name, entry.dtype, entry.count)
+      let slice = data[(base + entry.begin)..<(base + entry.end)]
       let values: [Float] = slice.withUnsafeBytes { raw in
         switch dtype {
         case "F32":
@@ -193,12 +262,7 @@ package enum SafeTensors {
           #endif
         }
       }
-      tensors[name] = try Tensor(shape: shape, values: values)
-    }
-    ranges.sort { $0.0 < $1.0 }
-    for k in 1..<max(1, ranges.count) where ranges[k].0 < ranges[k - 1].1 {
-      throw ModelFormatError.corrupt(
-        file: file, reason: "tensors '\(ranges[k - 1].2)' and '\(ranges[k].2)' overlap")
+      tensors[name] = try Tensor(shape: entry.shape, values: values)
     }
     return (tensors, metadata)
   }

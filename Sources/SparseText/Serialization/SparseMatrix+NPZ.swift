@@ -13,54 +13,332 @@ extension SparseMatrix {
   }
 
   /// Reads a SciPy CSR (or CSC/COO converted by SciPy beforehand: CSR only) `.npz` file.
+  ///
+  /// Nothing is held that has not been checked: each member's declared size is checked against
+  /// the limits and the memory budget, each array's `.npy` header against the shape and the
+  /// other arrays (row offsets from 0 to the nonzero count, one column index and one value per
+  /// nonzero) before its data is read, and the data is decompressed in chunks and checked as it
+  /// arrives (offsets that never decrease, columns sorted, unique and in range within each row,
+  /// finite values). A small file that declares hundreds of millions of entries it does not
+  /// hold, or whose entries break the format, is refused after reading little of it.
   public static func readNPZ(from url: URL) throws -> SparseMatrix {
-    let members = try NPZ.read(from: url)
-    func member(_ name: String) throws -> NumPyArray.Decoded {
-      guard let data = members[name] else {
-        throw ModelFormatError.corrupt(
-          file: url.path,
-          reason: "no \(name) inside; is this a scipy.sparse.save_npz file of a CSR matrix?")
-      }
-      return try NumPyArray.decode(data, file: "\(url.path)#\(name)")
-    }
-    if let format = members["format.npy"] {
+    let file = url.path
+    let archive = try NPZ.Reader(url: url)
+    if let format = try archive.small("format.npy") {
       let text = String(decoding: format.suffix(12).filter { $0 != 0 }, as: UTF8.self)
       guard text.hasSuffix("csr") else {
         throw ModelFormatError.corrupt(
-          file: url.path,
+          file: file,
           reason:
             "the matrix is stored as '\(text.suffix(3))', not CSR; convert it with .tocsr() first")
       }
     }
-    let shape = try member("shape.npy").integers()
-    guard shape.count == 2, shape[0] >= 0, shape[1] >= 0, shape[1] <= Int64(Int32.max) else {
-      throw ModelFormatError.corrupt(file: url.path, reason: "bad shape \(shape)")
+    guard let shapeData = try archive.small("shape.npy") else {
+      throw archive.missing("shape.npy")
     }
-    let indptr = try member("indptr.npy").integers()
-    let indices = try member("indices.npy").integers()
-    let data = try member("data.npy").floats()
-    guard indices.allSatisfy({ $0 >= 0 && $0 < shape[1] }) else {
-      throw ModelFormatError.corrupt(file: url.path, reason: "a column index is out of range")
+    let shape = try NumPyArray.decode(shapeData, file: "\(file)#shape.npy").integers()
+    guard shape.count == 2, shape[0] >= 0, shape[1] >= 0, shape[1] <= Int64(Int32.max),
+      shape[0] < Int64(Int.max / 8)
+    else {
+      throw ModelFormatError.corrupt(file: file, reason: "bad shape \(shape)")
     }
-    if let bad = data.firstIndex(where: { !$0.isFinite }) {
-      throw ModelFormatError.corrupt(
-        file: url.path,
-        reason:
-          "data.npy holds \(data[bad]) at position \(bad); every feature value must be a finite number"
-      )
+    let rows = Int(shape[0])
+    let columns = Int32(shape[1])
+    // Row offsets: rows + 1 of them, from 0, never decreasing.
+    try MemoryBudget.check(
+      Double(rows + 1) * 8, for: "the row offsets in '\(file)'",
+      suggestion: "Check that the file is what it should be.")
+    var indptr: [Int64] = []
+    indptr.reserveCapacity(rows + 1)
+    var previous: Int64 = 0
+    try archive.streamIntegers("indptr.npy", expectedCount: rows + 1) { chunk, start in
+      for (j, value) in chunk.enumerated() {
+        let k = start + j
+        guard k > 0 || value == 0, value >= previous else {
+          throw ModelFormatError.corrupt(
+            file: file,
+            reason:
+              k == 0
+              ? "indptr.npy starts at \(value), not 0"
+              : "indptr.npy decreases at position \(k) (\(previous) then \(value))")
+        }
+        previous = value
+      }
+      indptr.append(contentsOf: chunk)
     }
-    do {
-      return try SparseMatrix(
-        rows: Int(shape[0]), columns: Int(shape[1]), rowOffsets: indptr,
-        columnIndices: indices.map { Int32($0) }, values: data)
-    } catch let error as DataError {
-      throw ModelFormatError.corrupt(file: url.path, reason: error.description)
+    let nonzeros = Int(previous)
+    // The matrix itself, before its arrays are read.
+    try MemoryBudget.check(
+      Double(nonzeros) * 8 + Double(rows + 1) * 8, for: "the matrix in '\(file)'",
+      suggestion: "Check that the file is what it should be.")
+    // Column indices: sorted, unique and in range within each row.
+    // Reserved, not touched: pages hold only what was read and checked.
+    var indices: [Int32] = []
+    indices.reserveCapacity(nonzeros)
+    var row = 0
+    var rowEnd = rows > 0 ? indptr[1] : 0
+    var last: Int64 = -1
+    try archive.streamIntegers("indices.npy", expectedCount: nonzeros) { chunk, start in
+      for (j, value) in chunk.enumerated() {
+        let k = Int64(start + j)
+        while row < rows && k >= rowEnd {
+          row += 1
+          rowEnd = row < rows ? indptr[row + 1] : rowEnd
+          last = -1
+        }
+        guard value > last, value < Int64(columns) else {
+          throw ModelFormatError.corrupt(
+            file: file,
+            reason:
+              "indices.npy position \(k) (row \(row)): column \(value) "
+              + (value <= last
+                ? "after \(last); a row's columns are sorted and unique"
+                : "is not below \(columns)"))
+        }
+        last = value
+        indices.append(Int32(truncatingIfNeeded: value))
+      }
     }
+    var values: [Float] = []
+    values.reserveCapacity(nonzeros)
+    try archive.streamReals("data.npy", expectedCount: nonzeros) { chunk, start in
+      if let bad = chunk.firstIndex(where: { !$0.isFinite }) {
+        throw ModelFormatError.corrupt(
+          file: file,
+          reason:
+            "data.npy holds \(chunk[bad]) at position \(start + bad); every feature value must be a finite number"
+        )
+      }
+      values.append(contentsOf: chunk)
+    }
+    return SparseMatrix(
+      uncheckedRows: rows, columns: Int(columns), rowOffsets: indptr, columnIndices: indices,
+      values: values)
   }
 }
 
 /// Zip containers of `.npy` members (`numpy.savez`).
 enum NPZ {
+  /// An open `.npz` whose members are checked against their declared sizes and read in chunks.
+  final class Reader {
+    let url: URL
+    let archive: Archive
+    /// Each file member by name.
+    let entries: [String: Entry]
+
+    /// The largest small member (`format.npy`, `shape.npy`) read whole.
+    static let smallLimit = 1 << 16
+
+    init(url: URL) throws {
+      self.url = url
+      var isDirectory: ObjCBool = false
+      guard FileManager.default.fileExists(atPath: url.path, isDirectory: &isDirectory) else {
+        throw DataError.unreadableFile(file: url.path, reason: "no such file")
+      }
+      guard !isDirectory.boolValue else {
+        throw DataError.unreadableFile(file: url.path, reason: "it is a directory, not a file")
+      }
+      do {
+        archive = try Archive(url: url, accessMode: .read)
+      } catch {
+        throw ModelFormatError.corrupt(file: url.path, reason: "not a zip (.npz) archive")
+      }
+      var entries: [String: Entry] = [:]
+      for entry in archive where entry.type == .file {
+        guard entry.uncompressedSize <= SparseMatrix.npzMemberLimit else {
+          throw ModelFormatError.oversized(
+            file: url.path, limit: Int(SparseMatrix.npzMemberLimit),
+            actual: Int(clamping: entry.uncompressedSize))
+        }
+        // A stored member holds exactly its bytes; deflate never expands more than 1032:1.
+        let ratio: UInt64 = entry.isCompressed ? 1032 : 1
+        let (most, overflow) = entry.compressedSize.multipliedReportingOverflow(by: ratio)
+        guard overflow || entry.uncompressedSize <= most + 64 else {
+          throw ModelFormatError.corrupt(
+            file: url.path,
+            reason:
+              "\(entry.path) declares \(entry.uncompressedSize) bytes but holds \(entry.compressedSize) bytes of \(entry.isCompressed ? "compressed" : "stored") data"
+          )
+        }
+        entries[entry.path] = entry
+      }
+      self.entries = entries
+    }
+
+    func missing(_ name: String) -> ModelFormatError {
+      .corrupt(
+        file: url.path,
+        reason: "no \(name) inside; is this a scipy.sparse.save_npz file of a CSR matrix?")
+    }
+
+    /// A small member whole (`nil` when there is none).
+    func small(_ name: String) throws -> Data? {
+      guard let entry = entries[name] else { return nil }
+      guard entry.uncompressedSize <= UInt64(Self.smallLimit) else {
+        throw ModelFormatError.oversized(
+          file: "\(url.path)#\(name)", limit: Self.smallLimit,
+          actual: Int(clamping: entry.uncompressedSize))
+      }
+      var data = Data()
+      try extract(entry, name) { chunk in
+        guard data.count + chunk.count <= Self.smallLimit else {
+          throw ModelFormatError.oversized(
+            file: "\(url.path)#\(name)", limit: Self.smallLimit, actual: data.count + chunk.count)
+        }
+        data.append(chunk)
+      }
+      return data
+    }
+
+    /// Streams the elements of the 1-D array member `name`, which must hold `expectedCount`
+    /// of them (its header is checked against that and against the member's declared size
+    /// first), to `chunk` as whole numbers, a run at a time with the position of its first
+    /// (a float that is not a whole number is refused).
+    func streamIntegers(
+      _ name: String, expectedCount: Int,
+      _ chunk: (UnsafeBufferPointer<Int64>, Int) throws -> Void
+    ) throws {
+      var scratch: [Int64] = []
+      try streamRuns(name, expectedCount: expectedCount) { raw, type, start in
+        let n = raw.count / type.size
+        scratch.removeAll(keepingCapacity: true)
+        switch type {
+        case .int64:
+          for i in 0..<n {
+            scratch.append(raw.loadUnaligned(fromByteOffset: 8 * i, as: Int64.self))
+          }
+        case .int32:
+          for i in 0..<n {
+            scratch.append(Int64(raw.loadUnaligned(fromByteOffset: 4 * i, as: Int32.self)))
+          }
+        case .float32, .float64:
+          for i in 0..<n {
+            let value =
+              type == .float32
+              ? Double(raw.loadUnaligned(fromByteOffset: 4 * i, as: Float.self))
+              : raw.loadUnaligned(fromByteOffset: 8 * i, as: Double.self)
+            guard let whole = Int64(exactly: value) else {
+              throw ModelFormatError.corrupt(
+                file: "\(url.path)#\(name)",
+                reason: "position \(start + i) holds \(value), not a whole number")
+            }
+            scratch.append(whole)
+          }
+        }
+        try scratch.withUnsafeBufferPointer { try chunk($0, start) }
+      }
+    }
+
+    /// ``streamIntegers(_:expectedCount:_:)`` for values of any element type, as Float.
+    func streamReals(
+      _ name: String, expectedCount: Int,
+      _ chunk: (UnsafeBufferPointer<Float>, Int) throws -> Void
+    ) throws {
+      var scratch: [Float] = []
+      try streamRuns(name, expectedCount: expectedCount) { raw, type, start in
+        let n = raw.count / type.size
+        scratch.removeAll(keepingCapacity: true)
+        switch type {
+        case .float32:
+          for i in 0..<n {
+            scratch.append(raw.loadUnaligned(fromByteOffset: 4 * i, as: Float.self))
+          }
+        case .float64:
+          for i in 0..<n {
+            scratch.append(Float(raw.loadUnaligned(fromByteOffset: 8 * i, as: Double.self)))
+          }
+        case .int32:
+          for i in 0..<n {
+            scratch.append(Float(raw.loadUnaligned(fromByteOffset: 4 * i, as: Int32.self)))
+          }
+        case .int64:
+          for i in 0..<n {
+            scratch.append(Float(raw.loadUnaligned(fromByteOffset: 8 * i, as: Int64.self)))
+          }
+        }
+        try scratch.withUnsafeBufferPointer { try chunk($0, start) }
+      }
+    }
+
+    /// The data of member `name` in runs of whole elements, each with their type and the
+    /// position of its first element.
+    private func streamRuns(
+      _ name: String, expectedCount: Int,
+      _ run: (UnsafeRawBufferPointer, NumPyArray.ElementType, Int) throws -> Void
+    ) throws {
+      guard let entry = entries[name] else { throw missing(name) }
+      let memberFile = "\(url.path)#\(name)"
+      var pending: [UInt8] = []
+      var header: NumPyArray.Header?
+      var position = 0
+      func deliver(_ raw: UnsafeRawBufferPointer, _ type: NumPyArray.ElementType) throws {
+        let count = raw.count / type.size
+        guard position + count <= expectedCount else {
+          throw ModelFormatError.corrupt(
+            file: memberFile, reason: "it holds more data than its header declares")
+        }
+        if count > 0 { try run(raw, type, position) }
+        position += count
+      }
+      try extract(entry, name) { chunk in
+        var bytes = chunk[...]
+        if header == nil {
+          pending.append(contentsOf: bytes)
+          guard let parsed = try NumPyArray.header(in: pending, file: memberFile) else {
+            guard pending.count <= NumPyArray.headerLimit + 12 else {
+              throw ModelFormatError.corrupt(file: memberFile, reason: "the header does not end")
+            }
+            return
+          }
+          guard parsed.shape.count == 1, parsed.count == expectedCount else {
+            throw ModelFormatError.inconsistent(
+              file: url.path,
+              reason:
+                "\(name) has shape \(parsed.shape), but the matrix needs [\(expectedCount)]")
+          }
+          guard UInt64(parsed.dataOffset + parsed.byteCount) == entry.uncompressedSize else {
+            throw ModelFormatError.corrupt(
+              file: url.path,
+              reason:
+                "\(name) declares \(entry.uncompressedSize) bytes, its header \(parsed.dataOffset + parsed.byteCount)"
+            )
+          }
+          header = parsed
+          bytes = Data(pending.dropFirst(parsed.dataOffset))[...]
+          pending = []
+        }
+        let type = header!.elementType
+        let size = type.size
+        if !pending.isEmpty {
+          let needed = size - pending.count
+          pending.append(contentsOf: bytes.prefix(needed))
+          bytes = bytes.dropFirst(needed)
+          if pending.count == size {
+            try pending.withUnsafeBytes { try deliver($0, type) }
+            pending = []
+          }
+        }
+        let whole = bytes.count / size * size
+        try bytes.prefix(whole).withUnsafeBytes { try deliver($0, type) }
+        pending.append(contentsOf: bytes.dropFirst(whole))
+      }
+      guard header != nil, position == expectedCount, pending.isEmpty else {
+        throw ModelFormatError.truncated(
+          file: memberFile, expected: expectedCount, actual: position)
+      }
+    }
+
+    private func extract(_ entry: Entry, _ name: String, _ consumer: (Data) throws -> Void) throws {
+      do {
+        _ = try archive.extract(entry, bufferSize: 1 << 16, skipCRC32: false, consumer: consumer)
+      } catch let error as ModelFormatError {
+        throw error
+      } catch {
+        throw ModelFormatError.corrupt(file: url.path, reason: "cannot unpack \(name): \(error)")
+      }
+    }
+  }
+
   static func read(from url: URL) throws -> [String: Data] {
     guard FileManager.default.fileExists(atPath: url.path) else {
       throw DataError.unreadableFile(file: url.path, reason: "no such file")

@@ -136,14 +136,15 @@ package final class SparseRowWriter {
     }
   }
 
-  /// Writes a whole matrix to `url` (format from `format` or the extension), atomically.
+  /// Writes a whole matrix to `url` (format from `format` or the extension), atomically; with
+  /// `commit`, the file is staged there and put in place with the commit's other outputs.
   package static func write(
     _ matrix: SparseMatrix, labels: [String]? = nil, to url: URL, format: Format? = nil,
-    valueType: ValueType = .float32
+    valueType: ValueType = .float32, in commit: OutputCommit? = nil
   ) throws {
     if (format ?? Format(extension: url.pathExtension)) == .npz {
       // The whole matrix is at hand: its arrays go straight into the archive, unspilled.
-      try AtomicFile.write(to: url) { temporary in
+      try AtomicFile.write(to: url, in: commit) { temporary in
         try writeNPZ(matrix, valueType: valueType, to: temporary, file: url.path)
       }
       return
@@ -151,7 +152,7 @@ package final class SparseRowWriter {
     let writer = try SparseRowWriter(
       url: url, columns: matrix.columns, format: format, valueType: valueType)
     try writer.append(matrix, labels: labels)
-    try writer.finish()
+    try writer.finish(in: commit)
   }
 
   /// Appends the rows of `block`, with a label per row for svmlight and JSONL (`nil`: none).
@@ -192,13 +193,10 @@ package final class SparseRowWriter {
       try write(triplets(block, base: 1, separator: " "), to: 0)
     case .jsonl:
       var text = ""
-      let encoder = JSONEncoder()
       for r in 0..<block.rows {
         let range = block.storageRange(ofRow: r)
         text += "{\"row\":\(rows + r)"
-        if let label = labels?[r] {
-          text += ",\"label\":" + String(decoding: try encoder.encode(label), as: UTF8.self)
-        }
+        if let label = labels?[r] { text += ",\"label\":" + JSONString.quoted(label) }
         text += ",\"indices\":["
         text += range.map { String(block.columnIndices[$0]) }.joined(separator: ",")
         text += "],\"values\":[" + range.map { value(block.values[$0]) }.joined(separator: ",")
@@ -229,8 +227,9 @@ package final class SparseRowWriter {
     }
   }
 
-  /// Completes the file, flushes it to disk and moves it over the destination.
-  package func finish() throws {
+  /// Completes the file, flushes it to disk and moves it over the destination; with `commit`,
+  /// stages it there instead, to be put in place with the commit's other outputs.
+  package func finish(in commit: OutputCommit? = nil) throws {
     defer { cancel() }
     do {
       for handle in outputs { try handle.synchronize() }
@@ -238,7 +237,7 @@ package final class SparseRowWriter {
       throw OutputError.translating(error, file: url.path)
     }
     let spilled = Self.spillNames(format).map { parts.appendingPathComponent($0) }
-    try AtomicFile.write(to: url) { temporary in
+    try AtomicFile.write(to: url, in: commit) { temporary in
       switch format {
       case .npz: try writeNPZ(spilled, to: temporary)
       case .safetensors: try writeSafeTensors(spilled, to: temporary)
@@ -333,15 +332,18 @@ package final class SparseRowWriter {
       data: copy(spilled[0]))
   }
 
-  /// A whole matrix as SciPy's CSR `.npz`, its arrays written straight from memory.
+  /// A whole matrix as SciPy's CSR `.npz`, its arrays written straight from memory;
+  /// `zip64Limit` and `start` are ``StoredZIPWriter``'s (tests move members past 4 GiB).
   static func writeNPZ(
-    _ matrix: SparseMatrix, valueType: ValueType, to destination: URL, file: String
+    _ matrix: SparseMatrix, valueType: ValueType, to destination: URL, file: String,
+    zip64Limit: UInt64 = 0xFFFF_FFFF, start: UInt64 = 0
   )
     throws
   {
     try writeNPZ(
       to: destination, file: file, rows: matrix.rows, columns: matrix.columns,
       nonzeros: matrix.nonzeroCount, valueType: valueType,
+      archive: StoredZIPWriter(url: destination, file: file, zip64Limit: zip64Limit, start: start),
       indices: { member in try matrix.columnIndices.withUnsafeBufferPointer { try member.write($0) }
       },
       indptr: { member in try matrix.rowOffsets.withUnsafeBufferPointer { try member.write($0) } },
@@ -377,14 +379,15 @@ package final class SparseRowWriter {
   /// `data`): each a `.npy` header, then for the three arrays the bytes their closure writes.
   private static func writeNPZ(
     to destination: URL, file: String, rows: Int, columns: Int, nonzeros: Int,
-    valueType: ValueType, indices: (inout StoredZIPWriter.Member) throws -> Void,
+    valueType: ValueType, archive: StoredZIPWriter? = nil,
+    indices: (inout StoredZIPWriter.Member) throws -> Void,
     indptr: (inout StoredZIPWriter.Member) throws -> Void,
     data: (inout StoredZIPWriter.Member) throws -> Void
   ) throws {
     let csr = Data(
       "csr".unicodeScalars.flatMap { s in withUnsafeBytes(of: s.value.littleEndian) { Array($0) } })
     let shape = [Int64(rows), Int64(columns)].withUnsafeBytes { Data($0) }
-    var archive = try StoredZIPWriter(url: destination, file: file)
+    var archive = try archive ?? StoredZIPWriter(url: destination, file: file)
     func add(
       _ name: String, _ header: Data, arrayBytes: Int = 0,
       _ body: (inout StoredZIPWriter.Member) throws -> Void = { _ in }

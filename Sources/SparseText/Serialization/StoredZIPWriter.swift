@@ -15,7 +15,8 @@ import Foundation
 /// the processor has them) is computed on each piece just before it is written, while the piece
 /// is in cache. The member's local header is written with
 /// its size first and its checksum patched in afterwards. Members or offsets past 4 GiB get
-/// ZIP64 fields, which Python's `zipfile` reads.
+/// ZIP64 fields, which Python's `zipfile` and ZIPFoundation (which reads `.npz` files here)
+/// read.
 struct StoredZIPWriter {
   /// One member being written: bytes go through ``write(_:)``.
   struct Member {
@@ -64,11 +65,26 @@ struct StoredZIPWriter {
   private let zip64Limit: UInt64
 
   /// Creates (or truncates) the file at `url`; `file` names it in errors.
-  init(url: URL, file: String, zip64Limit: UInt64 = 0xFFFF_FFFF) throws {
+  ///
+  /// Tests, which cannot write 4 GiB, exercise the ZIP64 fields by lowering `zip64Limit` (at
+  /// least 1: the first member's offset of 0 is never a ZIP64 field, which ZIPFoundation would
+  /// read as absent) and by starting the archive `start` bytes into the file, after a hole
+  /// that takes no disk, so that its members lie past 4 GiB as in a real large archive
+  /// (offsets count from the file's start).
+  init(url: URL, file: String, zip64Limit: UInt64 = 0xFFFF_FFFF, start: UInt64 = 0) throws {
+    precondition(zip64Limit >= 1)
     self.file = file
     self.zip64Limit = zip64Limit
     descriptor = open(url.path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
     guard descriptor >= 0 else { throw OutputError(code: errno, file: file) }
+    if start > 0 {
+      guard lseek(descriptor, off_t(start), SEEK_SET) >= 0 else {
+        let code = errno
+        posixClose(descriptor)
+        throw OutputError(code: code, file: file)
+      }
+      offset = start
+    }
     let parts = localTimeNow()
     // MS-DOS time and date, as every ZIP writer stores them (years from 1980).
     time = UInt16(parts.tm_hour << 11 | parts.tm_min << 5 | parts.tm_sec / 2)

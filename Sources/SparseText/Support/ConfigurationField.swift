@@ -35,6 +35,9 @@ public enum ConfigurationField: String, Sendable, CaseIterable, CustomStringConv
   case hiddenUnits
   /// The columns of the matrix an autoencoder trains on (not a setting, but checked with them).
   case inputColumns
+  /// A latent unit asked about (``TextFeaturePipeline/topTerms(latent:count:)``): from 0 to one
+  /// below ``SparseAutoencoder/Configuration/hiddenUnits``.
+  case latent
   /// ``SparseAutoencoder/Configuration/sparsityTarget``.
   case sparsityTarget
   /// ``SparseAutoencoder/Configuration/sparsityWeight``.
@@ -113,6 +116,8 @@ public enum ConfigurationField: String, Sendable, CaseIterable, CustomStringConv
   case labelField
   /// ``CorpusReader/Options/idField``.
   case idField
+  /// ``CorpusReader/Options/maximumRecordBytes``.
+  case maximumRecordBytes
 
   // Splits, corpora, outputs, experiments
   /// The test fraction of ``StratifiedSplit/trainTest(labels:testFraction:seed:)``.

@@ -1,6 +1,20 @@
-/// SHA-256 and SHA-1 digests (FIPS 180-4), for verifying downloads and fixed splits, and a
-/// fast fingerprint of a matrix.
+import CKernels
+
+/// SHA-256 and SHA-1 digests (FIPS 180-4), for verifying downloads and fixed splits, a fast
+/// fingerprint of a matrix, and ZIP's CRC-32 for checksums of files this library writes.
 package enum Digest {
+  /// The CRC-32 of `bytes`, continuing from `crc` (0 to start).
+  package static func crc32(_ bytes: UnsafeRawBufferPointer, continuing crc: UInt32 = 0) -> UInt32 {
+    guard let base = bytes.baseAddress, bytes.count > 0 else { return crc }
+    return sparsetext_crc32(crc, base.assumingMemoryBound(to: UInt8.self), bytes.count)
+  }
+
+  /// A CRC-32 as a checksum in text: `crc32:` and eight lowercase hex digits.
+  package static func crc32Text(_ crc: UInt32) -> String {
+    let hex = String(crc, radix: 16)
+    return "crc32:" + String(repeating: "0", count: 8 - hex.count) + hex
+  }
+
   /// A fingerprint of `x`, to tell whether two matrices hold the same data: FNV-1a (64-bit,
   /// not a cryptographic digest) over the shape and every stored offset, column and value, as
   /// lowercase hex without leading zeros.

@@ -11,6 +11,11 @@ public enum DataError: Error, Sendable, Equatable {
   case invalidEncoding(file: String, line: Int, byteOffset: Int, encoding: String)
   /// A record that does not parse in the given format.
   case malformedRecord(file: String, line: Int, column: Int?, byteOffset: Int, reason: Advice)
+  /// A record (a line, a CSV record, a file of a folder corpus) that runs past `limit` bytes
+  /// without ending, from `byteOffset` on `line` of `file`.
+  case recordTooLarge(file: String, line: Int, byteOffset: Int, limit: Int)
+  /// A file read whole (a vocabulary, a stop-word list, a file list) larger than `limit` bytes.
+  case fileTooLarge(file: String, limit: Int)
   /// An input (`source`: a path, or `<stdin>`) that holds no documents at all.
   case noDocuments(source: String)
   /// `got` documents where `purpose` needs at least `needed`.
@@ -80,6 +85,16 @@ extension DataError: LocalizedError, CustomStringConvertible {
       return
         "\(location): byte offset \(byteOffset): " + reason + ". "
         + "Fix the record, or \(set: .onBadRecord, to: "skip") to skip and count such records."
+    case .recordTooLarge(let file, let line, let byteOffset, let limit):
+      return
+        "\(file):\(line): byte offset \(byteOffset): a record runs past \(limit) bytes "
+        + "(\(MemoryBudget.describe(Double(limit)))) without ending. Check that the input is text "
+        + "in the format it is read as, or raise \(field: .maximumRecordBytes) if records this "
+        + "long are real."
+    case .fileTooLarge(let file, let limit):
+      return
+        "'\(file)' is larger than \(limit) bytes (\(MemoryBudget.describe(Double(limit)))), more "
+        + "than a file of this kind holds. Check the path: it is not the file it should be."
     case .noDocuments(let source):
       return "'\(source)' holds no documents. Check the file and \(field: .format)."
     case .tooFewDocuments(let got, let needed, let purpose):
@@ -134,6 +149,7 @@ extension DataError: LocalizedError, CustomStringConvertible {
       return
         "\(source): \(reason). A vocabulary lists every term once: a JSON object "
         + "{\"term\": column, …} with columns 0, 1, 2, … (\(step: .vocabularyObject)), "
+        + "a JSON array of terms in column order (a model bundle's vocabulary.json), "
         + "or one term per line."
     case .corpusNotFetched(let name):
       return "\(name) is not fetched. \(step: .fetch(corpus: name))."

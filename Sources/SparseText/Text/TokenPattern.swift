@@ -19,6 +19,7 @@ struct TokenPattern: @unchecked Sendable {
   /// Compiles `pattern`; throws ``ConfigurationError`` naming `tokenPattern` when it does not
   /// compile or has more than one capturing group.
   init(_ pattern: String) throws {
+    self.pattern = pattern
     let translated = try Self.translate(pattern)
     do {
       expression = try NSRegularExpression(pattern: translated)
@@ -35,15 +36,59 @@ struct TokenPattern: @unchecked Sendable {
     usesGroup = expression.numberOfCaptureGroups == 1
   }
 
-  /// The tokens of `text`, in order, as ranges of UTF-16 offsets (NSRange's units).
-  func tokenRanges(in text: String) -> [Range<Int>] {
+  /// The pattern as written.
+  let pattern: String
+
+  /// The matching work allowed per document, in ICU's units of 10,000 steps: 1,000 steps per
+  /// UTF-16 unit of the text, and 1,000,000 steps at least. Patterns that tokenize in linear
+  /// time take a few to a hundred steps per unit (the translated `(?u)\b\w\w+\b` about 2, one
+  /// that fails at every position after trying several lengths about 100); one that
+  /// backtracks catastrophically (`(a+)+$` on a line of a's takes 2ⁿ steps) or quadratically
+  /// over a long document runs out of it in well under a second, instead of running for
+  /// minutes or forever.
+  static func stepUnits(length: Int) -> Int { 100 + length / 10 }
+
+  /// The ``ConfigurationError`` for a pattern that ran out of its step budget on a document of
+  /// `length` UTF-16 units.
+  func tooSlow(length: Int) -> ConfigurationError {
+    .outOfRange(
+      field: .tokenPattern, value: pattern,
+      allowed:
+        "a pattern that tokenizes a document within \(Self.stepUnits(length: length) * 10_000) "
+        + "matching steps (1,000 per character): it needed more on a document of \(length) "
+        + "characters, which happens when a pattern backtracks catastrophically, as nested "
+        + "repetition such as (a+)+ does. Rewrite it without nested or overlapping repetition")
+  }
+
+  /// The tokens of `text`, in order, as ranges of UTF-16 offsets (NSRange's units); `nil` when
+  /// matching needed more than ``stepUnits(length:)`` (see ``tooSlow(length:)``).
+  func tokenRanges(in text: String) -> [Range<Int>]? {
     let whole = NSRange(location: 0, length: text.utf16.count)
-    return expression.matches(in: text, range: whole).map { match in
+    let budget = Self.stepUnits(length: whole.length)
+    var callbacks = 0
+    var exceeded = false
+    var ranges: [Range<Int>] = []
+    // When progress is asked for, ICU calls back every 10,000 steps of matching, and as a
+    // search for the next match moves its start: at most once per position of the text and
+    // once per search. The calls beyond those are the steps.
+    expression.enumerateMatches(in: text, options: [.reportProgress], range: whole) {
+      match, flags, stop in
+      guard let match else {
+        if flags.contains(.progress) {
+          callbacks += 1
+          if callbacks - whole.length - ranges.count - 1 > budget {
+            exceeded = true
+            stop.pointee = true
+          }
+        }
+        return
+      }
       let range = usesGroup ? match.range(at: 1) : match.range
       // A group that took no part in the match gives an empty token, as in Python.
-      guard range.location != NSNotFound else { return 0..<0 }
-      return range.location..<(range.location + range.length)
+      ranges.append(
+        range.location == NSNotFound ? 0..<0 : range.location..<(range.location + range.length))
     }
+    return exceeded ? nil : ranges
   }
 
   private static let word = #"\p{L}\p{N}_"#

@@ -176,7 +176,13 @@ extension Tokenizer {
       if scalar.utf16.count == 2 { scalarAt.append(k) }
     }
     scalarAt.append(workspace.scalars.count)
-    for range in pattern.tokenRanges(in: String(view)) {
+    let text = String(view)
+    guard let ranges = pattern.tokenRanges(in: text) else {
+      // No tokens, and the failure kept for the caller, which throws it.
+      if workspace.failure == nil { workspace.failure = pattern.tooSlow(length: text.utf16.count) }
+      return
+    }
+    for range in ranges {
       for k in scalarAt[range.lowerBound]..<scalarAt[range.upperBound] {
         workspace.append(scalar: workspace.scalars[k])
       }

@@ -182,21 +182,28 @@ public struct Tokenizer: Sendable {
   /// The terms of `text`, in order, repeats included: what a vectorizer counts.
   ///
   /// With the sklearn preset this equals `CountVectorizer(...).build_analyzer()(text)`.
-  public func terms(in text: String) -> [String] {
+  ///
+  /// - Throws: ``ConfigurationError`` naming the token pattern when a custom one runs out of
+  ///   its step budget on `text` (it backtracks catastrophically); never otherwise.
+  public func terms(in text: String) throws -> [String] {
     var result: [String] = []
     var workspace = TokenizerWorkspace()
     forEachTerm(in: text, workspace: &workspace) { bytes in
       result.append(String(decoding: bytes, as: UTF8.self))
     }
+    try workspace.checkFailure()
     return result
   }
 
   /// The word tokens of `text` before stop words and n-grams (word analyzer semantics, whatever
   /// the configured analyzer).
-  public func tokens(in text: String) -> [String] {
+  ///
+  /// - Throws: as ``terms(in:)``.
+  public func tokens(in text: String) throws -> [String] {
     var workspace = TokenizerWorkspace()
     var copy = text
     copy.withUTF8 { bytes in tokenize(bytes, workspace: &workspace) }
+    try workspace.checkFailure()
     return (0..<workspace.tokenCount).map { i in
       String(decoding: workspace.tokenBytes(i), as: UTF8.self)
     }
@@ -204,14 +211,26 @@ public struct Tokenizer: Sendable {
 }
 
 /// Reusable buffers for one thread's tokenizing; keep one per worker and pass it `inout`.
+///
+/// A document on which a custom token pattern runs out of its step budget gives no terms and
+/// leaves its error in ``failure``: whoever tokenizes with the workspace throws it (see
+/// ``checkFailure()``).
 package struct TokenizerWorkspace: Sendable {
+  /// The first error met while tokenizing with this workspace (a token pattern that ran out of
+  /// its step budget), if any.
+  package var failure: ConfigurationError?
+
+  /// Throws ``failure``, if any.
+  package func checkFailure() throws {
+    if let failure { throw failure }
+  }
+
   var bytes: [UInt8] = []
   var ends: [Int] = []
   var kept: [Int] = []
   var gram: [UInt8] = []
   var scalars: [UInt32] = []
   var scratch: [UInt32] = []
-  var scratch2: [UInt32] = []
   var offsets: [Int] = []
 
   /// Creates empty buffers.

@@ -131,10 +131,10 @@ public struct CountVectorizer: Sendable {
     do {
       try documentBlocks { counter.add($0) }
     } catch {
-      _ = counter.finish()  // the block being counted is not left running
+      _ = try? counter.finish()  // the block being counted is not left running
       throw error
     }
-    let raw = counter.finish()
+    let raw = try counter.finish()
     let documentCount = raw.documents
     guard raw.terms.count > 0 else {
       throw DataError.emptyVocabulary(documents: documentCount)
@@ -171,9 +171,12 @@ public struct CountVectorizer: Sendable {
   }
 
   /// The count matrix of `documents` over the fitted vocabulary (unknown terms are ignored).
-  public func transform(_ documents: [String]) -> SparseMatrix {
+  ///
+  /// - Throws: ``ConfigurationError`` naming the token pattern when a custom one runs out of
+  ///   its step budget on a document (it backtracks catastrophically); never otherwise.
+  public func transform(_ documents: [String]) throws -> SparseMatrix {
     let vocabulary = self.vocabulary
-    var counts = TermCounting.countColumns(
+    var counts = try TermCounting.countColumns(
       documents, tokenizer: tokenizer, columns: vocabulary.count
     ) { bytes in vocabulary.index(ofUTF8: bytes).map { ($0, 1) } }
     if configuration.binary {

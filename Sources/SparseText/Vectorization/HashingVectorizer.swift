@@ -76,9 +76,12 @@ public struct HashingVectorizer: Sendable {
   /// The hashed features of `documents`. As in scikit-learn, a bucket whose signed counts
   /// cancel keeps an explicit zero, and `binary` sets every stored value (zero and negative
   /// ones too) to 1.
-  public func transform(_ documents: [String]) -> SparseMatrix {
+  ///
+  /// - Throws: ``ConfigurationError`` naming the token pattern when a custom one runs out of
+  ///   its step budget on a document (it backtracks catastrophically); never otherwise.
+  public func transform(_ documents: [String]) throws -> SparseMatrix {
     let configuration = self.configuration
-    let counts = TermCounting.countColumns(
+    let counts = try TermCounting.countColumns(
       documents, tokenizer: tokenizer, columns: configuration.features
     ) { bytes in HashingVectorizer.column(ofUTF8: bytes, configuration: configuration) }
     var values = counts.values

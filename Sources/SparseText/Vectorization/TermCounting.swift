@@ -187,10 +187,13 @@ enum TermCounting {
       self.workers = (0..<max(1, workers)).map { _ in Worker() }
     }
 
-    /// Waits for the block being counted, then starts counting `block`.
+    /// Waits for the block being counted, then starts counting `block`; after a failure of the
+    /// tokenizer on an earlier block (a token pattern that ran out of its step budget), counts
+    /// nothing more: ``finish()`` throws it.
     func add<Block: UTF8Documents>(_ block: Block) {
       guard block.count > 0 else { return }
       collect()
+      guard (try? checkFailure()) != nil else { return }
       documents += block.count
       for (w, share) in Self.shares(block, workers: workers.count).enumerated() {
         let worker = workers[w]
@@ -215,9 +218,15 @@ enum TermCounting {
       slots = []
     }
 
+    /// Throws the first failure a worker's tokenizing met, if any.
+    private func checkFailure() throws {
+      for worker in workers { try worker.workspace.checkFailure() }
+    }
+
     /// Waits for the last block and merges the workers' tables.
-    func finish() -> Counts {
+    func finish() throws -> Counts {
       collect()
+      try checkFailure()
       // The unigram and pair tables only speed up counting; let them go before the merge.
       for worker in workers {
         worker.unigrams = ByteStringTable(capacity: 0)
@@ -254,10 +263,10 @@ enum TermCounting {
   /// term's total count.
   static func count(
     _ documents: [String], tokenizer: Tokenizer, workers: Int = Parallel.defaultWorkerCount
-  ) -> Counts {
+  ) throws -> Counts {
     let counter = Counter(tokenizer: tokenizer, keepsTotals: true, workers: workers)
     counter.add(documents)
-    return counter.finish()
+    return try counter.finish()
   }
 
   /// Counts the documents `range` of `block` into `worker`'s table.
@@ -428,11 +437,11 @@ enum TermCounting {
     _ documents: [String], tokenizer: Tokenizer, columns: Int,
     workers: Int = Parallel.defaultWorkerCount, denseColumnLimit: Int = 1 << 22,
     column: @escaping @Sendable (UnsafeBufferPointer<UInt8>) -> (index: Int, sign: Float)?
-  ) -> SparseMatrix {
+  ) throws -> SparseMatrix {
     let dense = columns <= denseColumnLimit
-    let chunks = Parallel.map(
+    let chunks = try Parallel.map(
       count: documents.count, workers: max(1, workers) * 4, minimumChunk: 32
-    ) { range -> (offsets: [Int64], indices: [Int32], values: [Float]) in
+    ) { range throws(ConfigurationError) -> (offsets: [Int64], indices: [Int32], values: [Float]) in
       var offsets: [Int64] = [0]
       var indices: [Int32] = []
       var values: [Float] = []
@@ -484,6 +493,7 @@ enum TermCounting {
         touched.removeAll(keepingCapacity: true)
         offsets.append(Int64(indices.count))
       }
+      if let failure = workspace.failure { throw failure }
       return (offsets, indices, values)
     }
     var offsets: [Int64] = [0]

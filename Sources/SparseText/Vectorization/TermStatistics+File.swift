@@ -140,7 +140,9 @@ extension TermStatistics {
     // Each term takes at least four bytes, so a header cannot promise more than the file holds.
     guard header.terms <= (bytes.count - position) / 4 else {
       throw ModelFormatError.truncated(
-        file: file, expected: position + 4 * header.terms, actual: bytes.count)
+        file: file,
+        expected: header.terms > (Int.max - position) / 4 ? Int.max : position + 4 * header.terms,
+        actual: bytes.count)
     }
     var arena: [UInt8] = []
     var offsets = [0]

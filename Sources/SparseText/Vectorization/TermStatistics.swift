@@ -61,7 +61,7 @@ package struct TermStatistics: Sendable, Equatable {
     let tokenizer = try Tokenizer(configuration)
     self.init(empty: configuration)
     guard !documents.isEmpty else { return }
-    let raw = TermCounting.count(documents, tokenizer: tokenizer)
+    let raw = try TermCounting.count(documents, tokenizer: tokenizer)
     var order = Array(0..<raw.terms.count)
     raw.terms.sortByBytes(&order)
     arena.reserveCapacity(raw.terms.byteCount)

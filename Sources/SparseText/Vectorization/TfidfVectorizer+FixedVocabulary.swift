@@ -18,7 +18,7 @@ extension TfidfVectorizer {
     _ documents: [String], vocabulary: Vocabulary, configuration: Configuration
   ) throws -> (vectorizer: TfidfVectorizer, features: SparseMatrix) {
     let counter = try CountVectorizer(vocabulary: vocabulary, configuration: configuration.counting)
-    let counts = counter.transform(documents)
+    let counts = try counter.transform(documents)
     let transformer = TfidfTransformer(fitting: counts, configuration: configuration.weighting)
     let vectorizer = try TfidfVectorizer(
       vocabulary: vocabulary, idf: transformer.idf, configuration: configuration)

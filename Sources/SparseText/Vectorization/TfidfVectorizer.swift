@@ -291,9 +291,10 @@ public struct TfidfVectorizer: Sendable {
   }
 
   /// The TF-IDF matrix of `documents` (unknown terms are ignored).
-  public func transform(_ documents: [String]) -> SparseMatrix {
-    // The count matrix has exactly `idf.count` columns, so weighting cannot fail.
-    // swift-format-ignore: NeverUseForceTry
-    try! transformer.transform(counter.transform(documents))
+  ///
+  /// - Throws: ``ConfigurationError`` naming the token pattern when a custom one runs out of
+  ///   its step budget on a document (it backtracks catastrophically); never otherwise.
+  public func transform(_ documents: [String]) throws -> SparseMatrix {
+    try transformer.transform(counter.transform(documents))
   }
 }

@@ -1,27 +1,35 @@
 import Foundation
 
-/// Reading a fixed vocabulary (scikit-learn's `vocabulary=`): the JSON object
-/// ``Vocabulary/jsonObject()`` writes, or one term per line.
+/// Reading a fixed vocabulary (scikit-learn's `vocabulary=`), recognized by its content: the
+/// JSON array of a model bundle's `vocabulary.json`, the JSON object ``Vocabulary/jsonObject()``
+/// writes, or one term per line.
 extension Vocabulary {
+  /// The largest vocabulary file read (1 GiB, as a bundle's `vocabulary.json`).
+  package static let fileLimit = 1 << 30
 
-  /// Reads a vocabulary file: a JSON object `{"term": column, …}` when its first non-blank
-  /// byte is `{`, else one term per line (blank lines skipped, a final `\r` dropped).
+  /// Reads a vocabulary file. Its first non-blank byte decides the form: `[` is a JSON array of
+  /// terms in column order (a bundle's `vocabulary.json`), `{` a JSON object
+  /// `{"term": column, …}`, anything else one term per line (blank lines skipped, a final `\r`
+  /// dropped). A file of lines must be text: a NUL byte, another control character or invalid
+  /// UTF-8 is refused with its line and byte offset, so binary garbage is never taken for
+  /// terms.
   ///
-  /// - Throws: ``DataError`` when the file cannot be read, does not parse, lists a term or a
-  ///   column twice, leaves a column out, or holds no terms.
+  /// - Throws: ``DataError`` when the file cannot be read, does not parse, is not text, lists a
+  ///   term or a column twice, holds an empty term, leaves a column out, or holds no terms.
   package init(contentsOf url: URL) throws {
-    let data: Data
-    do {
-      data = try Data(contentsOf: url)
-    } catch {
-      throw DataError.unreadableFile(file: url.path, reason: "it cannot be opened")
+    let data = try BoundedFile.contents(of: url.path, limit: Self.fileLimit)
+    switch data.first(where: { ![0x20, 0x09, 0x0A, 0x0D].contains($0) }) {
+    case UInt8(ascii: "{"): try self.init(jsonObject: data, source: url.path)
+    case UInt8(ascii: "["): try self.init(jsonArray: data, source: url.path)
+    default: try self.init(lines: data, source: url.path)
     }
-    let first = data.first { ![0x20, 0x09, 0x0A, 0x0D].contains($0) }
-    if first == UInt8(ascii: "{") {
-      try self.init(jsonObject: data, source: url.path)
-    } else {
-      try self.init(lines: data, source: url.path)
-    }
+  }
+
+  /// Parses a JSON array of terms in column order (a bundle's `vocabulary.json`), each term
+  /// kept as its own bytes.
+  package init(jsonArray data: Data, source: String = "the vocabulary") throws {
+    var parser = VocabularyJSONParser(bytes: [UInt8](data), source: source)
+    try self.init(checked: try parser.parseArray(), source: source)
   }
 
   /// Parses the JSON object `{"term": column, …}` that ``jsonObject()`` writes (scikit-learn's
@@ -48,14 +56,38 @@ extension Vocabulary {
     try self.init(checked: terms.map { $0! }, source: source)
   }
 
-  /// One term per line, in column order.
+  /// One term per line, in column order; the bytes must be text (UTF-8 without control
+  /// characters other than a tab: a term holding one is written in a JSON form).
   init(lines data: Data, source: String) throws {
     var terms: [String] = []
-    for line in data.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: true) {
-      var line = line
-      if line.last == UInt8(ascii: "\r") { line = line.dropLast() }
-      guard !line.isEmpty else { continue }
-      terms.append(String(decoding: line, as: UTF8.self))
+    let bytes = [UInt8](data)
+    var start = 0
+    var line = 1
+    while start < bytes.count {
+      let end = bytes[start...].firstIndex(of: 0x0A) ?? bytes.count
+      var contentEnd = end
+      if contentEnd > start && bytes[contentEnd - 1] == 0x0D { contentEnd -= 1 }
+      let content = bytes[start..<contentEnd]
+      if let bad = content.firstIndex(where: { $0 < 0x20 && $0 != 0x09 }) {
+        let what = bytes[bad] == 0 ? "a NUL byte" : "the control character \(bytes[bad])"
+        throw DataError.invalidVocabulary(
+          source: source,
+          reason:
+            "line \(line), byte offset \(bad): \(what); a vocabulary of lines is text, one term per line (is this a binary file?)"
+        )
+      }
+      let term = content.withUnsafeBufferPointer { String(validating: $0, as: UTF8.self) }
+      guard let term else {
+        let offset = content.withUnsafeBufferPointer { TextDecoder.firstInvalidUTF8($0) } ?? 0
+        throw DataError.invalidVocabulary(
+          source: source,
+          reason:
+            "line \(line), byte offset \(start + offset): invalid UTF-8; a vocabulary is UTF-8 text"
+        )
+      }
+      if !term.isEmpty { terms.append(term) }
+      start = end + 1
+      line += 1
     }
     try self.init(checked: terms, source: source)
   }
@@ -63,6 +95,10 @@ extension Vocabulary {
   private init(checked terms: [String], source: String) throws {
     guard !terms.isEmpty else {
       throw DataError.invalidVocabulary(source: source, reason: "it holds no terms")
+    }
+    if let empty = terms.firstIndex(of: "") {
+      throw DataError.invalidVocabulary(
+        source: source, reason: "term \(empty) is empty; no document has an empty term")
     }
     do {
       try self.init(terms: terms)
@@ -127,6 +163,30 @@ private struct VocabularyJSONParser {
     skipSpace()
     guard position == bytes.count else { throw failure("unexpected text after the object") }
     return pairs
+  }
+
+  /// `[ "term", … ]`, the terms in order.
+  mutating func parseArray() throws -> [String] {
+    var terms: [String] = []
+    try expect(UInt8(ascii: "["), "'['")
+    skipSpace()
+    if position < bytes.count, bytes[position] == UInt8(ascii: "]") {
+      position += 1
+    } else {
+      while true {
+        skipSpace()
+        terms.append(try parseString())
+        skipSpace()
+        guard position < bytes.count else { throw failure("expected ',' or ']'") }
+        let byte = bytes[position]
+        position += 1
+        if byte == UInt8(ascii: "]") { break }
+        guard byte == UInt8(ascii: ",") else { throw failure("expected ',' or ']'") }
+      }
+    }
+    skipSpace()
+    guard position == bytes.count else { throw failure("unexpected text after the array") }
+    return terms
   }
 
   mutating func parseColumn() throws -> Int {

@@ -143,22 +143,11 @@ extension DocumentFrequencyBound {
 }
 
 extension DocumentFrequencyBound: CustomStringConvertible {
-  /// `2` for a count, `0.9` for a fraction (how the command line writes them).
+  /// `2` for a count, `0.9` for a fraction.
   public var description: String {
     switch self {
     case .count(let n): return "\(n)"
     case .fraction(let f): return "\(f)"
-    }
-  }
-
-  /// Parses `2` as a count and `0.5` (anything with a `.` or exponent) as a fraction.
-  public init?(_ text: String) {
-    if let n = Int(text) {
-      self = .count(n)
-    } else if let f = Double(text) {
-      self = .fraction(f)
-    } else {
-      return nil
     }
   }
 }

@@ -26,7 +26,7 @@ extension Corpus {
 
     func run() throws {
       let entry = try CorpusCatalog.entry(named: name)
-      let root = to.map { URL(fileURLWithPath: $0) }
+      let root = to.map { URL(fileURLWithPath: $0) } ?? Corpus.cache
       if CorpusCatalog.isFetched(entry, in: root) {
         Terminal.note("\(entry.name) is already fetched", quiet: global.quiet)
       } else {

@@ -7,6 +7,8 @@ extension Corpus {
     static let configuration = CommandConfiguration(
       abstract: "List the default corpora.",
       discussion: """
+        With --json, the catalog as corpora/manifest.json holds it.
+
         Example:
           sparsetext corpus list --json
         """)
@@ -15,20 +17,19 @@ extension Corpus {
 
     func run() throws {
       if global.json {
-        let encoder = JSONFormat.encoder()
         try Console.current.print(
-          String(decoding: try encoder.encode(CorpusCatalog.entries), as: UTF8.self))
+          String(decoding: try JSONFormat.data(CorpusCatalog.manifest), as: UTF8.self))
         return
       }
       for entry in CorpusCatalog.entries {
-        let fetched = CorpusCatalog.isFetched(entry)
+        let fetched = CorpusCatalog.isFetched(entry, in: Corpus.cache)
         try Console.current.print(
           "\(entry.name)  \(entry.requirement)  \(entry.documents) documents, classes: \(entry.classes.joined(separator: ", "))"
         )
         try Console.current.print("    license: \(entry.license)")
         try Console.current.print("    cite: \(entry.citation)")
         try Console.current.print(
-          "    \(fetched ? "fetched: " + CorpusCatalog.location(of: entry).path : "not fetched (sparsetext corpus fetch \(entry.name))")"
+          "    \(fetched ? "fetched: " + CorpusCatalog.location(of: entry, in: Corpus.cache).path : "not fetched (sparsetext corpus fetch \(entry.name))")"
         )
       }
     }

@@ -16,10 +16,10 @@ extension Corpus {
 
     func run() throws {
       let entry = try CorpusCatalog.entry(named: name)
-      guard CorpusCatalog.isFetched(entry) else {
+      guard CorpusCatalog.isFetched(entry, in: Corpus.cache) else {
         throw DataError.corpusNotFetched(name: entry.name)
       }
-      try Console.current.print(CorpusCatalog.location(of: entry).path)
+      try Console.current.print(CorpusCatalog.location(of: entry, in: Corpus.cache).path)
     }
   }
 }

@@ -22,7 +22,7 @@ extension Corpus {
     @OptionGroup var source: SplitOptions
 
     @Option(help: "Seed of the stratified split.")
-    var seed: UInt64 = 13
+    var seed: UInt64 = SeededGenerator.defaultSeed
 
     @Option(help: "Where to write the training part.")
     var trainOut: String

@@ -105,7 +105,7 @@ struct Encode: ParsableCommand {
       var blocks = BlockAccumulator<LabeledDocument>(size: 4096) { block in
         let started = Date()
         let texts = block.map(\.text)
-        let codes = raw ? pipeline.rawCodes(for: texts)! : pipeline.embeddings(for: texts)
+        let codes = try raw ? pipeline.rawCodes(for: texts)! : pipeline.embeddings(for: texts)
         seconds += Date().timeIntervalSince(started)
         try emit(codes, ids: block.map(\.id))
       }

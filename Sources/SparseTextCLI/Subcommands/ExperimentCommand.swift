@@ -212,8 +212,7 @@ struct ExperimentCommand: ParsableCommand {
   }
 
   /// The train/test parts (one, or one per fold) and a description of the data.
-  func loadParts() throws -> ([(train: [LabeledDocument], test: [LabeledDocument])], [String: Any])
-  {
+  func loadParts() throws -> ([(train: [LabeledDocument], test: [LabeledDocument])], ReportData) {
     var documents: [LabeledDocument] = []
     var source = ""
     var parts: [(train: [LabeledDocument], test: [LabeledDocument])] = []
@@ -241,18 +240,6 @@ struct ExperimentCommand: ParsableCommand {
         parts = [try self.source.divide(documents, seed: autoencoder.effectiveSeed)]
       }
     }
-    var counts: [String: Int] = [:]
-    for document in documents { counts[document.label ?? "", default: 0] += 1 }
-    var hashInput: [UInt8] = []
-    for document in documents {
-      hashInput.append(contentsOf: document.text.utf8)
-      hashInput.append(0)
-    }
-    let info: [String: Any] = [
-      "source": source, "documents": documents.count, "counts_per_class": counts,
-      "sha256": Digest.sha256Hex(hashInput), "train": parts.map(\.train.count),
-      "test": parts.map(\.test.count),
-    ]
-    return (parts, info)
+    return (parts, ReportData(source: source, documents: documents, parts: parts))
   }
 }

@@ -79,11 +79,9 @@ struct Fit: ParsableCommand {
       configuration.autoencoder = nil
     } else if let sae = base.autoencoder {
       configuration.autoencoder = try autoencoder.configuration(base: sae)
-    } else {
+    } else if autoencoder.anyGiven {
       // The file has no autoencoder: options for one add it.
-      let fromOptions = try autoencoder.configuration()
-      configuration.autoencoder =
-        fromOptions == SparseAutoencoder.Configuration() ? nil : fromOptions
+      configuration.autoencoder = try autoencoder.configuration()
     }
     if noClassifier { configuration.classifier = nil }
     if let classifierInput { configuration.classifierInput = classifierInput }
@@ -92,8 +90,10 @@ struct Fit: ParsableCommand {
     if let outlierQuantile { configuration.outlierQuantile = outlierQuantile }
     if let anomalyScore { configuration.anomalyScore = anomalyScore }
     if let file, let config {
-      for change in try ConfigurationChanges.between(file, configuration) {
-        Terminal.warn("an option overrides \(config): \(change)")
+      for change in try JSONFormat.differences(file, configuration) {
+        Terminal.warn(
+          "an option overrides \(config): \(change.path): \(change.old ?? "null") → \(change.new ?? "null")"
+        )
       }
     }
     return configuration

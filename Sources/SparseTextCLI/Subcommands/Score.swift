@@ -83,7 +83,7 @@ struct Score: ParsableCommand {
     var seconds = 0.0
     var blocks = BlockAccumulator<LabeledDocument>(size: 4096) { block in
       let started = Date()
-      let scores = scorer.scores(for: block.map(\.text))
+      let scores = try scorer.scores(for: block.map(\.text))
       seconds += Date().timeIntervalSince(started)
       let flags = scores.outliers
       outliers += flags.filter { $0 }.count

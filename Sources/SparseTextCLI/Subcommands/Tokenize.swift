@@ -64,11 +64,12 @@ struct Tokenize: ParsableCommand {
         JSONString.append(term, to: &out)
       }
       if tokensOnly {
-        for token in tokenizer.tokens(in: document.text) { add(token) }
+        for token in try tokenizer.tokens(in: document.text) { add(token) }
       } else {
         tokenizer.forEachTerm(in: document.text, workspace: &workspace) { bytes in
           add(String(decoding: bytes, as: UTF8.self))
         }
+        try workspace.checkFailure()
       }
       out.append(contentsOf: "]\n".utf8)
       if out.count >= 1 << 20 {

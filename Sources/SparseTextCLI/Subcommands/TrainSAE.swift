@@ -213,28 +213,13 @@ extension TrainSAE {
     _ checkpoint: SparseAutoencoder.Checkpoint, configuration: SparseAutoencoder.Configuration,
     path: String
   ) -> ConfigurationError? {
-    func fields(_ value: SparseAutoencoder.Configuration) -> [String: Any] {
-      let data = (try? JSONEncoder().encode(value)) ?? Data()
-      return (try? JSONSerialization.jsonObject(with: data)) as? [String: Any] ?? [:]
-    }
-    func text(_ value: Any?) -> String {
-      guard let value else { return "nothing" }
-      if let data = try? JSONSerialization.data(
-        withJSONObject: value, options: [.sortedKeys, .fragmentsAllowed])
-      {
-        return String(decoding: data, as: UTF8.self)
-      }
-      return "\(value)"
-    }
-    let saved = fields(checkpoint.configuration)
-    let requested = fields(configuration)
     // A setting left unset (automatic) is resolved by the training; it is not a conflict.
-    let differing = requested.keys.sorted().filter {
-      !(requested[$0] is NSNull) && text(saved[$0]) != text(requested[$0])
-    }
+    let differing =
+      (try? JSONFormat.differences(checkpoint.configuration, configuration))?
+      .filter { $0.new != nil } ?? []
     guard !differing.isEmpty else { return nil }
     let listed = differing.map {
-      "\($0) is \(text(requested[$0])) here, \(text(saved[$0])) in the checkpoint"
+      "\($0.path) is \($0.new ?? "null") here, \($0.old ?? "nothing") in the checkpoint"
     }
     return ConfigurationError.conflict(
       reason:

@@ -69,7 +69,7 @@ extension Vectorize {
       let fitted = try terms.vectorizer(configuration: try vectorizer.tfidf())
       try streamRows(
         columns: fitted.vocabulary.count, vocabulary: fitted.vocabulary, inputs: [statistics]
-      ) { fitted.transform($0) }
+      ) { try fitted.transform($0) }
       return true
     }
     if let model, output == "-" {
@@ -77,7 +77,7 @@ extension Vectorize {
       try streamRows(
         columns: pipeline.vectorizer.vocabulary.count, vocabulary: pipeline.vectorizer.vocabulary,
         inputs: [], models: [model]
-      ) { pipeline.features(for: $0) }
+      ) { try pipeline.features(for: $0) }
       return true
     }
     return false
@@ -122,7 +122,7 @@ extension Vectorize {
   /// file or, for `-o -`, as JSON lines to standard output as each block is done.
   func streamRows(
     columns: Int, vocabulary: Vocabulary, inputs: [String], models: [String] = [],
-    transform: @escaping ([String]) -> SparseMatrix
+    transform: @escaping ([String]) throws -> SparseMatrix
   ) throws {
     let toStandardOutput = output == "-"
     let outputs = try OutputPlan(
@@ -139,7 +139,7 @@ extension Vectorize {
     var seconds = 0.0
     var blocks = BlockAccumulator<LabeledDocument>(size: 4096) { block in
       let started = Date()
-      let part = transform(block.map(\.text))
+      let part = try transform(block.map(\.text))
       seconds += Date().timeIntervalSince(started)
       let labels = block.map(\.label)
       if let writer {

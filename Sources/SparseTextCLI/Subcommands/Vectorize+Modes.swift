@@ -58,8 +58,8 @@ extension Vectorize {
   func vectorize(_ texts: [String]) throws -> (matrix: SparseMatrix, vectorizer: TfidfVectorizer) {
     if let model {
       let fitted = try TextFeaturePipeline.bundle(at: model, for: "vectorize --model").vectorizer
-      let matrix = Terminal.withActivity(counts ? "counting" : "vectorizing") {
-        counts ? fitted.counter.transform(texts) : fitted.transform(texts)
+      let matrix = try Terminal.withActivity(counts ? "counting" : "vectorizing") {
+        counts ? try fitted.counter.transform(texts) : try fitted.transform(texts)
       }
       return (matrix, fitted)
     }
@@ -69,7 +69,7 @@ extension Vectorize {
       if counts {
         let counter = try CountVectorizer(
           vocabulary: vocabulary, configuration: configuration.counting)
-        let x = Terminal.withActivity("counting") { counter.transform(texts) }
+        let x = try Terminal.withActivity("counting") { try counter.transform(texts) }
         return (x, try weighting(x, vocabulary: vocabulary, configuration: configuration))
       }
       return try Terminal.withActivity("vectorizing") {

@@ -232,7 +232,7 @@ struct Vectorize: ParsableCommand {
     var seconds = 0.0
     var blocks = BlockAccumulator<LabeledDocument>(size: 8192) { block in
       let started = Date()
-      let part = hasher.transform(block.map(\.text))
+      let part = try hasher.transform(block.map(\.text))
       seconds += Date().timeIntervalSince(started)
       let labels = block.map(\.label)
       let known = labels.compactMap { $0 }

@@ -5,11 +5,11 @@ import SparseText
 package struct ExperimentReport {
   package let results: [Experiment.Result]
   package let configuration: Experiment.Configuration
-  package let data: [String: Any]
+  package let data: ReportData
 
   /// A report of `results`.
   package init(
-    results: [Experiment.Result], configuration: Experiment.Configuration, data: [String: Any]
+    results: [Experiment.Result], configuration: Experiment.Configuration, data: ReportData
   ) {
     self.results = results
     self.configuration = configuration
@@ -83,32 +83,17 @@ package struct ExperimentReport {
 
   package func write(to directory: URL) throws {
     try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-    let encoder = JSONFormat.encoder()
-    let pipelinesJSON = try JSONSerialization.jsonObject(
-      with: encoder.encode(results.count == 1 ? results[0].pipelines : results.flatMap(\.pipelines))
-    )
-    let curveJSON = try JSONSerialization.jsonObject(
-      with: encoder.encode(results.first?.learningCurve ?? []))
-    let configJSON = try JSONSerialization.jsonObject(with: encoder.encode(configuration))
-    var object: [String: Any] = [
-      "pipelines": pipelinesJSON, "learning_curve": curveJSON, "config": configJSON,
-      "data": data, "library_version": SparseTextVersion.library, "folds": results.count,
-    ]
-    if let metrics = results.first?.autoencoderMetrics {
-      object["autoencoder_metrics"] = try JSONSerialization.jsonObject(
-        with: encoder.encode(metrics))
-    }
-    if let metrics = results.first?.autoencoderMetricsTest {
-      object["autoencoder_metrics_test"] = try JSONSerialization.jsonObject(
-        with: encoder.encode(metrics))
-    }
-    if let unlabeled = results.first?.unlabeledDocuments, unlabeled > 0 {
-      object["unlabeled_documents"] = unlabeled
-    }
-    let json = try JSONFormat.data(object: object, pretty: true)
-    try AtomicFile.write(json, to: directory.appendingPathComponent("report.json"))
+    let file = File(
+      pipelines: results.count == 1 ? results[0].pipelines : results.flatMap(\.pipelines),
+      learningCurve: results.first?.learningCurve ?? [], config: configuration, data: data,
+      libraryVersion: SparseTextVersion.library, folds: results.count,
+      autoencoderMetrics: results.first?.autoencoderMetrics,
+      autoencoderMetricsTest: results.first?.autoencoderMetricsTest,
+      unlabeledDocuments: results.first.map(\.unlabeledDocuments).flatMap { $0 > 0 ? $0 : nil })
+    try AtomicFile.write(
+      try JSONFormat.data(file), to: directory.appendingPathComponent("report.json"))
     var markdown =
-      "# SparseText experiment\n\nData: \(data["source"] ?? "?"), \(data["documents"] ?? "?") documents.\n\n"
+      "# SparseText experiment\n\nData: \(data.source), \(data.documents) documents.\n\n"
     markdown +=
       "| pipeline | accuracy | macro-F1 | C | features | fit seconds |\n|---|---:|---:|---:|---:|---:|\n"
     for p in pipelines {
@@ -123,6 +108,28 @@ package struct ExperimentReport {
         Data(svg.utf8), to: directory.appendingPathComponent("learning_curve.svg"))
     }
     try AtomicFile.write(Data(markdown.utf8), to: directory.appendingPathComponent("report.md"))
+  }
+
+  /// report.json.
+  struct File: Encodable {
+    let pipelines: [Experiment.PipelineResult]
+    let learningCurve: [Experiment.CurvePoint]
+    let config: Experiment.Configuration
+    let data: ReportData
+    let libraryVersion: String
+    let folds: Int
+    let autoencoderMetrics: SparseCodingMetrics?
+    let autoencoderMetricsTest: SparseCodingMetrics?
+    let unlabeledDocuments: Int?
+
+    enum CodingKeys: String, CodingKey {
+      case pipelines, config, data, folds
+      case learningCurve = "learning_curve"
+      case libraryVersion = "library_version"
+      case autoencoderMetrics = "autoencoder_metrics"
+      case autoencoderMetricsTest = "autoencoder_metrics_test"
+      case unlabeledDocuments = "unlabeled_documents"
+    }
   }
 
   /// Accuracy against label fraction (log scale), one line per pipeline.

@@ -5,10 +5,10 @@ import SparseText
 package struct GridReport {
   package let rows: [Experiment.GridRow]
   package let grid: AutoencoderGrid
-  package let data: [String: Any]
+  package let data: ReportData
 
   /// A report of `rows`.
-  package init(rows: [Experiment.GridRow], grid: AutoencoderGrid, data: [String: Any]) {
+  package init(rows: [Experiment.GridRow], grid: AutoencoderGrid, data: ReportData) {
     self.rows = rows
     self.grid = grid
     self.data = data
@@ -72,15 +72,11 @@ package struct GridReport {
 
   package func write(to directory: URL) throws {
     try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-    let encoder = JSONFormat.encoder()
-    let object: [String: Any] = [
-      "rows": try JSONSerialization.jsonObject(with: encoder.encode(rows)),
-      "grid": try JSONSerialization.jsonObject(with: encoder.encode(grid)),
-      "data": data, "library_version": SparseTextVersion.library,
-    ]
-    let json = try JSONFormat.data(object: object, pretty: true)
-    try AtomicFile.write(json, to: directory.appendingPathComponent("grid.json"))
-    var markdown = "# SparseText grid search\n\nData: \(data["source"] ?? "?").\n\n| rank | "
+    let file = File(
+      rows: rows, grid: grid, data: data, libraryVersion: SparseTextVersion.library)
+    try AtomicFile.write(
+      try JSONFormat.data(file), to: directory.appendingPathComponent("grid.json"))
+    var markdown = "# SparseText grid search\n\nData: \(data.source).\n\n| rank | "
     markdown += keys.joined(separator: " | ")
     markdown += " | accuracy | C | FVU | L0 | dead | fit seconds |\n|---:|"
     markdown += String(repeating: "---:|", count: keys.count + 6) + "\n"
@@ -94,5 +90,18 @@ package struct GridReport {
         row.fitSeconds)
     }
     try AtomicFile.write(Data(markdown.utf8), to: directory.appendingPathComponent("grid.md"))
+  }
+
+  /// grid.json.
+  struct File: Encodable {
+    let rows: [Experiment.GridRow]
+    let grid: AutoencoderGrid
+    let data: ReportData
+    let libraryVersion: String
+
+    enum CodingKeys: String, CodingKey {
+      case rows, grid, data
+      case libraryVersion = "library_version"
+    }
   }
 }

@@ -5,12 +5,12 @@ import SparseText
 package struct NoveltyReport {
   package let results: [NoveltyExperiment.ClassResult]
   package let configuration: NoveltyExperiment.Configuration
-  package let data: [String: Any]
+  package let data: ReportData
 
   /// A report of `results`.
   package init(
     results: [NoveltyExperiment.ClassResult], configuration: NoveltyExperiment.Configuration,
-    data: [String: Any]
+    data: ReportData
   ) {
     self.results = results
     self.configuration = configuration
@@ -18,6 +18,24 @@ package struct NoveltyReport {
   }
 
   var names: [String] { NoveltyExperiment.scoreNames }
+
+  /// report.json.
+  struct File: Encodable {
+    let heldOut: [NoveltyExperiment.ClassResult]
+    let meanAUC: [String: Double]
+    let defaultScore: String
+    let config: NoveltyExperiment.Configuration
+    let data: ReportData
+    let libraryVersion: String
+
+    enum CodingKeys: String, CodingKey {
+      case config, data
+      case heldOut = "held_out"
+      case meanAUC = "mean_auc"
+      case defaultScore = "default_score"
+      case libraryVersion = "library_version"
+    }
+  }
 
   /// The default score's name in the table.
   var defaultName: String { "sae_" + configuration.pipeline.anomalyScore.rawValue }
@@ -49,19 +67,14 @@ package struct NoveltyReport {
 
   package func write(to directory: URL) throws {
     try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-    let encoder = JSONFormat.encoder()
-    let object: [String: Any] = [
-      "held_out": try JSONSerialization.jsonObject(with: encoder.encode(results)),
-      "mean_auc": Dictionary(uniqueKeysWithValues: names.map { ($0, mean($0)) }),
-      "default_score": defaultName,
-      "config": try JSONSerialization.jsonObject(with: encoder.encode(configuration)),
-      "data": data, "library_version": SparseTextVersion.library,
-    ]
-    let json = try JSONSerialization.data(
-      withJSONObject: object, options: [.prettyPrinted, .sortedKeys])
-    try AtomicFile.write(json, to: directory.appendingPathComponent("report.json"))
+    let file = File(
+      heldOut: results, meanAUC: Dictionary(uniqueKeysWithValues: names.map { ($0, mean($0)) }),
+      defaultScore: defaultName, config: configuration, data: data,
+      libraryVersion: SparseTextVersion.library)
+    try AtomicFile.write(
+      try JSONFormat.data(file), to: directory.appendingPathComponent("report.json"))
     var markdown =
-      "# SparseText novelty experiment\n\nData: \(data["source"] ?? "?"), \(data["documents"] ?? "?") documents. "
+      "# SparseText novelty experiment\n\nData: \(data.source), \(data.documents) documents. "
       + "For each class, the pipeline is fitted on the other classes' training documents and every "
       + "test document is scored; the table gives the ROC-AUC of picking out the held-out class.\n\n"
     markdown += "| held out | " + names.joined(separator: " | ") + " |\n|---|"

@@ -16,7 +16,7 @@ import Testing
 
   @Test func everyStageStandsAlone() throws {
     let tokenizer = try Tokenizer(.init(ngrams: 1...2))
-    #expect(tokenizer.terms(in: "Ｃafé ＧＯＡＬ").contains("café goal"))
+    #expect(try tokenizer.terms(in: "Ｃafé ＧＯＡＬ").contains("café goal"))
     let (vectorizer, x) = try TfidfVectorizer.fitTransform(
       documents,
       configuration: .init(
@@ -29,6 +29,10 @@ import Testing
     let model = try LogisticRegression(fitting: x, labels: labels)
     let report = try ClassificationReport(truth: labels, predicted: model.predict(x))
     #expect(report.accuracy == 1)
+    // The classifier takes sparse (TF-IDF) or dense (codes) features.
+    let onCodes = try LogisticRegression(fitting: codes, labels: labels)
+    #expect(try onCodes.predict(codes).count == labels.count)
+    #expect(try onCodes.probabilities(for: codes).columns == 3)
   }
 
   @Test func pipelineRoundTripsThroughABundle() throws {
@@ -40,10 +44,20 @@ import Testing
       "sparsetext-package-usage-\(UUID().uuidString)")
     try pipeline.write(to: url)
     let loaded = try TextFeaturePipeline(contentsOf: url)
-    #expect(loaded.embeddings(for: documents) == pipeline.embeddings(for: documents))
+    #expect(try loaded.embeddings(for: documents) == pipeline.embeddings(for: documents))
     #expect(try loaded.predict(documents) == pipeline.predict(documents))
     #expect(loaded.classes == ["business", "sport", "tech"])
-    #expect(loaded.topTerms(latent: 0, count: 3).count == 3)
+    #expect(try loaded.topTerms(latent: 0, count: 3).count == 3)
+    // A unit the model does not have is an error naming the field, not a neighbour's weights.
+    #expect(
+      throws: ConfigurationError.outOfRange(field: .latent, value: "3", allowed: "0 to 2")
+    ) { try loaded.topTerms(latent: 3) }
+  }
+
+  /// The one version, as apps read it (bundles record it, `sparsetext --version` prints it).
+  @Test func theLibraryNamesItsVersion() {
+    let parts = SparseTextVersion.library.split(separator: ".")
+    #expect(parts.count == 3 && parts.allSatisfy { Int($0) != nil })
   }
 
   @Test func fitEncodeAndClassifyFromAsyncCode() async throws {
