@@ -31,6 +31,8 @@ struct FlagAdvice: MessageWording {
     case .sampledColumns: "--sampled-columns"
     case .output: "--decoder"
     case .loss: "--loss"
+    case .tiedWeights: "--tied"
+    case .labelWeight: "--label-weight"
     case .inverseRegularization, .cValues: "--C"
     case .classifierInput: "--classifier-input"
     case .folds: "--folds"
@@ -54,7 +56,7 @@ struct FlagAdvice: MessageWording {
     case .modelBundle: "--model"
     case .minimumTokenLength, .inputColumns, .latent, .patience, .tolerance, .maxIterations,
       .classifier, .trainingScores, .codeScaling, .corpus, .svdComponents, .dimension,
-      .blockSize, .maximumRecordBytes:
+      .blockSize, .maximumRecordBytes, .exactStep:
       nil
     }
   }

@@ -39,6 +39,8 @@ extension TextFeaturePipeline {
     var configuration: Configuration
     var vocabularySize: Int
     var classes: [String]?
+    /// What the autoencoder's training ran; absent in bundles written before it was stored.
+    var autoencoderTraining: SparseAutoencoder.TrainingOutcome? = nil
 
     enum CodingKeys: String, CodingKey {
       case format
@@ -49,6 +51,7 @@ extension TextFeaturePipeline {
       case configuration
       case vocabularySize = "vocabulary_size"
       case classes
+      case autoencoderTraining = "autoencoder_training"
     }
   }
 
@@ -68,7 +71,8 @@ extension TextFeaturePipeline {
       format: Self.formatName, formatVersion: Self.formatVersion,
       libraryVersion: SparseTextVersion.library, utf8procVersion: SparseTextVersion.utf8proc,
       unicodeVersion: SparseTextVersion.unicode, configuration: configuration,
-      vocabularySize: vectorizer.vocabulary.count, classes: classifier?.classes)
+      vocabularySize: vectorizer.vocabulary.count, classes: classifier?.classes,
+      autoencoderTraining: autoencoder == nil ? nil : autoencoderTraining)
     var tensors: [String: Tensor] = ["idf": Tensor(vector: vectorizer.idf)]
     if let autoencoder {
       tensors.merge(autoencoder.parameters) { $1 }
@@ -204,7 +208,7 @@ extension TextFeaturePipeline {
     self.init(
       configuration: config.configuration, vectorizer: vectorizer, autoencoder: autoencoder,
       codeScaler: codeScaler, classifier: classifier, trainingScores: trainingScores,
-      firingRates: firingRates)
+      firingRates: firingRates, autoencoderTraining: config.autoencoderTraining)
   }
 
   /// The tensor holding the sorted training anomaly scores.

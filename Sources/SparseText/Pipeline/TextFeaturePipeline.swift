@@ -193,9 +193,14 @@ public struct TextFeaturePipeline: Sendable {
   /// fires (its code, before scaling, above the autoencoder's activity threshold); `nil`
   /// without an autoencoder and for bundles written before it was stored.
   public let firingRates: [Double]?
+  /// What the autoencoder's training ran (epochs, the kept epoch and its validation loss);
+  /// `nil` without an autoencoder and for bundles written before it was stored.
+  public let autoencoderTraining: SparseAutoencoder.TrainingOutcome?
 
   /// Fits every configured stage: the vectorizer and the autoencoder on `documents` and
-  /// `unlabeled` together, the classifier on `documents` and `labels`.
+  /// `unlabeled` together, the classifier on `documents` and `labels`. With a
+  /// ``SparseAutoencoder/Configuration/labelWeight`` above 0 and labels, the autoencoder also
+  /// trains on the labels (the unlabelled texts without).
   ///
   /// - Parameters:
   ///   - documents: the training texts.
@@ -255,6 +260,7 @@ public struct TextFeaturePipeline: Sendable {
     var autoencoder: SparseAutoencoder?
     var codeScaler: CodeScaler?
     var firingRates: [Double]?
+    var autoencoderTraining: SparseAutoencoder.TrainingOutcome?
     // The labelled documents' codes as the classifier reads them (scaled when there is a scaler).
     var codes: DenseMatrix?
     if let sae = configuration.autoencoder {
@@ -262,11 +268,22 @@ public struct TextFeaturePipeline: Sendable {
       try sae.checkSizes(inputColumns: xAll.columns, rows: xAll.rows)
       try checkCancellation(isCancelled)
       progress?(.stage(.autoencoder))
+      // With a label weight, the codes also learn the labels (the unlabelled texts' rows −1).
+      var classIndices: [Int]? = nil
+      var classCount = 0
+      if let labels, sae.labelWeight > 0 {
+        let classes = Array(Set(labels)).sorted()
+        let index = Dictionary(uniqueKeysWithValues: classes.enumerated().map { ($1, $0) })
+        classIndices =
+          labels.map { index[$0]! } + Array(repeating: -1, count: xAll.rows - labels.count)
+        classCount = classes.count
+      }
       let trained = try SparseAutoencoder(
-        training: xAll, configuration: sae,
+        training: xAll, labels: classIndices, classes: classCount, configuration: sae,
         progress: { event in progress?(.autoencoder(event)) }, isCancelled: isCancelled)
       // The configuration records what was fitted (the input scale a training resolved).
       configuration.autoencoder = trained.configuration
+      autoencoderTraining = SparseAutoencoder.TrainingOutcome(history: trained.history)
       // Every training row is encoded once: for the scaler, and for the classifier.
       let allCodes = trained.encodeUnchecked(xAll)
       firingRates = SparseAutoencoder.firingRates(
@@ -308,6 +325,7 @@ public struct TextFeaturePipeline: Sendable {
     self.codeScaler = codeScaler
     self.classifier = classifier
     self.firingRates = firingRates
+    self.autoencoderTraining = autoencoderTraining
     if let autoencoder {
       try checkCancellation(isCancelled)
       progress?(.stage(.anomalyScores))
@@ -336,7 +354,8 @@ public struct TextFeaturePipeline: Sendable {
   public init(
     configuration: Configuration, vectorizer: TfidfVectorizer, autoencoder: SparseAutoencoder?,
     codeScaler: CodeScaler? = nil, classifier: LogisticRegression?,
-    trainingScores: AnomalyScores.Distribution? = nil, firingRates: [Double]? = nil
+    trainingScores: AnomalyScores.Distribution? = nil, firingRates: [Double]? = nil,
+    autoencoderTraining: SparseAutoencoder.TrainingOutcome? = nil
   ) {
     self.configuration = configuration
     self.vectorizer = vectorizer
@@ -345,6 +364,7 @@ public struct TextFeaturePipeline: Sendable {
     self.classifier = classifier
     self.trainingScores = trainingScores
     self.firingRates = firingRates
+    self.autoencoderTraining = autoencoder == nil ? nil : autoencoderTraining
   }
 
   /// The TF-IDF features of `documents` (the autoencoder's exact input).

@@ -66,6 +66,12 @@ public enum ConfigurationField: String, Sendable, CaseIterable, CustomStringConv
   case output
   /// ``SparseAutoencoder/Configuration/loss``.
   case loss
+  /// ``SparseAutoencoder/Configuration/tiedWeights``.
+  case tiedWeights
+  /// ``SparseAutoencoder/Configuration/exactStep``.
+  case exactStep
+  /// ``SparseAutoencoder/Configuration/labelWeight``.
+  case labelWeight
 
   // LogisticRegression.Configuration, TextFeaturePipeline.Configuration
   /// ``LogisticRegression/Configuration/inverseRegularization``.
