@@ -96,7 +96,10 @@ struct AutoencoderOptions: ParsableArguments {
   @Option(help: "Passes over the data (default: \(defaults.epochs)).")
   var epochs: Int?
 
-  @Option(help: "Documents per minibatch (default: \(defaults.batchSize)).")
+  @Option(
+    help:
+      "Documents per minibatch (default: \(defaults.batchSize.map { "\($0)" } ?? "chosen from the corpus size"))."
+  )
   var batchSize: Int?
 
   @Option(help: "Step size (default: 1e-3 Adam, 0.1 SGD, 1 AdaDelta).")
@@ -108,7 +111,7 @@ struct AutoencoderOptions: ParsableArguments {
   @Option(
     name: [.customLong("validation"), .customLong("validation-fraction")],
     help:
-      "Fraction of documents held out for early stopping (0 = off) (default: \(defaults.validationFraction))."
+      "Fraction of documents held out (seeded) to measure the loss after each epoch: the best epoch's weights are kept and training stops after \(defaults.patience) epochs without progress; 0 runs every epoch (default: \(defaults.validationFraction))."
   )
   var validation: Double?
 
@@ -131,6 +134,12 @@ struct AutoencoderOptions: ParsableArguments {
       update only their rows (fast for short texts and large vocabularies).
       """)
   var sampledColumns: Int?
+
+  @Option(
+    help: ArgumentHelp(
+      "Weight of the label term: with labels, the codes are also trained to predict them (a softmax head on the codes, trained with them and then dropped); 1 weighs it like the reconstruction at the start, 0 trains without the labels, and without labels it plays no part (default: \(defaults.labelWeight)).",
+      valueName: "L"))
+  var labelWeight: Double?
 
   @Flag(
     name: [.customLong("tied"), .customLong("tied-weights")],
@@ -182,6 +191,7 @@ struct AutoencoderOptions: ParsableArguments {
     if let unitNormDecoder { c.unitNormDecoder = unitNormDecoder }
     if let sampledColumns { c.sampledColumns = sampledColumns }
     if tied { c.tiedWeights = true }
+    if let labelWeight { c.labelWeight = labelWeight }
     return c
   }
 }

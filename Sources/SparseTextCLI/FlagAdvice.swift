@@ -31,6 +31,8 @@ struct FlagAdvice: MessageWording {
     case .sampledColumns: "--sampled-columns"
     case .output: "--decoder"
     case .loss: "--loss"
+    case .tiedWeights: "--tied"
+    case .labelWeight: "--label-weight"
     case .inverseRegularization, .cValues: "--C"
     case .classifierInput: "--classifier-input"
     case .codesWeights: "--codes-weights"
@@ -50,10 +52,12 @@ struct FlagAdvice: MessageWording {
     case .labelFraction: "--label-fractions"
     case .wheel: "--wheel"
     case .outputFile: "-o"
+    case .k: "-k"
+    case .minimumScore: "--min-score"
+    case .modelBundle: "--model"
     case .minimumTokenLength, .inputColumns, .latent, .patience, .tolerance, .maxIterations,
-      .classifier,
-      .trainingScores, .codeScaling, .corpus, .svdComponents, .dimension, .blockSize, .k,
-      .minimumScore, .maximumRecordBytes, .naiveBayesSmoothing:
+      .classifier, .trainingScores, .codeScaling, .corpus, .svdComponents, .dimension,
+      .blockSize, .maximumRecordBytes, .exactStep, .naiveBayesSmoothing:
       nil
     }
   }
@@ -83,6 +87,8 @@ struct FlagAdvice: MessageWording {
       return "run `sparsetext corpus fetch \(corpus)` first"
     case .step(.vocabularyObject):
       return "as vectorize --vocabulary-out writes it"
+    case .step(.buildIndex):
+      return "build it with `sparsetext index MODEL CORPUS -o DIR`"
     }
   }
 
@@ -93,6 +99,7 @@ struct FlagAdvice: MessageWording {
     case let error as ConfigurationError: error.message(FlagAdvice())
     case let error as TrainingError: error.message(FlagAdvice())
     case let error as ModelFormatError: error.message(FlagAdvice())
+    case let error as EmbeddingIndexError: error.message(FlagAdvice())
     default: "\(error)"
     }
   }

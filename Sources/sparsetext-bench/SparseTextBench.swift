@@ -11,7 +11,7 @@ struct SparseTextBench: ParsableCommand {
     commandName: "sparsetext-bench",
     abstract: "Timing commands for make bench; each prints one JSON object.",
     version: SparseTextVersion.library,
-    subcommands: [BenchSGEMM.self, BenchLR.self, BenchSearch.self]
+    subcommands: [BenchSGEMM.self, BenchLR.self, BenchSearch.self, BenchCodes.self]
   )
 
   static func main() {

@@ -66,11 +66,11 @@ import Testing
       {"autoencoder": {"hidden_units": 12, "epochs": 2, "weight_decay": 0.01, "batch_size": 7}}
       """#.utf8
     ).write(to: config)
-    let defaultBatch = SparseAutoencoder.Configuration().batchSize
+    let defaultDecay = SparseAutoencoder.Configuration().weightDecay
     let model = dir.appendingPathComponent("model")
     let result = try CLI.run([
       "fit", corpus.path, "-o", model.path, "--config", config.path, "--topk", "3",
-      "--batch-size", "\(defaultBatch)", "-q",
+      "--weight-decay", "\(defaultDecay)", "-q",
     ])
     #expect(result.status == 0, "\(result.stderr)")
     let autoencoder = try #require(
@@ -80,8 +80,8 @@ import Testing
     #expect(autoencoder["unit_norm_decoder"] as? Bool == true)
     #expect(autoencoder["hidden_units"] as? Int == 12)
     #expect(autoencoder["epochs"] as? Int == 2)
-    #expect(autoencoder["weight_decay"] as? Double == 0.01)
-    #expect(autoencoder["batch_size"] as? Int == defaultBatch)
+    #expect(autoencoder["weight_decay"] as? Double == defaultDecay)
+    #expect(autoencoder["batch_size"] as? Int == 7)
   }
 
   /// A file without an autoencoder gets one when an autoencoder option is given, even with
@@ -148,5 +148,36 @@ import Testing
     #expect(pruned.status == 3)
     #expect(pruned.stderr.contains("--min-df"))
     #expect(!pruned.stderr.contains("`minDocumentFrequency`"))
+  }
+}
+
+/// `fit --label-weight`: the codes train on the labels too; the bundle records the weight and
+/// what the training ran; a negative weight is refused naming the option.
+@Suite struct FitLabelWeightTests {
+  @Test func theLabelWeightIsRecordedWithWhatTheTrainingRan() throws {
+    let dir = try CLI.temporaryDirectory()
+    let corpus = try FitConfigurationTests.corpus(in: dir)
+    let model = dir.appendingPathComponent("model")
+    let result = try CLI.run([
+      "fit", corpus.path, "-o", model.path, "--label-weight", "0.5", "--hidden", "4",
+      "--epochs", "3", "-q",
+    ])
+    #expect(result.status == 0, "\(result.stderr)")
+    let saved = try FitConfigurationTests.configuration(of: model)
+    let autoencoder = try #require(saved["autoencoder"] as? [String: Any])
+    #expect(autoencoder["label_weight"] as? Double == 0.5)
+    let object = try JSONSerialization.jsonObject(
+      with: Data(contentsOf: model.appendingPathComponent("config.json")))
+    let training = try #require(
+      (object as? [String: Any])?["autoencoder_training"] as? [String: Any])
+    #expect(training["epochs_run"] as? Int == 3)
+    #expect((training["label_loss"] as? Double ?? 0) > 0)
+
+    let refused = try CLI.run([
+      "fit", corpus.path, "-o", dir.appendingPathComponent("other").path, "--label-weight",
+      "-1", "-q",
+    ])
+    #expect(refused.status != 0)
+    #expect(refused.stderr.contains("--label-weight"), "\(refused.stderr)")
   }
 }

@@ -210,3 +210,41 @@ import Testing
     #expect(try nbWarm.predict(x) == nbCold.predict(x))
   }
 }
+
+/// With an autoencoder trained with labels, each fold's codes come from an autoencoder trained
+/// again with only that fold's training labels.
+@Suite struct LabelTrainedFoldTests {
+  @Test func eachFoldTrainsItsOwnAutoencoder() throws {
+    let (texts, labels) = ClassifierChoiceTests.corpus(36)
+    final class Stages: @unchecked Sendable {
+      var seen: [TextFeaturePipeline.Stage] = []
+      let lock = NSLock()
+    }
+    let stages = Stages()
+    var sae = ClassifierChoiceTests.small
+    sae.labelWeight = 1
+    sae.validationFraction = 0
+    _ = try TextFeaturePipeline(
+      fitting: texts, labels: labels,
+      configuration: .init(autoencoder: sae, classifierInput: .codes)
+    ) { event in
+      if case .stage(let stage) = event {
+        stages.lock.lock()
+        stages.seen.append(stage)
+        stages.lock.unlock()
+      }
+    }
+    #expect(stages.seen.filter { $0 == .autoencoder }.count == 1)
+    #expect(stages.seen.filter { $0 == .foldAutoencoder }.count == 3)
+    // Unsupervised codes need no retraining: one autoencoder serves every fold.
+    stages.seen = []
+    sae.labelWeight = 0
+    _ = try TextFeaturePipeline(
+      fitting: texts, labels: labels,
+      configuration: .init(autoencoder: sae, classifierInput: .codes)
+    ) { event in
+      if case .stage(let stage) = event { stages.seen.append(stage) }
+    }
+    #expect(!stages.seen.contains(.foldAutoencoder))
+  }
+}

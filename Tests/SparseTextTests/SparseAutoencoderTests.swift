@@ -114,7 +114,7 @@ func randomSparse(rows: Int, columns: Int, density: Double, seed: UInt64) -> Spa
     let x = randomSparse(rows: 40, columns: 30, density: 0.15, seed: 1)
     let configuration = SparseAutoencoder.Configuration(
       hiddenUnits: 8, topK: nil, inputScale: 5, unitNormDecoder: false, epochs: 12, batchSize: 8,
-      seed: 7)
+      seed: 7, validationFraction: 0)
     let a = try SparseAutoencoder(training: x, configuration: configuration)
     let b = try SparseAutoencoder(training: x, configuration: configuration)
     #expect(a.theta == b.theta)
@@ -192,6 +192,19 @@ func randomSparse(rows: Int, columns: Int, density: Double, seed: UInt64) -> Spa
     .init(
       hiddenUnits: 4, topK: nil, weightDecay: 1e-3, inputScale: 3, unitNormDecoder: false,
       optimizer: .adadelta),
+    // The Gram form (squared error, identity outputs) with each code function and optimizer.
+    .init(
+      hiddenUnits: 4, topK: nil, weightDecay: 1e-2, inputScale: 3, unitNormDecoder: false,
+      exactStep: .gram),
+    .init(
+      hiddenUnits: 4, activation: .relu, topK: nil, l1Weight: 0.05, inputScale: 3,
+      unitNormDecoder: false, exactStep: .gram),
+    .init(
+      hiddenUnits: 5, topK: 2, weightDecay: 1e-2, inputScale: 3, unitNormDecoder: false,
+      exactStep: .gram),
+    .init(
+      hiddenUnits: 4, topK: nil, weightDecay: 1e-3, inputScale: 3, unitNormDecoder: false,
+      optimizer: .sgd, learningRate: 0.1, exactStep: .gram),
   ]
 
   /// The blocked step (decoder in column blocks with its update, encoder rows visited for the
@@ -205,10 +218,15 @@ func randomSparse(rows: Int, columns: Int, density: Double, seed: UInt64) -> Spa
   /// step is given no next batch, so the third encodes its batch itself after bringing its rows
   /// up to date.
   ///
-  /// The last case has 600 columns, so the encoder's rows (its gradient and update) are split
+  /// The Gram form (``SparseAutoencoder/ExactStep/gram``) must give the same steps: its loss
+  /// and gradients are the decoded ones, computed without decoding the absent columns.
+  ///
+  /// The last cases have 600 columns, so the encoder's rows (its gradient and update) are split
   /// over workers, and batches of 64 documents with over 2,000 entries.
   @Test(
-    arguments: Array(blockedVariants.indices).map { ($0, 12, 23, 0.15) } + [(0, 128, 600, 0.06)],
+    arguments: Array(blockedVariants.indices).map { ($0, 12, 23, 0.15) } + [
+      (0, 128, 600, 0.06), (6, 128, 600, 0.06),
+    ],
     [5, 64])
   func blockedStepMatchesTheReferenceStep(
     _ setting: (index: Int, rows: Int, columns: Int, density: Double), blockWidth: Int
@@ -221,6 +239,7 @@ func randomSparse(rows: Int, columns: Int, density: Double, seed: UInt64) -> Spa
     var blocked = SparseAutoencoder.Trainer(configuration: configuration, layout: layout)
     blocked.blockWidth = blockWidth
     #expect(blocked.trainsInBlocks)
+    #expect(blocked.trainsInGramForm == (configuration.exactStep == .gram))
     var reference = blocked
     let decay =
       configuration.weightDecay > 0
@@ -397,5 +416,174 @@ private final class CheckpointBox: @unchecked Sendable {
     lock.lock()
     defer { lock.unlock() }
     return stored
+  }
+}
+
+@Suite struct SparseAutoencoderGramFormTests {
+  /// The held-out loss in Gram form equals the decoded one, with KL and L1 terms, over chunks of
+  /// 256 rows (the last one short), and with tied weights.
+  @Test(arguments: [false, true])
+  func validationLossInGramFormEqualsTheDecodedOne(tied: Bool) {
+    let x = randomSparse(rows: 300, columns: 40, density: 0.1, seed: 4)
+    let configuration = SparseAutoencoder.Configuration(
+      hiddenUnits: 6, tiedWeights: tied, topK: nil, l1Weight: 0.1, inputScale: 3,
+      unitNormDecoder: false)
+    let layout = SparseAutoencoder.Layout(inputs: 40, hidden: 6, tied: tied)
+    var trainer = SparseAutoencoder.Trainer(configuration: configuration, layout: layout)
+    var generator = SeededGenerator(seed: 5)
+    for i in trainer.theta.indices { trainer.theta[i] += (generator.nextFloat() - 0.5) * 0.5 }
+    let rows = Array(stride(from: 299, through: 0, by: -1))
+    let gram = trainer.gramValidationLoss(x, rows: rows)
+    let decoded = trainer.decodedValidationLoss(x, rows: rows)
+    #expect(abs(gram - decoded) <= 1e-5 * abs(decoded), "\(gram) against \(decoded)")
+    #expect(gram > 0)
+  }
+
+  /// An unset exact step is chosen by the batch size (and kept unset through JSON), and a
+  /// configuration written before the field existed reads as the dense step it was trained with.
+  @Test func exactStepIsChosenAndDecodesAsTrained() throws {
+    let x = randomSparse(rows: 20, columns: 10, density: 0.3, seed: 1)
+    var configuration = SparseAutoencoder.Configuration(hiddenUnits: 8, batchSize: 8)
+    #expect(configuration.resolved(for: x).exactStep == .gram)
+    configuration.batchSize = 7
+    #expect(configuration.resolved(for: x).exactStep == .dense)
+    configuration.batchSize = 64
+    configuration.loss = .bce
+    configuration.output = .sigmoid
+    #expect(configuration.resolved(for: x).exactStep == .dense)
+    configuration.loss = .mse
+    configuration.output = .identity
+    configuration.sampledColumns = 3
+    #expect(configuration.resolved(for: x).exactStep == .dense)
+
+    let unset = SparseAutoencoder.Configuration()
+    let data = try JSONEncoder().encode(unset)
+    #expect(try JSONDecoder().decode(SparseAutoencoder.Configuration.self, from: data) == unset)
+    var json = try #require(JSONSerialization.jsonObject(with: data) as? [String: Any])
+    json.removeValue(forKey: "exact_step")
+    let old = try JSONDecoder().decode(
+      SparseAutoencoder.Configuration.self, from: JSONSerialization.data(withJSONObject: json))
+    #expect(old.exactStep == .dense)
+    var gram = unset
+    gram.exactStep = .gram
+    gram.loss = .bce
+    gram.output = .sigmoid
+    #expect(throws: ConfigurationError.self) { try gram.validate() }
+  }
+}
+
+@Suite struct SparseAutoencoderEarlyStoppingTests {
+  /// With a validation slice, training stops once `patience` epochs in a row improve the
+  /// held-out loss by less than the tolerance, well before the cap, and the model keeps the
+  /// parameters of the epoch with the lowest held-out loss (recomputed here on the same rows).
+  @Test func stopsWhenTheValidationLossStopsFallingAndKeepsTheBestEpoch() throws {
+    var entries: [[(column: Int, value: Float)]] = []
+    var generator = SeededGenerator(seed: 11)
+    for d in 0..<120 {
+      let topic = d % 4
+      entries.append((0..<5).map { (topic * 5 + $0, 0.3 + 0.1 * generator.nextFloat()) })
+    }
+    let x = try SparseMatrix(rows: entries, columns: 20)
+    let configuration = SparseAutoencoder.Configuration(
+      hiddenUnits: 4, topK: nil, sparsityTarget: 0.25, sparsityWeight: 0.1, inputScale: 3,
+      unitNormDecoder: false, learningRate: 0.01, epochs: 400, batchSize: 8,
+      validationFraction: 0.25, patience: 2)
+    let model = try SparseAutoencoder(training: x, configuration: configuration)
+    let losses = model.history.compactMap(\.validationLoss)
+    #expect(losses.count == model.history.count)
+    #expect(model.history.count < 400, "ran \(model.history.count) epochs")
+    // The last `patience` epochs each failed to beat the best before them by 0.2%.
+    let best = losses.min()!
+    let bestEpoch = losses.firstIndex(of: best)!
+    #expect(bestEpoch < losses.count - 1 || losses.count == 400)
+    var trainer = SparseAutoencoder.Trainer(
+      configuration: model.configuration, layout: model.layout)
+    trainer.theta = model.theta
+    let validation = trainer.split(x.rows).validation
+    #expect(validation.count == 30)
+    #expect(abs(trainer.validationLoss(x, rows: validation) - best) <= 1e-9 * best)
+    let metrics = try model.metrics(on: x)
+    #expect(metrics.fractionOfVarianceUnexplained < 0.3, "\(metrics)")
+  }
+
+  /// Without a validation slice every epoch runs and the last parameters are kept.
+  @Test func withoutAValidationSliceEveryEpochRuns() throws {
+    let x = randomSparse(rows: 30, columns: 12, density: 0.2, seed: 3)
+    let model = try SparseAutoencoder(
+      training: x,
+      configuration: .init(
+        hiddenUnits: 3, inputScale: 3, epochs: 7, batchSize: 4, validationFraction: 0))
+    #expect(model.history.count == 7)
+    #expect(model.history.allSatisfy { $0.validationLoss == nil })
+  }
+
+  /// Unset, the batch size follows the number of training rows (64 below 16,384 rows, then
+  /// rows/32 rounded to a power of two up to 4,096), Adam's rate follows the batch, the exact
+  /// step follows the batch, and the trained configuration records all three; a batch size set
+  /// by hand keeps Adam's default rate.
+  @Test func batchSizeAndLearningRateAreChosenFromTheRows() throws {
+    typealias Configuration = SparseAutoencoder.Configuration
+    #expect(Configuration.automaticBatchSize(rows: 2) == 64)
+    #expect(Configuration.automaticBatchSize(rows: 16_383) == 64)
+    #expect(Configuration.automaticBatchSize(rows: 30_526) == 1024)
+    #expect(Configuration.automaticBatchSize(rows: 763_150) == 4096)
+    #expect(abs(Configuration.automaticLearningRate(batchSize: 64) - 1e-3) < 1e-12)
+    #expect(abs(Configuration.automaticLearningRate(batchSize: 1024) - 2e-3) < 1e-12)
+
+    let rows = (0..<20_000).map { [(column: $0 % 7, value: Float(1))] }
+    let x = try SparseMatrix(rows: rows, columns: 7)
+    let resolved = Configuration(hiddenUnits: 16).resolved(for: x)
+    #expect(resolved.batchSize == 512)
+    #expect(resolved.learningRate == Configuration.automaticLearningRate(batchSize: 512))
+    #expect(resolved.exactStep == .gram)
+    let small = Configuration(hiddenUnits: 256).resolved(for: x.selectingRows(0..<1000))
+    #expect(small.batchSize == 64)
+    #expect(small.learningRate == 1e-3)
+    #expect(small.exactStep == .dense)
+    let byHand = Configuration(hiddenUnits: 16, batchSize: 512).resolved(for: x)
+    #expect(byHand.learningRate == nil)
+    #expect(byHand.effectiveLearningRate == 1e-3)
+    // Unset fields survive JSON as unset; set ones as set.
+    let data = try JSONEncoder().encode(Configuration())
+    #expect(try JSONDecoder().decode(Configuration.self, from: data).batchSize == nil)
+    let trained = try JSONEncoder().encode(resolved)
+    #expect(try JSONDecoder().decode(Configuration.self, from: trained) == resolved)
+  }
+}
+
+@Suite struct SparseAutoencoderTrainingOutcomeTests {
+  /// A fitted pipeline records what its autoencoder's training ran (epochs run, the kept
+  /// epoch and its validation loss) in `config.json`, and reads it back.
+  @Test func theBundleRecordsWhatTheTrainingRan() throws {
+    let texts = (0..<60).map { i in
+      (0..<6).map { "w\((i * 7 + $0 * 3) % 17)" }.joined(separator: " ")
+    }
+    let labels = (0..<60).map { $0 % 3 == 0 ? "a" : "b" }
+    let configuration = TextFeaturePipeline.Configuration(
+      autoencoder: .init(
+        hiddenUnits: 4, learningRate: 0.01, epochs: 200, batchSize: 8, validationFraction: 0.2,
+        patience: 2, labelWeight: 0.1),
+      cValues: [1])
+    let pipeline = try TextFeaturePipeline(
+      fitting: texts, labels: labels, configuration: configuration)
+    let outcome = try #require(pipeline.autoencoderTraining)
+    let history = try #require(pipeline.autoencoder?.history)
+    #expect(outcome.epochsRun == history.count)
+    #expect(outcome.epochsRun < 200)
+    let losses = history.compactMap(\.validationLoss)
+    #expect(outcome.bestValidationLoss == losses.min())
+    #expect(history[outcome.keptEpoch - 1].validationLoss == losses.min())
+    #expect(outcome.labelLoss == history.last?.labelLoss)
+    #expect((outcome.labelLoss ?? 0) > 0)
+    let url = FileManager.default.temporaryDirectory.appendingPathComponent(
+      "sparsetext-outcome-\(UUID().uuidString)")
+    defer { try? FileManager.default.removeItem(at: url) }
+    try pipeline.write(to: url)
+    let config = try String(contentsOf: url.appendingPathComponent("config.json"), encoding: .utf8)
+    #expect(config.contains("\"autoencoder_training\""))
+    #expect(config.contains("\"epochs_run\""))
+    #expect(config.contains("\"label_weight\""))
+    let loaded = try TextFeaturePipeline(contentsOf: url)
+    #expect(loaded.autoencoderTraining == outcome)
   }
 }

@@ -19,7 +19,9 @@ import Testing
 
   func configuration(epochs: Int) -> TextFeaturePipeline.Configuration {
     .init(
-      vectorizer: .init(), autoencoder: .init(hiddenUnits: 4, epochs: epochs, batchSize: 2),
+      vectorizer: .init(),
+      // Every epoch runs (no validation slice), so a long fit is long until cancelled.
+      autoencoder: .init(hiddenUnits: 4, epochs: epochs, batchSize: 2, validationFraction: 0),
       cValues: [1])
   }
 

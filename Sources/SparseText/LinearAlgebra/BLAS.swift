@@ -33,6 +33,19 @@ package enum BLAS {
       Int32(lda), b, Int32(ldb), beta, c, Int32(ldc))
   }
 
+  /// The upper triangle of `C = alpha · AᵀA + beta · C` for a row-major `k × n` matrix `A`
+  /// (`C` is `n × n`; its strictly lower triangle is left as it is): half the operations of
+  /// the general product.
+  package static func ssyrkTransposed(
+    n: Int, k: Int, alpha: Float, a: UnsafePointer<Float>, lda: Int, beta: Float,
+    c: UnsafeMutablePointer<Float>, ldc: Int
+  ) {
+    guard n > 0 else { return }
+    cblas_ssyrk(
+      CblasRowMajor, CblasUpper, CblasTrans, Int32(n), Int32(k), alpha, a, Int32(lda), beta, c,
+      Int32(ldc))
+  }
+
   /// ``sgemm(_:_:m:n:k:alpha:a:lda:b:ldb:beta:c:ldc:)`` in double precision.
   package static func dgemm(
     _ transA: Transpose, _ transB: Transpose,

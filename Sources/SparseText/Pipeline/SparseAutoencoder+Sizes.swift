@@ -26,7 +26,7 @@ extension SparseAutoencoder.Configuration {
       )
     }
     let counts: [(ConfigurationField, Int)] = [
-      (.hiddenUnits, hiddenUnits), (.batchSize, batchSize), (.epochs, epochs),
+      (.hiddenUnits, hiddenUnits), (.batchSize, batchSize ?? 1), (.epochs, epochs),
       (.patience, patience), (.topK, topK ?? 1), (.sampledColumns, sampledColumns ?? 1),
     ]
     for (field, value) in counts where value > Self.countLimit {
@@ -38,18 +38,21 @@ extension SparseAutoencoder.Configuration {
   /// The memory a training over `rows` rows of `inputColumns` columns needs, in bytes, and what
   /// most of it is for (the field that sets it): the weights (one matrix of hidden units ×
   /// columns, two when not tied) with their gradient and the optimizer's two moments; a batch's
-  /// activations and reconstructions (a few arrays of batch × (hidden units + columns)); the
-  /// codes of every row (kept for the code scaler, the classifier and the anomaly scores).
+  /// activations and reconstructions (a few arrays of batch × (hidden units + columns), or of
+  /// batch × (hidden units + 1,024 columns) for the blocked step, which decodes a block of
+  /// columns at a time per worker); the codes of every row (kept for the code scaler, the
+  /// classifier and the anomaly scores). An unset batch size counts as the one chosen for
+  /// `rows`.
   package func memoryNeeded(inputColumns: Int, rows: Int) -> (
     weights: Double, batch: Double, codes: Double
   ) {
     let h = Double(hiddenUnits)
     let n = Double(inputColumns)
     let matrices = tiedWeights ? 1.0 : 2.0
-    let b = Double(min(batchSize, max(1, rows)))
+    let b = Double(min(batchSize(rows: rows), max(1, rows)))
     return (
       weights: 4 * 4 * (matrices * h * n + h + n),
-      batch: 4 * 4 * b * (h + n),
+      batch: 4 * 4 * b * (h + batchColumns(inputColumns: inputColumns)),
       codes: 4 * 3 * Double(rows) * h
     )
   }
@@ -58,6 +61,7 @@ extension SparseAutoencoder.Configuration {
   /// (``MemoryBudget``), before anything is allocated; throws ``ConfigurationError`` naming the
   /// setting to lower (`hiddenUnits`, or `batchSize`) with the largest value that fits.
   package func checkSizes(inputColumns: Int, rows: Int) throws {
+    let batchSize = batchSize(rows: rows)
     try checkCounts()
     let budget = Double(MemoryBudget.bytes)
     let need = memoryNeeded(inputColumns: inputColumns, rows: rows)
@@ -66,7 +70,7 @@ extension SparseAutoencoder.Configuration {
     let available = MemoryBudget.describe(budget)
     let needed = MemoryBudget.describe(total)
     if need.batch > need.weights + need.codes && batchSize > 1 {
-      let perRow = 4 * 4 * Double(hiddenUnits + inputColumns)
+      let perRow = 4 * 4 * (Double(hiddenUnits) + batchColumns(inputColumns: inputColumns))
       let fits = max(
         1, Int(min(Double(Self.countLimit), (budget - need.weights - need.codes) / perRow)))
       throw ConfigurationError.outOfRange(
@@ -85,5 +89,14 @@ extension SparseAutoencoder.Configuration {
         "at most about \(fits) over \(inputColumns) columns and \(rows) rows (the training "
         + "would need \(needed) of memory, more than the \(available) available; a "
         + "smaller vocabulary also helps)")
+  }
+
+  /// The columns a batch's dense arrays span: every column for the reference step (tied
+  /// weights, or sampling: the sampled and present columns, at most every one), a block per
+  /// worker for the blocked step (counted as 1,024).
+  private func batchColumns(inputColumns: Int) -> Double {
+    let sampling = sampledColumns.map { $0 < inputColumns } ?? false
+    let blocked = !tiedWeights && !sampling
+    return Double(blocked ? min(inputColumns, 1024) : inputColumns)
   }
 }

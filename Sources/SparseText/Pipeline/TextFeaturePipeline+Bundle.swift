@@ -44,6 +44,8 @@ extension TextFeaturePipeline {
     var vocabularySize: Int
     var classes: [String]?
     var classifierChoice: ClassifierChoice?
+    /// What the autoencoder's training ran; absent in bundles written before it was stored.
+    var autoencoderTraining: SparseAutoencoder.TrainingOutcome? = nil
 
     enum CodingKeys: String, CodingKey {
       case format
@@ -55,6 +57,7 @@ extension TextFeaturePipeline {
       case vocabularySize = "vocabulary_size"
       case classes
       case classifierChoice = "classifier_choice"
+      case autoencoderTraining = "autoencoder_training"
     }
   }
 
@@ -75,7 +78,8 @@ extension TextFeaturePipeline {
       libraryVersion: SparseTextVersion.library, utf8procVersion: SparseTextVersion.utf8proc,
       unicodeVersion: SparseTextVersion.unicode, configuration: configuration,
       vocabularySize: vectorizer.vocabulary.count, classes: fittedClassifier?.classes,
-      classifierChoice: classifierChoice)
+      classifierChoice: classifierChoice,
+      autoencoderTraining: autoencoder == nil ? nil : autoencoderTraining)
     var tensors: [String: Tensor] = ["idf": Tensor(vector: vectorizer.idf)]
     if let autoencoder {
       tensors.merge(autoencoder.parameters) { $1 }
@@ -228,7 +232,8 @@ extension TextFeaturePipeline {
     self.init(
       configuration: config.configuration, vectorizer: vectorizer, autoencoder: autoencoder,
       codeScaler: codeScaler, classifier: classifier, choice: choice,
-      trainingScores: trainingScores, firingRates: firingRates)
+      trainingScores: trainingScores, firingRates: firingRates,
+      autoencoderTraining: config.autoencoderTraining)
   }
 
   /// The input a bundle's classifier reads and its codes weight: `classifier_choice`'s, or for

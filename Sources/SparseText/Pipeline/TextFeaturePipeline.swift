@@ -188,8 +188,11 @@ public struct TextFeaturePipeline: Sendable {
     case vectorizer
     /// The sparse autoencoder's training.
     case autoencoder
-    /// The classifier: C by cross-validation, then the final fit.
+    /// The classifier: its input and C by cross-validation, then the final fit.
     case classifier
+    /// An autoencoder trained with labels, trained again for one cross-validation fold with
+    /// only that fold's training labels (during ``classifier``).
+    case foldAutoencoder = "autoencoder for a cross-validation fold"
     /// The anomaly scores of the training text (the outlier threshold's reference).
     case anomalyScores = "anomaly scores"
 
@@ -238,9 +241,14 @@ public struct TextFeaturePipeline: Sendable {
   /// fires (its code, before scaling, above the autoencoder's activity threshold); `nil`
   /// without an autoencoder and for bundles written before it was stored.
   public let firingRates: [Double]?
+  /// What the autoencoder's training ran (epochs, the kept epoch and its validation loss);
+  /// `nil` without an autoencoder and for bundles written before it was stored.
+  public let autoencoderTraining: SparseAutoencoder.TrainingOutcome?
 
   /// Fits every configured stage: the vectorizer and the autoencoder on `documents` and
-  /// `unlabeled` together, the classifier on `documents` and `labels`.
+  /// `unlabeled` together, the classifier on `documents` and `labels`. With a
+  /// ``SparseAutoencoder/Configuration/labelWeight`` above 0 and labels, the autoencoder also
+  /// trains on the labels (the unlabelled texts without).
   ///
   /// - Parameters:
   ///   - documents: the training texts.
@@ -305,18 +313,34 @@ public struct TextFeaturePipeline: Sendable {
     var autoencoder: SparseAutoencoder?
     var codeScaler: CodeScaler?
     var firingRates: [Double]?
+    var autoencoderTraining: SparseAutoencoder.TrainingOutcome?
     // The labelled documents' codes as the classifier reads them (scaled when there is a scaler).
     var codes: DenseMatrix?
+    // Each cross-validation fold's codes; for an autoencoder trained with labels, one trained
+    // again per fold with only that fold's training labels (the codes of all the training text
+    // would have seen the held-out rows' labels, and cross-validation would over-trust them).
+    var foldCodes = foldCodes
     if let sae = configuration.autoencoder {
       // Before anything that large is allocated: the weights, a batch and every row's codes.
       try sae.checkSizes(inputColumns: xAll.columns, rows: xAll.rows)
       try checkCancellation(isCancelled)
       progress?(.stage(.autoencoder))
+      // With a label weight, the codes also learn the labels (the unlabelled texts' rows −1).
+      var classIndices: [Int]? = nil
+      var classCount = 0
+      if let labels, sae.labelWeight > 0 {
+        let classes = Array(Set(labels)).sorted()
+        let index = Dictionary(uniqueKeysWithValues: classes.enumerated().map { ($1, $0) })
+        classIndices =
+          labels.map { index[$0]! } + Array(repeating: -1, count: xAll.rows - labels.count)
+        classCount = classes.count
+      }
       let trained = try SparseAutoencoder(
-        training: xAll, configuration: sae,
+        training: xAll, labels: classIndices, classes: classCount, configuration: sae,
         progress: { event in progress?(.autoencoder(event)) }, isCancelled: isCancelled)
       // The configuration records what was fitted (the input scale a training resolved).
       configuration.autoencoder = trained.configuration
+      autoencoderTraining = SparseAutoencoder.TrainingOutcome(history: trained.history)
       // Every training row is encoded once: for the scaler, and for the classifier.
       let allCodes = trained.encodeUnchecked(xAll)
       firingRates = SparseAutoencoder.firingRates(
@@ -327,6 +351,23 @@ public struct TextFeaturePipeline: Sendable {
       let labelled = unlabeled.isEmpty ? allCodes : allCodes.selectingRows(0..<documents.count)
       codes = try codeScaler?.transform(labelled) ?? labelled
       autoencoder = trained
+      if foldCodes == nil, let classIndices {
+        let standardize = configuration.codeScaling == .standardize
+        let labelledRows = documents.count
+        foldCodes = { train, valid in
+          progress?(.stage(.foldAutoencoder))
+          var foldLabels = [Int](repeating: -1, count: classIndices.count)
+          for row in train { foldLabels[row] = classIndices[row] }
+          let foldModel = try SparseAutoencoder(
+            training: xAll, labels: foldLabels, classes: classCount, configuration: sae,
+            progress: nil, isCancelled: isCancelled)
+          let all = foldModel.encodeUnchecked(xAll)
+          let scaler = standardize ? CodeScaler(fitting: all) : nil
+          let rows = labelledRows == all.rows ? all : all.selectingRows(0..<labelledRows)
+          let z = try scaler?.transform(rows) ?? rows
+          return (z.selectingRows(train), z.selectingRows(valid))
+        }
+      }
     }
     var classifier: FittedClassifier?
     var choice: ClassifierChoice?
@@ -359,6 +400,7 @@ public struct TextFeaturePipeline: Sendable {
     self.fittedClassifier = classifier
     self.classifierChoice = choice
     self.firingRates = firingRates
+    self.autoencoderTraining = autoencoderTraining
     if let autoencoder {
       try checkCancellation(isCancelled)
       progress?(.stage(.anomalyScores))
@@ -389,7 +431,8 @@ public struct TextFeaturePipeline: Sendable {
   public init(
     configuration: Configuration, vectorizer: TfidfVectorizer, autoencoder: SparseAutoencoder?,
     codeScaler: CodeScaler? = nil, classifier: LogisticRegression?,
-    trainingScores: AnomalyScores.Distribution? = nil, firingRates: [Double]? = nil
+    trainingScores: AnomalyScores.Distribution? = nil, firingRates: [Double]? = nil,
+    autoencoderTraining: SparseAutoencoder.TrainingOutcome? = nil
   ) {
     let input = configuration.legacyClassifierInput
     let candidate = InputCandidate(input, codesWeight: input.hasCodesBlock ? 1 : nil)
@@ -401,7 +444,8 @@ public struct TextFeaturePipeline: Sendable {
         ClassifierChoice(
           input: input, codesWeight: candidate.codesWeight,
           c: $0.configuration.inverseRegularization)
-      }, trainingScores: trainingScores, firingRates: firingRates)
+      }, trainingScores: trainingScores, firingRates: firingRates,
+      autoencoderTraining: autoencoderTraining)
   }
 
   /// Assembles a pipeline from fitted stages, a classifier of any input among them (used when
@@ -409,7 +453,8 @@ public struct TextFeaturePipeline: Sendable {
   package init(
     configuration: Configuration, vectorizer: TfidfVectorizer, autoencoder: SparseAutoencoder?,
     codeScaler: CodeScaler?, classifier: FittedClassifier?, choice: ClassifierChoice?,
-    trainingScores: AnomalyScores.Distribution?, firingRates: [Double]?
+    trainingScores: AnomalyScores.Distribution?, firingRates: [Double]?,
+    autoencoderTraining: SparseAutoencoder.TrainingOutcome?
   ) {
     self.configuration = configuration
     self.vectorizer = vectorizer
@@ -419,6 +464,7 @@ public struct TextFeaturePipeline: Sendable {
     self.classifierChoice = classifier == nil ? nil : choice
     self.trainingScores = trainingScores
     self.firingRates = firingRates
+    self.autoencoderTraining = autoencoder == nil ? nil : autoencoderTraining
   }
 
   /// The TF-IDF features of `documents` (the autoencoder's exact input).

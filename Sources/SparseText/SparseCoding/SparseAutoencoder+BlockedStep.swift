@@ -126,8 +126,14 @@ extension SparseAutoencoder.Trainer {
     // Forward through the encoder, unless the last step did it.
     let codes = prepared.codes ?? encodeBatch(x, prepared, through: step - 1, lambda: lambda)
 
+    // The label term from the head as it stands (the trainer updates the head after the step).
+    var label: (loss: Double, dh: [Float]?) = (0, nil)
+    if head != nil { label = head!.term(rows: prepared.rows, codes: codes) }
+    terms.label = label.loss
+
     var dh: [Float] = []
     var nextCodes: [Float]? = nil
+    let gram = trainsInGramForm
     optimizer.withState { first, second in
       theta.withUnsafeMutableBufferPointer { thetaBuffer in
         let state = StepState(
@@ -136,18 +142,34 @@ extension SparseAutoencoder.Trainer {
 
         // The decoder, block by block: loss, dL/dZ, W₂'s and b₂'s gradients and updates, and
         // the blocks' parts of dL/dH.
-        let shares = Self.decoderBlocks(codes: codes, batch: prepared, state: state, context)
-        dh = [Float](repeating: 0, count: batch * h)
         var squares = 0.0
-        for share in shares {
-          for i in dh.indices { dh[i] += share.dh[i] }
-          terms.reconstruction += share.reconstruction
-          squares += share.squares
-          denseSeconds += share.productSeconds / 1e9 / Double(shares.count)
+        if gram {
+          // The same loss and gradients without decoding the absent columns (GramStep).
+          let (second, mean) = Self.codeMoments(codes, batch: batch, hidden: h)
+          let shares = Self.gramBlocks(
+            codes: codes, second: second, mean: mean, batch: prepared, state: state, context)
+          for share in shares {
+            squares += share.squares
+            denseSeconds += share.productSeconds / 1e9 / Double(shares.count)
+          }
+          (terms.reconstruction, dh) = Self.gramReconstruction(
+            shares, codes: codes, squaredNorms: Self.squaredNorms(prepared), batch: batch,
+            hidden: h)
+          denseOperations += 3 * Double(layout.inputs) * Double(h) * Double(h)
+        } else {
+          let shares = Self.decoderBlocks(codes: codes, batch: prepared, state: state, context)
+          dh = [Float](repeating: 0, count: batch * h)
+          for share in shares {
+            for i in dh.indices { dh[i] += share.dh[i] }
+            terms.reconstruction += share.reconstruction
+            squares += share.squares
+            denseSeconds += share.productSeconds / 1e9 / Double(shares.count)
+          }
+          terms.reconstruction /= Double(batch)
+          denseOperations += 6 * Double(batch) * Double(layout.inputs) * Double(h)
         }
-        terms.reconstruction /= Double(batch)
-        denseOperations += 6 * Double(batch) * Double(layout.inputs) * Double(h)
 
+        if let extra = label.dh { for i in dh.indices { dh[i] += extra[i] } }
         // The code terms, and dL/dA in place of dL/dH.
         Kernels.backThroughCodes(
           &dh, codes: codes, batch: batch, hidden: h, configuration: c, terms: &terms)
@@ -179,7 +201,7 @@ extension SparseAutoencoder.Trainer {
   }
 
   /// What every phase of one ``blockedStep(_:batch:next:decay:)`` reads.
-  private struct StepContext {
+  struct StepContext {
     let layout: SparseAutoencoder.Layout
     let configuration: SparseAutoencoder.Configuration
     /// Rows in the batch.
@@ -198,7 +220,7 @@ extension SparseAutoencoder.Trainer {
   }
 
   /// The parameters and the optimizer's two moment buffers, shared by the workers of a step.
-  private struct StepState: Sendable {
+  struct StepState: Sendable {
     let p: UnsafeSharedBuffer<Float>
     let m: UnsafeSharedBuffer<Float>
     let v: UnsafeSharedBuffer<Float>

@@ -85,6 +85,8 @@ extension SparseAutoencoder.Checkpoint {
     var history: [SparseAutoencoder.EpochSummary]
     var bestLoss: Double?
     var stale: Int
+    /// The label head's optimizer steps, when training with labels.
+    var headSteps: Int? = nil
 
     enum CodingKeys: String, CodingKey {
       case configuration
@@ -95,6 +97,7 @@ extension SparseAutoencoder.Checkpoint {
       case history
       case bestLoss = "best_loss"
       case stale
+      case headSteps = "head_steps"
     }
   }
 
@@ -105,9 +108,16 @@ extension SparseAutoencoder.Checkpoint {
       tensors["optimizer.\(k)"] = Tensor(vector: buffer)
     }
     if let best { tensors["best"] = Tensor(vector: best.parameters) }
+    if let head {
+      tensors["head"] = Tensor(vector: head.parameters)
+      for (k, buffer) in head.optimizerState.enumerated() {
+        tensors["head.optimizer.\(k)"] = Tensor(vector: buffer)
+      }
+    }
     let state = State(
       configuration: configuration, inputColumns: inputColumns, epoch: epoch, steps: steps,
-      generator: generator, history: history, bestLoss: best?.loss, stale: stale)
+      generator: generator, history: history, bestLoss: best?.loss, stale: stale,
+      headSteps: head?.steps)
     let stateData = try JSONFormat.data(state, pretty: false)
     let tensorData = SafeTensors.encode(tensors)
     try AtomicFile.writeDirectory(at: directory) { folder in
@@ -143,11 +153,25 @@ extension SparseAutoencoder.Checkpoint {
       throw ModelFormatError.inconsistent(
         file: directory.path, reason: "optimizer state and parameters differ in size")
     }
+    var head: HeadState? = nil
+    if let headParameters = tensors["head"]?.values, let headSteps = state.headSteps {
+      var headState: [[Float]] = []
+      while let buffer = tensors["head.optimizer.\(headState.count)"] {
+        headState.append(buffer.values)
+      }
+      guard headState.count == optimizerState.count,
+        headState.allSatisfy({ $0.count == headParameters.count })
+      else {
+        throw ModelFormatError.inconsistent(
+          file: directory.path, reason: "the label head's optimizer state does not match it")
+      }
+      head = HeadState(parameters: headParameters, optimizerState: headState, steps: headSteps)
+    }
     self.init(
       configuration: state.configuration, inputColumns: state.inputColumns, epoch: state.epoch,
       parameters: parameters, optimizerState: optimizerState, steps: state.steps,
       generator: state.generator, history: state.history,
       best: state.bestLoss.flatMap { loss in tensors["best"].map { (loss, $0.values) } },
-      stale: state.stale)
+      stale: state.stale, head: head)
   }
 }

@@ -80,10 +80,11 @@ enum Kernels {
     let n = layout.inputs
     let h = layout.hidden
     var out = [Float](repeating: 0, count: codes.rows * n)
-    for r in 0..<codes.rows {
-      for c in 0..<n { out[r * n + c] = theta[layout.decoderBias.lowerBound + c] }
-    }
     theta.withUnsafeBufferPointer { w in
+      out.withUnsafeMutableBufferPointer { out in
+        let bias = w.baseAddress! + layout.decoderBias.lowerBound
+        for r in 0..<codes.rows { (out.baseAddress! + r * n).update(from: bias, count: n) }
+      }
       BLAS.sgemm(
         .none, .transpose, m: codes.rows, n: n, k: h, alpha: 1, a: codes.values, lda: h,
         b: w.baseAddress! + layout.decoderWeight.lowerBound, ldb: h, beta: 1, c: &out, ldc: n)

@@ -9,7 +9,9 @@ extension SparseAutoencoder {
     var weightDecay = 0.0
     var l1 = 0.0
     var meanActivation = 0.0
-    var total: Double { reconstruction + sparsity + weightDecay + l1 }
+    /// The label term (see ``Configuration/labelWeight``); 0 without labels.
+    var label = 0.0
+    var total: Double { reconstruction + sparsity + weightDecay + l1 + label }
   }
 
   /// Minibatch training: forward, loss, backward, optimizer step; epochs, early stopping and
@@ -40,6 +42,8 @@ extension SparseAutoencoder {
     /// The encoder rows' updates that the blocked step holds back; `nil` when every row is up
     /// to date, as it is between epochs.
     var deferred: DeferredRows? = nil
+    /// The label term's head, when training with labels (see ``LabelHead``).
+    var head: LabelHead? = nil
 
     init(configuration: Configuration, layout: Layout) {
       self.configuration = configuration
@@ -76,6 +80,11 @@ extension SparseAutoencoder {
       history = checkpoint.history
       best = checkpoint.best
       stale = checkpoint.stale
+      if let state = checkpoint.head {
+        head?.parameters = state.parameters
+        head?.optimizer.state = state.optimizerState
+        head?.optimizer.steps = state.steps
+      }
     }
 
     var checkpoint: Checkpoint {
@@ -83,8 +92,19 @@ extension SparseAutoencoder {
       return Checkpoint(
         configuration: configuration, inputColumns: layout.inputs, epoch: epoch,
         parameters: theta, optimizerState: optimizer.state, steps: optimizer.steps,
-        generator: generator, history: history, best: best, stale: stale)
+        generator: generator, history: history, best: best, stale: stale,
+        head: head.map {
+          Checkpoint.HeadState(
+            parameters: $0.parameters, optimizerState: $0.optimizer.state,
+            steps: $0.optimizer.steps)
+        })
     }
+
+    /// The relative decrease of the validation loss below which an epoch does not count as
+    /// progress for early stopping (``Configuration/patience`` such epochs in a row stop it).
+    /// Measured on BBC and Twitter, where the loss flattens after 15–20 epochs: at 2e-3 the
+    /// stopping epoch's loss is within 0.3% of the lowest reached in 30 epochs.
+    static let stoppingTolerance = 2e-3
 
     /// The trained parameters: the best ones under early stopping, else the last.
     var result: [Float] { best?.parameters ?? theta }
@@ -110,7 +130,13 @@ extension SparseAutoencoder {
         // describing how a document differs from the average one rather than the average.
         startDecoderBiasAtTheMean(x, rows: trainRows)
       }
-      let batchSize = configuration.batchSize
+      let batchSize = configuration.batchSize(rows: x.rows)
+      if let classes = head?.classes {
+        head!.weight = LabelHead.scaledWeight(
+          configuration.labelWeight, x: x, rows: trainRows, scale: configuration.scale,
+          classes: classes)
+      }
+      let headDecay = Float(configuration.weightDecay)
       var gradient = trainsInBlocks ? [] : [Float](repeating: 0, count: layout.count)
       // Weight decay is added inside the optimizer's pass (same result, one pass fewer).
       let decay =
@@ -142,6 +168,7 @@ extension SparseAutoencoder {
           for b in 0..<batches {
             let next = b + 1 < batches ? prepare(x, rows: batchRows(b + 1)) : nil
             let step = blockedStep(x, batch: batch, next: next, decay: decay)
+            head?.step(weightDecay: headDecay)
             if configuration.unitNormDecoder {
               Self.normalizeDecoderColumns(&theta, layout: layout)
             }
@@ -180,6 +207,7 @@ extension SparseAutoencoder {
                 weightSquares = squares
               }
             }
+            head?.step(weightDecay: headDecay)
             if configuration.unitNormDecoder {
               Self.normalizeDecoderColumns(&theta, layout: layout)
             }
@@ -195,6 +223,7 @@ extension SparseAutoencoder {
           sums.weightDecay += terms.weightDecay
           sums.l1 += terms.l1
           sums.meanActivation += terms.meanActivation
+          sums.label += terms.label
         }
         guard sums.total.isFinite else {
           throw TrainingError.diverged(epoch: epoch)
@@ -204,15 +233,17 @@ extension SparseAutoencoder {
           epoch: epoch, loss: sums.total / n, reconstruction: sums.reconstruction / n,
           sparsity: sums.sparsity / n, weightDecay: sums.weightDecay / n, l1: sums.l1 / n,
           meanActivation: sums.meanActivation / n, validationLoss: nil, seconds: 0,
-          denseGigaflopsPerSecond: nil)
+          denseGigaflopsPerSecond: nil, labelLoss: head == nil ? nil : sums.label / n)
         if !validationRows.isEmpty {
           let loss = validationLoss(x, rows: validationRows)
           summary.validationLoss = loss
-          if best == nil || loss < best!.loss {
-            best = (loss, theta)
-            stale = 0
+          // The lowest loss keeps its parameters; an epoch counts as progress only when it
+          // lowers the loss by a relative `stoppingTolerance`.
+          if let previous = best?.loss {
+            if loss < previous { best = (loss, theta) }
+            stale = loss < previous - Self.stoppingTolerance * abs(previous) ? 0 : stale + 1
           } else {
-            stale += 1
+            best = (loss, theta)
           }
         }
         summary.seconds = Date().timeIntervalSince(started)
@@ -257,7 +288,19 @@ extension SparseAutoencoder {
       }
     }
 
+    /// The loss (without weight decay, and without the label term: the stopping rule follows
+    /// the reconstruction, which the label term's fast fit to the training labels would
+    /// otherwise cut short) per held-out row: in Gram form for squared error with
+    /// identity outputs, else decoded.
     func validationLoss(_ x: SparseMatrix, rows: [Int]) -> Double {
+      if configuration.loss == .mse && configuration.output == .identity {
+        return gramValidationLoss(x, rows: rows)
+      }
+      return decodedValidationLoss(x, rows: rows)
+    }
+
+    /// ``validationLoss(_:rows:)`` with every column decoded, in chunks of 256 rows as batches.
+    func decodedValidationLoss(_ x: SparseMatrix, rows: [Int]) -> Double {
       var scratch = [Float](repeating: 0, count: layout.count)
       var total = 0.0
       var weight = 0.0
@@ -319,6 +362,11 @@ extension SparseAutoencoder {
       var dh = decoderBackward(
         dz: z, codes: codes, theta: theta, gathered: gathered, columns: columns, batch: batch,
         gradient: &gradient)
+      if head != nil {
+        let label = head!.term(rows: rows, codes: codes)
+        terms.label = label.loss
+        if let extra = label.dh { for i in dh.indices { dh[i] += extra[i] } }
+      }
       // The sparsity and L1 terms, and dL/dA from dL/dH.
       Kernels.backThroughCodes(
         &dh, codes: codes, batch: batch, hidden: h, configuration: c, terms: &terms)

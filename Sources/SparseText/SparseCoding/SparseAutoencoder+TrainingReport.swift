@@ -62,3 +62,43 @@ extension SparseAutoencoder {
     return counts.map { Double($0) / Double(max(1, codes.rows)) }
   }
 }
+
+extension SparseAutoencoder {
+  /// What a training ran, as a model bundle records it (`autoencoder_training` in
+  /// `config.json`): the epochs it ran (fewer than ``Configuration/epochs`` when the validation
+  /// loss stopped falling), the epoch whose parameters it kept and that epoch's validation
+  /// loss, and the last epoch's label term. No times, so equal trainings write equal bundles.
+  public struct TrainingOutcome: Codable, Sendable, Equatable {
+    /// Epochs run.
+    public var epochsRun: Int
+    /// The epoch whose parameters the model holds: the one with the lowest validation loss
+    /// under a validation slice, else the last.
+    public var keptEpoch: Int
+    /// The validation loss of ``keptEpoch``, when there was a validation slice.
+    public var bestValidationLoss: Double?
+    /// The mean label term of the last epoch, when training with labels.
+    public var labelLoss: Double?
+
+    enum CodingKeys: String, CodingKey {
+      case epochsRun = "epochs_run"
+      case keptEpoch = "kept_epoch"
+      case bestValidationLoss = "best_validation_loss"
+      case labelLoss = "label_loss"
+    }
+
+    /// The outcome of a training with per-epoch `history`; `nil` for an empty one.
+    public init?(history: [EpochSummary]) {
+      guard let last = history.last else { return nil }
+      epochsRun = history.count
+      keptEpoch = last.epoch
+      bestValidationLoss = nil
+      for summary in history {
+        if let loss = summary.validationLoss, loss < bestValidationLoss ?? .infinity {
+          bestValidationLoss = loss
+          keptEpoch = summary.epoch
+        }
+      }
+      labelLoss = last.labelLoss
+    }
+  }
+}

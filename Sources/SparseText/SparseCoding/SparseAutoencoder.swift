@@ -37,6 +37,8 @@ public struct SparseAutoencoder: Sendable {
     /// GFLOP/s: their floating-point operations over the time spent in them (when workers run
     /// products side by side, their summed time over the number of workers).
     public var denseGigaflopsPerSecond: Double?
+    /// Mean label term (``Configuration/labelWeight``), when training with labels.
+    public var labelLoss: Double? = nil
 
     enum CodingKeys: String, CodingKey {
       case epoch
@@ -49,6 +51,7 @@ public struct SparseAutoencoder: Sendable {
       case validationLoss = "validation_loss"
       case seconds
       case denseGigaflopsPerSecond = "dense_gigaflops_per_second"
+      case labelLoss = "label_loss"
     }
   }
 
@@ -85,6 +88,15 @@ public struct SparseAutoencoder: Sendable {
     package var best: (loss: Double, parameters: [Float])?
     /// Epochs since the best validation loss.
     package var stale: Int
+    /// The label term's head and its optimizer, when training with labels.
+    package var head: HeadState? = nil
+
+    /// A label head's parameters and optimizer state.
+    package struct HeadState: Sendable {
+      package var parameters: [Float]
+      package var optimizerState: [[Float]]
+      package var steps: Int
+    }
   }
 
   /// The configuration.
@@ -173,6 +185,39 @@ public struct SparseAutoencoder: Sendable {
     resumingFrom checkpoint: Checkpoint? = nil,
     progress: (@Sendable (TrainingEvent) -> Void)? = nil, isCancelled: CancellationCheck?
   ) throws {
+    try self.init(
+      training: x, labels: nil, classes: 0, configuration: configuration,
+      resumingFrom: checkpoint, progress: progress, isCancelled: isCancelled)
+  }
+
+  /// Trains on the rows of `x` with the label term (``Configuration/labelWeight``): the codes
+  /// also learn to predict `labels` through a softmax head that is trained with them and then
+  /// dropped (a classifier is fitted on the codes afterwards).
+  ///
+  /// - Parameters:
+  ///   - x: the training documents (rows) over the vocabulary (columns), e.g. TF-IDF.
+  ///   - labels: the class of each row of `x`, in `0..<classes`, or −1 for a row without a
+  ///     label (it adds the reconstruction and sparsity terms only); `nil`, a `classes` below 2
+  ///     or a ``Configuration/labelWeight`` of 0 train without the label term, the same model
+  ///     bit for bit as ``init(training:configuration:resumingFrom:progress:)``. No row
+  ///     labelled is the same as no labels.
+  ///   - classes: the number of classes.
+  ///   - configuration: the model and training settings, with ``Configuration/labelWeight``.
+  ///   - checkpoint: a checkpoint of an interrupted run with the same data, labels and
+  ///     configuration (it holds the head).
+  ///   - progress: called from the training thread after each batch and epoch.
+  ///   - isCancelled: asked after every batch; training throws `CancellationError` when it
+  ///     says so.
+  /// - Throws: as ``init(training:configuration:resumingFrom:progress:)``, and
+  ///   ``DataError/shapeMismatch(what:expected:actual:)`` or
+  ///   ``DataError/invalidMatrix(what:reason:)`` for labels that are not one per row in
+  ///   `-1..<classes`.
+  public init(
+    training x: SparseMatrix, labels: [Int]?, classes: Int,
+    configuration: Configuration = .init(), resumingFrom checkpoint: Checkpoint? = nil,
+    progress: (@Sendable (TrainingEvent) -> Void)? = nil,
+    isCancelled: (@Sendable () -> Bool)? = nil
+  ) throws {
     let configuration = configuration.resolved(for: x)
     try configuration.validate(inputColumns: x.columns)
     guard x.rows >= 2 else {
@@ -181,9 +226,26 @@ public struct SparseAutoencoder: Sendable {
     let layout = Layout(
       inputs: x.columns, hidden: configuration.hiddenUnits, tied: configuration.tiedWeights)
     var trainer = Trainer(configuration: configuration, layout: layout)
+    if let labels {
+      guard labels.count == x.rows else {
+        throw DataError.shapeMismatch(
+          what: "labels (one per training row)", expected: x.rows, actual: labels.count)
+      }
+      if let bad = labels.firstIndex(where: { $0 < -1 || $0 >= max(classes, 0) }) {
+        throw DataError.invalidMatrix(
+          what: "labels",
+          reason:
+            "row \(bad) has label \(labels[bad]), outside 0..<\(classes) (or −1 for unlabelled)")
+      }
+      if configuration.labelWeight > 0 && classes >= 2 && labels.contains(where: { $0 >= 0 }) {
+        trainer.head = LabelHead(
+          labels: labels.map { Int32($0) }, classes: classes, configuration: configuration)
+      }
+    }
     if let checkpoint {
       guard checkpoint.configuration == configuration, checkpoint.inputColumns == x.columns,
-        checkpoint.parameters.count == layout.count
+        checkpoint.parameters.count == layout.count,
+        checkpoint.head?.parameters.count == trainer.head?.parameters.count
       else {
         throw ModelFormatError.inconsistent(
           file: "checkpoint",

@@ -37,8 +37,12 @@ public struct SparseCodingMetrics: Sendable, Equatable, Codable {
     let means = referenceMeans ?? columnSums.map { $0 / rows }
     var variance = sumOfSquares
     for c in 0..<n { variance += -2 * means[c] * columnSums[c] + rows * means[c] * means[c] }
-    // ‖x̂ − x‖² per block: x̂ is dense, so Σx̂² − 2Σ x̂·x + Σx² with x̂ read once.
-    let block = max(1, min(x.rows, (1 << 22) / max(1, n)))
+    // ‖x̂ − x‖² per block: Σx̂² − 2Σ x̂·x + Σx², with Σx̂² from the decoder's Gram matrix
+    // and x̂ at the row's terms only when outputs are linear (x̂ = (W₂h + b₂)/s), else with x̂
+    // decoded and read once.
+    let gram = model.configuration.output == .identity ? model.decoderGram() : nil
+    let block =
+      gram != nil ? min(x.rows, 4096) : max(1, min(x.rows, (1 << 22) / max(1, n)))
     var squaredError = 0.0
     var start = 0
     let threshold = model.activityThreshold
@@ -58,6 +62,11 @@ public struct SparseCodingMetrics: Sendable, Equatable, Codable {
             fired[j] = true
           }
         }
+      }
+      if let gram {
+        squaredError += Self.squaredError(part, codes: codes, model: model, gram: gram)
+        start = end
+        continue
       }
       let reconstruction = model.decodeUnchecked(codes)
       for r in 0..<part.rows {
@@ -85,6 +94,53 @@ public struct SparseCodingMetrics: Sendable, Equatable, Codable {
     deadUnits = fired.filter { !$0 }.count
     hiddenUnits = h
     activeUnitsPerDocument = Double(active) / rows
+  }
+
+  /// `Σ_r ‖x̂_r − x_r‖²` of linear outputs `x̂ = (W₂h + b₂)/s` (s the input scale) without
+  /// decoding: `‖W₂h + b₂‖² = hᵀGh + 2h·W₂ᵀb₂ + ‖b₂‖²` from the Gram matrix, and `x̂` at each
+  /// row's own terms.
+  static func squaredError(
+    _ x: SparseMatrix, codes: DenseMatrix, model: SparseAutoencoder, gram: SparseAutoencoder.Gram
+  ) -> Double {
+    let h = codes.columns
+    let scale = model.configuration.scale
+    var product = [Float](repeating: 0, count: x.rows * h)
+    codes.values.withUnsafeBufferPointer { a in
+      gram.matrix.withUnsafeBufferPointer { g in
+        BLAS.sgemm(
+          .none, .none, m: x.rows, n: h, k: h, alpha: 1, a: a.baseAddress!, lda: h,
+          b: g.baseAddress!, ldb: h, beta: 0, c: &product, ldc: h)
+      }
+    }
+    let layout = model.layout
+    let gh = product
+    let parts = Parallel.map(count: x.rows, minimumChunk: 256) { range -> Double in
+      var total = 0.0
+      model.theta.withUnsafeBufferPointer { t in
+        let weight = t.baseAddress! + layout.decoderWeight.lowerBound
+        let bias = t.baseAddress! + layout.decoderBias.lowerBound
+        codes.values.withUnsafeBufferPointer { codes in
+          for r in range {
+            let code = codes.baseAddress! + r * h
+            var decodedSquares = gram.biasSquares
+            for j in 0..<h {
+              decodedSquares +=
+                Double(code[j]) * (Double(gh[r * h + j]) + 2 * Double(gram.biasProjection[j]))
+            }
+            var row = max(0, decodedSquares) / (scale * scale)
+            for p in x.storageRange(ofRow: r) {
+              let c = Int(x.columnIndices[p])
+              let xhat = Double(BLAS.sdot(count: h, weight + c * h, code) + bias[c]) / scale
+              let v = Double(x.values[p])
+              row += v * v - 2 * v * xhat
+            }
+            total += row
+          }
+        }
+      }
+      return total
+    }
+    return parts.reduce(0, +)
   }
 
   enum CodingKeys: String, CodingKey {

@@ -66,6 +66,12 @@ public enum ConfigurationField: String, Sendable, CaseIterable, CustomStringConv
   case output
   /// ``SparseAutoencoder/Configuration/loss``.
   case loss
+  /// ``SparseAutoencoder/Configuration/tiedWeights``.
+  case tiedWeights
+  /// ``SparseAutoencoder/Configuration/exactStep``.
+  case exactStep
+  /// ``SparseAutoencoder/Configuration/labelWeight``.
+  case labelWeight
 
   // LogisticRegression.Configuration, TextFeaturePipeline.Configuration
   /// ``LogisticRegression/Configuration/inverseRegularization``.
@@ -140,6 +146,8 @@ public enum ConfigurationField: String, Sendable, CaseIterable, CustomStringConv
   case k
   /// The lowest score a search returns.
   case minimumScore
+  /// The model bundle an embedding index embeds text queries with.
+  case modelBundle
 
   /// The name as messages write it: the field's name, with scikit-learn's after it where the
   /// two differ.

@@ -1,0 +1,109 @@
+import Foundation
+
+extension SparseAutoencoder {
+  /// The label term's training-only state: a softmax head `softmax(V·h + c)` on the codes,
+  /// trained with the autoencoder on `λ'·CE` over the labelled rows of each batch (see
+  /// ``Configuration/labelWeight``), with an optimizer of its own (the model's kind and learning
+  /// rate, weight decay on `V` as on the encoder). It is not part of a trained model; a
+  /// checkpoint holds it so that a resumed training continues bit for bit.
+  struct LabelHead: Sendable {
+    /// The class of each row of the training matrix, −1 for an unlabelled row.
+    let labels: [Int32]
+    let classes: Int
+    let hidden: Int
+    /// `V` ([classes, hidden]) then `c` ([classes]); zero at the start (no randomness, so the
+    /// model's own random draws are those of a training without labels).
+    var parameters: [Float]
+    var optimizer: Optimizer
+    /// The gradient of the last batch's label term with respect to ``parameters``.
+    var gradient: [Float]
+    /// λ' (``Configuration/labelWeight`` scaled; see ``scaledWeight(_:x:rows:scale:classes:)``),
+    /// set when training starts.
+    var weight: Float = 0
+
+    init(labels: [Int32], classes: Int, configuration: Configuration) {
+      self.labels = labels
+      self.classes = classes
+      self.hidden = configuration.hiddenUnits
+      let count = classes * configuration.hiddenUnits + classes
+      parameters = [Float](repeating: 0, count: count)
+      gradient = [Float](repeating: 0, count: count)
+      optimizer = Optimizer(
+        kind: configuration.optimizer, learningRate: configuration.effectiveLearningRate,
+        momentum: configuration.momentum, count: count)
+    }
+
+    /// `V`'s place in ``parameters`` (weight decay applies to it, not to `c`).
+    var weights: Range<Int> { 0..<(classes * hidden) }
+
+    /// λ' = λ · ½·mean‖s·x_r‖² / ln K over `rows`: λ = 1 gives the label term of a row, ln K at
+    /// the start (a zero head), the weight of its reconstruction error at the start (½‖s·x‖²
+    /// with a decoder near zero).
+    static func scaledWeight(
+      _ lambda: Double, x: SparseMatrix, rows: [Int], scale: Double, classes: Int
+    ) -> Float {
+      var squares = 0.0
+      for r in rows {
+        for p in x.storageRange(ofRow: r) { squares += Double(x.values[p]) * Double(x.values[p]) }
+      }
+      let mean = scale * scale * squares / Double(max(1, rows.count))
+      return Float(lambda * 0.5 * mean / log(Double(max(classes, 2))))
+    }
+
+    /// The label term of a batch, `weight/B · Σ_{labelled r} −log softmax(V·h_r + c)[y_r]`
+    /// over the `batch` rows of `codes` ([batch, hidden]) with classes `labels` (−1 =
+    /// unlabelled; `B` counts every row). Writes its gradient with respect to `head`
+    /// ([classes·hidden + classes]) into `gradient` and returns dL/dH ([batch, hidden]), or
+    /// `nil` when no row is labelled (then `gradient` is zero).
+    static func term(
+      codes: [Float], labels: [Int32], batch: Int, hidden h: Int, classes k: Int, head: [Float],
+      weight: Float, gradient: inout [Float]
+    ) -> (loss: Double, dh: [Float]?) {
+      for i in gradient.indices { gradient[i] = 0 }
+      guard labels.contains(where: { $0 >= 0 }) else { return (0, nil) }
+      var dh = [Float](repeating: 0, count: batch * h)
+      var loss = 0.0
+      let factor = weight / Float(batch)
+      let biasStart = k * h
+      var logits = [Double](repeating: 0, count: k)
+      for r in 0..<batch where labels[r] >= 0 {
+        let y = Int(labels[r])
+        let code = r * h
+        for c in 0..<k {
+          var sum = Double(head[biasStart + c])
+          for j in 0..<h { sum += Double(head[c * h + j]) * Double(codes[code + j]) }
+          logits[c] = sum
+        }
+        let top = logits.max()!
+        var total = 0.0
+        for c in 0..<k { total += exp(logits[c] - top) }
+        loss += log(total) + top - logits[y]
+        for c in 0..<k {
+          let p = exp(logits[c] - top) / total
+          let d = factor * Float(c == y ? p - 1 : p)
+          gradient[biasStart + c] += d
+          for j in 0..<h {
+            gradient[c * h + j] += d * codes[code + j]
+            dh[code + j] += d * head[c * h + j]
+          }
+        }
+      }
+      return (Double(weight) * loss / Double(batch), dh)
+    }
+
+    /// The label term of the batch of `rows` (of the training matrix) with codes `codes`, from
+    /// the current head: its loss, and dL/dH; the head's gradient goes to ``gradient``.
+    mutating func term(rows: [Int], codes: [Float]) -> (loss: Double, dh: [Float]?) {
+      let batchLabels = rows.map { labels[$0] }
+      return Self.term(
+        codes: codes, labels: batchLabels, batch: rows.count, hidden: hidden, classes: classes,
+        head: parameters, weight: weight, gradient: &gradient)
+    }
+
+    /// The optimizer's update of the head from ``gradient``, with weight decay `lambda` on `V`.
+    mutating func step(weightDecay lambda: Float) {
+      let decay = lambda > 0 ? Optimizer.Decay(lambda: lambda, ranges: [weights]) : nil
+      optimizer.step(&parameters, gradient: gradient, decay: decay)
+    }
+  }
+}

@@ -1,0 +1,112 @@
+import ArgumentParser
+import Foundation
+import SparseText
+
+/// Fits the pipeline with the classifier on the codes and measures the codes, for choosing the
+/// autoencoder's defaults (issues 23 and 26): codes + LR accuracy on the test part, the test
+/// part's FVU, the epochs run and the fit's time.
+struct BenchCodes: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "codes",
+    abstract:
+      "Fit TF-IDF → autoencoder → LR on the codes on a training file, print test accuracy, test FVU, epochs and seconds as JSON.",
+    discussion: """
+      Files are JSON lines with `text` and `label` fields (.jsonl) or fastText lines \
+      (`__label__x text`, any other extension). The autoencoder starts from the library's \
+      defaults; each option given replaces one field.
+      """)
+
+  @Option(help: "Training file.")
+  var train: String
+
+  @Option(help: "Test file.")
+  var test: String
+
+  @Option(help: "Label weight λ.")
+  var labelWeight: Double?
+
+  @Option(help: "Batch size (0 = chosen from the corpus).")
+  var batchSize: Int?
+
+  @Option(help: "Adam's learning rate.")
+  var learningRate: Double?
+
+  @Option(help: "Epochs at most.")
+  var epochs: Int?
+
+  @Option(help: "Validation fraction (0 = every epoch on every row).")
+  var validation: Double?
+
+  @Option(help: "dense or gram.")
+  var exactStep: String?
+
+  @Option(help: "Seed.")
+  var seed: UInt64?
+
+  static func read(_ path: String) throws -> (texts: [String], labels: [String]) {
+    let content = try String(contentsOfFile: path, encoding: .utf8)
+    var texts: [String] = []
+    var labels: [String] = []
+    for line in content.split(separator: "\n", omittingEmptySubsequences: true) {
+      if path.hasSuffix(".jsonl") {
+        let object = try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any]
+        guard let text = object?["text"] as? String, let label = object?["label"] else {
+          throw ValidationError("\(path): a line without text and label")
+        }
+        texts.append(text)
+        labels.append("\(label)")
+      } else {
+        let parts = line.split(separator: " ", maxSplits: 1)
+        guard parts.count == 2, parts[0].hasPrefix("__label__") else {
+          throw ValidationError("\(path): a line without __label__")
+        }
+        labels.append(String(parts[0].dropFirst("__label__".count)))
+        texts.append(String(parts[1]))
+      }
+    }
+    return (texts, labels)
+  }
+
+  func run() throws {
+    let trainPart = try Self.read(train)
+    let testPart = try Self.read(test)
+    var sae = SparseAutoencoder.Configuration()
+    if let labelWeight { sae.labelWeight = labelWeight }
+    if let batchSize { sae.batchSize = batchSize == 0 ? nil : batchSize }
+    if let learningRate { sae.learningRate = learningRate }
+    if let epochs { sae.epochs = epochs }
+    if let validation { sae.validationFraction = validation }
+    if let exactStep { sae.exactStep = SparseAutoencoder.ExactStep(rawValue: exactStep) }
+    if let seed { sae.seed = seed }
+    let configuration = TextFeaturePipeline.Configuration(
+      autoencoder: sae, classifierInput: .codes)
+    let clock = Date()
+    let pipeline = try TextFeaturePipeline(
+      fitting: trainPart.texts, labels: trainPart.labels, configuration: configuration)
+    let seconds = Date().timeIntervalSince(clock)
+    let autoencoder = pipeline.autoencoder!
+    let predicted = try pipeline.predict(testPart.texts)
+    let accuracy =
+      Double(zip(predicted, testPart.labels).filter { $0 == $1 }.count)
+      / Double(testPart.labels.count)
+    let xTrain = try pipeline.vectorizer.transform(trainPart.texts)
+    let xTest = try pipeline.vectorizer.transform(testPart.texts)
+    let metrics = try autoencoder.metrics(on: xTest, referenceMeans: xTrain.columnMeans())
+    let history = autoencoder.history
+    let validation = history.compactMap(\.validationLoss)
+    let fitted = autoencoder.configuration
+    let summary: [String: Any] = [
+      "accuracy": accuracy * 100, "test_fvu": metrics.fractionOfVarianceUnexplained,
+      "fit_seconds": seconds, "sae_seconds": history.map(\.seconds).reduce(0, +),
+      "epochs_run": history.count,
+      "best_epoch": validation.isEmpty
+        ? history.count : validation.firstIndex(of: validation.min()!)! + 1,
+      "best_validation_loss": validation.min() ?? -1,
+      "batch_size": fitted.batchSize ?? -1, "learning_rate": fitted.effectiveLearningRate,
+      "exact_step": fitted.exactStep?.rawValue ?? "?", "label_weight": fitted.labelWeight,
+      "label_loss_last": history.last?.labelLoss ?? -1,
+    ]
+    let data = try JSONSerialization.data(withJSONObject: summary, options: [.sortedKeys])
+    print(String(decoding: data, as: UTF8.self))
+  }
+}
