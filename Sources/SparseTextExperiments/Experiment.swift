@@ -365,7 +365,7 @@ package struct Experiment: Sendable {
     case .concatenated: [.init(.both, codesWeight: 1)]
     case .best:
       TextFeaturePipeline.inputCandidates(
-        .init(autoencoder: hasCodes ? .init() : nil, codesWeights: configuration.codesWeights),
+        .init(autoencoder: nil, codesWeights: configuration.codesWeights),
         hasCodes: hasCodes)
     }
   }
