@@ -34,12 +34,22 @@ struct VectorizeInputOptions: ParsableArguments {
   /// The first input, as messages name it.
   var input: String { inputs.first ?? filesFrom ?? "-" }
 
-  /// Every path read, for the output checks.
-  var paths: [String?] { inputs + [filesFrom] }
+  /// Every path read, for the output checks: each INPUT, the `--files-from` list and the files
+  /// it lists (when the list is a file: standard input is read once, and its files are checked
+  /// when they are read).
+  func readPaths() throws -> [OutputPlan.Named] {
+    var paths: [OutputPlan.Named] = inputs.map { ("INPUT", $0) }
+    paths.append(("--files-from", filesFrom))
+    if let filesFrom, filesFrom != "-" {
+      paths += try listedFiles().map { ("a file listed in --files-from", $0) }
+    }
+    return paths
+  }
 
   /// The paths `--files-from` lists.
   func listedFiles() throws -> [String] {
     guard let filesFrom else { return [] }
+    try RunPaths.read(filesFrom, as: "--files-from")
     let data: Data
     do {
       data =
@@ -83,7 +93,9 @@ struct VectorizeInputOptions: ParsableArguments {
   private func forEachListedDocument(_ body: (LabeledDocument) throws -> Void) throws {
     let options = read.options
     let decoder = TextDecoder(encoding: options.encoding, strict: options.strictEncoding)
-    for path in try listedFiles() {
+    let paths = try listedFiles()
+    try RunPaths.read(paths, as: "a file listed in --files-from")
+    for path in paths {
       let bytes: Data
       do {
         bytes = try Data(contentsOf: URL(fileURLWithPath: path))

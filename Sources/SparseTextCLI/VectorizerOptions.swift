@@ -110,6 +110,11 @@ struct VectorizerOptions: ParsableArguments {
   @Flag(help: "Unicode preset: replace URLs and @mentions, keep #hashtags (for social media text).")
   var social = false
 
+  /// The paths these options read, for the output checks.
+  var readPaths: [OutputPlan.Named] {
+    [("--stop-words", stopWords == "english" ? nil : stopWords)]
+  }
+
   func tokenizer(base: Tokenizer.Configuration) throws -> Tokenizer.Configuration {
     var c = base
     if let preset { c.preset = preset }
@@ -122,6 +127,7 @@ struct VectorizerOptions: ParsableArguments {
     // Checked here, before any reading, rather than when the tokenizer is built.
     if c.tokenPattern != nil { try c.validate() }
     if let stopWords {
+      if stopWords != "english" { try RunPaths.read(stopWords, as: "--stop-words") }
       c.stopWords =
         stopWords == "english"
         ? StopWords.english : try StopWords.load(contentsOf: URL(fileURLWithPath: stopWords))

@@ -12,6 +12,11 @@ extension Vectorize {
     if vectorizerOut != nil && hashing != nil {
       throw ValidationError("--hashing fits nothing to save; drop --vectorizer-out")
     }
+    if vocabularyOut != nil && hashing != nil {
+      throw ValidationError(
+        "--hashing keeps no vocabulary (terms are hashed to columns), so --vocabulary-out would write nothing; drop it"
+      )
+    }
     if model != nil && vocabularyIn != nil {
       throw ValidationError("choose one of --model and --vocabulary-in")
     }
@@ -47,7 +52,7 @@ extension Vectorize {
     vectorizerOut.map {
       [
         .init(
-          path: $0, formats: [TextFeaturePipeline.formatName],
+          name: "--vectorizer-out", path: $0, formats: [TextFeaturePipeline.formatName],
           entries: TextFeaturePipeline.bundleEntries)
       ]
     } ?? []
@@ -57,7 +62,9 @@ extension Vectorize {
   /// it has.
   func vectorize(_ texts: [String]) throws -> (matrix: SparseMatrix, vectorizer: TfidfVectorizer) {
     if let model {
-      let fitted = try TextFeaturePipeline.bundle(at: model, for: "vectorize --model").vectorizer
+      let fitted = try TextFeaturePipeline.bundle(
+        at: model, for: "vectorize --model", as: "--model"
+      ).vectorizer
       let matrix = try Terminal.withActivity(counts ? "counting" : "vectorizing") {
         counts ? try fitted.counter.transform(texts) : try fitted.transform(texts)
       }
@@ -65,6 +72,7 @@ extension Vectorize {
     }
     let configuration = try vectorizer.tfidf()
     if let vocabularyIn {
+      try RunPaths.read(vocabularyIn, as: "--vocabulary-in")
       let vocabulary = try Vocabulary(contentsOf: URL(fileURLWithPath: vocabularyIn))
       if counts {
         let counter = try CountVectorizer(
