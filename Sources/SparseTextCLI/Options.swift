@@ -60,6 +60,16 @@ struct ReadOptions: ParsableArguments {
     help: "Whether a CSV/TSV file starts with a header row (default: guessed).")
   var header: Bool?
 
+  @Option(
+    help: ArgumentHelp(
+      "The largest record read, in bytes: a line, CSV/TSV record, JSONL line or folder file; a longer one is a data error, so that input without line breaks (/dev/zero) cannot take all memory (default: \(defaults.maximumRecordBytes), 64 MiB).",
+      valueName: "bytes"))
+  var maxRecordBytes: Int?
+
+  func validate() throws {
+    if let maxRecordBytes, maxRecordBytes < 1 {
+      throw ValidationError("--max-record-bytes is \(maxRecordBytes), but it must be at least 1")
+    }
   }
 
   /// The reader's options with those given.
@@ -75,6 +85,7 @@ struct ReadOptions: ParsableArguments {
     if strictEncoding { options.strictEncoding = true }
     if let onBadRecord { options.onBadRecord = onBadRecord }
     options.hasHeader = header
+    if let maxRecordBytes { options.maximumRecordBytes = maxRecordBytes }
     return options
   }
 

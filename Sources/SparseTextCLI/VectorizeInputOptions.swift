@@ -98,10 +98,11 @@ struct VectorizeInputOptions: ParsableArguments {
     for path in paths {
       let bytes: Data
       do {
-        bytes = try Data(contentsOf: URL(fileURLWithPath: path))
-      } catch {
+        // Each file is one record: bounded like the records of every other input.
+        bytes = try BoundedFile.contents(of: path, limit: max(1, options.maximumRecordBytes))
+      } catch DataError.unreadableFile(_, let reason) {
         throw DataError.unreadableFile(
-          file: path, reason: "it is listed in \(filesFrom ?? "") but cannot be opened")
+          file: path, reason: "it is listed in \(filesFrom ?? "") but cannot be read (\(reason))")
       }
       let text: String
       do {

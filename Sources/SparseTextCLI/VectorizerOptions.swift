@@ -110,6 +110,21 @@ struct VectorizerOptions: ParsableArguments {
   @Flag(help: "Unicode preset: replace URLs and @mentions, keep #hashtags (for social media text).")
   var social = false
 
+  /// The options given on the command line, as flags, for commands whose vectorizer is fixed
+  /// (`--model`), which refuse them all alike.
+  var given: [String] {
+    [
+      ("--preset", preset != nil), ("--analyzer", analyzer != nil), ("--ngrams", ngrams != nil),
+      ("--min-df", minDf != nil), ("--max-df", maxDf != nil),
+      ("--max-features", maxFeatures != nil), ("--[no-]sublinear-tf", sublinearTf != nil),
+      ("--norm", norm != nil), ("--[no-]use-idf", useIdf != nil),
+      ("--[no-]smooth-idf", smoothIdf != nil), ("--binary", binary),
+      ("--stop-words", stopWords != nil), ("--strip-accents", stripAccents != nil),
+      ("--token-pattern", tokenPattern != nil), ("--[no-]lowercase", lowercase != nil),
+      ("--social", social),
+    ].filter(\.1).map(\.0)
+  }
+
   /// The paths these options read, for the output checks.
   var readPaths: [OutputPlan.Named] {
     [("--stop-words", stopWords == "english" ? nil : stopWords)]
@@ -132,7 +147,7 @@ struct VectorizerOptions: ParsableArguments {
         stopWords == "english"
         ? StopWords.english : try StopWords.load(contentsOf: URL(fileURLWithPath: stopWords))
     }
-    try StopWordWarnings.check(c)
+    try TokenizerWarnings.check(c)
     return c
   }
 

@@ -25,6 +25,13 @@ extension Vectorize {
     if hashing != nil {
       throw ValidationError("\(fixed) gives the columns; drop --hashing")
     }
+    // The bundle's vectorizer fixes the tokenizer, the columns and the weighting: every
+    // vectorizer option is refused alike (none would be used).
+    if model != nil, let first = vectorizer.given.first {
+      throw ValidationError(
+        "--model vectorizes exactly as the bundle's vectorizer does (its tokenizer, vocabulary and weighting); drop \(first)"
+      )
+    }
     let pruning = [
       ("--min-df", vectorizer.minDf != nil), ("--max-df", vectorizer.maxDf != nil),
       ("--max-features", vectorizer.maxFeatures != nil),
@@ -74,6 +81,7 @@ extension Vectorize {
     if let vocabularyIn {
       try RunPaths.read(vocabularyIn, as: "--vocabulary-in")
       let vocabulary = try Vocabulary(contentsOf: URL(fileURLWithPath: vocabularyIn))
+      try TokenizerWarnings.check(configuration.counting.tokenizer, vocabulary: vocabulary)
       if counts {
         let counter = try CountVectorizer(
           vocabulary: vocabulary, configuration: configuration.counting)
