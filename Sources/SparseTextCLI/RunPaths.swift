@@ -30,6 +30,9 @@ final class RunPaths: @unchecked Sendable {
   private let lock = NSLock()
   private var inputs: [OutputLocation.Role] = []
   private var outputs: [OutputLocation.Role] = []
+  /// Each input's path and name, so a path registered again (declared, then read) is checked
+  /// once: a list of many files stays linear.
+  private var registered: Set<String> = []
 
   /// An empty registry.
   init() {}
@@ -43,21 +46,26 @@ final class RunPaths: @unchecked Sendable {
     throws
   {
     try lock.withLock {
-      let allInputs = inputs + newInputs
+      var seen = Set<String>()
+      let fresh = newInputs.filter {
+        let key = Self.key($0)
+        return !registered.contains(key) && seen.insert(key).inserted
+      }
       if newOutputs.isEmpty {
         // Only the new inputs can clash with the outputs checked before.
-        try OutputLocation.checkDistinct(
-          outputs: outputs, inputs: newInputs.filter { !isRegistered($0) })
+        guard !fresh.isEmpty else { return }
+        try OutputLocation.checkDistinct(outputs: outputs, inputs: fresh)
       } else {
-        try OutputLocation.checkDistinct(outputs: outputs + newOutputs, inputs: allInputs)
+        try OutputLocation.checkDistinct(outputs: outputs + newOutputs, inputs: inputs + fresh)
       }
-      inputs += newInputs.filter { !isRegistered($0) }
+      inputs += fresh
+      registered.formUnion(seen)
       outputs += newOutputs
     }
   }
 
-  private func isRegistered(_ role: OutputLocation.Role) -> Bool {
-    inputs.contains { $0.url == role.url && $0.name == role.name }
+  private static func key(_ role: OutputLocation.Role) -> String {
+    role.url.path + "\u{0}" + (role.name ?? "")
   }
 
   /// Registers `paths`, read as `name` (an option such as `--stop-words`, or `INPUT`), before
