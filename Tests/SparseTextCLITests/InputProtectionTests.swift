@@ -225,6 +225,59 @@ import Testing
       naming: ["-o", "INDEX"], path: index.path)
   }
 
+  /// The other commands that write files: encode, predict, export-embeddings, train-sae,
+  /// statistics merge, and a folder corpus read as a whole.
+  @Test func everyOtherWriterKeepsItsInputs() throws {
+    let dir = try CLI.temporaryDirectory()
+    defer { try? FileManager.default.removeItem(at: dir) }
+    let corpus = try Hardening.corpus(in: dir)
+    let model = try Hardening.bundle(in: dir, corpus: corpus)
+    let csv = dir.appendingPathComponent("in.csv")
+    try "text\ngoal match team\nbank shares profit\n".write(
+      to: csv, atomically: true, encoding: .utf8)
+    let hard = dir.appendingPathComponent("hard.csv")
+    try FileManager.default.linkItem(at: csv, to: hard)
+    try Self.expectRefusal(
+      ["encode", model.path, csv.path, "-o", hard.path], in: dir, naming: ["-o", "INPUT"],
+      path: csv.path)
+    try Self.expectRefusal(
+      ["predict", model.path, csv.path, "-o", csv.path], in: dir, naming: ["-o", "INPUT"],
+      path: csv.path)
+    let vectors = dir.appendingPathComponent("v.txt")
+    try "keep\n".write(to: vectors, atomically: true, encoding: .utf8)
+    try Self.expectRefusal(
+      ["export-embeddings", model.path, "-o", model.appendingPathComponent("v.txt").path],
+      in: dir, naming: ["-o", "MODEL"], path: model.path)
+    let x = dir.appendingPathComponent("x.npz")
+    #expect(try CLI.run(["vectorize", corpus.path, "-o", x.path, "-q"]).status == 0)
+    let sae = dir.appendingPathComponent("sae")
+    try FileManager.default.createDirectory(at: sae, withIntermediateDirectories: false)
+    let inside = sae.appendingPathComponent("x.npz")
+    try FileManager.default.linkItem(at: x, to: inside)
+    // train-sae replaces only its own directories, so features inside one are refused first
+    // for that reason; either way nothing is written.
+    let train = try CLI.run(["train-sae", inside.path, "-o", sae.path, "--hidden", "2", "-q"])
+    #expect(train.status == 2, "\(train.stderr)")
+    #expect(try FileManager.default.contentsOfDirectory(atPath: sae.path) == ["x.npz"])
+    let part = dir.appendingPathComponent("a.stats")
+    #expect(
+      try CLI.run(["vectorize", corpus.path, "--statistics-out", part.path, "-q"]).status == 0)
+    try Self.expectRefusal(
+      ["statistics", "merge", part.path, "-o", part.path], in: dir, naming: ["-o", "PART"],
+      path: part.path)
+    // A folder corpus covers its files: a link to one of them is that file.
+    let folder = dir.appendingPathComponent("folder")
+    try FileManager.default.createDirectory(
+      at: folder.appendingPathComponent("sport"), withIntermediateDirectories: true)
+    let document = folder.appendingPathComponent("sport/1.txt")
+    try "a late goal".write(to: document, atomically: true, encoding: .utf8)
+    let linked = dir.appendingPathComponent("labels.txt")
+    try FileManager.default.linkItem(at: document, to: linked)
+    try Self.expectRefusal(
+      ["vectorize", folder.path, "-o", x.path, "--labels-out", linked.path], in: dir,
+      naming: ["--labels-out", "INPUT", "under another name"], path: folder.path)
+  }
+
   /// Two outputs of one run name each other's role.
   @Test func twoOutputsAreNamed() throws {
     let dir = try CLI.temporaryDirectory()
