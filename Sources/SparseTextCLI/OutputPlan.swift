@@ -83,9 +83,13 @@ struct OutputPlan {
 }
 
 extension ExperimentCommand {
-  /// Checks `--report` when the options are parsed, before the experiment's long work rather
-  /// than after it.
+  /// Checks `--report` and `--label-fractions` when the options are parsed, before the
+  /// experiment's long work rather than after it (a fraction above 1 was refused only when the
+  /// learning curve was drawn, after every pipeline was fitted).
   func validate() throws {
+    if let bad = labelFractions?.values.first(where: { !($0 > 0 && $0 <= 1) }) {
+      throw ValidationError("--label-fractions is \(bad), but it must be in (0, 1].")
+    }
     guard let report else { return }
     try OutputNames.requireDirectory(report, option: "--report")
     do {

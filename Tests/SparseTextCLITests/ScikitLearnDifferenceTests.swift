@@ -174,6 +174,17 @@ import Testing
     }
   }
 
+  /// `experiment --label-fractions 2` was refused only after every pipeline was fitted (82 s on
+  /// BBC's training part): now before any reading (a missing input is not even opened).
+  @Test func labelFractionsAreCheckedBeforeAnyWork() throws {
+    let result = try CLI.run([
+      "experiment", "/nonexistent/corpus.jsonl", "--label-fractions", "0.5,2", "--no-autoencoder",
+    ])
+    #expect(result.status == 2, "\(result.stderr)")
+    #expect(result.stderr.contains("--label-fractions is 2.0, but it must be in (0, 1]"))
+    #expect(!result.stderr.contains("corpus.jsonl"), "\(result.stderr)")
+  }
+
   /// The warning about records skipped by `--on-bad-record skip` told the user to set
   /// `onBadRecord` to skip.
   @Test func skippedRecordsAreReportedWithoutAdviceToSkipThem() throws {
