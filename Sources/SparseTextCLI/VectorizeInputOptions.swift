@@ -50,16 +50,13 @@ struct VectorizeInputOptions: ParsableArguments {
   func listedFiles() throws -> [String] {
     guard let filesFrom else { return [] }
     try RunPaths.read(filesFrom, as: "--files-from")
-    let data: Data
-    do {
-      data =
-        filesFrom == "-"
-        ? FileHandle(fileDescriptor: Console.current.standardInput, closeOnDealloc: false)
-          .readDataToEndOfFile()
-        : try Data(contentsOf: URL(fileURLWithPath: filesFrom))
-    } catch {
-      throw DataError.unreadableFile(file: filesFrom, reason: "it cannot be opened")
-    }
+    // A file list is read through one bounded descriptor (1 GiB, as a vocabulary): an
+    // unreadable one is named with the system's reason.
+    let data =
+      filesFrom == "-"
+      ? FileHandle(fileDescriptor: Console.current.standardInput, closeOnDealloc: false)
+        .readDataToEndOfFile()
+      : try BoundedFile.contents(of: filesFrom, limit: Vocabulary.fileLimit)
     return String(decoding: data, as: UTF8.self).split(whereSeparator: \.isNewline)
       .map(String.init).filter { !$0.isEmpty }
   }
