@@ -59,6 +59,9 @@ struct Score: ParsableCommand {
   }
 
   func run() throws {
+    let outputs = try OutputPlan(
+      files: [("-o", output)], inputs: [("INPUT", input.input)], models: [("MODEL", model)])
+    defer { outputs.release() }
     let pipeline = try TextFeaturePipeline.bundle(at: model, for: "score")
     guard pipeline.autoencoder != nil else {
       throw CommandError.usage(
@@ -91,18 +94,8 @@ struct Score: ParsableCommand {
       documents += block.count
       try writer.append(scores, outliers: flags, ids: block.map(\.id))
     }
-    var options = input.read.reader(input.input).options
-    options.idField = idField
-    let progress = ReadingProgress(path: input.input)
-    defer { progress.finish() }
-    let report = try CorpusReader(path: input.input, options: options).forEachDocument {
-      document in
-      try blocks.append(document)
-      progress.advance(bytes: document.text.utf8.count + 1)
-    }
+    try input.read.forEachDocument(input.input, idField: idField) { try blocks.append($0) }
     try blocks.finish()
-    progress.finish()
-    report.warnAboutProblems()
     // An explicit `-o -` is a stream stage: an empty stream (an empty partition) is no error.
     guard documents > 0 || output == "-" else {
       throw DataError.noDocuments(source: input.input)
