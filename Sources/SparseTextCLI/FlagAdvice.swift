@@ -51,10 +51,12 @@ struct FlagAdvice: MessageWording {
     case .labelFraction: "--label-fractions"
     case .wheel: "--wheel"
     case .outputFile: "-o"
+    case .k: "-k"
+    case .minimumScore: "--min-score"
+    case .modelBundle: "--model"
     case .minimumTokenLength, .inputColumns, .latent, .patience, .tolerance, .maxIterations,
-      .classifier,
-      .trainingScores, .codeScaling, .corpus, .svdComponents, .dimension, .blockSize, .k,
-      .minimumScore, .maximumRecordBytes, .exactStep:
+      .classifier, .trainingScores, .codeScaling, .corpus, .svdComponents, .dimension,
+      .blockSize, .maximumRecordBytes, .exactStep:
       nil
     }
   }
@@ -84,6 +86,8 @@ struct FlagAdvice: MessageWording {
       return "run `sparsetext corpus fetch \(corpus)` first"
     case .step(.vocabularyObject):
       return "as vectorize --vocabulary-out writes it"
+    case .step(.buildIndex):
+      return "build it with `sparsetext index MODEL CORPUS -o DIR`"
     }
   }
 
@@ -94,6 +98,7 @@ struct FlagAdvice: MessageWording {
     case let error as ConfigurationError: error.message(FlagAdvice())
     case let error as TrainingError: error.message(FlagAdvice())
     case let error as ModelFormatError: error.message(FlagAdvice())
+    case let error as EmbeddingIndexError: error.message(FlagAdvice())
     default: "\(error)"
     }
   }

@@ -75,7 +75,7 @@ final class GridProgress: @unchecked Sendable {
     "--label-fractions", "--report",
   ]
   /// Flags of `experiment` that `fit` does not take (or that a grid cannot have been run with).
-  static let experimentFlags: Set<String> = ["--novelty", "--no-autoencoder"]
+  static let experimentFlags: Set<String> = ["--novelty", "--retrieval", "--no-autoencoder"]
 
   /// Every spelling of the option each grid key sets.
   static func spellings(of parameter: AutoencoderGrid.Parameter) -> [String] {

@@ -18,7 +18,7 @@ struct SparseTextCommand: ParsableCommand {
     subcommands: [
       Vectorize.self, Fit.self, Predict.self, Evaluate.self, Encode.self, Score.self, Inspect.self,
       TrainSAE.self, ExperimentCommand.self, ExportEmbeddings.self, Corpus.self, Statistics.self,
-      Tokenize.self,
+      Tokenize.self, IndexCommand.self, Search.self, Duplicates.self,
     ]
   )
 }

@@ -50,6 +50,12 @@ enum Terminal {
     case let error as TrainingError:
       printError(FlagAdvice.message(for: error))
       status = .runtime
+    case let error as EmbeddingIndexError:
+      printError(FlagAdvice.message(for: error))
+      switch error {
+      case .duplicateID, .unknownID: status = .data
+      case .modelMismatch, .noModelBundle, .modelBundleMissing: status = .usage
+      }
     case let error as CommandError:
       printError(error.message)
       status = error.status

@@ -12,7 +12,7 @@ import Testing
     var help = ""
     for command in [
       ["vectorize"], ["fit"], ["experiment"], ["score"], ["train-sae"], ["corpus", "fetch"],
-      ["corpus", "split"], ["encode"],
+      ["corpus", "split"], ["encode"], ["search"],
     ] {
       let result = try CLI.run(command + ["--help"])
       #expect(result.status == 0)

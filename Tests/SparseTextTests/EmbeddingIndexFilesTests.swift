@@ -132,6 +132,104 @@ import Testing
     }
   }
 
+  /// An index records where its model bundle lies (absolute, and relative to the index) and
+  /// finds it again when loaded for text queries: in place, after both moved together, and
+  /// never through another model; a bundle that is gone is named in the error.
+  @Test func aLoadedIndexFindsItsModelBundle() throws {
+    let root = Self.temporaryDirectory()
+    defer { try? FileManager.default.removeItem(at: root) }
+    let projects = root.appendingPathComponent("project")
+    try FileManager.default.createDirectory(at: projects, withIntermediateDirectories: true)
+    let bundle = projects.appendingPathComponent("model")
+    let url = projects.appendingPathComponent("indexes/news")
+    try FileManager.default.createDirectory(
+      at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
+    let pipeline = try Self.pipeline()
+    try pipeline.write(to: bundle)
+    var index = try EmbeddingIndex(documents: Self.documents, pipeline: pipeline)
+    #expect(index.modelBundle == nil)
+    index.modelBundle = bundle
+    try index.write(to: url)
+    let header =
+      try JSONSerialization.jsonObject(
+        with: Data(contentsOf: url.appendingPathComponent("index.json")))
+      as? [String: Any]
+    #expect(header?["model_bundle_relative_path"] as? String == "../../model")
+    #expect(
+      header?["model_bundle_path"] as? String == OutputLocation.resolved(bundle))
+    let query = "a late goal in the cup final"
+    let expected = try index.search(query)
+    let loaded = try EmbeddingIndex(contentsOf: url, modelBundle: nil)
+    #expect(try loaded.search(query) == expected)
+    #expect(loaded.modelBundle?.path == OutputLocation.resolved(bundle))
+    // Loaded without the model, the index still knows where it is.
+    #expect(
+      try EmbeddingIndex(contentsOf: url).modelBundle?.path == OutputLocation.resolved(bundle))
+
+    // Both moved together: the relative path finds the model.
+    let moved = root.appendingPathComponent("moved")
+    try FileManager.default.moveItem(at: projects, to: moved)
+    let movedIndex = moved.appendingPathComponent("indexes/news")
+    let together = try EmbeddingIndex(contentsOf: movedIndex, modelBundle: nil)
+    #expect(try together.search(query) == expected)
+    #expect(
+      together.modelBundle?.path == OutputLocation.resolved(moved.appendingPathComponent("model")))
+
+    // Only the index moved: the absolute path finds the model.
+    try FileManager.default.moveItem(at: moved, to: projects)
+    let alone = root.appendingPathComponent("alone")
+    try FileManager.default.moveItem(at: url, to: alone)
+    #expect(try EmbeddingIndex(contentsOf: alone, modelBundle: nil).search(query) == expected)
+
+    // A bundle of another model where the relative path points is passed over for the
+    // recorded absolute one; given explicitly, it is refused.
+    let decoyRoot = root.appendingPathComponent("decoy")
+    try FileManager.default.createDirectory(
+      at: decoyRoot.appendingPathComponent("indexes"), withIntermediateDirectories: true)
+    let other = try Self.pipeline(seed: 14)
+    try other.write(to: decoyRoot.appendingPathComponent("model"))
+    let decoyIndex = decoyRoot.appendingPathComponent("indexes/news")
+    try FileManager.default.moveItem(at: alone, to: decoyIndex)
+    #expect(try EmbeddingIndex(contentsOf: decoyIndex, modelBundle: nil).search(query) == expected)
+    #expect(
+      throws: EmbeddingIndexError.modelMismatch(
+        indexDigest: pipeline.embeddingDigest, modelDigest: other.embeddingDigest)
+    ) {
+      try EmbeddingIndex(
+        contentsOf: decoyIndex, modelBundle: decoyRoot.appendingPathComponent("model"))
+    }
+
+    // The model gone: the error names the recorded bundle, and the model can be given.
+    let elsewhere = root.appendingPathComponent("elsewhere")
+    try FileManager.default.moveItem(at: bundle, to: elsewhere)
+    try FileManager.default.removeItem(at: decoyRoot.appendingPathComponent("model"))
+    #expect(
+      throws: EmbeddingIndexError.modelBundleMissing(
+        index: decoyIndex.path, path: OutputLocation.resolved(bundle))
+    ) {
+      try EmbeddingIndex(contentsOf: decoyIndex, modelBundle: nil)
+    }
+    let given = try EmbeddingIndex(contentsOf: decoyIndex, modelBundle: elsewhere)
+    #expect(try given.search(query) == expected)
+    #expect(given.modelBundle == elsewhere)
+    let message = EmbeddingIndexError.modelBundleMissing(index: "i", path: "/m").description
+    #expect(message.contains("'/m'") && message.contains("`modelBundle`"))
+
+    // An index of vectors records no model.
+    let (_, bare) = try Self.writtenIndex()
+    defer { try? FileManager.default.removeItem(at: bare) }
+    #expect(throws: EmbeddingIndexError.noModelBundle(index: bare.path)) {
+      try EmbeddingIndex(contentsOf: bare, modelBundle: nil)
+    }
+  }
+
+  @Test func relativePathsBetweenDirectories() {
+    #expect(EmbeddingIndex.relativePath(from: "/a/b/index", to: "/a/b/model") == "../model")
+    #expect(EmbeddingIndex.relativePath(from: "/a/index", to: "/a/index/model") == "model")
+    #expect(EmbeddingIndex.relativePath(from: "/x/y", to: "/z") == "../../z")
+    #expect(EmbeddingIndex.relativePath(from: "/x", to: "/x") == ".")
+  }
+
   /// Each damaged part gives a ModelFormatError naming its file, never a crash or a giant
   /// allocation.
   @Test func damagedDirectoriesAreRefused() throws {

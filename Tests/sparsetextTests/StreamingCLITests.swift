@@ -109,6 +109,35 @@ import Testing
     #expect(scored.allSatisfy { $0["score"] is Double })
   }
 
+  @Test func searchStreamsNeighboursOfQueriesThroughAPipe() throws {
+    let dir = try Self.fixture()
+    defer { try? FileManager.default.removeItem(at: dir) }
+    let index = try CLI.run(
+      ["index", "model", "corpus.jsonl", "-o", "index", "--id-field", "id", "-q"], in: dir)
+    #expect(index.status == 0, "\(index.stderr)")
+    let piped = try Self.shell(
+      "cat corpus.jsonl | \"$B\" search index --queries - --format jsonl --id-field id -k 2 "
+        + "--json | cat > piped.jsonl", in: dir)
+    #expect(piped.status == 0, "\(piped.stderr)")
+    #expect(piped.stderr.contains("\"queries\":5000"))
+    let file = try CLI.run(
+      [
+        "search", "index", "--queries", "corpus.jsonl", "--id-field", "id", "-k", "2", "-o",
+        "hits.jsonl", "-q",
+      ], in: dir)
+    #expect(file.status == 0, "\(file.stderr)")
+    let streamed = try String(
+      contentsOf: dir.appendingPathComponent("piped.jsonl"), encoding: .utf8)
+    #expect(
+      streamed
+        == (try String(contentsOf: dir.appendingPathComponent("hits.jsonl"), encoding: .utf8)))
+    let rows = Self.rows(streamed)
+    #expect(rows.count == 10_000)
+    #expect(rows.last?["query"] as? String == "doc-0" && rows.last?["rank"] as? Int == 2)
+    let empty = try Self.shell(": | \"$B\" search index --queries - --format jsonl", in: dir)
+    #expect(empty.status == 0 && empty.stdout.isEmpty, "\(empty.stderr)")
+  }
+
   @Test func anEmptyStreamIsAnEmptyPartitionNotAnError() throws {
     let dir = try Self.fixture()
     defer { try? FileManager.default.removeItem(at: dir) }

@@ -1,8 +1,9 @@
 import Foundation
 
 /// The index directory: `index.json` (format, version, dimension, count, normalization, the
-/// model's digest), `ids.json` (the ids as a JSON array in row order) and `vectors.npy` (the
-/// normalized rows, float32, `count × dimension`, C order: `numpy.load` reads it). Written
+/// model's digest and, when known, where its bundle lies), `ids.json` (the ids as a JSON array
+/// in row order) and `vectors.npy` (the normalized rows, float32, `count × dimension`, C order:
+/// `numpy.load` reads it). Written
 /// atomically; read defensively: a truncated, oversized or hostile file gives a
 /// ``ModelFormatError``, never a crash or an allocation larger than the files.
 extension EmbeddingIndex {
@@ -28,12 +29,18 @@ extension EmbeddingIndex {
     var count: Int
     var normalization: String
     var modelDigest: String?
+    /// The model bundle's absolute path (symbolic links resolved).
+    var modelBundlePath: String?
+    /// The model bundle's path relative to the index directory.
+    var modelBundleRelativePath: String?
 
     enum CodingKeys: String, CodingKey {
       case format, dimension, count, normalization
       case formatVersion = "format_version"
       case libraryVersion = "library_version"
       case modelDigest = "model_digest"
+      case modelBundlePath = "model_bundle_path"
+      case modelBundleRelativePath = "model_bundle_relative_path"
     }
   }
 
@@ -48,7 +55,11 @@ extension EmbeddingIndex {
     let header = Header(
       format: Self.formatName, formatVersion: Self.formatVersion,
       libraryVersion: SparseTextVersion.library, dimension: dimension, count: count,
-      normalization: Self.normalization, modelDigest: modelDigest)
+      normalization: Self.normalization, modelDigest: modelDigest,
+      modelBundlePath: modelBundle.map { OutputLocation.resolved($0) },
+      modelBundleRelativePath: modelBundle.map {
+        Self.relativePath(from: OutputLocation.resolved(url), to: OutputLocation.resolved($0))
+      })
     let headerData = try JSONFormat.data(header)
     var idBytes: [UInt8] = Array("[".utf8)
     for (i, id) in ids.enumerated() {
@@ -97,9 +108,10 @@ extension EmbeddingIndex {
     let vectors = try Self.readVectors(vectorsURL, header: header)
     let ids = try Self.readIDs(idsURL, count: header.count)
     do {
-      let index = try EmbeddingIndex(
+      var index = try EmbeddingIndex(
         unitRows: vectors, ids: ids, modelDigest: header.modelDigest, pipeline: nil,
         configuration: configuration)
+      index.modelBundle = Self.recordedModelBundles(header, index: url).first
       self = try pipeline.map { try index.using($0) } ?? index
     } catch let error as EmbeddingIndexError {
       if case .duplicateID(let id, let first, let second) = error {
@@ -108,6 +120,91 @@ extension EmbeddingIndex {
       }
       throw error
     }
+  }
+
+  /// Loads an index directory with the model bundle its text queries go through: `modelBundle`,
+  /// or the one the index records (``modelBundle``; its path relative to the index first, so
+  /// that an index and model moved together still find each other, then its absolute path).
+  ///
+  /// ```swift
+  /// let index = try EmbeddingIndex(contentsOf: indexURL, modelBundle: nil)
+  /// let hits = try index.search("a late goal in the cup final")
+  /// ```
+  ///
+  /// - Parameters:
+  ///   - url: the directory ``write(to:)`` wrote.
+  ///   - modelBundle: the bundle to embed queries with; `nil` for the one the index records.
+  ///   - configuration: how the loaded index is scanned.
+  /// - Throws: what ``init(contentsOf:pipeline:configuration:)`` and
+  ///   ``TextFeaturePipeline/init(contentsOf:)`` throw;
+  ///   ``EmbeddingIndexError/noModelBundle(index:)`` when none is given or recorded,
+  ///   ``EmbeddingIndexError/modelBundleMissing(index:path:)`` when the recorded one is gone,
+  ///   ``EmbeddingIndexError/modelMismatch(indexDigest:modelDigest:)`` for a bundle of
+  ///   another model.
+  public init(contentsOf url: URL, modelBundle: URL?, configuration: Configuration = .init())
+    throws
+  {
+    var index = try EmbeddingIndex(contentsOf: url, configuration: configuration)
+    if let modelBundle {
+      index = try index.using(TextFeaturePipeline(contentsOf: modelBundle))
+      index.modelBundle = modelBundle
+      self = index
+      return
+    }
+    let header = try Self.readHeader(url.appendingPathComponent("index.json"))
+    let recorded = Self.recordedModelBundles(header, index: url)
+    guard let first = recorded.first else {
+      throw EmbeddingIndexError.noModelBundle(index: url.path)
+    }
+    let present = recorded.filter {
+      OutputLocation.exists($0.appendingPathComponent("config.json"))
+    }
+    guard !present.isEmpty else {
+      throw EmbeddingIndexError.modelBundleMissing(
+        index: url.path, path: header.modelBundlePath ?? first.path)
+    }
+    // The first bundle of the index's model; a bundle of another model is an error only when
+    // no recorded place holds the right one.
+    var firstError: (any Error)?
+    for candidate in present {
+      do {
+        index = try index.using(TextFeaturePipeline(contentsOf: candidate))
+        index.modelBundle = candidate
+        self = index
+        return
+      } catch {
+        firstError = firstError ?? error
+      }
+    }
+    throw firstError!
+  }
+
+  /// The places `header` records for the model bundle, relative one first (resolved against
+  /// the index directory `index`), without repeats.
+  static func recordedModelBundles(_ header: Header, index: URL) -> [URL] {
+    var places: [URL] = []
+    if let relative = header.modelBundleRelativePath {
+      places.append(
+        URL(fileURLWithPath: OutputLocation.resolved(index.appendingPathComponent(relative))))
+    }
+    if let absolute = header.modelBundlePath {
+      let url = URL(fileURLWithPath: absolute)
+      if !places.contains(where: { $0.standardizedFileURL == url.standardizedFileURL }) {
+        places.append(url)
+      }
+    }
+    return places
+  }
+
+  /// The path of `target` relative to the directory `base` (both absolute).
+  static func relativePath(from base: String, to target: String) -> String {
+    let from = base.split(separator: "/")
+    let to = target.split(separator: "/")
+    var common = 0
+    while common < from.count, common < to.count, from[common] == to[common] { common += 1 }
+    let parts =
+      Array(repeating: "..", count: from.count - common) + to[common...].map(String.init)
+    return parts.isEmpty ? "." : parts.joined(separator: "/")
   }
 
   /// Refuses to replace what is at `url` unless it is nothing, an empty directory or an index
@@ -180,6 +277,12 @@ extension EmbeddingIndex {
       throw ModelFormatError.corrupt(
         file: url.path,
         reason: "normalization is '\(header.normalization)'; this build reads '\(normalization)'")
+    }
+    for path in [header.modelBundlePath, header.modelBundleRelativePath].compactMap({ $0 }) {
+      guard !path.isEmpty, path.utf8.count <= 4096, !path.utf8.contains(0) else {
+        throw ModelFormatError.corrupt(
+          file: url.path, reason: "a model bundle path is empty, too long or holds a NUL byte")
+      }
     }
     if let digest = header.modelDigest {
       let hex = Set("0123456789abcdef".utf8)

@@ -183,6 +183,13 @@ public struct EmbeddingIndex: Sendable {
   /// The pipeline that turns query text into vectors of this index's space, when the index
   /// was built with it or given it at loading.
   public let pipeline: TextFeaturePipeline?
+  /// Where the model bundle of ``modelDigest`` lies, so that a loaded index can find the model
+  /// its text queries go through (``init(contentsOf:modelBundle:configuration:)``); `nil` when
+  /// unknown. Set it before ``write(to:)`` to record it: `index.json` keeps the bundle's
+  /// absolute path and its path relative to the index directory, and loading takes the
+  /// relative one when the two directories moved together. An index loaded from a directory
+  /// has the location it records.
+  public var modelBundle: URL?
   /// The row of each id.
   let rowsByID: [String: Int]
   /// The int8 copy the candidate scan reads (``Configuration/Scan/int8``).
@@ -249,6 +256,7 @@ public struct EmbeddingIndex: Sendable {
     self.vectors = unitRows
     self.modelDigest = modelDigest
     self.pipeline = pipeline
+    self.modelBundle = nil
     self.rowsByID = rowsByID
     self.scanCopy =
       configuration.scan == .int8
@@ -272,6 +280,7 @@ public struct EmbeddingIndex: Sendable {
     vectors = index.vectors
     modelDigest = index.modelDigest
     self.pipeline = pipeline
+    modelBundle = index.modelBundle
     rowsByID = index.rowsByID
     scanCopy = index.scanCopy
   }
@@ -360,11 +369,27 @@ public enum EmbeddingIndexError: Error, Sendable, Equatable {
   /// from the model of `indexDigest` (`nil`: from vectors without a model), the pipeline is
   /// `modelDigest`.
   case modelMismatch(indexDigest: String?, modelDigest: String)
+  /// Text queries need the index's model, but the index at `index` records no model bundle
+  /// (it was built from vectors, or without a ``EmbeddingIndex/modelBundle``) and none was
+  /// given.
+  case noModelBundle(index: String)
+  /// The model bundle the index at `index` records is no longer at `path` (nor at the path
+  /// relative to the index): it was moved or deleted.
+  case modelBundleMissing(index: String, path: String)
 }
 
 extension EmbeddingIndexError: LocalizedError, CustomStringConvertible {
   /// The message: what happened, and what to do.
-  public var description: String {
+  public var description: String { advice.rendered(.library) }
+
+  /// The message, with settings worded by `wording` (the command line names its flags).
+  public func message(_ wording: some MessageWording) -> String { advice.rendered(wording) }
+
+  /// The same message, for `LocalizedError`.
+  public var errorDescription: String? { description }
+
+  /// The message, its references to settings kept as values.
+  var advice: Advice {
     switch self {
     case .duplicateID(let id, let firstRow, let secondRow):
       return
@@ -377,11 +402,16 @@ extension EmbeddingIndexError: LocalizedError, CustomStringConvertible {
         ?? "vectors without a model"
       return
         "the index was built from \(built), but this model's digest is \(modelDigest.prefix(12))…: "
-        + "its vectors live in another space. Search with the model the index was built with, "
-        + "or build the index again with this one."
+        + "its vectors live in another space. Give the model bundle the index was built with "
+        + "(\(field: .modelBundle)), or build the index again with this one."
+    case .noModelBundle(let index):
+      return
+        "the index '\(index)' records no model bundle to embed text queries with. "
+        + "Give the bundle it was built with (\(field: .modelBundle))."
+    case .modelBundleMissing(let index, let path):
+      return
+        "the index '\(index)' was built with the model bundle '\(path)', which is no longer "
+        + "there (moved or deleted). Give its new location (\(field: .modelBundle))."
     }
   }
-
-  /// The same message, for `LocalizedError`.
-  public var errorDescription: String? { description }
 }

@@ -29,6 +29,8 @@ public struct Advice: Sendable, Equatable, CustomStringConvertible,
     case fetch(corpus: String)
     /// Where a vocabulary object `{"term": column, …}` comes from.
     case vocabularyObject
+    /// Build an embedding index again from its documents and model.
+    case buildIndex
   }
 
   /// One piece: text, or a reference.
@@ -163,6 +165,7 @@ public struct LibraryWording: MessageWording {
     case .step(.fitWithLabels): return "fit it with labels, and a classifier in its configuration,"
     case .step(.fetch): return "fetch it first"
     case .step(.vocabularyObject): return "scikit-learn's `vocabulary_`"
+    case .step(.buildIndex): return "build the index again from its documents and model"
     }
   }
 

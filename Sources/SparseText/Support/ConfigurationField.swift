@@ -142,6 +142,8 @@ public enum ConfigurationField: String, Sendable, CaseIterable, CustomStringConv
   case k
   /// The lowest score a search returns.
   case minimumScore
+  /// The model bundle an embedding index embeds text queries with.
+  case modelBundle
 
   /// The name as messages write it: the field's name, with scikit-learn's after it where the
   /// two differ.

@@ -250,8 +250,12 @@ extension ModelFormatError: LocalizedError, CustomStringConvertible {
   public func message(_ wording: some MessageWording) -> String {
     switch self {
     case .missingFile(let file):
+      // The files of an index directory have names no model bundle uses.
+      let name = (file as NSString).lastPathComponent
       let advice: Advice =
-        "'\(file)' is missing. Is this a SparseText model directory? \(step: .fitAgain)."
+        EmbeddingIndex.directoryEntries.contains(name)
+        ? "'\(file)' is missing. Is this an embedding index directory? \(step: .buildIndex)."
+        : "'\(file)' is missing. Is this a SparseText model directory? \(step: .fitAgain)."
       return advice.rendered(wording)
     case .truncated(let file, let expected, let actual):
       return

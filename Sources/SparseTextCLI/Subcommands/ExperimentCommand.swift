@@ -16,6 +16,7 @@ struct ExperimentCommand: ParsableCommand {
         sparsetext experiment reviews.csv --label-column sentiment --cv 5
         sparsetext experiment train.jsonl --grid topk=16,32,64 --grid hidden=256,512
         sparsetext experiment --novelty --train train.jsonl --test test.jsonl
+        sparsetext experiment --retrieval --train train.jsonl --test test.jsonl
       Pipelines: tfidf_lr (TF-IDF → LR), sae_lr (TF-IDF → codes → LR), concat_lr (both → LR). The \
       vectorizer and autoencoder are fitted on training text only.
       With --grid, every combination of the settings is ranked by cross-validation on the training \
@@ -23,6 +24,9 @@ struct ExperimentCommand: ParsableCommand {
       With --novelty: for each class, fit on the other classes' training documents, score every \
       test document, and report the ROC-AUC of picking out the held-out class for each anomaly \
       score and two baselines (SVD-256 reconstruction error, 1 − nearest-neighbour cosine).
+      With --retrieval: TF-IDF cosine, its SVD-256 and the codes judged as embeddings: P@10 and MAP \
+      of same-label neighbours (test documents query the training part), NMI of k-means on the \
+      test part, and an 8-shot linear probe over 10 draws.
       """)
 
   @Argument(help: "A labelled corpus to split (with --test-fraction) or cross-validate (--cv).")
@@ -61,6 +65,12 @@ struct ExperimentCommand: ParsableCommand {
   )
   var novelty = false
 
+  @Flag(
+    help:
+      "Judge TF-IDF, its SVD-256 and the codes as embeddings instead: P@10 and MAP of same-label neighbours, k-means NMI, an 8-shot probe."
+  )
+  var retrieval = false
+
   @Flag(help: "Skip the autoencoder (tfidf_lr only).")
   var noAutoencoder = false
 
@@ -84,6 +94,10 @@ struct ExperimentCommand: ParsableCommand {
       seed: autoencoder.effectiveSeed, codeScaling: pipeline.effectiveCodeScaling)
     if novelty {
       try runNovelty(experimentConfiguration)
+      return
+    }
+    if retrieval {
+      try runRetrieval(experimentConfiguration)
       return
     }
     let unlabeledTexts = try pipeline.unlabeledTexts(read)
@@ -150,6 +164,39 @@ struct ExperimentCommand: ParsableCommand {
     }
     let summary = NoveltyReport(
       results: results, configuration: noveltyConfiguration, data: dataInfo)
+    try Console.current.print(summary.table)
+    if let report {
+      try summary.write(to: URL(fileURLWithPath: report))
+      Terminal.note("report: \(Self.path(report, "report.md"))", quiet: global.quiet)
+    }
+  }
+
+  /// `--retrieval`: the representations judged as embeddings on one training/test division.
+  func runRetrieval(_ configuration: Experiment.Configuration) throws {
+    guard !novelty, grid.isEmpty, cv == nil, labelFractions == nil, pipeline.unlabeled.isEmpty
+    else {
+      throw CommandError.usage(
+        "--retrieval runs on one training/test division; drop --novelty, --grid, --cv, --label-fractions and --unlabeled"
+      )
+    }
+    let retrievalConfiguration = RetrievalExperiment.Configuration(
+      vectorizer: configuration.vectorizer, autoencoder: configuration.autoencoder,
+      codeScaling: configuration.codeScaling, seed: configuration.seed)
+    let (parts, dataInfo) = try loadParts()
+    let display = TrainingDisplay(
+      epochs: configuration.autoencoder?.epochs ?? 0, quiet: global.quiet)
+    let quiet = global.quiet
+    let result = try RetrievalExperiment(retrievalConfiguration).run(
+      train: parts[0].train, test: parts[0].test
+    ) { event in
+      switch event {
+      case .step(let name): Terminal.note("· \(name)", quiet: quiet)
+      case .autoencoder(let e): display.handle(e)
+      }
+    }
+    let summary = RetrievalReport(
+      result: result, configuration: retrievalConfiguration,
+      data: dataInfo)
     try Console.current.print(summary.table)
     if let report {
       try summary.write(to: URL(fileURLWithPath: report))
