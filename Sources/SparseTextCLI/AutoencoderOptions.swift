@@ -111,7 +111,7 @@ struct AutoencoderOptions: ParsableArguments {
   @Option(
     name: [.customLong("validation"), .customLong("validation-fraction")],
     help:
-      "Fraction of documents held out (seeded) to measure the loss after each epoch: the best epoch's weights are kept and training stops after \(defaults.patience) epochs without progress; 0 runs every epoch (default: \(defaults.validationFraction.map { "\($0)" } ?? "0.1 from 16,384 documents on, else 0"))."
+      "Fraction of documents held out (seeded) to measure the loss after each epoch: the best epoch's weights are kept and training stops after \(defaults.patience) epochs without progress; 0 runs every epoch (default: \(defaults.validationFraction))."
   )
   var validation: Double?
 

@@ -519,9 +519,8 @@ private final class CheckpointBox: @unchecked Sendable {
 
   /// Unset, the batch size follows the number of training rows (64 below 16,384 rows, then
   /// rows/32 rounded to a power of two up to 4,096), Adam's rate follows the batch, the exact
-  /// step follows the batch, a validation slice of 0.1 from 16,384 rows (else none), and the
-  /// trained configuration records them all; a batch size set by hand keeps Adam's default
-  /// rate.
+  /// step follows the batch, and the trained configuration records all three; a batch size set
+  /// by hand keeps Adam's default rate.
   @Test func batchSizeAndLearningRateAreChosenFromTheRows() throws {
     typealias Configuration = SparseAutoencoder.Configuration
     #expect(Configuration.automaticBatchSize(rows: 2) == 64)
@@ -537,12 +536,10 @@ private final class CheckpointBox: @unchecked Sendable {
     #expect(resolved.batchSize == 512)
     #expect(resolved.learningRate == Configuration.automaticLearningRate(batchSize: 512))
     #expect(resolved.exactStep == .gram)
-    #expect(resolved.validationFraction == 0.1)
     let small = Configuration(hiddenUnits: 256).resolved(for: x.selectingRows(0..<1000))
     #expect(small.batchSize == 64)
     #expect(small.learningRate == 1e-3)
     #expect(small.exactStep == .dense)
-    #expect(small.validationFraction == 0)
     let byHand = Configuration(hiddenUnits: 16, batchSize: 512).resolved(for: x)
     #expect(byHand.learningRate == nil)
     #expect(byHand.effectiveLearningRate == 1e-3)

@@ -110,11 +110,9 @@ extension SparseAutoencoder {
     public var seed: UInt64
     /// Fraction of rows held out (a seeded sample) to measure the loss after each epoch: the
     /// model keeps the parameters of the epoch with the lowest, and training stops once
-    /// ``patience`` epochs in a row lowered it by less than 0.2%; 0 trains on every row for
-    /// ``epochs`` epochs. `nil` (the default) chooses from the number of training rows
-    /// (``automaticValidationFraction(rows:)``: 0.1 from 16,384 rows, where batches grow and an
-    /// epoch is long, else 0), and a trained model records the value.
-    public var validationFraction: Double?
+    /// ``patience`` epochs in a row lowered it by less than 0.2%; 0.1 by default, 0 trains on
+    /// every row for ``epochs`` epochs.
+    public var validationFraction: Double
     /// Epochs in a row without progress (a validation loss at least 0.2% below the best so far)
     /// before stopping; 3 by default.
     public var patience: Int
@@ -153,8 +151,7 @@ extension SparseAutoencoder {
       loss: Loss = .mse, inputScale: Double? = nil, unitNormDecoder: Bool = false,
       optimizer: OptimizerKind = .adam,
       learningRate: Double? = nil, momentum: Double = 0.9, epochs: Int = 20,
-      batchSize: Int? = nil, seed: UInt64 = 13, validationFraction: Double? = nil,
-      patience: Int = 3,
+      batchSize: Int? = nil, seed: UInt64 = 13, validationFraction: Double = 0.1, patience: Int = 3,
       sampledColumns: Int? = nil, activeThreshold: Double = 0.1, exactStep: ExactStep? = nil,
       labelWeight: Double = 0.1
     ) {
@@ -226,17 +223,6 @@ extension SparseAutoencoder {
       return min(4096, 1 << power)
     }
 
-    /// The validation fraction chosen for `rows` training rows when ``validationFraction`` is
-    /// `nil`: 0.1 from 16,384 rows, else 0. Measured at 20 epochs on the fixed splits (seeds 13
-    /// and 1), the held-out tenth stopped no training early on CR, MPQA or Twitter and BBC's
-    /// at epoch 16–19, while training on 10% fewer rows raised the test FVU by about 0.01 on
-    /// CR, MPQA and BBC; with label-trained codes (λ 0.1) codes + LR on CR fell from 78.85 to
-    /// 77.06 on average. Large corpora keep it: their epochs are long and they converge in
-    /// fewer of them.
-    package static func automaticValidationFraction(rows: Int) -> Double {
-      rows >= 16_384 ? 0.1 : 0
-    }
-
     /// Adam's learning rate for an automatic batch of `batchSize` rows: 1e-3·(batchSize/64)^¼,
     /// 2e-3 at 1,024 (measured on Twitter at 1,024: the validation loss after 20 epochs is
     /// lowest at 2e-3 of 2e-3, 3e-3, 5e-3 and 1e-2; with batches of 2,048, 3e-3 beats 5e-3 and
@@ -286,11 +272,9 @@ extension SparseAutoencoder {
             "the Gram-form step (\(field: .exactStep) gram) needs the squared-error loss, identity outputs and untied weights",
           suggestion: "\(set: .exactStep, to: "dense"), or leave it unset to choose automatically.")
       }
-      if let validationFraction {
-        try check(
-          validationFraction >= 0 && validationFraction < 1, .validationFraction,
-          validationFraction, "in [0, 1), or nil to choose it")
-      }
+      try check(
+        validationFraction >= 0 && validationFraction < 1, .validationFraction,
+        validationFraction, "in [0, 1)")
       try check(patience >= 1, .patience, patience, "1 or more")
       try check(
         labelWeight >= 0 && labelWeight.isFinite, .labelWeight, labelWeight,
@@ -358,7 +342,7 @@ extension SparseAutoencoder.Configuration {
       epochs: try c.decode(Int.self, forKey: .epochs),
       batchSize: try c.decodeIfPresent(Int.self, forKey: .batchSize),
       seed: try c.decode(UInt64.self, forKey: .seed),
-      validationFraction: try c.decodeIfPresent(Double.self, forKey: .validationFraction),
+      validationFraction: try c.decode(Double.self, forKey: .validationFraction),
       patience: try c.decode(Int.self, forKey: .patience),
       sampledColumns: try c.decodeIfPresent(Int.self, forKey: .sampledColumns),
       activeThreshold: try c.decode(Double.self, forKey: .activeThreshold),
@@ -393,11 +377,7 @@ extension SparseAutoencoder.Configuration {
       try c.encodeNil(forKey: .batchSize)
     }
     try c.encode(seed, forKey: .seed)
-    if let validationFraction {
-      try c.encode(validationFraction, forKey: .validationFraction)
-    } else {
-      try c.encodeNil(forKey: .validationFraction)
-    }
+    try c.encode(validationFraction, forKey: .validationFraction)
     try c.encode(patience, forKey: .patience)
     try c.encodeIfPresent(sampledColumns, forKey: .sampledColumns)
     try c.encode(activeThreshold, forKey: .activeThreshold)
@@ -411,15 +391,11 @@ extension SparseAutoencoder.Configuration {
 
   /// The configuration a training on `x` runs with: the ``inputScale`` that gives the rows of
   /// `x` a mean squared norm equal to their width when none is set, TopK's `k` at most the
-  /// code size, and the batch size, learning rate, validation fraction and exact step chosen
-  /// when they are unset.
+  /// code size, and the batch size, learning rate and exact step chosen when they are unset.
   package func resolved(for x: SparseMatrix) -> Self {
     var copy = self
     if let k = topK { copy.topK = min(k, max(1, hiddenUnits)) }
     let batch = batchSize(rows: x.rows)
-    if validationFraction == nil {
-      copy.validationFraction = Self.automaticValidationFraction(rows: x.rows)
-    }
     if batchSize == nil {
       copy.batchSize = batch
       if learningRate == nil && optimizer == .adam {
