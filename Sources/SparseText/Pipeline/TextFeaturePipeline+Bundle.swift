@@ -41,6 +41,8 @@ extension TextFeaturePipeline {
     var classes: [String]?
     /// What the autoencoder's training ran; absent in bundles written before it was stored.
     var autoencoderTraining: SparseAutoencoder.TrainingOutcome? = nil
+    /// What the stored anomaly scores were measured on; absent in bundles written before.
+    var anomalyReference: AnomalyScores.Distribution.Reference? = nil
 
     enum CodingKeys: String, CodingKey {
       case format
@@ -52,6 +54,7 @@ extension TextFeaturePipeline {
       case vocabularySize = "vocabulary_size"
       case classes
       case autoencoderTraining = "autoencoder_training"
+      case anomalyReference = "anomaly_reference"
     }
   }
 
@@ -72,7 +75,8 @@ extension TextFeaturePipeline {
       libraryVersion: SparseTextVersion.library, utf8procVersion: SparseTextVersion.utf8proc,
       unicodeVersion: SparseTextVersion.unicode, configuration: configuration,
       vocabularySize: vectorizer.vocabulary.count, classes: classifier?.classes,
-      autoencoderTraining: autoencoder == nil ? nil : autoencoderTraining)
+      autoencoderTraining: autoencoder == nil ? nil : autoencoderTraining,
+      anomalyReference: autoencoder == nil ? nil : trainingScores?.reference)
     var tensors: [String: Tensor] = ["idf": Tensor(vector: vectorizer.idf)]
     if let autoencoder {
       tensors.merge(autoencoder.parameters) { $1 }
@@ -183,7 +187,7 @@ extension TextFeaturePipeline {
     }
     let trainingScores = try tensors[Self.trainingScoresTensor].map { stored in
       do {
-        return try AnomalyScores.Distribution(stored.values)
+        return try AnomalyScores.Distribution(stored.values, reference: config.anomalyReference)
       } catch {
         throw ModelFormatError.inconsistent(file: files.tensors.path, reason: "\(error)")
       }

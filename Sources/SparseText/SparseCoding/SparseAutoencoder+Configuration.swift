@@ -206,6 +206,19 @@ extension SparseAutoencoder {
         }()
     }
 
+    /// The training rows and the validation slice of `rows` training rows: a seeded sample of
+    /// ``validationFraction`` of them (none at 0), drawn from a generator of its own so it does
+    /// not depend on how far training has gone. A trained model's configuration gives the
+    /// rows it did not train on (the pipeline calibrates its outlier threshold on them).
+    package func heldOutRows(_ rows: Int) -> (train: [Int], validation: [Int]) {
+      guard validationFraction > 0, rows > 1 else { return (Array(0..<rows), []) }
+      var splitGenerator = SeededGenerator(seed: seed ^ 0x5EED_5EED)
+      var order = Array(0..<rows)
+      order.shuffle(using: &splitGenerator)
+      let count = min(rows - 1, max(1, Int(Double(rows) * validationFraction)))
+      return (order.dropFirst(count).sorted(), order.prefix(count).sorted())
+    }
+
     /// Whether the KL term is used (not in TopK mode).
     package var usesKL: Bool { topK == nil && sparsityWeight > 0 }
 
