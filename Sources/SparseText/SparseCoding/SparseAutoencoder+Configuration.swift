@@ -138,7 +138,9 @@ extension SparseAutoencoder {
     /// training rows and `K` classes, so that λ = 1 weighs the label term like the
     /// reconstruction at the start of training. The head `V`, `c` is trained with the model
     /// and not kept. Without labels it plays no part; 0 gives the unsupervised codes bit for
-    /// bit; 0 by default.
+    /// bit. 0.1 by default: measured on BBC, Twitter, CR and MPQA (fixed splits, seeds 13 and
+    /// 1), codes + LR gain on average over the four at 0.1 and 0.3, and 0.1 costs less test
+    /// FVU (about +0.01 against +0.02 to +0.04).
     public var labelWeight: Double
 
     /// Creates a configuration; see each property for its default.
@@ -151,7 +153,7 @@ extension SparseAutoencoder {
       learningRate: Double? = nil, momentum: Double = 0.9, epochs: Int = 20,
       batchSize: Int? = nil, seed: UInt64 = 13, validationFraction: Double = 0.1, patience: Int = 3,
       sampledColumns: Int? = nil, activeThreshold: Double = 0.1, exactStep: ExactStep? = nil,
-      labelWeight: Double = 0
+      labelWeight: Double = 0.1
     ) {
       self.hiddenUnits = hiddenUnits
       self.activation = activation
