@@ -244,6 +244,7 @@ final class TrainingDisplay: @unchecked Sendable {
         summary.reconstruction)
       if sparsityTerms { line += String(format: "  kl %.4f", summary.sparsity) }
       line += String(format: "  wd %.4f", summary.weightDecay)
+      if let label = summary.labelLoss { line += String(format: "  label %.4f", label) }
       if sparsityTerms { line += String(format: "  ρ̂ %.4f", summary.meanActivation) }
       line += String(format: "  %.2fs", summary.seconds)
       if let validation = summary.validationLoss {

@@ -12,6 +12,7 @@ struct FlagAdvice: MessageWording {
     case .analyzer: "--analyzer"
     case .ngrams: "--ngrams"
     case .tokenPattern: "--token-pattern"
+    case .lowercase: "--lowercase"
     case .stopWords: "--stop-words"
     case .minDocumentFrequency: "--min-df"
     case .maxDocumentFrequency: "--max-df"
@@ -57,8 +58,9 @@ struct FlagAdvice: MessageWording {
     case .modelBundle: "--model"
     case .minimumTokenLength, .inputColumns, .latent, .patience, .tolerance, .maxIterations,
       .classifier, .trainingScores, .codeScaling, .corpus, .svdComponents, .dimension,
-      .blockSize, .maximumRecordBytes, .exactStep, .naiveBayesSmoothing:
+      .blockSize, .exactStep, .naiveBayesSmoothing:
       nil
+    case .maximumRecordBytes: "--max-record-bytes"
     }
   }
 
@@ -77,6 +79,8 @@ struct FlagAdvice: MessageWording {
         ?? LibraryWording().words(for: reference)
     case .unset(.classifier):
       return "pass --no-classifier to fit without labels"
+    case .unset(.lowercase):
+      return "pass --no-lowercase"
     case .unset(let field):
       return Self.flag(for: field).map { "drop \($0)" } ?? LibraryWording().words(for: reference)
     case .step(.fitAgain):

@@ -60,6 +60,18 @@ struct ReadOptions: ParsableArguments {
     help: "Whether a CSV/TSV file starts with a header row (default: guessed).")
   var header: Bool?
 
+  @Option(
+    help: ArgumentHelp(
+      "The largest record read, in bytes: a line, CSV/TSV record, JSONL line or folder file; a longer one is a data error, so that input without line breaks (/dev/zero) cannot take all memory (default: \(defaults.maximumRecordBytes), 64 MiB).",
+      valueName: "bytes"))
+  var maxRecordBytes: Int?
+
+  func validate() throws {
+    if let maxRecordBytes, maxRecordBytes < 1 {
+      throw ValidationError("--max-record-bytes is \(maxRecordBytes), but it must be at least 1")
+    }
+  }
+
   /// The reader's options with those given.
   var options: CorpusReader.Options {
     var options = Self.defaults
@@ -73,6 +85,7 @@ struct ReadOptions: ParsableArguments {
     if strictEncoding { options.strictEncoding = true }
     if let onBadRecord { options.onBadRecord = onBadRecord }
     options.hasHeader = header
+    if let maxRecordBytes { options.maximumRecordBytes = maxRecordBytes }
     return options
   }
 
@@ -80,10 +93,11 @@ struct ReadOptions: ParsableArguments {
     CorpusReader(path: path, options: options)
   }
 
-  /// Reads every document of `path`, warning once about replaced bytes and skipped records.
-  func read(_ path: String) throws -> [LabeledDocument] {
+  /// Reads every document of `path` (read as `role`, see ``RunPaths``), warning once about
+  /// replaced bytes and skipped records.
+  func read(_ path: String, as role: String = "INPUT") throws -> [LabeledDocument] {
     var documents: [LabeledDocument] = []
-    try forEachDocument(path) { documents.append($0) }
+    try forEachDocument(path, as: role) { documents.append($0) }
     if documents.isEmpty {
       throw DataError.noDocuments(source: path)
     }
@@ -94,11 +108,14 @@ struct ReadOptions: ParsableArguments {
 extension ReadOptions {
   /// Streams the documents of `path` to `body` with a progress line on standard error for
   /// reads that take more than a second, then warns once about replaced bytes and skipped
-  /// records. With `idField`, each JSONL document's id is that field of its record.
+  /// records. With `idField`, each JSONL document's id is that field of its record. `path` is
+  /// registered as read as `role` first (see ``RunPaths``).
   @discardableResult
   func forEachDocument(
-    _ path: String, idField: String? = nil, _ body: (LabeledDocument) throws -> Void
+    _ path: String, as role: String = "INPUT", idField: String? = nil,
+    _ body: (LabeledDocument) throws -> Void
   ) throws -> CorpusReadReport {
+    try RunPaths.read(path, as: role)
     let progress = ReadingProgress(path: path)
     defer { progress.finish() }
     var options = reader(path).options
@@ -119,6 +136,7 @@ extension ReadOptions {
   func forEachBlock(
     _ path: String, blockBytes: Int, keepsLabels: Bool, _ body: (DocumentBlock) throws -> Void
   ) throws -> CorpusReadReport {
+    try RunPaths.read(path, as: "INPUT")
     let progress = ReadingProgress(path: path)
     defer { progress.finish() }
     let report = try reader(path).forEachBlock(blockBytes: blockBytes, keepsLabels: keepsLabels) {
@@ -166,10 +184,21 @@ struct SplitOptions: ParsableArguments {
   ) {
     if let corpus {
       let entry = try CorpusCatalog.entry(named: corpus)
+      try RunPaths.read(CorpusCatalog.location(of: entry, in: Corpus.cache).path, as: "--corpus")
       return (try CorpusCatalog.load(entry, in: Corpus.cache).documents, entry.requirement)
     }
     guard let input else { throw CommandError.usage("give INPUT or --corpus NAME") }
     return (try read.read(input), input)
+  }
+
+  /// The paths these options read, for the output checks.
+  func readPaths() throws -> [OutputPlan.Named] {
+    var paths: [OutputPlan.Named] = [("--split", split)]
+    if let corpus {
+      let entry = try CorpusCatalog.entry(named: corpus)
+      paths.append(("--corpus", CorpusCatalog.location(of: entry, in: Corpus.cache).path))
+    }
+    return paths
   }
 
   /// One training/test division: the fixed split when given, else stratified with `seed`.
@@ -177,6 +206,7 @@ struct SplitOptions: ParsableArguments {
     train: [LabeledDocument], test: [LabeledDocument]
   ) {
     if let split {
+      try RunPaths.read(split, as: "--split")
       return try FixedSplit(contentsOf: URL(fileURLWithPath: split)).apply(to: documents)
     }
     let labels = try documents.map { try Experiment.label(of: $0) }

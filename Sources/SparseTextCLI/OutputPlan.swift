@@ -5,10 +5,17 @@ import SparseText
 /// The outputs of one run, checked and locked before any work is done: every output's
 /// directory exists and is writable, no file output is a directory, a directory output
 /// replaces only a directory of its own kind, no output overwrites an input or another output,
-/// and no other run is writing any of them. Nothing is created by the checks.
+/// and no other run is writing any of them. Nothing is created by the checks. Outputs and
+/// inputs are registered in the run's ``RunPaths``, which the paths read later are checked
+/// against too.
 struct OutputPlan {
+  /// A path and what the run calls it in messages: an option (`-o`, `--stop-words`) or an
+  /// argument (`INPUT`, `MODEL`); `nil` paths are options not given.
+  typealias Named = (name: String, path: String?)
+
   /// A directory output and what it may replace.
   struct Directory {
+    var name: String
     var path: String
     var formats: Set<String>
     var entries: Set<String>
@@ -16,31 +23,51 @@ struct OutputPlan {
 
   private var locks: [OutputLock] = []
 
-  /// Checks and locks `files` and `directories` (`nil` entries are options not given) against
-  /// `inputs` (files and corpus folders) and `models` (directories read as a whole); `-`
-  /// (standard input) is no path.
+  /// Checks and locks `files` and `directories` (`nil` paths are options not given) against
+  /// `inputs` (files, and folders read as a whole) and `models` (directories read as a whole)
+  /// and every path the run registered before; `-` (standard input or output) is no path.
+  /// `reports` are directories that files are written into (created later, with any missing
+  /// parents; see ``OutputLocation/checkCreatableDirectory(_:)``): each file they will hold is
+  /// an output (the writers lock them when they write them).
   init(
-    files: [String?] = [], directories: [Directory] = [], inputs: [String?] = [],
-    models: [String?] = []
+    files: [Named] = [], directories: [Directory] = [],
+    reports: [(name: String, path: String?, files: [String])] = [], inputs: [Named] = [],
+    models: [Named] = []
   ) throws {
-    let fileURLs = files.compactMap { $0 }.map { URL(fileURLWithPath: $0) }
-    for url in fileURLs { try OutputLocation.checkFile(url) }
+    let fileOutputs = files.compactMap { named in
+      named.path.flatMap { $0 == "-" ? nil : (named.name, URL(fileURLWithPath: $0)) }
+    }
+    for (_, url) in fileOutputs { try OutputLocation.checkFile(url) }
     for directory in directories {
       try OutputLocation.checkDirectory(
         URL(fileURLWithPath: directory.path), formats: directory.formats,
         entries: directory.entries)
     }
+    var reportFiles: [OutputLocation.Role] = []
+    for report in reports {
+      guard let path = report.path else { continue }
+      let directory = URL(fileURLWithPath: path)
+      try OutputLocation.checkCreatableDirectory(directory)
+      reportFiles += report.files.map {
+        OutputLocation.Role(
+          directory.appendingPathComponent($0), name: "\(report.name) (its \($0))")
+      }
+    }
     let outputs =
-      fileURLs.map { OutputLocation.Role($0) }
-      + directories.map { OutputLocation.Role(URL(fileURLWithPath: $0.path), isDirectory: true) }
+      fileOutputs.map { OutputLocation.Role($0.1, name: $0.0) }
+      + directories.map {
+        OutputLocation.Role(URL(fileURLWithPath: $0.path), isDirectory: true, name: $0.name)
+      }
     let readRoles =
-      inputs.compactMap { $0 }.filter { $0 != "-" }.map {
-        OutputLocation.Role(URL(fileURLWithPath: $0))
+      inputs.compactMap { named in
+        named.path.flatMap { $0 == "-" ? nil : RunPaths.input($0, name: named.name) }
       }
-      + models.compactMap { $0 }.map {
-        OutputLocation.Role(URL(fileURLWithPath: $0), isDirectory: true)
+      + models.compactMap { named in
+        named.path.map {
+          OutputLocation.Role(URL(fileURLWithPath: $0), isDirectory: true, name: named.name)
+        }
       }
-    try OutputLocation.checkDistinct(outputs: outputs, inputs: readRoles)
+    try RunPaths.current.register(outputs: outputs + reportFiles, inputs: readRoles)
     do {
       for output in outputs { locks.append(try OutputLock(output.url)) }
     } catch {
@@ -56,9 +83,13 @@ struct OutputPlan {
 }
 
 extension ExperimentCommand {
-  /// Checks `--report` when the options are parsed, before the experiment's long work rather
-  /// than after it.
+  /// Checks `--report` and `--label-fractions` when the options are parsed, before the
+  /// experiment's long work rather than after it (a fraction above 1 was refused only when the
+  /// learning curve was drawn, after every pipeline was fitted).
   func validate() throws {
+    if let bad = labelFractions?.values.first(where: { !($0 > 0 && $0 <= 1) }) {
+      throw ValidationError("--label-fractions is \(bad), but it must be in (0, 1].")
+    }
     guard let report else { return }
     try OutputNames.requireDirectory(report, option: "--report")
     do {

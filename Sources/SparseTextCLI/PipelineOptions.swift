@@ -43,6 +43,11 @@ struct PipelineOptions: ParsableArguments {
 
   /// The texts of the `--unlabeled` files, read as the command reads its input.
   func unlabeledTexts(_ read: ReadOptions) throws -> [String] {
-    try unlabeled.flatMap { try read.read($0).map(\.text) }
+    try unlabeled.flatMap { try read.read($0, as: "--unlabeled").map(\.text) }
+  }
+
+  /// The paths these options read, for the output checks.
+  var readPaths: [OutputPlan.Named] {
+    unlabeled.map { ("--unlabeled", $0) }
   }
 }

@@ -52,13 +52,16 @@ public enum CommandLineTool {
   ) -> Int32 {
     Console.$current.withValue(console) {
       StandardInput.$descriptor.withValue(console.standardInput) {
-        do {
-          var command = try SparseTextCommand.parseAsRoot(arguments)
-          prepare(!(command is WithoutDenseMath))
-          try command.run()
-          return Terminal.Status.success.rawValue
-        } catch {
-          return Terminal.status(for: error)
+        // One registry of the paths read and written per run (see RunPaths).
+        RunPaths.$current.withValue(RunPaths()) {
+          do {
+            var command = try SparseTextCommand.parseAsRoot(arguments)
+            prepare(!(command is WithoutDenseMath))
+            try command.run()
+            return Terminal.Status.success.rawValue
+          } catch {
+            return Terminal.status(for: error)
+          }
         }
       }
     }

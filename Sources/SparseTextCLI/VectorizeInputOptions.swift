@@ -34,22 +34,29 @@ struct VectorizeInputOptions: ParsableArguments {
   /// The first input, as messages name it.
   var input: String { inputs.first ?? filesFrom ?? "-" }
 
-  /// Every path read, for the output checks.
-  var paths: [String?] { inputs + [filesFrom] }
+  /// Every path read, for the output checks: each INPUT, the `--files-from` list and the files
+  /// it lists (when the list is a file: standard input is read once, and its files are checked
+  /// when they are read).
+  func readPaths() throws -> [OutputPlan.Named] {
+    var paths: [OutputPlan.Named] = inputs.map { ("INPUT", $0) }
+    paths.append(("--files-from", filesFrom))
+    if let filesFrom, filesFrom != "-" {
+      paths += try listedFiles().map { ("a file listed in --files-from", $0) }
+    }
+    return paths
+  }
 
   /// The paths `--files-from` lists.
   func listedFiles() throws -> [String] {
     guard let filesFrom else { return [] }
-    let data: Data
-    do {
-      data =
-        filesFrom == "-"
-        ? FileHandle(fileDescriptor: Console.current.standardInput, closeOnDealloc: false)
-          .readDataToEndOfFile()
-        : try Data(contentsOf: URL(fileURLWithPath: filesFrom))
-    } catch {
-      throw DataError.unreadableFile(file: filesFrom, reason: "it cannot be opened")
-    }
+    try RunPaths.read(filesFrom, as: "--files-from")
+    // A file list is read through one bounded descriptor (1 GiB, as a vocabulary): an
+    // unreadable one is named with the system's reason.
+    let data =
+      filesFrom == "-"
+      ? FileHandle(fileDescriptor: Console.current.standardInput, closeOnDealloc: false)
+        .readDataToEndOfFile()
+      : try BoundedFile.contents(of: filesFrom, limit: Vocabulary.fileLimit)
     return String(decoding: data, as: UTF8.self).split(whereSeparator: \.isNewline)
       .map(String.init).filter { !$0.isEmpty }
   }
@@ -83,13 +90,16 @@ struct VectorizeInputOptions: ParsableArguments {
   private func forEachListedDocument(_ body: (LabeledDocument) throws -> Void) throws {
     let options = read.options
     let decoder = TextDecoder(encoding: options.encoding, strict: options.strictEncoding)
-    for path in try listedFiles() {
+    let paths = try listedFiles()
+    try RunPaths.read(paths, as: "a file listed in --files-from")
+    for path in paths {
       let bytes: Data
       do {
-        bytes = try Data(contentsOf: URL(fileURLWithPath: path))
-      } catch {
+        // Each file is one record: bounded like the records of every other input.
+        bytes = try BoundedFile.contents(of: path, limit: max(1, options.maximumRecordBytes))
+      } catch DataError.unreadableFile(_, let reason) {
         throw DataError.unreadableFile(
-          file: path, reason: "it is listed in \(filesFrom ?? "") but cannot be opened")
+          file: path, reason: "it is listed in \(filesFrom ?? "") but cannot be read (\(reason))")
       }
       let text: String
       do {

@@ -110,6 +110,26 @@ struct VectorizerOptions: ParsableArguments {
   @Flag(help: "Unicode preset: replace URLs and @mentions, keep #hashtags (for social media text).")
   var social = false
 
+  /// The options given on the command line, as flags, for commands whose vectorizer is fixed
+  /// (`--model`), which refuse them all alike.
+  var given: [String] {
+    [
+      ("--preset", preset != nil), ("--analyzer", analyzer != nil), ("--ngrams", ngrams != nil),
+      ("--min-df", minDf != nil), ("--max-df", maxDf != nil),
+      ("--max-features", maxFeatures != nil), ("--[no-]sublinear-tf", sublinearTf != nil),
+      ("--norm", norm != nil), ("--[no-]use-idf", useIdf != nil),
+      ("--[no-]smooth-idf", smoothIdf != nil), ("--binary", binary),
+      ("--stop-words", stopWords != nil), ("--strip-accents", stripAccents != nil),
+      ("--token-pattern", tokenPattern != nil), ("--[no-]lowercase", lowercase != nil),
+      ("--social", social),
+    ].filter(\.1).map(\.0)
+  }
+
+  /// The paths these options read, for the output checks.
+  var readPaths: [OutputPlan.Named] {
+    [("--stop-words", stopWords == "english" ? nil : stopWords)]
+  }
+
   func tokenizer(base: Tokenizer.Configuration) throws -> Tokenizer.Configuration {
     var c = base
     if let preset { c.preset = preset }
@@ -122,11 +142,12 @@ struct VectorizerOptions: ParsableArguments {
     // Checked here, before any reading, rather than when the tokenizer is built.
     if c.tokenPattern != nil { try c.validate() }
     if let stopWords {
+      if stopWords != "english" { try RunPaths.read(stopWords, as: "--stop-words") }
       c.stopWords =
         stopWords == "english"
         ? StopWords.english : try StopWords.load(contentsOf: URL(fileURLWithPath: stopWords))
     }
-    try StopWordWarnings.check(c)
+    try TokenizerWarnings.check(c)
     return c
   }
 

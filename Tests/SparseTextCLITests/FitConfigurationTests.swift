@@ -160,9 +160,12 @@ import Testing
     let model = dir.appendingPathComponent("model")
     let result = try CLI.run([
       "fit", corpus.path, "-o", model.path, "--label-weight", "0.5", "--hidden", "4",
-      "--epochs", "3", "-q",
+      "--epochs", "3",
     ])
     #expect(result.status == 0, "\(result.stderr)")
+    // Each epoch's line shows the label term.
+    #expect(result.stderr.contains("epoch 3/3"), "\(result.stderr)")
+    #expect(result.stderr.contains("  label "), "\(result.stderr)")
     let saved = try FitConfigurationTests.configuration(of: model)
     let autoencoder = try #require(saved["autoencoder"] as? [String: Any])
     #expect(autoencoder["label_weight"] as? Double == 0.5)

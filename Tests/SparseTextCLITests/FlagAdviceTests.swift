@@ -21,7 +21,7 @@ import Testing
     let flags = ConfigurationField.allCases.compactMap { FlagAdvice.flag(for: $0) }
     #expect(flags.count >= 40)
     for flag in flags {
-      #expect([" ", ",", "\n"].contains { help.contains(flag + $0) }, "\(flag)")
+      #expect([" ", ",", "\n", "/"].contains { help.contains(flag + $0) }, "\(flag)")
     }
   }
 

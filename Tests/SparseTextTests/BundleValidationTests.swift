@@ -268,6 +268,45 @@ import Testing
     expectRefused(scale, file: "model.safetensors", "scales are positive")
   }
 
+  /// The optional firing rates (`codes.firing_rate`) join the invariants: present only with an
+  /// autoencoder, one per hidden unit, each a fraction from 0 to 1; a bundle without them loads.
+  @Test func firingRatesMustFitTheAutoencoder() throws {
+    let intact = try Self.bundle()
+    let rates = try SafeTensors.read(from: intact.appendingPathComponent("model.safetensors"))
+      .tensors["codes.firing_rate"]
+    #expect(rates?.shape == [3])
+    try BundleEdit.rewriteTensors(of: intact) { $0["codes.firing_rate"] = nil }
+    #expect(try TextFeaturePipeline(contentsOf: intact).firingRates == nil)
+    for (values, words) in [
+      ([0.5, 1.5, 0], "holds 1.5 at index 1; a firing rate is a fraction from 0 to 1"),
+      ([0.5, -0.25, 0], "holds -0.25 at index 1"), ([0.5, .nan, 0], "holds nan at index 1"),
+      ([0.5, 0.5], "codes.firing_rate should have shape [3] (one rate per hidden unit)"),
+    ] as [([Float], String)] {
+      let url = try Self.bundle()
+      try BundleEdit.rewriteTensors(of: url) { $0["codes.firing_rate"] = Tensor(vector: values) }
+      expectRefused(url, file: "model.safetensors", words)
+    }
+    // Without an autoencoder, firing rates are damage to config.json or to the tensors.
+    let noAutoencoder = try Self.bundle()
+    try BundleEdit.rewriteTensors(of: noAutoencoder) { tensors in
+      for name in [
+        "encoder.weight", "encoder.bias", "decoder.weight", "decoder.bias", "codes.mean",
+        "codes.scale", "anomaly.training_scores",
+      ] {
+        tensors[name] = nil
+      }
+    }
+    try editJSON(noAutoencoder) { config in
+      var configuration = config["configuration"] as! [String: Any]
+      configuration["autoencoder"] = nil
+      configuration["classifier_input"] = "tfidf"
+      config["configuration"] = configuration
+    }
+    expectRefused(
+      noAutoencoder, file: "config.json",
+      "it has no autoencoder, but model.safetensors holds 'codes.firing_rate'")
+  }
+
   /// The safetensors reader checks its format's invariants for every file: the data is tiled
   /// by the tensors, with no gap.
   @Test func safetensorsDataMustBeTiled() throws {

@@ -18,6 +18,8 @@ import Testing
   ]
   static let labels = ["sport", "sport", "money", "money", "tech", "tech", "sport", "money"]
 
+  /// A small fitted pipeline; its codes do not learn the labels (`labelWeight` 0), so that
+  /// fits with and without labels have the same autoencoder.
   static func pipeline(seed: UInt64 = 13, labels: [String]? = labels) throws
     -> TextFeaturePipeline
   {
@@ -25,7 +27,8 @@ import Testing
       fitting: documents, labels: labels,
       configuration: .init(
         vectorizer: .init(),
-        autoencoder: .init(hiddenUnits: 4, epochs: 3, batchSize: 2, seed: seed), cValues: [1]))
+        autoencoder: .init(hiddenUnits: 4, epochs: 3, batchSize: 2, seed: seed, labelWeight: 0),
+        cValues: [1]))
   }
 
   static func temporaryDirectory() -> URL {
@@ -82,7 +85,8 @@ import Testing
   }
 
   /// The digest follows what embeddings depend on: the same after writing and loading the
-  /// bundle and without the classifier, another for another autoencoder.
+  /// bundle and without the classifier (codes that do not learn the labels), another for
+  /// another autoencoder, and another when the codes learn the labels.
   @Test func theDigestTiesAnIndexToItsModel() throws {
     let pipeline = try Self.pipeline()
     let bundle = Self.temporaryDirectory()
@@ -97,6 +101,13 @@ import Testing
     #expect(unlabelled.embeddingDigest == pipeline.embeddingDigest)
     let other = try Self.pipeline(seed: 14)
     #expect(other.embeddingDigest != pipeline.embeddingDigest)
+    let labelTrained = try TextFeaturePipeline(
+      fitting: Self.documents, labels: Self.labels,
+      configuration: .init(
+        vectorizer: .init(),
+        autoencoder: .init(hiddenUnits: 4, epochs: 3, batchSize: 2, labelWeight: 1),
+        cValues: [1]))
+    #expect(labelTrained.embeddingDigest != pipeline.embeddingDigest)
     let plain = try TextFeaturePipeline(
       fitting: Self.documents, configuration: .init(autoencoder: nil, classifier: nil))
     #expect(plain.embeddingDigest != pipeline.embeddingDigest)

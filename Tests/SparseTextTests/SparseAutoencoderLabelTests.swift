@@ -162,7 +162,8 @@ import Testing
   @Test func withoutALabelTermTheModelIsTheUnsupervisedOne() throws {
     let x = randomSparse(rows: 12, columns: 20, density: 0.2, seed: 2)
     let configuration = SparseAutoencoder.Configuration(
-      hiddenUnits: 5, inputScale: 4, epochs: 4, batchSize: 4, validationFraction: 0.25)
+      hiddenUnits: 5, inputScale: 4, epochs: 4, batchSize: 4, validationFraction: 0.25,
+      labelWeight: 0)
     let plain = try SparseAutoencoder(training: x, configuration: configuration)
     let zero = try SparseAutoencoder(
       training: x, labels: Self.labels, classes: 3, configuration: configuration)

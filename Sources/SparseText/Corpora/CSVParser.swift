@@ -35,6 +35,7 @@ struct CSVParser {
       let outcome = parse(input.window, into: &record)
       switch outcome {
       case .complete(let end, let lines):
+        try input.checkRecord(position..<end, line: line)
         position = end
         line += lines
         return true

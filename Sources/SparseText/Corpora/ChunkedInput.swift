@@ -141,6 +141,15 @@ final class ChunkedInput {
     return withBytes(position..<(position + prefix.count)) { $0.elementsEqual(prefix) }
   }
 
+  /// Refuses a record (absolute `range`, starting on `line`) longer than `maximumRecordBytes`,
+  /// also one that the window held whole.
+  @inline(__always) func checkRecord(_ range: Range<Int>, line: Int) throws {
+    if range.count > maximumRecordBytes {
+      throw DataError.recordTooLarge(
+        file: name, line: line, byteOffset: range.lowerBound, limit: maximumRecordBytes)
+    }
+  }
+
   /// Calls `body` with each line (without its `\n`; a trailing `\r` is kept) from `start`, its
   /// absolute start offset and its 1-based line number. The last line needs no `\n`.
   func forEachLine(
@@ -162,6 +171,7 @@ final class ChunkedInput {
       }
       guard let newline else {
         if atEnd {
+          try checkRecord(start..<end, line: line)
           try withBytes(start..<end) { try body($0, start, line) }
           return
         }
@@ -169,6 +179,7 @@ final class ChunkedInput {
         try refill(keepingFrom: start, line: line)
         continue
       }
+      try checkRecord(start..<newline, line: line)
       try withBytes(start..<newline) { try body($0, start, line) }
       line += 1
       start = newline + 1

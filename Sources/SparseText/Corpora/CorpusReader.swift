@@ -245,7 +245,14 @@ public struct CorpusReader: Sendable {
     mutating func bad(_ error: DataError) throws {
       guard policy == .skip else { throw error }
       report.skippedRecords += 1
-      if report.firstSkipped == nil { report.firstSkipped = error.description }
+      guard report.firstSkipped == nil else { return }
+      // Where and what, without the error's advice to skip such records: they were skipped.
+      if case .malformedRecord(let file, let line, let column, let offset, let reason) = error {
+        let location = column.map { "\(file):\(line):\($0)" } ?? "\(file):\(line)"
+        report.firstSkipped = "\(location): byte offset \(offset): \(reason)"
+      } else {
+        report.firstSkipped = error.description
+      }
     }
   }
 

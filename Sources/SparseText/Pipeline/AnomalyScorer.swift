@@ -15,6 +15,9 @@ public struct AnomalyScorer: Sendable {
   public let method: AnomalyScores.Method
   /// The outlier threshold, if any.
   public let threshold: Double?
+  /// Whether documents without a known term are outliers (see
+  /// ``AnomalyScores/flagsDocumentsWithoutKnownTerms``).
+  public let flagsDocumentsWithoutKnownTerms: Bool?
   let autoencoder: SparseAutoencoder
   /// `W₂ᵀW₂` (hidden × hidden), `W₂ᵀb` and `‖b‖²` in the decoder's (scaled) units; `nil` for a
   /// sigmoid output, which is decoded densely.
@@ -24,8 +27,9 @@ public struct AnomalyScorer: Sendable {
 
   init(
     pipeline: TextFeaturePipeline, autoencoder: SparseAutoencoder, threshold: Double?,
-    dense: Bool = false
+    flagsDocumentsWithoutKnownTerms: Bool? = nil, dense: Bool = false
   ) {
+    self.flagsDocumentsWithoutKnownTerms = flagsDocumentsWithoutKnownTerms
     self.pipeline = pipeline
     self.method = pipeline.configuration.anomalyScore
     self.threshold = threshold
@@ -113,7 +117,8 @@ public struct AnomalyScorer: Sendable {
     return AnomalyScores(
       method: method, squaredError: squaredError, squaredNorm: squaredNorm,
       ownTermsError: ownTerms, cosineDistance: cosine, ownTermsCosineDistance: ownCosine,
-      codeMass: mass, termCounts: terms, threshold: threshold)
+      codeMass: mass, termCounts: terms, threshold: threshold,
+      flagsDocumentsWithoutKnownTerms: flagsDocumentsWithoutKnownTerms)
   }
 
   /// The parts of one document's scores.
@@ -230,8 +235,8 @@ extension TextFeaturePipeline {
   /// ``Configuration/anomalyScore`` and a threshold.
   ///
   /// - Parameters:
-  ///   - outlierQuantile: the quantile of the stored training scores used as the threshold;
-  ///     ``Configuration/outlierQuantile`` when `nil`.
+  ///   - outlierQuantile: the quantile of the stored reference scores (``trainingScores``)
+  ///     used as the threshold; ``Configuration/outlierQuantile`` when `nil`.
   ///   - threshold: an explicit threshold, which wins over the quantile.
   /// - Returns: a scorer; its threshold is `nil` when none is given and the pipeline stores no
   ///   training scores (bundles written before they existed).
@@ -252,7 +257,9 @@ extension TextFeaturePipeline {
     }
     return AnomalyScorer(
       pipeline: self, autoencoder: autoencoder,
-      threshold: threshold ?? trainingScores?.quantile(q))
+      threshold: threshold ?? trainingScores?.quantile(q),
+      flagsDocumentsWithoutKnownTerms: threshold == nil
+        ? trainingScores?.flagsDocumentsWithoutKnownTerms(at: q) : nil)
   }
 
   /// How unusual each document is to the training text; see ``AnomalyScores`` and

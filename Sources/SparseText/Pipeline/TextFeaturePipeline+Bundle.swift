@@ -46,6 +46,8 @@ extension TextFeaturePipeline {
     var classifierChoice: ClassifierChoice?
     /// What the autoencoder's training ran; absent in bundles written before it was stored.
     var autoencoderTraining: SparseAutoencoder.TrainingOutcome? = nil
+    /// What the stored anomaly scores were measured on; absent in bundles written before.
+    var anomalyReference: AnomalyScores.Distribution.Reference? = nil
 
     enum CodingKeys: String, CodingKey {
       case format
@@ -58,6 +60,7 @@ extension TextFeaturePipeline {
       case classes
       case classifierChoice = "classifier_choice"
       case autoencoderTraining = "autoencoder_training"
+      case anomalyReference = "anomaly_reference"
     }
   }
 
@@ -79,7 +82,8 @@ extension TextFeaturePipeline {
       unicodeVersion: SparseTextVersion.unicode, configuration: configuration,
       vocabularySize: vectorizer.vocabulary.count, classes: fittedClassifier?.classes,
       classifierChoice: classifierChoice,
-      autoencoderTraining: autoencoder == nil ? nil : autoencoderTraining)
+      autoencoderTraining: autoencoder == nil ? nil : autoencoderTraining,
+      anomalyReference: autoencoder == nil ? nil : trainingScores?.reference)
     var tensors: [String: Tensor] = ["idf": Tensor(vector: vectorizer.idf)]
     if let autoencoder {
       tensors.merge(autoencoder.parameters) { $1 }
@@ -190,7 +194,7 @@ extension TextFeaturePipeline {
     }
     let trainingScores = try tensors[Self.trainingScoresTensor].map { stored in
       do {
-        return try AnomalyScores.Distribution(stored.values)
+        return try AnomalyScores.Distribution(stored.values, reference: config.anomalyReference)
       } catch {
         throw ModelFormatError.inconsistent(file: files.tensors.path, reason: "\(error)")
       }

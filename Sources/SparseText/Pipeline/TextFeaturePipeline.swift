@@ -407,9 +407,9 @@ public struct TextFeaturePipeline: Sendable {
       let partial = TextFeaturePipeline(
         configuration: configuration, vectorizer: vectorizer, autoencoder: autoencoder,
         codeScaler: codeScaler, classifier: nil)
-      let scores = AnomalyScorer(pipeline: partial, autoencoder: autoencoder, threshold: nil)
-        .uncheckedScores(for: xAll).scores
-      trainingScores = try? AnomalyScores.Distribution(scores.map { Float($0) })
+      trainingScores = Self.referenceScores(
+        AnomalyScorer(pipeline: partial, autoencoder: autoencoder, threshold: nil), xAll,
+        heldOut: autoencoder.configuration.heldOutRows(xAll.rows).validation)
     } else {
       trainingScores = nil
     }

@@ -136,11 +136,15 @@ package enum OutputLocation {
     /// corpus, a report directory), so that nothing inside it may be an output or an input of
     /// the same run.
     package var isDirectory: Bool
+    /// What the run calls the path in messages (an option such as `--stop-words`, or `INPUT`),
+    /// `nil` for a plain "input" or "output".
+    package var name: String?
 
-    /// A path and whether it is a whole directory.
-    package init(_ url: URL, isDirectory: Bool = false) {
+    /// A path, whether it is a whole directory, and what the run calls it.
+    package init(_ url: URL, isDirectory: Bool = false, name: String? = nil) {
       self.url = url
       self.isDirectory = isDirectory
+      self.name = name
     }
   }
 
@@ -181,7 +185,8 @@ package enum OutputLocation {
         if let reason = place.conflict(with: input, otherIs: "input") {
           throw OutputError.refused(
             file: output.url.path, reason: reason,
-            suggestion: "Write the output to another path; the input would be lost.")
+            suggestion:
+              "Nothing was written; write the output to another path, or the input would be lost.")
         }
       }
       for other in earlier {
@@ -189,7 +194,7 @@ package enum OutputLocation {
           throw OutputError.refused(
             file: output.url.path,
             reason: reason,
-            suggestion: "Give each output its own path; one would overwrite the other.")
+            suggestion: "Nothing was written; give each output its own path.")
         }
       }
       earlier.append(place)
@@ -231,27 +236,37 @@ package enum OutputLocation {
       self.contents = contents
     }
 
-    /// Why this path (an output) may not be written beside `other`, or `nil` when it may.
+    /// Why this path (an output) may not be written beside `other`, or `nil` when it may. The
+    /// reason names both paths' roles and the other's path.
     func conflict(with other: Place, otherIs kind: String) -> String? {
-      let otherName = "the \(kind) '\(other.role.url.path)'"
+      let mine = role.name ?? "this output"
+      let otherName =
+        other.role.name.map { "the \(kind) \($0) '\(other.role.url.path)'" }
+        ?? "the \(kind) '\(other.role.url.path)'"
       if path == other.path {
-        return kind == "input" ? "it is also an input of this run" : "it is given for two outputs"
+        return kind == "input"
+          ? "\(mine) is also \(otherName) of this run"
+          : "\(mine) is also \(otherName): one path is given for two outputs"
       }
       if identity != nil && identity == other.identity {
-        return "it is \(otherName) under another name (a link to the same file)"
+        return "\(mine) is \(otherName) under another name (a link to the same file)"
       }
       if other.role.isDirectory {
-        if path.hasPrefix(other.path + "/") { return "it lies inside \(otherName)" }
-        if let id = other.identity, ancestors.contains(id) { return "it lies inside \(otherName)" }
+        if path.hasPrefix(other.path + "/") { return "\(mine) lies inside \(otherName)" }
+        if let id = other.identity, ancestors.contains(id) {
+          return "\(mine) lies inside \(otherName)"
+        }
         if let identity, other.contents.contains(identity) {
-          return "it is a file of \(otherName) under another name"
+          return "\(mine) is a file of \(otherName) under another name"
         }
       }
       if role.isDirectory {
-        if other.path.hasPrefix(path + "/") { return "\(otherName) lies inside it" }
-        if let identity, other.ancestors.contains(identity) { return "\(otherName) lies inside it" }
+        if other.path.hasPrefix(path + "/") { return "\(otherName) lies inside \(mine)" }
+        if let identity, other.ancestors.contains(identity) {
+          return "\(otherName) lies inside \(mine)"
+        }
         if let id = other.identity, contents.contains(id) {
-          return "\(otherName) is one of its files under another name"
+          return "\(otherName) is one of the files of \(mine) under another name"
         }
       }
       return nil

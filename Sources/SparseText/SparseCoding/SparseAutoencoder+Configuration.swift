@@ -138,7 +138,9 @@ extension SparseAutoencoder {
     /// training rows and `K` classes, so that λ = 1 weighs the label term like the
     /// reconstruction at the start of training. The head `V`, `c` is trained with the model
     /// and not kept. Without labels it plays no part; 0 gives the unsupervised codes bit for
-    /// bit; 0 by default.
+    /// bit. 0.1 by default: measured on BBC, Twitter, CR and MPQA (fixed splits, seeds 13 and
+    /// 1), codes + LR gain on average over the four at 0.1 and 0.3, and 0.1 costs less test
+    /// FVU (about +0.01 against +0.02 to +0.04).
     public var labelWeight: Double
 
     /// Creates a configuration; see each property for its default.
@@ -151,7 +153,7 @@ extension SparseAutoencoder {
       learningRate: Double? = nil, momentum: Double = 0.9, epochs: Int = 20,
       batchSize: Int? = nil, seed: UInt64 = 13, validationFraction: Double = 0.1, patience: Int = 3,
       sampledColumns: Int? = nil, activeThreshold: Double = 0.1, exactStep: ExactStep? = nil,
-      labelWeight: Double = 0
+      labelWeight: Double = 0.1
     ) {
       self.hiddenUnits = hiddenUnits
       self.activation = activation
@@ -202,6 +204,19 @@ extension SparseAutoencoder {
           case .adadelta: return 1
           }
         }()
+    }
+
+    /// The training rows and the validation slice of `rows` training rows: a seeded sample of
+    /// ``validationFraction`` of them (none at 0), drawn from a generator of its own so it does
+    /// not depend on how far training has gone. A trained model's configuration gives the
+    /// rows it did not train on (the pipeline calibrates its outlier threshold on them).
+    package func heldOutRows(_ rows: Int) -> (train: [Int], validation: [Int]) {
+      guard validationFraction > 0, rows > 1 else { return (Array(0..<rows), []) }
+      var splitGenerator = SeededGenerator(seed: seed ^ 0x5EED_5EED)
+      var order = Array(0..<rows)
+      order.shuffle(using: &splitGenerator)
+      let count = min(rows - 1, max(1, Int(Double(rows) * validationFraction)))
+      return (order.dropFirst(count).sorted(), order.prefix(count).sorted())
     }
 
     /// Whether the KL term is used (not in TopK mode).

@@ -112,12 +112,7 @@ extension SparseAutoencoder {
     /// Held-out rows for early stopping, drawn from a generator of their own so the split does
     /// not depend on how far training has gone.
     func split(_ rows: Int) -> (train: [Int], validation: [Int]) {
-      guard configuration.validationFraction > 0 else { return (Array(0..<rows), []) }
-      var splitGenerator = SeededGenerator(seed: configuration.seed ^ 0x5EED_5EED)
-      var order = Array(0..<rows)
-      order.shuffle(using: &splitGenerator)
-      let count = min(rows - 1, max(1, Int(Double(rows) * configuration.validationFraction)))
-      return (order.dropFirst(count).sorted(), order.prefix(count).sorted())
+      configuration.heldOutRows(rows)
     }
 
     mutating func train(

@@ -170,7 +170,7 @@ public struct LibraryWording: MessageWording {
   }
 
   /// Fields that are on or off.
-  static let switches: Set<ConfigurationField> = [.strictEncoding]
+  static let switches: Set<ConfigurationField> = [.strictEncoding, .lowercase]
 }
 
 extension MessageWording where Self == LibraryWording {

@@ -17,6 +17,8 @@ public enum ConfigurationField: String, Sendable, CaseIterable, CustomStringConv
   case tokenPattern
   /// ``Tokenizer/Configuration/minimumTokenLength``.
   case minimumTokenLength
+  /// ``Tokenizer/Configuration/lowercase``.
+  case lowercase
   /// ``Tokenizer/Configuration/stopWords``.
   case stopWords
 

@@ -42,12 +42,9 @@ public enum StopWords {
   /// Reads a stop-word file: one word per line, UTF-8; blank lines and lines starting with
   /// `#` are ignored, surrounding white space is trimmed.
   public static func load(contentsOf url: URL) throws -> [String] {
-    let data: Data
-    do {
-      data = try Data(contentsOf: url)
-    } catch {
-      throw DataError.unreadableFile(file: url.path, reason: error.localizedDescription)
-    }
+    // One bounded descriptor: a device or pipe is read as what it holds, an unreadable file is
+    // named with the system's reason (not Foundation's "You don't have permission").
+    let data = try BoundedFile.contents(of: url.path, limit: Vocabulary.fileLimit)
     return String(decoding: data, as: UTF8.self)
       .split(whereSeparator: { $0 == "\n" || $0 == "\r\n" || $0 == "\r" })
       .map { $0.trimmingCharacters(in: .whitespaces) }

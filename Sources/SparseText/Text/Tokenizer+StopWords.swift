@@ -24,4 +24,47 @@ extension Tokenizer {
       term.unicodeScalars.contains { $0.properties.changesWhenLowercased }
     }
   }
+
+  /// Settings that are valid but cannot do what they seem to, as scikit-learn warns about them,
+  /// each as a message to show: stop words or a token pattern with a character analyzer (not
+  /// used), stop-list entries the tokenizer splits or changes (``inconsistentStopWords()``),
+  /// and the terms of a given `vocabulary` that lowercasing keeps every document from producing
+  /// (``unmatchableTerms(in:)``).
+  package func warnings(vocabulary: Vocabulary? = nil) throws -> [Advice] {
+    var warnings: [Advice] = []
+    let analyzer = configuration.analyzer
+    if analyzer != .word {
+      if !configuration.stopWords.isEmpty {
+        warnings.append(
+          "\(field: .stopWords) is not used with \(field: .analyzer) \(analyzer.rawValue) (stop words apply to word tokens only)"
+        )
+      }
+      if configuration.tokenPattern != nil {
+        warnings.append(
+          "\(field: .tokenPattern) is not used with \(field: .analyzer) \(analyzer.rawValue) (character n-grams are taken from the whole text, not from the pattern's tokens)"
+        )
+      }
+    }
+    let inconsistent = try inconsistentStopWords()
+    if !inconsistent.isEmpty {
+      let shown = inconsistent.prefix(5).map { entry, tokens in
+        "'\(entry)' → \(tokens.map { "'\($0)'" }.joined(separator: ", "))"
+      }
+      let more = inconsistent.count > 5 ? ", and \(inconsistent.count - 5) more" : ""
+      warnings.append(
+        "\(inconsistent.count) stop word(s) can never match a token, because the tokenizer splits or changes them into tokens that are not stop words: \(shown.joined(separator: "; "))\(more). Add those tokens to the list, or write the list as the tokenizer tokenizes (see sparsetext tokenize)."
+      )
+    }
+    if let vocabulary {
+      let unmatchable = unmatchableTerms(in: vocabulary)
+      if !unmatchable.isEmpty {
+        let shown = unmatchable.prefix(5).map { "'\($0)'" }.joined(separator: ", ")
+        let more = unmatchable.count > 5 ? ", and \(unmatchable.count - 5) more" : ""
+        warnings.append(
+          "\(unmatchable.count) of the vocabulary's \(vocabulary.count) terms hold upper-case letters while \(field: .lowercase) is on, so no document can match them (their columns stay zero): \(shown)\(more). Lowercase them, or \(unset: .lowercase)."
+        )
+      }
+    }
+    return warnings
+  }
 }

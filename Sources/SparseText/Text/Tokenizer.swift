@@ -208,6 +208,22 @@ public struct Tokenizer: Sendable {
       String(decoding: workspace.tokenBytes(i), as: UTF8.self)
     }
   }
+
+  /// The text as the analyzer sees it before it is split into tokens (scikit-learn's
+  /// `build_preprocessor()`): lowercased and with accents stripped as configured (for the
+  /// unicode preset, NFKC with case folding and mark stripping). The unicode preset's social
+  /// replacements (``Configuration/normalizeSocialText``) are made while tokenizing, so they are
+  /// not part of it.
+  package func preprocessed(_ text: String) -> String {
+    var workspace = TokenizerWorkspace()
+    var copy = text
+    copy.withUTF8 { preprocessScalars($0, workspace: &workspace) }
+    var scalars = String.UnicodeScalarView()
+    for value in workspace.scalars {
+      if let scalar = Unicode.Scalar(value) { scalars.append(scalar) }
+    }
+    return String(scalars)
+  }
 }
 
 /// Reusable buffers for one thread's tokenizing; keep one per worker and pass it `inout`.

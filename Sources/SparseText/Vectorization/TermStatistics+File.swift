@@ -75,12 +75,9 @@ extension TermStatistics {
   /// - Throws: ``ModelFormatError`` for a file that is not term statistics, is truncated, or
   ///   holds unsorted, repeated or impossible counts.
   package init(contentsOf url: URL) throws {
-    let data: Data
-    do {
-      data = try Data(contentsOf: url)
-    } catch {
-      throw DataError.unreadableFile(file: url.path, reason: "cannot read it (\(error))")
-    }
+    // Read through one descriptor: a device or a pipe is read as what it holds (and named by
+    // the system's reason when it cannot be read), never reported in Foundation's words.
+    let data = try BoundedFile.contents(of: url.path, limit: MemoryBudget.bytes)
     try self.init(fileData: data, file: url.path)
   }
 

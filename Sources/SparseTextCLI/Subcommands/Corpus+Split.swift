@@ -42,10 +42,21 @@ extension Corpus {
     }
 
     func run() throws {
-      let outputs = try OutputPlan(files: [trainOut, testOut], inputs: [input, source.split])
+      let outputs = try OutputPlan(
+        files: [("--train-out", trainOut), ("--test-out", testOut)],
+        inputs: [("INPUT", input)] + (try source.readPaths()))
       defer { outputs.release() }
       let documents = try source.documents(input: input, read: read).documents
       let (train, test) = try source.divide(documents, seed: seed)
+      if train.isEmpty || test.isEmpty {
+        throw CommandError.usage(
+          "the split leaves \(train.count) training and \(test.count) test documents of \(documents.count); "
+            + (source.split != nil
+              ? "the --split file must give both parts documents of INPUT"
+              : "choose a --test-fraction that gives both parts at least one document"))
+      }
+      // Both parts are written to temporary files first, then put in place together.
+      let commit = OutputCommit()
       for (part, path) in [(train, trainOut), (test, testOut)] {
         var text = ""
         for document in part {
@@ -55,8 +66,9 @@ extension Corpus {
           let data = try JSONFormat.data(object: object)
           text += String(decoding: data, as: UTF8.self) + "\n"
         }
-        try AtomicFile.write(Data(text.utf8), to: URL(fileURLWithPath: path))
+        try AtomicFile.write(Data(text.utf8), to: URL(fileURLWithPath: path), in: commit)
       }
+      try commit.commit()
       Terminal.note("\(train.count) training and \(test.count) test documents", quiet: global.quiet)
     }
   }

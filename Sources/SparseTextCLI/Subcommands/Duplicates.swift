@@ -38,7 +38,8 @@ struct Duplicates: ParsableCommand {
 
   func run() throws {
     let toStandardOutput = output == nil || output == "-"
-    let outputs = try OutputPlan(files: [toStandardOutput ? nil : output], models: [index])
+    let outputs = try OutputPlan(
+      files: [("-o", toStandardOutput ? nil : output)], models: [("INDEX", index)])
     defer { outputs.release() }
     var options = EmbeddingIndex.DuplicateOptions()
     if let threshold { options.threshold = threshold }
@@ -48,6 +49,7 @@ struct Duplicates: ParsableCommand {
       toStandardOutput
       ? NeighborWriter(stream: { try console.write(Data($0.utf8)) }, rows: .pairs)
       : try NeighborWriter(url: URL(fileURLWithPath: output!), rows: .pairs)
+    try RunPaths.read(index, as: "INDEX")
     let loaded = try EmbeddingIndex(contentsOf: URL(fileURLWithPath: index))
     let started = Date()
     let pairs = try loaded.duplicates(options)

@@ -57,8 +57,10 @@ struct Encode: ParsableCommand {
   func run() throws {
     let toStandardOutput = try stream.isStandardOutput(output)
     let outputs = try OutputPlan(
-      files: [toStandardOutput ? nil : output], inputs: [input], models: [model])
+      files: [("-o", toStandardOutput ? nil : output)], inputs: [("INPUT", input)],
+      models: [("MODEL", model)])
     defer { outputs.release() }
+    try RunPaths.read(model, as: "MODEL")
     let modelURL = URL(fileURLWithPath: model)
     var writer: DenseRowWriter?
     var rows = 0
@@ -76,6 +78,7 @@ struct Encode: ParsableCommand {
     var seconds = 0.0
     if try ModelDirectory.kind(of: modelURL) == .autoencoder {
       let sae = try ModelDirectory.autoencoder(at: modelURL)
+      try RunPaths.read(input, as: "INPUT")
       let x = try SparseMatrix.readNPZ(from: URL(fileURLWithPath: input))
       guard x.columns == sae.inputColumns else {
         throw DataError.shapeMismatch(

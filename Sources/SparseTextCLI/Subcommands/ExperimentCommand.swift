@@ -95,7 +95,18 @@ struct ExperimentCommand: ParsableCommand {
   @OptionGroup var autoencoder: AutoencoderOptions
   @OptionGroup var global: GlobalOptions
 
+  /// The files `--report` will hold, whichever mode runs.
+  static let reportFiles = [
+    "report.json", "report.md", "learning_curve.svg", "roc.svg", "grid.json", "grid.md",
+  ]
+
   func run() throws {
+    // Every file the report directory will hold is checked against every input before any work.
+    let outputs = try OutputPlan(
+      reports: [("--report", report, Self.reportFiles)],
+      inputs: [("INPUT", input), ("--train", train), ("--test", test)] + (try source.readPaths())
+        + pipeline.readPaths + vectorizer.readPaths)
+    defer { outputs.release() }
     let defaults = Experiment.Configuration()
     let experimentConfiguration = Experiment.Configuration(
       vectorizer: try vectorizer.pipelineTfidf(),
@@ -158,7 +169,7 @@ struct ExperimentCommand: ParsableCommand {
       runs: (repeats ?? 1) > 1 ? "repeats" : "folds")
     try Console.current.print(summary.table)
     if let report {
-      try summary.write(to: URL(fileURLWithPath: report))
+      try Self.commit(report) { try summary.write(to: $0, in: $1) }
       Terminal.note("report: \(Self.path(report, "report.md"))", quiet: global.quiet)
     }
   }
@@ -196,7 +207,7 @@ struct ExperimentCommand: ParsableCommand {
       results: results, configuration: noveltyConfiguration, data: dataInfo)
     try Console.current.print(summary.table)
     if let report {
-      try summary.write(to: URL(fileURLWithPath: report))
+      try Self.commit(report) { try summary.write(to: $0, in: $1) }
       Terminal.note("report: \(Self.path(report, "report.md"))", quiet: global.quiet)
     }
   }
@@ -229,7 +240,7 @@ struct ExperimentCommand: ParsableCommand {
       data: dataInfo)
     try Console.current.print(summary.table)
     if let report {
-      try summary.write(to: URL(fileURLWithPath: report))
+      try Self.commit(report) { try summary.write(to: $0, in: $1) }
       Terminal.note("report: \(Self.path(report, "report.md"))", quiet: global.quiet)
     }
   }
@@ -278,7 +289,7 @@ struct ExperimentCommand: ParsableCommand {
             corpus: source.corpus))
     }
     if let report {
-      try gridReport.write(to: URL(fileURLWithPath: report))
+      try Self.commit(report) { try gridReport.write(to: $0, in: $1) }
       Terminal.note("report: \(Self.path(report, "grid.md"))", quiet: global.quiet)
     }
   }
@@ -300,6 +311,20 @@ struct ExperimentCommand: ParsableCommand {
     return parts
   }
 
+  /// Writes the report's files into `report` (created with any missing parents) all together:
+  /// each is written to its temporary file by `write`, then all are renamed at once, or none.
+  static func commit(_ report: String, _ write: (URL, OutputCommit) throws -> Void) throws {
+    let directory = URL(fileURLWithPath: report)
+    do {
+      try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+    } catch {
+      throw OutputError.translating(error, file: report)
+    }
+    let commit = OutputCommit()
+    try write(directory, commit)
+    try commit.commit()
+  }
+
   /// `name` inside the directory `directory`, as given (`out/` and `out` give `out/name`).
   static func path(_ directory: String, _ name: String) -> String {
     (directory as NSString).appendingPathComponent(name)
@@ -311,8 +336,8 @@ struct ExperimentCommand: ParsableCommand {
     var source = ""
     var parts: [(train: [LabeledDocument], test: [LabeledDocument])] = []
     if let train, let test {
-      let a = try read.read(train)
-      let b = try read.read(test)
+      let a = try read.read(train, as: "--train")
+      let b = try read.read(test, as: "--test")
       parts = [(a, b)]
       documents = a + b
       source = "\(train) + \(test)"

@@ -28,7 +28,7 @@ struct ExportEmbeddings: ParsableCommand {
   }
 
   func run() throws {
-    let outputs = try OutputPlan(files: [output], models: [model])
+    let outputs = try OutputPlan(files: [("-o", output)], models: [("MODEL", model)])
     defer { outputs.release() }
     let pipeline = try TextFeaturePipeline.bundle(at: model, for: "export-embeddings")
     guard let vectors = pipeline.termVectors() else {

@@ -73,7 +73,8 @@ struct Fit: ParsableCommand {
   func configuration() throws -> TextFeaturePipeline.Configuration {
     let defaults = TextFeaturePipeline.Configuration()
     let file = try config.map {
-      try TextFeaturePipeline.Configuration(contentsOf: URL(fileURLWithPath: $0))
+      try RunPaths.read($0, as: "--config")
+      return try TextFeaturePipeline.Configuration(contentsOf: URL(fileURLWithPath: $0))
     }
     let base = file ?? defaults
     var configuration = base
@@ -112,9 +113,11 @@ struct Fit: ParsableCommand {
     let outputs = try OutputPlan(
       directories: [
         .init(
-          path: output, formats: [TextFeaturePipeline.formatName],
+          name: "-o", path: output, formats: [TextFeaturePipeline.formatName],
           entries: TextFeaturePipeline.bundleEntries)
-      ], inputs: [input.input, config, statistics])
+      ],
+      inputs: [("INPUT", input.input), ("--config", config), ("--statistics", statistics)]
+        + vectorizer.readPaths + pipeline.readPaths)
     defer { outputs.release() }
     let documents = try input.documents()
     let configuration = try self.configuration()
@@ -132,7 +135,8 @@ struct Fit: ParsableCommand {
     let quiet = global.quiet
     let started = Date()
     let fitted = try statistics.map {
-      try TermStatistics(contentsOf: URL(fileURLWithPath: $0)).vectorizer(
+      try RunPaths.read($0, as: "--statistics")
+      return try TermStatistics(contentsOf: URL(fileURLWithPath: $0)).vectorizer(
         configuration: configuration.vectorizer)
     }
     let pipeline = try TextFeaturePipeline(

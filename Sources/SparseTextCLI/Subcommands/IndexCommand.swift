@@ -39,9 +39,9 @@ struct IndexCommand: ParsableCommand {
     let outputs = try OutputPlan(
       directories: [
         .init(
-          path: output, formats: [EmbeddingIndex.formatName],
+          name: "-o", path: output, formats: [EmbeddingIndex.formatName],
           entries: EmbeddingIndex.directoryEntries)
-      ], inputs: [input.input], models: [model])
+      ], inputs: [("INPUT", input.input)], models: [("MODEL", model)])
     defer { outputs.release() }
     let modelURL = URL(fileURLWithPath: model)
     let pipeline = try TextFeaturePipeline.bundle(at: model, for: "index")

@@ -63,7 +63,8 @@ struct Predict: ParsableCommand {
   }
 
   func run() throws {
-    let outputs = try OutputPlan(files: [file], inputs: [input.input], models: [model])
+    let outputs = try OutputPlan(
+      files: [("-o", file)], inputs: [("INPUT", input.input)], models: [("MODEL", model)])
     defer { outputs.release() }
     let pipeline = try TextFeaturePipeline.bundle(at: model, for: "predict")
     let classes = probabilities ? pipeline.classes : nil

@@ -14,8 +14,9 @@ struct Score: ParsableCommand {
       own_terms_cosine_distance), how much and in which direction the reconstruction of the \
       document's own terms misses), the parts it is built from (squared_error, squared_norm, \
       relative_error, own_terms_error, cosine_distance, own_terms_cosine_distance, code_mass, \
-      terms) and outlier (score above the threshold: the --outlier-quantile of the training \
-      scores stored by fit, or --threshold).
+      terms) and outlier (score above the threshold: the --outlier-quantile of the scores fit \
+      stored for documents its autoencoder held out of training, or --threshold; a document \
+      with no known term is an outlier when such documents were rarer than that among them).
       Outputs: .jsonl (default on standard output), .csv (with a header) or .npy (float32, \
       documents × 10 in that order: score, the eight parts, outlier as 0/1). With --json and the \
       rows on standard output, as in the second example, the summary goes to standard error.
@@ -42,7 +43,7 @@ struct Score: ParsableCommand {
 
   @Option(
     help: ArgumentHelp(
-      "Quantile of the training scores used as the outlier threshold (default: the bundle's, \(TextFeaturePipeline.Configuration().outlierQuantile) unless fitted otherwise).",
+      "Quantile of the held-out scores fit stored, used as the outlier threshold (default: the bundle's, \(TextFeaturePipeline.Configuration().outlierQuantile) unless fitted otherwise).",
       valueName: "q"))
   var outlierQuantile: Double?
 
@@ -58,6 +59,9 @@ struct Score: ParsableCommand {
   }
 
   func run() throws {
+    let outputs = try OutputPlan(
+      files: [("-o", output)], inputs: [("INPUT", input.input)], models: [("MODEL", model)])
+    defer { outputs.release() }
     let pipeline = try TextFeaturePipeline.bundle(at: model, for: "score")
     guard pipeline.autoencoder != nil else {
       throw CommandError.usage(
@@ -90,18 +94,8 @@ struct Score: ParsableCommand {
       documents += block.count
       try writer.append(scores, outliers: flags, ids: block.map(\.id))
     }
-    var options = input.read.reader(input.input).options
-    options.idField = idField
-    let progress = ReadingProgress(path: input.input)
-    defer { progress.finish() }
-    let report = try CorpusReader(path: input.input, options: options).forEachDocument {
-      document in
-      try blocks.append(document)
-      progress.advance(bytes: document.text.utf8.count + 1)
-    }
+    try input.read.forEachDocument(input.input, idField: idField) { try blocks.append($0) }
     try blocks.finish()
-    progress.finish()
-    report.warnAboutProblems()
     // An explicit `-o -` is a stream stage: an empty stream (an empty partition) is no error.
     guard documents > 0 || output == "-" else {
       throw DataError.noDocuments(source: input.input)

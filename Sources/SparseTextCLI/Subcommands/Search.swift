@@ -82,23 +82,27 @@ struct Search: ParsableCommand {
   func run() throws {
     let toStandardOutput = output == nil || output == "-"
     let outputs = try OutputPlan(
-      files: [toStandardOutput ? nil : output], inputs: [queries], models: [index, model])
+      files: [("-o", toStandardOutput ? nil : output)], inputs: [("--queries", queries)],
+      models: [("INDEX", index), ("--model", model)])
     defer { outputs.release() }
     var options = EmbeddingIndex.SearchOptions()
     if let k { options.k = k }
     options.minimumScore = minScore
     try options.validate()
     let indexURL = URL(fileURLWithPath: index)
+    try RunPaths.read(index, as: "INDEX")
     // Neighbours of indexed documents need no model; text queries the one given or recorded.
     var loaded: EmbeddingIndex
     if !like.isEmpty {
       loaded = try EmbeddingIndex(contentsOf: indexURL)
     } else if let model {
       loaded = try EmbeddingIndex(contentsOf: indexURL).using(
-        TextFeaturePipeline.bundle(at: model, for: "search"))
+        TextFeaturePipeline.bundle(at: model, for: "search", as: "--model"))
       loaded.modelBundle = URL(fileURLWithPath: model)
     } else {
       loaded = try EmbeddingIndex(contentsOf: indexURL, modelBundle: nil)
+      // The bundle the index records was read too (checked before any output is written).
+      try RunPaths.read(loaded.modelBundle?.path, as: "the model INDEX records")
     }
     let console = Console.current
     let writer =
@@ -118,7 +122,7 @@ struct Search: ParsableCommand {
       var blocks = BlockAccumulator<LabeledDocument>(size: loaded.configuration.blockSize) {
         block in try search(block.map(\.text), names: block.map(\.id))
       }
-      try read.forEachDocument(queries, idField: idField) { try blocks.append($0) }
+      try read.forEachDocument(queries, as: "--queries", idField: idField) { try blocks.append($0) }
       try blocks.finish()
       // An empty stream (an empty partition) is no error; an empty file is.
       guard searched > 0 || queries == "-" else { throw DataError.noDocuments(source: queries) }

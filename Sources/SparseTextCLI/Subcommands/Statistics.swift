@@ -39,11 +39,12 @@ struct Statistics: ParsableCommand {
     }
 
     func run() throws {
-      let outputs = try OutputPlan(files: [output], inputs: inputs)
+      let outputs = try OutputPlan(files: [("-o", output)], inputs: inputs.map { ("PART", $0) })
       defer { outputs.release() }
       // One part in memory at a time beside the running sum.
       var total: TermStatistics?
       for path in inputs {
+        try RunPaths.read(path, as: "PART")
         let part = try TermStatistics(contentsOf: URL(fileURLWithPath: path))
         do {
           total = try total.map { try TermStatistics.merged([$0, part]) } ?? part

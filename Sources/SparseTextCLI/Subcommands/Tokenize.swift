@@ -32,9 +32,18 @@ struct Tokenize: ParsableCommand {
   @Flag(help: "Print word tokens before stop words and n-grams (build_tokenizer).")
   var tokensOnly = false
 
+  @Flag(
+    help:
+      "Print each document's text after lowercasing and accent stripping, before tokenizing, one JSON string per line (build_preprocessor)."
+  )
+  var preprocessOnly = false
+
   func validate() throws {
     if input == nil && !printStopWords {
       throw ValidationError("give INPUT, or --print-stop-words")
+    }
+    if tokensOnly && preprocessOnly {
+      throw ValidationError("choose one of --tokens-only and --preprocess-only")
     }
   }
 
@@ -56,22 +65,27 @@ struct Tokenize: ParsableCommand {
     var documents = 0
     try read.forEachDocument(input) { document in
       documents += 1
-      out.append(UInt8(ascii: "["))
-      var first = true
-      func add(_ term: String) {
-        if !first { out.append(UInt8(ascii: ",")) }
-        first = false
-        JSONString.append(term, to: &out)
-      }
-      if tokensOnly {
-        for token in try tokenizer.tokens(in: document.text) { add(token) }
+      if preprocessOnly {
+        JSONString.append(tokenizer.preprocessed(document.text), to: &out)
+        out.append(0x0A)
       } else {
-        tokenizer.forEachTerm(in: document.text, workspace: &workspace) { bytes in
-          add(String(decoding: bytes, as: UTF8.self))
+        out.append(UInt8(ascii: "["))
+        var first = true
+        func add(_ term: String) {
+          if !first { out.append(UInt8(ascii: ",")) }
+          first = false
+          JSONString.append(term, to: &out)
         }
-        try workspace.checkFailure()
+        if tokensOnly {
+          for token in try tokenizer.tokens(in: document.text) { add(token) }
+        } else {
+          tokenizer.forEachTerm(in: document.text, workspace: &workspace) { bytes in
+            add(String(decoding: bytes, as: UTF8.self))
+          }
+          try workspace.checkFailure()
+        }
+        out.append(contentsOf: "]\n".utf8)
       }
-      out.append(contentsOf: "]\n".utf8)
       if out.count >= 1 << 20 {
         try stdout.write(Data(out))
         out.removeAll(keepingCapacity: true)

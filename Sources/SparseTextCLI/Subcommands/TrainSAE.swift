@@ -44,9 +44,11 @@ struct TrainSAE: ParsableCommand {
     let outputs = try OutputPlan(
       directories: [
         .init(
-          path: output, formats: [SparseAutoencoder.formatName], entries: Self.directoryEntries)
-      ], inputs: [features])
+          name: "-o", path: output, formats: [SparseAutoencoder.formatName],
+          entries: Self.directoryEntries)
+      ], inputs: [("FEATURES", features)])
     defer { outputs.release() }
+    try RunPaths.read(features, as: "FEATURES")
     let x = try SparseMatrix.readNPZ(from: URL(fileURLWithPath: features))
     let configuration = try autoencoder.configuration()
     let directory = URL(fileURLWithPath: output)

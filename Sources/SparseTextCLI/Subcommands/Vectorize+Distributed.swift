@@ -65,18 +65,21 @@ extension Vectorize {
       return true
     }
     if let statistics = distributed.statistics {
+      try RunPaths.read(statistics, as: "--statistics")
       let terms = try TermStatistics(contentsOf: URL(fileURLWithPath: statistics))
       let fitted = try terms.vectorizer(configuration: try vectorizer.tfidf())
       try streamRows(
-        columns: fitted.vocabulary.count, vocabulary: fitted.vocabulary, inputs: [statistics]
+        columns: fitted.vocabulary.count, vocabulary: fitted.vocabulary,
+        inputs: [("--statistics", statistics)]
       ) { try fitted.transform($0) }
       return true
     }
     if let model, output == "-" {
-      let pipeline = try TextFeaturePipeline.bundle(at: model, for: "vectorize --model")
+      let pipeline = try TextFeaturePipeline.bundle(
+        at: model, for: "vectorize --model", as: "--model")
       try streamRows(
         columns: pipeline.vectorizer.vocabulary.count, vocabulary: pipeline.vectorizer.vocabulary,
-        inputs: [], models: [model]
+        inputs: [], models: [("--model", model)]
       ) { try pipeline.features(for: $0) }
       return true
     }
@@ -87,7 +90,8 @@ extension Vectorize {
   /// text and the distinct terms. An empty input (an empty partition) gives statistics of no
   /// documents, which merge as nothing.
   func writeStatistics(to path: String) throws {
-    let outputs = try OutputPlan(files: [path], inputs: [input.input])
+    let outputs = try OutputPlan(
+      files: [("--statistics-out", path)], inputs: try input.readPaths() + vectorizer.readPaths)
     defer { outputs.release() }
     let tokenizer = try vectorizer.tfidf().counting.tokenizer
     var total = TermStatistics(empty: tokenizer)
@@ -121,13 +125,17 @@ extension Vectorize {
   /// Transforms the input block by block with a fixed vocabulary, writing rows to the output
   /// file or, for `-o -`, as JSON lines to standard output as each block is done.
   func streamRows(
-    columns: Int, vocabulary: Vocabulary, inputs: [String], models: [String] = [],
+    columns: Int, vocabulary: Vocabulary, inputs: [OutputPlan.Named],
+    models: [OutputPlan.Named] = [],
     transform: @escaping ([String]) throws -> SparseMatrix
   ) throws {
     let toStandardOutput = output == "-"
     let outputs = try OutputPlan(
-      files: [toStandardOutput ? nil : output, vocabularyOut, labelsOut],
-      inputs: [input.input] + inputs, models: models)
+      files: [
+        ("-o", toStandardOutput ? nil : output), ("--vocabulary-out", vocabularyOut),
+        ("--labels-out", labelsOut),
+      ],
+      inputs: try input.readPaths() + vectorizer.readPaths + inputs, models: models)
     defer { outputs.release() }
     let writer =
       toStandardOutput
@@ -162,11 +170,14 @@ extension Vectorize {
     if rows == 0 && !toStandardOutput {
       throw DataError.noDocuments(source: input.input)
     }
-    try writer?.finish()
-    try labelsWriter?.finish()
+    // Every output is put in place together, or none.
+    let commit = OutputCommit()
+    try writer?.finish(in: commit)
+    try labelsWriter?.finish(in: commit)
     if let vocabularyOut {
-      try writeVocabulary(vocabulary, to: URL(fileURLWithPath: vocabularyOut))
+      try writeVocabulary(vocabulary, to: URL(fileURLWithPath: vocabularyOut), in: commit)
     }
+    try commit.commit()
     if toStandardOutput {
       Terminal.note(
         "\(rows) documents × \(columns) columns, \(nonzeros) nonzeros → standard output",

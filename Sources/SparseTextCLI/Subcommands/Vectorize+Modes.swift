@@ -12,6 +12,11 @@ extension Vectorize {
     if vectorizerOut != nil && hashing != nil {
       throw ValidationError("--hashing fits nothing to save; drop --vectorizer-out")
     }
+    if vocabularyOut != nil && hashing != nil {
+      throw ValidationError(
+        "--hashing keeps no vocabulary (terms are hashed to columns), so --vocabulary-out would write nothing; drop it"
+      )
+    }
     if model != nil && vocabularyIn != nil {
       throw ValidationError("choose one of --model and --vocabulary-in")
     }
@@ -19,6 +24,13 @@ extension Vectorize {
     guard let fixed else { return }
     if hashing != nil {
       throw ValidationError("\(fixed) gives the columns; drop --hashing")
+    }
+    // The bundle's vectorizer fixes the tokenizer, the columns and the weighting: every
+    // vectorizer option is refused alike (none would be used).
+    if model != nil, let first = vectorizer.given.first {
+      throw ValidationError(
+        "--model vectorizes exactly as the bundle's vectorizer does (its tokenizer, vocabulary and weighting); drop \(first)"
+      )
     }
     let pruning = [
       ("--min-df", vectorizer.minDf != nil), ("--max-df", vectorizer.maxDf != nil),
@@ -47,7 +59,7 @@ extension Vectorize {
     vectorizerOut.map {
       [
         .init(
-          path: $0, formats: [TextFeaturePipeline.formatName],
+          name: "--vectorizer-out", path: $0, formats: [TextFeaturePipeline.formatName],
           entries: TextFeaturePipeline.bundleEntries)
       ]
     } ?? []
@@ -57,7 +69,9 @@ extension Vectorize {
   /// it has.
   func vectorize(_ texts: [String]) throws -> (matrix: SparseMatrix, vectorizer: TfidfVectorizer) {
     if let model {
-      let fitted = try TextFeaturePipeline.bundle(at: model, for: "vectorize --model").vectorizer
+      let fitted = try TextFeaturePipeline.bundle(
+        at: model, for: "vectorize --model", as: "--model"
+      ).vectorizer
       let matrix = try Terminal.withActivity(counts ? "counting" : "vectorizing") {
         counts ? try fitted.counter.transform(texts) : try fitted.transform(texts)
       }
@@ -65,7 +79,9 @@ extension Vectorize {
     }
     let configuration = try vectorizer.tfidf()
     if let vocabularyIn {
+      try RunPaths.read(vocabularyIn, as: "--vocabulary-in")
       let vocabulary = try Vocabulary(contentsOf: URL(fileURLWithPath: vocabularyIn))
+      try TokenizerWarnings.check(configuration.counting.tokenizer, vocabulary: vocabulary)
       if counts {
         let counter = try CountVectorizer(
           vocabulary: vocabulary, configuration: configuration.counting)

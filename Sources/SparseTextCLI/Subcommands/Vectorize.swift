@@ -107,8 +107,10 @@ struct Vectorize: ParsableCommand {
   func run() throws {
     if try runDistributed() { return }
     let outputs = try OutputPlan(
-      files: [output, vocabularyOut, labelsOut], directories: vectorizerOutDirectory,
-      inputs: input.paths + [vocabularyIn], models: [model])
+      files: [("-o", output), ("--vocabulary-out", vocabularyOut), ("--labels-out", labelsOut)],
+      directories: vectorizerOutDirectory,
+      inputs: try input.readPaths() + vectorizer.readPaths + [("--vocabulary-in", vocabularyIn)],
+      models: [("--model", model)])
     defer { outputs.release() }
     if let hashing, model == nil {
       return try runHashing(features: hashing)
@@ -127,21 +129,24 @@ struct Vectorize: ParsableCommand {
     let seconds = Date().timeIntervalSince(started)
     timer.lap("fit")
     let labels = documents.allSatisfy { $0.label != nil } ? documents.map { $0.label! } : nil
+    // Every output is written to its temporary file, then all are put in place together.
+    let commit = OutputCommit()
     try SparseRowWriter.write(
-      matrix, labels: labels, to: URL(fileURLWithPath: output), valueType: valueType)
+      matrix, labels: labels, to: URL(fileURLWithPath: output), valueType: valueType, in: commit)
     timer.lap("matrix")
     if let vocabularyOut, let vocabulary {
-      try writeVocabulary(vocabulary, to: URL(fileURLWithPath: vocabularyOut))
+      try writeVocabulary(vocabulary, to: URL(fileURLWithPath: vocabularyOut), in: commit)
       timer.lap("vocabulary")
     }
     defer { timer.report() }
     if let vectorizerOut {
-      try fitted.write(to: URL(fileURLWithPath: vectorizerOut))
+      try fitted.write(to: URL(fileURLWithPath: vectorizerOut), in: commit)
     }
     if let labelsOut {
       let lines = documents.map { ($0.label ?? "") + "\n" }.joined()
-      try AtomicFile.write(Data(lines.utf8), to: URL(fileURLWithPath: labelsOut))
+      try AtomicFile.write(Data(lines.utf8), to: URL(fileURLWithPath: labelsOut), in: commit)
     }
+    try commit.commit()
     try report(
       rows: matrix.rows, columns: matrix.columns, nonzeros: matrix.nonzeroCount, bytes: bytes,
       seconds: seconds)
@@ -195,21 +200,25 @@ struct Vectorize: ParsableCommand {
     // written after the matrix's, as before.
     let vocabulary = fitted.vocabulary
     let vocabularyJSON = vocabularyOut.map { _ in Background { vocabulary.jsonObject() } }
+    // Every output is written to its temporary file, then all are put in place together.
+    let commit = OutputCommit()
     try SparseRowWriter.write(
       matrix, labels: keepsLabels && known.count == documents ? known : nil,
-      to: URL(fileURLWithPath: output), valueType: valueType)
+      to: URL(fileURLWithPath: output), valueType: valueType, in: commit)
     timer.lap("matrix")
     if let vocabularyOut, let vocabularyJSON {
-      try AtomicFile.write(vocabularyJSON.value, to: URL(fileURLWithPath: vocabularyOut))
+      try AtomicFile.write(
+        vocabularyJSON.value, to: URL(fileURLWithPath: vocabularyOut), in: commit)
       timer.lap("vocabulary")
     }
     if let vectorizerOut {
-      try fitted.write(to: URL(fileURLWithPath: vectorizerOut))
+      try fitted.write(to: URL(fileURLWithPath: vectorizerOut), in: commit)
     }
     if let labelsOut {
       let lines = labels.map { ($0 ?? "") + "\n" }.joined()
-      try AtomicFile.write(Data(lines.utf8), to: URL(fileURLWithPath: labelsOut))
+      try AtomicFile.write(Data(lines.utf8), to: URL(fileURLWithPath: labelsOut), in: commit)
     }
+    try commit.commit()
     timer.report()
     try report(
       rows: matrix.rows, columns: matrix.columns, nonzeros: matrix.nonzeroCount, bytes: bytes,
@@ -247,8 +256,10 @@ struct Vectorize: ParsableCommand {
     guard writer.rows > 0 else {
       throw DataError.noDocuments(source: input.input)
     }
-    try writer.finish()
-    try labelsWriter?.finish()
+    let commit = OutputCommit()
+    try writer.finish(in: commit)
+    try labelsWriter?.finish(in: commit)
+    try commit.commit()
     try report(
       rows: writer.rows, columns: features, nonzeros: writer.nonzeros, bytes: bytes,
       seconds: seconds)
@@ -275,7 +286,8 @@ struct Vectorize: ParsableCommand {
   }
 }
 
-/// Writes `{"term": column, …}` (scikit-learn's `vocabulary_`) atomically.
-func writeVocabulary(_ vocabulary: Vocabulary, to url: URL) throws {
-  try AtomicFile.write(vocabulary.jsonObject(), to: url)
+/// Writes `{"term": column, …}` (scikit-learn's `vocabulary_`) atomically, or stages it in
+/// `commit`.
+func writeVocabulary(_ vocabulary: Vocabulary, to url: URL, in commit: OutputCommit? = nil) throws {
+  try AtomicFile.write(vocabulary.jsonObject(), to: url, in: commit)
 }

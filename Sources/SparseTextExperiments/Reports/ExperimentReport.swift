@@ -153,7 +153,7 @@ package struct ExperimentReport {
     return lines.joined(separator: "\n")
   }
 
-  package func write(to directory: URL) throws {
+  package func write(to directory: URL, in commit: OutputCommit? = nil) throws {
     try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
     let file = File(
       pipelines: results.count == 1 ? results[0].pipelines : results.flatMap(\.pipelines),
@@ -166,7 +166,7 @@ package struct ExperimentReport {
       autoencoderMetricsTest: results.first?.autoencoderMetricsTest,
       unlabeledDocuments: results.first.map(\.unlabeledDocuments).flatMap { $0 > 0 ? $0 : nil })
     try AtomicFile.write(
-      try JSONFormat.data(file), to: directory.appendingPathComponent("report.json"))
+      try JSONFormat.data(file), to: directory.appendingPathComponent("report.json"), in: commit)
     var markdown =
       "# SparseText experiment\n\nData: \(data.source), \(data.documents) documents.\n\n"
     markdown +=
@@ -184,9 +184,10 @@ package struct ExperimentReport {
     if !(results.first?.learningCurve.isEmpty ?? true) {
       markdown += "\n![learning curve](learning_curve.svg)\n"
       try AtomicFile.write(
-        Data(svg.utf8), to: directory.appendingPathComponent("learning_curve.svg"))
+        Data(svg.utf8), to: directory.appendingPathComponent("learning_curve.svg"), in: commit)
     }
-    try AtomicFile.write(Data(markdown.utf8), to: directory.appendingPathComponent("report.md"))
+    try AtomicFile.write(
+      Data(markdown.utf8), to: directory.appendingPathComponent("report.md"), in: commit)
   }
 
   /// Distinct entries with their counts, most frequent first (`nbsvm C=1 ×3, tfidf C=10 ×1`).

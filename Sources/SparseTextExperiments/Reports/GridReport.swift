@@ -70,12 +70,12 @@ package struct GridReport {
     return lines.joined(separator: "\n")
   }
 
-  package func write(to directory: URL) throws {
+  package func write(to directory: URL, in commit: OutputCommit? = nil) throws {
     try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
     let file = File(
       rows: rows, grid: grid, data: data, libraryVersion: SparseTextVersion.library)
     try AtomicFile.write(
-      try JSONFormat.data(file), to: directory.appendingPathComponent("grid.json"))
+      try JSONFormat.data(file), to: directory.appendingPathComponent("grid.json"), in: commit)
     var markdown = "# SparseText grid search\n\nData: \(data.source).\n\n| rank | "
     markdown += keys.joined(separator: " | ")
     markdown += " | accuracy | C | FVU | L0 | dead | fit seconds |\n|---:|"
@@ -89,7 +89,8 @@ package struct GridReport {
         row.fractionOfVarianceUnexplained, row.activeUnitsPerDocument, row.deadUnits,
         row.fitSeconds)
     }
-    try AtomicFile.write(Data(markdown.utf8), to: directory.appendingPathComponent("grid.md"))
+    try AtomicFile.write(
+      Data(markdown.utf8), to: directory.appendingPathComponent("grid.md"), in: commit)
   }
 
   /// grid.json.

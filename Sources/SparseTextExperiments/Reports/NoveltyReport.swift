@@ -65,14 +65,14 @@ package struct NoveltyReport {
     return lines.joined(separator: "\n")
   }
 
-  package func write(to directory: URL) throws {
+  package func write(to directory: URL, in commit: OutputCommit? = nil) throws {
     try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
     let file = File(
       heldOut: results, meanAUC: Dictionary(uniqueKeysWithValues: names.map { ($0, mean($0)) }),
       defaultScore: defaultName, config: configuration, data: data,
       libraryVersion: SparseTextVersion.library)
     try AtomicFile.write(
-      try JSONFormat.data(file), to: directory.appendingPathComponent("report.json"))
+      try JSONFormat.data(file), to: directory.appendingPathComponent("report.json"), in: commit)
     var markdown =
       "# SparseText novelty experiment\n\nData: \(data.source), \(data.documents) documents. "
       + "For each class, the pipeline is fitted on the other classes' training documents and every "
@@ -89,8 +89,10 @@ package struct NoveltyReport {
       "| **mean** | " + names.map { String(format: "**%.3f**", mean($0)) }.joined(separator: " | ")
       + " |\n"
     markdown += "\nDefault score: `\(defaultName)`.\n\n![ROC curves](roc.svg)\n"
-    try AtomicFile.write(Data(svg.utf8), to: directory.appendingPathComponent("roc.svg"))
-    try AtomicFile.write(Data(markdown.utf8), to: directory.appendingPathComponent("report.md"))
+    try AtomicFile.write(
+      Data(svg.utf8), to: directory.appendingPathComponent("roc.svg"), in: commit)
+    try AtomicFile.write(
+      Data(markdown.utf8), to: directory.appendingPathComponent("report.md"), in: commit)
   }
 
   /// ROC curves averaged over the held-out classes (mean true-positive rate at each

@@ -114,13 +114,14 @@ package struct RetrievalReport {
   }
 
   /// Writes report.json and report.md into `directory`.
-  package func write(to directory: URL) throws {
+  package func write(to directory: URL, in commit: OutputCommit? = nil) throws {
     try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
     let contents = Contents(
       result: result, summary: summaries, configuration: configuration, data: data,
       libraryVersion: SparseTextVersion.library)
     try AtomicFile.write(
-      try JSONFormat.data(contents), to: directory.appendingPathComponent("report.json"))
+      try JSONFormat.data(contents), to: directory.appendingPathComponent("report.json"), in: commit
+    )
     var markdown =
       "# SparseText retrieval experiment\n\nData: \(data.source), \(data.documents) documents. "
       + "Each test document queries the training part; the vectorizer, SVD and autoencoder are "
@@ -131,6 +132,7 @@ package struct RetrievalReport {
       markdown += "| " + cells(summary, dimension: arm.dimension).joined(separator: " | ") + " |\n"
     }
     markdown += "\n" + footnote + "\n"
-    try AtomicFile.write(Data(markdown.utf8), to: directory.appendingPathComponent("report.md"))
+    try AtomicFile.write(
+      Data(markdown.utf8), to: directory.appendingPathComponent("report.md"), in: commit)
   }
 }
