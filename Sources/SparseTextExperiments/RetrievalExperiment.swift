@@ -193,7 +193,14 @@ package struct RetrievalExperiment: Sendable {
       ("svd_\(c.svdComponents)", .dense(svd.transform(xTrain)), .dense(svd.transform(xTest))))
     if let sae = c.autoencoder {
       progress?(.step("autoencoder"))
-      let trained = try SparseAutoencoder(training: xTrain, configuration: sae) { event in
+      // As `fit` trains them: with the training part's labels when the label term is on (the
+      // test part's labels are never seen, so its neighbours and clusters are honest).
+      let classes = Array(Set(trainLabels)).sorted()
+      let classIndex = Dictionary(uniqueKeysWithValues: classes.enumerated().map { ($1, $0) })
+      let trained = try SparseAutoencoder(
+        training: xTrain, labels: trainLabels.map { classIndex[$0]! }, classes: classes.count,
+        configuration: sae
+      ) { event in
         progress?(.autoencoder(event))
       }
       let rawTrain = try trained.encode(xTrain)

@@ -205,12 +205,16 @@ public struct LogisticRegression: Sendable {
     configuration: Configuration = .init()
   ) throws {
     let expectedOutputs = classes.count == 2 ? 1 : classes.count
-    guard classes.count >= 2, weights.rows == expectedOutputs, intercepts.count == expectedOutputs
-    else {
+    guard classes.count >= 2 else {
+      throw ModelFormatError.inconsistent(
+        file: "classifier",
+        reason: "a classifier needs two classes or more, found \(classes.count)")
+    }
+    guard weights.rows == expectedOutputs, intercepts.count == expectedOutputs else {
       throw ModelFormatError.inconsistent(
         file: "classifier",
         reason:
-          "\(classes.count) classes need \(expectedOutputs) weight rows and intercepts, found \(weights.rows) and \(intercepts.count)"
+          "\(classes.count) classes need \(expectedOutputs) weight row\(expectedOutputs == 1 ? "" : "s") and as many intercepts, found \(weights.rows) weight rows and \(intercepts.count) intercepts"
       )
     }
     if let duplicate = classes.firstDuplicate {

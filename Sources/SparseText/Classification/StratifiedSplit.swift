@@ -29,7 +29,11 @@ public enum StratifiedSplit {
   )] {
     guard k >= 2, k <= labels.count else {
       throw ConfigurationError.outOfRange(
-        field: .folds, value: "\(k)", allowed: "2...\(labels.count) (the number of rows)")
+        field: .folds, value: "\(k)",
+        allowed: labels.count >= 2
+          ? "from 2 to \(labels.count) (the number of rows)"
+          : "at least 2, with at least as many rows; there \(labels.count == 1 ? "is 1 row" : "are none")"
+      )
     }
     var generator = SeededGenerator(seed: seed)
     var assignment = [Int](repeating: 0, count: labels.count)

@@ -110,8 +110,14 @@ package struct RetrievalReport {
   var footnote: String {
     "(\(result.testDocuments) test documents query \(result.trainDocuments) training documents by cosine; "
       + "P@\(result.neighbors) and MAP of same-label neighbours in %; k-means with k = \(result.classes) on the test part; "
-      + "the probe is logistic regression, C = \(configuration.probeClassifier.inverseRegularization), on \(configuration.probeExamplesPerClass) training documents per class)"
+      + "the probe is logistic regression, C = \(configuration.probeClassifier.inverseRegularization), on \(configuration.probeExamplesPerClass) training documents per class"
+      + (labelTrained
+        ? "; the codes were trained with the training part's labels, as fit trains them, so their probe is not few-shot)"
+        : ")")
   }
+
+  /// Whether the codes were trained with the training part's labels.
+  var labelTrained: Bool { (configuration.autoencoder?.labelWeight ?? 0) > 0 }
 
   /// Writes report.json and report.md into `directory`.
   package func write(to directory: URL, in commit: OutputCommit? = nil) throws {
@@ -125,7 +131,8 @@ package struct RetrievalReport {
     var markdown =
       "# SparseText retrieval experiment\n\nData: \(data.source), \(data.documents) documents. "
       + "Each test document queries the training part; the vectorizer, SVD and autoencoder are "
-      + "fitted on the training text only.\n\n"
+      + "fitted on the training part only"
+      + (labelTrained ? " (the autoencoder with its labels, as `fit` trains it)" : "") + ".\n\n"
     markdown += "| " + headers.joined(separator: " | ") + " |\n|---|"
     markdown += String(repeating: "---:|", count: headers.count - 1) + "\n"
     for (summary, arm) in zip(summaries, result.arms) {
