@@ -36,6 +36,7 @@ struct FlagAdvice: MessageWording {
     case .labelWeight: "--label-weight"
     case .inverseRegularization, .cValues: "--C"
     case .classifierInput: "--classifier-input"
+    case .codesWeights: "--codes-weights"
     case .folds: "--folds"
     case .outlierQuantile: "--outlier-quantile"
     case .threshold: "--threshold"
@@ -57,7 +58,7 @@ struct FlagAdvice: MessageWording {
     case .modelBundle: "--model"
     case .minimumTokenLength, .inputColumns, .latent, .patience, .tolerance, .maxIterations,
       .classifier, .trainingScores, .codeScaling, .corpus, .svdComponents, .dimension,
-      .blockSize, .exactStep:
+      .blockSize, .exactStep, .naiveBayesSmoothing:
       nil
     case .maximumRecordBytes: "--max-record-bytes"
     }

@@ -72,7 +72,7 @@ final class GridProgress: @unchecked Sendable {
   /// Options of `experiment` that `fit` does not take, with a value.
   static let experimentOptions: Set<String> = [
     "--train", "--test", "--corpus", "--split", "--test-fraction", "--cv", "--folds", "--grid",
-    "--label-fractions", "--report",
+    "--label-fractions", "--report", "--repeats",
   ]
   /// Flags of `experiment` that `fit` does not take (or that a grid cannot have been run with).
   static let experimentFlags: Set<String> = ["--novelty", "--retrieval", "--no-autoencoder"]

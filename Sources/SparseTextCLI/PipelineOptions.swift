@@ -19,6 +19,12 @@ struct PipelineOptions: ParsableArguments {
 
   @Option(
     help: ArgumentHelp(
+      "Weights of the codes block beside the terms (inputs both and nbsvm_codes), a comma-separated grid chosen with C by cross-validation (default: \(PositiveNumbers(Self.defaults.codesWeights).defaultValueDescription)).",
+      valueName: "w,…"))
+  var codesWeights: PositiveNumbers?
+
+  @Option(
+    help: ArgumentHelp(
       "Unlabeled text for the vectorizer and the autoencoder (any corpus format; labels ignored). Repeatable.",
       valueName: "file"))
   var unlabeled: [String] = []

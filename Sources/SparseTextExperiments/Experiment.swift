@@ -1,9 +1,11 @@
 import Foundation
 import SparseText
 
-/// Compares features on one labelled split: TF-IDF → LR (`tfidf_lr`), TF-IDF → sparse codes → LR
-/// (`sae_lr`) and TF-IDF ⊕ codes → LR (`concat_lr`), optionally along a learning curve where
-/// the unsupervised stages see all training text and the classifier a fraction of the labels.
+/// Compares features on one labelled split: TF-IDF → LR (`tfidf_lr`), NBSVM (`nbsvm_lr`),
+/// TF-IDF → sparse codes → LR (`sae_lr`), TF-IDF ⊕ codes → LR (`concat_lr`) and the input the
+/// pipeline's own cross-validation chooses (`best`), optionally along a learning curve where
+/// the unsupervised stages see all training text and the classifier a fraction of the labels
+/// (C, and `best`'s input, chosen again on that fraction's labels).
 package struct Experiment: Sendable {
   /// Settings of an experiment.
   package struct Configuration: Codable, Sendable, Equatable {
@@ -26,6 +28,8 @@ package struct Experiment: Sendable {
 
     /// How codes are post-processed before LR (`sae_lr`, `concat_lr`).
     package var codeScaling: CodeScaler.Method
+    /// The codes-block weights `best` chooses among (`concat_lr` keeps weight 1).
+    package var codesWeights: [Double]
 
     /// Creates a configuration; the defaults are ``TextFeaturePipeline/Configuration``'s, so an
     /// experiment measures the pipeline `sparsetext fit` builds.
@@ -38,7 +42,8 @@ package struct Experiment: Sendable {
       cValues: [Double] = TextFeaturePipeline.Configuration().cValues,
       folds: Int = TextFeaturePipeline.Configuration().folds, labelFractions: [Double] = [],
       seed: UInt64 = SeededGenerator.defaultSeed,
-      codeScaling: CodeScaler.Method = TextFeaturePipeline.Configuration().codeScaling
+      codeScaling: CodeScaler.Method = TextFeaturePipeline.Configuration().codeScaling,
+      codesWeights: [Double] = TextFeaturePipeline.Configuration().codesWeights
     ) {
       self.vectorizer = vectorizer
       self.autoencoder = autoencoder
@@ -48,6 +53,7 @@ package struct Experiment: Sendable {
       self.labelFractions = labelFractions
       self.seed = seed
       self.codeScaling = codeScaling
+      self.codesWeights = codesWeights
     }
 
     enum CodingKeys: String, CodingKey {
@@ -59,6 +65,7 @@ package struct Experiment: Sendable {
       case labelFractions = "label_fractions"
       case seed
       case codeScaling = "code_scaling"
+      case codesWeights = "codes_weights"
     }
   }
 
@@ -72,8 +79,13 @@ package struct Experiment: Sendable {
     case codes = "sae_lr"
     /// Logistic regression on TF-IDF and codes side by side.
     case concatenated = "concat_lr"
+    /// NBSVM (logistic regression on naive-Bayes-weighted binarized terms).
+    case nbsvm = "nbsvm_lr"
+    /// The input and C the pipeline's own cross-validation chooses (what `sparsetext fit`
+    /// bundles by default).
+    case best
 
-    /// The name reports use (`tfidf_lr`, `sae_lr`, `concat_lr`).
+    /// The name reports use (`tfidf_lr`, `nbsvm_lr`, `sae_lr`, `concat_lr`, `best`).
     package var description: String { rawValue }
   }
 
@@ -98,9 +110,15 @@ package struct Experiment: Sendable {
     package var converged: Bool
     /// The full report.
     package var report: ClassificationReport
+    /// What the classifier read (for `best`, the cross-validated choice) and the codes
+    /// block's weight, when it has one.
+    package var input: TextFeaturePipeline.ClassifierInput
+    /// The codes block's weight, for an input with one.
+    package var codesWeight: Double?
 
     enum CodingKeys: String, CodingKey {
-      case name, accuracy, report, features, converged
+      case name, accuracy, report, features, converged, input
+      case codesWeight = "codes_weight"
       case macroF1 = "macro_f1"
       case logLoss = "log_loss"
       case c = "C"
@@ -120,9 +138,13 @@ package struct Experiment: Sendable {
     package var accuracy: Double
     /// Test macro-F1.
     package var macroF1: Double
+    /// The C chosen on this fraction's labels.
+    package var c: Double
+    /// What the classifier read (for `best`, chosen on this fraction's labels).
+    package var input: TextFeaturePipeline.ClassifierInput
 
     enum CodingKeys: String, CodingKey {
-      case pipeline, fraction, labelled, accuracy
+      case pipeline, fraction, labelled, accuracy, c, input
       case macroF1 = "macro_f1"
     }
   }
@@ -245,47 +267,48 @@ package struct Experiment: Sendable {
       codesTest = try scaler?.transform(trained.encode(xTest)) ?? trained.encode(xTest)
       autoencoder = trained
     }
-    struct Arm {
-      var name: PipelineKind
-      var train: any FeatureMatrix
-      var test: any FeatureMatrix
-      var sharedSeconds: Double
-    }
-    var arms = [Arm(name: .tfidf, train: xTrain, test: xTest, sharedSeconds: vectorizerSeconds)]
-    if let codesTrain, let codesTest, let autoencoderSeconds {
-      arms.append(
-        Arm(
-          name: .codes, train: codesTrain, test: codesTest,
-          sharedSeconds: vectorizerSeconds + autoencoderSeconds))
-      arms.append(
-        Arm(
-          name: .concatenated,
-          train: try TextFeaturePipeline.concatenated(
-            xTrain, codesTrain, standardized: c.codeScaling == .standardize),
-          test: try TextFeaturePipeline.concatenated(
-            xTest, codesTest, standardized: c.codeScaling == .standardize),
-          sharedSeconds: vectorizerSeconds + autoencoderSeconds))
-    }
+    let standardized = c.codeScaling == .standardize
+    var arms: [PipelineKind] = [.tfidf, .nbsvm]
+    if codesTrain != nil { arms += [.codes, .concatenated] }
+    arms.append(.best)
+    let sharedSeconds = vectorizerSeconds + (autoencoderSeconds ?? 0)
     var results: [PipelineResult] = []
     for arm in arms {
-      progress?(.step(.classifier(arm.name)))
-      let chosenC = try chooseC(
-        arm: arm.name, features: arm.train, texts: trainTexts, unlabeled: unlabeled,
-        labels: trainLabels)
-      var lr = c.classifier
-      lr.inverseRegularization = chosenC
+      progress?(.step(.classifier(arm)))
       clock = Date()
-      let model = try LogisticRegression(
-        fitting: arm.train, labels: trainLabels, configuration: lr, isCancelled: nil)
-      let seconds = Date().timeIntervalSince(clock) + arm.sharedSeconds
+      let choice: TextFeaturePipeline.ClassifierChoice
+      if arm == .tfidf {
+        choice = .init(
+          input: .tfidf, codesWeight: nil,
+          c: try chooseC(
+            arm: arm, features: xTrain, texts: trainTexts, unlabeled: unlabeled,
+            labels: trainLabels))
+      } else {
+        choice = try choose(
+          arm, rows: Array(0..<trainTexts.count), x: xTrain, codes: codesTrain,
+          labels: trainLabels, standardized: standardized)
+      }
+      var lr = c.classifier
+      lr.inverseRegularization = choice.c
+      let model = try FittedClassifier(
+        fitting: xTrain, codes: codesTrain, labels: trainLabels,
+        candidate: .init(choice.input, codesWeight: choice.codesWeight),
+        standardized: standardized, configuration: lr, isCancelled: nil)
+      let seconds =
+        Date().timeIntervalSince(clock)
+        + (choice.input.readsCodes ? sharedSeconds : vectorizerSeconds)
       let report = try ClassificationReport(
-        truth: testLabels, predicted: model.predictedLabels(arm.test),
-        probabilities: model.classProbabilities(arm.test), classes: model.classes)
+        truth: testLabels, predicted: model.predict(xTest, codes: codesTest),
+        probabilities: model.probabilities(xTest, codes: codesTest), classes: model.classes)
+      let width =
+        (choice.input.readsCodes ? (codesTrain?.columns ?? 0) : 0)
+        + (choice.input == .codes ? 0 : xTrain.columns)
       results.append(
         PipelineResult(
-          name: arm.name, accuracy: report.accuracy, macroF1: report.macroF1,
-          logLoss: report.logLoss, c: chosenC, fitSeconds: seconds, features: arm.train.columns,
-          converged: model.convergence.converged, report: report))
+          name: arm, accuracy: report.accuracy, macroF1: report.macroF1,
+          logLoss: report.logLoss, c: choice.c, fitSeconds: seconds, features: width,
+          converged: model.convergence.converged, report: report, input: choice.input,
+          codesWeight: choice.codesWeight))
     }
     var curve: [CurvePoint] = []
     let trainIndices = Array(0..<train.count)
@@ -295,18 +318,31 @@ package struct Experiment: Sendable {
         fraction, of: trainIndices, labels: trainLabels, seed: c.seed)
       let subsetLabels = subset.map { trainLabels[$0] }
       guard Set(subsetLabels).count >= 2 else { continue }
+      let xSubset = xTrain.selectingRows(subset)
+      let codesSubset = codesTrain?.selectingRows(subset)
       for (arm, result) in zip(arms, results) {
+        // C (and best's input) are chosen again on this fraction's labels only; with a
+        // class of one row there are no folds, and the C chosen on all labels is kept.
+        var choice = try choose(
+          arm, rows: subset, x: xSubset, codes: codesSubset, labels: subsetLabels,
+          standardized: standardized, fallbackC: result.c)
+        if arm != .best {
+          choice.input = result.input
+          choice.codesWeight = result.codesWeight
+        }
         var lr = c.classifier
-        lr.inverseRegularization = result.c
-        let features = Self.rows(arm.train, subset)
-        let model = try LogisticRegression(
-          fitting: features, labels: subsetLabels, configuration: lr, isCancelled: nil)
+        lr.inverseRegularization = choice.c
+        let model = try FittedClassifier(
+          fitting: xSubset, codes: codesSubset, labels: subsetLabels,
+          candidate: .init(choice.input, codesWeight: choice.codesWeight),
+          standardized: standardized, configuration: lr, isCancelled: nil)
         let report = try ClassificationReport(
-          truth: testLabels, predicted: model.predictedLabels(arm.test))
+          truth: testLabels, predicted: model.predict(xTest, codes: codesTest))
         curve.append(
           CurvePoint(
-            pipeline: arm.name, fraction: fraction, labelled: subset.count,
-            accuracy: report.accuracy, macroF1: report.macroF1))
+            pipeline: arm, fraction: fraction, labelled: subset.count,
+            accuracy: report.accuracy, macroF1: report.macroF1, c: choice.c,
+            input: choice.input))
       }
     }
     progress?(.step(.autoencoderMetrics))
@@ -316,6 +352,40 @@ package struct Experiment: Sendable {
       autoencoderMetrics: autoencoder?.metrics(on: xFit),
       autoencoderMetricsTest: autoencoder?.metrics(on: xTest, referenceMeans: xFit.columnMeans()),
       unlabeledDocuments: unlabeled.count, vocabularySize: xTrain.columns)
+  }
+
+  /// The input each arm reads: fixed, or for `best` every input the pipeline can make.
+  private func candidates(_ arm: PipelineKind, hasCodes: Bool)
+    -> [TextFeaturePipeline.InputCandidate]
+  {
+    switch arm {
+    case .tfidf: [.init(.tfidf)]
+    case .nbsvm: [.init(.nbsvm)]
+    case .codes: [.init(.codes)]
+    case .concatenated: [.init(.both, codesWeight: 1)]
+    case .best:
+      TextFeaturePipeline.inputCandidates(
+        .init(autoencoder: nil, codesWeights: configuration.codesWeights),
+        hasCodes: hasCodes)
+    }
+  }
+
+  /// The arm's input and C chosen by the pipeline's cross-validation on `labels` (rows `rows`
+  /// of the training part, whose features are `x` and `codes`), with fewer folds when a class
+  /// is small; `fallbackC` when no folds are possible.
+  private func choose(
+    _ arm: PipelineKind, rows: [Int], x: SparseMatrix, codes: DenseMatrix?, labels: [String],
+    standardized: Bool, fallbackC: Double? = nil
+  ) throws -> TextFeaturePipeline.ClassifierChoice {
+    var lr = configuration.classifier
+    if let fallbackC { lr.inverseRegularization = fallbackC }
+    return try TextFeaturePipeline.chooseClassifier(
+      x, labels: labels, candidates: candidates(arm, hasCodes: codes != nil),
+      cValues: configuration.cValues, folds: configuration.folds, seed: configuration.seed,
+      configuration: lr,
+      foldCodes: codes.map { codes in
+        { train, valid in (codes.selectingRows(train), codes.selectingRows(valid)) }
+      }, standardized: standardized)
   }
 
   /// The C with the best mean k-fold accuracy on the training part; for `tfidf_lr` the

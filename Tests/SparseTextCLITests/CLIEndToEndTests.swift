@@ -155,6 +155,67 @@ private func python(_ script: String) throws -> (status: Int32, output: String) 
     #expect(try CLI.run(["encode", sae, x, "-o", codes]).status == 0)
   }
 
+  /// --repeats: the split given and seeded resplits; each pipeline's mean, spread and paired
+  /// difference from tfidf_lr in the table and report.json.
+  @Test func experimentRepeatsResplitAndCompareInPairs() throws {
+    let dir = try CLI.temporaryDirectory()
+    defer { try? FileManager.default.removeItem(at: dir) }
+    let train = try writeCorpus(in: dir, name: "train.txt", count: 60)
+    let test = try writeCorpus(in: dir, name: "test.txt", count: 20, variant: 1)
+    let report = dir.appendingPathComponent("report").path
+    let result = try CLI.run([
+      "experiment", "--train", train.path, "--test", test.path, "--no-autoencoder",
+      "--repeats", "3", "--report", report, "-q",
+    ])
+    #expect(result.status == 0, "\(result.stderr)")
+    #expect(result.stdout.contains("mean of 3 repeats"))
+    let json =
+      try JSONSerialization.jsonObject(
+        with: Data(contentsOf: URL(fileURLWithPath: report + "/report.json"))) as? [String: Any]
+    #expect(json?["repeats"] as? Int == 3)
+    let summary = json?["summary"] as? [[String: Any]] ?? []
+    #expect(summary.map { $0["name"] as? String } == ["tfidf_lr", "nbsvm_lr", "best"])
+    let tfidf = summary.first { $0["name"] as? String == "tfidf_lr" }
+    // tfidf_lr against itself: no difference in any repeat.
+    #expect(tfidf?["difference_vs_tfidf_lr_mean"] as? Double == 0)
+    #expect(tfidf?["difference_vs_tfidf_lr_std"] as? Double == 0)
+    #expect(summary.allSatisfy { ($0["inputs"] as? [String])?.count == 3 })
+    let data = json?["data"] as? [String: Any]
+    // Same sizes in every repeat: the test share is kept.
+    #expect(data?["test"] as? [Int] == [20, 20, 20])
+    let bad = try CLI.run(["experiment", train.path, "--cv", "3", "--repeats", "2", "-q"])
+    #expect(bad.status == 2 && bad.stderr.contains("--repeats"))
+  }
+
+  /// fit without --classifier-input chooses it by cross-validation and says so; the bundle's
+  /// config.json keeps the choice and its table.
+  @Test func fitChoosesTheClassifierInput() throws {
+    let dir = try CLI.temporaryDirectory()
+    defer { try? FileManager.default.removeItem(at: dir) }
+    let train = try writeCorpus(in: dir, name: "train.txt", count: 60)
+    let model = dir.appendingPathComponent("model").path
+    let result = try CLI.run([
+      "fit", train.path, "-o", model, "--hidden", "4", "--epochs", "2", "--json", "-q",
+    ])
+    #expect(result.status == 0, "\(result.stderr)")
+    let summary =
+      try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any]
+    #expect(summary?["classifier_input"] is String)
+    #expect((summary?["cross_validation"] as? [Any])?.count == 36)
+    let config =
+      try JSONSerialization.jsonObject(
+        with: Data(contentsOf: URL(fileURLWithPath: model + "/config.json"))) as? [String: Any]
+    let choice = config?["classifier_choice"] as? [String: Any]
+    #expect(choice?["input"] as? String == summary?["classifier_input"] as? String)
+    #expect((choice?["cross_validation"] as? [Any])?.count == 36)
+    let explicit = try CLI.run([
+      "fit", train.path, "-o", dir.appendingPathComponent("nb").path, "--no-autoencoder",
+      "--classifier-input", "nbsvm", "--C", "1",
+    ])
+    #expect(explicit.status == 0, "\(explicit.stderr)")
+    #expect(explicit.stdout.contains("classifier reads nbsvm with C 1"))
+  }
+
   @Test func experimentWritesAReport() throws {
     let dir = try CLI.temporaryDirectory()
     let train = try writeCorpus(in: dir, name: "train.txt", count: 80)
@@ -170,8 +231,13 @@ private func python(_ script: String) throws -> (status: Int32, output: String) 
     let json =
       try JSONSerialization.jsonObject(
         with: Data(contentsOf: URL(fileURLWithPath: report + "/report.json"))) as? [String: Any]
-    #expect((json?["pipelines"] as? [Any])?.count == 3)
-    #expect((json?["learning_curve"] as? [Any])?.count == 6)
+    // tfidf_lr, nbsvm_lr, sae_lr, concat_lr, best; at each of two fractions.
+    #expect((json?["pipelines"] as? [Any])?.count == 5)
+    #expect((json?["learning_curve"] as? [Any])?.count == 10)
+    #expect(result.stdout.contains("nbsvm_lr") && result.stdout.contains("best"))
+    // Each fraction's C is chosen on its own labels: the curve records it.
+    let curve = json?["learning_curve"] as? [[String: Any]] ?? []
+    #expect(curve.allSatisfy { $0["c"] is Double && $0["input"] is String })
     let svg = try String(contentsOfFile: report + "/learning_curve.svg", encoding: .utf8)
     #expect(svg.contains("<svg") && svg.contains("sae_lr"))
     let testMetrics = json?["autoencoder_metrics_test"] as? [String: Any]

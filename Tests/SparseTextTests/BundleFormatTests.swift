@@ -63,7 +63,8 @@ import Testing
     let fitted = try TextFeaturePipeline(
       fitting: documents, labels: labels,
       configuration: .init(
-        autoencoder: .init(hiddenUnits: 2, epochs: 2, batchSize: 2), cValues: [1]))
+        autoencoder: .init(hiddenUnits: 2, epochs: 2, batchSize: 2), classifierInput: .codes,
+        cValues: [1]))
     let url = temporaryDirectory()
     try fitted.write(to: url)
     try Data(config.utf8).write(to: url.appendingPathComponent("config.json"))
@@ -107,7 +108,7 @@ import Testing
     #expect(loaded.configuration.cValues == [1])
   }
 
-  /// Every key of a version 3 `config.json` is snake_case, and no enum payload is written as
+  /// Every key of a version 3 (and 4) `config.json` is snake_case, and no enum payload is written as
   /// `{"_0": …}`.
   @Test func versionThreeWritesOneKeyStyle() throws {
     let fitted = try TextFeaturePipeline(
@@ -137,7 +138,7 @@ import Testing
     let odd = keys.filter { $0 != JSONFormat.snakeCase($0) || $0.contains(where: \.isUppercase) }
     #expect(odd.isEmpty, "keys not in snake_case: \(odd)")
     let object = tree as? [String: Any]
-    #expect(object?["format_version"] as? Int == 3)
+    #expect(object?["format_version"] as? Int == 4)
     let loaded = try TextFeaturePipeline(contentsOf: url)
     #expect(loaded.configuration == fitted.configuration)
   }

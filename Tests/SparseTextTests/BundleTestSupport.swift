@@ -8,7 +8,8 @@ enum BundleEdit {
   /// Rewrites the tensors of the bundle at `url` with `edit` applied and the metadata an earlier
   /// build of format `version` wrote: the format and its version, no checksums.
   static func rewriteTensors(
-    of url: URL, asVersion version: Int = 3, _ edit: (inout [String: Tensor]) -> Void = { _ in }
+    of url: URL, asVersion version: Int = TextFeaturePipeline.formatVersion,
+    _ edit: (inout [String: Tensor]) -> Void = { _ in }
   ) throws {
     let file = url.appendingPathComponent("model.safetensors")
     var tensors = try SafeTensors.read(from: file).tensors

@@ -40,7 +40,16 @@ import Testing
       }
     }
     let pipeline = try await fit.value
-    #expect(stages == [.vectorizer, .autoencoder, .classifier, .anomalyScores])
+    // The codes learn the labels (label weight 0.1 by default), so the classifier's
+    // cross-validation trains one autoencoder per fold with only that fold's labels.
+    #expect(
+      stages.filter { $0 != .foldAutoencoder } == [
+        .vectorizer, .autoencoder, .classifier, .anomalyScores,
+      ])
+    #expect(stages.filter { $0 == .foldAutoencoder }.count >= 2)
+    #expect(
+      stages.firstIndex(of: .foldAutoencoder).map { $0 > stages.firstIndex(of: .classifier)! }
+        == true)
     #expect(epochs == [1, 2, 3])
     // Batches count up within each epoch, epochs in order: the order they were reported in.
     #expect(batches.count == 12)

@@ -125,9 +125,12 @@ public struct LogisticRegression: Sendable {
 
   /// Fits the model to any of the library's feature matrices, asking `isCancelled` (when
   /// given) before every solver iteration and throwing `CancellationError` when it says so.
+  /// The solver starts from `start`'s parameters when it has the same classes and features
+  /// (a warm start along a grid of C: the same optimum, in fewer iterations), else from zero.
   package init(
     fitting x: some FeatureMatrix, labels: [String], sampleWeights: [Float]? = nil,
-    configuration: Configuration = .init(), isCancelled: CancellationCheck?
+    configuration: Configuration = .init(), isCancelled: CancellationCheck?,
+    start: LogisticRegression? = nil
   ) throws {
     try configuration.validate()
     guard labels.count == x.rows else {
@@ -164,7 +167,8 @@ public struct LogisticRegression: Sendable {
     // Rows are split over our workers; BLAS (dense blocks) stays on each worker's thread.
     let result = BLAS.singleThreaded {
       LBFGS(solverConfiguration).minimize(
-        from: Array(repeating: 0, count: problem.parameterCount), isCancelled: isCancelled
+        from: Self.startingPoint(start, classes: classes, problem: problem),
+        isCancelled: isCancelled
       ) { parameters, gradient in problem.evaluate(parameters, gradient: &gradient) }
     }
     if result.reason == .cancelled { throw CancellationError() }
@@ -181,6 +185,18 @@ public struct LogisticRegression: Sendable {
       iterations: result.iterations, objective: result.value * problem.totalWeight,
       gradientNorm: result.gradientNorm,
       converged: result.converged && result.iterations < configuration.maxIterations)
+  }
+
+  /// The solver's first parameters: `start`'s when it fits the problem, else zeros.
+  private static func startingPoint(
+    _ start: LogisticRegression?, classes: [String], problem: LogisticProblem
+  ) -> [Double] {
+    guard let start, start.classes == classes, start.weights.rows == problem.outputs,
+      start.weights.columns == problem.x.columns
+    else { return Array(repeating: 0, count: problem.parameterCount) }
+    var point = start.weights.values.map(Double.init)
+    if problem.fitIntercept { point += start.intercepts.map(Double.init) }
+    return point
   }
 
   /// Restores a fitted model from its parameters.

@@ -170,8 +170,8 @@ extension TextFeaturePipeline {
 
   /// Labels and probabilities of one block, encoding it once.
   func classifications(of documents: [String]) throws -> Classifications {
-    let (model, features) = try classifierInputs(documents)
-    let probabilities = try model.classProbabilities(features)
+    let (model, x, codes) = try classifierInputs(documents)
+    let probabilities = try model.probabilities(x, codes: codes)
     let k = probabilities.columns
     let labels = (0..<probabilities.rows).map { r in
       var best = 0

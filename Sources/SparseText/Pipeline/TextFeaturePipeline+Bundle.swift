@@ -7,16 +7,20 @@ import Foundation
 /// scores, at most 1,000) is optional within version 2: bundles without it load and score, with
 /// no default outlier threshold. Version 3 writes every key of `config.json` in snake_case and
 /// nests the vectorizer's settings (`counting`, `weighting`); versions 1 and 2 (camelCase inside
-/// `configuration`, a flat vectorizer) are still read.
+/// `configuration`, a flat vectorizer) are still read. Version 4 adds `classifier_choice` (the
+/// input the classifier reads, its codes weight and C, and the cross-validated table) and, for
+/// an NBSVM classifier, `classifier.log_count_ratio` (models × terms); a version-3 bundle's
+/// classifier reads its configured input.
 extension TextFeaturePipeline {
   /// The bundle format's name.
   package static let formatName = "sparsetext-model"
   /// The bundle format version this build writes. Version 2 added the code scaler
   /// (`codes.mean`, `codes.scale`) and the pipeline's `codeScaling`, `cValues` and `folds`;
-  /// version 3 writes one key style (snake_case) and the nested vectorizer configuration.
-  package static let formatVersion = 3
+  /// version 3 writes one key style (snake_case) and the nested vectorizer configuration;
+  /// version 4 the classifier's choice and NBSVM's ratios.
+  package static let formatVersion = 4
   /// The bundle format versions this build reads.
-  package static let readableFormatVersions = 1...3
+  package static let readableFormatVersions = 1...4
 
   /// The fields of `config.json` that say how to read the rest.
   private struct BundleHeader: Decodable {
@@ -39,6 +43,7 @@ extension TextFeaturePipeline {
     var configuration: Configuration
     var vocabularySize: Int
     var classes: [String]?
+    var classifierChoice: ClassifierChoice?
     /// What the autoencoder's training ran; absent in bundles written before it was stored.
     var autoencoderTraining: SparseAutoencoder.TrainingOutcome? = nil
     /// What the stored anomaly scores were measured on; absent in bundles written before.
@@ -53,6 +58,7 @@ extension TextFeaturePipeline {
       case configuration
       case vocabularySize = "vocabulary_size"
       case classes
+      case classifierChoice = "classifier_choice"
       case autoencoderTraining = "autoencoder_training"
       case anomalyReference = "anomaly_reference"
     }
@@ -69,12 +75,13 @@ extension TextFeaturePipeline {
   /// there is one.
   package func write(to url: URL, in commit: OutputCommit?) throws {
     var configuration = self.configuration
-    if classifier == nil { configuration.classifier = nil }
+    if fittedClassifier == nil { configuration.classifier = nil }
     let config = BundleConfig(
       format: Self.formatName, formatVersion: Self.formatVersion,
       libraryVersion: SparseTextVersion.library, utf8procVersion: SparseTextVersion.utf8proc,
       unicodeVersion: SparseTextVersion.unicode, configuration: configuration,
-      vocabularySize: vectorizer.vocabulary.count, classes: classifier?.classes,
+      vocabularySize: vectorizer.vocabulary.count, classes: fittedClassifier?.classes,
+      classifierChoice: classifierChoice,
       autoencoderTraining: autoencoder == nil ? nil : autoencoderTraining,
       anomalyReference: autoencoder == nil ? nil : trainingScores?.reference)
     var tensors: [String: Tensor] = ["idf": Tensor(vector: vectorizer.idf)]
@@ -84,8 +91,8 @@ extension TextFeaturePipeline {
     if let codeScaler {
       tensors.merge(codeScaler.parameters) { $1 }
     }
-    if let classifier {
-      tensors.merge(classifier.parameters) { $1 }
+    if let fittedClassifier {
+      tensors.merge(fittedClassifier.parameters) { $1 }
     }
     if let trainingScores {
       tensors[Self.trainingScoresTensor] = Tensor(vector: trainingScores.sortedValues)
@@ -194,25 +201,52 @@ extension TextFeaturePipeline {
     }
     // Checked with the invariants: only with an autoencoder, one rate in 0...1 per unit.
     let firingRates = tensors[Self.firingRatesTensor].map { $0.values.map(Double.init) }
-    var classifier: LogisticRegression?
+    var classifier: FittedClassifier?
+    var choice: ClassifierChoice?
     if let lr = config.configuration.classifier, let classes = config.classes,
       let weight = tensors["classifier.weight"], let bias = tensors["classifier.bias"]
     {
+      // Checked with the invariants: the input's features, its codes weight, NBSVM's ratios.
+      let (input, codesWeight) = Self.classifierInput(of: config)
+      let candidate = InputCandidate(input, codesWeight: codesWeight)
+      let standardized = codeScaler != nil
       do {
-        classifier = try LogisticRegression(
-          weights: try weight.matrix(), intercepts: bias.values, classes: classes,
-          configuration: lr)
+        if let ratios = tensors[NaiveBayesLogisticRegression.ratiosTensor] {
+          classifier = .naiveBayes(
+            try NaiveBayesLogisticRegression(
+              weighting: NaiveBayesWeighting(ratios: ratios.matrix(), classes: classes),
+              weights: weight.matrix(), intercepts: bias.values, configuration: lr),
+            candidate, standardized: standardized)
+        } else {
+          classifier = .linear(
+            try LogisticRegression(
+              weights: try weight.matrix(), intercepts: bias.values, classes: classes,
+              configuration: lr), candidate, standardized: standardized)
+        }
       } catch let error as ModelFormatError {
         throw ModelFormatError.inconsistent(
           file: files.tensors.path, reason: Self.reason(of: error))
       } catch let error as ConfigurationError {
         throw ModelFormatError.corrupt(file: files.config.path, reason: error.description)
       }
+      choice =
+        config.classifierChoice
+        ?? ClassifierChoice(input: input, codesWeight: codesWeight, c: lr.inverseRegularization)
     }
     self.init(
       configuration: config.configuration, vectorizer: vectorizer, autoencoder: autoencoder,
-      codeScaler: codeScaler, classifier: classifier, trainingScores: trainingScores,
-      firingRates: firingRates, autoencoderTraining: config.autoencoderTraining)
+      codeScaler: codeScaler, classifier: classifier, choice: choice,
+      trainingScores: trainingScores, firingRates: firingRates,
+      autoencoderTraining: config.autoencoderTraining)
+  }
+
+  /// The input a bundle's classifier reads and its codes weight: `classifier_choice`'s, or for
+  /// bundles written before it (format 3 and earlier) the configured input (codes with an
+  /// autoencoder when none was set, the `both` block at weight 1).
+  static func classifierInput(of config: BundleConfig) -> (ClassifierInput, Double?) {
+    if let choice = config.classifierChoice { return (choice.input, choice.codesWeight) }
+    let input = config.configuration.legacyClassifierInput
+    return (input, input.hasCodesBlock ? 1 : nil)
   }
 
   /// The tensor holding the sorted training anomaly scores.

@@ -28,7 +28,7 @@ extension TextFeaturePipeline {
   package static let knownTensors: Set<String> = [
     "idf", "encoder.weight", "encoder.bias", "decoder.weight", "decoder.bias",
     "classifier.weight", "classifier.bias", "codes.mean", "codes.scale",
-    "anomaly.training_scores", "codes.firing_rate",
+    "anomaly.training_scores", "codes.firing_rate", "classifier.log_count_ratio",
   ]
 
   /// Checks that a bundle file is an ordinary file before it is opened: a directory, a FIFO
@@ -256,6 +256,11 @@ extension TextFeaturePipeline {
         "the classifier's \(present.joined(separator: " and ")) are there, but not \(missing.joined(separator: " or "))"
       )
     }
+    if config.classes == nil, tensors[NaiveBayesLogisticRegression.ratiosTensor] != nil {
+      throw inconsistent(
+        tensorsFile,
+        "it holds \(NaiveBayesLogisticRegression.ratiosTensor), but there is no classifier")
+    }
     if let classes = config.classes {
       if let duplicate = classes.firstDuplicate {
         throw ModelFormatError.corrupt(
@@ -272,13 +277,40 @@ extension TextFeaturePipeline {
       let outputs = classes.count == 2 ? 1 : classes.count
       let features: Int
       let hidden = sae?.hiddenUnits ?? 0
-      switch configuration.effectiveClassifierInput {
-      case .tfidf: features = terms.count
+      let (input, codesWeight) = classifierInput(of: config)
+      switch input {
+      case .tfidf, .nbsvm: features = terms.count
       case .codes: features = hidden
-      case .both: features = terms.count + hidden
+      case .both, .nbsvmCodes: features = terms.count + hidden
       }
-      if configuration.effectiveClassifierInput != .tfidf && sae == nil {
-        throw inconsistent(configFile, "the classifier reads codes, but there is no autoencoder")
+      if input.readsCodes && sae == nil {
+        throw inconsistent(
+          configFile, "the classifier reads codes (\(input.rawValue)), but there is no autoencoder")
+      }
+      if let choice = config.classifierChoice {
+        guard input.hasCodesBlock == (codesWeight != nil),
+          codesWeight.map({ $0 > 0 && $0.isFinite }) ?? true, choice.c > 0, choice.c.isFinite
+        else {
+          throw ModelFormatError.corrupt(
+            file: configFile,
+            reason:
+              "classifier_choice should have a positive C, and a positive codes_weight exactly when its input (\(input.rawValue)) has a codes block"
+          )
+        }
+      }
+      let ratios = tensors[NaiveBayesLogisticRegression.ratiosTensor]
+      if input.isNaiveBayes {
+        guard let ratios, ratios.shape == [outputs, terms.count] else {
+          throw inconsistent(
+            tensorsFile,
+            "an NBSVM classifier (\(input.rawValue)) of \(classes.count) classes needs \(NaiveBayesLogisticRegression.ratiosTensor) of shape [\(outputs), \(terms.count)] (models × terms), found \(ratios.map { "\($0.shape)" } ?? "none")"
+          )
+        }
+      } else if ratios != nil {
+        throw inconsistent(
+          tensorsFile,
+          "it holds \(NaiveBayesLogisticRegression.ratiosTensor), which belongs to an NBSVM classifier, but the classifier reads \(input.rawValue)"
+        )
       }
       guard weight.shape == [outputs, features], bias.shape == [outputs] else {
         throw inconsistent(

@@ -15,8 +15,20 @@ public struct TextFeaturePipeline: Sendable {
     case tfidf
     /// The autoencoder's codes.
     case codes
-    /// Both, side by side.
+    /// TF-IDF and the weighted codes block side by side (see ``Configuration/codesWeights``).
     case both
+    /// NBSVM: the terms binarized and weighted by naive-Bayes log-count ratios
+    /// (``NaiveBayesLogisticRegression``), one model per class for more than two classes.
+    case nbsvm
+    /// NBSVM with the weighted codes block appended to every model's features.
+    case nbsvmCodes = "nbsvm_codes"
+
+    /// Whether the classifier reads codes.
+    public var readsCodes: Bool { self == .codes || self == .both || self == .nbsvmCodes }
+    /// Whether the codes are a weighted block beside the terms.
+    public var hasCodesBlock: Bool { self == .both || self == .nbsvmCodes }
+    /// Whether the classifier is NBSVM.
+    public var isNaiveBayes: Bool { self == .nbsvm || self == .nbsvmCodes }
   }
 
   /// Settings of every stage. The defaults are the recipe measured best across the
@@ -30,8 +42,16 @@ public struct TextFeaturePipeline: Sendable {
     /// The classifier, or `nil` to skip it (it also needs labels). Its C is replaced by the
     /// cross-validated choice when ``cValues`` holds more than one value.
     public var classifier: LogisticRegression.Configuration?
-    /// What the classifier reads; codes when there is an autoencoder, else TF-IDF.
+    /// What the classifier reads, or `nil` (the default) to choose it by the cross-validation
+    /// that chooses C, among TF-IDF, NBSVM, and with an autoencoder the codes and TF-IDF or
+    /// NBSVM with each weight of the codes block in ``codesWeights``. An explicit input is
+    /// kept; only its codes weight (when it has a codes block) and C are cross-validated.
+    /// The choice and its table are ``TextFeaturePipeline/classifierChoice``.
     public var classifierInput: ClassifierInput?
+    /// Candidates for the weight `w` of the codes block of the `both` and `nbsvm_codes` inputs
+    /// (the block is `w·z/√units` for standardized codes `z`), chosen with C by
+    /// cross-validation when there is more than one; 0.25, 0.5 and 1 by default.
+    public var codesWeights: [Double]
     /// How codes are post-processed before they are used as features (by the classifier, by
     /// ``embeddings(for:)`` and by `sparsetext encode`); standardized by default.
     public var codeScaling: CodeScaler.Method
@@ -59,6 +79,8 @@ public struct TextFeaturePipeline: Sendable {
     /// The C candidates of the recommended recipe.
     public static let recommendedCValues: [Double] = [0.1, 1, 10, 100]
 
+    /// The codes-block weights of the recommended recipe.
+    public static let recommendedCodesWeights: [Double] = [0.25, 0.5, 1]
     /// The classifier of the recommended recipe: logistic regression with up to 1,000 L-BFGS
     /// iterations (C is chosen from ``cValues``).
     public static let recommendedClassifier = LogisticRegression.Configuration(maxIterations: 1000)
@@ -69,6 +91,7 @@ public struct TextFeaturePipeline: Sendable {
       autoencoder: SparseAutoencoder.Configuration? = .init(),
       classifier: LogisticRegression.Configuration? = Self.recommendedClassifier,
       classifierInput: ClassifierInput? = nil,
+      codesWeights: [Double] = Self.recommendedCodesWeights,
       codeScaling: CodeScaler.Method = .standardize,
       cValues: [Double] = Self.recommendedCValues,
       folds: Int = 3, anomalyScore: AnomalyScores.Method = .ownTermsGeometricMean,
@@ -78,6 +101,7 @@ public struct TextFeaturePipeline: Sendable {
       self.autoencoder = autoencoder
       self.classifier = classifier
       self.classifierInput = classifierInput
+      self.codesWeights = codesWeights
       self.codeScaling = codeScaling
       self.cValues = cValues
       self.folds = folds
@@ -88,6 +112,7 @@ public struct TextFeaturePipeline: Sendable {
     enum CodingKeys: String, CodingKey {
       case vectorizer, autoencoder, classifier, folds
       case classifierInput = "classifier_input"
+      case codesWeights = "codes_weights"
       case codeScaling = "code_scaling"
       case cValues = "c_values"
       case anomalyScore = "anomaly_score"
@@ -105,6 +130,7 @@ public struct TextFeaturePipeline: Sendable {
         LogisticRegression.Configuration.self, forKey: .classifier)
       classifierInput = try container.decodeIfPresent(
         ClassifierInput.self, forKey: .classifierInput)
+      codesWeights = try container.decodeIfPresent([Double].self, forKey: .codesWeights) ?? [1]
       codeScaling =
         try container.decodeIfPresent(CodeScaler.Method.self, forKey: .codeScaling) ?? .none
       cValues =
@@ -117,8 +143,9 @@ public struct TextFeaturePipeline: Sendable {
       outlierQuantile = try container.decodeIfPresent(Double.self, forKey: .outlierQuantile) ?? 0.99
     }
 
-    /// The classifier input in effect.
-    package var effectiveClassifierInput: ClassifierInput {
+    /// The classifier input of a bundle written before the choice was stored: the explicit
+    /// one, else codes when there is an autoencoder, else TF-IDF (the defaults of then).
+    package var legacyClassifierInput: ClassifierInput {
       classifierInput ?? (autoencoder == nil ? .tfidf : .codes)
     }
 
@@ -136,6 +163,10 @@ public struct TextFeaturePipeline: Sendable {
       guard !cValues.isEmpty, cValues.allSatisfy({ $0 > 0 && $0.isFinite }) else {
         throw ConfigurationError.outOfRange(
           field: .cValues, value: "\(cValues)", allowed: "one or more positive numbers")
+      }
+      guard !codesWeights.isEmpty, codesWeights.allSatisfy({ $0 > 0 && $0.isFinite }) else {
+        throw ConfigurationError.outOfRange(
+          field: .codesWeights, value: "\(codesWeights)", allowed: "one or more positive numbers")
       }
       guard folds >= 2 else {
         throw ConfigurationError.outOfRange(field: .folds, value: "\(folds)", allowed: "2 or more")
@@ -157,8 +188,11 @@ public struct TextFeaturePipeline: Sendable {
     case vectorizer
     /// The sparse autoencoder's training.
     case autoencoder
-    /// The classifier: C by cross-validation, then the final fit.
+    /// The classifier: its input and C by cross-validation, then the final fit.
     case classifier
+    /// An autoencoder trained with labels, trained again for one cross-validation fold with
+    /// only that fold's training labels (during ``classifier``).
+    case foldAutoencoder = "autoencoder for a cross-validation fold"
     /// The anomaly scores of the training text (the outlier threshold's reference).
     case anomalyScores = "anomaly scores"
 
@@ -183,8 +217,22 @@ public struct TextFeaturePipeline: Sendable {
   /// The fitted code post-processing, when there is an autoencoder and ``Configuration/codeScaling``
   /// is not `.none`.
   package let codeScaler: CodeScaler?
-  /// The fitted classifier, if any.
-  public let classifier: LogisticRegression?
+  /// The fitted classifier of any input, if any.
+  package let fittedClassifier: FittedClassifier?
+  /// The fitted logistic regression, when the classifier reads TF-IDF, codes or both.
+  public var classifier: LogisticRegression? {
+    if case .linear(let model, _, _) = fittedClassifier { return model }
+    return nil
+  }
+  /// The fitted NBSVM, when the classifier reads `nbsvm` or `nbsvm_codes`.
+  public var naiveBayesClassifier: NaiveBayesLogisticRegression? {
+    if case .naiveBayes(let model, _, _) = fittedClassifier { return model }
+    return nil
+  }
+  /// What the classifier reads, with which codes weight and C, and the cross-validated table
+  /// it was chosen from; `nil` without a classifier. Bundles written before it was stored
+  /// give their configured input and C, with an empty table.
+  public let classifierChoice: ClassifierChoice?
   /// The anomaly scores of the autoencoder's training text (``Configuration/anomalyScore``),
   /// the reference of the outlier threshold; `nil` without an autoencoder and for bundles
   /// written before it was stored.
@@ -227,10 +275,15 @@ public struct TextFeaturePipeline: Sendable {
   /// ``init(fitting:labels:unlabeled:configuration:fittedVectorizer:progress:)`` that asks
   /// `isCancelled` between stages, autoencoder batches and solver iterations, and throws
   /// `CancellationError` when it says so.
+  ///
+  /// `foldCodes`, when given, supplies each cross-validation fold's codes instead of the rows
+  /// of the codes of all the training text (which are leak-free only for an autoencoder that
+  /// never saw the labels); see ``FoldCodes``.
   package init(
     fitting documents: [String], labels: [String]? = nil, unlabeled: [String] = [],
     configuration: Configuration = .init(), fittedVectorizer: TfidfVectorizer? = nil,
-    progress: (@Sendable (Event) -> Void)? = nil, isCancelled: CancellationCheck?
+    progress: (@Sendable (Event) -> Void)? = nil, isCancelled: CancellationCheck?,
+    foldCodes: FoldCodes? = nil
   ) throws {
     var configuration = configuration
     if let fittedVectorizer { configuration.vectorizer = fittedVectorizer.configuration }
@@ -239,7 +292,7 @@ public struct TextFeaturePipeline: Sendable {
       throw DataError.shapeMismatch(
         what: "labels (one per document)", expected: documents.count, actual: labels.count)
     }
-    if configuration.effectiveClassifierInput != .tfidf && configuration.autoencoder == nil
+    if configuration.classifierInput?.readsCodes == true && configuration.autoencoder == nil
       && configuration.classifier != nil && labels != nil
     {
       throw ConfigurationError.conflict(
@@ -263,6 +316,10 @@ public struct TextFeaturePipeline: Sendable {
     var autoencoderTraining: SparseAutoencoder.TrainingOutcome?
     // The labelled documents' codes as the classifier reads them (scaled when there is a scaler).
     var codes: DenseMatrix?
+    // Each cross-validation fold's codes; for an autoencoder trained with labels, one trained
+    // again per fold with only that fold's training labels (the codes of all the training text
+    // would have seen the held-out rows' labels, and cross-validation would over-trust them).
+    var foldCodes = foldCodes
     if let sae = configuration.autoencoder {
       // Before anything that large is allocated: the weights, a batch and every row's codes.
       try sae.checkSizes(inputColumns: xAll.columns, rows: xAll.rows)
@@ -294,36 +351,54 @@ public struct TextFeaturePipeline: Sendable {
       let labelled = unlabeled.isEmpty ? allCodes : allCodes.selectingRows(0..<documents.count)
       codes = try codeScaler?.transform(labelled) ?? labelled
       autoencoder = trained
+      if foldCodes == nil, let classIndices {
+        let standardize = configuration.codeScaling == .standardize
+        let labelledRows = documents.count
+        foldCodes = { train, valid in
+          progress?(.stage(.foldAutoencoder))
+          var foldLabels = [Int](repeating: -1, count: classIndices.count)
+          for row in train { foldLabels[row] = classIndices[row] }
+          let foldModel = try SparseAutoencoder(
+            training: xAll, labels: foldLabels, classes: classCount, configuration: sae,
+            progress: nil, isCancelled: isCancelled)
+          let all = foldModel.encodeUnchecked(xAll)
+          let scaler = standardize ? CodeScaler(fitting: all) : nil
+          let rows = labelledRows == all.rows ? all : all.selectingRows(0..<labelledRows)
+          let z = try scaler?.transform(rows) ?? rows
+          return (z.selectingRows(train), z.selectingRows(valid))
+        }
+      }
     }
-    var classifier: LogisticRegression?
+    var classifier: FittedClassifier?
+    var choice: ClassifierChoice?
     if var lr = configuration.classifier, let labels {
       try checkCancellation(isCancelled)
       progress?(.stage(.classifier))
-      let features = try Self.classifierFeatures(
-        x, codes: codes, standardized: codeScaler != nil,
-        input: configuration.effectiveClassifierInput)
-      if configuration.cValues.count > 1,
-        let folds = Self.crossValidationFolds(labels, requested: configuration.folds)
-      {
-        lr.inverseRegularization =
-          try LogisticRegression.crossValidateC(
-            features, labels: labels, candidates: configuration.cValues, folds: folds,
-            seed: configuration.autoencoder?.seed ?? SeededGenerator.defaultSeed, configuration: lr,
-            isCancelled: isCancelled
-          ).c
-        configuration.classifier = lr
-      } else if configuration.cValues.count == 1, let only = configuration.cValues.first {
-        lr.inverseRegularization = only
-        configuration.classifier = lr
-      }
-      classifier = try LogisticRegression(
-        fitting: features, labels: labels, configuration: lr, isCancelled: isCancelled)
+      let standardized = codeScaler != nil
+      let allCodes = codes
+      let chosen = try Self.chooseClassifier(
+        x, labels: labels,
+        candidates: Self.inputCandidates(configuration, hasCodes: codes != nil),
+        cValues: configuration.cValues, folds: configuration.folds,
+        seed: configuration.autoencoder?.seed ?? 13, configuration: lr,
+        foldCodes: foldCodes
+          ?? allCodes.map { codes in
+            { train, valid in (codes.selectingRows(train), codes.selectingRows(valid)) }
+          }, standardized: standardized, isCancelled: isCancelled)
+      lr.inverseRegularization = chosen.c
+      configuration.classifier = lr
+      classifier = try FittedClassifier(
+        fitting: x, codes: codes, labels: labels,
+        candidate: InputCandidate(chosen.input, codesWeight: chosen.codesWeight),
+        standardized: standardized, configuration: lr, isCancelled: isCancelled)
+      choice = chosen
     }
     self.configuration = configuration
     self.vectorizer = vectorizer
     self.autoencoder = autoencoder
     self.codeScaler = codeScaler
-    self.classifier = classifier
+    self.fittedClassifier = classifier
+    self.classifierChoice = choice
     self.firingRates = firingRates
     self.autoencoderTraining = autoencoderTraining
     if let autoencoder {
@@ -350,18 +425,43 @@ public struct TextFeaturePipeline: Sendable {
     return smallest >= 2 ? min(requested, smallest) : nil
   }
 
-  /// Assembles a pipeline from fitted stages (used when loading a bundle).
+  /// Assembles a pipeline from fitted stages, with a logistic-regression classifier reading
+  /// ``Configuration/classifierInput`` (codes when it is `nil` and there is an autoencoder,
+  /// else TF-IDF; the `both` input's codes weight is 1).
   public init(
     configuration: Configuration, vectorizer: TfidfVectorizer, autoencoder: SparseAutoencoder?,
     codeScaler: CodeScaler? = nil, classifier: LogisticRegression?,
     trainingScores: AnomalyScores.Distribution? = nil, firingRates: [Double]? = nil,
     autoencoderTraining: SparseAutoencoder.TrainingOutcome? = nil
   ) {
+    let input = configuration.legacyClassifierInput
+    let candidate = InputCandidate(input, codesWeight: input.hasCodesBlock ? 1 : nil)
+    self.init(
+      configuration: configuration, vectorizer: vectorizer, autoencoder: autoencoder,
+      codeScaler: codeScaler,
+      classifier: classifier.map { .linear($0, candidate, standardized: codeScaler != nil) },
+      choice: classifier.map {
+        ClassifierChoice(
+          input: input, codesWeight: candidate.codesWeight,
+          c: $0.configuration.inverseRegularization)
+      }, trainingScores: trainingScores, firingRates: firingRates,
+      autoencoderTraining: autoencoderTraining)
+  }
+
+  /// Assembles a pipeline from fitted stages, a classifier of any input among them (used when
+  /// loading a bundle).
+  package init(
+    configuration: Configuration, vectorizer: TfidfVectorizer, autoencoder: SparseAutoencoder?,
+    codeScaler: CodeScaler?, classifier: FittedClassifier?, choice: ClassifierChoice?,
+    trainingScores: AnomalyScores.Distribution?, firingRates: [Double]?,
+    autoencoderTraining: SparseAutoencoder.TrainingOutcome?
+  ) {
     self.configuration = configuration
     self.vectorizer = vectorizer
     self.autoencoder = autoencoder
     self.codeScaler = codeScaler
-    self.classifier = classifier
+    self.fittedClassifier = classifier
+    self.classifierChoice = classifier == nil ? nil : choice
     self.trainingScores = trainingScores
     self.firingRates = firingRates
     self.autoencoderTraining = autoencoder == nil ? nil : autoencoderTraining
@@ -427,14 +527,14 @@ public struct TextFeaturePipeline: Sendable {
   ///
   /// - Throws: ``ConfigurationError`` when the pipeline has no classifier.
   public func probabilities(for documents: [String]) throws -> DenseMatrix {
-    let (model, features) = try classifierInputs(documents)
-    return try model.classProbabilities(features)
+    let (model, x, codes) = try classifierInputs(documents)
+    return try model.probabilities(x, codes: codes)
   }
 
   /// The most probable class of each document.
   public func predict(_ documents: [String]) throws -> [String] {
-    let (model, features) = try classifierInputs(documents)
-    return try model.predictedLabels(features)
+    let (model, x, codes) = try classifierInputs(documents)
+    return try model.predict(x, codes: codes)
   }
 
   /// The most probable class of each document and every class's probability (documents ×
@@ -447,7 +547,7 @@ public struct TextFeaturePipeline: Sendable {
   }
 
   /// The class labels, sorted, or empty without a classifier.
-  public var classes: [String] { classifier?.classes ?? [] }
+  public var classes: [String] { fittedClassifier?.classes ?? [] }
 
   /// The terms a latent unit reconstructs most strongly (largest decoder weights); none
   /// without an autoencoder.
@@ -466,54 +566,31 @@ public struct TextFeaturePipeline: Sendable {
   }
 
   /// The classifier, or an error saying there is none.
-  func requireClassifier() throws -> LogisticRegression {
-    guard let classifier else {
+  func requireClassifier() throws -> FittedClassifier {
+    guard let fittedClassifier else {
       throw ConfigurationError.conflict(
         reason: "this model has no classifier",
         suggestion: "\(step: .fitWithLabels) to predict.")
     }
-    return classifier
+    return fittedClassifier
   }
 
+  /// The classifier, the documents' TF-IDF and, when the classifier reads them, their codes.
   func classifierInputs(_ documents: [String]) throws -> (
-    LogisticRegression, any FeatureMatrix
+    FittedClassifier, SparseMatrix, DenseMatrix?
   ) {
     let classifier = try requireClassifier()
     let x = try features(for: documents)
-    return (
-      classifier,
-      try Self.classifierFeatures(
-        x, codes: scaledCodes(for: x), standardized: codeScaler != nil,
-        input: configuration.effectiveClassifierInput)
-    )
+    let readsCodes = classifierChoice?.input.readsCodes ?? false
+    return (classifier, x, readsCodes ? scaledCodes(for: x) : nil)
   }
 
-  /// The classifier's input for TF-IDF rows `x` and their `codes` (as ``codes(for:)`` gives
-  /// them; `nil` without an autoencoder).
-  static func classifierFeatures(
-    _ x: SparseMatrix, codes: DenseMatrix?, standardized: Bool, input: ClassifierInput
-  ) throws -> any FeatureMatrix {
-    if input == .tfidf { return x }
-    guard let codes else {
-      throw ConfigurationError.conflict(
-        reason: "the classifier reads codes, but there is no autoencoder",
-        suggestion: "\(set: .classifierInput, to: "tfidf").")
-    }
-    return input == .codes ? codes : try concatenated(x, codes, standardized: standardized)
-  }
-
-  /// TF-IDF ⊕ codes, the `both` input. Standardized codes have a squared row norm of about
-  /// the number of units while TF-IDF rows have norm 1, so under one C the codes would drown
-  /// the terms; their block is divided by √units to give both blocks the same weight.
+  /// TF-IDF ⊕ codes with a codes weight of 1, the `both` input of bundles written before the
+  /// weight was chosen (see ``codesBlock(_:weight:standardized:)``).
   package static func concatenated(_ x: SparseMatrix, _ codes: DenseMatrix, standardized: Bool)
     throws
     -> ConcatenatedFeatures
   {
-    var block = codes
-    if standardized && codes.columns > 0 {
-      let weight = 1 / Float(codes.columns).squareRoot()
-      for k in block.values.indices { block.values[k] *= weight }
-    }
-    return try ConcatenatedFeatures(x, block)
+    try ConcatenatedFeatures(x, codesBlock(codes, weight: 1, standardized: standardized))
   }
 }

@@ -88,6 +88,10 @@ public enum ConfigurationField: String, Sendable, CaseIterable, CustomStringConv
   case classifierInput
   /// ``TextFeaturePipeline/Configuration/cValues``.
   case cValues
+  /// ``TextFeaturePipeline/Configuration/codesWeights``.
+  case codesWeights
+  /// The smoothing `α` of ``NaiveBayesWeighting``.
+  case naiveBayesSmoothing
   /// ``TextFeaturePipeline/Configuration/folds``, or the folds of a split.
   case folds
   /// ``TextFeaturePipeline/Configuration/outlierQuantile``.

@@ -6,7 +6,8 @@ import SparseTextExperiments
 struct ExperimentCommand: ParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "experiment",
-    abstract: "Compare TF-IDF, sparse codes and both as features for logistic regression.",
+    abstract:
+      "Compare TF-IDF, NBSVM, sparse codes, both, and the pipeline's own choice as classifier inputs.",
     discussion: """
       Examples:
         sparsetext corpus fetch bbc
@@ -14,11 +15,17 @@ struct ExperimentCommand: ParsableCommand {
         sparsetext experiment --train train.jsonl --test test.jsonl --hidden 128
         sparsetext experiment reviews.csv --label-fractions 0.01,0.1,1 --report out/
         sparsetext experiment reviews.csv --label-column sentiment --cv 5
+        sparsetext experiment --train train.jsonl --test test.jsonl --repeats 4
         sparsetext experiment train.jsonl --grid topk=16,32,64 --grid hidden=256,512
         sparsetext experiment --novelty --train train.jsonl --test test.jsonl
         sparsetext experiment --retrieval --train train.jsonl --test test.jsonl
-      Pipelines: tfidf_lr (TF-IDF → LR), sae_lr (TF-IDF → codes → LR), concat_lr (both → LR). The \
-      vectorizer and autoencoder are fitted on training text only.
+      Pipelines: tfidf_lr (TF-IDF → LR), nbsvm_lr (naive-Bayes-weighted binary terms → LR), \
+      sae_lr (TF-IDF → codes → LR), concat_lr (both → LR) and best (the input and C that fit's \
+      cross-validation chooses). The vectorizer and autoencoder are fitted on training text only; \
+      along a learning curve each fraction's C (and best's input) is chosen on its own labels.
+      With --repeats N: the split given, then N − 1 seeded stratified resplits of train + test \
+      with the same test share; each pipeline's mean, standard deviation and paired difference \
+      from tfidf_lr.
       With --grid, every combination of the settings is ranked by cross-validation on the training \
       part (the test part is not read); the table ends with a fit command for the winner.
       With --novelty: for each class, fit on the other classes' training documents, score every \
@@ -42,6 +49,12 @@ struct ExperimentCommand: ParsableCommand {
 
   @Option(help: "Run K-fold cross-validation on INPUT instead of one split.")
   var cv: Int?
+
+  @Option(
+    help: ArgumentHelp(
+      "Runs: the split given (seed 0), then seeded stratified resplits of train + test with the same test share (default: 1).",
+      valueName: "N"))
+  var repeats: Int?
 
   @OptionGroup var pipeline: PipelineOptions
 
@@ -102,7 +115,8 @@ struct ExperimentCommand: ParsableCommand {
       cValues: pipeline.cValues,
       folds: folds ?? defaults.folds,
       labelFractions: labelFractions?.values ?? [],
-      seed: autoencoder.effectiveSeed, codeScaling: pipeline.effectiveCodeScaling)
+      seed: autoencoder.effectiveSeed, codeScaling: pipeline.effectiveCodeScaling,
+      codesWeights: pipeline.codesWeights?.values ?? defaults.codesWeights)
     if novelty {
       try runNovelty(experimentConfiguration)
       return
@@ -116,14 +130,29 @@ struct ExperimentCommand: ParsableCommand {
       try runGrid(experimentConfiguration, unlabeled: unlabeledTexts)
       return
     }
-    let (parts, dataInfo) = try loadParts()
+    if let repeats, repeats < 1 {
+      throw CommandError.usage("--repeats is \(repeats), but it must be 1 or more.")
+    }
+    if let repeats, repeats > 1, cv != nil {
+      throw CommandError.usage("--repeats resplits one train/test division; drop --cv")
+    }
+    var (parts, dataInfo) = try loadParts()
+    if let repeats, repeats > 1 {
+      parts = try Self.resplits(parts[0], count: repeats)
+      dataInfo.train = parts.map(\.train.count)
+      dataInfo.test = parts.map(\.test.count)
+    }
     let display = TrainingDisplay(
       epochs: experimentConfiguration.autoencoder?.epochs ?? 0, quiet: global.quiet,
       sparsityTerms: experimentConfiguration.autoencoder?.topK == nil)
     let experiment = Experiment(experimentConfiguration)
     var results: [Experiment.Result] = []
     for (index, part) in parts.enumerated() {
-      if parts.count > 1 { Terminal.note("fold \(index + 1)/\(parts.count)", quiet: global.quiet) }
+      if parts.count > 1 {
+        Terminal.note(
+          "\((repeats ?? 1) > 1 ? "repeat" : "fold") \(index + 1)/\(parts.count)",
+          quiet: global.quiet)
+      }
       let result = try experiment.run(
         train: part.train, test: part.test, unlabeled: unlabeledTexts
       ) { event in
@@ -136,7 +165,8 @@ struct ExperimentCommand: ParsableCommand {
       results.append(result)
     }
     let summary = ExperimentReport(
-      results: results, configuration: experimentConfiguration, data: dataInfo)
+      results: results, configuration: experimentConfiguration, data: dataInfo,
+      runs: (repeats ?? 1) > 1 ? "repeats" : "folds")
     try Console.current.print(summary.table)
     if let report {
       try Self.commit(report) { try summary.write(to: $0, in: $1) }
@@ -262,6 +292,23 @@ struct ExperimentCommand: ParsableCommand {
       try Self.commit(report) { try gridReport.write(to: $0, in: $1) }
       Terminal.note("report: \(Self.path(report, "grid.md"))", quiet: global.quiet)
     }
+  }
+
+  /// `split` itself (seed 0), then `count − 1` stratified resplits of its documents (seeds 1,
+  /// 2, …) with the same share in test.
+  static func resplits(
+    _ split: (train: [LabeledDocument], test: [LabeledDocument]), count: Int
+  ) throws -> [(train: [LabeledDocument], test: [LabeledDocument])] {
+    let documents = split.train + split.test
+    let labels = try documents.map { try Experiment.label(of: $0) }
+    let share = Double(split.test.count) / Double(documents.count)
+    var parts = [split]
+    for seed in 1..<count {
+      let (train, test) = try StratifiedSplit.trainTest(
+        labels: labels, testFraction: share, seed: UInt64(seed))
+      parts.append((train.map { documents[$0] }, test.map { documents[$0] }))
+    }
+    return parts
   }
 
   /// Writes the report's files into `report` (created with any missing parents) all together:

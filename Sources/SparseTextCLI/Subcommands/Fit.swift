@@ -37,7 +37,10 @@ struct Fit: ParsableCommand {
   @Flag(help: "Skip the classifier even when labels are present.")
   var noClassifier = false
 
-  @Option(help: "What the classifier reads: tfidf, codes or both.")
+  @Option(
+    help:
+      "What the classifier reads: \(TextFeaturePipeline.ClassifierInput.allCases.map(\.rawValue).joined(separator: ", ")) (default: chosen with C by cross-validation)."
+  )
   var classifierInput: TextFeaturePipeline.ClassifierInput?
 
   @OptionGroup var pipeline: PipelineOptions
@@ -88,6 +91,7 @@ struct Fit: ParsableCommand {
     if let classifierInput { configuration.classifierInput = classifierInput }
     if let scaling = pipeline.codeScaling { configuration.codeScaling = scaling }
     if let c = pipeline.c { configuration.cValues = c.values }
+    if let w = pipeline.codesWeights { configuration.codesWeights = w.values }
     if let outlierQuantile { configuration.outlierQuantile = outlierQuantile }
     if let anomalyScore { configuration.anomalyScore = anomalyScore }
     if let file, let config {
@@ -151,10 +155,21 @@ struct Fit: ParsableCommand {
       "seconds": seconds, "output": output,
     ]
     if let sae = pipeline.autoencoder { summary["hidden_units"] = sae.configuration.hiddenUnits }
-    if let classifier = pipeline.classifier {
+    if let classifier = pipeline.fittedClassifier, let choice = pipeline.classifierChoice {
       summary["classes"] = classifier.classes
-      summary["C"] = classifier.configuration.inverseRegularization
+      summary["C"] = classifier.c
       summary["converged"] = classifier.convergence.converged
+      summary["classifier_input"] = choice.input.rawValue
+      if let w = choice.codesWeight { summary["codes_weight"] = w }
+      if !choice.crossValidation.isEmpty {
+        summary["cross_validation"] = choice.crossValidation.map { row -> [String: Any] in
+          var entry: [String: Any] = [
+            "input": row.input.rawValue, "C": row.c, "accuracy": row.accuracy,
+          ]
+          if let w = row.codesWeight { entry["codes_weight"] = w }
+          return entry
+        }
+      }
       if !classifier.convergence.converged {
         Terminal.warn(
           "the classifier stopped after \(classifier.convergence.iterations) iterations before converging; raise maxIterations in --config or lower C"
@@ -170,8 +185,14 @@ struct Fit: ParsableCommand {
       if let sae = pipeline.autoencoder {
         line += ", \(sae.configuration.hiddenUnits) latent units"
       }
-      if let classifier = pipeline.classifier {
+      if let classifier = pipeline.fittedClassifier, let choice = pipeline.classifierChoice {
         line += ", classes \(classifier.classes.joined(separator: " "))"
+        line += ", classifier reads \(choice.input.rawValue)"
+        if let w = choice.codesWeight { line += " (codes weight \(w.formatted()))" }
+        line += " with C \(choice.c.formatted())"
+        if let accuracy = choice.accuracy, let folds = choice.folds {
+          line += String(format: " (%.2f%% in %d-fold cross-validation)", accuracy * 100, folds)
+        }
       }
       try Console.current.print(line + String(format: " in %.1f s → %@", seconds, output))
     }

@@ -1,0 +1,334 @@
+import Foundation
+
+extension TextFeaturePipeline {
+  /// What the fitted classifier reads and with which C, and the cross-validated table it was
+  /// chosen from (``Configuration/classifierInput`` `nil` compares every input the pipeline can
+  /// make; an explicit one compares only its codes weights and C). Written into the bundle's
+  /// `config.json` as `classifier_choice`.
+  public struct ClassifierChoice: Codable, Sendable, Equatable {
+    /// One row of the cross-validated table.
+    public struct Score: Codable, Sendable, Equatable {
+      /// The input.
+      public var input: ClassifierInput
+      /// The codes block's weight, for an input with one.
+      public var codesWeight: Double?
+      /// The classifier's C.
+      public var c: Double
+      /// Mean accuracy over the held-out rows of every fold.
+      public var accuracy: Double
+
+      /// Creates a row.
+      public init(input: ClassifierInput, codesWeight: Double?, c: Double, accuracy: Double) {
+        self.input = input
+        self.codesWeight = codesWeight
+        self.c = c
+        self.accuracy = accuracy
+      }
+
+      enum CodingKeys: String, CodingKey {
+        case input, accuracy
+        case codesWeight = "codes_weight"
+        case c
+      }
+    }
+
+    /// The input the classifier reads.
+    public var input: ClassifierInput
+    /// The weight `w` of the codes block (`w·z/√units`) when ``input`` has one.
+    public var codesWeight: Double?
+    /// The classifier's C.
+    public var c: Double
+    /// The folds of the cross-validation, or `nil` when nothing was compared.
+    public var folds: Int?
+    /// Every compared (input, weight, C) with its cross-validated accuracy, in the order
+    /// compared; empty when there was a single candidate.
+    public var crossValidation: [Score]
+
+    /// Creates a choice.
+    public init(
+      input: ClassifierInput, codesWeight: Double?, c: Double, folds: Int? = nil,
+      crossValidation: [Score] = []
+    ) {
+      self.input = input
+      self.codesWeight = codesWeight
+      self.c = c
+      self.folds = folds
+      self.crossValidation = crossValidation
+    }
+
+    enum CodingKeys: String, CodingKey {
+      case input, folds
+      case codesWeight = "codes_weight"
+      case c
+      case crossValidation = "cross_validation"
+    }
+
+    /// The chosen row's cross-validated accuracy, if there was a comparison.
+    public var accuracy: Double? {
+      crossValidation.first { $0.input == input && $0.codesWeight == codesWeight && $0.c == c }?
+        .accuracy
+    }
+  }
+
+  /// An input and, for one with a codes block, its weight: one candidate of the choice.
+  package struct InputCandidate: Sendable, Equatable {
+    package var input: ClassifierInput
+    package var codesWeight: Double?
+
+    package init(_ input: ClassifierInput, codesWeight: Double? = nil) {
+      self.input = input
+      self.codesWeight = codesWeight
+    }
+  }
+
+  /// The training rows' and the validation rows' codes for one cross-validation fold, scaled as
+  /// the classifier reads them, from an autoencoder that saw no label of the validation rows.
+  /// An unsupervised autoencoder's codes of all rows are leak-free already; an autoencoder that
+  /// trains with labels must be trained again per fold with only the fold's training labels
+  /// (the other rows unlabelled): that retraining is what this function is for.
+  package typealias FoldCodes = (_ train: [Int], _ valid: [Int]) throws -> (
+    train: DenseMatrix, valid: DenseMatrix
+  )
+
+  /// The inputs the choice compares: the explicit one (with each codes weight when it has a
+  /// codes block), or every input the pipeline can make.
+  package static func inputCandidates(_ configuration: Configuration, hasCodes: Bool)
+    -> [InputCandidate]
+  {
+    let weights = configuration.codesWeights
+    func expand(_ input: ClassifierInput) -> [InputCandidate] {
+      input.hasCodesBlock ? weights.map { InputCandidate(input, codesWeight: $0) } : [.init(input)]
+    }
+    if let explicit = configuration.classifierInput { return expand(explicit) }
+    let inputs: [ClassifierInput] =
+      hasCodes ? [.tfidf, .nbsvm, .codes, .both, .nbsvmCodes] : [.tfidf, .nbsvm]
+    return inputs.flatMap(expand)
+  }
+
+  /// Chooses the input and C by stratified cross-validation on the labelled rows: every
+  /// candidate with every C is fitted on each fold's training rows (naive-Bayes ratios
+  /// included) and scored on its held-out rows. The best mean accuracy wins; ties go to the
+  /// earlier candidate (simpler inputs first) and then the smaller C.
+  ///
+  /// - Parameters:
+  ///   - x: the labelled rows' TF-IDF.
+  ///   - labels: one label per row.
+  ///   - candidates: the inputs to compare, in order of preference on ties.
+  ///   - cValues: the values of C to compare.
+  ///   - requested: the folds asked for (fewer when the smallest class is smaller).
+  ///   - seed: seeds the folds.
+  ///   - configuration: the classifier's other settings; its C is kept when there are no
+  ///     usable folds and several candidates of C.
+  ///   - foldCodes: each fold's codes, needed when a candidate reads codes.
+  ///   - standardized: whether the codes are standardized (the block is then divided by √units).
+  ///   - isCancelled: asked before every solver iteration.
+  /// - Returns: the choice and its table (empty when there was nothing to compare).
+  /// - Throws: ``ConfigurationError`` for no candidates or codes without `foldCodes`, and
+  ///   whatever fitting throws.
+  package static func chooseClassifier(
+    _ x: SparseMatrix, labels: [String], candidates: [InputCandidate], cValues: [Double],
+    folds requested: Int, seed: UInt64, configuration: LogisticRegression.Configuration,
+    foldCodes: FoldCodes?, standardized: Bool, isCancelled: CancellationCheck? = nil
+  ) throws -> ClassifierChoice {
+    guard let first = candidates.first, let firstC = cValues.first else {
+      throw ConfigurationError.outOfRange(
+        field: .cValues, value: "none", allowed: "one or more candidates")
+    }
+    if candidates.count == 1 && cValues.count == 1 {
+      return ClassifierChoice(input: first.input, codesWeight: first.codesWeight, c: firstC)
+    }
+    guard let k = crossValidationFolds(labels, requested: requested) else {
+      return ClassifierChoice(
+        input: first.input, codesWeight: first.codesWeight,
+        c: cValues.count == 1 ? firstC : configuration.inverseRegularization)
+    }
+    let cs = cValues.sorted()
+    let needsCodes = candidates.contains { $0.input.readsCodes }
+    let needsRatios = candidates.contains { $0.input.isNaiveBayes }
+    if needsCodes && foldCodes == nil {
+      throw ConfigurationError.conflict(
+        reason: "the classifier reads codes, but there is no autoencoder",
+        suggestion: "Add an autoencoder or \(set: .classifierInput, to: "tfidf").")
+    }
+    var correct = [Int](repeating: 0, count: candidates.count * cs.count)
+    for split in try StratifiedSplit.folds(labels: labels, k: k, seed: seed) {
+      let xTrain = x.selectingRows(split.train)
+      let xValid = x.selectingRows(split.test)
+      let yTrain = split.train.map { labels[$0] }
+      let yValid = split.test.map { labels[$0] }
+      let codes = try needsCodes ? foldCodes?(split.train, split.test) : nil
+      let weighting = try needsRatios ? NaiveBayesWeighting(fitting: xTrain, labels: yTrain) : nil
+      for (i, candidate) in candidates.enumerated() {
+        // C ascending, each fit starting from the previous one's solution (a warm start).
+        var previous: FittedClassifier?
+        for (j, c) in cs.enumerated() {
+          var lr = configuration
+          lr.inverseRegularization = c
+          let model = try FittedClassifier(
+            fitting: xTrain, codes: codes?.train, labels: yTrain, candidate: candidate,
+            standardized: standardized, configuration: lr, weighting: weighting,
+            isCancelled: isCancelled, start: previous)
+          previous = model
+          let predicted = try model.predict(xValid, codes: codes?.valid)
+          correct[i * cs.count + j] += zip(predicted, yValid).filter { $0 == $1 }.count
+        }
+      }
+    }
+    var table: [ClassifierChoice.Score] = []
+    var best = 0
+    for (i, candidate) in candidates.enumerated() {
+      for (j, c) in cs.enumerated() {
+        let index = i * cs.count + j
+        table.append(
+          .init(
+            input: candidate.input, codesWeight: candidate.codesWeight, c: c,
+            accuracy: Double(correct[index]) / Double(labels.count)))
+        if correct[index] > correct[best] { best = index }
+      }
+    }
+    let chosen = candidates[best / cs.count]
+    return ClassifierChoice(
+      input: chosen.input, codesWeight: chosen.codesWeight, c: cs[best % cs.count], folds: k,
+      crossValidation: table)
+  }
+
+  /// The codes block of the `both` and `nbsvm_codes` inputs: `weight · codes`, divided by
+  /// √units when the codes are standardized (their squared row norm is then about the number
+  /// of units while TF-IDF rows have norm 1, so under one C the codes would drown the terms).
+  package static func codesBlock(_ codes: DenseMatrix, weight: Double, standardized: Bool)
+    -> DenseMatrix
+  {
+    var block = codes
+    let scale =
+      Float(weight) / (standardized && codes.columns > 0 ? Float(codes.columns).squareRoot() : 1)
+    if scale != 1 { for k in block.values.indices { block.values[k] *= scale } }
+    return block
+  }
+}
+
+/// A fitted classifier of any input: logistic regression on TF-IDF, codes or both, or NBSVM
+/// on the terms with an optional codes block.
+package enum FittedClassifier: Sendable {
+  /// Logistic regression on the input's features.
+  case linear(LogisticRegression, TextFeaturePipeline.InputCandidate, standardized: Bool)
+  /// NBSVM, with the codes block's weight when it reads one.
+  case naiveBayes(
+    NaiveBayesLogisticRegression, TextFeaturePipeline.InputCandidate, standardized: Bool)
+
+  /// Fits the classifier `candidate` names on TF-IDF rows `x` and their `codes` (scaled as
+  /// the pipeline hands them out).
+  package init(
+    fitting x: SparseMatrix, codes: DenseMatrix?, labels: [String],
+    candidate: TextFeaturePipeline.InputCandidate, standardized: Bool,
+    configuration: LogisticRegression.Configuration, weighting: NaiveBayesWeighting? = nil,
+    isCancelled: CancellationCheck?, start: FittedClassifier? = nil
+  ) throws {
+    if candidate.input.isNaiveBayes {
+      let block = try Self.block(codes, candidate, standardized)
+      self = .naiveBayes(
+        try NaiveBayesLogisticRegression(
+          fitting: x, dense: block, labels: labels, configuration: configuration,
+          weighting: weighting, isCancelled: isCancelled, start: start?.naiveBayes),
+        candidate, standardized: standardized)
+    } else {
+      let features = try Self.features(x, codes: codes, candidate, standardized)
+      self = .linear(
+        try LogisticRegression(
+          fitting: features, labels: labels, configuration: configuration,
+          isCancelled: isCancelled, start: start?.linear), candidate, standardized: standardized)
+    }
+  }
+
+  /// The codes block a candidate reads, or `nil` for one without.
+  static func block(
+    _ codes: DenseMatrix?, _ candidate: TextFeaturePipeline.InputCandidate, _ standardized: Bool
+  ) throws -> DenseMatrix? {
+    guard candidate.input.readsCodes else { return nil }
+    guard let codes else {
+      throw ConfigurationError.conflict(
+        reason: "the classifier reads codes, but there is no autoencoder",
+        suggestion: "\(set: .classifierInput, to: "tfidf").")
+    }
+    guard candidate.input.hasCodesBlock else { return codes }
+    return TextFeaturePipeline.codesBlock(
+      codes, weight: candidate.codesWeight ?? 1, standardized: standardized)
+  }
+
+  /// A linear input's features.
+  static func features(
+    _ x: SparseMatrix, codes: DenseMatrix?, _ candidate: TextFeaturePipeline.InputCandidate,
+    _ standardized: Bool
+  ) throws -> any FeatureMatrix {
+    switch candidate.input {
+    case .tfidf, .nbsvm: return x
+    case .codes: return try block(codes, candidate, standardized)!
+    case .both, .nbsvmCodes:
+      return try ConcatenatedFeatures(x, block(codes, candidate, standardized)!)
+    }
+  }
+
+  /// The logistic regression, for a linear input.
+  var linear: LogisticRegression? {
+    if case .linear(let model, _, _) = self { return model }
+    return nil
+  }
+
+  /// The NBSVM, for a naive-Bayes input.
+  var naiveBayes: NaiveBayesLogisticRegression? {
+    if case .naiveBayes(let model, _, _) = self { return model }
+    return nil
+  }
+
+  /// The class labels, sorted.
+  package var classes: [String] {
+    switch self {
+    case .linear(let model, _, _): model.classes
+    case .naiveBayes(let model, _, _): model.classes
+    }
+  }
+
+  /// Class probabilities of TF-IDF rows `x` with their `codes`.
+  package func probabilities(_ x: SparseMatrix, codes: DenseMatrix?) throws -> DenseMatrix {
+    switch self {
+    case .linear(let model, let candidate, let standardized):
+      return try model.classProbabilities(Self.features(x, codes: codes, candidate, standardized))
+    case .naiveBayes(let model, let candidate, let standardized):
+      return try model.probabilities(
+        for: x, dense: Self.block(codes, candidate, standardized))
+    }
+  }
+
+  /// The most probable class of each row.
+  package func predict(_ x: SparseMatrix, codes: DenseMatrix?) throws -> [String] {
+    switch self {
+    case .linear(let model, let candidate, let standardized):
+      return try model.predictedLabels(Self.features(x, codes: codes, candidate, standardized))
+    case .naiveBayes(let model, let candidate, let standardized):
+      return try model.predict(x, dense: Self.block(codes, candidate, standardized))
+    }
+  }
+
+  /// The classifier's C.
+  package var c: Double {
+    switch self {
+    case .linear(let model, _, _): model.configuration.inverseRegularization
+    case .naiveBayes(let model, _, _): model.configuration.inverseRegularization
+    }
+  }
+
+  /// How fitting ended.
+  package var convergence: LogisticRegression.Convergence {
+    switch self {
+    case .linear(let model, _, _): model.convergence
+    case .naiveBayes(let model, _, _): model.convergence
+    }
+  }
+
+  /// The tensors a bundle stores.
+  package var parameters: [String: Tensor] {
+    switch self {
+    case .linear(let model, _, _): model.parameters
+    case .naiveBayes(let model, _, _): model.parameters
+    }
+  }
+}

@@ -1,0 +1,250 @@
+import Foundation
+import Testing
+
+@testable import SparseText
+
+/// The classifier input chosen by cross-validation in `fit`, NBSVM in the pipeline and its
+/// bundle, and the per-fold codes seam.
+@Suite struct ClassifierChoiceTests {
+  /// Three topics, with words shared across them so the inputs do not all tie at 100%.
+  static func corpus(_ count: Int) -> (texts: [String], labels: [String]) {
+    let topics = [
+      ["match", "goal", "team", "season", "coach", "league", "cup", "striker"],
+      ["bank", "shares", "profit", "market", "rates", "investors", "growth", "bond"],
+      ["film", "actor", "scene", "director", "plot", "drama", "award", "cinema"],
+    ]
+    let shared = ["news", "today", "report", "week"]
+    var texts: [String] = []
+    var labels: [String] = []
+    for i in 0..<count {
+      let k = i % 3
+      var words = (0..<4).map { topics[k][(i + 3 * $0) % 8] }
+      words.append(shared[i % 4])
+      // Every fifth document borrows a word of the next topic.
+      if i % 5 == 0 { words.append(topics[(k + 1) % 3][i % 8]) }
+      texts.append(words.joined(separator: " "))
+      labels.append(["sport", "money", "film"][k])
+    }
+    return (texts, labels)
+  }
+
+  static let small = SparseAutoencoder.Configuration(hiddenUnits: 4, epochs: 2, batchSize: 8)
+
+  static func temporaryDirectory() -> URL {
+    FileManager.default.temporaryDirectory.appendingPathComponent(
+      "sparsetext-choice-\(UUID().uuidString)")
+  }
+
+  @Test func theDefaultComparesEveryInputAndKeepsTheBest() throws {
+    let (texts, labels) = Self.corpus(45)
+    let fitted = try TextFeaturePipeline(
+      fitting: texts, labels: labels, configuration: .init(autoencoder: Self.small))
+    let choice = try #require(fitted.classifierChoice)
+    // tfidf, nbsvm, codes, then both and nbsvm_codes with each of the three weights, × 4 C.
+    #expect(choice.crossValidation.count == 9 * 4)
+    let inputs = Set(choice.crossValidation.map(\.input))
+    #expect(inputs == Set(TextFeaturePipeline.ClassifierInput.allCases))
+    let best = try #require(choice.crossValidation.map(\.accuracy).max())
+    #expect(choice.accuracy == best)
+    #expect(choice.folds == 3)
+    #expect(fitted.configuration.classifier?.inverseRegularization == choice.c)
+    #expect(fitted.configuration.classifierInput == nil)
+    // The first row reaching the best accuracy is the one chosen (simpler inputs, smaller C).
+    let first = try #require(choice.crossValidation.first { $0.accuracy == best })
+    #expect(first.input == choice.input && first.c == choice.c)
+  }
+
+  @Test func anExplicitInputIsKeptAndOnlyItsWeightAndCAreCrossValidated() throws {
+    let (texts, labels) = Self.corpus(45)
+    let fitted = try TextFeaturePipeline(
+      fitting: texts, labels: labels,
+      configuration: .init(
+        autoencoder: Self.small, classifierInput: .nbsvmCodes, codesWeights: [0.5, 2]))
+    let choice = try #require(fitted.classifierChoice)
+    #expect(choice.input == .nbsvmCodes)
+    #expect(choice.crossValidation.count == 2 * 4)
+    #expect(Set(choice.crossValidation.compactMap(\.codesWeight)) == [0.5, 2])
+    #expect(fitted.naiveBayesClassifier?.weighting.models == 3)
+    #expect(fitted.naiveBayesClassifier?.denseColumns == 4)
+    #expect(fitted.classifier == nil)
+    let tfidfOnly = try TextFeaturePipeline(
+      fitting: texts, labels: labels,
+      configuration: .init(autoencoder: nil, classifierInput: .tfidf, cValues: [3]))
+    #expect(tfidfOnly.classifierChoice == .init(input: .tfidf, codesWeight: nil, c: 3))
+  }
+
+  @Test func withoutAnAutoencoderTheChoiceIsBetweenTfidfAndNBSVM() throws {
+    let (texts, labels) = Self.corpus(30)
+    let fitted = try TextFeaturePipeline(
+      fitting: texts, labels: labels, configuration: .init(autoencoder: nil))
+    let choice = try #require(fitted.classifierChoice)
+    #expect(Set(choice.crossValidation.map(\.input)) == [.tfidf, .nbsvm])
+    #expect(try fitted.predict(texts).count == texts.count)
+    #expect(throws: ConfigurationError.self) {
+      try TextFeaturePipeline(
+        fitting: texts, labels: labels,
+        configuration: .init(autoencoder: nil, classifierInput: .nbsvmCodes))
+    }
+  }
+
+  /// The seam for label-trained codes: each fold asks for its own codes with its training and
+  /// held-out rows, which partition the labelled rows, and the choice is made on those codes.
+  @Test func eachFoldAsksForItsOwnCodes() throws {
+    let (texts, labels) = Self.corpus(36)
+    final class Calls: @unchecked Sendable {
+      var folds: [(train: [Int], valid: [Int])] = []
+    }
+    let calls = Calls()
+    // A fake fold trainer: codes that are one-hot labels on the training rows (as memorized
+    // codes would be) and zero on the held-out rows, which know no labels.
+    let classes = Array(Set(labels)).sorted()
+    let foldCodes: TextFeaturePipeline.FoldCodes = { train, valid in
+      calls.folds.append((train, valid))
+      var codes = DenseMatrix(zeros: train.count, columns: 4)
+      for (r, row) in train.enumerated() {
+        codes.values[r * 4 + classes.firstIndex(of: labels[row])!] = 1
+      }
+      return (codes, DenseMatrix(zeros: valid.count, columns: 4))
+    }
+    let fitted = try TextFeaturePipeline(
+      fitting: texts, labels: labels,
+      configuration: .init(autoencoder: Self.small, classifierInput: .codes), isCancelled: nil,
+      foldCodes: foldCodes)
+    #expect(calls.folds.count == 3)
+    for fold in calls.folds {
+      #expect(Set(fold.train).isDisjoint(with: fold.valid))
+      #expect(Set(fold.train).union(fold.valid) == Set(0..<texts.count))
+    }
+    // The memorized fold codes tell nothing about held-out rows: at most the majority rate.
+    let choice = try #require(fitted.classifierChoice)
+    #expect(choice.crossValidation.allSatisfy { $0.accuracy <= 0.34 })
+  }
+
+  @Test(arguments: [2, 3]) func anNBSVMBundleRoundTrips(classes: Int) throws {
+    var (texts, labels) = Self.corpus(45)
+    if classes == 2 {
+      let keep = labels.indices.filter { labels[$0] != "film" }
+      texts = keep.map { texts[$0] }
+      labels = keep.map { labels[$0] }
+    }
+    let fitted = try TextFeaturePipeline(
+      fitting: texts, labels: labels,
+      configuration: .init(autoencoder: Self.small, classifierInput: .nbsvmCodes))
+    let url = Self.temporaryDirectory()
+    defer { try? FileManager.default.removeItem(at: url) }
+    try fitted.write(to: url)
+    let loaded = try TextFeaturePipeline(contentsOf: url)
+    #expect(loaded.classifierChoice == fitted.classifierChoice)
+    #expect(try loaded.probabilities(for: texts) == fitted.probabilities(for: texts))
+    #expect(try loaded.predict(texts) == fitted.predict(texts))
+    let (tensors, _) = try SafeTensors.read(from: url.appendingPathComponent("model.safetensors"))
+    let ratios = try #require(tensors[NaiveBayesLogisticRegression.ratiosTensor])
+    #expect(ratios.shape == [classes == 2 ? 1 : 3, fitted.vectorizer.vocabulary.count])
+  }
+
+  @Test func aDamagedNBSVMBundleIsRefused() throws {
+    let (texts, labels) = Self.corpus(45)
+    let fitted = try TextFeaturePipeline(
+      fitting: texts, labels: labels,
+      configuration: .init(autoencoder: nil, classifierInput: .nbsvm))
+    let url = Self.temporaryDirectory()
+    defer { try? FileManager.default.removeItem(at: url) }
+    try fitted.write(to: url)
+    let file = url.appendingPathComponent("model.safetensors")
+    let (tensors, _) = try SafeTensors.read(from: file)
+    func rewrite(_ change: (inout [String: Tensor]) throws -> Void) throws {
+      var copy = tensors
+      try change(&copy)
+      try SafeTensors.encode(copy, metadata: [:]).write(to: file)
+    }
+    // Ratios of the wrong shape.
+    try rewrite {
+      $0[NaiveBayesLogisticRegression.ratiosTensor] = try Tensor(
+        shape: [2, 3], values: [0, 0, 0, 0, 0, 0])
+    }
+    #expect(throws: ModelFormatError.self) { try TextFeaturePipeline(contentsOf: url) }
+    // No ratios at all.
+    try rewrite { $0[NaiveBayesLogisticRegression.ratiosTensor] = nil }
+    #expect(throws: ModelFormatError.self) { try TextFeaturePipeline(contentsOf: url) }
+    // A ratio that is not finite.
+    try rewrite {
+      let r = $0[NaiveBayesLogisticRegression.ratiosTensor]!
+      var values = r.values
+      values[0] = .infinity
+      $0[NaiveBayesLogisticRegression.ratiosTensor] = try Tensor(shape: r.shape, values: values)
+    }
+    #expect(throws: ModelFormatError.self) { try TextFeaturePipeline(contentsOf: url) }
+    try rewrite { _ in }
+    #expect(try TextFeaturePipeline(contentsOf: url).predict(texts) == fitted.predict(texts))
+  }
+}
+
+/// A warm start (the solution at the previous C) reaches the same optimum as a cold start.
+@Suite struct WarmStartTests {
+  @Test(arguments: [2, 3]) func aWarmStartFindsTheSameModel(classes: Int) throws {
+    var (texts, labels) = ClassifierChoiceTests.corpus(45)
+    if classes == 2 {
+      let keep = labels.indices.filter { labels[$0] != "film" }
+      texts = keep.map { texts[$0] }
+      labels = keep.map { labels[$0] }
+    }
+    let x = try TfidfVectorizer.fitTransform(texts, configuration: .init()).1
+    let tight = LogisticRegression.Configuration(inverseRegularization: 10, tolerance: 1e-7)
+    var loose = tight
+    loose.inverseRegularization = 1
+    let first = try LogisticRegression(
+      fitting: x, labels: labels, configuration: loose, isCancelled: nil)
+    let cold = try LogisticRegression(
+      fitting: x, labels: labels, configuration: tight, isCancelled: nil)
+    let warm = try LogisticRegression(
+      fitting: x, labels: labels, configuration: tight, isCancelled: nil, start: first)
+    #expect(warm.convergence.converged && cold.convergence.converged)
+    for (a, b) in zip(warm.weights.values, cold.weights.values) { #expect(abs(a - b) < 1e-3) }
+    let nbFirst = try NaiveBayesLogisticRegression(
+      fitting: x, labels: labels, configuration: loose, isCancelled: nil)
+    let nbCold = try NaiveBayesLogisticRegression(
+      fitting: x, labels: labels, configuration: tight, isCancelled: nil)
+    let nbWarm = try NaiveBayesLogisticRegression(
+      fitting: x, labels: labels, configuration: tight, isCancelled: nil, start: nbFirst)
+    for (a, b) in zip(nbWarm.weights.values, nbCold.weights.values) { #expect(abs(a - b) < 1e-3) }
+    #expect(try nbWarm.predict(x) == nbCold.predict(x))
+  }
+}
+
+/// With an autoencoder trained with labels, each fold's codes come from an autoencoder trained
+/// again with only that fold's training labels.
+@Suite struct LabelTrainedFoldTests {
+  @Test func eachFoldTrainsItsOwnAutoencoder() throws {
+    let (texts, labels) = ClassifierChoiceTests.corpus(36)
+    final class Stages: @unchecked Sendable {
+      var seen: [TextFeaturePipeline.Stage] = []
+      let lock = NSLock()
+    }
+    let stages = Stages()
+    var sae = ClassifierChoiceTests.small
+    sae.labelWeight = 1
+    sae.validationFraction = 0
+    _ = try TextFeaturePipeline(
+      fitting: texts, labels: labels,
+      configuration: .init(autoencoder: sae, classifierInput: .codes)
+    ) { event in
+      if case .stage(let stage) = event {
+        stages.lock.lock()
+        stages.seen.append(stage)
+        stages.lock.unlock()
+      }
+    }
+    #expect(stages.seen.filter { $0 == .autoencoder }.count == 1)
+    #expect(stages.seen.filter { $0 == .foldAutoencoder }.count == 3)
+    // Unsupervised codes need no retraining: one autoencoder serves every fold.
+    stages.seen = []
+    sae.labelWeight = 0
+    _ = try TextFeaturePipeline(
+      fitting: texts, labels: labels,
+      configuration: .init(autoencoder: sae, classifierInput: .codes)
+    ) { event in
+      if case .stage(let stage) = event { stages.seen.append(stage) }
+    }
+    #expect(!stages.seen.contains(.foldAutoencoder))
+  }
+}
