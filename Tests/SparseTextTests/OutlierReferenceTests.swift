@@ -58,8 +58,8 @@ import Testing
     #expect(scores(true).with(threshold: 2).outliers == [false, false])
   }
 
-  /// Held-out rows keep only the terms the other rows would have put in the vocabulary, and
-  /// are normalized again.
+  /// Held-out rows keep only the terms the other rows would have put in the vocabulary,
+  /// weighted by the idf the other rows give, and are normalized again.
   @Test func heldOutRowsLoseTheTermsOnlyTheyBroughtIn() throws {
     // Column 0 is in every row; column 1 in rows 0 and 1; column 2 in rows 1, 2 and 3.
     let x = try SparseMatrix(
@@ -73,11 +73,16 @@ import Testing
     ).vectorizer
     let unseen = TextFeaturePipeline.asIfUnseen(x, rows: [0, 3], vectorizer: vectorizer)
     // Row 0: column 1 is used by one other row only (below 2), so it goes; column 0 stays.
-    // Row 3: column 2 is used by two other rows, so it stays.
+    // Row 3: column 2 is used by two other rows, so it stays, with the other rows' idf.
     #expect(unseen.rows == 2)
     #expect(Array(unseen.columnIndices) == [0, 0, 2])
     #expect(abs(unseen.values[0] - 1) < 1e-6)
-    #expect(abs(unseen.values[1] - 0.6) < 1e-6 && abs(unseen.values[2] - 0.8) < 1e-6)
+    // Column 2's idf without rows 0 and 3 (2 of 2 other rows) is 1, against ln(5/4) + 1 with
+    // them (3 of 4 rows); column 0's is 1 either way. Then the row is normalized again.
+    let weighted = 0.8 / (log(5.0 / 4) + 1)
+    let length = (0.36 + weighted * weighted).squareRoot()
+    #expect(abs(Double(unseen.values[1]) - 0.6 / length) < 1e-6)
+    #expect(abs(Double(unseen.values[2]) - weighted / length) < 1e-6)
   }
 
   /// A fit with enough rows calibrates on its validation slice and records it in the bundle.
