@@ -359,7 +359,8 @@ public struct TextFeaturePipeline: Sendable {
           var foldLabels = [Int](repeating: -1, count: classIndices.count)
           for row in train { foldLabels[row] = classIndices[row] }
           let foldModel = try SparseAutoencoder(
-            training: xAll, labels: foldLabels, classes: classCount, configuration: sae,
+            training: xAll, labels: foldLabels, classes: classCount,
+            configuration: Self.foldAutoencoderConfiguration(sae),
             progress: nil, isCancelled: isCancelled)
           let all = foldModel.encodeUnchecked(xAll)
           let scaler = standardize ? CodeScaler(fitting: all) : nil
@@ -413,6 +414,24 @@ public struct TextFeaturePipeline: Sendable {
     } else {
       trainingScores = nil
     }
+  }
+
+  /// The most epochs a cross-validation fold's autoencoder trains for.
+  static let foldAutoencoderEpochs = 5
+
+  /// The settings of a cross-validation fold's autoencoder, which only has to show how codes
+  /// trained with the fold's labels classify its held-out rows: at most
+  /// ``foldAutoencoderEpochs`` epochs, every row trained on (no validation slice). Codes
+  /// trained with labels separate the classes after a few epochs: in the research runs for
+  /// issue 23 (λ = 0.1), LR on codes of 5 epochs scored 83.5 on MPQA against 82.6 after 20, and
+  /// the same 98.4 on BBC; the folds then cost a quarter of the final training.
+  static func foldAutoencoderConfiguration(_ sae: SparseAutoencoder.Configuration)
+    -> SparseAutoencoder.Configuration
+  {
+    var fold = sae
+    fold.epochs = min(sae.epochs, foldAutoencoderEpochs)
+    fold.validationFraction = 0
+    return fold
   }
 
   /// The folds a stratified cross-validation can use: `requested`, or fewer when the smallest
