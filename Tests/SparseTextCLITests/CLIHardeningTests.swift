@@ -657,6 +657,16 @@ extension CLICrashTests {
     // --resume with features the checkpoint was not trained on: options that conflict (exit 2).
     #expect(refused.status == 2, "\(refused.stderr)")
     #expect(refused.stderr.contains("trained on other features"), "\(refused.stderr)")
+    // Features of another width (a checkpoint that recorded no features.json is refused by its
+    // width alone): exit 2 too, as the README says, not a data error.
+    try FileManager.default.removeItem(atPath: sae + "/features.json")
+    let narrow = dir.appendingPathComponent("narrow.npz").path
+    #expect(
+      try CLI.run(["vectorize", corpus.path, "--max-features", "3", "-o", narrow, "-q"]).status
+        == 0)
+    let width = try CLI.run(["train-sae", narrow, "--resume"] + flags)
+    #expect(width.status == 2, "\(width.stderr)")
+    #expect(width.stderr.contains("columns, these have 3"), "\(width.stderr)")
     let same = try CLI.run(["train-sae", x, "--resume"] + flags)
     #expect(same.status == 0, "\(same.stderr)")
     // Resumed to its end, the run removes the checkpoint it resumed from.

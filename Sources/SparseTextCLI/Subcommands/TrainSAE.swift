@@ -186,10 +186,13 @@ extension TrainSAE {
     _ checkpoint: SparseAutoencoder.Checkpoint, configuration: SparseAutoencoder.Configuration,
     columns: Int, path: String
   ) throws {
+    // Other features are a usage error (exit 2), as the README says: the run was asked to
+    // resume from a checkpoint of other data.
     guard checkpoint.inputColumns == columns else {
-      throw DataError.shapeMismatch(
-        what: "columns of the features, against the checkpoint in '\(path)'",
-        expected: checkpoint.inputColumns, actual: columns)
+      throw ConfigurationError.conflict(
+        reason:
+          "cannot resume from '\(path)': its checkpoint was trained on features with \(checkpoint.inputColumns) columns, these have \(columns)",
+        suggestion: "Resume with the same .npz, or run without --resume to start over.")
     }
   }
 
