@@ -219,6 +219,7 @@ import Testing
     defer { try? FileManager.default.removeItem(at: directory) }
     try checkpoint.write(to: directory)
     let read = try SparseAutoencoder.Checkpoint(contentsOf: directory)
+    #expect(read.completedEpochs == 3)  // public: an app can tell how far a saved one got
     #expect(read.head?.parameters == checkpoint.head?.parameters)
     let resumed = try SparseAutoencoder(
       training: x, labels: Self.labels, classes: 3, configuration: configuration,

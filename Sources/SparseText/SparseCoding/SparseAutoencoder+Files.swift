@@ -101,8 +101,11 @@ extension SparseAutoencoder.Checkpoint {
     }
   }
 
+  /// The epochs it has completed.
+  public var completedEpochs: Int { epoch }
+
   /// Writes the checkpoint as `state.json` + `tensors.safetensors` in `directory`, atomically.
-  package func write(to directory: URL) throws {
+  public func write(to directory: URL) throws {
     var tensors: [String: Tensor] = ["parameters": Tensor(vector: parameters)]
     for (k, buffer) in optimizerState.enumerated() {
       tensors["optimizer.\(k)"] = Tensor(vector: buffer)
@@ -127,7 +130,9 @@ extension SparseAutoencoder.Checkpoint {
   }
 
   /// Reads a checkpoint written by ``write(to:)``.
-  package init(contentsOf directory: URL) throws {
+  ///
+  /// - Throws: ``ModelFormatError`` for a missing, damaged or inconsistent file.
+  public init(contentsOf directory: URL) throws {
     let stateURL = directory.appendingPathComponent("state.json")
     guard let data = try? Data(contentsOf: stateURL) else {
       throw ModelFormatError.missingFile(file: stateURL.path)

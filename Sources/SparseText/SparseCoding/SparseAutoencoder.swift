@@ -35,8 +35,9 @@ public struct SparseAutoencoder: Sendable {
     public var seconds: Double
     /// The rate of the decoder's dense matrix products (forward and both backward products) in
     /// GFLOP/s: their floating-point operations over the time spent in them (when workers run
-    /// products side by side, their summed time over the number of workers).
-    public var denseGigaflopsPerSecond: Double?
+    /// products side by side, their summed time over the number of workers). Benchmark
+    /// telemetry: written to training.json for `make bench`, not part of the public surface.
+    package var denseGigaflopsPerSecond: Double?
     /// Mean label term (``Configuration/labelWeight``), when training with labels.
     public var labelLoss: Double? = nil
 
@@ -66,7 +67,9 @@ public struct SparseAutoencoder: Sendable {
   }
 
   /// Everything needed to continue training exactly where it stopped: pass it back as
-  /// `resumingFrom` with the same data and configuration.
+  /// `resumingFrom` with the same data and configuration. ``TrainingEvent/checkpoint(_:)``
+  /// hands one out after each epoch; ``write(to:)`` saves it and ``init(contentsOf:)`` reads
+  /// it back, so a training can resume in another process.
   public struct Checkpoint: Sendable {
     /// The configuration being trained.
     package var configuration: Configuration
