@@ -457,7 +457,7 @@ public struct CorpusReader: Sendable {
       /// Hands the document of a flat line to the sink; `false` when the line is not one.
       func addFlat(_ bytes: UnsafeBufferPointer<UInt8>) throws -> Bool {
         guard flat != nil else { return false }
-        let added = try flat!.parse(bytes) { text, label, id in
+        let added: Void? = try flat!.parse(bytes) { text, label, id in
           try sink.add(text: text, label: label, id: id, index: index, line: line)
         }
         guard added != nil else { return false }
