@@ -206,7 +206,7 @@ import Testing
       sampledColumns: setting.sampledColumns, exactStep: setting.exactStep, labelWeight: 0.5)
     let full = try SparseAutoencoder(
       training: x, labels: Self.labels, classes: 3, configuration: configuration)
-    let saved = LabelCheckpointBox()
+    let saved = CheckpointBox()
     _ = try SparseAutoencoder(
       training: x, labels: Self.labels, classes: 3, configuration: configuration,
       progress: { event in
@@ -283,21 +283,5 @@ import Testing
     let supervised = try accuracy(labelWeight: 3)
     #expect(supervised >= 0.95, "label-trained codes: \(supervised)")
     #expect(supervised >= unsupervised + 0.15, "\(supervised) against \(unsupervised)")
-  }
-}
-
-/// Holds a checkpoint captured from the progress callback.
-private final class LabelCheckpointBox: @unchecked Sendable {
-  private let lock = NSLock()
-  private var stored: SparseAutoencoder.Checkpoint?
-  func set(_ value: SparseAutoencoder.Checkpoint) {
-    lock.lock()
-    stored = value
-    lock.unlock()
-  }
-  var value: SparseAutoencoder.Checkpoint? {
-    lock.lock()
-    defer { lock.unlock() }
-    return stored
   }
 }

@@ -403,8 +403,8 @@ func randomSparse(rows: Int, columns: Int, density: Double, seed: UInt64) -> Spa
   }
 }
 
-/// Holds a checkpoint captured from the progress callback.
-private final class CheckpointBox: @unchecked Sendable {
+/// Holds a checkpoint captured from the progress callback (shared by the autoencoder tests).
+final class CheckpointBox: @unchecked Sendable {
   private let lock = NSLock()
   private var stored: SparseAutoencoder.Checkpoint?
   func set(_ value: SparseAutoencoder.Checkpoint) {
