@@ -10,7 +10,8 @@ import Foundation
 /// malformed record with its file, line, column and byte offset.
 ///
 /// ```swift
-/// let reader = CorpusReader(path: "tweets.csv", options: .init(labelColumn: "sentiment"))
+/// let reader = CorpusReader(
+///   contentsOf: URL(fileURLWithPath: "tweets.csv"), options: .init(labelColumn: "sentiment"))
 /// let (documents, report) = try reader.readAll()
 /// ```
 public struct CorpusReader: Sendable {

@@ -102,7 +102,7 @@ public struct EmbeddingIndex: Sendable {
     }
   }
 
-  /// Which pairs ``duplicates(_:)`` returns.
+  /// Which pairs `duplicates(_:)` returns.
   public struct DuplicateOptions: Sendable, Equatable {
     /// Pairs scoring at least this are returned (a finite number); 0.9 by default.
     public var threshold: Float
@@ -138,8 +138,8 @@ public struct EmbeddingIndex: Sendable {
     /// 1 for the nearest row, 2 for the next, …
     public let rank: Int
 
-    /// A neighbour with the given fields.
-    public init(id: String, row: Int, score: Float, rank: Int) {
+    /// A neighbour with the given fields (the index's search makes them).
+    package init(id: String, row: Int, score: Float, rank: Int) {
       self.id = id
       self.row = row
       self.score = score
@@ -147,7 +147,7 @@ public struct EmbeddingIndex: Sendable {
     }
   }
 
-  /// Two rows whose similarity reaches a threshold (``duplicates(_:)``); the first row comes
+  /// Two rows whose similarity reaches a threshold (`duplicates(_:)`); the first row comes
   /// before the second in the index.
   public struct DuplicatePair: Sendable, Hashable {
     /// The first row's id.
@@ -161,8 +161,8 @@ public struct EmbeddingIndex: Sendable {
     /// The cosine similarity of the two rows.
     public let score: Float
 
-    /// A pair with the given fields.
-    public init(firstID: String, secondID: String, firstRow: Int, secondRow: Int, score: Float) {
+    /// A pair with the given fields (the index's duplicate scan makes them).
+    package init(firstID: String, secondID: String, firstRow: Int, secondRow: Int, score: Float) {
       self.firstID = firstID
       self.secondID = secondID
       self.firstRow = firstRow

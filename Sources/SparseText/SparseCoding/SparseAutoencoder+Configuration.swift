@@ -94,17 +94,17 @@ extension SparseAutoencoder {
     public var optimizer: OptimizerKind
     /// The step size; `nil` (the default) takes the optimizer's default (Adam 1e-3, SGD 0.1,
     /// AdaDelta 1), except that with an automatic ``batchSize`` Adam's is raised with the batch
-    /// (``automaticLearningRate(batchSize:)``) and a trained model records it.
+    /// (1e-3·(batch/64)^¼: 2e-3 at 1,024 rows) and a trained model records it.
     public var learningRate: Double?
     /// SGD momentum; 0.9 by default.
     public var momentum: Double
     /// Passes over the training rows, at most: training stops earlier when the validation loss
     /// stops falling (see ``validationFraction``); 20 by default.
     public var epochs: Int
-    /// Rows per minibatch; `nil` (the default) chooses from the number of training rows
-    /// (``automaticBatchSize(rows:)``: 64 for small corpora, larger ones for large corpora,
-    /// where the Gram form's cost per batch does not grow with it), and a trained model
-    /// records the value.
+    /// Rows per minibatch; `nil` (the default) chooses from the number of training rows (64
+    /// below 16,384 rows; above, the rows / 32 rounded to a power of two, at most 4,096: large
+    /// corpora take few large steps, in the Gram form whose cost per batch does not grow with
+    /// it), and a trained model records the value.
     public var batchSize: Int?
     /// Seed of every random choice (initialization, shuffling, sampling); 13 by default.
     public var seed: UInt64
@@ -128,8 +128,8 @@ extension SparseAutoencoder {
     public var activeThreshold: Double
     /// How exact steps compute the reconstruction (see ``ExactStep``); `nil` (the default)
     /// chooses the Gram form for squared error with identity outputs when batches are large
-    /// enough for it to be faster (``gramBatchThreshold``), else decoding. A trained model
-    /// records the choice.
+    /// enough for it to be faster (at least ``hiddenUnits`` rows), else decoding. A trained
+    /// model records the choice.
     public var exactStep: ExactStep?
     /// The weight λ of the label term: with labels (``SparseAutoencoder/init(training:labels:classes:configuration:resumingFrom:progress:isCancelled:)``),
     /// the codes are trained on `L_rec + β·KL (or TopK) + λ'·CE(softmax(V·h + c), y)` over the

@@ -3,20 +3,20 @@ import Foundation
 extension SparseAutoencoder {
   /// `training.json` in an autoencoder's directory: the per-epoch loss terms, the final metrics
   /// on the training matrix, how often each unit fires, and the run's size and time.
-  public struct TrainingReport: Codable, Sendable, Equatable {
+  package struct TrainingReport: Codable, Sendable, Equatable {
     /// One summary per epoch, in order.
-    public var epochs: [EpochSummary]
+    package var epochs: [EpochSummary]
     /// Reconstruction and sparsity measured on the training matrix after training.
-    public var metrics: SparseCodingMetrics
+    package var metrics: SparseCodingMetrics
     /// For each unit, the fraction of training documents whose code exceeds
     /// ``SparseAutoencoder/activityThreshold``.
-    public var firingRates: [Double]
+    package var firingRates: [Double]
     /// Wall-clock seconds of the training.
-    public var seconds: Double
+    package var seconds: Double
     /// Rows of the training matrix.
-    public var documents: Int
+    package var documents: Int
     /// Columns of the training matrix.
-    public var terms: Int
+    package var terms: Int
 
     enum CodingKeys: String, CodingKey {
       case epochs, metrics, seconds, documents, terms
@@ -25,7 +25,7 @@ extension SparseAutoencoder {
 
     /// The report of `model`, trained on `x` in `seconds`: encodes `x` once to measure it.
     /// - Throws: ``DataError/shapeMismatch(what:expected:actual:)`` when `x` is not as wide as the model's input.
-    public init(model: SparseAutoencoder, data x: SparseMatrix, seconds: Double) throws {
+    package init(model: SparseAutoencoder, data x: SparseMatrix, seconds: Double) throws {
       epochs = model.history
       metrics = try model.metrics(on: x)
       firingRates = SparseAutoencoder.firingRates(
@@ -36,12 +36,12 @@ extension SparseAutoencoder {
     }
 
     /// The file's bytes, as `training.json` holds them.
-    public func fileData() throws -> Data { try JSONFormat.data(self) }
+    package func fileData() throws -> Data { try JSONFormat.data(self) }
 
     /// Reads `training.json` from an autoencoder's directory.
     ///
     /// - Throws: ``ModelFormatError`` when the file is missing or is not a training report.
-    public init(contentsOf url: URL) throws {
+    package init(contentsOf url: URL) throws {
       guard let data = try? Data(contentsOf: url) else {
         throw ModelFormatError.missingFile(file: url.path)
       }
@@ -54,7 +54,7 @@ extension SparseAutoencoder {
   }
 
   /// For each unit (column of `codes`), the fraction of rows on which it is above `threshold`.
-  public static func firingRates(of codes: DenseMatrix, threshold: Float) -> [Double] {
+  package static func firingRates(of codes: DenseMatrix, threshold: Float) -> [Double] {
     var counts = [Int](repeating: 0, count: codes.columns)
     for r in 0..<codes.rows {
       for j in 0..<codes.columns where codes[r, j] > threshold { counts[j] += 1 }

@@ -47,17 +47,17 @@ public struct SeededGenerator: RandomNumberGenerator, Sendable, Equatable, Codab
   }
 
   /// A uniformly distributed Float in [0, 1) with 24 random bits.
-  public mutating func nextFloat() -> Float {
+  package mutating func nextFloat() -> Float {
     Float(next() >> 40) * (1.0 / 16_777_216.0)
   }
 
   /// A uniformly distributed Double in [0, 1) with 53 random bits.
-  public mutating func nextDouble() -> Double {
+  package mutating func nextDouble() -> Double {
     Double(next() >> 11) * (1.0 / 9_007_199_254_740_992.0)
   }
 
   /// A standard normal sample (Box–Muller).
-  public mutating func nextGaussian() -> Double {
+  package mutating func nextGaussian() -> Double {
     var u = nextDouble()
     while u <= .leastNonzeroMagnitude { u = nextDouble() }
     let v = nextDouble()
