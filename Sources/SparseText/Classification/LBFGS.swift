@@ -269,14 +269,42 @@ package struct LBFGS: Sendable {
   }
 }
 
-@inline(__always)
+/// `a · b`, summed in eight interleaved partial sums (lanes `i mod 8`) added in a fixed order:
+/// vectorizable, and the same result on every machine and core count.
 func dot(_ a: [Double], _ b: [Double]) -> Double {
-  var sum = 0.0
-  for i in 0..<a.count { sum += a[i] * b[i] }
-  return sum
+  precondition(a.count == b.count)
+  return a.withUnsafeBufferPointer { a in
+    b.withUnsafeBufferPointer { b in
+      let n = a.count
+      var low = SIMD4<Double>()
+      var high = SIMD4<Double>()
+      var i = 0
+      if n >= 8, let pa = a.baseAddress, let pb = b.baseAddress {
+        func lanes(_ p: UnsafePointer<Double>, _ at: Int) -> SIMD4<Double> {
+          UnsafeRawPointer(p + at).loadUnaligned(as: SIMD4<Double>.self)
+        }
+        while i + 8 <= n {
+          low += lanes(pa, i) * lanes(pb, i)
+          high += lanes(pa, i + 4) * lanes(pb, i + 4)
+          i += 8
+        }
+      }
+      var sum = (low + high).sum()
+      while i < n {
+        sum += a[i] * b[i]
+        i += 1
+      }
+      return sum
+    }
+  }
 }
 
-@inline(__always)
+/// `y += alpha · x`.
 func axpy(_ alpha: Double, _ x: [Double], _ y: inout [Double]) {
-  for i in 0..<x.count { y[i] += alpha * x[i] }
+  precondition(x.count == y.count)
+  x.withUnsafeBufferPointer { x in
+    y.withUnsafeMutableBufferPointer { y in
+      for i in 0..<x.count { y[i] += alpha * x[i] }
+    }
+  }
 }
