@@ -32,6 +32,23 @@ struct NGramRange: ExpressibleByArgument, Equatable {
   }
 }
 
+/// The classifier's word n-gram range as `--classifier-ngrams` writes it: `N`, `MIN-MAX`, or
+/// `same` for the vectorizer's terms.
+struct ClassifierNGrams: ExpressibleByArgument, Equatable {
+  /// The range, or `nil` for `same`.
+  var range: ClosedRange<Int>?
+
+  init?(argument: String) {
+    if argument == "same" {
+      range = nil
+    } else if let parsed = NGramRange(argument: argument) {
+      range = parsed.range
+    } else {
+      return nil
+    }
+  }
+}
+
 extension DocumentFrequencyBound: ExpressibleByArgument {
   /// `2` counts documents; `0.5` (a `.` or an exponent) is a fraction of them. Negative
   /// counts and fractions outside 0...1 are refused here, before any reading.

@@ -37,6 +37,7 @@ struct FlagAdvice: MessageWording {
     case .inverseRegularization, .cValues: "--C"
     case .classifierInput: "--classifier-input"
     case .codesWeights: "--codes-weights"
+    case .classifierNgrams: "--classifier-ngrams"
     case .folds: "--folds"
     case .outlierQuantile: "--outlier-quantile"
     case .threshold: "--threshold"

@@ -184,3 +184,54 @@ import Testing
     #expect(refused.stderr.contains("--label-weight"), "\(refused.stderr)")
   }
 }
+
+/// `fit --classifier-ngrams`: the classifier's own word n-grams (1-2 by default), `same` for the
+/// vectorizer's terms, which `--ngrams` also implies.
+@Suite struct ClassifierNgramsOptionTests {
+  func fit(_ options: [String]) throws -> (model: URL, stdout: String) {
+    let dir = try CLI.temporaryDirectory()
+    let corpus = try FitConfigurationTests.corpus(in: dir)
+    let model = dir.appendingPathComponent("model")
+    let result = try CLI.run(
+      ["fit", corpus.path, "-o", model.path, "--no-autoencoder", "-q", "--json"] + options)
+    #expect(result.status == 0, "\(result.stderr)")
+    return (model, result.stdout)
+  }
+
+  func ownTerms(_ model: URL) -> Bool {
+    FileManager.default.fileExists(
+      atPath: model.appendingPathComponent(TextFeaturePipeline.classifierVocabularyFile).path)
+  }
+
+  @Test func theDefaultGivesTheClassifierWordPairs() throws {
+    let (model, stdout) = try fit([])
+    #expect(ownTerms(model))
+    #expect(
+      try FitConfigurationTests.configuration(of: model)["classifier_ngrams"] as? [Int] == [1, 2])
+    #expect(stdout.contains("\"classifier_terms\""))
+  }
+
+  @Test(arguments: [["--classifier-ngrams", "same"], ["--ngrams", "1-2"]])
+  func sameOrAnExplicitNgramsKeepOneVocabulary(options: [String]) throws {
+    let (model, stdout) = try fit(options)
+    #expect(!ownTerms(model))
+    #expect(!stdout.contains("\"classifier_terms\""))
+  }
+
+  @Test func anExplicitRangeWinsOverNgrams() throws {
+    let (model, _) = try fit(["--ngrams", "1-2", "--classifier-ngrams", "1-3"])
+    #expect(ownTerms(model))
+    #expect(
+      try FitConfigurationTests.configuration(of: model)["classifier_ngrams"] as? [Int] == [1, 3])
+  }
+
+  @Test func aBadRangeIsAUsageError() throws {
+    let dir = try CLI.temporaryDirectory()
+    let corpus = try FitConfigurationTests.corpus(in: dir)
+    let result = try CLI.run([
+      "fit", corpus.path, "-o", dir.appendingPathComponent("m").path, "--classifier-ngrams", "2-1",
+    ])
+    #expect(result.status == 2)
+    #expect(result.stderr.contains("--classifier-ngrams"))
+  }
+}

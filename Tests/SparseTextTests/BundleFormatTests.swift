@@ -138,7 +138,7 @@ import Testing
     let odd = keys.filter { $0 != JSONFormat.snakeCase($0) || $0.contains(where: \.isUppercase) }
     #expect(odd.isEmpty, "keys not in snake_case: \(odd)")
     let object = tree as? [String: Any]
-    #expect(object?["format_version"] as? Int == 4)
+    #expect(object?["format_version"] as? Int == TextFeaturePipeline.formatVersion)
     let loaded = try TextFeaturePipeline(contentsOf: url)
     #expect(loaded.configuration == fitted.configuration)
   }

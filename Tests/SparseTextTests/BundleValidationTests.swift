@@ -169,11 +169,14 @@ import Testing
     expectRefused(url, file: "config.json", "format version 99")
     // In the tensors' metadata (which loading ignored).
     let other = try Self.bundle()
-    try BundleEdit.rewriteTensors(of: other, asVersion: 5)
-    expectRefused(other, file: "model.safetensors", "format version 5")
+    let future = TextFeaturePipeline.formatVersion + 1
+    try BundleEdit.rewriteTensors(of: other, asVersion: future)
+    expectRefused(other, file: "model.safetensors", "format version \(future)")
     // Versions that disagree.
     try BundleEdit.rewriteTensors(of: other, asVersion: 2)
-    expectRefused(other, file: "model.safetensors", "format version 2, config.json says 4")
+    expectRefused(
+      other, file: "model.safetensors",
+      "format version 2, config.json says \(TextFeaturePipeline.formatVersion)")
   }
 
   /// A bundle whose `classes` were removed while its weights are there is damaged, not a model

@@ -40,17 +40,22 @@ import Testing
     let fitted = try TextFeaturePipeline(
       fitting: texts, labels: labels, configuration: .init(autoencoder: Self.small))
     let choice = try #require(fitted.classifierChoice)
-    // tfidf, nbsvm, codes, then both and nbsvm_codes with each of the three weights, × 4 C.
-    #expect(choice.crossValidation.count == 9 * 4)
+    // tfidf, nbsvm, codes, then both and nbsvm_codes with each of the two weights, × 4 C.
+    #expect(choice.crossValidation.count == 7 * 4)
     let inputs = Set(choice.crossValidation.map(\.input))
     #expect(inputs == Set(TextFeaturePipeline.ClassifierInput.allCases))
-    let best = try #require(choice.crossValidation.map(\.accuracy).max())
+    // The halving search scored every pair on the first fold, and chose among those it scored
+    // on every fold.
+    #expect(choice.crossValidation.allSatisfy { ($0.scoredFolds ?? 0) >= 1 })
+    let finalists = choice.crossValidation.filter { $0.scoredFolds == 3 }
+    #expect(finalists.count >= TextFeaturePipeline.halvingKeeps)
+    let best = try #require(finalists.map(\.accuracy).max())
     #expect(choice.accuracy == best)
     #expect(choice.folds == 3)
     #expect(fitted.configuration.classifier?.inverseRegularization == choice.c)
     #expect(fitted.configuration.classifierInput == nil)
-    // The first row reaching the best accuracy is the one chosen (simpler inputs, smaller C).
-    let first = try #require(choice.crossValidation.first { $0.accuracy == best })
+    // The first finalist reaching the best accuracy is the one chosen (simpler inputs, smaller C).
+    let first = try #require(finalists.first { $0.accuracy == best })
     #expect(first.input == choice.input && first.c == choice.c)
   }
 
@@ -120,6 +125,46 @@ import Testing
     #expect(choice.crossValidation.allSatisfy { $0.accuracy <= 0.34 })
   }
 
+  /// The halving search drops the pairs that lose the first fold, asks for no codes once no
+  /// pair that reads them is racing, and chooses among the pairs scored on every fold; the
+  /// exhaustive search scores every pair on every fold.
+  @Test func theHalvingSearchDropsLosersAndTheirCodes() throws {
+    let (texts, labels) = Self.corpus(45)
+    let x = try TfidfVectorizer.fitTransform(texts).1
+    final class Calls: @unchecked Sendable { var count = 0 }
+    func choose(_ search: TextFeaturePipeline.Configuration.ChoiceSearch) throws -> (
+      TextFeaturePipeline.ClassifierChoice, Int
+    ) {
+      let calls = Calls()
+      // Codes that know nothing: every row zero, so reading them scores the majority rate.
+      let choice = try TextFeaturePipeline.chooseClassifier(
+        x, labels: labels, candidates: [.init(.tfidf), .init(.codes)], cValues: [1, 10, 100],
+        folds: 3, seed: 13, configuration: .init(maxIterations: 200),
+        foldCodes: { train, valid in
+          calls.count += 1
+          return (
+            DenseMatrix(zeros: train.count, columns: 3), DenseMatrix(zeros: valid.count, columns: 3)
+          )
+        }, standardized: false, search: search)
+      return (choice, calls.count)
+    }
+    let (halving, halvingCalls) = try choose(.halving)
+    let (exhaustive, exhaustiveCalls) = try choose(.exhaustive)
+    #expect(exhaustiveCalls == 3)
+    #expect(exhaustive.crossValidation.allSatisfy { $0.scoredFolds == 3 })
+    #expect(halvingCalls == 1)
+    for row in halving.crossValidation {
+      #expect(row.scoredFolds == (row.input == .tfidf ? 3 : 1), "\(row)")
+    }
+    #expect(halving.input == .tfidf)
+    #expect(halving.input == exhaustive.input && halving.c == exhaustive.c)
+    // The rows scored on every fold have the exhaustive search's accuracies.
+    for (a, b) in zip(halving.crossValidation, exhaustive.crossValidation) where a.scoredFolds == 3
+    {
+      #expect(abs(a.accuracy - b.accuracy) < 1e-9)
+    }
+  }
+
   @Test(arguments: [2, 3]) func anNBSVMBundleRoundTrips(classes: Int) throws {
     var (texts, labels) = Self.corpus(45)
     if classes == 2 {
@@ -139,7 +184,10 @@ import Testing
     #expect(try loaded.predict(texts) == fitted.predict(texts))
     let (tensors, _) = try SafeTensors.read(from: url.appendingPathComponent("model.safetensors"))
     let ratios = try #require(tensors[NaiveBayesLogisticRegression.ratiosTensor])
-    #expect(ratios.shape == [classes == 2 ? 1 : 3, fitted.vectorizer.vocabulary.count])
+    // NBSVM reads the classifier's own terms (word pairs by default).
+    let terms = try #require(fitted.classifierVectorizer).vocabulary.count
+    #expect(terms > fitted.vectorizer.vocabulary.count)
+    #expect(ratios.shape == [classes == 2 ? 1 : 3, terms])
   }
 
   @Test func aDamagedNBSVMBundleIsRefused() throws {

@@ -125,6 +125,25 @@ func randomSparse(rows: Int, columns: Int, density: Double, seed: UInt64) -> Spa
     #expect(try SparseAutoencoder(training: x, configuration: other).theta != a.theta)
   }
 
+  /// A unit's top terms are its own decoder column; a unit that does not exist is an error
+  /// naming the field, not a neighbour's weights (or the decoder bias) read silently.
+  @Test func topTermsReadOnlyUnitsThatExist() throws {
+    let x = randomSparse(rows: 20, columns: 12, density: 0.3, seed: 2)
+    let model = try SparseAutoencoder(
+      training: x, configuration: .init(hiddenUnits: 4, epochs: 2, batchSize: 8))
+    let top = try model.topTerms(latent: 3, count: 12)
+    #expect(top.count == 12)
+    #expect(zip(top, top.dropFirst()).allSatisfy { $0.weight >= $1.weight })
+    for latent in [-1, 4, 1_000] {
+      #expect {
+        try model.topTerms(latent: latent, count: 3)
+      } throws: { error in
+        guard case ConfigurationError.outOfRange(.latent, _, _) = error else { return false }
+        return true
+      }
+    }
+  }
+
   /// With reconstruction sampling (the reference step) and without (the blocked step).
   @Test(arguments: [4, nil] as [Int?])
   func resumingFromACheckpointGivesTheUninterruptedResult(sampledColumns: Int?) throws {

@@ -122,7 +122,7 @@ import Testing
     let config =
       try JSONSerialization.jsonObject(
         with: Data(contentsOf: url.appendingPathComponent("config.json"))) as! [String: Any]
-    #expect(config["format_version"] as? Int == 4)
+    #expect(config["format_version"] as? Int == TextFeaturePipeline.formatVersion)
   }
 
   /// A bundle of format version 1 (before code scaling, C grids and input scaling modes)

@@ -108,7 +108,7 @@ public struct NaiveBayesWeighting: Sendable, Equatable {
 
   /// `x` binarized (every stored nonzero becomes 1), the rows every model reads before its
   /// ratios.
-  public static func binarized(_ x: SparseMatrix) -> SparseMatrix {
+  package static func binarized(_ x: SparseMatrix) -> SparseMatrix {
     SparseMatrix(
       uncheckedRows: x.rows, columns: x.columns, rowOffsets: x.rowOffsets,
       columnIndices: x.columnIndices, values: x.values.map { $0 != 0 ? 1 : 0 })
@@ -117,7 +117,7 @@ public struct NaiveBayesWeighting: Sendable, Equatable {
   /// Model `model`'s features of `x`: `binarized(x) ⊙ ratios[model]`.
   ///
   /// - Precondition: `x` has ``terms`` columns and `model` is below ``models``.
-  public func weighted(_ x: SparseMatrix, model: Int) -> SparseMatrix {
+  package func weighted(_ x: SparseMatrix, model: Int) -> SparseMatrix {
     precondition(x.columns == terms && (0..<models).contains(model))
     let r = ratios.row(model)
     let base = r.startIndex

@@ -235,8 +235,9 @@ extension TextFeaturePipeline {
   /// ``Configuration/anomalyScore`` and a threshold.
   ///
   /// - Parameters:
-  ///   - outlierQuantile: the quantile of the stored reference scores (``trainingScores``)
-  ///     used as the threshold; ``Configuration/outlierQuantile`` when `nil`.
+  ///   - outlierQuantile: the quantile of the reference scores the bundle stores (the held-out
+  ///     training documents') used as the threshold; ``Configuration/outlierQuantile`` when
+  ///     `nil`.
   ///   - threshold: an explicit threshold, which wins over the quantile.
   /// - Returns: a scorer; its threshold is `nil` when none is given and the pipeline stores no
   ///   training scores (bundles written before they existed).

@@ -42,18 +42,18 @@ public struct AnomalyScores: Sendable, Equatable {
   /// CR 5%). Documents without a known term are left out of the values and counted in
   /// ``Reference/withoutKnownTerms``. A bundle keeps at most ``capacity`` values, evenly spaced
   /// by rank (first and last kept).
-  public struct Distribution: Sendable, Equatable {
+  package struct Distribution: Sendable, Equatable {
     /// What the values were measured on.
-    public struct Reference: Codable, Sendable, Equatable {
+    package struct Reference: Codable, Sendable, Equatable {
       /// Whether the documents were held out of the autoencoder's training.
-      public var heldOut: Bool
+      package var heldOut: Bool
       /// The documents scored, those without a known term included.
-      public var documents: Int
+      package var documents: Int
       /// The share of ``documents`` without a known term (left out of the values).
-      public var withoutKnownTerms: Double
+      package var withoutKnownTerms: Double
 
       /// Describes a reference set.
-      public init(heldOut: Bool, documents: Int, withoutKnownTerms: Double) {
+      package init(heldOut: Bool, documents: Int, withoutKnownTerms: Double) {
         self.heldOut = heldOut
         self.documents = documents
         self.withoutKnownTerms = withoutKnownTerms
@@ -67,17 +67,17 @@ public struct AnomalyScores: Sendable, Equatable {
     }
 
     /// The most values a distribution keeps.
-    public static let capacity = 1000
+    package static let capacity = 1000
     /// The sorted (ascending) values kept.
-    public let sortedValues: [Float]
+    package let sortedValues: [Float]
     /// What the values were measured on; `nil` in bundles written before it was stored, whose
     /// values are the training documents' scores.
-    public let reference: Reference?
+    package let reference: Reference?
 
     /// Keeps at most ``capacity`` of `values`, evenly spaced by rank.
     /// - Throws: ``ConfigurationError`` when `values` is empty or holds a non-finite value, or
     ///   when `reference` counts fewer documents than values or a share outside [0, 1].
-    public init(_ values: [Float], reference: Reference? = nil) throws {
+    package init(_ values: [Float], reference: Reference? = nil) throws {
       guard !values.isEmpty, values.allSatisfy(\.isFinite) else {
         throw ConfigurationError.outOfRange(
           field: .trainingScores, value: "\(values.count) values",
@@ -116,7 +116,7 @@ public struct AnomalyScores: Sendable, Equatable {
     /// the `n` values (the Weibull plotting position), so that a new document from the same
     /// source exceeds it with probability `1 − q` on average; without, interpolated linearly
     /// between ranks (NumPy's default), as earlier bundles were read.
-    public func quantile(_ q: Double) -> Double {
+    package func quantile(_ q: Double) -> Double {
       let q = min(1, max(0, q))
       let last = sortedValues.count - 1
       var position = q * Double(last)
@@ -136,7 +136,7 @@ public struct AnomalyScores: Sendable, Equatable {
     /// are rarer in the reference set than `1 − q` (on a corpus of short phrases, where one in
     /// ten held-out phrases has no known term, they are not unusual); `nil` without a
     /// ``reference`` (their score is compared like any other).
-    public func flagsDocumentsWithoutKnownTerms(at q: Double) -> Bool? {
+    package func flagsDocumentsWithoutKnownTerms(at q: Double) -> Bool? {
       reference.map { $0.withoutKnownTerms < 1 - q }
     }
   }
@@ -163,12 +163,12 @@ public struct AnomalyScores: Sendable, Equatable {
   /// without stored training scores and no threshold given).
   public let threshold: Double?
   /// Whether a document without a known term is an outlier (when there is a threshold); `nil`
-  /// compares its score (1) with the threshold like any other's. See
-  /// ``Distribution/flagsDocumentsWithoutKnownTerms(at:)``.
+  /// compares its score (1) with the threshold like any other's. It is flagged when documents
+  /// without a known term were rarer than `1 − q` among the held-out reference documents.
   public let flagsDocumentsWithoutKnownTerms: Bool?
 
   /// Assembles scores from their parts (all of one length).
-  public init(
+  package init(
     method: Method, squaredError: [Double], squaredNorm: [Double], ownTermsError: [Double],
     cosineDistance: [Double], ownTermsCosineDistance: [Double], codeMass: [Double],
     termCounts: [Int], threshold: Double?, flagsDocumentsWithoutKnownTerms: Bool? = nil

@@ -10,17 +10,20 @@ import Foundation
 /// `configuration`, a flat vectorizer) are still read. Version 4 adds `classifier_choice` (the
 /// input the classifier reads, its codes weight and C, and the cross-validated table) and, for
 /// an NBSVM classifier, `classifier.log_count_ratio` (models × terms); a version-3 bundle's
-/// classifier reads its configured input.
+/// classifier reads its configured input. Version 5 adds the classifier's own terms
+/// (`classifier_ngrams` in the configuration, `classifier_vocabulary_size`,
+/// `classifier_vocabulary.json` and `classifier.idf`) when they differ from the vectorizer's.
 extension TextFeaturePipeline {
   /// The bundle format's name.
   package static let formatName = "sparsetext-model"
   /// The bundle format version this build writes. Version 2 added the code scaler
   /// (`codes.mean`, `codes.scale`) and the pipeline's `codeScaling`, `cValues` and `folds`;
   /// version 3 writes one key style (snake_case) and the nested vectorizer configuration;
-  /// version 4 the classifier's choice and NBSVM's ratios.
-  package static let formatVersion = 4
+  /// version 4 the classifier's choice and NBSVM's ratios; version 5 the classifier's own
+  /// terms.
+  package static let formatVersion = 5
   /// The bundle format versions this build reads.
-  package static let readableFormatVersions = 1...4
+  package static let readableFormatVersions = 1...5
 
   /// The fields of `config.json` that say how to read the rest.
   private struct BundleHeader: Decodable {
@@ -42,6 +45,8 @@ extension TextFeaturePipeline {
     var unicodeVersion: String
     var configuration: Configuration
     var vocabularySize: Int
+    /// The classifier's own terms' count, when it has its own (format 5).
+    var classifierVocabularySize: Int? = nil
     var classes: [String]?
     var classifierChoice: ClassifierChoice?
     /// What the autoencoder's training ran; absent in bundles written before it was stored.
@@ -57,6 +62,7 @@ extension TextFeaturePipeline {
       case unicodeVersion = "unicode_version"
       case configuration
       case vocabularySize = "vocabulary_size"
+      case classifierVocabularySize = "classifier_vocabulary_size"
       case classes
       case classifierChoice = "classifier_choice"
       case autoencoderTraining = "autoencoder_training"
@@ -80,11 +86,16 @@ extension TextFeaturePipeline {
       format: Self.formatName, formatVersion: Self.formatVersion,
       libraryVersion: SparseTextVersion.library, utf8procVersion: SparseTextVersion.utf8proc,
       unicodeVersion: SparseTextVersion.unicode, configuration: configuration,
-      vocabularySize: vectorizer.vocabulary.count, classes: fittedClassifier?.classes,
+      vocabularySize: vectorizer.vocabulary.count,
+      classifierVocabularySize: classifierVectorizer?.vocabulary.count,
+      classes: fittedClassifier?.classes,
       classifierChoice: classifierChoice,
       autoencoderTraining: autoencoder == nil ? nil : autoencoderTraining,
       anomalyReference: autoencoder == nil ? nil : trainingScores?.reference)
     var tensors: [String: Tensor] = ["idf": Tensor(vector: vectorizer.idf)]
+    if let classifierVectorizer {
+      tensors[Self.classifierIDFTensor] = Tensor(vector: classifierVectorizer.idf)
+    }
     if let autoencoder {
       tensors.merge(autoencoder.parameters) { $1 }
     }
@@ -103,17 +114,25 @@ extension TextFeaturePipeline {
     let encoder = JSONFormat.encoder()
     let configData = try encoder.encode(config)
     let vocabularyData = try encoder.encode(vectorizer.vocabulary.terms)
-    let metadata = [
+    let classifierVocabularyData = try classifierVectorizer.map {
+      try encoder.encode($0.vocabulary.terms)
+    }
+    var metadata = [
       "format": Self.formatName, "format_version": "\(Self.formatVersion)",
       Self.checksumKeys.config: Self.checksum(configData),
       Self.checksumKeys.vocabulary: Self.checksum(vocabularyData),
       Self.checksumKeys.data: SafeTensors.dataChecksum(tensors),
     ]
+    if let classifierVocabularyData {
+      metadata[Self.checksumKeys.classifierVocabulary] = Self.checksum(classifierVocabularyData)
+    }
     try AtomicFile.writeDirectory(
       at: url, formats: [Self.formatName], entries: Self.bundleEntries, in: commit
     ) { folder in
       try configData.write(to: folder.appendingPathComponent("config.json"))
       try vocabularyData.write(to: folder.appendingPathComponent("vocabulary.json"))
+      try classifierVocabularyData?.write(
+        to: folder.appendingPathComponent(Self.classifierVocabularyFile))
       try SafeTensors.encode(tensors, metadata: metadata)
         .write(to: folder.appendingPathComponent("model.safetensors"))
     }
@@ -148,12 +167,24 @@ extension TextFeaturePipeline {
     } catch {
       throw ModelFormatError.corrupt(file: files.vocabulary.path, reason: Self.describe(error))
     }
+    // The classifier's own terms, when config.json says it has them.
+    var classifierTerms: (terms: [String], data: Data)?
+    if config.classifierVocabularySize != nil {
+      let data = try Self.readSmallFile(files.classifierVocabulary, limit: 1 << 30)
+      do {
+        classifierTerms = (try JSONFormat.decoder().decode([String].self, from: data), data)
+      } catch {
+        throw ModelFormatError.corrupt(
+          file: files.classifierVocabulary.path, reason: Self.describe(error))
+      }
+    }
     try Self.checkBundleFile(files.tensors)
     let (tensors, metadata, dataChecksum) = try SafeTensors.readChecksummed(
       from: files.tensors, dtype: "F32")
     try Self.checkInvariants(
-      config: config, terms: terms, tensors: tensors, metadata: metadata, files: files,
-      bytes: (configData, vocabularyData, dataChecksum))
+      config: config, terms: terms, classifierTerms: classifierTerms?.terms, tensors: tensors,
+      metadata: metadata, files: files,
+      bytes: (configData, vocabularyData, classifierTerms?.data, dataChecksum))
     let vocabulary: Vocabulary
     do {
       vocabulary = try Vocabulary(terms: terms)
@@ -167,6 +198,20 @@ extension TextFeaturePipeline {
         configuration: config.configuration.vectorizer)
     } catch let error as ConfigurationError {
       throw ModelFormatError.corrupt(file: files.config.path, reason: error.description)
+    }
+    // Checked with the invariants: exactly when the configuration gives the classifier its own
+    // terms, one idf per term.
+    var classifierVectorizer: TfidfVectorizer?
+    if let classifierTerms, let settings = config.configuration.classifierTerms,
+      let idf = tensors[Self.classifierIDFTensor]
+    {
+      do {
+        classifierVectorizer = try TfidfVectorizer(
+          vocabulary: try Vocabulary(terms: classifierTerms.terms), idf: idf.values,
+          configuration: settings)
+      } catch {
+        throw ModelFormatError.corrupt(file: files.classifierVocabulary.path, reason: "\(error)")
+      }
     }
     var autoencoder: SparseAutoencoder?
     if let sae = config.configuration.autoencoder {
@@ -234,7 +279,8 @@ extension TextFeaturePipeline {
         ?? ClassifierChoice(input: input, codesWeight: codesWeight, c: lr.inverseRegularization)
     }
     self.init(
-      configuration: config.configuration, vectorizer: vectorizer, autoencoder: autoencoder,
+      configuration: config.configuration, vectorizer: vectorizer,
+      classifierVectorizer: classifierVectorizer, autoencoder: autoencoder,
       codeScaler: codeScaler, classifier: classifier, choice: choice,
       trainingScores: trainingScores, firingRates: firingRates,
       autoencoderTraining: config.autoencoderTraining)
@@ -248,6 +294,11 @@ extension TextFeaturePipeline {
     let input = config.configuration.legacyClassifierInput
     return (input, input.hasCodesBlock ? 1 : nil)
   }
+
+  /// The tensor holding the idf of the classifier's own terms.
+  static let classifierIDFTensor = "classifier.idf"
+  /// The file holding the classifier's own terms.
+  package static let classifierVocabularyFile = "classifier_vocabulary.json"
 
   /// The tensor holding the sorted training anomaly scores.
   static let trainingScoresTensor = "anomaly.training_scores"

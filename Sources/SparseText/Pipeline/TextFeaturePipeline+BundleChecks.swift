@@ -21,7 +21,7 @@ import Foundation
 extension TextFeaturePipeline {
   /// The files of a bundle directory: ``write(to:)`` replaces a directory holding only these.
   package static let bundleEntries: Set<String> = [
-    "config.json", "vocabulary.json", "model.safetensors",
+    "config.json", "vocabulary.json", "model.safetensors", classifierVocabularyFile,
   ]
   /// Every tensor name a bundle's `model.safetensors` may hold; loading refuses any other, so
   /// a foreign or damaged file is not half-used. A new optional tensor is added here.
@@ -29,6 +29,7 @@ extension TextFeaturePipeline {
     "idf", "encoder.weight", "encoder.bias", "decoder.weight", "decoder.bias",
     "classifier.weight", "classifier.bias", "codes.mean", "codes.scale",
     "anomaly.training_scores", "codes.firing_rate", "classifier.log_count_ratio",
+    classifierIDFTensor,
   ]
 
   /// Checks that a bundle file is an ordinary file before it is opened: a directory, a FIFO
@@ -65,21 +66,23 @@ extension TextFeaturePipeline {
   struct BundleFiles {
     let config: URL
     let vocabulary: URL
+    let classifierVocabulary: URL
     let tensors: URL
 
     init(directory: URL) {
       config = directory.appendingPathComponent("config.json")
       vocabulary = directory.appendingPathComponent("vocabulary.json")
+      classifierVocabulary = directory.appendingPathComponent(classifierVocabularyFile)
       tensors = directory.appendingPathComponent("model.safetensors")
     }
   }
 
   /// The tensors' metadata keys of the checksums: `crc32:` and eight hex digits, of the exact
-  /// bytes of `config.json` and `vocabulary.json` and of the tensors' data (all the bytes after
-  /// the safetensors header).
+  /// bytes of `config.json`, `vocabulary.json` and `classifier_vocabulary.json` and of the
+  /// tensors' data (all the bytes after the safetensors header).
   static let checksumKeys = (
     config: "checksum.config.json", vocabulary: "checksum.vocabulary.json",
-    data: "checksum.data"
+    classifierVocabulary: "checksum.classifier_vocabulary.json", data: "checksum.data"
   )
 
   /// The checksum of `data`: `crc32:` and eight hex digits.
@@ -98,15 +101,18 @@ extension TextFeaturePipeline {
   }
 
   /// Checks every invariant of a bundle that spans its files (see the extension's overview);
-  /// the loader has already checked that each file parses. `bytes` are the exact bytes of
-  /// `config.json` and `vocabulary.json` and the CRC-32 of the tensors' data, for the checksums.
+  /// the loader has already checked that each file parses. `classifierTerms` are the
+  /// classifier's own terms when config.json says it has them. `bytes` are the exact bytes of
+  /// `config.json`, `vocabulary.json` and `classifier_vocabulary.json` and the CRC-32 of the
+  /// tensors' data, for the checksums.
   static func checkInvariants(
-    config: BundleConfig, terms: [String], tensors: [String: Tensor],
+    config: BundleConfig, terms: [String], classifierTerms: [String]?, tensors: [String: Tensor],
     metadata: [String: String], files: BundleFiles,
-    bytes: (config: Data, vocabulary: Data, dataChecksum: String)
+    bytes: (config: Data, vocabulary: Data, classifierVocabulary: Data?, dataChecksum: String)
   ) throws {
     let configFile = files.config.path
     let vocabularyFile = files.vocabulary.path
+    let classifierVocabularyFile = files.classifierVocabulary.path
     let tensorsFile = files.tensors.path
     func inconsistent(_ file: String, _ reason: String) -> ModelFormatError {
       .inconsistent(file: file, reason: reason)
@@ -132,6 +138,10 @@ extension TextFeaturePipeline {
     for (key, file, actual) in [
       (checksumKeys.config, configFile, checksum(bytes.config)),
       (checksumKeys.vocabulary, vocabularyFile, checksum(bytes.vocabulary)),
+      (
+        checksumKeys.classifierVocabulary, classifierVocabularyFile,
+        bytes.classifierVocabulary.map(checksum) ?? "none"
+      ),
       (checksumKeys.data, tensorsFile, bytes.dataChecksum),
     ] {
       if let expected = metadata[key], expected != actual {
@@ -160,6 +170,46 @@ extension TextFeaturePipeline {
     }
     // Tensors: known names, finite values.
     try checkValues(tensors, file: tensorsFile)
+    // The classifier's own terms: exactly when the configuration gives it an n-gram range of
+    // its own and it has a classifier, as many as config.json says, distinct, one idf each.
+    let ownTerms = configuration.classifierTerms != nil
+    guard ownTerms == (config.classifierVocabularySize != nil),
+      ownTerms == (tensors[classifierIDFTensor] != nil),
+      !ownTerms || configuration.classifier != nil
+    else {
+      throw inconsistent(
+        configFile,
+        "classifier_ngrams (\(configuration.classifierNgrams.map { "\($0.lowerBound)-\($0.upperBound)" } ?? "none")), classifier_vocabulary_size, the classifier and \(classifierIDFTensor) in model.safetensors must be there together or not at all"
+      )
+    }
+    if let classifierTerms {
+      guard classifierTerms.count == config.classifierVocabularySize else {
+        throw inconsistent(
+          classifierVocabularyFile,
+          "\(classifierTerms.count) terms, but config.json says \(config.classifierVocabularySize ?? 0)"
+        )
+      }
+      if let duplicate = classifierTerms.firstDuplicate {
+        throw ModelFormatError.corrupt(
+          file: classifierVocabularyFile, reason: "the term '\(duplicate)' is listed twice")
+      }
+      let idf = tensors[classifierIDFTensor]!
+      guard idf.shape == [classifierTerms.count] else {
+        throw inconsistent(
+          tensorsFile,
+          "\(classifierIDFTensor) should have shape [\(classifierTerms.count)], found \(idf.shape)")
+      }
+      let useIDF = configuration.vectorizer.weighting.useIDF
+      if let bad = idf.values.firstIndex(where: { useIDF ? !($0 >= 1) : $0 != 1 }) {
+        throw ModelFormatError.corrupt(
+          file: tensorsFile,
+          reason:
+            "\(classifierIDFTensor) holds \(idf.values[bad]) at index \(bad); idf weights are \(useIDF ? "1 or more" : "all 1 when idf is off")"
+        )
+      }
+    }
+    // The number of terms the classifier reads.
+    let classifierTermCount = classifierTerms?.count ?? terms.count
     // idf: one per term, ≥ 1 (ln of a ratio ≥ 1, plus 1), or exactly 1 without idf.
     guard let idf = tensors["idf"], idf.shape == [terms.count] else {
       throw inconsistent(
@@ -279,9 +329,9 @@ extension TextFeaturePipeline {
       let hidden = sae?.hiddenUnits ?? 0
       let (input, codesWeight) = classifierInput(of: config)
       switch input {
-      case .tfidf, .nbsvm: features = terms.count
+      case .tfidf, .nbsvm: features = classifierTermCount
       case .codes: features = hidden
-      case .both, .nbsvmCodes: features = terms.count + hidden
+      case .both, .nbsvmCodes: features = classifierTermCount + hidden
       }
       if input.readsCodes && sae == nil {
         throw inconsistent(
@@ -300,10 +350,10 @@ extension TextFeaturePipeline {
       }
       let ratios = tensors[NaiveBayesLogisticRegression.ratiosTensor]
       if input.isNaiveBayes {
-        guard let ratios, ratios.shape == [outputs, terms.count] else {
+        guard let ratios, ratios.shape == [outputs, classifierTermCount] else {
           throw inconsistent(
             tensorsFile,
-            "an NBSVM classifier (\(input.rawValue)) of \(classes.count) classes needs \(NaiveBayesLogisticRegression.ratiosTensor) of shape [\(outputs), \(terms.count)] (models × terms), found \(ratios.map { "\($0.shape)" } ?? "none")"
+            "an NBSVM classifier (\(input.rawValue)) of \(classes.count) classes needs \(NaiveBayesLogisticRegression.ratiosTensor) of shape [\(outputs), \(classifierTermCount)] (models × terms), found \(ratios.map { "\($0.shape)" } ?? "none")"
           )
         }
       } else if ratios != nil {

@@ -14,21 +14,30 @@ extension TextFeaturePipeline {
       public var codesWeight: Double?
       /// The classifier's C.
       public var c: Double
-      /// Mean accuracy over the held-out rows of every fold.
+      /// Accuracy over the held-out rows of the folds it was scored on.
       public var accuracy: Double
+      /// The folds it was scored on: all of them, or fewer when the halving search
+      /// (``Configuration/ChoiceSearch/halving``) dropped it early; `nil` in bundles written
+      /// before the halving search, whose every row was scored on every fold.
+      public var scoredFolds: Int?
 
       /// Creates a row.
-      public init(input: ClassifierInput, codesWeight: Double?, c: Double, accuracy: Double) {
+      package init(
+        input: ClassifierInput, codesWeight: Double?, c: Double, accuracy: Double,
+        scoredFolds: Int? = nil
+      ) {
         self.input = input
         self.codesWeight = codesWeight
         self.c = c
         self.accuracy = accuracy
+        self.scoredFolds = scoredFolds
       }
 
       enum CodingKeys: String, CodingKey {
         case input, accuracy
         case codesWeight = "codes_weight"
         case c
+        case scoredFolds = "scored_folds"
       }
     }
 
@@ -45,7 +54,7 @@ extension TextFeaturePipeline {
     public var crossValidation: [Score]
 
     /// Creates a choice.
-    public init(
+    package init(
       input: ClassifierInput, codesWeight: Double?, c: Double, folds: Int? = nil,
       crossValidation: [Score] = []
     ) {
@@ -105,10 +114,14 @@ extension TextFeaturePipeline {
     return inputs.flatMap(expand)
   }
 
-  /// Chooses the input and C by stratified cross-validation on the labelled rows: every
-  /// candidate with every C is fitted on each fold's training rows (naive-Bayes ratios
-  /// included) and scored on its held-out rows. The best mean accuracy wins; ties go to the
-  /// earlier candidate (simpler inputs first) and then the smaller C.
+  /// Chooses the input and C by stratified cross-validation on the labelled rows: each
+  /// candidate with each C is fitted on a fold's training rows (naive-Bayes ratios included)
+  /// and scored on its held-out rows. With `search` ``Configuration/ChoiceSearch/exhaustive``
+  /// every pair is scored on every fold; with ``Configuration/ChoiceSearch/halving``, after
+  /// each fold but the last only the better half of the pairs still in the race (by accuracy
+  /// so far, ties kept, at least ``halvingKeeps``) go on to the next fold, and a fold's codes
+  /// are made only when a pair still in the race reads them. The best accuracy over all folds
+  /// wins; ties go to the earlier candidate (simpler inputs first) and then the smaller C.
   ///
   /// - Parameters:
   ///   - x: the labelled rows' TF-IDF.
@@ -121,6 +134,7 @@ extension TextFeaturePipeline {
   ///     usable folds and several candidates of C.
   ///   - foldCodes: each fold's codes, needed when a candidate reads codes.
   ///   - standardized: whether the codes are standardized (the block is then divided by √units).
+  ///   - search: every pair on every fold, or the halving race.
   ///   - isCancelled: asked before every solver iteration.
   /// - Returns: the choice and its table (empty when there was nothing to compare).
   /// - Throws: ``ConfigurationError`` for no candidates or codes without `foldCodes`, and
@@ -128,7 +142,8 @@ extension TextFeaturePipeline {
   package static func chooseClassifier(
     _ x: SparseMatrix, labels: [String], candidates: [InputCandidate], cValues: [Double],
     folds requested: Int, seed: UInt64, configuration: LogisticRegression.Configuration,
-    foldCodes: FoldCodes?, standardized: Bool, isCancelled: CancellationCheck? = nil
+    foldCodes: FoldCodes?, standardized: Bool,
+    search: Configuration.ChoiceSearch = .exhaustive, isCancelled: CancellationCheck? = nil
   ) throws -> ClassifierChoice {
     guard let first = candidates.first, let firstC = cValues.first else {
       throw ConfigurationError.outOfRange(
@@ -150,47 +165,76 @@ extension TextFeaturePipeline {
         reason: "the classifier reads codes, but there is no autoencoder",
         suggestion: "Add an autoencoder or \(set: .classifierInput, to: "tfidf").")
     }
-    var correct = [Int](repeating: 0, count: candidates.count * cs.count)
-    for split in try StratifiedSplit.folds(labels: labels, k: k, seed: seed) {
+    let pairs = candidates.count * cs.count
+    // Per (candidate, C) pair: rows right, rows scored, folds scored, and whether it races on.
+    var correct = [Int](repeating: 0, count: pairs)
+    var scored = [Int](repeating: 0, count: pairs)
+    var scoredFolds = [Int](repeating: 0, count: pairs)
+    var racing = [Bool](repeating: true, count: pairs)
+    let splits = try StratifiedSplit.folds(labels: labels, k: k, seed: seed)
+    for (f, split) in splits.enumerated() {
+      let live = candidates.indices.filter { i in cs.indices.contains { racing[i * cs.count + $0] }
+      }
       let xTrain = x.selectingRows(split.train)
       let xValid = x.selectingRows(split.test)
       let yTrain = split.train.map { labels[$0] }
       let yValid = split.test.map { labels[$0] }
-      let codes = try needsCodes ? foldCodes?(split.train, split.test) : nil
-      let weighting = try needsRatios ? NaiveBayesWeighting(fitting: xTrain, labels: yTrain) : nil
-      for (i, candidate) in candidates.enumerated() {
+      let codes =
+        try live.contains { candidates[$0].input.readsCodes }
+        ? foldCodes?(split.train, split.test) : nil
+      let weighting =
+        try live.contains { candidates[$0].input.isNaiveBayes }
+        ? NaiveBayesWeighting(fitting: xTrain, labels: yTrain) : nil
+      for i in live {
         // C ascending, each fit starting from the previous one's solution (a warm start).
         var previous: FittedClassifier?
-        for (j, c) in cs.enumerated() {
+        for (j, c) in cs.enumerated() where racing[i * cs.count + j] {
           var lr = configuration
           lr.inverseRegularization = c
           let model = try FittedClassifier(
-            fitting: xTrain, codes: codes?.train, labels: yTrain, candidate: candidate,
+            fitting: xTrain, codes: codes?.train, labels: yTrain, candidate: candidates[i],
             standardized: standardized, configuration: lr, weighting: weighting,
             isCancelled: isCancelled, start: previous)
           previous = model
           let predicted = try model.predict(xValid, codes: codes?.valid)
-          correct[i * cs.count + j] += zip(predicted, yValid).filter { $0 == $1 }.count
+          let index = i * cs.count + j
+          correct[index] += zip(predicted, yValid).filter { $0 == $1 }.count
+          scored[index] += yValid.count
+          scoredFolds[index] += 1
         }
+      }
+      if search == .halving && f < splits.count - 1 {
+        // Every pair still racing was scored on the same rows, so counts compare.
+        let field = (0..<pairs).filter { racing[$0] }
+        let keep = max(Self.halvingKeeps, (field.count + 1) / 2)
+        guard field.count > keep else { continue }
+        let cutoff = field.map { correct[$0] }.sorted(by: >)[keep - 1]
+        for index in field where correct[index] < cutoff { racing[index] = false }
       }
     }
     var table: [ClassifierChoice.Score] = []
-    var best = 0
+    var leader: Int?
     for (i, candidate) in candidates.enumerated() {
       for (j, c) in cs.enumerated() {
         let index = i * cs.count + j
         table.append(
           .init(
             input: candidate.input, codesWeight: candidate.codesWeight, c: c,
-            accuracy: Double(correct[index]) / Double(labels.count)))
-        if correct[index] > correct[best] { best = index }
+            accuracy: Double(correct[index]) / Double(max(scored[index], 1)),
+            scoredFolds: scoredFolds[index]))
+        guard racing[index] else { continue }
+        if leader.map({ correct[index] > correct[$0] }) ?? true { leader = index }
       }
     }
+    let best = leader ?? 0
     let chosen = candidates[best / cs.count]
     return ClassifierChoice(
       input: chosen.input, codesWeight: chosen.codesWeight, c: cs[best % cs.count], folds: k,
       crossValidation: table)
   }
+
+  /// The fewest pairs the halving search keeps racing after a fold.
+  static let halvingKeeps = 3
 
   /// The codes block of the `both` and `nbsvm_codes` inputs: `weight · codes`, divided by
   /// √units when the codes are standardized (their squared row norm is then about the number

@@ -419,8 +419,15 @@ public struct SparseAutoencoder: Sendable {
   }
 
   /// The `count` terms (columns) with the largest decoder weights for a latent unit.
-  public func topTerms(latent: Int, count: Int) -> [(column: Int, weight: Float)] {
+  ///
+  /// - Throws: ``ConfigurationError/outOfRange(field:value:allowed:)`` naming
+  ///   ``ConfigurationField/latent`` when `latent` is not one of the units.
+  public func topTerms(latent: Int, count: Int) throws -> [(column: Int, weight: Float)] {
     let h = layout.hidden
+    guard (0..<h).contains(latent) else {
+      throw ConfigurationError.outOfRange(
+        field: .latent, value: "\(latent)", allowed: "0 to \(h - 1)")
+    }
     let base = layout.decoderWeight.lowerBound
     var column = (0..<layout.inputs).map { c in (column: c, weight: theta[base + c * h + latent]) }
     column.sort { $0.weight != $1.weight ? $0.weight > $1.weight : $0.column < $1.column }

@@ -90,6 +90,8 @@ public enum ConfigurationField: String, Sendable, CaseIterable, CustomStringConv
   case cValues
   /// ``TextFeaturePipeline/Configuration/codesWeights``.
   case codesWeights
+  /// ``TextFeaturePipeline/Configuration/classifierNgrams``.
+  case classifierNgrams
   /// The smoothing `α` of ``NaiveBayesWeighting``.
   case naiveBayesSmoothing
   /// ``TextFeaturePipeline/Configuration/folds``, or the folds of a split.

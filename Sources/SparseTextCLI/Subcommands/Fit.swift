@@ -4,6 +4,7 @@ import SparseText
 
 extension TextFeaturePipeline.ClassifierInput: ExpressibleByArgument {}
 extension AnomalyScores.Method: ExpressibleByArgument {}
+extension TextFeaturePipeline.Configuration.ChoiceSearch: ExpressibleByArgument {}
 
 struct Fit: ParsableCommand {
   static let configuration = CommandConfiguration(
@@ -42,6 +43,18 @@ struct Fit: ParsableCommand {
       "What the classifier reads: \(TextFeaturePipeline.ClassifierInput.allCases.map(\.rawValue).joined(separator: ", ")) (default: chosen with C by cross-validation)."
   )
   var classifierInput: TextFeaturePipeline.ClassifierInput?
+
+  @Option(
+    help: ArgumentHelp(
+      "Word n-gram lengths of the terms the classifier reads (its TF-IDF and NBSVM inputs): N, MIN-MAX, or same for the vectorizer's terms, which the autoencoder reads (default: \(TextFeaturePipeline.Configuration().classifierNgrams.map { "\($0.lowerBound)-\($0.upperBound)" } ?? "same"); same when --ngrams is given).",
+      valueName: "range"))
+  var classifierNgrams: ClassifierNGrams?
+
+  @Option(
+    help: ArgumentHelp(
+      "How cross-validation searches the classifier's inputs and C: halving (every pair on the first fold, the better half of those left on each next one) or exhaustive (every pair on every fold) (default: \(TextFeaturePipeline.Configuration().choiceSearch.rawValue)).",
+      valueName: "search"))
+  var choiceSearch: TextFeaturePipeline.Configuration.ChoiceSearch?
 
   @OptionGroup var pipeline: PipelineOptions
 
@@ -89,6 +102,13 @@ struct Fit: ParsableCommand {
     }
     if noClassifier { configuration.classifier = nil }
     if let classifierInput { configuration.classifierInput = classifierInput }
+    if let choiceSearch { configuration.choiceSearch = choiceSearch }
+    if let classifierNgrams {
+      configuration.classifierNgrams = classifierNgrams.range
+    } else if vectorizer.ngrams != nil {
+      // The n-grams asked for are the classifier's too.
+      configuration.classifierNgrams = nil
+    }
     if let scaling = pipeline.codeScaling { configuration.codeScaling = scaling }
     if let c = pipeline.c { configuration.cValues = c.values }
     if let w = pipeline.codesWeights { configuration.codesWeights = w.values }
@@ -155,6 +175,9 @@ struct Fit: ParsableCommand {
       "seconds": seconds, "output": output,
     ]
     if let sae = pipeline.autoencoder { summary["hidden_units"] = sae.configuration.hiddenUnits }
+    if let terms = pipeline.classifierVectorizer {
+      summary["classifier_terms"] = terms.vocabulary.count
+    }
     if let classifier = pipeline.fittedClassifier, let choice = pipeline.classifierChoice {
       summary["classes"] = classifier.classes
       summary["C"] = classifier.c
@@ -167,6 +190,7 @@ struct Fit: ParsableCommand {
             "input": row.input.rawValue, "C": row.c, "accuracy": row.accuracy,
           ]
           if let w = row.codesWeight { entry["codes_weight"] = w }
+          if let folds = row.scoredFolds { entry["scored_folds"] = folds }
           return entry
         }
       }
@@ -182,6 +206,9 @@ struct Fit: ParsableCommand {
     } else {
       var line =
         "fitted on \(documents.count) documents: \(pipeline.vectorizer.vocabulary.count) terms"
+      if let terms = pipeline.classifierVectorizer {
+        line += " (the classifier's: \(terms.vocabulary.count))"
+      }
       if let sae = pipeline.autoencoder {
         line += ", \(sae.configuration.hiddenUnits) latent units"
       }

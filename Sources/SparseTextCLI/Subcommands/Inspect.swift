@@ -82,7 +82,7 @@ struct Inspect: ParsableCommand {
     if let units { order = Array(order.prefix(units)) }
     var rows: [[String: Any]] = []
     for unit in order {
-      let top = sae.topTerms(latent: unit, count: self.top)
+      let top = try sae.topTerms(latent: unit, count: self.top)
       rows.append([
         "unit": unit, "firing_rate": firing[unit].isNaN ? NSNull() : firing[unit],
         "terms": top.map { terms[$0.column] }, "weights": top.map { Double($0.weight) },

@@ -1,0 +1,131 @@
+import Foundation
+import Testing
+
+@testable import SparseText
+
+/// The classifier's own terms (`Configuration.classifierNgrams`): word pairs for the classifier
+/// while the autoencoder keeps the vectorizer's words, recorded and checked in the bundle.
+@Suite struct ClassifierTermsTests {
+  static let small = SparseAutoencoder.Configuration(hiddenUnits: 6, epochs: 3, batchSize: 8)
+
+  /// Two classes that words alone cannot tell apart: each class is a word order ("not good"
+  /// against "good not"), so only word pairs separate them.
+  static func orderCorpus(_ count: Int) -> (texts: [String], labels: [String]) {
+    let fillers = ["film", "plot", "actor", "scene", "music", "story"]
+    var texts: [String] = []
+    var labels: [String] = []
+    for i in 0..<count {
+      let filler = fillers[i % fillers.count]
+      let other = fillers[(i / 2 + 1) % fillers.count]
+      if i % 2 == 0 {
+        texts.append("the \(filler) was not good at all \(other)")
+        labels.append("negative")
+      } else {
+        texts.append("the \(filler) was good not at all \(other)")
+        labels.append("positive")
+      }
+    }
+    return (texts, labels)
+  }
+
+  @Test func byDefaultTheClassifierReadsWordPairsAndTheAutoencoderWords() throws {
+    let (texts, labels) = Self.orderCorpus(40)
+    let fitted = try TextFeaturePipeline(
+      fitting: texts, labels: labels, configuration: .init(autoencoder: Self.small))
+    let terms = try #require(fitted.classifierVectorizer)
+    #expect(fitted.configuration.classifierNgrams == 1...2)
+    #expect(terms.vocabulary.terms.contains("not good"))
+    #expect(!fitted.vectorizer.vocabulary.terms.contains("not good"))
+    #expect(fitted.autoencoder?.inputColumns == fitted.vectorizer.vocabulary.count)
+    // Word order is all that separates the classes: pairs classify them, words alone cannot.
+    let choice = try #require(fitted.classifierChoice)
+    #expect(choice.input == .tfidf || choice.input == .nbsvm)
+    #expect(try fitted.predict(texts) == labels)
+    let wordsOnly = try TextFeaturePipeline(
+      fitting: texts, labels: labels,
+      configuration: .init(autoencoder: nil, classifierNgrams: nil))
+    #expect(wordsOnly.classifierVectorizer == nil)
+    #expect(wordsOnly.configuration.classifierNgrams == nil)
+    let right = zip(try wordsOnly.predict(texts), labels).filter { $0 == $1 }.count
+    #expect(right < texts.count)
+  }
+
+  @Test func theConfigurationRecordsNoRangeWhenTheClassifierReadsTheVectorizersTerms() throws {
+    let (texts, labels) = Self.orderCorpus(30)
+    var pairs = TextFeaturePipeline.Configuration.recommendedVectorizer
+    pairs.counting.tokenizer.ngrams = 1...2
+    let cases: [(String, TextFeaturePipeline)] = [
+      (
+        "the vectorizer's own range",
+        try TextFeaturePipeline(
+          fitting: texts, labels: labels, configuration: .init(vectorizer: pairs, autoencoder: nil))
+      ),
+      (
+        "codes only",
+        try TextFeaturePipeline(
+          fitting: texts, labels: labels,
+          configuration: .init(autoencoder: Self.small, classifierInput: .codes))
+      ),
+      (
+        "no labels",
+        try TextFeaturePipeline(fitting: texts, configuration: .init(autoencoder: Self.small))
+      ),
+    ]
+    for (name, pipeline) in cases {
+      #expect(pipeline.classifierVectorizer == nil, "\(name)")
+      #expect(pipeline.configuration.classifierNgrams == nil, "\(name)")
+    }
+  }
+
+  @Test func aBundleKeepsTheClassifiersTerms() throws {
+    let (texts, labels) = Self.orderCorpus(40)
+    let fitted = try TextFeaturePipeline(
+      fitting: texts, labels: labels, configuration: .init(autoencoder: Self.small))
+    let url = FileManager.default.temporaryDirectory
+      .appendingPathComponent("terms-\(UUID().uuidString)")
+    defer { try? FileManager.default.removeItem(at: url) }
+    try fitted.write(to: url)
+    let file = url.appendingPathComponent(TextFeaturePipeline.classifierVocabularyFile)
+    let stored = try JSONDecoder().decode([String].self, from: Data(contentsOf: file))
+    #expect(stored == fitted.classifierVectorizer?.vocabulary.terms)
+    let loaded = try TextFeaturePipeline(contentsOf: url)
+    #expect(loaded.configuration == fitted.configuration)
+    #expect(loaded.classifierVectorizer?.idf == fitted.classifierVectorizer?.idf)
+    #expect(try loaded.probabilities(for: texts) == fitted.probabilities(for: texts))
+    #expect(try loaded.embeddings(for: texts) == fitted.embeddings(for: texts))
+
+    // Without its terms, the bundle is refused, naming the file.
+    try FileManager.default.removeItem(at: file)
+    #expect {
+      try TextFeaturePipeline(contentsOf: url)
+    } throws: { error in
+      guard let error = error as? ModelFormatError else { return false }
+      return error.description.contains(TextFeaturePipeline.classifierVocabularyFile)
+    }
+    // Edited terms fail the checksum.
+    var edited = stored
+    edited.swapAt(0, 1)
+    try JSONEncoder().encode(edited).write(to: file)
+    #expect(throws: ModelFormatError.self) { try TextFeaturePipeline(contentsOf: url) }
+    // A classifier idf without the configuration's range (metadata without checksums, as an
+    // earlier build wrote it) breaks an invariant.
+    try JSONEncoder().encode(stored).write(to: file)
+    try BundleEdit.rewriteTensors(of: url) { $0["classifier.idf"] = nil }
+    #expect {
+      try TextFeaturePipeline(contentsOf: url)
+    } throws: { error in
+      "\(error)".contains("classifier.idf")
+    }
+  }
+
+  @Test func aRangeOutsideTheTokenizersLimitsIsRefusedByName() {
+    #expect {
+      try TextFeaturePipeline.Configuration(classifierNgrams: 1...40).validate()
+    } throws: { error in
+      guard case ConfigurationError.outOfRange(.classifierNgrams, _, _) = error else {
+        return false
+      }
+      return true
+    }
+  }
+}
