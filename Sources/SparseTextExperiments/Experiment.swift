@@ -30,6 +30,10 @@ package struct Experiment: Sendable {
     package var codeScaling: CodeScaler.Method
     /// The codes-block weights `best` chooses among (`concat_lr` keeps weight 1).
     package var codesWeights: [Double]
+    /// The word n-grams the `best` arm's terms are made of, as `fit`'s classifier reads them
+    /// (``TextFeaturePipeline/Configuration/classifierNgrams``); the other arms read the
+    /// vectorizer's terms.
+    package var classifierNgrams: ClosedRange<Int>?
 
     /// Creates a configuration; the defaults are ``TextFeaturePipeline/Configuration``'s, so an
     /// experiment measures the pipeline `sparsetext fit` builds.
@@ -43,7 +47,8 @@ package struct Experiment: Sendable {
       folds: Int = TextFeaturePipeline.Configuration().folds, labelFractions: [Double] = [],
       seed: UInt64 = SeededGenerator.defaultSeed,
       codeScaling: CodeScaler.Method = TextFeaturePipeline.Configuration().codeScaling,
-      codesWeights: [Double] = TextFeaturePipeline.Configuration().codesWeights
+      codesWeights: [Double] = TextFeaturePipeline.Configuration().codesWeights,
+      classifierNgrams: ClosedRange<Int>? = TextFeaturePipeline.Configuration().classifierNgrams
     ) {
       self.vectorizer = vectorizer
       self.autoencoder = autoencoder
@@ -54,6 +59,7 @@ package struct Experiment: Sendable {
       self.seed = seed
       self.codeScaling = codeScaling
       self.codesWeights = codesWeights
+      self.classifierNgrams = classifierNgrams
     }
 
     enum CodingKeys: String, CodingKey {
@@ -66,6 +72,7 @@ package struct Experiment: Sendable {
       case seed
       case codeScaling = "code_scaling"
       case codesWeights = "codes_weights"
+      case classifierNgrams = "classifier_ngrams"
     }
   }
 
@@ -250,6 +257,20 @@ package struct Experiment: Sendable {
     let xTrain = unlabeled.isEmpty ? xFit : xFit.selectingRows(0..<trainTexts.count)
     let vectorizerSeconds = Date().timeIntervalSince(clock)
     let xTest = try vectorizer.transform(testTexts)
+    // The `best` arm's terms, as `fit`'s classifier reads them: its own n-grams, fitted on the
+    // labelled training texts, when they are not the vectorizer's.
+    var termsTrain = xTrain
+    var termsTest = xTest
+    var terms = TextFeaturePipeline.Configuration(
+      vectorizer: c.vectorizer, classifierNgrams: c.classifierNgrams)
+    if let settings = terms.classifierTerms {
+      let (termVectorizer, x) = try TfidfVectorizer.fitTransform(
+        trainTexts, configuration: settings)
+      termsTrain = x
+      termsTest = try termVectorizer.transform(testTexts)
+    } else {
+      terms.classifierNgrams = nil
+    }
     var autoencoder: SparseAutoencoder?
     var autoencoderSeconds: Double?
     var codesTrain: DenseMatrix?
@@ -276,6 +297,7 @@ package struct Experiment: Sendable {
     for arm in arms {
       progress?(.step(.classifier(arm)))
       clock = Date()
+      let (xArm, xArmTest) = arm == .best ? (termsTrain, termsTest) : (xTrain, xTest)
       let choice: TextFeaturePipeline.ClassifierChoice
       if arm == .tfidf {
         choice = .init(
@@ -285,24 +307,24 @@ package struct Experiment: Sendable {
             labels: trainLabels))
       } else {
         choice = try choose(
-          arm, rows: Array(0..<trainTexts.count), x: xTrain, codes: codesTrain,
+          arm, rows: Array(0..<trainTexts.count), x: xArm, codes: codesTrain,
           labels: trainLabels, standardized: standardized)
       }
       var lr = c.classifier
       lr.inverseRegularization = choice.c
       let model = try FittedClassifier(
-        fitting: xTrain, codes: codesTrain, labels: trainLabels,
+        fitting: xArm, codes: codesTrain, labels: trainLabels,
         candidate: .init(choice.input, codesWeight: choice.codesWeight),
         standardized: standardized, configuration: lr, isCancelled: nil)
       let seconds =
         Date().timeIntervalSince(clock)
         + (choice.input.readsCodes ? sharedSeconds : vectorizerSeconds)
       let report = try ClassificationReport(
-        truth: testLabels, predicted: model.predict(xTest, codes: codesTest),
-        probabilities: model.probabilities(xTest, codes: codesTest), classes: model.classes)
+        truth: testLabels, predicted: model.predict(xArmTest, codes: codesTest),
+        probabilities: model.probabilities(xArmTest, codes: codesTest), classes: model.classes)
       let width =
         (choice.input.readsCodes ? (codesTrain?.columns ?? 0) : 0)
-        + (choice.input == .codes ? 0 : xTrain.columns)
+        + (choice.input == .codes ? 0 : xArm.columns)
       results.append(
         PipelineResult(
           name: arm, accuracy: report.accuracy, macroF1: report.macroF1,
@@ -319,12 +341,14 @@ package struct Experiment: Sendable {
       let subsetLabels = subset.map { trainLabels[$0] }
       guard Set(subsetLabels).count >= 2 else { continue }
       let xSubset = xTrain.selectingRows(subset)
+      let termsSubset = terms.classifierNgrams == nil ? xSubset : termsTrain.selectingRows(subset)
       let codesSubset = codesTrain?.selectingRows(subset)
       for (arm, result) in zip(arms, results) {
+        let (xArm, xArmTest) = arm == .best ? (termsSubset, termsTest) : (xSubset, xTest)
         // C (and best's input) are chosen again on this fraction's labels only; with a
         // class of one row there are no folds, and the C chosen on all labels is kept.
         var choice = try choose(
-          arm, rows: subset, x: xSubset, codes: codesSubset, labels: subsetLabels,
+          arm, rows: subset, x: xArm, codes: codesSubset, labels: subsetLabels,
           standardized: standardized, fallbackC: result.c)
         if arm != .best {
           choice.input = result.input
@@ -333,11 +357,11 @@ package struct Experiment: Sendable {
         var lr = c.classifier
         lr.inverseRegularization = choice.c
         let model = try FittedClassifier(
-          fitting: xSubset, codes: codesSubset, labels: subsetLabels,
+          fitting: xArm, codes: codesSubset, labels: subsetLabels,
           candidate: .init(choice.input, codesWeight: choice.codesWeight),
           standardized: standardized, configuration: lr, isCancelled: nil)
         let report = try ClassificationReport(
-          truth: testLabels, predicted: model.predict(xTest, codes: codesTest))
+          truth: testLabels, predicted: model.predict(xArmTest, codes: codesTest))
         curve.append(
           CurvePoint(
             pipeline: arm, fraction: fraction, labelled: subset.count,

@@ -2,6 +2,7 @@ import Foundation
 import Testing
 
 @testable import SparseText
+@testable import SparseTextExperiments
 
 /// The classifier's own terms (`Configuration.classifierNgrams`): word pairs for the classifier
 /// while the autoencoder keeps the vectorizer's words, recorded and checked in the bundle.
@@ -126,6 +127,42 @@ import Testing
         return false
       }
       return true
+    }
+  }
+}
+
+/// `experiment`'s `best` arm reads the classifier's terms as `fit` does; the other arms keep the
+/// vectorizer's.
+@Suite struct ExperimentClassifierTermsTests {
+  static func documents(_ count: Int, offset: Int = 0) -> [LabeledDocument] {
+    let (texts, labels) = ClassifierTermsTests.orderCorpus(count)
+    return texts.indices.map {
+      LabeledDocument(id: "\($0 + offset)", text: texts[$0], labels: [labels[$0]], line: $0 + 1)
+    }
+  }
+
+  @Test func theBestArmReadsWordPairs() throws {
+    let train = Self.documents(60)
+    let test = Self.documents(20, offset: 60)
+    let vocabulary = try TfidfVectorizer(
+      fitting: train.map(\.text),
+      configuration: TextFeaturePipeline.Configuration.recommendedVectorizer
+    ).vocabulary.count
+    for ngrams in [1...2, nil] as [ClosedRange<Int>?] {
+      let result = try Experiment(.init(autoencoder: nil, cValues: [1], classifierNgrams: ngrams))
+        .run(train: train, test: test)
+      let best = try #require(result.pipelines.first { $0.name == .best })
+      let tfidf = try #require(result.pipelines.first { $0.name == .tfidf })
+      #expect(tfidf.features == vocabulary)
+      if ngrams == nil {
+        #expect(best.features == vocabulary)
+        #expect(best.accuracy < 1)
+      } else {
+        // Word order is all that tells the classes apart.
+        #expect(best.features > vocabulary)
+        #expect(best.accuracy == 1)
+        #expect(tfidf.accuracy < 1)
+      }
     }
   }
 }
