@@ -88,11 +88,17 @@ package struct Experiment: Sendable {
     case concatenated = "concat_lr"
     /// NBSVM (logistic regression on naive-Bayes-weighted binarized terms).
     case nbsvm = "nbsvm_lr"
-    /// The input and C the pipeline's own cross-validation chooses (what `sparsetext fit`
-    /// bundles by default).
+    /// What `sparsetext fit` bundles by default, fitted as `fit` fits it: the input and C its
+    /// cross-validation chooses (every pair on every fold), its classifier's own terms, and
+    /// with a label weight an autoencoder that learns the labels, each fold's codes from one
+    /// trained with only that fold's labels.
     case best
+    /// Logistic regression on the codes of `best`'s autoencoder (which learned the labels),
+    /// with the C `best`'s cross-validation gave the codes; only with a label weight above 0.
+    case labelCodes = "label_sae_lr"
 
-    /// The name reports use (`tfidf_lr`, `nbsvm_lr`, `sae_lr`, `concat_lr`, `best`).
+    /// The name reports use (`tfidf_lr`, `nbsvm_lr`, `sae_lr`, `concat_lr`, `best`,
+    /// `label_sae_lr`).
     package var description: String { rawValue }
   }
 
@@ -257,20 +263,6 @@ package struct Experiment: Sendable {
     let xTrain = unlabeled.isEmpty ? xFit : xFit.selectingRows(0..<trainTexts.count)
     let vectorizerSeconds = Date().timeIntervalSince(clock)
     let xTest = try vectorizer.transform(testTexts)
-    // The `best` arm's terms, as `fit`'s classifier reads them: its own n-grams, fitted on the
-    // labelled training texts, when they are not the vectorizer's.
-    var termsTrain = xTrain
-    var termsTest = xTest
-    var terms = TextFeaturePipeline.Configuration(
-      vectorizer: c.vectorizer, classifierNgrams: c.classifierNgrams)
-    if let settings = terms.classifierTerms {
-      let (termVectorizer, x) = try TfidfVectorizer.fitTransform(
-        trainTexts, configuration: settings)
-      termsTrain = x
-      termsTest = try termVectorizer.transform(testTexts)
-    } else {
-      terms.classifierNgrams = nil
-    }
     var autoencoder: SparseAutoencoder?
     var autoencoderSeconds: Double?
     var codesTrain: DenseMatrix?
@@ -291,13 +283,12 @@ package struct Experiment: Sendable {
     let standardized = c.codeScaling == .standardize
     var arms: [PipelineKind] = [.tfidf, .nbsvm]
     if codesTrain != nil { arms += [.codes, .concatenated] }
-    arms.append(.best)
     let sharedSeconds = vectorizerSeconds + (autoencoderSeconds ?? 0)
     var results: [PipelineResult] = []
     for arm in arms {
       progress?(.step(.classifier(arm)))
       clock = Date()
-      let (xArm, xArmTest) = arm == .best ? (termsTrain, termsTest) : (xTrain, xTest)
+      let (xArm, xArmTest) = (xTrain, xTest)
       let choice: TextFeaturePipeline.ClassifierChoice
       if arm == .tfidf {
         choice = .init(
@@ -332,6 +323,19 @@ package struct Experiment: Sendable {
           converged: model.convergence.converged, report: report, input: choice.input,
           codesWeight: choice.codesWeight))
     }
+    // `best` is what `fit` bundles, fitted as `fit` fits it; `label_sae_lr` reads the codes of
+    // its autoencoder, which learned the labels too.
+    progress?(.step(.classifier(.best)))
+    clock = Date()
+    let fitted = try fitPipeline(
+      labelled: Array(0..<trainTexts.count), texts: trainTexts, labels: trainLabels,
+      unlabeled: unlabeled)
+    let fitSeconds = Date().timeIntervalSince(clock)
+    let fittedArms = try pipelineResults(
+      fitted, trained: (trainTexts, trainLabels), testTexts: testTexts, testLabels: testLabels,
+      seconds: fitSeconds)
+    arms += fittedArms.map(\.name)
+    results += fittedArms
     var curve: [CurvePoint] = []
     let trainIndices = Array(0..<train.count)
     for fraction in c.labelFractions {
@@ -341,19 +345,28 @@ package struct Experiment: Sendable {
       let subsetLabels = subset.map { trainLabels[$0] }
       guard Set(subsetLabels).count >= 2 else { continue }
       let xSubset = xTrain.selectingRows(subset)
-      let termsSubset = terms.classifierNgrams == nil ? xSubset : termsTrain.selectingRows(subset)
       let codesSubset = codesTrain?.selectingRows(subset)
-      for (arm, result) in zip(arms, results) {
-        let (xArm, xArmTest) = arm == .best ? (termsSubset, termsTest) : (xSubset, xTest)
+      // A pipeline fitted with this fraction's labels only (its autoencoder trained again).
+      let fractionFit = try fitPipeline(
+        labelled: subset, texts: trainTexts, labels: trainLabels, unlabeled: unlabeled)
+      for point in try pipelineResults(
+        fractionFit, trained: (subset.map { trainTexts[$0] }, subsetLabels),
+        testTexts: testTexts, testLabels: testLabels, seconds: 0)
+      {
+        curve.append(
+          CurvePoint(
+            pipeline: point.name, fraction: fraction, labelled: subset.count,
+            accuracy: point.accuracy, macroF1: point.macroF1, c: point.c, input: point.input))
+      }
+      for (arm, result) in zip(arms, results) where !Self.fittedArms.contains(arm) {
+        let (xArm, xArmTest) = (xSubset, xTest)
         // C (and best's input) are chosen again on this fraction's labels only; with a
         // class of one row there are no folds, and the C chosen on all labels is kept.
         var choice = try choose(
           arm, rows: subset, x: xArm, codes: codesSubset, labels: subsetLabels,
           standardized: standardized, fallbackC: result.c)
-        if arm != .best {
-          choice.input = result.input
-          choice.codesWeight = result.codesWeight
-        }
+        choice.input = result.input
+        choice.codesWeight = result.codesWeight
         var lr = c.classifier
         lr.inverseRegularization = choice.c
         let model = try FittedClassifier(
@@ -387,11 +400,80 @@ package struct Experiment: Sendable {
     case .nbsvm: [.init(.nbsvm)]
     case .codes: [.init(.codes)]
     case .concatenated: [.init(.both, codesWeight: 1)]
-    case .best:
-      TextFeaturePipeline.inputCandidates(
-        .init(autoencoder: nil, codesWeights: configuration.codesWeights),
-        hasCodes: hasCodes)
+    case .best, .labelCodes:
+      // Fitted as a whole pipeline (``fitPipeline(labelled:texts:labels:unlabeled:)``).
+      []
     }
+  }
+
+  /// The arms fitted as a whole pipeline rather than from the shared features.
+  static let fittedArms: Set<PipelineKind> = [.best, .labelCodes]
+
+  /// The pipeline `fit` makes from the training texts with the labels of rows `labelled`
+  /// only (the other rows, and `unlabeled`, train the unsupervised stages).
+  private func fitPipeline(
+    labelled: [Int], texts: [String], labels: [String], unlabeled: [String]
+  ) throws -> TextFeaturePipeline {
+    let c = configuration
+    let isLabelled = Set(labelled)
+    let others = texts.indices.filter { !isLabelled.contains($0) }.map { texts[$0] }
+    var autoencoder = c.autoencoder
+    autoencoder?.seed = c.seed
+    let pipeline = TextFeaturePipeline.Configuration(
+      vectorizer: c.vectorizer, autoencoder: autoencoder, classifier: c.classifier,
+      codesWeights: c.codesWeights, classifierNgrams: c.classifierNgrams,
+      codeScaling: c.codeScaling, cValues: c.cValues, folds: c.folds, choiceSearch: .exhaustive)
+    return try TextFeaturePipeline(
+      fitting: labelled.map { texts[$0] }, labels: labelled.map { labels[$0] },
+      unlabeled: others + unlabeled, configuration: pipeline, isCancelled: nil)
+  }
+
+  /// `best` (the pipeline's classifier) and, when its autoencoder learned the labels,
+  /// `label_sae_lr` (logistic regression on its codes, with the C its cross-validation gave
+  /// the codes input), on the test texts.
+  private func pipelineResults(
+    _ pipeline: TextFeaturePipeline, trained: (texts: [String], labels: [String]),
+    testTexts: [String], testLabels: [String], seconds: Double
+  ) throws -> [PipelineResult] {
+    guard let choice = pipeline.classifierChoice, let classifier = pipeline.fittedClassifier
+    else { return [] }
+    let classified = try pipeline.classify(testTexts)
+    let report = try ClassificationReport(
+      truth: testLabels, predicted: classified.labels, probabilities: classified.probabilities,
+      classes: pipeline.classes)
+    let terms = (pipeline.classifierVectorizer ?? pipeline.vectorizer).vocabulary.count
+    let hidden = pipeline.autoencoder?.configuration.hiddenUnits ?? 0
+    var results = [
+      PipelineResult(
+        name: .best, accuracy: report.accuracy, macroF1: report.macroF1,
+        logLoss: report.logLoss, c: choice.c, fitSeconds: seconds,
+        features: (choice.input.readsCodes ? hidden : 0) + (choice.input == .codes ? 0 : terms),
+        converged: classifier.convergence.converged, report: report, input: choice.input,
+        codesWeight: choice.codesWeight)
+    ]
+    guard let autoencoder = pipeline.autoencoder, autoencoder.configuration.labelWeight > 0,
+      let trainCodes = try pipeline.codes(for: pipeline.features(for: trained.texts)),
+      let testCodes = try pipeline.codes(for: pipeline.features(for: testTexts))
+    else { return results }
+    // The codes input's best C in the cross-validation, with the fold autoencoders' codes.
+    let codesRows = choice.crossValidation.filter { $0.input == .codes }
+    let c =
+      codesRows.max { ($0.accuracy, -$0.c) < ($1.accuracy, -$1.c) }?.c
+      ?? pipeline.configuration.classifier?.inverseRegularization ?? 1
+    var lr = configuration.classifier
+    lr.inverseRegularization = c
+    let model = try LogisticRegression(
+      fitting: trainCodes, labels: trained.labels, configuration: lr)
+    let codesReport = try ClassificationReport(
+      truth: testLabels, predicted: model.predictedLabels(testCodes),
+      probabilities: model.classProbabilities(testCodes), classes: model.classes)
+    results.append(
+      PipelineResult(
+        name: .labelCodes, accuracy: codesReport.accuracy, macroF1: codesReport.macroF1,
+        logLoss: codesReport.logLoss, c: c, fitSeconds: seconds, features: hidden,
+        converged: model.convergence.converged, report: codesReport, input: .codes,
+        codesWeight: nil))
+    return results
   }
 
   /// The arm's input and C chosen by the pipeline's cross-validation on `labels` (rows `rows`

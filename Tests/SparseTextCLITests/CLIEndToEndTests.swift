@@ -232,10 +232,19 @@ private func python(_ script: String) throws -> (status: Int32, output: String) 
     let json =
       try JSONSerialization.jsonObject(
         with: Data(contentsOf: URL(fileURLWithPath: report + "/report.json"))) as? [String: Any]
-    // tfidf_lr, nbsvm_lr, sae_lr, concat_lr, best; at each of two fractions.
-    #expect((json?["pipelines"] as? [Any])?.count == 5)
-    #expect((json?["learning_curve"] as? [Any])?.count == 10)
+    // tfidf_lr, nbsvm_lr, sae_lr, concat_lr, best and label_sae_lr (the label weight's default
+    // is above 0); at each of two fractions.
+    #expect((json?["pipelines"] as? [Any])?.count == 6)
+    #expect((json?["learning_curve"] as? [Any])?.count == 12)
     #expect(result.stdout.contains("nbsvm_lr") && result.stdout.contains("best"))
+    #expect(result.stdout.contains("label_sae_lr"))
+    // With no label weight the codes of best's autoencoder are sae_lr's kind: no extra arm.
+    let plain = try CLI.run([
+      "experiment", "--train", train.path, "--test", test.path, "--hidden", "4", "--epochs", "2",
+      "--label-weight", "0", "-q",
+    ])
+    #expect(plain.status == 0, "\(plain.stderr)")
+    #expect(!plain.stdout.contains("label_sae_lr"))
     // Each fraction's C is chosen on its own labels: the curve records it.
     let curve = json?["learning_curve"] as? [[String: Any]] ?? []
     #expect(curve.allSatisfy { $0["c"] is Double && $0["input"] is String })

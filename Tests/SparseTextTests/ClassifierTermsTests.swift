@@ -166,3 +166,32 @@ import Testing
     }
   }
 }
+
+/// `experiment`'s `best` arm is a pipeline fitted as `fit` fits it: the same choice and the same
+/// test accuracy as `TextFeaturePipeline(fitting:…)` with the same settings; each label
+/// fraction's `best` is fitted with that fraction's labels only.
+@Suite struct ExperimentBestArmTests {
+  @Test func theBestArmIsWhatFitBundles() throws {
+    let train = ExperimentClassifierTermsTests.documents(60)
+    let test = ExperimentClassifierTermsTests.documents(20, offset: 60)
+    let sae = SparseAutoencoder.Configuration(
+      hiddenUnits: 6, epochs: 3, batchSize: 8, seed: 5, labelWeight: 0.1)
+    let result = try Experiment(
+      .init(autoencoder: sae, cValues: [1, 10], labelFractions: [0.5], seed: 5)
+    ).run(train: train, test: test)
+    let fitted = try TextFeaturePipeline(
+      fitting: train.map(\.text), labels: train.map { $0.labels[0] },
+      configuration: .init(
+        autoencoder: sae, cValues: [1, 10], choiceSearch: .exhaustive))
+    let best = try #require(result.pipelines.first { $0.name == .best })
+    #expect(best.input == fitted.classifierChoice?.input)
+    #expect(best.c == fitted.classifierChoice?.c)
+    let predicted = try fitted.predict(test.map(\.text))
+    let right = zip(predicted, test.map { $0.labels[0] }).filter { $0 == $1 }.count
+    #expect(best.accuracy == Double(right) / Double(test.count))
+    #expect(result.pipelines.contains { $0.name == .labelCodes })
+    let curve = result.learningCurve.filter { $0.fraction == 0.5 }
+    #expect(Set(curve.map(\.pipeline)).isSuperset(of: [.best, .labelCodes, .tfidf]))
+    #expect(curve.allSatisfy { $0.labelled == 30 })
+  }
+}

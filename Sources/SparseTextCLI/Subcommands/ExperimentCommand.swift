@@ -20,9 +20,12 @@ struct ExperimentCommand: ParsableCommand {
         sparsetext experiment --novelty --train train.jsonl --test test.jsonl
         sparsetext experiment --retrieval --train train.jsonl --test test.jsonl
       Pipelines: tfidf_lr (TF-IDF → LR), nbsvm_lr (naive-Bayes-weighted binary terms → LR), \
-      sae_lr (TF-IDF → codes → LR), concat_lr (both → LR) and best (the input and C that fit's \
-      cross-validation chooses). The vectorizer and autoencoder are fitted on training text only; \
-      along a learning curve each fraction's C (and best's input) is chosen on its own labels.
+      sae_lr (TF-IDF → codes → LR), concat_lr (both → LR), best (what fit bundles, fitted as fit \
+      fits it: its classifier's word pairs, codes that learn the labels, the input and C its \
+      cross-validation chooses) and, with a label weight above 0, label_sae_lr (LR on the codes \
+      of best's autoencoder). The vectorizer and autoencoder are fitted on training text only; \
+      along a learning curve each fraction's C (and best's input) is chosen on its own labels, \
+      and best is fitted again with that fraction's labels only.
       With --repeats N: the split given, then N − 1 seeded stratified resplits of train + test \
       with the same test share; each pipeline's mean, standard deviation and paired difference \
       from tfidf_lr.
