@@ -46,6 +46,10 @@ extension Vectorize {
     dtype ?? (counts ? .int64 : .float32)
   }
 
+  /// TF-IDF stored as float64 is computed in Double (idf, sublinear tf, weights and norm), as
+  /// scikit-learn computes it for `dtype=np.float64`; float32 features are computed as always.
+  var weightsInDouble: Bool { valueType == .float64 && !counts }
+
   /// `--dtype int64` holds whole numbers only: counts.
   func validateValueType() throws {
     if dtype == .int64 && !counts {
@@ -65,45 +69,72 @@ extension Vectorize {
     } ?? []
   }
 
-  /// The matrix of `texts` (TF-IDF, or counts with `--counts`) and the vectorizer whose columns
-  /// it has.
-  func vectorize(_ texts: [String]) throws -> (matrix: SparseMatrix, vectorizer: TfidfVectorizer) {
+  /// The matrix of `texts` (TF-IDF, or counts with `--counts`), its values in Double when
+  /// they are computed in Double (``weightsInDouble``), and the vectorizer whose columns it has.
+  /// Documents are vectorized here only with fixed columns (`--model` or `--vocabulary-in`).
+  func vectorize(_ texts: [String]) throws -> (
+    matrix: SparseMatrix, doubleValues: [Double]?, vectorizer: TfidfVectorizer
+  ) {
     if let model {
       let fitted = try TextFeaturePipeline.bundle(
         at: model, for: "vectorize --model", as: "--model"
       ).vectorizer
+      if weightsInDouble {
+        // The bundle's idf is float32 (a model is): it is widened, the rest computed in Double.
+        let (x, values) = try Terminal.withActivity("vectorizing") {
+          try fitted.doubleFeatures(texts)
+        }
+        return (x, values, fitted)
+      }
       let matrix = try Terminal.withActivity(counts ? "counting" : "vectorizing") {
         counts ? try fitted.counter.transform(texts) : try fitted.transform(texts)
       }
-      return (matrix, fitted)
+      return (matrix, nil, fitted)
     }
     let configuration = try vectorizer.tfidf()
     if let vocabularyIn {
       try RunPaths.read(vocabularyIn, as: "--vocabulary-in")
       let vocabulary = try Vocabulary(contentsOf: URL(fileURLWithPath: vocabularyIn))
       try TokenizerWarnings.check(configuration.counting.tokenizer, vocabulary: vocabulary)
-      if counts {
+      if counts || weightsInDouble {
         let counter = try CountVectorizer(
           vocabulary: vocabulary, configuration: configuration.counting)
-        let x = try Terminal.withActivity("counting") { try counter.transform(texts) }
-        return (x, try weighting(x, vocabulary: vocabulary, configuration: configuration))
+        let x = try Terminal.withActivity(counts ? "counting" : "vectorizing") {
+          try counter.transform(texts)
+        }
+        if weightsInDouble {
+          let (fitted, values) = try doubleWeighting(
+            x, vocabulary: vocabulary, configuration: configuration)
+          return (x, values, fitted)
+        }
+        return (x, nil, try weighting(x, vocabulary: vocabulary, configuration: configuration))
       }
       return try Terminal.withActivity("vectorizing") {
         let (fitted, x) = try TfidfVectorizer.fitTransform(
           texts, vocabulary: vocabulary, configuration: configuration)
-        return (x, fitted)
+        return (x, nil, fitted)
       }
     }
     if counts {
       let (fitted, x) = try Terminal.withActivity("counting") {
         try CountVectorizer.fitTransform(texts, configuration: configuration.counting)
       }
-      return (x, try weighting(x, vocabulary: fitted.vocabulary, configuration: configuration))
+      return (
+        x, nil, try weighting(x, vocabulary: fitted.vocabulary, configuration: configuration)
+      )
+    }
+    if weightsInDouble {
+      let (counter, x) = try Terminal.withActivity("vectorizing") {
+        try CountVectorizer.fitTransform(texts, configuration: configuration.counting)
+      }
+      let (fitted, values) = try doubleWeighting(
+        x, vocabulary: counter.vocabulary, configuration: configuration)
+      return (x, values, fitted)
     }
     let (fitted, x) = try Terminal.withActivity("vectorizing") {
       try TfidfVectorizer.fitTransform(texts, configuration: configuration)
     }
-    return (x, fitted)
+    return (x, nil, fitted)
   }
 
   /// The TF-IDF vectorizer of a count matrix's columns, its idf fitted on the counts (what
@@ -116,5 +147,17 @@ extension Vectorize {
       ? [Float](repeating: 1, count: vocabulary.count)
       : TfidfTransformer(fitting: counts, configuration: configuration.weighting).idf
     return try TfidfVectorizer(vocabulary: vocabulary, idf: idf, configuration: configuration)
+  }
+
+  /// TF-IDF of a count matrix computed in Double (``weightsInDouble``): the vectorizer of its
+  /// columns, its idf fitted on the counts (the float32 idf a bundle saves), and each stored
+  /// entry's value, weighted with the idf as fitted in Double.
+  func doubleWeighting(
+    _ counts: SparseMatrix, vocabulary: Vocabulary, configuration: TfidfVectorizer.Configuration
+  ) throws -> (vectorizer: TfidfVectorizer, values: [Double]) {
+    let transformer = TfidfTransformer(fitting: counts, configuration: configuration.weighting)
+    let fitted = try TfidfVectorizer(
+      vocabulary: vocabulary, idf: transformer.idf, configuration: configuration)
+    return (fitted, try transformer.doubleValues(counts))
   }
 }

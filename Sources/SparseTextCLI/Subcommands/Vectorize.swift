@@ -124,7 +124,7 @@ struct Vectorize: ParsableCommand {
     let bytes = texts.reduce(0) { $0 + $1.utf8.count }
     timer.lap("read")
     let started = Date()
-    let (matrix, fitted) = try vectorize(texts)
+    let (matrix, doubleValues, fitted) = try vectorize(texts)
     let vocabulary: Vocabulary? = fitted.vocabulary
     let seconds = Date().timeIntervalSince(started)
     timer.lap("fit")
@@ -132,7 +132,8 @@ struct Vectorize: ParsableCommand {
     // Every output is written to its temporary file, then all are put in place together.
     let commit = OutputCommit()
     try SparseRowWriter.write(
-      matrix, labels: labels, to: URL(fileURLWithPath: output), valueType: valueType, in: commit)
+      matrix, doubleValues: doubleValues, labels: labels, to: URL(fileURLWithPath: output),
+      valueType: valueType, in: commit)
     timer.lap("matrix")
     if let vocabularyOut, let vocabulary {
       try writeVocabulary(vocabulary, to: URL(fileURLWithPath: vocabularyOut), in: commit)
@@ -177,6 +178,7 @@ struct Vectorize: ParsableCommand {
     }
     let started = Date()
     let matrix: SparseMatrix
+    var doubleValues: [Double]?
     let fitted: TfidfVectorizer
     // No activity line: the reading progress is shown while the blocks are counted.
     do {
@@ -185,6 +187,13 @@ struct Vectorize: ParsableCommand {
           configuration: configuration.counting, readBlocks: readBlocks)
         matrix = x
         fitted = try weighting(x, vocabulary: counter.vocabulary, configuration: configuration)
+      } else if weightsInDouble {
+        // float64 output: the counts, then idf and weights computed in Double from them.
+        let (counter, x) = try CountVectorizer.fitTransform(
+          configuration: configuration.counting, readBlocks: readBlocks)
+        matrix = x
+        (fitted, doubleValues) = try doubleWeighting(
+          x, vocabulary: counter.vocabulary, configuration: configuration)
       } else {
         (fitted, matrix) = try TfidfVectorizer.fitTransform(
           configuration: configuration, readBlocks: readBlocks)
@@ -203,7 +212,8 @@ struct Vectorize: ParsableCommand {
     // Every output is written to its temporary file, then all are put in place together.
     let commit = OutputCommit()
     try SparseRowWriter.write(
-      matrix, labels: keepsLabels && known.count == documents ? known : nil,
+      matrix, doubleValues: doubleValues,
+      labels: keepsLabels && known.count == documents ? known : nil,
       to: URL(fileURLWithPath: output), valueType: valueType, in: commit)
     timer.lap("matrix")
     if let vocabularyOut, let vocabularyJSON {
@@ -239,13 +249,19 @@ struct Vectorize: ParsableCommand {
     let labelsWriter = try labelsOut.map { try StreamingFileWriter(url: URL(fileURLWithPath: $0)) }
     var bytes = 0
     var seconds = 0.0
+    let inDouble = valueType == .float64
     var blocks = BlockAccumulator<LabeledDocument>(size: 8192) { block in
       let started = Date()
-      let part = try hasher.transform(block.map(\.text))
+      let texts = block.map(\.text)
+      // float64 output: the norm computed in Double.
+      let (part, doubleValues) =
+        inDouble
+        ? try hasher.doubleFeatures(texts) : (try hasher.transform(texts), nil)
       seconds += Date().timeIntervalSince(started)
       let labels = block.map(\.label)
       let known = labels.compactMap { $0 }
-      try writer.append(part, labels: known.count == labels.count ? known : nil)
+      try writer.append(
+        part, doubleValues: doubleValues, labels: known.count == labels.count ? known : nil)
       try labelsWriter?.append(labels.map { ($0 ?? "") + "\n" }.joined())
     }
     try input.forEachDocument { document in
