@@ -175,3 +175,48 @@ import Testing
     #expect(try String(contentsOf: x, encoding: .utf8) == "0 0:2 1:1\n0 2:1\n")
   }
 }
+
+/// `vectorize --model` and `--vocabulary-in` read their input block by block (4,096 documents
+/// each) instead of all at once: the idf of `--vocabulary-in` is still fitted on the whole
+/// input, so both give exactly what the fit gave on the same documents, over many blocks.
+@Suite struct FixedColumnBlocksTests {
+  @Test(arguments: [["--dtype", "float32"], ["--dtype", "float64"], ["--counts"]])
+  func fixedColumnsOverManyBlocksEqualTheFit(_ options: [String]) throws {
+    let dir = try CLI.temporaryDirectory()
+    defer { try? FileManager.default.removeItem(at: dir) }
+    let words = ["goal", "match", "bank", "shares", "café", "straße", "北京", "team", "profit"]
+    let lines = (0..<10_000).map { d in
+      "{\"id\":\"\(d)\",\"label\":\"\(d % 3)\",\"text\":\""
+        + (0..<(1 + d % 7)).map { words[(d * 7 + $0 * 3) % words.count] + "\(d % 11)" }
+        .joined(separator: " ") + "\"}"
+    }
+    let corpus = dir.appendingPathComponent("docs.jsonl")
+    try Data((lines.joined(separator: "\n") + "\n").utf8).write(to: corpus)
+    func path(_ name: String) -> String { dir.appendingPathComponent(name).path }
+    func run(_ arguments: [String]) throws {
+      let result = try CLI.run(["vectorize", corpus.path] + arguments + options + ["--quiet"])
+      #expect(result.status == 0, "\(arguments): \(result.stderr)")
+    }
+    try run([
+      "-o", path("fit.jsonl"), "--vocabulary-out", path("v.json"), "--vectorizer-out",
+      path("vectorizer"), "--labels-out", path("fit.txt"),
+    ])
+    try run(["-o", path("given.jsonl"), "--vocabulary-in", path("v.json")])
+    let fit = try Data(contentsOf: URL(fileURLWithPath: path("fit.jsonl")))
+    #expect(fit.count > 100_000)
+    #expect(try Data(contentsOf: URL(fileURLWithPath: path("given.jsonl"))) == fit)
+    try run([
+      "-o", path("model.jsonl"), "--model", path("vectorizer"), "--labels-out", path("m.txt"),
+    ])
+    let model = try Data(contentsOf: URL(fileURLWithPath: path("model.jsonl")))
+    if options != ["--dtype", "float64"] {
+      #expect(model == fit)
+    } else {
+      // The bundle's idf is float32: the values differ from the fit's in the last digits only.
+      #expect(model.count > 100_000 && model != fit)
+    }
+    #expect(
+      try Data(contentsOf: URL(fileURLWithPath: path("m.txt")))
+        == Data(contentsOf: URL(fileURLWithPath: path("fit.txt"))))
+  }
+}

@@ -194,42 +194,62 @@ package final class SparseRowWriter {
     }
   }
 
+  /// Writes `block` to the spill files (binary formats) or the text: a block may be a whole
+  /// matrix, so its arrays are copied out and its text is made a chunk at a time (see
+  /// ``writeValues(count:to:_:)`` and ``TextChunks``), never all at once.
   private func spill(_ block: SparseMatrix, doubleValues: [Double]?, labels: [String]?) throws {
     switch format {
     case .npz, .safetensors:
+      let values = block.values
       switch valueType {
-      case .float32: try outputs[0].write(contentsOf: Self.bytes(of: block.values))
+      case .float32: try writeValues(count: values.count, to: 0) { values[$0] }
       case .float64:
-        try outputs[0].write(
-          contentsOf: Self.bytes(of: doubleValues ?? block.values.map(Double.init)))
-      case .int64:
-        try outputs[0].write(contentsOf: Self.bytes(of: block.values.map { Int64($0) }))
+        if let doubleValues {
+          try writeValues(count: values.count, to: 0) { doubleValues[$0] }
+        } else {
+          try writeValues(count: values.count, to: 0) { Double(values[$0]) }
+        }
+      case .int64: try writeValues(count: values.count, to: 0) { Int64(values[$0]) }
       }
-      try outputs[1].write(contentsOf: Self.bytes(of: block.columnIndices))
+      let columns = block.columnIndices
+      try writeValues(count: columns.count, to: 1) { columns[$0] }
       let base = Int64(nonzeros)
-      try outputs[2].write(
-        contentsOf: Self.bytes(of: block.rowOffsets.dropFirst().map { $0 + base } as [Int64]))
+      let offsets = block.rowOffsets
+      try writeValues(count: block.rows, to: 2) { offsets[$0 + 1] + base }
     case .svmlight:
       // Values as every text format writes them (int64 as whole numbers).
-      try write(
-        block.svmlightText(labels: labels) { self.value(block, doubleValues, at: $0) }, to: 0)
+      var text = TextChunks(output: outputs[0])
+      for r in 0..<block.rows {
+        try text.append(labels.map { $0[r].replacingOccurrences(of: " ", with: "_") } ?? "0")
+        for p in block.storageRange(ofRow: r) {
+          try text.append(" \(block.columnIndices[p]):\(value(block, doubleValues, at: p))")
+        }
+        try text.append("\n")
+      }
+      try text.flush()
     case .matrixMarket:
-      try write(triplets(block, doubleValues, base: 1, separator: " "), to: 0)
+      try writeTriplets(block, doubleValues, base: 1, separator: " ")
     case .jsonl:
-      var text = ""
+      var text = TextChunks(output: outputs[0])
       for r in 0..<block.rows {
         let range = block.storageRange(ofRow: r)
-        text += "{\"row\":\(rows + r)"
-        if let label = labels?[r] { text += ",\"label\":" + JSONString.quoted(label) }
-        text += ",\"indices\":["
-        text += range.map { String(block.columnIndices[$0]) }.joined(separator: ",")
-        text += "],\"values\":["
-        text += range.map { value(block, doubleValues, at: $0) }.joined(separator: ",")
-        text += "]}\n"
+        try text.append("{\"row\":\(rows + r)")
+        if let label = labels?[r] { try text.append(",\"label\":" + JSONString.quoted(label)) }
+        try text.append(",\"indices\":[")
+        for p in range {
+          try text.append(p == range.lowerBound ? "" : ",")
+          try text.append(String(block.columnIndices[p]))
+        }
+        try text.append("],\"values\":[")
+        for p in range {
+          try text.append(p == range.lowerBound ? "" : ",")
+          try text.append(value(block, doubleValues, at: p))
+        }
+        try text.append("]}\n")
       }
-      try write(text, to: 0)
+      try text.flush()
     case .csv:
-      try write(triplets(block, doubleValues, base: 0, separator: ","), to: 0)
+      try writeTriplets(block, doubleValues, base: 0, separator: ",")
     case .npy:
       switch valueType {
       case .float32: try spillDense(block, as: Float.self) { block.values[$0] }
@@ -302,18 +322,51 @@ package final class SparseRowWriter {
 
   /// One line per stored value of `block`: row (counted from the rows already written), column
   /// and value, with indices counted from `base`.
-  private func triplets(
+  private func writeTriplets(
     _ block: SparseMatrix, _ doubleValues: [Double]?, base: Int, separator: String
-  ) -> String {
-    var text = ""
+  ) throws {
+    var text = TextChunks(output: outputs[0])
     for r in 0..<block.rows {
       for p in block.storageRange(ofRow: r) {
         let column = Int(block.columnIndices[p]) + base
         let v = value(block, doubleValues, at: p)
-        text += "\(rows + r + base)\(separator)\(column)\(separator)\(v)\n"
+        try text.append("\(rows + r + base)\(separator)\(column)\(separator)\(v)\n")
       }
     }
-    return text
+    try text.flush()
+  }
+
+  /// Text written to a spill file as it is made, about a MiB at a time: however large a block
+  /// (or one row of it), its text is never held whole.
+  private struct TextChunks {
+    let output: FileHandle
+    var text = ""
+
+    mutating func append(_ piece: String) throws {
+      text += piece
+      if text.utf8.count >= 1 << 20 { try flush() }
+    }
+
+    mutating func flush() throws {
+      guard !text.isEmpty else { return }
+      try output.write(contentsOf: Data(text.utf8))
+      text.removeAll(keepingCapacity: true)
+    }
+  }
+
+  /// `count` values made by `value` (by position), written to spill file `index` 64 Ki at a
+  /// time: a whole matrix's arrays are never copied whole.
+  private func writeValues<T>(count: Int, to index: Int, _ value: (Int) -> T) throws {
+    var buffer: [T] = []
+    buffer.reserveCapacity(min(count, 1 << 16))
+    var start = 0
+    while start < count {
+      let end = min(count, start + (1 << 16))
+      buffer.removeAll(keepingCapacity: true)
+      for k in start..<end { buffer.append(value(k)) }
+      try outputs[index].write(contentsOf: Self.bytes(of: buffer))
+      start = end
+    }
   }
 
   /// Stored entry `p`'s value as text formats write it: the Double value as computed when

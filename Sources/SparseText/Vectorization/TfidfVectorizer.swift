@@ -66,8 +66,8 @@ public struct TfidfTransformer: Sendable, Equatable {
   }
 
   /// Fits the idf weights from each column's document frequency (the number of documents
-  /// where it is not zero) over `documents` documents.
-  init(documentFrequency df: [Double], documents: Int, configuration: Configuration) {
+  /// where it is not zero) over `documents` documents (counts read block by block).
+  package init(documentFrequency df: [Double], documents: Int, configuration: Configuration) {
     let smooth = configuration.smoothIDF ? 1.0 : 0.0
     let n = Double(documents) + smooth
     let weights =

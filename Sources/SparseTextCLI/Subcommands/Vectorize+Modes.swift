@@ -69,72 +69,120 @@ extension Vectorize {
     } ?? []
   }
 
-  /// The matrix of `texts` (TF-IDF, or counts with `--counts`), its values in Double when
-  /// they are computed in Double (``weightsInDouble``), and the vectorizer whose columns it has.
-  /// Documents are vectorized here only with fixed columns (`--model` or `--vocabulary-in`).
-  func vectorize(_ texts: [String]) throws -> (
-    matrix: SparseMatrix, doubleValues: [Double]?, vectorizer: TfidfVectorizer
-  ) {
+  /// Vectorizes with fixed columns (`--model` or `--vocabulary-in`), reading the input block by
+  /// block: with `--model` (or `--counts`) each block is written as soon as it is vectorized;
+  /// with `--vocabulary-in` the idf is fitted on the whole input, so the blocks' counts are kept
+  /// (the output's size) and weighted and written once every block is read. Memory holds one
+  /// block of text, never the corpus.
+  func runFixedColumns() throws {
+    var timer = PhaseTimer()
+    let configuration = try vectorizer.tfidf()
+    let bundled: TfidfVectorizer?
+    let counter: CountVectorizer
     if let model {
-      let fitted = try TextFeaturePipeline.bundle(
+      bundled = try TextFeaturePipeline.bundle(
         at: model, for: "vectorize --model", as: "--model"
       ).vectorizer
-      if weightsInDouble {
-        // The bundle's idf is float32 (a model is): it is widened, the rest computed in Double.
-        let (x, values) = try Terminal.withActivity("vectorizing") {
-          try fitted.doubleFeatures(texts)
-        }
-        return (x, values, fitted)
-      }
-      let matrix = try Terminal.withActivity(counts ? "counting" : "vectorizing") {
-        counts ? try fitted.counter.transform(texts) : try fitted.transform(texts)
-      }
-      return (matrix, nil, fitted)
-    }
-    let configuration = try vectorizer.tfidf()
-    if let vocabularyIn {
+      counter = bundled!.counter
+    } else {
+      let vocabularyIn = vocabularyIn ?? ""
       try RunPaths.read(vocabularyIn, as: "--vocabulary-in")
       let vocabulary = try Vocabulary(contentsOf: URL(fileURLWithPath: vocabularyIn))
       try TokenizerWarnings.check(configuration.counting.tokenizer, vocabulary: vocabulary)
-      if counts || weightsInDouble {
-        let counter = try CountVectorizer(
-          vocabulary: vocabulary, configuration: configuration.counting)
-        let x = try Terminal.withActivity(counts ? "counting" : "vectorizing") {
-          try counter.transform(texts)
-        }
+      bundled = nil
+      counter = try CountVectorizer(vocabulary: vocabulary, configuration: configuration.counting)
+    }
+    let vocabulary = counter.vocabulary
+    let columns = vocabulary.count
+    let writer = try SparseRowWriter(
+      url: URL(fileURLWithPath: output), columns: columns, valueType: valueType)
+    let labelsWriter = try labelsOut.map { try StreamingFileWriter(url: URL(fileURLWithPath: $0)) }
+    // The idf is fitted on INPUT for TF-IDF with --vocabulary-in, and for the bundle that
+    // --vectorizer-out saves after --counts: each column's document frequency, block by block.
+    let fitsIDF = bundled == nil && (!counts || vectorizerOut != nil)
+    var documentFrequency = [Double](repeating: 0, count: fitsIDF ? columns : 0)
+    var documents = 0
+    // Counts waiting for the idf (TF-IDF with --vocabulary-in), with their rows' labels.
+    var waiting: [(counts: SparseMatrix, labels: [String]?)] = []
+    var bytes = 0
+    var seconds = 0.0
+    var blocks = BlockAccumulator<LabeledDocument>(size: 4096) { block in
+      let started = Date()
+      let texts = block.map(\.text)
+      let known = block.compactMap(\.label)
+      let labels = known.count == block.count ? known : nil
+      try labelsWriter?.append(block.map { ($0.label ?? "") + "\n" }.joined())
+      documents += block.count
+      if let bundled, !counts {
         if weightsInDouble {
-          let (fitted, values) = try doubleWeighting(
-            x, vocabulary: vocabulary, configuration: configuration)
-          return (x, values, fitted)
+          // The bundle's idf is float32 (a model is): widened; the rest is computed in Double.
+          let (x, values) = try bundled.doubleFeatures(texts)
+          seconds += Date().timeIntervalSince(started)
+          try writer.append(x, doubleValues: values, labels: labels)
+        } else {
+          let x = try bundled.transform(texts)
+          seconds += Date().timeIntervalSince(started)
+          try writer.append(x, labels: labels)
         }
-        return (x, nil, try weighting(x, vocabulary: vocabulary, configuration: configuration))
+        return
       }
-      return try Terminal.withActivity("vectorizing") {
-        let (fitted, x) = try TfidfVectorizer.fitTransform(
-          texts, vocabulary: vocabulary, configuration: configuration)
-        return (x, nil, fitted)
+      let x = try counter.transform(texts)
+      if fitsIDF {
+        for column in x.columnIndices { documentFrequency[Int(column)] += 1 }
+      }
+      seconds += Date().timeIntervalSince(started)
+      if counts {
+        try writer.append(x, labels: labels)
+      } else {
+        waiting.append((x, labels))
       }
     }
-    if counts {
-      let (fitted, x) = try Terminal.withActivity("counting") {
-        try CountVectorizer.fitTransform(texts, configuration: configuration.counting)
+    try input.forEachDocument { document in
+      bytes += document.text.utf8.count
+      try blocks.append(document)
+    }
+    try blocks.finish()
+    guard documents > 0 else {
+      throw DataError.noDocuments(source: input.input)
+    }
+    timer.lap(waiting.isEmpty ? "read+vectorize" : "read+count")
+    var fitted = bundled
+    if fitsIDF {
+      let started = Date()
+      let transformer = TfidfTransformer(
+        documentFrequency: documentFrequency, documents: documents,
+        configuration: configuration.weighting)
+      fitted = try TfidfVectorizer(
+        vocabulary: vocabulary, idf: transformer.idf, configuration: configuration)
+      // Each block's counts are weighted, written and let go in turn.
+      for k in waiting.indices {
+        let (x, labels) = waiting[k]
+        waiting[k].counts = try SparseMatrix(zeros: 0, columns: columns)
+        if weightsInDouble {
+          try writer.append(x, doubleValues: try transformer.doubleValues(x), labels: labels)
+        } else {
+          try writer.append(try transformer.transform(x), labels: labels)
+        }
       }
-      return (
-        x, nil, try weighting(x, vocabulary: fitted.vocabulary, configuration: configuration)
-      )
+      seconds += Date().timeIntervalSince(started)
+      timer.lap("weight")
     }
-    if weightsInDouble {
-      let (counter, x) = try Terminal.withActivity("vectorizing") {
-        try CountVectorizer.fitTransform(texts, configuration: configuration.counting)
-      }
-      let (fitted, values) = try doubleWeighting(
-        x, vocabulary: counter.vocabulary, configuration: configuration)
-      return (x, values, fitted)
+    // Every output is written to its temporary file, then all are put in place together.
+    let commit = OutputCommit()
+    try writer.finish(in: commit)
+    try labelsWriter?.finish(in: commit)
+    if let vocabularyOut {
+      try writeVocabulary(vocabulary, to: URL(fileURLWithPath: vocabularyOut), in: commit)
     }
-    let (fitted, x) = try Terminal.withActivity("vectorizing") {
-      try TfidfVectorizer.fitTransform(texts, configuration: configuration)
+    if let vectorizerOut, let fitted {
+      try fitted.write(to: URL(fileURLWithPath: vectorizerOut), in: commit)
     }
-    return (x, nil, fitted)
+    try commit.commit()
+    timer.lap("write")
+    timer.report()
+    try report(
+      rows: writer.rows, columns: columns, nonzeros: writer.nonzeros, bytes: bytes,
+      seconds: seconds)
   }
 
   /// The TF-IDF vectorizer of a count matrix's columns, its idf fitted on the counts (what
