@@ -17,6 +17,7 @@ import tempfile
 import time
 
 import fit_bench
+import memory_bench
 import search_bench
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
@@ -251,11 +252,14 @@ def main():
     parser.add_argument("--large", action="store_true")
     parser.add_argument("--only-e2e", action="store_true")
     parser.add_argument("--only-vectorize", action="store_true")
+    # Only the memory rows (memory_bench.py): peak RSS of vectorize against output + bound.
+    parser.add_argument("--only-memory", action="store_true")
     args = parser.parse_args()
     st = args.sparsetext
     py = sys.executable
     peer_env = dict(os.environ)
     rows, results = [], {}
+    train_parts = {}
     # The machine's sgemm rate through the BLAS sparsetext links (square 2048, all threads).
     # The timing commands live in sparsetext-bench, built next to sparsetext.
     bench = str(pathlib.Path(st).with_name("sparsetext-bench"))
@@ -267,6 +271,10 @@ def main():
                               text=True).stdout.strip()
         read = ["--encoding", "utf-8-or-latin-1"] + (["--text-column", "text"] if corpus == "twitter" else [])
         work = pathlib.Path(tempfile.mkdtemp(prefix=f"bench-{corpus}-"))
+        if args.only_memory:
+            results[f"{corpus}_split"] = split_corpus(st, corpus, work)
+            train_parts[corpus] = work / "train.jsonl"
+            continue
         if args.only_e2e:
             if corpus == "twitter":
                 split_corpus(st, corpus, work)
@@ -319,6 +327,7 @@ def main():
                              hashed["identical"], hashed["explicit_zeros"], ""))
         # Split → TF-IDF (sklearn, so both classifiers read identical inputs) → LR.
         results[f"{corpus}_split"] = split_corpus(st, corpus, work)
+        train_parts[corpus] = work / "train.jsonl"
         if corpus == "twitter":
             end_to_end(st, py, peer_env, work / "train.jsonl", work, rows, results, args.e2e_repeats, args.large)
         if args.only_vectorize:
@@ -412,12 +421,17 @@ def main():
         except Exception as error:  # noqa: BLE001 - a missing peer should not hide our numbers
             rows.append((corpus, "SAE s/epoch (PyTorch unavailable)", ours_epoch, None, ""))
             results[f"{corpus}_sae"] = {"ours_epochs": epochs, "ours_loss": ours_loss, "torch_error": str(error)[:500]}
+    # Peak memory of vectorize on inputs of every shape against its output + the README's bound.
+    if not args.only_e2e and {"bbc", "twitter"} <= train_parts.keys():
+        memory_rows, results["memory"] = memory_bench.rows(st, train_parts["bbc"], train_parts["twitter"])
+        rows += memory_rows
     sgemm, _ = run([py, "-c", PEER_SGEMM], env=peer_env)
     results["numpy_sgemm_gflops"] = sgemm["gflops"]
-    if not (args.only_e2e or args.only_vectorize):
+    if not (args.only_e2e or args.only_vectorize or args.only_memory):
         search_rows, results["search"] = search_bench.rows(bench, py, peer_env)
         rows += search_rows
-    # Ratio: > 1 means sparsetext is faster (MB/s, seconds) or smaller (peak RSS); for the final
+    # Ratio: > 1 means sparsetext is faster (MB/s, seconds) or smaller (peak RSS); for the memory
+    # rows it is output + bound ÷ peak (≥ 1: within the README's bound); for the final
     # loss it is ours ÷ PyTorch's (1 means the two trainings agree); for the dense path it is the
     # fraction of the machine's sgemm rate reached.
     print("| corpus | measurement | sparsetext | peer | ratio |")

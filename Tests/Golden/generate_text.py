@@ -77,6 +77,17 @@ CASES = {
         CountVectorizer,
         dict(vocabulary=["the", "zebra", "and", "dog"], binary=True),
     ),
+    # dtype=np.float64 (TfidfVectorizer's default, written out): idf_ is float64 and the
+    # sublinear tf, the idf weights and the l1 norm are computed in float64. `vectorize --dtype
+    # float64` computes them in Double and must agree to ~1e-12 (float32 features agree to ~1e-7).
+    "tfidf_float64_sublinear_l1": (
+        TfidfVectorizer,
+        dict(dtype=np.float64, ngram_range=(1, 2), min_df=2, sublinear_tf=True, norm="l1"),
+    ),
+    "tfidf_float64_nosmooth_l2": (
+        TfidfVectorizer,
+        dict(dtype=np.float64, smooth_idf=False, sublinear_tf=True),
+    ),
 }
 
 HASHING = {
@@ -87,13 +98,17 @@ HASHING = {
     # then sets every stored value, zero or negative, to 1.
     "hashing_8_signed_nonorm": dict(n_features=8, norm=None),
     "hashing_8_binary_l2": dict(n_features=8, binary=True),
+    # The norm computed in float64 (HashingVectorizer's default dtype, written out).
+    "hashing_1024_l1_float64": dict(n_features=2**10, norm="l1", dtype=np.float64),
 }
 
 
 def plain(value):
-    """JSON-friendly parameters: tuples as lists, None as the string "none"."""
+    """JSON-friendly parameters: tuples as lists, None as the string "none", a dtype by name."""
     if isinstance(value, tuple):
         return list(value)
+    if isinstance(value, type):
+        return np.dtype(value).name
     return "none" if value is None else value
 
 

@@ -3,12 +3,12 @@ import Testing
 
 @testable import SparseText
 
-private struct GoldenDocuments: Decodable {
+struct GoldenDocuments: Decodable {
   let sklearn: String
   let documents: [String]
 }
 
-private struct GoldenParams: Decodable {
+struct GoldenParams: Decodable {
   let ngramRange: [Int]?
   let minDf: Double?
   let maxDf: Double?
@@ -26,6 +26,7 @@ private struct GoldenParams: Decodable {
   let alternateSign: Bool?
   let vocabulary: [String]?
   let tokenPattern: String?
+  let dtype: String?
 
   var tokenizer: Tokenizer.Configuration {
     var c = Tokenizer.Configuration.sklearn
@@ -46,9 +47,29 @@ private struct GoldenParams: Decodable {
     guard let value else { return fallback }
     return value == value.rounded() && value > 1 ? .count(Int(value)) : .fraction(value)
   }
+
+  /// The vectorizer's configuration these parameters describe.
+  var configuration: TfidfVectorizer.Configuration {
+    TfidfVectorizer.Configuration(
+      counting: .init(
+        tokenizer: tokenizer,
+        minDocumentFrequency: bound(minDf, default: .count(1)),
+        maxDocumentFrequency: bound(maxDf, default: .fraction(1)),
+        maxFeatures: maxFeatures, binary: binary ?? false),
+      weighting: .init(
+        norm: vectorNorm, useIDF: useIdf ?? true, smoothIDF: smoothIdf ?? true,
+        sublinearTF: sublinearTf ?? false))
+  }
+
+  /// The hashing vectorizer's configuration these parameters describe.
+  var hashing: HashingVectorizer.Configuration {
+    .init(
+      tokenizer: .sklearn, features: nFeatures ?? (1 << 20), alternateSign: alternateSign ?? true,
+      binary: binary ?? false, norm: vectorNorm)
+  }
 }
 
-private struct GoldenCase: Decodable {
+struct GoldenCase: Decodable {
   let params: GoldenParams
   let vocabulary: [String]?
   let analyzed: [[String]]?
@@ -63,14 +84,15 @@ private struct GoldenCase: Decodable {
     "tfidf_nosmooth_maxfeatures", "count_binary", "count_uppercase",
     "count_binary_maxfeatures", "tfidf_fixed_vocabulary", "count_fixed_vocabulary_binary",
     "tfidf_token_pattern_words", "count_token_pattern_group", "count_token_pattern_uppercase",
+    "tfidf_float64_sublinear_l1", "tfidf_float64_nosmooth_l2",
   ]
 
   static let hashingCases = [
     "hashing_1024_signed_nonorm", "hashing_1m_unsigned_nonorm", "hashing_1024_l2",
-    "hashing_8_signed_nonorm", "hashing_8_binary_l2",
+    "hashing_8_signed_nonorm", "hashing_8_binary_l2", "hashing_1024_l1_float64",
   ]
 
-  private func documents() throws -> [String] {
+  func documents() throws -> [String] {
     try GoldenFixtures.load(GoldenDocuments.self, "text/documents.json").documents
   }
 
@@ -95,15 +117,7 @@ private struct GoldenCase: Decodable {
         #expect(try tokenizer.terms(in: document) == expected, "\(name): terms of \(document)")
       }
     }
-    let configuration = TfidfVectorizer.Configuration(
-      counting: .init(
-        tokenizer: p.tokenizer,
-        minDocumentFrequency: p.bound(p.minDf, default: .count(1)),
-        maxDocumentFrequency: p.bound(p.maxDf, default: .fraction(1)),
-        maxFeatures: p.maxFeatures, binary: p.binary ?? false),
-      weighting: .init(
-        norm: p.vectorNorm, useIDF: p.useIdf ?? true, smoothIDF: p.smoothIdf ?? true,
-        sublinearTF: p.sublinearTf ?? false))
+    let configuration = p.configuration
     let fixed = try p.vocabulary.map { try Vocabulary(terms: $0) }
     if let fixed {
       #expect(fixed.terms == golden.vocabulary)
@@ -141,11 +155,7 @@ private struct GoldenCase: Decodable {
   @Test(arguments: hashingCases)
   func hashingMatchesScikitLearn(_ name: String) throws {
     let golden = try GoldenFixtures.load(GoldenCase.self, "text/\(name).json")
-    let p = golden.params
-    let vectorizer = try HashingVectorizer(
-      .init(
-        tokenizer: .sklearn, features: p.nFeatures ?? (1 << 20),
-        alternateSign: p.alternateSign ?? true, binary: p.binary ?? false, norm: p.vectorNorm))
+    let vectorizer = try HashingVectorizer(golden.params.hashing)
     expectMatrix(try vectorizer.transform(try documents()), equals: golden.matrix, name)
   }
 
@@ -214,5 +224,51 @@ extension VectorizerGoldenTests {
     #expect(counts.values == [1, 2, 1, 1, 1, 1, 1])
     let again = try vectorizer.transform(docs)
     #expect(again.columnIndices == counts.columnIndices && again.values == counts.values)
+  }
+}
+
+extension VectorizerGoldenTests {
+  /// Fingerprints (``Digest/fingerprint(of:)``) of each golden case's float32 features, fitted
+  /// and then transformed, taken from the code before float64 features were computed in Double
+  /// (issue 24 item 7): float32 features stay bit for bit what they were.
+  static let float32Fingerprints: [String: String] = [
+    "hashing_1024_l1_float64": "e53d7718f7e3790e",
+    "hashing_1024_l2": "c48cea0a266a7f41",
+    "hashing_1024_signed_nonorm": "e84276358b815e52",
+    "hashing_1m_unsigned_nonorm": "1939f60d14373b31",
+    "hashing_8_binary_l2": "13409980219d2c08",
+    "hashing_8_signed_nonorm": "17ee70fb6e5bb4e7",
+    "tfidf_bigrams_pruned": "64f0be5dc2c9536 64f0be5dc2c9536",
+    "tfidf_char_1_3": "72ee270c229291b2 72ee270c229291b2",
+    "tfidf_char_wb_2_4": "6a3e7d95479f27cf 6a3e7d95479f27cf",
+    "tfidf_defaults": "722dd102e880a729 722dd102e880a729",
+    "tfidf_fixed_vocabulary": "669b9b9e2e174618 669b9b9e2e174618",
+    "tfidf_float64_nosmooth_l2": "5bf6c6b213f1463 5bf6c6b213f1463",
+    "tfidf_float64_sublinear_l1": "d1ba8728bcd6dba5 d1ba8728bcd6dba5",
+    "tfidf_nosmooth_maxfeatures": "9d57a93b82396e1d 9d57a93b82396e1d",
+    "tfidf_stop_english_noidf": "7e8934f312573f0c 7e8934f312573f0c",
+    "tfidf_strip_ascii": "720285a983d68fe2 720285a983d68fe2",
+    "tfidf_strip_unicode_l1": "8e58979ea4df213c 8e58979ea4df213c",
+    "tfidf_token_pattern_words": "2caa0f7523583436 2caa0f7523583436",
+  ]
+
+  @Test(arguments: vectorizerCases.filter { $0.hasPrefix("tfidf") } + hashingCases)
+  func float32FeaturesStayBitIdentical(_ name: String) throws {
+    let golden = try GoldenFixtures.load(GoldenCase.self, "text/\(name).json")
+    let docs = try documents()
+    let p = golden.params
+    var features: [SparseMatrix] = []
+    if name.hasPrefix("hashing") {
+      features = [try HashingVectorizer(p.hashing).transform(docs)]
+    } else if let terms = p.vocabulary {
+      let (vectorizer, x) = try TfidfVectorizer.fitTransform(
+        docs, vocabulary: try Vocabulary(terms: terms), configuration: p.configuration)
+      features = [x, try vectorizer.transform(docs)]
+    } else {
+      let (vectorizer, x) = try TfidfVectorizer.fitTransform(docs, configuration: p.configuration)
+      features = [x, try vectorizer.transform(docs)]
+    }
+    let prints = features.map { Digest.fingerprint(of: $0) }.joined(separator: " ")
+    #expect(prints == Self.float32Fingerprints[name], "\(name): \(prints)")
   }
 }

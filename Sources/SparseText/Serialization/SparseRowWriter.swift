@@ -138,25 +138,32 @@ package final class SparseRowWriter {
 
   /// Writes a whole matrix to `url` (format from `format` or the extension), atomically; with
   /// `commit`, the file is staged there and put in place with the commit's other outputs.
+  /// `doubleValues` (float64 only), one per stored entry, replace the matrix's values: features
+  /// computed in Double are written as computed.
   package static func write(
-    _ matrix: SparseMatrix, labels: [String]? = nil, to url: URL, format: Format? = nil,
-    valueType: ValueType = .float32, in commit: OutputCommit? = nil
+    _ matrix: SparseMatrix, doubleValues: [Double]? = nil, labels: [String]? = nil, to url: URL,
+    format: Format? = nil, valueType: ValueType = .float32, in commit: OutputCommit? = nil
   ) throws {
     if (format ?? Format(extension: url.pathExtension)) == .npz {
+      try checkDoubleValues(doubleValues, of: matrix, valueType: valueType)
       // The whole matrix is at hand: its arrays go straight into the archive, unspilled.
       try AtomicFile.write(to: url, in: commit) { temporary in
-        try writeNPZ(matrix, valueType: valueType, to: temporary, file: url.path)
+        try writeNPZ(
+          matrix, doubleValues: doubleValues, valueType: valueType, to: temporary, file: url.path)
       }
       return
     }
     let writer = try SparseRowWriter(
       url: url, columns: matrix.columns, format: format, valueType: valueType)
-    try writer.append(matrix, labels: labels)
+    try writer.append(matrix, doubleValues: doubleValues, labels: labels)
     try writer.finish(in: commit)
   }
 
-  /// Appends the rows of `block`, with a label per row for svmlight and JSONL (`nil`: none).
-  package func append(_ block: SparseMatrix, labels: [String]? = nil) throws {
+  /// Appends the rows of `block`, with a label per row for svmlight and JSONL (`nil`: none);
+  /// `doubleValues` (float64 only), one per stored entry, replace the block's values.
+  package func append(
+    _ block: SparseMatrix, doubleValues: [Double]? = nil, labels: [String]? = nil
+  ) throws {
     guard block.columns == columns else {
       throw DataError.shapeMismatch(
         what: "columns of a row block", expected: columns, actual: block.columns)
@@ -165,8 +172,9 @@ package final class SparseRowWriter {
       throw DataError.shapeMismatch(
         what: "labels of a row block", expected: block.rows, actual: labels.count)
     }
+    try Self.checkDoubleValues(doubleValues, of: block, valueType: valueType)
     do {
-      try spill(block, labels: labels)
+      try spill(block, doubleValues: doubleValues, labels: labels)
     } catch {
       throw OutputError.translating(error, file: url.path)
     }
@@ -174,54 +182,97 @@ package final class SparseRowWriter {
     nonzeros += block.nonzeroCount
   }
 
-  private func spill(_ block: SparseMatrix, labels: [String]?) throws {
+  /// Double values are only stored as float64, one per stored entry.
+  private static func checkDoubleValues(
+    _ doubleValues: [Double]?, of block: SparseMatrix, valueType: ValueType
+  ) throws {
+    guard let doubleValues else { return }
+    precondition(valueType == .float64, "Double values are written as float64 only")
+    guard doubleValues.count == block.nonzeroCount else {
+      throw DataError.shapeMismatch(
+        what: "values of a row block", expected: block.nonzeroCount, actual: doubleValues.count)
+    }
+  }
+
+  /// Writes `block` to the spill files (binary formats) or the text: a block may be a whole
+  /// matrix, so its arrays are copied out and its text is made a chunk at a time (see
+  /// ``writeValues(count:to:_:)`` and ``TextChunks``), never all at once.
+  private func spill(_ block: SparseMatrix, doubleValues: [Double]?, labels: [String]?) throws {
     switch format {
     case .npz, .safetensors:
+      let values = block.values
       switch valueType {
-      case .float32: try outputs[0].write(contentsOf: Self.bytes(of: block.values))
-      case .float64: try outputs[0].write(contentsOf: Self.bytes(of: block.values.map(Double.init)))
-      case .int64:
-        try outputs[0].write(contentsOf: Self.bytes(of: block.values.map { Int64($0) }))
+      case .float32: try writeValues(count: values.count, to: 0) { values[$0] }
+      case .float64:
+        if let doubleValues {
+          try writeValues(count: values.count, to: 0) { doubleValues[$0] }
+        } else {
+          try writeValues(count: values.count, to: 0) { Double(values[$0]) }
+        }
+      case .int64: try writeValues(count: values.count, to: 0) { Int64(values[$0]) }
       }
-      try outputs[1].write(contentsOf: Self.bytes(of: block.columnIndices))
+      let columns = block.columnIndices
+      try writeValues(count: columns.count, to: 1) { columns[$0] }
       let base = Int64(nonzeros)
-      try outputs[2].write(
-        contentsOf: Self.bytes(of: block.rowOffsets.dropFirst().map { $0 + base } as [Int64]))
+      let offsets = block.rowOffsets
+      try writeValues(count: block.rows, to: 2) { offsets[$0 + 1] + base }
     case .svmlight:
-      try write(block.svmlightText(labels: labels), to: 0)
+      // Values as every text format writes them (int64 as whole numbers).
+      var text = TextChunks(output: outputs[0])
+      for r in 0..<block.rows {
+        try text.append(labels.map { $0[r].replacingOccurrences(of: " ", with: "_") } ?? "0")
+        for p in block.storageRange(ofRow: r) {
+          try text.append(" \(block.columnIndices[p]):\(value(block, doubleValues, at: p))")
+        }
+        try text.append("\n")
+      }
+      try text.flush()
     case .matrixMarket:
-      try write(triplets(block, base: 1, separator: " "), to: 0)
+      try writeTriplets(block, doubleValues, base: 1, separator: " ")
     case .jsonl:
-      var text = ""
+      var text = TextChunks(output: outputs[0])
       for r in 0..<block.rows {
         let range = block.storageRange(ofRow: r)
-        text += "{\"row\":\(rows + r)"
-        if let label = labels?[r] { text += ",\"label\":" + JSONString.quoted(label) }
-        text += ",\"indices\":["
-        text += range.map { String(block.columnIndices[$0]) }.joined(separator: ",")
-        text += "],\"values\":[" + range.map { value(block.values[$0]) }.joined(separator: ",")
-        text += "]}\n"
+        try text.append("{\"row\":\(rows + r)")
+        if let label = labels?[r] { try text.append(",\"label\":" + JSONString.quoted(label)) }
+        try text.append(",\"indices\":[")
+        for p in range {
+          try text.append(p == range.lowerBound ? "" : ",")
+          try text.append(String(block.columnIndices[p]))
+        }
+        try text.append("],\"values\":[")
+        for p in range {
+          try text.append(p == range.lowerBound ? "" : ",")
+          try text.append(value(block, doubleValues, at: p))
+        }
+        try text.append("]}\n")
       }
-      try write(text, to: 0)
+      try text.flush()
     case .csv:
-      try write(triplets(block, base: 0, separator: ","), to: 0)
+      try writeTriplets(block, doubleValues, base: 0, separator: ",")
     case .npy:
       switch valueType {
-      case .float32: try spillDense(block, as: Float.self) { $0 }
-      case .float64: try spillDense(block, as: Double.self) { Double($0) }
-      case .int64: try spillDense(block, as: Int64.self) { Int64($0) }
+      case .float32: try spillDense(block, as: Float.self) { block.values[$0] }
+      case .float64:
+        if let doubleValues {
+          try spillDense(block, as: Double.self) { doubleValues[$0] }
+        } else {
+          try spillDense(block, as: Double.self) { Double(block.values[$0]) }
+        }
+      case .int64: try spillDense(block, as: Int64.self) { Int64(block.values[$0]) }
       }
     }
   }
 
-  /// The rows of `block` made dense, in `T`, one row at a time.
+  /// The rows of `block` made dense, in `T`, one row at a time; `value` gives a stored entry's
+  /// value by its position.
   private func spillDense<T: Numeric>(
-    _ block: SparseMatrix, as _: T.Type, _ convert: (Float) -> T
+    _ block: SparseMatrix, as _: T.Type, _ value: (Int) -> T
   ) throws {
     var row = [T](repeating: 0, count: columns)
     for r in 0..<block.rows {
       let range = block.storageRange(ofRow: r)
-      for p in range { row[Int(block.columnIndices[p])] = convert(block.values[p]) }
+      for p in range { row[Int(block.columnIndices[p])] = value(p) }
       try outputs[0].write(contentsOf: Self.bytes(of: row))
       for p in range { row[Int(block.columnIndices[p])] = 0 }
     }
@@ -271,15 +322,58 @@ package final class SparseRowWriter {
 
   /// One line per stored value of `block`: row (counted from the rows already written), column
   /// and value, with indices counted from `base`.
-  private func triplets(_ block: SparseMatrix, base: Int, separator: String) -> String {
-    var text = ""
+  private func writeTriplets(
+    _ block: SparseMatrix, _ doubleValues: [Double]?, base: Int, separator: String
+  ) throws {
+    var text = TextChunks(output: outputs[0])
     for r in 0..<block.rows {
       for p in block.storageRange(ofRow: r) {
         let column = Int(block.columnIndices[p]) + base
-        text += "\(rows + r + base)\(separator)\(column)\(separator)\(value(block.values[p]))\n"
+        let v = value(block, doubleValues, at: p)
+        try text.append("\(rows + r + base)\(separator)\(column)\(separator)\(v)\n")
       }
     }
-    return text
+    try text.flush()
+  }
+
+  /// Text written to a spill file as it is made, about a MiB at a time: however large a block
+  /// (or one row of it), its text is never held whole.
+  private struct TextChunks {
+    let output: FileHandle
+    var text = ""
+
+    mutating func append(_ piece: String) throws {
+      text += piece
+      if text.utf8.count >= 1 << 20 { try flush() }
+    }
+
+    mutating func flush() throws {
+      guard !text.isEmpty else { return }
+      try output.write(contentsOf: Data(text.utf8))
+      text.removeAll(keepingCapacity: true)
+    }
+  }
+
+  /// `count` values made by `value` (by position), written to spill file `index` 64 Ki at a
+  /// time: a whole matrix's arrays are never copied whole.
+  private func writeValues<T>(count: Int, to index: Int, _ value: (Int) -> T) throws {
+    var buffer: [T] = []
+    buffer.reserveCapacity(min(count, 1 << 16))
+    var start = 0
+    while start < count {
+      let end = min(count, start + (1 << 16))
+      buffer.removeAll(keepingCapacity: true)
+      for k in start..<end { buffer.append(value(k)) }
+      try outputs[index].write(contentsOf: Self.bytes(of: buffer))
+      start = end
+    }
+  }
+
+  /// Stored entry `p`'s value as text formats write it: the Double value as computed when
+  /// there are Double values.
+  private func value(_ block: SparseMatrix, _ doubleValues: [Double]?, at p: Int) -> String {
+    if let doubleValues { return "\(doubleValues[p])" }
+    return value(block.values[p])
   }
 
   /// A value as text formats write it.
@@ -335,8 +429,8 @@ package final class SparseRowWriter {
   /// A whole matrix as SciPy's CSR `.npz`, its arrays written straight from memory;
   /// `zip64Limit` and `start` are ``StoredZIPWriter``'s (tests move members past 4 GiB).
   static func writeNPZ(
-    _ matrix: SparseMatrix, valueType: ValueType, to destination: URL, file: String,
-    zip64Limit: UInt64 = 0xFFFF_FFFF, start: UInt64 = 0
+    _ matrix: SparseMatrix, doubleValues: [Double]? = nil, valueType: ValueType,
+    to destination: URL, file: String, zip64Limit: UInt64 = 0xFFFF_FFFF, start: UInt64 = 0
   )
     throws
   {
@@ -348,6 +442,10 @@ package final class SparseRowWriter {
       },
       indptr: { member in try matrix.rowOffsets.withUnsafeBufferPointer { try member.write($0) } },
       data: { member in
+        if let doubleValues {
+          try doubleValues.withUnsafeBufferPointer { try member.write($0) }
+          return
+        }
         try matrix.values.withUnsafeBufferPointer { values in
           switch valueType {
           case .float32: try member.write(values)

@@ -80,20 +80,34 @@ public struct HashingVectorizer: Sendable {
   /// - Throws: ``ConfigurationError`` naming the token pattern when a custom one runs out of
   ///   its step budget on a document (it backtracks catastrophically); never otherwise.
   public func transform(_ documents: [String]) throws -> SparseMatrix {
+    normalizer.normalizedRows(try signedCounts(documents))
+  }
+
+  /// ``transform(_:)`` computed and kept in Double, as scikit-learn computes it for
+  /// `dtype=np.float64`: the signed counts of `documents` (binary: ones), whose row offsets and
+  /// column indices the features share, and each stored entry's normalized value.
+  package func doubleFeatures(_ documents: [String]) throws -> (
+    counts: SparseMatrix, values: [Double]
+  ) {
+    let counts = try signedCounts(documents)
+    return (counts, normalizer.normalizedDoubleValues(counts))
+  }
+
+  /// Each document's signed bucket counts, every stored value 1 when `binary`.
+  private func signedCounts(_ documents: [String]) throws -> SparseMatrix {
     let configuration = self.configuration
     let counts = try TermCounting.countColumns(
       documents, tokenizer: tokenizer, columns: configuration.features
     ) { bytes in HashingVectorizer.column(ofUTF8: bytes, configuration: configuration) }
-    var values = counts.values
-    if configuration.binary {
-      values = Array(repeating: 1, count: values.count)
-    }
-    let weighted = SparseMatrix(
+    guard configuration.binary else { return counts }
+    return SparseMatrix(
       uncheckedRows: counts.rows, columns: counts.columns, rowOffsets: counts.rowOffsets,
-      columnIndices: counts.columnIndices, values: values)
-    let transformer = TfidfTransformer(
-      idf: [], configuration: .init(norm: configuration.norm, useIDF: false))
-    return transformer.normalizedRows(weighted)
+      columnIndices: counts.columnIndices, values: Array(repeating: 1, count: counts.nonzeroCount))
+  }
+
+  /// The row norm alone (no idf).
+  private var normalizer: TfidfTransformer {
+    TfidfTransformer(idf: [], configuration: .init(norm: configuration.norm, useIDF: false))
   }
 }
 

@@ -220,7 +220,10 @@ package struct TermStatistics: Sendable, Equatable {
     let transformer = TfidfTransformer(
       documentFrequency: kept.map { Double(documentFrequency[$0]) }, documents: documents,
       configuration: configuration.weighting)
-    return try TfidfVectorizer(
-      vocabulary: vocabulary, idf: transformer.idf, configuration: configuration)
+    // The fitted transformer is kept whole: its Double idf weights float64 features.
+    return TfidfVectorizer(
+      configuration: configuration,
+      counter: try CountVectorizer(vocabulary: vocabulary, configuration: configuration.counting),
+      transformer: transformer)
   }
 }

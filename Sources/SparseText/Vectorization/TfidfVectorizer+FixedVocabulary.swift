@@ -20,8 +20,8 @@ extension TfidfVectorizer {
     let counter = try CountVectorizer(vocabulary: vocabulary, configuration: configuration.counting)
     let counts = try counter.transform(documents)
     let transformer = TfidfTransformer(fitting: counts, configuration: configuration.weighting)
-    let vectorizer = try TfidfVectorizer(
-      vocabulary: vocabulary, idf: transformer.idf, configuration: configuration)
+    let vectorizer = TfidfVectorizer(
+      configuration: configuration, counter: counter, transformer: transformer)
     return (vectorizer, transformer.normalizedRows(counts))
   }
 }

@@ -47,7 +47,13 @@ public struct TfidfTransformer: Sendable, Equatable {
   public let configuration: Configuration
   /// The inverse document frequency of each column (all ones when `useIDF` is off).
   public let idf: [Float]
+  /// ``idf`` widened, the weights of Float features (so a transformer restored from a saved
+  /// model gives them bit for bit).
   private let idfDouble: [Double]
+  /// The idf weights as fitted, in Double before ``idf`` rounds them (scikit-learn's float64
+  /// `idf_`), the weights of ``doubleValues(_:)``; ``idf`` widened in a transformer restored
+  /// from it.
+  package let fittedIDF: [Double]
 
   /// Learns idf from a count matrix: `ln((1 + n) / (1 + df)) + 1` when smoothing, else
   /// `ln(n / df) + 1`.
@@ -60,8 +66,8 @@ public struct TfidfTransformer: Sendable, Equatable {
   }
 
   /// Fits the idf weights from each column's document frequency (the number of documents
-  /// where it is not zero) over `documents` documents.
-  init(documentFrequency df: [Double], documents: Int, configuration: Configuration) {
+  /// where it is not zero) over `documents` documents (counts read block by block).
+  package init(documentFrequency df: [Double], documents: Int, configuration: Configuration) {
     let smooth = configuration.smoothIDF ? 1.0 : 0.0
     let n = Double(documents) + smooth
     let weights =
@@ -72,6 +78,7 @@ public struct TfidfTransformer: Sendable, Equatable {
     // Weight with the stored (Float) idf, so a transformer restored from a saved model gives
     // bit-identical features.
     self.idfDouble = self.idf.map { Double($0) }
+    self.fittedIDF = weights
   }
 
   /// Restores a fitted transformer from its idf weights.
@@ -79,6 +86,7 @@ public struct TfidfTransformer: Sendable, Equatable {
     self.configuration = configuration
     self.idf = idf
     self.idfDouble = idf.map { Double($0) }
+    self.fittedIDF = idfDouble
   }
 
   /// Applies sublinear tf, idf and the norm to a count matrix with matching columns.
@@ -132,43 +140,95 @@ public struct TfidfTransformer: Sendable, Equatable {
     _ values: UnsafeMutablePointer<Float>, columns: UnsafePointer<Int32>, count: Int,
     scratch: inout [Double]
   ) {
-    let c = configuration
     if scratch.count < count {
       scratch = [Double](repeating: 0, count: max(count, 2 * scratch.count))
     }
     scratch.withUnsafeMutableBufferPointer { scratchBuffer in
       let weighted = scratchBuffer.baseAddress!
-      Self.sublinearTable.withUnsafeBufferPointer { logTable in
-        idfDouble.withUnsafeBufferPointer { weights in
-          for k in 0..<count {
-            var v = Double(values[k])
-            if c.sublinearTF && v != 0 {
-              // Whole counts below the table's size (every count of a document, nearly) are
-              // looked up; the range test comes first, so the conversion cannot trap.
-              if v >= 1 && v < Double(logTable.count), Double(Int(v)) == v {
-                v = logTable[Int(v)]
-              } else {
-                v = log(v) + 1
+      let scale = idfDouble.withUnsafeBufferPointer { weights in
+        weigh(values, columns: columns, count: count, idf: weights, into: weighted)
+      }
+      for k in 0..<count { values[k] = Float(weighted[k] * scale) }
+    }
+  }
+
+  /// One row of counts weighted into `weighted` (sublinear tf, then `idf` when enabled), in
+  /// Double; returns the factor the norm scales them by.
+  private func weigh(
+    _ values: UnsafePointer<Float>, columns: UnsafePointer<Int32>, count: Int,
+    idf weights: UnsafeBufferPointer<Double>, into weighted: UnsafeMutablePointer<Double>
+  ) -> Double {
+    let c = configuration
+    Self.sublinearTable.withUnsafeBufferPointer { logTable in
+      for k in 0..<count {
+        var v = Double(values[k])
+        if c.sublinearTF && v != 0 {
+          // Whole counts below the table's size (every count of a document, nearly) are
+          // looked up; the range test comes first, so the conversion cannot trap.
+          if v >= 1 && v < Double(logTable.count), Double(Int(v)) == v {
+            v = logTable[Int(v)]
+          } else {
+            v = log(v) + 1
+          }
+        }
+        if c.useIDF { v *= weights[Int(columns[k])] }
+        weighted[k] = v
+      }
+    }
+    var norm = 0.0
+    switch c.norm {
+    case .l2: for k in 0..<count { norm += weighted[k] * weighted[k] }
+    case .l1: for k in 0..<count { norm += abs(weighted[k]) }
+    case .none: break
+    }
+    switch c.norm {
+    case .l2: return norm > 0 ? 1 / norm.squareRoot() : 1
+    case .l1: return norm > 0 ? 1 / norm : 1
+    case .none: return 1
+    }
+  }
+
+  /// The values of ``transform(_:)`` computed and kept in Double, with the idf as fitted
+  /// (``fittedIDF``), as scikit-learn computes them for `dtype=np.float64`: one value per
+  /// stored entry of `counts`, in its order (the features' row offsets and column indices are
+  /// those of `counts`).
+  package func doubleValues(_ counts: SparseMatrix) throws -> [Double] {
+    guard counts.columns == idf.count else {
+      throw DataError.shapeMismatch(
+        what: "columns of the count matrix", expected: idf.count, actual: counts.columns)
+    }
+    return normalizedDoubleValues(counts)
+  }
+
+  /// ``doubleValues(_:)`` without the shape check (the hashing vectorizer weights no idf).
+  func normalizedDoubleValues(_ counts: SparseMatrix) -> [Double] {
+    let rowOffsets = counts.rowOffsets
+    let total = counts.values.count
+    return [Double](unsafeUninitializedCapacity: total) { buffer, initialized in
+      let shared = UnsafeSharedBuffer(buffer)
+      counts.values.withUnsafeBufferPointer { inputBuffer in
+        counts.columnIndices.withUnsafeBufferPointer { columnBuffer in
+          fittedIDF.withUnsafeBufferPointer { weightBuffer in
+            let input = UnsafeSharedBuffer(readOnly: inputBuffer)
+            let columns = UnsafeSharedBuffer(readOnly: columnBuffer)
+            let weights = UnsafeSharedBuffer(readOnly: weightBuffer)
+            Parallel.forEach(count: counts.rows, minimumChunk: 256) { rows in
+              for r in rows {
+                let start = Int(rowOffsets[r])
+                let count = Int(rowOffsets[r + 1]) - start
+                let out = shared.base + start
+                // The row is weighted in its own place of the result, then scaled there.
+                let scale = weigh(
+                  input.base + start, columns: columns.base + start, count: count,
+                  idf: UnsafeBufferPointer(start: weights.base, count: weights.count),
+                  into: out)
+                for k in 0..<count { out[k] *= scale }
               }
             }
-            if c.useIDF { v *= weights[Int(columns[k])] }
-            weighted[k] = v
           }
         }
       }
-      var norm = 0.0
-      switch c.norm {
-      case .l2: for k in 0..<count { norm += weighted[k] * weighted[k] }
-      case .l1: for k in 0..<count { norm += abs(weighted[k]) }
-      case .none: break
-      }
-      let scale: Double
-      switch c.norm {
-      case .l2: scale = norm > 0 ? 1 / norm.squareRoot() : 1
-      case .l1: scale = norm > 0 ? 1 / norm : 1
-      case .none: scale = 1
-      }
-      for k in 0..<count { values[k] = Float(weighted[k] * scale) }
+      initialized = total
     }
   }
 }
@@ -282,7 +342,8 @@ public struct TfidfVectorizer: Sendable {
     return (vectorizer, features)
   }
 
-  private init(
+  /// A vectorizer of fitted stages, the transformer's Double idf kept.
+  init(
     configuration: Configuration, counter: CountVectorizer, transformer: TfidfTransformer
   ) {
     self.configuration = configuration
@@ -296,5 +357,16 @@ public struct TfidfVectorizer: Sendable {
   ///   its step budget on a document (it backtracks catastrophically); never otherwise.
   public func transform(_ documents: [String]) throws -> SparseMatrix {
     try transformer.transform(counter.transform(documents))
+  }
+
+  /// ``transform(_:)`` computed and kept in Double, as scikit-learn computes it for
+  /// `dtype=np.float64`, with the idf as fitted (``TfidfTransformer/fittedIDF``): the count
+  /// matrix of `documents`, whose row offsets and column indices the features share, and each
+  /// stored entry's TF-IDF value.
+  package func doubleFeatures(_ documents: [String]) throws -> (
+    counts: SparseMatrix, values: [Double]
+  ) {
+    let counts = try counter.transform(documents)
+    return (counts, try transformer.doubleValues(counts))
   }
 }

@@ -68,10 +68,11 @@ extension Vectorize {
       try RunPaths.read(statistics, as: "--statistics")
       let terms = try TermStatistics(contentsOf: URL(fileURLWithPath: statistics))
       let fitted = try terms.vectorizer(configuration: try vectorizer.tfidf())
+      let inDouble = weightsInDouble && output != "-"
       try streamRows(
         columns: fitted.vocabulary.count, vocabulary: fitted.vocabulary,
         inputs: [("--statistics", statistics)]
-      ) { try fitted.transform($0) }
+      ) { inDouble ? try fitted.doubleFeatures($0) : (try fitted.transform($0), nil) }
       return true
     }
     if let model, output == "-" {
@@ -80,7 +81,7 @@ extension Vectorize {
       try streamRows(
         columns: pipeline.vectorizer.vocabulary.count, vocabulary: pipeline.vectorizer.vocabulary,
         inputs: [], models: [("--model", model)]
-      ) { try pipeline.features(for: $0) }
+      ) { (try pipeline.features(for: $0), nil) }
       return true
     }
     return false
@@ -127,7 +128,7 @@ extension Vectorize {
   func streamRows(
     columns: Int, vocabulary: Vocabulary, inputs: [OutputPlan.Named],
     models: [OutputPlan.Named] = [],
-    transform: @escaping ([String]) throws -> SparseMatrix
+    transform: @escaping ([String]) throws -> (SparseMatrix, doubleValues: [Double]?)
   ) throws {
     let toStandardOutput = output == "-"
     let outputs = try OutputPlan(
@@ -139,7 +140,9 @@ extension Vectorize {
     defer { outputs.release() }
     let writer =
       toStandardOutput
-      ? nil : try SparseRowWriter(url: URL(fileURLWithPath: output), columns: columns)
+      ? nil
+      : try SparseRowWriter(
+        url: URL(fileURLWithPath: output), columns: columns, valueType: valueType)
     let labelsWriter = try labelsOut.map { try StreamingFileWriter(url: URL(fileURLWithPath: $0)) }
     var rows = 0
     var nonzeros = 0
@@ -147,12 +150,13 @@ extension Vectorize {
     var seconds = 0.0
     var blocks = BlockAccumulator<LabeledDocument>(size: 4096) { block in
       let started = Date()
-      let part = try transform(block.map(\.text))
+      let (part, doubleValues) = try transform(block.map(\.text))
       seconds += Date().timeIntervalSince(started)
       let labels = block.map(\.label)
       if let writer {
         let known = labels.compactMap { $0 }
-        try writer.append(part, labels: known.count == labels.count ? known : nil)
+        try writer.append(
+          part, doubleValues: doubleValues, labels: known.count == labels.count ? known : nil)
       } else {
         try StandardOutputRows.write(
           StandardOutputRows.sparse(part, ids: block.map(\.id), labels: labels))

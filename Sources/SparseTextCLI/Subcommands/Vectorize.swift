@@ -118,38 +118,7 @@ struct Vectorize: ParsableCommand {
     if model == nil && vocabularyIn == nil {
       return try runFitting()
     }
-    var timer = PhaseTimer()
-    let documents = try input.documents()
-    let texts = documents.map(\.text)
-    let bytes = texts.reduce(0) { $0 + $1.utf8.count }
-    timer.lap("read")
-    let started = Date()
-    let (matrix, fitted) = try vectorize(texts)
-    let vocabulary: Vocabulary? = fitted.vocabulary
-    let seconds = Date().timeIntervalSince(started)
-    timer.lap("fit")
-    let labels = documents.allSatisfy { $0.label != nil } ? documents.map { $0.label! } : nil
-    // Every output is written to its temporary file, then all are put in place together.
-    let commit = OutputCommit()
-    try SparseRowWriter.write(
-      matrix, labels: labels, to: URL(fileURLWithPath: output), valueType: valueType, in: commit)
-    timer.lap("matrix")
-    if let vocabularyOut, let vocabulary {
-      try writeVocabulary(vocabulary, to: URL(fileURLWithPath: vocabularyOut), in: commit)
-      timer.lap("vocabulary")
-    }
-    defer { timer.report() }
-    if let vectorizerOut {
-      try fitted.write(to: URL(fileURLWithPath: vectorizerOut), in: commit)
-    }
-    if let labelsOut {
-      let lines = documents.map { ($0.label ?? "") + "\n" }.joined()
-      try AtomicFile.write(Data(lines.utf8), to: URL(fileURLWithPath: labelsOut), in: commit)
-    }
-    try commit.commit()
-    try report(
-      rows: matrix.rows, columns: matrix.columns, nonzeros: matrix.nonzeroCount, bytes: bytes,
-      seconds: seconds)
+    try runFixedColumns()
   }
 
   /// Fits the vocabulary (and idf) while reading: documents are handed to the library in
@@ -162,7 +131,8 @@ struct Vectorize: ParsableCommand {
     let configuration = try vectorizer.tfidf()
     let format = SparseRowWriter.Format(extension: URL(fileURLWithPath: output).pathExtension)
     let keepsLabels = labelsOut != nil || format == .svmlight || format == .jsonl
-    var labels: [String?] = []
+    // Each document's label as a number (-1: none), so a million documents' labels take 4 MB.
+    var labels = LabelColumn()
     var documents = 0
     var bytes = 0
     var readAll = false
@@ -170,13 +140,14 @@ struct Vectorize: ParsableCommand {
       try input.forEachBlock(blockBytes: 4 << 20, keepsLabels: keepsLabels) { block in
         bytes += block.byteCount
         documents += block.count
-        labels.append(contentsOf: block.labels)
+        for label in block.labels { labels.append(label) }
         add(block)
       }
       readAll = true
     }
     let started = Date()
     let matrix: SparseMatrix
+    var doubleValues: [Double]?
     let fitted: TfidfVectorizer
     // No activity line: the reading progress is shown while the blocks are counted.
     do {
@@ -185,6 +156,13 @@ struct Vectorize: ParsableCommand {
           configuration: configuration.counting, readBlocks: readBlocks)
         matrix = x
         fitted = try weighting(x, vocabulary: counter.vocabulary, configuration: configuration)
+      } else if weightsInDouble {
+        // float64 output: the counts, then idf and weights computed in Double from them.
+        let (counter, x) = try CountVectorizer.fitTransform(
+          configuration: configuration.counting, readBlocks: readBlocks)
+        matrix = x
+        (fitted, doubleValues) = try doubleWeighting(
+          x, vocabulary: counter.vocabulary, configuration: configuration)
       } else {
         (fitted, matrix) = try TfidfVectorizer.fitTransform(
           configuration: configuration, readBlocks: readBlocks)
@@ -195,7 +173,6 @@ struct Vectorize: ParsableCommand {
     }
     let seconds = Date().timeIntervalSince(started)
     timer.lap("read+fit")
-    let known = labels.compactMap { $0 }
     // The vocabulary's JSON is built on another core while the matrix is written; its file is
     // written after the matrix's, as before.
     let vocabulary = fitted.vocabulary
@@ -203,7 +180,8 @@ struct Vectorize: ParsableCommand {
     // Every output is written to its temporary file, then all are put in place together.
     let commit = OutputCommit()
     try SparseRowWriter.write(
-      matrix, labels: keepsLabels && known.count == documents ? known : nil,
+      matrix, doubleValues: doubleValues,
+      labels: keepsLabels && labels.count == documents ? labels.allKnown : nil,
       to: URL(fileURLWithPath: output), valueType: valueType, in: commit)
     timer.lap("matrix")
     if let vocabularyOut, let vocabularyJSON {
@@ -215,8 +193,7 @@ struct Vectorize: ParsableCommand {
       try fitted.write(to: URL(fileURLWithPath: vectorizerOut), in: commit)
     }
     if let labelsOut {
-      let lines = labels.map { ($0 ?? "") + "\n" }.joined()
-      try AtomicFile.write(Data(lines.utf8), to: URL(fileURLWithPath: labelsOut), in: commit)
+      try AtomicFile.write(labels.lines(), to: URL(fileURLWithPath: labelsOut), in: commit)
     }
     try commit.commit()
     timer.report()
@@ -239,13 +216,19 @@ struct Vectorize: ParsableCommand {
     let labelsWriter = try labelsOut.map { try StreamingFileWriter(url: URL(fileURLWithPath: $0)) }
     var bytes = 0
     var seconds = 0.0
+    let inDouble = valueType == .float64
     var blocks = BlockAccumulator<LabeledDocument>(size: 8192) { block in
       let started = Date()
-      let part = try hasher.transform(block.map(\.text))
+      let texts = block.map(\.text)
+      // float64 output: the norm computed in Double.
+      let (part, doubleValues) =
+        inDouble
+        ? try hasher.doubleFeatures(texts) : (try hasher.transform(texts), nil)
       seconds += Date().timeIntervalSince(started)
       let labels = block.map(\.label)
       let known = labels.compactMap { $0 }
-      try writer.append(part, labels: known.count == labels.count ? known : nil)
+      try writer.append(
+        part, doubleValues: doubleValues, labels: known.count == labels.count ? known : nil)
       try labelsWriter?.append(labels.map { ($0 ?? "") + "\n" }.joined())
     }
     try input.forEachDocument { document in
@@ -290,4 +273,41 @@ struct Vectorize: ParsableCommand {
 /// `commit`.
 func writeVocabulary(_ vocabulary: Vocabulary, to url: URL, in commit: OutputCommit? = nil) throws {
   try AtomicFile.write(vocabulary.jsonObject(), to: url, in: commit)
+}
+
+/// Documents' labels, each kept as a number into a table of the distinct labels: a corpus's
+/// labels are a handful of strings repeated, so they take 4 bytes a document.
+struct LabelColumn {
+  private var ids: [Int32] = []
+  private var names: [String] = []
+  private var index: [String: Int32] = [:]
+
+  /// The documents counted so far.
+  var count: Int { ids.count }
+
+  /// Adds the next document's label (`nil`: none).
+  mutating func append(_ label: String?) {
+    guard let label else { return ids.append(-1) }
+    if let id = index[label] { return ids.append(id) }
+    let id = Int32(names.count)
+    names.append(label)
+    index[label] = id
+    ids.append(id)
+  }
+
+  /// Every document's label, or `nil` when a document has none.
+  var allKnown: [String]? {
+    ids.contains(-1) ? nil : ids.map { names[Int($0)] }
+  }
+
+  /// One label a line (an empty line for none), as `--labels-out` writes them.
+  func lines() -> Data {
+    let encoded = names.map { Data($0.utf8) }
+    var data = Data()
+    for id in ids {
+      if id >= 0 { data.append(encoded[Int(id)]) }
+      data.append(0x0A)
+    }
+    return data
+  }
 }
