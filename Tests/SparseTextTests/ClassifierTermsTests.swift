@@ -119,6 +119,34 @@ import Testing
     }
   }
 
+  /// A bundle of format 4 (before the classifier had terms of its own: no `classifier_ngrams`,
+  /// no classifier vocabulary) loads, and its classifier reads the vectorizer's terms.
+  @Test func aFormatFourBundleLoadsWithTheVectorizersTerms() throws {
+    let (texts, labels) = Self.orderCorpus(30)
+    let fitted = try TextFeaturePipeline(
+      fitting: texts, labels: labels,
+      configuration: .init(autoencoder: Self.small, classifierNgrams: nil))
+    let url = FileManager.default.temporaryDirectory
+      .appendingPathComponent("format4-\(UUID().uuidString)")
+    defer { try? FileManager.default.removeItem(at: url) }
+    try fitted.write(to: url)
+    try BundleEdit.rewriteTensors(of: url, asVersion: 4)
+    let file = url.appendingPathComponent("config.json")
+    var object = try #require(
+      try JSONSerialization.jsonObject(with: Data(contentsOf: file)) as? [String: Any])
+    var configuration = try #require(object["configuration"] as? [String: Any])
+    #expect(configuration.keys.contains("classifier_ngrams") == false)
+    configuration["choice_search"] = nil
+    object["configuration"] = configuration
+    object["format_version"] = 4
+    try JSONSerialization.data(withJSONObject: object).write(to: file)
+    let loaded = try TextFeaturePipeline(contentsOf: url)
+    #expect(loaded.classifierVectorizer == nil)
+    #expect(loaded.configuration.classifierNgrams == nil)
+    #expect(loaded.configuration.choiceSearch == .exhaustive)
+    #expect(try loaded.predict(texts) == fitted.predict(texts))
+  }
+
   @Test func aRangeOutsideTheTokenizersLimitsIsRefusedByName() {
     #expect {
       try TextFeaturePipeline.Configuration(classifierNgrams: 1...40).validate()
