@@ -47,7 +47,9 @@ import Testing
     // The halving search scored every pair on the first fold, and chose among those it scored
     // on every fold.
     #expect(choice.crossValidation.allSatisfy { ($0.scoredFolds ?? 0) >= 1 })
-    let finalists = choice.crossValidation.filter { $0.scoredFolds == 3 }
+    // 45 labelled rows: the 3 folds are drawn 5 times (15 splits).
+    let splits = 3 * TextFeaturePipeline.choiceRounds(labelled: texts.count)
+    let finalists = choice.crossValidation.filter { $0.scoredFolds == splits }
     #expect(finalists.count >= TextFeaturePipeline.halvingKeeps)
     let best = try #require(finalists.map(\.accuracy).max())
     #expect(choice.accuracy == best)
@@ -115,7 +117,7 @@ import Testing
       fitting: texts, labels: labels,
       configuration: .init(autoencoder: Self.small, classifierInput: .codes), isCancelled: nil,
       foldCodes: foldCodes)
-    #expect(calls.folds.count == 3)
+    #expect(calls.folds.count == 3 * TextFeaturePipeline.choiceRounds(labelled: texts.count))
     for fold in calls.folds {
       #expect(Set(fold.train).isDisjoint(with: fold.valid))
       #expect(Set(fold.train).union(fold.valid) == Set(0..<texts.count))
@@ -150,19 +152,53 @@ import Testing
     }
     let (halving, halvingCalls) = try choose(.halving)
     let (exhaustive, exhaustiveCalls) = try choose(.exhaustive)
-    #expect(exhaustiveCalls == 3)
-    #expect(exhaustive.crossValidation.allSatisfy { $0.scoredFolds == 3 })
+    // 45 labelled rows: 5 draws of the 3 folds.
+    let splits = 3 * TextFeaturePipeline.choiceRounds(labelled: labels.count)
+    #expect(exhaustiveCalls == splits)
+    #expect(exhaustive.crossValidation.allSatisfy { $0.scoredFolds == splits })
     #expect(halvingCalls == 1)
     for row in halving.crossValidation {
-      #expect(row.scoredFolds == (row.input == .tfidf ? 3 : 1), "\(row)")
+      #expect(row.scoredFolds == (row.input == .tfidf ? splits : 1), "\(row)")
     }
     #expect(halving.input == .tfidf)
     #expect(halving.input == exhaustive.input && halving.c == exhaustive.c)
     // The rows scored on every fold have the exhaustive search's accuracies.
-    for (a, b) in zip(halving.crossValidation, exhaustive.crossValidation) where a.scoredFolds == 3
-    {
+    for (a, b) in zip(halving.crossValidation, exhaustive.crossValidation)
+    where a.scoredFolds == splits {
       #expect(abs(a.accuracy - b.accuracy) < 1e-9)
     }
+  }
+
+  /// With few labelled rows the folds are drawn again with other seeds until about 1,000
+  /// held-out predictions score each pair (at most 5 draws); from 1,000 rows up, once.
+  @Test func fewLabelsDrawTheFoldsSeveralTimes() throws {
+    #expect(TextFeaturePipeline.choiceRounds(labelled: 17) == 5)
+    #expect(TextFeaturePipeline.choiceRounds(labelled: 305) == 4)
+    #expect(TextFeaturePipeline.choiceRounds(labelled: 999) == 2)
+    #expect(TextFeaturePipeline.choiceRounds(labelled: 1000) == 1)
+    #expect(TextFeaturePipeline.choiceRounds(labelled: 30_000) == 1)
+    let (texts, labels) = Self.corpus(45)
+    let x = try TfidfVectorizer.fitTransform(texts).1
+    final class Calls: @unchecked Sendable { var valid: [[Int]] = [] }
+    let calls = Calls()
+    let choice = try TextFeaturePipeline.chooseClassifier(
+      x, labels: labels, candidates: [.init(.tfidf), .init(.codes)], cValues: [1, 10],
+      folds: 3, seed: 13, configuration: .init(maxIterations: 200),
+      foldCodes: { train, valid in
+        calls.valid.append(valid)
+        return (
+          DenseMatrix(zeros: train.count, columns: 2), DenseMatrix(zeros: valid.count, columns: 2)
+        )
+      }, standardized: false, search: .exhaustive)
+    // 45 rows: 5 draws of 3 folds, each draw covering every row once, the draws different.
+    #expect(choice.rounds == 5)
+    #expect(calls.valid.count == 15)
+    #expect(choice.crossValidation.allSatisfy { $0.scoredFolds == 15 })
+    for draw in 0..<5 {
+      let rows = calls.valid[(3 * draw)..<(3 * draw + 3)].flatMap { $0 }
+      #expect(rows.sorted() == Array(0..<45))
+    }
+    #expect(Set(calls.valid.map { $0.sorted() }).count > 3)
   }
 
   @Test(arguments: [2, 3]) func anNBSVMBundleRoundTrips(classes: Int) throws {
@@ -283,7 +319,10 @@ import Testing
       }
     }
     #expect(stages.seen.filter { $0 == .autoencoder }.count == 1)
-    #expect(stages.seen.filter { $0 == .foldAutoencoder }.count == 3)
+    // One per fold of each draw of the folds (36 labelled rows: 5 draws).
+    #expect(
+      stages.seen.filter { $0 == .foldAutoencoder }.count
+        == 3 * TextFeaturePipeline.choiceRounds(labelled: texts.count))
     // Unsupervised codes need no retraining: one autoencoder serves every fold.
     stages.seen = []
     sae.labelWeight = 0
