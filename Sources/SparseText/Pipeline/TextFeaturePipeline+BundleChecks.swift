@@ -193,38 +193,15 @@ extension TextFeaturePipeline {
         throw ModelFormatError.corrupt(
           file: classifierVocabularyFile, reason: "the term '\(duplicate)' is listed twice")
       }
-      let idf = tensors[classifierIDFTensor]!
-      guard idf.shape == [classifierTerms.count] else {
-        throw inconsistent(
-          tensorsFile,
-          "\(classifierIDFTensor) should have shape [\(classifierTerms.count)], found \(idf.shape)")
-      }
-      let useIDF = configuration.vectorizer.weighting.useIDF
-      if let bad = idf.values.firstIndex(where: { useIDF ? !($0 >= 1) : $0 != 1 }) {
-        throw ModelFormatError.corrupt(
-          file: tensorsFile,
-          reason:
-            "\(classifierIDFTensor) holds \(idf.values[bad]) at index \(bad); idf weights are \(useIDF ? "1 or more" : "all 1 when idf is off")"
-        )
-      }
+      try checkIDF(
+        classifierIDFTensor, in: tensors, terms: classifierTerms.count,
+        useIDF: configuration.vectorizer.weighting.useIDF, file: tensorsFile)
     }
     // The number of terms the classifier reads.
     let classifierTermCount = classifierTerms?.count ?? terms.count
-    // idf: one per term, ≥ 1 (ln of a ratio ≥ 1, plus 1), or exactly 1 without idf.
-    guard let idf = tensors["idf"], idf.shape == [terms.count] else {
-      throw inconsistent(
-        tensorsFile,
-        "idf should have shape [\(terms.count)], found \(tensors["idf"]?.shape.description ?? "nothing")"
-      )
-    }
-    let useIDF = configuration.vectorizer.weighting.useIDF
-    if let bad = idf.values.firstIndex(where: { useIDF ? !($0 >= 1) : $0 != 1 }) {
-      throw ModelFormatError.corrupt(
-        file: tensorsFile,
-        reason:
-          "idf holds \(idf.values[bad]) at index \(bad); idf weights are \(useIDF ? "1 or more" : "all 1 when idf is off")"
-      )
-    }
+    try checkIDF(
+      "idf", in: tensors, terms: terms.count,
+      useIDF: configuration.vectorizer.weighting.useIDF, file: tensorsFile)
     // Each optional stage is in the configuration exactly when its tensors are.
     let sae = configuration.autoencoder
     let autoencoderTensors = ["encoder.weight", "encoder.bias", "decoder.weight", "decoder.bias"]
@@ -368,6 +345,27 @@ extension TextFeaturePipeline {
           "\(classes.count) classes over \(features) features need classifier.weight [\(outputs), \(features)] and classifier.bias [\(outputs)], found \(weight.shape) and \(bias.shape)"
         )
       }
+    }
+  }
+
+  /// An idf tensor: one weight per term, each ≥ 1 (ln of a ratio ≥ 1, plus 1), or exactly 1
+  /// without idf.
+  static func checkIDF(
+    _ name: String, in tensors: [String: Tensor], terms: Int, useIDF: Bool, file: String
+  ) throws {
+    guard let idf = tensors[name], idf.shape == [terms] else {
+      throw ModelFormatError.inconsistent(
+        file: file,
+        reason:
+          "\(name) should have shape [\(terms)], found \(tensors[name]?.shape.description ?? "nothing")"
+      )
+    }
+    if let bad = idf.values.firstIndex(where: { useIDF ? !($0 >= 1) : $0 != 1 }) {
+      throw ModelFormatError.corrupt(
+        file: file,
+        reason:
+          "\(name) holds \(idf.values[bad]) at index \(bad); idf weights are \(useIDF ? "1 or more" : "all 1 when idf is off")"
+      )
     }
   }
 
