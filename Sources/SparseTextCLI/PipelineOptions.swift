@@ -25,6 +25,12 @@ struct PipelineOptions: ParsableArguments {
 
   @Option(
     help: ArgumentHelp(
+      "Word n-gram lengths of the terms the classifier reads (its TF-IDF and NBSVM inputs; in experiment, the best arm's): N, MIN-MAX, or same for the vectorizer's terms, which the autoencoder reads (default: \(Self.defaults.classifierNgrams.map { "\($0.lowerBound)-\($0.upperBound)" } ?? "same"); same when --ngrams is given).",
+      valueName: "range"))
+  var classifierNgrams: ClassifierNGrams?
+
+  @Option(
+    help: ArgumentHelp(
       "Unlabeled text for the vectorizer and the autoencoder (any corpus format; labels ignored). Repeatable.",
       valueName: "file"))
   var unlabeled: [String] = []
@@ -37,6 +43,14 @@ struct PipelineOptions: ParsableArguments {
 
   /// The C candidates in effect.
   var cValues: [Double] { c?.values ?? Self.defaults.cValues }
+
+  /// The classifier's n-gram range in effect: `--classifier-ngrams`'s, else none of its own when
+  /// `--ngrams` was given (the n-grams asked for are the classifier's too), else `base` (the
+  /// configuration file's or the library's).
+  func classifierNgrams(base: ClosedRange<Int>?, ngramsGiven: Bool) -> ClosedRange<Int>? {
+    if let classifierNgrams { return classifierNgrams.range }
+    return ngramsGiven ? nil : base
+  }
 
   /// The code post-processing in effect.
   var effectiveCodeScaling: CodeScaler.Method { codeScaling ?? Self.defaults.codeScaling }

@@ -62,12 +62,6 @@ struct ExperimentCommand: ParsableCommand {
   @OptionGroup var pipeline: PipelineOptions
 
   @Option(
-    help: ArgumentHelp(
-      "Word n-gram lengths of the best arm's terms, as fit's classifier reads them: N, MIN-MAX, or same for the vectorizer's terms, which the other arms read (default: \(TextFeaturePipeline.Configuration().classifierNgrams.map { "\($0.lowerBound)-\($0.upperBound)" } ?? "same"); same when --ngrams is given).",
-      valueName: "range"))
-  var classifierNgrams: ClassifierNGrams?
-
-  @Option(
     help: "Folds for the C grid search (default: \(TextFeaturePipeline.Configuration().folds)).")
   var folds: Int?
 
@@ -126,8 +120,8 @@ struct ExperimentCommand: ParsableCommand {
       labelFractions: labelFractions?.values ?? [],
       seed: autoencoder.effectiveSeed, codeScaling: pipeline.effectiveCodeScaling,
       codesWeights: pipeline.codesWeights?.values ?? defaults.codesWeights,
-      classifierNgrams: classifierNgrams.map(\.range)
-        ?? (vectorizer.ngrams != nil ? nil : defaults.classifierNgrams))
+      classifierNgrams: pipeline.classifierNgrams(
+        base: defaults.classifierNgrams, ngramsGiven: vectorizer.ngrams != nil))
     if novelty {
       try runNovelty(experimentConfiguration)
       return

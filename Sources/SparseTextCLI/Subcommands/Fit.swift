@@ -46,12 +46,6 @@ struct Fit: ParsableCommand {
 
   @Option(
     help: ArgumentHelp(
-      "Word n-gram lengths of the terms the classifier reads (its TF-IDF and NBSVM inputs): N, MIN-MAX, or same for the vectorizer's terms, which the autoencoder reads (default: \(TextFeaturePipeline.Configuration().classifierNgrams.map { "\($0.lowerBound)-\($0.upperBound)" } ?? "same"); same when --ngrams is given).",
-      valueName: "range"))
-  var classifierNgrams: ClassifierNGrams?
-
-  @Option(
-    help: ArgumentHelp(
       "How cross-validation searches the classifier's inputs and C: halving (every pair on the first fold, the better half of those left on each next one) or exhaustive (every pair on every fold) (default: \(TextFeaturePipeline.Configuration().choiceSearch.rawValue)).",
       valueName: "search"))
   var choiceSearch: TextFeaturePipeline.Configuration.ChoiceSearch?
@@ -103,12 +97,8 @@ struct Fit: ParsableCommand {
     if noClassifier { configuration.classifier = nil }
     if let classifierInput { configuration.classifierInput = classifierInput }
     if let choiceSearch { configuration.choiceSearch = choiceSearch }
-    if let classifierNgrams {
-      configuration.classifierNgrams = classifierNgrams.range
-    } else if vectorizer.ngrams != nil {
-      // The n-grams asked for are the classifier's too.
-      configuration.classifierNgrams = nil
-    }
+    configuration.classifierNgrams = pipeline.classifierNgrams(
+      base: configuration.classifierNgrams, ngramsGiven: vectorizer.ngrams != nil)
     if let scaling = pipeline.codeScaling { configuration.codeScaling = scaling }
     if let c = pipeline.c { configuration.cValues = c.values }
     if let w = pipeline.codesWeights { configuration.codesWeights = w.values }
