@@ -288,7 +288,6 @@ package struct Experiment: Sendable {
     for arm in arms {
       progress?(.step(.classifier(arm)))
       clock = Date()
-      let (xArm, xArmTest) = (xTrain, xTest)
       let choice: TextFeaturePipeline.ClassifierChoice
       if arm == .tfidf {
         choice = .init(
@@ -298,24 +297,24 @@ package struct Experiment: Sendable {
             labels: trainLabels))
       } else {
         choice = try choose(
-          arm, rows: Array(0..<trainTexts.count), x: xArm, codes: codesTrain,
+          arm, rows: Array(0..<trainTexts.count), x: xTrain, codes: codesTrain,
           labels: trainLabels, standardized: standardized)
       }
       var lr = c.classifier
       lr.inverseRegularization = choice.c
       let model = try FittedClassifier(
-        fitting: xArm, codes: codesTrain, labels: trainLabels,
+        fitting: xTrain, codes: codesTrain, labels: trainLabels,
         candidate: .init(choice.input, codesWeight: choice.codesWeight),
         standardized: standardized, configuration: lr, isCancelled: nil)
       let seconds =
         Date().timeIntervalSince(clock)
         + (choice.input.readsCodes ? sharedSeconds : vectorizerSeconds)
       let report = try ClassificationReport(
-        truth: testLabels, predicted: model.predict(xArmTest, codes: codesTest),
-        probabilities: model.probabilities(xArmTest, codes: codesTest), classes: model.classes)
+        truth: testLabels, predicted: model.predict(xTest, codes: codesTest),
+        probabilities: model.probabilities(xTest, codes: codesTest), classes: model.classes)
       let width =
         (choice.input.readsCodes ? (codesTrain?.columns ?? 0) : 0)
-        + (choice.input == .codes ? 0 : xArm.columns)
+        + (choice.input == .codes ? 0 : xTrain.columns)
       results.append(
         PipelineResult(
           name: arm, accuracy: report.accuracy, macroF1: report.macroF1,
@@ -359,22 +358,21 @@ package struct Experiment: Sendable {
             accuracy: point.accuracy, macroF1: point.macroF1, c: point.c, input: point.input))
       }
       for (arm, result) in zip(arms, results) where !Self.fittedArms.contains(arm) {
-        let (xArm, xArmTest) = (xSubset, xTest)
-        // C (and best's input) are chosen again on this fraction's labels only; with a
-        // class of one row there are no folds, and the C chosen on all labels is kept.
+        // C is chosen again on this fraction's labels only; with a class of one row there are
+        // no folds, and the C chosen on all labels is kept.
         var choice = try choose(
-          arm, rows: subset, x: xArm, codes: codesSubset, labels: subsetLabels,
+          arm, rows: subset, x: xSubset, codes: codesSubset, labels: subsetLabels,
           standardized: standardized, fallbackC: result.c)
         choice.input = result.input
         choice.codesWeight = result.codesWeight
         var lr = c.classifier
         lr.inverseRegularization = choice.c
         let model = try FittedClassifier(
-          fitting: xArm, codes: codesSubset, labels: subsetLabels,
+          fitting: xSubset, codes: codesSubset, labels: subsetLabels,
           candidate: .init(choice.input, codesWeight: choice.codesWeight),
           standardized: standardized, configuration: lr, isCancelled: nil)
         let report = try ClassificationReport(
-          truth: testLabels, predicted: model.predict(xArmTest, codes: codesTest))
+          truth: testLabels, predicted: model.predict(xTest, codes: codesTest))
         curve.append(
           CurvePoint(
             pipeline: arm, fraction: fraction, labelled: subset.count,
@@ -391,10 +389,8 @@ package struct Experiment: Sendable {
       unlabeledDocuments: unlabeled.count, vocabularySize: xTrain.columns)
   }
 
-  /// The input each arm reads: fixed, or for `best` every input the pipeline can make.
-  private func candidates(_ arm: PipelineKind, hasCodes: Bool)
-    -> [TextFeaturePipeline.InputCandidate]
-  {
+  /// The input each arm reads (`best` and `label_sae_lr` are fitted as whole pipelines).
+  private func candidates(_ arm: PipelineKind) -> [TextFeaturePipeline.InputCandidate] {
     switch arm {
     case .tfidf: [.init(.tfidf)]
     case .nbsvm: [.init(.nbsvm)]
@@ -486,7 +482,7 @@ package struct Experiment: Sendable {
     var lr = configuration.classifier
     if let fallbackC { lr.inverseRegularization = fallbackC }
     return try TextFeaturePipeline.chooseClassifier(
-      x, labels: labels, candidates: candidates(arm, hasCodes: codes != nil),
+      x, labels: labels, candidates: candidates(arm),
       cValues: configuration.cValues, folds: configuration.folds, seed: configuration.seed,
       configuration: lr,
       foldCodes: codes.map { codes in
