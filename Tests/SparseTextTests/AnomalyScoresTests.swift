@@ -212,6 +212,27 @@ import Testing
     #expect(throws: ConfigurationError.self) { try AnomalyScores.Distribution([]) }
   }
 
+  /// A reference counting more documents than any corpus (a damaged bundle's `documents`) is
+  /// refused; at the bound, quantiles stay exact (the mutation fuzzer found a trap converting a
+  /// count near `Int.max` back from a `Double`).
+  @Test func aReferenceOfImpossiblyManyDocumentsIsRefused() throws {
+    for documents in [Int.max, AnomalyScores.Distribution.maximumDocuments + 1] {
+      #expect(throws: ConfigurationError.self) {
+        try AnomalyScores.Distribution(
+          [1, 2, 3], reference: .init(heldOut: true, documents: documents, withoutKnownTerms: 0))
+      }
+    }
+    let largest = try AnomalyScores.Distribution(
+      [1, 2, 3],
+      reference: .init(
+        heldOut: true, documents: AnomalyScores.Distribution.maximumDocuments,
+        withoutKnownTerms: 0))
+    // The 0.99 quantile of 2^40 documents thinned to three values: 99% of the way from the
+    // first to the last, on the line through them.
+    #expect(abs(largest.quantile(0.99) - 2.98) < 1e-6)
+    #expect(largest.quantile(0) == 1)
+  }
+
   @Test func truncatedSVDBaselineReconstructsItsTrainingRowsAtFullRank() throws {
     let x = try TfidfVectorizer.fitTransform(Self.corpus(), configuration: .init()).1
     let full = NoveltyBaselines.TruncatedSVD(training: x, components: 62)

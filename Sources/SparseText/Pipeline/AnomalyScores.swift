@@ -68,6 +68,9 @@ public struct AnomalyScores: Sendable, Equatable {
 
     /// The most values a distribution keeps.
     package static let capacity = 1000
+    /// The most documents a reference may count (2^40, far above any corpus, and exact in a
+    /// `Double`, so every rank computed from it is an exact, representable `Int`).
+    package static let maximumDocuments = 1 << 40
     /// The sorted (ascending) values kept.
     package let sortedValues: [Float]
     /// What the values were measured on; `nil` in bundles written before it was stored, whose
@@ -76,7 +79,8 @@ public struct AnomalyScores: Sendable, Equatable {
 
     /// Keeps at most ``capacity`` of `values`, evenly spaced by rank.
     /// - Throws: ``ConfigurationError`` when `values` is empty or holds a non-finite value, or
-    ///   when `reference` counts fewer documents than values or a share outside [0, 1].
+    ///   when `reference` counts fewer documents than values (or more than
+    ///   ``maximumDocuments``) or a share outside [0, 1].
     package init(_ values: [Float], reference: Reference? = nil) throws {
       guard !values.isEmpty, values.allSatisfy(\.isFinite) else {
         throw ConfigurationError.outOfRange(
@@ -85,11 +89,15 @@ public struct AnomalyScores: Sendable, Equatable {
       }
       if let reference {
         let share = reference.withoutKnownTerms
-        guard reference.documents >= values.count, (0...1).contains(share) else {
+        guard (values.count...Self.maximumDocuments).contains(reference.documents),
+          (0...1).contains(share)
+        else {
           throw ConfigurationError.outOfRange(
             field: .trainingScores,
             value: "\(reference.documents) documents, \(share) without known terms",
-            allowed: "at least as many documents as values and a share in [0, 1]")
+            allowed:
+              "at least as many documents as values (and at most \(Self.maximumDocuments)) and a share in [0, 1]"
+          )
         }
       }
       self.reference = reference
