@@ -280,7 +280,11 @@ import Testing
       configuration: .init(autoencoder: .init(hiddenUnits: 2, epochs: 1, batchSize: 4)))
     let bundle = directory.appendingPathComponent("model")
     try pipeline.write(to: bundle)
-    let files = ["config.json", "vocabulary.json", "model.safetensors"]
+    // The classifier reads word pairs of its own (the default), so the bundle has four files.
+    let files = [
+      "config.json", "vocabulary.json", TextFeaturePipeline.classifierVocabularyFile,
+      "model.safetensors",
+    ]
     let originals = try files.map {
       [UInt8](try Data(contentsOf: bundle.appendingPathComponent($0)))
     }
@@ -316,7 +320,7 @@ import Testing
     }
   }
 
-  /// The bundle directory as a whole: one, two or three of its files mutated together (JSON by
+  /// The bundle directory as a whole: one to four of its files mutated together (JSON by
   /// structure or by bytes, the tensors by bytes), half of the cases from a bundle without its
   /// checksums (as earlier builds wrote them), so the invariants are what refuses them. What
   /// loads must work: finite codes, predictions, anomaly scores.
@@ -330,22 +334,25 @@ import Testing
       configuration: .init(autoencoder: .init(hiddenUnits: 3, epochs: 1, batchSize: 4)))
     let bundle = directory.appendingPathComponent("model")
     try pipeline.write(to: bundle)
-    let files = ["config.json", "vocabulary.json", "model.safetensors"]
+    let files = [
+      "config.json", "vocabulary.json", TextFeaturePipeline.classifierVocabularyFile,
+      "model.safetensors",
+    ]
     let checked = try files.map { [UInt8](try Data(contentsOf: bundle.appendingPathComponent($0))) }
     let tensorsURL = bundle.appendingPathComponent("model.safetensors")
     let (tensors, metadata) = try SafeTensors.read(from: tensorsURL)
     var unchecked = checked
-    unchecked[2] = [UInt8](
+    unchecked[3] = [UInt8](
       SafeTensors.encode(tensors, metadata: metadata.filter { !$0.key.hasPrefix("checksum.") }))
     let tally = Self.fuzzCases("bundle directory", salt: 40) { index, generator in
       let seeds = index % 2 == 0 ? checked : unchecked
-      var chosen = Int(generator.next() % 7) + 1  // a non-empty subset of the three files
+      var chosen = Int(generator.next() % 15) + 1  // a non-empty subset of the four files
       if index % 50 == 0 { chosen = 0 }
       for (k, name) in files.enumerated() {
         var bytes = seeds[k]
         if chosen & (1 << k) != 0 {
           bytes =
-            k < 2 && generator.next() % 3 != 0
+            k < 3 && generator.next() % 3 != 0
             ? Self.mutateJSON(bytes, &generator) : Self.mutate(bytes, &generator)
         }
         try Self.put(bytes, bundle.appendingPathComponent(name))
