@@ -99,6 +99,17 @@ public final class Console: @unchecked Sendable {
     try write(Data((line + "\n").utf8))
   }
 
+  /// Prints a command's `--json` summary: on standard output, or on standard error when the
+  /// command's rows go to standard output (the summary would otherwise mix with them).
+  func printSummary(_ summary: [String: Any], rowsOnStandardOutput: Bool) throws {
+    let line = String(decoding: try JSONFormat.data(object: summary), as: UTF8.self)
+    if rowsOnStandardOutput {
+      writeError(line + "\n")
+    } else {
+      try print(line)
+    }
+  }
+
   /// Writes `text` to standard error (a failure to write there has nowhere to be reported).
   func writeError(_ text: String) {
     try? standardError.write(Data(text.utf8))

@@ -67,13 +67,7 @@ struct Duplicates: ParsableCommand {
         "threshold": Double("\(options.threshold)") ?? 0,
         "seconds": seconds, "output": output ?? "-",
       ]
-      let line = String(decoding: try JSONFormat.data(object: summary), as: UTF8.self)
-      // With rows on standard output, the summary goes to standard error instead.
-      if toStandardOutput {
-        console.writeError(line + "\n")
-      } else {
-        try console.print(line)
-      }
+      try console.printSummary(summary, rowsOnStandardOutput: toStandardOutput)
     }
     Terminal.note(
       "\(pairs.count) pairs of \(loaded.count) documents at or above \(options.threshold)"

@@ -126,13 +126,7 @@ struct Encode: ParsableCommand {
         "documents": rows, "units": units, "seconds": seconds,
         "documents_per_second": seconds > 0 ? Double(rows) / seconds : 0, "output": output,
       ]
-      let data = try JSONFormat.data(object: summary)
-      // With rows on standard output, the summary goes to standard error instead.
-      if toStandardOutput {
-        Console.current.writeError(String(decoding: data, as: UTF8.self) + "\n")
-      } else {
-        try Console.current.print(String(decoding: data, as: UTF8.self))
-      }
+      try Console.current.printSummary(summary, rowsOnStandardOutput: toStandardOutput)
     }
     Terminal.note(
       "\(rows) codes of \(units) units → \(toStandardOutput ? "standard output" : output)",

@@ -109,13 +109,8 @@ struct Score: ParsableCommand {
       ]
       summary["threshold"] = scorer.threshold ?? NSNull()
       if let output { summary["output"] = output }
-      let data = try JSONFormat.data(object: summary)
-      // With JSONL on standard output, the summary would mix with the rows: it goes to stderr.
-      if output == nil || output == "-" {
-        Console.current.writeError(String(decoding: data, as: UTF8.self) + "\n")
-      } else {
-        try Console.current.print(String(decoding: data, as: UTF8.self))
-      }
+      try Console.current.printSummary(
+        summary, rowsOnStandardOutput: output == nil || output == "-")
     }
     let thresholdText = scorer.threshold.map { String(format: "%.4g", $0) } ?? "none"
     Terminal.note(

@@ -142,13 +142,7 @@ struct Search: ParsableCommand {
         "queries_per_second": seconds > 0 ? Double(searched) / seconds : 0,
         "output": output ?? "-",
       ]
-      let line = String(decoding: try JSONFormat.data(object: summary), as: UTF8.self)
-      // With rows on standard output, the summary goes to standard error instead.
-      if toStandardOutput {
-        console.writeError(line + "\n")
-      } else {
-        try console.print(line)
-      }
+      try console.printSummary(summary, rowsOnStandardOutput: toStandardOutput)
     }
     Terminal.note(
       "\(searched) queries, \(writer.count) neighbours"
