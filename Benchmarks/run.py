@@ -212,7 +212,7 @@ def end_to_end(st, py, peer_env, train, work, rows, results, repeats, large):
     # The default fit (autoencoder and classifier) on Twitter ×25, with its peak memory.
     path = scaled_copy(train, 25, work / "twitter-x25.jsonl")
     fit_rows, results["e2e_twitter_x25_default_fit"] = fit_bench.fit_rows(
-        st, py, peer_env, "e2e Twitter x25", path, None, work, evaluate=False)
+        st, py, peer_env, "e2e Twitter x25", path, None, work, evaluate=False, tuned_peer=False)
     rows += fit_rows
 
 
