@@ -123,7 +123,7 @@ extension TextFeaturePipeline {
   /// candidate with each C is fitted on a fold's training rows (naive-Bayes ratios included)
   /// and scored on its held-out rows. With `search` ``Configuration/ChoiceSearch/exhaustive``
   /// every pair is scored on every fold; with ``Configuration/ChoiceSearch/halving``, after
-  /// each fold but the last only the better half of the pairs still in the race (by accuracy
+  /// each fold but the last only the best third of the pairs still in the race (by accuracy
   /// so far, ties kept, at least ``halvingKeeps``) go on to the next fold, and a fold's codes
   /// are made only when a pair still in the race reads them. Below
   /// ``choiceTargetPredictions`` labelled rows the folds are drawn several times
@@ -167,7 +167,6 @@ extension TextFeaturePipeline {
     }
     let cs = cValues.sorted()
     let needsCodes = candidates.contains { $0.input.readsCodes }
-    let needsRatios = candidates.contains { $0.input.isNaiveBayes }
     if needsCodes && foldCodes == nil {
       throw ConfigurationError.conflict(
         reason: "the classifier reads codes, but there is no autoencoder",
@@ -198,28 +197,39 @@ extension TextFeaturePipeline {
       let weighting =
         try live.contains { candidates[$0].input.isNaiveBayes }
         ? NaiveBayesWeighting(fitting: xTrain, labels: yTrain) : nil
-      for i in live {
-        // C ascending, each fit starting from the previous one's solution (a warm start).
-        var previous: FittedClassifier?
-        for (j, c) in cs.enumerated() where racing[i * cs.count + j] {
-          var lr = configuration
-          lr.inverseRegularization = c
-          let model = try FittedClassifier(
-            fitting: xTrain, codes: codes?.train, labels: yTrain, candidate: candidates[i],
-            standardized: standardized, configuration: lr, weighting: weighting,
-            isCancelled: isCancelled, start: previous)
-          previous = model
-          let predicted = try model.predict(xValid, codes: codes?.valid)
-          let index = i * cs.count + j
-          correct[index] += zip(predicted, yValid).filter { $0 == $1 }.count
-          scored[index] += yValid.count
-          scoredFolds[index] += 1
+      // The candidates' C paths are independent and run side by side, taken in turn by the
+      // cores as they come free. Each fit still splits its rows over the workers as when alone
+      // (so its result is the same); the other paths fill its solver's serial parts.
+      let racingNow = racing
+      let paths = try Parallel.map(count: live.count, workers: live.count) {
+        range throws -> [(index: Int, correct: Int)] in
+        var hits: [(index: Int, correct: Int)] = []
+        for i in range.map({ live[$0] }) {
+          // C ascending, each fit starting from the previous one's solution (a warm start).
+          var previous: FittedClassifier?
+          for (j, c) in cs.enumerated() where racingNow[i * cs.count + j] {
+            var lr = configuration
+            lr.inverseRegularization = c
+            let model = try FittedClassifier(
+              fitting: xTrain, codes: codes?.train, labels: yTrain, candidate: candidates[i],
+              standardized: standardized, configuration: lr, weighting: weighting,
+              isCancelled: isCancelled, start: previous)
+            previous = model
+            let predicted = try model.predict(xValid, codes: codes?.valid)
+            hits.append((i * cs.count + j, zip(predicted, yValid).filter { $0 == $1 }.count))
+          }
         }
+        return hits
+      }
+      for (index, hit) in paths.joined() {
+        correct[index] += hit
+        scored[index] += yValid.count
+        scoredFolds[index] += 1
       }
       if search == .halving && f < splits.count - 1 {
         // Every pair still racing was scored on the same rows, so counts compare.
         let field = (0..<pairs).filter { racing[$0] }
-        let keep = max(Self.halvingKeeps, (field.count + 1) / 2)
+        let keep = max(Self.halvingKeeps, (field.count + 2) / 3)
         guard field.count > keep else { continue }
         let cutoff = field.map { correct[$0] }.sorted(by: >)[keep - 1]
         for index in field where correct[index] < cutoff { racing[index] = false }

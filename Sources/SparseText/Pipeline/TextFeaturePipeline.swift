@@ -69,7 +69,7 @@ public struct TextFeaturePipeline: Sendable {
     /// Folds of that cross-validation.
     public var folds: Int
     /// How the cross-validation searches the (input, codes weight, C) grid: a halving race by
-    /// default, which scores every pair on the first fold and only the better half of those
+    /// default, which scores every pair on the first fold and only the best third of those
     /// left on each next one (about half the fits of scoring every pair on every fold).
     public var choiceSearch: ChoiceSearch
 
@@ -79,7 +79,7 @@ public struct TextFeaturePipeline: Sendable {
       case exhaustive
       /// Successive halving over the folds (Jamieson & Talwalkar 2016; scikit-learn's
       /// `HalvingGridSearchCV` halves over samples instead): after each fold but the last,
-      /// the better half of the pairs still racing go on.
+      /// the best third of the pairs still racing go on.
       case halving
     }
     /// The anomaly score of ``TextFeaturePipeline/anomalyScores(for:outlierQuantile:threshold:)``
