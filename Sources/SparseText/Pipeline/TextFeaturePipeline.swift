@@ -17,8 +17,8 @@ public struct TextFeaturePipeline: Sendable {
     case codes
     /// TF-IDF and the weighted codes block side by side (see ``Configuration/codesWeights``).
     case both
-    /// NBSVM: the terms binarized and weighted by naive-Bayes log-count ratios
-    /// (``NaiveBayesLogisticRegression``), one model per class for more than two classes.
+    /// NBSVM (Wang & Manning 2012): logistic regression on the terms binarized and weighted by
+    /// naive-Bayes log-count ratios, one model per class for more than two classes.
     case nbsvm
     /// NBSVM with the weighted codes block appended to every model's features.
     case nbsvmCodes = "nbsvm_codes"
@@ -283,7 +283,7 @@ public struct TextFeaturePipeline: Sendable {
     return nil
   }
   /// The fitted NBSVM, when the classifier reads `nbsvm` or `nbsvm_codes`.
-  public var naiveBayesClassifier: NaiveBayesLogisticRegression? {
+  package var naiveBayesClassifier: NaiveBayesLogisticRegression? {
     if case .naiveBayes(let model, _, _) = fittedClassifier { return model }
     return nil
   }
