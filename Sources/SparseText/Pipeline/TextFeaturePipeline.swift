@@ -195,8 +195,9 @@ public struct TextFeaturePipeline: Sendable {
     }
 
     /// Checks every field of every stage, so that a bad value is reported before any work: the
-    /// pipeline's own, each stage's, and the autoencoder's counts against
-    /// ``SparseAutoencoder/Configuration/countLimit``. (What depends on the data, such as the
+    /// pipeline's own, each stage's, and the autoencoder's counts (hidden units, batch size,
+    /// epochs, patience, TopK's k, sampled columns), which may be at most 2³¹ − 1, and its input
+    /// scale, from 1e-6 to 1e6 when set. (What depends on the data, such as the
     /// memory a training needs, is checked once the vocabulary is known, before training.)
     public func validate() throws {
       try vectorizer.validate()
