@@ -2,8 +2,8 @@
 /// values so that a front end words them its own way: the library's messages name
 /// configuration fields (``MessageWording/library``), the command line names its flags.
 ///
-/// Written as a string with interpolated references:
-/// `"it is a directory; \(set: .format, to: "folder") for DIR/<label>/*.txt corpora"`.
+/// The library writes it (a string with interpolated references); apps read its ``parts`` or
+/// render it with ``rendered(_:)``.
 public struct Advice: Sendable, Equatable, CustomStringConvertible,
   ExpressibleByStringInterpolation
 {
