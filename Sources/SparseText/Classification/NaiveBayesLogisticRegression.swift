@@ -10,26 +10,26 @@ import Foundation
 /// let model = try NaiveBayesLogisticRegression(fitting: x, labels: y)
 /// let predicted = try model.predict(x)
 /// ```
-public struct NaiveBayesLogisticRegression: Sendable {
+package struct NaiveBayesLogisticRegression: Sendable {
   /// The log-count ratios each model weights the terms by.
-  public let weighting: NaiveBayesWeighting
+  package let weighting: NaiveBayesWeighting
   /// The configuration of every binary model.
-  public let configuration: LogisticRegression.Configuration
+  package let configuration: LogisticRegression.Configuration
   /// Weights, one row per model, over `[binarized terms ⊙ ratios | dense block]`.
-  public let weights: DenseMatrix
+  package let weights: DenseMatrix
   /// Intercepts, one per model.
-  public let intercepts: [Float]
+  package let intercepts: [Float]
   /// How fitting ended: the most iterations and the largest gradient of the models, converged
   /// when all did (zero iterations for a restored model).
-  public let convergence: LogisticRegression.Convergence
+  package let convergence: LogisticRegression.Convergence
   /// The same decision function as one linear model over `[binarized terms | dense block]`
   /// (each term weight multiplied by its ratio), so scoring is one sparse product.
   private let folded: LogisticRegression
 
   /// The class labels, sorted.
-  public var classes: [String] { weighting.classes }
+  package var classes: [String] { weighting.classes }
   /// The width of the dense block every model reads after the terms (0 for none).
-  public var denseColumns: Int { weights.columns - weighting.terms }
+  package var denseColumns: Int { weights.columns - weighting.terms }
 
   /// Fits the ratios and the models on `x` (any nonzero counts as present), with `dense`
   /// appended to every model's features.
@@ -42,7 +42,7 @@ public struct NaiveBayesLogisticRegression: Sendable {
   ///   - weighting: ratios already fitted on these rows and labels, or `nil` to fit them.
   /// - Throws: ``DataError`` for mismatched shapes or a single class, ``ConfigurationError`` for
   ///   invalid settings, `CancellationError` when cancelled.
-  public init(
+  package init(
     fitting x: SparseMatrix, dense: DenseMatrix? = nil, labels: [String],
     configuration: LogisticRegression.Configuration = .init(),
     weighting: NaiveBayesWeighting? = nil
@@ -107,7 +107,7 @@ public struct NaiveBayesLogisticRegression: Sendable {
   /// Restores a fitted model from its ratios and parameters.
   ///
   /// - Throws: ``ModelFormatError/inconsistent(file:reason:)`` when the shapes disagree.
-  public init(
+  package init(
     weighting: NaiveBayesWeighting, weights: DenseMatrix, intercepts: [Float],
     configuration: LogisticRegression.Configuration = .init()
   ) throws {
@@ -159,7 +159,7 @@ public struct NaiveBayesLogisticRegression: Sendable {
 
   /// The tensors of the model: `classifier.weight` (models × features), `classifier.bias`
   /// and ``ratiosTensor`` (models × terms).
-  public var parameters: [String: Tensor] {
+  package var parameters: [String: Tensor] {
     [
       "classifier.weight": Tensor(weights), "classifier.bias": Tensor(vector: intercepts),
       Self.ratiosTensor: Tensor(weighting.ratios),
@@ -167,13 +167,14 @@ public struct NaiveBayesLogisticRegression: Sendable {
   }
 
   /// The name of the log-count ratios' tensor in a model bundle.
-  public static let ratiosTensor = "classifier.log_count_ratio"
+  package static let ratiosTensor = "classifier.log_count_ratio"
 
   /// Each model's score, rows × models (one column for two classes).
   ///
   /// - Throws: ``DataError/shapeMismatch(what:expected:actual:)`` when `x` does not have one
   ///   column per term or `dense` is not as wide as the block the models were fitted with.
-  public func decisionFunction(_ x: SparseMatrix, dense: DenseMatrix? = nil) throws -> DenseMatrix {
+  package func decisionFunction(_ x: SparseMatrix, dense: DenseMatrix? = nil) throws -> DenseMatrix
+  {
     guard x.columns == weighting.terms else {
       throw DataError.shapeMismatch(
         what: "term columns (the model's terms)", expected: weighting.terms, actual: x.columns)
@@ -191,7 +192,7 @@ public struct NaiveBayesLogisticRegression: Sendable {
 
   /// Class probabilities, rows × classes: for two classes the model's sigmoid; for more, each
   /// model's sigmoid divided by their sum over the models (scikit-learn's one-vs-rest).
-  public func probabilities(for x: SparseMatrix, dense: DenseMatrix? = nil) throws
+  package func probabilities(for x: SparseMatrix, dense: DenseMatrix? = nil) throws
     -> DenseMatrix
   {
     let scores = try decisionFunction(x, dense: dense)
@@ -219,7 +220,7 @@ public struct NaiveBayesLogisticRegression: Sendable {
   }
 
   /// The most probable class of each row (the highest-scoring model's class).
-  public func predict(_ x: SparseMatrix, dense: DenseMatrix? = nil) throws -> [String] {
+  package func predict(_ x: SparseMatrix, dense: DenseMatrix? = nil) throws -> [String] {
     let scores = try decisionFunction(x, dense: dense)
     let m = scores.columns
     return (0..<x.rows).map { r in

@@ -12,23 +12,23 @@ import Foundation
 /// let nb = try NaiveBayesWeighting(fitting: x, labels: y)
 /// let features = nb.weighted(x, model: 0)
 /// ```
-public struct NaiveBayesWeighting: Sendable, Equatable {
+package struct NaiveBayesWeighting: Sendable, Equatable {
   /// The smoothing `α` of the paper, 1.
-  public static let defaultSmoothing = 1.0
+  package static let defaultSmoothing = 1.0
 
   /// The class labels, sorted.
-  public let classes: [String]
+  package let classes: [String]
   /// The log-count ratios, one row per model (one for two classes, one per class otherwise) by
   /// one column per term.
-  public let ratios: DenseMatrix
+  package let ratios: DenseMatrix
 
   /// The number of models: 1 for two classes, else one per class.
-  public var models: Int { ratios.rows }
+  package var models: Int { ratios.rows }
   /// The number of terms.
-  public var terms: Int { ratios.columns }
+  package var terms: Int { ratios.columns }
 
   /// The class each model says "yes" to: model `m` separates `positiveClass(m)` from the rest.
-  public func positiveClass(_ model: Int) -> String {
+  package func positiveClass(_ model: Int) -> String {
     classes.count == 2 ? classes[1] : classes[model]
   }
 
@@ -39,7 +39,7 @@ public struct NaiveBayesWeighting: Sendable, Equatable {
   ///   per row, ``DataError/singleClass(label:)`` for fewer than two classes, and
   ///   ``ConfigurationError/outOfRange(field:value:allowed:)`` for a smoothing that is not
   ///   positive.
-  public init(fitting x: SparseMatrix, labels: [String], smoothing: Double = defaultSmoothing)
+  package init(fitting x: SparseMatrix, labels: [String], smoothing: Double = defaultSmoothing)
     throws
   {
     guard labels.count == x.rows else {
@@ -83,7 +83,7 @@ public struct NaiveBayesWeighting: Sendable, Equatable {
   /// - Throws: ``ModelFormatError/inconsistent(file:reason:)`` when the rows do not match the
   ///   classes (one row for two classes, else one per class), a class repeats, or a ratio is
   ///   not finite.
-  public init(ratios: DenseMatrix, classes: [String]) throws {
+  package init(ratios: DenseMatrix, classes: [String]) throws {
     let expected = classes.count == 2 ? 1 : classes.count
     guard classes.count >= 2, ratios.rows == expected else {
       throw ModelFormatError.inconsistent(

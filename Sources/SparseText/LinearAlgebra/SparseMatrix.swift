@@ -152,7 +152,7 @@ public struct SparseMatrix: Sendable, Equatable {
 
   /// The range of storage positions that belong to row `row`.
   @inlinable
-  public func storageRange(ofRow row: Int) -> Range<Int> {
+  package func storageRange(ofRow row: Int) -> Range<Int> {
     Int(rowOffsets[row])..<Int(rowOffsets[row + 1])
   }
 

@@ -10,14 +10,14 @@ import Foundation
 /// whole vocabulary is never formed. A sigmoid decoder output is decoded densely instead.
 public struct AnomalyScorer: Sendable {
   /// The pipeline scored with.
-  public let pipeline: TextFeaturePipeline
+  package let pipeline: TextFeaturePipeline
   /// The score's method (the pipeline's ``TextFeaturePipeline/Configuration/anomalyScore``).
   public let method: AnomalyScores.Method
   /// The outlier threshold, if any.
   public let threshold: Double?
   /// Whether documents without a known term are outliers (see
   /// ``AnomalyScores/flagsDocumentsWithoutKnownTerms``).
-  public let flagsDocumentsWithoutKnownTerms: Bool?
+  package let flagsDocumentsWithoutKnownTerms: Bool?
   let autoencoder: SparseAutoencoder
   /// `W₂ᵀW₂` (hidden × hidden), `W₂ᵀb` and `‖b‖²` in the decoder's (scaled) units; `nil` for a
   /// sigmoid output, which is decoded densely.

@@ -3,10 +3,11 @@ import Foundation
 /// How unusual each document is to a fitted pipeline: how badly its autoencoder reconstructs
 /// the document's TF-IDF vector, and the parts that score is built from. Higher is more unusual.
 ///
-/// Every part is in the TF-IDF scale (the autoencoder's input divided back by its input scale).
-/// For a document with no term of the vocabulary, ``relativeError``, ``cosineDistance``,
-/// ``ownTermsCosineDistance`` and the ``Method/ownTermsGeometricMean`` score are 1 (the
-/// reconstruction explains nothing of it) and ``ownTermsError`` is 0.
+/// Every part is in the TF-IDF scale (the autoencoder's input divided back by its input scale);
+/// ``values(_:)`` gives each method's values. For a document with no term of the vocabulary,
+/// the ``Method/relativeError``, ``Method/cosineDistance``, ``Method/ownTermsCosineDistance`` and
+/// ``Method/ownTermsGeometricMean`` scores are 1 (the reconstruction explains nothing of it) and
+/// the ``Method/ownTermsError`` score is 0.
 public struct AnomalyScores: Sendable, Equatable {
   /// Which number is the anomaly score.
   public enum Method: String, Codable, Sendable, CaseIterable {
@@ -152,19 +153,19 @@ public struct AnomalyScores: Sendable, Equatable {
   /// The method ``scores`` follow.
   public let method: Method
   /// `‖x̂ − x‖²` per document.
-  public let squaredError: [Double]
+  package let squaredError: [Double]
   /// `‖x‖²` per document (1 for l2-normalized TF-IDF, 0 without a vocabulary term).
-  public let squaredNorm: [Double]
+  package let squaredNorm: [Double]
   /// `‖x̂ − x‖² / ‖x‖²` per document.
-  public let relativeError: [Double]
+  package let relativeError: [Double]
   /// The squared error on the document's own terms only.
-  public let ownTermsError: [Double]
+  package let ownTermsError: [Double]
   /// `1 − cos(x, x̂)` per document.
-  public let cosineDistance: [Double]
+  package let cosineDistance: [Double]
   /// `1 − cos(x, x̂)` on the document's own terms, per document.
-  public let ownTermsCosineDistance: [Double]
+  package let ownTermsCosineDistance: [Double]
   /// `Σⱼ hⱼ` per document: the codes' total activation.
-  public let codeMass: [Double]
+  package let codeMass: [Double]
   /// The number of vocabulary terms per document.
   public let termCounts: [Int]
   /// A document is an outlier when its score is above this; `nil` when there is none (a model
@@ -235,7 +236,7 @@ public struct AnomalyScores: Sendable, Equatable {
   public var scores: [Double] { values(method) }
 
   /// The reconstruction error per document (``squaredError``).
-  public var reconstructionError: [Double] { squaredError }
+  package var reconstructionError: [Double] { squaredError }
 
   /// Whether document `index` scores above ``threshold`` (`false` without a threshold). The
   /// score is compared at the precision the training scores are stored in (Float), so a

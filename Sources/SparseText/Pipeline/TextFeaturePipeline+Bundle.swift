@@ -139,8 +139,11 @@ extension TextFeaturePipeline {
   }
 
   /// Loads a bundle, checking that every part is present, of a format version this build reads,
-  /// and that together they satisfy every invariant of a bundle this library writes (see
-  /// ``checkInvariants(config:terms:tensors:metadata:files:)``): a damaged, truncated or
+  /// and that together they satisfy every invariant of a bundle this library writes (valid
+  /// settings for every stage; each stage present exactly when its tensors are; every tensor
+  /// F32, of the shape the configuration and the vocabulary imply, with finite values in their
+  /// range; distinct terms and classes; and the CRC-32 checksums of `config.json`, the
+  /// vocabularies and the tensors' data that a bundle carries): a damaged, truncated or
   /// hand-edited bundle is refused with a ``ModelFormatError`` naming the file, never half-used.
   public init(contentsOf url: URL) throws {
     let files = BundleFiles(directory: url)

@@ -17,8 +17,8 @@ public struct TextFeaturePipeline: Sendable {
     case codes
     /// TF-IDF and the weighted codes block side by side (see ``Configuration/codesWeights``).
     case both
-    /// NBSVM: the terms binarized and weighted by naive-Bayes log-count ratios
-    /// (``NaiveBayesLogisticRegression``), one model per class for more than two classes.
+    /// NBSVM (Wang & Manning 2012): logistic regression on the terms binarized and weighted by
+    /// naive-Bayes log-count ratios, one model per class for more than two classes.
     case nbsvm
     /// NBSVM with the weighted codes block appended to every model's features.
     case nbsvmCodes = "nbsvm_codes"
@@ -195,8 +195,9 @@ public struct TextFeaturePipeline: Sendable {
     }
 
     /// Checks every field of every stage, so that a bad value is reported before any work: the
-    /// pipeline's own, each stage's, and the autoencoder's counts against
-    /// ``SparseAutoencoder/Configuration/countLimit``. (What depends on the data, such as the
+    /// pipeline's own, each stage's, and the autoencoder's counts (hidden units, batch size,
+    /// epochs, patience, TopK's k, sampled columns), which may be at most 2³¹ − 1, and its input
+    /// scale, from 1e-6 to 1e6 when set. (What depends on the data, such as the
     /// memory a training needs, is checked once the vocabulary is known, before training.)
     public func validate() throws {
       try vectorizer.validate()
@@ -283,7 +284,7 @@ public struct TextFeaturePipeline: Sendable {
     return nil
   }
   /// The fitted NBSVM, when the classifier reads `nbsvm` or `nbsvm_codes`.
-  public var naiveBayesClassifier: NaiveBayesLogisticRegression? {
+  package var naiveBayesClassifier: NaiveBayesLogisticRegression? {
     if case .naiveBayes(let model, _, _) = fittedClassifier { return model }
     return nil
   }

@@ -25,7 +25,7 @@ extension TfidfVectorizer {
 
 extension TextFeaturePipeline {
   /// A pipeline of one stage: `vectorizer`, with no autoencoder and no classifier.
-  public init(vectorizer: TfidfVectorizer) {
+  package init(vectorizer: TfidfVectorizer) {
     self.init(
       configuration: Configuration(
         vectorizer: vectorizer.configuration, autoencoder: nil, classifier: nil),

@@ -2,8 +2,8 @@
 /// values so that a front end words them its own way: the library's messages name
 /// configuration fields (``MessageWording/library``), the command line names its flags.
 ///
-/// Written as a string with interpolated references:
-/// `"it is a directory; \(set: .format, to: "folder") for DIR/<label>/*.txt corpora"`.
+/// The library writes it (a string with interpolated references); apps read its ``parts`` or
+/// render it with ``rendered(_:)``.
 public struct Advice: Sendable, Equatable, CustomStringConvertible,
   ExpressibleByStringInterpolation
 {
@@ -45,7 +45,7 @@ public struct Advice: Sendable, Equatable, CustomStringConvertible,
   public var parts: [Part]
 
   /// Advice of `parts` (adjacent text joined, so equal messages are equal values).
-  public init(parts: [Part]) {
+  package init(parts: [Part]) {
     self.parts = []
     for part in parts { Self.append(part, to: &self.parts) }
   }
@@ -57,7 +57,7 @@ public struct Advice: Sendable, Equatable, CustomStringConvertible,
   public init(stringInterpolation: Interpolation) { self.init(parts: stringInterpolation.parts) }
 
   /// `a` followed by `b`.
-  public static func + (a: Advice, b: Advice) -> Advice { Advice(parts: a.parts + b.parts) }
+  package static func + (a: Advice, b: Advice) -> Advice { Advice(parts: a.parts + b.parts) }
 
   private static func append(_ part: Part, to parts: inout [Part]) {
     if case .text(let next) = part {
@@ -112,22 +112,22 @@ public struct Advice: Sendable, Equatable, CustomStringConvertible,
     }
 
     /// The setting itself.
-    public mutating func appendInterpolation(field: ConfigurationField) {
+    package mutating func appendInterpolation(field: ConfigurationField) {
       parts.append(.reference(.field(field)))
     }
 
     /// Give the setting a value.
-    public mutating func appendInterpolation(set field: ConfigurationField, to value: String) {
+    package mutating func appendInterpolation(set field: ConfigurationField, to value: String) {
       parts.append(.reference(.set(field, to: value)))
     }
 
     /// Turn the setting off or leave it out.
-    public mutating func appendInterpolation(unset field: ConfigurationField) {
+    package mutating func appendInterpolation(unset field: ConfigurationField) {
       parts.append(.reference(.unset(field)))
     }
 
     /// A step outside the settings.
-    public mutating func appendInterpolation(step: Step) {
+    package mutating func appendInterpolation(step: Step) {
       parts.append(.reference(.step(step)))
     }
   }

@@ -92,7 +92,8 @@ public enum ConfigurationField: String, Sendable, CaseIterable, CustomStringConv
   case codesWeights
   /// ``TextFeaturePipeline/Configuration/classifierNgrams``.
   case classifierNgrams
-  /// The smoothing `α` of ``NaiveBayesWeighting``.
+  /// The smoothing `α` of the naive-Bayes log-count ratios that NBSVM
+  /// (``TextFeaturePipeline/ClassifierInput/nbsvm``) weights terms by.
   case naiveBayesSmoothing
   /// ``TextFeaturePipeline/Configuration/folds``, or the folds of a split.
   case folds
