@@ -231,7 +231,7 @@ public struct LogisticRegression: Sendable {
   }
 
   /// The parameters as tensors named like a PyTorch `Linear` module.
-  public var parameters: [String: Tensor] {
+  package var parameters: [String: Tensor] {
     ["classifier.weight": Tensor(weights), "classifier.bias": Tensor(vector: intercepts)]
   }
 

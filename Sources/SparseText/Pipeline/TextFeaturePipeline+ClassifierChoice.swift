@@ -50,7 +50,7 @@ extension TextFeaturePipeline {
     /// The folds of the cross-validation, or `nil` when nothing was compared.
     public var folds: Int?
     /// How many times the folds were drawn (with seeds one apart): more than once when the
-    /// labelled rows are few (see ``TextFeaturePipeline/choiceRounds(labelled:)``); `nil` in
+    /// labelled rows are few (below about 1,000, up to 5 draws); `nil` in
     /// bundles written before rounds existed, and when nothing was compared.
     public var rounds: Int?
     /// Every compared (input, weight, C) with its cross-validated accuracy, in the order

@@ -87,7 +87,7 @@ extension SparseAutoencoder {
     }
 
     /// The outcome of a training with per-epoch `history`; `nil` for an empty one.
-    public init?(history: [EpochSummary]) {
+    package init?(history: [EpochSummary]) {
       guard let last = history.last else { return nil }
       epochsRun = history.count
       keptEpoch = last.epoch
