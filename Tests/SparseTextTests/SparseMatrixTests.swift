@@ -283,6 +283,31 @@ private func productCases(m: Int, n: Int, k: Int, seed: UInt64) -> (
     #expect(parts.reduce(0, +) == (0..<1000).reduce(0, +))
     #expect(Parallel.ranges(count: 10, chunks: 3) == [0..<4, 4..<7, 7..<10])
   }
+
+  /// Tasks of very unequal cost, two at a time: every task runs once, results come back in
+  /// task order, no more than two run at once, and the first failing task's error (in task
+  /// order) is the one thrown.
+  @Test func parallelTasksRunOnceEachInOrderAndAtMostTwoAtATime() throws {
+    let gauge = ConcurrencyGauge()
+    let results = Parallel.mapTasks(count: 9, concurrency: 2) { task -> Int in
+      gauge.enter()
+      defer { gauge.leave() }
+      // Task 0 is long, the rest short: a static split would leave a worker idle.
+      var sum = 0
+      for k in 0..<(task == 0 ? 2_000_000 : 20_000) { sum &+= k % 7 }
+      return task * 1_000 + (sum > 0 ? 1 : 0)
+    }
+    #expect(results == (0..<9).map { $0 * 1_000 + 1 })
+    #expect(gauge.peak <= 2)
+    #expect(gauge.entries == 9)
+    struct Failure: Error, Equatable { let task: Int }
+    #expect(throws: Failure(task: 3)) {
+      try Parallel.mapTasks(count: 8, concurrency: 2) { task throws(Failure) -> Int in
+        if task == 3 || task == 6 { throw Failure(task: task) }
+        return task
+      }
+    }
+  }
 }
 
 @Suite struct ByteStringTableTests {
@@ -323,5 +348,27 @@ private func productCases(m: Int, n: Int, k: Int, seed: UInt64) -> (
     table.sortByBytes(&ids)
     let expected = idOf.keys.sorted { a, b in a.lexicographicallyPrecedes(b) }
     #expect(ids.map { Array(table.bytes($0)) } == expected)
+  }
+}
+
+/// Counts how many callers are between `enter()` and `leave()` at once.
+private final class ConcurrencyGauge: @unchecked Sendable {
+  private let lock = NSLock()
+  private var current = 0
+  private(set) var peak = 0
+  private(set) var entries = 0
+
+  func enter() {
+    lock.lock()
+    current += 1
+    entries += 1
+    peak = max(peak, current)
+    lock.unlock()
+  }
+
+  func leave() {
+    lock.lock()
+    current -= 1
+    lock.unlock()
   }
 }

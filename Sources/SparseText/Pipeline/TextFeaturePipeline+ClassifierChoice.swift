@@ -197,27 +197,26 @@ extension TextFeaturePipeline {
       let weighting =
         try live.contains { candidates[$0].input.isNaiveBayes }
         ? NaiveBayesWeighting(fitting: xTrain, labels: yTrain) : nil
-      // The candidates' C paths are independent and run side by side, taken in turn by the
-      // cores as they come free. Each fit still splits its rows over the workers as when alone
-      // (so its result is the same); the other paths fill its solver's serial parts.
+      // The candidates' C paths are independent: two run side by side, each taking the next
+      // candidate when it is done. Each fit still splits its rows over the workers as when
+      // alone (so its result is the same); the other path fills its solver's serial parts.
       let racingNow = racing
-      let paths = try Parallel.map(count: live.count, workers: live.count) {
-        range throws -> [(index: Int, correct: Int)] in
+      let paths = try Parallel.mapTasks(count: live.count, concurrency: Self.concurrentPaths) {
+        task throws -> [(index: Int, correct: Int)] in
+        let i = live[task]
         var hits: [(index: Int, correct: Int)] = []
-        for i in range.map({ live[$0] }) {
-          // C ascending, each fit starting from the previous one's solution (a warm start).
-          var previous: FittedClassifier?
-          for (j, c) in cs.enumerated() where racingNow[i * cs.count + j] {
-            var lr = configuration
-            lr.inverseRegularization = c
-            let model = try FittedClassifier(
-              fitting: xTrain, codes: codes?.train, labels: yTrain, candidate: candidates[i],
-              standardized: standardized, configuration: lr, weighting: weighting,
-              isCancelled: isCancelled, start: previous)
-            previous = model
-            let predicted = try model.predict(xValid, codes: codes?.valid)
-            hits.append((i * cs.count + j, zip(predicted, yValid).filter { $0 == $1 }.count))
-          }
+        // C ascending, each fit starting from the previous one's solution (a warm start).
+        var previous: FittedClassifier?
+        for (j, c) in cs.enumerated() where racingNow[i * cs.count + j] {
+          var lr = configuration
+          lr.inverseRegularization = c
+          let model = try FittedClassifier(
+            fitting: xTrain, codes: codes?.train, labels: yTrain, candidate: candidates[i],
+            standardized: standardized, configuration: lr, weighting: weighting,
+            isCancelled: isCancelled, start: previous)
+          previous = model
+          let predicted = try model.predict(xValid, codes: codes?.valid)
+          hits.append((i * cs.count + j, zip(predicted, yValid).filter { $0 == $1 }.count))
         }
         return hits
       }
@@ -276,6 +275,10 @@ extension TextFeaturePipeline {
 
   /// The fewest pairs the halving search keeps racing after a fold.
   static let halvingKeeps = 3
+
+  /// How many candidates' C paths a fold fits at a time: two keep two cores busy, and bound
+  /// the memory to two candidates' features and solver states on any machine.
+  static let concurrentPaths = 2
 
   /// The codes block of the `both` and `nbsvm_codes` inputs: `weight · codes`, divided by
   /// √units when the codes are standardized (their squared row norm is then about the number

@@ -88,6 +88,40 @@ package enum Parallel {
     return try results.values()
   }
 
+  /// Runs `body` for each of `count` tasks, at most `concurrency` at a time: each worker takes
+  /// the next task as it comes free, so tasks of unequal cost keep the workers busy, and no
+  /// more than `concurrency` tasks hold their memory at once. Which worker runs a task depends
+  /// on timing; a task's result must not.
+  ///
+  /// - Returns: the tasks' results, in task order.
+  /// - Throws: the first error a task threw, in task order (the other tasks still run).
+  package static func mapTasks<T: Sendable, E: Error>(
+    count: Int, concurrency: Int, _ body: @Sendable (Int) throws(E) -> T
+  ) throws(E) -> [T] {
+    let width = max(1, min(concurrency, count))
+    if width == 1 {
+      var single: [T] = []
+      for task in 0..<count { single.append(try body(task)) }
+      return single
+    }
+    let results = ResultSlots<T, E>(count: count)
+    let queue = TaskQueue(count: count)
+    let callerFlushes = FloatingPointMode.flushesDenormals
+    DispatchQueue.concurrentPerform(iterations: width) { _ in
+      let saved = sparsetext_flush_denormals_begin()
+      if !callerFlushes { sparsetext_flush_denormals_end(saved) }
+      defer { sparsetext_flush_denormals_end(saved) }
+      while let task = queue.next() {
+        do throws(E) {
+          results.set(task, .success(try body(task)))
+        } catch {
+          results.set(task, .failure(error))
+        }
+      }
+    }
+    return try results.values()
+  }
+
   /// Runs `body` for each chunk of `0..<count` concurrently, for work that writes into
   /// disjoint parts of a shared buffer.
   package static func forEach(
@@ -113,6 +147,24 @@ package final class Background<Value: Sendable>: @unchecked Sendable {
   package var value: Value {
     group.wait()
     return result!
+  }
+}
+
+/// The tasks `0..<count`, handed out in order to the workers that ask.
+private final class TaskQueue: @unchecked Sendable {
+  private let count: Int
+  private var taken = 0
+  private let lock = NSLock()
+
+  init(count: Int) { self.count = count }
+
+  /// The next task, or `nil` when all are taken.
+  func next() -> Int? {
+    lock.lock()
+    defer { lock.unlock() }
+    guard taken < count else { return nil }
+    taken += 1
+    return taken - 1
   }
 }
 
