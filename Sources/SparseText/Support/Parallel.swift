@@ -99,18 +99,11 @@ package enum Parallel {
     count: Int, concurrency: Int, _ body: @Sendable (Int) throws(E) -> T
   ) throws(E) -> [T] {
     let width = max(1, min(concurrency, count))
-    if width == 1 {
-      var single: [T] = []
-      for task in 0..<count { single.append(try body(task)) }
-      return single
-    }
     let results = ResultSlots<T, E>(count: count)
     let queue = TaskQueue(count: count)
-    let callerFlushes = FloatingPointMode.flushesDenormals
-    DispatchQueue.concurrentPerform(iterations: width) { _ in
-      let saved = sparsetext_flush_denormals_begin()
-      if !callerFlushes { sparsetext_flush_denormals_end(saved) }
-      defer { sparsetext_flush_denormals_end(saved) }
+    // One chunk per worker (in the caller's denormal mode, as every chunk of `map`), each
+    // taking tasks until none is left.
+    forEach(count: width, workers: width) { _ in
       while let task = queue.next() {
         do throws(E) {
           results.set(task, .success(try body(task)))
