@@ -66,14 +66,16 @@ enum Hardening {
     while !FileManager.default.fileExists(atPath: lock.path) && Date() < deadline {
       Thread.sleep(forTimeInterval: 0.01)
     }
-    let second = try CLI.run(["fit", corpus.path, "-o", model.path, "--no-autoencoder", "-q"])
+    // The second and third runs need no choice by cross-validation: one input, one C.
+    let quick = ["--no-autoencoder", "--classifier-input", "tfidf", "--C", "1", "-q"]
+    let second = try CLI.run(["fit", corpus.path, "-o", model.path] + quick)
     #expect(first.isRunning, "the first run finished too early to test the lock")
     #expect(second.status == 1, "\(second.stderr)")
     #expect(second.stderr.contains("another sparsetext run is writing it"))
     first.terminate()
     first.waitUntilExit()
     // The killed writer's leftovers go with the next run that writes there.
-    let next = try CLI.run(["fit", corpus.path, "-o", model.path, "--no-autoencoder", "-q"])
+    let next = try CLI.run(["fit", corpus.path, "-o", model.path] + quick)
     #expect(next.status == 0, "\(next.stderr)")
     #expect(try Hardening.hiddenEntries(dir).isEmpty)
   }
@@ -118,7 +120,8 @@ enum Hardening {
     case whileWriting(URL)
   }
 
-  /// Runs `sparsetext arguments` and kills it at `moment` (if still running).
+  /// Runs `sparsetext arguments` and kills it at `moment` (if still running; a run that ends
+  /// before its moment is not waited for past its end).
   static func runAndKill(_ arguments: [String], at moment: Moment) throws {
     let process = Process()
     process.executableURL = CLI.executable
@@ -128,7 +131,8 @@ enum Hardening {
     try process.run()
     switch moment {
     case .after(let delay):
-      Thread.sleep(forTimeInterval: delay)
+      let deadline = Date().addingTimeInterval(delay)
+      while process.isRunning && Date() < deadline { Thread.sleep(forTimeInterval: 0.001) }
     case .whileWriting(let output):
       let before = Set(temporaryOutputs(of: output).keys)
       while process.isRunning,
@@ -169,11 +173,12 @@ enum Hardening {
   }
 
   /// `old` and `new` write `output` with different settings; runs of `new` are killed at
-  /// random moments in `0..<window` seconds (even rounds) and as soon as their temporary output
-  /// holds bytes (odd rounds). At least one kill must land mid-write: the killed run leaves a
-  /// temporary output with bytes in it.
+  /// random moments within the time a complete run of `new` took (even rounds), so the kills
+  /// spread over the run on a fast machine as on a loaded one, and as soon as their temporary
+  /// output holds bytes (odd rounds). At least one kill must land mid-write: the killed run
+  /// leaves a temporary output with bytes in it.
   func check(
-    output: URL, old: [String], new: [String], window: Double, rounds: Int, seed: UInt64,
+    output: URL, old: [String], new: [String], rounds: Int, seed: UInt64,
     snapshot: (URL) throws -> [String: Data] = CLIKillTests.snapshot,
     sourceLocation: SourceLocation = #_sourceLocation
   ) throws {
@@ -182,7 +187,9 @@ enum Hardening {
     func with(_ arguments: [String], _ path: URL) -> [String] {
       arguments.map { $0 == "OUT" ? path.path : $0 } + ["-q"]
     }
+    let started = Date()
     #expect(try CLI.run(with(new, reference)).status == 0, sourceLocation: sourceLocation)
+    let window = max(0.01, Date().timeIntervalSince(started))
     let newSnapshot = try snapshot(reference)
     #expect(try CLI.run(with(old, output)).status == 0, sourceLocation: sourceLocation)
     let oldSnapshot = try snapshot(output)
@@ -246,17 +253,21 @@ enum Hardening {
     let common = ["train-sae", x, "-o", "OUT", "--hidden", "6"]
     try check(
       output: dir.appendingPathComponent("sae"), old: common + ["--epochs", "1"],
-      new: common + ["--epochs", "15"], window: 1.5, rounds: 8, seed: 17,
+      new: common + ["--epochs", "15"], rounds: 8, seed: 17,
       snapshot: Self.modelSnapshot)
   }
 
   @Test func killedFitKeepsACompleteBundle() throws {
     let dir = try CLI.temporaryDirectory()
     let corpus = try Hardening.corpus(in: dir, count: 2000)
-    let common = ["fit", corpus.path, "-o", "OUT", "--hidden", "6"]
+    // One input and one C: the bundle is written the same way after a choice by
+    // cross-validation, which would only make each run longer.
+    let common = [
+      "fit", corpus.path, "-o", "OUT", "--hidden", "6", "--classifier-input", "codes", "--C", "1",
+    ]
     try check(
       output: dir.appendingPathComponent("m"), old: common + ["--epochs", "1"],
-      new: common + ["--epochs", "12"], window: 1.5, rounds: 8, seed: 14)
+      new: common + ["--epochs", "12"], rounds: 8, seed: 14)
   }
 
   @Test func killedVectorizeAndEncodeKeepACompleteFile() throws {
@@ -266,8 +277,7 @@ enum Hardening {
     let x = dir.appendingPathComponent("x.safetensors")
     try check(
       output: x, old: ["vectorize", corpus.path, "-o", "OUT", "--hashing", "64"],
-      new: ["vectorize", corpus.path, "-o", "OUT", "--hashing", "128"], window: 0.6, rounds: 8,
-      seed: 15)
+      new: ["vectorize", corpus.path, "-o", "OUT", "--hashing", "128"], rounds: 8, seed: 15)
     let model = try Hardening.bundle(in: dir, corpus: try Hardening.corpus(in: dir, name: "s.txt"))
     try check(
       output: dir.appendingPathComponent("c.npy"),
@@ -275,6 +285,6 @@ enum Hardening {
         "encode", model.path, try Hardening.corpus(in: dir, name: "few.txt", count: 10).path, "-o",
         "OUT",
       ],
-      new: ["encode", model.path, corpus.path, "-o", "OUT"], window: 0.6, rounds: 8, seed: 16)
+      new: ["encode", model.path, corpus.path, "-o", "OUT"], rounds: 8, seed: 16)
   }
 }
