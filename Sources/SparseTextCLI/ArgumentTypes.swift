@@ -66,6 +66,26 @@ extension DocumentFrequencyBound: ExpressibleByArgument {
   public var defaultValueDescription: String { description }
 }
 
+/// A number of rows as `--choice-rows` writes it: a positive integer, or `all` for no limit.
+struct RowLimit: ExpressibleByArgument, Equatable {
+  /// The limit, or `nil` for `all`.
+  var rows: Int?
+
+  init(_ rows: Int?) { self.rows = rows }
+
+  init?(argument: String) {
+    if argument == "all" {
+      rows = nil
+    } else if let n = Int(argument), n >= 1 {
+      rows = n
+    } else {
+      return nil
+    }
+  }
+
+  var defaultValueDescription: String { rows.map { "\($0)" } ?? "all" }
+}
+
 /// Positive finite numbers separated by commas, as `--C` and `experiment`'s grids write them.
 struct PositiveNumbers: ExpressibleByArgument, Equatable {
   var values: [Double]

@@ -39,6 +39,7 @@ struct FlagAdvice: MessageWording {
     case .codesWeights: "--codes-weights"
     case .classifierNgrams: "--classifier-ngrams"
     case .folds: "--folds"
+    case .choiceRows: "--choice-rows"
     case .outlierQuantile: "--outlier-quantile"
     case .threshold: "--threshold"
     case .format: "--format"

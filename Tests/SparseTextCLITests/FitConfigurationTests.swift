@@ -131,6 +131,43 @@ import Testing
   }
 
   /// Library messages name configuration fields; the command line prints its flags.
+  /// `--choice-rows N` chooses the input and C on a stratified sample of N labelled rows (the
+  /// summary says how many, the bundle records the limit); `all` reads every row; a limit
+  /// below 100 is refused naming the option.
+  @Test func choiceRowsSamplesTheCrossValidation() throws {
+    let dir = try CLI.temporaryDirectory()
+    let corpus = dir.appendingPathComponent("many.txt")
+    let lines = (0..<300).map { i in
+      i % 2 == 0
+        ? "__label__sport the match goal team \(i % 7) coach"
+        : "__label__money the bank shares profit \(i % 7) rates"
+    }
+    try lines.joined(separator: "\n").write(to: corpus, atomically: true, encoding: .utf8)
+    func fit(_ limit: String) throws -> (model: URL, summary: [String: Any]) {
+      let model = dir.appendingPathComponent("model-\(limit)")
+      let result = try CLI.run([
+        "fit", corpus.path, "-o", model.path, "--no-autoencoder", "--choice-rows", limit,
+        "--json", "-q",
+      ])
+      #expect(result.status == 0, "\(result.stderr)")
+      let summary = try JSONSerialization.jsonObject(with: Data(result.stdout.utf8))
+      return (model, try #require(summary as? [String: Any]))
+    }
+    let sampled = try fit("120")
+    #expect(sampled.summary["cross_validation_rows"] as? Int == 120)
+    #expect(try Self.configuration(of: sampled.model)["choice_rows"] as? Int == 120)
+    let every = try fit("all")
+    #expect(every.summary["cross_validation_rows"] == nil)
+    #expect(every.summary["cross_validation"] != nil)
+    #expect(try Self.configuration(of: every.model)["choice_rows"] == nil)
+    let tooFew = try CLI.run([
+      "fit", corpus.path, "-o", dir.appendingPathComponent("bad").path, "--choice-rows", "99",
+    ])
+    #expect(tooFew.status != 0)
+    #expect(tooFew.stderr.contains("--choice-rows"), "\(tooFew.stderr)")
+    #expect(!FileManager.default.fileExists(atPath: dir.appendingPathComponent("bad").path))
+  }
+
   @Test func errorsPrintFlagsNotFieldNames() throws {
     let dir = try CLI.temporaryDirectory()
     let broken = dir.appendingPathComponent("broken.csv")

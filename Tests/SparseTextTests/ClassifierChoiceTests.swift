@@ -96,6 +96,72 @@ import Testing
 
   /// The seam for label-trained codes: each fold asks for its own codes with its training and
   /// held-out rows, which partition the labelled rows, and the choice is made on those codes.
+  /// Past `maximumRows` labelled rows, cross-validation reads a seeded stratified sample: the
+  /// choice is the one made on the sample's rows alone, and the folds' codes are asked for
+  /// sample rows only.
+  @Test func manyLabelledRowsAreChosenOnAStratifiedSample() throws {
+    let (texts, labels) = Self.corpus(300)
+    let x = try TfidfVectorizer.fitTransform(texts).1
+    final class Rows: @unchecked Sendable { var seen: Set<Int> = [] }
+    let rows = Rows()
+    let zeros: TextFeaturePipeline.FoldCodes = { train, valid in
+      (DenseMatrix(zeros: train.count, columns: 2), DenseMatrix(zeros: valid.count, columns: 2))
+    }
+    let recording: TextFeaturePipeline.FoldCodes = { train, valid in
+      rows.seen.formUnion(train)
+      rows.seen.formUnion(valid)
+      return try zeros(train, valid)
+    }
+    let candidates = [
+      TextFeaturePipeline.InputCandidate(.tfidf), TextFeaturePipeline.InputCandidate(.codes),
+    ]
+    func choose(
+      _ x: SparseMatrix, _ labels: [String], _ codes: @escaping TextFeaturePipeline.FoldCodes,
+      maximumRows: Int?
+    ) throws -> TextFeaturePipeline.ClassifierChoice {
+      try TextFeaturePipeline.chooseClassifier(
+        x, labels: labels, candidates: candidates, cValues: [0.1, 10], folds: 3, seed: 5,
+        configuration: .init(), foldCodes: codes, standardized: false, maximumRows: maximumRows)
+    }
+    let sampled = try choose(x, labels, recording, maximumRows: 120)
+    let sample = try StratifiedSplit.fraction(
+      120.0 / 300, of: Array(0..<300), labels: labels, seed: 5)
+    #expect(sample.count == 120)
+    #expect(sampled.sampledRows == 120)
+    #expect(rows.seen == Set(sample))
+    var alone = try choose(
+      x.selectingRows(sample), sample.map { labels[$0] }, zeros, maximumRows: nil)
+    #expect(alone.sampledRows == nil)
+    alone.sampledRows = 120
+    #expect(sampled == alone)
+    // At the limit, every row.
+    #expect(try choose(x, labels, zeros, maximumRows: 300).sampledRows == nil)
+  }
+
+  /// The pipeline's limit: 50,000 by default, recorded in the configuration's JSON, absent
+  /// (every row) in bundles written before it, and at least 100.
+  @Test func choiceRowsIsADefaultTheBundleRecordsAndIsChecked() throws {
+    var configuration = TextFeaturePipeline.Configuration()
+    #expect(configuration.choiceRows == 50_000)
+    let json = try JSONFormat.data(configuration, pretty: false)
+    #expect(String(decoding: json, as: UTF8.self).contains("\"choice_rows\":50000"))
+    let decoded = try JSONFormat.decoder().decode(
+      TextFeaturePipeline.Configuration.self, from: json)
+    #expect(decoded.choiceRows == 50_000)
+    var tree = try #require(JSONSerialization.jsonObject(with: json) as? [String: Any])
+    tree["choice_rows"] = nil
+    let older = try JSONFormat.decoder().decode(
+      TextFeaturePipeline.Configuration.self, from: try JSONFormat.data(object: tree))
+    #expect(older.choiceRows == nil)
+    configuration.choiceRows = 99
+    #expect {
+      try configuration.validate()
+    } throws: { error in
+      guard case ConfigurationError.outOfRange(.choiceRows, "99", _) = error else { return false }
+      return true
+    }
+  }
+
   @Test func eachFoldAsksForItsOwnCodes() throws {
     let (texts, labels) = Self.corpus(36)
     final class Calls: @unchecked Sendable {

@@ -53,6 +53,9 @@ extension TextFeaturePipeline {
     /// labelled rows are few (below about 1,000, up to 5 draws); `nil` in
     /// bundles written before rounds existed, and when nothing was compared.
     public var rounds: Int?
+    /// The labelled rows cross-validation read when it read a sample of them (more than
+    /// ``Configuration/choiceRows``); `nil` when it read every one.
+    public var sampledRows: Int?
     /// Every compared (input, weight, C) with its cross-validated accuracy, in the order
     /// compared; empty when there was a single candidate.
     public var crossValidation: [Score]
@@ -72,6 +75,7 @@ extension TextFeaturePipeline {
 
     enum CodingKeys: String, CodingKey {
       case input, folds, rounds
+      case sampledRows = "sampled_rows"
       case codesWeight = "codes_weight"
       case c
       case crossValidation = "cross_validation"
@@ -143,6 +147,9 @@ extension TextFeaturePipeline {
   ///   - foldCodes: each fold's codes, needed when a candidate reads codes.
   ///   - standardized: whether the codes are standardized (the block is then divided by √units).
   ///   - search: every pair on every fold, or the halving race.
+  ///   - maximumRows: the most rows the cross-validation reads; with more, it reads a
+  ///     stratified sample of this many (seeded by `seed`), and `foldCodes` is asked for
+  ///     the sample's rows.
   ///   - isCancelled: asked before every solver iteration.
   /// - Returns: the choice and its table (empty when there was nothing to compare).
   /// - Throws: ``ConfigurationError`` for no candidates or codes without `foldCodes`, and
@@ -151,7 +158,8 @@ extension TextFeaturePipeline {
     _ x: SparseMatrix, labels: [String], candidates: [InputCandidate], cValues: [Double],
     folds requested: Int, seed: UInt64, configuration: LogisticRegression.Configuration,
     foldCodes: FoldCodes?, standardized: Bool,
-    search: Configuration.ChoiceSearch = .exhaustive, isCancelled: CancellationCheck? = nil
+    search: Configuration.ChoiceSearch = .exhaustive, maximumRows: Int? = nil,
+    isCancelled: CancellationCheck? = nil
   ) throws -> ClassifierChoice {
     guard let first = candidates.first, let firstC = cValues.first else {
       throw ConfigurationError.outOfRange(
@@ -159,6 +167,24 @@ extension TextFeaturePipeline {
     }
     if candidates.count == 1 && cValues.count == 1 {
       return ClassifierChoice(input: first.input, codesWeight: first.codesWeight, c: firstC)
+    }
+    if let maximumRows, labels.count > maximumRows {
+      // The same choice on a stratified sample; the folds' codes of the sample's rows.
+      let sample = try StratifiedSplit.fraction(
+        Double(maximumRows) / Double(labels.count), of: Array(labels.indices), labels: labels,
+        seed: seed)
+      let sampleCodes = foldCodes.map { codes in
+        { (train: [Int], valid: [Int]) in
+          try codes(train.map { sample[$0] }, valid.map { sample[$0] })
+        }
+      }
+      var choice = try chooseClassifier(
+        x.selectingRows(sample), labels: sample.map { labels[$0] }, candidates: candidates,
+        cValues: cValues, folds: requested, seed: seed, configuration: configuration,
+        foldCodes: sampleCodes, standardized: standardized, search: search,
+        isCancelled: isCancelled)
+      choice.sampledRows = sample.count
+      return choice
     }
     guard let k = crossValidationFolds(labels, requested: requested) else {
       return ClassifierChoice(

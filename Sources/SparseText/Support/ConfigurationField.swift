@@ -97,6 +97,8 @@ public enum ConfigurationField: String, Sendable, CaseIterable, CustomStringConv
   case naiveBayesSmoothing
   /// ``TextFeaturePipeline/Configuration/folds``, or the folds of a split.
   case folds
+  /// ``TextFeaturePipeline/Configuration/choiceRows``.
+  case choiceRows
   /// ``TextFeaturePipeline/Configuration/outlierQuantile``.
   case outlierQuantile
   /// An anomaly scorer's explicit threshold.

@@ -46,9 +46,15 @@ struct Fit: ParsableCommand {
 
   @Option(
     help: ArgumentHelp(
-      "How cross-validation searches the classifier's inputs and C: halving (every pair on the first fold, the better half of those left on each next one) or exhaustive (every pair on every fold) (default: \(TextFeaturePipeline.Configuration().choiceSearch.rawValue)).",
+      "How cross-validation searches the classifier's inputs and C: halving (every pair on the first fold, the best third of those left on each next one) or exhaustive (every pair on every fold) (default: \(TextFeaturePipeline.Configuration().choiceSearch.rawValue)).",
       valueName: "search"))
   var choiceSearch: TextFeaturePipeline.Configuration.ChoiceSearch?
+
+  @Option(
+    help: ArgumentHelp(
+      "The most labelled rows that cross-validation reads: with more, it chooses the classifier's input and C on a stratified sample of this many, and the final classifier still fits every row; all reads every row (default: \(RowLimit(TextFeaturePipeline.Configuration().choiceRows).defaultValueDescription)).",
+      valueName: "n|all"))
+  var choiceRows: RowLimit?
 
   @OptionGroup var pipeline: PipelineOptions
 
@@ -97,6 +103,7 @@ struct Fit: ParsableCommand {
     if noClassifier { configuration.classifier = nil }
     if let classifierInput { configuration.classifierInput = classifierInput }
     if let choiceSearch { configuration.choiceSearch = choiceSearch }
+    if let choiceRows { configuration.choiceRows = choiceRows.rows }
     configuration.classifierNgrams = pipeline.classifierNgrams(
       base: configuration.classifierNgrams, ngramsGiven: vectorizer.ngrams != nil)
     if let scaling = pipeline.codeScaling { configuration.codeScaling = scaling }
@@ -174,6 +181,7 @@ struct Fit: ParsableCommand {
       summary["converged"] = classifier.convergence.converged
       summary["classifier_input"] = choice.input.rawValue
       if let w = choice.codesWeight { summary["codes_weight"] = w }
+      if let rows = choice.sampledRows { summary["cross_validation_rows"] = rows }
       if !choice.crossValidation.isEmpty {
         summary["cross_validation"] = choice.crossValidation.map { row -> [String: Any] in
           var entry: [String: Any] = [
@@ -208,7 +216,9 @@ struct Fit: ParsableCommand {
         if let w = choice.codesWeight { line += " (codes weight \(w.formatted()))" }
         line += " with C \(choice.c.formatted())"
         if let accuracy = choice.accuracy, let folds = choice.folds {
-          line += String(format: " (%.2f%% in %d-fold cross-validation)", accuracy * 100, folds)
+          let sample = choice.sampledRows.map { " on \($0) of the labelled rows" } ?? ""
+          line += String(
+            format: " (%.2f%% in %d-fold cross-validation%@)", accuracy * 100, folds, sample)
         }
       }
       try Console.current.print(line + String(format: " in %.1f s → %@", seconds, output))
