@@ -71,15 +71,15 @@ public struct LogisticRegression: Sendable {
   }
 
   /// How the solver ended.
-  public struct Convergence: Sendable, Equatable, Codable {
+  package struct Convergence: Sendable, Equatable, Codable {
     /// Iterations done.
-    public var iterations: Int
+    package var iterations: Int
     /// The objective at the solution, as scikit-learn writes it (summed data term + ½‖W‖²/C).
-    public var objective: Double
+    package var objective: Double
     /// The largest gradient entry of the normalized objective.
-    public var gradientNorm: Double
+    package var gradientNorm: Double
     /// Whether the tolerance was met within `maxIterations`.
-    public var converged: Bool
+    package var converged: Bool
 
     enum CodingKeys: String, CodingKey {
       case iterations
@@ -98,10 +98,10 @@ public struct LogisticRegression: Sendable {
   /// Intercepts, one per output.
   public let intercepts: [Float]
   /// How fitting ended (zero iterations for a restored model).
-  public let convergence: Convergence
+  package let convergence: Convergence
 
   /// The number of features.
-  public var featureCount: Int { weights.columns }
+  package var featureCount: Int { weights.columns }
 
   /// Fits the model to sparse features (TF-IDF, counts).
   public init(
@@ -310,19 +310,19 @@ extension LogisticRegression {
   ///
   /// - Throws: ``DataError/shapeMismatch(what:expected:actual:)`` when `x` does not have
   ///   ``featureCount`` columns.
-  public func decisionFunction(_ x: SparseMatrix) throws -> DenseMatrix {
+  package func decisionFunction(_ x: SparseMatrix) throws -> DenseMatrix {
     try scores(x)
   }
 
   /// ``decisionFunction(_:)-(SparseMatrix)`` of dense features.
-  public func decisionFunction(_ x: DenseMatrix) throws -> DenseMatrix {
+  package func decisionFunction(_ x: DenseMatrix) throws -> DenseMatrix {
     try scores(x)
   }
 
   /// Class probabilities, rows × classes, columns in ``classes`` order.
   ///
-  /// - Throws: ``DataError/shapeMismatch(what:expected:actual:)`` when `x` does not have
-  ///   ``featureCount`` columns.
+  /// - Throws: ``DataError/shapeMismatch(what:expected:actual:)`` when `x` does not have one
+  ///   column per feature the model was fitted on (the columns of ``weights``).
   public func probabilities(for x: SparseMatrix) throws -> DenseMatrix {
     try classProbabilities(x)
   }
@@ -334,8 +334,8 @@ extension LogisticRegression {
 
   /// The most probable class of each row.
   ///
-  /// - Throws: ``DataError/shapeMismatch(what:expected:actual:)`` when `x` does not have
-  ///   ``featureCount`` columns.
+  /// - Throws: ``DataError/shapeMismatch(what:expected:actual:)`` when `x` does not have one
+  ///   column per feature the model was fitted on (the columns of ``weights``).
   public func predict(_ x: SparseMatrix) throws -> [String] {
     try predictedLabels(x)
   }

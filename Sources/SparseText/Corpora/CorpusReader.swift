@@ -42,7 +42,7 @@ public struct CorpusReader: Sendable {
     /// fastText: the label prefix; `__label__` by default.
     public var labelPrefix: String
     /// The longest record read, in bytes: a line, a CSV record or a file of a folder corpus;
-    /// 64 MiB by default (``defaultMaximumRecordBytes``). A longer one is an error naming its
+    /// 64 MiB by default. A longer one is an error naming its
     /// file, line and byte offset, so an input without record ends (`/dev/zero`, a binary file)
     /// cannot take unbounded memory: a reader holds one 1 MiB chunk plus the record being read.
     public var maximumRecordBytes: Int
@@ -76,7 +76,7 @@ public struct CorpusReader: Sendable {
     }
 
     /// The default bound on one record: 64 MiB.
-    public static let defaultMaximumRecordBytes = 64 << 20
+    @usableFromInline package static let defaultMaximumRecordBytes = 64 << 20
   }
 
   /// The path read, or `-` for standard input.
@@ -92,7 +92,7 @@ public struct CorpusReader: Sendable {
   }
 
   /// Creates a reader of standard input.
-  public static func standardInput(options: Options = .init()) -> CorpusReader {
+  package static func standardInput(options: Options = .init()) -> CorpusReader {
     CorpusReader(path: "-", options: options)
   }
 
@@ -103,7 +103,7 @@ public struct CorpusReader: Sendable {
   }
 
   /// The file or folder read; `nil` for standard input.
-  public var url: URL? { path == "-" ? nil : URL(fileURLWithPath: path) }
+  package var url: URL? { path == "-" ? nil : URL(fileURLWithPath: path) }
 
   /// The format that will be used: the one given, else inferred from the path; a plain-text
   /// input whose first line starts with the fastText label prefix is read as fastText.
@@ -111,7 +111,7 @@ public struct CorpusReader: Sendable {
   /// Only an ordinary file is opened here to look at its first bytes (it can be read again);
   /// for standard input, a pipe or a FIFO, which can be read only once, this is the format the
   /// path names, and reading decides by peeking at the bytes it then parses.
-  public var format: CorpusFormat {
+  package var format: CorpusFormat {
     if let format = options.format { return format }
     let named = namedFormat
     guard named == .lines, Self.isOrdinaryFile(path),

@@ -68,7 +68,7 @@ public struct DenseMatrix: Sendable, Equatable {
   }
 
   /// The transpose.
-  public func transposed() -> DenseMatrix {
+  package func transposed() -> DenseMatrix {
     var out = DenseMatrix(zeros: columns, columns: rows)
     for r in 0..<rows {
       for c in 0..<columns {
@@ -79,7 +79,7 @@ public struct DenseMatrix: Sendable, Equatable {
   }
 
   /// A sparse copy that stores only the nonzero values.
-  public func sparsified() -> SparseMatrix {
+  package func sparsified() -> SparseMatrix {
     var offsets: [Int64] = [0]
     offsets.reserveCapacity(rows + 1)
     var indices: [Int32] = []

@@ -143,10 +143,10 @@ public struct SparseMatrix: Sendable, Equatable {
   }
 
   /// The number of stored values.
-  public var nonzeroCount: Int { values.count }
+  package var nonzeroCount: Int { values.count }
 
   /// The fraction of entries that are stored (0 for an empty matrix).
-  public var density: Double {
+  package var density: Double {
     rows == 0 || columns == 0 ? 0 : Double(nonzeroCount) / (Double(rows) * Double(columns))
   }
 
@@ -194,14 +194,14 @@ public struct SparseMatrix: Sendable, Equatable {
   }
 
   /// The matrix with every value multiplied by `factor`.
-  public func scaled(by factor: Float) -> SparseMatrix {
+  package func scaled(by factor: Float) -> SparseMatrix {
     SparseMatrix(
       uncheckedRows: rows, columns: columns, rowOffsets: rowOffsets,
       columnIndices: columnIndices, values: values.map { $0 * factor })
   }
 
   /// The mean of each column over the rows (zeros included), in Double.
-  public func columnMeans() -> [Double] {
+  package func columnMeans() -> [Double] {
     var sums = [Double](repeating: 0, count: columns)
     for p in 0..<values.count { sums[Int(columnIndices[p])] += Double(values[p]) }
     let count = Double(max(1, rows))
@@ -222,7 +222,7 @@ public struct SparseMatrix: Sendable, Equatable {
   }
 
   /// Stacks two matrices with the same row count side by side: `[self | other]`.
-  public func horizontallyConcatenated(with other: SparseMatrix) throws -> SparseMatrix {
+  package func horizontallyConcatenated(with other: SparseMatrix) throws -> SparseMatrix {
     guard other.rows == rows else {
       throw DataError.shapeMismatch(
         what: "rows to concatenate", expected: rows, actual: other.rows)

@@ -75,7 +75,7 @@ public struct AnomalyScorer: Sendable {
   ///
   /// - Throws: ``DataError/shapeMismatch(what:expected:actual:)`` when `x` does not have one
   ///   column per vocabulary term.
-  public func scores(for x: SparseMatrix) throws -> AnomalyScores {
+  package func scores(for x: SparseMatrix) throws -> AnomalyScores {
     guard x.columns == autoencoder.inputColumns else {
       throw DataError.shapeMismatch(
         what: "columns of the matrix to score", expected: autoencoder.inputColumns,

@@ -167,14 +167,14 @@ public struct AnomalyScores: Sendable, Equatable {
   /// `Σⱼ hⱼ` per document: the codes' total activation.
   package let codeMass: [Double]
   /// The number of vocabulary terms per document.
-  public let termCounts: [Int]
+  package let termCounts: [Int]
   /// A document is an outlier when its score is above this; `nil` when there is none (a model
   /// without stored training scores and no threshold given).
   public let threshold: Double?
   /// Whether a document without a known term is an outlier (when there is a threshold); `nil`
   /// compares its score (1) with the threshold like any other's. It is flagged when documents
   /// without a known term were rarer than `1 − q` among the held-out reference documents.
-  public let flagsDocumentsWithoutKnownTerms: Bool?
+  package let flagsDocumentsWithoutKnownTerms: Bool?
 
   /// Assembles scores from their parts (all of one length).
   package init(
@@ -242,13 +242,16 @@ public struct AnomalyScores: Sendable, Equatable {
   /// score is compared at the precision the training scores are stored in (Float), so a
   /// document scoring the same as the top of the training distribution is not an outlier
   /// because of rounding.
-  public func isOutlier(_ index: Int) -> Bool {
+  package func isOutlier(_ index: Int) -> Bool {
     guard let threshold else { return false }
     if termCounts[index] == 0, let flagged = flagsDocumentsWithoutKnownTerms { return flagged }
     return Self.exceeds(value(method, at: index), threshold)
   }
 
-  /// ``isOutlier(_:)`` for every document.
+  /// Whether each document scores above ``threshold`` (all `false` without a threshold). A
+  /// score is compared at the precision the training scores are stored in (Float), so a
+  /// document scoring the same as the top of the training distribution is not an outlier
+  /// because of rounding.
   public var outliers: [Bool] { (0..<count).map(isOutlier) }
 
   static func exceeds(_ score: Double, _ threshold: Double) -> Bool {

@@ -13,7 +13,7 @@ extension SparseAutoencoder {
 extension TextFeaturePipeline {
   /// Each vocabulary term's vector (terms × units, rows in ``Vocabulary/terms`` order), from
   /// the autoencoder's encoder; `nil` without an autoencoder.
-  public func termVectors() -> DenseMatrix? {
+  package func termVectors() -> DenseMatrix? {
     autoencoder?.termVectors
   }
 }

@@ -35,7 +35,8 @@ public struct TextFeaturePipeline: Sendable {
   /// development corpora (see the README's results); `sparsetext fit` and `sparsetext experiment`
   /// take their defaults from here.
   public struct Configuration: Codable, Sendable, Equatable {
-    /// The vectorizer (always present); ``recommendedVectorizer`` by default.
+    /// The vectorizer (always present); by default the recommended one: the unicode tokenizer,
+    /// terms in at least 2 documents, `1 + ln(tf)`, l2 rows.
     public var vectorizer: TfidfVectorizer.Configuration
     /// The sparse autoencoder, or `nil` to skip it.
     public var autoencoder: SparseAutoencoder.Configuration?
@@ -101,23 +102,27 @@ public struct TextFeaturePipeline: Sendable {
     /// default, so about 1% of the training text is flagged.
     public var outlierQuantile: Double
 
+    // The recommended recipe's parts, named for the initializer's defaults (hence
+    // `@usableFromInline`); apps read them from `Configuration()`.
+
     /// The vectorizer of the recommended recipe: the unicode tokenizer, terms in at least 2
     /// documents, `1 + ln(tf)`, l2 rows.
-    public static let recommendedVectorizer = TfidfVectorizer.Configuration(
+    @usableFromInline package static let recommendedVectorizer = TfidfVectorizer.Configuration(
       counting: .init(minDocumentFrequency: .count(2)), weighting: .init(sublinearTF: true))
 
     /// The C candidates of the recommended recipe.
-    public static let recommendedCValues: [Double] = [0.1, 1, 10, 100]
+    @usableFromInline package static let recommendedCValues: [Double] = [0.1, 1, 10, 100]
 
     /// The codes-block weights of the recommended recipe.
-    public static let recommendedCodesWeights: [Double] = [0.25, 0.5]
+    @usableFromInline package static let recommendedCodesWeights: [Double] = [0.25, 0.5]
     /// The classifier's word n-gram lengths in the recommended recipe.
-    public static let recommendedClassifierNgrams: ClosedRange<Int> = 1...2
+    @usableFromInline package static let recommendedClassifierNgrams: ClosedRange<Int> = 1...2
     /// The most labelled rows cross-validation reads in the recommended recipe.
-    public static let recommendedChoiceRows = 50_000
+    @usableFromInline package static let recommendedChoiceRows = 50_000
     /// The classifier of the recommended recipe: logistic regression with up to 1,000 L-BFGS
     /// iterations (C is chosen from ``cValues``).
-    public static let recommendedClassifier = LogisticRegression.Configuration(maxIterations: 1000)
+    @usableFromInline package static let recommendedClassifier = LogisticRegression.Configuration(
+      maxIterations: 1000)
 
     /// Creates a configuration; see each property for its default.
     public init(
@@ -293,7 +298,7 @@ public struct TextFeaturePipeline: Sendable {
   public let vectorizer: TfidfVectorizer
   /// The vectorizer of the terms the classifier reads, when they are not ``vectorizer``'s
   /// (``Configuration/classifierNgrams``).
-  public let classifierVectorizer: TfidfVectorizer?
+  package let classifierVectorizer: TfidfVectorizer?
   /// The fitted autoencoder, if any.
   public let autoencoder: SparseAutoencoder?
   /// The fitted code post-processing, when there is an autoencoder and ``Configuration/codeScaling``
@@ -322,10 +327,10 @@ public struct TextFeaturePipeline: Sendable {
   /// For each latent unit, the fraction of the autoencoder's training documents on which it
   /// fires (its code, before scaling, above the autoencoder's activity threshold); `nil`
   /// without an autoencoder and for bundles written before it was stored.
-  public let firingRates: [Double]?
+  package let firingRates: [Double]?
   /// What the autoencoder's training ran (epochs, the kept epoch and its validation loss);
   /// `nil` without an autoencoder and for bundles written before it was stored.
-  public let autoencoderTraining: SparseAutoencoder.TrainingOutcome?
+  package let autoencoderTraining: SparseAutoencoder.TrainingOutcome?
 
   /// Fits every configured stage: the vectorizer and the autoencoder on `documents` and
   /// `unlabeled` together, the classifier on `documents` and `labels`. With a
@@ -619,7 +624,7 @@ public struct TextFeaturePipeline: Sendable {
   ///
   /// - Throws: ``DataError/shapeMismatch(what:expected:actual:)`` when `x` does not have one
   ///   column per vocabulary term.
-  public func codes(for x: SparseMatrix) throws -> DenseMatrix? {
+  package func codes(for x: SparseMatrix) throws -> DenseMatrix? {
     guard let autoencoder else { return nil }
     try autoencoder.checkInput(x)
     return scaledCodes(for: x)
@@ -634,7 +639,7 @@ public struct TextFeaturePipeline: Sendable {
   }
 
   /// The autoencoder's codes of `documents` as the encoder makes them, before the scaling
-  /// that ``embeddings(for:)`` and ``codes(for:)`` apply (``Configuration/codeScaling``): for
+  /// that ``embeddings(for:)`` applies (``Configuration/codeScaling``): for
   /// the TopK recipe, ReLU codes with at most `topK` nonzero entries per row; for the KL
   /// recipe, sigmoid activations in (0, 1). `nil` without an autoencoder. Work is split over
   /// cores.

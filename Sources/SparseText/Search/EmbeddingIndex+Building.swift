@@ -15,9 +15,9 @@ extension EmbeddingIndex {
   /// ```
   public struct Builder: Sendable {
     /// The pipeline documents are embedded with, if any.
-    public let pipeline: TextFeaturePipeline?
+    package let pipeline: TextFeaturePipeline?
     /// How the finished index is scanned.
-    public let configuration: Configuration
+    package let configuration: Configuration
     /// The width of every row.
     public let dimension: Int
     /// The rows added so far.

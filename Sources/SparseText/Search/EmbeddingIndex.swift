@@ -91,7 +91,7 @@ public struct EmbeddingIndex: Sendable {
     /// Checks every field.
     ///
     /// - Throws: ``ConfigurationError/outOfRange(field:value:allowed:)`` naming the field.
-    public func validate() throws {
+    package func validate() throws {
       guard k >= 1 else {
         throw ConfigurationError.outOfRange(field: .k, value: "\(k)", allowed: "1 or more")
       }
@@ -119,7 +119,7 @@ public struct EmbeddingIndex: Sendable {
     /// Checks every field.
     ///
     /// - Throws: ``ConfigurationError/outOfRange(field:value:allowed:)`` naming the field.
-    public func validate() throws {
+    package func validate() throws {
       guard threshold.isFinite else {
         throw ConfigurationError.outOfRange(
           field: .threshold, value: "\(threshold)", allowed: "a finite number")

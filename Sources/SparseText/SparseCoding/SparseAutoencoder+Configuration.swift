@@ -52,8 +52,8 @@ extension SparseAutoencoder {
   /// (target mean activation ρ = 0.05, weight β = 3), with inputs scaled automatically so their
   /// reconstruction is not drowned by the sparsity term (it then dominates: the mean activation
   /// settles near 0.26 on BBC). ``topK(_:)`` is the TopK recipe (exactly `k` active units,
-  /// unit-norm decoder columns), the better compression at low L0; ``klSparse`` the earlier
-  /// default (inputs × 10).
+  /// unit-norm decoder columns), the better compression at low L0; the earlier default was
+  /// the KL recipe with ``inputScale`` 10.
   public struct Configuration: Codable, Sendable, Equatable {
     /// Code size; 256 by default.
     public var hiddenUnits: Int
@@ -182,7 +182,7 @@ extension SparseAutoencoder {
     }
 
     /// The earlier default: the KL recipe with inputs × 10 instead of the automatic scale.
-    public static let klSparse = Configuration(inputScale: 10)
+    package static let klSparse = Configuration(inputScale: 10)
 
     /// The TopK recipe (Gao et al. 2024): ReLU codes of which the `k` largest are kept per
     /// document, inputs scaled automatically, decoder columns of unit norm with the encoder

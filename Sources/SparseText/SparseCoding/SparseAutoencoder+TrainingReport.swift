@@ -68,16 +68,16 @@ extension SparseAutoencoder {
   /// `config.json`): the epochs it ran (fewer than ``Configuration/epochs`` when the validation
   /// loss stopped falling), the epoch whose parameters it kept and that epoch's validation
   /// loss, and the last epoch's label term. No times, so equal trainings write equal bundles.
-  public struct TrainingOutcome: Codable, Sendable, Equatable {
+  package struct TrainingOutcome: Codable, Sendable, Equatable {
     /// Epochs run.
-    public var epochsRun: Int
+    package var epochsRun: Int
     /// The epoch whose parameters the model holds: the one with the lowest validation loss
     /// under a validation slice, else the last.
-    public var keptEpoch: Int
+    package var keptEpoch: Int
     /// The validation loss of ``keptEpoch``, when there was a validation slice.
-    public var bestValidationLoss: Double?
+    package var bestValidationLoss: Double?
     /// The mean label term of the last epoch, when training with labels.
-    public var labelLoss: Double?
+    package var labelLoss: Double?
 
     enum CodingKeys: String, CodingKey {
       case epochsRun = "epochs_run"

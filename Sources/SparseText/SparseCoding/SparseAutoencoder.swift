@@ -20,15 +20,15 @@ public struct SparseAutoencoder: Sendable {
     /// Mean total loss over the epoch's batches.
     public var loss: Double
     /// Mean reconstruction term.
-    public var reconstruction: Double
+    package var reconstruction: Double
     /// Mean `β·Σ KL` term.
-    public var sparsity: Double
+    package var sparsity: Double
     /// Mean weight-decay term.
-    public var weightDecay: Double
+    package var weightDecay: Double
     /// Mean L1 term.
-    public var l1: Double
+    package var l1: Double
     /// Mean activation over the epoch's batches (ρ̂).
-    public var meanActivation: Double
+    package var meanActivation: Double
     /// Loss on the held-out rows, when early stopping is on.
     public var validationLoss: Double?
     /// Wall-clock seconds of the epoch.
@@ -39,7 +39,7 @@ public struct SparseAutoencoder: Sendable {
     /// telemetry: written to training.json for `make bench`, not part of the public surface.
     package var denseGigaflopsPerSecond: Double?
     /// Mean label term (``Configuration/labelWeight``), when training with labels.
-    public var labelLoss: Double? = nil
+    package var labelLoss: Double? = nil
 
     enum CodingKeys: String, CodingKey {
       case epoch
@@ -107,7 +107,7 @@ public struct SparseAutoencoder: Sendable {
   /// The number of input columns (vocabulary size).
   public let inputColumns: Int
   /// Per-epoch training history (empty for a restored model).
-  public let history: [EpochSummary]
+  package let history: [EpochSummary]
   let layout: Layout
   let theta: [Float]
 
@@ -275,7 +275,7 @@ public struct SparseAutoencoder: Sendable {
 
   /// Restores a trained model from its tensors (`encoder.weight` [hidden, inputs],
   /// `encoder.bias`, `decoder.weight` [inputs, hidden], `decoder.bias`).
-  public init(parameters: [String: Tensor], configuration: Configuration) throws {
+  package init(parameters: [String: Tensor], configuration: Configuration) throws {
     guard let encoder = parameters["encoder.weight"], encoder.shape.count == 2 else {
       throw ModelFormatError.inconsistent(
         file: "model.safetensors", reason: "no 2-D encoder.weight tensor")
@@ -320,7 +320,7 @@ public struct SparseAutoencoder: Sendable {
 
   /// The parameters, named and shaped like PyTorch modules: `encoder.weight` [hidden, inputs],
   /// `encoder.bias` [hidden], `decoder.weight` [inputs, hidden], `decoder.bias` [inputs].
-  public var parameters: [String: Tensor] {
+  package var parameters: [String: Tensor] {
     let h = layout.hidden
     let n = layout.inputs
     var encoder = [Float](repeating: 0, count: n * h)
@@ -409,7 +409,7 @@ public struct SparseAutoencoder: Sendable {
 
   /// The scale applied to inputs before encoding (a trained model's configuration always
   /// records it, chosen from the training rows when it was not given).
-  public var inputScale: Double { configuration.scale }
+  package var inputScale: Double { configuration.scale }
 
   /// A unit counts as active (for L0 and dead units) above this: `activeThreshold` for sigmoid
   /// codes, which are never exactly 0, and 0 for ReLU and TopK codes.
@@ -444,7 +444,7 @@ public struct SparseAutoencoder: Sendable {
   /// - Returns: the reconstruction and code statistics.
   /// - Throws: ``DataError/shapeMismatch(what:expected:actual:)`` when `x` does not have
   ///   ``inputColumns`` columns or `referenceMeans` does not have one mean per column.
-  public func metrics(on x: SparseMatrix, referenceMeans: [Double]? = nil) throws
+  package func metrics(on x: SparseMatrix, referenceMeans: [Double]? = nil) throws
     -> SparseCodingMetrics
   {
     try checkInput(x)

@@ -1,23 +1,23 @@
 /// How well a sparse autoencoder reconstructs a matrix and how sparse its codes are.
-public struct SparseCodingMetrics: Sendable, Equatable, Codable {
+package struct SparseCodingMetrics: Sendable, Equatable, Codable {
   /// Mean squared error over every entry (in the input's scale).
-  public var meanSquaredError: Double
+  package var meanSquaredError: Double
   /// `½‖x̂ − x‖²` per document, averaged (in the input's scale).
-  public var halfSquaredErrorPerDocument: Double
+  package var halfSquaredErrorPerDocument: Double
   /// Fraction of variance unexplained: `Σ(x̂ − x)² / Σ(x − x̄)²`, x̄ the column means of the
   /// reference rows (the training rows for held-out metrics; otherwise these rows).
-  public var fractionOfVarianceUnexplained: Double
+  package var fractionOfVarianceUnexplained: Double
   /// Mean activation over documents and units (ρ̂).
-  public var meanActivation: Double
+  package var meanActivation: Double
   /// The target ρ (used by the KL term only).
-  public var sparsityTarget: Double
+  package var sparsityTarget: Double
   /// Units never active on these documents.
-  public var deadUnits: Int
+  package var deadUnits: Int
   /// Hidden units in all.
-  public var hiddenUnits: Int
+  package var hiddenUnits: Int
   /// Mean number of active units per document (L0): above `activeThreshold` for sigmoid
   /// codes, above 0 for ReLU and TopK codes.
-  public var activeUnitsPerDocument: Double
+  package var activeUnitsPerDocument: Double
 
   /// Measures `model` on `x`, reconstructing row blocks with one BLAS product each (the cost of
   /// one forward pass). `referenceMeans` are the column means x̄ of the FVU's denominator; the

@@ -2,8 +2,8 @@
 /// values so that a front end words them its own way: the library's messages name
 /// configuration fields (``MessageWording/library``), the command line names its flags.
 ///
-/// The library writes it (a string with interpolated references); apps read its ``parts`` or
-/// render it with ``rendered(_:)``.
+/// The library writes it (a string with interpolated references) and renders it in an error's
+/// `message(_:)`; apps word its ``Reference``s by passing a ``MessageWording``.
 public struct Advice: Sendable, Equatable, CustomStringConvertible,
   ExpressibleByStringInterpolation
 {
@@ -34,7 +34,7 @@ public struct Advice: Sendable, Equatable, CustomStringConvertible,
   }
 
   /// One piece: text, or a reference.
-  public enum Part: Sendable, Equatable {
+  package enum Part: Sendable, Equatable {
     /// Literal text.
     case text(String)
     /// A reference, worded by the renderer.
@@ -42,7 +42,7 @@ public struct Advice: Sendable, Equatable, CustomStringConvertible,
   }
 
   /// The pieces, in order.
-  public var parts: [Part]
+  package var parts: [Part]
 
   /// Advice of `parts` (adjacent text joined, so equal messages are equal values).
   package init(parts: [Part]) {
@@ -72,7 +72,7 @@ public struct Advice: Sendable, Equatable, CustomStringConvertible,
 
   /// The text, each reference worded by `wording`; a reference that starts a sentence starts
   /// with a capital letter.
-  public func rendered(_ wording: some MessageWording) -> String {
+  package func rendered(_ wording: some MessageWording) -> String {
     var text = ""
     for part in parts {
       switch part {
@@ -147,7 +147,7 @@ public protocol MessageWording: Sendable {
 /// The library's wording: configuration fields in backquotes.
 public struct LibraryWording: MessageWording {
   /// The library's wording.
-  public init() {}
+  package init() {}
 
   /// The field's ``ConfigurationField/description``.
   public func name(_ field: ConfigurationField) -> String { field.description }

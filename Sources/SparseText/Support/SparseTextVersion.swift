@@ -6,8 +6,8 @@ public enum SparseTextVersion {
   public static let library = "0.1.0"
 
   /// The version of the utf8proc library this build is linked against.
-  public static var utf8proc: String { String(cString: utf8proc_version()) }
+  package static var utf8proc: String { String(cString: utf8proc_version()) }
 
   /// The Unicode version of utf8proc's character tables.
-  public static var unicode: String { String(cString: utf8proc_unicode_version()) }
+  package static var unicode: String { String(cString: utf8proc_unicode_version()) }
 }

@@ -1,5 +1,8 @@
 /// Turns bytes into text: UTF-8 (invalid bytes become U+FFFD and are counted, or are an error in
 /// strict mode), Windows-1252 or Latin-1. A leading UTF-8 byte-order mark is dropped.
+///
+/// Apps choose the encoding of a corpus with ``CorpusReader/Options/encoding``, which decodes
+/// every document this way.
 public struct TextDecoder: Sendable {
   /// A text encoding.
   public enum Encoding: String, Codable, Sendable, CaseIterable {
@@ -25,12 +28,12 @@ public struct TextDecoder: Sendable {
   }
 
   /// The encoding.
-  public let encoding: Encoding
+  package let encoding: Encoding
   /// Throw instead of replacing invalid UTF-8.
   package let strict: Bool
 
   /// Creates a decoder.
-  public init(encoding: Encoding = .utf8, strict: Bool = false) {
+  package init(encoding: Encoding = .utf8, strict: Bool = false) {
     self.encoding = encoding
     self.strict = strict
   }
@@ -79,7 +82,7 @@ public struct TextDecoder: Sendable {
   }
 
   /// Decodes `bytes`, ignoring the problem report.
-  public func decode(_ bytes: [UInt8]) throws -> String {
+  package func decode(_ bytes: [UInt8]) throws -> String {
     var problems = Problems()
     return try bytes.withUnsafeBufferPointer { try decode($0, problems: &problems) }
   }

@@ -85,7 +85,7 @@ public struct CountVectorizer: Sendable {
   /// from a file), and each block is counted while the next one is read. Memory holds the text
   /// of two blocks, the term tables and the counts, never the whole corpus. The result is the
   /// same as for all the blocks' documents in one array.
-  public static func fitTransform(
+  package static func fitTransform(
     configuration: Configuration = .init(),
     documentBlocks: (_ add: ([String]) -> Void) throws -> Void
   ) throws -> (vectorizer: CountVectorizer, counts: SparseMatrix) {

@@ -58,7 +58,7 @@ public struct HashingVectorizer: Sendable {
   }
 
   /// The column and sign of one term.
-  public func column(of term: String) -> (index: Int, sign: Float) {
+  package func column(of term: String) -> (index: Int, sign: Float) {
     var copy = term
     return copy.withUTF8 { HashingVectorizer.column(ofUTF8: $0, configuration: configuration) }
   }

@@ -6,10 +6,10 @@ import Foundation
 ///
 /// Nothing is pruned, so statistics of disjoint parts add up (``merged(_:)``) to the statistics
 /// of their union, in any grouping and order; ``vectorizer(configuration:)`` then applies the
-/// same selection as ``TfidfVectorizer/fitTransform(_:configuration:)`` (document-frequency
-/// bounds, `maxFeatures` by total count with ties going to the earlier term in byte order,
-/// columns in byte order, scikit-learn's idf). The vocabulary and idf equal a fit on the union
-/// bit for bit, however the corpus was partitioned.
+/// same selection as ``TfidfVectorizer/fitTransform(_:vocabulary:configuration:)`` without a
+/// vocabulary (document-frequency bounds, `maxFeatures` by total count with ties going to the
+/// earlier term in byte order, columns in byte order, scikit-learn's idf). The vocabulary and
+/// idf equal a fit on the union bit for bit, however the corpus was partitioned.
 ///
 /// ```swift
 /// let parts = try shards.map { try TermStatistics(counting: $0, tokenizer: .unicode) }

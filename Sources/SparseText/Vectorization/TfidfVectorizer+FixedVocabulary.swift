@@ -3,19 +3,14 @@
 /// ``CountVectorizer/Configuration/maxDocumentFrequency`` and
 /// ``CountVectorizer/Configuration/maxFeatures`` play no part), and the idf weights are fitted
 /// on the documents.
+///
+/// ``TfidfVectorizer/init(fitting:vocabulary:configuration:)`` and
+/// ``TfidfVectorizer/fitTransform(_:vocabulary:configuration:)`` come here when given a vocabulary.
 extension TfidfVectorizer {
-  /// Fits the idf weights of a fixed vocabulary's terms on `documents`.
-  public init(fitting documents: [String], vocabulary: Vocabulary, configuration: Configuration)
-    throws
-  {
-    self = try Self.fitTransform(documents, vocabulary: vocabulary, configuration: configuration)
-      .vectorizer
-  }
-
   /// Fits the idf weights of a fixed vocabulary's terms on `documents` and returns their
   /// TF-IDF matrix, tokenizing them once.
-  public static func fitTransform(
-    _ documents: [String], vocabulary: Vocabulary, configuration: Configuration
+  static func fitTransform(
+    _ documents: [String], fixedVocabulary vocabulary: Vocabulary, configuration: Configuration
   ) throws -> (vectorizer: TfidfVectorizer, features: SparseMatrix) {
     let counter = try CountVectorizer(vocabulary: vocabulary, configuration: configuration.counting)
     let counts = try counter.transform(documents)

@@ -11,6 +11,9 @@ public enum VectorNorm: String, Codable, Sendable, CaseIterable {
 }
 
 /// Reweights counts by inverse document frequency (scikit-learn's `TfidfTransformer`).
+///
+/// Apps set its ``Configuration`` as a ``TfidfVectorizer/Configuration/weighting`` and read the
+/// fitted weights as ``TfidfVectorizer/idf``; a ``TfidfVectorizer`` counts and weights in one pass.
 public struct TfidfTransformer: Sendable, Equatable {
   /// Settings of a ``TfidfTransformer``.
   public struct Configuration: Codable, Sendable, Equatable {
@@ -44,9 +47,9 @@ public struct TfidfTransformer: Sendable, Equatable {
   }
 
   /// The configuration.
-  public let configuration: Configuration
+  package let configuration: Configuration
   /// The inverse document frequency of each column (all ones when `useIDF` is off).
-  public let idf: [Float]
+  package let idf: [Float]
   /// ``idf`` widened, the weights of Float features (so a transformer restored from a saved
   /// model gives them bit for bit).
   private let idfDouble: [Double]
@@ -57,7 +60,7 @@ public struct TfidfTransformer: Sendable, Equatable {
 
   /// Learns idf from a count matrix: `ln((1 + n) / (1 + df)) + 1` when smoothing, else
   /// `ln(n / df) + 1`.
-  public init(fitting counts: SparseMatrix, configuration: Configuration = .init()) {
+  package init(fitting counts: SparseMatrix, configuration: Configuration = .init()) {
     var df = [Double](repeating: 0, count: counts.columns)
     for (k, column) in counts.columnIndices.enumerated() where counts.values[k] != 0 {
       df[Int(column)] += 1
@@ -82,7 +85,7 @@ public struct TfidfTransformer: Sendable, Equatable {
   }
 
   /// Restores a fitted transformer from its idf weights.
-  public init(idf: [Float], configuration: Configuration = .init()) {
+  package init(idf: [Float], configuration: Configuration = .init()) {
     self.configuration = configuration
     self.idf = idf
     self.idfDouble = idf.map { Double($0) }
@@ -90,7 +93,7 @@ public struct TfidfTransformer: Sendable, Equatable {
   }
 
   /// Applies sublinear tf, idf and the norm to a count matrix with matching columns.
-  public func transform(_ counts: SparseMatrix) throws -> SparseMatrix {
+  package func transform(_ counts: SparseMatrix) throws -> SparseMatrix {
     guard counts.columns == idf.count else {
       throw DataError.shapeMismatch(
         what: "columns of the count matrix", expected: idf.count, actual: counts.columns)
@@ -272,9 +275,9 @@ public struct TfidfVectorizer: Sendable {
   /// The configuration.
   public let configuration: Configuration
   /// The counting stage.
-  public let counter: CountVectorizer
+  package let counter: CountVectorizer
   /// The weighting stage.
-  public let transformer: TfidfTransformer
+  package let transformer: TfidfTransformer
 
   /// The learned terms, in column order.
   public var vocabulary: Vocabulary { counter.vocabulary }
@@ -283,9 +286,15 @@ public struct TfidfVectorizer: Sendable {
   /// The tokenizer.
   public var tokenizer: Tokenizer { counter.tokenizer }
 
-  /// Learns vocabulary and idf from `documents`.
-  public init(fitting documents: [String], configuration: Configuration = .init()) throws {
-    self = try TfidfVectorizer.fitTransform(documents, configuration: configuration).vectorizer
+  /// Learns vocabulary and idf from `documents`, or only the idf of a given `vocabulary`'s
+  /// terms (see ``fitTransform(_:vocabulary:configuration:)``).
+  public init(
+    fitting documents: [String], vocabulary: Vocabulary? = nil,
+    configuration: Configuration = .init()
+  ) throws {
+    self = try TfidfVectorizer.fitTransform(
+      documents, vocabulary: vocabulary, configuration: configuration
+    ).vectorizer
   }
 
   /// Restores a fitted vectorizer (for example from a saved model).
@@ -302,18 +311,34 @@ public struct TfidfVectorizer: Sendable {
 
   /// Learns vocabulary and idf and returns the TF-IDF matrix of the same documents, tokenizing
   /// them once.
-  public static func fitTransform(_ documents: [String], configuration: Configuration = .init())
-    throws -> (vectorizer: TfidfVectorizer, features: SparseMatrix)
-  {
-    try fitTransform(configuration: configuration, blocks: { add in add(documents) })
+  ///
+  /// - Parameters:
+  ///   - documents: the texts to fit on and transform.
+  ///   - vocabulary: a fixed vocabulary (scikit-learn's `vocabulary=`), or `nil` (the default)
+  ///     to learn one. With a vocabulary, the columns are its terms in its order, nothing is
+  ///     pruned (``CountVectorizer/Configuration/minDocumentFrequency``,
+  ///     ``CountVectorizer/Configuration/maxDocumentFrequency`` and
+  ///     ``CountVectorizer/Configuration/maxFeatures`` play no part), and only the idf weights
+  ///     are fitted on `documents`.
+  ///   - configuration: how documents are counted and weighted.
+  /// - Returns: the fitted vectorizer and the TF-IDF rows of `documents`.
+  /// - Throws: ``ConfigurationError`` for invalid settings; ``DataError`` when, learning a
+  ///   vocabulary, the documents hold no term or pruning leaves none.
+  public static func fitTransform(
+    _ documents: [String], vocabulary: Vocabulary? = nil, configuration: Configuration = .init()
+  ) throws -> (vectorizer: TfidfVectorizer, features: SparseMatrix) {
+    if let vocabulary {
+      return try fitTransform(documents, fixedVocabulary: vocabulary, configuration: configuration)
+    }
+    return try fitTransform(configuration: configuration, blocks: { add in add(documents) })
   }
 
-  /// ``fitTransform(_:configuration:)`` over documents handed over block by block:
+  /// ``fitTransform(_:vocabulary:configuration:)`` over documents handed over block by block:
   /// `documentBlocks` calls its argument with each block in turn (for example as they are read
   /// from a file), and each block is counted while the next one is read. Memory holds the text
   /// of two blocks, the term tables and the counts, never the whole corpus. The result is the
   /// same as for all the blocks' documents in one array.
-  public static func fitTransform(
+  package static func fitTransform(
     configuration: Configuration = .init(),
     documentBlocks: (_ add: ([String]) -> Void) throws -> Void
   ) throws -> (vectorizer: TfidfVectorizer, features: SparseMatrix) {
