@@ -428,15 +428,17 @@ public struct TextFeaturePipeline: Sendable {
       // The configuration records what was fitted (the input scale a training resolved).
       configuration.autoencoder = trained.configuration
       autoencoderTraining = SparseAutoencoder.TrainingOutcome(history: trained.history)
-      // Every training row is encoded once: for the scaler, and for the classifier.
-      let allCodes = trained.encodeUnchecked(xAll)
+      // Every training row is encoded once: for the scaler, and for the classifier, which
+      // reads the labelled rows' codes scaled in place (one matrix of codes, not two).
+      var allCodes = trained.encodeUnchecked(xAll)
       firingRates = SparseAutoencoder.firingRates(
         of: allCodes, threshold: trained.activityThreshold)
       if configuration.codeScaling == .standardize {
         codeScaler = CodeScaler(fitting: allCodes)
       }
-      let labelled = unlabeled.isEmpty ? allCodes : allCodes.selectingRows(0..<documents.count)
-      codes = try codeScaler?.transform(labelled) ?? labelled
+      if !unlabeled.isEmpty { allCodes = allCodes.selectingRows(0..<documents.count) }
+      try codeScaler?.transform(&allCodes)
+      codes = allCodes
       autoencoder = trained
       if foldCodes == nil, let classIndices {
         let standardize = configuration.codeScaling == .standardize
@@ -500,6 +502,8 @@ public struct TextFeaturePipeline: Sendable {
         standardized: standardized, configuration: lr, isCancelled: isCancelled)
       choice = chosen
     }
+    // The codes are not needed past the classifier (the outlier reference encodes its rows).
+    codes = nil
     // The configuration records what was fitted: no n-gram range of its own when the
     // classifier reads the vectorizer's terms.
     if classifierVectorizer == nil { configuration.classifierNgrams = nil }

@@ -68,20 +68,26 @@ public struct CodeScaler: Sendable, Equatable {
 
   /// `(codes − mean) / scale`, row by row.
   package func transform(_ codes: DenseMatrix) throws -> DenseMatrix {
+    var out = codes
+    try transform(&out)
+    return out
+  }
+
+  /// `(codes − mean) / scale` in place, row by row: no second matrix when `codes` is the only
+  /// reference to its values (a million documents' codes are about 1 GB).
+  package func transform(_ codes: inout DenseMatrix) throws {
     guard codes.columns == units else {
       throw DataError.shapeMismatch(
         what: "columns of the codes to scale", expected: units, actual: codes.columns)
     }
-    var out = codes
-    let h = units
+    let (h, rows) = (units, codes.rows)
     let inverse = scale.map { 1 / $0 }
-    out.values.withUnsafeMutableBufferPointer { values in
-      for r in 0..<codes.rows {
+    codes.values.withUnsafeMutableBufferPointer { values in
+      for r in 0..<rows {
         let base = r * h
         for j in 0..<h { values[base + j] = (values[base + j] - mean[j]) * inverse[j] }
       }
     }
-    return out
   }
 
   /// The tensors a bundle stores: `codes.mean` and `codes.scale`, each [hidden].
