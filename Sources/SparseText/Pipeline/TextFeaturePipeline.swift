@@ -401,7 +401,9 @@ public struct TextFeaturePipeline: Sendable {
     var codeScaler: CodeScaler?
     var firingRates: [Double]?
     var autoencoderTraining: SparseAutoencoder.TrainingOutcome?
-    // The labelled documents' codes as the classifier reads them (scaled when there is a scaler).
+    // The labelled documents' codes as the classifier reads them (scaled when there is a
+    // scaler): kept from the autoencoder's stage only when cross-validation reads them, else
+    // encoded again if the classifier chosen reads codes (a million rows' codes are 1 GB).
     var codes: DenseMatrix?
     // Each cross-validation fold's codes; for an autoencoder trained with labels, one trained
     // again per fold with only that fold's training labels (the codes of all the training text
@@ -428,17 +430,22 @@ public struct TextFeaturePipeline: Sendable {
       // The configuration records what was fitted (the input scale a training resolved).
       configuration.autoencoder = trained.configuration
       autoencoderTraining = SparseAutoencoder.TrainingOutcome(history: trained.history)
-      // Every training row is encoded once: for the scaler, and for the classifier, which
-      // reads the labelled rows' codes scaled in place (one matrix of codes, not two).
+      // Every training row is encoded: for the firing rates and the scaler, and, when
+      // cross-validation reads unsupervised codes, for the classifier (the labelled rows'
+      // codes, scaled in place).
       var allCodes = trained.encodeUnchecked(xAll)
       firingRates = SparseAutoencoder.firingRates(
         of: allCodes, threshold: trained.activityThreshold)
       if configuration.codeScaling == .standardize {
         codeScaler = CodeScaler(fitting: allCodes)
       }
-      if !unlabeled.isEmpty { allCodes = allCodes.selectingRows(0..<documents.count) }
-      try codeScaler?.transform(&allCodes)
-      codes = allCodes
+      if foldCodes == nil && classIndices == nil && configuration.classifier != nil
+        && labels != nil
+      {
+        if !unlabeled.isEmpty { allCodes = allCodes.selectingRows(0..<documents.count) }
+        try codeScaler?.transform(&allCodes)
+        codes = allCodes
+      }
       autoencoder = trained
       if foldCodes == nil, let classIndices {
         let standardize = configuration.codeScaling == .standardize
@@ -486,7 +493,7 @@ public struct TextFeaturePipeline: Sendable {
       let allCodes = codes
       let chosen = try Self.chooseClassifier(
         xTerms, labels: labels,
-        candidates: Self.inputCandidates(configuration, hasCodes: codes != nil),
+        candidates: Self.inputCandidates(configuration, hasCodes: autoencoder != nil),
         cValues: configuration.cValues, folds: configuration.folds,
         seed: configuration.autoencoder?.seed ?? 13, configuration: lr,
         foldCodes: foldCodes
@@ -496,6 +503,11 @@ public struct TextFeaturePipeline: Sendable {
         maximumRows: configuration.choiceRows, isCancelled: isCancelled)
       lr.inverseRegularization = chosen.c
       configuration.classifier = lr
+      if codes == nil, chosen.input.readsCodes, let autoencoder {
+        var labelled = autoencoder.encodeUnchecked(x)
+        try codeScaler?.transform(&labelled)
+        codes = labelled
+      }
       classifier = try FittedClassifier(
         fitting: xTerms, codes: codes, labels: labels,
         candidate: InputCandidate(chosen.input, codesWeight: chosen.codesWeight),

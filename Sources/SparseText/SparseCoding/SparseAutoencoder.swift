@@ -363,15 +363,19 @@ public struct SparseAutoencoder: Sendable {
     let theta = self.theta
     let layout = self.layout
     let configuration = self.configuration
+    // Each worker writes its rows' codes in place: no second matrix of codes, which for a
+    // million documents would be another gigabyte.
     out.withUnsafeMutableBufferPointer { buffer in
-      let shared = UnsafeSharedBuffer(buffer)
-      Parallel.forEach(count: x.rows, minimumChunk: 64) { rows in
-        var block = [Float](repeating: 0, count: rows.count * h)
-        Kernels.encode(
-          x, rows: rows, theta: theta, layout: layout, configuration: configuration,
-          preactivation: &block)
-        Kernels.activate(&block, rows: rows.count, hidden: h, configuration: configuration)
-        for k in 0..<block.count { shared[rows.lowerBound * h + k] = block[k] }
+      theta.withUnsafeBufferPointer { weights in
+        let shared = UnsafeSharedBuffer(buffer)
+        let w = UnsafeSharedBuffer(readOnly: weights)
+        Parallel.forEach(count: x.rows, minimumChunk: 64) { rows in
+          let codes = shared.base + rows.lowerBound * h
+          Kernels.encode(
+            x, rows: rows, theta: w.base, layout: layout, configuration: configuration,
+            preactivation: codes)
+          Kernels.activate(codes, rows: rows.count, hidden: h, configuration: configuration)
+        }
       }
     }
     return DenseMatrix(uncheckedRows: x.rows, columns: h, values: out)
