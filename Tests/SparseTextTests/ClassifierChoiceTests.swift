@@ -400,4 +400,22 @@ import Testing
     }
     #expect(!stages.seen.contains(.foldAutoencoder))
   }
+  /// A fold's autoencoder takes the final one's batch and step size (an automatic batch would
+  /// shrink with the fold's rows), at most 5 epochs and no validation slice; the rest is the
+  /// configuration's.
+  @Test func foldsTrainWithTheFinalBatchAndStepSize() {
+    var sae = SparseAutoencoder.Configuration(epochs: 20, seed: 7, labelWeight: 0.3)
+    var final = sae
+    final.batchSize = 1024
+    final.learningRate = 0.002
+    final.inputScale = 117
+    let fold = TextFeaturePipeline.foldAutoencoderConfiguration(sae, final: final)
+    #expect(fold.batchSize == 1024 && fold.learningRate == 0.002)
+    #expect(fold.epochs == TextFeaturePipeline.foldAutoencoderEpochs)
+    #expect(fold.validationFraction == 0)
+    // The input scale is the fold's own (from its rows), as are seed and label weight.
+    #expect(fold.inputScale == nil && fold.seed == 7 && fold.labelWeight == 0.3)
+    sae.epochs = 2
+    #expect(TextFeaturePipeline.foldAutoencoderConfiguration(sae, final: final).epochs == 2)
+  }
 }
