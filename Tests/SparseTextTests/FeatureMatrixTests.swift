@@ -5,8 +5,9 @@ import Testing
 
 @Suite struct ConcatenatedFeaturesTests {
   /// `[sparse | dense]` against the same columns stored as one sparse matrix, whose products
-  /// are plain loops: both products agree on every range, and so do the fitted classifiers.
-  @Test func productsMatchTheSameColumnsStoredSparse() throws {
+  /// are plain loops: both products agree on every range, for 3 outputs (the dense block's
+  /// direct kernels) and for 20 (its BLAS products), and so do the fitted classifiers.
+  @Test(arguments: [3, 20]) func productsMatchTheSameColumnsStoredSparse(outputs k: Int) throws {
     let sparse = randomSparse(rows: 37, columns: 11, density: 0.3, seed: 2)
     var generator = SeededGenerator(seed: 5)
     let dense = try DenseMatrix(
@@ -14,7 +15,8 @@ import Testing
     let both = try ConcatenatedFeatures(sparse, dense)
     let reference = try sparse.horizontallyConcatenated(with: dense.sparsified())
     #expect(both.columns == 15 && both.rows == 37)
-    let k = 3
+    // 3 outputs take the dense block's direct kernels, 20 its BLAS products.
+    #expect((k > DenseMatrix.directOutputs) == (k == 20))
     let w = (0..<(k * 15)).map { _ in Double(generator.nextFloat() - 0.5) }
     let g = (0..<(37 * k)).map { _ in Double(generator.nextFloat() - 0.5) }
     for range in [0..<37, 5..<19, 36..<37] {
@@ -22,6 +24,7 @@ import Testing
       var theirs: [Double] = []
       both.multiplyRows(range, weights: w, outputs: k, into: &ours)
       reference.multiplyRows(range, weights: w, outputs: k, into: &theirs)
+      #expect(ours.count == range.count * k && theirs.count == ours.count)
       for (a, b) in zip(ours, theirs) { #expect(abs(a - b) < 1e-12) }
       let coefficients = Array(g[(range.lowerBound * k)..<(range.upperBound * k)])
       var gradient = [Double](repeating: 0.25, count: k * 15)
@@ -31,12 +34,67 @@ import Testing
         range, coefficients: coefficients, outputs: k, into: &expected)
       for (a, b) in zip(gradient, expected) { #expect(abs(a - b) < 1e-12) }
     }
-    let labels = (0..<37).map { ["a", "b", "c"][$0 % 3] }
+    let labels = (0..<37).map { "class \($0 % k)" }
     let fitted = try LogisticRegression(fitting: both, labels: labels, isCancelled: nil)
     let plain = try LogisticRegression(fitting: reference, labels: labels)
     for (a, b) in zip(fitted.weights.values, plain.weights.values) { #expect(abs(a - b) < 1e-4) }
     #expect(throws: DataError.self) {
       try ConcatenatedFeatures(sparse, DenseMatrix(zeros: 3, columns: 2))
     }
+  }
+}
+
+/// The products' weights and gradients are feature-major, `w[c * k + j]`, whatever the kind of
+/// matrix and the number of outputs.
+@Suite struct FeatureMatrixLayoutTests {
+  /// `x[r, c]` of a dense matrix, row by row.
+  static func entries(_ x: DenseMatrix) -> [[Double]] {
+    (0..<x.rows).map { x.row($0).map(Double.init) }
+  }
+
+  static func check(
+    _ x: some FeatureMatrix, entries: [[Double]], outputs k: Int, seed: UInt64
+  ) {
+    var generator = SeededGenerator(seed: seed)
+    let d = x.columns
+    let w = (0..<(k * d)).map { _ in generator.nextDouble() - 0.5 }
+    let g = (0..<(x.rows * k)).map { _ in generator.nextDouble() - 0.5 }
+    for range in [0..<x.rows, 3..<10] {
+      var out: [Double] = []
+      x.multiplyRows(range, weights: w, outputs: k, into: &out)
+      var gradient = [Double](repeating: 0.5, count: k * d)
+      let coefficients = Array(g[(range.lowerBound * k)..<(range.upperBound * k)])
+      x.accumulateTransposed(range, coefficients: coefficients, outputs: k, into: &gradient)
+      for r in range {
+        for j in 0..<k {
+          var expected = 0.0
+          for c in 0..<d { expected += entries[r][c] * w[c * k + j] }
+          #expect(abs(out[(r - range.lowerBound) * k + j] - expected) < 1e-6)
+        }
+      }
+      for c in 0..<d {
+        for j in 0..<k {
+          var expected = 0.5
+          for r in range {
+            expected += entries[r][c] * coefficients[(r - range.lowerBound) * k + j]
+          }
+          #expect(abs(gradient[c * k + j] - expected) < 1e-6)
+        }
+      }
+    }
+  }
+
+  @Test(arguments: [1, 3, 20]) func productsReadFeatureMajorWeights(outputs k: Int) throws {
+    let sparse = randomSparse(rows: 13, columns: 9, density: 0.4, seed: 7)
+    var generator = SeededGenerator(seed: 8)
+    let dense = try DenseMatrix(
+      rows: 13, columns: 10, values: (0..<(13 * 10)).map { _ in generator.nextFloat() - 0.5 })
+    let both = try ConcatenatedFeatures(sparse, dense)
+    let sparseEntries = Self.entries(sparse.densified())
+    let denseEntries = Self.entries(dense)
+    Self.check(sparse, entries: sparseEntries, outputs: k, seed: 1)
+    Self.check(dense, entries: denseEntries, outputs: k, seed: 2)
+    Self.check(
+      both, entries: zip(sparseEntries, denseEntries).map { $0 + $1 }, outputs: k, seed: 3)
   }
 }

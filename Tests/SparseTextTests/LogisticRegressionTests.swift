@@ -132,6 +132,61 @@ private func objective(
     }
   }
 
+  /// A multinomial model's ``LogisticRegression/weights`` are class-major (`weights[j, c]` is
+  /// feature `c`'s weight for class `j`) whatever layout the solver works in: its scores are
+  /// `X·Wᵀ + b` computed by hand, the weights meet the optimality conditions of the objective
+  /// written class-major, and a warm start from the model converges at once.
+  @Test func multinomialWeightsAreClassMajor() throws {
+    let (rows, columns, k) = (60, 8, 3)
+    let x = randomSparse(rows: rows, columns: columns, density: 0.4, seed: 11)
+    let entries = x.densified()
+    // Each row's class is its largest of the first three features (any class when they are
+    // all zero), so every class has its own weights.
+    let targets = (0..<rows).map { r in
+      let first = (0..<k).map { entries[r, $0] }
+      let top = first.max()!
+      return top > 0 ? first.firstIndex(of: top)! : r % k
+    }
+    let labels = targets.map { ["a", "b", "c"][$0] }
+    let configuration = LogisticRegression.Configuration(
+      inverseRegularization: 10, tolerance: 1e-8, maxIterations: 1000)
+    let model = try LogisticRegression(fitting: x, labels: labels, configuration: configuration)
+    #expect(model.convergence.converged)
+    #expect(model.weights.rows == k && model.weights.columns == columns)
+    let scores = try model.decisionFunction(x)
+    var gradient = [Double](repeating: 0, count: k * columns)
+    for r in 0..<rows {
+      let expected = (0..<k).map { j in
+        (0..<columns).reduce(Double(model.intercepts[j])) {
+          $0 + Double(entries[r, $1]) * Double(model.weights[j, $1])
+        }
+      }
+      for j in 0..<k { #expect(abs(Double(scores[r, j]) - expected[j]) < 1e-4) }
+      let top = expected.max()!
+      let total = expected.reduce(0) { $0 + exp($1 - top) }
+      for j in 0..<k {
+        let residual = exp(expected[j] - top) / total - (targets[r] == j ? 1 : 0)
+        for c in 0..<columns { gradient[j * columns + c] += residual * Double(entries[r, c]) }
+      }
+    }
+    // ∂/∂W[j, c] of Σ loss + ½‖W‖²/C, per sample, vanishes at the optimum.
+    for j in 0..<k {
+      for c in 0..<columns {
+        let g = gradient[j * columns + c] + Double(model.weights[j, c]) / 10
+        #expect(abs(g) / Double(rows) < 1e-4, "class \(j), feature \(c)")
+      }
+    }
+    var loose = configuration
+    loose.tolerance = 1e-5
+    let cold = try LogisticRegression(
+      fitting: x, labels: labels, configuration: loose, isCancelled: nil)
+    let warm = try LogisticRegression(
+      fitting: x, labels: labels, configuration: loose, isCancelled: nil, start: model)
+    #expect(warm.convergence.converged && warm.convergence.iterations <= 1)
+    #expect(cold.convergence.iterations > 5)
+    for (a, b) in zip(warm.weights.values, model.weights.values) { #expect(abs(a - b) < 1e-3) }
+  }
+
   @Test func lbfgsMinimizesRosenbrock() {
     var configuration = LBFGS.Configuration()
     configuration.gradientTolerance = 1e-8

@@ -6,46 +6,73 @@ package protocol FeatureMatrix: Sendable {
   var rows: Int { get }
   /// The number of columns (features).
   var columns: Int { get }
-  /// For rows in `range`: `out[(r - range.lowerBound) * k + j] = Σ_c x[r, c] · w[j * columns + c]`.
+  /// For rows in `range`: `out[(r - range.lowerBound) * k + j] = Σ_c x[r, c] · w[c * k + j]`,
+  /// with the weights feature-major (`columns × k`: the `k` weights of a feature side by side,
+  /// so a stored entry reads one run of `k` values).
   func multiplyRows(
     _ range: Range<Int>, weights w: [Double], outputs k: Int, into out: inout [Double])
-  /// For rows in `range`: `gradient[j * columns + c] += Σ_r x[r, c] · g[(r - lower) * k + j]`.
+  /// For rows in `range`: `gradient[c * k + j] += Σ_r x[r, c] · g[(r - lower) * k + j]`, the
+  /// gradient feature-major like the weights of ``multiplyRows(_:weights:outputs:into:)``.
   func accumulateTransposed(
     _ range: Range<Int>, coefficients g: [Double], outputs k: Int, into gradient: inout [Double])
   /// The rows at `indices`, in that order.
   func selectingRows(_ indices: [Int]) -> Self
 }
 
-// The products of each kind of block, on weights laid out as `k` rows of `stride` values of
-// which this block's columns start at `offset` (so blocks side by side share one weight matrix).
+// The products of each kind of block, on weights laid out feature-major: `columns × k` for
+// the whole matrix, the weights of feature `c` at `w[c * k ..< (c + 1) * k]`, of which this
+// block's features start at feature `offset` (so blocks side by side share one weight
+// matrix, each reading a contiguous slice of it).
 
 extension SparseMatrix {
-  /// Adds `Σ_c x[r, c] · w[j * stride + offset + c]` to `out[(r - lower) * k + j]`.
+  /// Adds `Σ_c x[r, c] · w[(offset + c) * k + j]` to `out[(r - lower) * k + j]`.
   func addProducts(
-    _ range: Range<Int>, weights w: UnsafePointer<Double>, stride: Int, offset: Int, outputs k: Int,
+    _ range: Range<Int>, weights w: UnsafePointer<Double>, offset: Int, outputs k: Int,
     into out: UnsafeMutablePointer<Double>
   ) {
+    let w = w + offset * k
+    if k == 1 {
+      // One output (a binary model): each row's sum in a register.
+      for r in range {
+        var sum = 0.0
+        for p in Int(rowOffsets[r])..<Int(rowOffsets[r + 1]) {
+          sum += Double(values[p]) * w[Int(columnIndices[p])]
+        }
+        out[r - range.lowerBound] += sum
+      }
+      return
+    }
     for r in range {
-      let base = (r - range.lowerBound) * k
+      let o = out + (r - range.lowerBound) * k
       for p in Int(rowOffsets[r])..<Int(rowOffsets[r + 1]) {
-        let c = offset + Int(columnIndices[p])
+        let weights = w + Int(columnIndices[p]) * k
         let v = Double(values[p])
-        for j in 0..<k { out[base + j] += v * w[j * stride + c] }
+        for j in 0..<k { o[j] += v * weights[j] }
       }
     }
   }
 
-  /// Adds `Σ_r x[r, c] · g[(r - lower) * k + j]` to `gradient[j * stride + offset + c]`.
+  /// Adds `Σ_r x[r, c] · g[(r - lower) * k + j]` to `gradient[(offset + c) * k + j]`.
   func addTransposedProducts(
-    _ range: Range<Int>, coefficients g: UnsafePointer<Double>, stride: Int, offset: Int,
-    outputs k: Int, into gradient: UnsafeMutablePointer<Double>
+    _ range: Range<Int>, coefficients g: UnsafePointer<Double>, offset: Int, outputs k: Int,
+    into gradient: UnsafeMutablePointer<Double>
   ) {
+    let gradient = gradient + offset * k
+    if k == 1 {
+      for r in range where g[r - range.lowerBound] != 0 {
+        let coefficient = g[r - range.lowerBound]
+        for p in Int(rowOffsets[r])..<Int(rowOffsets[r + 1]) {
+          gradient[Int(columnIndices[p])] += Double(values[p]) * coefficient
+        }
+      }
+      return
+    }
     for r in range {
-      let base = (r - range.lowerBound) * k
+      let coefficients = g + (r - range.lowerBound) * k
       for p in Int(rowOffsets[r])..<Int(rowOffsets[r + 1]) {
-        let c = offset + Int(columnIndices[p])
+        let target = gradient + Int(columnIndices[p]) * k
         let v = Double(values[p])
-        for j in 0..<k { gradient[j * stride + c] += v * g[base + j] }
+        for j in 0..<k { target[j] += v * coefficients[j] }
       }
     }
   }
@@ -101,53 +128,72 @@ extension DenseMatrix {
     }
   }
 
-  /// As ``SparseMatrix/addProducts(_:weights:stride:offset:outputs:into:)``: directly from the
-  /// Float rows for up to ``directOutputs`` outputs, else with one BLAS product.
+  /// As ``SparseMatrix/addProducts(_:weights:offset:outputs:into:)``: for up to
+  /// ``directOutputs`` outputs, directly from the Float rows with this block's weights copied
+  /// class-major (`k × columns`, each class's weights contiguous for ``dot(_:_:count:)``),
+  /// else with one BLAS product on the feature-major weights.
   func addProducts(
-    _ range: Range<Int>, weights w: UnsafePointer<Double>, stride: Int, offset: Int, outputs k: Int,
+    _ range: Range<Int>, weights w: UnsafePointer<Double>, offset: Int, outputs k: Int,
     into out: UnsafeMutablePointer<Double>
   ) {
     guard columns > 0, !range.isEmpty else { return }
+    let w = w + offset * k
     if k <= Self.directOutputs {
-      values.withUnsafeBufferPointer { v in
-        for r in range {
-          let row = v.baseAddress! + r * columns
-          let o = out + (r - range.lowerBound) * k
-          for j in 0..<k { o[j] += Self.dot(row, w + j * stride + offset, count: columns) }
-        }
+      let columns = self.columns
+      var classMajor = [Double](repeating: 0, count: k * columns)
+      classMajor.withUnsafeMutableBufferPointer { t in
+        for c in 0..<columns { for j in 0..<k { t[j * columns + c] = w[c * k + j] } }
       }
-      return
-    }
-    let x = doubleRows(range)
-    BLAS.dgemm(
-      .none, .transpose, m: range.count, n: k, k: columns, alpha: 1, a: x, lda: columns,
-      b: w + offset, ldb: stride, beta: 1, c: out, ldc: k)
-  }
-
-  /// As ``SparseMatrix/addTransposedProducts(_:coefficients:stride:offset:outputs:into:)``:
-  /// directly from the Float rows for up to ``directOutputs`` outputs, else with one BLAS
-  /// product.
-  func addTransposedProducts(
-    _ range: Range<Int>, coefficients g: UnsafePointer<Double>, stride: Int, offset: Int,
-    outputs k: Int, into gradient: UnsafeMutablePointer<Double>
-  ) {
-    guard columns > 0, !range.isEmpty else { return }
-    if k <= Self.directOutputs {
       values.withUnsafeBufferPointer { v in
-        for r in range {
-          let row = v.baseAddress! + r * columns
-          let coefficients = g + (r - range.lowerBound) * k
-          for j in 0..<k where coefficients[j] != 0 {
-            Self.axpy(coefficients[j], row, gradient + j * stride + offset, count: columns)
+        classMajor.withUnsafeBufferPointer { t in
+          for r in range {
+            let row = v.baseAddress! + r * columns
+            let o = out + (r - range.lowerBound) * k
+            for j in 0..<k { o[j] += Self.dot(row, t.baseAddress! + j * columns, count: columns) }
           }
         }
       }
       return
     }
+    // out (rows × k) += X (rows × columns) · W (columns × k).
     let x = doubleRows(range)
     BLAS.dgemm(
-      .transpose, .none, m: k, n: columns, k: range.count, alpha: 1, a: g, lda: k, b: x,
-      ldb: columns, beta: 1, c: gradient + offset, ldc: stride)
+      .none, .none, m: range.count, n: k, k: columns, alpha: 1, a: x, lda: columns, b: w,
+      ldb: k, beta: 1, c: out, ldc: k)
+  }
+
+  /// As ``SparseMatrix/addTransposedProducts(_:coefficients:offset:outputs:into:)``: for up
+  /// to ``directOutputs`` outputs, directly from the Float rows into a class-major scratch
+  /// (`k × columns`, each class's gradient contiguous for ``axpy(_:_:_:count:)``) then added
+  /// to the feature-major gradient, else with one BLAS product on the feature-major gradient.
+  func addTransposedProducts(
+    _ range: Range<Int>, coefficients g: UnsafePointer<Double>, offset: Int, outputs k: Int,
+    into gradient: UnsafeMutablePointer<Double>
+  ) {
+    guard columns > 0, !range.isEmpty else { return }
+    let gradient = gradient + offset * k
+    if k <= Self.directOutputs {
+      let columns = self.columns
+      var classMajor = [Double](repeating: 0, count: k * columns)
+      values.withUnsafeBufferPointer { v in
+        classMajor.withUnsafeMutableBufferPointer { t in
+          for r in range {
+            let row = v.baseAddress! + r * columns
+            let coefficients = g + (r - range.lowerBound) * k
+            for j in 0..<k where coefficients[j] != 0 {
+              Self.axpy(coefficients[j], row, t.baseAddress! + j * columns, count: columns)
+            }
+          }
+          for c in 0..<columns { for j in 0..<k { gradient[c * k + j] += t[j * columns + c] } }
+        }
+      }
+      return
+    }
+    // gradient (columns × k) += Xᵀ (columns × rows) · G (rows × k).
+    let x = doubleRows(range)
+    BLAS.dgemm(
+      .transpose, .none, m: columns, n: k, k: range.count, alpha: 1, a: x, lda: columns, b: g,
+      ldb: k, beta: 1, c: gradient, ldc: k)
   }
 }
 
@@ -160,8 +206,7 @@ extension SparseMatrix: FeatureMatrix {
     w.withUnsafeBufferPointer { w in
       result.withUnsafeMutableBufferPointer { result in
         addProducts(
-          range, weights: w.baseAddress!, stride: columns, offset: 0, outputs: k,
-          into: result.baseAddress!)
+          range, weights: w.baseAddress!, offset: 0, outputs: k, into: result.baseAddress!)
       }
     }
     out = result
@@ -174,7 +219,7 @@ extension SparseMatrix: FeatureMatrix {
     g.withUnsafeBufferPointer { g in
       gradient.withUnsafeMutableBufferPointer { gradient in
         addTransposedProducts(
-          range, coefficients: g.baseAddress!, stride: columns, offset: 0, outputs: k,
+          range, coefficients: g.baseAddress!, offset: 0, outputs: k,
           into: gradient.baseAddress!)
       }
     }
@@ -190,8 +235,7 @@ extension DenseMatrix: FeatureMatrix {
     w.withUnsafeBufferPointer { w in
       result.withUnsafeMutableBufferPointer { result in
         addProducts(
-          range, weights: w.baseAddress!, stride: columns, offset: 0, outputs: k,
-          into: result.baseAddress!)
+          range, weights: w.baseAddress!, offset: 0, outputs: k, into: result.baseAddress!)
       }
     }
     out = result
@@ -204,7 +248,7 @@ extension DenseMatrix: FeatureMatrix {
     g.withUnsafeBufferPointer { g in
       gradient.withUnsafeMutableBufferPointer { gradient in
         addTransposedProducts(
-          range, coefficients: g.baseAddress!, stride: columns, offset: 0, outputs: k,
+          range, coefficients: g.baseAddress!, offset: 0, outputs: k,
           into: gradient.baseAddress!)
       }
     }
@@ -212,8 +256,10 @@ extension DenseMatrix: FeatureMatrix {
 }
 
 /// Sparse features and dense features side by side (`[sparse | dense]`), as TF-IDF ⊕ codes:
-/// each block keeps its own layout, so the dense block's products go to BLAS instead of
-/// becoming hundreds of stored entries per sparse row.
+/// each block keeps its own layout, so the dense block's products go to SIMD kernels or BLAS
+/// instead of becoming hundreds of stored entries per sparse row. In the feature-major weights
+/// the sparse block's features come first (feature offset 0), then the dense block's (feature
+/// offset `sparse.columns`).
 package struct ConcatenatedFeatures: FeatureMatrix {
   /// The left block.
   package let sparse: SparseMatrix
@@ -250,10 +296,9 @@ package struct ConcatenatedFeatures: FeatureMatrix {
     w.withUnsafeBufferPointer { w in
       result.withUnsafeMutableBufferPointer { result in
         sparse.addProducts(
-          range, weights: w.baseAddress!, stride: columns, offset: 0, outputs: k,
-          into: result.baseAddress!)
+          range, weights: w.baseAddress!, offset: 0, outputs: k, into: result.baseAddress!)
         dense.addProducts(
-          range, weights: w.baseAddress!, stride: columns, offset: sparse.columns, outputs: k,
+          range, weights: w.baseAddress!, offset: sparse.columns, outputs: k,
           into: result.baseAddress!)
       }
     }
@@ -267,11 +312,11 @@ package struct ConcatenatedFeatures: FeatureMatrix {
     g.withUnsafeBufferPointer { g in
       gradient.withUnsafeMutableBufferPointer { gradient in
         sparse.addTransposedProducts(
-          range, coefficients: g.baseAddress!, stride: columns, offset: 0, outputs: k,
+          range, coefficients: g.baseAddress!, offset: 0, outputs: k,
           into: gradient.baseAddress!)
         dense.addTransposedProducts(
-          range, coefficients: g.baseAddress!, stride: columns, offset: sparse.columns,
-          outputs: k, into: gradient.baseAddress!)
+          range, coefficients: g.baseAddress!, offset: sparse.columns, outputs: k,
+          into: gradient.baseAddress!)
       }
     }
   }

@@ -176,8 +176,10 @@ public struct LogisticRegression: Sendable {
     let d = x.columns
     self.configuration = configuration
     self.classes = classes
-    self.weights = DenseMatrix(
-      uncheckedRows: k, columns: d, values: result.x[0..<(k * d)].map { Float($0) })
+    // The solver's weights are feature-major (d × k); the model's are class-major (k × d).
+    var classMajor = [Float](repeating: 0, count: k * d)
+    for c in 0..<d { for j in 0..<k { classMajor[j * d + c] = Float(result.x[c * k + j]) } }
+    self.weights = DenseMatrix(uncheckedRows: k, columns: d, values: classMajor)
     self.intercepts =
       configuration.fitIntercept
       ? result.x[(k * d)...].map { Float($0) } : Array(repeating: 0, count: k)
@@ -187,16 +189,29 @@ public struct LogisticRegression: Sendable {
       converged: result.converged && result.iterations < configuration.maxIterations)
   }
 
-  /// The solver's first parameters: `start`'s when it fits the problem, else zeros.
+  /// The solver's first parameters: `start`'s when it fits the problem (its weights made
+  /// feature-major, then its intercepts), else zeros.
   private static func startingPoint(
     _ start: LogisticRegression?, classes: [String], problem: LogisticProblem
   ) -> [Double] {
     guard let start, start.classes == classes, start.weights.rows == problem.outputs,
       start.weights.columns == problem.x.columns
     else { return Array(repeating: 0, count: problem.parameterCount) }
-    var point = start.weights.values.map(Double.init)
+    var point = start.featureMajorWeights
     if problem.fitIntercept { point += start.intercepts.map(Double.init) }
     return point
+  }
+
+  /// ``weights`` in double precision and feature-major (`features × outputs`, the layout of
+  /// ``FeatureMatrix``'s products and of the solver): `w[c * outputs + j] = weights[j, c]`.
+  var featureMajorWeights: [Double] {
+    let k = weights.rows
+    let d = weights.columns
+    var w = [Double](repeating: 0, count: k * d)
+    weights.values.withUnsafeBufferPointer { values in
+      for j in 0..<k { for c in 0..<d { w[c * k + j] = Double(values[j * d + c]) } }
+    }
+    return w
   }
 
   /// Restores a fitted model from its parameters.
@@ -253,7 +268,7 @@ public struct LogisticRegression: Sendable {
   package func scores(_ x: some FeatureMatrix) throws -> DenseMatrix {
     try checkInput(x)
     let k = weights.rows
-    let w = weights.values.map(Double.init)
+    let w = featureMajorWeights
     let b = intercepts
     let parts = Parallel.map(count: x.rows, minimumChunk: 512) { range -> [Float] in
       var out: [Double] = []
@@ -348,6 +363,12 @@ extension LogisticRegression {
 
 /// The normalized objective `(1/S)·Σ sᵢ·lossᵢ + ½‖W‖²/(C·S)` (S = Σ sᵢ) and its gradient, which
 /// is what scikit-learn's lbfgs path minimizes, so the same tolerance means the same thing.
+///
+/// The parameters are the weights, feature-major as ``FeatureMatrix``'s products read them
+/// (`w[c * outputs + j]` is feature `c`'s weight for output `j`: one feature's weights side by
+/// side), then the intercepts when fitted. ``LogisticRegression`` keeps its
+/// ``LogisticRegression/weights`` class-major (`outputs × features`) and converts on the way in
+/// (a warm start) and out.
 struct LogisticProblem: Sendable {
   let x: any FeatureMatrix
   let targets: [Int]
@@ -372,8 +393,13 @@ struct LogisticProblem: Sendable {
     self.totalWeight = sampleWeights.reduce(0, +)
   }
 
+  /// The number of parameters: `outputs · features` weights (feature-major), then `outputs`
+  /// intercepts when fitted.
   var parameterCount: Int { outputs * x.columns + (fitIntercept ? outputs : 0) }
 
+  /// The objective at `parameters` (see ``parameterCount`` for their layout), with its gradient,
+  /// in the same layout, in `gradient`. The penalty sums over every weight, so it does not
+  /// depend on the layout.
   func evaluate(_ parameters: [Double], gradient: inout [Double]) -> Double {
     let k = outputs
     let d = x.columns
