@@ -81,6 +81,32 @@ double sparsetext_sum_of_squares(const float *restrict x, ptrdiff_t n) {
   return total;
 }
 
+// Eight doubles with the alignment of one.
+typedef double dlanes8 __attribute__((ext_vector_type(8), aligned(8)));
+
+SPARSETEXT_CLONES
+double sparsetext_dot_f32_f64(const float *restrict x, const double *restrict w, ptrdiff_t n) {
+  dlanes8 lanes = 0;
+  ptrdiff_t i = 0;
+  for (; i + 8 <= n; i += 8) {
+    lanes += __builtin_convertvector(LOAD8(x + i), dlanes8) * *(const dlanes8 *)(w + i);
+  }
+  double total = 0;
+  for (int k = 0; k < 8; k++) total += lanes[k];
+  for (; i < n; i++) total += (double)x[i] * w[i];
+  return total;
+}
+
+SPARSETEXT_CLONES
+void sparsetext_axpy_f32_f64(double a, const float *restrict x, double *restrict y, ptrdiff_t n) {
+  ptrdiff_t i = 0;
+  for (; i + 8 <= n; i += 8) {
+    dlanes8 *target = (dlanes8 *)(y + i);
+    *target = *target + a * __builtin_convertvector(LOAD8(x + i), dlanes8);
+  }
+  for (; i < n; i++) y[i] += a * (double)x[i];
+}
+
 #if defined(__x86_64__)
 #include <xmmintrin.h>
 #endif

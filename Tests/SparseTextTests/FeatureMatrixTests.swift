@@ -98,3 +98,36 @@ import Testing
       both, entries: zip(sparseEntries, denseEntries).map { $0 + $1 }, outputs: k, seed: 3)
   }
 }
+
+/// The C kernels of the dense block's products: eight Double lanes, each lane's products added
+/// in order, the lanes summed 0 to 7, then the tail; so the AVX2 and the baseline variants, and
+/// every processor, give the same bits.
+@Suite struct DenseProductKernelTests {
+  @Test(arguments: [0, 1, 7, 8, 9, 64, 259])
+  func dotAndAxpyFollowTheirDocumentedOrder(count: Int) {
+    var generator = SeededGenerator(seed: UInt64(count) + 1)
+    let x = (0..<count).map { _ in generator.nextFloat() * 4 - 2 }
+    let w = (0..<count).map { _ in Double(generator.nextFloat()) * 1e3 - 5e2 }
+    var lanes = [Double](repeating: 0, count: 8)
+    let body = count - count % 8
+    for i in 0..<body { lanes[i % 8] += Double(x[i]) * w[i] }
+    var expected = 0.0
+    for lane in lanes { expected += lane }
+    for i in body..<count { expected += Double(x[i]) * w[i] }
+    let dot = x.withUnsafeBufferPointer { x in
+      w.withUnsafeBufferPointer { w in DenseMatrix.dot(x.baseAddress!, w.baseAddress!, count: count)
+      }
+    }
+    #expect(dot.bitPattern == expected.bitPattern)
+    // Against the plain sum too, so a kernel that skipped entries would fail.
+    let plain = zip(x, w).reduce(0.0) { $0 + Double($1.0) * $1.1 }
+    #expect(abs(dot - plain) <= 1e-9 * max(1, abs(plain)))
+    var y = w
+    y.withUnsafeMutableBufferPointer { y in
+      x.withUnsafeBufferPointer { x in
+        DenseMatrix.axpy(-0.375, x.baseAddress!, y.baseAddress!, count: count)
+      }
+    }
+    #expect(y == zip(x, w).map { $1 + -0.375 * Double($0) })
+  }
+}

@@ -4,10 +4,11 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/// The hot loops that Swift does not vectorize, in C: the autoencoder's optimizer kernels and
-/// the ASCII tokenizer. Each is compiled with AVX2 where the processor has it (chosen at load
-/// time) and for the x86-64 baseline elsewhere. Every variant performs the same operations per
-/// element, in the same order, so results are identical on every x86-64 processor.
+/// The hot loops that Swift does not vectorize, in C: the autoencoder's optimizer kernels, the
+/// classifier's products with dense codes and the ASCII tokenizer. Each is compiled with AVX2
+/// where the processor has it (chosen at load time) and for the x86-64 baseline elsewhere.
+/// Every variant performs the same operations per element, in the same order, so results are
+/// identical on every x86-64 processor.
 
 /// Adam on `n` parameters: g' = g + lambda*p; m = 0.9m + 0.1g'; v = 0.999v + 0.001g'^2;
 /// p -= ((lr / c1) * m) / (sqrt(v * (1 / c2)) + 1e-8). Returns the sum of squares of p before
@@ -22,6 +23,14 @@ double sparsetext_adam(float *p, float *m, float *v, const float *g, ptrdiff_t n
 /// The sum of squares of `n` floats, accumulated in eight interleaved Float lanes (a fixed
 /// order, whatever the vector width) and then summed in Double.
 double sparsetext_sum_of_squares(const float *x, ptrdiff_t n);
+
+/// `sum_c (double)x[c] * w[c]` over `n` entries: the logistic regression's products with a dense
+/// Float block (codes) and Double weights. Eight Double lanes, each lane's products added in
+/// order, the lanes then summed 0 to 7, then the tail: the same on every processor.
+double sparsetext_dot_f32_f64(const float *x, const double *w, ptrdiff_t n);
+
+/// `y[c] += a * (double)x[c]` over `n` entries (the gradient of the same products).
+void sparsetext_axpy_f32_f64(double a, const float *x, double *y, ptrdiff_t n);
 
 /// scikit-learn's default tokens (`(?u)\b\w\w+\b`: runs of two or more word characters,
 /// which in ASCII are `[0-9A-Za-z_]`) of `n` bytes of ASCII text, 32 bytes at a time. Writes the

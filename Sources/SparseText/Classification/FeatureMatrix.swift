@@ -1,3 +1,5 @@
+import CKernels
+
 /// A matrix of samples (rows) by features (columns) that ``LogisticRegression`` fits and scores:
 /// ``SparseMatrix``, ``DenseMatrix`` and ``ConcatenatedFeatures``, each with the products the
 /// solver needs. Apps pass a sparse or a dense matrix to the classifier's public methods.
@@ -90,42 +92,20 @@ extension DenseMatrix {
   /// several times the arithmetic (on 30,000 × 256 codes, three quarters of a classifier fit).
   static let directOutputs = 16
 
-  /// `Σ_c Double(row[c]) · w[c]` over `count` entries, in eight lanes of Double.
+  /// `Σ_c Double(row[c]) · w[c]` over `count` entries, in eight lanes of Double (in C, with
+  /// AVX2 where the processor has it and the same result everywhere).
   @inline(__always)
   static func dot(_ row: UnsafePointer<Float>, _ w: UnsafePointer<Double>, count: Int) -> Double {
-    var lanes = SIMD8<Double>()
-    var c = 0
-    while c + 8 <= count {
-      let x = SIMD8<Double>(UnsafeRawPointer(row + c).loadUnaligned(as: SIMD8<Float>.self))
-      lanes += x * UnsafeRawPointer(w + c).loadUnaligned(as: SIMD8<Double>.self)
-      c += 8
-    }
-    var sum = lanes.sum()
-    while c < count {
-      sum += Double(row[c]) * w[c]
-      c += 1
-    }
-    return sum
+    sparsetext_dot_f32_f64(row, w, count)
   }
 
-  /// `y[c] += a · Double(row[c])` over `count` entries, eight at a time.
+  /// `y[c] += a · Double(row[c])` over `count` entries, eight at a time (in C, as
+  /// ``dot(_:_:count:)``).
   @inline(__always)
   static func axpy(
     _ a: Double, _ row: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Double>, count: Int
   ) {
-    var c = 0
-    let scalar = SIMD8<Double>(repeating: a)
-    while c + 8 <= count {
-      let x = SIMD8<Double>(UnsafeRawPointer(row + c).loadUnaligned(as: SIMD8<Float>.self))
-      let target = UnsafeMutableRawPointer(y + c)
-      target.storeBytes(
-        of: target.loadUnaligned(as: SIMD8<Double>.self) + scalar * x, as: SIMD8<Double>.self)
-      c += 8
-    }
-    while c < count {
-      y[c] += a * Double(row[c])
-      c += 1
-    }
+    sparsetext_axpy_f32_f64(a, row, y, count)
   }
 
   /// As ``SparseMatrix/addProducts(_:weights:offset:outputs:into:)``: for up to
