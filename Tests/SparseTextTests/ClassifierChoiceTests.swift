@@ -400,6 +400,7 @@ import Testing
     }
     #expect(!stages.seen.contains(.foldAutoencoder))
   }
+
   /// A fold's autoencoder takes the final one's batch and step size (an automatic batch would
   /// shrink with the fold's rows), at most 5 epochs and no validation slice; the rest is the
   /// configuration's.

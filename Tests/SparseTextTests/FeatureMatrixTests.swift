@@ -115,7 +115,8 @@ import Testing
     for lane in lanes { expected += lane }
     for i in body..<count { expected += Double(x[i]) * w[i] }
     let dot = x.withUnsafeBufferPointer { x in
-      w.withUnsafeBufferPointer { w in DenseMatrix.dot(x.baseAddress!, w.baseAddress!, count: count)
+      w.withUnsafeBufferPointer { w in
+        DenseMatrix.dot(x.baseAddress!, w.baseAddress!, count: count)
       }
     }
     #expect(dot.bitPattern == expected.bitPattern)
