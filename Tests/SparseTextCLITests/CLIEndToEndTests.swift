@@ -187,6 +187,39 @@ private func python(_ script: String) throws -> (status: Int32, output: String) 
     #expect(bad.status == 2 && bad.stderr.contains("--repeats"))
   }
 
+  /// The data comes as --train with --test, or as INPUT (or --corpus) to divide: `INPUT --test`
+  /// split INPUT and never read the test file, so each half-given or doubly-given source is
+  /// refused before any work, naming the command that was meant, and no report is written.
+  @Test func experimentRefusesDataOptionsItWouldNotRead() throws {
+    let dir = try CLI.temporaryDirectory()
+    defer { try? FileManager.default.removeItem(at: dir) }
+    let train = try writeCorpus(in: dir, name: "train.txt", count: 30)
+    let test = try writeCorpus(in: dir, name: "test.txt", count: 10, variant: 1)
+    let report = dir.appendingPathComponent("report")
+    let cases: [([String], String)] = [
+      (
+        [train.path, "--test", test.path],
+        "give --train \(train.path) --test \(test.path), or INPUT alone"
+      ),
+      (["--test", test.path], "--test needs --train"),
+      (["--train", train.path], "--train needs --test"),
+      (["--train", train.path, "--test", test.path, "--corpus", "bbc"], "drop --corpus"),
+      ([train.path, "--train", train.path, "--test", test.path], "drop INPUT"),
+    ]
+    for (arguments, message) in cases {
+      let result = try CLI.run(
+        ["experiment"] + arguments + ["--no-autoencoder", "--report", report.path, "-q"])
+      #expect(result.status == 2, "\(arguments)")
+      #expect(result.stderr.contains(message), "\(result.stderr)")
+      #expect(!FileManager.default.fileExists(atPath: report.path))
+    }
+    // Given as meant, the same files run.
+    let run = try CLI.run([
+      "experiment", "--train", train.path, "--test", test.path, "--no-autoencoder", "-q",
+    ])
+    #expect(run.status == 0, "\(run.stderr)")
+  }
+
   /// fit without --classifier-input chooses it by cross-validation and says so; the bundle's
   /// config.json keeps the choice and its table.
   @Test func fitChoosesTheClassifierInput() throws {

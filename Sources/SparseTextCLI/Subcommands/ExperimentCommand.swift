@@ -104,6 +104,7 @@ struct ExperimentCommand: ParsableCommand {
   ]
 
   func run() throws {
+    try checkDataSources()
     // Every file the report directory will hold is checked against every input before any work.
     let outputs = try OutputPlan(
       reports: [("--report", report, Self.reportFiles)],
@@ -333,6 +334,33 @@ struct ExperimentCommand: ParsableCommand {
   /// `name` inside the directory `directory`, as given (`out/` and `out` give `out/name`).
   static func path(_ directory: String, _ name: String) -> String {
     (directory as NSString).appendingPathComponent(name)
+  }
+
+  /// The data comes either as `--train` and `--test`, or as INPUT or `--corpus` to divide:
+  /// anything else would leave a given option unread (`INPUT --test T` would split INPUT and
+  /// never read T).
+  func checkDataSources() throws {
+    switch (train, test) {
+    case (nil, nil): return
+    case (_?, nil): throw CommandError.usage("--train needs --test (the test corpus)")
+    case (nil, let test?):
+      guard let input else {
+        throw CommandError.usage("--test needs --train (the training corpus)")
+      }
+      throw CommandError.usage(
+        "--test needs --train: give --train \(input) --test \(test), or INPUT alone to split it (--test-fraction, --split)"
+      )
+    case (_?, _?):
+      let unread = [
+        input.map { _ in "INPUT" }, source.corpus.map { _ in "--corpus" },
+        source.split.map { _ in "--split" },
+      ].compactMap { $0 }
+      guard unread.isEmpty else {
+        throw CommandError.usage(
+          "--train and --test give the training and test parts; drop \(unread.joined(separator: ", "))"
+        )
+      }
+    }
   }
 
   /// The train/test parts (one, or one per fold) and a description of the data.
