@@ -134,17 +134,3 @@ extension Experiment {
     return order.map { rows[$0] }
   }
 }
-
-extension SparseAutoencoder.Configuration {
-  /// Switches to the TopK recipe with `k` (ReLU codes, unit-norm decoder columns, as
-  /// ``SparseAutoencoder/Configuration/topK(_:)``), or with `nil` to the KL one (sigmoid codes,
-  /// free decoder columns), keeping every other setting: what `--topk` and the grid's `topk`
-  /// both do to a configuration file's autoencoder.
-  // Belongs beside `topK(_:)` in SparseAutoencoder+Configuration.swift, left alone while the
-  // trainer there is rewritten.
-  package mutating func useTopK(_ k: Int?) {
-    topK = k
-    activation = k == nil ? .sigmoid : .relu
-    unitNormDecoder = k != nil
-  }
-}

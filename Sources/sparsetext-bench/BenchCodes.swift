@@ -43,6 +43,32 @@ struct BenchCodes: ParsableCommand {
   @Option(help: "Seed.")
   var seed: UInt64?
 
+  @Option(help: "Hidden units.")
+  var hidden: Int?
+
+  @Option(help: "KL weight β.")
+  var beta: Double?
+
+  @Option(help: "Sparsity target ρ.")
+  var sparsity: Double?
+
+  @Option(
+    help: "The TopK recipe with K (ReLU codes, unit-norm decoder columns), as `fit --topk`; 0 = KL."
+  )
+  var topk: Int?
+
+  @Option(help: "Encoder activation (sigmoid or relu), applied after --topk.")
+  var activation: String?
+
+  @Option(help: "Unit-norm decoder columns (true or false), applied after --topk.")
+  var unitNormDecoder: Bool?
+
+  @Option(
+    help:
+      "Keep the labels of this stratified fraction of the training rows; the rest train the unsupervised stages."
+  )
+  var labelFraction: Double?
+
   static func read(_ path: String) throws -> (texts: [String], labels: [String]) {
     let content = try String(contentsOfFile: path, encoding: .utf8)
     var texts: [String] = []
@@ -68,7 +94,16 @@ struct BenchCodes: ParsableCommand {
   }
 
   func run() throws {
-    let trainPart = try Self.read(train)
+    var trainPart = try Self.read(train)
+    var unlabeled: [String] = []
+    if let labelFraction {
+      let keep = try StratifiedSplit.fraction(
+        labelFraction, of: Array(trainPart.texts.indices), labels: trainPart.labels,
+        seed: seed ?? 13)
+      let kept = Set(keep)
+      unlabeled = trainPart.texts.indices.filter { !kept.contains($0) }.map { trainPart.texts[$0] }
+      trainPart = (keep.map { trainPart.texts[$0] }, keep.map { trainPart.labels[$0] })
+    }
     let testPart = try Self.read(test)
     var sae = SparseAutoencoder.Configuration()
     if let labelWeight { sae.labelWeight = labelWeight }
@@ -78,18 +113,30 @@ struct BenchCodes: ParsableCommand {
     if let validation { sae.validationFraction = validation }
     if let exactStep { sae.exactStep = SparseAutoencoder.ExactStep(rawValue: exactStep) }
     if let seed { sae.seed = seed }
+    if let hidden { sae.hiddenUnits = hidden }
+    if let beta { sae.sparsityWeight = beta }
+    if let sparsity { sae.sparsityTarget = sparsity }
+    if let topk { sae.useTopK(topk == 0 ? nil : topk) }
+    if let activation {
+      guard let value = SparseAutoencoder.Activation(rawValue: activation) else {
+        throw ValidationError("--activation: sigmoid or relu")
+      }
+      sae.activation = value
+    }
+    if let unitNormDecoder { sae.unitNormDecoder = unitNormDecoder }
     let configuration = TextFeaturePipeline.Configuration(
       autoencoder: sae, classifierInput: .codes)
     let clock = Date()
     let pipeline = try TextFeaturePipeline(
-      fitting: trainPart.texts, labels: trainPart.labels, configuration: configuration)
+      fitting: trainPart.texts, labels: trainPart.labels, unlabeled: unlabeled,
+      configuration: configuration)
     let seconds = Date().timeIntervalSince(clock)
     let autoencoder = pipeline.autoencoder!
     let predicted = try pipeline.predict(testPart.texts)
     let accuracy =
       Double(zip(predicted, testPart.labels).filter { $0 == $1 }.count)
       / Double(testPart.labels.count)
-    let xTrain = try pipeline.vectorizer.transform(trainPart.texts)
+    let xTrain = try pipeline.vectorizer.transform(trainPart.texts + unlabeled)
     let xTest = try pipeline.vectorizer.transform(testPart.texts)
     let metrics = try autoencoder.metrics(on: xTest, referenceMeans: xTrain.columnMeans())
     let history = autoencoder.history

@@ -191,6 +191,16 @@ extension SparseAutoencoder {
       Configuration(activation: .relu, topK: k, unitNormDecoder: true)
     }
 
+    /// Switches to the TopK recipe with `k` (ReLU codes, unit-norm decoder columns, as
+    /// ``topK(_:)``), or with `nil` to the KL one (sigmoid codes, free decoder columns), keeping
+    /// every other setting: what `--topk` and the grid's `topk` both do to a configuration
+    /// file's autoencoder.
+    package mutating func useTopK(_ k: Int?) {
+      topK = k
+      activation = k == nil ? .sigmoid : .relu
+      unitNormDecoder = k != nil
+    }
+
     /// The input scale in effect: ``inputScale``, or 1 before a training has resolved it.
     var scale: Double { inputScale ?? 1 }
 
