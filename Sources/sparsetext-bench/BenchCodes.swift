@@ -2,6 +2,8 @@ import ArgumentParser
 import Foundation
 import SparseText
 
+extension SparseAutoencoder.Activation: ExpressibleByArgument {}
+
 /// Fits the pipeline with the classifier on the codes and measures the codes, for choosing the
 /// autoencoder's defaults (issues 23 and 26): codes + LR accuracy on the test part, the test
 /// part's FVU, the epochs run and the fit's time.
@@ -58,14 +60,14 @@ struct BenchCodes: ParsableCommand {
   var topk: Int?
 
   @Option(help: "Encoder activation (sigmoid or relu), applied after --topk.")
-  var activation: String?
+  var activation: SparseAutoencoder.Activation?
 
   @Option(help: "Unit-norm decoder columns (true or false), applied after --topk.")
   var unitNormDecoder: Bool?
 
   @Option(
     help:
-      "Keep the labels of this stratified fraction of the training rows; the rest train the unsupervised stages."
+      "Keep the labels of this stratified fraction of the training rows (drawn with --seed); the rest train the unsupervised stages."
   )
   var labelFraction: Double?
 
@@ -94,35 +96,30 @@ struct BenchCodes: ParsableCommand {
   }
 
   func run() throws {
+    var sae = SparseAutoencoder.Configuration()
+    if let seed { sae.seed = seed }
     var trainPart = try Self.read(train)
     var unlabeled: [String] = []
     if let labelFraction {
       let keep = try StratifiedSplit.fraction(
         labelFraction, of: Array(trainPart.texts.indices), labels: trainPart.labels,
-        seed: seed ?? 13)
+        seed: sae.seed)
       let kept = Set(keep)
       unlabeled = trainPart.texts.indices.filter { !kept.contains($0) }.map { trainPart.texts[$0] }
       trainPart = (keep.map { trainPart.texts[$0] }, keep.map { trainPart.labels[$0] })
     }
     let testPart = try Self.read(test)
-    var sae = SparseAutoencoder.Configuration()
     if let labelWeight { sae.labelWeight = labelWeight }
     if let batchSize { sae.batchSize = batchSize == 0 ? nil : batchSize }
     if let learningRate { sae.learningRate = learningRate }
     if let epochs { sae.epochs = epochs }
     if let validation { sae.validationFraction = validation }
     if let exactStep { sae.exactStep = SparseAutoencoder.ExactStep(rawValue: exactStep) }
-    if let seed { sae.seed = seed }
     if let hidden { sae.hiddenUnits = hidden }
     if let beta { sae.sparsityWeight = beta }
     if let sparsity { sae.sparsityTarget = sparsity }
     if let topk { sae.useTopK(topk == 0 ? nil : topk) }
-    if let activation {
-      guard let value = SparseAutoencoder.Activation(rawValue: activation) else {
-        throw ValidationError("--activation: sigmoid or relu")
-      }
-      sae.activation = value
-    }
+    if let activation { sae.activation = activation }
     if let unitNormDecoder { sae.unitNormDecoder = unitNormDecoder }
     let configuration = TextFeaturePipeline.Configuration(
       autoencoder: sae, classifierInput: .codes)
