@@ -205,6 +205,12 @@ private func python(_ script: String) throws -> (status: Int32, output: String) 
       (["--train", train.path], "--train needs --test"),
       (["--train", train.path, "--test", test.path, "--corpus", "bbc"], "drop --corpus"),
       ([train.path, "--train", train.path, "--test", test.path], "drop INPUT"),
+      (["--train", train.path, "--test", test.path, "--cv", "3"], "drop --cv"),
+      ([train.path, "--cv", "3", "--split", test.path], "drop one"),
+      ([train.path, "--grid", "hidden=2", "--cv", "3", "--repeats", "2"], "drop --cv, --repeats"),
+      ([train.path, "--grid", "hidden=2", "--label-fractions", "0.5"], "drop --label-fractions"),
+      ([train.path, "--novelty", "--repeats", "2"], "drop --grid, --cv, --repeats"),
+      ([train.path, "--retrieval", "--repeats", "2"], "--retrieval runs on one"),
     ]
     for (arguments, message) in cases {
       let result = try CLI.run(

@@ -313,8 +313,8 @@ import Testing
     #expect(sae.configuration.epochs == 2)
     // --train's file becomes fit's INPUT; what only experiment takes is left out.
     let split = try CLI.run([
-      "experiment", "--train", train.path, "--test", train.path, "--grid=hidden=2", "--cv", "2",
-      "--report", dir.appendingPathComponent("r").path, "--epochs", "1", "--min-df", "1", "-q",
+      "experiment", "--train", train.path, "--test", train.path, "--grid=hidden=2", "--folds",
+      "2", "--report", dir.appendingPathComponent("r").path, "--epochs", "1", "--min-df", "1", "-q",
     ])
     #expect(split.status == 0, "\(split.stderr)")
     #expect(

@@ -105,6 +105,7 @@ struct ExperimentCommand: ParsableCommand {
 
   func run() throws {
     try checkDataSources()
+    try checkModeOptions()
     // Every file the report directory will hold is checked against every input before any work.
     let outputs = try OutputPlan(
       reports: [("--report", report, Self.reportFiles)],
@@ -182,14 +183,16 @@ struct ExperimentCommand: ParsableCommand {
 
   /// `--novelty`: the held-out-class protocol on one training/test division.
   func runNovelty(_ configuration: Experiment.Configuration) throws {
+    guard grid.isEmpty, cv == nil, repeats == nil, labelFractions == nil,
+      pipeline.unlabeled.isEmpty
+    else {
+      throw CommandError.usage(
+        "--novelty runs on one training/test division; drop --grid, --cv, --repeats, --label-fractions and --unlabeled"
+      )
+    }
     guard let sae = configuration.autoencoder else {
       throw CommandError.usage(
         "--novelty scores the autoencoder's reconstruction; drop --no-autoencoder")
-    }
-    guard grid.isEmpty, cv == nil, labelFractions == nil, pipeline.unlabeled.isEmpty else {
-      throw CommandError.usage(
-        "--novelty runs on one training/test division; drop --grid, --cv, --label-fractions and --unlabeled"
-      )
     }
     let noveltyConfiguration = NoveltyExperiment.Configuration(
       pipeline: TextFeaturePipeline.Configuration(
@@ -220,10 +223,11 @@ struct ExperimentCommand: ParsableCommand {
 
   /// `--retrieval`: the representations judged as embeddings on one training/test division.
   func runRetrieval(_ configuration: Experiment.Configuration) throws {
-    guard !novelty, grid.isEmpty, cv == nil, labelFractions == nil, pipeline.unlabeled.isEmpty
+    guard !novelty, grid.isEmpty, cv == nil, repeats == nil, labelFractions == nil,
+      pipeline.unlabeled.isEmpty
     else {
       throw CommandError.usage(
-        "--retrieval runs on one training/test division; drop --novelty, --grid, --cv, --label-fractions and --unlabeled"
+        "--retrieval runs on one training/test division; drop --novelty, --grid, --cv, --repeats, --label-fractions and --unlabeled"
       )
     }
     let retrievalConfiguration = RetrievalExperiment.Configuration(
@@ -358,6 +362,34 @@ struct ExperimentCommand: ParsableCommand {
       guard unread.isEmpty else {
         throw CommandError.usage(
           "--train and --test give the training and test parts; drop \(unread.joined(separator: ", "))"
+        )
+      }
+    }
+  }
+
+  /// How the data is divided and what a mode reads must agree: `--cv` divides INPUT or
+  /// `--corpus` itself (with `--train`/`--test` or `--split` it was never read), and `--grid`
+  /// cross-validates the training part with `--folds` (it read no `--cv`, `--repeats` or
+  /// `--label-fractions`; with `--cv` it took the first fold's training part).
+  func checkModeOptions() throws {
+    if cv != nil && train != nil {
+      throw CommandError.usage(
+        "--cv divides INPUT or --corpus into folds; --train and --test are one division already: drop --cv"
+      )
+    }
+    if cv != nil && source.split != nil {
+      throw CommandError.usage(
+        "--cv and --split both divide the corpus: drop one (--split for the fixed division, --cv for K folds)"
+      )
+    }
+    if !grid.isEmpty {
+      let unread = [
+        cv.map { _ in "--cv" }, repeats.map { _ in "--repeats" },
+        labelFractions.map { _ in "--label-fractions" },
+      ].compactMap { $0 }
+      guard unread.isEmpty else {
+        throw CommandError.usage(
+          "--grid ranks settings by cross-validation on the training part (--folds); drop \(unread.joined(separator: ", "))"
         )
       }
     }
