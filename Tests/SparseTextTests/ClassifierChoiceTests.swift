@@ -419,4 +419,37 @@ import Testing
     sae.epochs = 2
     #expect(TextFeaturePipeline.foldAutoencoderConfiguration(sae, final: final).epochs == 2)
   }
+
+  /// A fold's autoencoder reads the fold's training rows and the unlabelled rows; past the
+  /// choice's row limit, a seeded sample of the unlabelled rows that fills it, the same for
+  /// every fold.
+  @Test func foldsSampleTheUnlabelledTextPastTheChoiceRows() {
+    let train = [4, 0, 7, 2]
+    let all = TextFeaturePipeline.foldAutoencoderRows(
+      train: train, unlabelled: 10..<20, limit: 14, seed: 3)
+    #expect(all == train + Array(10..<20))
+    #expect(
+      TextFeaturePipeline.foldAutoencoderRows(
+        train: train, unlabelled: 10..<20, limit: nil, seed: 3) == all)
+    let sampled = TextFeaturePipeline.foldAutoencoderRows(
+      train: train, unlabelled: 10..<1_010, limit: 54, seed: 3)
+    #expect(sampled.count == 54)
+    #expect(Array(sampled.prefix(4)) == train)
+    let drawn = Array(sampled.dropFirst(4))
+    #expect(Set(drawn).count == 50 && drawn.allSatisfy { (10..<1_010).contains($0) })
+    #expect(drawn == drawn.sorted())
+    // Spread over the range, not its first rows.
+    #expect(drawn.last! > 500)
+    // The same seed gives the same sample whatever the fold's rows; another seed another one.
+    let otherFold = TextFeaturePipeline.foldAutoencoderRows(
+      train: [1, 3, 5, 6], unlabelled: 10..<1_010, limit: 54, seed: 3)
+    #expect(Array(otherFold.dropFirst(4)) == drawn)
+    let otherSeed = TextFeaturePipeline.foldAutoencoderRows(
+      train: train, unlabelled: 10..<1_010, limit: 54, seed: 4)
+    #expect(Array(otherSeed.dropFirst(4)) != drawn)
+    // A fold with more labelled rows than the limit keeps them all and reads no unlabelled row.
+    #expect(
+      TextFeaturePipeline.foldAutoencoderRows(
+        train: Array(0..<60), unlabelled: 100..<200, limit: 54, seed: 3) == Array(0..<60))
+  }
 }

@@ -78,8 +78,10 @@ public struct TextFeaturePipeline: Sendable {
     /// autoencoder too), and the final classifier is then fitted on every row. A choice is
     /// as precise as its held-out predictions are many, and 50,000 rows give each fold about
     /// 17,000 of them, so past that size the choice only costs time: on Twitter ×25 (763,150
-    /// tweets) the folds' autoencoders and fits took longer than the final ones. 50,000 by
-    /// default, so BBC, Twitter, CR and MPQA choose on every row; `nil` reads every row.
+    /// tweets) the folds' autoencoders and fits took longer than the final ones. A fold's
+    /// autoencoder reads the fold's training rows and the unlabelled text, the latter sampled
+    /// (seeded) down to this many rows in all. 50,000 by default, so BBC, Twitter, CR and MPQA
+    /// choose on every row; `nil` reads every row.
     public var choiceRows: Int?
 
     /// How the classifier's cross-validation searches its grid.
@@ -450,13 +452,19 @@ public struct TextFeaturePipeline: Sendable {
       if foldCodes == nil, let classIndices {
         let standardize = configuration.codeScaling == .standardize
         let labelledRows = documents.count
+        let choiceRows = configuration.choiceRows
         foldCodes = { train, valid in
           progress?(.stage(.foldAutoencoder))
           // The fold's autoencoder reads what the final one would: the fold's training text
           // (with its labels) and the unlabelled text, not the held-out rows, which then meet
           // it as test documents meet the final one.
-          let rows = train + Array(labelledRows..<xAll.rows)
-          let foldLabels = train.map { classIndices[$0] } + classIndices[labelledRows...]
+          // Past `choiceRows` rows in all, a sample of the unlabelled text (as the labelled
+          // rows are sampled past it): a million unlabelled rows would otherwise be read by
+          // every fold of every draw.
+          let rows = Self.foldAutoencoderRows(
+            train: train, unlabelled: labelledRows..<xAll.rows,
+            limit: choiceRows, seed: sae.seed)
+          let foldLabels = rows.map { classIndices[$0] }
           let xFold = xAll.selectingRows(rows)
           let foldModel = try SparseAutoencoder(
             training: xFold, labels: foldLabels, classes: classCount,
@@ -566,6 +574,26 @@ public struct TextFeaturePipeline: Sendable {
     fold.epochs = min(sae.epochs, foldAutoencoderEpochs)
     fold.validationFraction = 0
     return fold
+  }
+
+  /// The rows of the training matrix a cross-validation fold's autoencoder trains on: the
+  /// fold's training rows `train`, then the unlabelled rows `unlabelled`, or, when that makes
+  /// more than `limit` rows, a seeded sample of the unlabelled rows that brings the total to
+  /// `limit` (the same sample for every fold, in row order). `nil` reads every row.
+  package static func foldAutoencoderRows(
+    train: [Int], unlabelled: Range<Int>, limit: Int?, seed: UInt64
+  ) -> [Int] {
+    guard let limit, train.count + unlabelled.count > limit else {
+      return train + Array(unlabelled)
+    }
+    let room = max(0, limit - train.count)
+    var pool = Array(unlabelled)
+    var generator = SeededGenerator(seed: seed)
+    // The first `room` places of a Fisher–Yates shuffle: a uniform sample without replacement.
+    for i in 0..<room {
+      pool.swapAt(i, Int.random(in: i..<pool.count, using: &generator))
+    }
+    return train + pool.prefix(room).sorted()
   }
 
   /// The folds a stratified cross-validation can use: `requested`, or fewer when the smallest
