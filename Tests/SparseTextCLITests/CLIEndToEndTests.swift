@@ -209,8 +209,12 @@ private func python(_ script: String) throws -> (status: Int32, output: String) 
       ([train.path, "--cv", "3", "--split", test.path], "drop one"),
       ([train.path, "--grid", "hidden=2", "--cv", "3", "--repeats", "2"], "drop --cv, --repeats"),
       ([train.path, "--grid", "hidden=2", "--label-fractions", "0.5"], "drop --label-fractions"),
-      ([train.path, "--novelty", "--repeats", "2"], "drop --grid, --cv, --repeats"),
+      (
+        [train.path, "--novelty", "--repeats", "2", "--cv", "3"],
+        "--novelty runs on one training/test division; drop --cv, --repeats"
+      ),
       ([train.path, "--retrieval", "--repeats", "2"], "--retrieval runs on one"),
+      ([train.path, "--retrieval", "--novelty"], "run them one at a time"),
     ]
     for (arguments, message) in cases {
       let result = try CLI.run(

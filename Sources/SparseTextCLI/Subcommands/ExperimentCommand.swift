@@ -183,13 +183,6 @@ struct ExperimentCommand: ParsableCommand {
 
   /// `--novelty`: the held-out-class protocol on one training/test division.
   func runNovelty(_ configuration: Experiment.Configuration) throws {
-    guard grid.isEmpty, cv == nil, repeats == nil, labelFractions == nil,
-      pipeline.unlabeled.isEmpty
-    else {
-      throw CommandError.usage(
-        "--novelty runs on one training/test division; drop --grid, --cv, --repeats, --label-fractions and --unlabeled"
-      )
-    }
     guard let sae = configuration.autoencoder else {
       throw CommandError.usage(
         "--novelty scores the autoencoder's reconstruction; drop --no-autoencoder")
@@ -223,13 +216,6 @@ struct ExperimentCommand: ParsableCommand {
 
   /// `--retrieval`: the representations judged as embeddings on one training/test division.
   func runRetrieval(_ configuration: Experiment.Configuration) throws {
-    guard !novelty, grid.isEmpty, cv == nil, repeats == nil, labelFractions == nil,
-      pipeline.unlabeled.isEmpty
-    else {
-      throw CommandError.usage(
-        "--retrieval runs on one training/test division; drop --novelty, --grid, --cv, --repeats, --label-fractions and --unlabeled"
-      )
-    }
     let retrievalConfiguration = RetrievalExperiment.Configuration(
       vectorizer: configuration.vectorizer, autoencoder: configuration.autoencoder,
       codeScaling: configuration.codeScaling, seed: configuration.seed)
@@ -368,10 +354,27 @@ struct ExperimentCommand: ParsableCommand {
   }
 
   /// How the data is divided and what a mode reads must agree: `--cv` divides INPUT or
-  /// `--corpus` itself (with `--train`/`--test` or `--split` it was never read), and `--grid`
+  /// `--corpus` itself (with `--train`/`--test` or `--split` it was never read); `--grid`
   /// cross-validates the training part with `--folds` (it read no `--cv`, `--repeats` or
-  /// `--label-fractions`; with `--cv` it took the first fold's training part).
+  /// `--label-fractions`; with `--cv` it took the first fold's training part); `--novelty` and
+  /// `--retrieval` run one at a time on one training/test division.
   func checkModeOptions() throws {
+    if novelty && retrieval {
+      throw CommandError.usage(
+        "--novelty and --retrieval are two experiments: run them one at a time")
+    }
+    if novelty || retrieval {
+      let unread = [
+        grid.isEmpty ? nil : "--grid", cv.map { _ in "--cv" }, repeats.map { _ in "--repeats" },
+        labelFractions.map { _ in "--label-fractions" },
+        pipeline.unlabeled.isEmpty ? nil : "--unlabeled",
+      ].compactMap { $0 }
+      guard unread.isEmpty else {
+        throw CommandError.usage(
+          "\(novelty ? "--novelty" : "--retrieval") runs on one training/test division; drop \(unread.joined(separator: ", "))"
+        )
+      }
+    }
     if cv != nil && train != nil {
       throw CommandError.usage(
         "--cv divides INPUT or --corpus into folds; --train and --test are one division already: drop --cv"
