@@ -68,6 +68,8 @@ let package = Package(
       name: "sparsetext-bench",
       dependencies: [
         "SparseText",
+        // `codes` reads the autoencoder's options as `fit` spells them.
+        "SparseTextCLI",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ]
     ),

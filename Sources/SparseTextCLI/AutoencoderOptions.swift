@@ -47,8 +47,11 @@ enum InputScaleSetting: ExpressibleByArgument, Equatable {
 
 /// Sparse autoencoder settings shared by `train-sae`, `fit` and `experiment`. Every option left
 /// out keeps the library's default (`SparseAutoencoder.Configuration()`), which the help shows.
-struct AutoencoderOptions: ParsableArguments {
+/// `sparsetext-bench codes` reads the same options.
+package struct AutoencoderOptions: ParsableArguments {
   private static let defaults = SparseAutoencoder.Configuration()
+
+  package init() {}
 
   @Option(
     name: [.customLong("hidden"), .customLong("hidden-units")],
@@ -147,7 +150,7 @@ struct AutoencoderOptions: ParsableArguments {
   var tied = false
 
   /// The seed in effect.
-  var effectiveSeed: UInt64 { seed ?? Self.defaults.seed }
+  package var effectiveSeed: UInt64 { seed ?? Self.defaults.seed }
 
   /// Whether any option of the group was given on the command line (with any value, the
   /// default's included).
@@ -162,7 +165,7 @@ struct AutoencoderOptions: ParsableArguments {
 
   /// The configuration: `base` (the library's defaults unless a configuration file gives
   /// another) with the options given.
-  func configuration(base: SparseAutoencoder.Configuration = Self.defaults) throws
+  package func configuration(base: SparseAutoencoder.Configuration = Self.defaults) throws
     -> SparseAutoencoder.Configuration
   {
     var c = base

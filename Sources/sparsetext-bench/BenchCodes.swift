@@ -1,8 +1,7 @@
 import ArgumentParser
 import Foundation
 import SparseText
-
-extension SparseAutoencoder.Activation: ExpressibleByArgument {}
+import SparseTextCLI
 
 /// Fits the pipeline with the classifier on the codes and measures the codes, for choosing the
 /// autoencoder's defaults (issues 23 and 26): codes + LR accuracy on the test part, the test
@@ -15,7 +14,7 @@ struct BenchCodes: ParsableCommand {
     discussion: """
       Files are JSON lines with `text` and `label` fields (.jsonl) or fastText lines \
       (`__label__x text`, any other extension). The autoencoder starts from the library's \
-      defaults; each option given replaces one field.
+      defaults; each option given replaces one field, as in `sparsetext fit`.
       """)
 
   @Option(help: "Training file.")
@@ -24,52 +23,17 @@ struct BenchCodes: ParsableCommand {
   @Option(help: "Test file.")
   var test: String
 
-  @Option(help: "Label weight λ.")
-  var labelWeight: Double?
-
-  @Option(help: "Batch size (0 = chosen from the corpus).")
-  var batchSize: Int?
-
-  @Option(help: "Adam's learning rate.")
-  var learningRate: Double?
-
-  @Option(help: "Epochs at most.")
-  var epochs: Int?
-
-  @Option(help: "Validation fraction (0 = every epoch on every row).")
-  var validation: Double?
-
   @Option(help: "dense or gram.")
   var exactStep: String?
-
-  @Option(help: "Seed.")
-  var seed: UInt64?
-
-  @Option(help: "Hidden units.")
-  var hidden: Int?
-
-  @Option(help: "KL weight β.")
-  var beta: Double?
-
-  @Option(help: "Sparsity target ρ.")
-  var sparsity: Double?
-
-  @Option(
-    help: "The TopK recipe with K (ReLU codes, unit-norm decoder columns), as `fit --topk`; 0 = KL."
-  )
-  var topk: Int?
-
-  @Option(help: "Encoder activation (sigmoid or relu), applied after --topk.")
-  var activation: SparseAutoencoder.Activation?
-
-  @Option(help: "Unit-norm decoder columns (true or false), applied after --topk.")
-  var unitNormDecoder: Bool?
 
   @Option(
     help:
       "Keep the labels of this stratified fraction of the training rows (drawn with --seed); the rest train the unsupervised stages."
   )
   var labelFraction: Double?
+
+  /// The autoencoder's options, spelled as `fit` spells them.
+  @OptionGroup var autoencoder: AutoencoderOptions
 
   static func read(_ path: String) throws -> (texts: [String], labels: [String]) {
     let content = try String(contentsOfFile: path, encoding: .utf8)
@@ -96,8 +60,8 @@ struct BenchCodes: ParsableCommand {
   }
 
   func run() throws {
-    var sae = SparseAutoencoder.Configuration()
-    if let seed { sae.seed = seed }
+    var sae = try autoencoder.configuration()
+    if let exactStep { sae.exactStep = SparseAutoencoder.ExactStep(rawValue: exactStep) }
     var trainPart = try Self.read(train)
     var unlabeled: [String] = []
     if let labelFraction {
@@ -109,18 +73,6 @@ struct BenchCodes: ParsableCommand {
       trainPart = (keep.map { trainPart.texts[$0] }, keep.map { trainPart.labels[$0] })
     }
     let testPart = try Self.read(test)
-    if let labelWeight { sae.labelWeight = labelWeight }
-    if let batchSize { sae.batchSize = batchSize == 0 ? nil : batchSize }
-    if let learningRate { sae.learningRate = learningRate }
-    if let epochs { sae.epochs = epochs }
-    if let validation { sae.validationFraction = validation }
-    if let exactStep { sae.exactStep = SparseAutoencoder.ExactStep(rawValue: exactStep) }
-    if let hidden { sae.hiddenUnits = hidden }
-    if let beta { sae.sparsityWeight = beta }
-    if let sparsity { sae.sparsityTarget = sparsity }
-    if let topk { sae.useTopK(topk == 0 ? nil : topk) }
-    if let activation { sae.activation = activation }
-    if let unitNormDecoder { sae.unitNormDecoder = unitNormDecoder }
     let configuration = TextFeaturePipeline.Configuration(
       autoencoder: sae, classifierInput: .codes)
     let clock = Date()
