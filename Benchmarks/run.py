@@ -387,14 +387,20 @@ def main():
                                             "exact_metrics": training["metrics"]}
         try:
             started = time.perf_counter()
+            # The peer trains with the batch and step size ours resolved (an automatic batch
+            # grows with the corpus: 1,024 on Twitter, where the Gram form runs), so both sides
+            # take the same number of steps per epoch.
+            resolved = json.load(open(sae_dir / "config.json"))["configuration"]
+            sae_batch, sae_lr = resolved["batch_size"], resolved["learning_rate"]
             theirs, _ = run([py, str(ROOT / "Benchmarks/sae_torch.py"), str(work / "sae.npz"),
-                             "--epochs", str(sae_epochs)], env=peer_env)
+                             "--epochs", str(sae_epochs), "--batch-size", str(sae_batch),
+                             "--lr", str(sae_lr)], env=peer_env)
             theirs_whole = time.perf_counter() - started
             # The whole command against the whole PyTorch script (start-up, reading the .npz,
             # every epoch, and for us the final metrics and writing the model).
             rows.append((corpus, f"SAE whole train-sae, {sae_epochs} epochs (s; PyTorch script)", ours_whole,
                          theirs_whole, theirs_whole / ours_whole))
-            rows.append((corpus, "SAE s/epoch (PyTorch 2 threads)", ours_epoch, theirs["seconds_per_epoch"],
+            rows.append((corpus, f"SAE s/epoch, batch {sae_batch} (PyTorch 2 threads)", ours_epoch, theirs["seconds_per_epoch"],
                          theirs["seconds_per_epoch"] / ours_epoch))
             rows.append((corpus, "SAE final loss", ours_loss, theirs["loss"],
                          ours_loss / theirs["loss"]))
