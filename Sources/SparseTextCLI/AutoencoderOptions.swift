@@ -144,6 +144,12 @@ package struct AutoencoderOptions: ParsableArguments {
       valueName: "L"))
   var labelWeight: Double?
 
+  @Option(
+    help: ArgumentHelp(
+      "Task weight of the reconstruction, in [0, 1): with labels, each term's reconstruction error is weighted by (1 − T) + T × its share of a logistic regression's class weights, so the codes keep the terms that tell the classes apart; 0 reconstructs every term alike, and without labels it plays no part (default: \(defaults.taskWeight)).",
+      valueName: "T"))
+  var taskWeight: Double?
+
   @Flag(
     name: [.customLong("tied"), .customLong("tied-weights")],
     help: "Tie the decoder's weights to the encoder's.")
@@ -195,6 +201,7 @@ package struct AutoencoderOptions: ParsableArguments {
     if let sampledColumns { c.sampledColumns = sampledColumns }
     if tied { c.tiedWeights = true }
     if let labelWeight { c.labelWeight = labelWeight }
+    if let taskWeight { c.taskWeight = taskWeight }
     return c
   }
 }

@@ -34,6 +34,7 @@ struct FlagAdvice: MessageWording {
     case .loss: "--loss"
     case .tiedWeights: "--tied"
     case .labelWeight: "--label-weight"
+    case .taskWeight: "--task-weight"
     case .inverseRegularization, .cValues: "--C"
     case .classifierInput: "--classifier-input"
     case .codesWeights: "--codes-weights"

@@ -447,7 +447,7 @@ package struct Experiment: Sendable {
         converged: classifier.convergence.converged, report: report, input: choice.input,
         codesWeight: choice.codesWeight)
     ]
-    guard let autoencoder = pipeline.autoencoder, autoencoder.configuration.labelWeight > 0,
+    guard let autoencoder = pipeline.autoencoder, autoencoder.configuration.learnsFromLabels,
       let trainCodes = try pipeline.codes(for: pipeline.features(for: trained.texts)),
       let testCodes = try pipeline.codes(for: pipeline.features(for: testTexts))
     else { return results }

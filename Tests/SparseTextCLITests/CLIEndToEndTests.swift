@@ -281,10 +281,11 @@ private func python(_ script: String) throws -> (status: Int32, output: String) 
     #expect((json?["learning_curve"] as? [Any])?.count == 12)
     #expect(result.stdout.contains("nbsvm_lr") && result.stdout.contains("best"))
     #expect(result.stdout.contains("label_sae_lr"))
-    // With no label weight the codes of best's autoencoder are sae_lr's kind: no extra arm.
+    // With neither a label weight nor a task weight the codes of best's autoencoder are
+    // sae_lr's kind: no extra arm.
     let plain = try CLI.run([
       "experiment", "--train", train.path, "--test", test.path, "--hidden", "4", "--epochs", "2",
-      "--label-weight", "0", "-q",
+      "--label-weight", "0", "--task-weight", "0", "-q",
     ])
     #expect(plain.status == 0, "\(plain.stderr)")
     #expect(!plain.stdout.contains("label_sae_lr"))

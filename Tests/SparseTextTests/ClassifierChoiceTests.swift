@@ -389,9 +389,20 @@ import Testing
     #expect(
       stages.seen.filter { $0 == .foldAutoencoder }.count
         == 3 * TextFeaturePipeline.choiceRounds(labelled: texts.count))
-    // Unsupervised codes need no retraining: one autoencoder serves every fold.
+    // So does one whose reconstruction alone is weighted by the labels.
     stages.seen = []
     sae.labelWeight = 0
+    sae.taskWeight = 0.5
+    _ = try TextFeaturePipeline(
+      fitting: texts, labels: labels,
+      configuration: .init(autoencoder: sae, classifierInput: .codes)
+    ) { event in
+      if case .stage(let stage) = event { stages.seen.append(stage) }
+    }
+    #expect(stages.seen.contains(.foldAutoencoder))
+    // Unsupervised codes need no retraining: one autoencoder serves every fold.
+    stages.seen = []
+    sae.taskWeight = 0
     _ = try TextFeaturePipeline(
       fitting: texts, labels: labels,
       configuration: .init(autoencoder: sae, classifierInput: .codes)

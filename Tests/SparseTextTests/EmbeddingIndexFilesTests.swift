@@ -27,7 +27,8 @@ import Testing
       fitting: documents, labels: labels,
       configuration: .init(
         vectorizer: .init(),
-        autoencoder: .init(hiddenUnits: 4, epochs: 3, batchSize: 2, seed: seed, labelWeight: 0),
+        autoencoder: .init(
+          hiddenUnits: 4, epochs: 3, batchSize: 2, seed: seed, labelWeight: 0, taskWeight: 0),
         cValues: [1]))
   }
 

@@ -163,7 +163,7 @@ import Testing
     let x = randomSparse(rows: 12, columns: 20, density: 0.2, seed: 2)
     let configuration = SparseAutoencoder.Configuration(
       hiddenUnits: 5, inputScale: 4, epochs: 4, batchSize: 4, validationFraction: 0.25,
-      labelWeight: 0)
+      labelWeight: 0, taskWeight: 0)
     let plain = try SparseAutoencoder(training: x, configuration: configuration)
     let zero = try SparseAutoencoder(
       training: x, labels: Self.labels, classes: 3, configuration: configuration)
@@ -248,7 +248,8 @@ import Testing
   /// Documents whose words are mostly about one of four topics (many words, large weights)
   /// and whose label is carried by one of two rarer words ("good" or "bad"): the unsupervised
   /// codes describe the topic, the label-trained ones the label too, so LR on the codes
-  /// separates the classes on held-out documents much better.
+  /// separates the classes on held-out documents much better. So do the codes of the
+  /// task-weighted reconstruction (no label term), which weighs "good" and "bad" up.
   @Test func labelTrainedCodesSeparateWhatTheUnsupervisedOnesDoNot() throws {
     var generator = SeededGenerator(seed: 17)
     func corpus(_ count: Int) -> (texts: [String], labels: [String]) {
@@ -266,11 +267,11 @@ import Testing
     }
     let train = corpus(240)
     let test = corpus(120)
-    func accuracy(labelWeight: Double) throws -> Double {
+    func accuracy(labelWeight: Double, taskWeight: Double = 0) throws -> Double {
       let configuration = TextFeaturePipeline.Configuration(
         autoencoder: .init(
           hiddenUnits: 4, epochs: 60, batchSize: 16, validationFraction: 0,
-          labelWeight: labelWeight),
+          labelWeight: labelWeight, taskWeight: taskWeight),
         classifierInput: .codes, cValues: [1])
       let pipeline = try TextFeaturePipeline(
         fitting: train.texts, labels: train.labels, configuration: configuration)
@@ -283,5 +284,7 @@ import Testing
     let supervised = try accuracy(labelWeight: 3)
     #expect(supervised >= 0.95, "label-trained codes: \(supervised)")
     #expect(supervised >= unsupervised + 0.15, "\(supervised) against \(unsupervised)")
+    let taskWeighted = try accuracy(labelWeight: 0, taskWeight: 0.5)
+    #expect(taskWeighted >= unsupervised + 0.15, "\(taskWeighted) against \(unsupervised)")
   }
 }

@@ -200,6 +200,16 @@ public struct SparseMatrix: Sendable, Equatable {
       columnIndices: columnIndices, values: values.map { $0 * factor })
   }
 
+  /// The matrix with column `j`'s values multiplied by `factors[j]`.
+  package func scalingColumns(by factors: [Float]) -> SparseMatrix {
+    precondition(factors.count == columns)
+    var scaled = values
+    for p in scaled.indices { scaled[p] *= factors[Int(columnIndices[p])] }
+    return SparseMatrix(
+      uncheckedRows: rows, columns: columns, rowOffsets: rowOffsets,
+      columnIndices: columnIndices, values: scaled)
+  }
+
   /// The mean of each column over the rows (zeros included), in Double.
   package func columnMeans() -> [Double] {
     var sums = [Double](repeating: 0, count: columns)

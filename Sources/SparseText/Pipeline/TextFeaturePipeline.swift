@@ -336,8 +336,9 @@ public struct TextFeaturePipeline: Sendable {
 
   /// Fits every configured stage: the vectorizer and the autoencoder on `documents` and
   /// `unlabeled` together, the classifier on `documents` and `labels`. With a
-  /// ``SparseAutoencoder/Configuration/labelWeight`` above 0 and labels, the autoencoder also
-  /// trains on the labels (the unlabelled texts without).
+  /// ``SparseAutoencoder/Configuration/labelWeight`` or
+  /// ``SparseAutoencoder/Configuration/taskWeight`` above 0 and labels, the autoencoder also
+  /// learns from the labels (the unlabelled texts without).
   ///
   /// - Parameters:
   ///   - documents: the training texts.
@@ -419,7 +420,7 @@ public struct TextFeaturePipeline: Sendable {
       // With a label weight, the codes also learn the labels (the unlabelled texts' rows −1).
       var classIndices: [Int]? = nil
       var classCount = 0
-      if let labels, sae.labelWeight > 0 {
+      if let labels, sae.learnsFromLabels {
         let classes = Array(Set(labels)).sorted()
         let index = Dictionary(uniqueKeysWithValues: classes.enumerated().map { ($1, $0) })
         classIndices =

@@ -142,6 +142,22 @@ extension SparseAutoencoder {
     /// 1), codes + LR gain on average over the four at 0.1 and 0.3, and 0.1 costs less test
     /// FVU (about +0.01 against +0.02 to +0.04).
     public var labelWeight: Double
+    /// The task weight `t` of the reconstruction, in [0, 1): with labels, term `j`'s squared
+    /// error counts `ω_j = (1 − t) + t · s_j / mean(s)` times, where `s_j` is the squared norm
+    /// of term `j`'s class weights (centred over the classes) in a logistic regression
+    /// (C = 1) fitted on the labelled rows' inputs, so the codes spend their capacity on the
+    /// terms that tell the classes apart (Zhai & Zhang 2016's semi-supervised autoencoder
+    /// weights its reconstruction by a linear classifier's weights the same way). It is trained
+    /// as the plain reconstruction of inputs whose columns are scaled by `√ω_j`, and the model
+    /// is rewritten to read and reconstruct the unscaled inputs (encoder rows × `√ω_j`,
+    /// decoder rows and bias ÷ `√ω_j`): its codes are those of the weighted training, its
+    /// decoder reconstructs the inputs themselves. Without labels, with tied weights or with
+    /// sigmoid outputs (neither can be rewritten so) it plays no part; 0 gives
+    /// the plain reconstruction bit for bit. 0.5 by default: measured on BBC, Twitter, CR and
+    /// MPQA (fixed splits, seeds 13 and 1), LR on the codes gains 1.2 points on the mean of
+    /// the eight runs with every label and with 1% of them, for a test FVU 0.01–0.07 higher
+    /// (see the README's table).
+    public var taskWeight: Double
 
     /// Creates a configuration; see each property for its default.
     public init(
@@ -153,7 +169,7 @@ extension SparseAutoencoder {
       learningRate: Double? = nil, momentum: Double = 0.9, epochs: Int = 20,
       batchSize: Int? = nil, seed: UInt64 = 13, validationFraction: Double = 0.1, patience: Int = 3,
       sampledColumns: Int? = nil, activeThreshold: Double = 0.1, exactStep: ExactStep? = nil,
-      labelWeight: Double = 0.1
+      labelWeight: Double = 0.1, taskWeight: Double = 0.5
     ) {
       self.hiddenUnits = hiddenUnits
       self.activation = activation
@@ -179,6 +195,7 @@ extension SparseAutoencoder {
       self.activeThreshold = activeThreshold
       self.exactStep = exactStep
       self.labelWeight = labelWeight
+      self.taskWeight = taskWeight
     }
 
     /// The earlier default: the KL recipe with inputs × 10 instead of the automatic scale.
@@ -228,6 +245,10 @@ extension SparseAutoencoder {
       let count = min(rows - 1, max(1, Int(Double(rows) * validationFraction)))
       return (order.dropFirst(count).sorted(), order.prefix(count).sorted())
     }
+
+    /// Whether training reads the labels when it has them: through the label term
+    /// (``labelWeight``) or the task-weighted reconstruction (``taskWeight``).
+    package var learnsFromLabels: Bool { labelWeight > 0 || taskWeight > 0 }
 
     /// Whether the KL term is used (not in TopK mode).
     package var usesKL: Bool { topK == nil && sparsityWeight > 0 }
@@ -302,6 +323,9 @@ extension SparseAutoencoder {
       try check(
         labelWeight >= 0 && labelWeight.isFinite, .labelWeight, labelWeight,
         "0 or more (0 trains the codes without the labels)")
+      try check(
+        taskWeight >= 0 && taskWeight < 1, .taskWeight, taskWeight,
+        "in [0, 1) (0 reconstructs every term alike)")
       try check(effectiveLearningRate > 0, .learningRate, effectiveLearningRate, "positive")
       if let topK {
         try check(topK >= 1, .topK, topK, "1 or more, or nil for KL-sparse codes")
@@ -339,6 +363,7 @@ extension SparseAutoencoder.Configuration {
     case activeThreshold = "active_threshold"
     case exactStep = "exact_step"
     case labelWeight = "label_weight"
+    case taskWeight = "task_weight"
   }
 
   /// Decodes a configuration. Fields added later decode, when absent, to what earlier models
@@ -371,7 +396,8 @@ extension SparseAutoencoder.Configuration {
       activeThreshold: try c.decode(Double.self, forKey: .activeThreshold),
       exactStep: c.contains(.exactStep)
         ? try c.decodeIfPresent(SparseAutoencoder.ExactStep.self, forKey: .exactStep) : .dense,
-      labelWeight: try c.decodeIfPresent(Double.self, forKey: .labelWeight) ?? 0)
+      labelWeight: try c.decodeIfPresent(Double.self, forKey: .labelWeight) ?? 0,
+      taskWeight: try c.decodeIfPresent(Double.self, forKey: .taskWeight) ?? 0)
   }
 
   /// Encodes every field; an unset ``exactStep`` is written as `null`, so that it reads back as
@@ -410,6 +436,7 @@ extension SparseAutoencoder.Configuration {
       try c.encodeNil(forKey: .exactStep)
     }
     try c.encode(labelWeight, forKey: .labelWeight)
+    try c.encode(taskWeight, forKey: .taskWeight)
   }
 
   /// The configuration a training on `x` runs with: the ``inputScale`` that gives the rows of

@@ -109,7 +109,9 @@ public struct SparseAutoencoder: Sendable {
   /// Per-epoch training history (empty for a restored model).
   package let history: [EpochSummary]
   let layout: Layout
-  let theta: [Float]
+  /// The parameters, laid out as ``layout`` says (`var` so that training can rewrite a copy;
+  /// see ``readingUnscaledColumns(_:)``).
+  var theta: [Float]
 
   /// Where each parameter lives in the flat parameter vector. The encoder is stored transposed
   /// (`[inputs, hidden]`) so the row of a term is contiguous; ``parameters`` exports PyTorch's
@@ -221,6 +223,12 @@ public struct SparseAutoencoder: Sendable {
     progress: (@Sendable (TrainingEvent) -> Void)? = nil,
     isCancelled: (@Sendable () -> Bool)? = nil
   ) throws {
+    // The task-weighted reconstruction trains on the inputs' columns scaled by √ω, and the
+    // trained model is rewritten at the end to read the inputs themselves.
+    let factors = try Self.taskFactors(
+      x, labels: labels, classes: classes, configuration: configuration,
+      isCancelled: isCancelled)
+    let x = factors.map { x.scalingColumns(by: $0) } ?? x
     let configuration = configuration.resolved(for: x)
     try configuration.validate(inputColumns: x.columns)
     guard x.rows >= 2 else {
@@ -269,7 +277,9 @@ public struct SparseAutoencoder: Sendable {
     self.configuration = configuration
     self.inputColumns = x.columns
     self.layout = layout
-    self.theta = trainer.result
+    var theta = trainer.result
+    if let factors { Self.unscaleColumns(&theta, factors: factors, layout: layout) }
+    self.theta = theta
     self.history = trainer.history
   }
 

@@ -74,6 +74,8 @@ public enum ConfigurationField: String, Sendable, CaseIterable, CustomStringConv
   case exactStep
   /// ``SparseAutoencoder/Configuration/labelWeight``.
   case labelWeight
+  /// ``SparseAutoencoder/Configuration/taskWeight``.
+  case taskWeight
 
   // LogisticRegression.Configuration, TextFeaturePipeline.Configuration
   /// ``LogisticRegression/Configuration/inverseRegularization``.

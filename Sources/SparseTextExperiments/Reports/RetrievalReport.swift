@@ -117,7 +117,7 @@ package struct RetrievalReport {
   }
 
   /// Whether the codes were trained with the training part's labels.
-  var labelTrained: Bool { (configuration.autoencoder?.labelWeight ?? 0) > 0 }
+  var labelTrained: Bool { configuration.autoencoder?.learnsFromLabels ?? false }
 
   /// Writes report.json and report.md into `directory`.
   package func write(to directory: URL, in commit: OutputCommit? = nil) throws {
