@@ -112,3 +112,19 @@ import Testing
     #expect(SparseAutoencoder.Configuration().taskWeight == 0.5)
   }
 }
+
+@Suite struct TaskRegressionSampleTests {
+  /// Up to the limit every labelled row is read; past it a seeded sample of exactly the limit,
+  /// in row order, the same for the same seed and another for another seed.
+  @Test func theRegressionReadsAtMostTheLimitOfRows() {
+    let rows = Array(stride(from: 0, to: 3000, by: 3))
+    #expect(SparseAutoencoder.sample(rows, limit: 1000, seed: 1) == rows)
+    let sample = SparseAutoencoder.sample(rows, limit: 400, seed: 1)
+    #expect(sample.count == 400)
+    #expect(sample == sample.sorted() && Set(sample).count == 400)
+    #expect(Set(sample).isSubset(of: Set(rows)))
+    #expect(sample.first! < 300 && sample.last! > 2700)
+    #expect(SparseAutoencoder.sample(rows, limit: 400, seed: 1) == sample)
+    #expect(SparseAutoencoder.sample(rows, limit: 400, seed: 2) != sample)
+  }
+}
