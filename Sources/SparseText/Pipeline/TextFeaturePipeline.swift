@@ -417,7 +417,8 @@ public struct TextFeaturePipeline: Sendable {
       try sae.checkSizes(inputColumns: xAll.columns, rows: xAll.rows)
       try checkCancellation(isCancelled)
       progress?(.stage(.autoencoder))
-      // With a label weight, the codes also learn the labels (the unlabelled texts' rows −1).
+      // With a label weight or a task weight, the codes also learn from the labels (the
+      // unlabelled texts' rows −1).
       var classIndices: [Int]? = nil
       var classCount = 0
       if let labels, sae.learnsFromLabels {
