@@ -589,13 +589,7 @@ public struct TextFeaturePipeline: Sendable {
       return train + Array(unlabelled)
     }
     let room = max(0, limit - train.count)
-    var pool = Array(unlabelled)
-    var generator = SeededGenerator(seed: seed)
-    // The first `room` places of a Fisher–Yates shuffle: a uniform sample without replacement.
-    for i in 0..<room {
-      pool.swapAt(i, Int.random(in: i..<pool.count, using: &generator))
-    }
-    return train + pool.prefix(room).sorted()
+    return train + SeededGenerator.sample(Array(unlabelled), count: room, seed: seed)
   }
 
   /// The folds a stratified cross-validation can use: `requested`, or fewer when the smallest

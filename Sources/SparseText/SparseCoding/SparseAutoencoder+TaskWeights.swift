@@ -34,11 +34,7 @@ extension SparseAutoencoder {
   /// `seed`, in their order.
   static func sample(_ rows: [Int], limit: Int, seed: UInt64) -> [Int] {
     guard rows.count > limit else { return rows }
-    var pool = rows
-    var generator = SeededGenerator(seed: seed ^ 0x7A5C_0000)
-    // The first `limit` places of a Fisher–Yates shuffle.
-    for i in 0..<limit { pool.swapAt(i, Int.random(in: i..<pool.count, using: &generator)) }
-    return pool.prefix(limit).sorted()
+    return SeededGenerator.sample(rows, count: limit, seed: seed ^ 0x7A5C_0000)
   }
 
   /// `√ω_j` for the class weights `weights` (`outputs × terms`, one row for two classes):

@@ -85,6 +85,16 @@ public struct SeededGenerator: RandomNumberGenerator, Sendable, Equatable, Codab
     var container = encoder.singleValueContainer()
     try container.encode(words)
   }
+
+  /// `count` of `items` drawn uniformly without replacement with a generator seeded by `seed`
+  /// (the first `count` places of a Fisher–Yates shuffle), sorted.
+  package static func sample(_ items: [Int], count: Int, seed: UInt64) -> [Int] {
+    precondition(count >= 0 && count <= items.count)
+    var pool = items
+    var generator = SeededGenerator(seed: seed)
+    for i in 0..<count { pool.swapAt(i, Int.random(in: i..<pool.count, using: &generator)) }
+    return pool.prefix(count).sorted()
+  }
 }
 
 @inline(__always)
