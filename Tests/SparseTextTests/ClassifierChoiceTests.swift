@@ -370,46 +370,37 @@ import Testing
       var seen: [TextFeaturePipeline.Stage] = []
       let lock = NSLock()
     }
-    let stages = Stages()
+    // The stages a fit with the codes input and autoencoder `sae` goes through.
+    func stages(_ sae: SparseAutoencoder.Configuration) throws -> [TextFeaturePipeline.Stage] {
+      let stages = Stages()
+      _ = try TextFeaturePipeline(
+        fitting: texts, labels: labels,
+        configuration: .init(autoencoder: sae, classifierInput: .codes)
+      ) { event in
+        if case .stage(let stage) = event {
+          stages.lock.lock()
+          stages.seen.append(stage)
+          stages.lock.unlock()
+        }
+      }
+      return stages.seen
+    }
     var sae = ClassifierChoiceTests.small
     sae.labelWeight = 1
     sae.validationFraction = 0
-    _ = try TextFeaturePipeline(
-      fitting: texts, labels: labels,
-      configuration: .init(autoencoder: sae, classifierInput: .codes)
-    ) { event in
-      if case .stage(let stage) = event {
-        stages.lock.lock()
-        stages.seen.append(stage)
-        stages.lock.unlock()
-      }
-    }
-    #expect(stages.seen.filter { $0 == .autoencoder }.count == 1)
+    let labelTrained = try stages(sae)
+    #expect(labelTrained.filter { $0 == .autoencoder }.count == 1)
     // One per fold of each draw of the folds (36 labelled rows: 5 draws).
     #expect(
-      stages.seen.filter { $0 == .foldAutoencoder }.count
+      labelTrained.filter { $0 == .foldAutoencoder }.count
         == 3 * TextFeaturePipeline.choiceRounds(labelled: texts.count))
     // So does one whose reconstruction alone is weighted by the labels.
-    stages.seen = []
     sae.labelWeight = 0
     sae.taskWeight = 0.5
-    _ = try TextFeaturePipeline(
-      fitting: texts, labels: labels,
-      configuration: .init(autoencoder: sae, classifierInput: .codes)
-    ) { event in
-      if case .stage(let stage) = event { stages.seen.append(stage) }
-    }
-    #expect(stages.seen.contains(.foldAutoencoder))
+    #expect(try stages(sae).contains(.foldAutoencoder))
     // Unsupervised codes need no retraining: one autoencoder serves every fold.
-    stages.seen = []
     sae.taskWeight = 0
-    _ = try TextFeaturePipeline(
-      fitting: texts, labels: labels,
-      configuration: .init(autoencoder: sae, classifierInput: .codes)
-    ) { event in
-      if case .stage(let stage) = event { stages.seen.append(stage) }
-    }
-    #expect(!stages.seen.contains(.foldAutoencoder))
+    #expect(try !stages(sae).contains(.foldAutoencoder))
   }
 
   /// A fold's autoencoder takes the final one's batch and step size (an automatic batch would
