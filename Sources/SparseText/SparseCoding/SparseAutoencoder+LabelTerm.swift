@@ -79,16 +79,18 @@ extension SparseAutoencoder {
       let factor = weight / Float(batch)
       let biasStart = k * h
       var error = [Float](repeating: 0, count: batch * k)
+      // A row's logits with the biases, in double precision.
+      var z = [Double](repeating: 0, count: k)
       for r in 0..<batch where labels[r] >= 0 {
         let y = Int(labels[r])
         let row = r * k
-        var top = -Double.infinity
-        for c in 0..<k { top = max(top, Double(logits[row + c]) + Double(head[biasStart + c])) }
+        for c in 0..<k { z[c] = Double(logits[row + c]) + Double(head[biasStart + c]) }
+        let top = z.max()!
         var total = 0.0
-        for c in 0..<k { total += exp(Double(logits[row + c]) + Double(head[biasStart + c]) - top) }
-        loss += log(total) + top - (Double(logits[row + y]) + Double(head[biasStart + y]))
+        for c in 0..<k { total += exp(z[c] - top) }
+        loss += log(total) + top - z[y]
         for c in 0..<k {
-          let p = exp(Double(logits[row + c]) + Double(head[biasStart + c]) - top) / total
+          let p = exp(z[c] - top) / total
           let d = factor * Float(c == y ? p - 1 : p)
           error[row + c] = d
           gradient[biasStart + c] += d
