@@ -35,6 +35,31 @@ import Testing
       "sparsetext-choice-\(UUID().uuidString)")
   }
 
+  /// A classifier handed the only reference to its codes weights their block in place, and
+  /// fits what it fits on a shared copy; the caller's other copy is not scaled.
+  @Test func handedOverCodesFitTheSameClassifier() throws {
+    let (texts, labels) = Self.corpus(60)
+    let x = try TfidfVectorizer.fitTransform(texts, configuration: .init()).1
+    var generator = SeededGenerator(seed: 5)
+    let values = (0..<(x.rows * 4)).map { _ in generator.nextFloat() }
+    let codes = DenseMatrix(uncheckedRows: x.rows, columns: 4, values: values)
+    for input in [TextFeaturePipeline.ClassifierInput.both, .nbsvmCodes, .codes] {
+      let candidate = TextFeaturePipeline.InputCandidate(input, codesWeight: 0.5)
+      let shared = try FittedClassifier(
+        fitting: x, codes: codes, labels: labels, candidate: candidate, standardized: true,
+        configuration: .init(), isCancelled: nil)
+      var owned: DenseMatrix? = DenseMatrix(uncheckedRows: x.rows, columns: 4, values: values)
+      let handedOver = try FittedClassifier(
+        fitting: x, codes: owned.take(), labels: labels, candidate: candidate,
+        standardized: true, configuration: .init(), isCancelled: nil)
+      #expect(owned == nil)
+      #expect(handedOver.parameters == shared.parameters, "\(input)")
+      #expect(codes.values == values)
+      #expect(
+        try handedOver.predict(x, codes: codes) == shared.predict(x, codes: codes), "\(input)")
+    }
+  }
+
   @Test func theDefaultComparesEveryInputAndKeepsTheBest() throws {
     let (texts, labels) = Self.corpus(45)
     let fitted = try TextFeaturePipeline(

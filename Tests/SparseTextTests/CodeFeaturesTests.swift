@@ -23,6 +23,29 @@ import Testing
     }
   }
 
+  /// Statistics accumulated over blocks of rows are those of all the rows at once: the same
+  /// scaler bit for bit, and firing rates that count the rows above the threshold.
+  @Test func statisticsOfBlocksAreThoseOfAllTheRows() throws {
+    var generator = SeededGenerator(seed: 21)
+    let rows = 1000
+    let units = 5
+    let values = (0..<(rows * units)).map { _ in generator.nextFloat() * 3 - 1 }
+    let codes = DenseMatrix(uncheckedRows: rows, columns: units, values: values)
+    var blocks = CodeStatistics(units: units, threshold: 0.5)
+    for range in [0..<1, 1..<300, 300..<301, 301..<1000] {
+      blocks.add(codes.selectingRows(range))
+    }
+    #expect(blocks.rows == rows)
+    #expect(blocks.scaler == CodeScaler(fitting: codes))
+    for j in 0..<units {
+      let above = (0..<rows).filter { codes[$0, j] > 0.5 }.count
+      #expect(blocks.firingRates[j] == Double(above) / Double(rows))
+    }
+    #expect(
+      blocks.firingRates == SparseAutoencoder.firingRates(of: codes, threshold: 0.5))
+    #expect(CodeStatistics(units: 2, threshold: 0).firingRates == [0, 0])
+  }
+
   @Test func refusesMismatchedWidthsAndBadParameters() throws {
     let scaler = try CodeScaler(mean: [0, 0], scale: [1, 2])
     #expect(throws: DataError.self) { try scaler.transform(DenseMatrix(zeros: 1, columns: 3)) }

@@ -402,6 +402,19 @@ func randomSparse(rows: Int, columns: Int, density: Double, seed: UInt64) -> Spa
     }
   }
 
+  /// Encoding a range of rows gives those rows of the whole matrix's codes, bit for bit (the
+  /// pipeline encodes a million rows a block at a time for their statistics).
+  @Test func encodingARangeOfRowsGivesThoseRowsCodes() throws {
+    let x = randomSparse(rows: 300, columns: 40, density: 0.2, seed: 8)
+    let configuration = SparseAutoencoder.Configuration(
+      hiddenUnits: 6, topK: nil, inputScale: 2, unitNormDecoder: false, epochs: 1, batchSize: 32)
+    let model = try SparseAutoencoder(training: x, configuration: configuration)
+    let all = model.encodeUnchecked(x)
+    for range in [0..<300, 0..<1, 7..<200, 299..<300, 150..<150] {
+      #expect(model.encodeUnchecked(x, rows: range) == all.selectingRows(range), "\(range)")
+    }
+  }
+
   @Test func learnsAKnownSparseSignal() throws {
     // Documents built from 4 disjoint "topics" of 5 terms each: a model with 4 units should
     // reconstruct them far better than predicting the mean.

@@ -313,10 +313,17 @@ extension TextFeaturePipeline {
     -> DenseMatrix
   {
     var block = codes
+    scaleCodesBlock(&block, weight: weight, standardized: standardized)
+    return block
+  }
+
+  /// ``codesBlock(_:weight:standardized:)`` in place.
+  package static func scaleCodesBlock(
+    _ codes: inout DenseMatrix, weight: Double, standardized: Bool
+  ) {
     let scale =
       Float(weight) / (standardized && codes.columns > 0 ? Float(codes.columns).squareRoot() : 1)
-    if scale != 1 { for k in block.values.indices { block.values[k] *= scale } }
-    return block
+    if scale != 1 { for k in codes.values.indices { codes.values[k] *= scale } }
   }
 }
 
@@ -330,27 +337,47 @@ package enum FittedClassifier: Sendable {
     NaiveBayesLogisticRegression, TextFeaturePipeline.InputCandidate, standardized: Bool)
 
   /// Fits the classifier `candidate` names on TF-IDF rows `x` and their `codes` (scaled as
-  /// the pipeline hands them out).
+  /// the pipeline hands them out). A caller that hands over the only reference to `codes`
+  /// (`codes.take()`) has the codes block weighted in place, with no second matrix (a million
+  /// documents' codes are 1 GB).
   package init(
-    fitting x: SparseMatrix, codes: DenseMatrix?, labels: [String],
+    fitting x: SparseMatrix, codes: consuming DenseMatrix?, labels: [String],
     candidate: TextFeaturePipeline.InputCandidate, standardized: Bool,
     configuration: LogisticRegression.Configuration, weighting: NaiveBayesWeighting? = nil,
     isCancelled: CancellationCheck?, start: FittedClassifier? = nil
   ) throws {
+    let block = try Self.ownedBlock(consume codes, candidate, standardized)
     if candidate.input.isNaiveBayes {
-      let block = try Self.block(codes, candidate, standardized)
       self = .naiveBayes(
         try NaiveBayesLogisticRegression(
           fitting: x, dense: block, labels: labels, configuration: configuration,
           weighting: weighting, isCancelled: isCancelled, start: start?.naiveBayes),
         candidate, standardized: standardized)
     } else {
-      let features = try Self.features(x, codes: codes, candidate, standardized)
+      let features = try Self.features(x, block: block, candidate)
       self = .linear(
         try LogisticRegression(
           fitting: features, labels: labels, configuration: configuration,
           isCancelled: isCancelled, start: start?.linear), candidate, standardized: standardized)
     }
+  }
+
+  /// ``block(_:_:_:)`` of codes the caller gave up, weighted in place.
+  static func ownedBlock(
+    _ codes: consuming DenseMatrix?, _ candidate: TextFeaturePipeline.InputCandidate,
+    _ standardized: Bool
+  ) throws -> DenseMatrix? {
+    guard candidate.input.readsCodes else { return nil }
+    guard var block = consume codes else {
+      throw ConfigurationError.conflict(
+        reason: "the classifier reads codes, but there is no autoencoder",
+        suggestion: "\(set: .classifierInput, to: "tfidf").")
+    }
+    if candidate.input.hasCodesBlock {
+      TextFeaturePipeline.scaleCodesBlock(
+        &block, weight: candidate.codesWeight ?? 1, standardized: standardized)
+    }
+    return block
   }
 
   /// The codes block a candidate reads, or `nil` for one without.
@@ -373,11 +400,17 @@ package enum FittedClassifier: Sendable {
     _ x: SparseMatrix, codes: DenseMatrix?, _ candidate: TextFeaturePipeline.InputCandidate,
     _ standardized: Bool
   ) throws -> any FeatureMatrix {
+    try features(x, block: block(codes, candidate, standardized), candidate)
+  }
+
+  /// A linear input's features, from its codes block (`nil` for an input without codes).
+  static func features(
+    _ x: SparseMatrix, block: DenseMatrix?, _ candidate: TextFeaturePipeline.InputCandidate
+  ) throws -> any FeatureMatrix {
     switch candidate.input {
     case .tfidf, .nbsvm: return x
-    case .codes: return try block(codes, candidate, standardized)!
-    case .both, .nbsvmCodes:
-      return try ConcatenatedFeatures(x, block(codes, candidate, standardized)!)
+    case .codes: return block!
+    case .both, .nbsvmCodes: return try ConcatenatedFeatures(x, block!)
     }
   }
 

@@ -436,19 +436,33 @@ public struct TextFeaturePipeline: Sendable {
       autoencoderTraining = SparseAutoencoder.TrainingOutcome(history: trained.history)
       // Every training row is encoded: for the firing rates and the scaler, and, when
       // cross-validation reads unsupervised codes, for the classifier (the labelled rows'
-      // codes, scaled in place).
-      var allCodes = trained.encodeUnchecked(xAll)
-      firingRates = SparseAutoencoder.firingRates(
-        of: allCodes, threshold: trained.activityThreshold)
-      if configuration.codeScaling == .standardize {
-        codeScaler = CodeScaler(fitting: allCodes)
-      }
-      if foldCodes == nil && classIndices == nil && configuration.classifier != nil
+      // codes, scaled in place). Codes nothing keeps are encoded a block of rows at a time
+      // (a million documents' codes are 1 GB); the statistics are the same either way.
+      let keepsCodes =
+        foldCodes == nil && classIndices == nil && configuration.classifier != nil
         && labels != nil
-      {
-        if !unlabeled.isEmpty { allCodes = allCodes.selectingRows(0..<documents.count) }
-        try codeScaler?.transform(&allCodes)
-        codes = allCodes
+      var statistics = CodeStatistics(
+        units: trained.configuration.hiddenUnits, threshold: trained.activityThreshold)
+      var allCodes: DenseMatrix?
+      if keepsCodes {
+        allCodes = trained.encodeUnchecked(xAll)
+        statistics.add(allCodes!)
+      } else {
+        for start in stride(from: 0, to: xAll.rows, by: Self.encodingBlockRows) {
+          try checkCancellation(isCancelled)
+          statistics.add(
+            trained.encodeUnchecked(
+              xAll, rows: start..<min(xAll.rows, start + Self.encodingBlockRows)))
+        }
+      }
+      firingRates = statistics.firingRates
+      if configuration.codeScaling == .standardize {
+        codeScaler = statistics.scaler
+      }
+      if var kept = allCodes.take() {
+        if !unlabeled.isEmpty { kept = kept.selectingRows(0..<documents.count) }
+        try codeScaler?.transform(&kept)
+        codes = kept
       }
       autoencoder = trained
       if foldCodes == nil, let classIndices {
@@ -518,14 +532,13 @@ public struct TextFeaturePipeline: Sendable {
         try codeScaler?.transform(&labelled)
         codes = labelled
       }
+      // The codes are handed over, so their block is weighted in place.
       classifier = try FittedClassifier(
-        fitting: xTerms, codes: codes, labels: labels,
+        fitting: xTerms, codes: codes.take(), labels: labels,
         candidate: InputCandidate(chosen.input, codesWeight: chosen.codesWeight),
         standardized: standardized, configuration: lr, isCancelled: isCancelled)
       choice = chosen
     }
-    // The codes are not needed past the classifier (the outlier reference encodes its rows).
-    codes = nil
     // The configuration records what was fitted: no n-gram range of its own when the
     // classifier reads the vectorizer's terms.
     if classifierVectorizer == nil { configuration.classifierNgrams = nil }
@@ -551,6 +564,10 @@ public struct TextFeaturePipeline: Sendable {
       trainingScores = nil
     }
   }
+
+  /// The rows encoded at a time when only the codes' statistics are needed (8 MB of codes at
+  /// 256 units).
+  static let encodingBlockRows = 8192
 
   /// The most epochs a cross-validation fold's autoencoder trains for.
   static let foldAutoencoderEpochs = 5

@@ -21,28 +21,13 @@ public struct CodeScaler: Sendable, Equatable {
 
   /// Fits the mean and standard deviation of each column of `codes`.
   package init(fitting codes: DenseMatrix) {
-    let h = codes.columns
-    var sums = [Double](repeating: 0, count: h)
-    var squares = [Double](repeating: 0, count: h)
-    for r in 0..<codes.rows {
-      let base = r * h
-      for j in 0..<h {
-        let v = Double(codes.values[base + j])
-        sums[j] += v
-        squares[j] += v * v
-      }
-    }
-    let n = Double(max(1, codes.rows))
-    var mean = [Float](repeating: 0, count: h)
-    var scale = [Float](repeating: 1, count: h)
-    for j in 0..<h {
-      let m = sums[j] / n
-      let variance = max(0, squares[j] / n - m * m)
-      mean[j] = Float(m)
-      let deviation = variance.squareRoot()
-      // A unit whose spread is at float rounding level is constant: centre it only.
-      scale[j] = deviation > 1e-6 * max(1, abs(m)) ? Float(deviation) : 1
-    }
+    var statistics = CodeStatistics(units: codes.columns, threshold: .infinity)
+    statistics.add(codes)
+    self = statistics.scaler
+  }
+
+  /// A scaler with parameters already known to be valid.
+  init(uncheckedMean mean: [Float], scale: [Float]) {
     self.mean = mean
     self.scale = scale
   }

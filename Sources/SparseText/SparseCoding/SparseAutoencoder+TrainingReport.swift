@@ -55,11 +55,9 @@ extension SparseAutoencoder {
 
   /// For each unit (column of `codes`), the fraction of rows on which it is above `threshold`.
   package static func firingRates(of codes: DenseMatrix, threshold: Float) -> [Double] {
-    var counts = [Int](repeating: 0, count: codes.columns)
-    for r in 0..<codes.rows {
-      for j in 0..<codes.columns where codes[r, j] > threshold { counts[j] += 1 }
-    }
-    return counts.map { Double($0) / Double(max(1, codes.rows)) }
+    var statistics = CodeStatistics(units: codes.columns, threshold: threshold)
+    statistics.add(codes)
+    return statistics.firingRates
   }
 }
 

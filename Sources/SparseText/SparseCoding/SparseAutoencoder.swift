@@ -365,11 +365,14 @@ public struct SparseAutoencoder: Sendable {
     }
   }
 
-  /// ``encode(_:)`` for rows the caller knows have ``inputColumns`` columns.
-  package func encodeUnchecked(_ x: SparseMatrix) -> DenseMatrix {
+  /// ``encode(_:)`` for rows the caller knows have ``inputColumns`` columns: the codes of
+  /// `range` of the rows of `x` (all of them when `nil`), each row's the same whichever
+  /// block it is encoded in.
+  package func encodeUnchecked(_ x: SparseMatrix, rows range: Range<Int>? = nil) -> DenseMatrix {
     precondition(x.columns == inputColumns, "x has \(x.columns) columns, the model \(inputColumns)")
+    let range = range ?? 0..<x.rows
     let h = layout.hidden
-    var out = [Float](repeating: 0, count: x.rows * h)
+    var out = [Float](repeating: 0, count: range.count * h)
     let theta = self.theta
     let layout = self.layout
     let configuration = self.configuration
@@ -379,8 +382,9 @@ public struct SparseAutoencoder: Sendable {
       theta.withUnsafeBufferPointer { weights in
         let shared = UnsafeSharedBuffer(buffer)
         let w = UnsafeSharedBuffer(readOnly: weights)
-        Parallel.forEach(count: x.rows, minimumChunk: 64) { rows in
-          let codes = shared.base + rows.lowerBound * h
+        Parallel.forEach(count: range.count, minimumChunk: 64) { local in
+          let codes = shared.base + local.lowerBound * h
+          let rows = (range.lowerBound + local.lowerBound)..<(range.lowerBound + local.upperBound)
           Kernels.encode(
             x, rows: rows, theta: w.base, layout: layout, configuration: configuration,
             preactivation: codes)
@@ -388,7 +392,7 @@ public struct SparseAutoencoder: Sendable {
         }
       }
     }
-    return DenseMatrix(uncheckedRows: x.rows, columns: h, values: out)
+    return DenseMatrix(uncheckedRows: range.count, columns: h, values: out)
   }
 
   /// Reconstructions `x̂` of the rows of `x`, in the input's scale (divided by `inputScale`).
