@@ -163,16 +163,16 @@ import Testing
     #expect(try choose(x, labels, zeros, maximumRows: 300).sampledRows == nil)
   }
 
-  /// The pipeline's limit: 50,000 by default, recorded in the configuration's JSON, absent
+  /// The pipeline's limit: 10,000 by default, recorded in the configuration's JSON, absent
   /// (every row) in bundles written before it, and at least 100.
   @Test func choiceRowsIsADefaultTheBundleRecordsAndIsChecked() throws {
     var configuration = TextFeaturePipeline.Configuration()
-    #expect(configuration.choiceRows == 50_000)
+    #expect(configuration.choiceRows == 10_000)
     let json = try JSONFormat.data(configuration, pretty: false)
-    #expect(String(decoding: json, as: UTF8.self).contains("\"choice_rows\":50000"))
+    #expect(String(decoding: json, as: UTF8.self).contains("\"choice_rows\":10000"))
     let decoded = try JSONFormat.decoder().decode(
       TextFeaturePipeline.Configuration.self, from: json)
-    #expect(decoded.choiceRows == 50_000)
+    #expect(decoded.choiceRows == 10_000)
     var tree = try #require(JSONSerialization.jsonObject(with: json) as? [String: Any])
     tree["choice_rows"] = nil
     let older = try JSONFormat.decoder().decode(
