@@ -479,4 +479,14 @@ import Testing
       TextFeaturePipeline.foldAutoencoderRows(
         train: Array(0..<60), unlabelled: 100..<200, limit: 54, seed: 3) == Array(0..<60))
   }
+
+  /// A fold's autoencoder reads at least 50,000 rows before sampling the unlabelled text,
+  /// however few labelled rows the choice samples; every row when the choice reads every row.
+  @Test func foldAutoencodersReadMoreRowsThanTheChoiceSamples() {
+    let limit = TextFeaturePipeline.foldAutoencoderRowLimit
+    #expect(limit(10_000) == 50_000)
+    #expect(limit(100) == 50_000)
+    #expect(limit(80_000) == 80_000)
+    #expect(limit(nil) == nil)
+  }
 }

@@ -52,7 +52,7 @@ struct Fit: ParsableCommand {
 
   @Option(
     help: ArgumentHelp(
-      "The most labelled rows that cross-validation reads: with more, it chooses the classifier's input and C on a stratified sample of this many, and the final classifier still fits every row; a fold's autoencoder reads at most this many rows (the fold's and a sample of the unlabelled text); all reads every row (default: \(RowLimit(TextFeaturePipeline.Configuration().choiceRows).defaultValueDescription)).",
+      "The most labelled rows that cross-validation reads: with more, it chooses the classifier's input and C on a stratified sample of this many, and the final classifier still fits every row; a fold's autoencoder reads at most this many rows, or 50,000 when that is more (the fold's and a sample of the unlabelled text); all reads every row (default: \(RowLimit(TextFeaturePipeline.Configuration().choiceRows).defaultValueDescription)).",
       valueName: "n|all"))
   var choiceRows: RowLimit?
 
