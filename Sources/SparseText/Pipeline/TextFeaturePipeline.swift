@@ -517,17 +517,21 @@ public struct TextFeaturePipeline: Sendable {
         xTerms = matrix
       }
       let standardized = codeScaler != nil
-      let allCodes = codes
-      let chosen = try Self.chooseClassifier(
-        xTerms, labels: labels,
-        candidates: Self.inputCandidates(configuration, hasCodes: autoencoder != nil),
-        cValues: configuration.cValues, folds: configuration.folds,
-        seed: configuration.autoencoder?.seed ?? 13, configuration: lr,
-        foldCodes: foldCodes
-          ?? allCodes.map { codes in
-            { train, valid in (codes.selectingRows(train), codes.selectingRows(valid)) }
-          }, standardized: standardized, search: configuration.choiceSearch,
-        maximumRows: configuration.choiceRows, isCancelled: isCancelled)
+      let chosen: ClassifierChoice
+      do {
+        // Scoped, so the final classifier below holds the only reference to the codes.
+        let allCodes = codes
+        chosen = try Self.chooseClassifier(
+          xTerms, labels: labels,
+          candidates: Self.inputCandidates(configuration, hasCodes: autoencoder != nil),
+          cValues: configuration.cValues, folds: configuration.folds,
+          seed: configuration.autoencoder?.seed ?? 13, configuration: lr,
+          foldCodes: foldCodes
+            ?? allCodes.map { codes in
+              { train, valid in (codes.selectingRows(train), codes.selectingRows(valid)) }
+            }, standardized: standardized, search: configuration.choiceSearch,
+          maximumRows: configuration.choiceRows, isCancelled: isCancelled)
+      }
       lr.inverseRegularization = chosen.c
       configuration.classifier = lr
       if codes == nil, chosen.input.readsCodes, let autoencoder {
