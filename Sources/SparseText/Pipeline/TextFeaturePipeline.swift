@@ -438,35 +438,29 @@ public struct TextFeaturePipeline: Sendable {
       // The configuration records what was fitted (the input scale a training resolved).
       configuration.autoencoder = trained.configuration
       autoencoderTraining = SparseAutoencoder.TrainingOutcome(history: trained.history)
-      // Every training row is encoded: for the firing rates and the scaler, and, when
-      // cross-validation reads unsupervised codes, for the classifier (the labelled rows'
-      // codes, scaled in place). Codes nothing keeps are encoded a block of rows at a time
-      // (a million documents' codes are 1 GB); the statistics are the same either way.
-      let keepsCodes =
-        foldCodes == nil && classIndices == nil && configuration.classifier != nil
-        && labels != nil
+      // Every training row is encoded for the firing rates and the scaler, a block of rows
+      // at a time (a million documents' codes are 1 GB), and those statistics are the same
+      // as of all the rows at once. When cross-validation reads unsupervised codes, the
+      // labelled rows are encoded again for the classifier and scaled in place (encoding
+      // costs little beside the training, and each row's codes are the same in any block).
       var statistics = CodeStatistics(
         units: trained.configuration.hiddenUnits, threshold: trained.activityThreshold)
-      var allCodes: DenseMatrix?
-      if keepsCodes {
-        allCodes = trained.encodeUnchecked(xAll)
-        statistics.add(allCodes!)
-      } else {
-        for start in stride(from: 0, to: xAll.rows, by: Self.encodingBlockRows) {
-          try checkCancellation(isCancelled)
-          statistics.add(
-            trained.encodeUnchecked(
-              xAll, rows: start..<min(xAll.rows, start + Self.encodingBlockRows)))
-        }
+      for start in stride(from: 0, to: xAll.rows, by: Self.encodingBlockRows) {
+        try checkCancellation(isCancelled)
+        statistics.add(
+          trained.encodeUnchecked(
+            xAll, rows: start..<min(xAll.rows, start + Self.encodingBlockRows)))
       }
       firingRates = statistics.firingRates
       if configuration.codeScaling == .standardize {
         codeScaler = statistics.scaler
       }
-      if var kept = allCodes.take() {
-        if !unlabeled.isEmpty { kept = kept.selectingRows(0..<documents.count) }
-        try codeScaler?.transform(&kept)
-        codes = kept
+      if foldCodes == nil && classIndices == nil && configuration.classifier != nil
+        && labels != nil
+      {
+        var labelled = trained.encodeUnchecked(xAll, rows: 0..<documents.count)
+        try codeScaler?.transform(&labelled)
+        codes = labelled
       }
       autoencoder = trained
       if foldCodes == nil, let classIndices {
