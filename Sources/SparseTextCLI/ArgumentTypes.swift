@@ -116,6 +116,7 @@ enum GridAxisArgument {
     ("hidden", .hiddenUnits), ("sparsity", .sparsityTarget), ("beta", .sparsityWeight),
     ("topk", .topK), ("l1", .l1Weight), ("weight-decay", .weightDecay), ("epochs", .epochs),
     ("input-scale", .inputScale), ("learning-rate", .learningRate),
+    ("label-weight", .labelWeight), ("task-weight", .taskWeight),
   ]
 
   /// The keys, for help and messages.

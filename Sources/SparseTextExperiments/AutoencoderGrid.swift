@@ -25,6 +25,12 @@ package struct AutoencoderGrid: Sendable, Equatable, Codable {
     case inputScale = "input_scale"
     /// ``SparseAutoencoder/Configuration/learningRate``.
     case learningRate = "learning_rate"
+    /// ``SparseAutoencoder/Configuration/labelWeight``: the label term's weight (each fold's
+    /// autoencoder learns that fold's training labels).
+    case labelWeight = "label_weight"
+    /// ``SparseAutoencoder/Configuration/taskWeight``: the task-weighted reconstruction's
+    /// weight, below 1.
+    case taskWeight = "task_weight"
 
     /// The configuration field the parameter sets.
     package var field: ConfigurationField {
@@ -38,6 +44,8 @@ package struct AutoencoderGrid: Sendable, Equatable, Codable {
       case .epochs: .epochs
       case .inputScale: .inputScale
       case .learningRate: .learningRate
+      case .labelWeight: .labelWeight
+      case .taskWeight: .taskWeight
       }
     }
 
@@ -72,6 +80,8 @@ package struct AutoencoderGrid: Sendable, Equatable, Codable {
       case .inputScale:
         configuration.inputScale = value == 0 ? nil : value
       case .learningRate: configuration.learningRate = value
+      case .labelWeight: configuration.labelWeight = value
+      case .taskWeight: configuration.taskWeight = value
       }
     }
   }

@@ -37,7 +37,9 @@ extension Experiment {
   /// k-fold cross-validation on `train` (``Configuration/folds`` folds): in each fold the
   /// vectorizer and autoencoder are fitted on the fold's training text (and `unlabeled`), and LR
   /// on the scaled codes is scored on the held-out rows at every C of ``Configuration/cValues``.
-  /// The test part is never read.
+  /// A combination whose autoencoder learns from labels (a label weight or task weight above
+  /// 0, as `fit`'s default does) learns the fold's training labels, the `unlabeled` text
+  /// unlabelled; the held-out rows are not in its training text. The test part is never read.
   package func gridSearch(
     _ grid: AutoencoderGrid, train: [LabeledDocument], unlabeled: [String] = [],
     progress: (@Sendable (Event) -> Void)? = nil
@@ -55,6 +57,13 @@ extension Experiment {
       throw DataError.tooFewDocumentsPerClass(needed: 2, purpose: "cross-validation")
     }
     let folds = try StratifiedSplit.folds(labels: labels, k: k, seed: c.seed)
+    // Each fold's training rows' classes, then −1 for the unlabelled text, for autoencoders
+    // that learn from labels.
+    let classes = Array(Set(labels)).sorted()
+    let classIndex = Dictionary(uniqueKeysWithValues: classes.enumerated().map { ($1, $0) })
+    let foldClasses = folds.map { fold in
+      fold.train.map { classIndex[labels[$0]]! } + Array(repeating: -1, count: unlabeled.count)
+    }
     // The vectorizer does not vary: fit it once per fold.
     var foldMatrices: [(fit: SparseMatrix, train: SparseMatrix, test: SparseMatrix)] = []
     for fold in folds {
@@ -79,9 +88,11 @@ extension Experiment {
       var seconds = 0.0
       for (foldIndex, (fold, matrices)) in zip(folds, foldMatrices).enumerated() {
         let clock = Date()
+        let learns = combination.configuration.learnsFromLabels
         let model = try SparseAutoencoder(
-          training: matrices.fit, configuration: combination.configuration
-        ) { event in progress?(.autoencoder(event)) }
+          training: matrices.fit, labels: learns ? foldClasses[foldIndex] : nil,
+          classes: classes.count, configuration: combination.configuration,
+          progress: { event in progress?(.autoencoder(event)) })
         seconds += Date().timeIntervalSince(clock)
         let metrics = try model.metrics(
           on: matrices.test, referenceMeans: matrices.fit.columnMeans())

@@ -1,5 +1,6 @@
 import Foundation
 import SparseText
+import SparseTextExperiments
 import Testing
 
 @testable import SparseTextCLI
@@ -50,6 +51,17 @@ import Testing
 
   /// `--min-df`/`--max-df` text: a whole number counts documents, a number with a `.` or an
   /// exponent is a fraction of them (parsed here, in the command line, not in the library).
+  /// `--grid` takes the label and task weights under their option names.
+  @Test func gridAxesIncludeTheWeightsThatLearnFromLabels() throws {
+    #expect(
+      try GridAxisArgument.axis(parsing: "label-weight=0,0.1")
+        == AutoencoderGrid.Axis(parameter: .labelWeight, values: [0, 0.1]))
+    #expect(
+      try GridAxisArgument.axis(parsing: "task-weight=0.5")
+        == AutoencoderGrid.Axis(parameter: .taskWeight, values: [0.5]))
+    #expect(GridAxisArgument.names.hasSuffix("label-weight, task-weight"))
+  }
+
   @Test func documentFrequencyBoundsParseAsCountsOrFractions() {
     #expect(DocumentFrequencyBound(argument: "2") == .count(2))
     #expect(DocumentFrequencyBound(argument: "0") == .count(0))

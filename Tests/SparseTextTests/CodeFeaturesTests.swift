@@ -234,6 +234,45 @@ import Testing
     }
   }
 
+  /// A combination whose autoencoder learns from labels learns each fold's training labels:
+  /// on documents whose topic words outweigh the one word that carries the label, the
+  /// label-trained codes separate the held-out rows that the unsupervised ones do not. The
+  /// task weight is an axis too, and must stay below 1.
+  @Test func gridCombinationsThatLearnFromLabelsLearnEachFoldsLabels() throws {
+    var generator = SeededGenerator(seed: 17)
+    let documents = (0..<240).map { i -> LabeledDocument in
+      let topic = Int(generator.next() % 4)
+      let positive = generator.next() % 2 == 0
+      var words = (0..<12).map { _ in "t\(topic)w\(generator.next() % 6)" }
+      words.append(positive ? "good" : "bad")
+      return LabeledDocument(
+        id: "\(i)", text: words.joined(separator: " "), labels: [positive ? "pos" : "neg"],
+        line: i + 1)
+    }
+    let experiment = Experiment(
+      .init(
+        vectorizer: .init(),
+        autoencoder: .init(
+          hiddenUnits: 4, epochs: 60, batchSize: 16, validationFraction: 0, labelWeight: 0,
+          taskWeight: 0),
+        cValues: [1]))
+    let rows = try experiment.gridSearch(
+      AutoencoderGrid(axes: [.init(parameter: .labelWeight, values: [0, 3])]), train: documents)
+    let unsupervised = try #require(rows.first { $0.settings["label_weight"] == 0 })
+    let supervised = try #require(rows.first { $0.settings["label_weight"] == 3 })
+    #expect(
+      supervised.accuracy >= unsupervised.accuracy + 0.1,
+      "\(supervised.accuracy) against \(unsupervised.accuracy)")
+    #expect(supervised.rank == 1)
+    let task = try AutoencoderGrid(axes: [.init(parameter: .taskWeight, values: [0.5])])
+      .combinations(base: .init())
+    #expect(task.first?.configuration.taskWeight == 0.5)
+    #expect(throws: ConfigurationError.self) {
+      try AutoencoderGrid(axes: [.init(parameter: .taskWeight, values: [1])])
+        .combinations(base: .init())
+    }
+  }
+
   /// Issue 25: whole numbers printed as `64.0`, no word of the folds, no warning for FVU > 1.
   @Test func gridTablePrintsWholeNumbersFoldsAndFlagsCodesThatLoseTheInput() throws {
     let grid = AutoencoderGrid(axes: [

@@ -22,15 +22,17 @@ struct ExperimentCommand: ParsableCommand {
       Pipelines: tfidf_lr (TF-IDF → LR), nbsvm_lr (naive-Bayes-weighted binary terms → LR), \
       sae_lr (TF-IDF → codes → LR), concat_lr (both → LR), best (what fit bundles, fitted as fit \
       fits it: its classifier's word pairs, codes that learn the labels, the input and C its \
-      cross-validation chooses) and, with a label weight above 0, label_sae_lr (LR on the codes \
-      of best's autoencoder). The vectorizer and autoencoder are fitted on training text only; \
+      cross-validation chooses) and, with a label weight or task weight above 0, label_sae_lr (LR \
+      on the codes of best's autoencoder). The vectorizer and autoencoder are fitted on training text only; \
       along a learning curve each fraction's C (and best's input) is chosen on its own labels, \
       and best is fitted again with that fraction's labels only.
       With --repeats N: the split given, then N − 1 seeded stratified resplits of train + test \
       with the same test share; each pipeline's mean, standard deviation and paired difference \
       from tfidf_lr.
       With --grid, every combination of the settings is ranked by cross-validation on the training \
-      part (the test part is not read); the table ends with a fit command for the winner.
+      part (the test part is not read); each fold's autoencoder learns that fold's training labels \
+      when its label or task weight is above 0, as fit's does; the table ends with a fit command \
+      for the winner.
       With --novelty: for each class, fit on the other classes' training documents, score every \
       test document, and report the ROC-AUC of picking out the held-out class for each anomaly \
       score and two baselines (SVD-256 reconstruction error, 1 − nearest-neighbour cosine).
