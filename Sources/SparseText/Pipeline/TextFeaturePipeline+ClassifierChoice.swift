@@ -362,7 +362,8 @@ package enum FittedClassifier: Sendable {
     }
   }
 
-  /// ``block(_:_:_:)`` of codes the caller gave up, weighted in place.
+  /// The codes block a candidate reads, or `nil` for one without, weighted in place when
+  /// the caller gave up its reference to `codes` (else a weighted copy).
   static func ownedBlock(
     _ codes: consuming DenseMatrix?, _ candidate: TextFeaturePipeline.InputCandidate,
     _ standardized: Bool
@@ -380,19 +381,12 @@ package enum FittedClassifier: Sendable {
     return block
   }
 
-  /// The codes block a candidate reads, or `nil` for one without.
+  /// The codes block a candidate reads, or `nil` for one without; `codes` are left as they
+  /// are.
   static func block(
     _ codes: DenseMatrix?, _ candidate: TextFeaturePipeline.InputCandidate, _ standardized: Bool
   ) throws -> DenseMatrix? {
-    guard candidate.input.readsCodes else { return nil }
-    guard let codes else {
-      throw ConfigurationError.conflict(
-        reason: "the classifier reads codes, but there is no autoencoder",
-        suggestion: "\(set: .classifierInput, to: "tfidf").")
-    }
-    guard candidate.input.hasCodesBlock else { return codes }
-    return TextFeaturePipeline.codesBlock(
-      codes, weight: candidate.codesWeight ?? 1, standardized: standardized)
+    try ownedBlock(codes, candidate, standardized)
   }
 
   /// A linear input's features.

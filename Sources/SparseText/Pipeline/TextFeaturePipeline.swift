@@ -566,8 +566,7 @@ public struct TextFeaturePipeline: Sendable {
     }
   }
 
-  /// The rows encoded at a time when only the codes' statistics are needed (8 MB of codes at
-  /// 256 units).
+  /// The rows encoded at a time for the codes' statistics (8 MB of codes at 256 units).
   static let encodingBlockRows = 8192
 
   /// The most epochs a cross-validation fold's autoencoder trains for.
