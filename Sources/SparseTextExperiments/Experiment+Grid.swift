@@ -60,9 +60,9 @@ extension Experiment {
     // Each fold's training rows' classes, then −1 for the unlabelled text, for autoencoders
     // that learn from labels.
     let classes = Array(Set(labels)).sorted()
-    let classIndex = Dictionary(uniqueKeysWithValues: classes.enumerated().map { ($1, $0) })
     let foldClasses = folds.map { fold in
-      fold.train.map { classIndex[labels[$0]]! } + Array(repeating: -1, count: unlabeled.count)
+      SparseAutoencoder.classIndices(
+        fold.train.map { labels[$0] }, of: classes, unlabelled: unlabeled.count)
     }
     // The vectorizer does not vary: fit it once per fold.
     var foldMatrices: [(fit: SparseMatrix, train: SparseMatrix, test: SparseMatrix)] = []

@@ -245,6 +245,14 @@ import Testing
     return copy
   }
 
+  /// Labels become their index among the sorted classes, then −1 per unlabelled row.
+  @Test func classIndicesNumberTheLabelsThenMarkTheUnlabelledRows() {
+    #expect(
+      SparseAutoencoder.classIndices(["pos", "neg", "pos"], of: ["neg", "pos"], unlabelled: 2)
+        == [1, 0, 1, -1, -1])
+    #expect(SparseAutoencoder.classIndices([], of: ["a"], unlabelled: 1) == [-1])
+  }
+
   /// Documents whose words are mostly about one of four topics (many words, large weights)
   /// and whose label is carried by one of two rarer words ("good" or "bad"): the unsupervised
   /// codes describe the topic, the label-trained ones the label too, so LR on the codes

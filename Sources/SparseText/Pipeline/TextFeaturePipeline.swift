@@ -427,9 +427,8 @@ public struct TextFeaturePipeline: Sendable {
       var classCount = 0
       if let labels, sae.learnsFromLabels {
         let classes = Array(Set(labels)).sorted()
-        let index = Dictionary(uniqueKeysWithValues: classes.enumerated().map { ($1, $0) })
-        classIndices =
-          labels.map { index[$0]! } + Array(repeating: -1, count: xAll.rows - labels.count)
+        classIndices = SparseAutoencoder.classIndices(
+          labels, of: classes, unlabelled: xAll.rows - labels.count)
         classCount = classes.count
       }
       let trained = try SparseAutoencoder(

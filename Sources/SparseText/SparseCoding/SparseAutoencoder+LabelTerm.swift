@@ -1,6 +1,16 @@
 import Foundation
 
 extension SparseAutoencoder {
+  /// The labels a training with labels reads: each label's index among `classes` (sorted, as
+  /// the classifier orders them), then −1 for each of `unlabelled` rows of text without one.
+  /// Every label must be one of `classes`.
+  package static func classIndices(_ labels: [String], of classes: [String], unlabelled: Int)
+    -> [Int]
+  {
+    let index = Dictionary(uniqueKeysWithValues: classes.enumerated().map { ($1, $0) })
+    return labels.map { index[$0]! } + Array(repeating: -1, count: unlabelled)
+  }
+
   /// The label term's training-only state: a softmax head `softmax(V·h + c)` on the codes,
   /// trained with the autoencoder on `λ'·CE` over the labelled rows of each batch (see
   /// ``Configuration/labelWeight``), with an optimizer of its own (the model's kind and learning
