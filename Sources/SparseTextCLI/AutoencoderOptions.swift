@@ -164,7 +164,7 @@ package struct AutoencoderOptions: ParsableArguments {
     let given: [Any?] = [
       hidden, sparsity, beta, weightDecay, l1, activation, decoder, topk, loss, optimizer,
       epochs, batchSize, learningRate, seed, validation, inputScale, unitNormDecoder,
-      sampledColumns,
+      sampledColumns, labelWeight, taskWeight,
     ]
     return tied || given.contains { $0 != nil }
   }

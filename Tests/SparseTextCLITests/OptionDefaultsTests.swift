@@ -33,6 +33,10 @@ import Testing
     #expect(try AutoencoderOptions.parse(["--hidden", "\(defaults.hiddenUnits)"]).anyGiven)
     #expect(try AutoencoderOptions.parse(["--tied"]).anyGiven)
     #expect(try AutoencoderOptions.parse(["--no-unit-norm-decoder"]).anyGiven)
+    // The weights that learn from the labels count too: a file without an autoencoder gets
+    // one for them rather than dropping them.
+    #expect(try AutoencoderOptions.parse(["--label-weight", "0.5"]).anyGiven)
+    #expect(try AutoencoderOptions.parse(["--task-weight", "0"]).anyGiven)
   }
 
   /// `--topk` switches the recipe on the base it is given, as the grid's `topk` does.
