@@ -33,10 +33,30 @@ import Testing
     #expect(try AutoencoderOptions.parse(["--hidden", "\(defaults.hiddenUnits)"]).anyGiven)
     #expect(try AutoencoderOptions.parse(["--tied"]).anyGiven)
     #expect(try AutoencoderOptions.parse(["--no-unit-norm-decoder"]).anyGiven)
-    // The weights that learn from the labels count too: a file without an autoencoder gets
-    // one for them rather than dropping them.
-    #expect(try AutoencoderOptions.parse(["--label-weight", "0.5"]).anyGiven)
-    #expect(try AutoencoderOptions.parse(["--task-weight", "0"]).anyGiven)
+  }
+
+  /// Every option of the group counts as given (a file without an autoencoder gets one for
+  /// it rather than dropping it), each at a value its own default would also allow. The group's
+  /// options are counted from its property wrappers, so an option added without a row here
+  /// fails this test instead of being left out of `anyGiven` unnoticed (`--label-weight` and
+  /// `--task-weight` once were).
+  @Test func everyAutoencoderOptionCountsAsGiven() throws {
+    let arguments: [[String]] = [
+      ["--hidden", "256"], ["--sparsity", "0.05"], ["--beta", "3"], ["--weight-decay", "0"],
+      ["--l1", "0"], ["--activation", "sigmoid"], ["--decoder", "identity"], ["--topk", "off"],
+      ["--loss", "mse"], ["--optimizer", "adam"], ["--epochs", "20"], ["--batch-size", "64"],
+      ["--learning-rate", "0.001"], ["--seed", "13"], ["--validation", "0.1"],
+      ["--input-scale", "auto"], ["--unit-norm-decoder"], ["--sampled-columns", "100"],
+      ["--label-weight", "0.1"], ["--task-weight", "0"], ["--tied"],
+    ]
+    let wrappers = Mirror(reflecting: try AutoencoderOptions.parse([])).children.filter {
+      let type = String(describing: Swift.type(of: $0.value))
+      return type.hasPrefix("Option<") || type.hasPrefix("Flag<")
+    }
+    #expect(wrappers.count == arguments.count)
+    for given in arguments {
+      #expect(try AutoencoderOptions.parse(given).anyGiven, "\(given)")
+    }
   }
 
   /// `--topk` switches the recipe on the base it is given, as the grid's `topk` does.
