@@ -36,7 +36,7 @@ import Testing
   }
 
   /// Every option of the group counts as given (a file without an autoencoder gets one for
-  /// it rather than dropping it), each at a value its own default would also allow. The group's
+  /// it rather than dropping it), most of them at the library's default value. The group's
   /// options are counted from its property wrappers, so an option added without a row here
   /// fails this test instead of being left out of `anyGiven` unnoticed (`--label-weight` and
   /// `--task-weight` once were).
