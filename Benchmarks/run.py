@@ -394,7 +394,8 @@ def main():
             sae_batch, sae_lr = resolved["batch_size"], resolved["learning_rate"]
             theirs, _ = run([py, str(ROOT / "Benchmarks/sae_torch.py"), str(work / "sae.npz"),
                              "--epochs", str(sae_epochs), "--batch-size", str(sae_batch),
-                             "--lr", str(sae_lr)], env=peer_env)
+                             "--lr", str(sae_lr), "--weight-decay", str(resolved["weight_decay"])],
+                            env=peer_env)
             theirs_whole = time.perf_counter() - started
             # The whole command against the whole PyTorch script (start-up, reading the .npz,
             # every epoch, and for us the final metrics and writing the model).

@@ -193,7 +193,9 @@ func randomSparse(rows: Int, columns: Int, density: Double, seed: UInt64) -> Spa
     // The reported weight-decay term of the only batch is ½λ·Σθ² of the initial weights.
     let squares = layout.weights.flatMap { Array(before[$0]) }.reduce(0.0) { $0 + Double($1 * $1) }
     let reported = trainer.history[0].weightDecay
-    #expect(abs(reported - 0.5 * 1e-4 * squares) < 1e-6 * max(1, reported))
+    let expected = 0.5 * configuration.weightDecay * squares
+    #expect(expected > 0)
+    #expect(abs(reported - expected) < 1e-6 * max(1, reported))
   }
 
   static let blockedVariants: [SparseAutoencoder.Configuration] = [
